@@ -1,0 +1,56 @@
+"""Device selection: ``cpu``, ``gpu`` or ``auto``."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from .errors import ParameterError
+
+DEVICES = ("cpu", "gpu", "auto")
+
+
+def cuda_simulator() -> bool:
+    """True when Numba's CUDA simulator is switched on (``NUMBA_ENABLE_CUDASIM=1``)."""
+    return os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1"
+
+
+@functools.cache
+def gpu_available() -> bool:
+    """True when CuPy or Numba sees a real CUDA device."""
+    if cuda_simulator():
+        return False
+    try:
+        import cupy  # type: ignore[import-not-found]
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return True
+    except Exception:  # noqa: BLE001 - any failure means no usable GPU
+        pass
+    try:
+        from numba import cuda
+
+        return bool(cuda.is_available())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",)) -> str:
+    """Turn ``cpu|gpu|auto`` into the device a solver will really use.
+
+    ``auto`` takes the GPU when one is visible and the solver has a GPU path.
+    ``gpu`` is an error when no GPU (nor the CUDA simulator) is present or the
+    solver has no GPU path.
+    """
+    if device not in DEVICES:
+        raise ParameterError(f"device must be one of cpu, gpu, auto; got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    has_gpu = gpu_available() or cuda_simulator()
+    if device == "auto":
+        return "gpu" if ("gpu" in supported and gpu_available()) else "cpu"
+    if "gpu" not in supported:
+        raise ParameterError("this solver has no GPU path; use --device cpu or auto")
+    if not has_gpu:
+        raise ParameterError("no CUDA GPU is visible (and NUMBA_ENABLE_CUDASIM is not set); use --device cpu")
+    return "gpu"

@@ -1,0 +1,53 @@
+"""Project exceptions.
+
+Everything a user can cause (a bad file, an unknown solver, an impossible
+parameter) raises a :class:`CombOptError`; the command line turns it into one
+line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class CombOptError(Exception):
+    """Base class of errors a user can cause."""
+
+
+class InputError(CombOptError):
+    """A malformed, truncated or unreadable instance or solution file.
+
+    Parameters
+    ----------
+    path
+        The file that was being read.
+    message
+        What was wrong and what was expected.
+    line
+        1-based line number where the problem was found, when known.
+    """
+
+    def __init__(self, path: str | Path | None, message: str, line: int | None = None):
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.message = message
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownKindError(CombOptError):
+    """A problem kind that no reader or solver knows."""
+
+
+class UnknownSolverError(CombOptError):
+    """A solver name that is not registered, or not able to solve this problem."""
+
+
+class ParameterError(CombOptError):
+    """A solver or CLI parameter with an impossible value."""
+
+
+class MissingDependencyError(CombOptError):
+    """An optional dependency (cupy, qiskit, ...) is needed but not installed."""

@@ -1,0 +1,136 @@
+"""Instance readers: format detection by extension or header, ``path#K`` addressing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, UnknownKindError
+
+MAX_FILE_BYTES = 2 * 1024**3  # refuse to read absurdly large files into memory
+
+
+@dataclass(frozen=True)
+class Reader:
+    """``func(path, kind, index) -> Problem`` for the kinds it can produce."""
+
+    name: str
+    kinds: tuple[str, ...]
+    extensions: tuple[str, ...]
+    func: Callable
+    default_kind: str
+    sniff: Callable[[str], bool] | None = None
+
+
+_READERS: list[Reader] = []
+
+
+def register_reader(
+    name: str,
+    *,
+    kinds: tuple[str, ...],
+    extensions: tuple[str, ...] = (),
+    default_kind: str | None = None,
+    sniff: Callable[[str], bool] | None = None,
+):
+    def deco(func):
+        _READERS.append(Reader(name, kinds, tuple(e.lower() for e in extensions), func, default_kind or kinds[0], sniff))
+        return func
+
+    return deco
+
+
+def split_index(spec: str | Path) -> tuple[Path, int | None]:
+    """Split ``file#K`` into the path and the 0-based index ``K``."""
+    s = str(spec)
+    m = re.fullmatch(r"(.*)#(-?\d+)", s)
+    if m and not Path(s).exists():
+        k = int(m.group(2))
+        if k < 0:
+            raise InputError(m.group(1), f"instance index must be 0 or more, got #{k}")
+        return Path(m.group(1)), k
+    return Path(s), None
+
+
+def _suffixes(path: Path) -> list[str]:
+    name = path.name.lower()
+    parts = name.split(".")
+    return ["." + ".".join(parts[i:]) for i in range(1, len(parts))]
+
+
+def _head(path: Path, nbytes: int = 4096) -> str:
+    with open(path, "rb") as f:
+        raw = f.read(nbytes)
+    return raw.decode("utf-8", errors="replace")
+
+
+def detect(path: Path, kind: str | None) -> tuple[Reader, str]:
+    """Choose the reader and the problem kind for ``path``."""
+    from .registry import _load_builtin
+
+    _load_builtin()
+    sufs = _suffixes(path)
+    by_ext = [r for s in sufs for r in _READERS if s in r.extensions]
+    if kind is not None:
+        able = [r for r in _READERS if kind in r.kinds]
+        if not able:
+            known = sorted({k for r in _READERS for k in r.kinds})
+            raise UnknownKindError(f"unknown problem kind {kind!r}; expected one of: {', '.join(known)}")
+        for r in by_ext:
+            if r in able:
+                return r, kind
+        head = _head(path)
+        for r in able:
+            if r.sniff is not None and r.sniff(head):
+                return r, kind
+        if len(able) == 1:
+            return able[0], kind
+        raise InputError(path, f"cannot tell the file format for kind {kind!r} from the name or the first lines")
+    if by_ext:
+        return by_ext[0], by_ext[0].default_kind
+    head = _head(path)
+    for r in _READERS:
+        if r.sniff is not None and r.sniff(head):
+            return r, r.default_kind
+    exts = sorted({e for r in _READERS for e in r.extensions})
+    raise InputError(path, f"unknown file format; expected one of the extensions {', '.join(exts)} or --kind")
+
+
+def read(path: str | Path, kind: str | None = None):
+    """Read a problem instance.
+
+    Parameters
+    ----------
+    path
+        Instance file. A file holding several instances is addressed as
+        ``path#K`` (0-based).
+    kind
+        Problem kind (``"mis"``, ``"clique"``, ``"qubo"``, ...); detected from
+        the extension or header when omitted.
+
+    Returns
+    -------
+    Problem
+        The instance, ready for :func:`combopt.solve`.
+    """
+    p, index = split_index(path)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if p.is_dir():
+        raise InputError(p, "is a directory, expected an instance file")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(p, "file is empty")
+    if size > MAX_FILE_BYTES:
+        raise InputError(p, f"file is {size} bytes; larger than the {MAX_FILE_BYTES} bytes combopt will read")
+    reader, k = detect(p, kind)
+    try:
+        return reader.func(p, k, index)
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise InputError(p, f"not a text file; expected {reader.name} format") from None
+    except MemoryError:
+        raise InputError(p, "instance too large for memory") from None

@@ -1,0 +1,66 @@
+"""Base class of problem adapters and the evaluation record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Evaluation:
+    """Independent evaluation of a solution: objective, feasibility, violations."""
+
+    objective: float | None
+    feasible: bool
+    violations: list[str] = field(default_factory=list)
+
+
+class Problem:
+    """A problem instance read from a file or built in code.
+
+    Subclasses set ``kind``, ``name`` and ``sense`` and implement
+    :meth:`evaluate`. Problems that can be solved through the QUBO engine
+    implement :meth:`to_qubo` and :meth:`from_qubo_sample`; problems with an
+    exact MILP implement :meth:`to_pulp`.
+    """
+
+    kind: str = "problem"
+    name: str = "instance"
+    sense: str = "min"
+    source: str | None = None
+
+    # -- required -----------------------------------------------------------
+    def evaluate(self, solution: Any) -> Evaluation:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- optional hooks -------------------------------------------------------
+    @property
+    def num_variables(self) -> int:
+        return 0
+
+    def to_qubo(self, **params):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.kind} has no QUBO reduction")
+
+    def from_qubo_sample(self, x, rng=None):
+        """Turn one QUBO sample into a (repaired, improved) solution."""
+        return x
+
+    def from_qubo_samples(self, X, rng=None) -> list:
+        return [self.from_qubo_sample(x, rng) for x in X]
+
+    def to_pulp(self):  # pragma: no cover - abstract
+        """Return ``(pulp.LpProblem, decode)``; ``decode()`` reads the solution back."""
+        raise NotImplementedError(f"{self.kind} has no MILP model")
+
+    def bound(self) -> float | None:
+        """A cheap proven bound on the optimum, when the problem has one."""
+        return None
+
+    def solution_to_json(self, solution: Any) -> Any:
+        return solution
+
+    def solution_from_json(self, data: Any, path: str | None = None) -> Any:
+        return data
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.name}"

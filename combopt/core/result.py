@@ -1,0 +1,205 @@
+"""The :class:`Result` every solver returns, and its status values."""
+
+from __future__ import annotations
+
+import enum
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Outcome of a solve."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
+    """Relative gap between an objective and a bound (0 when they meet)."""
+    if objective is None or bound is None:
+        return None
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return None
+    diff = (objective - bound) if sense == "min" else (bound - objective)
+    diff = max(diff, 0.0)
+    return diff / max(abs(objective), 1e-9)
+
+
+@dataclass
+class Result:
+    """Outcome of :func:`combopt.solve`.
+
+    The ``objective`` and ``feasible`` fields always come from the problem's
+    own ``evaluate``, never from a solver's bookkeeping.
+
+    Attributes
+    ----------
+    problem, instance
+        Problem kind (``"mis"``, ``"clique"``, ``"qubo"``, ...) and instance name.
+    solver, params
+        Solver name and the parameters it ran with.
+    solution
+        The solution in the problem's internal form (see the problem's docs).
+    objective, sense
+        Evaluated objective and ``"min"`` / ``"max"``.
+    feasible, violations
+        Feasibility and the list of violated constraints (empty when feasible).
+    status
+        :class:`Status`.
+    bound, gap
+        Best proven bound (when known) and relative gap to it.
+    runtime, iterations
+        Wall-clock seconds (compile time included) and outer iterations.
+    trace
+        List of ``(seconds, best objective)`` pairs, one per improvement.
+    device, seed
+        ``"cpu"`` or ``"gpu"`` and the seed used.
+    info
+        Solver-specific statistics.
+    """
+
+    problem: str
+    instance: str
+    solver: str
+    solution: Any
+    objective: float | None
+    sense: str
+    feasible: bool
+    status: Status
+    bound: float | None = None
+    gap: float | None = None
+    runtime: float = 0.0
+    iterations: int = 0
+    trace: list[tuple[float, float]] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    seed: int = 0
+    violations: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    solution_json: Any = None
+
+    # -- export -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (the ``--out`` file of the CLI)."""
+        return {
+            "problem": self.problem,
+            "instance": self.instance,
+            "solver": self.solver,
+            "status": self.status.value,
+            "sense": self.sense,
+            "objective": _num(self.objective),
+            "bound": _num(self.bound),
+            "gap": _num(self.gap),
+            "feasible": bool(self.feasible),
+            "runtime_s": round(float(self.runtime), 6),
+            "iterations": int(self.iterations),
+            "seed": int(self.seed),
+            "device": self.device,
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "violations": list(self.violations),
+            "solution": _jsonable(self.solution_json if self.solution_json is not None else self.solution),
+            "trace": [[round(float(t), 6), _num(v)] for t, v in self.trace],
+            "info": {k: _jsonable(v) for k, v in self.info.items()},
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    # -- display ------------------------------------------------------------
+    def summary_rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("problem", f"{self.problem} ({self.instance})"),
+            ("solver", f"{self.solver} on {self.device}, seed {self.seed}"),
+            ("status", self.status.value),
+            ("objective", _fmt(self.objective) + f" ({self.sense})"),
+            ("bound", _fmt(self.bound)),
+            ("gap", "-" if self.gap is None else f"{100 * self.gap:.3f} %"),
+            ("feasible", "yes" if self.feasible else f"no ({len(self.violations)} violations)"),
+            ("runtime", f"{self.runtime:.3f} s"),
+            ("iterations", str(self.iterations)),
+        ]
+        return rows
+
+    def __rich__(self):  # pragma: no cover - exercised through the CLI
+        from rich.table import Table
+
+        table = Table(title="combopt result", show_header=False, title_justify="left")
+        table.add_column(style="bold cyan")
+        table.add_column()
+        for k, v in self.summary_rows():
+            table.add_row(k, v)
+        return table
+
+    def _repr_html_(self) -> str:
+        body = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self.summary_rows()
+        )
+        return f"<table><caption>combopt result</caption>{body}</table>"
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(problem={self.problem!r}, instance={self.instance!r}, solver={self.solver!r}, "
+            f"status={self.status.value!r}, objective={self.objective!r}, bound={self.bound!r}, "
+            f"feasible={self.feasible}, runtime={self.runtime:.3f})"
+        )
+
+    def plot_trace(self, ax=None):
+        """Plot best objective against time; returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        if self.trace:
+            ts = [t for t, _ in self.trace] + [self.runtime]
+            vs = [v for _, v in self.trace] + [self.trace[-1][1]]
+            ax.step(ts, vs, where="post", label=f"{self.solver} best")
+        if self.bound is not None:
+            ax.axhline(self.bound, color="grey", linestyle="--", label="bound")
+        ax.set_xlabel("time [s]")
+        ax.set_ylabel(f"objective ({self.sense})")
+        ax.set_title(f"{self.problem}: {self.instance}")
+        ax.legend(loc="best")
+        return ax
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    if not math.isfinite(v):
+        return None
+    return int(v) if v.is_integer() else v
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    v = float(v)
+    return f"{int(v)}" if v.is_integer() else f"{v:.6g}"
+
+
+def _jsonable(v):
+    import numpy as np
+
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (str, int, float, bool)) or v is None:
+        return v
+    return str(v)

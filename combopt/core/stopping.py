@@ -1,0 +1,193 @@
+"""Composable stopping criteria and the search state solvers report to.
+
+Criteria follow PyVRP's style: small callables combined with ``|``::
+
+    stop = MaxRuntime(10) | NoImprovement(50) | TargetObjective(34)
+
+A solver owns a :class:`SearchState`, calls :meth:`SearchState.report` with
+each evaluated candidate objective and :meth:`SearchState.next_iteration`
+after each outer iteration, and asks :meth:`SearchState.should_stop`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .errors import ParameterError
+
+
+class StoppingCriterion:
+    """Base class: ``criterion(state) -> bool`` says whether to stop."""
+
+    def __call__(self, state: SearchState) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def time_limit(self) -> float:
+        """Seconds this criterion allows at most (``inf`` when unbounded)."""
+        return math.inf
+
+    def __or__(self, other: StoppingCriterion) -> StoppingCriterion:
+        return AnyOf([self, other])
+
+
+class AnyOf(StoppingCriterion):
+    """Stop as soon as any of the criteria says so."""
+
+    def __init__(self, criteria: list[StoppingCriterion]):
+        self.criteria: list[StoppingCriterion] = []
+        for c in criteria:
+            self.criteria.extend(c.criteria if isinstance(c, AnyOf) else [c])
+
+    def __call__(self, state: SearchState) -> bool:
+        return any(c(state) for c in self.criteria)
+
+    def time_limit(self) -> float:
+        return min((c.time_limit() for c in self.criteria), default=math.inf)
+
+    def __repr__(self) -> str:
+        return " | ".join(repr(c) for c in self.criteria)
+
+
+class MaxRuntime(StoppingCriterion):
+    """Stop after ``seconds`` of wall-clock time (compile time included)."""
+
+    def __init__(self, seconds: float):
+        if not seconds > 0:
+            raise ParameterError(f"time limit must be positive, got {seconds}")
+        self.seconds = float(seconds)
+
+    def __call__(self, state: SearchState) -> bool:
+        return state.elapsed >= self.seconds
+
+    def time_limit(self) -> float:
+        return self.seconds
+
+    def __repr__(self) -> str:
+        return f"MaxRuntime({self.seconds:g})"
+
+
+class MaxIterations(StoppingCriterion):
+    """Stop after ``n`` outer iterations."""
+
+    def __init__(self, n: int):
+        if int(n) < 1:
+            raise ParameterError(f"iteration limit must be at least 1, got {n}")
+        self.n = int(n)
+
+    def __call__(self, state: SearchState) -> bool:
+        return state.iterations >= self.n
+
+    def __repr__(self) -> str:
+        return f"MaxIterations({self.n})"
+
+
+class TargetObjective(StoppingCriterion):
+    """Stop once a feasible objective at least as good as ``target`` is found."""
+
+    def __init__(self, target: float):
+        self.target = float(target)
+
+    def __call__(self, state: SearchState) -> bool:
+        b = state.best
+        if b is None:
+            return False
+        return b <= self.target + 1e-9 if state.sense == "min" else b >= self.target - 1e-9
+
+    def __repr__(self) -> str:
+        return f"TargetObjective({self.target:g})"
+
+
+class NoImprovement(StoppingCriterion):
+    """Stop after ``n`` consecutive outer iterations without improvement."""
+
+    def __init__(self, n: int):
+        if int(n) < 1:
+            raise ParameterError(f"no-improvement limit must be at least 1, got {n}")
+        self.n = int(n)
+
+    def __call__(self, state: SearchState) -> bool:
+        return state.iterations - state.best_iteration >= self.n
+
+    def __repr__(self) -> str:
+        return f"NoImprovement({self.n})"
+
+
+def make_criteria(
+    time_limit: float | None = None,
+    max_iterations: int | None = None,
+    target: float | None = None,
+    no_improvement: int | None = None,
+    default: StoppingCriterion | None = None,
+) -> StoppingCriterion:
+    """Combine the usual keyword limits into one criterion.
+
+    ``default`` is used when no limit at all is given.
+    """
+    parts: list[StoppingCriterion] = []
+    if time_limit is not None:
+        parts.append(MaxRuntime(time_limit))
+    if max_iterations is not None:
+        parts.append(MaxIterations(max_iterations))
+    if no_improvement is not None:
+        parts.append(NoImprovement(no_improvement))
+    if not parts and default is not None:
+        parts.append(default)
+    if target is not None:
+        parts.append(TargetObjective(target))
+    if not parts:
+        parts.append(MaxIterations(1))
+    return AnyOf(parts)
+
+
+@dataclass
+class SearchState:
+    """What a running solver knows: time, iterations, incumbent, trace."""
+
+    sense: str
+    criterion: StoppingCriterion
+    start: float = field(default_factory=time.perf_counter)
+    iterations: int = 0
+    best: float | None = None
+    best_solution: object = None
+    best_iteration: int = 0
+    trace: list[tuple[float, float]] = field(default_factory=list)
+    callback: Callable[[SearchState], None] | None = None
+    interrupted: bool = False
+    proven_optimal: bool = False
+    bound: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    @property
+    def time_left(self) -> float:
+        return max(0.0, self.criterion.time_limit() - self.elapsed)
+
+    def is_better(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        return value < self.best - 1e-12 if self.sense == "min" else value > self.best + 1e-12
+
+    def report(self, value: float, solution: object) -> bool:
+        """Offer a feasible candidate; returns True when it improved the incumbent."""
+        if value is None or not math.isfinite(value) or not self.is_better(value):
+            return False
+        self.best = float(value)
+        self.best_solution = solution
+        self.best_iteration = self.iterations
+        self.trace.append((self.elapsed, self.best))
+        if self.callback is not None:
+            self.callback(self)
+        return True
+
+    def next_iteration(self) -> None:
+        self.iterations += 1
+        if self.callback is not None:
+            self.callback(self)
+
+    def should_stop(self) -> bool:
+        return self.interrupted or self.proven_optimal or self.criterion(self)

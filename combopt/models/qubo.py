@@ -1,0 +1,284 @@
+"""Quadratic unconstrained binary optimisation model.
+
+Energy of a binary vector ``x``::
+
+    E(x) = offset + sum_i h_i x_i + sum_{i<j} J_ij x_i x_j
+
+The couplings are kept as a symmetric CSR matrix ``W`` with a zero diagonal
+(``W_ij = W_ji = J_ij``), so ``E(x) = offset + h.x + x.W.x / 2`` and the
+one-flip change of variable ``i`` is ``(1 - 2 x_i) (h_i + (W x)_i)``.
+Maximisation problems are handled by sign: build with ``sense="max"`` and the
+stored model is the negated one; :meth:`QUBO.objective` gives the user's value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..core.errors import InputError, ParameterError
+from ..core.problem import Evaluation, Problem
+
+
+class QUBO(Problem):
+    """A QUBO in minimisation form (see module docstring).
+
+    Parameters
+    ----------
+    linear
+        Length-n vector ``h``.
+    couplings
+        Symmetric matrix with zero diagonal (dense array or scipy sparse) of
+        the pair coefficients ``J_ij`` (each pair stored twice).
+    offset
+        Constant added to every energy.
+    variables
+        Optional names, one per variable.
+    sense
+        ``"min"`` (default) or ``"max"``: for ``"max"`` the caller's model is
+        negated so solvers always minimise; objectives are reported back in
+        the caller's sense.
+    """
+
+    kind = "qubo"
+
+    def __init__(
+        self,
+        linear: np.ndarray,
+        couplings: np.ndarray | sp.spmatrix | sp.sparray,
+        offset: float = 0.0,
+        variables: Sequence[str] | None = None,
+        sense: str = "min",
+        name: str = "qubo",
+    ):
+        h = np.asarray(linear, dtype=np.float64).ravel()
+        n = h.size
+        W = sp.csr_matrix(couplings, dtype=np.float64)
+        if W.shape != (n, n):
+            raise ParameterError(f"couplings must be {n}x{n}, got {W.shape}")
+        if sense not in ("min", "max"):
+            raise ParameterError(f"sense must be 'min' or 'max', got {sense!r}")
+        W.setdiag(0.0)
+        W.eliminate_zeros()
+        W.sum_duplicates()
+        W.sort_indices()
+        if (abs(W - W.T) > 1e-9 * max(1.0, abs(W).max() if W.nnz else 1.0)).nnz:
+            raise ParameterError("couplings must be symmetric (use QUBO.from_matrix for an upper-triangular Q)")
+        sign = 1.0 if sense == "min" else -1.0
+        self.h = sign * h
+        self.W = sign * W
+        self.offset = sign * float(offset)
+        self.model_sense = sense
+        self.sense = sense
+        self.name = name
+        self.variables = list(variables) if variables is not None else None
+        if self.variables is not None and len(self.variables) != n:
+            raise ParameterError(f"{len(self.variables)} variable names for {n} variables")
+
+    # -- constructors -------------------------------------------------------
+    @classmethod
+    def from_matrix(cls, Q, offset: float = 0.0, **kw) -> QUBO:
+        """From ``E = x^T Q x + offset`` with any square ``Q`` (dense or sparse)."""
+        Q = sp.csr_matrix(Q, dtype=np.float64)
+        if Q.shape[0] != Q.shape[1]:
+            raise ParameterError(f"Q must be square, got {Q.shape}")
+        h = Q.diagonal().copy()
+        S = (Q + Q.T).tocsr()
+        S.setdiag(0.0)
+        return cls(h, S, offset, **kw)
+
+    @classmethod
+    def from_dicts(
+        cls,
+        linear: Mapping[int, float],
+        quadratic: Mapping[tuple[int, int], float],
+        offset: float = 0.0,
+        n: int | None = None,
+        **kw,
+    ) -> QUBO:
+        """From ``{i: h_i}`` and ``{(i, j): J_ij}`` (i != j, duplicates add up)."""
+        idx = [int(i) for i in linear] + [int(i) for p in quadratic for i in p]
+        if n is None:
+            n = (max(idx) + 1) if idx else 0
+        h = np.zeros(n)
+        for i, v in linear.items():
+            h[int(i)] += v
+        rows, cols, vals = [], [], []
+        for (i, j), v in quadratic.items():
+            i, j = int(i), int(j)
+            if i == j:
+                h[i] += v
+                continue
+            rows += [i, j]
+            cols += [j, i]
+            vals += [v, v]
+        W = sp.coo_matrix((vals, (rows, cols)), shape=(n, n)).tocsr()
+        return cls(h, W, offset, **kw)
+
+    @classmethod
+    def random(cls, n: int, density: float = 1.0, seed: int = 0, scale: float = 1.0) -> QUBO:
+        """Random QUBO with normal coefficients (for tests and benchmarks)."""
+        rng = np.random.default_rng(seed)
+        h = rng.normal(0, scale, n)
+        if density >= 1.0:
+            U = np.triu(rng.normal(0, scale, (n, n)), 1)
+            W = U + U.T
+        else:
+            U = sp.random(n, n, density=density, random_state=rng, data_rvs=lambda k: rng.normal(0, scale, k))
+            U = sp.triu(U, 1)
+            W = (U + U.T).tocsr()
+        return cls(h, W, name=f"random-n{n}-d{density:g}-s{seed}")
+
+    # -- basic properties -----------------------------------------------------
+    @property
+    def n(self) -> int:
+        return int(self.h.size)
+
+    @property
+    def num_variables(self) -> int:
+        return self.n
+
+    @property
+    def num_interactions(self) -> int:
+        return int(self.W.nnz // 2)
+
+    @property
+    def density(self) -> float:
+        n = self.n
+        return 0.0 if n < 2 else self.W.nnz / (n * (n - 1))
+
+    def csr_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, indices, data)`` of the symmetric couplings (int64, int32, float64)."""
+        W = self.W
+        return (
+            np.ascontiguousarray(W.indptr, dtype=np.int64),
+            np.ascontiguousarray(W.indices, dtype=np.int32),
+            np.ascontiguousarray(W.data, dtype=np.float64),
+        )
+
+    def to_dense(self) -> np.ndarray:
+        """Dense upper-triangular ``Q`` with ``E = x^T Q x + offset`` (minimisation form)."""
+        Q = np.triu(self.W.toarray(), 1)
+        Q[np.diag_indices(self.n)] = self.h
+        return Q
+
+    # -- evaluation -----------------------------------------------------------
+    def energy(self, x) -> float:
+        """Energy of one binary vector in minimisation form."""
+        x = np.asarray(x, dtype=np.float64)
+        return float(self.offset + self.h @ x + 0.5 * x @ (self.W @ x))
+
+    def energies(self, X) -> np.ndarray:
+        """Energies of the rows of a 2-D binary array."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        WX = (self.W @ X.T).T
+        return self.offset + X @ self.h + 0.5 * np.einsum("ij,ij->i", X, WX)
+
+    def local_fields(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        return self.h + self.W @ x
+
+    def delta(self, x, i: int) -> float:
+        """Energy change of flipping variable ``i`` of ``x``."""
+        x = np.asarray(x)
+        row = slice(self.W.indptr[i], self.W.indptr[i + 1])
+        f = self.h[i] + float(self.W.data[row] @ x[self.W.indices[row]])
+        return (1 - 2 * int(x[i])) * f
+
+    def objective(self, energy: float) -> float:
+        """Energy in the caller's sense (undoes the sign for ``sense="max"``)."""
+        return energy if self.model_sense == "min" else -energy
+
+    # -- Problem interface ----------------------------------------------------
+    def evaluate(self, solution) -> Evaluation:
+        x = np.asarray(solution)
+        if x.shape != (self.n,):
+            return Evaluation(None, False, [f"solution has shape {x.shape}, expected ({self.n},)"])
+        if not np.all((x == 0) | (x == 1)):
+            return Evaluation(None, False, ["solution has entries other than 0 and 1"])
+        return Evaluation(self.objective(self.energy(x)), True, [])
+
+    def to_qubo(self, **params) -> QUBO:
+        return self
+
+    def from_qubo_sample(self, x, rng=None):
+        return np.asarray(x, dtype=np.int8)
+
+    def to_pulp(self):
+        from ..solvers.milp import qubo_to_pulp
+
+        return qubo_to_pulp(self)
+
+    def solution_to_json(self, solution):
+        return [int(v) for v in np.asarray(solution)]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list):
+            raise InputError(path, "expected a list of 0/1 values under 'solution'")
+        return np.asarray(data)
+
+    # -- file I/O -------------------------------------------------------------
+    def to_json_dict(self) -> dict[str, Any]:
+        """The user's model (in their sense) as ``linear``, ``quadratic``, ``offset``."""
+        sign = 1.0 if self.model_sense == "min" else -1.0
+        U = sp.triu(self.W, 1).tocoo()
+        names = self.variables or [f"x{i}" for i in range(self.n)]
+        return {
+            "format": "combopt-qubo",
+            "sense": self.model_sense,
+            "variables": names,
+            "offset": sign * self.offset,
+            "linear": {names[i]: sign * float(v) for i, v in enumerate(self.h) if v != 0},
+            "quadratic": [[names[i], names[j], sign * float(v)] for i, j, v in zip(U.row, U.col, U.data)],
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json_dict(), indent=1))
+
+    def __repr__(self) -> str:
+        return f"QUBO(n={self.n}, interactions={self.num_interactions}, sense={self.model_sense!r})"
+
+
+def read_qubo_json(path: str | Path) -> QUBO:
+    """Read the JSON written by :meth:`QUBO.write_json`."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(p, f"not valid JSON ({e.msg})", e.lineno) from None
+    except UnicodeDecodeError:
+        raise InputError(p, "not a text file; expected a combopt QUBO JSON document") from None
+    if not isinstance(data, dict) or "linear" not in data or "quadratic" not in data:
+        raise InputError(p, "expected a JSON object with 'linear', 'quadratic' and optional 'offset', 'variables'")
+    try:
+        names = list(data.get("variables") or [])
+        index = {str(v): i for i, v in enumerate(names)}
+
+        def idx(v):
+            key = str(v)
+            if key not in index:
+                index[key] = len(index)
+                names.append(key)
+            return index[key]
+
+        lin = {idx(k): float(v) for k, v in dict(data["linear"]).items()}
+        quad: dict[tuple[int, int], float] = {}
+        for item in data["quadratic"]:
+            a, b, v = item
+            key = (idx(a), idx(b))
+            quad[key] = quad.get(key, 0.0) + float(v)
+        sense = data.get("sense", "min")
+        if sense not in ("min", "max"):
+            raise InputError(p, f"'sense' must be 'min' or 'max', got {sense!r}")
+        return QUBO.from_dicts(
+            lin, quad, float(data.get("offset", 0.0)), n=len(names), variables=names, sense=sense, name=p.stem
+        )
+    except (TypeError, ValueError) as e:
+        raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and quadratic [[a, b, value], ...]") from None

@@ -1,0 +1,3 @@
+"""Solver algorithms; importing this package registers them."""
+
+from . import anneal, exhaustive, milp, mis, tabu  # noqa: F401

@@ -1,0 +1,122 @@
+"""Simulated annealing and parallel tempering on QUBOs (and problems that reduce to one)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.context import SolveContext, SolverOutput
+from ..core.registry import register_solver
+from . import kernels
+from .common import (
+    SweepBudget,
+    geometric_betas,
+    offer_samples,
+    parse_beta_range,
+    positive_int,
+    qubo_params,
+    reject_unknown,
+)
+
+
+def _batch_runner(device: str):
+    if device == "gpu":
+        from ..gpu.anneal import anneal_batch_gpu
+
+        return anneal_batch_gpu
+    return kernels.anneal_batch_cpu
+
+
+@register_solver(
+    "sa",
+    problems=("+qubo",),
+    devices=("cpu", "gpu"),
+    description="simulated annealing, many independent replicas (Numba CPU / Numba CUDA)",
+    default_for=("qubo", "mis", "clique"),
+)
+def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Restarted simulated annealing.
+
+    Parameters (``--param``): ``num_reads`` replicas per restart (default 64),
+    ``num_sweeps`` sweeps per restart (default 1000), ``beta_range`` (hot,
+    cold) inverse temperatures (default from the coefficients), ``penalty``
+    for the problem's QUBO reduction.
+    """
+    model = problem.to_qubo(**qubo_params(params))
+    reads = positive_int(params, "num_reads", 64 if ctx.device == "cpu" else 1024)
+    sweeps = positive_int(params, "num_sweeps", 1000)
+    beta_range = parse_beta_range(params.pop("beta_range", None), model)
+    reject_unknown(params, "sa")
+    n = model.n
+    indptr, indices, data = model.csr_arrays()
+    h = np.ascontiguousarray(model.h)
+    X = np.zeros((reads, n), dtype=np.int8)
+    F = np.zeros((reads, n), dtype=np.float64)
+    E = np.zeros(reads, dtype=np.float64)
+    run = _batch_runner(ctx.device)
+    budget = SweepBudget(ctx, reads, sweeps)
+    total_sweeps = 0
+    first = True
+    while not ctx.state.should_stop():
+        s = budget.next_sweeps()
+        betas = geometric_betas(beta_range, s)
+        states = ctx.uint64_seeds(reads)
+        budget.start()
+        run(indptr, indices, data, h, betas, 1, X, F, states, E, 1)
+        kernels.greedy_descent_batch(indptr, indices, data, X, F, E)
+        budget.done(s, compiled_now=first)
+        first = False
+        total_sweeps += s * reads
+        offer_samples(problem, ctx, X)
+        ctx.state.next_iteration()
+    return SolverOutput(info={"num_reads": reads, "num_sweeps": sweeps, "sweeps_done": total_sweeps,
+                              "beta_range": list(beta_range), "qubo_variables": n})
+
+
+@register_solver(
+    "pt",
+    problems=("+qubo",),
+    description="parallel tempering (replica exchange) on a geometric temperature ladder (Numba CPU)",
+)
+def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Replica-exchange Monte Carlo.
+
+    Parameters: ``num_replicas`` temperatures (default 32), ``sweeps_per_round``
+    between exchanges (default 10), ``beta_range``, ``penalty``. One outer
+    iteration is ``rounds`` rounds (default 100).
+    """
+    model = problem.to_qubo(**qubo_params(params))
+    R = positive_int(params, "num_replicas", 32)
+    sweeps = positive_int(params, "sweeps_per_round", 10)
+    rounds = positive_int(params, "rounds", 100)
+    beta_range = parse_beta_range(params.pop("beta_range", None), model)
+    reject_unknown(params, "pt")
+    n = model.n
+    indptr, indices, data = model.csr_arrays()
+    h = np.ascontiguousarray(model.h)
+    ladder = geometric_betas(beta_range, R)
+    X = np.zeros((R, n), dtype=np.int8)
+    F = np.zeros((R, n), dtype=np.float64)
+    E = np.zeros(R, dtype=np.float64)
+    states = ctx.uint64_seeds(R)
+    kernels.anneal_batch_cpu(indptr, indices, data, h, ladder[:0], 1, X, F, states, E, 1)
+    swaps = attempts = 0
+    while not ctx.state.should_stop():
+        for _ in range(rounds):
+            kernels.tempering_round_cpu(indptr, indices, data, h, ladder, sweeps, X, F, states, E)
+            # exchange neighbours (X, F, E travel with the configuration; betas stay)
+            start = int(ctx.rng.integers(2))
+            for k in range(start, R - 1, 2):
+                attempts += 1
+                delta = (ladder[k + 1] - ladder[k]) * (E[k + 1] - E[k])
+                if delta >= 0 or ctx.rng.random() < np.exp(delta):
+                    swaps += 1
+                    X[[k, k + 1]] = X[[k + 1, k]]
+                    F[[k, k + 1]] = F[[k + 1, k]]
+                    E[[k, k + 1]] = E[[k + 1, k]]
+            if ctx.state.should_stop():
+                break
+        Xq, Fq, Eq = X.copy(), F.copy(), E.copy()
+        kernels.greedy_descent_batch(indptr, indices, data, Xq, Fq, Eq)
+        offer_samples(problem, ctx, Xq)
+        ctx.state.next_iteration()
+    return SolverOutput(info={"num_replicas": R, "swap_rate": swaps / max(attempts, 1), "qubo_variables": n})
