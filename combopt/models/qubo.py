@@ -207,7 +207,7 @@ class QUBO(Problem):
         return self
 
     def from_qubo_sample(self, x, rng=None):
-        return np.asarray(x, dtype=np.int8)
+        return np.array(x, dtype=np.int8, copy=True)  # samples live in reused buffers
 
     def to_pulp(self):
         from ..solvers.milp import qubo_to_pulp

@@ -134,8 +134,10 @@ class IndependentSet(Problem):
     def to_pulp(self):
         import pulp
 
-        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_"), pulp.LpMaximize)
-        x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(self.n)]
+        from ..solvers.milp import binary_var
+
+        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_"), pulp.LpMaximize)
+        x = [binary_var(prob, f"x{i}") for i in range(self.n)]
         prob += pulp.lpSum(x)
         for u, v in self.work.edges:
             prob += x[u] + x[v] <= 1

@@ -9,6 +9,7 @@ timed-out run is reported as ``feasible`` with the bound the solver proved
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +20,18 @@ from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 
 
+def binary_var(prob: pulp.LpProblem, name: str):
+    """A binary variable attached to ``prob`` (PuLP 3.3+ API)."""
+    return prob.add_variable(name, 0, 1, cat=pulp.LpBinary)
+
+
+def _cbc(kw):
+    """CBC as bundled with PuLP 3 (its deprecation notice for PuLP 4 is silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(**kw)
+
+
 def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
     """Linearised MILP of a QUBO: ``y_ij`` replaces ``x_i x_j``.
 
@@ -27,19 +40,19 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
     """
     n = model.n
     prob = pulp.LpProblem(model.name.replace(" ", "_") or "qubo", pulp.LpMinimize)
-    x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(n)]
-    terms = [(float(model.h[i]), x[i]) for i in range(n) if model.h[i] != 0]
+    x = [binary_var(prob, f"x{i}") for i in range(n)]
+    terms = [(x[i], float(model.h[i])) for i in range(n) if model.h[i] != 0]
     U = model.W.tocoo()
     for i, j, v in zip(U.row, U.col, U.data):
         if i >= j or v == 0:
             continue
-        y = pulp.LpVariable(f"y{i}_{j}", lowBound=0, upBound=1)
+        y = prob.add_variable(f"y{i}_{j}", 0, 1)
         if v > 0:
             prob += y >= x[i] + x[j] - 1
         else:
             prob += y <= x[i]
             prob += y <= x[j]
-        terms.append((float(v), y))
+        terms.append((y, float(v)))
     prob += pulp.LpAffineExpression(terms) + model.offset
 
     def decode() -> np.ndarray:
@@ -55,7 +68,7 @@ def _backend(name: str, time_limit: float | None, threads: int | None):
     if name == "cbc":
         if threads:
             kw["threads"] = threads
-        return pulp.PULP_CBC_CMD(**kw)
+        return _cbc(kw)
     if name == "highs":
         solver = pulp.HiGHS(**kw)
         if not solver.available():
@@ -120,4 +133,4 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         bound = -bound  # a maximisation modelled as a minimisation
     return SolverOutput(solution=sol, bound=bound, proven_optimal=proven and has_solution,
                         infeasible=infeasible, info={"backend": backend, "milp_variables": len(prob.variables()),
-                                                     "milp_constraints": len(prob.constraints)})
+                                                     "milp_constraints": prob.numConstraints()})

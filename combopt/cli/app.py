@@ -1,0 +1,216 @@
+"""The ``combopt`` command line (typer + rich).
+
+Every error a user can cause ends as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..core.errors import CombOptError, InputError, ParameterError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="combopt: hard combinatorial optimisation from the command line.",
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs; values are JSON when they parse as JSON, else strings."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ParameterError(f"--param expects key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        key = key.strip()
+        if not key.isidentifier():
+            raise ParameterError(f"--param key must be a name, got {key!r}")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+class _Progress:
+    """Live line with best objective and elapsed time, shown once a run passes one second."""
+
+    def __init__(self, console: Console, label: str, enabled: bool):
+        self.console = console
+        self.label = label
+        self.enabled = enabled and console.is_terminal
+        self.state = None
+        self.live: Live | None = None
+
+    def render(self):
+        st = self.state
+        if st is None or st.elapsed < 1.0:
+            return Text("")
+        best = "-" if st.best is None else f"{st.best:g}"
+        return Text.assemble(
+            ("combopt ", "bold cyan"), f"{self.label}  ",
+            ("best ", "dim"), (best, "bold"), ("  iter ", "dim"), str(st.iterations),
+            ("  elapsed ", "dim"), f"{st.elapsed:.1f} s",
+        )
+
+    def callback(self, state) -> None:
+        self.state = state
+
+    def __enter__(self):
+        if self.enabled:
+            self.live = Live(get_renderable=self.render, console=self.console, transient=True,
+                             refresh_per_second=4)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.live is not None:
+            self.live.__exit__(*exc)
+        return False
+
+
+@app.command()
+def solve(
+    path: Annotated[str, typer.Argument(help="instance file (path#K for the K-th instance of a file)")],
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the file)")] = None,
+    solver: Annotated[str | None, typer.Option("--solver", "-s", help="solver name (see `combopt solvers`)")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", "-t", help="seconds")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    device: Annotated[str, typer.Option("--device", help="cpu | gpu | auto")] = "auto",
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="solver parameter key=value")] = None,
+    target: Annotated[float | None, typer.Option("--target", help="stop at this objective")] = None,
+    max_iterations: Annotated[int | None, typer.Option("--max-iterations", help="outer iteration limit")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write the result as JSON")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+) -> None:
+    """Solve an instance and print a summary."""
+    from ..core.api import solve as _solve
+    from ..core.io import read
+
+    if out is not None and out.exists() and not force:
+        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
+    if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
+        raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    params = parse_params(param)
+    problem = read(path, kind)
+    label = f"{solver or 'default'} on {problem.name}"
+    with _Progress(err_console, label, enabled=not quiet) as prog:
+        res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
+                     max_iterations=max_iterations, callback=prog.callback, **params)
+    out_console.print(res)
+    if res.info.get("interrupted"):
+        err_console.print("[yellow]interrupted: best solution so far[/yellow]")
+    if out is not None:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(res.to_json())
+        tmp.replace(out)
+        err_console.print(f"wrote {out}")
+
+
+@app.command()
+def check(
+    path: Annotated[str, typer.Argument(help="instance file")],
+    solution: Annotated[Path, typer.Argument(help="solution JSON (as written by `combopt solve --out`)")],
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the JSON or file)")] = None,
+) -> None:
+    """Re-evaluate a solution independently: exit 0 when feasible, 1 when not."""
+    from ..core.io import read
+
+    if not solution.exists():
+        raise InputError(solution, "no such file")
+    try:
+        data = json.loads(solution.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
+    except UnicodeDecodeError:
+        raise InputError(solution, "not a text file; expected a solution JSON") from None
+    if kind is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
+        kind = data["problem"]
+    problem = read(path, kind)
+    sol = problem.solution_from_json(data, str(solution))
+    ev = problem.evaluate(sol)
+    if ev.feasible:
+        out_console.print(f"feasible: objective {ev.objective:g} ({problem.sense})")
+        raise typer.Exit(0)
+    out_console.print(f"infeasible: {len(ev.violations)} violation(s)")
+    for v in ev.violations:
+        out_console.print(f"  - {v}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for this problem kind")] = None) -> None:
+    """List the solvers and what they handle."""
+    from ..core.registry import _KINDS, all_solvers, known_kinds
+
+    infos = all_solvers()
+    if kind is not None:
+        if kind not in known_kinds():
+            raise ParameterError(f"unknown problem kind {kind!r}; expected one of: {', '.join(known_kinds())}")
+        infos = [s for s in infos if s.handles(kind)]
+    table = Table(title="combopt solvers" + (f" for {kind}" if kind else ""))
+    for col in ("solver", "problems", "type", "devices", "default for", "description"):
+        table.add_column(col)
+    for s in infos:
+        kinds = sorted(k for k in _KINDS if s.handles(k))
+        table.add_row(s.name, ", ".join(kinds), "exact" if s.exact else "heuristic", ", ".join(s.devices),
+                      ", ".join(s.defaults), s.description)
+    out_console.print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the combopt version."""
+    from .. import __version__
+
+    out_console.print(__version__)
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(str(msg).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``combopt`` console script."""
+    t0 = time.perf_counter()
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="combopt")
+        return int(rv or 0)
+    except CombOptError as e:
+        err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
+        return 130
+    except Exception as e:
+        # typer/click signalling exceptions (their module moved between typer versions)
+        name = type(e).__name__
+        if name == "Exit" and hasattr(e, "exit_code"):
+            return int(e.exit_code)
+        if name == "Abort":
+            err_console.print("combopt: aborted", highlight=False)
+            return 130
+        if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True)
+            return 2
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,25 @@
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+# tests/cudasim runs in a subprocess with NUMBA_ENABLE_CUDASIM=1 (see test_gpu_kernels.py)
+collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+def pytest_collection_modifyitems(config, items):
+    from combopt.core.device import gpu_available
+
+    if gpu_available():
+        return
+    skip = pytest.mark.skip(reason="needs a real CUDA GPU")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)

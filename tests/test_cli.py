@@ -1,0 +1,291 @@
+"""End-to-end tests of the ``combopt`` command line (in-process and one real subprocess)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from combopt.cli.app import main
+
+DATA = Path(__file__).parent / "data"
+JOHNSON = DATA / "johnson8-2-4.clq"
+RESULT_KEYS = {
+    "problem", "instance", "solver", "status", "sense", "objective", "bound", "feasible",
+    "runtime_s", "seed", "device", "solution", "trace",
+}
+
+
+def dimacs_edges(path: Path) -> tuple[int, set[frozenset[int]]]:
+    """Parse a DIMACS file independently of combopt: (n, set of 1-based edges)."""
+    n = 0
+    edges: set[frozenset[int]] = set()
+    for line in path.read_text().splitlines():
+        tok = line.split()
+        if tok and tok[0] == "p":
+            n = int(tok[2])
+        elif tok and tok[0] == "e":
+            edges.add(frozenset((int(tok[1]), int(tok[2]))))
+    return n, edges
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_user_error(rc: int, err: str, *needles: str) -> None:
+    """Exit 2 and exactly one stderr line ``combopt: error: ...`` containing every needle."""
+    assert rc == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("combopt: error:"), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory) -> Path:
+    """``combopt solve johnson8-2-4.clq --target 4 --out r.json`` run once for the module."""
+    out = tmp_path_factory.mktemp("solve") / "r.json"
+    rc = main(["solve", str(JOHNSON), "--target", "4", "--time-limit", "20", "--seed", "1", "--quiet",
+               "--out", str(out)])
+    assert rc == 0
+    return out
+
+
+# ----------------------------------------------------------------------------- solve / check
+
+
+def test_solve_writes_result_json_with_a_clique(solved):
+    data = json.loads(solved.read_text())
+    assert RESULT_KEYS <= set(data)
+    assert data["problem"] == "clique"
+    assert data["instance"] == "johnson8-2-4"
+    assert data["sense"] == "max"
+    assert data["feasible"] is True
+    assert data["objective"] == 4
+    assert data["seed"] == 1
+    assert data["device"] in ("cpu", "gpu")
+    assert isinstance(data["runtime_s"], float | int) and data["runtime_s"] >= 0
+    assert isinstance(data["trace"], list)
+    assert data["bound"] is None or data["bound"] >= 4
+
+    n, edges = dimacs_edges(JOHNSON)
+    sol = data["solution"]
+    assert isinstance(sol, list) and len(sol) == 4
+    assert all(isinstance(v, int) and 1 <= v <= n for v in sol), sol  # 1-based file labels
+    assert len(set(sol)) == len(sol)
+    for u, v in itertools.combinations(sol, 2):
+        assert frozenset((u, v)) in edges, (u, v)
+
+
+def test_check_accepts_the_written_solution(capsys, solved):
+    rc, out, err = run_cli(capsys, "check", JOHNSON, solved)
+    assert rc == 0, err
+    assert "feasible" in out and "4" in out
+
+
+def test_check_rejects_a_tampered_solution(capsys, solved, tmp_path):
+    data = json.loads(solved.read_text())
+    n, edges = dimacs_edges(JOHNSON)
+    sol = data["solution"]
+    extra = next(w for w in range(1, n + 1) if w not in sol and any(frozenset((w, u)) not in edges for u in sol))
+    data["solution"] = sol + [extra]
+    bad = tmp_path / "tampered.json"
+    bad.write_text(json.dumps(data))
+    rc, out, err = run_cli(capsys, "check", JOHNSON, bad)
+    assert rc == 1
+    assert "infeasible" in out
+    missing = [u for u in sol if frozenset((extra, u)) not in edges]
+    # every missing edge is named as a violation, with file labels
+    for u in missing:
+        a, b = sorted((u, extra))
+        assert f"vertices {a} and {b} are not adjacent" in out, out
+    assert "Traceback" not in err
+
+
+def test_out_is_not_overwritten_without_force(capsys, tmp_path):
+    out = tmp_path / "exists.json"
+    out.write_text("keep me\n")
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "--target", "4", "--time-limit", "5", "--quiet", "--out", out)
+    assert_user_error(rc, err, str(out), "--force")
+    assert out.read_text() == "keep me\n"
+
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "--target", "4", "--time-limit", "5", "--quiet",
+                         "--out", out, "--force")
+    assert rc == 0, err
+    assert json.loads(out.read_text())["objective"] == 4
+
+
+def test_kind_mis_on_a_clq_solves_the_graph_itself(capsys, tmp_path):
+    n, edges = dimacs_edges(JOHNSON)
+    G = nx.Graph()
+    G.add_nodes_from(range(1, n + 1))
+    G.add_edges_from(tuple(e) for e in edges)
+    _, alpha = nx.max_weight_clique(nx.complement(G), weight=None)
+    assert alpha == 7
+
+    out = tmp_path / "mis.json"
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "--kind", "mis", "--target", str(alpha), "--time-limit", "20",
+                         "--quiet", "--out", out)
+    assert rc == 0, err
+    data = json.loads(out.read_text())
+    assert data["problem"] == "mis"
+    assert data["feasible"] is True
+    assert data["objective"] == alpha
+    sol = data["solution"]
+    assert len(sol) == alpha == len(set(sol))
+    assert all(1 <= v <= n for v in sol)
+    for u, v in itertools.combinations(sol, 2):
+        assert frozenset((u, v)) not in edges, (u, v)
+
+    # check picks the kind up from the JSON
+    rc, out_text, err = run_cli(capsys, "check", JOHNSON, out)
+    assert rc == 0, err
+    assert "feasible" in out_text
+
+
+def test_solvers_lists_clique_solvers(capsys):
+    rc, out, err = run_cli(capsys, "solvers", "clique")
+    assert rc == 0, err
+    for name in ("sa", "ils", "tabu", "pt", "milp", "exhaustive"):
+        assert name in out.split() or f"│ {name} " in out or f" {name} " in out, name
+
+
+# ----------------------------------------------------------------------------- user errors
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["solve", JOHNSON, "--solver", "nope", "--quiet"], ["nope"]),
+        (["solve", JOHNSON, "--kind", "nope", "--quiet"], ["nope"]),
+        (["solve", JOHNSON, "--param", "num_reads=-1", "--target", "4", "--time-limit", "2", "--quiet"],
+         ["num_reads"]),
+        (["solve", JOHNSON, "--param", "foo", "--quiet"], ["foo", "key=value"]),
+        (["solve", JOHNSON, "--time-limit", "-1", "--quiet"], ["--time-limit"]),
+        (["solve", JOHNSON, "--device", "tpu", "--target", "4", "--time-limit", "2", "--quiet"], ["tpu"]),
+        (["solve", JOHNSON, "--no-such-option"], ["--no-such-option"]),
+        (["solve", f"{JOHNSON}#3", "--quiet"], [str(JOHNSON), "#3"]),
+        (["solvers", "nope"], ["nope"]),
+    ],
+    ids=["unknown-solver", "unknown-kind", "param-negative", "param-malformed", "bad-time-limit", "bad-device",
+         "bad-option", "index-on-single-graph", "solvers-unknown-kind"],
+)
+def test_user_errors_exit_2_with_one_line(capsys, args, needles):
+    rc, _, err = run_cli(capsys, *args)
+    assert_user_error(rc, err, *needles)
+
+
+def test_missing_file(capsys, tmp_path):
+    missing = tmp_path / "missing.clq"
+    rc, _, err = run_cli(capsys, "solve", missing)
+    assert_user_error(rc, err, str(missing), "no such file")
+
+
+def test_directory_instead_of_file(capsys, tmp_path):
+    rc, _, err = run_cli(capsys, "solve", tmp_path)
+    assert_user_error(rc, err, str(tmp_path), "directory")
+
+
+def test_empty_file(capsys, tmp_path):
+    empty = tmp_path / "empty.clq"
+    empty.write_text("")
+    rc, _, err = run_cli(capsys, "solve", empty)
+    assert_user_error(rc, err, str(empty), "empty")
+
+
+def test_truncated_file(capsys, tmp_path):
+    cut = tmp_path / "cut.clq"
+    cut.write_bytes(JOHNSON.read_bytes()[:500])
+    rc, _, err = run_cli(capsys, "solve", cut, "--quiet")
+    assert_user_error(rc, err, str(cut), "210 edges", "truncated")
+
+
+def test_malformed_file_names_the_line(capsys, tmp_path):
+    bad = tmp_path / "bad.clq"
+    bad.write_text("c comment\np edge 3 2\ne 1 2\ne 2 x\n")
+    rc, _, err = run_cli(capsys, "solve", bad, "--quiet")
+    assert_user_error(rc, err, f"{bad}:4", "integer")
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{garbage", "", "\xff\xfe not text", '{"solution": 5}', '{"solution": [1, 2, "x"]}', '{"other": 1}',
+     '{"problem": "nope", "solution": [1]}', "[" * 100_000 + "]" * 100_000, '{"solution": [' + "9" * 5000 + "]}"],
+    ids=["not-json", "empty", "binary", "not-a-list", "unknown-vertex", "no-solution-key", "unknown-kind",
+         "deeply-nested", "huge-integer"],
+)
+def test_check_garbage_solution(capsys, tmp_path, content):
+    sol = tmp_path / "sol.json"
+    if content.startswith("\xff"):
+        sol.write_bytes(b"\xff\xfe not text")
+    else:
+        sol.write_text(content)
+    rc, _, err = run_cli(capsys, "check", JOHNSON, sol)
+    assert_user_error(rc, err)
+    if "nope" not in content:
+        assert str(sol) in err
+
+
+def test_check_missing_or_directory_solution(capsys, tmp_path):
+    rc, _, err = run_cli(capsys, "check", JOHNSON, tmp_path / "nothere.json")
+    assert_user_error(rc, err, "nothere.json")
+    rc, _, err = run_cli(capsys, "check", JOHNSON, tmp_path)
+    assert_user_error(rc, err, str(tmp_path))
+
+
+def test_check_ragged_qubo_solution(capsys, tmp_path):
+    import combopt
+
+    q = tmp_path / "q.qubo.json"
+    combopt.QUBO.random(3, 1.0, seed=0).write_json(q)
+    sol = tmp_path / "sol.json"
+    sol.write_text('{"problem": "qubo", "solution": [[1], [1, 2], 0]}')
+    rc, _, err = run_cli(capsys, "check", q, sol)
+    assert_user_error(rc, err, str(sol))
+
+    sol.write_text('{"problem": "qubo", "solution": [1, 0, 1]}')
+    rc, out, err = run_cli(capsys, "check", q, sol)
+    assert rc == 0, err
+    assert "feasible" in out
+
+
+def test_out_in_missing_directory_fails_before_solving(capsys, tmp_path):
+    out = tmp_path / "no" / "such" / "dir" / "r.json"
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "--target", "4", "--time-limit", "5", "--quiet", "--out", out)
+    assert_user_error(rc, err, str(out.parent))
+    assert not out.parent.exists()
+
+
+def test_out_is_a_directory(capsys, tmp_path):
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "--target", "4", "--time-limit", "5", "--quiet",
+                         "--out", tmp_path, "--force")
+    assert_user_error(rc, err, str(tmp_path))
+    assert tmp_path.is_dir()
+
+
+# ----------------------------------------------------------------------------- real subprocess
+
+
+def test_subprocess_bad_file_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "broken.clq"
+    bad.write_text("p edge 4 2\ne 1 2\ne 1 9\n")
+    proc = subprocess.run([sys.executable, "-m", "combopt", "solve", str(bad), "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("combopt: error:")
+    assert f"{bad}:3" in lines[0]
+    assert "out of range" in lines[0]

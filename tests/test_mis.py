@@ -1,0 +1,102 @@
+"""Maximum independent set / clique on real DIMACS graphs."""
+
+import csv
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.graph import read_dimacs
+
+
+def clique_numbers(data_dir):
+    with open(data_dir / "clique-numbers.csv") as f:
+        return {r["instance"]: int(r["clique_number"]) for r in csv.DictReader(f)}
+
+
+def independent_clique_check(path, labels):
+    """Parse the file ourselves and check that ``labels`` is a clique."""
+    edges = set()
+    for line in open(path):
+        t = line.split()
+        if t and t[0] == "e":
+            u, v = int(t[1]), int(t[2])
+            edges.add((min(u, v), max(u, v)))
+    labels = sorted(labels)
+    return all((a, b) in edges for i, a in enumerate(labels) for b in labels[i + 1:])
+
+
+@pytest.mark.parametrize("name", ["johnson8-2-4", "MANN_a9", "hamming6-2", "C125.9", "johnson16-2-4", "hamming8-4"])
+def test_default_solver_reaches_clique_number(data_dir, name):
+    omega = clique_numbers(data_dir)[name]
+    path = data_dir / f"{name}.clq"
+    res = combopt.solve(path, time_limit=30, target=omega, seed=1)
+    assert res.problem == "clique" and res.solver == "sa"
+    assert res.feasible and res.objective == omega
+    assert independent_clique_check(path, res.solution_json)
+    assert res.bound is None or res.bound >= omega
+
+
+@pytest.mark.parametrize("solver", ["ils", "tabu", "pt"])
+def test_other_heuristics_on_c125(data_dir, solver):
+    res = combopt.solve(data_dir / "C125.9.clq", solver, time_limit=30, target=34, seed=0)
+    assert res.objective == 34 and res.feasible
+
+
+def test_milp_is_exact_on_small_graphs(data_dir):
+    for name, omega in [("johnson8-2-4", 4), ("MANN_a9", 16)]:
+        res = combopt.solve(data_dir / f"{name}.clq", "milp", time_limit=60)
+        assert res.status == combopt.Status.OPTIMAL and res.objective == omega
+
+
+def test_exact_and_heuristic_agree_on_random_graphs():
+    for seed in range(6):
+        G = nx.gnp_random_graph(18, 0.3, seed=seed)
+        alpha = len(nx.max_weight_clique(nx.complement(G), weight=None)[0])
+        prob = combopt.IndependentSet.from_networkx(G, "mis")
+        for solver in ("exhaustive", "milp"):
+            r = combopt.solve(prob, solver)
+            assert r.objective == alpha and r.status == combopt.Status.OPTIMAL
+        r = combopt.solve(prob, "sa", max_iterations=3, num_reads=8, num_sweeps=100, seed=seed)
+        assert r.objective == alpha
+        omega = len(nx.max_weight_clique(G, weight=None)[0])
+        clique = combopt.solve(combopt.IndependentSet.from_networkx(G, "clique"), "ils", max_iterations=3)
+        assert clique.objective == omega
+
+
+def test_evaluate_reports_violations(data_dir):
+    prob = combopt.read(data_dir / "johnson8-2-4.clq")
+    g = read_dimacs(data_dir / "johnson8-2-4.clq")
+    u, v = g.edges[0]
+    adj = set(map(tuple, g.edges.tolist()))
+    w = next(w for w in range(g.n) if w not in (u, v) and (min(u, w), max(u, w)) not in adj)
+    ev = prob.evaluate(np.array([u, w]))
+    assert not ev.feasible and "not adjacent" in ev.violations[0]
+    assert prob.evaluate(np.array([u, v])).feasible
+    mis = combopt.read(data_dir / "johnson8-2-4.clq", kind="mis")
+    ev = mis.evaluate(np.array([u, v]))
+    assert not ev.feasible and "adjacent" in ev.violations[0]
+
+
+def test_every_returned_set_is_independent_even_with_weak_penalty(data_dir):
+    # a QUBO penalty barely above 1 leaves many conflicts in raw samples: repair must fix them all
+    prob = combopt.read(data_dir / "hamming6-2.clq")
+    res = combopt.solve(prob, "sa", max_iterations=2, penalty=1.01, num_reads=8, num_sweeps=5)
+    assert res.feasible
+
+
+def test_qubo_reduction_minimisers_are_maximum_sets():
+    G = nx.cycle_graph(7)
+    prob = combopt.IndependentSet.from_networkx(G, "mis")
+    q = prob.to_qubo()
+    assert q.n == 7 and q.num_interactions == 7
+    res = combopt.solve(q, "exhaustive")
+    assert res.objective == -3
+    with pytest.raises(combopt.ParameterError):
+        prob.to_qubo(penalty=0.5)
+
+
+def test_solve_accepts_networkx_graph():
+    res = combopt.solve(nx.petersen_graph(), "sa", max_iterations=2, num_reads=8, num_sweeps=50)
+    assert res.problem == "mis" and res.objective == 4

@@ -1,0 +1,68 @@
+import itertools
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.models.qubo import QUBO
+
+
+def brute_energies(Q, offset, n):
+    X = np.array(list(itertools.product([0, 1], repeat=n)), dtype=float)
+    return X, np.einsum("ki,ij,kj->k", X, Q, X) + offset
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_energy_matches_matrix_form(n):
+    rng = np.random.default_rng(n)
+    Q = rng.normal(size=(n, n))
+    model = QUBO.from_matrix(Q, offset=1.5)
+    X, ref = brute_energies(Q, 1.5, n)
+    np.testing.assert_allclose(model.energies(X), ref, atol=1e-9)
+    for x, e in zip(X, ref):
+        assert model.energy(x) == pytest.approx(e)
+
+
+def test_one_flip_delta_matches_energy_difference():
+    model = QUBO.random(9, density=0.5, seed=4)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        x = rng.integers(0, 2, 9)
+        i = int(rng.integers(9))
+        y = x.copy()
+        y[i] ^= 1
+        assert model.delta(x, i) == pytest.approx(model.energy(y) - model.energy(x))
+
+
+def test_dense_and_sparse_agree():
+    dense = QUBO.random(30, density=1.0, seed=2)
+    sparse = QUBO(dense.h, dense.W.tocoo())
+    X = np.random.default_rng(1).integers(0, 2, (10, 30))
+    np.testing.assert_allclose(dense.energies(X), sparse.energies(X))
+
+
+def test_maximisation_by_sign():
+    # maximise x0 + x1 - 3 x0 x1  -> optimum 1 at (1,0) or (0,1)
+    model = QUBO.from_dicts({0: 1.0, 1: 1.0}, {(0, 1): -3.0}, sense="max")
+    assert model.evaluate(np.array([1, 0])).objective == 1.0
+    assert model.evaluate(np.array([1, 1])).objective == -1.0
+    res = combopt.solve(model, "exhaustive")
+    assert res.sense == "max" and res.objective == 1.0 and res.status == combopt.Status.OPTIMAL
+
+
+def test_from_dicts_adds_both_orders():
+    m = QUBO.from_dicts({}, {(0, 1): 1.0, (1, 0): 2.0})
+    assert m.energy([1, 1]) == 3.0
+
+
+def test_rejects_asymmetric_couplings():
+    with pytest.raises(combopt.ParameterError):
+        QUBO(np.zeros(2), np.array([[0.0, 1.0], [0.0, 0.0]]))
+
+
+def test_json_roundtrip(tmp_path):
+    m = QUBO.random(5, 1.0, seed=3)
+    m.write_json(tmp_path / "m.qubo.json")
+    back = combopt.read(tmp_path / "m.qubo.json")
+    X = np.array(list(itertools.product([0, 1], repeat=5)))
+    np.testing.assert_allclose(back.energies(X), m.energies(X))

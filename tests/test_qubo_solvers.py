@@ -1,0 +1,126 @@
+"""Exact and heuristic QUBO solvers agree on random QUBOs up to 16 variables."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.models.qubo import QUBO
+
+
+def brute_force_minimum(model: QUBO) -> float:
+    X = np.array(list(itertools.product([0, 1], repeat=model.n)))
+    return float(model.energies(X).min())
+
+
+CASES = [(n, d, s) for n, d, s in [(4, 1.0, 0), (8, 1.0, 1), (10, 0.4, 2), (12, 1.0, 3), (14, 0.3, 4), (16, 1.0, 5),
+                                   (16, 0.5, 6)]]
+
+
+@pytest.mark.parametrize("n,density,seed", CASES)
+def test_exhaustive_matches_brute_force(n, density, seed):
+    model = QUBO.random(n, density, seed)
+    res = combopt.solve(model, "exhaustive")
+    assert res.status == combopt.Status.OPTIMAL
+    assert res.objective == pytest.approx(brute_force_minimum(model))
+    assert res.objective == pytest.approx(model.energy(res.solution))
+
+
+@pytest.mark.parametrize("solver,params", [
+    ("sa", {"num_reads": 16, "num_sweeps": 200}),
+    ("tabu", {"num_restarts": 4}),
+    ("pt", {"num_replicas": 8, "rounds": 20}),
+    ("milp", {}),
+])
+@pytest.mark.parametrize("n,density,seed", CASES)
+def test_solvers_agree_with_exhaustive(solver, params, n, density, seed):
+    model = QUBO.random(n, density, seed)
+    opt = combopt.solve(model, "exhaustive").objective
+    res = combopt.solve(model, solver, max_iterations=3, seed=seed, **params)
+    assert res.feasible
+    assert res.objective == pytest.approx(opt, abs=1e-7), f"{solver} missed the optimum"
+    # the reported objective is the evaluated energy of the reported solution
+    assert res.objective == pytest.approx(model.energy(res.solution))
+
+
+def test_milp_reports_proven_optimum_and_bound():
+    model = QUBO.random(10, 1.0, seed=9)
+    res = combopt.solve(model, "milp")
+    assert res.status == combopt.Status.OPTIMAL
+    assert res.bound == pytest.approx(res.objective)
+    assert res.gap == pytest.approx(0.0)
+
+
+def test_milp_highs_backend():
+    pytest.importorskip("highspy")
+    model = QUBO.random(10, 1.0, seed=8)
+    res = combopt.solve(model, "milp", backend="highs")
+    assert res.status == combopt.Status.OPTIMAL
+    assert res.objective == pytest.approx(brute_force_minimum(model))
+
+
+def test_same_seed_same_result():
+    model = QUBO.random(60, 0.2, seed=1)
+    a = combopt.solve(model, "sa", max_iterations=3, seed=7, num_reads=8, num_sweeps=50)
+    b = combopt.solve(model, "sa", max_iterations=3, seed=7, num_reads=8, num_sweeps=50)
+    assert np.array_equal(a.solution, b.solution) and a.objective == b.objective
+    assert [v for _, v in a.trace] == [v for _, v in b.trace]
+
+
+def test_stopping_criteria_combine():
+    model = QUBO.random(20, 1.0, seed=2)
+    res = combopt.solve(model, "sa", max_iterations=4, num_reads=4, num_sweeps=10)
+    assert res.iterations == 4
+    res = combopt.solve(model, "sa", stop=combopt.MaxIterations(50) | combopt.NoImprovement(2),
+                        num_reads=4, num_sweeps=10)
+    assert res.iterations <= 50
+    opt = combopt.solve(model, "exhaustive").objective
+    res = combopt.solve(model, "sa", target=opt, max_iterations=1000, num_reads=8, num_sweeps=100)
+    assert res.objective == pytest.approx(opt) and res.iterations < 1000
+
+
+def test_keyboard_interrupt_returns_best_so_far():
+    model = QUBO.random(40, 1.0, seed=3)
+    calls = {"n": 0}
+
+    def cb(state):
+        calls["n"] += 1
+        if state.iterations >= 2:
+            raise KeyboardInterrupt
+
+    res = combopt.solve(model, "sa", max_iterations=100, num_reads=4, num_sweeps=20, callback=cb)
+    assert res.info.get("interrupted") is True
+    assert res.feasible and res.solution is not None
+    assert res.objective == pytest.approx(model.energy(res.solution))
+    assert res.iterations < 100
+
+
+def test_trace_is_monotone_and_ends_at_objective():
+    model = QUBO.random(80, 0.1, seed=5)
+    res = combopt.solve(model, "sa", max_iterations=5, num_reads=8, num_sweeps=50)
+    values = [v for _, v in res.trace]
+    assert values == sorted(values, reverse=True)
+    assert values[-1] == pytest.approx(res.objective)
+
+
+def test_exhaustive_refuses_large_models():
+    with pytest.raises(combopt.ParameterError):
+        combopt.solve(QUBO.random(40, 0.1, seed=1), "exhaustive")
+
+
+def test_unknown_parameter_is_an_error():
+    with pytest.raises(combopt.ParameterError):
+        combopt.solve(QUBO.random(5, 1.0), "sa", max_iterations=1, numreads=3)
+
+
+def test_gpu_request_without_gpu_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("NUMBA_ENABLE_CUDASIM", raising=False)
+    from combopt.core import device
+
+    if device.gpu_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(combopt.ParameterError, match="GPU"):
+        combopt.solve(QUBO.random(5, 1.0), "sa", device="gpu", max_iterations=1)
+    res = combopt.solve(QUBO.random(5, 1.0), "sa", device="auto", max_iterations=1)
+    assert res.device == "cpu"
