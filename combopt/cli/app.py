@@ -105,6 +105,10 @@ def solve(
 
     if out is not None and out.exists() and not force:
         raise ParameterError(f"{out} already exists; pass --force to overwrite it")
+    if out is not None and out.is_dir():
+        raise ParameterError(f"--out {out} is a directory; expected a file name for the result JSON")
+    if out is not None and not out.absolute().parent.is_dir():
+        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
@@ -118,8 +122,11 @@ def solve(
         err_console.print("[yellow]interrupted: best solution so far[/yellow]")
     if out is not None:
         tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(res.to_json())
-        tmp.replace(out)
+        try:
+            tmp.write_text(res.to_json())
+            tmp.replace(out)
+        except OSError as e:
+            raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
         err_console.print(f"wrote {out}")
 
 
@@ -134,16 +141,26 @@ def check(
 
     if not solution.exists():
         raise InputError(solution, "no such file")
+    if solution.is_dir():
+        raise InputError(solution, "is a directory, expected a solution JSON file")
     try:
         data = json.loads(solution.read_text())
     except json.JSONDecodeError as e:
         raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
         raise InputError(solution, "not a text file; expected a solution JSON") from None
+    except (ValueError, RecursionError) as e:  # e.g. integers over 4300 digits, absurd nesting
+        raise InputError(solution, f"not usable JSON ({type(e).__name__}); expected a solution JSON") from None
+    except OSError as e:
+        raise InputError(solution, f"cannot read: {e.strerror or e}") from None
     if kind is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
         kind = data["problem"]
     problem = read(path, kind)
-    sol = problem.solution_from_json(data, str(solution))
+    try:
+        sol = problem.solution_from_json(data, str(solution))
+    except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
+        msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`") from None
     ev = problem.evaluate(sol)
     if ev.feasible:
         out_console.print(f"feasible: objective {ev.objective:g} ({problem.sense})")
@@ -172,6 +189,50 @@ def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for th
         table.add_row(s.name, ", ".join(kinds), "exact" if s.exact else "heuristic", ", ".join(s.devices),
                       ", ".join(s.defaults), s.description)
     out_console.print(table)
+
+
+@app.command()
+def bench(
+    paths: Annotated[list[str], typer.Argument(help="instance files, folders or globs")],
+    solver: Annotated[list[str] | None, typer.Option("--solver", "-s", help="solver (repeat to compare)")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the files)")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance and solver")] = 10.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    device: Annotated[str, typer.Option("--device", help="cpu | gpu | auto")] = "auto",
+    best_known: Annotated[Path | None, typer.Option("--best-known", help="CSV: instance,<best_known|optimum|...>")] = None,
+    no_stop_at_best: Annotated[bool, typer.Option("--no-stop-at-best", help="use the whole time limit")] = False,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="solver parameter key=value")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write rows as .csv or .json")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+) -> None:
+    """Solve many instances, print a table against best known values."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..bench import expand, load_best_known, rows_table, run_bench, write_rows
+
+    if out is not None and out.exists() and not force:
+        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
+    if out is not None and out.is_dir():
+        raise ParameterError(f"--out {out} is a directory; expected a file name for the result JSON")
+    if out is not None and not out.absolute().parent.is_dir():
+        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    if not (time_limit > 0 and math.isfinite(time_limit)):
+        raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    files = expand(paths)
+    if not files:
+        raise ParameterError(f"no instance files match {' '.join(paths)}")
+    ref = load_best_known(best_known) if best_known else {}
+    solvers_ = list(solver) if solver else [None]
+    with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as prog:
+        task = prog.add_task("bench", total=len(files) * len(solvers_))
+        rows = run_bench(files, solvers_, kind=kind, time_limit=time_limit, seed=seed, best_known=ref,
+                         stop_at_best=not no_stop_at_best, device=device, params=parse_params(param),
+                         progress=lambda: prog.advance(task))
+    out_console.print(rows_table(rows))
+    if out is not None:
+        write_rows(rows, out)
+        err_console.print(f"wrote {out}")
 
 
 @app.command()

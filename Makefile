@@ -1,0 +1,35 @@
+# combopt: two commands do all the set-up on a fresh machine.
+#   make demo   create .venv, install combopt, solve the DIMACS clique benchmarks, print a table
+#   make test   create .venv, install combopt with its test extras, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.combopt-installed
+
+.PHONY: demo test install lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/combopt bench examples/data --best-known examples/data/clique-numbers.csv \
+		--kind clique --solver sa --solver ils --time-limit 30
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider --timeout 900
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check combopt tests benchmarks
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) benchmarks/anneal_throughput.py
+	$(PY) benchmarks/mis_quality.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,146 @@
+"""Run solvers over many instances and compare with best known values.
+
+Used by ``combopt bench`` and by ``make demo``.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .core.api import solve
+from .core.errors import CombOptError, InputError
+from .core.io import read
+
+VALUE_COLUMNS = ("best_known", "optimum", "clique_number", "upper_bound", "value", "best")
+
+
+@dataclass
+class BenchRow:
+    instance: str
+    solver: str
+    objective: float | None
+    best_known: float | None
+    gap_pct: float | None
+    status: str
+    feasible: bool
+    runtime_s: float
+    time_to_best_s: float | None
+    error: str | None = None
+
+
+def load_best_known(path: str | Path) -> dict[str, float]:
+    """``instance,<value>`` CSV; the value column is the first of :data:`VALUE_COLUMNS` present."""
+    p = Path(path)
+    try:
+        with open(p, newline="") as f:
+            reader = csv.DictReader(f)
+            cols = reader.fieldnames or []
+            if "instance" not in cols:
+                raise InputError(p, "expected a CSV header with an 'instance' column", 1)
+            col = next((c for c in VALUE_COLUMNS if c in cols), None)
+            if col is None:
+                raise InputError(p, f"expected one of the columns {', '.join(VALUE_COLUMNS)}", 1)
+            out = {}
+            for lineno, row in enumerate(reader, 2):
+                v = (row.get(col) or "").strip()
+                if not v:
+                    continue
+                try:
+                    out[row["instance"]] = float(v)
+                except ValueError:
+                    raise InputError(p, f"expected a number in column {col!r}, got {v!r}", lineno) from None
+            return out
+    except FileNotFoundError:
+        raise InputError(p, "no such file") from None
+
+
+def expand(paths: list[str]) -> list[str]:
+    files: list[str] = []
+    for p in paths:
+        if Path(p).is_dir():
+            files += sorted(str(q) for q in Path(p).iterdir() if q.is_file() and not q.name.endswith(".csv"))
+        elif any(ch in p for ch in "*?["):
+            files += sorted(glob.glob(p))
+        else:
+            files.append(p)
+    return files
+
+
+def _gap(obj, ref, sense) -> float | None:
+    if obj is None or ref is None:
+        return None
+    d = (obj - ref) if sense == "min" else (ref - obj)
+    return 100.0 * d / max(abs(ref), 1e-9)
+
+
+def run_bench(
+    paths: list[str],
+    solvers: list[str | None],
+    *,
+    kind: str | None = None,
+    time_limit: float | None = None,
+    seed: int = 0,
+    best_known: dict[str, float] | None = None,
+    stop_at_best: bool = True,
+    device: str = "auto",
+    params: dict[str, Any] | None = None,
+    progress=None,
+) -> list[BenchRow]:
+    """Solve every instance with every solver; one :class:`BenchRow` each."""
+    rows: list[BenchRow] = []
+    files = expand(paths)
+    best_known = best_known or {}
+    for path in files:
+        try:
+            problem = read(path, kind)
+        except CombOptError as e:
+            rows.append(BenchRow(Path(path).name, "-", None, None, None, "error", False, 0.0, None, str(e)))
+            if progress:
+                progress()
+            continue
+        ref = best_known.get(problem.name)
+        for s in solvers:
+            try:
+                res = solve(problem, s, time_limit=time_limit, seed=seed, device=device,
+                            target=ref if (stop_at_best and ref is not None) else None, **(params or {}))
+            except CombOptError as e:
+                rows.append(BenchRow(problem.name, s or "default", None, ref, None, "error", False, 0.0, None, str(e)))
+            else:
+                ttb = next((t for t, v in res.trace if v == res.objective), None)
+                rows.append(BenchRow(problem.name, res.solver, res.objective, ref, _gap(res.objective, ref, res.sense),
+                                     res.status.value, res.feasible, res.runtime, ttb))
+            if progress:
+                progress()
+    return rows
+
+
+def rows_table(rows: list[BenchRow], title: str = "combopt bench"):
+    from rich.table import Table
+
+    t = Table(title=title)
+    for c in ("instance", "solver", "objective", "best known", "gap %", "status", "time s", "time to best s"):
+        t.add_column(c, justify="right" if c not in ("instance", "solver", "status") else "left")
+
+    def f(v, fmt="{:g}"):
+        return "-" if v is None else fmt.format(v)
+
+    for r in rows:
+        t.add_row(r.instance, r.solver, f(r.objective), f(r.best_known), f(r.gap_pct, "{:.2f}"),
+                  r.status if r.error is None else f"error: {r.error}", f"{r.runtime_s:.2f}", f(r.time_to_best_s, "{:.2f}"))
+    return t
+
+
+def write_rows(rows: list[BenchRow], path: Path) -> None:
+    data = [asdict(r) for r in rows]
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(data, indent=1))
+    else:
+        with open(path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(data[0]) if data else list(BenchRow.__dataclass_fields__))
+            w.writeheader()
+            w.writerows(data)
