@@ -255,6 +255,8 @@ def read_qubo_json(path: str | Path) -> QUBO:
         raise InputError(p, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
         raise InputError(p, "not a text file; expected a combopt QUBO JSON document") from None
+    except (ValueError, RecursionError) as e:  # integers over 4300 digits, absurd nesting
+        raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a combopt QUBO JSON document") from None
     if not isinstance(data, dict) or "linear" not in data or "quadratic" not in data:
         raise InputError(p, "expected a JSON object with 'linear', 'quadratic' and optional 'offset', 'variables'")
     try:
@@ -280,5 +282,5 @@ def read_qubo_json(path: str | Path) -> QUBO:
         return QUBO.from_dicts(
             lin, quad, float(data.get("offset", 0.0)), n=len(names), variables=names, sense=sense, name=p.stem
         )
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and quadratic [[a, b, value], ...]") from None
