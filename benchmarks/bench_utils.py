@@ -80,6 +80,7 @@ def machine_info() -> dict[str, Any]:
         "numba": numba.__version__,
         "numba_threads_max": int(numba.config.NUMBA_NUM_THREADS),
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "loadavg_at_end": _loadavg(),
     }
     try:
         from importlib.metadata import version
@@ -90,6 +91,14 @@ def machine_info() -> dict[str, Any]:
     except Exception:  # pragma: no cover
         pass
     return info
+
+
+def _loadavg() -> list[float] | None:
+    """1/5/15-minute load averages when the run ended (a hint of other processes competing for the CPUs)."""
+    try:
+        return [float(v) for v in os.getloadavg()]
+    except OSError:  # pragma: no cover
+        return None
 
 
 def _cpu_name() -> str:

@@ -160,7 +160,8 @@ def check(
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`") from None
+        raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
+                         ) from None
     ev = problem.evaluate(sol)
     if ev.feasible:
         out_console.print(f"feasible: objective {ev.objective:g} ({problem.sense})")
@@ -255,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(rv or 0)
     except CombOptError as e:
         err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True)
+        return 2
+    except OSError as e:  # a file the user named cannot be opened or written
+        where = f"{e.filename}: " if e.filename is not None else ""
+        err_console.print(f"combopt: error: {where}{_one_line(e.strerror or str(e))}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)

@@ -100,7 +100,7 @@ def solve(
     if stop is None:
         stop = make_criteria(
             time_limit, max_iterations, target, no_improvement,
-            default=None if info.exact else DEFAULT_HEURISTIC_STOP,
+            default=info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP),
         )
     elif time_limit is not None:
         stop = stop | make_criteria(time_limit)
@@ -110,13 +110,15 @@ def solve(
     state.start = t0
     interrupted = False
     try:
+        cheap = _cheap_bound(problem)  # inside the clock: counts against the time limit
         out = info.func(problem, ctx, **dict(params))
     except KeyboardInterrupt:
         interrupted = True
         out = SolverOutput()
+        cheap = None
     runtime = time.perf_counter() - t0
     solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution])
-    bounds = [b for b in (out.bound, _cheap_bound(problem)) if b is not None and math.isfinite(b)]
+    bounds = [b for b in (out.bound, cheap) if b is not None and math.isfinite(b)]
     bound = None
     if bounds:
         bound = min(bounds) if problem.sense == "max" else max(bounds)

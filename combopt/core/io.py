@@ -115,6 +115,15 @@ def read(path: str | Path, kind: str | None = None):
     Problem
         The instance, ready for :func:`combopt.solve`.
     """
+    try:
+        return _read(path, kind)
+    except OSError as e:  # permission denied, name too long, I/O error, ...
+        where = e.filename if isinstance(e.filename, str | Path) else path
+        msg = f"cannot read the file ({e.strerror or e}); expected a readable instance file"
+        raise InputError(where, msg) from None
+
+
+def _read(path: str | Path, kind: str | None):
     p, index = split_index(path)
     if not p.exists():
         raise InputError(p, "no such file")
@@ -128,7 +137,9 @@ def read(path: str | Path, kind: str | None = None):
     reader, k = detect(p, kind)
     try:
         return reader.func(p, k, index)
-    except InputError:
+    except InputError as e:
+        if e.path is None:  # raised below the reader (e.g. building the problem): name the file
+            raise InputError(p, e.message, e.line) from None
         raise
     except UnicodeDecodeError:
         raise InputError(p, f"not a text file; expected {reader.name} format") from None

@@ -45,7 +45,7 @@ class Problem:
         """Turn one QUBO sample into a (repaired, improved) solution."""
         return x
 
-    def from_qubo_samples(self, X, rng=None) -> list:
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
         return [self.from_qubo_sample(x, rng) for x in X]
 
     def to_pulp(self):  # pragma: no cover - abstract

@@ -18,6 +18,7 @@ class SolverInfo:
     description: str
     defaults: tuple[str, ...] = field(default=())
     max_variables: int | None = None
+    default_stop: object = None  # StoppingCriterion used when the caller gives none
 
     def handles(self, kind: str) -> bool:
         if kind in self.problems:
@@ -54,6 +55,7 @@ def register_solver(
     description: str = "",
     default_for: tuple[str, ...] = (),
     max_variables: int | None = None,
+    default_stop=None,
 ):
     """Decorator registering ``func(problem, ctx, **params) -> SolverOutput``.
 
@@ -62,7 +64,8 @@ def register_solver(
 
     def deco(func: Callable) -> Callable:
         _SOLVERS[name] = SolverInfo(
-            name, func, tuple(problems), exact, tuple(devices), description, tuple(default_for), max_variables
+            name, func, tuple(problems), exact, tuple(devices), description, tuple(default_for), max_variables,
+            default_stop,
         )
         return func
 

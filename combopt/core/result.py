@@ -152,6 +152,10 @@ class Result:
             f"feasible={self.feasible}, runtime={self.runtime:.3f})"
         )
 
+    def plot_iterations(self, ax=None):
+        """Plot dual bound, dual value and best primal against outer iterations."""
+        return _plot_iterations(self, ax)
+
     def plot_trace(self, ax=None):
         """Plot best objective against time; returns the matplotlib Axes."""
         import matplotlib.pyplot as plt
@@ -169,6 +173,28 @@ class Result:
         ax.set_title(f"{self.problem}: {self.instance}")
         ax.legend(loc="best")
         return ax
+
+
+def _plot_iterations(res: Result, ax=None):
+    import matplotlib.pyplot as plt
+
+    rows = res.info.get("iterations")
+    if not rows:
+        raise ValueError("this result has no per-iteration record (only outer-loop solvers such as "
+                         "'lagrangian' keep one); use plot_trace()")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    k = [r["iteration"] for r in rows]
+    for key, label, style in (("bound", "dual bound", "-"), ("primal", "best primal", "-"),
+                              ("dual_value", "dual value L(lambda)", ":")):
+        ys = [r.get(key) for r in rows]
+        if any(y is not None for y in ys):
+            ax.plot(k, [float("nan") if y is None else y for y in ys], style, label=label)
+    ax.set_xlabel("outer iteration")
+    ax.set_ylabel(f"objective ({res.sense})")
+    ax.set_title(f"{res.solver} ({res.info.get('method', '')}) on {res.instance}")
+    ax.legend(loc="best")
+    return ax
 
 
 def _num(v):

@@ -82,6 +82,19 @@ class QUBO(Problem):
 
     # -- constructors -------------------------------------------------------
     @classmethod
+    def _trusted(cls, h: np.ndarray, W: sp.csr_matrix, offset: float, name: str = "qubo") -> QUBO:
+        """Build without validation from a symmetric zero-diagonal CSR (internal hot paths)."""
+        q = cls.__new__(cls)
+        q.h = np.asarray(h, dtype=np.float64)
+        q.W = W
+        q.offset = float(offset)
+        q.model_sense = q.sense = "min"
+        q.name = name
+        q.variables = None
+        return q
+
+
+    @classmethod
     def from_matrix(cls, Q, offset: float = 0.0, **kw) -> QUBO:
         """From ``E = x^T Q x + offset`` with any square ``Q`` (dense or sparse)."""
         Q = sp.csr_matrix(Q, dtype=np.float64)
@@ -206,8 +219,18 @@ class QUBO(Problem):
     def to_qubo(self, **params) -> QUBO:
         return self
 
+    #: when a list, every batch of samples handed to :meth:`from_qubo_samples` is appended
+    #: to it (outer loops such as the Lagrangian methods read raw samples this way)
+    sample_sink: list | None = None
+
     def from_qubo_sample(self, x, rng=None):
         return np.array(x, dtype=np.int8, copy=True)  # samples live in reused buffers
+
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
+        X = np.array(X, dtype=np.int8, copy=True)
+        if self.sample_sink is not None:
+            self.sample_sink.append(X)
+        return list(X)
 
     def to_pulp(self):
         from ..solvers.milp import qubo_to_pulp

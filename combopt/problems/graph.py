@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from ..core.errors import InputError
 
 MAX_VERTICES = 50_000_000
+MAX_COMPLEMENT_EDGES = 50_000_000  # clique search works on the complement graph
 
 
 @dataclass
@@ -69,8 +70,11 @@ class Graph:
 
     def complement(self) -> Graph:
         n = self.n
-        if n > 100_000:
-            raise InputError(None, f"complement of a graph with {n} vertices is too large to build")
+        # built densely (about 9 n^2 bytes): cap the size before allocating anything
+        extra = n * (n - 1) // 2 - self.m
+        if extra > MAX_COMPLEMENT_EDGES:
+            raise InputError(None, f"the complement of this {n}-vertex graph has {extra} edges, more than the "
+                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search")
         M = np.ones((n, n), dtype=bool)
         M[self.edges[:, 0], self.edges[:, 1]] = False
         M[self.edges[:, 1], self.edges[:, 0]] = False
@@ -181,12 +185,15 @@ def read_edge_list(path: str | Path) -> Graph:
         raise InputError(path, "no edges found; expected lines 'U V'")
     names = sorted({a for p in pairs for a in p}, key=lambda t: (0, int(t), "") if _isint(t) else (1, 0, t))
     if all(_isint(t) for t in names):
-        labels: list = [int(t) for t in names]
+        # integer names are numbers: '7', '07' and '+7' are one vertex (else labels would repeat)
+        labels: list = sorted({int(t) for t in names})
+        pos = {v: i for i, v in enumerate(labels)}
+        index = {t: pos[int(t)] for t in names}
     else:
         labels = names
-    index = {t: i for i, t in enumerate(names)}
+        index = {t: i for i, t in enumerate(names)}
     edges = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64)
-    return Graph.from_edges(len(names), edges, labels, path.stem)
+    return Graph.from_edges(len(labels), edges, labels, path.stem)
 
 
 def _isint(t: str) -> bool:

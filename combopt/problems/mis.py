@@ -20,8 +20,8 @@ from ..core.registry import register_kind
 from ..models.qubo import QUBO
 from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
 
-register_kind("mis", ("qubo", "milp"))
-register_kind("clique", ("qubo", "milp"))
+register_kind("mis", ("qubo", "milp", "lagrangian"))
+register_kind("clique", ("qubo", "milp", "lagrangian"))
 
 MAX_VIOLATIONS_LISTED = 20
 
@@ -50,6 +50,7 @@ class IndependentSet(Problem):
         self.work = graph if kind == "mis" else graph.complement()
         self.indptr, self.indices = self.work.csr()
         self._codes = graph.edge_codes()
+        self._bound: float | None = None
 
     @classmethod
     def from_networkx(cls, G, kind: str = "mis", name: str = "graph") -> IndependentSet:
@@ -113,13 +114,29 @@ class IndependentSet(Problem):
         ).tocsr()
         return QUBO(-np.ones(n), W, name=f"{self.kind}-{self.name}")
 
+    def lagrangian_model(self):
+        """min -sum x subject to x_u x_v <= 0 for every edge of the working graph (one multiplier each).
+
+        With every multiplier equal to P this is the penalty QUBO of :meth:`to_qubo`;
+        the Lagrangian methods adapt one multiplier per edge instead.
+        """
+        from .lagrangian_model import LagrangianModel
+
+        n = self.work.n
+        e = self.work.edges
+        m = len(e)
+        pairs = np.stack([np.arange(m), e[:, 0], e[:, 1]], axis=1) if m else np.zeros((0, 3), dtype=np.int64)
+        f = QUBO(-np.ones(n), sp.csr_matrix((n, n)), name=f"{self.kind}-{self.name}")
+        return LagrangianModel(objective=f, G=sp.csr_matrix((m, n)), c=np.zeros(m), equality=np.zeros(m, dtype=bool),
+                               pairs=pairs, names=[f"edge{u}-{v}" for u, v in e])
+
     def vector_to_set(self, x) -> np.ndarray:
         return np.flatnonzero(np.asarray(x)).astype(np.int64)
 
     def from_qubo_sample(self, x, rng=None):
         return self.from_qubo_samples(np.asarray(x, dtype=np.int8)[None, :], rng)[0]
 
-    def from_qubo_samples(self, X, rng=None) -> list:
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
         """Repair, greedily complete and (1,2)-swap-improve each sample."""
         from ..solvers.mis_local import improve_batch
 
@@ -144,20 +161,22 @@ class IndependentSet(Problem):
         return prob, lambda: np.array([i for i in range(self.n) if (x[i].value() or 0) > 0.5], dtype=np.int64)
 
     def bound(self) -> float | None:
-        """Number of colours of a greedy (DSATUR) colouring of the complement of the working graph.
+        """Colours of a DSATUR colouring of the complement of the working graph (Numba).
 
-        A clique of the complement needs one colour per vertex, so the colour
-        count bounds the independence number from above.
+        A clique of that complement (an independent set of the working graph)
+        needs one colour per vertex, so the colour count bounds the optimum.
         """
-        if self.n > 3000:
-            return None
-        import networkx as nx
+        from ..solvers.mis_local import dsatur_colour_count
 
-        comp = self.graph if self.kind == "clique" else self.graph.complement()
-        if comp.m > 3_000_000:
-            return None
-        colours = nx.greedy_color(comp.to_networkx(), strategy="DSATUR")
-        return float(max(colours.values()) + 1) if colours else 0.0
+        if self._bound is None:
+            comp = self.graph if self.kind == "clique" else None
+            if comp is None:
+                if self.n > 5000:
+                    return None
+                comp = self.graph.complement()
+            indptr, indices = comp.csr()
+            self._bound = float(dsatur_colour_count(indptr, indices))
+        return self._bound
 
     # -- JSON ---------------------------------------------------------------------------
     def solution_to_json(self, solution):

@@ -61,6 +61,37 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
     return prob, decode
 
 
+_BANNER_DONE = False
+
+
+def _swallow_highs_banner() -> None:
+    """HiGHS prints a copyright banner on its first instance in a process, even with output off.
+
+    Create that first instance with the C-level stdout pointed at /dev/null so it
+    never lands in a user's terminal or in JSON piped from the CLI.
+    """
+    global _BANNER_DONE
+    if _BANNER_DONE:
+        return
+    _BANNER_DONE = True
+    try:
+        import os
+        import sys
+
+        import highspy
+    except ImportError:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _backend(name: str, time_limit: float | None, threads: int | None):
     kw = {"msg": False}
     if time_limit is not None and math.isfinite(time_limit):
@@ -70,6 +101,7 @@ def _backend(name: str, time_limit: float | None, threads: int | None):
             kw["threads"] = threads
         return _cbc(kw)
     if name == "highs":
+        _swallow_highs_banner()
         solver = pulp.HiGHS(**kw)
         if not solver.available():
             raise MissingDependencyError("HiGHS is not installed: pip install highspy (or use backend=cbc)")

@@ -1,0 +1,411 @@
+"""Discrete min-max violation (DMMV) model.
+
+Minimise over ``x`` with ``x_i`` in a finite sorted domain ``D_i`` the peak
+weighted violation::
+
+    max_j  w_j * max(0, l_j - a_j.x, a_j.x - u_j)
+
+with the sum of squared violations (L2) as the tie-break. Targets ``b`` are the
+special case ``l = u = b``. Domains are uniform grids ``lo + k*step``
+(``k = 0..count-1``) or explicit sorted value lists; internally every domain is
+an explicit sorted list kept in one flat array (``dom_vals``) with offsets
+(``dom_ptr``), and a solution is a vector of indices ``k`` into the domains.
+
+The matrix is kept in CSC form (sorted row indices per column) because every
+move of the local search changes one or two columns' worth of row sums.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..core.errors import ParameterError
+
+#: refuse to expand domains into more values than this (memory guard)
+MAX_DOMAIN_VALUES = 50_000_000
+
+
+def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flat ``(dom_ptr, dom_vals)`` of uniform grids ``lo_i + k*step_i``, ``k < count_i``.
+
+    Scalars are broadcast to ``n`` variables.
+    """
+    lo = np.atleast_1d(np.asarray(lo, dtype=np.float64))
+    step = np.atleast_1d(np.asarray(step, dtype=np.float64))
+    count = np.atleast_1d(np.asarray(count))
+    if n is None:
+        n = max(lo.size, step.size, count.size)
+    try:
+        lo, step, count = (np.broadcast_to(a, (n,)) for a in (lo, step, count))
+    except ValueError:
+        raise ParameterError("domain lo, step and count must be scalars or have one entry per variable") from None
+    if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(step)):
+        raise ParameterError("domain lo and step must be finite")
+    if np.any(step <= 0):
+        raise ParameterError("domain step must be positive")
+    if np.any(count != np.floor(count)) or np.any(count < 1):
+        raise ParameterError("domain count must be a positive integer")
+    count = count.astype(np.int64)
+    total = int(count.sum())
+    if total > MAX_DOMAIN_VALUES:
+        raise ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are supported")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(count, out=ptr[1:])
+    owner = np.repeat(np.arange(n), count)
+    k = np.arange(total) - ptr[owner]
+    vals = lo[owner] + step[owner] * k
+    return ptr, vals.astype(np.float64)
+
+
+def list_domains(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """Flat ``(dom_ptr, dom_vals)`` of explicit value lists (sorted, duplicates removed)."""
+    parts = []
+    for i, v in enumerate(values):
+        a = np.unique(np.asarray(v, dtype=np.float64).ravel())
+        if a.size == 0:
+            raise ParameterError(f"variable {i} has an empty domain")
+        if not np.all(np.isfinite(a)):
+            raise ParameterError(f"variable {i} has a non-finite domain value")
+        parts.append(a)
+    total = sum(a.size for a in parts)
+    if total > MAX_DOMAIN_VALUES:
+        raise ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are supported")
+    ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([a.size for a in parts], out=ptr[1:])
+    vals = np.concatenate(parts) if parts else np.zeros(0)
+    return ptr, vals
+
+
+@dataclass
+class DMMV:
+    """A discrete min-max violation instance.
+
+    Parameters
+    ----------
+    A
+        ``m x n`` matrix, dense array or any scipy sparse matrix.
+    lower, upper
+        Row bounds ``l <= A x <= u`` (``-inf`` / ``inf`` allowed on one side).
+    dom_ptr, dom_vals
+        Domains: variable ``i`` takes the values ``dom_vals[dom_ptr[i]:dom_ptr[i+1]]``
+        (sorted ascending); see :func:`uniform_domains` and :func:`list_domains`.
+    weights
+        Positive row weights (default 1).
+    name
+        Instance name.
+    """
+
+    A: sp.csc_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    dom_ptr: np.ndarray
+    dom_vals: np.ndarray
+    weights: np.ndarray = None  # type: ignore[assignment]
+    name: str = "dmmv"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        A = self.A
+        A = sp.csc_matrix(A, dtype=np.float64) if sp.issparse(A) else sp.csc_matrix(np.asarray(A, dtype=np.float64))
+        A.sum_duplicates()
+        A.sort_indices()
+        if A.ndim != 2:
+            raise ParameterError("A must be a 2-D matrix")
+        if not np.all(np.isfinite(A.data)):
+            raise ParameterError("A has non-finite entries")
+        self.A = A
+        m, n = A.shape
+        self.lower = np.ascontiguousarray(np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (m,)))
+        self.upper = np.ascontiguousarray(np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (m,)))
+        if self.weights is None:
+            self.weights = np.ones(m)
+        self.weights = np.ascontiguousarray(np.broadcast_to(np.asarray(self.weights, dtype=np.float64), (m,)))
+        if np.any(np.isnan(self.lower)) or np.any(np.isnan(self.upper)):
+            raise ParameterError("row bounds must not be NaN")
+        if np.any(self.lower > self.upper):
+            raise ParameterError("every row needs lower <= upper")
+        if np.any(np.isinf(self.lower) & np.isinf(self.upper) & (self.lower == self.upper)):
+            raise ParameterError("a row target cannot be infinite")
+        if not np.all(np.isfinite(self.weights)) or np.any(self.weights <= 0):
+            raise ParameterError("row weights must be positive and finite")
+        self.dom_ptr = np.ascontiguousarray(self.dom_ptr, dtype=np.int64)
+        self.dom_vals = np.ascontiguousarray(self.dom_vals, dtype=np.float64)
+        if self.dom_ptr.shape != (n + 1,):
+            raise ParameterError(f"domains given for {self.dom_ptr.size - 1} variables, the matrix has {n} columns")
+        if self.dom_ptr[0] != 0 or self.dom_ptr[-1] != self.dom_vals.size or np.any(np.diff(self.dom_ptr) < 1):
+            raise ParameterError("every variable needs a non-empty domain")
+        if not np.all(np.isfinite(self.dom_vals)):
+            raise ParameterError("domain values must be finite")
+        d = np.diff(self.dom_vals)
+        inner = np.ones(d.size, dtype=bool)
+        inner[self.dom_ptr[1:-1] - 1] = False  # boundaries between variables
+        if np.any(d[inner] <= 0):
+            raise ParameterError("every domain must be sorted ascending without duplicates")
+
+    # -- construction helpers -------------------------------------------------------
+    @classmethod
+    def with_targets(cls, A, b, dom_ptr, dom_vals, weights=None, name: str = "dmmv") -> DMMV:
+        """``min max_j w_j |a_j.x - b_j|``."""
+        b = np.asarray(b, dtype=np.float64)
+        return cls(A, b, b.copy(), dom_ptr, dom_vals, weights, name)
+
+    # -- shape ------------------------------------------------------------------------
+    @property
+    def m(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def n(self) -> int:
+        return self.A.shape[1]
+
+    @property
+    def domain_sizes(self) -> np.ndarray:
+        return np.diff(self.dom_ptr)
+
+    def domain(self, i: int) -> np.ndarray:
+        return self.dom_vals[self.dom_ptr[i] : self.dom_ptr[i + 1]]
+
+    def csc_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr int64, row indices int64 sorted per column, values float64)``."""
+        c = self._cache.get("csc")
+        if c is None:
+            A = self.A
+            c = (A.indptr.astype(np.int64), A.indices.astype(np.int64), np.ascontiguousarray(A.data, dtype=np.float64))
+            self._cache["csc"] = c
+        return c
+
+    def csr_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c = self._cache.get("csr")
+        if c is None:
+            R = self.A.tocsr()
+            R.sort_indices()
+            c = (R.indptr.astype(np.int64), R.indices.astype(np.int64), np.ascontiguousarray(R.data, dtype=np.float64))
+            self._cache["csr"] = c
+        return c
+
+    def is_dense(self) -> bool:
+        return self.A.nnz == self.m * self.n
+
+    def dense(self) -> np.ndarray:
+        """Row-major dense copy of ``A`` (cached)."""
+        D = self._cache.get("dense")
+        if D is None:
+            D = np.ascontiguousarray(self.A.toarray())
+            self._cache["dense"] = D
+        return D
+
+    # -- values and indices ----------------------------------------------------------
+    def values(self, k) -> np.ndarray:
+        """Domain values of the index vector ``k``."""
+        k = np.asarray(k, dtype=np.int64)
+        if k.shape != (self.n,):
+            raise ParameterError(f"expected {self.n} indices, got shape {k.shape}")
+        if np.any(k < 0) or np.any(k >= self.domain_sizes):
+            raise ParameterError("domain index out of range")
+        return self.dom_vals[self.dom_ptr[:-1] + k]
+
+    def nearest_indices(self, x) -> np.ndarray:
+        """Index of the domain value nearest to each ``x_i`` (ties to the lower value)."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape != (self.n,):
+            raise ParameterError(f"expected {self.n} values, got shape {x.shape}")
+        out = np.empty(self.n, dtype=np.int64)
+        sizes = self.domain_sizes
+        for i in range(self.n):
+            d = self.domain(i)
+            p = int(np.searchsorted(d, x[i]))
+            if p <= 0:
+                out[i] = 0
+            elif p >= sizes[i]:
+                out[i] = sizes[i] - 1
+            else:
+                out[i] = p - 1 if (x[i] - d[p - 1]) <= (d[p] - x[i]) else p
+        return out
+
+    def membership(self, x, rtol: float = 1e-9) -> np.ndarray:
+        """Boolean per variable: is ``x_i`` one of its domain values (up to ``rtol``)?"""
+        x = np.asarray(x, dtype=np.float64)
+        k = self.nearest_indices(x)
+        v = self.dom_vals[self.dom_ptr[:-1] + k]
+        return np.abs(v - x) <= rtol * np.maximum(1.0, np.abs(v))
+
+    # -- objective ------------------------------------------------------------------------
+    def violations(self, x) -> np.ndarray:
+        """Weighted violation of every row at the values ``x``."""
+        s = self.A @ np.asarray(x, dtype=np.float64)
+        return self.weights * np.maximum(0.0, np.maximum(self.lower - s, s - self.upper))
+
+    def objective(self, x) -> tuple[float, float]:
+        """``(max violation, sum of squared violations)`` at the values ``x``."""
+        v = self.violations(x)
+        return (float(v.max()) if v.size else 0.0), float(v @ v)
+
+    def tolerance(self) -> float:
+        """Absolute tolerance for comparing violations (scaled by the data)."""
+        t = self._cache.get("tol")
+        if t is None:
+            fin = np.concatenate([self.lower[np.isfinite(self.lower)], self.upper[np.isfinite(self.upper)]])
+            scale = float(np.max(np.abs(fin) * 1.0)) if fin.size else 0.0
+            colmax = float(np.max(np.abs(self.A.data))) if self.A.nnz else 0.0
+            vmax = float(np.max(np.abs(self.dom_vals))) if self.dom_vals.size else 0.0
+            scale = max(scale, colmax * vmax, 1e-300) * float(np.max(self.weights))
+            t = 1e-10 * scale
+            self._cache["tol"] = t
+        return t
+
+    # -- bounds ------------------------------------------------------------------------
+    def uniform_grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """``(lo, step, count)`` when every domain is a uniform grid (or a single value)."""
+        sizes = self.domain_sizes
+        lo = self.dom_vals[self.dom_ptr[:-1]]
+        hi = self.dom_vals[self.dom_ptr[1:] - 1]
+        step = np.where(sizes > 1, (hi - lo) / np.maximum(sizes - 1, 1), 1.0)
+        owner = np.repeat(np.arange(self.n), sizes)
+        k = np.arange(self.dom_vals.size) - self.dom_ptr[owner]
+        expect = lo[owner] + step[owner] * k
+        if not np.allclose(expect, self.dom_vals, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(hi))))):
+            return None
+        return lo, step, sizes
+
+    def lp_bound(self, max_nnz: int = 400_000) -> float | None:
+        """Lower bound from the continuous relaxation ``x_i in [min D_i, max D_i]``.
+
+        Solved with scipy's HiGHS LP; ``None`` when the model is larger than
+        ``max_nnz`` non-zeros or the LP fails.
+        """
+        res = self.lp_relaxation(max_nnz)
+        return None if res is None else res[0]
+
+    def lp_relaxation(self, max_nnz: int = 400_000) -> tuple[float, np.ndarray] | None:
+        """``(lower bound, continuous minimiser)`` of the relaxation, or ``None`` (too large / failed)."""
+        if "lp" not in self._cache:
+            self._cache["lp"] = self._lp() if self.A.nnz <= max_nnz else None
+        return self._cache["lp"]
+
+    def _lp(self) -> tuple[float, np.ndarray] | None:
+        from scipy.optimize import linprog
+
+        m, n = self.m, self.n
+        W = sp.diags(self.weights) @ self.A.tocsr()
+        rows, rhs = [], []
+        up = np.isfinite(self.upper)
+        lo = np.isfinite(self.lower)
+        one = sp.csr_matrix(np.ones((m, 1)))
+        if up.any():
+            rows.append(sp.hstack([W[up], -one[up]]))
+            rhs.append(self.weights[up] * self.upper[up])
+        if lo.any():
+            rows.append(sp.hstack([-W[lo], -one[lo]]))
+            rhs.append(-self.weights[lo] * self.lower[lo])
+        xlo = self.dom_vals[self.dom_ptr[:-1]]
+        xhi = self.dom_vals[self.dom_ptr[1:] - 1]
+        if not rows:
+            return 0.0, xlo.copy()
+        A_ub = sp.vstack(rows).tocsc()
+        b_ub = np.concatenate(rhs)
+        c = np.zeros(n + 1)
+        c[-1] = 1.0
+        bounds = np.column_stack([np.r_[xlo, 0.0], np.r_[xhi, np.inf]])
+        try:
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+        except (ValueError, MemoryError):  # pragma: no cover - defensive
+            return None
+        if res.status != 0:
+            return None
+        # the LP optimum is accurate to the solver's tolerance; step back by it so the bound stays valid
+        bound = max(0.0, float(res.fun) - 1e-7 * max(1.0, abs(float(res.fun))))
+        return bound, np.clip(res.x[:n], xlo, xhi)
+
+    # -- exact MILP --------------------------------------------------------------------
+    def to_pulp(self, name: str | None = None):
+        """``min t`` s.t. ``w_j (a_j.x - u_j) <= t``, ``w_j (l_j - a_j.x) <= t``, integer domain indices.
+
+        Uniform-grid domains become one integer variable per ``x_i``; explicit
+        value lists a one-hot set of binaries. Returns ``(prob, decode)`` where
+        ``decode()`` gives the index vector ``k``.
+        """
+        import pulp
+
+        nm = (name or self.name or "dmmv").replace("-", "_").replace(".", "_").replace(" ", "_")
+        prob = pulp.LpProblem(nm, pulp.LpMinimize)
+        t = prob.add_variable("t", 0, None)
+        prob += t
+        decode = self.add_to_pulp(prob, t, "")
+        return prob, decode
+
+    def add_to_pulp(self, prob, t, prefix: str = ""):
+        """Add this model's variables and rows to ``prob`` with ``t`` as its peak violation.
+
+        Returns ``decode()`` giving the index vector ``k`` after a solve.
+        """
+        import pulp
+
+        from ..solvers.milp import binary_var
+
+        grid = self.uniform_grid()
+        n = self.n
+        xexpr: list[list[tuple]] = []
+        xconst = np.zeros(n)
+        decoders: list = []
+        for i in range(n):
+            d = self.domain(i)
+            xconst[i] = d[0]
+            if d.size == 1:
+                xexpr.append([])
+                decoders.append(None)
+            elif grid is not None:
+                k = prob.add_variable(f"{prefix}k{i}", 0, int(d.size) - 1, cat=pulp.LpInteger)
+                xexpr.append([(k, float(grid[1][i]))])
+                decoders.append(("int", k))
+            else:
+                z = [binary_var(prob, f"{prefix}z{i}_{q}") for q in range(d.size)]
+                prob += pulp.lpSum(z) == 1
+                xexpr.append([(z[q], float(d[q] - d[0])) for q in range(1, d.size)])
+                decoders.append(("onehot", z))
+        R = self.A.tocsr()
+        R.sort_indices()
+        base = R @ xconst
+        for j in range(self.m):
+            cols = R.indices[R.indptr[j] : R.indptr[j + 1]]
+            coefs = R.data[R.indptr[j] : R.indptr[j + 1]]
+            terms: dict = {}
+            for i, a in zip(cols, coefs):
+                for var, c in xexpr[i]:
+                    terms[var] = terms.get(var, 0.0) + float(a) * c
+            w = float(self.weights[j])
+            expr = pulp.LpAffineExpression([(var, w * c) for var, c in terms.items()])
+            if np.isfinite(self.upper[j]):
+                prob += expr - t <= w * (float(self.upper[j]) - float(base[j]))
+            if np.isfinite(self.lower[j]):
+                prob += -expr - t <= -w * (float(self.lower[j]) - float(base[j]))
+        sizes = self.domain_sizes
+
+        def decode() -> np.ndarray:
+            k = np.zeros(n, dtype=np.int64)
+            for i, dec in enumerate(decoders):
+                if dec is None:
+                    continue
+                if dec[0] == "int":
+                    k[i] = int(round(dec[1].value() or 0.0))
+                else:
+                    k[i] = int(np.argmax([zz.value() or 0.0 for zz in dec[1]]))
+            return np.clip(k, 0, sizes - 1)
+
+        return decode
+
+    def describe(self) -> str:
+        return f"DMMV {self.name}: {self.m} rows, {self.n} variables, {self.A.nnz} non-zeros"
+
+
+def max_violation(model: DMMV, x) -> float:
+    """Peak weighted violation of ``x`` (convenience wrapper)."""
+    return model.objective(x)[0]
+
+
+def to_db(value: float) -> float:
+    """``20 log10(value)`` (``-inf`` for 0)."""
+    return 20.0 * math.log10(value) if value > 0 else -math.inf

@@ -1,0 +1,3 @@
+"""Importing this module registers the DMMV family: kinds, readers and adapters."""
+
+from . import dmmv, fir, spec, tomography  # noqa: F401

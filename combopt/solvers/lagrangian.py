@@ -1,0 +1,368 @@
+"""Slack-free Lagrangian QUBO methods and the slack-based penalty baseline.
+
+One outer loop, four multiplier updates (``method=``):
+
+``subgradient``
+    projected subgradient ascent; ``step_rule="polyak"`` (default: step
+    ``theta (UB - L) / |g|^2`` with the best primal as UB, ``theta`` halved
+    after ``patience`` iterations without dual progress) or ``"sqrt"``
+    (``step / sqrt(k)`` along the normalised subgradient).
+``bundle``
+    proximal bundle method: the next point maximises the cutting-plane model
+    minus ``|lam - centre|^2 / (2 t)``; serious step when the realised increase
+    is at least ``m_serious`` of the predicted one, else a null step.
+``cutting-plane``
+    Kelley's method: the next point maximises the piecewise-linear model over
+    a box (an LP solved through PuLP).
+``augmented``
+    augmented Lagrangian: the inner QUBO gets ``(rho/2)|g(x)|^2``; then
+    ``lam <- lam + rho g`` and ``rho <- beta rho`` while the violation stalls.
+
+Each iteration solves the relaxed QUBO with any QUBO solver of the engine
+(``inner=sa|tabu|pt|exhaustive|milp|qaoa``, parameters in ``inner_params``),
+repairs every inner sample into a feasible primal with the problem's own
+repair, and records the dual value, the best valid dual bound, the best
+primal, the gap, the share of raw inner samples that are feasible and the
+number of binary variables (``result.info["iterations"]``). A dual value is a
+valid bound only when the inner minimum is exact: an exact inner solver, or a
+separable relaxed QUBO (solved in closed form).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..core.context import SolveContext, SolverOutput
+from ..core.errors import ParameterError
+from ..core.registry import get_solver, register_solver
+from ..core.stopping import MaxIterations, MaxRuntime, SearchState
+from ..models.qubo import QUBO
+from .common import positive_int, reject_unknown
+
+METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
+
+
+def _float(params: dict, key: str, default: float, lo: float = 0.0) -> float:
+    v = params.pop(key, default)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
+    if not f > lo:
+        raise ParameterError(f"parameter {key} must be greater than {lo:g}, got {v!r}")
+    return f
+
+
+def separable_minimum(q: QUBO) -> tuple[float, np.ndarray] | None:
+    """Exact minimum of a QUBO without couplings (``None`` when it has couplings)."""
+    if q.W.nnz:
+        return None
+    x = (q.h < 0).astype(np.int8)
+    return float(q.offset + np.minimum(q.h, 0).sum()), x
+
+
+class InnerSolver:
+    """Runs a registered QUBO solver on relaxed QUBOs and returns its raw samples."""
+
+    def __init__(self, name: str, params: dict, iterations: int, ctx: SolveContext):
+        self.info = get_solver(name, "qubo")
+        if "gpu" in self.info.devices:
+            self.device = ctx.device
+        else:
+            self.device = "cpu"
+        self.params = dict(params)
+        self.iterations = iterations
+        self.ctx = ctx
+
+    @property
+    def exact(self) -> bool:
+        return self.info.exact
+
+    def solve(self, q: QUBO) -> tuple[np.ndarray, bool]:
+        closed = separable_minimum(q)
+        if closed is not None:
+            return closed[1][None, :], True
+        q.sample_sink = []
+        crit = MaxIterations(self.iterations)
+        left = self.ctx.time_left
+        if math.isfinite(left):
+            crit = crit | MaxRuntime(max(left, 0.01))
+        st = SearchState(sense="min", criterion=crit)
+        sub = SolveContext(self.ctx.seed, self.device, st, self.ctx.rng)
+        out = self.info.func(q, sub, **dict(self.params))
+        batches = list(q.sample_sink)
+        q.sample_sink = None
+        for extra in (out.solution, st.best_solution):
+            if extra is not None:
+                batches.append(np.asarray(extra, dtype=np.int8)[None, :])
+        if not batches:
+            raise ParameterError(f"inner solver {self.info.name!r} returned no sample")
+        X = np.concatenate(batches, axis=0)
+        return X, bool(out.proven_optimal)
+
+
+def _default_scale(model) -> tuple[float, float]:
+    """(largest useful multiplier, typical multiplier): objective over smallest / largest constraint coefficient."""
+    f = model.objective
+    obj = max(float(np.abs(f.h).max(initial=0.0)), float(np.abs(f.W.data).max(initial=0.0)), 1e-9)
+    g = np.abs(model.G.data)
+    g = g[g > 1e-12]
+    if model.pair_coef is not None and len(model.pair_coef):
+        g = np.concatenate([g, np.abs(model.pair_coef)])
+    if not g.size:
+        return obj, obj
+    return obj / float(g.min()), obj / float(g.max())
+
+
+def _kelley_lp(cuts, lo, hi):
+    """max v s.t. v <= L_j + g_j.(lam - lam_j), lo <= lam <= hi (an LP through PuLP: HiGHS, else CBC)."""
+    import pulp
+
+    from .milp import _backend
+
+    m = lo.size
+    prob = pulp.LpProblem("kelley", pulp.LpMaximize)
+    lam = [prob.add_variable(f"l{i}", float(lo[i]), float(hi[i])) for i in range(m)]
+    v = prob.add_variable("v", None, None)
+    prob += v
+    for L, g, l0 in cuts:
+        const = float(L - g @ l0)
+        prob += v <= pulp.LpAffineExpression([(lam[i], float(g[i])) for i in range(m) if g[i] != 0]) + const
+    try:
+        solver = _backend("highs", None, None)  # in-process: much faster than a CBC subprocess per cut
+    except Exception:  # noqa: BLE001 - HiGHS not installed
+        solver = _backend("cbc", None, None)
+    prob.solve(solver)
+    if prob.status != pulp.LpStatusOptimal:
+        raise ParameterError("cutting-plane LP failed; give a finite box with --param box=...")
+    return np.array([x.value() or 0.0 for x in lam]), float(v.value())
+
+
+def _bundle_step(cuts, centre, t, lo, hi):
+    """Proximal bundle master: max_v,lam v - |lam - centre|^2/(2t) s.t. the cuts and the box."""
+    from scipy.optimize import minimize
+
+    m = centre.size
+    Ls = np.array([c[0] for c in cuts])
+    Gs = np.array([c[1] for c in cuts])
+    consts = Ls - np.einsum("ij,ij->i", Gs, np.array([c[2] for c in cuts]))
+
+    def neg(z):
+        lam, v = z[:m], z[m]
+        return -(v - np.sum((lam - centre) ** 2) / (2 * t))
+
+    def neg_grad(z):
+        lam = z[:m]
+        g = np.zeros(m + 1)
+        g[:m] = (lam - centre) / t
+        g[m] = -1.0
+        return g
+
+    cons = {"type": "ineq", "fun": lambda z: consts + Gs @ z[:m] - z[m],
+            "jac": lambda z: np.hstack([Gs, -np.ones((len(cuts), 1))])}
+    v0 = float(np.min(consts + Gs @ centre))
+    bounds = [(float(lo[i]), float(hi[i])) for i in range(m)] + [(None, None)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = minimize(neg, np.concatenate([centre, [v0]]), jac=neg_grad, constraints=[cons], bounds=bounds,
+                       method="SLSQP", options={"maxiter": 200, "ftol": 1e-10})
+    lam = np.clip(res.x[:m], lo, hi)
+    model_value = float(np.min(consts + Gs @ lam))
+    return lam, model_value
+
+
+@register_solver(
+    "lagrangian",
+    problems=("+lagrangian",),
+    description="slack-free Lagrangian QUBO: subgradient | bundle | cutting-plane | augmented outer loop "
+                "around any QUBO solver",
+    default_for=("mdkp",),
+    default_stop=MaxIterations(300),
+)
+def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
+    method = str(params.pop("method", "subgradient"))
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    inner_name = str(params.pop("inner", "sa"))
+    inner_params = params.pop("inner_params", None) or {}
+    if not isinstance(inner_params, dict):
+        raise ParameterError("inner_params must be a JSON object, e.g. inner_params={\"num_reads\": 32}")
+    if inner_name == "sa":
+        inner_params = {"num_reads": 32, "num_sweeps": 200, **inner_params}
+    inner_iters = positive_int(params, "inner_iterations", 1)
+    model = problem.lagrangian_model()
+    scale, typical = _default_scale(model)
+    step_rule = str(params.pop("step_rule", "polyak"))
+    if step_rule not in ("polyak", "sqrt"):
+        raise ParameterError(f"step_rule must be polyak or sqrt, got {step_rule!r}")
+    step0 = _float(params, "step", typical)
+    theta = _float(params, "theta", 2.0)
+    patience = positive_int(params, "patience", 20)
+    box = _float(params, "box", 2.0 * scale)
+    t_prox = _float(params, "t", scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))))
+    m_serious = _float(params, "m_serious", 0.1)
+    rho = _float(params, "rho", 0.0, lo=-1.0) if method != "augmented" else _float(params, "rho", 0.0, lo=-1.0)
+    beta = _float(params, "beta", 2.0, lo=1.0)
+    rho_max = _float(params, "rho_max", 1e6)
+    lam = params.pop("multipliers", None)
+    polish_iters = int(_float(params, "polish_iters", 200, lo=-1))
+    reject_unknown(params, "lagrangian")
+    can_polish = hasattr(problem, "polish") and polish_iters > 0
+    m = model.m
+    lam = model.project(np.zeros(m) if lam is None else np.asarray(lam, dtype=np.float64))
+    if lam.size != m:
+        raise ParameterError(f"multipliers must have {m} entries")
+    if method == "augmented" and rho <= 0:
+        # start where the penalty is felt but does not dominate the objective
+        rho = scale / max(1.0, float(np.abs(model.c).max(initial=1.0)))
+    if method != "augmented":
+        rho = 0.0
+    lo = np.where(model.equality, -box, 0.0)
+    hi = np.full(m, box)
+
+    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
+    sense = problem.sense
+    sign = -1.0 if sense == "max" else 1.0  # user objective -> minimisation form
+
+    best_dual = -math.inf  # valid lower bound in minimisation form
+    cuts: list[tuple[float, np.ndarray, np.ndarray]] = []
+    centre = lam.copy()
+    centre_value = -math.inf
+    stall = 0
+    d_prev = None
+    prev_viol = math.inf
+    rows: list[dict] = []
+    k = 0
+    while not ctx.state.should_stop():
+        k += 1
+        q = model.relaxed_qubo(lam, rho)
+        X, proven = inner.solve(q)
+        E = q.energies(X)
+        x_star = X[int(np.argmin(E))]
+        value = float(E.min())
+        g = model.g(x_star)
+        exact = proven or separable_minimum(q) is not None
+        dual_valid = None
+        if rho == 0.0 and exact:
+            dual_valid = value
+        else:
+            plain = separable_minimum(model.relaxed_qubo(lam, 0.0))
+            if plain is not None:
+                dual_valid = plain[0]
+        if dual_valid is not None and dual_valid > best_dual + 1e-12:
+            best_dual = dual_valid
+            stall = 0
+        else:
+            stall += 1
+        feas_share = float(model.feasible_mask(X).mean())
+        # primal: repair every raw sample (multipliers guide MDKP's ratios)
+        for sol in problem.from_qubo_samples(X, ctx.rng, weights=lam):
+            ev = problem.evaluate(sol)
+            if ev.feasible:
+                ctx.state.report(ev.objective, sol)
+        if can_polish and ctx.state.best_solution is not None:
+            for sol in problem.polish(ctx.state.best_solution, ctx, weights=lam, iters=polish_iters):
+                ev = problem.evaluate(sol)
+                if ev.feasible:
+                    ctx.state.report(ev.objective, sol)
+        best_primal = ctx.state.best
+        bound_user = None if not math.isfinite(best_dual) else sign * best_dual
+        gap = None
+        if best_primal is not None and bound_user is not None:
+            gap = abs(bound_user - best_primal) / max(abs(best_primal), 1e-9)
+        rows.append({"iteration": k, "dual_value": value if rho == 0.0 else None, "bound": bound_user,
+                     "primal": best_primal, "gap": gap, "feasible_share": feas_share,
+                     "violation": float(np.linalg.norm(np.where(model.equality, g, np.maximum(g, 0.0)))),
+                     "rho": rho, "binary_variables": q.n, "time": ctx.state.elapsed})
+        ctx.state.bound = bound_user
+        if gap is not None and gap <= 1e-9:
+            ctx.state.proven_optimal = True
+        # -- multiplier update --------------------------------------------------------------
+        # direction projected on the feasible cone: rows at lam = 0 with g < 0 cannot move
+        g_dir = np.where(model.equality | (lam > 0) | (g > 0), g, 0.0)
+        if method == "subgradient" and step_rule == "polyak" and d_prev is not None:
+            # Camerini-Fratta-Maffioli deflection damps the zig-zag of plain subgradient steps
+            dot = float(d_prev @ g_dir)
+            if dot < 0:
+                g_dir = g_dir - 1.5 * dot / max(float(d_prev @ d_prev), 1e-300) * d_prev
+        d_prev = g_dir
+        gnorm2 = float(g_dir @ g_dir)
+        if method == "subgradient":
+            if gnorm2 > 1e-18:
+                if step_rule == "polyak" and best_primal is not None:
+                    if stall >= patience:
+                        theta = max(theta / 2.0, 1e-4)
+                        stall = 0
+                    ub = sign * best_primal
+                    alpha = theta * max(ub - value, 1e-9 * max(1.0, abs(ub))) / gnorm2
+                else:
+                    alpha = step0 / math.sqrt(k) / math.sqrt(gnorm2)
+                lam = model.project(lam + alpha * g_dir)
+        elif method == "cutting-plane":
+            cuts.append((value, g.copy(), lam.copy()))
+            lam, _ = _kelley_lp(cuts, lo, hi)
+            lam = model.project(lam)
+        elif method == "bundle":
+            cuts.append((value, g.copy(), lam.copy()))
+            if k == 1:
+                centre, centre_value = lam.copy(), value
+            else:
+                predicted = rows[-2].get("_predicted", None) if len(rows) > 1 else None
+                if predicted is not None and value - centre_value >= m_serious * (predicted - centre_value):
+                    centre, centre_value = lam.copy(), value  # serious step
+            if len(cuts) > 4 * m + 20:
+                cuts = cuts[-(2 * m + 10):]
+            lam, predicted = _bundle_step(cuts, centre, t_prox, lo, hi)
+            lam = model.project(lam)
+            rows[-1]["_predicted"] = predicted
+        else:  # augmented
+            lam = model.project(lam + rho * g)
+            viol = rows[-1]["violation"]
+            if viol > 0.25 * prev_viol or viol > 0:
+                rho = min(rho * beta, rho_max) if viol > 0.25 * prev_viol else rho
+            prev_viol = viol
+        ctx.state.next_iteration()
+    for r in rows:
+        r.pop("_predicted", None)
+    bound = None if not math.isfinite(best_dual) else sign * best_dual
+    return SolverOutput(bound=bound, info={
+        "method": method, "inner": inner.info.name, "binary_variables": model.n, "constraints_relaxed": m,
+        "multipliers": lam.tolist(), "iterations": rows,
+        "feasible_share": float(np.mean([r["feasible_share"] for r in rows])) if rows else None,
+    })
+
+
+@register_solver(
+    "slack-penalty",
+    problems=("+lagrangian",),
+    description="baseline: slack bits for every inequality + quadratic penalty, solved by any QUBO solver",
+    default_stop=MaxIterations(20),
+)
+def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
+    from ..problems.lagrangian_model import slack_penalty_qubo
+
+    inner_name = str(params.pop("inner", "sa"))
+    inner_params = params.pop("inner_params", None) or {}
+    penalty = params.pop("penalty", None)
+    penalty = None if penalty is None else _float({"penalty": penalty}, "penalty", 1.0)
+    inner_iters = positive_int(params, "inner_iterations", 1)
+    reject_unknown(params, "slack-penalty")
+    model = problem.lagrangian_model()
+    enc = slack_penalty_qubo(model, penalty)
+    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
+    shares = []
+    while not ctx.state.should_stop():
+        X, _ = inner.solve(enc.qubo)
+        Xo = X[:, : enc.n_original]
+        shares.append(float(model.feasible_mask(Xo).mean()))
+        for sol in problem.from_qubo_samples(Xo, ctx.rng):
+            ev = problem.evaluate(sol)
+            if ev.feasible:
+                ctx.state.report(ev.objective, sol)
+        ctx.state.next_iteration()
+    return SolverOutput(info={"binary_variables": enc.qubo.n, "slack_variables": enc.n_slack,
+                              "penalty": enc.penalty, "feasible_share": float(np.mean(shares)) if shares else None,
+                              "inner": inner.info.name})

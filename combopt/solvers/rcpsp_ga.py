@@ -1,0 +1,245 @@
+"""Activity-list genetic algorithm for RCPSP (serial SGS + forward-backward improvement).
+
+Each individual is an activity list decoded by the serial schedule-generation
+scheme and improved by double justification (:mod:`combopt.solvers.rcpsp_kernels`);
+the list is then rewritten in the order of the improved schedule's start times,
+so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005).
+
+* initial population: one list per priority rule (LFT, LST, MTS, GRPW) plus
+  regret-based biased random sampling on latest finish times;
+* parents by binary tournament; two-point crossover (Hartmann 1998);
+  mutation by adjacent swaps and by shifting one task within the positions its
+  precedences allow;
+* survivors: the best ``population`` distinct schedules of parents and children.
+
+The budget counts generated schedules: every pass of the serial SGS is one
+(a decoded child with justification costs three). Schedules that miss a
+deadline are ranked behind every schedule that meets all of them, by their
+total lateness, and are not justified. Decoding runs in batches with the Numba
+CPU kernel, or with the Numba CUDA kernel on ``device="gpu"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.context import SolveContext, SolverOutput
+from ..core.errors import ParameterError
+from ..core.registry import register_solver
+from ..core.stopping import AnyOf, MaxIterations
+from .common import positive_int, reject_unknown
+from .rcpsp_kernels import crossover_batch, mutate_batch, sample_lists
+from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, priority_values, rule_lists
+
+
+#: schedules generated when the caller sets no limit at all
+DEFAULT_SCHEDULES = 10_000
+
+
+def _default_stop(ctx: SolveContext) -> bool:
+    """True when the run's stopping criterion is :data:`combopt.core.api.DEFAULT_HEURISTIC_STOP` alone."""
+    from ..core.api import DEFAULT_HEURISTIC_STOP
+
+    crit = ctx.state.criterion
+    mine = crit.criteria if isinstance(crit, AnyOf) else [crit]
+    default = DEFAULT_HEURISTIC_STOP.criteria if isinstance(DEFAULT_HEURISTIC_STOP, AnyOf) else [DEFAULT_HEURISTIC_STOP]
+    return len(mine) == len(default) and all(any(a is b for b in default) for a in mine)
+
+
+def _float(params: dict, key: str, default: float, lo: float, hi: float) -> float:
+    v = params.pop(key, default)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
+    if not lo <= f <= hi:
+        raise ParameterError(f"parameter {key} must lie in [{lo}, {hi}], got {v!r}")
+    return f
+
+
+class _Population:
+    """Lists, schedules and fitness of the individuals, kept sorted best first."""
+
+    def __init__(self, problem, lists, starts, info):
+        self.problem = problem
+        self.big = np.int64(problem.horizon + 1)
+        self.lists = lists
+        self.starts = starts
+        self.info = info
+        self.fit = self.fitness(info)
+
+    def fitness(self, info) -> np.ndarray:
+        mk = info[:, 0].astype(np.int64)
+        f = mk + self.big * info[:, 1]
+        f[mk < 0] = np.iinfo(np.int64).max // 4
+        return f
+
+
+def canonical_lists(problem, starts: np.ndarray, lists: np.ndarray) -> np.ndarray:
+    """Lists re-ordered by the start times of their schedules (ties: topological rank)."""
+    ok = starts[:, 0] >= 0
+    out = lists.copy()
+    if ok.any():
+        S = starts[ok].astype(np.int64) * (problem.n + 1) + problem.topo_rank[None, :]
+        out[ok] = np.argsort(S, axis=1, kind="stable").astype(np.int32)
+    return out
+
+
+def _hashes(lists: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return (lists.astype(np.uint64) * weights[None, :]).sum(axis=1)
+
+
+@register_solver(
+    "rcpsp-ga",
+    problems=("rcpsp",),
+    devices=("cpu", "gpu"),
+    default_for=("rcpsp",),
+    description="activity-list GA with serial SGS and forward-backward improvement; batched decoding "
+                "(Numba CPU / CUDA)",
+)
+def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Parameters
+    ----------
+    schedules
+        Budget of generated schedules (SGS passes). When the caller gives no
+        stopping criterion at all, the run stops after ``schedules`` (default
+        10,000) schedules; otherwise the criteria given (time limit, target,
+        iterations = generations) apply as well.
+    population
+        Individuals kept per generation (default 40 for up to 60 tasks, else 80).
+    children
+        Children per generation (default: the population size).
+    mutation
+        Probability of each adjacent swap (default 0.05).
+    shift
+        Probability that a child gets a shift mutation (default 0.5).
+    fbi
+        Forward-backward improvement of every decoded list (default true).
+    alpha
+        Bias of the regret-based sampling of initial lists (default 1).
+    stop_at_bound
+        Stop once the makespan equals the lower bound (default true).
+    """
+    n = problem.n
+    default_pop = 40 if n <= 62 else 80
+    pop_size = positive_int(params, "population", default_pop)
+    lam = positive_int(params, "children", pop_size)
+    pm = _float(params, "mutation", 0.05, 0.0, 1.0)
+    pshift = _float(params, "shift", 0.5, 0.0, 1.0)
+    alpha = _float(params, "alpha", 1.0, 0.0, 50.0)
+    fbi = bool(params.pop("fbi", True))
+    stop_at_bound = bool(params.pop("stop_at_bound", True))
+    budget = params.pop("schedules", None)
+    if budget is not None:
+        budget = positive_int({"schedules": budget}, "schedules", 1)
+    reject_unknown(params, "rcpsp-ga")
+    if _default_stop(ctx):
+        # no limit given by the caller: a budget of schedules, not the generic "10 iterations without improvement"
+        budget = DEFAULT_SCHEDULES if budget is None else budget
+        ctx.state.criterion = MaxIterations(10**12)
+
+    rng = ctx.rng
+    decoder = BatchDecoder(problem, ctx.device)
+    arr = problem.kernel_arrays()
+    lb = problem.bound()
+    per_child = 3 if fbi else 1
+    used = 0
+    weights = rng.integers(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64) | np.uint64(1)
+
+    def room(k: int) -> int:
+        """How many lists may be decoded now without passing the budget."""
+        if budget is None:
+            return k
+        return max(0, min(k, (budget - used) // per_child))
+
+    def decode(lists):
+        nonlocal used
+        starts, info = decoder.decode(lists, fbi)
+        used += int(info[:, 2].sum())
+        return canonical_lists(problem, starts, lists), starts, info
+
+    best_fit = None
+
+    def offer(pop: _Population) -> None:
+        nonlocal best_fit
+        i = 0  # the population is sorted
+        f = int(pop.fit[i])
+        if pop.info[i, 0] < 0 or (best_fit is not None and f >= best_fit):
+            return
+        best_fit = f
+        sched = pop.starts[i].astype(np.int64)
+        ev = problem.evaluate(sched)
+        if ev.feasible:
+            ctx.state.report(ev.objective, sched)
+        elif ctx.state.best is None:
+            ctx.state.best_solution = sched  # no feasible schedule yet: keep the least late one
+
+    # ---- initial population: the priority rules and biased random sampling
+    init = rule_lists(problem)
+    k = room(max(pop_size, 2 * pop_size - len(init)))
+    if k > 0:
+        sampled = np.zeros((k, n), dtype=np.int32)
+        sample_lists(priority_values(problem, "lft"), arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
+                     arr["succ_idx"], ctx.uint64_seeds(k), alpha, sampled)
+        init = np.concatenate([init, sampled])
+    init = init[:max(1, room(len(init)))]
+    if budget is not None and budget < per_child:  # too small a budget for justification: plain SGS
+        fbi, per_child = False, 1
+        init = init[:max(1, budget)]
+    lists, starts, info = decode(init)
+    pop = _Population(problem, lists, starts, info)
+    _select(pop, pop_size, weights, rng)
+    offer(pop)
+    ctx.state.next_iteration()
+
+    generations = 0
+    while not ctx.state.should_stop():
+        if stop_at_bound and ctx.state.best is not None and ctx.state.best <= lb:
+            break
+        m = room(lam)
+        if m == 0:
+            break
+        P = len(pop.fit)
+        # binary tournaments on rank (the population is sorted best first)
+        a = rng.integers(0, P, size=(m, 2))
+        mothers = a.min(axis=1)
+        b = rng.integers(0, P, size=(m, 2))
+        fathers = b.min(axis=1)
+        cuts = np.sort(rng.integers(0, n + 1, size=(m, 2)), axis=1)
+        children = np.empty((m, n), dtype=np.int32)
+        crossover_batch(pop.lists, mothers.astype(np.int64), fathers.astype(np.int64), cuts[:, 0].astype(np.int64),
+                        cuts[:, 1].astype(np.int64), children)
+        u = rng.random((m, n))
+        shift_u = np.where(rng.random(m) < pshift, rng.random(m), -1.0)
+        shift_pos = rng.integers(0, n, size=m).astype(np.int64)
+        mutate_batch(children, u, pm, shift_u, shift_pos, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
+                     arr["succ_idx"])
+        clists, cstarts, cinfo = decode(children)
+        pop.lists = np.concatenate([pop.lists, clists])
+        pop.starts = np.concatenate([pop.starts, cstarts])
+        pop.info = np.concatenate([pop.info, cinfo])
+        pop.fit = np.concatenate([pop.fit, pop.fitness(cinfo)])
+        _select(pop, pop_size, weights, rng)
+        offer(pop)
+        generations += 1
+        ctx.state.next_iteration()
+
+    info_out = bound_info(problem)
+    info_out.update({"schedules": used, "generations": generations, "population": pop_size, "children": lam,
+                     "fbi": fbi, "device": ctx.device})
+    if ctx.state.best is None and pop.info[0, 0] >= 0:
+        info_out["total_lateness"] = int(pop.info[0, 1])
+    return SolverOutput(bound=lb, info=finish_info(problem, info_out, ctx.state.best))
+
+
+def _select(pop: _Population, size: int, weights: np.ndarray, rng: np.random.Generator) -> None:
+    """Keep the best ``size`` distinct individuals, best first (random order among equals)."""
+    h = _hashes(pop.lists, weights)
+    order = np.lexsort((rng.random(len(pop.fit)), pop.fit))
+    _, first = np.unique(h[order], return_index=True)
+    keep = order[np.sort(first)][:size]
+    pop.lists = pop.lists[keep]
+    pop.starts = pop.starts[keep]
+    pop.info = pop.info[keep]
+    pop.fit = pop.fit[keep]

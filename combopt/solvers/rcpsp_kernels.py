@@ -1,0 +1,397 @@
+"""Batched RCPSP schedule decoding: one source of truth for CPU and GPU.
+
+:func:`decode_list` turns one activity list (a precedence-feasible order of the
+tasks) into a schedule with the serial schedule-generation scheme and, when
+asked, improves it by forward-backward improvement (double justification):
+
+1. forward serial SGS: each task in list order starts at the earliest time at
+   which its predecessors have finished, its release has passed, it fits the
+   time-varying capacity of every resource for its whole duration and it does
+   not overlap an already scheduled disjunctive partner;
+2. right-justification: tasks in order of non-increasing finish time are
+   scheduled as late as possible, finishing by the makespan, their deadline
+   and the (new) starts of their successors;
+3. left-justification: tasks in order of non-decreasing (new) start time are
+   scheduled as early as possible again.
+
+Each pass keeps every task at or beyond (2) / before (3) its previous position
+(the tasks already moved only vacate time inside its interval), so the
+makespan never grows and windows stay satisfied. Justification runs only on
+schedules that meet every deadline; a schedule that misses one is returned
+from pass 1 with its total lateness.
+
+``decode_list`` is a plain function with no calls to other project functions,
+compiled by ``numba.njit`` (inlined into :func:`decode_batch_cpu`), by the
+Numba CUDA kernel of :mod:`combopt.gpu.rcpsp` (one list per thread), and run as
+Python (``.py_func``) under the CUDA simulator.
+
+The GA operators (:func:`crossover_batch`, :func:`mutate_batch`) and the
+regret-based biased sampling of initial lists (:func:`sample_lists`) are CPU
+kernels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+#: ``info`` columns written by :func:`decode_list`
+INFO_MAKESPAN, INFO_LATENESS, INFO_PASSES = 0, 1, 2
+INFO_COLUMNS = 3
+
+
+@njit(inline="always", cache=True)
+def decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info, b):
+    """Decode the activity list ``order`` into ``out_start``; write makespan,
+    total lateness and passes run into ``info[b]``.
+
+    Parameters
+    ----------
+    order
+        int32 activity list (must be precedence feasible).
+    dur, dem, cap
+        Durations ``(n,)``, demands ``(n, R)`` and capacity profile ``(H, R)``.
+    pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx
+        CSR adjacency of predecessors, successors and disjunctive partners.
+    release, deadline
+        Windows (deadline a large number when absent).
+    rank
+        Position of each task in a fixed topological order (breaks ties).
+    fbi
+        1: forward-backward improvement after the first pass; 0: serial SGS only.
+    usage
+        ``(H, R)`` int32 workspace, zero on entry and left zero on exit.
+    st, st2, lst, key
+        ``(n,)`` workspaces (int32, int32, int32, int64).
+    out_start
+        ``(n,)`` int32 start times (output).
+    info, b
+        ``info[b, 0]`` makespan (-1 when the list could not be decoded: not
+        precedence feasible, or the time axis was too short),
+        ``info[b, 1]`` total lateness past deadlines, ``info[b, 2]`` passes run
+        (generated schedules).
+    """
+    n = dur.shape[0]
+    R = dem.shape[1]
+    H = cap.shape[0]
+    T = 0
+    late = 0
+    passes = 0
+    ok0 = True
+    for pas in range(3):
+        if pas > 0 and (fbi == 0 or late > 0 or not ok0):
+            break
+        backward = pas == 1
+        # ---- the list of this pass
+        if pas == 0:
+            for k in range(n):
+                lst[k] = order[k]
+        else:
+            # reverse the previous list (close to the wanted order), then insertion sort by key
+            for k in range(n // 2):
+                tmp = lst[k]
+                lst[k] = lst[n - 1 - k]
+                lst[n - 1 - k] = tmp
+            for k in range(n):
+                if pas == 1:  # finish descending, successors first on ties
+                    key[k] = -(np.int64(st[k] + dur[k]) * (n + 1) + rank[k])
+                else:  # start ascending, predecessors first on ties
+                    key[k] = np.int64(st[k]) * (n + 1) + rank[k]
+            for a in range(1, n):
+                v = lst[a]
+                kv = key[v]
+                c = a - 1
+                while c >= 0 and key[lst[c]] > kv:
+                    lst[c + 1] = lst[c]
+                    c -= 1
+                lst[c + 1] = v
+        # ---- schedule the list
+        for k in range(n):
+            st2[k] = -1
+        hi = 0
+        ok = True
+        plate = 0
+        for k in range(n):
+            j = lst[k]
+            p = dur[j]
+            if not backward:
+                a = release[j]
+                for e in range(pred_ptr[j], pred_ptr[j + 1]):
+                    i = pred_idx[e]
+                    if st2[i] < 0:
+                        ok = False
+                        break
+                    fi = st2[i] + dur[i]
+                    if fi > a:
+                        a = fi
+                if not ok:
+                    break
+            else:
+                lf = T
+                if deadline[j] < lf:
+                    lf = deadline[j]
+                for e in range(succ_ptr[j], succ_ptr[j + 1]):
+                    s2 = st2[succ_idx[e]]
+                    if s2 < 0:
+                        ok = False
+                        break
+                    if s2 < lf:
+                        lf = s2
+                if not ok:
+                    break
+                a = lf - p
+            # search the first (forward) / last (backward) feasible start
+            while True:
+                if backward:
+                    if a < release[j] or a < 0:
+                        ok = False
+                        break
+                elif a + p > H:
+                    ok = False
+                    break
+                moved = False
+                if p > 0:
+                    if not backward:
+                        tau = a + p - 1
+                        while tau >= a:
+                            for r in range(R):
+                                q = dem[j, r]
+                                if q > 0 and usage[tau, r] + q > cap[tau, r]:
+                                    moved = True
+                                    break
+                            if moved:
+                                a = tau + 1
+                                break
+                            tau -= 1
+                    else:
+                        tau = a
+                        while tau < a + p:
+                            for r in range(R):
+                                q = dem[j, r]
+                                if q > 0 and usage[tau, r] + q > cap[tau, r]:
+                                    moved = True
+                                    break
+                            if moved:
+                                a = tau - p
+                                break
+                            tau += 1
+                    if not moved:
+                        for e in range(disj_ptr[j], disj_ptr[j + 1]):
+                            m = disj_idx[e]
+                            sm = st2[m]
+                            pm = dur[m]
+                            if sm >= 0 and pm > 0 and a < sm + pm and sm < a + p:
+                                moved = True
+                                if backward:
+                                    a = sm - p
+                                else:
+                                    a = sm + pm
+                                break
+                if not moved:
+                    break
+            if not ok:
+                break
+            st2[j] = a
+            f = a + p
+            if p > 0:
+                for tau in range(a, f):
+                    for r in range(R):
+                        usage[tau, r] += dem[j, r]
+            if f > hi:
+                hi = f
+            if f > deadline[j]:
+                plate += f - deadline[j]
+        # ---- leave the workspace clean
+        for tau in range(hi):
+            for r in range(R):
+                usage[tau, r] = 0
+        passes += 1
+        if not ok:
+            if pas == 0:
+                ok0 = False
+            break
+        for k in range(n):
+            st[k] = st2[k]
+        if pas == 0:
+            late = plate
+        T = 0
+        for k in range(n):
+            if st[k] + dur[k] > T:
+                T = st[k] + dur[k]
+    if ok0:
+        for k in range(n):
+            out_start[k] = st[k]
+        info[b, 0] = T
+    else:
+        for k in range(n):
+            out_start[k] = -1
+        info[b, 0] = -1
+    info[b, 1] = late
+    info[b, 2] = passes
+
+
+@njit(parallel=True, cache=True)
+def decode_batch_cpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                     release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
+    """Decode every row of ``lists`` (in parallel); workspaces have a leading batch axis."""
+    for b in prange(lists.shape[0]):
+        decode_list(lists[b], dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                    release, deadline, rank, fbi, usage[b], st[b], st2[b], lst[b], key[b], out_start[b], info, b)
+
+
+@njit(cache=True)
+def decode_batch_serial(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                        release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
+    """:func:`decode_batch_cpu` on one thread (small batches, or one process per core)."""
+    for b in range(lists.shape[0]):
+        decode_list(lists[b], dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                    release, deadline, rank, fbi, usage[b], st[b], st2[b], lst[b], key[b], out_start[b], info, b)
+
+
+@njit(cache=True)
+def _xorshift(states, b):
+    s = states[b]
+    s ^= s >> np.uint64(12)
+    s ^= s << np.uint64(25)
+    s ^= s >> np.uint64(27)
+    states[b] = s
+    return ((s * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def sample_lists(prio, pred_ptr, pred_idx, succ_ptr, succ_idx, states, alpha, out):
+    """Regret-based biased random sampling of activity lists (Drexl 1991).
+
+    Among the eligible tasks ``E`` (all predecessors listed), task ``j`` is drawn
+    with probability proportional to ``(max_E prio - prio_j + 1) ** alpha``:
+    small priority values (e.g. latest finish times) are preferred. ``alpha=0``
+    draws uniformly among eligible tasks.
+    """
+    B, n = out.shape
+    for b in range(B):
+        indeg = np.empty(n, dtype=np.int64)
+        elig = np.empty(n, dtype=np.int64)
+        w = np.empty(n, dtype=np.float64)
+        ne = 0
+        for j in range(n):
+            indeg[j] = pred_ptr[j + 1] - pred_ptr[j]
+            if indeg[j] == 0:
+                elig[ne] = j
+                ne += 1
+        for pos in range(n):
+            mx = -1e300
+            for e in range(ne):
+                if prio[elig[e]] > mx:
+                    mx = prio[elig[e]]
+            tot = 0.0
+            for e in range(ne):
+                w[e] = (mx - prio[elig[e]] + 1.0) ** alpha
+                tot += w[e]
+            u = _xorshift(states, b) * tot
+            pick = ne - 1
+            acc = 0.0
+            for e in range(ne):
+                acc += w[e]
+                if u < acc:
+                    pick = e
+                    break
+            j = elig[pick]
+            elig[pick] = elig[ne - 1]
+            ne -= 1
+            out[b, pos] = j
+            for e in range(succ_ptr[j], succ_ptr[j + 1]):
+                s = succ_idx[e]
+                indeg[s] -= 1
+                if indeg[s] == 0:
+                    elig[ne] = s
+                    ne += 1
+
+
+@njit(cache=True)
+def crossover_batch(pop, mothers, fathers, cut1, cut2, children):
+    """Two-point crossover of activity lists (Hartmann 1998); keeps precedence feasibility.
+
+    Child ``b`` takes positions ``[0, cut1)`` from its mother, then the father's
+    tasks not yet taken in the father's order until position ``cut2``, then the
+    mother's remaining tasks in the mother's order.
+    """
+    B = children.shape[0]
+    n = pop.shape[1]
+    for b in range(B):
+        taken = np.zeros(n, dtype=np.bool_)
+        mo = pop[mothers[b]]
+        fa = pop[fathers[b]]
+        pos = 0
+        for k in range(cut1[b]):
+            children[b, pos] = mo[k]
+            taken[mo[k]] = True
+            pos += 1
+        k = 0
+        while pos < cut2[b] and k < n:
+            t = fa[k]
+            if not taken[t]:
+                children[b, pos] = t
+                taken[t] = True
+                pos += 1
+            k += 1
+        for k in range(n):
+            t = mo[k]
+            if not taken[t]:
+                children[b, pos] = t
+                taken[t] = True
+                pos += 1
+
+
+@njit(cache=True)
+def _is_pred(a, c, pred_ptr, pred_idx):
+    for e in range(pred_ptr[c], pred_ptr[c + 1]):
+        if pred_idx[e] == a:
+            return True
+    return False
+
+
+@njit(cache=True)
+def mutate_batch(children, u, pm, shift_u, shift_pos, pred_ptr, pred_idx, succ_ptr, succ_idx):
+    """Mutation of activity lists that keeps precedence feasibility.
+
+    * swap: for each position ``i``, with probability ``pm`` (``u[b, i] < pm``)
+      exchange the tasks at ``i`` and ``i + 1`` unless the first precedes the second;
+    * shift: when ``shift_u[b] >= 0``, move the task at ``shift_pos[b]`` to a
+      position drawn (by ``shift_u[b]`` in ``[0, 1)``) between its last
+      predecessor and its first successor in the list.
+    """
+    B, n = children.shape
+    for b in range(B):
+        c = children[b]
+        for i in range(n - 1):
+            if u[b, i] < pm:
+                x = c[i]
+                y = c[i + 1]
+                if not _is_pred(x, y, pred_ptr, pred_idx):
+                    c[i] = y
+                    c[i + 1] = x
+        if shift_u[b] >= 0.0:
+            i = shift_pos[b]
+            t = c[i]
+            lo = 0
+            hi = n - 1
+            for k in range(i - 1, -1, -1):
+                if _is_pred(c[k], t, pred_ptr, pred_idx):
+                    lo = k + 1
+                    break
+            for k in range(i + 1, n):
+                if _is_pred(t, c[k], pred_ptr, pred_idx):
+                    hi = k - 1
+                    break
+            dest = lo + int(shift_u[b] * (hi - lo + 1))
+            if dest > hi:
+                dest = hi
+            if dest < i:
+                for k in range(i, dest, -1):
+                    c[k] = c[k - 1]
+                c[dest] = t
+            elif dest > i:
+                for k in range(i, dest):
+                    c[k] = c[k + 1]
+                c[dest] = t

@@ -1,0 +1,170 @@
+"""Slack-free Lagrangian methods, the slack-based baseline and the MDKP adapter."""
+
+import csv
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.lagrangian_model import slack_bits, slack_penalty_qubo
+from combopt.problems.mdkp import MultiKnapsack, read_orlib_mknap
+
+
+@pytest.fixture(scope="module")
+def mknap1(data_dir):
+    path = data_dir / "mdkp" / "mknap1.txt"
+    with open(data_dir / "mdkp" / "mknap1-optima.csv") as f:
+        ref = {int(r["index"]): (float(r["optimum"]), float(r["lp_bound"])) for r in csv.DictReader(f)}
+    return path, ref
+
+
+def independent_check(inst: MultiKnapsack, x) -> float:
+    x = np.asarray(x)
+    assert set(np.unique(x)) <= {0, 1}
+    for i in range(inst.m):
+        assert sum(inst.A[i, j] for j in range(inst.n) if x[j]) <= inst.b[i] + 1e-9
+    return float(sum(inst.p[j] for j in range(inst.n) if x[j]))
+
+
+def test_reader_reads_all_instances(mknap1):
+    path, _ = mknap1
+    items = read_orlib_mknap(path)
+    assert [(i.n, i.m) for i in items] == [(6, 10), (10, 10), (15, 10), (20, 10), (28, 10), (39, 5), (50, 5)]
+    inst = combopt.read(f"{path}#3", kind="mdkp")
+    assert inst.n == 20 and inst.name == "mknap1#3"
+    assert combopt.read(path, kind="mdkp").n == 6  # no index: the first instance
+    with pytest.raises(combopt.InputError, match="#7 does not exist"):
+        combopt.read(f"{path}#7", kind="mdkp")
+
+
+def test_reader_reports_truncation_with_line(tmp_path, mknap1):
+    path, _ = mknap1
+    lines = path.read_text().splitlines()
+    bad = tmp_path / "cut.txt"
+    bad.write_text("\n".join(lines[:8]) + "\n")
+    with pytest.raises(combopt.InputError) as e:
+        combopt.read(bad, kind="mdkp")
+    assert e.value.line == 8 and "ends early" in str(e.value)
+    bad.write_text(path.read_text().replace("3800", "38x0", 1))
+    with pytest.raises(combopt.InputError, match="38x0") as e:
+        combopt.read(bad, kind="mdkp")
+    assert e.value.line == 3
+
+
+@pytest.mark.parametrize("k", range(7))
+def test_default_solver_reaches_mknap1_optima(mknap1, k):
+    path, ref = mknap1
+    inst = combopt.read(f"{path}#{k}", kind="mdkp")
+    res = combopt.solve(inst, time_limit=60, target=ref[k][0], seed=k)
+    assert res.solver == "lagrangian"
+    assert res.objective == pytest.approx(ref[k][0])
+    assert independent_check(inst, res.solution) == pytest.approx(ref[k][0])
+
+
+@pytest.mark.parametrize("k", range(7))
+def test_subgradient_dual_converges_to_lp_bound(mknap1, k):
+    path, ref = mknap1
+    inst = combopt.read(f"{path}#{k}", kind="mdkp")
+    res = combopt.solve(inst, "lagrangian", method="subgradient", max_iterations=1000, polish_iters=0)
+    lagr_bound = res.info["iterations"][-1]["bound"]
+    lp = ref[k][1]
+    assert lagr_bound >= lp - 1e-6 * lp  # a valid dual bound never goes below the LP optimum
+    assert abs(lagr_bound - lp) / lp < 1e-3
+    assert res.feasible
+
+
+@pytest.mark.parametrize("method,extra", [
+    ("subgradient", {"step_rule": "sqrt"}),
+    ("bundle", {}),
+    ("cutting-plane", {}),
+])
+def test_outer_loops_reach_the_lp_bound(mknap1, method, extra):
+    path, ref = mknap1
+    for k in (0, 2, 5):
+        inst = combopt.read(f"{path}#{k}", kind="mdkp")
+        res = combopt.solve(inst, "lagrangian", method=method, max_iterations=150 if method != "subgradient" else 400,
+                            polish_iters=0, **extra)
+        bound = res.info["iterations"][-1]["bound"]
+        assert bound >= ref[k][1] * (1 - 1e-6)
+        assert (bound - ref[k][1]) / ref[k][1] < (1e-3 if method != "subgradient" else 5e-3), (method, k, bound)
+        assert res.feasible
+        assert all(r["primal"] is None or r["primal"] <= ref[k][0] + 1e-6 for r in res.info["iterations"])
+
+
+def test_augmented_lagrangian_with_exact_inner_finds_optimum():
+    # a small MDKP whose optimum we enumerate here
+    rng = np.random.default_rng(3)
+    p = rng.integers(10, 60, 12)
+    A = rng.integers(1, 30, (3, 12))
+    b = A.sum(axis=1) // 2
+    inst = MultiKnapsack(p, A, b, name="small")
+    X = (np.arange(2**12)[:, None] >> np.arange(12)) & 1
+    feas = (X @ A.T <= b).all(axis=1)
+    opt = (X @ p)[feas].max()
+    for method in ("augmented", "subgradient", "bundle", "cutting-plane"):
+        res = combopt.solve(inst, "lagrangian", method=method, inner="exhaustive", max_iterations=40, polish_iters=0)
+        assert res.feasible and independent_check(inst, res.solution) <= opt
+        assert all(r["primal"] is None or r["primal"] <= opt for r in res.info["iterations"])
+    res = combopt.solve(inst, "lagrangian", method="augmented", inner="exhaustive", max_iterations=40)
+    assert res.objective == opt
+
+
+def test_slack_bits_cover_the_range_exactly():
+    for u in range(0, 300):
+        bits = slack_bits(u)
+        sums = {0}
+        for c in bits:
+            sums |= {s + c for s in sums}
+        assert sums == set(range(u + 1)), u
+
+
+def test_slack_encoding_sizes_match_the_reference(mknap1):
+    path, _ = mknap1
+    sizes = []
+    for k in range(7):
+        inst = combopt.read(f"{path}#{k}", kind="mdkp")
+        if not np.allclose(inst.A, np.round(inst.A)):
+            sizes.append(None)
+            continue
+        enc = slack_penalty_qubo(inst.lagrangian_model())
+        sizes.append(enc.qubo.n)
+    assert sizes == [62, 99, 102, 107, 122, 86, 100]
+
+
+def test_slack_penalty_qubo_minimum_is_the_optimum():
+    inst = MultiKnapsack([5, 4, 3], [[2, 3, 1], [4, 1, 2]], [4, 5], name="tiny")
+    enc = slack_penalty_qubo(inst.lagrangian_model())
+    res = combopt.solve(enc.qubo, "exhaustive")
+    best = max(independent_check(inst, x) for x in ((np.arange(8)[:, None] >> np.arange(3)) & 1)
+               if (inst.A @ x <= inst.b).all())
+    assert -res.objective == pytest.approx(best)
+
+
+def test_slack_penalty_solver_is_feasible_and_reports_size(mknap1):
+    path, ref = mknap1
+    inst = combopt.read(f"{path}#0", kind="mdkp")
+    res = combopt.solve(inst, "slack-penalty", max_iterations=3)
+    assert res.feasible and res.info["binary_variables"] == 62
+    assert 0.0 <= res.info["feasible_share"] <= 1.0
+
+
+def test_mis_per_edge_multipliers_with_exact_inner_prove_optimality():
+    prob = combopt.IndependentSet.from_networkx(nx.cycle_graph(5), "mis")
+    for method in ("subgradient", "bundle", "cutting-plane"):
+        res = combopt.solve(prob, "lagrangian", method=method, inner="exhaustive", max_iterations=30)
+        assert res.objective == 2 and res.bound == pytest.approx(2) and res.status == combopt.Status.OPTIMAL
+    G = nx.gnp_random_graph(30, 0.2, seed=1)
+    alpha = len(nx.max_weight_clique(nx.complement(G), weight=None)[0])
+    res = combopt.solve(combopt.IndependentSet.from_networkx(G), "lagrangian", max_iterations=20, seed=2)
+    assert res.feasible and res.objective == alpha
+
+
+def test_trace_rows_and_plot(mknap1, tmp_path):
+    path, _ = mknap1
+    res = combopt.solve(combopt.read(f"{path}#1", kind="mdkp"), "lagrangian", max_iterations=20, polish_iters=0)
+    rows = res.info["iterations"]
+    assert len(rows) == 20 and {"bound", "primal", "gap", "feasible_share", "binary_variables"} <= set(rows[0])
+    ax = res.plot_iterations()
+    ax.figure.savefig(tmp_path / "conv.png")
+    assert (tmp_path / "conv.png").stat().st_size > 0
