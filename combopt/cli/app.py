@@ -84,6 +84,28 @@ class _Progress:
         return False
 
 
+def _check_out(out: Path | None, force: bool) -> None:
+    """Refuse to overwrite a user's file without --force; fail before the work, not after."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise ParameterError(f"--out {out} is a directory; expected a file name")
+    if out.exists() and not force:
+        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
+    if not out.absolute().parent.is_dir():
+        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+
+
+def _write_atomic(out: Path, text: str) -> None:
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(text)
+        tmp.replace(out)
+    except OSError as e:
+        raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+    err_console.print(f"wrote {out}")
+
+
 @app.command()
 def solve(
     path: Annotated[str, typer.Argument(help="instance file (path#K for the K-th instance of a file)")],
@@ -103,12 +125,7 @@ def solve(
     from ..core.api import solve as _solve
     from ..core.io import read
 
-    if out is not None and out.exists() and not force:
-        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-    if out is not None and out.is_dir():
-        raise ParameterError(f"--out {out} is a directory; expected a file name for the result JSON")
-    if out is not None and not out.absolute().parent.is_dir():
-        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    _check_out(out, force)
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
@@ -121,13 +138,7 @@ def solve(
     if res.info.get("interrupted"):
         err_console.print("[yellow]interrupted: best solution so far[/yellow]")
     if out is not None:
-        tmp = out.with_name(out.name + ".tmp")
-        try:
-            tmp.write_text(res.to_json())
-            tmp.replace(out)
-        except OSError as e:
-            raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
-        err_console.print(f"wrote {out}")
+        _write_atomic(out, res.to_json())
 
 
 @app.command()
@@ -211,12 +222,7 @@ def bench(
 
     from ..bench import expand, load_best_known, rows_table, run_bench, write_rows
 
-    if out is not None and out.exists() and not force:
-        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-    if out is not None and out.is_dir():
-        raise ParameterError(f"--out {out} is a directory; expected a file name for the result JSON")
-    if out is not None and not out.absolute().parent.is_dir():
-        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    _check_out(out, force)
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     files = expand(paths)
@@ -234,6 +240,120 @@ def bench(
     if out is not None:
         write_rows(rows, out)
         err_console.print(f"wrote {out}")
+
+
+@app.command()
+def export(
+    path: Annotated[str, typer.Argument(help="instance file (path#K for the K-th instance of a file)")],
+    to: Annotated[str, typer.Option("--to", help="lp (the MILP, through PuLP) or qubo (JSON)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="file to write")],
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the file)")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="reduction parameter key=value "
+                                                    "(e.g. penalty=3)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+) -> None:
+    """Write an instance's MILP (.lp) or QUBO (JSON: linear, quadratic, offset, variables)."""
+    from ..core.io import read
+
+    if to not in ("lp", "qubo"):
+        raise ParameterError(f"--to must be lp or qubo, got {to!r}")
+    _check_out(out, force)
+    problem = read(path, kind)
+    params = parse_params(param)
+    if to == "lp":
+        if params:
+            raise ParameterError("--to lp takes no --param")
+        try:
+            prob, _ = problem.to_pulp()
+        except NotImplementedError:
+            raise ParameterError(f"{problem.kind} problems have no MILP model to export") from None
+        tmp = out.with_name(out.name + ".tmp.lp")
+        try:
+            prob.writeLP(str(tmp))
+            tmp.replace(out)
+        except OSError as e:
+            raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+        err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints")
+        return
+    try:
+        q = problem.to_qubo(**params)
+    except NotImplementedError:
+        raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
+    except TypeError as e:
+        raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
+    _write_atomic(out, json.dumps(q.to_json_dict(), indent=1))
+    err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
+
+
+@app.command()
+def generate(
+    generator: Annotated[str, typer.Argument(help="generator: rcpsp-rcb (R-ConstraintBench RCPSP)")],
+    tasks: Annotated[int, typer.Option("--tasks", help="number of tasks")] = 30,
+    layers: Annotated[int, typer.Option("--layers", help="layers of the precedence DAG")] = 5,
+    level: Annotated[str, typer.Option("--level", help="K non-redundant precedence edges; A..B for a ramp")] = "10",
+    resources: Annotated[str, typer.Option("--resources", help="count ('3') or 'teams=4,forklifts=2'")] = "3",
+    downtime: Annotated[float, typer.Option("--downtime", help="probability that a resource gets downtime")] = 0.0,
+    windows: Annotated[float, typer.Option("--windows", help="probability that a task gets a time window")] = 0.0,
+    disjunctive: Annotated[float, typer.Option("--disjunctive", help="probability that a task gets a disjunctive "
+                                                                      "partner")] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="random seed")] = 0,
+    theme: Annotated[str, typer.Option("--theme", help="names: generic | datacentre")] = "generic",
+    max_duration: Annotated[int, typer.Option("--max-duration", help="task durations 1..this")] = 10,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="instance file (.rcpsp.json); a folder for a "
+                                                                 "ramp; stdout when omitted")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
+) -> None:
+    """Generate instances that are feasible by construction (witness schedule kept in the file)."""
+    import re as _re
+
+    if generator != "rcpsp-rcb":
+        raise ParameterError(f"unknown generator {generator!r}; expected one of: rcpsp-rcb")
+    from ..generators.rcb import generate_rcb
+    from ..problems.rcpsp import rcpsp_to_json
+
+    m = _re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-)\s*(\d+)\s*)?", level)
+    if not m:
+        raise ParameterError(f"--level expects K or A..B (a ramp), got {level!r}")
+    lo = int(m.group(1))
+    hi = int(m.group(2)) if m.group(2) is not None else lo
+    if hi < lo or hi - lo > 10_000:
+        raise ParameterError(f"--level range {level!r} must run upwards and hold at most 10001 levels")
+    ramp = m.group(2) is not None
+    kw = dict(tasks=tasks, layers=layers, resources=resources, downtime=downtime, windows=windows,
+              disjunctive=disjunctive, seed=seed, theme=theme, max_duration=max_duration)
+    if ramp:
+        if out is None:
+            raise ParameterError("a --level range writes one file per level: give --out FOLDER")
+        if out.exists() and not out.is_dir():
+            raise ParameterError(f"--out {out} is a file; a --level range needs a folder")
+        if not out.exists() and not out.absolute().parent.is_dir():
+            raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    elif out is not None:
+        if out.is_dir():
+            raise ParameterError(f"--out {out} is a directory; expected a file name (or a --level range)")
+        if out.exists() and not force:
+            raise ParameterError(f"{out} already exists; pass --force to overwrite it")
+        if not out.absolute().parent.is_dir():
+            raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    problems = [generate_rcb(level=k, **kw) for k in range(lo, hi + 1)]
+    if out is None:
+        out_console.print_json(json.dumps(rcpsp_to_json(problems[0])))
+        return
+    targets = [out / f"{p.name}.rcpsp.json" for p in problems] if ramp else [out]
+    clash = [t for t in targets if t.exists()]
+    if clash and not force:
+        raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
+    if ramp:
+        out.mkdir(exist_ok=True)
+    for p, target in zip(problems, targets):
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps(rcpsp_to_json(p), indent=1) + "\n")
+            tmp.replace(target)
+        except OSError as e:
+            raise ParameterError(f"cannot write {target}: {e.strerror or e}") from None
+        err_console.print(f"wrote {target} ({p.describe()}; witness makespan {p.meta['witness_makespan']}, "
+                          f"feasible by construction)", highlight=False)
 
 
 @app.command()

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.errors import CombOptError, InputError, ParameterError
+from ..core.errors import InputError, ParameterError
 from ..core.io import register_reader
 from ..core.problem import Evaluation, Problem
 from ..core.registry import register_kind
@@ -273,8 +273,6 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
             raise InputError(path, "missing the domains: expected 'lo', 'step' and 'count', or 'values'")
         return DMMV(A, lower, upper, ptr, dv, weights, name)
     except (ParameterError, ValueError, TypeError) as e:
-        if isinstance(e, CombOptError) and isinstance(e, InputError):
-            raise
         raise InputError(path, f"invalid DMMV data: {e}") from None
 
 
@@ -284,9 +282,11 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.npz`` (see the module documentation)."""
     if index not in (None, 0):
         raise InputError(path, f"holds a single instance; #{index} does not exist")
+    import zipfile
+
     try:
         z = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         raise InputError(path, f"not a readable .npz archive ({type(e).__name__}: {str(e)[:80]})") from None
     try:
         with z:
@@ -345,7 +345,7 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                                            "moderate size")
                 dom["values"] = _num_array(path, "values", z["values"], 2)
             return DMMVInstance(_build(path, A, rows, dom, path.stem), path.stem, str(path))
-    except (ValueError, OSError, EOFError, KeyError) as e:
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
         raise InputError(path, f"corrupt .npz member ({type(e).__name__}: {str(e)[:80]})") from None
 
 

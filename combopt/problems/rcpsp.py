@@ -199,8 +199,9 @@ class RCPSP(Problem):
         if over.size:
             i, r = over[0]
             raise ParameterError(
-                f"task {i if names is None else names[i]} demands {q[i, r]} of resource "
-                f"{r if resource_names is None else resource_names[r]} whose capacity is {cap[r]}: no schedule exists"
+                f"task {i + 1 if names is None else names[i]} demands {q[i, r]} of resource "
+                f"{f'R{r + 1}' if resource_names is None else resource_names[r]} whose capacity is {cap[r]}: "
+                f"no schedule exists"
             )
         self.durations = p
         self.demands = q

@@ -188,10 +188,15 @@ class _Line:
 
 
 def _numbers(path, line: _Line, toks: list[str]) -> np.ndarray:
+    vals = []
     for t in toks:
         if not _NUMBER_RE.fullmatch(t):
             raise InputError(path, f"non-numeric token {t[:40]!r}; expected a number", line.no)
-    return np.array([float(t) for t in toks], dtype=np.float64)
+        v = float(t)
+        if not math.isfinite(v) or abs(v) > 1e300:
+            raise InputError(path, f"number {t[:40]} is out of range", line.no)
+        vals.append(v)
+    return np.array(vals, dtype=np.float64)
 
 
 def _is_data(text: str) -> bool:

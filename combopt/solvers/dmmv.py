@@ -149,11 +149,21 @@ class DMMVSearch:
         self.v = np.zeros(m)
         linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
         self.eps2 = 1e-12 * max(l2, 1e-300) + self.tol * self.tol
-        # local search from the start, then the LNS state
-        linf, l2 = self._local_search(linf, l2)
+        # the LNS state; the first call of run() starts with a local search from the start point
+        self.started = False
         self.state = np.array([linf, l2, self.nd_min, 0.0, 0.0, linf, l2])
         self.best = np.array([linf, l2])
         self.best_k = self.k.copy()
+
+    def descend(self) -> None:
+        """Local search from the start point (done by the first :meth:`run`)."""
+        if self.started:
+            return
+        self.started = True
+        linf, l2 = self._local_search(float(self.state[0]), float(self.state[1]))
+        self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
+        self.best[:] = [linf, l2]
+        self.best_k[:] = self.k
 
     # -- drivers ------------------------------------------------------------------------
     def _local_search(self, linf: float, l2: float) -> tuple[float, float]:
@@ -206,6 +216,12 @@ class DMMVSearch:
         """Run ``rounds`` LNS rounds (fewer once the best reaches ``target``); returns the rounds done."""
         if rounds <= 0 or self.model.n == 0:
             return 0
+        if not self.started:
+            self.descend()
+            rounds -= 1
+            if rounds == 0 or self.best[0] <= target:
+                self.round += 1
+                return 1
         if self.scorer is None:
             done = K.lns_cpu(rounds, self.max_step, self.p["max_pairs"], self.all_vars, self.p["screen_rows"],
                              self.p["max_moves"], self.nd_min, self.nd_max, self.p["restart_after"],
@@ -217,6 +233,8 @@ class DMMVSearch:
                              self.save_x, self.save_s, self.save_v, self.round)
         else:
             done = self._lns_host(rounds, target)
+        if self.round == 0:
+            done += 1  # the descent counts as the first round
         self.round += done
         return done
 

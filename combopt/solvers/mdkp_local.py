@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .rng import uniform
+
 
 @njit(cache=True)
 def _ratios(p, A, w):
@@ -102,16 +104,6 @@ def repair_batch(p, A, b, w, X):
 
 
 @njit(cache=True)
-def _rand(state):
-    s = state[0]
-    s ^= s >> np.uint64(12)
-    s ^= s << np.uint64(25)
-    s ^= s >> np.uint64(27)
-    state[0] = s
-    return ((s * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True)
 def iterated_drop_add(p, A, b, w, x, iters, seed, max_drop):
     """Iterated local search on a feasible ``x`` (in place: ``x`` ends as the best found).
 
@@ -135,13 +127,13 @@ def iterated_drop_add(p, A, b, w, x, iters, seed, max_drop):
         for j in range(n):
             trial[j] = cur[j]
             banned[j] = 0
-        k = 1 + int(_rand(state) * max_drop)
+        k = 1 + int(uniform(state) * max_drop)
         count = 0
         for j in range(n):
             count += trial[j]
         for _d in range(min(k, count)):
             # pick a random chosen item
-            t = int(_rand(state) * count)
+            t = int(uniform(state) * count)
             for j in range(n):
                 if trial[j] == 1:
                     if t == 0:
@@ -157,7 +149,7 @@ def iterated_drop_add(p, A, b, w, x, iters, seed, max_drop):
                 for i in range(m):
                     load[i] += A[i, j]
         for j in range(n):
-            noisy[j] = r[j] * (0.8 + 0.4 * _rand(state))
+            noisy[j] = r[j] * (0.8 + 0.4 * uniform(state))
         order = np.argsort(-noisy)
         for t in range(n):
             j = order[t]

@@ -14,15 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-
-@njit(cache=True)
-def _xorshift(state):
-    s = state[0]
-    s ^= s >> np.uint64(12)
-    s ^= s << np.uint64(25)
-    s ^= s >> np.uint64(27)
-    state[0] = s
-    return (s * np.uint64(2685821657736338717)) >> np.uint64(11)
+from .rng import randbelow
 
 
 @njit(cache=True)
@@ -93,7 +85,7 @@ def greedy_complete(indptr, indices, x, tight, state):
                     u = indices[k]
                     if x[u] == 0 and tight[u] == 0:
                         score += 1
-                score = score * 1024 + np.int64(_xorshift(state) & np.uint64(1023))
+                score = score * 1024 + randbelow(state, 1024)
                 if score < bscore:
                     bscore = score
                     best = v
@@ -195,13 +187,13 @@ def ils(indptr, indices, x, iters, seed, target):
             x[v] = cur[v]
             tight[v] = cur_tight[v]
         k = 1
-        if (_xorshift(state) % np.uint64(2 * max(size, 1))) == np.uint64(0):
+        if randbelow(state, 2 * max(size, 1)) == 0:
             k = 2
         for _ in range(k):
             tries = 0
             v = -1
             while tries < 4 * n:
-                c = np.int64(_xorshift(state) % np.uint64(n))
+                c = randbelow(state, n)
                 tries += 1
                 if x[c] == 0:
                     v = c
@@ -220,7 +212,7 @@ def ils(indptr, indices, x, iters, seed, target):
             new_size += x[v]
         accept = new_size >= size
         if not accept and new_size == size - 1:
-            accept = (_xorshift(state) % np.uint64(1 + n)) == np.uint64(0)
+            accept = randbelow(state, 1 + n) == 0
         if accept:
             for v in range(n):
                 cur[v] = x[v]

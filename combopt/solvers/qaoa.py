@@ -77,7 +77,7 @@ def qubo_to_pauli(model):
     z = -0.5 * h - 0.25 * row_sum
     terms: list[tuple[str, list[int], float]] = [("", [], const)]
     terms += [("Z", [i], float(z[i])) for i in range(n) if z[i] != 0.0]
-    terms += [("ZZ", [int(i), int(j)], 0.25 * float(v)) for i, j, v in zip(rows, cols, vals) if v != 0.0]
+    terms += [("ZZ", [int(i), int(j)], 0.25 * float(v)) for i, j, v in zip(rows, cols, vals, strict=True) if v != 0.0]
     return SparsePauliOp.from_sparse_list(terms, num_qubits=n).simplify(atol=0.0)
 
 
@@ -250,7 +250,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
             return val
 
         try:
-            minimize(f, theta0, method="COBYLA", options={"maxiter": maxiter, "rhobeg": rhobeg})
+            minimize(f, theta0, method="COBYLA", options={"maxiter": maxiter, "rhobeg": rhobeg, "tol": 1e-4})
         except _OutOfTime:
             pass
 
@@ -264,7 +264,8 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
             if r == 0:
                 # Layer-by-layer (INTERP of Zhou et al., PRX 10, 021067): p = 1 from the best point of
                 # a coarse grid, then each optimum interpolated to one layer more and re-optimised.
-                g, b = np.meshgrid(np.linspace(0.0, math.pi, 17)[1:], np.linspace(0.0, math.pi / 2, 9)[1:])
+                # (gamma, beta) and (-gamma, -beta) give the same energies, so gamma > 0 suffices
+                g, b = np.meshgrid(np.linspace(0.0, math.pi, 13)[1:], (np.arange(8) - 3.5) * (math.pi / 16))
                 grid = levels[1].pack(b.reshape(-1, 1), g.reshape(-1, 1))
                 vals = evs(levels[1], grid)
                 k = int(np.argmin(vals))

@@ -107,7 +107,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         10,000) schedules; otherwise the criteria given (time limit, target,
         iterations = generations) apply as well.
     population
-        Individuals kept per generation (default 40 for up to 60 tasks, else 80).
+        Individuals kept per generation (default 80 for up to 60 tasks, else 120).
     children
         Children per generation (default: the population size).
     mutation
@@ -122,7 +122,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         Stop once the makespan equals the lower bound (default true).
     """
     n = problem.n
-    default_pop = 40 if n <= 62 else 80
+    default_pop = 80 if n <= 62 else 120
     pop_size = positive_int(params, "population", default_pop)
     lam = positive_int(params, "children", pop_size)
     pm = _float(params, "mutation", 0.05, 0.0, 1.0)

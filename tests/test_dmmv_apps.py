@@ -1,0 +1,322 @@
+"""DMMV applications: FIR design, discrete tomography, weight quantization."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.fir import FIRDesign, FIRSpec, amplitude, plot_response
+from combopt.problems.quantization import (
+    QuantizationLayer,
+    digits_mlp,
+    load_safetensors,
+    mlp_accuracy,
+    mlp_layers,
+    save_safetensors,
+)
+from combopt.problems.tomography import Tomography, plot_reconstructions, projection_matrix
+
+DATA = Path(__file__).resolve().parent / "data" / "dmmv"
+
+# reference optima of ../shared/reference/dmmv.md (ripple on the design grid, 5 digits)
+FIR_OPTIMA = {"fir_f1": 0.20710, "fir_f2": 0.10207, "fir_f3": 0.03374}
+
+
+# ---------------------------------------------------------------------------------------
+# FIR
+# ---------------------------------------------------------------------------------------
+def test_fir_reference_conventions():
+    p = combopt.read(DATA / "fir_f1.toml")
+    assert isinstance(p, FIRDesign) and p.kind == "fir"
+    f, d, _ = p.spec.grid()
+    assert f.size == 16 * 12 and int((d == 1).sum()) == int(16 * 12 * 0.4 / (0.4 + 1 - 4 / 7))
+    half = np.array([0, 0, 0, -1, 0, 3, 4])
+    taps = np.concatenate([half, half[-2::-1]])
+    ev = p.evaluate(taps)
+    assert ev.feasible and ev.objective == pytest.approx(0.2071036, abs=1e-6)
+    # the DMMV matrix and the independent amplitude formula agree
+    m = p.model()
+    assert m.objective(m.values(p.blocks_from_solution(taps)[0]))[0] == pytest.approx(ev.objective, abs=1e-12)
+    # continuous Remez and the naive rounding
+    h = p.remez()
+    assert np.max(np.abs(amplitude(h, f) - d)) == pytest.approx(0.06815, abs=5e-5)
+    base = combopt.solve(p, "dmmv-round")
+    assert base.objective == pytest.approx(0.26486, abs=5e-5)
+    assert base.info["ripple_db"] == pytest.approx(20 * np.log10(base.objective))
+
+
+@pytest.mark.parametrize("name", sorted(FIR_OPTIMA))
+def test_fir_heuristic_reaches_reference_optimum(name):
+    p = combopt.read(DATA / f"{name}.toml")
+    opt = FIR_OPTIMA[name]
+    res = combopt.solve(p, "dmmv", seed=1, target=opt + 5e-6, time_limit=60)
+    assert res.feasible
+    assert round(res.objective, 5) == opt
+    # the solution is what `solution` says: N + 1 symmetric integer taps within B bits
+    k = np.asarray(res.solution)
+    assert k.shape == (p.spec.order + 1,) and np.array_equal(k, k[::-1])
+    assert k.min() >= -p.spec.scale and k.max() < p.spec.scale
+    assert res.info["ripple_dense"] >= res.objective - 1e-12  # the dense grid contains more frequencies
+    assert res.bound is not None and res.bound < res.objective  # LP relaxation bound
+
+
+@pytest.mark.parametrize("name", ["fir_f1", "fir_f2"])
+def test_fir_milp_proves_optimum(name):
+    p = combopt.read(DATA / f"{name}.toml")
+    res = combopt.solve(p, "milp", time_limit=120)
+    assert res.status == combopt.Status.OPTIMAL
+    assert round(res.objective, 5) == FIR_OPTIMA[name]
+    assert res.bound == pytest.approx(res.objective, abs=1e-9)
+
+
+def test_fir_milp_time_limited_is_not_called_optimal():
+    spec = FIRSpec(60, 12, [(0, 0.3), (0.35, 1)], [1, 0], name="big")
+    res = combopt.solve(FIRDesign(spec), "milp", time_limit=2)
+    assert res.status != combopt.Status.OPTIMAL
+
+
+def test_fir_evaluate_rejects_bad_taps():
+    p = combopt.read(DATA / "fir_f1.toml")
+    ok = np.array([0, 0, 0, -1, 0, 3, 4, 3, 0, -1, 0, 0, 0])
+    assert p.evaluate(ok).feasible
+    asym = ok.copy()
+    asym[0] = 1
+    ev = p.evaluate(asym)
+    assert not ev.feasible and "linear phase" in ev.violations[0]
+    big = ok.copy()
+    big[6] = 8
+    assert not p.evaluate(big).feasible
+    assert not p.evaluate(ok[:5]).feasible
+    assert not p.evaluate(ok + 0.5).feasible
+
+
+def test_fir_multiband_and_weights():
+    spec = FIRSpec(16, 8, [(0, 0.2), (0.35, 0.6), (0.75, 1)], [0, 1, 0], [2, 1, 2], name="bandpass")
+    p = FIRDesign(spec)
+    r0 = combopt.solve(p, "dmmv-round")
+    r = combopt.solve(p, "dmmv", seed=0, max_iterations=3, rounds=50)
+    assert r.feasible and r.objective <= r0.objective + 1e-12
+    f, d, w = spec.grid()
+    k = np.asarray(r.solution)
+    assert r.objective == pytest.approx(np.max(w * np.abs(amplitude(k / spec.scale, f) - d)))
+
+
+def test_fir_plot(tmp_path):
+    p = combopt.read(DATA / "fir_f1.toml")
+    half = np.array([0, 0, 0, -1, 0, 3, 4])
+    out = tmp_path / "resp.png"
+    plot_response(p, {"remez": p.remez(), "optimum": np.concatenate([half, half[-2::-1]])}, out)
+    assert out.stat().st_size > 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("order = 13\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\n", "even", 1),
+        ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5, 1.5]]\ngains = [1, 0]\n", "fs/2", 3),
+        ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1]\n", "2 entries", 4),
+        ("order = 12\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\n", "bits", None),
+        ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\ncolour = 3\n", "unknown key", 5),
+        ("order = 12\nbits = \n", "TOML", 2),
+    ],
+)
+def test_fir_spec_errors(tmp_path, text, message, line):
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    with pytest.raises(combopt.InputError, match=message) as e:
+        combopt.read(p)
+    assert e.value.line == line
+
+
+def test_cli_fir_solve_and_check(tmp_path):
+    out = tmp_path / "f1.json"
+    spec = DATA / "fir_f1.toml"
+    r = subprocess.run([sys.executable, "-m", "combopt", "solve", str(spec), "--target", "0.20711", "-t", "60",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["problem"] == "fir" and round(data["objective"], 5) == 0.20710
+    assert data["solution"] == [0, 0, 0, -1, 0, 3, 4, 3, 0, -1, 0, 0, 0]
+    assert data["info"]["coefficients"][6] == 0.5
+    r = subprocess.run([sys.executable, "-m", "combopt", "check", str(spec), str(out)], capture_output=True, text=True)
+    assert r.returncode == 0 and "0.20710" in r.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text("order = 11\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\n")
+    r = subprocess.run([sys.executable, "-m", "combopt", "solve", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "bad.toml:1" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# tomography
+# ---------------------------------------------------------------------------------------
+def test_projection_matrix_conserves_mass():
+    A = projection_matrix((9, 7), [0, 33.0, 90, 145])
+    # every pixel puts weight 1 on each angle
+    np.testing.assert_allclose(np.asarray(A.sum(axis=0)).ravel(), 4.0)
+    assert A.nnz <= 2 * 63 * 4
+
+
+def test_tomography_noise_free_exact_reconstruction():
+    p = combopt.read(DATA / "tomo_sl32.toml")
+    assert p.shape == (32, 32) and p.angles.size == 8
+    res = combopt.solve(p, "dmmv", seed=0, time_limit=60)
+    assert res.info["pixel_error_pct"] == 0.0 and res.objective == pytest.approx(0.0, abs=1e-9)
+    assert res.status == combopt.Status.OPTIMAL  # L-inf 0 meets the LP bound
+    # also from a poor start: 3 SART sweeps leave errors that DMMV removes
+    poor = Tomography(p.phantom, p.angles, p.levels, sart_iterations=3)
+    base = combopt.solve(poor, "dmmv-round")
+    assert base.info["pixel_error_pct"] > 0
+    res2 = combopt.solve(poor, "dmmv", seed=0, time_limit=60)
+    assert res2.info["pixel_error_pct"] == 0.0
+
+
+def test_tomography_with_noise_not_worse_than_sart(tmp_path):
+    p = combopt.read(DATA / "tomo_sl32_noisy.toml")
+    sart = combopt.solve(p, "dmmv-round")
+    res = combopt.solve(p, "dmmv", seed=0, max_iterations=3, rounds=100)
+    assert res.objective <= sart.objective
+    assert res.info["pixel_error_pct"] <= sart.info["pixel_error_pct"]
+    assert res.info["linf_residual"] == res.objective
+    # the measurements really are noisy: the phantom itself is not consistent
+    assert p.metrics(p.phantom)["linf_residual"] > 0.5
+    out = tmp_path / "tomo.png"
+    plot_reconstructions(p, {"SART": sart.solution, "DMMV": res.solution}, out)
+    assert out.stat().st_size > 3000
+
+
+def test_tomography_image_files(tmp_path):
+    from PIL import Image
+
+    img = np.zeros((12, 12))
+    img[3:9, 4:8] = 1.0
+    npy = tmp_path / "ph.npy"
+    np.save(npy, img)
+    p = combopt.read(npy, kind="tomography")
+    assert p.levels.tolist() == [0.0, 1.0] and p.angles.size == 8
+    png = tmp_path / "ph.png"
+    Image.fromarray((img * 255).astype(np.uint8)).save(png)
+    q = combopt.read(png)
+    assert q.kind == "tomography" and np.array_equal(q.phantom, p.phantom)
+    res = combopt.solve(q, "dmmv", max_iterations=2, rounds=20)
+    assert res.info["pixel_error_pct"] == 0.0
+    spec = tmp_path / "s.toml"
+    spec.write_text('kind = "tomography"\nphantom = "ph.npy"\nangles = [0, 45, 90, 135]\nlevels = [0, 1]\n'
+                    'noise = 0.1\n')
+    s = combopt.read(spec)
+    assert s.angles.tolist() == [0, 45, 90, 135] and s.noise == 0.1
+    bad = tmp_path / "obj.npy"
+    np.save(bad, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(combopt.InputError):
+        combopt.read(bad, kind="tomography")
+
+
+def test_tomography_four_levels_and_blobs():
+    spec_text = 'kind = "tomography"\nphantom = "blobs"\nsize = 16\nangles = 12\nlevels = 4\nseed = 3\n'
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "b.toml"
+        f.write_text(spec_text)
+        p = combopt.read(f)
+    assert p.levels.size == 4 and set(np.unique(p.phantom)) <= set(p.levels)
+    sart = combopt.solve(p, "dmmv-round")
+    res = combopt.solve(p, "dmmv", seed=0, max_iterations=3, rounds=50)
+    assert res.feasible and res.objective <= sart.objective
+
+
+# ---------------------------------------------------------------------------------------
+# quantization
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def digits():
+    clf, Xtr, Xte, ytr, yte = digits_mlp(hidden=32, seed=0)
+    return clf, Xtr, Xte, yte
+
+
+def test_quantization_digits_mlp_3bit(digits):
+    clf, Xtr, Xte, yte = digits
+    layers = mlp_layers(clf, Xtr[:256])
+    results: dict[str, dict] = {"rtn": {}, "gptq": {}, "dmmv": {}}
+    weights: dict[str, list] = {k: [] for k in results}
+    for li, (W, X) in enumerate(layers):
+        p = QuantizationLayer(W, X, 3, f"layer{li}")
+        for method in results:
+            if method == "dmmv":
+                r = combopt.solve(p, "dmmv", seed=0, max_iterations=1, rounds=3)
+            else:
+                r = combopt.solve(p, "dmmv-round", start=method)
+            assert r.feasible
+            results[method][li] = r
+            weights[method].append(p.dequantized(r.solution))
+        # GPTQ minimises the squared output error: below RTN's
+        assert results["gptq"][li].info["sse"] < results["rtn"][li].info["sse"]
+        # DMMV: mean row L-inf at least 15 % below GPTQ's, and below RTN's
+        g = results["gptq"][li].objective
+        d = results["dmmv"][li].objective
+        assert d <= 0.85 * g, (li, d, g)
+        assert d < results["rtn"][li].objective
+        assert results["dmmv"][li].info["max_row_linf"] <= results["gptq"][li].info["max_row_linf"] + 1e-12
+    acc = {m: mlp_accuracy(clf, weights[m], Xte, yte) for m in results}
+    assert clf.score(Xte, yte) > 0.9
+    for m, a in acc.items():
+        assert a > 0.85, (m, a)
+
+
+def test_gptq_matches_exhaustive_on_one_column():
+    """With one input, GPTQ is round to nearest; with orthogonal inputs too."""
+    from combopt.problems.quantization import gptq, minmax_grid, rtn
+
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(4, 3))
+    X = np.eye(3) * np.array([1.0, 2.0, 3.0])
+    s, z = minmax_grid(W, 3)
+    np.testing.assert_array_equal(gptq(W, X, s, z, 3, percdamp=0.0), rtn(W, s, z, 3))
+
+
+def test_quantization_spec_with_safetensors(tmp_path, digits):
+    clf, Xtr, _, _ = digits
+    W = clf.coefs_[0].T.astype(np.float32)
+    st = tmp_path / "mlp.safetensors"
+    save_safetensors(st, {"fc1.weight": W, "fc1.bias": clf.intercepts_[0].astype(np.float32)})
+    name, back = load_safetensors(st, "fc1.weight")
+    np.testing.assert_array_equal(back, W.astype(np.float64))
+    np.save(tmp_path / "calib.npy", Xtr[:64])
+    spec = tmp_path / "q.toml"
+    spec.write_text('kind = "quantization"\nweights = "mlp.safetensors"\ntensor = "fc1.weight"\n'
+                    'activations = "calib.npy"\nbits = 4\n')
+    p = combopt.read(spec)
+    assert p.W.shape == W.shape and p.bits == 4
+    out = tmp_path / "r.json"
+    r = subprocess.run([sys.executable, "-m", "combopt", "solve", str(spec), "--max-iterations", "1", "-p",
+                        "rounds=1", "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "combopt", "check", str(spec), str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    # the .npy route with in x out weights
+    np.save(tmp_path / "w.npy", clf.coefs_[0])
+    spec.write_text('kind = "quantization"\nweights = "w.npy"\ntranspose = true\nactivations = "calib.npy"\n'
+                    'bits = 3\n')
+    assert combopt.read(spec).W.shape == W.shape
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda b: b[:4],  # truncated header length
+        lambda b: (10**9).to_bytes(8, "little") + b[8:],  # header length beyond the file
+        lambda b: b[:8] + b"{not json" + b[17:],
+        lambda b: b[: len(b) - 16],  # data section too short for the offsets
+    ],
+)
+def test_safetensors_untrusted(tmp_path, corrupt):
+    st = tmp_path / "w.safetensors"
+    save_safetensors(st, {"w": np.ones((4, 3), dtype=np.float32)})
+    st.write_bytes(corrupt(st.read_bytes()))
+    with pytest.raises(combopt.InputError):
+        load_safetensors(st)

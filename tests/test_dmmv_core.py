@@ -1,0 +1,275 @@
+"""DMMV core: model, generic instance files, local search vs exhaustive and MILP, kernels."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.core.device import cuda_simulator
+from combopt.models.dmmv import DMMV, list_domains, uniform_domains
+from combopt.problems.dmmv import DMMVInstance
+from combopt.solvers import dmmv_kernels as K
+from combopt.solvers.dmmv import DMMVSearch, cpu_scorer
+
+
+def _random_model(seed: int, m: int = 9, n: int = 5, count: int = 4, dense: bool = True, bounds: bool = False):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(m, n))
+    if not dense:
+        A[rng.random((m, n)) < 0.5] = 0.0
+    x_true = rng.integers(0, count, n) * 0.5 - 0.5
+    b = A @ x_true + rng.uniform(-0.7, 0.7, m)
+    w = rng.uniform(0.5, 2.0, m)
+    ptr, vals = uniform_domains(-0.5, 0.5, count, n)
+    if bounds:
+        return DMMV(A, b - 0.2, b + 0.3, ptr, vals, w, name=f"rand{seed}")
+    return DMMV.with_targets(A, b, ptr, vals, w, name=f"rand{seed}")
+
+
+def _exhaustive(model: DMMV) -> float:
+    best = np.inf
+    sizes = model.domain_sizes
+    for k in itertools.product(*[range(s) for s in sizes]):
+        best = min(best, model.objective(model.values(np.array(k)))[0])
+    return best
+
+
+# ---------------------------------------------------------------------------------------
+# model
+# ---------------------------------------------------------------------------------------
+def test_domains_and_objective():
+    ptr, vals = uniform_domains([0, 1], [1, 0.5], [3, 2])
+    assert ptr.tolist() == [0, 3, 5] and vals.tolist() == [0, 1, 2, 1, 1.5]
+    ptr2, vals2 = list_domains([[3, 1, 1], [0.5]])
+    assert ptr2.tolist() == [0, 2, 3] and vals2.tolist() == [1, 3, 0.5]
+    A = np.array([[1.0, 2.0], [1.0, -1.0]])
+    model = DMMV(A, [0.0, -np.inf], [1.0, 0.0], ptr, vals, [2.0, 1.0])
+    x = model.values([2, 1])  # x = (2, 1.5)
+    # row 0: 5 above [0, 1] by 4, weight 2 -> 8; row 1: 0.5 above 0 -> 0.5
+    assert model.violations(x).tolist() == [8.0, 0.5]
+    assert model.objective(x) == (8.0, 64.25)
+    assert model.nearest_indices([0.6, 1.2]).tolist() == [1, 0]
+    assert model.uniform_grid() is not None
+
+
+def test_model_rejects_bad_input():
+    ptr, vals = uniform_domains(0, 1, 2, 2)
+    with pytest.raises(combopt.ParameterError):
+        DMMV(np.ones((2, 2)), [1, 1], [0, 0], ptr, vals)  # lower > upper
+    with pytest.raises(combopt.ParameterError):
+        DMMV(np.ones((2, 3)), 0, 0, ptr, vals)  # 3 columns, 2 domains
+    with pytest.raises(combopt.ParameterError):
+        DMMV(np.ones((2, 2)), 0, 0, ptr, vals, [1, -1])
+    with pytest.raises(combopt.ParameterError):
+        uniform_domains(0, 0, 3, 2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_heuristic_and_milp_match_exhaustive(seed):
+    model = _random_model(seed, dense=seed % 2 == 0, bounds=seed % 3 == 0)
+    opt = _exhaustive(model)
+    prob = DMMVInstance(model)
+    res = combopt.solve(prob, "dmmv", seed=seed, max_iterations=3, rounds=30)
+    assert res.feasible
+    assert res.objective == pytest.approx(opt, abs=1e-9)
+    # the LP relaxation is a valid lower bound
+    assert model.lp_bound() <= opt + 1e-9
+    ex = combopt.solve(prob, "milp")
+    assert ex.status == combopt.Status.OPTIMAL
+    assert ex.objective == pytest.approx(opt, abs=1e-6)
+
+
+def test_milp_with_value_lists():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(6, 3))
+    ptr, vals = list_domains([[-1, 0, 0.25, 2], [0, 3], [-2, -0.5, 1]])
+    model = DMMV.with_targets(A, rng.normal(size=6), ptr, vals)
+    assert model.uniform_grid() is None
+    opt = _exhaustive(model)
+    res = combopt.solve(DMMVInstance(model), "milp")
+    assert res.status == combopt.Status.OPTIMAL and res.objective == pytest.approx(opt, abs=1e-6)
+    h = combopt.solve(DMMVInstance(model), "dmmv", max_iterations=2, rounds=20)
+    assert h.objective == pytest.approx(opt, abs=1e-9)
+
+
+# ---------------------------------------------------------------------------------------
+# kernels: screening / exact scoring against a brute-force recomputation
+# ---------------------------------------------------------------------------------------
+def _setup_search(model, seed=0):
+    k0 = np.random.default_rng(seed).integers(0, model.domain_sizes)
+    return DMMVSearch(model, k0, 99 + seed, {"top_rows": 4})
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_score_one_matches_recomputation(dense):
+    model = _random_model(7, m=30, n=8, count=6, dense=dense)
+    S = _setup_search(model)
+    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
+    if S.dense:
+        K.fill_atop(S.Adense, S.top, ntop, S.Atop)
+    linf = float(S.v.max())
+    cnt = K.gen_candidates(2, 10_000, True, 8, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
+                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
+    assert cnt > 8 * 2
+    cpu_scorer(S, cnt, ntop, theta, linf)
+    n_exact = 0
+    for c in range(cnt):
+        x = S.x.copy()
+        x[S.ci[c]] += S.cdvi[c]
+        if S.cj[c] >= 0:
+            x[S.cj[c]] += S.cdvj[c]
+        lf, l2 = model.objective(x)
+        if np.isinf(S.out_dl2[c]):
+            # rejected by screening: the bound is a true lower bound above the current maximum
+            assert S.out_linf[c] <= lf + 1e-12 and S.out_linf[c] > linf
+        else:
+            n_exact += 1
+            assert S.out_linf[c] >= lf - 1e-12  # never optimistic
+            if S.out_linf[c] < theta or dense:
+                assert S.out_linf[c] == pytest.approx(lf, abs=1e-12)
+            assert S.out_dl2[c] == pytest.approx(l2 - float(S.v @ S.v), abs=1e-9)
+    assert n_exact > 0
+
+
+def test_xp_scorer_with_numpy_matches_cpu_kernel():
+    from combopt.gpu.dmmv_xp import score_candidates_xp
+
+    model = _random_model(11, m=40, n=7, count=5)
+    S = _setup_search(model, 1)
+    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
+    K.fill_atop(S.Adense, S.top, ntop, S.Atop)
+    linf = float(S.v.max())
+    cnt = K.gen_candidates(2, 10_000, True, 8, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
+                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
+    cpu_scorer(S, cnt, ntop, theta, linf)
+    lf, dl = score_candidates_xp(np, model.dense(), S.s, model.lower, model.upper, model.weights, S.v, S.top[:ntop],
+                                 S.ci[:cnt], S.cdvi[:cnt], S.cj[:cnt], S.cdvj[:cnt], linf, S.tol, chunk_elems=97)
+    np.testing.assert_array_equal(lf, S.out_linf[:cnt])
+    finite = np.isfinite(S.out_dl2[:cnt])
+    assert np.array_equal(finite, np.isfinite(dl))
+    np.testing.assert_allclose(dl[finite], S.out_dl2[:cnt][finite], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_host_driver_follows_the_compiled_driver(dense):
+    """The GPU path's host driver (here with the CPU scorer) retraces the compiled CPU driver exactly."""
+    from combopt.gpu.dmmv_xp import XPScorer
+
+    model = _random_model(5, m=25, n=12, count=8, dense=dense)
+    k0 = np.zeros(model.n, dtype=np.int64)
+    runs = [DMMVSearch(model, k0, 4242, {}, sc) for sc in (None, cpu_scorer)]
+    for S in runs:
+        S.run(15)
+    a, b = runs
+    assert a.best_objective == b.best_objective
+    assert a.best_k.tolist() == b.best_k.tolist() and a.moves_scored == b.moves_scored
+    if dense:
+        c = DMMVSearch(model, k0, 4242, {}, XPScorer(model, np))
+        c.run(15)
+        assert c.best_objective[0] == pytest.approx(a.best_objective[0], abs=1e-12)
+
+
+def test_lns_state_is_consistent():
+    model = _random_model(2, m=40, n=20, count=9, dense=False)
+    S = DMMVSearch(model, np.zeros(model.n, dtype=np.int64), 7, {})
+    S.run(50)
+    # incremental sums agree with a fresh product, best objective with the model
+    np.testing.assert_allclose(S.s, model.A @ S.x, atol=1e-9)
+    assert S.best_objective[0] == pytest.approx(model.objective(model.values(S.best_k))[0], abs=1e-9)
+
+
+@pytest.mark.skipif(cuda_simulator(), reason="the CUDA simulator cannot compile PTX")
+def test_score_kernel_compiles_to_sm90_ptx():
+    from combopt.gpu.dmmv import ptx_for_sm90
+
+    ptx = ptx_for_sm90()
+    assert ".target sm_90" in ptx
+    entries = re.findall(r"\.entry\s+(\S+?)\(", ptx)
+    assert len(entries) == 1 and "score_kernel" in entries[0]
+    assert "score_one" not in ptx  # inlined
+
+
+# ---------------------------------------------------------------------------------------
+# generic instance files
+# ---------------------------------------------------------------------------------------
+def test_npz_and_json_readers_roundtrip(tmp_path):
+    model = _random_model(4)
+    A = model.dense()
+    b = model.lower
+    p = tmp_path / "inst.npz"
+    np.savez(p, A=A, b=b, weights=model.weights, lo=-0.5, step=0.5, count=4)
+    inst = combopt.read(p)
+    assert inst.kind == "dmmv" and inst.model.n == 5
+    opt = _exhaustive(model)
+    res = combopt.solve(inst, "dmmv", max_iterations=3, rounds=30)
+    assert res.objective == pytest.approx(opt, abs=1e-9)
+
+    j = tmp_path / "inst.dmmv.json"
+    j.write_text(json.dumps({"format": "dmmv", "A": A.tolist(), "b": b.tolist(), "weights": model.weights.tolist(),
+                             "domain": {"lo": -0.5, "step": 0.5, "count": 4}}))
+    inst2 = combopt.read(j)
+    assert combopt.solve(inst2, "milp").objective == pytest.approx(opt, abs=1e-6)
+
+    # sparse CSR parts and explicit values
+    import scipy.sparse as sp
+
+    R = sp.csr_matrix(A)
+    vals = np.tile([-0.5, 0.0, 0.5, 1.0], (5, 1))
+    q = tmp_path / "sparse.npz"
+    np.savez(q, A_data=R.data, A_indices=R.indices, A_indptr=R.indptr, A_shape=np.array(R.shape), lower=b,
+             upper=b, weights=model.weights, values=vals)
+    assert combopt.solve(combopt.read(q), "dmmv", max_iterations=3, rounds=30).objective == pytest.approx(opt)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"A": np.ones((2, 2))}, "row targets"),
+        ({"A": np.ones((2, 2)), "b": np.ones(3), "lo": 0, "step": 1, "count": 2}, "more entries"),
+        ({"A": np.ones((2, 2)), "b": np.ones(2)}, "domains"),
+        ({"A": np.ones((2, 2)), "b": np.ones(2), "lo": 0, "step": -1, "count": 2}, "step"),
+        ({"A": np.array([[1.0, np.nan]]), "b": np.ones(1), "lo": 0, "step": 1, "count": 2}, "non-finite"),
+        ({"b": np.ones(2)}, "matrix"),
+    ],
+)
+def test_npz_reader_errors(tmp_path, content, message):
+    p = tmp_path / "bad.npz"
+    np.savez(p, **content)
+    with pytest.raises(combopt.InputError, match=message):
+        combopt.read(p)
+
+
+def test_npz_reader_refuses_pickles_and_garbage(tmp_path):
+    p = tmp_path / "obj.npz"
+    np.savez(p, A=np.array([{"a": 1}], dtype=object), b=np.ones(1))
+    with pytest.raises(combopt.InputError):
+        combopt.read(p)
+    g = tmp_path / "garbage.npz"
+    g.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(combopt.InputError):
+        combopt.read(g)
+
+
+def test_cli_generic_dmmv_solve_and_check(tmp_path):
+    model = _random_model(8)
+    p = tmp_path / "cli.npz"
+    np.savez(p, A=model.dense(), b=model.lower, lo=-0.5, step=0.5, count=4)
+    out = tmp_path / "r.json"
+    r = subprocess.run([sys.executable, "-m", "combopt", "solve", str(p), "--max-iterations", "2", "-p", "rounds=10",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text())
+    assert data["problem"] == "dmmv" and len(data["solution"]) == 5
+    r = subprocess.run([sys.executable, "-m", "combopt", "check", str(p), str(out)], capture_output=True, text=True)
+    assert r.returncode == 0 and "feasible" in r.stdout
+    data["solution"][0] = 0.123  # not on the grid
+    out.write_text(json.dumps(data))
+    r = subprocess.run([sys.executable, "-m", "combopt", "check", str(p), str(out)], capture_output=True, text=True)
+    assert r.returncode == 1 and "not in its domain" in r.stdout

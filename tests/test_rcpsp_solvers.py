@@ -1,0 +1,264 @@
+"""RCPSP solvers: the batched decoder against a plain reference, the GA, priority rules, MILP, CP-SAT."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.generators.rcb import generate_rcb
+from combopt.problems.rcpsp import RCPSP, check_schedule
+from combopt.solvers.rcpsp_kernels import sample_lists
+from combopt.solvers.rcpsp_sgs import (
+    BatchDecoder,
+    check_activity_list,
+    parallel_sgs,
+    priority_list,
+    priority_values,
+    serial_sgs,
+)
+
+DATA = Path(__file__).parent / "data" / "rcpsp"
+OPTIMA = {r["instance"]: int(r["optimum"]) for r in csv.DictReader(open(DATA / "j30-optima.csv"))}
+
+
+@pytest.fixture(scope="module")
+def j301():
+    return combopt.read(DATA / "j301_1.sm")
+
+
+@pytest.fixture(scope="module")
+def extended():
+    """30 tasks with downtime, windows and disjunctive pairs (feasible by construction)."""
+    return generate_rcb(tasks=30, layers=5, level=20, resources="3", downtime=1.0, windows=0.3, disjunctive=0.3,
+                        seed=11)
+
+
+def random_lists(problem, k: int, seed: int, alpha: float = 0.0) -> np.ndarray:
+    a = problem.kernel_arrays()
+    out = np.zeros((k, problem.n), dtype=np.int32)
+    states = np.random.default_rng(seed).integers(1, 2**62, size=k).astype(np.uint64)
+    sample_lists(priority_values(problem, "lft"), a["pred_ptr"], a["pred_idx"], a["succ_ptr"], a["succ_idx"],
+                 states, alpha, out)
+    return out
+
+
+def reference_serial_sgs(p: RCPSP, order) -> np.ndarray:
+    """Plain serial SGS: each task at the first time (tried one by one) where it fits."""
+    cap = p.capacity_profile().astype(np.int64)
+    use = np.zeros_like(cap)
+    s = np.full(p.n, -1, dtype=np.int64)
+    for j in order:
+        t = int(p.release[j])
+        for k in range(p.pred_ptr[j], p.pred_ptr[j + 1]):
+            i = p.pred_idx[k]
+            t = max(t, int(s[i] + p.durations[i]))
+        d = int(p.durations[j])
+        partners = [int(m) for m in p.disj_idx[p.disj_ptr[j]:p.disj_ptr[j + 1]]]
+        while True:
+            fits = d == 0 or bool(np.all(use[t:t + d] + p.demands[j][None, :] <= cap[t:t + d]))
+            clash = d > 0 and any(s[m] >= 0 and p.durations[m] > 0 and t < s[m] + p.durations[m] and s[m] < t + d
+                                  for m in partners)
+            if fits and not clash:
+                break
+            t += 1
+        s[j] = t
+        use[t:t + d] += p.demands[j][None, :]
+    return s
+
+
+# -- the decoder ---------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["j301", "extended"])
+def test_decoder_matches_reference_serial_sgs(which, request):
+    p = request.getfixturevalue(which)
+    lists = random_lists(p, 25, seed=3)
+    starts, info = BatchDecoder(p).decode(lists, fbi=False)
+    for k in range(len(lists)):
+        ref = reference_serial_sgs(p, lists[k])
+        np.testing.assert_array_equal(starts[k], ref)
+        assert info[k, 0] == p.makespan(ref)
+        late = int(np.sum(np.maximum(0, ref + p.durations - p.deadline)))
+        assert info[k, 1] == late and info[k, 2] == 1
+        viol = check_schedule(p, ref)
+        assert all(v.kind == "window" for v in viol)  # only deadlines can be missed
+        assert (late == 0) == (not viol)
+
+
+def test_parallel_threads_and_serial_decoding_agree(j301):
+    lists = random_lists(j301, 700, seed=5)  # large enough for the multi-threaded kernel
+    a = BatchDecoder(j301, threads=True).decode(lists, fbi=True)
+    b = BatchDecoder(j301, threads=False).decode(lists, fbi=True)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_serial_sgs_schedules_are_active(extended):
+    p = extended
+    lst = random_lists(p, 1, seed=9)[0]
+    s = serial_sgs(p, lst)
+    base = {str(v) for v in check_schedule(p, s)}
+    for j in range(p.n):
+        for t in range(int(s[j])):
+            moved = s.copy()
+            moved[j] = t
+            # moving one task earlier alone must create a new violation (else the schedule is not active)
+            assert {str(v) for v in check_schedule(p, moved)} - base, (p.names[j], t)
+
+
+@pytest.mark.parametrize("which", ["j301", "extended"])
+def test_justification_never_lengthens_and_stays_feasible(which, request):
+    p = request.getfixturevalue(which)
+    lists = random_lists(p, 40, seed=4, alpha=1.0)
+    fwd, info0 = BatchDecoder(p).decode(lists, fbi=False)
+    fb, info1 = BatchDecoder(p).decode(lists, fbi=True)
+    improved = 0
+    for k in range(len(lists)):
+        if info0[k, 1] > 0:  # misses a deadline: left as it is
+            assert info1[k, 2] == 1
+            np.testing.assert_array_equal(fb[k], fwd[k])
+            continue
+        assert info1[k, 2] == 3
+        assert info1[k, 0] <= info0[k, 0]
+        assert p.evaluate(fb[k]).feasible
+        improved += info1[k, 0] < info0[k, 0]
+    if which == "j301":  # (on the extended instance downtime fixes the makespan of most lists)
+        assert improved > 0
+
+
+def test_activity_list_validation(j301):
+    good = priority_list(j301, priority_values(j301, "lft"))
+    check_activity_list(j301, good)
+    bad = good.copy()
+    bad[[0, -1]] = bad[[-1, 0]]
+    with pytest.raises(combopt.ParameterError, match="before its predecessor"):
+        serial_sgs(j301, bad)
+    with pytest.raises(combopt.ParameterError, match="exactly once"):
+        serial_sgs(j301, np.zeros(j301.n, dtype=np.int64))
+
+
+# -- priority rules ---------------------------------------------------------------------------
+def test_priority_rule_solver(j301, extended):
+    res = combopt.solve(j301, "rcpsp-sgs")
+    assert res.feasible and res.objective == 43  # parallel SGS with LFT reaches the optimum on j301_1
+    assert set(res.info["makespans"]) == {f"{s}-{r}" for s in ("serial", "parallel")
+                                          for r in ("lft", "lst", "mts", "grpw")}
+    assert res.info["cpm_bound"] == 38 and res.bound == 38
+    for rule in ("lft", "lst", "mts", "grpw"):
+        st = parallel_sgs(extended, priority_values(extended, rule))
+        assert all(v.kind == "window" for v in check_schedule(extended, st))  # all else holds by construction
+    with pytest.raises(combopt.ParameterError, match="rule"):
+        combopt.solve(j301, "rcpsp-sgs", rule="edd")
+
+
+def test_parallel_sgs_is_non_delay(j301):
+    p = j301
+    s = parallel_sgs(p, priority_values(p, "lft"))
+    assert p.evaluate(s).feasible
+    cap = p.capacity_profile().astype(np.int64)
+    f = s + p.durations
+    # non-delay: a task never waits while its predecessors are done and it would fit next to
+    # the tasks already started
+    for j in range(p.n):
+        preds = p.pred_idx[p.pred_ptr[j]:p.pred_ptr[j + 1]]
+        ready = int(max([0, *[f[i] for i in preds]]))
+        d = int(p.durations[j])
+        if d == 0:
+            assert s[j] == ready
+            continue
+        for t in range(ready, int(s[j])):
+            started = (s <= t) & (np.arange(p.n) != j)
+            blocked = False
+            for tau in range(t, t + d):
+                running = started & (s <= tau) & (f > tau)
+                if np.any(p.demands[running].sum(axis=0) + p.demands[j] > cap[tau]):
+                    blocked = True
+                    break
+            assert blocked, (p.names[j], t)
+
+
+# -- the genetic algorithm ----------------------------------------------------------------
+def test_ga_solves_j301_1_to_43(j301):
+    res = combopt.solve(j301, "rcpsp-ga", schedules=5000, seed=0)
+    assert res.objective == 43 and res.feasible and res.violations == []
+    assert res.info["schedules"] <= 5000 and res.info["cpm_bound"] == 38
+    assert res.bound == 38 and res.status.value == "feasible"
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMA))
+def test_ga_reaches_known_optima_at_5000_schedules(name):
+    p = combopt.read(DATA / f"{name}.sm")
+    res = combopt.solve(p, "rcpsp-ga", schedules=5000, seed=0)
+    assert res.feasible and res.objective == OPTIMA[name]
+
+
+def test_ga_budget_seed_and_gap_to_best_known(j301):
+    j301.best_known = 43
+    try:
+        a = combopt.solve(j301, "rcpsp-ga", schedules=600, seed=7)
+        b = combopt.solve(j301, "rcpsp-ga", schedules=600, seed=7)
+    finally:
+        j301.best_known = None
+    assert a.info["schedules"] <= 600 and a.objective == b.objective
+    np.testing.assert_array_equal(a.solution, b.solution)
+    assert a.info["best_known"] == 43 and a.info["gap_to_best_known_pct"] == pytest.approx(
+        100 * (a.objective - 43) / 43)
+    tiny = combopt.solve(j301, "rcpsp-ga", schedules=2, seed=0)  # below one justified child: plain SGS
+    assert tiny.feasible and tiny.info["schedules"] <= 2
+
+
+def test_ga_stops_at_the_lower_bound():
+    # a chain: the critical path is optimal, so the GA stops after the initial population
+    p = RCPSP([2, 3, 4], [[1], [1], [1]], [1], [[1], [2], []], name="chain")
+    res = combopt.solve(p, "rcpsp-ga", schedules=100_000)
+    assert res.objective == 9 and res.status.value == "optimal" and res.info["generations"] == 0
+
+
+def test_ga_meets_windows_downtime_and_disjunctive(extended):
+    res = combopt.solve(extended, "rcpsp-ga", schedules=4000, seed=1)
+    assert res.feasible, res.violations[:5]
+    assert res.objective <= extended.meta["witness_makespan"]
+
+
+# -- exact baselines ------------------------------------------------------------------------------
+def test_milp_and_cpsat_prove_j301_1(j301):
+    pytest.importorskip("ortools")
+    milp = combopt.solve(j301, "milp", time_limit=120)
+    assert milp.status.value == "optimal" and milp.objective == 43 and milp.bound == 43
+    cp = combopt.solve(j301, "rcpsp-cpsat", time_limit=60, num_workers=2)
+    assert cp.status.value == "optimal" and cp.objective == 43 and cp.info["cpsat_status"] == "OPTIMAL"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_ga_milp_cpsat_agree_with_every_constraint_type(seed):
+    pytest.importorskip("ortools")
+    p = generate_rcb(tasks=10, layers=3, level=6, resources="2", downtime=1.0, windows=0.4, disjunctive=0.4,
+                     seed=seed, max_duration=6)
+    milp = combopt.solve(p, "milp", time_limit=120)
+    cp = combopt.solve(p, "rcpsp-cpsat", time_limit=60, num_workers=2)
+    ga = combopt.solve(p, "rcpsp-ga", schedules=3000, seed=seed)
+    assert milp.status.value == "optimal" and cp.status.value == "optimal", (milp.status, cp.status)
+    assert milp.objective == cp.objective == ga.objective
+    for r in (milp, cp, ga):
+        assert p.evaluate(r.solution).feasible
+
+
+def test_infeasible_deadlines_are_proven():
+    pytest.importorskip("ortools")
+    # A(5) -> B(5) but B must finish by 8
+    p = RCPSP([5, 5], [[1], [1]], [1], [[1], []], deadline=[None, 8], name="late")
+    assert combopt.solve(p, "rcpsp-cpsat", num_workers=1).status.value == "infeasible"
+    assert combopt.solve(p, "milp").status.value == "infeasible"
+    ga = combopt.solve(p, "rcpsp-ga", schedules=60)
+    assert not ga.feasible and ga.status.value == "unknown"
+    assert any(v.startswith("window: task 2 finishes at 10, after its deadline 8") for v in ga.violations)
+
+
+def test_milp_refuses_huge_models(j301, monkeypatch):
+    import combopt.solvers.rcpsp_milp as m
+
+    monkeypatch.setattr(m, "MAX_MILP_VARIABLES", 50)
+    with pytest.raises(combopt.ParameterError, match="time-indexed MILP would have"):
+        combopt.solve(j301, "milp")
