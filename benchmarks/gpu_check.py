@@ -1,7 +1,11 @@
 """Check every GPU path against its CPU twin on a real CUDA GPU, and time both.
 
-Currently one GPU path exists: the simulated-annealing kernel
-(``combopt.gpu.anneal.anneal_batch_gpu`` vs ``combopt.solvers.kernels.anneal_batch_cpu``).
+GPU paths checked: the DMMV move-scoring kernel and CuPy scorer (against
+``combopt.solvers.dmmv_kernels.score_batch_cpu``, candidates per second; see
+``benchmarks/dmmv_throughput.py``), and the simulated-annealing kernel
+(``combopt.gpu.anneal.anneal_batch_gpu`` vs ``combopt.solvers.kernels.anneal_batch_cpu``),
+and the RCPSP activity-list decoder (``combopt.gpu.rcpsp`` vs ``combopt.solvers.rcpsp_kernels``,
+schedules per second and exact agreement; see ``benchmarks/rcpsp_gpu.py``).
 It runs on a dense ``n=1000`` and a sparse ``n=10000`` (density 0.001) random QUBO with
 1024 replicas and 100 sweeps (one beta per sweep on the geometric schedule of the ``sa``
 solver), from the same xorshift seeds on both devices.
@@ -153,6 +157,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  CPU: {r['cpu_s']:8.3f} s  {cpu_rate / 1e6:10.1f} M flip attempts/s")
         print(f"  GPU: {r['gpu_s']:8.3f} s  {gpu_rate / 1e6:10.1f} M flip attempts/s  "
               f"({gpu_rate / cpu_rate:.2f}x CPU)")
+
+    # DMMV move scoring: Numba CUDA kernel and CuPy scorer vs the CPU batch kernel (benchmarks/dmmv_throughput.py)
+    from dmmv_throughput import gpu_checks as dmmv_gpu_checks
+
+    for r in dmmv_gpu_checks(max(1, args.repeats)):
+        r["ok"] = not r["problems"]
+        results.append(r)
+        status = "OK" if r["ok"] else "DISAGREE: " + "; ".join(r["problems"])
+        rates = "  ".join(f"{k} {r[k] / 1e6:.2f} M/s" for k in ("cpu_batch", "numpy_xp", "cuda_kernel", "cupy")
+                          if k in r)
+        print(f"\ndmmv scoring, {r['name']}: {r['candidates']} candidates\n  agreement : {status}\n  {rates}")
+
+    # RCPSP activity-list decoding: Numba CUDA kernel vs the CPU decoder (benchmarks/rcpsp_gpu.py)
+    from rcpsp_gpu import gpu_checks as rcpsp_gpu_checks
+    from rcpsp_gpu import report as rcpsp_report
+
+    for r in rcpsp_gpu_checks(max(1, args.repeats)):
+        r["ok"] = not r["problems"]
+        results.append(r)
+        print(rcpsp_report(r))
 
     bad = [r["name"] for r in results if not r["ok"]]
     if bad:

@@ -16,7 +16,7 @@ from .core.api import solve
 from .core.errors import CombOptError, InputError
 from .core.io import read
 
-VALUE_COLUMNS = ("best_known", "optimum", "clique_number", "upper_bound", "value", "best")
+VALUE_COLUMNS = ("best_known", "optimum", "optimal_length", "clique_number", "upper_bound", "value", "best")
 
 
 @dataclass

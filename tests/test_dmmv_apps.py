@@ -179,7 +179,7 @@ def test_tomography_noise_free_exact_reconstruction():
 def test_tomography_with_noise_not_worse_than_sart(tmp_path):
     p = combopt.read(DATA / "tomo_sl32_noisy.toml")
     sart = combopt.solve(p, "dmmv-round")
-    res = combopt.solve(p, "dmmv", seed=0, max_iterations=3, rounds=100)
+    res = combopt.solve(p, "dmmv", seed=0, max_iterations=2, rounds=25)
     assert res.objective <= sart.objective
     assert res.info["pixel_error_pct"] <= sart.info["pixel_error_pct"]
     assert res.info["linf_residual"] == res.objective
@@ -248,7 +248,7 @@ def test_quantization_digits_mlp_3bit(digits):
         p = QuantizationLayer(W, X, 3, f"layer{li}")
         for method in results:
             if method == "dmmv":
-                r = combopt.solve(p, "dmmv", seed=0, max_iterations=1, rounds=3)
+                r = combopt.solve(p, "dmmv", seed=0, max_iterations=1, rounds=1)
             else:
                 r = combopt.solve(p, "dmmv-round", start=method)
             assert r.feasible

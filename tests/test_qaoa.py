@@ -103,10 +103,12 @@ def test_qaoa_same_seed_same_result():
 
 def test_qaoa_respects_limits():
     model = QUBO.random(4, 1.0, seed=2)
-    res = combopt.solve(model, "qaoa", reps=2, restarts=5, max_iterations=1, backend="statevector", seed=0)
-    assert res.info["restarts_done"] == 1 and res.iterations == 1
-    res = combopt.solve(model, "qaoa", reps=2, restarts=5, time_limit=1e-3, backend="statevector", seed=0)
-    assert res.info["restarts_done"] <= 1
+    kw = dict(restarts=5, maxiter=30, screen=8, backend="statevector", seed=0)
+    res = combopt.solve(model, "qaoa", reps=1, max_iterations=2, **kw)
+    assert res.info["restarts_done"] == 2 and res.iterations == 2
+    # out of time during the first start: each layer still gets one evaluation, then sampling
+    res = combopt.solve(model, "qaoa", reps=2, time_limit=1e-3, **kw)
+    assert res.info["restarts_done"] == 1
     assert res.feasible and len(res.info["parameters"]["gamma"]) == 2
 
 

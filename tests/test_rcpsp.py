@@ -349,7 +349,8 @@ def test_cli_generate(tmp_path, capsys):
     assert main([*args, "--seed", "5", "--force"]) == 0 and f.read_text() != before
     # a ramp into a folder
     folder = tmp_path / "ramp"
-    assert main(["generate", "rcpsp-rcb", "--tasks", "10", "--layers", "2", "--level", "1..3", "--out", str(folder)]) == 0
+    assert main(["generate", "rcpsp-rcb", "--tasks", "10", "--layers", "2", "--level", "1..3",
+                 "--out", str(folder)]) == 0
     assert sorted(x.name for x in folder.iterdir()) == [f"rcb-n10-m2-k{k}-s0.rcpsp.json" for k in (1, 2, 3)]
     capsys.readouterr()
     for bad in (["--level", "x"], ["--downtime", "1.5"], ["--tasks", "1"], ["--level", "500"],

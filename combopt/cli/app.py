@@ -345,7 +345,7 @@ def generate(
         raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
     if ramp:
         out.mkdir(exist_ok=True)
-    for p, target in zip(problems, targets):
+    for p, target in zip(problems, targets, strict=True):
         tmp = target.with_name(target.name + ".tmp")
         try:
             tmp.write_text(json.dumps(rcpsp_to_json(p), indent=1) + "\n")

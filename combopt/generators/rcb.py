@@ -228,7 +228,7 @@ def generate_rcb(
         "reference": "Jain & Wetter 2025, arXiv 2508.15204",
         "feasible_by_construction": True,
         "tasks": n, "layers": int(layers), "level": int(level), "precedence_edges": len(edges),
-        "resources": ",".join(f"{a}={c}" for a, c in zip(rnames, caps)),
+        "resources": ",".join(f"{a}={c}" for a, c in zip(rnames, caps, strict=True)),
         "downtime_p": p_down, "windows_p": p_win, "disjunctive_p": p_disj,
         "downtime_intervals": len(down), "windows": int(sum(d is not None for d in deadline)),
         "disjunctive_pairs": len(pairs_l), "seed": int(seed), "theme": theme, "max_duration": int(max_duration),

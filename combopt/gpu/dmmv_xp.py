@@ -4,10 +4,9 @@
 sums of a batch of candidates are one gather-and-add, ``S + A[:, i] dv_i +
 A[:, j] dv_j`` (an ``m x C`` block), so the whole batch is scored with a few
 large array operations, in chunks that bound the memory. Scores match
-:func:`combopt.solvers.dmmv_kernels.score_one`: candidates whose screening
-bound (new violations on the ``top`` rows) exceeds ``cur_linf + tol`` get the
-bound and ``dl2 = inf``, the others their exact new maximum violation and the
-change of the sum of squared violations.
+:func:`combopt.solvers.dmmv_kernels.score_one`: candidates whose new maximum
+exceeds ``cur_linf + tol`` are rejected (``dl2 = inf``), the others get their
+exact new maximum violation and the change of the sum of squared violations.
 """
 
 from __future__ import annotations
@@ -56,8 +55,8 @@ def score_candidates_xp(xp, A, s, lower, upper, w, v, top, ci, cdvi, cj, cdvj, c
         NV = _viol(xp, NS, lo_c, up_c, w_c)
         lf = NV.max(axis=0)
         dl2 = (NV * NV - v2).sum(axis=0)
-        reject = lb > cur_linf + tol
-        out_l[a:b] = xp.where(reject, lb, lf)
+        reject = (lb > cur_linf + tol) | (lf > cur_linf + tol)
+        out_l[a:b] = xp.where(lb > cur_linf + tol, lb, lf)
         out_d[a:b] = xp.where(reject, math.inf, dl2)
     return out_l, out_d
 

@@ -2,8 +2,9 @@
 
 The per-list logic is :func:`combopt.solvers.rcpsp_kernels.decode_list` (the
 single source of truth shared with :func:`~combopt.solvers.rcpsp_kernels.decode_batch_cpu`);
-:func:`decode_kernel` maps a thread to a list and calls it. Under Numba's CUDA
-simulator (``NUMBA_ENABLE_CUDASIM=1``) the kernel calls ``decode_list.py_func``.
+:func:`decode_kernel` maps a thread to a list and calls its inlined build
+``decode_list_device``. Under Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``)
+the kernel calls the same function as Python (``.py_func``).
 Nothing is compiled at import time; :func:`ptx_for_sm90` compiles the kernel to
 PTX without a device.
 
@@ -20,14 +21,14 @@ import numpy as np
 from numba import cuda, types
 
 from ..core.device import cuda_simulator
-from ..solvers.rcpsp_kernels import INFO_COLUMNS, decode_list
+from ..solvers.rcpsp_kernels import INFO_COLUMNS, decode_list_device
 
 __all__ = ["THREADS_PER_BLOCK", "GpuDecoder", "decode_batch_gpu", "decode_kernel", "kernel_signature", "ptx_for_sm90"]
 
 THREADS_PER_BLOCK = 64
 
 _SIMULATOR = cuda_simulator()
-_decode = decode_list.py_func if _SIMULATOR else decode_list
+_decode = decode_list_device.py_func if _SIMULATOR else decode_list_device
 
 
 def _decode_kernel(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
@@ -129,5 +130,5 @@ def decode_batch_gpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_id
     workspaces are allocated for the call.
     """
     arrays = dict(zip(_ARRAY_NAMES, (dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
-                                     release, deadline, rank)))
+                                     release, deadline, rank), strict=True))
     GpuDecoder(arrays).decode(lists, int(fbi), out_start, info)

@@ -373,7 +373,7 @@ class DMMV:
             cols = R.indices[R.indptr[j] : R.indptr[j + 1]]
             coefs = R.data[R.indptr[j] : R.indptr[j + 1]]
             terms: dict = {}
-            for i, a in zip(cols, coefs):
+            for i, a in zip(cols, coefs, strict=True):
                 for var, c in xexpr[i]:
                     terms[var] = terms.get(var, 0.0) + float(a) * c
             w = float(self.weights[j])

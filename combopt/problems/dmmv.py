@@ -75,7 +75,7 @@ class DMMVBase(Problem):
         out: dict[str, list[np.ndarray]] = {}
         lp = [b.lp_relaxation() for b in self.blocks()]
         if all(r is not None for r in lp):
-            out["lp"] = [b.nearest_indices(r[1]) for b, r in zip(self.blocks(), lp)]
+            out["lp"] = [b.nearest_indices(r[1]) for b, r in zip(self.blocks(), lp, strict=True)]
         out["ls"] = [b.nearest_indices(least_squares_start(b)) for b in self.blocks()]
         return out
 
@@ -98,7 +98,7 @@ class DMMVBase(Problem):
 
     def block_objective(self, ks: list[np.ndarray]) -> tuple[float, float]:
         """``(aggregated peak violation, summed L2)`` of index vectors, via the models."""
-        vals = [b.objective(b.values(k)) for b, k in zip(self.blocks(), ks)]
+        vals = [b.objective(b.values(k)) for b, k in zip(self.blocks(), ks, strict=True)]
         return float(np.mean([v[0] for v in vals])), float(sum(v[1] for v in vals))
 
     def to_pulp(self):
@@ -133,8 +133,8 @@ def least_squares_start(model: DMMV) -> np.ndarray:
 
     lo = model.dom_vals[model.dom_ptr[:-1]]
     hi = model.dom_vals[model.dom_ptr[1:] - 1]
-    tgt = np.where(np.isfinite(model.lower) & np.isfinite(model.upper), 0.5 * (model.lower + model.upper),
-                   np.where(np.isfinite(model.lower), model.lower, np.where(np.isfinite(model.upper), model.upper, 0.0)))
+    one_sided = np.where(np.isfinite(model.lower), model.lower, np.where(np.isfinite(model.upper), model.upper, 0.0))
+    tgt = np.where(np.isfinite(model.lower) & np.isfinite(model.upper), 0.5 * (model.lower + model.upper), one_sided)
     A = sp.diags(model.weights) @ model.A
     fixed = hi <= lo
     if np.all(fixed):

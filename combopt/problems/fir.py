@@ -108,7 +108,7 @@ class FIRSpec:
                 c = int(math.floor(total * widths[q] / tw)) if tw > 0 else total // len(self.bands)
                 counts.append(max(1, c))
         f, d, w = [], [], []
-        for (a, b), c, g, wt in zip(self.bands, counts, self.gains, self.weights):
+        for (a, b), c, g, wt in zip(self.bands, counts, self.gains, self.weights, strict=True):
             f.append(np.linspace(a, b, c))
             d.append(np.full(c, g, dtype=np.float64))
             w.append(np.full(c, wt, dtype=np.float64))
@@ -287,7 +287,7 @@ def from_spec(spec) -> FIRDesign:
     return FIRDesign(fs_, str(spec.path))
 
 
-def plot_response(design: FIRDesign, designs: dict, path=None, density: int = 64):
+def plot_response(design: FIRDesign, designs: dict, path=None):
     """Magnitude response (dB) and passband detail of several designs; saves to ``path``.
 
     ``designs`` maps a label to integer taps (numerators) or, for float arrays
@@ -301,16 +301,15 @@ def plot_response(design: FIRDesign, designs: dict, path=None, density: int = 64
     s = design.spec
     f = np.linspace(0, s.fs / 2, 4096)
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 7))
+    fg, dg, wg = s.grid()
     for label, taps in designs.items():
         t = np.asarray(taps)
         h = t / s.scale if t.dtype.kind in "iu" else t.astype(np.float64)
         amp = amplitude(h, f, s.fs)
-        k = h * s.scale
-        rip = design.ripple(np.round(k)) if t.dtype.kind in "iu" else float(
-            np.max(design.spec.grid()[2] * np.abs(amplitude(h, design.spec.grid()[0], s.fs) - design.spec.grid()[1])))
+        rip = float(np.max(wg * np.abs(amplitude(h, fg, s.fs) - dg)))
         ax1.plot(f, 20 * np.log10(np.maximum(np.abs(amp), 1e-8)), label=f"{label} (ripple {rip:.5f})")
         ax2.plot(f, amp, label=label)
-    for (a, b), g in zip(s.bands, s.gains):
+    for a, b in s.bands:
         for ax in (ax1, ax2):
             ax.axvspan(a, b, color="grey", alpha=0.12)
     ax1.set_ylabel("|A(f)| [dB]")

@@ -393,7 +393,7 @@ def mlp_layers(clf, X_calib) -> list[tuple[np.ndarray, np.ndarray]]:
     """
     out = []
     a = np.asarray(X_calib, dtype=np.float64)
-    for q, (Wt, b) in enumerate(zip(clf.coefs_, clf.intercepts_)):
+    for q, (Wt, b) in enumerate(zip(clf.coefs_, clf.intercepts_, strict=True)):
         out.append((Wt.T.copy(), a.copy()))
         a = a @ Wt + b
         if q < len(clf.coefs_) - 1:
@@ -404,7 +404,7 @@ def mlp_layers(clf, X_calib) -> list[tuple[np.ndarray, np.ndarray]]:
 def mlp_accuracy(clf, weights: list[np.ndarray], X, y) -> float:
     """Accuracy of the MLP with its layer weights replaced by ``weights`` (each out x in)."""
     a = np.asarray(X, dtype=np.float64)
-    for q, (W, b) in enumerate(zip(weights, clf.intercepts_)):
+    for q, (W, b) in enumerate(zip(weights, clf.intercepts_, strict=True)):
         a = a @ W.T + b
         if q < len(weights) - 1:
             a = np.maximum(a, 0.0)

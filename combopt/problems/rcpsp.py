@@ -367,7 +367,7 @@ class RCPSP(Problem):
         pts = sorted({d.start for d in self.downtime if d.resource == r} | {d.end for d in self.downtime
                                                                             if d.resource == r})
         out = []
-        for a, b in zip(pts, pts[1:]):
+        for a, b in zip(pts, pts[1:], strict=False):
             lvl = min([d.capacity for d in self.downtime if d.resource == r and d.start <= a and b <= d.end],
                       default=int(self.capacities[r]))
             if lvl < self.capacities[r]:

@@ -89,7 +89,8 @@ def plot_gantt(problem: RCPSP, starts, ax=None, title: str | None = None):
     from matplotlib import colormaps
 
     cmap = colormaps["tab10"]
-    handles = [Patch(color=cmap(r % 10), label=problem.resource_names[r]) for r in range(min(problem.num_resources, 10))]
+    handles = [Patch(color=cmap(r % 10), label=problem.resource_names[r])
+               for r in range(min(problem.num_resources, 10))]
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, title="main resource",
                   title_fontsize=7)
@@ -111,7 +112,7 @@ def plot_resource_profiles(problem: RCPSP, starts, axes=None):
     use = resource_usage(problem, s, T)
     cap = problem.capacity_profile(T)
     t = np.arange(T + 1)
-    for r, ax in zip(range(R), axes):
+    for r, ax in zip(range(R), axes, strict=False):
         u = np.append(use[:, r], use[-1, r])
         c = np.append(cap[:, r], cap[-1, r])
         ax.fill_between(t, 0, u, step="post", alpha=0.5, color="tab:blue", label="usage")

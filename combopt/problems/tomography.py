@@ -244,6 +244,10 @@ class Tomography(DMMVBase):
                                           5 * self.sart_iterations)
         return self.__dict__["_sirt"]
 
+    def bound(self) -> float:
+        """0: a residual is never negative (and an exact reconstruction reaches it when noise-free)."""
+        return 0.0
+
     def start_points(self) -> dict[str, list[np.ndarray]]:
         model = self.model()
         return {
@@ -352,7 +356,7 @@ def _default_angles(shape) -> int:
 
 
 @register_reader("tomography-image", kinds=("tomography",), extensions=(".png",),
-                 sniff=lambda head: head.startswith("\x93NUMPY") or head.startswith("\ufffdPNG"))
+                 sniff=lambda head: head[1:6] in ("NUMPY", "PNG\r\n"))
 def read_image(path: Path, kind: str, index: int | None) -> Tomography:
     """A phantom image read directly, with default angles and no noise."""
     if index not in (None, 0):
@@ -412,7 +416,7 @@ def plot_reconstructions(problem: Tomography, images: dict, path=None):
     panels = {"phantom": problem.phantom, **images}
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6))
     axes = np.atleast_1d(axes)
-    for ax, (label, img) in zip(axes, panels.items()):
+    for ax, (label, img) in zip(axes, panels.items(), strict=True):
         ax.imshow(np.asarray(img), cmap="gray", vmin=float(problem.levels[0]), vmax=float(problem.levels[-1]),
                   interpolation="nearest")
         if label == "phantom":

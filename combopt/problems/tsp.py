@@ -32,8 +32,9 @@ from ..core.errors import InputError, ParameterError
 from ..core.io import MAX_FILE_BYTES, register_reader
 from ..core.problem import Evaluation, Problem
 from ..core.registry import register_kind
+from ..models.qubo import QUBO
 
-register_kind("tsp", ("milp",))
+register_kind("tsp", ("milp", "qubo", "lagrangian"))
 
 #: a full int64 distance matrix is kept; 10 000 cities are 800 MB
 MAX_DIMENSION = 10_000
@@ -488,6 +489,8 @@ def held_karp(D, iterations: int = 100, upper: float | None = None, pi0=None) ->
     steps without a better bound); ``upper`` defaults to the best of a few
     nearest-neighbour tours. Stops after ``iterations`` 1-trees or when a 1-tree is a tour.
     """
+    if int(iterations) < 1:
+        raise ParameterError(f"iterations must be at least 1, got {iterations}")
     D = np.ascontiguousarray(D, dtype=np.float64)
     n = D.shape[0]
     if n < 3:
@@ -549,7 +552,6 @@ class TSP(Problem):
 
     kind = "tsp"
     sense = "min"
-    qubo_is_exact = False
 
     def __init__(self, D, name: str = "tsp", coords=None, source: str | None = None,
                  edge_weight_type: str | None = None):
@@ -566,8 +568,8 @@ class TSP(Problem):
         if not np.array_equal(A, A.T):
             raise ParameterError("D must be symmetric (kind 'tsp' is the symmetric TSP)")
         np.fill_diagonal(A, 0)
-        A.setflags(write=False)
-        self.D = A
+        # not marked read-only: Numba compiles read-only arrays as a separate type
+        self.D = A  # treat as immutable (bound and neighbour lists are cached)
         self.name = name
         self.source = source
         self.edge_weight_type = edge_weight_type
@@ -615,8 +617,8 @@ class TSP(Problem):
             return Evaluation(None, False, ["tour is not a list of city indices"])
         if t.ndim != 1:
             return Evaluation(None, False, [f"tour must be a flat list of cities, got shape {t.shape}"])
-        if t.size and not (np.issubdtype(t.dtype, np.integer) or
-                           (np.issubdtype(t.dtype, np.floating) and np.all(t == np.round(t)))):
+        if t.size and not (np.issubdtype(t.dtype, np.integer) or (np.issubdtype(t.dtype, np.floating) and
+                                                                  np.all(np.isfinite(t) & (t == np.round(t))))):
             return Evaluation(None, False, ["tour entries must be integer city indices"])
         t = t.astype(np.int64) if t.size else np.zeros(0, dtype=np.int64)
         viol: list[str] = []
@@ -646,11 +648,12 @@ class TSP(Problem):
         return held_karp(self.D, iterations, upper)
 
     def bound(self) -> float | None:
-        """Held-Karp 1-tree bound (at most 100 subgradient steps), rounded up; cached."""
+        """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
+        cities; none above 3000), rounded up; cached."""
         if self._bound is None:
             if self.n > 3000:
                 return None
-            hk = held_karp(self.D, 100)
+            hk = held_karp(self.D, min(100, max(30, int(3e8 / self.n**2))))
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
         return self._bound
 
@@ -717,6 +720,78 @@ class TSP(Problem):
         return prob, decode
 
     # -- picture ----------------------------------------------------------------------
+    # -- QUBO and Lagrangian reductions (position-based, city 0 fixed at position 0) -----------
+    def qubo_index(self, city: int, position: int) -> int:
+        """Variable of "``city`` at ``position``" (both 1..n-1): city-major, ``(city-1)(n-1) + position-1``."""
+        return (city - 1) * (self.n - 1) + (position - 1)
+
+    def lagrangian_model(self):
+        """Tour length over ``(n-1)^2`` binaries with two families of equalities (no slack at all).
+
+        ``x[i, t] = 1`` when city ``i`` is visited at position ``t`` (i, t = 1..n-1;
+        city 0 sits at position 0). Objective: ``sum_t d_ij x[i,t] x[j,t+1]`` plus the
+        linear edges to and from city 0. Constraints: every city once
+        (``sum_t x[i,t] - 1 = 0``) and every position once (``sum_i x[i,t] - 1 = 0``).
+        """
+        import scipy.sparse as sp
+
+        from .lagrangian_model import LagrangianModel
+
+        n = self.n
+        if n < 3:
+            raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
+        m = n - 1
+        D = self.D.astype(np.float64)
+        N = m * m
+        h = np.zeros(N)
+        cities = np.arange(1, n)
+        h[(cities - 1) * m + 0] += D[0, cities]          # 0 -> city at position 1
+        h[(cities - 1) * m + (m - 1)] += D[cities, 0]    # city at position n-1 -> 0
+        rows, cols, vals = [], [], []
+        ii, jj = np.meshgrid(cities, cities, indexing="ij")
+        mask = ii != jj
+        ii, jj = ii[mask], jj[mask]
+        for t in range(1, m):  # position t -> t+1
+            a = (ii - 1) * m + (t - 1)
+            b = (jj - 1) * m + t
+            rows += [a, b]
+            cols += [b, a]
+            vals += [D[ii, jj], D[ii, jj]]
+        W = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N)).tocsr()
+        f = QUBO(h, W, name=f"tsp-{self.name}")
+        # equalities: rows 0..m-1 cities, rows m..2m-1 positions
+        var = np.arange(N)
+        city_of, pos_of = var // m, var % m
+        G = sp.csr_matrix((np.ones(2 * N), (np.concatenate([city_of, m + pos_of]), np.concatenate([var, var]))),
+                          shape=(2 * m, N))
+        names = [f"city {i} once" for i in cities] + [f"position {t} once" for t in range(1, n)]
+        return LagrangianModel(objective=f, G=G, c=-np.ones(2 * m), equality=np.ones(2 * m, dtype=bool), names=names)
+
+    def to_qubo(self, penalty: float | None = None) -> QUBO:
+        """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge."""
+        model = self.lagrangian_model()
+        P = float(self.D.max()) * 1.5 if penalty is None else float(penalty)
+        if not P > 0:
+            raise ParameterError(f"penalty must be positive, got {penalty}")
+        return model.relaxed_qubo(np.zeros(model.m), rho=2.0 * P)
+
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
+        """Decode each sample to a tour (maximum-weight assignment on x), then 2-opt + Or-opt."""
+        from ..solvers.tsp_local import decode_assignment, improve_tour
+
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        tours = {}
+        nbr = self.neighbours(min(16, self.n - 1))
+        for x in np.unique(X, axis=0):
+            tour = improve_tour(decode_assignment(x, self.D), self.D, nbr)
+            k = int(np.argmin(tour))
+            tour = np.roll(tour, -k)
+            tours[tour.tobytes()] = tour
+        return list(tours.values())
+
+    def from_qubo_sample(self, x, rng=None):
+        return self.from_qubo_samples(np.asarray(x)[None, :], rng)[0]
+
     def plot(self, tour, path: str | Path, title: str | None = None) -> Path:
         """Save a picture of the tour (PNG, PDF, SVG by extension); needs coordinates."""
         if self.coords is None:

@@ -366,7 +366,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     seeds = ctx.uint64_seeds(len(blocks))
     searches = []
     used_backend = "numba-cpu"
-    for b, k0, sd in zip(blocks, ks0, seeds):
+    for b, k0, sd in zip(blocks, ks0, seeds, strict=True):
         scorer = None
         if ctx.device == "gpu":
             scorer, used_backend = make_scorer(b, backend)

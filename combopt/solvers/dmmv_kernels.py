@@ -19,9 +19,11 @@ move). Scoring has two stages:
   whose bound exceeds the current maximum plus ``tol`` is rejected with
   ``dl2 = inf``;
 * exact scoring of survivors: the new violation of every row the move touches
-  (merge of the two sorted CSC columns), the largest untouched violation from
-  the sorted ``top`` list (every row outside it is at most ``theta``), and the
-  change of the sum of squared violations.
+  (merge of the two sorted CSC columns; stopped at the first row above the
+  current maximum plus ``tol``), the largest untouched violation from the
+  sorted ``top`` list (every row outside it is at most ``theta``), and the
+  change of the sum of squared violations. The serial CPU driver also lowers
+  the threshold to the best candidate scored so far.
 
 Random numbers come from an xorshift64* stream in a one-element uint64 array,
 so a run is fully determined by its seed.
@@ -45,8 +47,9 @@ def score_one(c, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper, w, v, to
               cur_linf, tol, out_linf, out_dl2):
     """Score candidate ``c``: write its new maximum violation and L2 change.
 
-    Rejected candidates (screening bound above ``cur_linf + tol``) get the
-    bound in ``out_linf[c]`` and ``inf`` in ``out_dl2[c]``.
+    A candidate whose new maximum would exceed ``cur_linf + tol`` is rejected:
+    ``out_dl2[c]`` is ``inf`` and ``out_linf[c]`` a violation above that level
+    (found by screening or by the exact pass, which stops at the first one).
     """
     i = ci[c]
     dvi = cdvi[c]
@@ -102,6 +105,10 @@ def score_one(c, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper, w, v, to
             nv = w[r] * (ns - upper[r])
         elif ns < lower[r]:
             nv = w[r] * (lower[r] - ns)
+        if nv > cur_linf + tol:  # the maximum rises: rejected, no need to look further
+            out_linf[c] = nv
+            out_dl2[c] = math.inf
+            return
         if nv > linf:
             linf = nv
         dl2 += nv * nv - v[r] * v[r]
@@ -141,7 +148,7 @@ def score_one(c, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper, w, v, to
     if rest > linf:
         linf = rest
     out_linf[c] = linf
-    out_dl2[c] = dl2
+    out_dl2[c] = dl2 if linf <= cur_linf + tol else math.inf
 
 
 @njit(parallel=True, cache=True)
@@ -618,9 +625,12 @@ def local_search_cpu(max_step, max_pairs, all_vars, screen_rows, max_moves, cptr
             cnt, ntop, theta, linf = ls_prepare(max_step, max_pairs, all_vars, screen_rows, cptr, crow, rptr, rcol,
                                                 dptr, dvals, Adense, dense, k, x, v, tol, rng, mark, rel, top, Atop,
                                                 ci, cdvi, cki, cj, cdvj, ckj)
+            thr = linf  # tightened to the best candidate so far: worse ones are cut short
             for c in range(cnt):
                 score_one(c, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper, w, v, top, ntop, theta, Atop,
-                          linf, tol, out_linf, out_dl2)
+                          thr, tol, out_linf, out_dl2)
+                if out_dl2[c] != math.inf and out_linf[c] < thr - tol:
+                    thr = out_linf[c]
             counters[0] += cnt
             b, linf, l2 = ls_finish(cnt, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x, s, v, linf, l2, tol,
                                     eps2, ci, cki, cj, ckj, out_linf, out_dl2)

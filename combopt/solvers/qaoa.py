@@ -27,7 +27,7 @@ from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from .common import offer_samples, positive_int, qubo_params, reject_unknown
 
-#: statevector simulation of more qubits is too slow for an optimisation loop
+#: statevector simulation of more qubits is too slow for an optimisation loop (seconds per energy at 20)
 MAX_QAOA_QUBITS = 20
 #: how many of the most frequent samples ``info["probabilities"]`` lists
 TOP_PROBABILITIES = 32
@@ -185,13 +185,24 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Quantum approximate optimisation, simulated.
 
     Parameters (``--param``): ``reps`` QAOA layers p (default 2), ``maxiter``
-    COBYLA evaluations per start (default 200), ``restarts`` starts with
-    different initial angles (default 3; each is one outer iteration, so
-    ``max_iterations`` and the time limit can end the search between or
-    during starts), ``shots`` samples of the final circuit (default 1024),
-    ``backend`` ``"auto"`` (Aer when installed, else statevector),
-    ``"statevector"`` or ``"aer"``, ``penalty`` for the problem's QUBO
-    reduction.
+    COBYLA evaluations per optimisation (default 200), ``restarts`` starts
+    (default 3; each is one outer iteration, so ``max_iterations`` and the
+    time limit can end the search between starts; the time limit also cuts a
+    running optimisation short). Start 1 is layer by layer (INTERP: p = 1
+    from a 96-point grid, each optimum interpolated to one layer more);
+    starts 2, 3, ... take the best of ``screen`` (default 64) random angle
+    sets drawn from the seed. ``shots`` samples of the final circuit
+    (default 1024), ``backend`` ``"auto"`` (Aer when installed, else
+    statevector), ``"statevector"`` or ``"aer"``, ``penalty`` for the
+    problem's QUBO reduction.
+
+    ``info``: ``parameters`` (``gamma``, ``beta`` per layer, for the unscaled
+    operator), ``expectation`` (energy of the optimised state, minimisation
+    form), ``probabilities`` (the 32 most frequent samples, keyed by
+    ``x_0 x_1 ...``), ``p_best`` (sampled share of the best sampled
+    energy), ``best_sample_energy``, ``num_qubits``, ``evaluations``, ...
+    Practical up to about 14 qubits: an evaluation costs milliseconds at
+    n = 5 and seconds at n = 20.
     """
     qp = qubo_params(params)
     reps = positive_int(params, "reps", 2)
@@ -250,7 +261,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
             return val
 
         try:
-            minimize(f, theta0, method="COBYLA", options={"maxiter": maxiter, "rhobeg": rhobeg, "tol": 1e-4})
+            minimize(f, theta0, method="COBYLA", options={"maxiter": maxiter, "rhobeg": rhobeg, "tol": 1e-3})
         except _OutOfTime:
             pass
 

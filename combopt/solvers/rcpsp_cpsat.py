@@ -20,7 +20,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from .common import reject_unknown
-from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, rule_lists
+from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, pop_best_known, rule_lists
 
 
 def _import_cp_model():
@@ -88,7 +88,8 @@ def cpsat_model(problem, horizon: int | None = None):
 def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_workers`` (default: CPU count, at most 8), ``hint``
     (warm start from the priority rules, default true), ``log`` (CP-SAT's
-    search log on stdout, default false)."""
+    search log on stdout, default false), ``best_known`` (a makespan to report the
+    gap to; default: the instance's own)."""
     cp_model = _import_cp_model()
     workers = params.pop("num_workers", min(8, os.cpu_count() or 1))
     try:
@@ -99,6 +100,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
         raise ParameterError(f"num_workers must be a positive integer, got {workers}")
     hint = bool(params.pop("hint", True))
     log = bool(params.pop("log", False))
+    best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-cpsat")
     P = problem
     horizon = P.horizon
@@ -116,7 +118,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
                 hint_starts = None
     model, svars, mk = cpsat_model(P, horizon)
     if hint_starts is not None:
-        for v, s in zip(svars, hint_starts):
+        for v, s in zip(svars, hint_starts, strict=True):
             model.add_hint(v, int(s))
     solver = cp_model.CpSolver()
     limit = ctx.time_left
@@ -141,7 +143,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     status = solver.solve(model, _Callback())
     ctx.state.next_iteration()
     name = solver.status_name(status)
-    info = bound_info(P)
+    info = bound_info(P, best_known)
     info.update({"cpsat_status": name, "num_workers": workers, "wall_s": round(solver.wall_time, 4)})
     sol = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

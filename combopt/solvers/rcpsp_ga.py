@@ -29,8 +29,7 @@ from ..core.registry import register_solver
 from ..core.stopping import AnyOf, MaxIterations
 from .common import positive_int, reject_unknown
 from .rcpsp_kernels import crossover_batch, mutate_batch, sample_lists
-from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, priority_values, rule_lists
-
+from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, pop_best_known, priority_values, rule_lists
 
 #: schedules generated when the caller sets no limit at all
 DEFAULT_SCHEDULES = 10_000
@@ -107,7 +106,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         10,000) schedules; otherwise the criteria given (time limit, target,
         iterations = generations) apply as well.
     population
-        Individuals kept per generation (default 80 for up to 60 tasks, else 120).
+        Individuals kept per generation (default 80).
     children
         Children per generation (default: the population size).
     mutation
@@ -120,9 +119,11 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         Bias of the regret-based sampling of initial lists (default 1).
     stop_at_bound
         Stop once the makespan equals the lower bound (default true).
+    best_known
+        A makespan to report the gap to (default: the instance's own best known value).
     """
     n = problem.n
-    default_pop = 80 if n <= 62 else 120
+    default_pop = 80
     pop_size = positive_int(params, "population", default_pop)
     lam = positive_int(params, "children", pop_size)
     pm = _float(params, "mutation", 0.05, 0.0, 1.0)
@@ -133,6 +134,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     budget = params.pop("schedules", None)
     if budget is not None:
         budget = positive_int({"schedules": budget}, "schedules", 1)
+    best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-ga")
     if _default_stop(ctx):
         # no limit given by the caller: a budget of schedules, not the generic "10 iterations without improvement"
@@ -225,7 +227,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         generations += 1
         ctx.state.next_iteration()
 
-    info_out = bound_info(problem)
+    info_out = bound_info(problem, best_known)
     info_out.update({"schedules": used, "generations": generations, "population": pop_size, "children": lam,
                      "fbi": fbi, "device": ctx.device})
     if ctx.state.best is None and pop.info[0, 0] >= 0:

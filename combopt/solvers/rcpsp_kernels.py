@@ -20,10 +20,12 @@ makespan never grows and windows stay satisfied. Justification runs only on
 schedules that meet every deadline; a schedule that misses one is returned
 from pass 1 with its total lateness.
 
-``decode_list`` is a plain function with no calls to other project functions,
-compiled by ``numba.njit`` (inlined into :func:`decode_batch_cpu`), by the
-Numba CUDA kernel of :mod:`combopt.gpu.rcpsp` (one list per thread), and run as
-Python (``.py_func``) under the CUDA simulator.
+``decode_list`` is one plain Python function with no calls to other project
+functions, compiled by ``numba.njit`` for the CPU (called by
+:func:`decode_batch_serial`, which :func:`decode_batch_cpu` runs on several
+threads), inlined into the Numba CUDA kernel of :mod:`combopt.gpu.rcpsp` as
+``decode_list_device`` (one list per thread), and run as Python
+(``.py_func``) under the CUDA simulator.
 
 The GA operators (:func:`crossover_batch`, :func:`mutate_batch`) and the
 regret-based biased sampling of initial lists (:func:`sample_lists`) are CPU
@@ -32,16 +34,18 @@ kernels.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 #: ``info`` columns written by :func:`decode_list`
 INFO_MAKESPAN, INFO_LATENESS, INFO_PASSES = 0, 1, 2
 INFO_COLUMNS = 3
 
 
-@njit(inline="always", cache=True)
-def decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+def _decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
                 release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info, b):
     """Decode the activity list ``order`` into ``out_start``; write makespan,
     total lateness and passes run into ``info[b]``.
@@ -231,22 +235,55 @@ def decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, di
     info[b, 2] = passes
 
 
-@njit(parallel=True, cache=True)
-def decode_batch_cpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
-                     release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
-    """Decode every row of ``lists`` (in parallel); workspaces have a leading batch axis."""
-    for b in prange(lists.shape[0]):
-        decode_list(lists[b], dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
-                    release, deadline, rank, fbi, usage[b], st[b], st2[b], lst[b], key[b], out_start[b], info, b)
+#: the CPU build: one compiled function shared by every batch wrapper
+decode_list = njit(cache=True)(_decode_list)
+#: the device build: inlined into the CUDA kernel (an inlined callee needs no device
+#: context at compile time, so PTX can be produced on a machine without a GPU)
+decode_list_device = njit(inline="always")(_decode_list)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def decode_batch_serial(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
                         release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
-    """:func:`decode_batch_cpu` on one thread (small batches, or one process per core)."""
+    """Decode every row of ``lists`` on the calling thread (releases the GIL).
+
+    Workspaces and outputs have a leading batch axis; ``info`` rows match the lists.
+    """
     for b in range(lists.shape[0]):
         decode_list(lists[b], dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
                     release, deadline, rank, fbi, usage[b], st[b], st2[b], lst[b], key[b], out_start[b], info, b)
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def cpu_threads() -> int:
+    """Threads :func:`decode_batch_cpu` uses: Numba's thread count (``NUMBA_NUM_THREADS``)."""
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+
+
+def decode_batch_cpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
+                     release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
+    """:func:`decode_batch_serial` split over :func:`cpu_threads` threads (rows in disjoint chunks).
+
+    The compiled loop releases the GIL, so Python threads run it in parallel
+    without a second (parallel) compilation of the decoder.
+    """
+    global _POOL
+    B = lists.shape[0]
+    k = min(cpu_threads(), B)
+    rest = (dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx, release, deadline, rank, fbi)
+    if k <= 1:
+        decode_batch_serial(lists, *rest, usage, st, st2, lst, key, out_start, info)
+        return
+    if _POOL is None or _POOL._max_workers < k:
+        _POOL = ThreadPoolExecutor(max_workers=k, thread_name_prefix="combopt-rcpsp")
+    bounds = [(B * c) // k for c in range(k + 1)]
+    futs = [_POOL.submit(decode_batch_serial, lists[lo:hi], *rest, usage[lo:hi], st[lo:hi], st2[lo:hi],
+                         lst[lo:hi], key[lo:hi], out_start[lo:hi], info[lo:hi])
+            for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
+    for f in futs:
+        f.result()
 
 
 @njit(cache=True)

@@ -266,18 +266,34 @@ def rule_lists(problem, rules=RULES) -> np.ndarray:
     return np.stack([priority_list(problem, priority_values(problem, r)) for r in rules])
 
 
-def bound_info(problem) -> dict:
+def pop_best_known(params: dict, problem) -> float | None:
+    """The ``best_known`` solver parameter, else the instance's own best known value."""
+    v = params.pop("best_known", None)
+    if v is None:
+        return problem.best_known
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"best_known must be a number, got {v!r}") from None
+    if not f > 0:
+        raise ParameterError(f"best_known must be positive, got {v!r}")
+    return f
+
+
+def bound_info(problem, best_known: float | None = None) -> dict:
     """The lower bounds reported with every RCPSP result, and the known best value."""
     out = {"cpm_bound": problem.critical_path_bound(), "resource_bound": problem.resource_bound()}
-    if problem.best_known is not None:
-        out["best_known"] = problem.best_known
+    best_known = problem.best_known if best_known is None else best_known
+    if best_known is not None:
+        out["best_known"] = best_known
     return out
 
 
 def finish_info(problem, info: dict, best: float | None) -> dict:
-    """Add the gap to the known best value (when the instance carries one)."""
-    if best is not None and problem.best_known is not None and problem.best_known > 0:
-        info["gap_to_best_known_pct"] = round(100.0 * (best - problem.best_known) / problem.best_known, 6)
+    """Add the gap to the known best value (``info["best_known"]``, when there is one)."""
+    ref = info.get("best_known")
+    if best is not None and ref is not None and ref > 0:
+        info["gap_to_best_known_pct"] = round(100.0 * (best - ref) / ref, 6)
     return info
 
 
@@ -292,11 +308,13 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
 
     Parameters: ``scheme`` (``serial``, ``parallel`` or ``both``, default both),
     ``rule`` (``lft``, ``lst``, ``mts``, ``grpw`` or ``all``, default all),
-    ``fbi`` (forward-backward improvement of serial schedules, default false).
+    ``fbi`` (forward-backward improvement of serial schedules, default false),
+    ``best_known`` (a makespan to report the gap to; default: the instance's own).
     """
     scheme = str(params.pop("scheme", "both")).lower()
     rule = str(params.pop("rule", "all")).lower()
     fbi = bool(params.pop("fbi", False))
+    best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-sgs")
     schemes = SCHEMES if scheme == "both" else (scheme,)
     if any(s not in SCHEMES for s in schemes):
@@ -323,6 +341,6 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
             elif ctx.state.best_solution is None:
                 ctx.state.best_solution = sched  # keep something to show the violations of
     ctx.state.next_iteration()
-    info = bound_info(problem)
+    info = bound_info(problem, best_known)
     info["makespans"] = table
     return SolverOutput(bound=problem.bound(), info=finish_info(problem, info, ctx.state.best))

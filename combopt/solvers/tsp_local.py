@@ -5,17 +5,21 @@ Public building blocks (numpy in, numpy out; the input tour is not modified):
 * :func:`two_opt`, :func:`or_opt`, :func:`improve_tour` -- local optima of
   2-opt, Or-opt (move a segment of 1..3 cities, either orientation) or both,
   searched with neighbour lists and don't-look bits (a queue of cities whose
-  surroundings changed);
+  surroundings changed), repeated over all cities until a pass finds nothing.
+  With full lists (``k >= n-1``) the result is a true local optimum;
 * :func:`decode_assignment` -- an ``n x n`` (city x position) score matrix,
   real or 0/1, to a permutation by a maximum-weight linear assignment; the
   ``(n-1) x (n-1)`` form with city 0 fixed at position 0 is accepted too;
-* :func:`nearest_neighbour`, :func:`tour_length`, :func:`neighbour_lists`;
-* :func:`ils_batch` -- iterated local search (double-bridge kick, local
-  search around the kick, accept when not worse, restart from a random
-  nearest-neighbour tour after a stall), several independent walks in parallel.
+* :func:`nearest_neighbour`, :func:`tour_length`, :func:`neighbour_lists`,
+  :func:`one_tree_kernel` (Prim 1-tree for the Held-Karp bound);
+* :func:`ils_walk` / :func:`ils_batch` -- iterated local search (double-bridge
+  kick, local search around the kick, accept when not worse, restart from a
+  random nearest-neighbour tour after a stall); one walk, or several in
+  parallel. The solver ``tsp-ls`` (default for kind ``tsp``) drives them.
 
-Kernels take the distance matrix in any numeric dtype; moves are accepted
-when they shorten the tour by more than ``eps`` (0 for integer matrices).
+The Python wrappers hand the kernels float64 matrices (one compiled version,
+cached on disk): for integer distances moves must gain at least 1 (``eps =
+0.5``), for real ones more than ``1e-12 max|D|``.
 """
 
 from __future__ import annotations
@@ -370,13 +374,14 @@ def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
 
 
 @njit(cache=True)
-def ils_walk(cur, best, D, nbr, kicks, state, scal, restart_after, target, max_len):
+def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, target, max_len, eps):
     """Continue one iterated-local-search walk for ``kicks`` kicks.
 
-    ``cur``/``best``: current and best tours (in place); ``scal`` int64
-    ``[cur_len, best_len, stall, restarts]`` (``cur_len < 0`` starts the walk
-    from a random nearest-neighbour tour); ``state``: one-element uint64
-    xorshift state. Stops early when ``best_len <= target``.
+    ``cur``/``best``: current and best tours (in place); ``lens`` float64
+    ``[cur_len, best_len]`` (``inf`` before the walk starts: it then starts
+    from a random nearest-neighbour tour); ``counts`` int64 ``[stall,
+    restarts]``; ``state``: one-element uint64 xorshift state. Stops early
+    when ``best_len <= target``.
     """
     n = cur.shape[0]
     trial = cur.copy()
@@ -385,50 +390,51 @@ def ils_walk(cur, best, D, nbr, kicks, state, scal, restart_after, target, max_l
     inq = np.zeros(n, dtype=np.bool_)
     qs = np.zeros(2, dtype=np.int64)
     buf = np.empty(n, dtype=np.int64)
-    if scal[0] < 0:
+    if lens[0] == np.inf:
         t0 = _nearest_neighbour(D, _randint(state, n))
-        scal[0] = _improve(t0, D, nbr, True, True, 0.0)
+        lens[0] = _improve(t0, D, nbr, True, True, eps)
         cur[:] = t0
-        if scal[1] < 0 or scal[0] < scal[1]:
+        if lens[0] < lens[1]:
             best[:] = cur
-            scal[1] = scal[0]
-        scal[2] = 0
+            lens[1] = lens[0]
+        counts[0] = 0
     if n < 8:
         return
     for _ in range(kicks):
-        if scal[1] <= target:
+        if lens[1] <= target:
             return
         for k in range(n):
             trial[k] = cur[k]
             pos[cur[k]] = k
-        length = scal[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
-        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, True, 0.0, buf)
-        if length < scal[0]:
-            scal[2] = 0
+        length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
+        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, True, eps, buf)
+        if length < lens[0] - eps:
+            counts[0] = 0
         else:
-            scal[2] += 1
-        if length <= scal[0]:
+            counts[0] += 1
+        if length <= lens[0] + eps:
             cur[:] = trial
-            scal[0] = length
-            if length < scal[1]:
+            lens[0] = length
+            if length < lens[1] - eps:
                 best[:] = cur
-                scal[1] = length
-        if scal[2] >= restart_after:
+                lens[1] = length
+        if counts[0] >= restart_after:
             t0 = _nearest_neighbour(D, _randint(state, n))
-            scal[0] = _improve(t0, D, nbr, True, True, 0.0)
+            lens[0] = _improve(t0, D, nbr, True, True, eps)
             cur[:] = t0
-            scal[2] = 0
-            scal[3] += 1
-            if scal[0] < scal[1]:
+            counts[0] = 0
+            counts[1] += 1
+            if lens[0] < lens[1] - eps:
                 best[:] = cur
-                scal[1] = scal[0]
+                lens[1] = lens[0]
 
 
 @njit(parallel=True, cache=True)
-def ils_batch(CUR, BEST, D, nbr, kicks, states, SCAL, restart_after, target, max_len):
+def ils_batch(CUR, BEST, D, nbr, kicks, states, LENS, COUNTS, restart_after, target, max_len, eps):
     """:func:`ils_walk` on each row (independent walks, in parallel)."""
     for r in prange(CUR.shape[0]):
-        ils_walk(CUR[r], BEST[r], D, nbr, kicks, states[r:r + 1], SCAL[r], restart_after, target, max_len)
+        ils_walk(CUR[r], BEST[r], D, nbr, kicks, states[r:r + 1], LENS[r], COUNTS[r], restart_after, target,
+                 max_len, eps)
 
 
 @njit(cache=True)
@@ -497,11 +503,14 @@ def neighbour_lists(D, k: int) -> np.ndarray:
     k = max(0, min(int(k), n - 1))
     if k == 0:
         return np.zeros((n, 0), dtype=np.int64)
-    W = D.astype(np.float64, copy=True)
-    np.fill_diagonal(W, np.inf)
-    part = np.argpartition(W, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(W, axis=1)[:, :k]
-    order = np.argsort(np.take_along_axis(W, part, axis=1), axis=1, kind="stable")
-    return np.ascontiguousarray(np.take_along_axis(part, order, axis=1).astype(np.int64))
+    out = np.empty((n, k), dtype=np.int64)
+    for s in range(0, n, 512):  # row blocks keep the temporaries small for large n
+        W = D[s:s + 512].astype(np.float64)
+        W[np.arange(W.shape[0]), np.arange(s, s + W.shape[0])] = np.inf
+        part = np.argpartition(W, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(W, axis=1)[:, :k]
+        order = np.argsort(np.take_along_axis(W, part, axis=1), axis=1, kind="stable")
+        out[s:s + 512] = np.take_along_axis(part, order, axis=1)
+    return out
 
 
 def _prepare(tour, D, neighbours, k):
@@ -510,12 +519,9 @@ def _prepare(tour, D, neighbours, k):
         raise ParameterError(f"D must be a square matrix, got shape {D.shape}")
     if not np.issubdtype(D.dtype, np.number):
         raise ParameterError("D must be numeric")
-    if np.issubdtype(D.dtype, np.integer):
-        D = np.ascontiguousarray(D, dtype=np.int64)
-        eps = 0.0
-    else:
-        D = np.ascontiguousarray(D, dtype=np.float64)
-        eps = 1e-12 * max(1.0, float(np.abs(D).max()) if D.size else 1.0)
+    integral = np.issubdtype(D.dtype, np.integer)
+    D = np.ascontiguousarray(D, dtype=np.float64)  # one compiled version of the kernels
+    eps = 0.5 if integral else 1e-12 * max(1.0, float(np.abs(D).max()) if D.size else 1.0)
     n = D.shape[0]
     t = np.array(tour, dtype=np.int64).ravel()
     if t.size != n or np.any(t < 0) or np.any(t >= n) or np.unique(t).size != n:
@@ -562,7 +568,7 @@ def tour_length(tour, D):
 
 def nearest_neighbour(D, start: int = 0) -> np.ndarray:
     """Nearest-neighbour tour from city ``start``."""
-    D = np.ascontiguousarray(D)
+    D = np.ascontiguousarray(D, dtype=np.float64)
     if not 0 <= start < D.shape[0]:
         raise ParameterError(f"start must be a city in 0..{D.shape[0] - 1}, got {start}")
     return _nearest_neighbour(D, int(start))
@@ -617,7 +623,6 @@ def decode_assignment(X, D=None) -> np.ndarray:
 
 # ------------------------------------------------------------------------------- solver
 BRUTE_FORCE_MAX = 9  # up to 8! orderings of the other cities
-_NO_TARGET = np.iinfo(np.int64).min
 
 
 def _brute_force(D) -> np.ndarray:
@@ -631,13 +636,13 @@ def _brute_force(D) -> np.ndarray:
     return T[int(np.argmin(lengths))]
 
 
-def _target(ctx: SolveContext) -> int:
-    """The run's target objective (if any) as an integer length, for early stops inside the kernel."""
+def _target(ctx: SolveContext) -> float:
+    """The run's target objective (``-inf`` when none), for early stops inside the kernel."""
     crit = ctx.state.criterion
     for c in crit.criteria if isinstance(crit, AnyOf) else [crit]:
         if isinstance(c, TargetObjective) and math.isfinite(c.target):
-            return int(max(math.floor(c.target + 1e-9), _NO_TARGET + 1))
-    return int(_NO_TARGET)
+            return float(c.target) + 1e-9
+    return -math.inf
 
 
 @register_solver(
@@ -660,36 +665,41 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
     seg = positive_int(params, "segment", 50)
     reject_unknown(params, "tsp-ls")
-    D = np.ascontiguousarray(problem.D, dtype=np.int64)
+    Di = np.asarray(problem.D, dtype=np.int64)
     info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after}
     if n <= BRUTE_FORCE_MAX:
-        tour = _brute_force(D)
+        tour = _brute_force(Di)
         ev = problem.evaluate(tour)
         ctx.state.report(ev.objective, tour)
         ctx.state.next_iteration()
         return SolverOutput(solution=tour, proven_optimal=True, info={**info, "method": "enumeration"})
-    nbr = problem.neighbours(k) if hasattr(problem, "neighbours") else neighbour_lists(D, k)
+    nbr = problem.neighbours(k)
+    D = Di.astype(np.float64)  # integer lengths are exact in float64 (the adapter keeps them below 2^53)
     CUR = np.zeros((R, n), dtype=np.int64)
     BEST = np.zeros((R, n), dtype=np.int64)
-    SCAL = np.tile(np.array([-1, -1, 0, 0], dtype=np.int64), (R, 1))
+    LENS = np.full((R, 2), np.inf)
+    COUNTS = np.zeros((R, 2), dtype=np.int64)
     states = ctx.uint64_seeds(R)
     target = _target(ctx)
-    reported = np.full(R, np.iinfo(np.int64).max)
+    reported = np.full(R, np.inf)
     first = True
     total_kicks = 0
     while not ctx.state.should_stop():
         # the first call only builds the start tours (and absorbs compilation)
         step = 0 if first else kicks
-        ils_batch(CUR, BEST, D, nbr, step, states, SCAL, restart_after, target, seg)
+        if R == 1:  # no parallel kernel (and no compilation of one) for a single walk
+            ils_walk(CUR[0], BEST[0], D, nbr, step, states[0:1], LENS[0], COUNTS[0], restart_after, target, seg, 0.5)
+        else:
+            ils_batch(CUR, BEST, D, nbr, step, states, LENS, COUNTS, restart_after, target, seg, 0.5)
         total_kicks += step * R
         first = False
-        for r in np.argsort(SCAL[:, 1], kind="stable"):
-            if SCAL[r, 1] < reported[r]:
-                reported[r] = SCAL[r, 1]
+        for r in np.argsort(LENS[:, 1], kind="stable"):
+            if LENS[r, 1] < reported[r] - 0.5:
+                reported[r] = LENS[r, 1]
                 tour = BEST[r].copy()
                 ev = problem.evaluate(tour)
                 if ev.feasible:
                     ctx.state.report(ev.objective, tour)
         ctx.state.next_iteration()
-    info.update(kicks_done=total_kicks, restarts=int(SCAL[:, 3].sum()))
+    info.update(kicks_done=total_kicks, restarts=int(COUNTS[:, 1].sum()))
     return SolverOutput(info=info)
