@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         hdr = ["spec", "size", "rounded remez", f"DMMV @ {args.time_limit:g} s (time of best)"] + \
               [f"MILP {b} @ {args.time_limit:g} s" for b in backends] + ["DMMV / best MILP"]
         print_rich_table(f"Larger specs, {args.time_limit:g} s each", hdr, large_rows)
-        md.append(f"\n### Larger specs, {args.time_limit:g} s per solver\n\n" + markdown_table(hdr, large_rows))
+        md.append(f"\n### Larger specs, {args.time_limit:g} s per solver\n\n" + markdown_table(hdr, large_rows)
+                  + "\nStatus is the solver's real status (a time-limited run is `feasible`, not `optimal`). HiGHS's "
+                  "bound is its own dual bound; CBC reports none through PuLP, so its column shows the LP-relaxation "
+                  "bound combopt computes for every DMMV problem.\n")
     payload = {"machine": machine_info(), "args": vars(args), "reference": ref_raw, "large": large_raw}
     pj, pm = write_results("dmmv_fir", payload, "\n".join(md))
     print(f"wrote {pj} and {pm}")

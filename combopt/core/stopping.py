@@ -158,6 +158,9 @@ class SearchState:
     interrupted: bool = False
     proven_optimal: bool = False
     bound: float | None = None
+    #: seconds the last outer iteration took (used to avoid starting one that cannot finish in time)
+    last_iteration_time: float = 0.0
+    _iteration_started: float | None = None
 
     @property
     def elapsed(self) -> float:
@@ -185,9 +188,20 @@ class SearchState:
         return True
 
     def next_iteration(self) -> None:
+        now = self.elapsed
+        start = self._iteration_started if self._iteration_started is not None else 0.0
+        self.last_iteration_time = max(0.0, now - start)
+        self._iteration_started = now
         self.iterations += 1
         if self.callback is not None:
             self.callback(self)
 
     def should_stop(self) -> bool:
-        return self.interrupted or self.proven_optimal or self.criterion(self)
+        """True when a criterion is met, or when another iteration like the last would overrun the time limit."""
+        if self.interrupted or self.proven_optimal or self.criterion(self):
+            return True
+        limit = self.criterion.time_limit()
+        if self.iterations > 0 and math.isfinite(limit):
+            # the first iteration carries JIT compilation: judge by the last one only
+            return self.elapsed + self.last_iteration_time > limit * 1.05
+        return False

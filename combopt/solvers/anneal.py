@@ -53,20 +53,19 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     F = np.zeros((reads, n), dtype=np.float64)
     E = np.zeros(reads, dtype=np.float64)
     run = _batch_runner(ctx.device)
-    budget = SweepBudget(ctx, reads, sweeps)
+    budget = SweepBudget(ctx, reads, sweeps, n, int(model.W.nnz))
     total_sweeps = 0
-    first = True
     while not ctx.state.should_stop():
-        s = budget.next_sweeps()
+        r, s = budget.next_batch()
         betas = geometric_betas(beta_range, s)
-        states = ctx.uint64_seeds(reads)
-        budget.start()
-        run(indptr, indices, data, h, betas, 1, X, F, states, E, 1)
-        kernels.greedy_descent_batch(indptr, indices, data, X, F, E)
-        budget.done(s, compiled_now=first)
-        first = False
-        total_sweeps += s * reads
-        offer_samples(problem, ctx, X)
+        states = ctx.uint64_seeds(r)
+        cold = ctx.device == "cpu" and not kernels.anneal_batch_cpu.signatures
+        budget.start(r, s)
+        run(indptr, indices, data, h, betas, 1, X[:r], F[:r], states, E[:r], 1)
+        kernels.greedy_descent_batch(indptr, indices, data, X[:r], F[:r], E[:r])
+        budget.done(compiled_now=cold)
+        total_sweeps += s * r
+        offer_samples(problem, ctx, X[:r])
         ctx.state.next_iteration()
     return SolverOutput(info={"num_reads": reads, "num_sweeps": sweeps, "sweeps_done": total_sweeps,
                               "beta_range": list(beta_range), "qubo_variables": n})

@@ -92,36 +92,48 @@ def offer_samples(problem, ctx: SolveContext, X: np.ndarray) -> int:
 
 
 class SweepBudget:
-    """Fits the work of the next batch into the time that is left.
+    """Fits the next annealing batch into the time that is left.
 
-    Measures seconds per (replica x sweep) on each batch and shrinks the next
-    batch's sweep count so that one batch uses at most ``share`` of the time
-    left. The very first batch is a short calibration run (it also absorbs
-    JIT compilation).
+    Cost is modelled per replica-sweep (initialisation and the final descent
+    count as two more sweeps). Before anything is measured it is estimated
+    from the model size (``(n + nnz/2)`` updates at ``prior_ns`` each, a
+    deliberately pessimistic guess: hot sweeps accept about half the flips);
+    afterwards it is measured on every batch. A batch may use at most
+    ``share`` of the time left: its sweep count shrinks first, then (below
+    ``min_sweeps``) its replica count.
     """
 
-    def __init__(self, ctx: SolveContext, replicas: int, sweeps: int, first: int = 8):
+    def __init__(self, ctx: SolveContext, replicas: int, sweeps: int, n: int, nnz: int,
+                 share: float = 0.4, min_sweeps: int = 4, prior_ns: float = 2.0):
         self.ctx = ctx
         self.replicas = replicas
         self.sweeps = sweeps
-        self.first = min(first, sweeps)
-        self.per_unit: float | None = None
+        self.share = share
+        self.min_sweeps = min(min_sweeps, sweeps)
+        self.per_unit = (n + 0.5 * nnz) * prior_ns * 1e-9
+        self.measured = False
         self._t = 0.0
+        self._units = 1
 
-    def next_sweeps(self) -> int:
+    def next_batch(self) -> tuple[int, int]:
+        """``(replicas, sweeps)`` for the next batch."""
         left = self.ctx.time_left
-        if self.per_unit is None:
-            return self.first if math.isfinite(left) else self.sweeps
         if not math.isfinite(left):
-            return self.sweeps
-        fit = int(0.5 * left / max(self.per_unit * self.replicas, 1e-12))
-        return max(1, min(self.sweeps, fit))
+            return self.replicas, self.sweeps
+        budget = self.share * left
+        sweeps = int(budget / (self.per_unit * self.replicas)) - 2
+        if sweeps >= self.min_sweeps:
+            return self.replicas, min(self.sweeps, sweeps)
+        reps = int(budget / (self.per_unit * (self.min_sweeps + 2)))
+        return max(1, min(self.replicas, reps)), self.min_sweeps
 
-    def start(self) -> None:
+    def start(self, replicas: int, sweeps: int) -> None:
+        self._units = max(1, replicas * (sweeps + 2))
         self._t = time.perf_counter()
 
-    def done(self, sweeps: int, compiled_now: bool = False) -> None:
+    def done(self, compiled_now: bool = False) -> None:
         dt = time.perf_counter() - self._t
-        if compiled_now and self.per_unit is None:
-            return  # first call includes compilation: measure again next time
-        self.per_unit = dt / max(1, sweeps * self.replicas)
+        if compiled_now:
+            return  # this batch paid for JIT compilation: keep the estimate
+        self.per_unit = dt / self._units
+        self.measured = True

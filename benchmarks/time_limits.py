@@ -1,0 +1,68 @@
+"""Does every solver return within 10 % (plus one second) of its time limit?
+
+Runs each registered heuristic on a problem it handles with time limits of 1 and 5
+seconds and no other stopping criterion, and reports the wall-clock time of the
+whole ``combopt.solve`` call (bound computation and final evaluation included).
+The first pass per solver runs with a cold JIT cache on purpose only when
+``--cold`` is given (compile time then counts against the limit); by default the
+kernels are compiled first.
+
+    .venv/bin/python benchmarks/time_limits.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from bench_utils import machine_info, markdown_table, print_rich_table, write_results
+
+import combopt
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+
+CASES = [
+    ("sa", "C125.9.clq", {}),
+    ("ils", "C125.9.clq", {}),
+    ("tabu", "C125.9.clq", {}),
+    ("pt", "C125.9.clq", {}),
+    ("sa", "random QUBO n=2000 dense", {}),
+    ("lagrangian", "mdkp/mknap1.txt#6", {}),
+    ("lagrangian", "tsp/eil51.tsp", {"method": "augmented"}),
+    ("slack-penalty", "mdkp/mknap1.txt#6", {}),
+    ("tsp-ls", "tsp/eil51.tsp", {}),
+    ("milp", "C125.9.clq", {}),
+]
+
+
+def instance(name):
+    if name.startswith("random QUBO"):
+        return combopt.QUBO.random(2000, 1.0, seed=1)
+    return combopt.read(DATA / name)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limits", type=float, nargs="+", default=[1.0, 5.0])
+    ap.add_argument("--cold", action="store_true")
+    a = ap.parse_args()
+    rows = []
+    for solver, name, params in CASES:
+        inst = instance(name)
+        if not a.cold:
+            combopt.solve(inst, solver, time_limit=1.0, **params)
+        for T in a.limits:
+            t = time.perf_counter()
+            res = combopt.solve(inst, solver, time_limit=T, **params)
+            wall = time.perf_counter() - t
+            ok = wall <= 1.1 * T + 1.0
+            rows.append([solver, name, T, f"{wall:.2f}", f"{wall / T:.2f}", "yes" if ok else "NO", res.objective])
+    head = ["solver", "instance", "limit s", "wall s", "wall / limit", "within 1.1 T + 1 s", "objective"]
+    print_rich_table("time-limit adherence", head, rows)
+    write_results("time_limits", {"machine": machine_info(), "rows": rows},
+                  "### Time-limit adherence\n\n" + markdown_table(head, rows))
+
+
+if __name__ == "__main__":
+    main()
