@@ -188,7 +188,8 @@ class DMMV:
         return c
 
     def is_dense(self) -> bool:
-        return self.A.nnz == self.m * self.n
+        """At least half of the entries are non-zero: kept as a dense copy for screening and CuPy."""
+        return 2 * self.A.nnz >= self.m * self.n
 
     def dense(self) -> np.ndarray:
         """Row-major dense copy of ``A`` (cached)."""

@@ -1,8 +1,13 @@
 """Problem adapters; importing this package registers their readers and kinds."""
 
-from . import mdkp, mis, qubo_file, tsp  # noqa: F401
-from . import rcpsp  # noqa: F401
-from . import dmmv_family  # noqa: F401
+from . import (  # noqa: F401
+    dmmv_family,  # noqa: F401
+    mdkp,
+    mis,
+    qubo_file,
+    rcpsp,  # noqa: F401
+    tsp,
+)
 from .graph import Graph
 from .mis import IndependentSet
 

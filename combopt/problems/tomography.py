@@ -426,7 +426,7 @@ def plot_reconstructions(problem: Tomography, images: dict, path=None):
             ax.set_title(f"{label}\n{m['pixel_error_pct']:.2f} % px err, Linf {m['linf_residual']:.3f}", fontsize=9)
         ax.axis("off")
     fig.suptitle(problem.describe(), fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -1,6 +1,16 @@
 """Solver algorithms; importing this package registers them."""
 
-from . import anneal, exhaustive, lagrangian, milp, mis, qaoa, tabu  # noqa: F401
-from . import rcpsp_cpsat, rcpsp_ga, rcpsp_sgs  # noqa: F401
-from . import dmmv  # noqa: F401
-from . import tsp_local  # noqa: F401
+from . import (  # noqa: F401  # noqa: F401
+    anneal,
+    dmmv,  # noqa: F401
+    exhaustive,
+    lagrangian,
+    milp,
+    mis,
+    qaoa,
+    rcpsp_cpsat,
+    rcpsp_ga,
+    rcpsp_sgs,
+    tabu,
+    tsp_local,  # noqa: F401
+)
