@@ -1,11 +1,11 @@
 """Problem adapters; importing this package registers their readers and kinds."""
 
 from . import (  # noqa: F401
-    dmmv_family,  # noqa: F401
+    dmmv_family,
     mdkp,
     mis,
     qubo_file,
-    rcpsp,  # noqa: F401
+    rcpsp,
     tsp,
 )
 from .graph import Graph

@@ -1,8 +1,8 @@
 """Solver algorithms; importing this package registers them."""
 
-from . import (  # noqa: F401  # noqa: F401
+from . import (  # noqa: F401
     anneal,
-    dmmv,  # noqa: F401
+    dmmv,
     exhaustive,
     lagrangian,
     milp,
@@ -12,5 +12,5 @@ from . import (  # noqa: F401  # noqa: F401
     rcpsp_ga,
     rcpsp_sgs,
     tabu,
-    tsp_local,  # noqa: F401
+    tsp_local,
 )
