@@ -99,7 +99,10 @@ class GpuDecoder:
         return self._ws
 
     def decode(self, lists: np.ndarray, fbi: int, starts: np.ndarray, info: np.ndarray) -> None:
-        """Decode ``lists`` (host, int32 ``(B, n)``) into ``starts`` and ``info`` (host, in place)."""
+        """Decode ``lists`` (host, int32 ``(B, n)``) into ``starts`` and ``info`` (host, in place).
+
+        ``fbi`` justifies the schedules whose first-pass makespan is at most this value.
+        """
         B = lists.shape[0]
         if B == 0:
             return
@@ -131,4 +134,4 @@ def decode_batch_gpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_id
     """
     arrays = dict(zip(_ARRAY_NAMES, (dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
                                      release, deadline, rank), strict=True))
-    GpuDecoder(arrays).decode(lists, int(fbi), out_start, info)
+    GpuDecoder(arrays).decode(lists, int(fbi), out_start, info)  # fbi: a makespan limit, as on the CPU

@@ -63,7 +63,8 @@ def _decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, d
     rank
         Position of each task in a fixed topological order (breaks ties).
     fbi
-        1: forward-backward improvement after the first pass; 0: serial SGS only.
+        Forward-backward improvement after the first pass when its makespan is
+        at most ``fbi`` (and it meets every deadline); ``-1``: serial SGS only.
     usage
         ``(H, R)`` int32 workspace, zero on entry and left zero on exit.
     st, st2, lst, key
@@ -84,7 +85,7 @@ def _decode_list(order, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, d
     passes = 0
     ok0 = True
     for pas in range(3):
-        if pas > 0 and (fbi == 0 or late > 0 or not ok0):
+        if pas > 0 and (T > fbi or late > 0 or not ok0):
             break
         backward = pas == 1
         # ---- the list of this pass

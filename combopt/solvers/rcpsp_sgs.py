@@ -74,8 +74,12 @@ class BatchDecoder:
             }
         return self._ws
 
-    def decode(self, lists: np.ndarray, fbi: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def decode(self, lists: np.ndarray, fbi: bool | int = True) -> tuple[np.ndarray, np.ndarray]:
         """Schedules of the activity lists (rows of ``lists``).
+
+        ``fbi``: ``True`` justifies every schedule that meets its deadlines,
+        ``False`` none; an integer justifies those whose first-pass makespan is at
+        most that value.
 
         Returns
         -------
@@ -88,12 +92,13 @@ class BatchDecoder:
         if lists.ndim != 2 or lists.shape[1] != self.n:
             raise ParameterError(f"activity lists must have shape (B, {self.n})")
         B = lists.shape[0]
+        limit = fbi_limit(fbi)
         starts = np.empty((B, self.n), dtype=np.int32)
         info = np.zeros((B, INFO_COLUMNS), dtype=np.int64)
         if B == 0:
             return starts, info
         if self._gpu is not None:
-            self._gpu.decode(lists, int(fbi), starts, info)
+            self._gpu.decode(lists, limit, starts, info)
             return starts, info
         a = self.arrays
         for lo in range(0, B, self.max_batch):
@@ -102,9 +107,18 @@ class BatchDecoder:
             fn = decode_batch_cpu if (self.threads and (hi - lo) * self.n >= PARALLEL_MIN_WORK) else decode_batch_serial
             fn(lists[lo:hi], a["dur"], a["dem"], a["cap"], a["pred_ptr"], a["pred_idx"], a["succ_ptr"],
                              a["succ_idx"], a["disj_ptr"], a["disj_idx"], a["release"], a["deadline"], a["rank"],
-                             int(fbi), ws["usage"], ws["st"], ws["st2"], ws["lst"], ws["key"], starts[lo:hi],
+                             limit, ws["usage"], ws["st"], ws["st2"], ws["lst"], ws["key"], starts[lo:hi],
                              info[lo:hi])
         return starts, info
+
+
+def fbi_limit(fbi: bool | int) -> int:
+    """The decoders' ``fbi`` argument: justify schedules with a first-pass makespan up to this."""
+    if fbi is True:
+        return 2**62
+    if fbi is False or fbi is None:
+        return -1
+    return int(fbi)
 
 
 def check_activity_list(problem, order) -> np.ndarray:

@@ -68,7 +68,7 @@ def test_simulated_gpu_several_blocks_and_reused_workspace(monkeypatch):
     for _ in range(2):  # the second call reuses the device workspace, which the kernel must leave zero
         starts = np.empty((10, p.n), dtype=np.int32)
         info = np.zeros((10, INFO_COLUMNS), dtype=np.int64)
-        dec.decode(lists, 1, starts, info)
+        dec.decode(lists, 2**62, starts, info)
         np.testing.assert_array_equal(starts, cpu[0])
         np.testing.assert_array_equal(info, cpu[1])
 
@@ -82,7 +82,7 @@ def test_simulated_gpu_function_twin_and_empty_batch():
     ws = [np.zeros((3, *a["cap"].shape), dtype=np.int32)] + [np.zeros((3, p.n), dtype=np.int32)] * 3 + \
          [np.zeros((3, p.n), dtype=np.int64)]
     decode_batch_gpu(lists, a["dur"], a["dem"], a["cap"], a["pred_ptr"], a["pred_idx"], a["succ_ptr"], a["succ_idx"],
-                     a["disj_ptr"], a["disj_idx"], a["release"], a["deadline"], a["rank"], 1, *ws, starts, info)
+                     a["disj_ptr"], a["disj_idx"], a["release"], a["deadline"], a["rank"], 2**62, *ws, starts, info)
     cpu = BatchDecoder(p, "cpu").decode(lists, True)
     np.testing.assert_array_equal(starts, cpu[0])
     empty = BatchDecoder(p, "gpu").decode(np.zeros((0, p.n), dtype=np.int32))
