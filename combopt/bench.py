@@ -131,7 +131,8 @@ def rows_table(rows: list[BenchRow], title: str = "combopt bench"):
 
     for r in rows:
         t.add_row(r.instance, r.solver, f(r.objective), f(r.best_known), f(r.gap_pct, "{:.2f}"),
-                  r.status if r.error is None else f"error: {r.error}", f"{r.runtime_s:.2f}", f(r.time_to_best_s, "{:.2f}"))
+                  r.status if r.error is None else f"error: {r.error}", f"{r.runtime_s:.2f}",
+                  f(r.time_to_best_s, "{:.2f}"))
     return t
 
 

@@ -19,7 +19,7 @@ def test_energy_matches_matrix_form(n):
     model = QUBO.from_matrix(Q, offset=1.5)
     X, ref = brute_energies(Q, 1.5, n)
     np.testing.assert_allclose(model.energies(X), ref, atol=1e-9)
-    for x, e in zip(X, ref):
+    for x, e in zip(X, ref, strict=True):
         assert model.energy(x) == pytest.approx(e)
 
 

@@ -145,7 +145,8 @@ def solve(
 def check(
     path: Annotated[str, typer.Argument(help="instance file")],
     solution: Annotated[Path, typer.Argument(help="solution JSON (as written by `combopt solve --out`)")],
-    kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the JSON or file)")] = None,
+    kind: Annotated[str | None,
+                    typer.Option("--kind", "-k", help="problem kind (default: from the JSON or file)")] = None,
 ) -> None:
     """Re-evaluate a solution independently: exit 0 when feasible, 1 when not."""
     from ..core.io import read
@@ -211,7 +212,8 @@ def bench(
     time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance and solver")] = 10.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device", help="cpu | gpu | auto")] = "auto",
-    best_known: Annotated[Path | None, typer.Option("--best-known", help="CSV: instance,<best_known|optimum|...>")] = None,
+    best_known: Annotated[Path | None,
+                          typer.Option("--best-known", help="CSV: instance,<best_known|optimum|...>")] = None,
     no_stop_at_best: Annotated[bool, typer.Option("--no-stop-at-best", help="use the whole time limit")] = False,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="solver parameter key=value")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write rows as .csv or .json")] = None,

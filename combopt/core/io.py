@@ -36,7 +36,8 @@ def register_reader(
     sniff: Callable[[str], bool] | None = None,
 ):
     def deco(func):
-        _READERS.append(Reader(name, kinds, tuple(e.lower() for e in extensions), func, default_kind or kinds[0], sniff))
+        exts = tuple(e.lower() for e in extensions)
+        _READERS.append(Reader(name, kinds, exts, func, default_kind or kinds[0], sniff))
         return func
 
     return deco

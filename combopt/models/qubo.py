@@ -259,7 +259,7 @@ class QUBO(Problem):
             "variables": names,
             "offset": sign * self.offset,
             "linear": {names[i]: sign * float(v) for i, v in enumerate(self.h) if v != 0},
-            "quadratic": [[names[i], names[j], sign * float(v)] for i, j, v in zip(U.row, U.col, U.data)],
+            "quadratic": [[names[i], names[j], sign * float(v)] for i, j, v in zip(U.row, U.col, U.data, strict=True)],
         }
 
     def write_json(self, path: str | Path) -> None:
@@ -306,4 +306,5 @@ def read_qubo_json(path: str | Path) -> QUBO:
             lin, quad, float(data.get("offset", 0.0)), n=len(names), variables=names, sense=sense, name=p.stem
         )
     except (TypeError, ValueError, OverflowError) as e:
-        raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and quadratic [[a, b, value], ...]") from None
+        raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and "
+                            "quadratic [[a, b, value], ...]") from None

@@ -150,7 +150,7 @@ def read_dimacs(path: str | Path) -> Graph:
         raise InputError(path, "no 'p edge N M' line found; expected a DIMACS graph")
     if len(us) < m_declared:
         raise InputError(path, f"header declares {m_declared} edges but the file has {len(us)} (truncated?)")
-    edges = np.stack([np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)], axis=1) if us else np.zeros((0, 2), np.int64)
+    edges = np.stack([np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)], axis=1)
     return Graph.from_edges(n, edges, list(range(1, n + 1)), path.stem)
 
 

@@ -108,10 +108,9 @@ class IndependentSet(Problem):
             raise ParameterError(f"penalty must be greater than 1 for an exact MIS QUBO, got {penalty}")
         n = self.work.n
         e = self.work.edges
-        W = sp.coo_matrix(
-            (np.full(2 * len(e), float(penalty)), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
-            shape=(n, n),
-        ).tocsr()
+        rows = np.concatenate([e[:, 0], e[:, 1]])
+        cols = np.concatenate([e[:, 1], e[:, 0]])
+        W = sp.coo_matrix((np.full(2 * len(e), float(penalty)), (rows, cols)), shape=(n, n)).tocsr()
         return QUBO(-np.ones(n), W, name=f"{self.kind}-{self.name}")
 
     def lagrangian_model(self):

@@ -43,7 +43,7 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
     x = [binary_var(prob, f"x{i}") for i in range(n)]
     terms = [(x[i], float(model.h[i])) for i in range(n) if model.h[i] != 0]
     U = model.W.tocoo()
-    for i, j, v in zip(U.row, U.col, U.data):
+    for i, j, v in zip(U.row, U.col, U.data, strict=True):
         if i >= j or v == 0:
             continue
         y = prob.add_variable(f"y{i}_{j}", 0, 1)

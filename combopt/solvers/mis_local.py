@@ -179,7 +179,7 @@ def ils(indptr, indices, x, iters, seed, target):
     best_size = size
     cur = x.copy()
     cur_tight = tight.copy()
-    for it in range(iters):
+    for _ in range(iters):
         if best_size >= target:
             break
         # perturb a copy of the current solution

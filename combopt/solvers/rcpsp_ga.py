@@ -9,7 +9,10 @@ so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005
   regret-based biased random sampling on latest finish times;
 * parents by binary tournament; two-point crossover (Hartmann 1998);
   mutation by adjacent swaps and by shifting one task within the positions its
-  precedences allow;
+  precedences allow; while schedules miss deadlines, a child of a late mother
+  also moves one of the mother's late tasks (late against its deadline
+  propagated through its successors), with all its ancestors, to an earlier
+  list position;
 * survivors: the best ``population`` distinct schedules of parents and children.
 
 The budget counts generated schedules: every pass of the serial SGS is one
@@ -22,13 +25,15 @@ CPU kernel, or with the Numba CUDA kernel on ``device="gpu"``.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import ParameterError
 from ..core.registry import register_solver
 from ..core.stopping import AnyOf, MaxIterations
+from ..problems.rcpsp import NO_DEADLINE
 from .common import positive_int, reject_unknown
-from .rcpsp_kernels import crossover_batch, mutate_batch, sample_lists
+from .rcpsp_kernels import crossover_batch, mutate_batch, pull_earlier, sample_lists
 from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, pop_best_known, priority_values, rule_lists
 
 #: schedules generated when the caller sets no limit at all
@@ -59,17 +64,28 @@ def _float(params: dict, key: str, default: float, lo: float, hi: float) -> floa
 class _Population:
     """Lists, schedules and fitness of the individuals, kept sorted best first."""
 
-    def __init__(self, problem, lists, starts, info):
+    def __init__(self, problem, lists, starts, info, lf_eff=None):
         self.problem = problem
         self.big = np.int64(problem.horizon + 1)
+        self.lf_eff = lf_eff
         self.lists = lists
         self.starts = starts
         self.info = info
-        self.fit = self.fitness(info)
+        self.fit = self.fitness(starts, info)
 
-    def fitness(self, info) -> np.ndarray:
+    def fitness(self, starts, info) -> np.ndarray:
+        """Makespan, behind every schedule that meets its deadlines by the lateness.
+
+        Lateness is measured against the deadlines propagated through the
+        successors (zero exactly when every deadline is met), which also counts
+        the predecessors that make a task late.
+        """
         mk = info[:, 0].astype(np.int64)
-        f = mk + self.big * info[:, 1]
+        late = info[:, 1]
+        if self.lf_eff is not None:
+            fin = starts.astype(np.int64) + self.problem.durations[None, :]
+            late = np.maximum(fin - self.lf_eff[None, :], 0).sum(axis=1)
+        f = mk + self.big * late
         f[mk < 0] = np.iinfo(np.int64).max // 4
         return f
 
@@ -119,6 +135,10 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         Bias of the regret-based sampling of initial lists (default 1).
     stop_at_bound
         Stop once the makespan equals the lower bound (default true).
+    restart_after
+        While no schedule meets every deadline: after this many generations
+        without progress, keep the best individual and sample the rest anew
+        (default 10).
     best_known
         A makespan to report the gap to (default: the instance's own best known value).
     """
@@ -131,6 +151,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     alpha = _float(params, "alpha", 1.0, 0.0, 50.0)
     fbi = bool(params.pop("fbi", True))
     stop_at_bound = bool(params.pop("stop_at_bound", True))
+    restart_after = positive_int(params, "restart_after", 10)
     budget = params.pop("schedules", None)
     if budget is not None:
         budget = positive_int({"schedules": budget}, "schedules", 1)
@@ -146,6 +167,13 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     arr = problem.kernel_arrays()
     lb = problem.bound()
     per_child = 3 if fbi else 1
+    has_deadlines = bool(np.any(problem.deadline < NO_DEADLINE))
+    lf_eff = problem.latest_finishes(problem.horizon) if has_deadlines else None  # deadlines through successors
+    pred_of = None
+    if has_deadlines:
+        e = problem.edges
+        # (pred_of @ X)[j] sums X over the predecessors of j
+        pred_of = sp.csr_matrix((np.ones(len(e), dtype=np.int32), (e[:, 1], e[:, 0])), shape=(n, n))
     used = 0
     weights = rng.integers(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64) | np.uint64(1)
 
@@ -190,12 +218,15 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         fbi, per_child = False, 1
         init = init[:max(1, budget)]
     lists, starts, info = decode(init)
-    pop = _Population(problem, lists, starts, info)
+    pop = _Population(problem, lists, starts, info, lf_eff)
     _select(pop, pop_size, weights, rng)
     offer(pop)
     ctx.state.next_iteration()
 
     generations = 0
+    restarts = 0
+    stalled = 0
+    last_best = int(pop.fit[0])
     while not ctx.state.should_stop():
         if stop_at_bound and ctx.state.best is not None and ctx.state.best <= lb:
             break
@@ -217,19 +248,53 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         shift_pos = rng.integers(0, n, size=m).astype(np.int64)
         mutate_batch(children, u, pm, shift_u, shift_pos, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
                      arr["succ_idx"])
+        if has_deadlines and np.any(pop.info[mothers, 1] > 0):
+            # repair: a task of a late mother that finishes after its deadline (propagated through its
+            # successors) and has no such late predecessor (a first cause) moves up the list, its
+            # ancestors with it
+            late = (pop.starts[mothers].astype(np.int64) + problem.durations[None, :] > lf_eff[None, :])
+            late &= (pop.info[mothers, 1] > 0)[:, None]
+            late &= ~(np.asarray(pred_of @ late.T.astype(np.int32)).T > 0)
+            pick = np.where(late, rng.random(late.shape), -1.0)
+            tasks = np.where(late.any(axis=1), np.argmax(pick, axis=1), -1).astype(np.int64)
+            u_dest = np.where(rng.random(m) < 0.5, 0.0, rng.random(m))  # half of the moves go as far as possible
+            pull_earlier(children, tasks, u_dest, arr["pred_ptr"], arr["pred_idx"])
         clists, cstarts, cinfo = decode(children)
         pop.lists = np.concatenate([pop.lists, clists])
         pop.starts = np.concatenate([pop.starts, cstarts])
         pop.info = np.concatenate([pop.info, cinfo])
-        pop.fit = np.concatenate([pop.fit, pop.fitness(cinfo)])
+        pop.fit = np.concatenate([pop.fit, pop.fitness(cstarts, cinfo)])
         _select(pop, pop_size, weights, rng)
         offer(pop)
         generations += 1
+        if pop.fit[0] < last_best:
+            last_best, stalled = int(pop.fit[0]), 0
+        else:
+            stalled += 1
+        if has_deadlines and pop.info[0, 1] > 0 and stalled >= restart_after:
+            # no schedule meets the deadlines and the search is stuck: keep the best, sample the rest anew
+            k = room(pop_size - 1)
+            if k > 0:
+                fresh = np.zeros((k, n), dtype=np.int32)
+                prio = priority_values(problem, "lst" if restarts % 2 == 0 else "lft")
+                sample_lists(prio, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"], arr["succ_idx"],
+                             ctx.uint64_seeds(k), float(rng.uniform(0.0, 2.0)), fresh)
+                flists, fstarts, finfo = decode(fresh)
+                pop.lists = np.concatenate([pop.lists[:1], flists])
+                pop.starts = np.concatenate([pop.starts[:1], fstarts])
+                pop.info = np.concatenate([pop.info[:1], finfo])
+                pop.fit = np.concatenate([pop.fit[:1], pop.fitness(fstarts, finfo)])
+                _select(pop, pop_size, weights, rng)
+                offer(pop)
+                restarts += 1
+            stalled = 0
         ctx.state.next_iteration()
 
     info_out = bound_info(problem, best_known)
     info_out.update({"schedules": used, "generations": generations, "population": pop_size, "children": lam,
                      "fbi": fbi, "device": ctx.device})
+    if restarts:
+        info_out["restarts"] = restarts
     if ctx.state.best is None and pop.info[0, 0] >= 0:
         info_out["total_lateness"] = int(pop.info[0, 1])
     return SolverOutput(bound=lb, info=finish_info(problem, info_out, ctx.state.best))

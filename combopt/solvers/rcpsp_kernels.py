@@ -433,3 +433,56 @@ def mutate_batch(children, u, pm, shift_u, shift_pos, pred_ptr, pred_idx, succ_p
                 for k in range(i, dest):
                     c[k] = c[k + 1]
                 c[dest] = t
+
+
+@njit(cache=True)
+def pull_earlier(children, tasks, u, pred_ptr, pred_idx):
+    """Move task ``tasks[b]`` of child ``b`` (when ``>= 0``) and all its ancestors up the list.
+
+    With ``S`` the task and its (transitive) predecessors and ``i`` the task's
+    position, a position ``d = floor(u[b] * (i + 1))`` is drawn; the members of
+    ``S`` found at or after ``d`` are moved, in their order, to start at ``d``.
+    ``S`` is closed under predecessors, so the list stays precedence feasible.
+    A repair move for tasks that finish too late: earlier in the list, earlier
+    in the serial schedule, and so are the tasks it waits for.
+    """
+    B, n = children.shape
+    inS = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=children.dtype)
+    for b in range(B):
+        t = tasks[b]
+        if t < 0:
+            continue
+        c = children[b]
+        inS[:] = False
+        inS[t] = True
+        top = 0
+        stack[top] = t
+        top += 1
+        while top > 0:
+            top -= 1
+            j = stack[top]
+            for e in range(pred_ptr[j], pred_ptr[j + 1]):
+                i2 = pred_idx[e]
+                if not inS[i2]:
+                    inS[i2] = True
+                    stack[top] = i2
+                    top += 1
+        pos = 0
+        while c[pos] != t:
+            pos += 1
+        d = int(u[b] * (pos + 1))
+        if d > pos:
+            d = pos
+        k = 0
+        for q in range(d, n):
+            if inS[c[q]]:
+                tmp[k] = c[q]
+                k += 1
+        for q in range(d, n):
+            if not inS[c[q]]:
+                tmp[k] = c[q]
+                k += 1
+        for q in range(n - d):
+            c[d + q] = tmp[q]
