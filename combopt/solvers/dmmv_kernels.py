@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-_INV53 = 1.0 / 9007199254740992.0
+from .rng import uniform as rand_uniform  # shared xorshift64* stream
 
 
 # ----------------------------------------------------------------------------------------
@@ -163,17 +163,6 @@ def score_batch_cpu(count, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper
 # ----------------------------------------------------------------------------------------
 # building blocks of the search (host side, shared by the CPU and GPU drivers)
 # ----------------------------------------------------------------------------------------
-@njit(cache=True)
-def rand_uniform(rng):
-    """Next uniform double in [0, 1) from the xorshift64* state ``rng[0]``."""
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    return ((x * np.uint64(2685821657736338717)) >> np.uint64(11)) * _INV53
-
-
 @njit(cache=True)
 def rand_int(rng, n):
     """Uniform integer in ``0..n-1``."""

@@ -35,27 +35,12 @@ from ..core.errors import ParameterError
 from ..core.registry import register_solver
 from ..core.stopping import AnyOf, TargetObjective
 from .common import positive_int, reject_unknown
+from .rng import randbelow as _randint
 
 MAX_SEGMENT = 3  # Or-opt moves segments of 1..3 cities
 
 
 # ------------------------------------------------------------------------------- helpers
-@njit(cache=True)
-def _xorshift(state):
-    s = state[0]
-    s ^= s >> np.uint64(12)
-    s ^= s << np.uint64(25)
-    s ^= s >> np.uint64(27)
-    state[0] = s
-    return (s * np.uint64(2685821657736338717)) >> np.uint64(11)
-
-
-@njit(cache=True)
-def _randint(state, k):
-    """Uniform integer in ``0..k-1``."""
-    return np.int64(_xorshift(state) % np.uint64(k))
-
-
 @njit(cache=True)
 def _tour_len(tour, D):
     n = tour.shape[0]
