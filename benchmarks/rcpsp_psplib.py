@@ -137,6 +137,13 @@ def pick(files: list[Path], subset: int, limit: int | None) -> list[Path]:
     return files[:limit] if limit else files
 
 
+def _which(count: int, args) -> str:
+    if args.subset == 1 and not args.limit:
+        return f"all {count} instances"
+    return (f"{count} of 600 instances (every {args.subset}th in name order"
+            f"{', first ' + str(args.limit) if args.limit else ''})")
+
+
 def suite_j30(args) -> None:
     bounds = load_bounds(args.data, "j30")
     files = pick(list((args.data / "j30").glob("*.sm")), args.subset, args.limit)
@@ -207,8 +214,7 @@ def suite_j120(args) -> None:
         "jobs": args.jobs,
     }
     md = [f"# RCPSP j120: activity-list GA at {args.schedules:,} schedules\n\n",
-          f"{len(rows)} of 600 instances (every {args.subset}th in name order"
-          f"{', first ' + str(args.limit) if args.limit else ''}), seed {args.seed}, {args.jobs} processes.\n\n",
+          f"{_which(len(rows), args)}, seed {args.seed}, {args.jobs} processes.\n\n",
           markdown_table(["measure", "value"], [
               ["mean deviation from the CPM bound (GA)", f"{summary['mean_dev_from_cpm_pct']:.2f} %"],
               ["mean deviation from the CPM bound (best known)", f"{ref_cpm:.2f} %"],
@@ -261,8 +267,7 @@ def suite_vs_cpsat(args) -> None:
         "total_wall_s": total,
     }
     md = [f"# RCPSP j120: GA vs OR-Tools CP-SAT at {args.time_limit:g} s per instance\n\n",
-          f"{len(rows)} of 600 instances (every {args.subset}th in name order"
-          f"{', first ' + str(args.limit) if args.limit else ''}); CP-SAT with {args.workers} workers, "
+          f"{_which(len(rows), args)}; CP-SAT with {args.workers} workers, "
           f"the GA on one process.\n\n",
           markdown_table(["measure", "GA", "CP-SAT"], [
               ["mean gap to best known UB", f"{summary['ga_mean_gap_to_best_known_pct']:.2f} %",

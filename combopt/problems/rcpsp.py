@@ -181,8 +181,8 @@ class RCPSP(Problem):
     ):
         p = _int_array(durations, "durations")
         n = p.shape[0]
-        if p.ndim != 1:
-            raise ParameterError("durations must be a vector")
+        if p.ndim != 1 or n == 0:
+            raise ParameterError("durations must be a non-empty vector (one duration per task)")
         if n > MAX_TASKS:
             raise ParameterError(f"{n} tasks; at most {MAX_TASKS} are supported")
         cap = _int_array(capacities, "capacities")

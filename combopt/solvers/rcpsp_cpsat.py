@@ -83,7 +83,7 @@ def cpsat_model(problem, horizon: int | None = None):
     "rcpsp-cpsat",
     problems=("rcpsp",),
     exact=True,
-    description="OR-Tools CP-SAT: intervals, cumulative with downtime, no-overlap, windows (optional extra [cp])",
+    description="OR-Tools CP-SAT: intervals, cumulative with downtime, no-overlap, windows (needs ortools)",
 )
 def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_workers`` (default: CPU count, at most 8), ``hint``

@@ -10,9 +10,11 @@ so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005
 * parents by binary tournament; two-point crossover (Hartmann 1998);
   mutation by adjacent swaps and by shifting one task within the positions its
   precedences allow; while schedules miss deadlines, a child of a late mother
-  also moves one of the mother's late tasks (late against its deadline
-  propagated through its successors), with all its ancestors, to an earlier
-  list position;
+  also gets a repair move: one of the mother's late tasks (late against its
+  deadline propagated through its successors, with no late predecessor) moves
+  with all its ancestors to an earlier list position, or a task that occupied
+  its slot (shared resource or disjunctive pair) moves with all its
+  descendants to just behind it;
 * survivors: the best ``population`` distinct schedules of parents and children.
 
 The budget counts generated schedules: every pass of the serial SGS is one
@@ -33,11 +35,13 @@ from ..core.registry import register_solver
 from ..core.stopping import AnyOf, MaxIterations
 from ..problems.rcpsp import NO_DEADLINE
 from .common import positive_int, reject_unknown
-from .rcpsp_kernels import crossover_batch, mutate_batch, pull_earlier, sample_lists
+from .rcpsp_kernels import crossover_batch, mutate_batch, pull_earlier, push_later, sample_lists
 from .rcpsp_sgs import BatchDecoder, bound_info, finish_info, pop_best_known, priority_values, rule_lists
 
 #: schedules generated when the caller sets no limit at all
 DEFAULT_SCHEDULES = 10_000
+#: the deadline repair that pushes blocking tasks back keeps an n x n matrix: up to this many tasks
+MAX_BLOCKING_TASKS = 4000
 
 
 def _default_stop(ctx: SolveContext) -> bool:
@@ -169,11 +173,14 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     per_child = 3 if fbi else 1
     has_deadlines = bool(np.any(problem.deadline < NO_DEADLINE))
     lf_eff = problem.latest_finishes(problem.horizon) if has_deadlines else None  # deadlines through successors
-    pred_of = None
+    pred_of = blocking = es_static = None
     if has_deadlines:
         e = problem.edges
         # (pred_of @ X)[j] sums X over the predecessors of j
         pred_of = sp.csr_matrix((np.ones(len(e), dtype=np.int32), (e[:, 1], e[:, 0])), shape=(n, n))
+        es_static = problem.earliest_starts()
+        if n <= MAX_BLOCKING_TASKS:
+            blocking = _blocking_matrix(problem)
     used = 0
     weights = rng.integers(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64) | np.uint64(1)
 
@@ -257,6 +264,23 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
             late &= ~(np.asarray(pred_of @ late.T.astype(np.int32)).T > 0)
             pick = np.where(late, rng.random(late.shape), -1.0)
             tasks = np.where(late.any(axis=1), np.argmax(pick, axis=1), -1).astype(np.int64)
+            # half of the repairs push a task that occupies the late task's slot (shares a resource with
+            # it or is its disjunctive partner, and is neither its ancestor nor its descendant) behind it
+            blockers = np.full(m, -1, dtype=np.int64)
+            if blocking is not None:
+                rows = np.flatnonzero((tasks >= 0) & (rng.random(m) < 0.5))
+                if rows.size:
+                    j = tasks[rows]
+                    S = pop.starts[mothers[rows]].astype(np.int64)
+                    F = S + problem.durations[None, :]
+                    lo, hi = np.maximum(es_static[j], problem.release[j]), lf_eff[j]
+                    cand = blocking[j] & (S < hi[:, None]) & (F > lo[:, None]) & (problem.durations[None, :] > 0)
+                    pick = np.where(cand, rng.random(cand.shape), -1.0)
+                    got = cand.any(axis=1)
+                    blockers[rows[got]] = np.argmax(pick[got], axis=1)
+                    tasks[rows[got]] = -1  # these children get the push instead of the pull
+                    push_later(children, blockers, np.where(blockers >= 0, _scatter_rows(rows, j, m), -1),
+                               arr["succ_ptr"], arr["succ_idx"])
             u_dest = np.where(rng.random(m) < 0.5, 0.0, rng.random(m))  # half of the moves go as far as possible
             pull_earlier(children, tasks, u_dest, arr["pred_ptr"], arr["pred_idx"])
         clists, cstarts, cinfo = decode(children)
@@ -298,6 +322,34 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     if ctx.state.best is None and pop.info[0, 0] >= 0:
         info_out["total_lateness"] = int(pop.info[0, 1])
     return SolverOutput(bound=lb, info=finish_info(problem, info_out, ctx.state.best))
+
+
+def _scatter_rows(rows: np.ndarray, j: np.ndarray, m: int) -> np.ndarray:
+    """Scatter the late task ``j[k]`` of child ``rows[k]`` into a length-``m`` array (-1 elsewhere)."""
+    out = np.full(m, -1, dtype=np.int64)
+    out[rows] = j
+    return out
+
+
+def _blocking_matrix(problem) -> np.ndarray:
+    """``B[j, k]``: task ``k`` can keep task ``j`` from starting (a shared resource or a disjunctive pair)
+    and is neither an ancestor nor a descendant of ``j``."""
+    n = problem.n
+    q = (problem.demands > 0).astype(np.int32)
+    B = (q @ q.T) > 0
+    if len(problem.disjunctive):
+        a, b = problem.disjunctive[:, 0], problem.disjunctive[:, 1]
+        B[a, b] = True
+        B[b, a] = True
+    reach = np.zeros((n, n), dtype=bool)  # reach[i, j]: a path i -> j
+    for j in problem.topo[::-1]:
+        for k in range(problem.succ_ptr[j], problem.succ_ptr[j + 1]):
+            s = problem.succ_idx[k]
+            reach[j, s] = True
+            reach[j] |= reach[s]
+    B &= ~reach & ~reach.T
+    np.fill_diagonal(B, False)
+    return B
 
 
 def _select(pop: _Population, size: int, weights: np.ndarray, rng: np.random.Generator) -> None:

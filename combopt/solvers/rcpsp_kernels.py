@@ -40,6 +40,8 @@ import numba
 import numpy as np
 from numba import njit
 
+from .rng import uniform
+
 #: ``info`` columns written by :func:`decode_list`
 INFO_MAKESPAN, INFO_LATENESS, INFO_PASSES = 0, 1, 2
 INFO_COLUMNS = 3
@@ -288,16 +290,6 @@ def decode_batch_cpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_id
 
 
 @njit(cache=True)
-def _xorshift(states, b):
-    s = states[b]
-    s ^= s >> np.uint64(12)
-    s ^= s << np.uint64(25)
-    s ^= s >> np.uint64(27)
-    states[b] = s
-    return ((s * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True)
 def sample_lists(prio, pred_ptr, pred_idx, succ_ptr, succ_idx, states, alpha, out):
     """Regret-based biased random sampling of activity lists (Drexl 1991).
 
@@ -326,7 +318,7 @@ def sample_lists(prio, pred_ptr, pred_idx, succ_ptr, succ_idx, states, alpha, ou
             for e in range(ne):
                 w[e] = (mx - prio[elig[e]] + 1.0) ** alpha
                 tot += w[e]
-            u = _xorshift(states, b) * tot
+            u = uniform(states[b:b + 1]) * tot
             pick = ne - 1
             acc = 0.0
             for e in range(ne):
@@ -486,3 +478,56 @@ def pull_earlier(children, tasks, u, pred_ptr, pred_idx):
                 k += 1
         for q in range(n - d):
             c[d + q] = tmp[q]
+
+
+@njit(cache=True)
+def push_later(children, tasks, anchors, succ_ptr, succ_idx):
+    """Move task ``tasks[b]`` of child ``b`` and all its descendants to just after task ``anchors[b]``.
+
+    For a task that blocks a late task (the anchor) from an earlier slot. The
+    members of ``D`` (the task and its transitive successors) found before the
+    anchor's position are moved, in their order, to just after the anchor;
+    ``D`` is closed under successors, so the list stays precedence feasible
+    (the anchor must not be in ``D``). Children with ``tasks[b] < 0`` or with
+    the task already after its anchor are left alone.
+    """
+    B, n = children.shape
+    inD = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=children.dtype)
+    for b in range(B):
+        t = tasks[b]
+        a = anchors[b]
+        if t < 0 or a < 0:
+            continue
+        c = children[b]
+        inD[:] = False
+        inD[t] = True
+        top = 0
+        stack[top] = t
+        top += 1
+        while top > 0:
+            top -= 1
+            j = stack[top]
+            for e in range(succ_ptr[j], succ_ptr[j + 1]):
+                s2 = succ_idx[e]
+                if not inD[s2]:
+                    inD[s2] = True
+                    stack[top] = s2
+                    top += 1
+        if inD[a]:
+            continue
+        pa = 0
+        while c[pa] != a:
+            pa += 1
+        k = 0
+        for q in range(pa + 1):
+            if not inD[c[q]]:
+                tmp[k] = c[q]
+                k += 1
+        for q in range(pa + 1):
+            if inD[c[q]]:
+                tmp[k] = c[q]
+                k += 1
+        for q in range(k):
+            c[q] = tmp[q]
