@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import combopt
-from combopt.problems.lagrangian_model import slack_bits, slack_penalty_qubo
+from combopt.models.lagrangian import slack_bits, slack_penalty_qubo
 from combopt.problems.mdkp import MultiKnapsack, read_orlib_mknap
 
 

@@ -342,7 +342,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     default_stop=MaxIterations(20),
 )
 def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
-    from ..problems.lagrangian_model import slack_penalty_qubo
+    from ..models.lagrangian import slack_penalty_qubo
 
     inner_name = str(params.pop("inner", "sa"))
     inner_params = params.pop("inner_params", None) or {}
