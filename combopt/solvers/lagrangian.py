@@ -273,7 +273,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         gap = None
         if best_primal is not None and bound_user is not None:
             gap = abs(bound_user - best_primal) / max(abs(best_primal), 1e-9)
-        rows.append({"iteration": k, "dual_value": value if rho == 0.0 else None, "bound": bound_user,
+        rows.append({"iteration": k, "dual_value": sign * value if rho == 0.0 else None, "bound": bound_user,
                      "primal": best_primal, "gap": gap, "feasible_share": feas_share,
                      "violation": float(np.linalg.norm(np.where(model.equality, g, np.maximum(g, 0.0)))),
                      "rho": rho, "binary_variables": q.n, "time": ctx.state.elapsed})
