@@ -179,6 +179,13 @@ def check(
         raise InputError(solution, f"{msg}; expected a solution JSON") from None
     except OSError as e:
         raise InputError(solution, f"cannot read: {e.strerror or e}") from None
+    claimed = data.get("problem") if isinstance(data, dict) else None
+    if claimed is not None:
+        from ..core.registry import known_kinds
+
+        if not isinstance(claimed, str) or claimed not in known_kinds():
+            raise InputError(solution, f"unknown problem kind {claimed!r} in the result; expected one of: "
+                                       f"{', '.join(known_kinds())}")
     problem = read(path, kind)  # --kind or the instance file decides; a differing "problem" is reported
     try:
         sol = problem.solution_from_json(data, str(solution))
@@ -193,7 +200,7 @@ def check(
     else:
         out_console.print(f"infeasible: {len(ev.violations)} violation(s)", highlight=False)
         for v in ev.violations:
-            out_console.print(f"  - {v}", highlight=False)
+            out_console.print(f"  - {v}", highlight=False, soft_wrap=True)
     for m in mismatches:
         out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
     if mismatches or not ev.feasible:

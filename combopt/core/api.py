@@ -132,7 +132,7 @@ def solve(
     if status is Status.OPTIMAL:
         extra["proved_optimal_by"] = claims.proved_by
         at = state.proved_at if (claims.proved_by == "bound" and state.proved_at is not None) else runtime
-        extra["proved_optimal_at_s"] = round(min(at, runtime), 6)
+        extra["proved_optimal_at_s"] = min(at, runtime)
     if claims.warnings:
         extra["warnings"] = list(extra.get("warnings", [])) + claims.warnings
     trace = list(state.trace)
