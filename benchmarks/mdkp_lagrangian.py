@@ -117,9 +117,10 @@ def main() -> None:
         payload["cb"] = rows
         g1 = float(np.mean([r["combopt_gap_pct"] for r in rows]))
         g2 = [r["milp_gap_pct"] for r in rows if r["milp_gap_pct"] is not None]
-        head = ["#", "best known", "combopt", "gap %", f"{a.milp}", "gap %", f"{a.milp} proven"]
+        head = ["#", "best known", "combopt", "gap %", f"{a.milp}", "gap %", f"{a.milp} proven", f"{a.milp} bound"]
         body = [[r["instance"], r["best_known"], r["combopt"], f"{r['combopt_gap_pct']:.3f}",
-                 r["milp"], "-" if r["milp_gap_pct"] is None else f"{r['milp_gap_pct']:.3f}", r["milp_proven"]]
+                 r["milp"], "-" if r["milp_gap_pct"] is None else f"{r['milp_gap_pct']:.3f}", r["milp_proven"],
+                 "-" if r["milp_bound"] is None else f"{r['milp_bound']:.1f}"]
                 for r in rows]
         summary = (f"mean gap to best known at {a.time_limit:g} s: combopt {g1:.3f} %, "
                    f"{a.milp} {np.mean(g2) if g2 else float('nan'):.3f} % "

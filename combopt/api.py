@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,13 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from .core.claims import evaluate_finite
 from .core.context import SolveContext, SolverOutput
 from .core.device import resolve_device
 from .core.errors import CombOptError, ParameterError
 from .core.io import read
-from .core.problem import Problem
+from .core.problem import Evaluation, Problem
 from .core.registry import get_solver
-from .core.result import Result, Status, relative_gap
+from .core.result import Result, Status
+from .core.status import settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 
 __all__ = ["read", "solve"]
@@ -108,32 +109,31 @@ def solve(
     t0 = time.perf_counter()
     state.start = t0
     interrupted = False
+    cheap = None
+    out = SolverOutput()
     try:
         cheap = _cheap_bound(problem)  # inside the clock: counts against the time limit
+        state.offer_bound(cheap)  # the shared stopping rule: stop once the incumbent meets it
         out = info.func(problem, ctx, **dict(params))
     except KeyboardInterrupt:
         interrupted = True
-        out = SolverOutput()
-        cheap = None
+        state.interrupted = True
     runtime = time.perf_counter() - t0
     solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution])
-    bounds = [b for b in (out.bound, cheap) if b is not None and math.isfinite(b)]
-    bound = None
-    if bounds:
-        bound = min(bounds) if problem.sense == "max" else max(bounds)
-    if out.infeasible:
-        status = Status.INFEASIBLE
-    elif solution is None or not feasible:
-        status = Status.UNKNOWN
-    elif out.proven_optimal or (bound is not None and relative_gap(objective, bound, problem.sense) == 0.0):
-        status = Status.OPTIMAL
-        if bound is None or out.proven_optimal:
-            bound = objective
-    else:
-        status = Status.FEASIBLE
+    claims = settle(problem.sense, objective, feasible,
+                    [(f"solver {info.name!r}", out.bound), ("the problem's", cheap), ("the search's", state.bound)],
+                    proven_optimal=out.proven_optimal, infeasible=out.infeasible, prover=f"solver {info.name!r}",
+                    unbounded=out.unbounded)
+    status = Status(claims.status)
     extra = dict(out.info)
-    if interrupted:
+    if interrupted or extra.get("interrupted"):
         extra["interrupted"] = True
+    if status is Status.OPTIMAL:
+        extra["proved_optimal_by"] = claims.proved_by
+        at = state.proved_at if (claims.proved_by == "bound" and state.proved_at is not None) else runtime
+        extra["proved_optimal_at_s"] = min(at, runtime)
+    if claims.warnings:
+        extra["warnings"] = list(extra.get("warnings", [])) + claims.warnings
     trace = list(state.trace)
     return Result(
         problem=problem.kind,
@@ -144,8 +144,8 @@ def solve(
         sense=problem.sense,
         feasible=bool(feasible),
         status=status,
-        bound=bound,
-        gap=relative_gap(objective, bound, problem.sense) if feasible else None,
+        bound=claims.bound,
+        gap=claims.gap,
         runtime=runtime,
         iterations=state.iterations,
         trace=trace,
@@ -164,7 +164,7 @@ def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, 
     for sol in candidates:
         if sol is None:
             continue
-        ev = problem.evaluate(sol)
+        ev = evaluate(problem, sol)
         if best is None:
             best = (sol, ev)
             continue
@@ -185,6 +185,10 @@ def _cheap_bound(problem: Problem) -> float | None:
         return None
 
 
-def evaluate(problem: Problem, solution: Any):
-    """Independent evaluation of ``solution`` (objective, feasibility, violations)."""
-    return problem.evaluate(solution)
+def evaluate(problem: Problem, solution: Any) -> Evaluation:
+    """Independent evaluation of ``solution`` (objective, feasibility, violations).
+
+    A solution whose objective is not a finite number (NaN or infinite data in
+    the instance) is never feasible.
+    """
+    return evaluate_finite(problem, solution)

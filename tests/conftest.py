@@ -23,3 +23,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+# Status, bound and gap are claims: in tests a bound on the wrong side or a false "optimal" raises
+# (combopt.core.status.BoundViolation) instead of being dropped with a warning as in a release.
+os.environ["COMBOPT_STRICT_BOUNDS"] = "1"  # subprocesses (CLI tests) inherit it
+
+
+@pytest.fixture(autouse=True)
+def _strict_bounds(monkeypatch):
+    import combopt.core.status as status
+
+    monkeypatch.setattr(status, "STRICT", True)

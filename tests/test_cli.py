@@ -149,10 +149,14 @@ def test_kind_mis_on_a_clq_solves_the_graph_itself(capsys, tmp_path):
     for u, v in itertools.combinations(sol, 2):
         assert frozenset((u, v)) not in edges, (u, v)
 
-    # check picks the kind up from the JSON
+    # the instance file decides the kind: a .clq is a clique instance, so the "mis" result is reported
     rc, out_text, err = run_cli(capsys, "check", JOHNSON, out)
+    assert rc == 1, err
+    assert "mismatch: problem: the result is for 'mis'" in out_text
+    # --kind decides it
+    rc, out_text, err = run_cli(capsys, "check", JOHNSON, out, "--kind", "mis")
     assert rc == 0, err
-    assert "feasible" in out_text
+    assert "feasible" in out_text and "mismatch" not in out_text
 
 
 def test_solvers_lists_clique_solvers(capsys):

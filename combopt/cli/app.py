@@ -1,6 +1,9 @@
 """The ``combopt`` command line (typer + rich).
 
-Every error a user can cause ends as one line on stderr and exit code 2.
+Exit codes: 0 success; 1 ``check`` found a mismatch (an infeasible solution or a
+false claim); 2 a user error (bad input or parameter: one line on stderr, no
+traceback); 130 interrupted by Ctrl-C (``solve`` still prints and writes the
+best result found so far).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ app = typer.Typer(
     help="combopt: hard combinatorial optimisation from the command line.",
     pretty_exceptions_enable=False,
 )
+EXIT_MISMATCH = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
 out_console = Console()
 err_console = Console(stderr=True)
 
@@ -135,20 +141,27 @@ def solve(
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
                      max_iterations=max_iterations, callback=prog.callback, **params)
     out_console.print(res)
-    if res.info.get("interrupted"):
-        err_console.print("[yellow]interrupted: best solution so far[/yellow]")
     if out is not None:
         _write_atomic(out, res.to_json())
+    if res.info.get("interrupted"):
+        # the result (best solution so far) is printed and written; the exit code says it was cut short
+        err_console.print("[yellow]interrupted: best solution so far[/yellow]")
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
+# --- check: re-evaluate a solution and every claim of a result file (issue 8) ----------------------
 @app.command()
 def check(
     path: Annotated[str, typer.Argument(help="instance file")],
-    solution: Annotated[Path, typer.Argument(help="solution JSON (as written by `combopt solve --out`)")],
+    solution: Annotated[Path, typer.Argument(help="result or solution JSON (as written by `combopt solve --out`)")],
     kind: Annotated[str | None,
-                    typer.Option("--kind", "-k", help="problem kind (default: from the JSON or file)")] = None,
+                    typer.Option("--kind", "-k", help="problem kind (default: from the instance file)")] = None,
 ) -> None:
-    """Re-evaluate a solution independently: exit 0 when feasible, 1 when not."""
+    """Re-evaluate a solution and every claim of its result (objective, status, bound, gap, kind).
+
+    Exit 0 when the solution is feasible and every claim holds; 1 with one line per mismatch.
+    """
+    from ..core.claims import check_claims, evaluate_finite
     from ..core.io import read
 
     if not solution.exists():
@@ -156,32 +169,54 @@ def check(
     if solution.is_dir():
         raise InputError(solution, "is a directory, expected a solution JSON file")
     try:
-        data = json.loads(solution.read_text())
+        data = json.loads(solution.read_text(), parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
         raise InputError(solution, "not a text file; expected a solution JSON") from None
-    except (ValueError, RecursionError) as e:  # e.g. integers over 4300 digits, absurd nesting
-        raise InputError(solution, f"not usable JSON ({type(e).__name__}); expected a solution JSON") from None
+    except (ValueError, RecursionError) as e:  # e.g. integers over 4300 digits, absurd nesting, NaN
+        msg = str(e) if isinstance(e, _NonFinite) else f"not usable JSON ({type(e).__name__})"
+        raise InputError(solution, f"{msg}; expected a solution JSON") from None
     except OSError as e:
         raise InputError(solution, f"cannot read: {e.strerror or e}") from None
-    if kind is None and isinstance(data, dict) and isinstance(data.get("problem"), str):
-        kind = data["problem"]
-    problem = read(path, kind)
+    claimed = data.get("problem") if isinstance(data, dict) else None
+    if claimed is not None:
+        from ..core.registry import known_kinds
+
+        if not isinstance(claimed, str) or claimed not in known_kinds():
+            raise InputError(solution, f"unknown problem kind {claimed!r} in the result; expected one of: "
+                                       f"{', '.join(known_kinds())}")
+    problem = read(path, kind)  # --kind or the instance file decides; a differing "problem" is reported
     try:
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
                          ) from None
-    ev = problem.evaluate(sol)
+    ev = evaluate_finite(problem, sol)
+    mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
     if ev.feasible:
-        out_console.print(f"feasible: objective {ev.objective:g} ({problem.sense})")
-        raise typer.Exit(0)
-    out_console.print(f"infeasible: {len(ev.violations)} violation(s)")
-    for v in ev.violations:
-        out_console.print(f"  - {v}")
-    raise typer.Exit(1)
+        out_console.print(f"feasible: objective {ev.objective:g} ({problem.sense})", highlight=False)
+    else:
+        out_console.print(f"infeasible: {len(ev.violations)} violation(s)", highlight=False)
+        for v in ev.violations:
+            out_console.print(f"  - {v}", highlight=False, soft_wrap=True)
+    for m in mismatches:
+        out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
+    if mismatches or not ev.feasible:
+        raise typer.Exit(EXIT_MISMATCH)
+    if isinstance(data, dict) and any(k in data for k in ("objective", "status", "bound")):
+        out_console.print("claims: all hold (problem, sense, feasible, objective, status, bound, gap)",
+                          highlight=False)
+    raise typer.Exit(0)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str):
+    raise _NonFinite(f"{name} is not a number JSON allows (NaN and Infinity are rejected)")
 
 
 @app.command()

@@ -35,11 +35,14 @@ class SolverOutput:
 
     ``solution`` overrides ``state.best_solution`` when given. ``bound`` is a
     proven bound in the problem's sense; ``proven_optimal`` marks an exact
-    solver's proof; ``infeasible`` a proof that no feasible solution exists.
+    solver's proof; ``infeasible`` a proof that no feasible solution exists;
+    ``unbounded`` a proof that the objective is unbounded. What these claims
+    become in the result is decided in one place, :func:`combopt.core.status.settle`.
     """
 
     solution: Any = None
     bound: float | None = None
     proven_optimal: bool = False
     infeasible: bool = False
+    unbounded: bool = False
     info: dict[str, Any] = field(default_factory=dict)

@@ -62,5 +62,10 @@ class Problem:
     def solution_from_json(self, data: Any, path: str | None = None) -> Any:
         return data
 
+    def solution_claims(self, data: Any) -> list[str]:
+        """Mismatches between derived fields a result file states for its solution and the
+        solution itself (e.g. RCPSP finish times that are not start + duration); one line each."""
+        return []
+
     def describe(self) -> str:
         return f"{self.kind} {self.name}"

@@ -9,6 +9,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .status import relative_gap
+
+__all__ = ["Result", "Status", "relative_gap"]
+
 
 class Status(enum.StrEnum):
     """Outcome of a solve."""
@@ -16,21 +20,11 @@ class Status(enum.StrEnum):
     OPTIMAL = "optimal"
     FEASIBLE = "feasible"
     INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
     UNKNOWN = "unknown"
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.value
-
-
-def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
-    """Relative gap between an objective and a bound (0 when they meet)."""
-    if objective is None or bound is None:
-        return None
-    if not (math.isfinite(objective) and math.isfinite(bound)):
-        return None
-    diff = (objective - bound) if sense == "min" else (bound - objective)
-    diff = max(diff, 0.0)
-    return diff / max(abs(objective), 1e-9)
 
 
 @dataclass

@@ -7,6 +7,12 @@ Criteria follow PyVRP's style: small callables combined with ``|``::
 A solver owns a :class:`SearchState`, calls :meth:`SearchState.report` with
 each evaluated candidate objective and :meth:`SearchState.next_iteration`
 after each outer iteration, and asks :meth:`SearchState.should_stop`.
+
+The stopping rule every solver shares: the search stops as soon as the
+incumbent meets a proven bound (the problem's cheap bound, given to the state
+before the solver starts, or one the solver proves and hands over through
+:meth:`SearchState.offer_bound`). The time of that proof is kept in
+:attr:`SearchState.proved_at`.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import ParameterError
+from .status import meets, tighter
 
 
 class StoppingCriterion:
@@ -160,8 +167,12 @@ class SearchState:
     trace: list[tuple[float, float]] = field(default_factory=list)
     callback: Callable[[SearchState], None] | None = None
     interrupted: bool = False
+    #: the incumbent meets :attr:`bound` (or a solver proved it optimal): the search stops
     proven_optimal: bool = False
+    #: best proven bound on the optimum known to the search (in the problem's sense and units)
     bound: float | None = None
+    #: seconds after :attr:`start` at which the incumbent was proved optimal
+    proved_at: float | None = None
     #: seconds the last outer iteration took (used to avoid starting one that cannot finish in time)
     last_iteration_time: float = 0.0
     _iteration_started: float | None = None
@@ -187,9 +198,27 @@ class SearchState:
         self.best_solution = solution
         self.best_iteration = self.iterations
         self.trace.append((self.elapsed, self.best))
+        self._check_proof()
         if self.callback is not None:
             self.callback(self)
         return True
+
+    def offer_bound(self, bound: float | None) -> None:
+        """Hand over a proven bound; the search stops once the incumbent meets the tightest one."""
+        if bound is None or not math.isfinite(bound):
+            return
+        self.bound = tighter(self.bound, float(bound), self.sense)
+        self._check_proof()
+
+    def mark_proven(self) -> None:
+        """Record that the incumbent was proved optimal (by the solver's own argument) now."""
+        if not self.proven_optimal:
+            self.proven_optimal = True
+            self.proved_at = self.elapsed
+
+    def _check_proof(self) -> None:
+        if not self.proven_optimal and self.bound is not None and meets(self.best, self.bound, self.sense):
+            self.mark_proven()
 
     def next_iteration(self) -> None:
         now = self.elapsed
@@ -202,6 +231,8 @@ class SearchState:
 
     def should_stop(self) -> bool:
         """True when a criterion is met, or when another iteration like the last would overrun the time limit."""
+        if not self.proven_optimal and self.bound is not None:
+            self._check_proof()  # a solver may assign ``bound`` directly
         if self.interrupted or self.proven_optimal or self.criterion(self):
             return True
         limit = self.criterion.time_limit()

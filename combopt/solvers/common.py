@@ -137,3 +137,40 @@ class SweepBudget:
             return  # this batch paid for JIT compilation: keep the estimate
         self.per_unit = dt / self._units
         self.measured = True
+
+
+def run_interruptible(func, cancel) -> tuple[object, bool]:
+    """Run ``func()`` (a back end that releases the GIL) in a worker thread; Ctrl-C calls ``cancel()``.
+
+    The main thread keeps receiving Ctrl-C while the back end runs; on the
+    first one it asks the back end to stop (``cancel``) and waits for it to
+    return its incumbent, so an interrupted exact solver still hands back the
+    best solution it has. Returns ``(func's value, interrupted)``; an exception
+    in ``func`` is raised here.
+    """
+    import threading
+
+    box: dict[str, object] = {}
+    done = threading.Event()
+
+    def work():
+        try:
+            box["value"] = func()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            box["error"] = e
+        finally:
+            done.set()
+
+    # an Event, not Thread.join: a join cut by Ctrl-C can leave is_alive() wrong (CPython 3.11)
+    threading.Thread(target=work, name="combopt-backend", daemon=True).start()
+    interrupted = False
+    while True:
+        try:
+            if done.wait(0.1):
+                break
+        except KeyboardInterrupt:
+            interrupted = True
+            cancel()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value"), interrupted

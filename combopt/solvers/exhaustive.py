@@ -61,6 +61,8 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
         ctx.state.report(ev.objective, sol)
     # The QUBO optimum is the problem optimum only when the reduction is exact.
     exact = getattr(problem, "qubo_is_exact", problem.kind == "qubo")
-    bound = model.objective(energy) if exact else None
+    # The bound is the problem's optimum, i.e. the decoded minimiser's own objective (the QUBO's
+    # energy is in the QUBO's sense and units, e.g. -|S| for an independent set).
+    bound = ev.objective if exact and ev.feasible else None
     return SolverOutput(solution=sol, bound=bound, proven_optimal=bool(exact and ev.feasible),
                         info={"qubo_minimum": energy, "qubo_variables": model.n})

@@ -38,6 +38,7 @@ import numpy as np
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import ParameterError
 from ..core.registry import get_solver, register_solver
+from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
 from .common import positive_int, reject_unknown
@@ -270,16 +271,12 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
                     ctx.state.report(ev.objective, sol)
         best_primal = ctx.state.best
         bound_user = None if not math.isfinite(best_dual) else sign * best_dual
-        gap = None
-        if best_primal is not None and bound_user is not None:
-            gap = abs(bound_user - best_primal) / max(abs(best_primal), 1e-9)
+        gap = relative_gap(best_primal, bound_user, problem.sense)
         rows.append({"iteration": k, "dual_value": sign * value if rho == 0.0 else None, "bound": bound_user,
                      "primal": best_primal, "gap": gap, "feasible_share": feas_share,
                      "violation": float(np.linalg.norm(np.where(model.equality, g, np.maximum(g, 0.0)))),
                      "rho": rho, "binary_variables": q.n, "time": ctx.state.elapsed})
-        ctx.state.bound = bound_user
-        if gap is not None and gap <= 1e-9:
-            ctx.state.proven_optimal = True
+        ctx.state.offer_bound(bound_user)  # the shared stopping rule: stop once the incumbent meets it
         # -- multiplier update --------------------------------------------------------------
         # direction projected on the feasible cone: rows at lam = 0 with g < 0 cannot move
         g_dir = np.where(model.equality | (lam > 0) | (g > 0), g, 0.0)

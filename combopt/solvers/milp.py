@@ -1,15 +1,19 @@
 """Exact MILP route through PuLP (CBC by default, HiGHS when installed).
 
-PuLP reports a time-limited CBC run as "Optimal"; the status here is taken
-from the solution status and the solver's own account of the stop, so a
-timed-out run is reported as ``feasible`` with the bound the solver proved
-(HiGHS) or no bound (CBC).
+PuLP reports a time-limited CBC run as "Optimal" and hands HiGHS a
+maximisation as the minimisation of the negated objective; the status here is
+the back end's own (HiGHS's model status, CBC's solution file and log), the
+bound its dual bound turned back into the model's sense, so a timed-out run is
+``feasible`` with a bound on the right side. Both back ends are run so that
+Ctrl-C stops them with their incumbent readable (see :func:`run_pulp`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
+from dataclasses import dataclass
 
 import pulp
 
@@ -74,33 +78,232 @@ def _backend(name: str, time_limit: float | None, threads: int | None):
     raise ParameterError(f"unknown MILP backend {name!r}; expected cbc or highs")
 
 
+@dataclass
+class MilpRun:
+    """What a MILP back end reported, in the model's own sense and units.
+
+    ``status`` is the back end's own account: ``optimal`` (proved, zero gap),
+    ``time_limit``, ``interrupted`` (Ctrl-C), ``infeasible``, ``unbounded``,
+    ``unbounded_or_infeasible``, ``not_solved`` or ``error``; ``bound`` its dual
+    bound (``None`` when it gave none) and ``has_solution`` whether its
+    incumbent is readable from the variables.
+    """
+
+    status: str
+    proven: bool = False
+    infeasible: bool = False
+    unbounded: bool = False
+    bound: float | None = None
+    has_solution: bool = False
+    interrupted: bool = False
+    detail: str = ""
+
+
+class _InterruptibleHiGHS(pulp.HiGHS):
+    """PuLP's in-process HiGHS, run in HiGHS's own thread so that Ctrl-C stops it and keeps its incumbent."""
+
+    interrupted = False
+
+    def callSolver(self, lp):
+        h = lp.solverModel
+        h.HandleUserInterrupt = True  # HiGHS polls cancelSolve() through its interrupt callbacks
+        h.startSolve()
+        while True:
+            try:
+                done, _ = h.wait(0.1)
+                if done:
+                    return
+            except KeyboardInterrupt:
+                self.interrupted = True
+                h.cancelSolve()
+
+
+def _cbc_class():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD
+
+
+class _InterruptibleCBC(_cbc_class()):
+    """PuLP's bundled CBC, started in its own session so that Ctrl-C reaches it exactly once, from us.
+
+    On Ctrl-C the Python side forwards one SIGINT; CBC then stops as on a time
+    limit and writes its incumbent to the solution file, which is read as
+    usual. The log is kept to read CBC's bound and its own account of the stop.
+    """
+
+    interrupted = False
+    log_text = ""
+
+    def solve_CBC(self, lp, use_mps=True):  # noqa: N802 - PuLP's name
+        import os
+        import signal
+        import subprocess
+        import tempfile
+
+        if not self.executable(self.path):
+            raise pulp.PulpSolverError(f"cannot execute the CBC binary {self.path}")
+        tmp_mps, tmp_sol = self.create_tmp_files(lp.name, "mps", "sol")
+        vs, var_names, con_names, _ = lp.writeMPS(tmp_mps, rename=1)
+        args = [self.path, tmp_mps]
+        if lp.sense == pulp.LpMaximize:
+            args.append("-max")
+        if self.timeLimit is not None:
+            args += ["-sec", str(self.timeLimit)]
+        for option in self.options + self.getOptions():
+            args += option.split()
+        args += ["-solve", "-printingOptions", "all", "-solution", tmp_sol]
+        with tempfile.TemporaryFile("w+") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+            try:
+                while True:
+                    try:
+                        rc = proc.wait()
+                        break
+                    except KeyboardInterrupt:
+                        if self.interrupted:  # a second Ctrl-C: stop at once
+                            proc.kill()
+                        else:
+                            self.interrupted = True
+                            os.kill(proc.pid, signal.SIGINT)
+            finally:
+                if proc.poll() is None:  # an exception other than Ctrl-C: do not leave CBC running
+                    proc.kill()
+                    proc.wait()
+            log.seek(0)
+            self.log_text = log.read()
+        if rc != 0 or not os.path.exists(tmp_sol):
+            self.delete_tmp_files(tmp_mps, tmp_sol)
+            raise pulp.PulpSolverError(f"CBC failed (exit code {rc}): {' '.join(self.log_text.split()[-12:])}")
+        status, values, reduced, shadow, slacks, sol_status = self.readsol_MPS(tmp_sol, lp, vs, var_names, con_names)
+        with open(tmp_sol) as f:
+            self.first_line = f.readline().strip()
+        lp.assignVarsVals(values)
+        lp.assignVarsDj(reduced)
+        lp.assignConsPi(shadow)
+        lp.assignConsSlack(slacks, activity=True)
+        lp.assignStatus(status, sol_status)
+        self.delete_tmp_files(tmp_mps, tmp_sol)
+        return status
+
+
+_CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.MULTILINE)
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
+
+
+def _make_solver(backend: str, time_limit: float | None, threads: int | None, gap: float):
+    kw: dict = {"msg": False, "gapRel": float(gap)}
+    if time_limit is not None and math.isfinite(time_limit):
+        kw["timeLimit"] = max(1.0, float(time_limit))
+    if backend == "cbc":
+        if threads:
+            kw["threads"] = threads
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return _InterruptibleCBC(**kw)
+    if backend == "highs":
+        _swallow_highs_banner()
+        if not pulp.HiGHS().available():
+            raise MissingDependencyError("HiGHS is not installed: pip install highspy (or use backend=cbc)")
+        if threads:
+            kw["threads"] = threads
+        return _InterruptibleHiGHS(**kw)
+    raise ParameterError(f"unknown MILP backend {backend!r}; expected cbc or highs")
+
+
+def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
+             gap: float = 0.0) -> MilpRun:
+    """Solve ``prob`` with CBC or HiGHS and read the back end's own status, bound and incumbent.
+
+    Ctrl-C stops the back end, which keeps its incumbent (``interrupted`` is then
+    true). ``gap`` is the relative gap at which the back end may stop (0: only a
+    proof of optimality stops it before the time limit); a stop inside a
+    positive gap is not reported as ``proven``. The bound is in the sense and
+    units of ``prob``'s objective (its constant included).
+    """
+    solver = _make_solver(backend, time_limit, threads, gap)
+    prob.solve(solver)
+    const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
+    maximise = prob.sense == pulp.LpMaximize
+    if backend == "highs":
+        return _read_highs(prob, solver, const, maximise)
+    return _read_cbc(prob, solver)
+
+
+def _read_highs(prob, solver, const: float, maximise: bool) -> MilpRun:
+    import highspy
+
+    h = prob.solverModel
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    S = highspy.HighsModelStatus
+    has_solution = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    bound = None
+    raw = float(info.mip_dual_bound)
+    if math.isfinite(raw) and abs(raw) < 1e300:
+        # PuLP hands HiGHS the objective without its constant, negated for a maximisation
+        bound = (-raw if maximise else raw) + const
+    detail = h.modelStatusToString(ms)
+    if ms == S.kOptimal:
+        gap = float(info.mip_gap)
+        proven = has_solution and (not math.isfinite(gap) or gap <= 1e-9 or
+                                   (bound is not None and abs(bound - float(pulp.value(prob.objective))) <= 1e-6))
+        return MilpRun("optimal" if proven else "gap_limit", proven=proven, bound=bound, has_solution=has_solution,
+                       interrupted=solver.interrupted, detail=detail)
+    if ms == S.kInfeasible:
+        return MilpRun("infeasible", infeasible=True, detail=detail)
+    if ms == S.kUnbounded:
+        return MilpRun("unbounded", unbounded=True, has_solution=has_solution, detail=detail)
+    if ms == S.kUnboundedOrInfeasible:
+        return MilpRun("unbounded_or_infeasible", detail=detail)
+    if ms == S.kInterrupt or solver.interrupted:
+        status = "interrupted"
+    elif ms == S.kTimeLimit:
+        status = "time_limit"
+    else:
+        status = "not_solved"
+    return MilpRun(status, bound=bound, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
+
+
+def _read_cbc(prob, solver) -> MilpRun:
+    log = solver.log_text
+    m = _CBC_RESULT.search(log)
+    detail = m.group(1).strip() if m else getattr(solver, "first_line", "")
+    first = getattr(solver, "first_line", "")
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    bound = None
+    mb = _CBC_BOUND.search(log)
+    if mb:
+        try:
+            bound = float(mb.group(1))  # CBC prints it in the model's own sense, constant included
+        except ValueError:
+            bound = None
+        if bound is not None and (not math.isfinite(bound) or abs(bound) > 1e300):
+            bound = None
+    if first.startswith("Optimal"):
+        return MilpRun("optimal", proven=has_solution, bound=float(pulp.value(prob.objective)) if has_solution
+                       else None, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
+    if first.startswith(("Infeasible", "Integer infeasible")):
+        return MilpRun("infeasible", infeasible=True, detail=detail)
+    if first.startswith("Unbounded"):
+        return MilpRun("unbounded", unbounded=True, detail=detail)
+    if solver.interrupted or "ctrl-c" in detail.lower():
+        status = "interrupted"
+    elif "time" in first.lower() or "time" in detail.lower():
+        status = "time_limit"
+    else:
+        status = "not_solved"
+    return MilpRun(status, bound=bound, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
+
+
 def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None):
-    """Solve and return ``(proven_optimal, infeasible, bound, has_solution)``.
+    """Solve and return ``(proven_optimal, infeasible, bound, has_solution)`` (see :func:`run_pulp`).
 
     ``bound`` is in the model's own sense and units (objective of ``prob``).
     """
-    solver = _backend(backend, time_limit, threads)
-    status = prob.solve(solver)
-    sol_status = getattr(prob, "sol_status", None)
-    infeasible = status == pulp.LpStatusInfeasible
-    has_solution = sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
-    proven = status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal
-    bound = None
-    if backend == "highs":
-        model = getattr(prob, "solverModel", None)
-        if model is not None:
-            try:
-                info = model.getInfo()
-                raw = float(info.mip_dual_bound)
-                if math.isfinite(raw):
-                    bound = raw + float(prob.objective.constant or 0.0)
-                gap = float(info.mip_gap)
-                proven = proven and (not math.isfinite(gap) or gap <= 1e-6)
-            except Exception:  # noqa: BLE001 - bound is optional
-                pass
-    if proven:
-        bound = pulp.value(prob.objective)
-    return proven, infeasible, bound, has_solution
+    r = run_pulp(prob, backend, time_limit, threads)
+    return r.proven, r.infeasible, r.bound, r.has_solution
 
 
 @register_solver(
@@ -110,24 +313,41 @@ def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, thr
     description="exact MILP through PuLP (backend=cbc default, backend=highs when installed)",
 )
 def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Parameters: ``backend`` (``cbc``, default, or ``highs``), ``threads``, ``gap`` (relative gap at
+    which the back end may stop early, default 0: only a proof stops it; a stop inside a positive gap
+    is reported as feasible with the back end's bound)."""
     backend = str(params.pop("backend", "cbc")).lower()
     threads = params.pop("threads", None)
+    gap = params.pop("gap", 0.0)
     if params:
         raise ParameterError(f"solver 'milp' does not take parameter(s): {', '.join(sorted(params))}")
+    try:
+        gap = float(gap)
+    except (TypeError, ValueError):
+        raise ParameterError(f"gap must be a number in [0, 1), got {gap!r}") from None
+    if not 0.0 <= gap < 1.0:
+        raise ParameterError(f"gap must be a number in [0, 1), got {gap!r}")
     prob, decode = problem.to_pulp()
     limit = ctx.time_left
-    proven, infeasible, bound, has_solution = solve_pulp(
-        prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None
-    )
+    run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
+                   gap=gap)
     ctx.state.next_iteration()
     sol = None
-    if has_solution:
+    feasible = False
+    if run.has_solution:
         sol = decode()
         ev = problem.evaluate(sol)
-        if ev.feasible:
+        feasible = bool(ev.feasible)
+        if feasible:
             ctx.state.report(ev.objective, sol)
-    if bound is not None and getattr(prob, "sense", pulp.LpMinimize) == pulp.LpMinimize and problem.sense == "max":
-        bound = -bound  # a maximisation modelled as a minimisation
-    return SolverOutput(solution=sol, bound=bound, proven_optimal=proven and has_solution,
-                        infeasible=infeasible, info={"backend": backend, "milp_variables": len(prob.variables()),
-                                                     "milp_constraints": prob.numConstraints()})
+    bound = run.bound
+    if bound is not None and prob.sense == pulp.LpMinimize and problem.sense == "max":
+        bound = -bound  # a maximisation modelled as a minimisation of the negated objective
+    elif bound is not None and prob.sense == pulp.LpMaximize and problem.sense == "min":
+        bound = -bound
+    info = {"backend": backend, "milp_status": run.status, "milp_detail": run.detail,
+            "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
+    if run.interrupted:
+        info["interrupted"] = True
+    return SolverOutput(solution=sol, bound=bound, proven_optimal=run.proven and feasible,
+                        infeasible=run.infeasible, unbounded=run.unbounded, info=info)

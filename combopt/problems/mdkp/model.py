@@ -71,7 +71,7 @@ class MultiKnapsack(Problem):
         xf = x.astype(np.float64)
         load = self.A @ xf
         viol = [f"constraint {i}: load {load[i]:g} exceeds capacity {self.b[i]:g}"
-                for i in np.nonzero(load > self.b + 1e-9)[0]]
+                for i in np.nonzero(~(load <= self.b + 1e-9))[0]]  # NaN-safe: a NaN load never fits
         return Evaluation(float(self.p @ xf), not viol, viol)
 
     # -- repair and local search -----------------------------------------------------------

@@ -466,7 +466,7 @@ class RCPSP(Problem):
 
     # -- MILP ------------------------------------------------------------------------------
     def to_pulp(self, horizon: int | None = None):
-        """Time-indexed MILP (see :mod:`combopt.solvers.rcpsp_milp`); ``horizon`` defaults to
+        """Time-indexed MILP (see :mod:`combopt.problems.rcpsp.milp`); ``horizon`` defaults to
         the best makespan of the priority-rule heuristics."""
         from .milp import time_indexed_model
 
@@ -477,6 +477,22 @@ class RCPSP(Problem):
         s = np.asarray(solution, dtype=np.int64)
         return [{"task": self.names[i], "start": int(s[i]), "finish": int(s[i] + self.durations[i])}
                 for i in range(self.n)]
+
+    def solution_claims(self, data) -> list[str]:
+        """Every ``finish`` field of a result's schedule that is not ``start + duration``."""
+        items = data.get("solution") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            return []
+        index = {v: i for i, v in enumerate(self.names)}
+        out = []
+        for pos, item in enumerate(items):
+            if not isinstance(item, dict) or "finish" not in item or str(item.get("task")) not in index:
+                continue
+            i, start, fin = index[str(item["task"])], item.get("start"), item["finish"]
+            if isinstance(start, (int, float)) and not isinstance(start, bool) and fin != start + self.durations[i]:
+                out.append(f"solution[{pos}]: task {item['task']} claims finish {fin!r}, but start {start} + "
+                           f"duration {int(self.durations[i])} = {start + int(self.durations[i])}")
+        return out
 
     def solution_from_json(self, data, path=None):
         if isinstance(data, dict) and "solution" in data:

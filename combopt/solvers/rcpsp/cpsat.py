@@ -20,7 +20,7 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import MissingDependencyError, ParameterError
 from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import rule_lists
-from ..common import reject_unknown
+from ..common import reject_unknown, run_interruptible
 from .decoder import BatchDecoder
 from .sgs import bound_info, finish_info, pop_best_known
 
@@ -142,11 +142,14 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
             if ctx.state.should_stop():
                 self.stop_search()
 
-    status = solver.solve(model, _Callback())
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is ours: it stops the search, the incumbent stays
+    status, interrupted = run_interruptible(lambda: solver.solve(model, _Callback()), solver.stop_search)
     ctx.state.next_iteration()
     name = solver.status_name(status)
     info = bound_info(P, best_known)
     info.update({"cpsat_status": name, "num_workers": workers, "wall_s": round(solver.wall_time, 4)})
+    if interrupted:
+        info["interrupted"] = True
     sol = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sol = np.array([solver.value(v) for v in svars], dtype=np.int64)

@@ -1,0 +1,131 @@
+"""Re-check what a result file claims against the instance (``combopt check``).
+
+A result written by ``combopt solve --out`` makes claims besides its solution:
+the problem kind and sense, feasibility, the objective, a status, a bound and
+a gap. :func:`check_claims` recomputes each from the instance and the solution
+alone and returns one line per claim that does not hold. Claims the file does
+not make are not checked (a bare solution list makes none).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .problem import Evaluation, Problem
+from .status import meet_tolerance, meets, relative_gap, right_side
+
+#: the status values a result may carry
+STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "unknown")
+
+
+def evaluate_finite(problem: Problem, solution: Any) -> Evaluation:
+    """``problem.evaluate(solution)``, except that a non-finite objective is never feasible.
+
+    An instance with NaN or infinite data (a NaN weight, say) must not accept a
+    solution whose objective cannot be compared with anything.
+    """
+    ev = problem.evaluate(solution)
+    if ev.feasible and (ev.objective is None or not math.isfinite(ev.objective)):
+        return Evaluation(ev.objective, False, list(ev.violations) + [
+            f"the objective is {ev.objective!r}, not a finite number (NaN or infinite values in the instance?)"])
+    return ev
+
+
+def _number(data: dict, key: str, out: list[str]) -> tuple[bool, float | None]:
+    """``(present, value)`` of a numeric claim; a non-number is a mismatch."""
+    if key not in data or data[key] is None:
+        return False, None
+    v = data[key]
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+        out.append(f"{key}: the result claims {v!r}, which is not a finite number")
+        return False, None
+    return True, float(v)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= max(meet_tolerance(b), 1e-12)
+
+
+def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool = False) -> list[str]:
+    """Lines naming every claim of the result ``data`` that the instance and the solution do not support.
+
+    Parameters
+    ----------
+    problem
+        The instance, read with the kind from ``--kind`` or from the file itself.
+    data
+        The parsed result file (a dict as written by ``combopt solve --out``;
+        anything else makes no claims).
+    ev
+        The independent evaluation of the result's solution (see :func:`evaluate_finite`).
+    kind_given
+        Whether the kind came from ``--kind`` (only changes the wording).
+    """
+    out: list[str] = []
+    if not isinstance(data, dict):
+        return out
+    claimed_kind = data.get("problem")
+    if claimed_kind is not None and claimed_kind != problem.kind:
+        where = "--kind" if kind_given else "the instance file"
+        out.append(f"problem: the result is for {claimed_kind!r}, but {where} makes this a {problem.kind!r} instance "
+                   f"(pass --kind {claimed_kind} to check it as one)")
+    sense = data.get("sense")
+    if sense is not None and sense != problem.sense:
+        out.append(f"sense: the result claims {sense!r}, the {problem.kind} instance is a "
+                   f"{'maximisation' if problem.sense == 'max' else 'minimisation'} ({problem.sense!r})")
+    feasible = bool(ev.feasible)
+    obj = ev.objective if feasible else None
+
+    claimed_feasible = data.get("feasible")
+    if claimed_feasible is not None and bool(claimed_feasible) != feasible:
+        out.append(f"feasible: the result claims {bool(claimed_feasible)}, the solution is "
+                   f"{'feasible' if feasible else 'infeasible'}")
+
+    has_obj, claimed_obj = _number(data, "objective", out)
+    real_obj = ev.objective if ev.objective is not None and math.isfinite(ev.objective) else None
+    if has_obj:
+        if real_obj is None:
+            out.append(f"objective: the result claims {claimed_obj:g}, the solution has no objective "
+                       f"({'; '.join(ev.violations[:1]) or 'infeasible'})")
+        elif not _same(claimed_obj, real_obj):
+            out.append(f"objective: the result claims {claimed_obj:g}, the solution's objective is {real_obj:g}")
+    elif feasible and "objective" in data:
+        out.append(f"objective: the result claims none, the solution's objective is {obj:g}")
+
+    has_bound, bound = _number(data, "bound", out)
+    if has_bound and obj is not None and not right_side(obj, bound, problem.sense):
+        side = "below" if problem.sense == "max" else "above"
+        out.append(f"bound: the result claims {bound:g}, {side} the solution's objective {obj:g} "
+                   f"(a {'maximisation' if problem.sense == 'max' else 'minimisation'} bound must be "
+                   f"{'at least' if problem.sense == 'max' else 'at most'} every feasible objective)")
+
+    status = data.get("status")
+    if status is not None:
+        if status not in STATUSES:
+            out.append(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+        elif status == "optimal":
+            if obj is None:
+                out.append("status: the result claims optimal, but the solution is infeasible")
+            elif not has_bound:
+                out.append(f"status: the result claims optimal without a bound to prove it (objective {obj:g})")
+            elif not meets(obj, bound, problem.sense):
+                out.append(f"status: the result claims optimal, but its bound {bound:g} does not equal the "
+                           f"solution's objective {obj:g}")
+        elif status == "feasible" and not feasible:
+            out.append("status: the result claims feasible, but the solution is infeasible")
+        elif status in ("infeasible", "unbounded") and feasible:
+            out.append(f"status: the result claims the problem {status}, but its solution is feasible "
+                       f"(objective {obj:g})")
+
+    has_gap, gap = _number(data, "gap", out)
+    if has_gap:
+        if not has_bound:
+            out.append(f"gap: the result claims {gap:g} without a bound")
+        elif obj is not None:
+            real = relative_gap(obj, bound, problem.sense)
+            if real is not None and abs(real - gap) > 1e-6 * max(1.0, abs(real)):
+                out.append(f"gap: the result claims {gap:g}, the bound {bound:g} and the solution's objective "
+                           f"{obj:g} give {real:g}")
+    out.extend(problem.solution_claims(data))
+    return out
