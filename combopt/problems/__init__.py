@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     rcpsp,
     tsp,
 )
+from . import dag  # noqa: F401  (DAG learning: kind "dag", its readers)
 from .graph import Graph
 from .mis import IndependentSet
 

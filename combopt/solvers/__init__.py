@@ -14,3 +14,4 @@ from . import (  # noqa: F401
     tabu,
     tsp_local,
 )
+from . import dag  # noqa: F401,E402  (DAG learning: the topo solver)
