@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     anneal,
+    dag,  # noqa: F401,E402  (DAG learning: the topo solver)
     dmmv,
     exhaustive,
     lagrangian,
@@ -14,4 +15,3 @@ from . import (  # noqa: F401
     tabu,
     tsp_local,
 )
-from . import dag  # noqa: F401,E402  (DAG learning: the topo solver)

@@ -97,7 +97,9 @@ class DAGProblem(Problem):
         self.Xc = centre(X)
         self.S = self.Xc.T @ self.Xc / n
         try:
-            np.linalg.cholesky(self.S / np.sqrt(np.outer(np.diag(self.S), np.diag(self.S))))
+            Lr = np.linalg.cholesky(self.S / np.sqrt(np.outer(np.diag(self.S), np.diag(self.S))))
+            if np.min(np.diag(Lr)) ** 2 < 1e-10:
+                raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             raise InputError(source, "the columns are linearly dependent (e.g. a duplicated or derived variable); "
                                      "expected data of full column rank") from None

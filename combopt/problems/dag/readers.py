@@ -35,6 +35,15 @@ from .model import MAX_CELLS, MAX_VARIABLES, DAGProblem
 __all__ = ["read_dag", "read_data", "read_graph"]
 
 
+def _array_header(f, version) -> tuple:
+    """``(shape, fortran_order, dtype)`` of an open ``.npy`` stream after its magic string."""
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(f)
+    raise ValueError(f"unsupported .npy format version {version}")
+
+
 def _float(s: str) -> float | None:
     try:
         return float(s)
@@ -136,7 +145,7 @@ def read_npy(path: Path) -> np.ndarray:
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
-            shape, _, dtype = np.lib.format._read_array_header(f, version)
+            shape, _, dtype = _array_header(f, version)
     except ValueError as e:
         raise InputError(path, f"not a valid .npy file ({e}); expected a 2-D numeric array") from None
     _check_npy_shape(path, shape, dtype)
@@ -162,7 +171,7 @@ def read_npz(path: Path) -> tuple[np.ndarray, list[str] | None]:
                     raise InputError(path, f"array {k!r} is larger than combopt will hold")
                 with z.open(infos[k]) as f:
                     version = np.lib.format.read_magic(f)
-                    shape, _, dtype = np.lib.format._read_array_header(f, version)
+                    shape, _, dtype = _array_header(f, version)
                 if k == key:
                     _check_npy_shape(path, shape, dtype)
         with np.load(path, allow_pickle=False) as z:
@@ -227,7 +236,7 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         try:
             with open(p, "rb") as f:
                 version = np.lib.format.read_magic(f)
-                shape, _, dtype = np.lib.format._read_array_header(f, version)
+                shape, _, dtype = _array_header(f, version)
         except ValueError as e:
             raise InputError(p, f"not a valid .npy file ({e})") from None
         if shape != (d, d) or dtype.kind not in "biuf":

@@ -131,21 +131,24 @@ def _start_orders(problem: DAGProblem, init, k: int, rng: np.random.Generator, f
     d = problem.d
     starts = []
     for r in range(k):
-        if first_batch and r == 0 and init == "heuristic":
-            starts.append(heuristic_order(problem.S))
-        elif first_batch and r == 0 and isinstance(init, np.ndarray):
+        if first_batch and r == 0 and isinstance(init, np.ndarray):
             starts.append(init.copy())
+        elif first_batch and r == 0 and init == "heuristic":
+            starts.append(heuristic_order(problem.S))
         else:
             starts.append(rng.permutation(d).astype(np.int64))
     return starts
 
 
 def _parse_init(problem: DAGProblem, init):
-    if init is None or init == "heuristic":
+    if init is None or (isinstance(init, str) and init == "heuristic"):
         return "heuristic"
-    if init == "random":
+    if isinstance(init, str) and init == "random":
         return "random"
     if isinstance(init, (str, Path)):
+        if not Path(init).is_file():
+            raise ParameterError(f"init must be 'heuristic', 'random' or a DAG file (edge list or adjacency); "
+                                 f"no file named {str(init)[:80]!r}")
         B, _ = read_graph(init, problem.names)
         return order_from_graph(B, problem.names, str(init))
     try:
@@ -269,7 +272,7 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
         while True:
             starts = _start_orders(problem, init, restarts, ctx.rng, first)
             outs = list(pool.map(run, starts)) if pool is not None else [run(s) for s in starts]
-            for k, o in enumerate(outs):
+            for o in outs:
                 W_order, _ = fit_order(S, o.order)
                 W0 = lasso_given_order(S, o.order, l1) if l1 > 0 else W_order
                 W = threshold_and_refit(S, W0, threshold, refit)
