@@ -1,5 +1,33 @@
+"""``python -m combopt`` and the ``combopt`` console script.
+
+The CLI is imported inside :func:`main` so that Ctrl-C while Python is still loading numpy,
+numba and the families (a second or more on a cold, loaded machine) ends like any other
+interrupt: one line and exit code 130, no traceback.
+"""
+
 import sys
 
-from .cli.app import main
+EXIT_INTERRUPTED = 130
 
-sys.exit(main())
+
+def _interrupted(exc: BaseException) -> bool:
+    while exc is not None:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def main() -> int:
+    try:
+        from .cli.app import main as cli_main
+    except BaseException as e:  # an interrupt during imports may surface as ImportError from a C extension
+        if _interrupted(e):
+            print("combopt: interrupted while starting", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        raise
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -126,6 +126,8 @@ def solve(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write the result as JSON")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
+    truth: Annotated[str | None, typer.Option("--truth", help="dag: ground-truth graph (edge list or adjacency) "
+                                                            "for SHD/TPR/FDR; same as -p truth=FILE")] = None,
 ) -> None:
     """Solve an instance and print a summary."""
     from ..api import solve as _solve
@@ -135,18 +137,35 @@ def solve(
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
+    if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
+        params["truth"] = truth
     problem = read(path, kind)
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
                      max_iterations=max_iterations, callback=prog.callback, **params)
     out_console.print(res)
+    if res.problem == "dag":
+        _print_dag_summary(res)
     if out is not None:
         _write_atomic(out, res.to_json())
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         err_console.print("[yellow]interrupted: best solution so far[/yellow]")
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _print_dag_summary(res) -> None:
+    """DAG learning: edges, acyclicity and, with a truth, the structure metrics."""
+    sol = res.solution_json or {}
+    line = f"dag: {len(sol.get('edges', []))} edges, is_dag {sol.get('is_dag')}"
+    m = sol.get("metrics")
+    if m:
+        line += (f", SHD {m['shd']} (TPR {m['tpr']:.3f}, FDR {m['fdr']:.3f}, FPR {m['fpr']:.3f}, nnz {m['nnz']}, "
+                 f"{m['true_edges']} true edges)")
+    if sol.get("truth_score") is not None:
+        line += f", true graph's score {sol['truth_score']:.6g}"
+    out_console.print(line, highlight=False)
 
 
 # --- check: re-evaluate a solution and every claim of a result file (issue 8) ----------------------
@@ -186,7 +205,12 @@ def check(
         if not isinstance(claimed, str) or claimed not in known_kinds():
             raise InputError(solution, f"unknown problem kind {claimed!r} in the result; expected one of: "
                                        f"{', '.join(known_kinds())}")
-    problem = read(path, kind)  # --kind or the instance file decides; a differing "problem" is reported
+    if kind is None and claimed is not None and not _format_known(path):
+        # a file whose format does not say its kind (a .csv of DAG data, say): the result's kind reads it
+        kind_for_read = claimed
+    else:
+        kind_for_read = kind
+    problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
     try:
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
@@ -213,6 +237,18 @@ def check(
 
 class _NonFinite(ValueError):
     pass
+
+
+def _format_known(path: str) -> bool:
+    """True when the instance file's name or first lines tell its kind (no --kind needed)."""
+    from ..core.io import detect, split_index
+
+    p, _ = split_index(path)
+    try:
+        detect(p, None)
+    except (InputError, OSError):
+        return False
+    return True
 
 
 def _reject_constant(name: str):
@@ -324,7 +360,8 @@ def export(
 
 @app.command()
 def generate(
-    generator: Annotated[str, typer.Argument(help="generator: rcpsp-rcb (R-ConstraintBench RCPSP)")],
+    generator: Annotated[str, typer.Argument(help="generator: rcpsp-rcb (R-ConstraintBench RCPSP) | dag (linear SEM "
+                                                  "data for DAG learning)")],
     tasks: Annotated[int, typer.Option("--tasks", help="number of tasks")] = 30,
     layers: Annotated[int, typer.Option("--layers", help="layers of the precedence DAG")] = 5,
     level: Annotated[str, typer.Option("--level", help="K non-redundant precedence edges; A..B for a ramp")] = "10",
@@ -339,12 +376,22 @@ def generate(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="instance file (.rcpsp.json); a folder for a "
                                                                  "ramp; stdout when omitted")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
+    # -- dag (DAG learning data) --
+    graph: Annotated[str, typer.Option("--graph", help="dag: ER | SF")] = "ER",
+    d: Annotated[int, typer.Option("--d", help="dag: number of variables")] = 20,
+    edges_per_node: Annotated[float, typer.Option("--edges-per-node", help="dag: expected edges per node")] = 2.0,
+    n: Annotated[int, typer.Option("--n", help="dag: number of samples")] = 1000,
+    noise: Annotated[str, typer.Option("--noise", help="dag: gauss | exp | gumbel | uniform")] = "gauss",
 ) -> None:
-    """Generate instances that are feasible by construction (witness schedule kept in the file)."""
+    """Generate instances: feasible RCPSP by construction (rcpsp-rcb) or DAG-learning data with its truth (dag)."""
     import re as _re
 
+    if generator == "dag":
+        _generate_dag(graph=graph, d=d, edges_per_node=edges_per_node, n=n, noise=noise, seed=seed, out=out,
+                      force=force)
+        return
     if generator != "rcpsp-rcb":
-        raise ParameterError(f"unknown generator {generator!r}; expected one of: rcpsp-rcb")
+        raise ParameterError(f"unknown generator {generator!r}; expected one of: rcpsp-rcb, dag")
     from ..generators.rcb import generate_rcb
     from ..problems.rcpsp import rcpsp_to_json
 
@@ -391,6 +438,23 @@ def generate(
             raise ParameterError(f"cannot write {target}: {e.strerror or e}") from None
         err_console.print(f"wrote {target} ({p.describe()}; witness makespan {p.meta['witness_makespan']}, "
                           f"feasible by construction)", highlight=False)
+
+
+def _generate_dag(*, graph: str, d: int, edges_per_node: float, n: int, noise: str, seed: int, out: Path | None,
+                  force: bool) -> None:
+    """``combopt generate dag``: data.csv, W_true.csv and edges.csv in the folder --out."""
+    from ..generators.dag import simulate, write_dataset
+
+    if out is None:
+        raise ParameterError("generate dag writes three files: give --out FOLDER")
+    if seed < 0:
+        raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
+    X, W = simulate(d=d, edges_per_node=edges_per_node, n=n, graph=graph, noise=noise, seed=seed)
+    for target in write_dataset(X, W, out, force=force):
+        err_console.print(f"wrote {target}", highlight=False)
+    err_console.print(f"{graph.upper()}{edges_per_node:g}, d = {d}, n = {n}, {noise} noise, "
+                      f"{int((W != 0).sum())} true edges; solve with: combopt solve {out / 'data.csv'} --kind dag "
+                      f"--truth {out / 'edges.csv'}", highlight=False)
 
 
 @app.command()

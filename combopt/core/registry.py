@@ -92,6 +92,7 @@ BUILTIN_FAMILIES: dict[str, tuple[str, ...]] = {
     "tsp": ("combopt.problems.tsp", "combopt.solvers.tsp"),
     "rcpsp": ("combopt.problems.rcpsp", "combopt.solvers.rcpsp"),
     "dmmv": ("combopt.problems.dmmv", "combopt.solvers.dmmv"),
+    "dag": ("combopt.problems.dag", "combopt.solvers.dag"),
 }
 ENTRY_POINT_GROUP = "combopt.families"
 

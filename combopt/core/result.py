@@ -6,12 +6,26 @@ import enum
 import html
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .status import relative_gap
 
 __all__ = ["Result", "Status", "relative_gap"]
+
+#: problem kind -> {plot name -> ``func(result, ax=None, **kw)``}; the problem packages fill it
+_RESULT_PLOTS: dict[str, dict[str, Callable]] = {}
+
+
+def register_result_plot(kind: str, name: str):
+    """Decorator: ``func(result, ax=None, **kw)`` draws results of problem ``kind`` (``Result.plot_<name>``)."""
+
+    def deco(func: Callable) -> Callable:
+        _RESULT_PLOTS.setdefault(kind, {})[name] = func
+        return func
+
+    return deco
 
 
 class Status(enum.StrEnum):
@@ -149,6 +163,16 @@ class Result:
     def plot_iterations(self, ax=None):
         """Plot dual bound, dual value and best primal against outer iterations."""
         return _plot_iterations(self, ax)
+
+    def plot_graph(self, ax=None, **kw):
+        """Draw the solution as a graph (kind ``dag``: learned graph with the truth overlaid)."""
+        return self._family_plot("graph", ax, **kw)
+
+    def _family_plot(self, name: str, ax=None, **kw):
+        func = _RESULT_PLOTS.get(self.problem, {}).get(name)
+        if func is None:
+            raise ValueError(f"{self.problem} results have no {name} plot")
+        return func(self, ax=ax, **kw)
 
     def plot_trace(self, ax=None):
         """Plot best objective against time; returns the matplotlib Axes."""

@@ -1,0 +1,286 @@
+"""The DAG-learning instance: data, its covariance, the least-squares score and an optional truth.
+
+Kind ``dag``, sense ``min``. A solution is a weighted adjacency matrix ``W``
+(``d x d`` float64, ``W[i, j] != 0`` for an edge ``i -> j``). It is feasible
+when it is finite, has a zero diagonal and its graph has no directed cycle.
+Its objective is the linear least-squares score on the column-centred data
+
+    Q(W) = 1/(2n) ||Xc - Xc W||_F^2,
+
+recomputed here from the data (not from a solver's covariance bookkeeping).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...core.errors import InputError, ParameterError
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from .metrics import count_accuracy, find_cycle, support, topological_order
+
+register_kind("dag", ())
+
+#: the covariance is d x d and every solver keeps a few of them
+MAX_VARIABLES = 5000
+#: n x d float64 cells kept in memory
+MAX_CELLS = 100_000_000
+MAX_VIOLATIONS_LISTED = 20
+
+
+def centre(X: np.ndarray) -> np.ndarray:
+    """Column-centred copy of ``X`` (float64)."""
+    X = np.asarray(X, dtype=np.float64)
+    return X - X.mean(axis=0, keepdims=True)
+
+
+def ls_score(Xc: np.ndarray, W: np.ndarray) -> float:
+    """``1/(2n) ||Xc - Xc W||_F^2`` computed from the (centred) data."""
+    R = Xc - Xc @ W
+    return float(0.5 / Xc.shape[0] * np.einsum("ij,ij->", R, R))
+
+
+def refit_on_support(S: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Least-squares weights of each node on its parents ``B[:, j] != 0``, from the covariance ``S``."""
+    d = S.shape[0]
+    W = np.zeros((d, d), dtype=np.float64)
+    for j in range(d):
+        pa = np.flatnonzero(B[:, j])
+        if pa.size:
+            W[pa, j] = np.linalg.solve(S[np.ix_(pa, pa)], S[pa, j])
+    return W
+
+
+class DAGProblem(Problem):
+    """Learn a DAG from data under the linear least-squares score.
+
+    Parameters
+    ----------
+    X
+        Data, ``n x d`` (rows are samples); it is centred per column here.
+    names
+        Variable names (default ``X0 .. X{d-1}``).
+    name, source
+        Instance name and the file it came from.
+    truth
+        Optional ground truth: a ``d x d`` (weighted) adjacency, see :meth:`set_truth`.
+
+    Attributes
+    ----------
+    Xc, S
+        Centred data and its covariance ``Xc^T Xc / n``.
+    truth, truth_weights
+        0/1 truth adjacency (or None) and its weights when the truth file had them.
+    """
+
+    kind = "dag"
+    sense = "min"
+
+    def __init__(self, X: np.ndarray, names: list[str] | None = None, name: str = "data", source: str | None = None,
+                 truth: Any = None):
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2:
+            raise InputError(source, f"data must be a 2-D table (rows = samples), got {X.ndim} dimension(s)")
+        n, d = X.shape
+        if names is None:
+            names = [f"X{i}" for i in range(d)]
+        if len(names) != d:
+            raise InputError(source, f"{len(names)} names for {d} columns")
+        validate_data(X, names, source)
+        self.n, self.d = n, d
+        self.names = [str(v) for v in names]
+        self.name = name
+        self.source = source
+        self.Xc = centre(X)
+        self.S = self.Xc.T @ self.Xc / n
+        try:
+            Lr = np.linalg.cholesky(self.S / np.sqrt(np.outer(np.diag(self.S), np.diag(self.S))))
+            if np.min(np.diag(Lr)) ** 2 < 1e-10:
+                raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            raise InputError(source, "the columns are linearly dependent (e.g. a duplicated or derived variable); "
+                                     "expected data of full column rank") from None
+        self.truth: np.ndarray | None = None
+        self.truth_weights: np.ndarray | None = None
+        self.truth_source: str | None = None
+        if truth is not None:
+            self.set_truth(truth)
+
+    # -- truth --------------------------------------------------------------
+    def set_truth(self, truth: Any) -> DAGProblem:
+        """Attach a ground truth (in place; returns ``self``).
+
+        ``truth`` is a file (edge-list CSV ``cause,effect[,weight]`` by name or
+        0-based index, an adjacency CSV or ``.npy``) or a ``d x d`` array. A
+        0/1 array is a graph; other values are weights.
+        """
+        from .readers import read_graph
+
+        if isinstance(truth, (str, Path)):
+            B, Wt = read_graph(truth, self.names)
+            self.truth_source = str(truth)
+        else:
+            try:
+                A = np.asarray(truth, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise ParameterError("truth must be a file name or a d x d numeric array") from None
+            if A.shape != (self.d, self.d) or not np.all(np.isfinite(A)):
+                raise ParameterError(f"truth must be a finite {self.d} x {self.d} array, got shape {A.shape}")
+            B = support(A)
+            Wt = None if np.all((A == 0) | (A == 1)) else A.copy()
+            self.truth_source = "array"
+        self.truth = B
+        self.truth_weights = Wt
+        return self
+
+    def truth_score(self) -> float | None:
+        """Score of the true weights when known, else of the least-squares fit on the true graph (if a DAG)."""
+        if self.truth is None:
+            return None
+        if self.truth_weights is not None:
+            return ls_score(self.Xc, self.truth_weights)
+        if topological_order(self.truth) is None:
+            return None
+        return ls_score(self.Xc, refit_on_support(self.S, self.truth))
+
+    def metrics(self, W: np.ndarray) -> dict[str, float] | None:
+        """SHD, TPR, FDR, FPR, nnz of ``W != 0`` against the truth (None without one)."""
+        if self.truth is None:
+            return None
+        return count_accuracy(self.truth, support(W))
+
+    # -- Problem interface --------------------------------------------------
+    @property
+    def num_variables(self) -> int:
+        return self.d * (self.d - 1)
+
+    def score(self, W: np.ndarray) -> float:
+        """The least-squares score ``1/(2n) ||Xc - Xc W||_F^2``."""
+        return ls_score(self.Xc, np.asarray(W, dtype=np.float64))
+
+    def evaluate(self, solution: Any) -> Evaluation:
+        try:
+            W = np.asarray(solution, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["solution is not a numeric matrix"])
+        if W.shape != (self.d, self.d):
+            return Evaluation(None, False, [f"adjacency has shape {W.shape}, expected ({self.d}, {self.d})"])
+        if not np.all(np.isfinite(W)):
+            return Evaluation(None, False, ["adjacency has NaN or infinite weights"])
+        violations = []
+        for i in np.flatnonzero(np.diag(W))[:MAX_VIOLATIONS_LISTED]:
+            violations.append(f"self-loop on {self.names[i]}")
+        if not violations:
+            cyc = find_cycle(W)
+            if cyc is not None:
+                violations.append("directed cycle " + " -> ".join(self.names[i] for i in cyc))
+        return Evaluation(self.score(W), not violations, violations)
+
+    def bound(self) -> float | None:
+        """A proven lower bound: each node's residual variance given *all* other variables.
+
+        For any DAG, a node's least-squares residual given its parents is at
+        least its residual given every other variable, ``1 / (S^-1)_jj``.
+        """
+        try:
+            P = np.linalg.inv(self.S)
+        except np.linalg.LinAlgError:  # pragma: no cover - full rank was checked when reading
+            return None
+        dg = np.diag(P)
+        if not np.all(dg > 0):
+            return None
+        # a hair below, so that rounding never puts the bound above an exact optimum
+        return float(0.5 * np.sum(1.0 / dg)) * (1.0 - 1e-9)
+
+    def edges(self, W: np.ndarray) -> list[dict[str, Any]]:
+        """The edges of ``W`` as ``{"cause", "effect", "weight"}`` records (by name)."""
+        W = np.asarray(W, dtype=np.float64)
+        ii, jj = np.nonzero(W)
+        return [{"cause": self.names[i], "effect": self.names[j], "weight": float(W[i, j])}
+                for i, j in zip(ii.tolist(), jj.tolist(), strict=True)]
+
+    def solution_to_json(self, solution: Any) -> dict[str, Any]:
+        W = np.asarray(solution, dtype=np.float64)
+        order = topological_order(W)
+        out: dict[str, Any] = {
+            "names": list(self.names),
+            "adjacency": W.tolist(),
+            "edges": self.edges(W),
+            "is_dag": order is not None,
+            "order": None if order is None else [self.names[i] for i in order],
+        }
+        if self.truth is not None:
+            out["metrics"] = self.metrics(W)
+            out["truth_score"] = self.truth_score()
+            ti, tj = np.nonzero(self.truth)
+            out["truth_edges"] = [[self.names[i], self.names[j]] for i, j in zip(ti.tolist(), tj.tolist(),
+                                                                                   strict=True)]
+        return out
+
+    def solution_from_json(self, data: Any, path: str | None = None) -> np.ndarray:
+        if isinstance(data, dict) and "solution" in data and isinstance(data["solution"], dict):
+            data = data["solution"]
+        if isinstance(data, dict) and "adjacency" in data:
+            A = data["adjacency"]
+            if not isinstance(A, list) or len(A) != self.d or not all(isinstance(r, list) and len(r) == self.d
+                                                                      for r in A):
+                raise InputError(path, f"'adjacency' must be a {self.d} x {self.d} list of lists of numbers")
+            for r, row in enumerate(A):
+                for v in row:
+                    if isinstance(v, bool) or not isinstance(v, (int, float)):
+                        raise InputError(path, f"'adjacency' row {r} holds {str(v)[:40]!r}; expected numbers")
+            return np.asarray(A, dtype=np.float64)
+        if isinstance(data, dict) and "edges" in data and isinstance(data["edges"], list):
+            W = np.zeros((self.d, self.d))
+            index = {v: i for i, v in enumerate(self.names)}
+            for e in data["edges"]:
+                if not isinstance(e, dict) or e.get("cause") not in index or e.get("effect") not in index:
+                    raise InputError(path, f"edge {str(e)[:60]} does not name two variables of the data")
+                w = e.get("weight", 1.0)
+                if isinstance(w, bool) or not isinstance(w, (int, float)):
+                    raise InputError(path, f"edge {str(e)[:60]} has a non-numeric weight")
+                W[index[e["cause"]], index[e["effect"]]] = float(w)
+            return W
+        raise InputError(path, "expected a DAG result: a 'solution' object with an 'adjacency' matrix or 'edges'")
+
+    def describe(self) -> str:
+        return f"dag {self.name}: {self.n} samples x {self.d} variables"
+
+    # -- plots --------------------------------------------------------------
+    def plot_graph(self, W: np.ndarray, ax=None, **kw):
+        """Draw ``W`` with the truth overlaid (see :func:`combopt.problems.dag.plots.plot_graph`)."""
+        from .plots import plot_graph
+
+        return plot_graph(W, self.names, truth=self.truth, ax=ax, title=self.name, **kw)
+
+
+def validate_data(X: np.ndarray, names: list[str], source: str | None) -> None:
+    """Shape, finiteness, constant columns and duplicate names; raises :class:`InputError`."""
+    n, d = X.shape
+    if d < 2:
+        raise InputError(source, f"data has {d} column(s); expected at least 2 variables")
+    if d > MAX_VARIABLES:
+        raise InputError(source, f"data has {d} columns; combopt learns DAGs on at most {MAX_VARIABLES} variables")
+    if n <= d:
+        raise InputError(source, f"data has {n} rows and {d} columns; expected more rows (samples) than columns "
+                                 "(variables)")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise InputError(source, f"row {r + 1} column {names[c]!r} is {X[r, c]}; expected finite numbers "
+                                 "(no NaN or missing values)")
+    seen: set[str] = set()
+    for v in names:
+        if not v:
+            raise InputError(source, "an empty variable name; expected a name for every column")
+        if v in seen:
+            raise InputError(source, f"variable name {v!r} appears twice; expected unique names")
+        seen.add(v)
+    span = X.max(axis=0) - X.min(axis=0)
+    scale = np.maximum(np.abs(X).max(axis=0), 1e-300)
+    const = np.flatnonzero(span <= 1e-12 * scale)
+    if const.size:
+        raise InputError(source, f"column {names[const[0]]!r} is constant; expected every variable to vary")

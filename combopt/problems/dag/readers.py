@@ -1,0 +1,337 @@
+"""Readers of DAG-learning data (CSV, ``.npy``, ``.npz``) and of graphs (truth, ``init``).
+
+Data
+    * CSV (comma, semicolon, tab or whitespace separated): a header of variable
+      names or none (then ``X0 .. X{d-1}``); every other cell a finite number.
+      A plain ``.csv`` is read as DAG data only with ``--kind dag`` (files named
+      ``*.dag.csv`` are recognised without it).
+    * ``.npy``: a 2-D numeric array (rows = samples).
+    * ``.npz`` (with ``--kind dag``, or named ``*.dag.npz``): the array ``X``
+      (or ``data``, or the only array) and optionally ``names`` (strings).
+
+Graphs (:func:`read_graph`)
+    * edge list CSV: ``cause,effect[,weight]`` by variable name or 0-based
+      index, with an optional header row (e.g. ``Cause,Effect``);
+    * adjacency CSV: ``d`` rows of ``d`` numbers (``A[i, j] != 0`` for
+      ``i -> j``), optionally a header row of the names (in any order) and a
+      first column of row names;
+    * ``.npy``: a ``d x d`` numeric array.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ...core.errors import InputError
+from ...core.io import MAX_FILE_BYTES, register_reader
+from .metrics import support
+from .model import MAX_CELLS, MAX_VARIABLES, DAGProblem
+
+__all__ = ["read_dag", "read_data", "read_graph"]
+
+
+def _array_header(f, version) -> tuple:
+    """``(shape, fortran_order, dtype)`` of an open ``.npy`` stream after its magic string."""
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(f)
+    if version == (2, 0):
+        return np.lib.format.read_array_header_2_0(f)
+    raise ValueError(f"unsupported .npy format version {version}")
+
+
+def _float(s: str) -> float | None:
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _delimiter(first: str) -> str | None:
+    for c in (",", ";", "\t"):
+        if c in first:
+            return c
+    return None  # whitespace
+
+
+def _rows(text: str, delim: str | None):
+    """(1-based line, cells) for every non-empty, non-comment line."""
+    if delim is None:
+        for k, line in enumerate(text.splitlines(), 1):
+            s = line.strip()
+            if s and not s.startswith("#"):
+                yield k, s.split()
+        return
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    for cells in reader:
+        k = reader.line_num
+        cells = [c.strip() for c in cells]
+        if not cells or all(c == "" for c in cells) or cells[0].startswith("#"):
+            continue
+        yield k, cells
+
+
+def _read_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(path, f"file is {size} bytes; larger than the {MAX_FILE_BYTES} bytes combopt will read")
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
+    """Numbers of a CSV file and its header names (None when the first row is numeric)."""
+    text = _read_text(path)
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if first is None:
+        raise InputError(path, "no data rows; expected a CSV table of numbers")
+    delim = _delimiter(first)
+    rows = _rows(text, delim)
+    line0, head = next(rows)
+    names = None
+    if any(_float(c) is None for c in head):
+        names = [c.strip().strip('"') for c in head]
+        d = len(names)
+        data_rows: list[list[float]] = []
+    else:
+        d = len(head)
+        data_rows = [[float(c) for c in head]]
+        _check_finite(path, line0, head, data_rows[0], names)
+    if d > MAX_VARIABLES:
+        raise InputError(path, f"{d} columns; combopt learns DAGs on at most {MAX_VARIABLES} variables", line0)
+    max_rows = MAX_CELLS // max(d, 1)
+    for k, cells in rows:
+        if len(cells) != d:
+            raise InputError(path, f"row has {len(cells)} cells; expected {d} (as in the first row)", k)
+        vals = []
+        for c, cell in enumerate(cells):
+            v = _float(cell)
+            if v is None:
+                col = names[c] if names else str(c)
+                raise InputError(path, f"cell {cell[:40]!r} in column {col!r} is not a number; expected numbers "
+                                       "in every data row", k)
+            vals.append(v)
+        _check_finite(path, k, cells, vals, names)
+        data_rows.append(vals)
+        if len(data_rows) > max_rows:
+            raise InputError(path, f"more than {max_rows} rows of {d} columns; larger than combopt will hold", k)
+    if not data_rows:
+        raise InputError(path, "a header but no data rows; expected rows of numbers")
+    return np.asarray(data_rows, dtype=np.float64), names
+
+
+def _check_finite(path, line, cells, vals, names) -> None:
+    for c, v in enumerate(vals):
+        if not np.isfinite(v):
+            col = names[c] if names else str(c)
+            raise InputError(path, f"cell {cells[c]!r} in column {col!r} is not a finite number; expected no NaN, "
+                                   "infinite or missing values", line)
+
+
+def _check_npy_shape(path: Path, shape: tuple, dtype: np.dtype) -> None:
+    if len(shape) != 2:
+        raise InputError(path, f"array has shape {shape}; expected a 2-D array (rows = samples)")
+    if dtype.kind not in "biuf":
+        raise InputError(path, f"array has dtype {dtype}; expected numbers")
+    if shape[1] > MAX_VARIABLES or shape[0] * shape[1] > MAX_CELLS:
+        raise InputError(path, f"array of shape {shape} is larger than combopt will hold")
+
+
+def read_npy(path: Path) -> np.ndarray:
+    """A 2-D numeric ``.npy`` array, its header checked before the data are loaded."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            shape, _, dtype = _array_header(f, version)
+    except ValueError as e:
+        raise InputError(path, f"not a valid .npy file ({e}); expected a 2-D numeric array") from None
+    _check_npy_shape(path, shape, dtype)
+    try:
+        return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
+    except ValueError as e:
+        raise InputError(path, f"cannot load the array ({e}); expected a 2-D numeric array") from None
+
+
+def read_npz(path: Path) -> tuple[np.ndarray, list[str] | None]:
+    """The data array (``X``, ``data`` or the only one) and optional ``names`` of an ``.npz`` file."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = {i.filename[:-4]: i for i in z.infolist() if i.filename.endswith(".npy")}
+            key = next((k for k in ("X", "data") if k in infos), None)
+            arrays = [k for k in infos if k != "names"]
+            if key is None and len(arrays) == 1:
+                key = arrays[0]
+            if key is None:
+                raise InputError(path, f"arrays {sorted(infos)}; expected one named 'X' (or 'data')")
+            for k in [key] + (["names"] if "names" in infos else []):
+                if infos[k].file_size > 8 * MAX_CELLS + 4096:
+                    raise InputError(path, f"array {k!r} is larger than combopt will hold")
+                with z.open(infos[k]) as f:
+                    version = np.lib.format.read_magic(f)
+                    shape, _, dtype = _array_header(f, version)
+                if k == key:
+                    _check_npy_shape(path, shape, dtype)
+        with np.load(path, allow_pickle=False) as z:
+            X = np.asarray(z[key], dtype=np.float64)
+            names = None
+            if "names" in infos:
+                nm = z["names"]
+                if nm.dtype.kind not in "US" or nm.ndim != 1:
+                    raise InputError(path, "'names' must be a 1-D array of strings")
+                names = [str(v) for v in nm.tolist()]
+    except zipfile.BadZipFile:
+        raise InputError(path, "not a valid .npz (zip) file") from None
+    except ValueError as e:  # object arrays (pickle refused), bad headers
+        raise InputError(path, f"cannot load the arrays ({e}); expected numeric arrays") from None
+    return X, names
+
+
+def read_data(path: str | Path, name: str | None = None) -> DAGProblem:
+    """Read DAG-learning data (CSV, ``.npy`` or ``.npz``) into a :class:`DAGProblem`."""
+    p = Path(path)
+    suf = p.name.lower()
+    if suf.endswith(".npy"):
+        X, names = read_npy(p), None
+    elif suf.endswith(".npz"):
+        X, names = read_npz(p)
+    else:
+        X, names = read_csv_table(p)
+    if name is None:
+        name = p.name
+        for ext in (".dag.csv", ".dag.npz", ".csv", ".npy", ".npz", ".txt", ".tsv"):
+            if name.lower().endswith(ext):
+                name = name[: -len(ext)]
+                break
+        if name in ("data", "") and p.parent.name:
+            name = f"{p.parent.name}/{name}"
+    return DAGProblem(X, names, name=name, source=str(p))
+
+
+@register_reader("dag-data", kinds=("dag",), extensions=(".npy", ".dag.csv", ".dag.npz"))
+def read_dag(path, kind, index):
+    """Reader behind ``combopt.read(path, kind="dag")``."""
+    if index is not None:
+        raise InputError(path, f"a data file holds one instance; drop the #{index}")
+    return read_data(path)
+
+
+def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Read a graph over the variables ``names`` (edge list or adjacency; see the module doc).
+
+    Returns
+    -------
+    (B, W)
+        The 0/1 adjacency (int64) and the weights when the file has them (else None).
+    """
+    p = Path(path)
+    d = len(names)
+    if not p.exists():
+        raise InputError(p, "no such file")
+    if p.is_dir():
+        raise InputError(p, "is a directory, expected a graph file")
+    if p.name.lower().endswith(".npy"):
+        try:
+            with open(p, "rb") as f:
+                version = np.lib.format.read_magic(f)
+                shape, _, dtype = _array_header(f, version)
+        except ValueError as e:
+            raise InputError(p, f"not a valid .npy file ({e})") from None
+        if shape != (d, d) or dtype.kind not in "biuf":
+            raise InputError(p, f"array of shape {shape} and dtype {dtype}; expected a numeric {d} x {d} adjacency")
+        A = np.asarray(np.load(p, allow_pickle=False), dtype=np.float64)
+        return _adjacency(p, A, None)
+    try:
+        text = _read_text(p)
+    except UnicodeDecodeError:
+        raise InputError(p, "not a text file; expected an edge-list or adjacency CSV") from None
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if first is None:
+        raise InputError(p, "empty graph file; expected an edge list (cause,effect) or a d x d adjacency")
+    rows = list(_rows(text, _delimiter(first)))
+    index = {v: i for i, v in enumerate(names)}
+    head = [c.strip('"') for c in rows[0][1]]
+    # adjacency with a header of the variable names (and maybe a corner cell)
+    if len(head) in (d, d + 1) and set(head[-d:]) == set(names) and d > 2:
+        cols = [index[v] for v in head[-d:]]
+        body = rows[1:]
+        if len(body) != d:
+            raise InputError(p, f"adjacency with a header of names has {len(body)} rows; expected {d}")
+        A = np.zeros((d, d))
+        for r, (k, cells) in enumerate(body):
+            row = r
+            if len(cells) == d + 1:
+                label = cells[0].strip('"')
+                if label not in index:
+                    raise InputError(p, f"row name {label[:40]!r} is not a variable of the data", k)
+                row = index[label]
+                cells = cells[1:]
+            if len(cells) != d:
+                raise InputError(p, f"adjacency row has {len(cells)} cells; expected {d}", k)
+            for c, cell in enumerate(cells):
+                v = _float(cell)
+                if v is None or not np.isfinite(v):
+                    raise InputError(p, f"adjacency cell {cell[:40]!r} is not a finite number", k)
+                A[row, cols[c]] = v
+        return _adjacency(p, A, None)
+    # headerless adjacency: d rows of d numbers
+    if len(rows) == d and all(len(c) == d for _, c in rows) and d != 2 and \
+            all(_float(x) is not None for _, c in rows for x in c):
+        A = np.asarray([[float(x) for x in c] for _, c in rows])
+        if not np.all(np.isfinite(A)):
+            raise InputError(p, "adjacency has NaN or infinite entries")
+        return _adjacency(p, A, None)
+    # edge list
+    B = np.zeros((d, d), dtype=np.int64)
+    W = np.zeros((d, d))
+    weighted = False
+    start = 0
+    h0, h1 = head[0], head[1] if len(head) > 1 else ""
+    if len(head) in (2, 3) and h0 not in index and h1 not in index and not _is_index(h0, d) and \
+            _float(h0) is None:
+        start = 1  # a header such as "Cause,Effect" or "cause,effect,weight"
+    for k, cells in rows[start:]:
+        cells = [c.strip('"') for c in cells]
+        if len(cells) not in (2, 3):
+            raise InputError(p, f"{len(cells)} cells; expected cause,effect[,weight] or a {d} x {d} adjacency", k)
+        ij = []
+        for cell in cells[:2]:
+            if cell in index:
+                ij.append(index[cell])
+            elif _is_index(cell, d):
+                ij.append(int(cell))
+            else:
+                raise InputError(p, f"unknown variable {cell[:40]!r}; expected one of the data's names "
+                                    f"({', '.join(names[:8])}{', ...' if d > 8 else ''}) or an index 0..{d - 1}", k)
+        i, j = ij
+        if i == j:
+            raise InputError(p, f"self-loop on {names[i]!r}; a DAG has none", k)
+        w = 1.0
+        if len(cells) == 3:
+            wv = _float(cells[2])
+            if wv is None or not np.isfinite(wv) or wv == 0:
+                raise InputError(p, f"weight {cells[2][:40]!r} is not a finite non-zero number", k)
+            w, weighted = wv, True
+        B[i, j] = 1
+        W[i, j] = w
+    return B, (W if weighted else None)
+
+
+def _is_index(cell: str, d: int) -> bool:
+    try:
+        v = int(cell)
+    except ValueError:
+        return False
+    return 0 <= v < d
+
+
+def _adjacency(p: Path, A: np.ndarray, _unused) -> tuple[np.ndarray, np.ndarray | None]:
+    if not np.all(np.isfinite(A)):
+        raise InputError(p, "adjacency has NaN or infinite entries")
+    if np.any(np.diag(A) != 0):
+        raise InputError(p, "adjacency has a non-zero diagonal (self-loop); a DAG has none")
+    B = support(A)
+    weighted = not np.all((A == 0) | (A == 1))
+    return B, (A.copy() if weighted else None)
