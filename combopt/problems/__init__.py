@@ -8,6 +8,8 @@ from . import (  # noqa: F401
     rcpsp,
     tsp,
 )
+# entropy-bounded coupling (issue 12)
+from . import coupling  # noqa: E402,F401
 from .graph import Graph
 from .mis import IndependentSet
 

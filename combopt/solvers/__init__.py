@@ -14,3 +14,5 @@ from . import (  # noqa: F401
     tabu,
     tsp_local,
 )
+# entropy-bounded coupling (issue 12)
+from . import coupling  # noqa: E402,F401
