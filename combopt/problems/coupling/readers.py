@@ -133,7 +133,8 @@ def read_coupling_npy(path: Path, kind: str, index: int | None):
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
-            shape, _, dtype = np.lib.format._read_array_header(f, version)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(f)
     except (ValueError, OSError) as e:
         raise InputError(path, f"not a .npy array ({str(e)[:80]})") from None
     if dtype.kind not in "fiu" or len(shape) not in (1, 2) or math.prod(shape) > MAX_ENTRIES:

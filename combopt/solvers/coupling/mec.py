@@ -250,7 +250,7 @@ def kick(X: np.ndarray, rng, size: int = 2) -> np.ndarray:
     return F.X
 
 
-def improve_coupling(X: np.ndarray, rng, iterations: int = 20, max_candidates: int = 4096,
+def improve_coupling(X: np.ndarray, rng, iterations: int = 50, max_candidates: int = 4096,
                      should_stop=None, on_improve=None) -> tuple[np.ndarray, dict]:
     """Iterated local search from the dense coupling ``X``: descend, then ``iterations`` kick-and-descend rounds."""
     cur, piv = descend(X.copy(), rng, max_candidates, should_stop)
@@ -348,9 +348,9 @@ def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
 @register_solver("mec-ls", problems=("mec",), exact=False, devices=("cpu",),
                  description="greedy, then pivots along support cycles (iterated local search)")
 def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
-    """Greedy then local improvement. Parameters: ``kicks`` (20), ``candidates`` (4096 per pass), ``normalize``."""
+    """Greedy then local improvement. Parameters: ``kicks`` (50), ``candidates`` (4096 per pass), ``normalize``."""
     _prepare(problem, params)
-    kicks = positive_int(params, "kicks", 20)
+    kicks = positive_int(params, "kicks", 50)
     cands = positive_int(params, "candidates", 4096)
     reject_unknown(params, "mec-ls")
     _two(problem, "mec-ls")
@@ -373,14 +373,14 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
 
 
 @register_solver("mec-auto", problems=("mec",), exact=False, devices=("cpu",), default_for=("mec",),
-                 description="picks by size: mec-exact (two marginals, up to 5 x 5), mec-ls (up to 60 x 60), "
+                 description="picks by size: mec-exact (two marginals, up to 5 x 5), mec-ls (up to 144 cells), "
                              "else mec-greedy")
 def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """The best MEC solver that fits the size; ``info["chosen"]`` names it."""
     sizes = [p.size for p in problem.marginals]
     if len(sizes) == 2 and sizes[0] * sizes[1] <= 25:
         out, chosen = mec_exact(problem, ctx, **params), "mec-exact"
-    elif len(sizes) == 2 and sizes[0] * sizes[1] <= 3600:
+    elif len(sizes) == 2 and sizes[0] * sizes[1] <= 144:
         out, chosen = mec_ls(problem, ctx, **params), "mec-ls"
     else:
         out, chosen = mec_greedy(problem, ctx, **params), "mec-greedy"
