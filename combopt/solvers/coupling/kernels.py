@@ -5,11 +5,12 @@ to other functions, compiled by ``numba.njit`` for the CPU (:func:`greedy_k`,
 the batch loops) and inlined into the CUDA kernel of :mod:`combopt.gpu.coupling`
 as :data:`greedy_k_device` (one marginal tuple per thread).
 
-Each marginal gets a max-heap (ties broken by the smaller index, so every
-path gives the same coupling). Each round takes the largest remaining mass of
-every marginal, puts their minimum ``m`` in the joint cell and subtracts it;
-an exhausted entry leaves its heap. ``O(sum n_k log n_k)`` for ``k`` marginals,
-at most ``sum n_k - k + 1`` cells.
+Each round takes the largest remaining mass of every marginal, puts their
+minimum ``m`` in the joint cell and subtracts it. The marginals arrive sorted
+(numpy's argsort, ``O(n log n)`` in C): untouched entries are read in order,
+and only partly used entries (remainders) go into a max-heap, which stays far
+smaller than the alphabet. Ties follow the sort order, the same on every path.
+``O(sum n_k log n_k)`` for ``k`` marginals, at most ``sum n_k - k + 1`` cells.
 """
 
 from __future__ import annotations
@@ -24,90 +25,96 @@ from numba import njit
 REL_EPS = 1e-12
 
 
-def _greedy_k(P, lens, H, HI, sizes, out_idx, out_mass):
-    """Greedy coupling of the rows of ``P`` (``(k, L)``, row ``s`` holds ``lens[s]`` masses).
-
-    Workspaces ``H`` (float64 ``(k, L)``), ``HI`` (int64 ``(k, L)``), ``sizes``
-    (int64 ``(k,)``); writes cells into ``out_idx`` (``(cap, k)``) and
-    ``out_mass`` (``(cap,)``) and returns their number.
-    """
-    k = P.shape[0]
+def _greedy_k(V, VI, lens, RH, RHI, rsizes, ptr, out_idx, out_mass):
+    """Greedy coupling of ``k`` marginals given sorted: ``V[s, :lens[s]]`` decreasing (ties: smaller index first),
+    ``VI`` their original indices. Each marginal's untouched entries are read in order from ``V`` (pointer
+    ``ptr[s]``); partly used entries (remainders) live in a small max-heap ``RH``/``RHI`` (size ``rsizes[s]``).
+    Writes cells to ``out_idx``/``out_mass``; returns their number."""
+    k = V.shape[0]
     for s in range(k):
+        rsizes[s] = 0
         c = 0
-        for i in range(lens[s]):
-            v = P[s, i]
-            if v > 0.0:
-                H[s, c] = v
-                HI[s, c] = i
-                c += 1
-        sizes[s] = c
-        start = c // 2 - 1
-        while start >= 0:  # Floyd's heapify, sift-down from ``start``
-            pos = start
-            v = H[s, pos]
-            vi = HI[s, pos]
-            while True:
-                child = 2 * pos + 1
-                if child >= c:
-                    break
-                r = child + 1
-                if r < c and (H[s, r] > H[s, child] or (H[s, r] == H[s, child] and HI[s, r] < HI[s, child])):
-                    child = r
-                if H[s, child] > v or (H[s, child] == v and HI[s, child] < vi):
-                    H[s, pos] = H[s, child]
-                    HI[s, pos] = HI[s, child]
-                    pos = child
-                else:
-                    break
-            H[s, pos] = v
-            HI[s, pos] = vi
-            start -= 1
+        while c < lens[s] and V[s, c] > 0.0:
+            c += 1
+        ptr[s] = 0
+        lens[s] = c
     cap = out_mass.shape[0]
     nnz = 0
     while nnz < cap:
         m = 3.0
         empty = False
         for s in range(k):
-            if sizes[s] == 0:
+            fresh = ptr[s] < lens[s]
+            if not fresh and rsizes[s] == 0:
                 empty = True
-            elif H[s, 0] < m:
-                m = H[s, 0]
+                break
+            if rsizes[s] > 0:
+                a = RH[s, 0]
+                ai = RHI[s, 0]
+                if fresh and (V[s, ptr[s]] > a or (V[s, ptr[s]] == a and VI[s, ptr[s]] < ai)):
+                    a = V[s, ptr[s]]
+                    ai = VI[s, ptr[s]]
+            else:
+                a = V[s, ptr[s]]
+                ai = VI[s, ptr[s]]
+            out_idx[nnz, s] = ai
+            if a < m:
+                m = a
         if empty:
             break
-        for s in range(k):
-            out_idx[nnz, s] = HI[s, 0]
         out_mass[nnz] = m
-        nnz += 1
         for s in range(k):
-            top = H[s, 0]
+            ai = out_idx[nnz, s]
+            # which structure holds the top: the fresh entry (if its index is the one chosen) or the heap root
+            from_fresh = ptr[s] < lens[s] and VI[s, ptr[s]] == ai and (rsizes[s] == 0 or RHI[s, 0] != ai)
+            top = V[s, ptr[s]] if from_fresh else RH[s, 0]
             rest = top - m
-            c = sizes[s]
-            if rest > top * REL_EPS:
+            keep = rest > top * 1e-12
+            c = rsizes[s]
+            if from_fresh:
+                ptr[s] += 1
+                if not keep:
+                    continue
+                # push ``rest`` (sift up)
+                pos = c
+                rsizes[s] = c + 1
+                while pos > 0:
+                    par = (pos - 1) // 2
+                    if RH[s, par] > rest or (RH[s, par] == rest and RHI[s, par] < ai):
+                        break
+                    RH[s, pos] = RH[s, par]
+                    RHI[s, pos] = RHI[s, par]
+                    pos = par
+                RH[s, pos] = rest
+                RHI[s, pos] = ai
+                continue
+            if keep:
                 v = rest
-                vi = HI[s, 0]
+                vi = ai
             else:
                 c -= 1
-                sizes[s] = c
+                rsizes[s] = c
                 if c == 0:
                     continue
-                v = H[s, c]
-                vi = HI[s, c]
+                v = RH[s, c]
+                vi = RHI[s, c]
             pos = 0
             while True:
                 child = 2 * pos + 1
                 if child >= c:
                     break
                 r = child + 1
-                if r < c and (H[s, r] > H[s, child] or (H[s, r] == H[s, child] and HI[s, r] < HI[s, child])):
+                if r < c and (RH[s, r] > RH[s, child] or (RH[s, r] == RH[s, child] and RHI[s, r] < RHI[s, child])):
                     child = r
-                if H[s, child] > v or (H[s, child] == v and HI[s, child] < vi):
-                    H[s, pos] = H[s, child]
-                    HI[s, pos] = HI[s, child]
+                if RH[s, child] > v or (RH[s, child] == v and RHI[s, child] < vi):
+                    RH[s, pos] = RH[s, child]
+                    RHI[s, pos] = RHI[s, child]
                     pos = child
                 else:
                     break
-            H[s, pos] = v
-            HI[s, pos] = vi
+            RH[s, pos] = v
+            RHI[s, pos] = vi
+        nnz += 1
     return nnz
 
 
@@ -118,67 +125,76 @@ greedy_k_device = njit(inline="always")(_greedy_k)
 
 
 @njit(cache=True, nogil=True)
-def greedy_batch_serial(P, lens, H, HI, sizes, out_idx, out_mass, nnz):
-    """Greedy coupling of every batch row ``P[b]`` (``(B, k, L)``) on the calling thread (no GIL)."""
-    for b in range(P.shape[0]):
-        nnz[b] = greedy_k(P[b], lens[b], H[b], HI[b], sizes[b], out_idx[b], out_mass[b])
+def greedy_batch_serial(V, VI, lens, RH, RHI, rsizes, ptr, out_idx, out_mass, nnz):
+    """Greedy coupling of every sorted batch row ``V[b]`` (``(B, k, L)``) on the calling thread (no GIL)."""
+    for b in range(V.shape[0]):
+        nnz[b] = greedy_k(V[b], VI[b], lens[b], RH[b], RHI[b], rsizes[b], ptr[b], out_idx[b], out_mass[b])
 
 
 _POOL: ThreadPoolExecutor | None = None
 
 
-def greedy_batch_cpu(P, lens, H, HI, sizes, out_idx, out_mass, nnz) -> None:
-    """:func:`greedy_batch_serial` split over Numba's thread count (disjoint row chunks)."""
+def greedy_batch_cpu(*arrays) -> None:
+    """:func:`greedy_batch_serial` split over Numba's thread count (disjoint row chunks of every array)."""
     global _POOL
-    B = P.shape[0]
+    B = arrays[0].shape[0]
     k = min(max(1, int(numba.config.NUMBA_NUM_THREADS)), B)
     if k <= 1:
-        greedy_batch_serial(P, lens, H, HI, sizes, out_idx, out_mass, nnz)
+        greedy_batch_serial(*arrays)
         return
     if _POOL is None or _POOL._max_workers < k:
         _POOL = ThreadPoolExecutor(max_workers=k, thread_name_prefix="combopt-coupling")
     cuts = [(B * c) // k for c in range(k + 1)]
-    futs = [_POOL.submit(greedy_batch_serial, P[a:b], lens[a:b], H[a:b], HI[a:b], sizes[a:b], out_idx[a:b],
-                         out_mass[a:b], nnz[a:b]) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    futs = [_POOL.submit(greedy_batch_serial, *(x[a:b] for x in arrays))
+            for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
     for f in futs:
         f.result()
 
 
-def pack(marginals) -> tuple[np.ndarray, np.ndarray]:
-    """Pad marginals into a ``(k, L)`` array and their lengths."""
-    L = max(len(p) for p in marginals)
-    P = np.zeros((len(marginals), L))
-    for s, p in enumerate(marginals):
-        P[s, :len(p)] = p
-    return P, np.array([len(p) for p in marginals], dtype=np.int64)
+def sort_batch(P: np.ndarray, lens: np.ndarray | None = None):
+    """Sort a ``(B, k, L)`` batch for the kernel: ``(V, VI, lens)``, values decreasing, zero padding last."""
+    P = np.asarray(P, dtype=np.float64)
+    B, k, L = P.shape
+    if lens is not None:
+        lens = np.asarray(lens, dtype=np.int64)
+        P = np.where(np.arange(L)[None, None, :] < lens[:, :, None], P, 0.0)
+    VI = np.argsort(-P, axis=-1)
+    V = np.take_along_axis(P, VI, axis=-1)
+    return np.ascontiguousarray(V), np.ascontiguousarray(VI, dtype=np.int64), np.full((B, k), L, dtype=np.int64)
+
+
+def batch_workspace(V: np.ndarray):
+    """Workspaces and outputs for a sorted ``(B, k, L)`` batch: ``RH, RHI, rsizes, ptr, out_idx, out_mass, nnz``."""
+    B, k, L = V.shape
+    cap = max(k * L - k + 1, 1)
+    return (np.empty((B, k, L)), np.empty((B, k, L), dtype=np.int64), np.zeros((B, k), dtype=np.int64),
+            np.zeros((B, k), dtype=np.int64), np.empty((B, cap, k), dtype=np.int64), np.empty((B, cap)),
+            np.zeros(B, dtype=np.int64))
 
 
 def greedy_arrays(marginals) -> tuple[np.ndarray, np.ndarray]:
     """Greedy coupling of the marginals as ``(index (nnz, k), mass (nnz,))``."""
-    P, lens = pack(marginals)
-    k, L = P.shape
+    k = len(marginals)
+    L = max(len(p) for p in marginals)
+    V = np.zeros((k, L))
+    VI = np.zeros((k, L), dtype=np.int64)
+    for s, p in enumerate(marginals):
+        p = np.asarray(p, dtype=np.float64)
+        o = np.argsort(-p)
+        V[s, :p.size] = p[o]
+        VI[s, :p.size] = o
+    lens = np.array([len(p) for p in marginals], dtype=np.int64)
     cap = int(lens.sum()) - k + 1
     idx = np.empty((cap, k), dtype=np.int64)
     mass = np.empty(cap)
-    nnz = greedy_k(P, lens, np.empty((k, L)), np.empty((k, L), dtype=np.int64), np.empty(k, dtype=np.int64),
-                   idx, mass)
+    nnz = greedy_k(V, VI, lens, np.empty((k, L)), np.empty((k, L), dtype=np.int64), np.zeros(k, dtype=np.int64),
+                   np.zeros(k, dtype=np.int64), idx, mass)
     return idx[:nnz], mass[:nnz]
-
-
-def batch_workspace(P: np.ndarray):
-    """Workspaces and outputs for a ``(B, k, L)`` batch: ``H, HI, sizes, out_idx, out_mass, nnz``."""
-    B, k, L = P.shape
-    cap = k * L - k + 1
-    return (np.empty((B, k, L)), np.empty((B, k, L), dtype=np.int64), np.empty((B, k), dtype=np.int64),
-            np.empty((B, cap, k), dtype=np.int64), np.empty((B, cap)), np.zeros(B, dtype=np.int64))
 
 
 def greedy_batch(P: np.ndarray, lens: np.ndarray | None = None):
     """Greedy couplings of a batch ``P`` (``(B, k, L)``): returns ``(out_idx, out_mass, nnz)`` (CPU)."""
-    P = np.ascontiguousarray(P, dtype=np.float64)
-    B, k, L = P.shape
-    if lens is None:
-        lens = np.full((B, k), L, dtype=np.int64)
-    H, HI, sizes, oi, om, nnz = batch_workspace(P)
-    greedy_batch_cpu(P, np.ascontiguousarray(lens, dtype=np.int64), H, HI, sizes, oi, om, nnz)
-    return oi, om, nnz
+    V, VI, ln = sort_batch(P, lens)
+    ws = batch_workspace(V)
+    greedy_batch_cpu(V, VI, ln, *ws)
+    return ws[4], ws[5], ws[6]
