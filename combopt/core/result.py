@@ -180,7 +180,10 @@ class Result:
 
 
 def plot_curve_data(curve, ax=None):
-    """Plot ``{"x": [...], "series": {label: [...]}, "points": {label: [[x, y], ...]}, "xlabel", "ylabel", "title"}``."""
+    """Plot ``{"x": [...], "series": {label: [...]}, "points": {label: [[x, y], ...]}}``.
+
+    Optional keys ``xlabel``, ``ylabel``, ``title``.
+    """
     import matplotlib.pyplot as plt
 
     if not curve or "x" not in curve:

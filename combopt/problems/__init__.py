@@ -1,6 +1,8 @@
 """Problem adapters; importing this package registers their readers and kinds."""
 
+# entropy-bounded coupling (issue 12)
 from . import (  # noqa: F401
+    coupling,  # noqa: E402,F401
     dmmv_family,
     mdkp,
     mis,
@@ -8,8 +10,6 @@ from . import (  # noqa: F401
     rcpsp,
     tsp,
 )
-# entropy-bounded coupling (issue 12)
-from . import coupling  # noqa: E402,F401
 from .graph import Graph
 from .mis import IndependentSet
 

@@ -1,7 +1,9 @@
 """Solver algorithms; importing this package registers them."""
 
+# entropy-bounded coupling (issue 12)
 from . import (  # noqa: F401
     anneal,
+    coupling,  # noqa: E402,F401
     dmmv,
     exhaustive,
     lagrangian,
@@ -14,5 +16,3 @@ from . import (  # noqa: F401
     tabu,
     tsp_local,
 )
-# entropy-bounded coupling (issue 12)
-from . import coupling  # noqa: E402,F401

@@ -100,7 +100,8 @@ class Coupling:
     @classmethod
     def from_json(cls, data, path=None, what="coupling") -> Coupling:
         if not isinstance(data, dict) or "shape" not in data or "cells" not in data:
-            raise InputError(path, f"expected the {what} as an object with 'shape' and 'cells' ([i, j, ..., mass] rows)")
+            raise InputError(path, f"expected the {what} as an object with 'shape' and 'cells' "
+                                   "([i, j, ..., mass] rows)")
         shape = data["shape"]
         if not (isinstance(shape, list) and shape and all(isinstance(s, int) and not isinstance(s, bool) and s > 0
                                                           for s in shape)):

@@ -13,7 +13,9 @@
   to a new column or to another column, with ``delta`` set so that
   ``H(T) = R`` (roots of a concave function, by bisection), and keep the best
   ``I(X;T) = H(T) - p(x) h(delta / p(x))``. Applied to the deterministic
-  mappings just below and just above the rate.
+  mappings just below and just above the rate, taken from the greedy merge
+  chain, from equal-mass cuts of the sorted masses into about ``2^R`` groups,
+  and (small alphabets) from every set partition.
 """
 
 from __future__ import annotations
@@ -223,6 +225,12 @@ def _bases(w: np.ndarray, R: float, parts, keep: int = 4) -> list[np.ndarray]:
             l2[n - 1] = l2[n - 2] if n - 1 - t >= 2 else 0
             cands.append((Hs[t], l2))
     cands.append((_greedy_entropy(w, R), _greedy_labels(w, R)))
+    # equal-mass cuts of the sorted masses into L groups, L around 2^R (the quantiser's partitions)
+    before = np.concatenate([[0.0], np.cumsum(w)[:-1]])
+    L0 = 2.0 ** min(R, 60.0)
+    for L in range(max(1, int(L0) - 2), min(n, int(np.ceil(L0)) + 2) + 1):
+        lab = np.minimum(np.floor(before * L + 1e-9).astype(np.int64), L - 1)
+        cands.append((float(_phi(np.bincount(lab, weights=w)).sum()), lab))
     if parts is not None:
         S, HS = parts
         below = np.flatnonzero(HS <= R + 1e-12)

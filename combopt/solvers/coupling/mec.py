@@ -230,7 +230,7 @@ def descend(X: np.ndarray, rng, max_candidates: int = 4096, should_stop=None) ->
         if should_stop is not None and should_stop():
             break
         moved = False
-        for d, r, c, s, theta in _moves(F, rng.permutation(F.n), rng, max_candidates, True):
+        for _d, r, c, s, theta in _moves(F, rng.permutation(F.n), rng, max_candidates, True):
             F.pivot(r, c, s, theta)
             pivots += 1
             moved = True

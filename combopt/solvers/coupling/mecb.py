@@ -74,7 +74,8 @@ def mecb_solve(p, q, R: float, encoder: str = "ebim", decoder: str = "auto", rng
 @register_solver("mecb", problems=("mecb",), exact=False, default_for=("mecb",),
                  description="MEC-B: EBIM encoder (improved) + MEC decoder between p_T and p_Y")
 def mecb(problem: MECB, ctx: SolveContext, **params) -> SolverOutput:
-    """MEC-B. Parameters: ``encoder`` (ebim | greedy | exact), ``decoder`` (auto | greedy | ls | exact), ``normalize``."""
+    """MEC-B. Parameters: ``encoder`` (ebim | greedy | exact), ``decoder`` (auto | greedy | ls | exact),
+    ``normalize``."""
     problem.require_sums(params.pop("normalize", None))
     enc = params.pop("encoder", "ebim")
     dec = params.pop("decoder", "auto")
