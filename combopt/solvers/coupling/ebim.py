@@ -74,21 +74,21 @@ def _greedy_chain(w: np.ndarray):
     return H, Hs
 
 
+def _chain_labels(n: int, t: int, small: bool) -> np.ndarray:
+    """Labels of greedy-chain state ``t`` (``small``: with the two smallest columns merged)."""
+    lab = np.concatenate([np.zeros(t + 1, dtype=np.int64), np.arange(1, n - t, dtype=np.int64)])
+    if small:
+        lab[n - 1] = lab[n - 2] if n - 1 - t >= 2 else 0
+    return lab
+
+
 def _greedy_labels(w: np.ndarray, R: float) -> np.ndarray:
     """Column labels (on the sorted masses ``w``) of the greedy encoder for rate ``R``."""
     n = w.size
     H, Hs = _greedy_chain(w)
-    for t in range(n):
-        lab = np.concatenate([np.zeros(t + 1, dtype=np.int64), np.arange(1, n - t, dtype=np.int64)])
-        if H[t] <= R:
-            return lab
-        if not np.isnan(Hs[t]) and Hs[t] <= R:
-            if n - 1 - t >= 2:
-                lab[n - 1] = lab[n - 2]
-            else:
-                lab[n - 1] = 0
-            return lab
-    return np.zeros(n, dtype=np.int64)  # pragma: no cover - t = n-1 has H = 0 <= R
+    stop = (H <= R) | (~np.isnan(Hs) & (Hs <= R))  # true at t = n - 1 (one column, H = 0)
+    t = int(np.argmax(stop))
+    return _chain_labels(n, t, not H[t] <= R)
 
 
 def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split=None) -> Coupling:
@@ -153,9 +153,10 @@ def _roots(HT, lo, hi, R, iters=60):
     return np.where(full, hi, np.where(ok, a, np.nan))
 
 
-def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: int = 12):
+def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: int = 12, max_symbols: int = 768):
     """Best single move from the deterministic mapping ``labels`` (on sorted masses ``w``) under ``H(T) <= R``.
 
+    Moves consider every symbol (at most ``max_symbols`` of them) and up to ``max_targets`` target columns.
     Returns ``(I, split)`` with ``split = (x, target label or -1 for a new column, delta)``,
     or ``(I of the mapping, None)`` when no move helps (``-inf`` when the mapping and every move break the rate).
     """
@@ -171,8 +172,12 @@ def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: in
     else:
         srt = np.argsort(W)
         cand = np.unique(np.concatenate([srt[:max_targets // 2], srt[-(max_targets // 2):]]))
-    X = np.repeat(np.arange(n), cand.size + 1)
-    D = np.tile(np.concatenate([[-1], cand]), n)
+    xs = np.arange(n)
+    if n > max_symbols:  # large alphabets: the largest, the smallest and evenly spread symbols
+        q = max_symbols // 3
+        xs = np.unique(np.concatenate([xs[:q], xs[-q:], np.linspace(0, n - 1, q).astype(np.int64)]))
+    X = np.repeat(xs, cand.size + 1)
+    D = np.tile(np.concatenate([[-1], cand]), xs.size)
     keep = D != lab[X]
     X, D = X[keep], D[keep]
     if X.size == 0:
@@ -215,34 +220,31 @@ def _bases(w: np.ndarray, R: float, parts, keep: int = 4) -> list[np.ndarray]:
     """Deterministic mappings just below and just above the rate (greedy chain, and all partitions when given)."""
     n = w.size
     H, Hs = _greedy_chain(w)
-    out = []
-    cands = []
-    for t in range(n):
-        lab = np.concatenate([np.zeros(t + 1, dtype=np.int64), np.arange(1, n - t, dtype=np.int64)])
-        cands.append((H[t], lab))
-        if not np.isnan(Hs[t]):
-            l2 = lab.copy()
-            l2[n - 1] = l2[n - 2] if n - 1 - t >= 2 else 0
-            cands.append((Hs[t], l2))
-    cands.append((_greedy_entropy(w, R), _greedy_labels(w, R)))
+    hs = [H, Hs]
+    makers = [lambda i: _chain_labels(n, int(i), False), lambda i: _chain_labels(n, int(i), True)]
+    g = _greedy_labels(w, R)
+    extra = [g]
     # equal-mass cuts of the sorted masses into L groups, L around 2^R (the quantiser's partitions)
     before = np.concatenate([[0.0], np.cumsum(w)[:-1]])
     L0 = 2.0 ** min(R, 60.0)
     for L in range(max(1, int(L0) - 2), min(n, int(np.ceil(L0)) + 2) + 1):
-        lab = np.minimum(np.floor(before * L + 1e-9).astype(np.int64), L - 1)
-        cands.append((float(_phi(np.bincount(lab, weights=w)).sum()), lab))
+        extra.append(np.minimum(np.floor(before * L + 1e-9).astype(np.int64), L - 1))
     if parts is not None:
         S, HS = parts
-        below = np.flatnonzero(HS <= R + 1e-12)
-        above = np.flatnonzero(HS > R + 1e-12)
-        for idx in (below[np.argsort(-HS[below])][:keep], above[np.argsort(HS[above])][:keep]):
-            cands.extend((HS[i], S[i]) for i in idx)
-    hs = np.array([c[0] for c in cands])
-    below = [i for i in np.argsort(-hs) if hs[i] <= R + 1e-12][:keep]
-    above = [i for i in np.argsort(hs) if hs[i] > R + 1e-12][:keep]
-    for i in below + above:
-        out.append(cands[i][1])
-    return out
+        hs.append(HS)
+        makers.append(lambda i: S[int(i)])
+    hs.append(np.array([float(_phi(np.bincount(lab, weights=w)).sum()) for lab in extra]))
+    makers.append(lambda i: extra[int(i)])
+    allh = np.concatenate(hs)
+    src = np.concatenate([np.full(h.size, k) for k, h in enumerate(hs)])
+    pos = np.concatenate([np.arange(h.size) for h in hs])
+    ok = ~np.isnan(allh)
+    allh, src, pos = allh[ok], src[ok], pos[ok]
+    below = np.flatnonzero(allh <= R + 1e-12)
+    above = np.flatnonzero(allh > R + 1e-12)
+    chosen = list(below[np.argsort(-allh[below], kind="stable")][:keep])
+    chosen += list(above[np.argsort(allh[above], kind="stable")][:keep])
+    return [makers[src[i]](pos[i]) for i in chosen]
 
 
 def _greedy_entropy(w, R):
