@@ -106,6 +106,23 @@ def test_exact_strictly_beats_greedy_and_matches_brute_force():
     assert np.mean(shares) > 0.0, shares  # the local improvement closes part of the gap
 
 
+_BOUNDS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_BOUNDS
+@given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=3), st.lists(st.floats(0.0, 1.0), min_size=2, max_size=4),
+       st.integers(0, 3))
+def test_lower_bounds_never_exceed_the_optimum(a, b, skew):
+    p, q = np.array(a) ** (skew + 1), np.array(b) ** (skew + 1)  # powers make skewed, tied and zero masses
+    if p.sum() <= 0 or q.sum() <= 0:
+        return
+    p, q = p / p.sum(), q / q.sum()
+    bf = brute_force_mec(p, q)
+    assert majorization_bound([p, q]) <= bf + 1e-9
+    assert profile_bound([p, q]) <= bf + 1e-9
+    assert exact_coupling(p, q)[1] == pytest.approx(bf, abs=1e-9)
+
+
 def test_local_search_closes_part_of_the_gap_on_4x4():
     rng = np.random.default_rng(3)
     closed = []
@@ -119,6 +136,17 @@ def test_local_search_closes_part_of_the_gap_on_4x4():
         if g > h + 1e-6:
             closed.append((g - H(X)) / (g - h))
     assert closed and np.mean(closed) > 0.2
+
+
+def test_exact_budget_and_ls_time_limit(tmp_path, capsys):
+    rng = np.random.default_rng(8)
+    f = tmp_path / "big.coupling.json"
+    f.write_text(json.dumps({"marginals": [rng.dirichlet(np.ones(8)).tolist(), rng.dirichlet(np.ones(8)).tolist()]}))
+    rc, _, err = run_cli(capsys, "solve", f, "-q", "-s", "mec-exact", "-p", "max_states=1000")
+    one_line_error(rc, err, "max_states")
+    p, q = rng.dirichlet(np.ones(30)), rng.dirichlet(np.ones(30))
+    res = combopt.solve(MEC([p, q]), "mec-ls", time_limit=0.5)
+    assert res.feasible and res.objective <= res.info["greedy"] + 1e-12 and res.status == "feasible"
 
 
 def test_greedy_large_is_sparse_and_exact_marginals():
@@ -269,6 +297,8 @@ def test_readers_kinds(tmp_path):
     (tmp_path / "b.coupling.json").write_text(json.dumps({"marginals": [P, Q], "rate": 1.0}))
     assert combopt.read(tmp_path / "b.coupling.json").kind == "mecb"
     assert combopt.read(tmp_path / "b.coupling.json", kind="mec").kind == "mec"
+    (tmp_path / "plain.json").write_text(json.dumps({"marginals": [[1.0]], "rate": 0.0}))
+    assert combopt.read(tmp_path / "plain.json").kind == "ebim"  # recognised by its first key
 
 
 @pytest.mark.parametrize("content,needle", [
