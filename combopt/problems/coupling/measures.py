@@ -93,6 +93,8 @@ def profile_bound(marginals) -> float:
         s = np.sort(a)
         suffix = np.concatenate([np.cumsum(s[::-1])[::-1], [0.0]])  # suffix[i] = sum of s[i:]
         g = np.minimum(g, suffix[np.searchsorted(s, mid, side="left")])
-    k = np.minimum(np.floor(1.0 / mid).astype(np.int64), L)
+    k = np.floor(np.minimum(1.0 / mid, float(L))).astype(np.int64)
     F = np.minimum(np.minimum(g, S[k]), 1.0)
-    return float(np.sum((1.0 - F) * np.log2(hi / lo)))
+    w = 1.0 - F
+    use = w > 0
+    return float(np.sum(w[use] * np.log2(hi[use] / lo[use])))

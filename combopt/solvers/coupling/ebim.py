@@ -86,9 +86,10 @@ def _greedy_labels(w: np.ndarray, R: float) -> np.ndarray:
     """Column labels (on the sorted masses ``w``) of the greedy encoder for rate ``R``."""
     n = w.size
     H, Hs = _greedy_chain(w)
-    stop = (H <= R) | (~np.isnan(Hs) & (Hs <= R))  # true at t = n - 1 (one column, H = 0)
+    stop = (H <= R + 1e-12) | (~np.isnan(Hs) & (Hs <= R + 1e-12))
+    stop[-1] = True  # one column: H(T) = 0 (up to rounding)
     t = int(np.argmax(stop))
-    return _chain_labels(n, t, not H[t] <= R)
+    return _chain_labels(n, t, not (H[t] <= R + 1e-12 or t == n - 1))
 
 
 def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split=None) -> Coupling:
