@@ -93,6 +93,7 @@ BUILTIN_FAMILIES: dict[str, tuple[str, ...]] = {
     "rcpsp": ("combopt.problems.rcpsp", "combopt.solvers.rcpsp"),
     "dmmv": ("combopt.problems.dmmv", "combopt.solvers.dmmv"),
     "dag": ("combopt.problems.dag", "combopt.solvers.dag"),
+    "coupling": ("combopt.problems.coupling", "combopt.solvers.coupling"),
 }
 ENTRY_POINT_GROUP = "combopt.families"
 

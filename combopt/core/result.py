@@ -174,6 +174,10 @@ class Result:
             raise ValueError(f"{self.problem} results have no {name} plot")
         return func(self, ax=ax, **kw)
 
+    def plot_curve(self, ax=None):
+        """Plot the curve a solver kept in ``info["curve"]`` (e.g. EBIM's I(X;T) against the rate)."""
+        return plot_curve_data(self.info.get("curve"), ax)
+
     def plot_trace(self, ax=None):
         """Plot best objective against time; returns the matplotlib Axes."""
         import matplotlib.pyplot as plt
@@ -191,6 +195,31 @@ class Result:
         ax.set_title(f"{self.problem}: {self.instance}")
         ax.legend(loc="best")
         return ax
+
+
+def plot_curve_data(curve, ax=None):
+    """Plot ``{"x": [...], "series": {label: [...]}, "points": {label: [[x, y], ...]}}``.
+
+    Optional keys ``xlabel``, ``ylabel``, ``title``.
+    """
+    import matplotlib.pyplot as plt
+
+    if not curve or "x" not in curve:
+        raise ValueError("this result has no curve (the EBIM solvers keep one with the parameter curve=true)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    styles = iter([":", "--", "-", "-.", (0, (1, 3)), (0, (5, 1))])
+    for label, ys in curve.get("series", {}).items():
+        ax.plot(curve["x"], ys, linestyle=next(styles, "-"), label=label)
+    for label, pts in curve.get("points", {}).items():
+        if pts:
+            xs, ys = zip(*pts, strict=True)
+            ax.plot(xs, ys, ".", color="black", ms=4, label=label)
+    ax.set_xlabel(curve.get("xlabel", "x"))
+    ax.set_ylabel(curve.get("ylabel", "y"))
+    ax.set_title(curve.get("title", ""))
+    ax.legend(loc="best")
+    return ax
 
 
 def _plot_iterations(res: Result, ax=None):

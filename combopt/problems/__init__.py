@@ -9,6 +9,7 @@ its readers and writers, its independent checker (``evaluate``) and its plots:
 * :mod:`combopt.problems.rcpsp` -- project scheduling (PSPLIB, Patterson, combopt JSON), checker, Gantt;
 * :mod:`combopt.problems.dmmv` -- discrete min-max violation: generic files, FIR, tomography, quantization;
 * :mod:`combopt.problems.dag` -- DAG structure learning of linear SEMs (CSV/npy data, truth graphs, metrics);
+* :mod:`combopt.problems.coupling` -- entropy-bounded coupling: MEC, EBIM and MEC-B on probability vectors;
 * :mod:`combopt.problems.qubo_file` -- plain QUBO files.
 
 Imports: a problem module may import :mod:`combopt.core`, :mod:`combopt.models` and its own

@@ -1,0 +1,100 @@
+"""Entropies, mutual information and the lower bounds of minimum-entropy coupling (bits).
+
+Everything here is plain numpy on probability vectors or on the masses of a
+sparse coupling; nothing depends on a solver.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["binary_entropy", "entropy", "majorization_bound", "majorization_meet", "profile_bound"]
+
+
+def entropy(p) -> float:
+    """Shannon entropy in bits of the non-negative masses ``p`` (``0 log 0 = 0``; no renormalisation)."""
+    p = np.asarray(p, dtype=np.float64).ravel()
+    p = p[p > 0]
+    if p.size == 0:
+        return 0.0
+    return float(-np.dot(p, np.log2(p)))
+
+
+def binary_entropy(x: float) -> float:
+    """``h(x) = -x log2 x - (1 - x) log2 (1 - x)``."""
+    x = float(x)
+    if x <= 0.0 or x >= 1.0:
+        return 0.0
+    return float(-x * np.log2(x) - (1 - x) * np.log2(1 - x))
+
+
+def majorization_meet(marginals) -> np.ndarray:
+    """The greatest lower bound ``p1 ∧ p2 ∧ ...`` in the majorization lattice.
+
+    Each marginal is sorted in decreasing order; with prefix sums ``P_k(i)`` the
+    meet has prefix sums ``min_k P_k(i)`` (a concave sequence, so the result is
+    sorted too). Every coupling, read as one vector of masses, is majorized by
+    it, hence ``H(coupling) >= H(meet)``.
+    """
+    arrs = [np.sort(np.asarray(p, dtype=np.float64).ravel())[::-1] for p in marginals]
+    L = max(a.size for a in arrs)
+    pref = np.ones((len(arrs), L + 1))
+    for r, a in enumerate(arrs):
+        c = np.cumsum(a)
+        c = c / c[-1] if c[-1] > 0 else c
+        pref[r, 1:a.size + 1] = c
+        pref[r, a.size + 1:] = c[-1] if c.size else 1.0
+        pref[r, 0] = 0.0
+    m = pref.min(axis=0)
+    return np.maximum(np.diff(m), 0.0)
+
+
+def majorization_bound(marginals) -> float:
+    """``H(p1 ∧ p2 ∧ ...)``: a lower bound on the entropy of every coupling (bits)."""
+    return entropy(majorization_meet(marginals))
+
+
+def profile_bound(marginals) -> float:
+    """A lower bound on the entropy of every coupling from its mass profile (bits).
+
+    Write ``F(t)`` for the mass a coupling puts in cells of value at least ``t``.
+    Then ``H = ∫_0^1 (1 - F(t)) / (t ln 2) dt``, and ``F(t)`` is at most
+
+    - ``min_k sum_{i: p_k(i) >= t} p_k(i)`` (a cell of value ``>= t`` lies in a
+      line of every marginal whose mass is ``>= t``), and
+    - ``S(floor(1 / t))``, the mass of the ``floor(1/t)`` largest entries of the
+      majorization meet (at most ``1/t`` cells reach ``t``; the largest cells of
+      a coupling weigh no more than the meet's largest entries).
+
+    Putting the smaller of the two into the integral gives the bound. It is
+    a profile-type bound in the spirit of Compton et al. (2023), not their
+    exact construction, and it is often stronger than ``H(p ∧ q)``
+    (for ``p = [.5, .4, .1]``, ``q = [.6, .2, .2]``: 1.661 bits against 1.485).
+    The solvers report ``max(majorization, profile)``.
+    """
+    arrs = [np.asarray(p, dtype=np.float64).ravel() for p in marginals]
+    arrs = [a[a > 0] / a.sum() for a in arrs if a.sum() > 0]
+    if not arrs:
+        return 0.0
+    meet = majorization_meet(arrs)
+    S = np.concatenate([[0.0], np.cumsum(meet)])
+    L = meet.size
+    # breakpoints: every marginal value and 1/k for k = 1..L+1
+    vals = np.unique(np.concatenate([*arrs, 1.0 / np.arange(1, L + 2), [1.0]]))
+    vals = vals[(vals > 0) & (vals <= 1.0)]
+    tmin = min(a.min() for a in arrs)
+    vals = vals[vals >= tmin]
+    if vals.size < 2:
+        return 0.0
+    lo, hi = vals[:-1], vals[1:]
+    mid = 0.5 * (lo + hi)  # on (lo, hi] every step function is constant; evaluate just above lo
+    g = np.ones_like(mid)
+    for a in arrs:
+        s = np.sort(a)
+        suffix = np.concatenate([np.cumsum(s[::-1])[::-1], [0.0]])  # suffix[i] = sum of s[i:]
+        g = np.minimum(g, suffix[np.searchsorted(s, mid, side="left")])
+    k = np.floor(np.minimum(1.0 / mid, float(L))).astype(np.int64)
+    F = np.minimum(np.minimum(g, S[k]), 1.0)
+    w = 1.0 - F
+    use = w > 0
+    return float(np.sum(w[use] * np.log2(hi[use] / lo[use])))

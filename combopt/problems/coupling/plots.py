@@ -1,0 +1,33 @@
+"""Plots of the coupling family: the I(X;T)-versus-R curve and a coupling's support."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.result import plot_curve_data
+
+
+def plot_curve(curve, ax=None):
+    """Plot an I-versus-R curve: a :class:`~combopt.Result` of an EBIM solver run with ``curve=true``,
+    or its ``info["curve"]`` dict (see :func:`combopt.solvers.coupling.ebim_curve`). Returns the Axes."""
+    if hasattr(curve, "info"):
+        curve = curve.info.get("curve")
+    return plot_curve_data(curve, ax)
+
+
+def plot_coupling(coupling, ax=None, title: str | None = None):
+    """Show a two-variable coupling's cells (rows and columns sorted by marginal mass)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    i, j = coupling.index[:, 0], coupling.index[:, 1]
+    ro = np.argsort(np.argsort(-coupling.marginal(0), kind="stable"))
+    co = np.argsort(np.argsort(-coupling.marginal(1), kind="stable"))
+    sc = ax.scatter(co[j], ro[i], c=coupling.mass, s=12, cmap="viridis")
+    ax.invert_yaxis()
+    ax.set_xlabel("column (by decreasing mass)")
+    ax.set_ylabel("row (by decreasing mass)")
+    ax.set_title(title or f"coupling: {coupling.nnz} cells")
+    plt.colorbar(sc, ax=ax, label="mass")
+    return ax

@@ -1,0 +1,148 @@
+"""Readers of marginals: JSON ``{"marginals": [[...], ...], "rate": R}``, CSV rows, ``.npy``.
+
+The kind comes from ``--kind``, else from a ``"kind"`` key of the JSON, else
+from the content: one marginal with a rate is ``ebim``, two with a rate
+``mecb``, otherwise ``mec``. Marginals are validated (finite, non-negative);
+a sum off by more than the tolerance is refused at solve time unless the solve
+passes ``normalize=true`` (``-p normalize=true``), so that the one switch
+lives where users set parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ...core.errors import InputError
+from ...core.io import register_reader
+from .model import KINDS, make_problem
+
+MAX_ENTRIES = 100_000_000
+_AUTO = "coupling"  # the reader's default kind: decided from the content
+
+
+def _sniff_json(head: str) -> bool:
+    return head.lstrip().startswith("{") and '"marginals"' in head
+
+
+def _kind(kind: str, declared, n_marg: int, rate, path) -> str:
+    if kind != _AUTO:
+        return kind
+    if declared is not None:
+        if declared not in KINDS:
+            raise InputError(path, f"\"kind\" must be one of {', '.join(KINDS)}, got {declared!r}")
+        return declared
+    if rate is not None:
+        return "ebim" if n_marg == 1 else "mecb"
+    return "mec"
+
+
+def _build(path: Path, kind: str, marginals, rate, declared=None, index=None):
+    if index not in (None, 0):
+        raise InputError(path, f"holds a single instance; #{index} does not exist (use #0 or no index)")
+    k = _kind(kind, declared, len(marginals), rate, path)
+    name = path.name.split(".")[0] or "coupling"
+    return make_problem(k, marginals, rate, name=name, source=str(path), lenient=True)
+
+
+@register_reader("coupling-json", kinds=("mec", "ebim", "mecb"), extensions=(".coupling.json", ".marginals.json"),
+                 default_kind=_AUTO, sniff=_sniff_json)
+def read_coupling_json(path: Path, kind: str, index: int | None):
+    """``{"marginals": [[...], ...], "rate": R, "kind": "mec"|"ebim"|"mecb"}`` (rate and kind optional)."""
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None
+    except (ValueError, RecursionError) as e:
+        raise InputError(path, f"not usable JSON ({type(e).__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("marginals"), list) or not data["marginals"]:
+        raise InputError(path, 'expected a JSON object {"marginals": [[p1, p2, ...], ...], "rate": R}')
+    margs = []
+    total = 0
+    for k, row in enumerate(data["marginals"]):
+        if not isinstance(row, list) or not row:
+            raise InputError(path, f"marginal {k} must be a non-empty list of numbers")
+        total += len(row)
+        if total > MAX_ENTRIES:
+            raise InputError(path, f"more than {MAX_ENTRIES} probabilities")
+        for i, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(path, f"marginal {k} entry {i} must be a number, got {v!r}")
+        margs.append(np.asarray(row, dtype=np.float64))
+    rate = data.get("rate")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate)
+                             or rate < 0):
+        raise InputError(path, f"\"rate\" must be a finite number >= 0 (bits), got {rate!r}")
+    return _build(path, kind, margs, rate, data.get("kind"), index)
+
+
+@register_reader("coupling-csv", kinds=("mec", "ebim", "mecb"), extensions=(".marginals.csv", ".csv"),
+                 default_kind=_AUTO)
+def read_coupling_csv(path: Path, kind: str, index: int | None):
+    """One marginal per row, comma-separated; ``#`` starts a comment, ``# rate=R`` sets the rate."""
+    margs, rate = [], None
+    total = 0
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            text = line.strip()
+            if text.startswith("#"):
+                body = text[1:].strip().replace(" ", "")
+                if body.lower().startswith("rate="):
+                    try:
+                        rate = float(body[5:])
+                    except ValueError:
+                        raise InputError(path, f"'# rate=R' needs a number, got {body[5:]!r}", lineno) from None
+                    if not (math.isfinite(rate) and rate >= 0):
+                        raise InputError(path, f"rate must be a finite number >= 0, got {rate}", lineno)
+                continue
+            if not text:
+                continue
+            fields = [t.strip() for t in text.split(",")]
+            if fields and fields[-1] == "":
+                fields = fields[:-1]
+            try:
+                row = np.array([float(t) for t in fields], dtype=np.float64)
+            except ValueError:
+                bad = next(t for t in fields if not _is_float(t))
+                raise InputError(path, f"expected comma-separated probabilities, got {bad!r}", lineno) from None
+            total += row.size
+            if total > MAX_ENTRIES:
+                raise InputError(path, f"more than {MAX_ENTRIES} probabilities", lineno)
+            if not np.all(np.isfinite(row)) or np.any(row < 0):
+                raise InputError(path, "probabilities must be finite and >= 0", lineno)
+            margs.append(row)
+    if not margs:
+        raise InputError(path, "no marginals found; expected one comma-separated row per marginal")
+    return _build(path, kind, margs, rate, None, index)
+
+
+def _is_float(t: str) -> bool:
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False
+
+
+@register_reader("coupling-npy", kinds=("mec", "ebim", "mecb"), extensions=(".npy",), default_kind=_AUTO)
+def read_coupling_npy(path: Path, kind: str, index: int | None):
+    """A 2-D float array, one marginal per row (a 1-D array is one marginal). No rate: kind ``mec``."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(f)
+    except (ValueError, OSError) as e:
+        raise InputError(path, f"not a .npy array ({str(e)[:80]})") from None
+    if dtype.kind not in "fiu" or len(shape) not in (1, 2) or math.prod(shape) > MAX_ENTRIES:
+        raise InputError(path, f"expected a 1-D or 2-D numeric array of at most {MAX_ENTRIES} entries, "
+                               f"got dtype {dtype} shape {shape}")
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except ValueError as e:
+        raise InputError(path, f"cannot load the array ({str(e)[:80]})") from None
+    arr = np.atleast_2d(np.asarray(arr, dtype=np.float64))
+    return _build(path, kind, list(arr), None, None, index)

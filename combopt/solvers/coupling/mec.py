@@ -1,0 +1,390 @@
+"""Minimum-entropy coupling solvers: greedy (k marginals), exact (two small marginals), local improvement.
+
+- :func:`greedy_coupling`: Kocaoglu et al.'s greedy with heaps (Numba), sparse output.
+- :func:`exact_coupling`: the entropy is concave, so its minimum over the
+  transportation polytope sits at a vertex. Every vertex has a spanning-forest
+  support, and a forest always has a leaf line: a row (or column) with one cell,
+  whose mass is the line's whole remaining mass. Removing leaves one by one,
+  each step puts ``min(r_i, c_j)`` in some cell ``(i, j)`` and saturates a line,
+  and every such sequence ends at a vertex. A dynamic programme over the
+  remaining masses (memoised on the sorted multisets, so equal rows or columns
+  are not branched twice) therefore minimises over every vertex: a proof of
+  optimality, exponential in the alphabet sizes.
+- :func:`improve_coupling`: pivots between adjacent vertices. Adding a cell
+  outside the forest closes one cycle; moving mass ``theta`` around it keeps
+  the marginals, and the entropy is concave in ``theta``, so the best move
+  goes to the end (a neighbouring vertex). Descend, then kick and descend
+  again (iterated local search), keeping the best.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
+from ...core.registry import register_solver
+from ...problems.coupling.measures import entropy, majorization_bound, profile_bound
+from ...problems.coupling.model import MEC, Coupling
+from ..common import positive_int, reject_unknown
+from .kernels import greedy_arrays
+
+_KEY_DIGITS = 12
+_ZERO = 1e-13
+
+
+def greedy_coupling(marginals) -> Coupling:
+    """Greedy minimum-entropy coupling of ``k >= 2`` marginals (sparse, at most ``sum n - k + 1`` cells)."""
+    idx, mass = greedy_arrays([np.asarray(p, dtype=np.float64) for p in marginals])
+    return Coupling(idx, mass, tuple(len(p) for p in marginals))
+
+
+def lower_bounds(marginals) -> dict[str, float]:
+    """The majorization bound ``H(p ∧ q)`` and the profile bound (both in bits)."""
+    return {"majorization_bound": majorization_bound(marginals), "profile_bound": profile_bound(marginals)}
+
+
+def _phi(x):
+    return -x * math.log2(x) if x > 0 else 0.0
+
+
+class _Budget(Exception):
+    pass
+
+
+def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple[Coupling, float, int]:
+    """Minimum-entropy coupling of two marginals by the leaf-elimination programme (see the module notes).
+
+    Returns ``(coupling, entropy, states)``; raises :class:`ParameterError`
+    when more than ``max_states`` states would be needed, or ``TimeoutError``
+    when ``should_stop()`` says so.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    memo: dict = {}
+    calls = [0]
+
+    def key(v):
+        return tuple(sorted(y for y in (round(float(x), _KEY_DIGITS) for x in v) if y > 0))
+
+    def f(r: tuple, c: tuple) -> float:
+        if not r or not c:
+            return 0.0
+        k = (r, c)
+        hit = memo.get(k)
+        if hit is not None:
+            return hit[0]
+        calls[0] += 1
+        if calls[0] > max_states:
+            raise _Budget
+        if should_stop is not None and calls[0] % 4096 == 0 and should_stop():
+            raise TimeoutError
+        best, arg = math.inf, None
+        rv = sorted(set(r))
+        cv = sorted(set(c))
+        for a in rv:
+            ia = r.index(a)
+            for b in cv:
+                x = a if a < b else b
+                nr = list(r)
+                nc = list(c)
+                ra, rb = round(a - x, _KEY_DIGITS), round(b - x, _KEY_DIGITS)
+                del nr[ia]
+                del nc[c.index(b)]
+                if ra > 0:
+                    nr.append(ra)
+                if rb > 0:
+                    nc.append(rb)
+                v = _phi(x) + f(tuple(sorted(nr)), tuple(sorted(nc)))
+                if v < best - 1e-15:
+                    best, arg = v, (a, b)
+        memo[k] = (best, arg)
+        return best
+
+    try:
+        f(key(p), key(q))
+    except _Budget:
+        raise ParameterError(f"mec-exact needs more than max_states={max_states} states for sizes "
+                             f"{p.size} x {q.size}; use mec-ls or raise max_states") from None
+    # replay the optimal choices on the real indices (the rounded state drives the choices,
+    # the real masses follow it; they differ by rounding only)
+    r = {i: round(float(v), _KEY_DIGITS) for i, v in enumerate(p) if round(float(v), _KEY_DIGITS) > 0}
+    c = {j: round(float(v), _KEY_DIGITS) for j, v in enumerate(q) if round(float(v), _KEY_DIGITS) > 0}
+    rr = {i: float(p[i]) for i in r}
+    cr = {j: float(q[j]) for j in c}
+    cells, masses = [], []
+    while r and c:
+        _, (a, b) = memo[(tuple(sorted(r.values())), tuple(sorted(c.values())))]
+        i = next(i for i, v in r.items() if v == a)
+        j = next(j for j, v in c.items() if v == b)
+        x = min(a, b)
+        r[i], c[j] = round(a - x, _KEY_DIGITS), round(b - x, _KEY_DIGITS)
+        xr = rr[i] if r[i] <= 0 else (cr[j] if c[j] <= 0 else min(rr[i], cr[j]))
+        cells.append((i, j))
+        masses.append(xr)
+        rr[i] -= xr
+        cr[j] -= xr
+        if r[i] <= 0:
+            del r[i]
+        if c[j] <= 0:
+            del c[j]
+    coup = Coupling(np.array(cells, dtype=np.int64).reshape(-1, 2), np.array(masses), (p.size, q.size))
+    return coup, coup.entropy(), len(memo)
+
+
+# -- local improvement --------------------------------------------------------------------
+
+def _phi_arr(x):
+    x = np.asarray(x, dtype=np.float64)
+    out = np.zeros_like(x)
+    pos = x > 0
+    out[pos] = -x[pos] * np.log2(x[pos])
+    return out
+
+
+class _Forest:
+    """Dense coupling with its support graph (rows ``0..n-1``, columns ``n..n+m-1``)."""
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        self.n, self.m = X.shape
+
+    def adjacency(self):
+        adj = [[] for _ in range(self.n + self.m)]
+        for i, j in zip(*np.nonzero(self.X > _ZERO), strict=True):
+            adj[i].append(self.n + j)
+            adj[self.n + j].append(i)
+        return adj
+
+    def bfs(self, adj, i):
+        parent = np.full(self.n + self.m, -2, dtype=np.int64)
+        parent[i] = -1
+        dq = deque([i])
+        while dq:
+            u = dq.popleft()
+            for w in adj[u]:
+                if parent[w] == -2:
+                    parent[w] = u
+                    dq.append(w)
+        return parent
+
+    def cycle(self, parent, i, j):
+        """Cells of the cycle closed by entering ``(i, j)``: (rows, cols, signs), entering cell first."""
+        rows, cols, signs = [i], [j], [1.0]
+        node = self.n + j
+        sign = -1.0
+        while node != i:
+            par = int(parent[node])
+            if node >= self.n:
+                rows.append(par)
+                cols.append(node - self.n)
+            else:
+                rows.append(node)
+                cols.append(par - self.n)
+            signs.append(sign)
+            sign = -sign
+            node = par
+        return np.array(rows), np.array(cols), np.array(signs)
+
+    def delta(self, rows, cols, signs):
+        x = self.X[rows, cols]
+        minus = signs < 0
+        theta = float(x[minus].min())
+        return float(np.sum(_phi_arr(x + signs * theta) - _phi_arr(x))), theta
+
+    def pivot(self, rows, cols, signs, theta):
+        X = self.X
+        X[rows, cols] = np.maximum(X[rows, cols] + signs * theta, 0.0)
+        X[X < _ZERO] = 0.0
+
+
+def _moves(F: _Forest, order_rows, rng, max_candidates: int, best_only: bool, should_stop=None):
+    """Yield improving (or, with ``best_only=False``, any) pivots: ``(delta, rows, cols, signs, theta)``."""
+    adj = F.adjacency()
+    seen = 0
+    for i in order_rows:
+        if should_stop is not None and should_stop():
+            return
+        parent = F.bfs(adj, int(i))
+        cols = rng.permutation(F.m)
+        for j in cols:
+            if F.X[i, j] > _ZERO or parent[F.n + j] == -2:
+                continue
+            seen += 1
+            if seen > max_candidates:
+                return
+            r, c, s = F.cycle(parent, int(i), int(j))
+            d, theta = F.delta(r, c, s)
+            if theta <= _ZERO:
+                continue
+            if (not best_only) or d < -1e-12:
+                yield d, r, c, s, theta
+
+
+def descend(X: np.ndarray, rng, max_candidates: int = 4096, should_stop=None) -> tuple[np.ndarray, int]:
+    """Pivot along improving cycles until none is found among ``max_candidates`` tries. Returns (X, pivots)."""
+    F = _Forest(X)
+    pivots = 0
+    while True:
+        if should_stop is not None and should_stop():
+            break
+        moved = False
+        for _d, r, c, s, theta in _moves(F, rng.permutation(F.n), rng, max_candidates, True, should_stop):
+            F.pivot(r, c, s, theta)
+            pivots += 1
+            moved = True
+            break  # first improvement: the support changed, rebuild the forest
+        if not moved:
+            break
+    return F.X, pivots
+
+
+def kick(X: np.ndarray, rng, size: int = 2) -> np.ndarray:
+    """Apply ``size`` random pivots (improving or not)."""
+    F = _Forest(X.copy())
+    for _ in range(size):
+        for _d, r, c, s, theta in _moves(F, rng.permutation(F.n), rng, 64, False):
+            F.pivot(r, c, s, theta)
+            break
+    return F.X
+
+
+def improve_coupling(X: np.ndarray, rng, iterations: int = 50, max_candidates: int = 4096,
+                     should_stop=None, on_improve=None) -> tuple[np.ndarray, dict]:
+    """Iterated local search from the dense coupling ``X``: descend, then ``iterations`` kick-and-descend rounds."""
+    cur, piv = descend(X.copy(), rng, max_candidates, should_stop)
+    best, best_h = cur, entropy(cur)
+    if on_improve is not None:
+        on_improve(best)
+    total = piv
+    done = 0
+    for _ in range(iterations):
+        if should_stop is not None and should_stop():
+            break
+        cand, piv = descend(kick(best, rng), rng, max_candidates, should_stop)
+        total += piv
+        done += 1
+        h = entropy(cand)
+        if h < best_h - 1e-12:
+            best, best_h = cand, h
+            if on_improve is not None:
+                on_improve(best)
+    return best, {"pivots": total, "kicks": done}
+
+
+# -- registered solvers -------------------------------------------------------------------
+
+def _pop_bool(params: dict, key: str, default: bool = False) -> bool:
+    v = params.pop(key, default)
+    if v in (True, "true", "True", 1, "1"):
+        return True
+    if v in (False, "false", "False", 0, "0", None):
+        return False
+    raise ParameterError(f"parameter {key} must be true or false, got {v!r}")
+
+
+def _prepare(problem: MEC, params: dict) -> None:
+    problem.require_sums(params.pop("normalize", None))
+
+
+def _bound_info(problem: MEC) -> tuple[float, dict]:
+    b = lower_bounds(problem.marginals)
+    return max(b.values()), b
+
+
+def _greedy_output(problem: MEC, ctx: SolveContext, name: str) -> tuple[Coupling, float]:
+    c = greedy_coupling(problem.marginals)
+    ev = problem.evaluate(c)
+    ctx.state.report(ev.objective, c)
+    return c, ev.objective
+
+
+@register_solver("mec-greedy", problems=("mec",), exact=False, devices=("cpu",),
+                 description="greedy coupling of k marginals with heaps (Numba), O(n log n), sparse")
+def mec_greedy(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
+    """Greedy minimum-entropy coupling. Parameters: ``normalize`` (renormalise the marginals)."""
+    _prepare(problem, params)
+    reject_unknown(params, "mec-greedy")
+    c, h = _greedy_output(problem, ctx, "mec-greedy")
+    ctx.state.next_iteration()
+    bound, info = _bound_info(problem)
+    return SolverOutput(solution=c, bound=bound, info={**info, "greedy": h, "cells": c.nnz})
+
+
+def _two(problem: MEC, name: str) -> None:
+    if len(problem.marginals) != 2:
+        raise ParameterError(f"{name} couples two marginals; this instance has {len(problem.marginals)} "
+                             "(use mec-greedy)")
+
+
+@register_solver("mec-exact", problems=("mec",), exact=True, devices=("cpu",),
+                 description="exact MEC of two small marginals: DP over all vertices (leaf eliminations)")
+def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
+    """Exact MEC of two marginals. Parameters: ``max_states`` (1,000,000; a 6 x 6 pair needs ~700k), ``normalize``."""
+    _prepare(problem, params)
+    max_states = positive_int(params, "max_states", 1_000_000)
+    reject_unknown(params, "mec-exact")
+    _two(problem, "mec-exact")
+    g, hg = _greedy_output(problem, ctx, "mec-exact")
+    bound, info = _bound_info(problem)
+    info["greedy"] = hg
+    p, q = problem.marginals
+    try:
+        c, h, states = exact_coupling(p, q, max_states, ctx.state.should_stop)
+    except TimeoutError:
+        ctx.state.next_iteration()
+        return SolverOutput(solution=g, bound=bound, info={**info, "proof": "stopped before the search finished"})
+    ev = problem.evaluate(c)
+    ctx.state.report(ev.objective, c)
+    ctx.state.next_iteration()
+    proof = (f"exhaustive leaf-elimination programme over every vertex of the {p.size} x {q.size} "
+             f"transportation polytope ({states} states)")
+    best = min(ev.objective, hg)
+    return SolverOutput(solution=c if ev.objective <= hg else g, bound=best, proven_optimal=True,
+                        info={**info, "exact": ev.objective, "states": states, "proof": proof})
+
+
+@register_solver("mec-ls", problems=("mec",), exact=False, devices=("cpu",),
+                 description="greedy, then pivots along support cycles (iterated local search)")
+def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
+    """Greedy then local improvement. Parameters: ``kicks`` (50), ``candidates`` (4096 per pass), ``normalize``."""
+    _prepare(problem, params)
+    kicks = positive_int(params, "kicks", 50)
+    cands = positive_int(params, "candidates", 4096)
+    reject_unknown(params, "mec-ls")
+    _two(problem, "mec-ls")
+    g, hg = _greedy_output(problem, ctx, "mec-ls")
+    bound, info = _bound_info(problem)
+    n, m = g.shape
+    if n * m > 25_000_000:
+        raise ParameterError(f"mec-ls works on a dense {n} x {m} matrix; too large (use mec-greedy)")
+
+    def improved(X):
+        c = Coupling.from_dense(X)
+        ev = problem.evaluate(c)
+        if ev.feasible:
+            ctx.state.report(ev.objective, c)
+
+    X, st = improve_coupling(g.dense(), ctx.rng, kicks, cands, ctx.state.should_stop, improved)
+    ctx.state.next_iteration()
+    best = ctx.state.best
+    return SolverOutput(bound=bound, info={**info, "greedy": hg, "improved": best, **st})
+
+
+@register_solver("mec-auto", problems=("mec",), exact=False, devices=("cpu",), default_for=("mec",),
+                 description="picks by size: mec-exact (two marginals, up to 5 x 5), mec-ls (up to 144 cells), "
+                             "else mec-greedy")
+def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
+    """The best MEC solver that fits the size; ``info["chosen"]`` names it."""
+    sizes = [p.size for p in problem.marginals]
+    if len(sizes) == 2 and sizes[0] * sizes[1] <= 25:
+        out, chosen = mec_exact(problem, ctx, **params), "mec-exact"
+    elif len(sizes) == 2 and sizes[0] * sizes[1] <= 144:
+        out, chosen = mec_ls(problem, ctx, **params), "mec-ls"
+    else:
+        out, chosen = mec_greedy(problem, ctx, **params), "mec-greedy"
+    out.info["chosen"] = chosen
+    return out
