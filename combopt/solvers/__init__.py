@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     lagrangian,
     milp,
     mis,
+    peers,  # dwave-sa / dwave-tabu peers (issue 13; import dwave lazily)
     qaoa,
     rcpsp_cpsat,
     rcpsp_ga,
