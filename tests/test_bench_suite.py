@@ -320,9 +320,9 @@ def test_report_of_a_partial_file(tmp_path):
 
 def test_performance_profile_and_sgm_by_hand():
     def row(label, inst, t, reached=True):
-        return {"key": label + inst, "set": "x", "instance": inst, "label": label, "status": "feasible",
-                "sense": "min", "feasible": True, "objective": 5.0 if reached else 6.0, "best_known": 5.0,
-                "optimum": None, "runtime_s": 9.0, "trace": [[t, 5.0 if reached else 6.0]]}
+        return {"key": label + inst, "set": "x", "instance": inst, "path": inst + ".txt", "label": label,
+                "status": "feasible", "sense": "min", "feasible": True, "objective": 5.0 if reached else 6.0,
+                "best_known": 5.0, "optimum": None, "runtime_s": 9.0, "trace": [[t, 5.0 if reached else 6.0]]}
 
     rows = [row("A", "p1", 1.0), row("B", "p1", 2.0), row("A", "p2", 4.0), row("B", "p2", 1.0),
             row("A", "p3", 1.0), row("B", "p3", 1.0, reached=False)]

@@ -114,12 +114,17 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
 
 
 def instance_names(path_spec: str) -> list[str]:
-    """Names a reference file may use for ``path_spec`` (``dir/j301_1.sm`` -> ``j301_1``; ``f.txt#3`` -> ``f#3``)."""
+    """Names a reference file may use for ``path_spec``, the most likely first.
+
+    ``dir/j301_1.sm`` -> ``j301_1``; ``C125.9.clq`` -> ``C125.9``, then ``C125``; ``f.txt#3`` -> ``f#3``.
+    """
     base, _, k = path_spec.partition("#")
     name = Path(base).name
-    stem = name.split(".")[0] if not name.startswith(".") else name
-    names = [f"{stem}#{k}"] if k else []
-    return names + [stem, name]
+    parts = name.split(".")
+    stems = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if parts[:i] != [""]] or [name]
+    if k:  # one of several instances in a file: never the file's plain name
+        return list(dict.fromkeys([f"{s}#{k}" for s in stems] + [f"{name}#{k}"]))
+    return list(dict.fromkeys(stems + [name]))
 
 
 def lookup(refs: dict[str, Reference], instance: str | None, path_spec: str) -> Reference | None:

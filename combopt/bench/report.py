@@ -101,9 +101,13 @@ def _by(rows, *fields) -> dict[tuple, list[dict[str, Any]]]:
 
 
 def instance_values(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], tuple[float, str]]:
-    """``(set, instance, label) -> (mean objective over seeds, sense)``; a failed run counts as +-inf."""
+    """``(set, path, label) -> (mean objective over seeds, sense)``; a failed run counts as +-inf.
+
+    Instances are told apart by their path (as written in the suite): a run killed before it read
+    its instance has no instance name from the file.
+    """
     out = {}
-    for (s, inst, lab), rs in _by(rows, "set", "instance", "label").items():
+    for (s, inst, lab), rs in _by(rows, "set", "path", "label").items():
         sense = next((r["sense"] for r in rs if r.get("sense") in ("min", "max")), None)
         if sense is None:
             continue
@@ -120,7 +124,7 @@ def head_to_head(rows: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], 
     for s in _order(rows, "set"):
         srows = [r for r in rows if r["set"] == s]
         labels = _order(srows, "label")
-        insts = _order(srows, "instance")
+        insts = _order(srows, "path")
         m: dict[tuple[str, str], tuple[int, int, int]] = {}
         for a in labels:
             for b in labels:
@@ -208,9 +212,9 @@ def summary_table(summary: list[SummaryRow], title: str = "combopt report"):
 # -- targets, profiles, time to target ---------------------------------------------------------
 
 def targets(rows: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
-    """``(set, instance) -> target``: the best known value, else the best objective in the rows."""
+    """``(set, path) -> target``: the best known value, else the best objective in the rows."""
     out: dict[tuple[str, str], float] = {}
-    for (s, inst), rs in _by(rows, "set", "instance").items():
+    for (s, inst), rs in _by(rows, "set", "path").items():
         bk = next((r["best_known"] for r in rs if r.get("best_known") is not None), None)
         if bk is None:
             bk = next((r["optimum"] for r in rs if r.get("optimum") is not None), None)
@@ -244,12 +248,12 @@ def time_to(row: dict[str, Any], target: float, tol: float = 1e-6) -> float:
 
 
 def profile_costs(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]], np.ndarray]:
-    """Labels, problems ``(set, instance)`` and the cost matrix (problems x labels, ``inf`` = not reached)."""
+    """Labels, problems ``(set, path)`` and the cost matrix (problems x labels, ``inf`` = not reached)."""
     tg = targets(rows)
     labels = _order(rows, "label")
     ordered = sorted(rows, key=lambda r: r.get("index") or 0)
-    probs = [p for p in dict.fromkeys((r["set"], r["instance"]) for r in ordered) if p in tg]
-    by = _by(rows, "set", "instance", "label")
+    probs = [p for p in dict.fromkeys((r["set"], r["path"]) for r in ordered) if p in tg]
+    by = _by(rows, "set", "path", "label")
     C = np.full((len(probs), len(labels)), np.nan)
     for i, (s, inst) in enumerate(probs):
         for j, lab in enumerate(labels):
@@ -295,7 +299,7 @@ def plot_profile(rows: list[dict[str, Any]], title: str):
     """Matplotlib figure of the performance profile of ``rows``."""
     labels, taus, rho = performance_profile(rows)
     plt, fig, ax = _figure()
-    n = len({(r["set"], r["instance"]) for r in rows})
+    n = len({(r["set"], r["path"]) for r in rows})
     for j, lab in enumerate(labels):
         ax.step(taus, rho[:, j], where="post", label=lab, linewidth=1.8)
     ax.set_xscale("log", base=2)
@@ -316,10 +320,10 @@ def plot_time_to_target(rows: list[dict[str, Any]], title: str):
     plt, fig, ax = _figure()
     tmax = max([float(r.get("runtime_s") or 0.0) for r in rows] + [TIME_FLOOR * 10])
     for lab in _order(rows, "label"):
-        rs = [r for r in rows if r["label"] == lab and (r["set"], r["instance"]) in tg]
+        rs = [r for r in rows if r["label"] == lab and (r["set"], r["path"]) in tg]
         if not rs:
             continue
-        ts = np.sort([time_to(r, tg[(r["set"], r["instance"])]) for r in rs])
+        ts = np.sort([time_to(r, tg[(r["set"], r["path"])]) for r in rs])
         fin = ts[np.isfinite(ts)]
         xs = np.concatenate([[TIME_FLOOR], fin, [tmax * 1.2]])
         ys = np.concatenate([[0.0], np.arange(1, fin.size + 1) / len(ts), [fin.size / len(ts)]])
