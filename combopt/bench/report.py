@@ -68,6 +68,7 @@ class SummaryRow:
     solver: str
     runs: int
     failed: int
+    no_solution: int
     feasible: int
     with_optimum: int
     at_optimum: int
@@ -161,7 +162,8 @@ def summarize(rows: list[dict[str, Any]], *, time_shift: float = TIME_SHIFT, gap
             losses = sum(v[1] for (a, _), v in h2h[s].items() if a == lab)
             out.append(SummaryRow(
                 set=s, label=lab, solver=rs[0]["solver"], runs=len(rs),
-                failed=sum(r["status"] in FAILED for r in rs), feasible=len(ok),
+                failed=sum(r["status"] in FAILED for r in rs),
+                no_solution=sum(r["status"] not in FAILED and not _ok(r) for r in rs), feasible=len(ok),
                 with_optimum=sum(r.get("optimum") is not None for r in rs),
                 at_optimum=sum(bool(r.get("at_optimum")) for r in rs),
                 with_best=sum(r.get("best_known") is not None for r in rs),
@@ -184,7 +186,7 @@ def _f(v: float | None, spec: str) -> str:
     return "-" if v is None else spec.format(v)
 
 
-COLUMNS = ("set", "solver", "runs", "failed", "at optimum", "at best known", "mean gap %", "SGM gap %",
+COLUMNS = ("set", "solver", "runs", "failed", "no solution", "at optimum", "at best known", "mean gap %", "SGM gap %",
            "mean time s", "SGM time s", "wins/losses")
 #: the table is printed at least this wide (also when stdout is a file or a pipe)
 TABLE_WIDTH = 150
@@ -192,7 +194,7 @@ TABLE_WIDTH = 150
 
 def table_cells(s: SummaryRow) -> list[str]:
     """The printed cells of one summary row (the same strings in the terminal and the HTML)."""
-    return [s.set, s.label, str(s.runs), str(s.failed), _share(s.at_optimum, s.with_optimum),
+    return [s.set, s.label, str(s.runs), str(s.failed), str(s.no_solution), _share(s.at_optimum, s.with_optimum),
             _share(s.at_best, s.with_best), _f(s.mean_gap_pct, "{:.3f}"), _f(s.sgm_gap_pct, "{:.3f}"),
             _f(s.mean_time_s, "{:.3f}"), _f(s.sgm_time_s, "{:.3f}"), f"{s.wins}/{s.losses}"]
 

@@ -84,6 +84,7 @@ class RunSpec:
     target: float | None = None
     imports: tuple[str, ...] = ()
     python_path: tuple[str, ...] = ()
+    preimport: tuple[str, ...] = ()  # the entry's ``requires``: imported before the solver's clock starts
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,10 +147,15 @@ class Suite:
 
 
 def run_key(set_name: str, path: str, label: str, solver: str, params: dict, seed: int,
-            time_limit: float | None, max_iterations: int | None, device: str, kind: str | None) -> str:
-    """Stable identity of a run: the same suite line gives the same key on every machine."""
-    blob = json.dumps([set_name, path, label, solver, params, seed, time_limit, max_iterations, device, kind],
-                      sort_keys=True, separators=(",", ":"))
+            time_limit: float | None, max_iterations: int | None, device: str, kind: str | None,
+            stop_at_target: bool = False, threads: int = 1) -> str:
+    """Stable identity of a run: the same suite line gives the same key on every machine.
+
+    Everything that changes what a run computes is in it; the hard limits (``wall_limit``,
+    ``memory_mb``) are not, so raising them and resuming reruns nothing.
+    """
+    blob = json.dumps([set_name, path, label, solver, params, seed, time_limit, max_iterations, device, kind,
+                       stop_at_target, threads], sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 
@@ -398,7 +404,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                 target = ref.target if (ref is not None and o["stop_at_target"]) else None
                 for seed in o["seeds"]:
                     key = run_key(sname, ipath, e.label, e.solver, e.params, seed, o["time_limit"],
-                                  o["max_iterations"], o["device"], st.kind)
+                                  o["max_iterations"], o["device"], st.kind, o["stop_at_target"], o["threads"])
                     if key in keys:
                         continue
                     keys.add(key)
@@ -409,7 +415,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                         time_limit=None if o["time_limit"] is None else float(o["time_limit"]),
                         max_iterations=o["max_iterations"], device=o["device"], threads=int(o["threads"]),
                         wall_limit=float(wall), memory_mb=o["memory_mb"], target=target,
-                        imports=tuple(imports), python_path=ppath_abs,
+                        imports=tuple(imports), python_path=ppath_abs, preimport=tuple(e.requires),
                     ))
     warmup = head.get("warmup", False)
     if not isinstance(warmup, bool):

@@ -7,7 +7,8 @@ its status and message. The child:
 
 1. limits its address space (``resource.setrlimit(RLIMIT_AS)``) to ``memory_mb``;
 2. sets the Numba thread count to ``threads``;
-3. imports the suite's plugin modules (``imports``, with ``python_path`` on ``sys.path``);
+3. imports the suite's plugin modules (``imports``, with ``python_path`` on ``sys.path``) and
+   the entry's ``requires`` (so a peer's library import is not counted as solve time);
 4. reads the instance and calls :func:`combopt.solve`, whose result is re-evaluated by
    the problem's own ``evaluate``.
 
@@ -73,6 +74,11 @@ def _plugins(spec: dict) -> None:
             sys.path.insert(0, p)
     for mod in spec.get("imports") or ():
         importlib.import_module(mod)
+    for mod in spec.get("preimport") or ():  # a peer's own library: its import time is not its solve time
+        try:
+            importlib.import_module(mod)
+        except ImportError:
+            pass  # the solver itself says what is missing
 
 
 def _num(v: Any) -> float | None:
