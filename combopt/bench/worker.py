@@ -12,8 +12,8 @@ its status and message. The child:
 4. reads the instance and calls :func:`combopt.solve`, whose result is re-evaluated by
    the problem's own ``evaluate``.
 
-Two ways to start the child: a ``forkserver`` that imported combopt once (a fork per run:
-low overhead; used by the local executor), and ``subprocess`` (``python -m
+Two ways to start the child: a ``forkserver`` that imported combopt once and initialised
+Numba (:mod:`.preload`; a fork per run: low overhead; used by the local executor), and ``subprocess`` (``python -m
 combopt.bench.worker``, spec on stdin, row on stdout), used inside Dask workers, which
 are daemonic processes that multiprocessing does not let have children.
 """
@@ -187,7 +187,7 @@ def _forkserver_context():
     global _FORKSERVER_READY
     ctx = mp.get_context("forkserver")
     if not _FORKSERVER_READY:
-        ctx.set_forkserver_preload(["combopt.bench.worker", "combopt.core.api", "combopt.solvers", "combopt.problems"])
+        ctx.set_forkserver_preload(["combopt.bench.preload"])
         _FORKSERVER_READY = True
     return ctx
 
