@@ -274,10 +274,13 @@ params = { num_reads = 4, num_sweeps = 20 }
 max_iterations = 1
 [[solvers]]
 solver = "test-raise"
-""")
+""", head="warmup = true")
     out = tmp_path / "r.csv"
     assert main(["bench", str(p), "--jobs", "2", "--out", str(out)]) == 0
-    during = _table(capsys.readouterr().out)
+    printed = capsys.readouterr().out
+    assert "warm-up: 3 run(s)" in printed and "warm-up ERROR" in printed  # one per solver, not recorded
+    assert len(read_results([out])) == 6
+    during = _table(printed)
     html = tmp_path / "r.html"
     assert main(["report", str(out), "--html", str(html), "--png", str(tmp_path / "png")]) == 0
     after = _table(capsys.readouterr().out)

@@ -1,7 +1,8 @@
 """Benchmarks: suites of runs in isolated worker processes, results files, reports.
 
 Holds: the folder form of ``combopt bench`` (:mod:`.folder`, one process), suite files
-(:mod:`.suite`), reference values (:mod:`.refs`), the isolated worker (:mod:`.worker`), the
+(:mod:`.suite`), reference values (:mod:`.refs`), the isolated worker (:mod:`.worker`, forked
+from a server that imported :mod:`.preload`), the
 local / Dask runner (:mod:`.runner`), results files (:mod:`.results`), live progress
 (:mod:`.progress`) and reports with performance profiles (:mod:`.report`).
 

@@ -236,6 +236,3 @@ def eta(done: int, total: int, elapsed: float) -> float | None:
     rate = elapsed / done
     return rate * (total - done) if math.isfinite(rate) else None
 
-
-def now() -> float:
-    return time.perf_counter()
