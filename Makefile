@@ -1,5 +1,5 @@
 # combopt: two commands do all the set-up on a fresh machine.
-#   make demo   create .venv, install combopt, solve the DIMACS clique benchmarks, print a table
+#   make demo   create .venv, install combopt, run the quick benchmark suite (every family), print the report
 #   make test   create .venv, install combopt with its test extras, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/combopt bench examples/data --best-known examples/data/clique-numbers.csv \
-		--kind clique --solver sa --solver ils --time-limit 30
+	mkdir -p build
+	$(VENV)/bin/combopt bench benchmarks/suites/quick.toml --jobs 2 --warmup \
+		--out build/quick.jsonl --force
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --timeout 900

@@ -277,20 +277,57 @@ def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for th
 
 @app.command()
 def bench(
-    paths: Annotated[list[str], typer.Argument(help="instance files, folders or globs")],
+    paths: Annotated[list[str], typer.Argument(help="a suite file (SUITE.toml), or instance files, folders, globs")],
     solver: Annotated[list[str] | None, typer.Option("--solver", "-s", help="solver (repeat to compare)")] = None,
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the files)")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", "-t", help="seconds per instance and solver")] = 10.0,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", "-t",
+                                                     help="seconds per instance and solver (folder form; "
+                                                          "default 10)")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     device: Annotated[str, typer.Option("--device", help="cpu | gpu | auto")] = "auto",
     best_known: Annotated[Path | None,
                           typer.Option("--best-known", help="CSV: instance,<best_known|optimum|...>")] = None,
     no_stop_at_best: Annotated[bool, typer.Option("--no-stop-at-best", help="use the whole time limit")] = False,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="solver parameter key=value")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write rows as .csv or .json")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="suite: results .jsonl/.csv/.parquet "
+                                                                 "(default SUITE.results.jsonl); folder form: "
+                                                                 ".csv or .json")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="suite: runs at once (worker processes)")] = 1,
+    resume: Annotated[bool, typer.Option("--resume", help="suite: skip the runs already in --out")] = False,
+    executor: Annotated[str, typer.Option("--executor", help="suite: local | dask")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="suite: Dask scheduler, e.g. "
+                                                                  "tcp://host:8786 (default: a LocalCluster)")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="suite: root folder of the instance and "
+                                                             "reference paths")] = None,
+    warmup: Annotated[bool, typer.Option("--warmup", help="suite: first one unrecorded one-iteration run per "
+                                                          "solver, so Numba compiles outside the time limits")] = False,
 ) -> None:
-    """Solve many instances, print a table against best known values."""
+    """Run a benchmark suite (SUITE.toml), or solve every instance of a folder with the given solvers."""
+    from ..bench.suite import is_suite_file
+
+    if len(paths) == 1 and is_suite_file(paths[0]):
+        folder_only = {"--solver": solver, "--kind": kind, "--time-limit": time_limit, "--best-known": best_known,
+                       "--param": param, "--no-stop-at-best": no_stop_at_best or None,
+                       "--seed": seed or None, "--device": None if device == "auto" else device}
+        given = [k for k, v in folder_only.items() if v]
+        if given:
+            raise ParameterError(f"{', '.join(given)}: not used with a suite file; set it in the suite instead")
+        _bench_suite(Path(paths[0]), out=out, force=force, jobs=jobs, resume=resume, executor=executor,
+                     address=address, data=data, warmup=warmup)
+        return
+    suite_only = {"--jobs": jobs != 1, "--resume": resume, "--executor": executor != "local", "--address": address,
+                  "--data": data, "--warmup": warmup}
+    given = [k for k, v in suite_only.items() if v]
+    if given:
+        raise ParameterError(f"{', '.join(given)}: only with a suite file (combopt bench SUITE.toml)")
+    _bench_folder(paths, solver=solver, kind=kind, time_limit=10.0 if time_limit is None else time_limit, seed=seed,
+                  device=device, best_known=best_known, no_stop_at_best=no_stop_at_best, param=param, out=out,
+                  force=force)
+
+
+def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, no_stop_at_best, param, out, force
+                  ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..bench import expand, load_best_known, rows_table, run_bench, write_rows
@@ -313,6 +350,88 @@ def bench(
     if out is not None:
         write_rows(rows, out)
         err_console.print(f"wrote {out}")
+
+
+# -- benchmark suites and reports (issue 13) -----------------------------------------------------
+
+def _wide_console(width: int) -> Console:
+    """stdout; at least ``width`` columns wide when it is not a terminal (tables in logs stay on one line)."""
+    if out_console.is_terminal:
+        return out_console
+    return Console(width=max(width, out_console.width), soft_wrap=False)
+
+
+def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume: bool, executor: str,
+                 address: str | None, data: Path | None, warmup: bool) -> None:
+    from ..bench.progress import SuiteProgress
+    from ..bench.report import TABLE_WIDTH, summarize, summary_table
+    from ..bench.results import ResultsWriter, journal_of, read_results, recorded_keys, results_format
+    from ..bench.runner import EXECUTORS, run_suite
+    from ..bench.suite import load_suite
+
+    if executor not in EXECUTORS:
+        raise ParameterError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if address and executor != "dask":
+        raise ParameterError("--address is the Dask scheduler: use it with --executor dask")
+    if jobs < 1:
+        raise ParameterError(f"--jobs must be a positive integer, got {jobs}")
+    if resume and force:
+        raise ParameterError("--resume continues --out, --force overwrites it: give one of them")
+    suite = load_suite(path, data)
+    suite.warmup = suite.warmup or warmup
+    if out is None:
+        out = Path(f"{path.name.removesuffix('.toml')}.results.jsonl")
+    results_format(out)
+    if out.is_dir():
+        raise ParameterError(f"--out {out} is a directory; expected a file name")
+    if not out.absolute().parent.is_dir():
+        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    exists = out.exists() or journal_of(out).exists()
+    if exists and not (resume or force):
+        raise ParameterError(f"{out} already exists; pass --resume to continue it or --force to start over")
+    skip = recorded_keys(out) if (resume and exists) else set()
+    previous = [r for r in read_results([out]) if r["key"] in {s.key for s in suite.runs}] if skip else []
+    progress = SuiteProgress(out_console)
+    with ResultsWriter(out, append=resume and exists) as writer:
+        rows = run_suite(suite, jobs=jobs, writer=writer, skip=skip, executor=executor, address=address,
+                         progress=progress)
+    err_console.print(f"wrote {len(rows)} row(s) to {out}" + (f" ({len(previous)} recorded before)" if previous
+                                                             else ""), highlight=False)
+    _wide_console(TABLE_WIDTH).print(summary_table(summarize(previous + rows), title=f"combopt bench {suite.name}"))
+
+
+@app.command()
+def report(
+    results: Annotated[list[Path], typer.Argument(help="results files of `combopt bench SUITE` "
+                                                       "(.jsonl, .csv, .parquet; partial files are fine)")],
+    html_out: Annotated[Path | None, typer.Option("--html", help="write a self-contained HTML report")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="write the plots as PNG files into this folder")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --html / PNG files if they exist")] = False,
+) -> None:
+    """Summarise results: at optimum / best known, gaps, times, wins, performance profiles."""
+    from ..bench.report import TABLE_WIDTH, figures, html_report, summarize, summary_table
+    from ..bench.results import read_results
+
+    _check_out(html_out, force)
+    if png is not None and png.exists() and not png.is_dir():
+        raise ParameterError(f"--png {png} is a file; expected a folder")
+    rows = read_results(results)
+    if not rows:
+        raise ParameterError(f"no finished runs in {', '.join(map(str, results))}")
+    summary = summarize(rows)
+    _wide_console(TABLE_WIDTH).print(summary_table(summary, title=f"combopt bench {rows[0]['suite']}" if
+                                                   len({r['suite'] for r in rows}) == 1 else "combopt report"))
+    if png is not None:
+        figs = figures(rows)
+        clash = [png / n for n, _, _ in figs if (png / n).exists()]
+        if clash and not force:
+            raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
+        png.mkdir(parents=True, exist_ok=True)
+        for n, _, data in figs:
+            (png / n).write_bytes(data)
+        err_console.print(f"wrote {len(figs)} plot(s) to {png}", highlight=False)
+    if html_out is not None:
+        _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]))
 
 
 @app.command()

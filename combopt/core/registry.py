@@ -86,6 +86,7 @@ BUILTIN_FAMILIES: dict[str, tuple[str, ...]] = {
         "combopt.solvers.milp",
         "combopt.solvers.lagrangian",
         "combopt.solvers.qaoa",
+        "combopt.solvers.peers",  # dwave-sa / dwave-tabu peers for benchmark suites (dwave loaded on first use)
     ),
     "graph": ("combopt.problems.graph", "combopt.solvers.graph"),
     "mdkp": ("combopt.problems.mdkp",),

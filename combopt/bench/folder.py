@@ -1,6 +1,7 @@
 """Run solvers over many instances and compare with best known values.
 
-Used by ``combopt bench`` and by ``make demo``.
+The folder form of ``combopt bench`` (``combopt bench DIR --solver ...``): one process,
+no isolation. Suites (``combopt bench SUITE.toml``) live in :mod:`combopt.bench.suite`.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .api import solve
-from .core.errors import CombOptError, InputError
-from .core.io import read
+from ..api import solve
+from ..core.errors import CombOptError, InputError
+from ..core.io import read
 
 VALUE_COLUMNS = ("best_known", "optimum", "optimal_length", "clique_number", "upper_bound", "value", "best")
 

@@ -1,0 +1,135 @@
+"""Reference values (optimum / best known) for benchmark instances, read from CSV files.
+
+The files in ``../shared/data`` and ``tests/data`` differ in their columns; this module reads
+them all: the instance name is the ``instance`` (or ``name``) column, or ``file#index`` when the
+file has an ``index`` column (OR-Library files holding several instances, read as ``path#K``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.errors import InputError
+
+#: columns holding a proven optimum, in the order they are looked for
+OPTIMUM_COLUMNS = ("optimum", "optimal", "optimal_value", "optimal_length", "clique_number", "opt")
+#: columns holding the best known value (a feasible solution's objective)
+BEST_KNOWN_COLUMNS = ("best_known", "best", "bks", "best_value", "value")
+MAX_REFERENCE_BYTES = 64 * 1024**2
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Known values for one instance: ``optimum`` (proven) and ``best_known`` (may equal it)."""
+
+    optimum: float | None = None
+    best_known: float | None = None
+
+    @property
+    def target(self) -> float | None:
+        """The value a run has to reach: the best known value, else the optimum."""
+        return self.best_known if self.best_known is not None else self.optimum
+
+
+def _number(p: Path, col: str, text: str, lineno: int) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise InputError(p, f"expected a number in column {col!r}, got {text!r}", lineno) from None
+    if not math.isfinite(v):
+        raise InputError(p, f"expected a finite number in column {col!r}, got {text!r}", lineno)
+    return v
+
+
+def load_reference(path: str | Path, *, optimum: str | None = None, best_known: str | None = None
+                   ) -> dict[str, Reference]:
+    """Read a reference CSV into ``{instance name: Reference}``.
+
+    Parameters
+    ----------
+    path
+        CSV file with a header line.
+    optimum, best_known
+        Column names to use; by default the first of :data:`OPTIMUM_COLUMNS` and
+        :data:`BEST_KNOWN_COLUMNS` present. Give ``best_known="upper_bound"`` for the
+        PSPLIB bound files (minimisation: the upper bound is the best known makespan).
+
+    Returns
+    -------
+    dict
+        An instance without a best-known value takes its optimum as best known.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(p, "no such reference file (expected a CSV: instance,<optimum|best_known|...>)")
+    if p.stat().st_size > MAX_REFERENCE_BYTES:
+        raise InputError(p, f"reference file larger than {MAX_REFERENCE_BYTES} bytes")
+    try:
+        with open(p, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            cols = [c.strip() for c in (reader.fieldnames or [])]
+            reader.fieldnames = cols
+            name_col = next((c for c in ("instance", "name", "file") if c in cols), None)
+            if "index" in cols:
+                name_col = "file" if "file" in cols else ("instance" if "instance" in cols else None)
+            if name_col is None:
+                raise InputError(p, "expected a CSV header with an 'instance' (or 'name', or 'file' + 'index') column",
+                                 1)
+            for given, what in ((optimum, "optimum"), (best_known, "best_known")):
+                if given is not None and given not in cols:
+                    raise InputError(p, f"{what} column {given!r} not in the header ({', '.join(cols)})", 1)
+            opt_col = optimum or next((c for c in OPTIMUM_COLUMNS if c in cols), None)
+            best_col = best_known or next((c for c in BEST_KNOWN_COLUMNS if c in cols), None)
+            if opt_col is None and best_col is None:
+                raise InputError(p, f"expected a value column: one of {', '.join(OPTIMUM_COLUMNS + BEST_KNOWN_COLUMNS)}"
+                                    " (or name it in the suite: reference = {file = ..., best_known = 'column'})", 1)
+            out: dict[str, Reference] = {}
+            for lineno, row in enumerate(reader, 2):
+                name = (row.get(name_col) or "").strip()
+                if not name:
+                    continue
+                if "index" in cols:
+                    idx = (row.get("index") or "").strip()
+                    if not idx.isdigit():
+                        raise InputError(p, f"expected a non-negative integer in column 'index', got {idx!r}", lineno)
+                    name = f"{name}#{int(idx)}"
+                opt = _number(p, opt_col, row.get(opt_col, ""), lineno) if opt_col else None
+                best = _number(p, best_col, row.get(best_col, ""), lineno) if best_col else None
+                if best is None:
+                    best = opt
+                if opt is None and best is None:
+                    continue
+                out[name] = Reference(opt, best)
+            return out
+    except UnicodeDecodeError:
+        raise InputError(p, "not a text file; expected a CSV") from None
+    except csv.Error as e:
+        raise InputError(p, f"malformed CSV ({e})") from None
+
+
+def instance_names(path_spec: str) -> list[str]:
+    """Names a reference file may use for ``path_spec``, the most likely first.
+
+    ``dir/j301_1.sm`` -> ``j301_1``; ``C125.9.clq`` -> ``C125.9``, then ``C125``; ``f.txt#3`` -> ``f#3``.
+    """
+    base, _, k = path_spec.partition("#")
+    name = Path(base).name
+    parts = name.split(".")
+    stems = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1) if parts[:i] != [""]] or [name]
+    if k:  # one of several instances in a file: never the file's plain name
+        return list(dict.fromkeys([f"{s}#{k}" for s in stems] + [f"{name}#{k}"]))
+    return list(dict.fromkeys(stems + [name]))
+
+
+def lookup(refs: dict[str, Reference], instance: str | None, path_spec: str) -> Reference | None:
+    """The reference of a run: by the problem's own name first, then by names derived from the path."""
+    for n in ([instance] if instance else []) + instance_names(path_spec):
+        if n in refs:
+            return refs[n]
+    return None

@@ -1,0 +1,248 @@
+"""Results files of benchmark suites: one row per run, appended as runs finish.
+
+Formats, by the extension of ``--out``:
+
+``.jsonl``
+    One JSON object per line. Each finished run is appended, flushed and fsynced at once.
+``.csv``
+    A header, then one line per run, appended the same way; ``params`` and ``trace`` are
+    JSON strings.
+``.parquet``
+    Parquet files cannot be appended to, so the rows go to a journal ``NAME.parquet.jsonl``
+    beside it (appended and fsynced like ``.jsonl``); the parquet file is written from the
+    journal when the suite ends or is interrupted. ``--resume`` and ``combopt report`` read
+    the journal when it exists.
+
+Readers are tolerant: a partial last line (the command killed while writing) is skipped,
+and a run recorded twice counts once (the last row wins).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError, MissingDependencyError, ParameterError
+
+#: every column of a row, in file order (see README.md, "Results files")
+FIELDS = (
+    "key", "index", "suite", "set", "kind", "instance", "path", "solver", "label", "params", "seed", "time_limit",
+    "max_iterations", "device", "status", "sense", "objective", "bound", "feasible", "optimum", "best_known",
+    "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s", "time_to_target_s", "wall_s",
+    "trace", "error",
+)
+_FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "gap_pct", "runtime_s", "time_to_best_s",
+          "time_to_target_s", "wall_s"}
+_INT = {"index", "seed", "max_iterations", "iterations"}
+_BOOL = {"feasible", "at_optimum", "at_best"}
+_JSON = {"params", "trace"}
+FORMATS = (".jsonl", ".csv", ".parquet")
+MAX_RESULTS_BYTES = 4 * 1024**3
+
+
+def results_format(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf not in FORMATS:
+        raise ParameterError(f"--out {path}: expected a .jsonl, .csv or .parquet file name")
+    return suf
+
+
+def journal_of(path: Path) -> Path:
+    """The file rows are appended to: ``path`` itself, or ``NAME.parquet.jsonl`` for parquet."""
+    return path.with_name(path.name + ".jsonl") if path.suffix.lower() == ".parquet" else path
+
+
+def normalise(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with every field of :data:`FIELDS`, in order, with JSON-safe values."""
+    out = {}
+    for k in FIELDS:
+        v = row.get(k)
+        if isinstance(v, float) and not math.isfinite(v):
+            v = None
+        out[k] = v
+    if out["params"] is None:
+        out["params"] = {}
+    if out["trace"] is None:
+        out["trace"] = []
+    return out
+
+
+class ResultsWriter:
+    """Append rows to a results file; each :meth:`write` is flushed and fsynced before it returns."""
+
+    def __init__(self, path: str | Path, *, append: bool):
+        self.path = Path(path)
+        self.fmt = results_format(self.path)
+        self.journal = journal_of(self.path)
+        exists = self.journal.exists() and self.journal.stat().st_size > 0
+        mode = "a" if append else "w"
+        self._f = open(self.journal, mode, newline="", encoding="utf-8")
+        self._csv = None
+        if self.fmt == ".csv":
+            self._csv = csv.DictWriter(self._f, fieldnames=list(FIELDS), extrasaction="ignore")
+        if append and exists:
+            self._end_line()
+        elif self._csv is not None:
+            self._csv.writeheader()
+            self._sync()
+        self.count = 0
+
+    def _end_line(self) -> None:
+        """A partial last line (the command was killed mid-write) must not swallow the next row."""
+        with open(self.journal, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            last = f.read(1)
+        if last not in (b"\n", b"\r"):
+            self._f.write("\n")
+            self._sync()
+
+    def _sync(self) -> None:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def write(self, row: dict[str, Any]) -> None:
+        r = normalise(row)
+        if self._csv is not None:
+            self._csv.writerow({k: (json.dumps(v) if k in _JSON else ("" if v is None else v)) for k, v in r.items()})
+        else:
+            self._f.write(json.dumps(r, separators=(",", ":")) + "\n")
+        self._sync()
+        self.count += 1
+
+    def close(self) -> None:
+        if self._f.closed:
+            return
+        self._sync()
+        self._f.close()
+        if self.fmt == ".parquet":
+            write_parquet(read_results([self.journal]), self.path)
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write rows as parquet (``params`` and ``trace`` as JSON strings); needs pyarrow."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("writing .parquet needs pyarrow: pip install pyarrow "
+                                     "(or use --out NAME.jsonl / .csv)") from None
+    cols: dict[str, list] = {k: [] for k in FIELDS}
+    for r in rows:
+        for k in FIELDS:
+            v = r.get(k)
+            cols[k].append(json.dumps(v) if k in _JSON else v)
+    types = {k: (pa.float64() if k in _FLOAT else pa.int64() if k in _INT else pa.bool_() if k in _BOOL
+                 else pa.string()) for k in FIELDS}
+    table = pa.table({k: pa.array(cols[k], type=types[k]) for k in FIELDS})
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(path)
+
+
+def _typed(k: str, v: Any) -> Any:
+    if v is None or v == "":
+        return ({} if k == "params" else [] if k == "trace" else None)
+    if k in _JSON:
+        return json.loads(v) if isinstance(v, str) else v
+    if k in _FLOAT:
+        return float(v)
+    if k in _INT:
+        return int(float(v))
+    if k in _BOOL:
+        return v if isinstance(v, bool) else str(v).strip().lower() in ("true", "1")
+    return v
+
+
+def _read_jsonl(p: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(p, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # partial line of an interrupted write
+            if isinstance(obj, dict) and "key" in obj:
+                rows.append(obj)
+    return rows
+
+
+def _read_csv(p: Path) -> list[dict[str, Any]]:
+    rows = []
+    text = p.read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "key" not in reader.fieldnames:
+        raise InputError(p, "expected a results CSV written by `combopt bench` (a header with a 'key' column)", 1)
+    n = len(reader.fieldnames)
+    for raw in reader:
+        if None in raw or sum(v is not None for v in raw.values()) < n:  # partial or garbled line
+            continue
+        try:
+            rows.append({k: _typed(k, v) for k, v in raw.items() if k in FIELDS})
+        except (ValueError, json.JSONDecodeError):
+            continue
+    return rows
+
+
+def _read_parquet(p: Path) -> list[dict[str, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("reading .parquet needs pyarrow: pip install pyarrow") from None
+    try:
+        table = pq.read_table(p)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise InputError(p, f"not a readable parquet file ({type(e).__name__})") from None
+    return [{k: _typed(k, v) for k, v in r.items() if k in FIELDS} for r in table.to_pylist()]
+
+
+def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
+    """Rows of one or more results files (partial files welcome); a key seen twice keeps its last row."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        p = Path(path)
+        src = p
+        if p.suffix.lower() == ".parquet" and journal_of(p).exists():
+            src = journal_of(p)
+        if not src.exists():
+            raise InputError(p, "no such results file")
+        if src.is_dir():
+            raise InputError(p, "is a directory, expected a results file (.jsonl, .csv or .parquet)")
+        if src.stat().st_size > MAX_RESULTS_BYTES:
+            raise InputError(p, f"larger than {MAX_RESULTS_BYTES} bytes")
+        suf = "".join(src.suffixes[-1:]).lower()
+        try:
+            if suf == ".jsonl" or suf == ".json":
+                rows = _read_jsonl(src)
+            elif suf == ".csv":
+                rows = _read_csv(src)
+            elif suf == ".parquet":
+                rows = _read_parquet(src)
+            else:
+                raise InputError(p, "expected a .jsonl, .csv or .parquet results file")
+        except UnicodeDecodeError:
+            raise InputError(p, "not a text file; expected a results file") from None
+        for r in rows:
+            by_key[str(r["key"])] = normalise(r)
+    return list(by_key.values())
+
+
+def recorded_keys(path: str | Path) -> set[str]:
+    """Keys of the runs recorded in a results file (empty when it does not exist yet)."""
+    p = Path(path)
+    if not journal_of(p).exists() and not p.exists():
+        return set()
+    return {r["key"] for r in read_results([p])}

@@ -1,0 +1,423 @@
+"""Benchmark suite files (TOML): instance sets, solver entries, and the runs they expand to.
+
+A suite is a TOML file::
+
+    [suite]
+    name = "quick"
+    data = "../.."            # data root, relative to this file (--data DIR overrides it)
+    seeds = [0]
+    time_limit = 10           # the solver's own limit (seconds); max_iterations = N for a fixed budget
+    wall_limit = 60           # hard limit: the worker process is killed after this many seconds
+    memory_mb = 4096          # address-space limit of each worker process
+
+    [sets.dimacs]
+    kind = "clique"
+    instances = ["tests/data/johnson8-2-4.clq", "tests/data/MANN_*.clq", "tests/data/mdkp/mknap1.txt#0..2"]
+    reference = "tests/data/clique-numbers.csv"
+
+    [[solvers]]
+    name = "sa-32"            # label in the results (default: the solver name)
+    solver = "sa"
+    sets = ["dimacs"]         # default: every set
+    params = { num_reads = 32 }
+    seeds = [0, 1, 2]
+
+Every (set, instance, solver entry, seed) is one run (:class:`RunSpec`) with a stable ``key``
+that ``--resume`` uses to skip recorded runs. See README.md ("Benchmark suites") for every key.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib.util
+import json
+import math
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import InputError
+from .refs import Reference, load_reference
+
+#: keys allowed at suite level and inherited by sets and solver entries
+RUN_DEFAULTS: dict[str, Any] = {
+    "seeds": [0],
+    "time_limit": None,
+    "max_iterations": None,
+    "wall_limit": None,
+    "memory_mb": 4096,
+    "device": "cpu",
+    "threads": 1,
+    "stop_at_target": False,
+    "tolerance": 1e-6,
+}
+SUITE_KEYS = set(RUN_DEFAULTS) | {"name", "description", "data", "imports", "python_path", "warmup"}
+SET_KEYS = {"kind", "instances", "reference", "tolerance"}
+SOLVER_KEYS = set(RUN_DEFAULTS) - {"tolerance"} | {"name", "solver", "sets", "params", "requires"}
+DEVICES = ("cpu", "gpu", "auto")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a suite: everything a worker process needs, and the key that identifies it."""
+
+    key: str
+    index: int
+    suite: str
+    set: str
+    kind: str | None
+    path: str
+    file: str
+    label: str
+    solver: str
+    params: dict[str, Any]
+    seed: int
+    time_limit: float | None
+    max_iterations: int | None
+    device: str
+    threads: int
+    wall_limit: float
+    memory_mb: int | None
+    target: float | None = None
+    imports: tuple[str, ...] = ()
+    python_path: tuple[str, ...] = ()
+    preimport: tuple[str, ...] = ()  # the entry's ``requires``: imported before the solver's clock starts
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class InstanceSet:
+    name: str
+    kind: str | None
+    paths: list[str]
+    refs: dict[str, Reference]
+    tolerance: float
+
+
+@dataclass
+class SolverEntry:
+    label: str
+    solver: str
+    sets: list[str]
+    params: dict[str, Any]
+    options: dict[str, Any]
+    requires: list[str] = field(default_factory=list)
+
+    def missing(self) -> list[str]:
+        """The modules in ``requires`` that cannot be imported here."""
+        out = []
+        for mod in self.requires:
+            try:
+                if importlib.util.find_spec(mod) is None:
+                    out.append(mod)
+            except (ImportError, ValueError):
+                out.append(mod)
+        return out
+
+
+@dataclass
+class Suite:
+    """A parsed suite file with its runs (see the module docstring)."""
+
+    name: str
+    description: str
+    source: Path
+    data_root: Path
+    sets: dict[str, InstanceSet]
+    solvers: list[SolverEntry]
+    runs: list[RunSpec]
+    skipped: list[tuple[str, str]]  # (entry label, why) for entries whose ``requires`` are missing
+    warmup: bool = False
+
+    def warmup_runs(self) -> list[RunSpec]:
+        """One short run (one iteration, not recorded) per solver, so Numba compiles into its cache first."""
+        seen: dict[str, RunSpec] = {}
+        for r in self.runs:
+            if r.solver not in seen:
+                seen[r.solver] = replace(r, key=f"warmup-{r.key}", max_iterations=1, target=None)
+        return list(seen.values())
+
+    def refs_for(self, set_name: str) -> dict[str, Reference]:
+        return self.sets[set_name].refs if set_name in self.sets else {}
+
+
+def run_key(set_name: str, path: str, label: str, solver: str, params: dict, seed: int,
+            time_limit: float | None, max_iterations: int | None, device: str, kind: str | None,
+            stop_at_target: bool = False, threads: int = 1) -> str:
+    """Stable identity of a run: the same suite line gives the same key on every machine.
+
+    Everything that changes what a run computes is in it; the hard limits (``wall_limit``,
+    ``memory_mb``) are not, so raising them and resuming reruns nothing.
+    """
+    blob = json.dumps([set_name, path, label, solver, params, seed, time_limit, max_iterations, device, kind,
+                       stop_at_target, threads], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def is_suite_file(path: str | Path) -> bool:
+    """True for a TOML file with ``[suite]``, ``[sets]`` or ``[[solvers]]`` (not a DMMV spec)."""
+    p = Path(path)
+    if p.suffix.lower() != ".toml" or not p.is_file():
+        return False
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return False
+    return any(k in data for k in ("suite", "sets", "solvers"))
+
+
+def _err(src: Path, msg: str, data_text: str | None = None, needle: str | None = None) -> InputError:
+    line = None
+    if data_text is not None and needle:
+        for i, text in enumerate(data_text.splitlines(), 1):
+            if needle in text:
+                line = i
+                break
+    return InputError(src, msg, line)
+
+
+def _check_keys(src: Path, text: str, table: dict, allowed: set[str], where: str) -> None:
+    for k in table:
+        if k not in allowed:
+            raise _err(src, f"unknown key {k!r} in {where}; expected one of: {', '.join(sorted(allowed))}", text, k)
+
+
+def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str) -> dict[str, Any]:
+    out = dict(base)
+    for k in RUN_DEFAULTS:
+        if k in table:
+            out[k] = table[k]
+    seeds = out["seeds"]
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if (not isinstance(seeds, list) or not seeds
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)):
+        raise _err(src, f"{where}: seeds must be a list of non-negative integers, got {seeds!r}", text, "seeds")
+    out["seeds"] = list(dict.fromkeys(seeds))
+    for k in ("time_limit", "wall_limit"):
+        v = out[k]
+        bad = isinstance(v, bool) or not isinstance(v, int | float) or not (v > 0 and math.isfinite(v))
+        if v is not None and bad:
+            raise _err(src, f"{where}: {k} must be a positive number of seconds, got {v!r}", text, k)
+    for k in ("max_iterations", "memory_mb", "threads"):
+        v = out[k]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise _err(src, f"{where}: {k} must be a positive integer, got {v!r}", text, k)
+    if out["device"] not in DEVICES:
+        raise _err(src, f"{where}: device must be one of {', '.join(DEVICES)}, got {out['device']!r}", text, "device")
+    if not isinstance(out["stop_at_target"], bool):
+        raise _err(src, f"{where}: stop_at_target must be true or false", text, "stop_at_target")
+    tol = out["tolerance"]
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
+        raise _err(src, f"{where}: tolerance must be a relative tolerance in [0, 1), got {tol!r}", text, "tolerance")
+    return out
+
+
+_RANGE = re.compile(r"(.*)#(\d+)\.\.(\d+)")
+
+
+def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> list[str]:
+    """Expand paths, globs, folders, ``path#K`` and ``path#A..B`` (inclusive) relative to ``root``.
+
+    Returns the instances as written relative to ``root`` (POSIX separators), in order, without repeats.
+    """
+    out: list[str] = []
+    for pat in patterns:
+        if not isinstance(pat, str) or not pat.strip():
+            raise InputError(src, f"{where}: instances must be a list of non-empty strings, got {pat!r}")
+        m = _RANGE.fullmatch(pat)
+        if m:
+            base, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
+            if hi < lo or hi - lo > 100_000:
+                raise InputError(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)")
+            if not (root / base).is_file():
+                raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
+            out += [f"{base}#{k}" for k in range(lo, hi + 1)]
+            continue
+        base = pat.split("#")[0] if re.fullmatch(r".*#\d+", pat) else pat
+        if any(ch in base for ch in "*?["):
+            found = sorted(Path(q).relative_to(root).as_posix() for q in glob.glob(str(root / base))
+                           if Path(q).is_file())
+            if not found:
+                raise InputError(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)")
+            out += found
+        elif (root / base).is_dir():
+            found = sorted((root / base / q.name).relative_to(root).as_posix() for q in (root / base).iterdir()
+                           if q.is_file() and q.suffix.lower() not in (".csv", ".md", ".txt.gz") and
+                           not q.name.startswith("."))
+            out += found
+        elif (root / base).is_file():
+            out.append(pat)
+        else:
+            raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
+    return list(dict.fromkeys(out))
+
+
+def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
+    """Parse and expand a suite file.
+
+    Parameters
+    ----------
+    path
+        The suite TOML file.
+    data
+        Data root for relative instance and reference paths; overrides the suite's ``data``
+        key (itself relative to the suite file). Default: the suite file's folder.
+
+    Returns
+    -------
+    Suite
+        With ``runs`` in suite order: sets, then instances, then solver entries, then seeds.
+    """
+    src = Path(path)
+    if not src.is_file():
+        raise InputError(src, "no such suite file")
+    try:
+        text = src.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise InputError(src, "not a text file; expected a TOML suite") from None
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise InputError(src, f"not valid TOML ({e})", int(m.group(1)) if m else None) from None
+    _check_keys(src, text, doc, {"suite", "sets", "solvers"}, "the suite file")
+    head = doc.get("suite", {})
+    if not isinstance(head, dict):
+        raise _err(src, "[suite] must be a table", text, "suite")
+    _check_keys(src, text, head, SUITE_KEYS, "[suite]")
+    base = _options(src, text, head, RUN_DEFAULTS, "[suite]")
+    name = str(head.get("name", src.stem.removesuffix(".suite")))
+    if data is not None:
+        root = Path(data)
+        if not root.is_dir():
+            raise InputError(root, "--data: no such directory")
+    elif "data" in head:
+        root = (src.parent / str(head["data"]))
+        if not root.is_dir():
+            raise _err(src, f"data root {head['data']!r} ({root}) is not a directory; pass --data DIR", text, "data")
+    else:
+        root = src.parent
+    root = root.resolve()
+    imports = head.get("imports", [])
+    ppath = head.get("python_path", [])
+    for k, v in (("imports", imports), ("python_path", ppath)):
+        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+            raise _err(src, f"[suite] {k} must be a list of strings", text, k)
+    ppath_abs = tuple(str((src.parent / p).resolve()) for p in ppath)
+
+    sets_doc = doc.get("sets", {})
+    if not isinstance(sets_doc, dict) or not sets_doc:
+        raise _err(src, "expected at least one instance set: [sets.NAME] with kind and instances", text, "sets")
+    sets: dict[str, InstanceSet] = {}
+    for sname, st in sets_doc.items():
+        where = f"[sets.{sname}]"
+        if not isinstance(st, dict):
+            raise _err(src, f"{where} must be a table", text, sname)
+        _check_keys(src, text, st, SET_KEYS, where)
+        inst = st.get("instances")
+        if isinstance(inst, str):
+            inst = [inst]
+        if not isinstance(inst, list) or not inst:
+            raise _err(src, f"{where}: instances must be a non-empty list of paths or globs", text, sname)
+        kind = st.get("kind")
+        if kind is not None and not isinstance(kind, str):
+            raise _err(src, f"{where}: kind must be a string", text, "kind")
+        refs: dict[str, Reference] = {}
+        ref = st.get("reference")
+        if ref is not None:
+            cols: dict[str, str | None] = {"optimum": None, "best_known": None}
+            if isinstance(ref, dict):
+                bad = set(ref) - {"file", "optimum", "best_known"}
+                if bad or "file" not in ref:
+                    raise _err(src, f"{where}: reference must be a path or {{file = ..., optimum = 'column', "
+                                    "best_known = 'column'}}", text, "reference")
+                cols = {"optimum": ref.get("optimum"), "best_known": ref.get("best_known")}
+                ref = ref["file"]
+            if not isinstance(ref, str):
+                raise _err(src, f"{where}: reference must be a path", text, "reference")
+            refs = load_reference(root / ref, **cols)
+        tol = st.get("tolerance", base["tolerance"])
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
+            raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
+        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where), refs, float(tol))
+
+    entries_doc = doc.get("solvers", [])
+    if not isinstance(entries_doc, list) or not entries_doc:
+        raise _err(src, "expected at least one [[solvers]] entry with a solver name", text, "solvers")
+    entries: list[SolverEntry] = []
+    labels: set[str] = set()
+    for i, ent in enumerate(entries_doc):
+        where = f"[[solvers]] entry {i + 1}"
+        if not isinstance(ent, dict):
+            raise _err(src, f"{where} must be a table", text, "[[solvers]]")
+        _check_keys(src, text, ent, SOLVER_KEYS, where)
+        solver = ent.get("solver", ent.get("name"))
+        if not isinstance(solver, str) or not solver:
+            raise _err(src, f"{where}: expected solver = 'NAME' (see `combopt solvers`)", text, "[[solvers]]")
+        label = str(ent.get("name", solver))
+        if label in labels:
+            raise _err(src, f"{where}: solver entry name {label!r} is used twice; give each entry its own name",
+                       text, label)
+        labels.add(label)
+        sets_of = ent.get("sets", list(sets))
+        if isinstance(sets_of, str):
+            sets_of = [sets_of]
+        for s in sets_of:
+            if s not in sets:
+                raise _err(src, f"{where}: unknown set {s!r}; the suite defines: {', '.join(sets)}", text, s)
+        params = ent.get("params", {})
+        if not isinstance(params, dict) or not all(isinstance(k, str) and k.isidentifier() for k in params):
+            raise _err(src, f"{where}: params must be a table of name = value", text, "params")
+        requires = ent.get("requires", [])
+        if isinstance(requires, str):
+            requires = [requires]
+        entries.append(SolverEntry(label, solver, list(sets_of), dict(params),
+                                   _options(src, text, ent, base, where), list(requires)))
+
+    runs: list[RunSpec] = []
+    skipped: list[tuple[str, str]] = []
+    usable = []
+    for e in entries:
+        miss = e.missing()
+        if miss:
+            skipped.append((e.label, f"needs {', '.join(miss)} (not installed)"))
+        else:
+            usable.append(e)
+    keys: set[str] = set()
+    for sname, st in sets.items():
+        for ipath in st.paths:
+            for e in usable:
+                if sname not in e.sets:
+                    continue
+                o = e.options
+                wall = o["wall_limit"]
+                if wall is None:
+                    wall = 2.0 * o["time_limit"] + 30.0 if o["time_limit"] else 600.0
+                from .refs import lookup
+
+                ref = lookup(st.refs, None, ipath)
+                target = ref.target if (ref is not None and o["stop_at_target"]) else None
+                for seed in o["seeds"]:
+                    key = run_key(sname, ipath, e.label, e.solver, e.params, seed, o["time_limit"],
+                                  o["max_iterations"], o["device"], st.kind, o["stop_at_target"], o["threads"])
+                    if key in keys:
+                        continue
+                    keys.add(key)
+                    runs.append(RunSpec(
+                        key=key, index=len(runs), suite=name, set=sname, kind=st.kind, path=ipath,
+                        file=str(root / ipath),
+                        label=e.label, solver=e.solver, params=dict(e.params), seed=int(seed),
+                        time_limit=None if o["time_limit"] is None else float(o["time_limit"]),
+                        max_iterations=o["max_iterations"], device=o["device"], threads=int(o["threads"]),
+                        wall_limit=float(wall), memory_mb=o["memory_mb"], target=target,
+                        imports=tuple(imports), python_path=ppath_abs, preimport=tuple(e.requires),
+                    ))
+    warmup = head.get("warmup", False)
+    if not isinstance(warmup, bool):
+        raise _err(src, "[suite] warmup must be true or false", text, "warmup")
+    return Suite(name, str(head.get("description", "")), src, root, sets, entries, runs, skipped, warmup)

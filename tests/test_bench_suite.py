@@ -1,0 +1,386 @@
+"""Benchmark suites: isolated runs, failures recorded, resume after a kill, Dask, reports."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from combopt.bench.refs import load_reference
+from combopt.bench.report import html_report, performance_profile, sgm, summarize
+from combopt.bench.results import ResultsWriter, read_results, recorded_keys
+from combopt.bench.runner import run_suite
+from combopt.bench.suite import load_suite
+from combopt.cli.app import main
+from combopt.core.errors import InputError, MissingDependencyError
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+# fields that depend on the clock or on where a run executed
+TIMING = {"runtime_s", "wall_s", "time_to_best_s", "time_to_target_s", "trace"}
+
+
+def write_suite(tmp_path: Path, body: str, name: str = "suite.toml", head: str = "") -> Path:
+    text = f"""
+[suite]
+name = "t"
+data = "{DATA.as_posix()}"
+imports = ["bench_plugin"]
+python_path = ["{TESTS.as_posix()}"]
+{head}
+{body}
+"""
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+CLIQUE_SET = """
+[sets.clique]
+kind = "clique"
+instances = ["johnson8-2-4.clq", "MANN_a9.clq"]
+reference = "clique-numbers.csv"
+"""
+
+
+def deterministic(rows):
+    return sorted(({k: v for k, v in r.items() if k not in TIMING} for r in rows), key=lambda r: r["key"])
+
+
+# -- the suite format -----------------------------------------------------------------------------
+
+def test_suite_expands_globs_ranges_and_references(tmp_path):
+    p = write_suite(tmp_path, """
+[sets.mdkp]
+kind = "mdkp"
+instances = ["mdkp/mknap1.txt#1..3", "mdkp/mknap1.txt#0"]
+reference = "mdkp/mknap1-optima.csv"
+
+[sets.tsp]
+instances = ["tsp/*1?.tsp"]
+reference = { file = "tsp/optima.csv", optimum = "optimal_length" }
+
+[[solvers]]
+solver = "lagrangian"
+sets = ["mdkp"]
+seeds = [0, 1]
+max_iterations = 3
+
+[[solvers]]
+name = "ls"
+solver = "tsp-ls"
+sets = ["tsp"]
+time_limit = 1.5
+""")
+    s = load_suite(p)
+    assert s.sets["mdkp"].paths == ["mdkp/mknap1.txt#1", "mdkp/mknap1.txt#2", "mdkp/mknap1.txt#3",
+                                    "mdkp/mknap1.txt#0"]
+    assert s.sets["tsp"].paths == ["tsp/burma14.tsp", "tsp/gr17.tsp", "tsp/ulysses16.tsp"]
+    assert s.sets["mdkp"].refs["mknap1#1"].optimum == 8706.1
+    assert s.sets["tsp"].refs["gr17"].optimum == 2085
+    assert len(s.runs) == 4 * 2 + 3
+    assert len({r.key for r in s.runs}) == len(s.runs)
+    tsp = [r for r in s.runs if r.set == "tsp"]
+    assert all(r.label == "ls" and r.time_limit == 1.5 and r.wall_limit == 2 * 1.5 + 30 for r in tsp)
+    # the same suite gives the same keys (what --resume relies on); --data changes nothing in them
+    assert [r.key for r in load_suite(p, DATA).runs] == [r.key for r in s.runs]
+
+
+def test_suite_errors_name_the_file_and_line(tmp_path):
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\nseeds = [0]\ntime_limt = 3\n')
+    with pytest.raises(InputError) as e:
+        load_suite(p)
+    assert "time_limt" in str(e.value) and e.value.line == p.read_text().splitlines().index("time_limt = 3") + 1
+    p = write_suite(tmp_path, CLIQUE_SET.replace("MANN_a9.clq", "nope/*.clq") + '[[solvers]]\nsolver = "ils"\n')
+    with pytest.raises(InputError, match="no files match"):
+        load_suite(p)
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\nsets = ["cliques"]\n')
+    with pytest.raises(InputError, match="unknown set 'cliques'"):
+        load_suite(p)
+    assert main(["bench", str(p)]) == 2
+
+
+def test_reference_files_of_shared_data_layouts(tmp_path):
+    f = tmp_path / "cb.csv"
+    f.write_text("file,index,name,best_known,lp_bound\nmknapcb1,0,5.100-00,24381,24585.9\nmknapcb1,1,5.100-01,24274,"
+                 "24538.2\n")
+    refs = load_reference(f)
+    assert refs["mknapcb1#1"].best_known == 24274 and refs["mknapcb1#1"].optimum is None
+    g = tmp_path / "j120.csv"
+    g.write_text("instance,lower_bound,upper_bound,optimum,cpm_bound\nj1201_1,104,105,,99\nj1201_2,109,109,109,86\n")
+    refs = load_reference(g, best_known="upper_bound")
+    assert refs["j1201_1"].optimum is None and refs["j1201_1"].best_known == 105
+    assert refs["j1201_2"].optimum == 109 and refs["j1201_2"].target == 109
+    g.write_text("instance,optimum\nx,12\ny,twelve\n")
+    with pytest.raises(InputError) as e:
+        load_reference(g)
+    assert e.value.line == 3
+
+
+# -- runs: local and Dask give the same rows --------------------------------------------------------
+
+def test_local_and_dask_localcluster_record_identical_rows(tmp_path):
+    pytest.importorskip("distributed")  # the dev extra installs it
+    p = write_suite(tmp_path, CLIQUE_SET + """
+[sets.qubo]
+kind = "qubo"
+instances = ["qubo/MANN_a9-clique.qubo.json"]
+reference = "qubo/optima.csv"
+
+[[solvers]]
+solver = "ils"
+sets = ["clique"]
+max_iterations = 4
+
+[[solvers]]
+solver = "tabu"
+sets = ["qubo"]
+seeds = [0, 1]
+max_iterations = 2
+params = { num_restarts = 4 }
+""")
+    suite = load_suite(p)
+    with ResultsWriter(tmp_path / "local.jsonl", append=False) as w:
+        local = run_suite(suite, jobs=2, writer=w)
+    with ResultsWriter(tmp_path / "dask.csv", append=False) as w:
+        dask = run_suite(suite, jobs=2, writer=w, executor="dask")
+    assert len(local) == len(dask) == 4
+    assert deterministic(local) == deterministic(dask)
+    # ... and the files hold the same rows as the runs returned (csv round trip included)
+    assert deterministic(read_results([tmp_path / "local.jsonl"])) == deterministic(local)
+    assert deterministic(read_results([tmp_path / "dask.csv"])) == deterministic(local)
+    refs = {"johnson8-2-4": 4, "MANN_a9": 16, "MANN_a9-clique.qubo": -16}
+    for r in local:
+        assert r["status"] in ("feasible", "optimal") and r["feasible"]
+        # a clique cannot beat the clique number; the QUBO energy cannot go below -omega
+        ref = refs[r["instance"]]
+        assert (r["objective"] <= ref) if r["sense"] == "max" else (r["objective"] >= ref)
+        assert r["gap_pct"] == pytest.approx(100 * abs(r["objective"] - ref) / abs(ref))
+        assert r["at_best"] == (r["objective"] == ref)
+
+
+# -- failures are rows, and the suite goes on -------------------------------------------------------
+
+def test_raise_hang_oom_and_killed_runs_are_recorded(tmp_path, capsys):
+    p = write_suite(tmp_path, CLIQUE_SET.replace(', "MANN_a9.clq"', "") + """
+[[solvers]]
+solver = "test-raise"
+[[solvers]]
+solver = "test-hang"
+wall_limit = 3
+[[solvers]]
+solver = "test-oom"
+memory_mb = 2048
+[[solvers]]
+solver = "test-die"
+[[solvers]]
+solver = "ils"
+max_iterations = 3
+""")
+    out = tmp_path / "r.jsonl"
+    t0 = time.perf_counter()
+    assert main(["bench", str(p), "--jobs", "2", "--out", str(out)]) == 0
+    assert time.perf_counter() - t0 < 60
+    printed = capsys.readouterr().out
+    rows = {r["label"]: r for r in read_results([out])}
+    assert len(rows) == 5
+    assert rows["test-raise"]["status"] == "error"
+    assert "RuntimeError: boom from test-raise" in rows["test-raise"]["error"]
+    assert rows["test-hang"]["status"] == "timeout" and "wall limit of 3 s" in rows["test-hang"]["error"]
+    assert 3 <= rows["test-hang"]["wall_s"] < 20
+    assert rows["test-oom"]["status"] == "memory" and "2048 MiB" in rows["test-oom"]["error"]
+    assert rows["test-die"]["status"] == "killed" and "SIGKILL" in rows["test-die"]["error"]
+    assert rows["ils"]["status"] in ("feasible", "optimal") and rows["ils"]["objective"] == 4
+    # stdout is not a terminal: one plain line per run, then the table
+    assert printed.count("\n[") >= 4 and "TIMEOUT" in printed and "KILLED" in printed
+    assert "4 failed" in printed
+
+
+# -- resume after a kill ---------------------------------------------------------------------------
+
+def test_resume_after_kill_neither_redoes_nor_duplicates(tmp_path, capsys):
+    log = tmp_path / "executions.log"
+    p = write_suite(tmp_path, f"""
+[sets.clique]
+kind = "clique"
+instances = ["johnson8-2-4.clq", "MANN_a9.clq"]
+
+[[solvers]]
+solver = "test-sleep"
+seeds = [0, 1, 2, 3]
+params = {{ seconds = 0.3, log = "{log.as_posix()}" }}
+""")
+    out = tmp_path / "r.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "combopt", "bench", str(p), "--jobs", "2", "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 3):
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the command and its worker processes, like a lost terminal
+        proc.wait()
+    before = {r["key"]: r for r in read_results([out])}
+    assert 3 <= len(before) < 8
+    time.sleep(0.5)  # let an orphaned in-flight run (if any) finish writing its log line
+    executed_before = log.read_text().splitlines()
+    assert main(["bench", str(p), "--jobs", "2", "--out", str(out), "--resume"]) == 0
+    assert f"{len(before)} already recorded" in capsys.readouterr().out
+    lines = [json.loads(x) for x in out.read_text().splitlines() if x.strip()]
+    rows = read_results([out])
+    assert len(rows) == 8 and len(lines) == 8 and len({r["key"] for r in lines}) == 8
+    for k, r in before.items():  # recorded rows are kept as they were
+        assert next(x for x in lines if x["key"] == k) == r
+    executed = log.read_text().splitlines()
+    recorded_runs = {f"{r['instance']} {r['seed']}" for r in before.values()}
+    for run in recorded_runs:
+        assert executed.count(run) == 1, run  # not redone
+    # at most the runs in flight at the kill (--jobs 2) ran twice
+    assert len(executed) <= 8 + 2 and len(executed_before) >= len(before)
+    assert all(r["status"] == "feasible" and r["objective"] == 1 for r in rows)
+    # a third time there is nothing left to do
+    assert main(["bench", str(p), "--out", str(out), "--resume"]) == 0
+    assert "0 run(s) to do, 8 already recorded" in capsys.readouterr().out
+    assert recorded_keys(out) == {r["key"] for r in rows}
+
+
+# -- reports ------------------------------------------------------------------------------------------
+
+def _table(text: str) -> list[str]:
+    lines = text.splitlines()
+    start = next(i for i, x in enumerate(lines) if "combopt bench" in x and "┏" in lines[i + 1])
+    return lines[start:]
+
+
+def test_report_reproduces_the_table_printed_by_the_run(tmp_path, capsys):
+    p = write_suite(tmp_path, CLIQUE_SET + """
+[[solvers]]
+solver = "ils"
+max_iterations = 2
+[[solvers]]
+name = "sa-small"
+solver = "sa"
+params = { num_reads = 4, num_sweeps = 20 }
+max_iterations = 1
+[[solvers]]
+solver = "test-raise"
+""", head="warmup = true")
+    out = tmp_path / "r.csv"
+    assert main(["bench", str(p), "--jobs", "2", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "warm-up: 3 run(s)" in printed and "warm-up ERROR" in printed  # one per solver, not recorded
+    assert len(read_results([out])) == 6
+    during = _table(printed)
+    html = tmp_path / "r.html"
+    assert main(["report", str(out), "--html", str(html), "--png", str(tmp_path / "png")]) == 0
+    after = _table(capsys.readouterr().out)
+    assert during == after and any("sa-small" in x for x in after)
+    page = html.read_text()
+    assert page.count("data:image/png;base64,") == 2 and "src='http" not in page and "boom from test-raise" in page
+    assert (tmp_path / "png" / "profile-clique.png").stat().st_size > 1000
+    assert main(["report", str(out), "--html", str(html)]) == 2  # never overwrite without --force
+
+
+def test_report_of_a_partial_file(tmp_path):
+    rows = [
+        {"key": "a", "index": 0, "suite": "s", "set": "x", "instance": "i1", "path": "i1", "solver": "sa",
+         "label": "A", "seed": 0, "status": "feasible", "sense": "min", "objective": 10.0, "feasible": True,
+         "best_known": 10.0, "optimum": 10.0, "gap_pct": 0.0, "at_best": True, "at_optimum": True, "runtime_s": 2.0,
+         "trace": [[0.5, 12.0], [1.0, 10.0]]},
+        {"key": "b", "index": 1, "suite": "s", "set": "x", "instance": "i1", "path": "i1", "solver": "tabu",
+         "label": "B", "seed": 0, "status": "feasible", "sense": "min", "objective": 11.0, "feasible": True,
+         "best_known": 10.0, "optimum": 10.0, "gap_pct": 10.0, "at_best": False, "at_optimum": False,
+         "runtime_s": 4.0, "trace": [[0.25, 11.0]]},
+    ]
+    f = tmp_path / "r.jsonl"
+    with ResultsWriter(f, append=False) as w:
+        for r in rows:
+            w.write(r)
+    with open(f, "a") as fh:
+        fh.write('{"key": "c", "suite": "s", "set": "x", "inst')  # killed mid-write
+    got = read_results([f])
+    assert [r["key"] for r in got] == ["a", "b"]
+    s = {x.label: x for x in summarize(got)}
+    assert (s["A"].wins, s["A"].losses, s["B"].wins, s["B"].losses) == (1, 0, 0, 1)
+    assert s["B"].mean_gap_pct == 10.0 and s["B"].sgm_gap_pct == pytest.approx(10.0)
+    assert s["A"].at_optimum == 1 and s["B"].at_best == 0
+    assert "<table>" in html_report(got, summarize(got), [str(f)])
+    # appending after the partial line starts a new line
+    with ResultsWriter(f, append=True) as w:
+        w.write(dict(rows[0], key="d"))
+    assert [r["key"] for r in read_results([f])] == ["a", "b", "d"]
+
+
+def test_performance_profile_and_sgm_by_hand():
+    def row(label, inst, t, reached=True):
+        return {"key": label + inst, "set": "x", "instance": inst, "path": inst + ".txt", "label": label,
+                "status": "feasible", "sense": "min", "feasible": True, "objective": 5.0 if reached else 6.0,
+                "best_known": 5.0, "optimum": None, "runtime_s": 9.0, "trace": [[t, 5.0 if reached else 6.0]]}
+
+    rows = [row("A", "p1", 1.0), row("B", "p1", 2.0), row("A", "p2", 4.0), row("B", "p2", 1.0),
+            row("A", "p3", 1.0), row("B", "p3", 1.0, reached=False)]
+    labels, taus, rho = performance_profile(rows, taus=np.array([1.0, 2.0, 4.0, 1e9]))
+    assert labels == ["A", "B"]
+    # A: ratios 1, 4, 1 -> B: ratios 2, 1, inf
+    assert rho[:, 0].tolist() == pytest.approx([2 / 3, 2 / 3, 1.0, 1.0])
+    assert rho[:, 1].tolist() == pytest.approx([1 / 3, 2 / 3, 2 / 3, 2 / 3])
+    assert sgm([1.0, 3.0], 1.0) == pytest.approx(math.sqrt(2 * 4) - 1)
+    assert sgm([], 1.0) is None
+
+
+def test_results_csv_and_parquet_round_trip(tmp_path):
+    row = {"key": "k1", "index": 0, "suite": "s", "set": "x", "instance": "a,b \"c\"", "path": "p", "solver": "sa",
+           "label": "L", "params": {"num_reads": 4, "beta_range": [0.1, 3.0]}, "seed": 3, "status": "optimal",
+           "sense": "max", "objective": 1.5, "feasible": True, "at_best": None, "trace": [[0.1, 1.0], [0.2, 1.5]],
+           "error": None}
+    for name in ("r.csv", "r.parquet"):
+        if name.endswith(".parquet"):
+            pytest.importorskip("pyarrow")
+        f = tmp_path / name
+        with ResultsWriter(f, append=False) as w:
+            w.write(row)
+        got = read_results([f])[0]
+        for k, v in row.items():
+            assert got[k] == v, (name, k)
+    assert recorded_keys(tmp_path / "r.parquet") == {"k1"}
+
+
+# -- peers, and the folder form of `combopt bench` ---------------------------------------------------
+
+def test_dwave_peers_on_the_qubo_and_a_clear_error_without_them(monkeypatch):
+    import combopt
+
+    pytest.importorskip("dwave.samplers")  # the dev extra installs it
+    for name in ("dwave-sa", "dwave-tabu"):
+        r = combopt.solve(DATA / "MANN_a9.clq", name, max_iterations=2, seed=0)
+        assert r.feasible and r.objective <= 16  # independently evaluated clique
+    monkeypatch.setitem(sys.modules, "dwave.samplers", None)
+    with pytest.raises(MissingDependencyError, match="dwave-samplers"):
+        combopt.solve(DATA / "MANN_a9.clq", "dwave-sa", max_iterations=1)
+
+
+def test_folder_form_still_works(tmp_path, capsys):
+    out = tmp_path / "rows.csv"
+    assert main(["bench", str(DATA / "johnson8-2-4.clq"), "--best-known", str(DATA / "clique-numbers.csv"),
+                 "--solver", "ils", "--time-limit", "2", "--out", str(out)]) == 0
+    assert "combopt bench" in capsys.readouterr().out and "johnson8-2-4,ils" in out.read_text()
+    assert main(["bench", str(DATA / "johnson8-2-4.clq"), "--jobs", "2"]) == 2  # suite-only option
+
+
+def test_quick_suite_parses_and_covers_every_family():
+    s = load_suite(REPO / "benchmarks" / "suites" / "quick.toml")
+    assert {st.kind for st in s.sets.values()} >= {"clique", "qubo", "mdkp", "tsp", "rcpsp", "fir"}
+    for st in s.sets.values():  # every instance has a reference value
+        from combopt.bench.refs import lookup
+
+        assert all(lookup(st.refs, None, p) is not None for p in st.paths), st.name
