@@ -6,7 +6,7 @@ focused test selection. For every target this script
 1. copies the working tree (``combopt/``, ``tests/``, ``pyproject.toml``) to ``build/mutation/tree``
    once per run, so the mutants never touch the working tree and other work can go on;
 2. starts a cosmic-ray session (``cosmic-ray init``), keeps only the mutations inside the named
-   functions and drops the operators listed in ``exclude_operators`` (see ``docs/contributing.md``);
+   functions and by the operators matched by ``operators`` (see ``docs/contributing.md``);
 3. checks that the focused tests pass on the unmutated code (the baseline), then runs every mutant
    (``cosmic-ray exec``): one subprocess per mutant running the focused tests;
 4. writes ``benchmarks/results/mutation-report.md`` (+ ``.json``): per target the mutants run, killed,
@@ -91,20 +91,20 @@ def write_config(target: dict, cfg_path: Path, env: str) -> None:
     cfg_path.write_text(text)
 
 
-def filter_session(db_path: Path, target: dict, exclude: list[str], max_mutants: int | None, seed: int) -> int:
-    """Skip mutations outside the target's functions, excluded operators, and (optionally) sample."""
+def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int) -> int:
+    """Skip mutations outside the target's functions or by operators not kept, and (optionally) sample."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     ranges = function_ranges(TREE / target["module"], target["functions"])
-    pattern = re.compile("|".join(f"(?:{e})" for e in exclude)) if exclude else None
+    pattern = re.compile("|".join(f"(?:{e})" for e in keep_ops))
     keep, skip = [], []
     with use_db(str(db_path), WorkDB.Mode.open) as db:
         for item in db.pending_work_items:
             mut = item.mutations[0]
             line = mut.start_pos[0]
             inside = any(a <= line <= b for a, b, _ in ranges)
-            if not inside or (pattern and pattern.search(mut.operator_name)):
+            if not inside or not pattern.fullmatch(mut.operator_name):
                 skip.append(item.job_id)
             else:
                 keep.append(item.job_id)
@@ -118,7 +118,7 @@ def filter_session(db_path: Path, target: dict, exclude: list[str], max_mutants:
     return len(keep)
 
 
-def run_target(name: str, target: dict, exclude: list[str], max_mutants: int | None, seed: int) -> None:
+def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int) -> None:
     session = BUILD / f"{name}.sqlite"
     cfg = BUILD / f"{name}.toml"
     env = "NUMBA_DISABLE_JIT=1" if target.get("disable_jit") else "NUMBA_DISABLE_JIT=0"
@@ -127,7 +127,7 @@ def run_target(name: str, target: dict, exclude: list[str], max_mutants: int | N
         session.unlink()
     cr = [str(Path(sys.executable).parent / "cosmic-ray")]
     subprocess.run([*cr, "init", str(cfg), str(session)], cwd=TREE, check=True)
-    n = filter_session(session, target, exclude, max_mutants, seed)
+    n = filter_session(session, target, keep_ops, max_mutants, seed)
     print(f"[{name}] {n} mutants in {', '.join(target['functions'])}", flush=True)
     t0 = time.time()
     base = subprocess.run(f"{env} {sys.executable} -m pytest -x -q -p no:cacheprovider --no-header -o addopts= "
@@ -252,7 +252,7 @@ def main(argv=None) -> int:
     ap.add_argument("--note", default="", help="a line for the report (what was run, on which machine)")
     args = ap.parse_args(argv)
     spec = tomllib.loads(TARGETS.read_text())
-    exclude = spec.get("exclude_operators", [])
+    keep_ops = spec["operators"]
     targets = {t["name"]: t for t in spec["target"]}
     chosen = args.only or list(targets)
     unknown = [c for c in chosen if c not in targets]
@@ -263,7 +263,7 @@ def main(argv=None) -> int:
         copy_tree()
         os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         for name in chosen:
-            run_target(name, targets[name], exclude, args.max_mutants, args.seed)
+            run_target(name, targets[name], keep_ops, args.max_mutants, args.seed)
     write_report(targets, collect(targets), args.note)
     return 0
 
