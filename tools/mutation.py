@@ -47,6 +47,22 @@ EQUIVALENT = ROOT / "tools" / "mutation_equivalent.toml"
 REPORT = ROOT / "benchmarks" / "results" / "mutation-report.md"
 
 
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) positions of every type annotation: mutating one changes nothing at run time
+    (``from __future__ import annotations``), so those mutants are not generated."""
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        anns = []
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            anns.append(node.annotation)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
+            anns.append(node.returns)
+        elif isinstance(node, ast.AnnAssign):
+            anns.append(node.annotation)
+        spans += [((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in anns]
+    return spans
+
+
 def function_ranges(path: Path, names: list[str]) -> list[tuple[int, int, str]]:
     """(first line, last line, qualified name) of each named function or class (``Class.method``)."""
     tree = ast.parse(path.read_text())
@@ -79,7 +95,7 @@ def copy_tree() -> None:
 
 def write_config(target: dict, cfg_path: Path, env: str) -> None:
     tests = target["tests"]
-    cmd = f"{env} {sys.executable} -m pytest -x -q -p no:cacheprovider --no-header -o addopts= {tests}"
+    cmd = f"env {env} {sys.executable} -m pytest -x -q -p no:cacheprovider --no-header -o addopts= {tests}"
     text = (
         "[cosmic-ray]\n"
         f"module-path = \"{target['module']}\"\n"
@@ -97,13 +113,15 @@ def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
     ranges = function_ranges(TREE / target["module"], target["functions"])
+    annotations = annotation_spans(TREE / target["module"])
     pattern = re.compile("|".join(f"(?:{e})" for e in keep_ops))
     keep, skip = [], []
     with use_db(str(db_path), WorkDB.Mode.open) as db:
         for item in db.pending_work_items:
             mut = item.mutations[0]
             line = mut.start_pos[0]
-            inside = any(a <= line <= b for a, b, _ in ranges)
+            pos = tuple(mut.start_pos)
+            inside = any(a <= line <= b for a, b, _ in ranges) and not any(lo <= pos < hi for lo, hi in annotations)
             if not inside or not pattern.fullmatch(mut.operator_name):
                 skip.append(item.job_id)
             else:
@@ -118,7 +136,8 @@ def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants
     return len(keep)
 
 
-def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int) -> None:
+def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int,
+               dry_run: bool = False) -> None:
     session = BUILD / f"{name}.sqlite"
     cfg = BUILD / f"{name}.toml"
     env = "NUMBA_DISABLE_JIT=1" if target.get("disable_jit") else "NUMBA_DISABLE_JIT=0"
@@ -129,6 +148,8 @@ def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | 
     subprocess.run([*cr, "init", str(cfg), str(session)], cwd=TREE, check=True)
     n = filter_session(session, target, keep_ops, max_mutants, seed)
     print(f"[{name}] {n} mutants in {', '.join(target['functions'])}", flush=True)
+    if dry_run:
+        return
     t0 = time.time()
     base = subprocess.run(f"{env} {sys.executable} -m pytest -x -q -p no:cacheprovider --no-header -o addopts= "
                           f"{target['tests']}", shell=True, cwd=TREE, capture_output=True, text=True)
@@ -202,15 +223,16 @@ def write_report(targets: dict[str, dict], data: dict, note: str) -> None:
     lines = ["# Mutation report", "",
              "Written by `make mutation` (`tools/mutation.py`, cosmic-ray). How to read it: docs/contributing.md.",
              "", note, "",
-             "Kill rate = (killed + incompetent) / (run - equivalent); incompetent = the mutant made the module fail "
-             "to import or a test error out, which the tests catch as well.", "",
+             "Kill rate = killed / (run - equivalent - incompetent). A mutant that makes the module fail to import "
+             "or a test error out counts as killed; incompetent = the test command could not be started (a set-up "
+             "problem, reported, never counted as killed).", "",
              "| target | module | mutants run | killed | incompetent | equivalent | survived | kill rate | "
              "minutes |", "|---|---|---|---|---|---|---|---|---|"]
     tot = {"run": 0, "killed": 0, "eq": 0, "surv": 0}
     for name, rows in data.items():
         run = rows["killed"] + rows["incompetent"] + len(rows["survived"]) + len(rows["equivalent"])
-        dead = rows["killed"] + rows["incompetent"]
-        denom = run - len(rows["equivalent"])
+        dead = rows["killed"]
+        denom = run - len(rows["equivalent"]) - rows["incompetent"]
         rate = f"{100 * dead / denom:.1f} %" if denom else "-"
         mins = "-" if rows["seconds"] is None else f"{rows['seconds'] / 60:.1f}"
         pend = f" ({rows['pending']} not run)" if rows["pending"] else ""
@@ -218,7 +240,7 @@ def write_report(targets: dict[str, dict], data: dict, note: str) -> None:
                      f"| {len(rows['equivalent'])} | {len(rows['survived'])} | {rate} | {mins} |")
         tot["run"] += run
         tot["killed"] += dead
-        tot["eq"] += len(rows["equivalent"])
+        tot["eq"] += len(rows["equivalent"]) + rows["incompetent"]
         tot["surv"] += len(rows["survived"])
     denom = tot["run"] - tot["eq"]
     if denom:
@@ -248,6 +270,7 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", help="target names (default: all)")
     ap.add_argument("--max-mutants", type=int, default=None, help="sample at most this many mutants per target")
     ap.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    ap.add_argument("--dry-run", action="store_true", help="only count the mutants of each target")
     ap.add_argument("--report-only", action="store_true", help="only rebuild the report from finished sessions")
     ap.add_argument("--note", default="", help="a line for the report (what was run, on which machine)")
     args = ap.parse_args(argv)
@@ -263,7 +286,9 @@ def main(argv=None) -> int:
         copy_tree()
         os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         for name in chosen:
-            run_target(name, targets[name], keep_ops, args.max_mutants, args.seed)
+            run_target(name, targets[name], keep_ops, args.max_mutants, args.seed, args.dry_run)
+        if args.dry_run:
+            return 0
     write_report(targets, collect(targets), args.note)
     return 0
 
