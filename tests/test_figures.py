@@ -393,8 +393,8 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
      lambda: anneal_ratios(1)),
     ("anneal-scaling", BENCH, "(the sparse {}x is most likely that; in the same run the dense case scaled {}x)",
      anneal_scaling),
-    ("anneal-thread-reference", BENCH, "Machine reference: a trivial compute loop runs {:.2f}x faster on 2 threads than "
-     "on 1", lambda: (load("anneal_throughput.json")["thread_scaling_reference"],)),
+    ("anneal-thread-reference", BENCH, "Machine reference: a trivial compute loop runs {:.2f}x faster on 2 threads "
+     "than on 1", lambda: (load("anneal_throughput.json")["thread_scaling_reference"],)),
     ("quantization-setup", BENCH, "digits MLP 64-64-10 (float test accuracy {:.2f} %), {} calibration images, DMMV "
      "{:.0f} s per layer", lambda: (100 * load("dmmv_quantization.json")["float_accuracy"],
                                    load("dmmv_quantization.json")["args"]["calib"],
