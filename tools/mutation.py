@@ -107,8 +107,11 @@ def write_config(target: dict, cfg_path: Path, env: str) -> None:
     cfg_path.write_text(text)
 
 
-def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int) -> int:
-    """Skip mutations outside the target's functions or by operators not kept, and (optionally) sample."""
+def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int,
+                   only: set | None = None) -> int:
+    """Skip mutations outside the target's functions or by operators not kept, and (optionally) sample.
+
+    ``only``: keep just these ``(operator, occurrence)`` keys (a re-run of earlier survivors)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -122,6 +125,8 @@ def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants
             line = mut.start_pos[0]
             pos = tuple(mut.start_pos)
             inside = any(a <= line <= b for a, b, _ in ranges) and not any(lo <= pos < hi for lo, hi in annotations)
+            if only is not None:
+                inside = (mut.operator_name, mut.occurrence) in only
             if not inside or not pattern.fullmatch(mut.operator_name):
                 skip.append(item.job_id)
             else:
@@ -136,8 +141,31 @@ def filter_session(db_path: Path, target: dict, keep_ops: list[str], max_mutants
     return len(keep)
 
 
+def survivor_keys(session: Path) -> set:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    keys = set()
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        results = dict(db.results)
+        for item in db.work_items:
+            res = results.get(item.job_id)
+            if res is not None and res.test_outcome == TestOutcome.SURVIVED:
+                keys.add((item.mutations[0].operator_name, item.mutations[0].occurrence))
+    return keys
+
+
 def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | None, seed: int,
-               dry_run: bool = False) -> None:
+               dry_run: bool = False, rerun: bool = False) -> None:
+    only = None
+    if rerun:
+        main_session = BUILD / f"{name}.sqlite"
+        if not main_session.exists():
+            return
+        only = survivor_keys(main_session)
+        if not only:
+            return
+        name, max_mutants = f"{name}.rerun", None
     session = BUILD / f"{name}.sqlite"
     cfg = BUILD / f"{name}.toml"
     env = "NUMBA_DISABLE_JIT=1" if target.get("disable_jit") else "NUMBA_DISABLE_JIT=0"
@@ -146,7 +174,7 @@ def run_target(name: str, target: dict, keep_ops: list[str], max_mutants: int | 
         session.unlink()
     cr = [str(Path(sys.executable).parent / "cosmic-ray")]
     subprocess.run([*cr, "init", str(cfg), str(session)], cwd=TREE, check=True)
-    n = filter_session(session, target, keep_ops, max_mutants, seed)
+    n = filter_session(session, target, keep_ops, max_mutants, seed, only)
     print(f"[{name}] {n} mutants in {', '.join(target['functions'])}", flush=True)
     if dry_run:
         return
@@ -183,12 +211,21 @@ def collect(targets: dict[str, dict]) -> dict:
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     eq = equivalents()
+    killed_later: dict[str, set] = {}
+    for name in targets:
+        rerun = BUILD / f"{name}.rerun.sqlite"
+        if rerun.exists():
+            with use_db(str(rerun), WorkDB.Mode.open) as db:
+                results = dict(db.results)
+                killed_later[name] = {(i.mutations[0].operator_name, i.mutations[0].occurrence)
+                                      for i in db.work_items if results.get(i.job_id) is not None
+                                      and results[i.job_id].test_outcome == TestOutcome.KILLED}
     out = {}
     for name, target in targets.items():
         session = BUILD / f"{name}.sqlite"
         if not session.exists():
             continue
-        rows = {"killed": 0, "survived": [], "incompetent": 0, "pending": 0, "equivalent": []}
+        rows = {"killed": 0, "survived": [], "incompetent": 0, "pending": 0, "equivalent": [], "killed_later": []}
         with use_db(str(session), WorkDB.Mode.open) as db:
             results = dict(db.results)
             for item in db.work_items:
@@ -204,7 +241,10 @@ def collect(targets: dict[str, dict]) -> dict:
                              "original": _original_line(res.diff), "mutant": _mutated_line(res.diff)}
                     reason = next((e["reason"] for e in eq if e["module"] == target["module"]
                                    and e["original"] == entry["original"] and e["mutant"] == entry["mutant"]), None)
-                    if reason:
+                    if (mut.operator_name, mut.occurrence) in killed_later.get(name, set()):
+                        rows["killed"] += 1
+                        rows["killed_later"].append(entry)
+                    elif reason:
                         entry["reason"] = reason
                         rows["equivalent"].append(entry)
                     else:
@@ -256,6 +296,10 @@ def write_report(targets: dict[str, dict], data: dict, note: str) -> None:
                         ln.startswith(("+++", "---"))], "```", ""]
     if not any_surv:
         lines.append("None.")
+    lines += ["", "## Survivors of the first run killed by tests added since (re-run with --rerun-survivors)", ""]
+    for name, rows in data.items():
+        for s in rows["killed_later"]:
+            lines.append(f"- {name} line {s['line']}: `{s['original']}` -> `{s['mutant']}`")
     lines += ["", "## Equivalent mutants (listed in tools/mutation_equivalent.toml)", ""]
     for name, rows in data.items():
         for s in rows["equivalent"]:
@@ -270,6 +314,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", help="target names (default: all)")
     ap.add_argument("--max-mutants", type=int, default=None, help="sample at most this many mutants per target")
     ap.add_argument("--seed", type=int, default=0, help="seed of the sample")
+    ap.add_argument("--rerun-survivors", action="store_true",
+                    help="run the survivors of the last run again (after adding tests), in build/mutation/tree-rerun")
     ap.add_argument("--dry-run", action="store_true", help="only count the mutants of each target")
     ap.add_argument("--report-only", action="store_true", help="only rebuild the report from finished sessions")
     ap.add_argument("--note", default="", help="a line for the report (what was run, on which machine)")
@@ -283,10 +329,14 @@ def main(argv=None) -> int:
         raise SystemExit(f"unknown targets: {unknown}; known: {list(targets)}")
     BUILD.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
+        if args.rerun_survivors:
+            global TREE
+            TREE = BUILD / "tree-rerun"
         copy_tree()
         os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         for name in chosen:
-            run_target(name, targets[name], keep_ops, args.max_mutants, args.seed, args.dry_run)
+            run_target(name, targets[name], keep_ops, args.max_mutants, args.seed, args.dry_run,
+                       args.rerun_survivors)
         if args.dry_run:
             return 0
     write_report(targets, collect(targets), args.note)
