@@ -156,3 +156,21 @@ def test_interrupted_or_proven_optimal_stop():
     s = state()
     s.proven_optimal = True
     assert s.should_stop()
+
+
+@pytest.mark.parametrize("sense,sign", [("min", -1), ("max", 1)])
+def test_improvements_below_the_tolerance_do_not_count(sense, sign):
+    s = state(sense)
+    s.report(1.0, "a")
+    assert not s.report(1.0 + sign * 1e-12, "b")  # exactly the 1e-12 tolerance: not better
+    assert s.report(1.0 + sign * 3e-12, "c")
+    assert s.best_solution == "c"
+
+
+def test_first_iteration_time_and_guard_after_one_iteration():
+    s = state(criterion=MaxRuntime(10))
+    s.next_iteration()
+    assert 0.0 <= s.last_iteration_time < 0.5  # measured from the start, not from before it
+    s.start = time.perf_counter() - 6
+    s.last_iteration_time = 5.0
+    assert s.iterations == 1 and s.should_stop()  # one finished iteration is enough to judge by
