@@ -90,4 +90,5 @@ def test_symmetry_tolerance_is_relative_to_the_largest_coupling():
     with pytest.raises(ParameterError):
         QUBO(np.zeros(2), np.array([[0.0, 1e6], [1e6 + 10.0, 0.0]]))  # 1e-5 relative: rejected
     with pytest.raises(ParameterError):
-        QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 1e-6, 0.0]]))  # small couplings: absolute 1e-9
+        QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 1.5e-9, 0.0]]))  # small couplings: absolute 1e-9
+    QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 0.5e-9, 0.0]]))
