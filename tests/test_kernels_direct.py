@@ -217,3 +217,67 @@ def test_tabu_kernel_finds_the_optimum_and_keeps_its_books():
     np.testing.assert_allclose(E, m.energies(X) - m.offset, atol=1e-9)
     np.testing.assert_allclose(F, fields(m, X), atol=1e-9)
     assert np.all(best_E <= E + 1e-9)
+
+
+def test_tabu_aspiration_tolerance_and_random_stream_on_one_variable():
+    """One variable, h = -1: the first step flips it (a new best); then it is tabu and flipping back is no new
+    best, so nothing moves. The xorshift state advances once per move, the tenure draw uses it."""
+    m = QUBO(np.array([-1.0]), sp.csr_matrix((1, 1)))
+    indptr, indices, data, h = arrays(m)
+    X = np.zeros((1, 1), dtype=np.int8)
+    F = fields(m, X)
+    E = np.zeros(1)
+    best_X, best_E = np.zeros_like(X), np.zeros(1)
+    seed = 987654321
+    states = np.array([seed], dtype=np.uint64)
+    kernels.tabu_batch(indptr, indices, data, h, X, F, states, 3, 4, best_X, best_E, E)
+    assert X[0, 0] == 1 and E[0] == -1.0 and best_E[0] == -1.0 and best_X[0, 0] == 1
+    assert int(states[0]) == next(xorshift_stream(seed))[0]  # one move, one draw
+    # an improvement of exactly the 1e-12 tolerance is not a new best
+    m = QUBO(np.array([-1e-12]), sp.csr_matrix((1, 1)))
+    indptr, indices, data, h = arrays(m)
+    X = np.zeros((1, 1), dtype=np.int8)
+    best_X, best_E, E = np.zeros_like(X), np.zeros(1), np.zeros(1)
+    kernels.tabu_batch(indptr, indices, data, h, X, fields(m, X), np.array([5], dtype=np.uint64), 1, 4, best_X,
+                       best_E, E)
+    assert X[0, 0] == 1 and E[0] == -1e-12 and best_E[0] == 0.0 and best_X[0, 0] == 0
+
+
+def test_tabu_tenure_draws_from_the_stream():
+    """With two equal variables the tenure decides when the first may move again: the trajectory of energies
+    over many steps depends on every draw, so it must match a Python re-implementation."""
+    rng = np.random.default_rng(11)
+    n = 6
+    J = np.triu(rng.integers(-3, 4, size=(n, n)).astype(float), 1)
+    m = QUBO(rng.integers(-3, 4, size=n).astype(float), J + J.T)
+    indptr, indices, data, h = arrays(m)
+    X = np.zeros((1, n), dtype=np.int8)
+    F = fields(m, X)
+    E = np.zeros(1)
+    best_X, best_E = np.zeros_like(X), np.zeros(1)
+    seed, iters, tenure = 424242, 40, 3
+    kernels.tabu_batch(indptr, indices, data, h, X, F, np.array([seed], dtype=np.uint64), iters, tenure, best_X,
+                       best_E, E)
+    # reference
+    x = np.zeros(n, dtype=int)
+    e = be = 0.0
+    until = np.zeros(n, dtype=int)
+    gen = xorshift_stream(seed)
+    for it in range(1, iters + 1):
+        f = m.local_fields(x)
+        de = np.where(x == 1, -f, f)
+        best_i, best_de = -1, 1e300
+        for i in range(n):
+            if until[i] >= it and not (e + de[i] < be - 1e-12):
+                continue
+            if de[i] < best_de:
+                best_i, best_de = i, de[i]
+        if best_i < 0:
+            continue
+        x[best_i] ^= 1
+        e += best_de
+        s, _ = next(gen)
+        until[best_i] = it + tenure + (((s * 2685821657736338717) & MASK) >> 33) % (tenure // 2 + 1)
+        be = min(be, e) if e < be - 1e-12 else be
+    np.testing.assert_array_equal(X[0], x)
+    assert E[0] == pytest.approx(e) and best_E[0] == pytest.approx(be)
