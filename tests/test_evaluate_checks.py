@@ -287,3 +287,42 @@ def test_check_on_every_family(capsys, tmp_path):
     from combopt.core.registry import known_kinds
 
     assert set(known_kinds()) <= seen, f"no `combopt check` case for {set(known_kinds()) - seen}"
+
+
+# ------------------------------------------------------------------------------------------- MDKP reader
+def test_mdkp_reader_values_and_errors(tmp_path):
+    from combopt.core.errors import InputError
+    from combopt.problems.mdkp.model import read_orlib_mknap
+
+    f = tmp_path / "two.txt"
+    # 2 instances: (n=3, m=2, optimum 7) and (n=2, m=1, optimum 0 = unknown)
+    f.write_text("2\n3 2 7\n4 5 6\n1 2 3\n4 5 6\n10 14\n\n2 1 0\n1 1\n3 4\n5\n")
+    a, b = read_orlib_mknap(f)
+    np.testing.assert_array_equal(a.p, [4, 5, 6])
+    np.testing.assert_array_equal(a.A, [[1, 2, 3], [4, 5, 6]])  # row i = constraint i
+    np.testing.assert_array_equal(a.b, [10, 14])
+    assert (a.n, a.m, b.n, b.m) == (3, 2, 2, 1) and a.name == "two#0" and b.name == "two#1"
+    assert a.reported_optimum == 7 and b.reported_optimum is None
+    assert a.evaluate([1, 1, 0]).feasible and not a.evaluate([1, 1, 1]).feasible  # loads (3, 9) and (6, 15)
+    cases = [
+        ("0\n", "instance count", 1),
+        ("1.5\n", "instance count", 1),
+        ("1\n0 1 0\n", "item count", 2),
+        ("1\n2 0 0\n", "constraint count", 2),
+        ("1\n2 1 0\n1 1\n-3 4\n5\n", "negative", None),
+        ("1\n2 1 0\n1 1\n3 4\n-5\n", "negative", None),
+        ("1\n2 1 0\n1 1\n3 4\n5\n9\n", "extra data", 6),
+        ("1\n2 1 0\n1 1\n3 4\n", "ends early", 4),
+        ("1\n2 1 0\n1 x\n3 4\n5\n", "'x'", 3),
+        ("1\n100000 1000 0\n", "too large", None),
+        ("", "ends early", 1),
+    ]
+    for text, needle, line in cases:
+        f.write_text(text)
+        with pytest.raises(InputError) as e:
+            read_orlib_mknap(f)
+        assert needle in str(e.value), (text, str(e.value))
+        if line is not None:
+            assert e.value.line == line, (text, e.value.line)
+    f.write_text("1\n2 1 0\n1 1\n3 4\n5\n")  # the smallest valid file
+    assert len(read_orlib_mknap(f)) == 1
