@@ -115,6 +115,23 @@ def test_clique_evaluate_classes(path_graph):
     assert p.evaluate([3]).feasible
 
 
+def test_mis_and_clique_cap_the_listed_violations():
+    n = 8
+    full = Graph.from_edges(n, list(itertools.combinations(range(n), 2)))  # K8: 28 edges
+    ev = IndependentSet(full, "mis").evaluate(list(range(n)))
+    assert not ev.feasible and len(ev.violations) == 21 and ev.violations[-1] == "... and 8 more"
+    ev = IndependentSet(Graph.from_edges(n, []), "clique").evaluate(list(range(n)))  # 28 non-edges
+    assert not ev.feasible and len(ev.violations) == 21 and ev.violations[-1] == "... and 8 more"
+    ev = IndependentSet(full, "mis").evaluate([0, 1])
+    assert ev.violations == ["vertices 1 and 2 are adjacent"]  # labels, not indices
+    seven = Graph.from_edges(7, list(itertools.combinations(range(7), 2)))  # K7: 21 edges, one more than listed
+    ev = IndependentSet(seven, "mis").evaluate(list(range(7)))
+    assert len(ev.violations) == 21 and ev.violations[-1] == "... and 1 more"
+    six = Graph.from_edges(7, list(itertools.combinations(range(7), 2))[:20])  # exactly 20: all listed
+    ev = IndependentSet(six, "mis").evaluate(list(range(7)))
+    assert len(ev.violations) == 20 and "more" not in ev.violations[-1]
+
+
 def test_mis_evaluate_matches_brute_force():
     rng = np.random.default_rng(3)
     n = 7
@@ -143,6 +160,18 @@ def test_tsp_evaluate_classes():
         assert not ev.feasible and ev.objective is None, bad
         assert any(needle in v for v in ev.violations), (bad, ev.violations)
     assert any("missing" in v for v in t.evaluate([0, 1, 2, 2]).violations)
+    # many problems: at most 20 listed per class, the rest counted
+    n = 30
+    big = TSP(np.ones((n, n)) - np.eye(n), name="t30")
+    ev = big.evaluate([0] * n)
+    assert ev.violations[0] == "city 1 appears 30 times"
+    missing = [v for v in ev.violations if "missing" in v]
+    assert len(missing) == 21 and missing[-1] == "... and 9 more missing cities" and missing[0] == "city 2 is missing"
+    ev = big.evaluate([0] * 9 + list(range(9, 30)))  # cities 2..9 missing: 8, all listed
+    assert len([v for v in ev.violations if "missing" in v]) == 8 and "more" not in ev.violations[-1]
+    ev = big.evaluate(list(range(30, 60)))
+    assert len([v for v in ev.violations if "out of range" in v]) == 20
+    assert big.evaluate(list(range(n))).objective == n
 
 
 # ------------------------------------------------------------------------------------------- QUBO
