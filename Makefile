@@ -1,12 +1,13 @@
 # combopt: two commands do all the set-up on a fresh machine.
 #   make demo   create .venv, install combopt, run the quick benchmark suite (every family), print the report
 #   make test   create .venv, install combopt with its test extras, run the test suite
+#   make mutation   mutation testing of the correctness-critical modules (long; see docs/contributing.md)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.combopt-installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +26,17 @@ test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider --timeout 900
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check combopt tests benchmarks
+	$(VENV)/bin/ruff check combopt tests benchmarks tools
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) benchmarks/anneal_throughput.py
 	$(PY) benchmarks/mis_quality.py
+
+# not in CI: hours for every target on 2 cores; MUTATION_ARGS="--only NAME --max-mutants N" for a part
+mutation: $(STAMP)
+	$(PY) -m pip install -q -e ".[mutation]"
+	$(PY) tools/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -14,10 +14,13 @@ import combopt
 from combopt.problems.dmmv.fir import FIRDesign, FIRSpec, amplitude, plot_response
 from combopt.problems.dmmv.quantization import (
     QuantizationLayer,
+    dequantize,
     digits_mlp,
     load_safetensors,
+    minmax_grid,
     mlp_accuracy,
     mlp_layers,
+    rtn,
     save_safetensors,
 )
 from combopt.problems.dmmv.tomography import Tomography, plot_reconstructions, projection_matrix
@@ -176,12 +179,13 @@ def test_tomography_noise_free_exact_reconstruction():
     assert res2.info["pixel_error_pct"] == 0.0
 
 
-def test_tomography_with_noise_not_worse_than_sart(tmp_path):
+def test_tomography_with_noise_beats_sart(tmp_path):
     p = combopt.read(DATA / "tomo_sl32_noisy.toml")
     sart = combopt.solve(p, "dmmv-round")
     res = combopt.solve(p, "dmmv", seed=0, max_iterations=2, rounds=25)
-    assert res.objective <= sart.objective
-    assert res.info["pixel_error_pct"] <= sart.info["pixel_error_pct"]
+    # the search keeps only improvements, so "not worse" proves nothing: ask for a margin (1.58 -> 1.00)
+    assert res.objective <= 0.7 * sart.objective, (res.objective, sart.objective)
+    assert sart.info["pixel_error_pct"] > 0 and res.info["pixel_error_pct"] < sart.info["pixel_error_pct"]
     assert res.info["linf_residual"] == res.objective
     # the measurements really are noisy: the phantom itself is not consistent
     assert p.metrics(p.phantom)["linf_residual"] > 0.5
@@ -263,20 +267,56 @@ def test_quantization_digits_mlp_3bit(digits):
         assert d < results["rtn"][li].objective
         assert results["dmmv"][li].info["max_row_linf"] <= results["gptq"][li].info["max_row_linf"] + 1e-12
     acc = {m: mlp_accuracy(clf, weights[m], Xte, yte) for m in results}
-    assert clf.score(Xte, yte) > 0.9
+    full = clf.score(Xte, yte)
+    assert full > 0.9
+    # 3-bit codes that minimise the output error keep the accuracy within 2 points of float (RTN and float
+    # both reach ~0.97, so "> 0.85" could not fail); a 1-bit RTN of the same layers shows the check can
     for m, a in acc.items():
-        assert a > 0.85, (m, a)
+        assert a >= full - 0.02, (m, a, full)
+    crude = []
+    for W, _ in layers:
+        s1, z1 = minmax_grid(W, 1)
+        crude.append(dequantize(rtn(W, s1, z1, 1), s1, z1))
+    assert mlp_accuracy(clf, crude, Xte, yte) < full - 0.05
 
 
-def test_gptq_matches_exhaustive_on_one_column():
-    """With one input, GPTQ is round to nearest; with orthogonal inputs too."""
-    from combopt.problems.dmmv.quantization import gptq, minmax_grid, rtn
+def _exhaustive_codes(W, X, s, z, bits):
+    """Per row, the codes with the least squared output error ||X (w - deq(q))||^2, by enumeration."""
+    import itertools
+
+    maxq = 2**bits - 1
+    allq = np.array(list(itertools.product(range(maxq + 1), repeat=W.shape[1])))
+    out = np.zeros(W.shape, dtype=np.int64)
+    for r in range(W.shape[0]):
+        E = (W[r] - (allq - z[r]) * s[r]) @ X.T
+        out[r] = allq[np.argmin(np.einsum("ij,ij->i", E, E))]
+    return out
+
+
+def _sse(W, X, Q, s, z):
+    E = X @ (W - dequantize(Q, s, z)).T
+    return float(np.sum(E * E))
+
+
+def test_gptq_and_rtn_against_exhaustive():
+    """Orthogonal inputs: the error separates per weight, so rounding to nearest is optimal and GPTQ equals the
+    exhaustive optimum. Correlated inputs: exhaustive <= GPTQ < RTN on squared output error."""
+    from combopt.problems.dmmv.quantization import gptq
 
     rng = np.random.default_rng(0)
-    W = rng.normal(size=(4, 3))
-    X = np.eye(3) * np.array([1.0, 2.0, 3.0])
+    W = rng.normal(size=(4, 5))
     s, z = minmax_grid(W, 3)
-    np.testing.assert_array_equal(gptq(W, X, s, z, 3, percdamp=0.0), rtn(W, s, z, 3))
+    X = np.eye(5) * np.array([1.0, 2.0, 3.0, 0.5, 1.5])
+    ex = _exhaustive_codes(W, X, s, z, 3)
+    np.testing.assert_array_equal(gptq(W, X, s, z, 3, percdamp=0.0), ex)
+    np.testing.assert_array_equal(rtn(W, s, z, 3), ex)
+    # correlated inputs: rounding each weight alone is no longer optimal
+    base = rng.normal(size=(64, 1))
+    Xc = base + 0.3 * rng.normal(size=(64, 5))
+    ex = _exhaustive_codes(W, Xc, s, z, 3)
+    g = gptq(W, Xc, s, z, 3, percdamp=0.0)
+    e_ex, e_g, e_r = _sse(W, Xc, ex, s, z), _sse(W, Xc, g, s, z), _sse(W, Xc, rtn(W, s, z, 3), s, z)
+    assert e_ex <= e_g + 1e-9 and e_g < 0.8 * e_r, (e_ex, e_g, e_r)
 
 
 def test_quantization_spec_with_safetensors(tmp_path, digits):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import combopt
+from combopt.core.errors import ParameterError
 from combopt.models.qubo import QUBO
 
 
@@ -66,3 +67,28 @@ def test_json_roundtrip(tmp_path):
     back = combopt.read(tmp_path / "m.qubo.json")
     X = np.array(list(itertools.product([0, 1], repeat=5)))
     np.testing.assert_allclose(back.energies(X), m.energies(X))
+
+
+def test_default_offset_is_zero_and_local_fields_are_h_plus_wx():
+    rng = np.random.default_rng(5)
+    h = rng.normal(size=6)
+    J = np.triu(rng.normal(size=(6, 6)), 1)
+    q = QUBO(h, J + J.T)
+    assert q.offset == 0.0 and q.energy(np.zeros(6)) == 0.0
+    x = rng.integers(0, 2, 6)
+    np.testing.assert_allclose(q.local_fields(x), h + (J + J.T) @ x)
+    for i in range(6):  # one-flip change = (1 - 2 x_i) * local field
+        y = x.copy()
+        y[i] = 1 - y[i]
+        assert q.delta(x, i) == pytest.approx(q.energy(y) - q.energy(x))
+
+
+def test_symmetry_tolerance_is_relative_to_the_largest_coupling():
+    W = np.array([[0.0, 1e6], [1e6 + 1e-4, 0.0]])  # asymmetric by 1e-10 relative: accepted
+    q = QUBO(np.zeros(2), W)
+    assert q.W.nnz == 2
+    with pytest.raises(ParameterError):
+        QUBO(np.zeros(2), np.array([[0.0, 1e6], [1e6 + 10.0, 0.0]]))  # 1e-5 relative: rejected
+    with pytest.raises(ParameterError):
+        QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 1.5e-9, 0.0]]))  # small couplings: absolute 1e-9
+    QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 0.5e-9, 0.0]]))

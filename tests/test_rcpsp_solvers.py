@@ -186,6 +186,11 @@ def test_ga_reaches_known_optima_at_5000_schedules(name):
     p = combopt.read(DATA / f"{name}.sm")
     res = combopt.solve(p, "rcpsp-ga", schedules=5000, seed=0)
     assert res.feasible and res.objective == OPTIMA[name]
+    # the priority rules of the initial population solve all but j3013_1 (62 against 58): that one needs
+    # the GA itself (see also tests/test_quality.py)
+    init = combopt.solve(p, "rcpsp-ga", seed=0, max_iterations=1)
+    assert init.info["generations"] == 0
+    assert (init.objective > OPTIMA[name]) == (name == "j3013_1"), (name, init.objective)
 
 
 def test_ga_budget_seed_and_gap_to_best_known(j301):

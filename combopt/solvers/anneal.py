@@ -59,7 +59,8 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
         r, s = budget.next_batch()
         betas = geometric_betas(beta_range, s)
         states = ctx.uint64_seeds(r)
-        cold = ctx.device == "cpu" and not kernels.anneal_batch_cpu.signatures
+        # (no .signatures under NUMBA_DISABLE_JIT=1, as in the mutation run: nothing to compile then)
+        cold = ctx.device == "cpu" and not getattr(kernels.anneal_batch_cpu, "signatures", True)
         budget.start(r, s)
         run(indptr, indices, data, h, betas, 1, X[:r], F[:r], states, E[:r], 1)
         kernels.greedy_descent_batch(indptr, indices, data, X[:r], F[:r], E[:r])
