@@ -12,8 +12,9 @@ Each outer iteration runs three phases on ``num_walks`` parallel walks:
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
-optimum hides behind low-degree vertices). Phase 2 and 3 get as much time as phase 1 took, so
-neither side dominates the budget. Deterministic for a seed under an iteration limit.
+optimum hides behind low-degree vertices). Under a time limit phases 2 and 3 get as much time as
+phase 1 took, so neither side dominates the budget; without one (iteration or target limits
+only) they take ``4 n`` steps each and a run is deterministic for its seed.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         # 1. anneal
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
         left = ctx.time_left
-        if sa_rate is not None and np.isfinite(left):
+        if sa_rate is not None and np.isfinite(left):  # only under a time limit
             sweeps = max(4, min(sweeps, int(0.3 * left / (sa_rate * R))))
         t0 = time.perf_counter()
         betas = geometric_betas(beta_range, sweeps)
@@ -99,8 +100,11 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
             sa_rate = t_sa / (R * sweeps)
         sweeps_done += R * sweeps
         # 2. polish the samples, 3. intensify from the incumbent
+        timed = np.isfinite(ctx.time_left)
         if iters_given is not None:
             iters = iters_given
+        elif not timed:
+            iters = 4 * n
         elif ils_rate is None:
             iters = 50  # first call absorbs compilation and measures the rate
         else:
