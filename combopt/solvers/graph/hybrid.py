@@ -1,19 +1,20 @@
 """Annealing + iterated local search hybrid for maximum independent set / clique.
 
-Each outer iteration runs three phases on ``num_walks`` parallel walks:
+Each outer iteration runs three phases:
 
-1. **anneal**: fresh replicas of simulated annealing on the MIS QUBO (``-sum x + P sum_E x_u x_v``)
-   from random states; the sweep count cycles through ``sweeps * (1, 2, 4, 8) / 4``, so short
-   and long schedules alternate (no single schedule suits every graph class).
+1. **anneal**: ``num_reads`` fresh replicas of simulated annealing on the MIS QUBO
+   (``-sum x + P sum_E x_u x_v``) from random states; the sweep count cycles through
+   ``num_sweeps * (1, 2, 4, 8) / 8``, so short and long schedules alternate (no single schedule
+   suits every graph class; on camouflaged graphs many short runs beat a few long ones).
 2. **polish**: each annealed sample is repaired (most conflicted vertex out), completed
-   greedily and improved by the ARW iterated local search ((1,2)-swaps, forced insertions,
-   plateau moves) for ``ils_iters`` steps.
-3. **intensify**: the ILS runs again from the incumbent for as many steps.
+   greedily and improved by (1,2)-swaps.
+3. **search**: ``num_walks`` runs of the ARW iterated local search ((1,2)-swaps, forced
+   insertions, plateau moves), half from the largest polished samples, half from the incumbent.
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
-optimum hides behind low-degree vertices). Under a time limit phases 2 and 3 get as much time as
-phase 1 took, so neither side dominates the budget; without one (iteration or target limits
+optimum hides behind low-degree vertices). Under a time limit phase 3 gets ``ils_share`` (2)
+times as much time as phases 1 and 2 took, so neither side starves; without one (iteration or target limits
 only) they take ``4 n`` steps each and a run is deterministic for its seed.
 """
 
@@ -25,10 +26,11 @@ import numba
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ...problems.graph.local import ils_batch
+from ...problems.graph.local import ils_batch, improve_batch
 from .. import kernels
-from ..common import geometric_betas, positive_int, reject_unknown
+from ..common import geometric_betas, parse_beta_range, positive_int, reject_unknown
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 
@@ -59,77 +61,81 @@ def mis_beta_range(problem, penalty: float) -> tuple[float, float]:
     default_for=("mis", "clique"),
 )
 def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
-    """Parameters: ``num_walks`` parallel replicas (default: 2 per Numba thread, at least 4),
+    """Parameters: ``num_reads`` annealing replicas per outer iteration (default: 8 per Numba
+    thread, at least 16), ``num_walks`` ILS walks (default: 2 per thread, at least 4),
     ``num_sweeps`` longest annealing schedule (default 1000), ``ils_iters`` ILS steps per walk and
-    phase (default: as long as the annealing phase took, at least ``n``), ``penalty`` (default 2).
+    iteration (default: as long as the annealing phase took, or ``2 n`` without a time limit),
+    ``ils_share`` ILS time per annealing time under a time limit (default 2), ``penalty`` (default 2),
+    ``beta_range`` (default from the degrees, see :func:`mis_beta_range`).
     """
     n = problem.n
-    R = positive_int(params, "num_walks", max(4, 2 * numba.get_num_threads()))
+    threads = numba.get_num_threads()
+    R = positive_int(params, "num_reads", max(16, 8 * threads))
+    W = positive_int(params, "num_walks", max(4, 2 * threads))
     sweeps_max = positive_int(params, "num_sweeps", 1000)
     fixed_iters = params.pop("ils_iters", None)
     iters_given = None if fixed_iters is None else positive_int({"ils_iters": fixed_iters}, "ils_iters", 1)
     penalty = float(params.pop("penalty", 2.0))
+    beta_param = params.pop("beta_range", None)
+    ils_share = float(params.pop("ils_share", 2.0))
     reject_unknown(params, "sa-ils")
     if penalty <= 1.0:
-        from ...core.errors import ParameterError
-
         raise ParameterError(f"penalty must be greater than 1, got {penalty}")
     model = problem.to_qubo(penalty=penalty)
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)
-    beta_range = mis_beta_range(problem, penalty)
+    beta_range = mis_beta_range(problem, penalty) if beta_param is None else parse_beta_range(beta_param, model)
     X = np.zeros((R, n), dtype=np.int8)
     F = np.zeros((R, n), dtype=np.float64)
     E = np.zeros(R, dtype=np.float64)
+    Y = np.zeros((W, n), dtype=np.int8)
     target = n + 1
     ils_rate = None  # seconds per ILS step per walk (measured)
     sa_rate = None  # seconds per replica-sweep (measured)
     k = 0
     sweeps_done = ils_done = 0
     while not ctx.state.should_stop():
-        # 1. anneal
+        timed = np.isfinite(ctx.time_left)
+        # 1. anneal fresh replicas
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
-        left = ctx.time_left
-        if sa_rate is not None and np.isfinite(left):  # only under a time limit
-            sweeps = max(4, min(sweeps, int(0.3 * left / (sa_rate * R))))
+        if sa_rate is not None and timed:
+            sweeps = max(4, min(sweeps, int(0.3 * ctx.time_left / (sa_rate * R))))
         t0 = time.perf_counter()
         betas = geometric_betas(beta_range, sweeps)
         kernels.anneal_batch_cpu(indptr, indices, data, h, betas, 1, X, F, ctx.uint64_seeds(R), E, 1)
+        # 2. repair, complete and (1,2)-swap every sample
+        improve_batch(problem.indptr, problem.indices, X, ctx.uint64_seeds(R))
         t_sa = time.perf_counter() - t0
         if k > 0:
             sa_rate = t_sa / (R * sweeps)
         sweeps_done += R * sweeps
-        # 2. polish the samples, 3. intensify from the incumbent
-        timed = np.isfinite(ctx.time_left)
+        _report(problem, ctx, X)
+        if ctx.state.should_stop():
+            break
+        # 3. ILS walks: half from the largest annealed sets, half from the incumbent
+        order = np.argsort(-X.sum(axis=1), kind="stable")
+        half = (W + 1) // 2
+        for w in range(W):
+            if w < half or ctx.state.best_solution is None:
+                Y[w] = X[order[w % R]]
+            else:
+                Y[w] = 0
+                Y[w, ctx.state.best_solution] = 1
         if iters_given is not None:
             iters = iters_given
         elif not timed:
-            iters = 4 * n
+            iters = 2 * n
         elif ils_rate is None:
-            iters = 50  # first call absorbs compilation and measures the rate
+            iters = 50  # the first call absorbs compilation and measures the rate
         else:
-            iters = max(n, int(t_sa / ils_rate))
-            left = ctx.time_left
-            if np.isfinite(left):
-                iters = max(10, min(iters, int(0.3 * left / ils_rate)))
+            iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.3 * ctx.time_left / ils_rate)))
         t1 = time.perf_counter()
-        ils_batch(problem.indptr, problem.indices, X, iters, ctx.uint64_seeds(R), target)
-        t_ils = time.perf_counter() - t1
-        _report(problem, ctx, X)
-        if ctx.state.best_solution is not None and not ctx.state.should_stop():
-            X[:] = 0
-            X[:, ctx.state.best_solution] = 1
-            t2 = time.perf_counter()
-            ils_batch(problem.indptr, problem.indices, X, iters, ctx.uint64_seeds(R), target)
-            t_ils += time.perf_counter() - t2
-            _report(problem, ctx, X)
-            steps = 2 * iters
-        else:
-            steps = iters
-        ils_done += R * steps
+        ils_batch(problem.indptr, problem.indices, Y, iters, ctx.uint64_seeds(W), target)
         if k > 0 or iters_given is not None:
-            ils_rate = max(t_ils / steps, 1e-9)
+            ils_rate = max((time.perf_counter() - t1) / iters, 1e-9)
+        ils_done += W * iters
+        _report(problem, ctx, Y)
         k += 1
         ctx.state.next_iteration()
-    return SolverOutput(info={"num_walks": R, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
+    return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
                               "ils_steps_done": ils_done, "beta_range": list(beta_range)})
