@@ -8,8 +8,10 @@ Each outer iteration runs three phases:
    suits every graph class; on camouflaged graphs many short runs beat a few long ones).
 2. **polish**: each annealed sample is repaired (most conflicted vertex out), completed
    greedily and improved by (1,2)-swaps.
-3. **search**: ``num_walks`` runs of the ARW iterated local search ((1,2)-swaps, forced
-   insertions, plateau moves), half from the largest polished samples, half from the incumbent.
+3. **search**: ``num_walks`` walks of the ARW iterated local search ((1,2)-swaps, forced
+   insertions, plateau moves). They start from the largest polished samples and continue from
+   their best set in the next iteration, except the smallest walk, which restarts from the
+   largest polished sample of that iteration.
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
@@ -112,15 +114,13 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         _report(problem, ctx, X)
         if ctx.state.should_stop():
             break
-        # 3. ILS walks: half from the largest annealed sets, half from the incumbent
+        # 3. ILS walks: they continue from where they stopped; the smallest walk restarts from
+        #    the largest annealed set (all walks start from annealed sets)
         order = np.argsort(-X.sum(axis=1), kind="stable")
-        half = (W + 1) // 2
-        for w in range(W):
-            if w < half or ctx.state.best_solution is None:
-                Y[w] = X[order[w % R]]
-            else:
-                Y[w] = 0
-                Y[w, ctx.state.best_solution] = 1
+        if k == 0:
+            Y[:] = X[order[np.arange(W) % R]]
+        else:
+            Y[int(np.argmin(Y.sum(axis=1)))] = X[order[0]]
         if iters_given is not None:
             iters = iters_given
         elif not timed:
