@@ -32,7 +32,7 @@ def test_default_solver_reaches_clique_number(data_dir, name):
     omega = clique_numbers(data_dir)[name]
     path = data_dir / f"{name}.clq"
     res = combopt.solve(path, time_limit=30, target=omega, seed=1)
-    assert res.problem == "clique" and res.solver == "sa"
+    assert res.problem == "clique" and res.solver == "sa-ils"
     assert res.feasible and res.objective == omega
     assert independent_clique_check(path, res.solution_json)
     assert res.bound is None or res.bound >= omega

@@ -31,7 +31,7 @@ def _batch_runner(device: str):
     problems=("+qubo",),
     devices=("cpu", "gpu"),
     description="simulated annealing, many independent replicas (Numba CPU / Numba CUDA)",
-    default_for=("qubo", "mis", "clique"),
+    default_for=("qubo",),
 )
 def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Restarted simulated annealing.

@@ -1,4 +1,6 @@
 """Solvers for maximum independent set and clique: ``ils`` (iterated local search with
-(1,2)-swaps, Andrade-Resende-Werneck). Imports: core, generic solver helpers, combopt.problems.graph."""
+(1,2)-swaps, Andrade-Resende-Werneck) and ``sa-ils`` (annealing restarts polished by that ILS,
+the default for kinds mis and clique). Imports: core, generic solver helpers and kernels,
+combopt.problems.graph."""
 
-from . import ils  # noqa: F401  (registers the solver)
+from . import hybrid, ils  # noqa: F401  (registers the solvers)
