@@ -321,6 +321,9 @@ def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
             raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
                                  f"{', '.join(starts)}")
         return name, starts[name]
+    preferred = getattr(problem, "preferred_start", None)
+    if preferred in starts:
+        return preferred, starts[preferred]
     best = None
     for key, ks in starts.items():
         val = problem.block_objective(ks)
@@ -328,6 +331,27 @@ def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
             best = (val, key, ks)
     assert best is not None
     return best[1], best[2]
+
+
+def _flag(v) -> bool:
+    if isinstance(v, str):
+        return v.lower() not in ("0", "false", "no", "off")
+    return bool(v)
+
+
+def restrict(model: DMMV, k0: np.ndarray, free: np.ndarray) -> DMMV:
+    """The model over the ``free`` variables only, the others fixed at ``k0`` (their sums moved into the bounds)."""
+    idx = np.flatnonzero(free)
+    fixed = np.flatnonzero(~free)
+    x0 = model.values(k0)
+    sfix = model.A[:, fixed] @ x0[fixed] if fixed.size else np.zeros(model.m)
+    sizes = model.domain_sizes[idx]
+    ptr = np.zeros(idx.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    owner = np.repeat(idx, sizes)
+    vals = model.dom_vals[model.dom_ptr[owner] + (np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], sizes))]
+    return DMMV(model.A[:, idx], model.lower - sfix, model.upper - sfix, ptr, vals, model.weights,
+                f"{model.name}[focus]")
 
 
 def _finish_info(problem, solution, info: dict) -> dict:
@@ -358,6 +382,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """
     start = params.pop("start", "auto")
     backend = str(params.pop("gpu_backend", "auto"))
+    do_polish = _flag(params.pop("polish", True))
+    do_focus = _flag(params.pop("focus", True))
     sp_ = search_params(params)
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
@@ -366,12 +392,30 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     seeds = ctx.uint64_seeds(len(blocks))
     searches = []
     used_backend = "numba-cpu"
-    for b, k0, sd in zip(blocks, ks0, seeds, strict=True):
+    # focus (tomography: DART's boundary pixels): the search moves only these variables, the rest stay at the start
+    masks = problem.focus_mask(ks0) if do_focus and hasattr(problem, "focus_mask") else None
+    full_k = [np.array(k, dtype=np.int64) for k in ks0]
+    for q, (b, k0, sd) in enumerate(zip(blocks, ks0, seeds, strict=True)):
         scorer = None
+        mask = None if masks is None else masks[q]
+        if mask is not None and mask.any() and not mask.all():
+            b = restrict(b, np.asarray(k0), mask)
+            k0 = np.asarray(k0)[mask]
+        else:
+            mask = None
+            if masks is not None:
+                masks[q] = None
         if ctx.device == "gpu":
             scorer, used_backend = make_scorer(b, backend)
         searches.append(DMMVSearch(b, k0, int(sd), sp_, scorer))
     single = len(blocks) == 1
+
+    def best_full(q: int) -> np.ndarray:
+        k = full_k[q].copy()
+        if masks is not None and masks[q] is not None:
+            k[masks[q]] = searches[q].best_k
+            return k
+        return searches[q].best_k.copy()
     bound = problem.bound() if single else None
     timed = math.isfinite(ctx.state.criterion.time_limit())
     per_round: list = [None] * len(searches)
@@ -379,7 +423,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     t_start = time.perf_counter()
 
     def offer():
-        sol = problem.solution_from_blocks([s.best_k.copy() for s in searches])
+        sol = problem.solution_from_blocks([best_full(q) for q in range(len(searches))])
         ev = problem.evaluate(sol)
         if ev.feasible:
             ctx.state.report(ev.objective, sol)
@@ -411,6 +455,21 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
             proven = True
             break
+    polish_moves = 0
+    final_k = None
+    tb = problem.tie_break() if do_polish and single and hasattr(problem, "tie_break") else None
+    if tb is not None:
+        # third criterion: among equal (max, L2) prefer the plausible solution (homogeneous, near the reference)
+        from .tiebreak import polish
+
+        k_cur = best_full(0)
+        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1)
+        ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
+        ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
+        if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):
+            final_k = [k_pol]
+        else:
+            polish_moves = 0
     elapsed = time.perf_counter() - t_start
     scored = sum(S.moves_scored for S in searches)
     info = {
@@ -423,7 +482,13 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         "backend": used_backend,
         "blocks": len(blocks),
     }
-    sol = problem.solution_from_blocks([S.best_k.copy() for S in searches])
+    if tb is not None:
+        info["polish_moves"] = polish_moves
+    if masks is not None:
+        info["focus_variables"] = int(sum(m.sum() for m in masks if m is not None))
+    if final_k is None:
+        final_k = [best_full(q) for q in range(len(searches))]
+    sol = problem.solution_from_blocks(final_k)
     return SolverOutput(solution=sol, bound=bound, proven_optimal=proven, info=_finish_info(problem, sol, info))
 
 
