@@ -77,7 +77,7 @@ def _rows_ok(i, di, j, dj, cptr, crow, cval, s, lower, upper, w, v, limit):
 
 @njit(cache=True)
 def polish_cpu(max_passes, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x, s, v, linf, l2, tol, eps2, gptr,
-               gidx, gw, ref, refw, rng, perm):
+               gidx, gw, ref, refw, movable, rng, perm):
     """Passes of first-improvement moves on ``R`` until none is left or ``max_passes``.
 
     Returns ``(l2, moves taken)``; the maximum violation never rises above ``linf + tol``.
@@ -98,6 +98,8 @@ def polish_cpu(max_passes, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x,
         taken = 0
         for a in range(n):
             i = perm[a]
+            if not movable[i]:
+                continue
             si = dptr[i + 1] - dptr[i]
             done = False
             for sign in (-1, 1):
@@ -117,6 +119,8 @@ def polish_cpu(max_passes, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x,
                 continue
             for p in range(gptr[i], gptr[i + 1]):
                 j = gidx[p]
+                if not movable[j]:
+                    continue
                 sj = dptr[j + 1] - dptr[j]
                 for sign in (-1, 1):
                     ki = k[i] + sign
@@ -151,9 +155,14 @@ def polish_cpu(max_passes, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x,
     return l2, moves
 
 
-def polish(model: DMMV, tb: TieBreak, k, seed: int = 1, max_passes: int = 200) -> tuple[np.ndarray, int]:
-    """Polish the index vector ``k`` on ``tb`` without raising (max violation, L2); returns ``(k, moves)``."""
+def polish(model: DMMV, tb: TieBreak, k, seed: int = 1, max_passes: int = 200,
+           movable: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Polish the index vector ``k`` on ``tb`` without raising (max violation, L2); returns ``(k, moves)``.
+
+    ``movable`` (boolean per variable, default all) limits the moves to those variables.
+    """
     k = np.array(k, dtype=np.int64)
+    mov = np.ones(model.n, dtype=np.bool_) if movable is None else np.ascontiguousarray(movable, dtype=np.bool_)
     cptr, crow, cval = model.csc_arrays()
     x = model.values(k).copy()
     s = np.zeros(model.m)
@@ -165,5 +174,5 @@ def polish(model: DMMV, tb: TieBreak, k, seed: int = 1, max_passes: int = 200) -
     perm = np.zeros(model.n, dtype=np.int64)
     _, moves = polish_cpu(int(max_passes), cptr, crow, cval, model.dom_ptr, model.dom_vals, model.lower, model.upper,
                           model.weights, k, x, s, v, linf, l2, tol, eps2, tb.ptr, tb.idx, tb.w, tb.ref,
-                          float(tb.ref_weight), rng, perm)
+                          float(tb.ref_weight), mov, rng, perm)
     return k, int(moves)
