@@ -11,11 +11,15 @@ error and the L-inf / L2 residuals ``|A x - b|``.
 Under noise the ``dmmv`` solver uses what is known about it (see
 :meth:`Tomography.focus_mask` and :meth:`Tomography.tie_break`): it starts from
 DART, moves only DART's boundary pixels, stops once every ray is inside its
-bounds, and then polishes on total variation (homogeneous regions) without
-letting any ray leave its bounds. Choice and reason: a reference term (L2 to the
-continuous SART image) pulls the image toward rounded SART, whose pixel error is
-about twice DART's; total variation is the prior DART itself relies on
-(piecewise constant images), and measured it gave the lowest pixel error.
+bounds, and then polishes on total variation (homogeneous regions) plus the
+squared distance to the DART image, without letting any ray leave its bounds.
+Choice and reason: total variation is the prior DART itself relies on
+(piecewise constant images); alone it erodes fine features wherever loose
+bounds let it, so a distance to DART (one level step costs one TV edge) keeps
+what DART got right; a distance to the continuous SART image instead pulls the
+image toward rounded SART, whose pixel error is about twice DART's. Measured on
+twelve small noisy cases (Shepp-Logan and blobs, 32x32 and 64x64): mean pixel
+error 8.67 % (TV + DART), 9.10 % (TV), DART 10.46 %.
 
 Projector: pixel-driven with linear interpolation between the two nearest
 detector bins (each pixel puts weight 1 per angle), bins one pixel wide,
@@ -31,7 +35,7 @@ Spec file (``.toml``)::
     levels = 2                # grey levels: 2 (binary) or k, or an explicit list of values
     noise = 0.0               # half-width of uniform noise added to every ray sum
     noise_bound = 0.0         # row bounds b +- noise_bound (default 1.5 * noise)
-    tie_break = "tv"          # polish among equal violations: tv | tv+ref | ref | none
+    tie_break = "tv+dart"     # polish among equal violations: tv+dart | tv | tv+ref | ref | none
     seed = 0                  # noise and blobs
 
 ``.png`` and ``.npy`` images can also be read directly (``--kind tomography``
@@ -61,7 +65,7 @@ register_kind("tomography", ("milp",))
 MAX_SIDE = 1024
 MAX_ANGLES = 720
 MAX_PIXELS = 512 * 512
-TIE_BREAKS = ("tv", "tv+ref", "ref", "none")
+TIE_BREAKS = ("tv+dart", "tv", "tv+ref", "ref", "none")
 #: default row bounds b +- NOISE_MARGIN * noise. With exactly the noise half-width the phantom lies on the edge
 #: of the feasible set (thousands of rays carry noise near +-noise): the search cannot reach violation 0 and pays
 #: for the last rays with wrong pixels (Shepp-Logan 64x64, 4 levels, 32 angles, noise +-1: 7.0 % pixel error at
@@ -274,9 +278,11 @@ class Tomography(DMMVBase):
         ray counts as explained, so nothing rewards fitting the noise.
     tie_break
         Plausibility tie-break among images of equal (max, L2) violation, used by
-        the ``dmmv`` solver's final polish: ``"tv"`` (total variation on the
-        4-neighbour grid: homogeneous regions), ``"ref"`` (squared distance to
-        the continuous SART image), ``"tv+ref"`` or ``"none"``.
+        the ``dmmv`` solver's final polish: ``"tv+dart"`` (default: total
+        variation on the 4-neighbour grid plus the squared distance to the DART
+        image, one level step of distance costing as much as one edge),
+        ``"tv"`` (total variation only), ``"ref"`` (squared distance to the
+        continuous SART image), ``"tv+ref"`` or ``"none"``.
     """
 
     kind = "tomography"
@@ -285,7 +291,7 @@ class Tomography(DMMVBase):
 
     def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
                  source: str | None = None, sart_iterations: int = 100, noise_bound: float | None = None,
-                 tie_break: str = "tv"):
+                 tie_break: str = "tv+dart"):
         self.levels = np.asarray(levels, dtype=np.float64)
         self.phantom = snap(phantom, self.levels)
         self.shape = self.phantom.shape
@@ -391,7 +397,11 @@ class Tomography(DMMVBase):
                                 np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()])])
         gap = float(np.min(np.diff(self.levels)))
         edge_w = 1.0 if "tv" in self.tie_break_kind else 0.0
-        # the reference term is scaled so that one level step of distance costs a quarter of a TV edge
+        if self.tie_break_kind.endswith("dart"):
+            # one level step away from DART costs as much as one TV edge of one level step: TV alone erodes
+            # fine features that loose bounds allow it to remove (binary Shepp-Logan 32x32, +-1)
+            return TieBreak.from_pairs(h * w, pairs, edge_w, self.dart().ravel(), 1.0 / gap)
+        # the SART reference: one level step of distance costs a quarter of a TV edge
         ref_w = 0.25 / gap if "ref" in self.tie_break_kind else 0.0
         return TieBreak.from_pairs(h * w, pairs, edge_w, self.sart().ravel() if ref_w > 0 else None, ref_w)
 
@@ -556,7 +566,7 @@ def from_spec(spec) -> Tomography:
                              endpoint=False)
     noise = spec.number("noise", 0.0, lo=0.0)
     noise_bound = spec.number("noise_bound", NOISE_MARGIN * noise, lo=0.0)
-    tb = spec.string("tie_break", "tv")
+    tb = spec.string("tie_break", "tv+dart")
     if tb not in TIE_BREAKS:
         raise spec.error("tie_break", f"'tie_break' must be one of {', '.join(TIE_BREAKS)}, got {tb!r}")
     iters = spec.integer("sart_iterations", 100, lo=1, hi=100_000)
