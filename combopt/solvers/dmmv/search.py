@@ -379,7 +379,11 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
     ``restart_after``, ``restart_frac``, ``rounds`` (LNS rounds per block and
     iteration without a time limit), ``max_moves``, ``gpu_backend``
-    (``auto``/``cuda``/``cupy``). See :data:`DEFAULTS`.
+    (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
+    the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
+    noisy tomography) and ``polish`` (default on: a final pass on the
+    problem's ``tie_break`` regulariser that keeps (max, L2) from rising; see
+    :mod:`.tiebreak`). See :data:`DEFAULTS`.
     """
     start = params.pop("start", "auto")
     backend = str(params.pop("gpu_backend", "auto"))
