@@ -410,3 +410,48 @@ def max_violation(model: DMMV, x) -> float:
 def to_db(value: float) -> float:
     """``20 log10(value)`` (``-inf`` for 0)."""
     return 20.0 * math.log10(value) if value > 0 else -math.inf
+
+
+@dataclass
+class TieBreak:
+    """A regulariser that breaks ties among solutions of equal (max, L2) violation.
+
+    ``R(x) = sum over edges {i, j} of w_ij |x_i - x_j|  +  ref_weight * sum_i (x_i - ref_i)^2``.
+    The edges are kept as a symmetric CSR adjacency (``ptr``, ``idx``, ``w``: every
+    edge appears once from each end). ``ref`` may be empty (no reference term).
+    """
+
+    ptr: np.ndarray
+    idx: np.ndarray
+    w: np.ndarray
+    ref: np.ndarray
+    ref_weight: float = 0.0
+
+    @classmethod
+    def from_pairs(cls, n: int, pairs, edge_weight: float = 1.0, ref=None, ref_weight: float = 0.0) -> TieBreak:
+        """Edges ``pairs`` (``(E, 2)`` variable indices) of equal weight, optional reference ``ref``."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if pairs.size and (pairs.min() < 0 or pairs.max() >= n):
+            raise ParameterError("tie-break edges must join variables 0..n-1")
+        if edge_weight < 0 or ref_weight < 0:
+            raise ParameterError("tie-break weights must be >= 0")
+        if edge_weight == 0:
+            pairs = pairs[:0]
+        a = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        b = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        order = np.lexsort((b, a))
+        a, b = a[order], b[order]
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
+        r = np.zeros(0) if ref is None or ref_weight == 0 else np.ascontiguousarray(ref, dtype=np.float64)
+        if r.size not in (0, n):
+            raise ParameterError(f"tie-break reference must have {n} entries")
+        rw = float(ref_weight) if r.size else 0.0
+        return cls(ptr, b.astype(np.int64), np.full(b.size, float(edge_weight)), r, rw)
+
+    def value(self, x) -> float:
+        """``R(x)``."""
+        x = np.asarray(x, dtype=np.float64)
+        owner = np.repeat(np.arange(self.ptr.size - 1), np.diff(self.ptr))
+        tv = 0.5 * float(np.sum(self.w * np.abs(x[owner] - x[self.idx])))
+        return tv + (self.ref_weight * float(np.sum((x - self.ref) ** 2)) if self.ref.size else 0.0)

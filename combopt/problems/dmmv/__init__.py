@@ -5,8 +5,8 @@
   ``.npz`` and ``.dmmv.json`` files;
 * :mod:`.fir` -- FIR filter design with integer coefficients (kind ``fir``), Remez start,
   frequency-response plots;
-* :mod:`.tomography` -- discrete tomography (kind ``tomography``): projections, SART/SIRT,
-  reconstructions;
+* :mod:`.tomography` -- discrete tomography (kind ``tomography``): projections, SART/SIRT/DART,
+  noise bounds, the boundary focus and total-variation tie-break, reconstructions;
 * :mod:`.quantization` -- post-training weight quantization (kind ``quantization``): ``.npy`` and
   ``.safetensors`` weights, RTN and GPTQ;
 * :mod:`.spec` -- the TOML spec files that describe FIR, tomography and quantization instances.

@@ -58,6 +58,8 @@ class DMMVBase(Problem):
     sense = "min"
     #: name of the warm start the ``dmmv-round`` baseline uses by default
     baseline_start = "lp"
+    #: warm start of ``dmmv`` with ``start=auto`` (``None``: the start of lowest objective)
+    preferred_start: str | None = None
 
     # -- to implement ---------------------------------------------------------------
     def blocks(self) -> list[DMMV]:  # pragma: no cover - abstract
@@ -82,6 +84,14 @@ class DMMVBase(Problem):
     def report(self, solution) -> dict:
         """Family-specific metrics of a solution (added to the result's ``info``)."""
         return {}
+
+    def focus_mask(self, ks: list[np.ndarray]) -> list[np.ndarray | None] | None:
+        """Per block, the variables the ``dmmv`` search may move from the start ``ks`` (``None``: all)."""
+        return None
+
+    def tie_break(self):
+        """A :class:`combopt.models.dmmv.TieBreak` for the ``dmmv`` solver's final polish (``None``: none)."""
+        return None
 
     # -- shared ------------------------------------------------------------------------
     def starts(self) -> dict[str, list[np.ndarray]]:

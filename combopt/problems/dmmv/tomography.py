@@ -3,9 +3,23 @@
 The unknowns are the pixels of an image, each one of a few grey levels (binary
 or ``k`` evenly spaced levels in ``[0, 1]``); the rows are the rays of a
 parallel-beam scan at the chosen angles, the targets the measured ray sums
-(optionally with uniform noise). The objective is the peak residual
-``max_j |a_j.x - b_j|``; the report adds the pixel error against the phantom,
-the mean absolute error and the L2 residual.
+(optionally with uniform noise). The objective is the peak amount by which a
+ray sum lies outside ``b_j +- noise_bound`` (``max_j |a_j.x - b_j|`` without
+noise); the report adds the pixel error against the phantom, the mean absolute
+error and the L-inf / L2 residuals ``|A x - b|``.
+
+Under noise the ``dmmv`` solver uses what is known about it (see
+:meth:`Tomography.focus_mask` and :meth:`Tomography.tie_break`): it starts from
+DART, moves only DART's boundary pixels, stops once every ray is inside its
+bounds, and then polishes on total variation (homogeneous regions) plus the
+squared distance to the DART image, without letting any ray leave its bounds.
+Choice and reason: total variation is the prior DART itself relies on
+(piecewise constant images); alone it erodes fine features wherever loose
+bounds let it, so a distance to DART (one level step costs one TV edge) keeps
+what DART got right; a distance to the continuous SART image instead pulls the
+image toward rounded SART, whose pixel error is about twice DART's. Measured on
+twelve small noisy cases (Shepp-Logan and blobs, 32x32 and 64x64): mean pixel
+error 8.67 % (TV + DART), 9.10 % (TV), DART 10.46 %.
 
 Projector: pixel-driven with linear interpolation between the two nearest
 detector bins (each pixel puts weight 1 per angle), bins one pixel wide,
@@ -20,6 +34,8 @@ Spec file (``.toml``)::
     angles = 8                # evenly spaced in [0, 180) degrees, or a list of degrees
     levels = 2                # grey levels: 2 (binary) or k, or an explicit list of values
     noise = 0.0               # half-width of uniform noise added to every ray sum
+    noise_bound = 0.0         # row bounds b +- noise_bound (default 1.5 * noise)
+    tie_break = "tv+dart"     # polish among equal violations: tv+dart | tv | tv+ref | ref | none
     seed = 0                  # noise and blobs
 
 ``.png`` and ``.npy`` images can also be read directly (``--kind tomography``
@@ -41,7 +57,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV
+from ...models.dmmv import DMMV, TieBreak
 from .base import DMMVBase
 
 register_kind("tomography", ("milp",))
@@ -49,6 +65,12 @@ register_kind("tomography", ("milp",))
 MAX_SIDE = 1024
 MAX_ANGLES = 720
 MAX_PIXELS = 512 * 512
+TIE_BREAKS = ("tv+dart", "tv", "tv+ref", "ref", "none")
+#: default row bounds b +- NOISE_MARGIN * noise. With exactly the noise half-width the phantom lies on the edge
+#: of the feasible set (thousands of rays carry noise near +-noise): the search cannot reach violation 0 and pays
+#: for the last rays with wrong pixels (Shepp-Logan 64x64, 4 levels, 32 angles, noise +-1: 7.0 % pixel error at
+#: delta = noise against 3.3 % at 1.5 * noise; +-2: 5.9 % at 1.25, 5.5 % at 1.5, 6.0 % at 2).
+NOISE_MARGIN = 1.5
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,6 +185,74 @@ def sirt(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 500
     return x.reshape(shape)
 
 
+def _sart_sweeps(blocks, b, x, lo: float, hi: float, sweeps: int, relax: float, rng) -> None:
+    """SART sweeps in place on precomputed ray blocks ``(A_block, 1/row sums, 1/column sums, rows)``."""
+    for _ in range(sweeps):
+        for q in rng.permutation(len(blocks)):
+            Ab, rinv, cinv, rows = blocks[q]
+            r = (b[rows] - Ab @ x) * rinv
+            x += relax * (Ab.T @ r) * cinv
+            np.clip(x, lo, hi, out=x)
+
+
+def _sart_blocks(A: sp.csr_matrix, blocks: list[np.ndarray]) -> list:
+    out = []
+    for rows in blocks:
+        Ab = A[rows]
+        rs = np.asarray(Ab.sum(axis=1)).ravel()
+        cs = np.asarray(Ab.sum(axis=0)).ravel()
+        keep = rs > 1e-12
+        Ab, rows, rs = Ab[keep], rows[keep], rs[keep]
+        out.append((Ab.tocsr(), 1.0 / rs, np.where(cs > 1e-12, 1.0 / np.maximum(cs, 1e-12), 0.0), rows))
+    return out
+
+
+def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations: int = 30, sart_sweeps: int = 3,
+         fix_prob: float = 0.9, smoothing: float = 0.2, relax: float = 0.5, blocks: list[np.ndarray] | None = None,
+         seed: int = 0) -> np.ndarray:
+    """DART (Batenburg and Sijbers 2011): discrete algebraic reconstruction.
+
+    From a continuous reconstruction ``start`` (SART when ``None``), each
+    iteration segments the image to the grey levels (thresholds halfway), fixes
+    the interior pixels (every 8-neighbour has the same level) except a random
+    ``1 - fix_prob`` share of them, runs ``sart_sweeps`` SART sweeps on the free
+    pixels only against the residual of the fixed ones, and smooths the boundary
+    pixels (weight ``smoothing`` on the mean of their 8 neighbours). Returns the
+    segmented image after ``iterations`` iterations (the continuous image is
+    discarded).
+    """
+    from scipy.ndimage import maximum_filter, minimum_filter, uniform_filter
+
+    h, w = shape
+    lo, hi = float(levels[0]), float(levels[-1])
+    rng = np.random.default_rng(seed)
+    if blocks is None:
+        blocks = [np.arange(A.shape[0])]
+    x = np.asarray(start, dtype=np.float64).ravel().copy() if start is not None else \
+        sart(A, b, shape, lo, hi, 30, relax, blocks, seed).ravel()
+    Acsc = A.tocsc()
+    for _ in range(iterations):
+        seg = snap(x.reshape(shape), levels)
+        boundary = (maximum_filter(seg, size=3, mode="nearest") != minimum_filter(seg, size=3, mode="nearest"))
+        free = (boundary | (rng.random(shape) > fix_prob)).ravel()
+        if not free.any():
+            break
+        fixed_vals = np.where(free, 0.0, seg.ravel())
+        res_b = b - A @ fixed_vals
+        fidx = np.flatnonzero(free)
+        sub = _sart_blocks(Acsc[:, fidx].tocsr(), blocks)
+        xf = x[fidx].copy()
+        _sart_sweeps(sub, res_b, xf, lo, hi, sart_sweeps, relax, rng)
+        x = seg.ravel().copy()
+        x[fidx] = xf
+        if smoothing > 0:
+            img = x.reshape(shape)
+            mean8 = (uniform_filter(img, size=3, mode="nearest") * 9.0 - img) / 8.0
+            bnd = boundary.ravel()
+            x[bnd] = (1.0 - smoothing) * x[bnd] + smoothing * mean8.ravel()[bnd]
+    return snap(x.reshape(shape), levels)
+
+
 # ---------------------------------------------------------------------------------------
 # the problem
 # ---------------------------------------------------------------------------------------
@@ -182,13 +272,26 @@ class Tomography(DMMVBase):
         Half-width of the uniform noise added to each ray sum.
     seed
         Seed of the noise.
+    noise_bound
+        Half-width ``delta`` of the row bounds ``b - delta <= a_j.x <= b + delta``
+        (default: ``NOISE_MARGIN * noise`` from the known noise level): inside them a
+        ray counts as explained, so nothing rewards fitting the noise.
+    tie_break
+        Plausibility tie-break among images of equal (max, L2) violation, used by
+        the ``dmmv`` solver's final polish: ``"tv+dart"`` (default: total
+        variation on the 4-neighbour grid plus the squared distance to the DART
+        image, one level step of distance costing as much as one edge),
+        ``"tv"`` (total variation only), ``"ref"`` (squared distance to the
+        continuous SART image), ``"tv+ref"`` or ``"none"``.
     """
 
     kind = "tomography"
     baseline_start = "sart"
+    preferred_start = "dart"
 
     def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
-                 source: str | None = None, sart_iterations: int = 100):
+                 source: str | None = None, sart_iterations: int = 100, noise_bound: float | None = None,
+                 tie_break: str = "tv+dart"):
         self.levels = np.asarray(levels, dtype=np.float64)
         self.phantom = snap(phantom, self.levels)
         self.shape = self.phantom.shape
@@ -198,6 +301,13 @@ class Tomography(DMMVBase):
         self.name = name
         self.source = source
         self.sart_iterations = int(sart_iterations)
+        self.noise_bound = NOISE_MARGIN * self.noise if noise_bound is None else float(noise_bound)
+        if not (math.isfinite(self.noise_bound) and self.noise_bound >= 0):
+            raise ParameterError(f"noise_bound must be a finite number >= 0, got {noise_bound!r}")
+        if tie_break not in TIE_BREAKS:
+            raise ParameterError(f"tie_break must be one of {', '.join(TIE_BREAKS)}; got {tie_break!r}")
+        self.tie_break_kind = tie_break
+        self.polish_scope = "all"  # "changed": only the pixels the search moved (and their neighbours)
         self.A, ray_angle = projection_matrix(self.shape, self.angles, return_angles=True)
         clean = self.A @ self.phantom.ravel()
         rng = np.random.default_rng(self.seed)
@@ -211,7 +321,8 @@ class Tomography(DMMVBase):
             n = self.A.shape[1]
             ptr = np.arange(n + 1, dtype=np.int64) * self.levels.size
             vals = np.tile(self.levels, n)
-            self._model = DMMV.with_targets(self.A, self.b, ptr, vals, name=self.name)
+            d = self.noise_bound
+            self._model = DMMV(self.A, self.b - d, self.b + d, ptr, vals, name=self.name)
         return self._model
 
     def blocks(self) -> list[DMMV]:
@@ -227,7 +338,7 @@ class Tomography(DMMVBase):
     def describe(self) -> str:
         h, w = self.shape
         return (f"tomography {self.name}: {h}x{w} pixels, {self.angles.size} angles, {self.A.shape[0]} rays, "
-                f"{self.levels.size} levels, noise {self.noise:g}")
+                f"{self.levels.size} levels, noise {self.noise:g}, bounds b +- {self.noise_bound:g}")
 
     # -- baselines ----------------------------------------------------------------------
     def sart(self) -> np.ndarray:
@@ -244,6 +355,56 @@ class Tomography(DMMVBase):
                                           5 * self.sart_iterations)
         return self.__dict__["_sirt"]
 
+    def dart(self) -> np.ndarray:
+        """DART reconstruction from the continuous SART image (cached; see :func:`dart`)."""
+        if "_dart" not in self.__dict__:
+            self.__dict__["_dart"] = dart(self.A, self.b, self.shape, self.levels, start=self.sart(),
+                                          blocks=self._blocks, seed=self.seed)
+        return self.__dict__["_dart"]
+
+    def focus_mask(self, ks: list[np.ndarray]) -> list[np.ndarray | None] | None:
+        """DART's boundary focus: only pixels with an 8-neighbour of another level in the start image move.
+
+        Under noise the min-max search otherwise pays for every ray it brings inside its bounds with
+        pixels far from any edge (measured: Shepp-Logan 64x64, noise +-1, DART's errors all lie on its
+        boundary pixels, while an unrestricted search doubles the pixel error). Noise-free, every
+        pixel may move (an exact reconstruction is then provable).
+        """
+        if self.noise_bound <= 0:
+            return None
+        from scipy.ndimage import maximum_filter, minimum_filter
+
+        img = self.levels[np.asarray(ks[0], dtype=np.int64)].reshape(self.shape)
+        bnd = maximum_filter(img, size=3, mode="nearest") != minimum_filter(img, size=3, mode="nearest")
+        return [bnd.ravel()]
+
+    def polish_mask(self, k_start: np.ndarray, k_found: np.ndarray) -> np.ndarray | None:
+        """Pixels the final polish may move: those the search changed and their 8 neighbours."""
+        if self.polish_scope == "all":
+            return None
+        from scipy.ndimage import binary_dilation
+
+        changed = (np.asarray(k_start) != np.asarray(k_found)).reshape(self.shape)
+        return binary_dilation(changed, structure=np.ones((3, 3), dtype=bool)).ravel()
+
+    def tie_break(self) -> TieBreak | None:
+        """The plausibility regulariser of the final polish (see ``tie_break`` in the class doc)."""
+        if self.tie_break_kind == "none":
+            return None
+        h, w = self.shape
+        idx = np.arange(h * w).reshape(h, w)
+        pairs = np.concatenate([np.column_stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()]),
+                                np.column_stack([idx[:-1, :].ravel(), idx[1:, :].ravel()])])
+        gap = float(np.min(np.diff(self.levels)))
+        edge_w = 1.0 if "tv" in self.tie_break_kind else 0.0
+        if self.tie_break_kind.endswith("dart"):
+            # one level step away from DART costs as much as one TV edge of one level step: TV alone erodes
+            # fine features that loose bounds allow it to remove (binary Shepp-Logan 32x32, +-1)
+            return TieBreak.from_pairs(h * w, pairs, edge_w, self.dart().ravel(), 1.0 / gap)
+        # the SART reference: one level step of distance costs a quarter of a TV edge
+        ref_w = 0.25 / gap if "ref" in self.tie_break_kind else 0.0
+        return TieBreak.from_pairs(h * w, pairs, edge_w, self.sart().ravel() if ref_w > 0 else None, ref_w)
+
     def bound(self) -> float:
         """0: a residual is never negative (and an exact reconstruction reaches it when noise-free)."""
         return 0.0
@@ -253,6 +414,7 @@ class Tomography(DMMVBase):
         return {
             "sart": [model.nearest_indices(self.sart().ravel())],
             "sirt": [model.nearest_indices(self.sirt().ravel())],
+            "dart": [model.nearest_indices(self.dart().ravel())],
         }
 
     # -- evaluation ------------------------------------------------------------------------
@@ -282,7 +444,8 @@ class Tomography(DMMVBase):
         if len(bad) > 20:
             viol.append(f"... and {len(bad) - 20} more")
         res = self.A @ x.ravel() - self.b
-        return Evaluation(float(np.max(np.abs(res))), len(bad) == 0, viol)
+        # the objective: how far the worst ray sum lies outside b +- noise_bound
+        return Evaluation(float(np.max(np.maximum(np.abs(res) - self.noise_bound, 0.0))), len(bad) == 0, viol)
 
     def report(self, solution) -> dict:
         return self.metrics(solution)
@@ -369,7 +532,8 @@ def read_image(path: Path, kind: str, index: int | None) -> Tomography:
 
 def from_spec(spec) -> Tomography:
     """Build a tomography instance from a parsed TOML spec."""
-    spec.check_keys(("phantom", "size", "angles", "levels", "noise", "seed", "sart_iterations"))
+    spec.check_keys(("phantom", "size", "angles", "levels", "noise", "noise_bound", "seed", "sart_iterations",
+                     "tie_break"))
     seed = spec.integer("seed", 0, lo=0)
     raw_levels = spec.data.get("levels", None)
     try:
@@ -401,9 +565,13 @@ def from_spec(spec) -> Tomography:
         angles = np.linspace(0, 180, spec.integer("angles", _default_angles(img.shape), lo=1, hi=MAX_ANGLES),
                              endpoint=False)
     noise = spec.number("noise", 0.0, lo=0.0)
+    noise_bound = spec.number("noise_bound", NOISE_MARGIN * noise, lo=0.0)
+    tb = spec.string("tie_break", "tv+dart")
+    if tb not in TIE_BREAKS:
+        raise spec.error("tie_break", f"'tie_break' must be one of {', '.join(TIE_BREAKS)}, got {tb!r}")
     iters = spec.integer("sart_iterations", 100, lo=1, hi=100_000)
     name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
-    return Tomography(img, angles, lv, noise, seed, name, str(spec.path), iters)
+    return Tomography(img, angles, lv, noise, seed, name, str(spec.path), iters, noise_bound, tb)
 
 
 def plot_reconstructions(problem: Tomography, images: dict, path=None):

@@ -148,7 +148,8 @@ class DMMVSearch:
         self.s = np.zeros(m)
         self.v = np.zeros(m)
         linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
-        self.eps2 = 1e-12 * max(l2, 1e-300) + self.tol * self.tol
+        # an L2 change must beat the drift of the incremental sums (measured ~1e-16 after a few rounds from L2 = 0)
+        self.eps2 = 1e-12 * max(l2, 1e-300) + self.tol * self.tol + 1e-4 * self.tol
         # the LNS state; the first call of run() starts with a local search from the start point
         self.started = False
         self.state = np.array([linf, l2, self.nd_min, 0.0, 0.0, linf, l2])
@@ -321,6 +322,9 @@ def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
             raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
                                  f"{', '.join(starts)}")
         return name, starts[name]
+    preferred = getattr(problem, "preferred_start", None)
+    if preferred in starts:
+        return preferred, starts[preferred]
     best = None
     for key, ks in starts.items():
         val = problem.block_objective(ks)
@@ -328,6 +332,27 @@ def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
             best = (val, key, ks)
     assert best is not None
     return best[1], best[2]
+
+
+def _flag(v) -> bool:
+    if isinstance(v, str):
+        return v.lower() not in ("0", "false", "no", "off")
+    return bool(v)
+
+
+def restrict(model: DMMV, k0: np.ndarray, free: np.ndarray) -> DMMV:
+    """The model over the ``free`` variables only, the others fixed at ``k0`` (their sums moved into the bounds)."""
+    idx = np.flatnonzero(free)
+    fixed = np.flatnonzero(~free)
+    x0 = model.values(k0)
+    sfix = model.A[:, fixed] @ x0[fixed] if fixed.size else np.zeros(model.m)
+    sizes = model.domain_sizes[idx]
+    ptr = np.zeros(idx.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=ptr[1:])
+    owner = np.repeat(idx, sizes)
+    vals = model.dom_vals[model.dom_ptr[owner] + (np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], sizes))]
+    return DMMV(model.A[:, idx], model.lower - sfix, model.upper - sfix, ptr, vals, model.weights,
+                f"{model.name}[focus]")
 
 
 def _finish_info(problem, solution, info: dict) -> dict:
@@ -354,10 +379,16 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
     ``restart_after``, ``restart_frac``, ``rounds`` (LNS rounds per block and
     iteration without a time limit), ``max_moves``, ``gpu_backend``
-    (``auto``/``cuda``/``cupy``). See :data:`DEFAULTS`.
+    (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
+    the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
+    noisy tomography) and ``polish`` (default on: a final pass on the
+    problem's ``tie_break`` regulariser that keeps (max, L2) from rising; see
+    :mod:`.tiebreak`). See :data:`DEFAULTS`.
     """
     start = params.pop("start", "auto")
     backend = str(params.pop("gpu_backend", "auto"))
+    do_polish = _flag(params.pop("polish", True))
+    do_focus = _flag(params.pop("focus", True))
     sp_ = search_params(params)
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
@@ -366,12 +397,30 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     seeds = ctx.uint64_seeds(len(blocks))
     searches = []
     used_backend = "numba-cpu"
-    for b, k0, sd in zip(blocks, ks0, seeds, strict=True):
+    # focus (tomography: DART's boundary pixels): the search moves only these variables, the rest stay at the start
+    masks = problem.focus_mask(ks0) if do_focus and hasattr(problem, "focus_mask") else None
+    full_k = [np.array(k, dtype=np.int64) for k in ks0]
+    for q, (b, k0, sd) in enumerate(zip(blocks, ks0, seeds, strict=True)):
         scorer = None
+        mask = None if masks is None else masks[q]
+        if mask is not None and mask.any() and not mask.all():
+            b = restrict(b, np.asarray(k0), mask)
+            k0 = np.asarray(k0)[mask]
+        else:
+            mask = None
+            if masks is not None:
+                masks[q] = None
         if ctx.device == "gpu":
             scorer, used_backend = make_scorer(b, backend)
         searches.append(DMMVSearch(b, k0, int(sd), sp_, scorer))
     single = len(blocks) == 1
+
+    def best_full(q: int) -> np.ndarray:
+        k = full_k[q].copy()
+        if masks is not None and masks[q] is not None:
+            k[masks[q]] = searches[q].best_k
+            return k
+        return searches[q].best_k.copy()
     bound = problem.bound() if single else None
     timed = math.isfinite(ctx.state.criterion.time_limit())
     per_round: list = [None] * len(searches)
@@ -379,7 +428,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     t_start = time.perf_counter()
 
     def offer():
-        sol = problem.solution_from_blocks([s.best_k.copy() for s in searches])
+        sol = problem.solution_from_blocks([best_full(q) for q in range(len(searches))])
         ev = problem.evaluate(sol)
         if ev.feasible:
             ctx.state.report(ev.objective, sol)
@@ -411,6 +460,22 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
             proven = True
             break
+    polish_moves = 0
+    final_k = None
+    tb = problem.tie_break() if do_polish and single and hasattr(problem, "tie_break") else None
+    if tb is not None:
+        # third criterion: among equal (max, L2) prefer the plausible solution (homogeneous, near the reference)
+        from .tiebreak import polish
+
+        k_cur = best_full(0)
+        movable = problem.polish_mask(np.asarray(ks0[0]), k_cur) if hasattr(problem, "polish_mask") else None
+        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1, movable=movable)
+        ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
+        ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
+        if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):
+            final_k = [k_pol]
+        else:
+            polish_moves = 0
     elapsed = time.perf_counter() - t_start
     scored = sum(S.moves_scored for S in searches)
     info = {
@@ -423,7 +488,13 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         "backend": used_backend,
         "blocks": len(blocks),
     }
-    sol = problem.solution_from_blocks([S.best_k.copy() for S in searches])
+    if tb is not None:
+        info["polish_moves"] = polish_moves
+    if masks is not None:
+        info["focus_variables"] = int(sum(m.sum() for m in masks if m is not None))
+    if final_k is None:
+        final_k = [best_full(q) for q in range(len(searches))]
+    sol = problem.solution_from_blocks(final_k)
     return SolverOutput(solution=sol, bound=bound, proven_optimal=proven, info=_finish_info(problem, sol, info))
 
 
