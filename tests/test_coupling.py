@@ -293,7 +293,7 @@ def test_readers_kinds(tmp_path):
     e = combopt.read(DATA / "ebim.marginals.csv")
     assert e.kind == "ebim" and e.rate == 0.5
     np.save(tmp_path / "m.npy", np.array([P, Q]))
-    assert combopt.read(tmp_path / "m.npy").kind == "mec"
+    assert combopt.read(tmp_path / "m.npy", kind="mec").kind == "mec"
     (tmp_path / "b.coupling.json").write_text(json.dumps({"marginals": [P, Q], "rate": 1.0}))
     assert combopt.read(tmp_path / "b.coupling.json").kind == "mecb"
     assert combopt.read(tmp_path / "b.coupling.json", kind="mec").kind == "mec"

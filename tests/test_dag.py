@@ -242,7 +242,9 @@ def test_readers_csv_npy_npz_agree(tmp_path):
     write_dataset(X, W, tmp_path / "ds")
     a = read_data(tmp_path / "ds" / "data.csv")
     np.save(tmp_path / "x.npy", X)
-    b = combopt.read(tmp_path / "x.npy")
+    with pytest.raises(InputError, match="several problem kinds"):
+        combopt.read(tmp_path / "x.npy")  # .npy is also a coupling format: the kind must be said
+    b = combopt.read(tmp_path / "x.npy", kind="dag")
     np.savez(tmp_path / "x.npz", X=X, names=np.array(a.names))
     c = combopt.read(tmp_path / "x.npz", kind="dag")
     (tmp_path / "nohead.csv").write_text("\n".join(";".join(f"{v:.10g}" for v in r) for r in X))

@@ -90,6 +90,16 @@ def detect(path: Path, kind: str | None) -> tuple[Reader, str]:
             return able[0], kind
         raise InputError(path, f"cannot tell the file format for kind {kind!r} from the name or the first lines")
     if by_ext:
+        suffix = next(s for s in sufs if any(s in r.extensions for r in _READERS))
+        same = [r for r in _READERS if suffix in r.extensions]
+        if len({r.default_kind for r in same}) > 1:  # e.g. .npy: DAG data or coupling marginals
+            head = _head(path)
+            sniffed = [r for r in same if r.sniff is not None and r.sniff(head)]
+            if len(sniffed) == 1:
+                return sniffed[0], sniffed[0].default_kind
+            kinds = sorted({k for r in same for k in r.kinds})
+            raise InputError(path, f"{suffix} files are read by several problem kinds ({', '.join(kinds)}); "
+                                   f"say which with --kind (kind= in the API)")
         return by_ext[0], by_ext[0].default_kind
     head = _head(path)
     for r in _READERS:
