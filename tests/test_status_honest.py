@@ -393,6 +393,33 @@ def test_nan_weight_accepts_no_solution(capsys, tmp_path):
     assert rc == 1 and "not a finite number" in out
 
 
+@pytest.mark.parametrize("const", ["NaN", "Infinity", "-Infinity"])
+def test_check_rejects_non_finite_numbers_in_a_result(capsys, tmp_path, const):
+    f = tmp_path / "nan.json"
+    f.write_text('{"problem": "tsp", "objective": ' + const + ', "solution": [1, 2, 3]}')
+    capsys.readouterr()
+    rc = main(["check", str(DATA / "tsp" / "gr17.tsp"), str(f)])
+    err = capsys.readouterr().err
+    assert rc == 2 and str(f) in err and const in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_unknown_status_and_claims_without_a_bound(capsys, tmp_path):
+    inst = DATA / "tsp" / "gr17.tsp"
+    data = _solve_to(tmp_path, "g", inst, "-t", "5")
+    rc, out = _check(capsys, tmp_path, inst, {**data, "status": "solved"})
+    assert rc == 1 and "mismatch: status: 'solved' is not one of" in out
+    rc, out = _check(capsys, tmp_path, inst, {**data, "status": "optimal", "bound": None, "gap": None})
+    assert rc == 1 and "without a bound" in out
+    rc, out = _check(capsys, tmp_path, inst, {**data, "bound": None, "gap": 0.5, "status": "feasible"})
+    assert rc == 1 and "mismatch: gap: the result claims 0.5 without a bound" in out
+
+
+def test_settle_unbounded_and_infeasible_statuses():
+    assert settle("max", None, False, [], unbounded=True).status == "unbounded"
+    c = settle("min", None, False, [("x", 3.0)], infeasible=True)
+    assert c.status == "infeasible" and c.bound is None and c.gap is None
+
+
 # ------------------------------------------------------------------------------ Ctrl-C
 
 
