@@ -29,7 +29,7 @@ from rich.progress import Progress
 
 import combopt
 from combopt.models.dmmv import to_db
-from combopt.problems.fir import FIRDesign, FIRSpec, plot_response
+from combopt.problems.dmmv.fir import FIRDesign, FIRSpec, plot_response
 
 REFERENCE = [
     (FIRSpec(12, 4, [(0, 0.4), (4 / 7, 1)], [1, 0], name="F1"), 0.20710),
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             for spec, opt in REFERENCE:
                 p = FIRDesign(spec)
                 f, d, w = spec.grid()
-                remez = float(np.max(w * np.abs(combopt.problems.fir.amplitude(p.remez(), f) - d)))
+                remez = float(np.max(w * np.abs(combopt.problems.dmmv.fir.amplitude(p.remez(), f) - d)))
                 rounded = p.evaluate(p.rounded_remez()).objective
                 h = combopt.solve(p, "dmmv", seed=args.seed, target=opt + 5e-6, time_limit=args.proof_limit)
                 prog.advance(task)

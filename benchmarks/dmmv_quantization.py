@@ -22,7 +22,7 @@ from bench_utils import machine_info, markdown_table, print_rich_table, write_re
 from rich.progress import Progress
 
 import combopt
-from combopt.problems.quantization import QuantizationLayer, digits_mlp, mlp_accuracy, mlp_layers
+from combopt.problems.dmmv.quantization import QuantizationLayer, digits_mlp, mlp_accuracy, mlp_layers
 
 METHODS = ("rtn", "gptq", "dmmv")
 

@@ -27,11 +27,11 @@ import time
 import numpy as np
 
 from combopt.core.device import gpu_available
-from combopt.problems.fir import FIRDesign, FIRSpec
-from combopt.problems.quantization import QuantizationLayer, digits_mlp, mlp_layers
-from combopt.problems.tomography import Tomography, grey_levels, shepp_logan
-from combopt.solvers import dmmv_kernels as K
-from combopt.solvers.dmmv import DMMVSearch
+from combopt.problems.dmmv.fir import FIRDesign, FIRSpec
+from combopt.problems.dmmv.quantization import QuantizationLayer, digits_mlp, mlp_layers
+from combopt.problems.dmmv.tomography import Tomography, grey_levels, shepp_logan
+from combopt.solvers.dmmv import kernels as K
+from combopt.solvers.dmmv.search import DMMVSearch
 
 
 def models() -> list[tuple[str, object, np.ndarray]]:
@@ -76,7 +76,7 @@ def _timed(fn, repeats: int) -> float:
 def batch_rates(S, cnt, ntop, theta, linf, repeats: int, gpu: bool) -> dict:
     """Candidates per second of each batch scorer, and their agreement with the CPU kernel."""
     from combopt.gpu.dmmv_xp import XPScorer
-    from combopt.solvers.dmmv import cpu_scorer
+    from combopt.solvers.dmmv.search import cpu_scorer
 
     out = {"candidates": int(cnt)}
     out["cpu_batch"] = cnt / _timed(lambda: cpu_scorer(S, cnt, ntop, theta, linf), repeats)

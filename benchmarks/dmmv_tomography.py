@@ -25,7 +25,7 @@ from bench_utils import RESULTS_DIR, machine_info, markdown_table, print_rich_ta
 from rich.progress import Progress
 
 import combopt
-from combopt.problems.tomography import Tomography, grey_levels, plot_reconstructions, shepp_logan
+from combopt.problems.dmmv.tomography import Tomography, grey_levels, plot_reconstructions, shepp_logan
 
 CASES = [
     ("sl32-a8", 32, 8, 0.0, 2),

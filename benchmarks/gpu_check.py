@@ -1,10 +1,10 @@
 """Check every GPU path against its CPU twin on a real CUDA GPU, and time both.
 
 GPU paths checked: the DMMV move-scoring kernel and CuPy scorer (against
-``combopt.solvers.dmmv_kernels.score_batch_cpu``, candidates per second; see
+``combopt.solvers.dmmv.kernels.score_batch_cpu``, candidates per second; see
 ``benchmarks/dmmv_throughput.py``), and the simulated-annealing kernel
 (``combopt.gpu.anneal.anneal_batch_gpu`` vs ``combopt.solvers.kernels.anneal_batch_cpu``),
-and the RCPSP activity-list decoder (``combopt.gpu.rcpsp`` vs ``combopt.solvers.rcpsp_kernels``,
+and the RCPSP activity-list decoder (``combopt.gpu.rcpsp`` vs ``combopt.problems.rcpsp.kernels``,
 schedules per second and exact agreement; see ``benchmarks/rcpsp_gpu.py``).
 It runs on a dense ``n=1000`` and a sparse ``n=10000`` (density 0.001) random QUBO with
 1024 replicas and 100 sweeps (one beta per sweep on the geometric schedule of the ``sa``

@@ -39,8 +39,8 @@ def _instances():
 
 
 def _lists(problem, k: int, seed: int) -> np.ndarray:
-    from combopt.solvers.rcpsp_kernels import sample_lists
-    from combopt.solvers.rcpsp_sgs import priority_values
+    from combopt.problems.rcpsp.sgs import priority_values
+    from combopt.solvers.rcpsp.operators import sample_lists
 
     a = problem.kernel_arrays()
     out = np.zeros((k, problem.n), dtype=np.int32)
@@ -53,7 +53,7 @@ def _lists(problem, k: int, seed: int) -> np.ndarray:
 def gpu_checks(repeats: int = 1, lists: int = 4096, seed: int = 0) -> list[dict]:
     """One result dict per instance: ``name``, ``problems`` (empty when the GPU agrees), rates."""
     import combopt
-    from combopt.solvers.rcpsp_sgs import BatchDecoder
+    from combopt.solvers.rcpsp.decoder import BatchDecoder
 
     results = []
     for name, p in _instances():

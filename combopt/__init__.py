@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from .core.api import evaluate, read, solve
+from . import _aliases
+from .api import evaluate, read, solve
 from .core.errors import CombOptError, InputError, ParameterError, UnknownKindError, UnknownSolverError
 from .core.registry import all_solvers, get_solver, solvers_for
 from .core.result import Result, Status
@@ -18,6 +19,8 @@ from .models.qubo import QUBO
 from .problems import Graph, IndependentSet
 
 __version__ = "0.1.0"
+
+_aliases.install()  # old module paths keep working, with a DeprecationWarning
 
 __all__ = [
     "CombOptError",

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .core.api import solve
+from .api import solve
 from .core.errors import CombOptError, InputError
 from .core.io import read
 

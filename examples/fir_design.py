@@ -17,7 +17,7 @@ from rich.table import Table
 
 import combopt
 from combopt.models.dmmv import to_db
-from combopt.problems.fir import amplitude, plot_response
+from combopt.problems.dmmv.fir import amplitude, plot_response
 
 
 def main() -> None:

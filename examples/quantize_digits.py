@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 import combopt
-from combopt.problems.quantization import QuantizationLayer, digits_mlp, mlp_accuracy, mlp_layers
+from combopt.problems.dmmv.quantization import QuantizationLayer, digits_mlp, mlp_accuracy, mlp_layers
 
 
 def main() -> None:

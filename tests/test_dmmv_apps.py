@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import combopt
-from combopt.problems.fir import FIRDesign, FIRSpec, amplitude, plot_response
-from combopt.problems.quantization import (
+from combopt.problems.dmmv.fir import FIRDesign, FIRSpec, amplitude, plot_response
+from combopt.problems.dmmv.quantization import (
     QuantizationLayer,
     digits_mlp,
     load_safetensors,
@@ -20,7 +20,7 @@ from combopt.problems.quantization import (
     mlp_layers,
     save_safetensors,
 )
-from combopt.problems.tomography import Tomography, plot_reconstructions, projection_matrix
+from combopt.problems.dmmv.tomography import Tomography, plot_reconstructions, projection_matrix
 
 DATA = Path(__file__).resolve().parent / "data" / "dmmv"
 
@@ -270,7 +270,7 @@ def test_quantization_digits_mlp_3bit(digits):
 
 def test_gptq_matches_exhaustive_on_one_column():
     """With one input, GPTQ is round to nearest; with orthogonal inputs too."""
-    from combopt.problems.quantization import gptq, minmax_grid, rtn
+    from combopt.problems.dmmv.quantization import gptq, minmax_grid, rtn
 
     rng = np.random.default_rng(0)
     W = rng.normal(size=(4, 3))

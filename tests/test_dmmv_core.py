@@ -15,8 +15,8 @@ import combopt
 from combopt.core.device import cuda_simulator
 from combopt.models.dmmv import DMMV, list_domains, uniform_domains
 from combopt.problems.dmmv import DMMVInstance
-from combopt.solvers import dmmv_kernels as K
-from combopt.solvers.dmmv import DMMVSearch, cpu_scorer
+from combopt.solvers.dmmv import kernels as K
+from combopt.solvers.dmmv.search import DMMVSearch, cpu_scorer
 
 
 def _random_model(seed: int, m: int = 9, n: int = 5, count: int = 4, dense: bool = True, bounds: bool = False):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import combopt
-from combopt.problems.lagrangian_model import slack_bits, slack_penalty_qubo
+from combopt.models.lagrangian import slack_bits, slack_penalty_qubo
 from combopt.problems.mdkp import MultiKnapsack, read_orlib_mknap
 
 
@@ -168,3 +168,15 @@ def test_trace_rows_and_plot(mknap1, tmp_path):
     ax = res.plot_iterations()
     ax.figure.savefig(tmp_path / "conv.png")
     assert (tmp_path / "conv.png").stat().st_size > 0
+
+
+def test_recorded_dual_values_are_in_the_problems_sense(mknap1):
+    """With an exact inner solver L(lambda) is an upper bound of a maximisation: every recorded
+    dual value (user sense) lies at or above the optimum, and at or above the best primal."""
+    path, ref = mknap1
+    inst = combopt.read(f"{path}#0", kind="mdkp")
+    res = combopt.solve(inst, "lagrangian", inner="exhaustive", max_iterations=15, polish_iters=0)
+    opt = ref[0][0]
+    duals = [r["dual_value"] for r in res.info["iterations"] if r["dual_value"] is not None]
+    assert duals and all(d >= opt - 1e-6 for d in duals)
+    assert all(r["bound"] >= opt - 1e-6 for r in res.info["iterations"] if r["bound"] is not None)

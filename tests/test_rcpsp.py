@@ -287,7 +287,7 @@ def test_solution_json_forms(tmp_path):
 
 # -- plots and files ---------------------------------------------------------------------------
 def test_gantt_and_resource_profile_plot(tmp_path):
-    from combopt.problems.rcpsp_plot import resource_usage, save_schedule_plot, write_schedule_csv
+    from combopt.problems.rcpsp.plot import resource_usage, save_schedule_plot, write_schedule_csv
 
     p = small_project()
     s = [0, 3, 10, 4, 5]  # C in the downtime: the plot marks the overload
@@ -301,7 +301,7 @@ def test_gantt_and_resource_profile_plot(tmp_path):
 
 
 def test_plot_command_line(tmp_path):
-    from combopt.problems.rcpsp_plot import main as plot_main
+    from combopt.problems.rcpsp.plot import main as plot_main
 
     sched = tmp_path / "s.json"
     sched.write_text(json.dumps({"A": 0, "B": 3, "C": 0, "D": 4, "E": 3}))

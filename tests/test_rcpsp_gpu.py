@@ -29,8 +29,9 @@ def test_rcpsp_decode_kernel_compiles_to_sm90_ptx():
 @pytest.mark.gpu
 @pytest.mark.skipif(not gpu_available(), reason="no CUDA GPU visible")
 def test_gpu_decoder_matches_cpu_on_j120():
-    from combopt.solvers.rcpsp_kernels import sample_lists
-    from combopt.solvers.rcpsp_sgs import BatchDecoder, priority_values
+    from combopt.problems.rcpsp.sgs import priority_values
+    from combopt.solvers.rcpsp.decoder import BatchDecoder
+    from combopt.solvers.rcpsp.operators import sample_lists
 
     p = combopt.read(DATA / "j1201_1.sm")
     a = p.kernel_arrays()

@@ -11,15 +11,9 @@ import pytest
 import combopt
 from combopt.generators.rcb import generate_rcb
 from combopt.problems.rcpsp import RCPSP, check_schedule
-from combopt.solvers.rcpsp_kernels import sample_lists
-from combopt.solvers.rcpsp_sgs import (
-    BatchDecoder,
-    check_activity_list,
-    parallel_sgs,
-    priority_list,
-    priority_values,
-    serial_sgs,
-)
+from combopt.problems.rcpsp.sgs import check_activity_list, parallel_sgs, priority_list, priority_values
+from combopt.solvers.rcpsp.decoder import BatchDecoder, serial_sgs
+from combopt.solvers.rcpsp.operators import sample_lists
 
 DATA = Path(__file__).parent / "data" / "rcpsp"
 OPTIMA = {r["instance"]: int(r["optimum"]) for r in csv.DictReader(open(DATA / "j30-optima.csv"))}
@@ -254,7 +248,7 @@ def test_infeasible_deadlines_are_proven():
 
 
 def test_milp_refuses_huge_models(j301, monkeypatch):
-    import combopt.solvers.rcpsp_milp as m
+    import combopt.problems.rcpsp.milp as m
 
     monkeypatch.setattr(m, "MAX_MILP_VARIABLES", 50)
     with pytest.raises(combopt.ParameterError, match="time-indexed MILP would have"):
@@ -262,7 +256,7 @@ def test_milp_refuses_huge_models(j301, monkeypatch):
 
 
 def test_repair_moves_keep_lists_precedence_feasible(extended):
-    from combopt.solvers.rcpsp_kernels import pull_earlier, push_later
+    from combopt.solvers.rcpsp.operators import pull_earlier, push_later
 
     p = extended
     a = p.kernel_arrays()

@@ -17,7 +17,7 @@ import combopt
 from combopt import CombOptError, InputError, ParameterError
 from combopt.cli.app import main
 from combopt.problems.tsp import TSP, held_karp, one_tree, read_tsplib, tsplib_distances
-from combopt.solvers.tsp_local import (
+from combopt.problems.tsp.local import (
     decode_assignment,
     improve_tour,
     nearest_neighbour,

@@ -128,7 +128,7 @@ def solve(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
 ) -> None:
     """Solve an instance and print a summary."""
-    from ..core.api import solve as _solve
+    from ..api import solve as _solve
     from ..core.io import read
 
     _check_out(out, force)

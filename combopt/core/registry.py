@@ -72,9 +72,68 @@ def register_solver(
     return deco
 
 
+#: The families combopt ships, each as the modules whose import registers its kinds, readers
+#: and solvers. This is the one place that names them (the registry is the only part of
+#: core that refers to problems/ and solvers/, and it does so by name, not by import).
+#: Third-party packages add families through the entry-point group ``combopt.families``
+#: (see docs/adding-a-family.md).
+BUILTIN_FAMILIES: dict[str, tuple[str, ...]] = {
+    "engines": (  # generic engines: any kind with the matching capability
+        "combopt.problems.qubo_file",
+        "combopt.solvers.anneal",
+        "combopt.solvers.tabu",
+        "combopt.solvers.exhaustive",
+        "combopt.solvers.milp",
+        "combopt.solvers.lagrangian",
+        "combopt.solvers.qaoa",
+    ),
+    "graph": ("combopt.problems.graph", "combopt.solvers.graph"),
+    "mdkp": ("combopt.problems.mdkp",),
+    "tsp": ("combopt.problems.tsp", "combopt.solvers.tsp"),
+    "rcpsp": ("combopt.problems.rcpsp", "combopt.solvers.rcpsp"),
+    "dmmv": ("combopt.problems.dmmv", "combopt.solvers.dmmv"),
+}
+ENTRY_POINT_GROUP = "combopt.families"
+
+_LOADED = False
+_LOADED_PLUGINS: dict[str, str] = {}
+
+
 def _load_builtin() -> None:
-    # importing the solver modules registers them
-    from .. import problems, solvers  # noqa: F401
+    """Import every family once (built-in list, then entry points), which registers them."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    import importlib
+
+    for modules in BUILTIN_FAMILIES.values():
+        for mod in modules:
+            importlib.import_module(mod)
+    _load_plugins()
+
+
+def _load_plugins() -> None:
+    """Families from other packages: entry points ``combopt.families`` naming a module (imported)
+    or a callable (called with no arguments). A plugin that fails to load is reported as a
+    warning and skipped, so a broken third-party package cannot break combopt."""
+    import warnings
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+            if callable(obj):
+                obj()
+            _LOADED_PLUGINS[ep.name] = ep.value
+        except Exception as e:  # noqa: BLE001 - any failure of third-party code
+            warnings.warn(f"combopt: family plugin {ep.name!r} ({ep.value}) failed to load: {e}", stacklevel=2)
+
+
+def loaded_plugins() -> dict[str, str]:
+    """Families loaded from entry points: name -> ``module[:callable]``."""
+    _load_builtin()
+    return dict(_LOADED_PLUGINS)
 
 
 def all_solvers() -> list[SolverInfo]:

@@ -149,6 +149,10 @@ def make_criteria(
     return AnyOf(parts)
 
 
+#: what heuristics do when the caller gives no limit at all (deterministic: no clock)
+DEFAULT_HEURISTIC_STOP = NoImprovement(10) | MaxIterations(200)
+
+
 @dataclass
 class SearchState:
     """What a running solver knows: time, iterations, incumbent, trace."""

@@ -46,7 +46,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..core.errors import ParameterError
-from ..problems.rcpsp import RCPSP, Downtime
+from ..problems.rcpsp.model import RCPSP, Downtime
 
 __all__ = ["generate_rcb", "generate_ramp", "parse_resources", "THEMES"]
 
@@ -272,7 +272,7 @@ def _reachability(n: int, edges: list[tuple[int, int]]) -> np.ndarray:
 
 
 def _random_list(problem: RCPSP, rng: np.random.Generator) -> np.ndarray:
-    from ..solvers.rcpsp_kernels import sample_lists
+    from ..solvers.rcpsp.operators import sample_lists
 
     a = problem.kernel_arrays()
     out = np.zeros((1, problem.n), dtype=np.int32)
@@ -282,14 +282,14 @@ def _random_list(problem: RCPSP, rng: np.random.Generator) -> np.ndarray:
 
 
 def _random_schedule_makespan(problem: RCPSP, rng: np.random.Generator) -> int:
-    from ..solvers.rcpsp_sgs import BatchDecoder
+    from ..solvers.rcpsp.decoder import BatchDecoder
 
     _, info = BatchDecoder(problem, threads=False).decode(_random_list(problem, rng), fbi=False)
     return int(info[0, 0])
 
 
 def _witness(problem: RCPSP, rng: np.random.Generator) -> np.ndarray:
-    from ..solvers.rcpsp_sgs import BatchDecoder
+    from ..solvers.rcpsp.decoder import BatchDecoder
 
     starts, info = BatchDecoder(problem, threads=False).decode(_random_list(problem, rng), fbi=True)
     if info[0, 0] < 0:  # pragma: no cover - the safe horizon always fits a serial schedule

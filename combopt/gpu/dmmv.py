@@ -1,6 +1,6 @@
 """Numba CUDA scoring of DMMV move candidates: one candidate per GPU thread.
 
-The per-candidate logic is :func:`combopt.solvers.dmmv_kernels.score_one`
+The per-candidate logic is :func:`combopt.solvers.dmmv.kernels.score_one`
 (screening on the most violated rows, then exact scoring of the touched rows),
 the same function the parallel CPU batch :func:`score_batch_cpu` calls; the
 kernel only maps a thread to a candidate. Under Numba's CUDA simulator
@@ -15,7 +15,7 @@ import numpy as np
 from numba import cuda, types
 
 from ..core.device import cuda_simulator
-from ..solvers.dmmv_kernels import score_one
+from ..solvers.dmmv.kernels import score_one
 
 __all__ = ["THREADS_PER_BLOCK", "CudaScorer", "kernel_signature", "ptx_for_sm90", "score_batch_gpu", "score_kernel"]
 
@@ -71,7 +71,7 @@ def _launch(count, args):
 
 def score_batch_gpu(count, ci, cdvi, cj, cdvj, cptr, crow, cval, s, lower, upper, w, v, top, ntop, theta, Atop,
                     cur_linf, tol, out_linf, out_dl2):
-    """GPU twin of :func:`combopt.solvers.dmmv_kernels.score_batch_cpu` (host arrays in and out)."""
+    """GPU twin of :func:`combopt.solvers.dmmv.kernels.score_batch_cpu` (host arrays in and out)."""
     count = int(count)
     if count <= 0:
         return

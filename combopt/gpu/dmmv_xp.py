@@ -4,7 +4,7 @@
 sums of a batch of candidates are one gather-and-add, ``S + A[:, i] dv_i +
 A[:, j] dv_j`` (an ``m x C`` block), so the whole batch is scored with a few
 large array operations, in chunks that bound the memory. Scores match
-:func:`combopt.solvers.dmmv_kernels.score_one`: candidates whose new maximum
+:func:`combopt.solvers.dmmv.kernels.score_one`: candidates whose new maximum
 exceeds ``cur_linf + tol`` are rejected (``dl2 = inf``), the others get their
 exact new maximum violation and the change of the sum of squared violations.
 """

@@ -1,7 +1,7 @@
 """Numba CUDA decoding of RCPSP activity lists: one list per GPU thread.
 
-The per-list logic is :func:`combopt.solvers.rcpsp_kernels.decode_list` (the
-single source of truth shared with :func:`~combopt.solvers.rcpsp_kernels.decode_batch_cpu`);
+The per-list logic is :func:`combopt.problems.rcpsp.kernels.decode_list` (the
+single source of truth shared with :func:`~combopt.problems.rcpsp.kernels.decode_batch_cpu`);
 :func:`decode_kernel` maps a thread to a list and calls its inlined build
 ``decode_list_device``. Under Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``)
 the kernel calls the same function as Python (``.py_func``).
@@ -21,7 +21,7 @@ import numpy as np
 from numba import cuda, types
 
 from ..core.device import cuda_simulator
-from ..solvers.rcpsp_kernels import INFO_COLUMNS, decode_list_device
+from ..problems.rcpsp.kernels import INFO_COLUMNS, decode_list_device
 
 __all__ = ["THREADS_PER_BLOCK", "GpuDecoder", "decode_batch_gpu", "decode_kernel", "kernel_signature", "ptx_for_sm90"]
 
@@ -127,7 +127,7 @@ class GpuDecoder:
 
 def decode_batch_gpu(lists, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, disj_ptr, disj_idx,
                      release, deadline, rank, fbi, usage, st, st2, lst, key, out_start, info):
-    """GPU twin of :func:`combopt.solvers.rcpsp_kernels.decode_batch_cpu` (host arrays, in place).
+    """GPU twin of :func:`combopt.problems.rcpsp.kernels.decode_batch_cpu` (host arrays, in place).
 
     The host workspaces are accepted for signature compatibility; device
     workspaces are allocated for the call.

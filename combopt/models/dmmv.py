@@ -345,7 +345,7 @@ class DMMV:
         """
         import pulp
 
-        from ..solvers.milp import binary_var
+        from .milp import binary_var
 
         grid = self.uniform_grid()
         n = self.n

@@ -233,7 +233,7 @@ class QUBO(Problem):
         return list(X)
 
     def to_pulp(self):
-        from ..solvers.milp import qubo_to_pulp
+        from .milp import qubo_to_pulp
 
         return qubo_to_pulp(self)
 

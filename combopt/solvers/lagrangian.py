@@ -272,7 +272,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         best_primal = ctx.state.best
         bound_user = None if not math.isfinite(best_dual) else sign * best_dual
         gap = relative_gap(best_primal, bound_user, problem.sense)
-        rows.append({"iteration": k, "dual_value": value if rho == 0.0 else None, "bound": bound_user,
+        rows.append({"iteration": k, "dual_value": sign * value if rho == 0.0 else None, "bound": bound_user,
                      "primal": best_primal, "gap": gap, "feasible_share": feas_share,
                      "violation": float(np.linalg.norm(np.where(model.equality, g, np.maximum(g, 0.0)))),
                      "rho": rho, "binary_variables": q.n, "time": ctx.state.elapsed})
@@ -339,7 +339,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     default_stop=MaxIterations(20),
 )
 def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
-    from ..problems.lagrangian_model import slack_penalty_qubo
+    from ..models.lagrangian import slack_penalty_qubo
 
     inner_name = str(params.pop("inner", "sa"))
     inner_params = params.pop("inner_params", None) or {}

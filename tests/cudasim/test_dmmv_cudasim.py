@@ -19,8 +19,8 @@ import combopt  # noqa: E402
 from combopt.gpu.dmmv import CudaScorer, score_batch_gpu  # noqa: E402
 from combopt.models.dmmv import DMMV, uniform_domains  # noqa: E402
 from combopt.problems.dmmv import DMMVInstance  # noqa: E402
-from combopt.solvers import dmmv_kernels as K  # noqa: E402
-from combopt.solvers.dmmv import DMMVSearch  # noqa: E402
+from combopt.solvers.dmmv import kernels as K  # noqa: E402
+from combopt.solvers.dmmv.search import DMMVSearch  # noqa: E402
 
 
 def _model(seed, m, n, dense):

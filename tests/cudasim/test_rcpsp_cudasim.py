@@ -19,8 +19,10 @@ if os.environ.get("NUMBA_ENABLE_CUDASIM", "0") != "1":
 import combopt  # noqa: E402
 from combopt.generators.rcb import generate_rcb  # noqa: E402
 from combopt.gpu.rcpsp import GpuDecoder, decode_batch_gpu, ptx_for_sm90  # noqa: E402
-from combopt.solvers.rcpsp_kernels import INFO_COLUMNS, sample_lists  # noqa: E402
-from combopt.solvers.rcpsp_sgs import BatchDecoder, priority_values  # noqa: E402
+from combopt.problems.rcpsp.kernels import INFO_COLUMNS  # noqa: E402
+from combopt.problems.rcpsp.sgs import priority_values  # noqa: E402
+from combopt.solvers.rcpsp.decoder import BatchDecoder  # noqa: E402
+from combopt.solvers.rcpsp.operators import sample_lists  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "rcpsp"
 

@@ -1,0 +1,194 @@
+"""The two functions most users need: :func:`read` and :func:`solve`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .core.claims import evaluate_finite
+from .core.context import SolveContext, SolverOutput
+from .core.device import resolve_device
+from .core.errors import CombOptError, ParameterError
+from .core.io import read
+from .core.problem import Evaluation, Problem
+from .core.registry import get_solver
+from .core.result import Result, Status
+from .core.status import settle
+from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
+
+__all__ = ["read", "solve"]
+
+#: what heuristics do when the caller gives no limit at all (deterministic: no clock)
+
+
+def _as_problem(instance: Any, kind: str | None) -> Problem:
+    if isinstance(instance, Problem):
+        return instance
+    if isinstance(instance, (str, Path)):
+        return read(instance, kind)
+    try:
+        import networkx as nx
+
+        if isinstance(instance, nx.Graph):
+            from .problems.graph.mis import IndependentSet
+
+            return IndependentSet.from_networkx(instance, kind or "mis")
+    except ImportError:  # pragma: no cover
+        pass
+    raise ParameterError(f"cannot solve an object of type {type(instance).__name__}; pass a Problem or a file path")
+
+
+def solve(
+    instance: Problem | str | Path,
+    solver: str | None = None,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    max_iterations: int | None = None,
+    target: float | None = None,
+    no_improvement: int | None = None,
+    stop: StoppingCriterion | None = None,
+    kind: str | None = None,
+    callback: Callable[[SearchState], None] | None = None,
+    **params: Any,
+) -> Result:
+    """Solve a problem instance.
+
+    Parameters
+    ----------
+    instance
+        A problem (from :func:`read` or built in code), a file path, or a
+        networkx graph (maximum independent set).
+    solver
+        Registered solver name (see :func:`combopt.solvers_table`); ``None``
+        takes the family's default.
+    time_limit, max_iterations, target, no_improvement
+        Stopping criteria, combined with "whichever comes first". ``stop``
+        takes a ready-made criterion instead. With none given, heuristics stop
+        after 10 outer iterations without improvement (at most 200).
+    seed
+        Seed of every random choice: the same seed on the CPU gives the same
+        result (for limits that do not depend on the clock).
+    device
+        ``"cpu"``, ``"gpu"`` or ``"auto"`` (GPU when one is visible and the
+        solver has a GPU path).
+    callback
+        Called with the :class:`SearchState` on each improvement and iteration.
+    **params
+        Solver parameters (see each solver's documentation).
+
+    Returns
+    -------
+    Result
+        Objective and feasibility re-evaluated by the problem's ``evaluate``.
+
+    Notes
+    -----
+    Ctrl-C (KeyboardInterrupt) during the search returns the best solution
+    found so far, with ``info["interrupted"] = True``.
+    """
+    problem = _as_problem(instance, kind)
+    info = get_solver(solver, problem.kind)
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    dev = resolve_device(device, info.devices)
+    if stop is None:
+        stop = make_criteria(
+            time_limit, max_iterations, target, no_improvement,
+            default=info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP),
+        )
+    elif time_limit is not None:
+        stop = stop | make_criteria(time_limit)
+    state = SearchState(sense=problem.sense, criterion=stop, callback=callback)
+    ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
+    t0 = time.perf_counter()
+    state.start = t0
+    interrupted = False
+    cheap = None
+    out = SolverOutput()
+    try:
+        cheap = _cheap_bound(problem)  # inside the clock: counts against the time limit
+        state.offer_bound(cheap)  # the shared stopping rule: stop once the incumbent meets it
+        out = info.func(problem, ctx, **dict(params))
+    except KeyboardInterrupt:
+        interrupted = True
+        state.interrupted = True
+    runtime = time.perf_counter() - t0
+    solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution])
+    claims = settle(problem.sense, objective, feasible,
+                    [(f"solver {info.name!r}", out.bound), ("the problem's", cheap), ("the search's", state.bound)],
+                    proven_optimal=out.proven_optimal, infeasible=out.infeasible, prover=f"solver {info.name!r}",
+                    unbounded=out.unbounded)
+    status = Status(claims.status)
+    extra = dict(out.info)
+    if interrupted or extra.get("interrupted"):
+        extra["interrupted"] = True
+    if status is Status.OPTIMAL:
+        extra["proved_optimal_by"] = claims.proved_by
+        at = state.proved_at if (claims.proved_by == "bound" and state.proved_at is not None) else runtime
+        extra["proved_optimal_at_s"] = min(at, runtime)
+    if claims.warnings:
+        extra["warnings"] = list(extra.get("warnings", [])) + claims.warnings
+    trace = list(state.trace)
+    return Result(
+        problem=problem.kind,
+        instance=problem.name,
+        solver=info.name,
+        solution=solution,
+        objective=objective,
+        sense=problem.sense,
+        feasible=bool(feasible),
+        status=status,
+        bound=claims.bound,
+        gap=claims.gap,
+        runtime=runtime,
+        iterations=state.iterations,
+        trace=trace,
+        params=dict(params),
+        device=dev,
+        seed=int(seed),
+        violations=violations,
+        info=extra,
+        solution_json=problem.solution_to_json(solution) if solution is not None else None,
+    )
+
+
+def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:
+    """Evaluate the candidates; return the best feasible one (else the first)."""
+    best = None
+    for sol in candidates:
+        if sol is None:
+            continue
+        ev = evaluate(problem, sol)
+        if best is None:
+            best = (sol, ev)
+            continue
+        b = best[1]
+        if ev.feasible and (not b.feasible or (ev.objective > b.objective if problem.sense == "max"
+                                                else ev.objective < b.objective)):
+            best = (sol, ev)
+    if best is None:
+        return None, None, False, []
+    sol, ev = best
+    return sol, ev.objective, bool(ev.feasible), list(ev.violations)
+
+
+def _cheap_bound(problem: Problem) -> float | None:
+    try:
+        return problem.bound()
+    except CombOptError:
+        return None
+
+
+def evaluate(problem: Problem, solution: Any) -> Evaluation:
+    """Independent evaluation of ``solution`` (objective, feasibility, violations).
+
+    A solution whose objective is not a finite number (NaN or infinite data in
+    the instance) is never feasible.
+    """
+    return evaluate_finite(problem, solution)

@@ -1,0 +1,171 @@
+"""Constrained binary models for the slack-free Lagrangian and slack-based penalty routes.
+
+A :class:`LagrangianModel` is ``min f(x)`` over binary ``x`` (``f`` a QUBO in
+minimisation form) subject to constraints ``g_k(x) <= 0`` (or ``= 0``) with
+
+    g_k(x) = c_k + G_k . x  +  q_k x_u x_v     (the last term only for "pair" constraints)
+
+Relaxing them with multipliers ``lam`` (``lam >= 0`` for inequalities) and an
+optional augmented penalty ``rho`` gives the QUBO
+
+    f(x) + sum_k lam_k g_k(x) + (rho / 2) sum_k g_k(x)^2
+
+whose minimum over ``x`` is the Lagrangian dual function ``L(lam)`` when
+``rho = 0``: every value of ``L`` bounds the constrained minimum from below.
+No slack variable is introduced. :func:`slack_penalty_qubo` builds the usual
+alternative (binary slack bits + quadratic penalty) for comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..core.errors import ParameterError
+from .qubo import QUBO
+
+
+@dataclass
+class LagrangianModel:
+    objective: QUBO
+    G: sp.csr_matrix
+    c: np.ndarray
+    equality: np.ndarray
+    pairs: np.ndarray | None = None  # (k, 3): constraint index, u, v  for g_k = c_k + coef * x_u x_v
+    pair_coef: np.ndarray | None = None
+    names: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.G = sp.csr_matrix(self.G, dtype=np.float64)
+        self.c = np.asarray(self.c, dtype=np.float64).ravel()
+        self.equality = np.asarray(self.equality, dtype=bool).ravel()
+        m = self.c.size
+        if self.G.shape != (m, self.objective.n) or self.equality.size != m:
+            raise ParameterError("constraint arrays have inconsistent shapes")
+        if self.pairs is not None:
+            self.pairs = np.asarray(self.pairs, dtype=np.int64).reshape(-1, 3)
+            self.pair_coef = np.ones(len(self.pairs)) if self.pair_coef is None else np.asarray(self.pair_coef, float)
+
+    @property
+    def n(self) -> int:
+        return self.objective.n
+
+    @property
+    def m(self) -> int:
+        return int(self.c.size)
+
+    def g(self, X) -> np.ndarray:
+        """Constraint values for one vector (shape (m,)) or a batch (shape (R, m))."""
+        X = np.asarray(X, dtype=np.float64)
+        single = X.ndim == 1
+        X2 = np.atleast_2d(X)
+        out = (self.G @ X2.T).T + self.c
+        if self.pairs is not None and len(self.pairs):
+            k, u, v = self.pairs[:, 0], self.pairs[:, 1], self.pairs[:, 2]
+            vals = self.pair_coef * X2[:, u] * X2[:, v]
+            for r in range(X2.shape[0]):
+                np.add.at(out[r], k, vals[r])
+        return out[0] if single else out
+
+    def feasible_mask(self, X, tol: float = 1e-9) -> np.ndarray:
+        Gv = np.atleast_2d(self.g(X))
+        ok_eq = np.abs(Gv[:, self.equality]) <= tol
+        ok_in = Gv[:, ~self.equality] <= tol
+        return ok_eq.all(axis=1) & ok_in.all(axis=1)
+
+    def project(self, lam: np.ndarray) -> np.ndarray:
+        out = np.asarray(lam, dtype=np.float64).copy()
+        out[~self.equality] = np.maximum(out[~self.equality], 0.0)
+        return out
+
+    def relaxed_qubo(self, lam: np.ndarray, rho: float = 0.0) -> QUBO:
+        """The QUBO ``f + lam.g + (rho/2)|g|^2`` (minimisation form, constant included)."""
+        f = self.objective
+        lam = np.asarray(lam, dtype=np.float64)
+        h = f.h + self.G.T @ lam
+        W = f.W.copy()
+        offset = f.offset + float(lam @ self.c)
+        if self.pairs is not None and len(self.pairs):
+            k, u, v = self.pairs[:, 0], self.pairs[:, 1], self.pairs[:, 2]
+            coef = lam[k] * self.pair_coef
+            if rho:
+                coef = coef + 0.5 * rho * self.pair_coef**2 + rho * self.c[k] * self.pair_coef
+            W = W + sp.coo_matrix((np.concatenate([coef, coef]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                                  shape=W.shape).tocsr()
+        if rho:
+            # (rho/2) |G x + c|^2 = (rho/2) (x' G'G x + 2 c' G x + c'c), x_i^2 = x_i
+            GtG = (self.G.T @ self.G).tocsr()
+            d = GtG.diagonal()
+            off = GtG - sp.diags(d)
+            h = h + 0.5 * rho * d + rho * (self.G.T @ self.c)
+            W = W + rho * off  # pairs i<j appear twice in x'Mx: coefficient rho*M_ij on each stored entry
+            offset += 0.5 * rho * float(self.c @ self.c)
+        W = sp.csr_matrix(W)
+        if W.nnz:
+            W.setdiag(0.0) if rho and W.diagonal().any() else None
+            W.eliminate_zeros()
+            W.sort_indices()
+        return QUBO._trusted(np.asarray(h).ravel(), W, offset, name=f.name + "-relaxed")
+
+
+@dataclass
+class SlackEncoding:
+    qubo: QUBO
+    n_original: int
+    n_slack: int
+    penalty: float
+
+
+def slack_bits(upper: int) -> list[int]:
+    """Binary slack coefficients covering exactly ``0..upper``: 1, 2, 4, ..., plus a remainder bit."""
+    if upper <= 0:
+        return []
+    k = int(math.floor(math.log2(upper)))  # powers 2^0 .. 2^(k-1) sum to 2^k - 1 <= upper
+    coeffs = [1 << i for i in range(k)]
+    rest = upper - ((1 << k) - 1)
+    if rest > 0:
+        coeffs.append(rest)
+    return coeffs
+
+
+def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> SlackEncoding:
+    """Textbook penalty encoding: ``g_k(x) + s_k = 0`` with binary slack bits, penalised by ``P g^2``.
+
+    Inequalities need integer coefficients (the slack range must be exact);
+    the default penalty is one more than the sum of absolute objective
+    coefficients, which makes every infeasible point worse than every feasible one.
+    """
+    if model.pairs is not None and len(model.pairs):
+        raise ParameterError("the slack encoding handles linear constraints only")
+    G = model.G.toarray()
+    c = model.c
+    cols: list[np.ndarray] = []
+    for k in range(model.m):
+        if model.equality[k]:
+            continue
+        row = G[k]
+        if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
+            raise ParameterError(f"constraint {k} has non-integer coefficients; slack bits need integers")
+        lo = float(np.minimum(row, 0).sum() + c[k])  # min of g_k over binary x
+        for coef in slack_bits(int(round(-lo))):
+            col = np.zeros(model.m)
+            col[k] = coef
+            cols.append(col)
+    S = np.stack(cols, axis=1) if cols else np.zeros((model.m, 0))
+    n, ns = model.n, S.shape[1]
+    f = model.objective
+    if penalty is None:
+        penalty = float(np.abs(f.h).sum() + 0.5 * np.abs(f.W.data).sum()) + 1.0
+    big = LagrangianModel(
+        objective=QUBO(np.concatenate([f.h, np.zeros(ns)]), sp.block_diag([f.W, sp.csr_matrix((ns, ns))]).tocsr(),
+                       f.offset, name=f.name + "-slack"),
+        G=sp.hstack([model.G, sp.csr_matrix(S)]).tocsr(),
+        c=c,
+        equality=np.ones(model.m, dtype=bool),
+    )
+    # P * g^2 = relaxed QUBO with lam = 0 and rho = 2P
+    q = big.relaxed_qubo(np.zeros(model.m), rho=2.0 * penalty)
+    return SlackEncoding(q, n, ns, float(penalty))

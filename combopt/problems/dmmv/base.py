@@ -1,0 +1,441 @@
+"""Discrete min-max violation problems: the shared adapter base and generic instance files.
+
+Kind ``dmmv``: bring your own ``min_x max_j w_j * viol_j(A x)`` with discrete
+domains. Two file formats:
+
+``.npz`` (``numpy.savez``; read with ``allow_pickle=False``)
+    * the matrix: ``A`` (dense ``m x n``), or CSR parts ``A_data``, ``A_indices``,
+      ``A_indptr``, ``A_shape``;
+    * the rows: ``b`` (targets), or ``lower`` and/or ``upper`` (``-inf``/``inf``
+      allowed); optional ``weights`` (positive);
+    * the domains: ``lo``, ``step``, ``count`` (scalars or one per variable: the
+      grid ``lo + k*step``, ``k < count``), or ``values`` (``n x K``, rows padded
+      with NaN: explicit value lists).
+
+``.dmmv.json`` (a JSON object with ``"format": "dmmv"``)
+    ``{"format": "dmmv", "A": [[...], ...] or {"shape": [m, n], "rows": [...],
+    "cols": [...], "values": [...]}, "b": [...] or "lower"/"upper" (``null`` for
+    an open side), "weights": [...], "domain": {"lo": .., "step": .., "count": ..}
+    or {"values": [...]}, or "domains": [one such object per variable]}``.
+
+Solutions are the vector of values ``x`` (JSON: a list of numbers); the
+objective is the peak weighted violation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.errors import InputError, ParameterError
+from ...core.io import register_reader
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from ...models.dmmv import DMMV, list_domains, uniform_domains
+
+register_kind("dmmv", ("milp",))
+
+#: limits on what an instance file may ask us to allocate
+MAX_DENSE_ENTRIES = 50_000_000
+MAX_NNZ = 50_000_000
+MAX_LISTED = 20
+
+
+class DMMVBase(Problem):
+    """Common machinery of the problems that reduce to one or more DMMV models.
+
+    Subclasses provide :meth:`blocks` (independent DMMV models; most problems
+    have one, weight quantization one per weight row), :meth:`solution_from_blocks`
+    (index vectors to the problem's solution), :meth:`start_points` (named warm
+    starts) and an independent :meth:`evaluate`. The objective of a
+    multi-block problem is the mean of the blocks' peak violations.
+    """
+
+    sense = "min"
+    #: name of the warm start the ``dmmv-round`` baseline uses by default
+    baseline_start = "lp"
+
+    # -- to implement ---------------------------------------------------------------
+    def blocks(self) -> list[DMMV]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def solution_from_blocks(self, ks: list[np.ndarray]):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def blocks_from_solution(self, solution) -> list[np.ndarray] | None:
+        """Index vectors of a solution (``None`` when it is not on the grids)."""
+        return None
+
+    def start_points(self) -> dict[str, list[np.ndarray]]:
+        """Named warm starts (index vectors per block); default: rounded LP and least squares."""
+        out: dict[str, list[np.ndarray]] = {}
+        lp = [b.lp_relaxation() for b in self.blocks()]
+        if all(r is not None for r in lp):
+            out["lp"] = [b.nearest_indices(r[1]) for b, r in zip(self.blocks(), lp, strict=True)]
+        out["ls"] = [b.nearest_indices(least_squares_start(b)) for b in self.blocks()]
+        return out
+
+    def report(self, solution) -> dict:
+        """Family-specific metrics of a solution (added to the result's ``info``)."""
+        return {}
+
+    # -- shared ------------------------------------------------------------------------
+    def starts(self) -> dict[str, list[np.ndarray]]:
+        """Cached :meth:`start_points`."""
+        cache = self.__dict__.setdefault("_starts", None)
+        if cache is None:
+            cache = self.start_points()
+            self.__dict__["_starts"] = cache
+        return cache
+
+    @property
+    def num_variables(self) -> int:
+        return sum(b.n for b in self.blocks())
+
+    def block_objective(self, ks: list[np.ndarray]) -> tuple[float, float]:
+        """``(aggregated peak violation, summed L2)`` of index vectors, via the models."""
+        vals = [b.objective(b.values(k)) for b, k in zip(self.blocks(), ks, strict=True)]
+        return float(np.mean([v[0] for v in vals])), float(sum(v[1] for v in vals))
+
+    def to_pulp(self):
+        """Exact MILP: ``min t`` (mean of ``t_b`` over the blocks) with integer domain indices."""
+        import pulp
+
+        blocks = self.blocks()
+        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
+                              pulp.LpMinimize)
+        ts, decs = [], []
+        for q, b in enumerate(blocks):
+            t = prob.add_variable(f"t{q}" if len(blocks) > 1 else "t", 0, None)
+            ts.append(t)
+            decs.append(b.add_to_pulp(prob, t, f"b{q}_" if len(blocks) > 1 else ""))
+        prob += pulp.lpSum(ts) * (1.0 / len(blocks))
+        return prob, lambda: self.solution_from_blocks([d() for d in decs])
+
+    def bound(self) -> float | None:
+        """Mean over the blocks of the continuous (LP) relaxation bound, for small models."""
+        blocks = self.blocks()
+        if sum(b.A.nnz for b in blocks) > 400_000:
+            return None
+        vals = [b.lp_bound() for b in blocks]
+        if any(v is None for v in vals):
+            return None
+        return float(np.mean(vals))
+
+
+def least_squares_start(model: DMMV) -> np.ndarray:
+    """Box-constrained least-squares fit of ``A x`` to the row targets (midpoints of finite bounds)."""
+    from scipy.optimize import lsq_linear
+
+    lo = model.dom_vals[model.dom_ptr[:-1]]
+    hi = model.dom_vals[model.dom_ptr[1:] - 1]
+    one_sided = np.where(np.isfinite(model.lower), model.lower, np.where(np.isfinite(model.upper), model.upper, 0.0))
+    tgt = np.where(np.isfinite(model.lower) & np.isfinite(model.upper), 0.5 * (model.lower + model.upper), one_sided)
+    A = sp.diags(model.weights) @ model.A
+    fixed = hi <= lo
+    if np.all(fixed):
+        return lo.copy()
+    hi2 = np.where(fixed, lo + 1e-12, hi)
+    try:
+        res = lsq_linear(A, model.weights * tgt, bounds=(lo, hi2), lsmr_tol="auto", max_iter=200)
+        return np.clip(res.x, lo, hi)
+    except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - defensive
+        return 0.5 * (lo + hi)
+
+
+class DMMVInstance(DMMVBase):
+    """A generic DMMV instance (kind ``dmmv``); solutions are value vectors ``x``."""
+
+    kind = "dmmv"
+
+    def __init__(self, model: DMMV, name: str | None = None, source: str | None = None):
+        self.model = model
+        self.name = name or model.name
+        self.source = source
+
+    def blocks(self) -> list[DMMV]:
+        return [self.model]
+
+    def solution_from_blocks(self, ks):
+        return self.model.values(ks[0])
+
+    def blocks_from_solution(self, solution):
+        x = np.asarray(solution, dtype=np.float64)
+        if x.shape != (self.model.n,) or not np.all(self.model.membership(x)):
+            return None
+        return [self.model.nearest_indices(x)]
+
+    def describe(self) -> str:
+        return self.model.describe()
+
+    def evaluate(self, solution) -> Evaluation:
+        try:
+            x = np.asarray(solution, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["solution is not a vector of numbers"])
+        n = self.model.n
+        if x.shape != (n,):
+            return Evaluation(None, False, [f"expected {n} values, got shape {x.shape}"])
+        if not np.all(np.isfinite(x)):
+            return Evaluation(None, False, ["solution has non-finite values"])
+        bad = np.flatnonzero(~self.model.membership(x))
+        viol = [f"x[{i}] = {x[i]:g} is not in its domain" for i in bad[:MAX_LISTED]]
+        if bad.size > MAX_LISTED:
+            viol.append(f"... and {bad.size - MAX_LISTED} more")
+        # independent of the solvers' incremental sums: one sparse product from the data
+        s = self.model.A.tocsr() @ x
+        v = self.model.weights * np.maximum(0.0, np.maximum(self.model.lower - s, s - self.model.upper))
+        return Evaluation(float(v.max()) if v.size else 0.0, bad.size == 0, viol)
+
+    def report(self, solution) -> dict:
+        x = np.asarray(solution, dtype=np.float64)
+        linf, l2 = self.model.objective(x)
+        return {"max_violation": linf, "sum_sq_violation": l2}
+
+    def solution_to_json(self, solution):
+        return [float(v) for v in np.asarray(solution, dtype=np.float64)]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                 for v in data):
+            raise InputError(path, "expected 'solution' to be a list of numbers (the values x)")
+        return np.asarray(data, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# readers
+# ---------------------------------------------------------------------------------------
+def _num_array(path, name, a, ndim=None) -> np.ndarray:
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise InputError(path, f"array {name!r} must be numeric, got dtype {a.dtype}")
+    if ndim is not None and a.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
+        raise InputError(path, f"array {name!r} must have {ndim} dimension(s), got shape {a.shape}")
+    return a.astype(np.float64) if a.dtype.kind != "f" else a.astype(np.float64, copy=False)
+
+
+def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
+    """Validate the parts read from a file and build the model (every problem an InputError)."""
+    m, n = A.shape
+    if m < 1 or n < 1:
+        raise InputError(path, f"the matrix must have at least one row and one column, got {m} x {n}")
+    b = rows.get("b")
+    if b is not None:
+        if "lower" in rows or "upper" in rows:
+            raise InputError(path, "give either 'b' or 'lower'/'upper', not both")
+        b = np.asarray(b, dtype=np.float64).ravel()
+        if b.shape != (m,):
+            raise InputError(path, f"'b' must have {m} entries (one per row), got {b.size}")
+        if not np.all(np.isfinite(b)):
+            raise InputError(path, "'b' must be finite")
+        lower, upper = b, b.copy()
+    else:
+        if "lower" not in rows and "upper" not in rows:
+            raise InputError(path, "missing the row targets: expected 'b', or 'lower' and/or 'upper'")
+        lower = np.asarray(rows.get("lower", np.full(m, -np.inf)), dtype=np.float64).ravel()
+        upper = np.asarray(rows.get("upper", np.full(m, np.inf)), dtype=np.float64).ravel()
+        if lower.size == 1:
+            lower = np.full(m, lower[0])
+        if upper.size == 1:
+            upper = np.full(m, upper[0])
+        if lower.shape != (m,) or upper.shape != (m,):
+            raise InputError(path, f"'lower' and 'upper' must have {m} entries (one per row)")
+    weights = rows.get("weights")
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64).ravel()
+        if weights.size == 1:
+            weights = np.full(m, weights[0])
+        if weights.shape != (m,):
+            raise InputError(path, f"'weights' must have {m} entries (one per row)")
+    try:
+        if "values" in dom:
+            vals = dom["values"]
+            if isinstance(vals, np.ndarray) and vals.ndim == 2:
+                if vals.shape[0] != n:
+                    raise InputError(path, f"'values' must have {n} rows (one per variable), got {vals.shape[0]}")
+                lists = [r[~np.isnan(r)] for r in vals]
+            elif isinstance(vals, list) and all(isinstance(v, list) for v in vals):
+                if len(vals) != n:
+                    raise InputError(path, f"'domains' must list {n} domains (one per variable), got {len(vals)}")
+                lists = vals
+            else:
+                lists = [np.asarray(vals, dtype=np.float64).ravel()] * n
+            ptr, dv = list_domains(lists)
+        elif all(key in dom for key in ("lo", "step", "count")):
+            ptr, dv = uniform_domains(dom["lo"], dom["step"], dom["count"], n)
+        else:
+            raise InputError(path, "missing the domains: expected 'lo', 'step' and 'count', or 'values'")
+        return DMMV(A, lower, upper, ptr, dv, weights, name)
+    except (ParameterError, ValueError, TypeError) as e:
+        raise InputError(path, f"invalid DMMV data: {e}") from None
+
+
+@register_reader("dmmv-npz", kinds=("dmmv",), extensions=(".npz",),
+                 sniff=lambda head: head.startswith("PK"))
+def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
+    """Read a generic DMMV instance from ``.npz`` (see the module documentation)."""
+    if index not in (None, 0):
+        raise InputError(path, f"holds a single instance; #{index} does not exist")
+    import zipfile
+
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise InputError(path, f"not a readable .npz archive ({type(e).__name__}: {str(e)[:80]})") from None
+    try:
+        with z:
+            keys = set(z.files)
+            if "A" in keys:
+                shape = _shape_of(z, "A")
+                if len(shape) != 2:
+                    raise InputError(path, f"'A' must be 2-D, got shape {shape}")
+                if shape[0] * shape[1] > MAX_DENSE_ENTRIES:
+                    raise InputError(path, f"dense 'A' of shape {shape} is too large (limit {MAX_DENSE_ENTRIES})")
+                A = _num_array(path, "A", z["A"], 2)
+                if not np.all(np.isfinite(A)):
+                    raise InputError(path, "'A' has non-finite entries")
+            elif {"A_data", "A_indices", "A_indptr", "A_shape"} <= keys:
+                shp = _num_array(path, "A_shape", z["A_shape"], 1)
+                if shp.size != 2 or np.any(shp < 1) or np.any(shp != np.floor(shp)) or np.any(shp > 2**31):
+                    raise InputError(path, "'A_shape' must be two positive integers")
+                m, n = int(shp[0]), int(shp[1])
+                for key in ("A_data", "A_indices"):
+                    if int(np.prod(_shape_of(z, key))) > MAX_NNZ:
+                        raise InputError(path, f"{key!r} has more than {MAX_NNZ} entries")
+                data = _num_array(path, "A_data", z["A_data"], 1)
+                ind = np.asarray(z["A_indices"])
+                ptr = np.asarray(z["A_indptr"])
+                if ind.dtype.kind not in "iu" or ptr.dtype.kind not in "iu":
+                    raise InputError(path, "'A_indices' and 'A_indptr' must be integer arrays")
+                if ptr.shape != (m + 1,) or ptr[0] != 0 or np.any(np.diff(ptr) < 0) or ptr[-1] != data.size \
+                        or ind.shape != data.shape:
+                    raise InputError(path, "inconsistent CSR arrays (A_indptr must have m+1 non-decreasing entries "
+                                           "from 0 to len(A_data); A_indices as long as A_data)")
+                if ind.size and (ind.min() < 0 or ind.max() >= n):
+                    raise InputError(path, f"'A_indices' out of range 0..{n - 1}")
+                if not np.all(np.isfinite(data)):
+                    raise InputError(path, "'A_data' has non-finite entries")
+                A = sp.csr_matrix((data, ind.astype(np.int64), ptr.astype(np.int64)), shape=(m, n))
+            else:
+                raise InputError(path, "missing the matrix: expected 'A', or 'A_data', 'A_indices', 'A_indptr' "
+                                       "and 'A_shape'")
+            m = A.shape[0]
+            rows = {}
+            for key in ("b", "lower", "upper", "weights"):
+                if key in keys:
+                    if int(np.prod(_shape_of(z, key))) > max(m, 1):
+                        raise InputError(path, f"{key!r} has more entries than A has rows ({m})")
+                    rows[key] = _num_array(path, key, z[key], (0, 1))
+            dom = {}
+            for key in ("lo", "step", "count"):
+                if key in keys:
+                    if int(np.prod(_shape_of(z, key))) > A.shape[1]:
+                        raise InputError(path, f"{key!r} has more entries than A has columns ({A.shape[1]})")
+                    dom[key] = _num_array(path, key, z[key], (0, 1))
+            if "values" in keys:
+                shape = _shape_of(z, "values")
+                if len(shape) != 2 or shape[0] * shape[1] > MAX_DENSE_ENTRIES:
+                    raise InputError(path, "'values' must be a 2-D array (one padded row per variable) of "
+                                           "moderate size")
+                dom["values"] = _num_array(path, "values", z["values"], 2)
+            return DMMVInstance(_build(path, A, rows, dom, path.stem), path.stem, str(path))
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+        raise InputError(path, f"corrupt .npz member ({type(e).__name__}: {str(e)[:80]})") from None
+
+
+def _shape_of(z, key) -> tuple:
+    """Shape of an .npz member from its header, without loading the data."""
+    import zipfile
+
+    from numpy.lib import format as npformat
+
+    zf: zipfile.ZipFile = z.zip
+    with zf.open(key + ".npy") as f:
+        version = npformat.read_magic(f)
+        if version == (1, 0):
+            shape, _, _ = npformat.read_array_header_1_0(f)
+        else:
+            shape, _, _ = npformat.read_array_header_2_0(f)
+    return tuple(int(s) for s in shape)
+
+
+def _sniff_json(head: str) -> bool:
+    h = head.lstrip()
+    return h.startswith("{") and '"format"' in h and '"dmmv"' in h
+
+
+@register_reader("dmmv-json", kinds=("dmmv",), extensions=(".dmmv.json",), sniff=_sniff_json)
+def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
+    """Read a generic DMMV instance from ``.dmmv.json`` (see the module documentation)."""
+    if index not in (None, 0):
+        raise InputError(path, f"holds a single instance; #{index} does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InputError(path, "not a readable JSON text file") from None
+    if not isinstance(data, dict) or data.get("format") != "dmmv":
+        raise InputError(path, 'expected a JSON object with "format": "dmmv"')
+    try:
+        Araw = data.get("A")
+        if isinstance(Araw, list):
+            if not Araw or not all(isinstance(r, list) for r in Araw):
+                raise InputError(path, "'A' must be a non-empty list of rows")
+            width = len(Araw[0])
+            if any(len(r) != width for r in Araw) or width == 0:
+                raise InputError(path, "every row of 'A' must have the same, non-zero length")
+            if len(Araw) * width > MAX_DENSE_ENTRIES:
+                raise InputError(path, "'A' is too large")
+            A = _num_array(path, "A", np.asarray(Araw, dtype=np.float64), 2)
+        elif isinstance(Araw, dict):
+            shape = Araw.get("shape")
+            if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int) and s >= 1 for s in shape)):
+                raise InputError(path, "'A.shape' must be two positive integers")
+            r = np.asarray(Araw.get("rows", []), dtype=np.int64)
+            c = np.asarray(Araw.get("cols", []), dtype=np.int64)
+            v = np.asarray(Araw.get("values", []), dtype=np.float64)
+            if not (r.ndim == c.ndim == v.ndim == 1 and r.size == c.size == v.size):
+                raise InputError(path, "'A.rows', 'A.cols' and 'A.values' must be lists of the same length")
+            if r.size and (r.min() < 0 or r.max() >= shape[0] or c.min() < 0 or c.max() >= shape[1]):
+                raise InputError(path, "'A' entry index out of range")
+            A = sp.coo_matrix((v, (r, c)), shape=tuple(shape)).tocsr()
+        else:
+            raise InputError(path, "missing 'A' (a list of rows, or {shape, rows, cols, values})")
+        if not np.all(np.isfinite(A.data if sp.issparse(A) else A)):
+            raise InputError(path, "'A' has non-finite entries")
+        rows = {}
+        for key in ("b", "lower", "upper", "weights"):
+            if key in data:
+                val = data[key]
+                if isinstance(val, list):
+                    val = [(-math.inf if key == "lower" else math.inf) if e is None else e for e in val]
+                rows[key] = np.asarray(val, dtype=np.float64)
+        if "domains" in data:
+            doms = data["domains"]
+            if not isinstance(doms, list) or len(doms) != A.shape[1]:
+                raise InputError(path, f"'domains' must be a list of {A.shape[1]} objects (one per variable)")
+            if all(isinstance(d, dict) and "values" in d for d in doms):
+                dom = {"values": [list(map(float, d["values"])) for d in doms]}
+            elif all(isinstance(d, dict) and {"lo", "step", "count"} <= set(d) for d in doms):
+                dom = {key: np.asarray([d[key] for d in doms], dtype=np.float64) for key in ("lo", "step", "count")}
+            else:
+                raise InputError(path, "every entry of 'domains' needs 'values', or 'lo', 'step' and 'count'")
+        elif isinstance(data.get("domain"), dict):
+            d = data["domain"]
+            if "values" in d:
+                dom = {"values": np.asarray(d["values"], dtype=np.float64)}
+            else:
+                dom = {key: np.asarray(d.get(key, np.nan), dtype=np.float64) for key in ("lo", "step", "count")}
+        else:
+            raise InputError(path, "missing 'domain' (one for all variables) or 'domains' (one per variable)")
+        name = str(data.get("name", path.name.split(".")[0]))[:100]
+        return DMMVInstance(_build(path, A, rows, dom, name), name, str(path))
+    except (TypeError, ValueError) as e:
+        raise InputError(path, f"malformed DMMV JSON ({str(e)[:100]})") from None

@@ -1,0 +1,326 @@
+"""Linear-phase FIR filter design with integer coefficients (kind ``fir``).
+
+Type-I filter of even order ``N`` (``N + 1`` symmetric taps, ``M = N/2``). The
+taps are ``h[n] = k[n] / 2**(B-1)`` with integers ``k[n]`` in
+``[-2**(B-1), 2**(B-1) - 1]``; the amplitude response is
+``A(w) = h[M] + 2 sum_{n<M} h[n] cos(w (M - n))``. The objective is the peak
+weighted ripple ``max weight * |A(w) - gain|`` over a design grid of
+``grid_density * N`` frequencies, split between the bands in proportion to
+their widths (each band evenly spaced, edges included; the last band takes the
+rounding rest). Frequencies are in the units of ``fs`` (default 2, so the
+Nyquist frequency is 1 and ``w = pi f``).
+
+Spec file (``.toml``)::
+
+    kind = "fir"             # optional: .toml files are FIR specs by default
+    order = 12               # even N; N + 1 taps
+    bits = 4                 # B
+    bands = [[0, 0.4], [0.5714285714285714, 1]]
+    gains = [1, 0]
+    weights = [1, 1]         # optional
+    grid_density = 16        # optional
+    fs = 2                   # optional
+
+Solutions are the ``N + 1`` integer numerators ``k`` (JSON: a list of ints).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...core.errors import InputError, ParameterError
+from ...core.problem import Evaluation
+from ...core.registry import register_kind
+from ...models.dmmv import DMMV, to_db, uniform_domains
+from .base import DMMVBase
+
+register_kind("fir", ("milp",))
+
+MAX_ORDER = 2000
+MAX_BITS = 24
+MAX_GRID_POINTS = 2_000_000
+
+
+@dataclass
+class FIRSpec:
+    """Design specification (see the module documentation)."""
+
+    order: int
+    bits: int
+    bands: list[tuple[float, float]]
+    gains: list[float]
+    weights: list[float] = field(default_factory=list)
+    grid_density: int = 16
+    fs: float = 2.0
+    name: str = "fir"
+
+    def __post_init__(self):
+        if self.order < 2 or self.order % 2 or self.order > MAX_ORDER:
+            raise ParameterError(f"order must be an even number in 2..{MAX_ORDER}, got {self.order}")
+        if not 2 <= self.bits <= MAX_BITS:
+            raise ParameterError(f"bits must be in 2..{MAX_BITS}, got {self.bits}")
+        if not self.fs > 0:
+            raise ParameterError(f"fs must be positive, got {self.fs}")
+        if not self.bands:
+            raise ParameterError("at least one band is needed")
+        nyq = self.fs / 2
+        prev = -math.inf
+        for a, b in self.bands:
+            if not (0 <= a <= b <= nyq + 1e-12):
+                raise ParameterError(f"band [{a}, {b}] must satisfy 0 <= start <= end <= fs/2 = {nyq:g}")
+            if a <= prev and not (a == prev == 0):
+                raise ParameterError("bands must be in increasing order and must not overlap")
+            prev = b
+        if len(self.gains) != len(self.bands):
+            raise ParameterError(f"gains needs one entry per band ({len(self.bands)}), got {len(self.gains)}")
+        if not self.weights:
+            self.weights = [1.0] * len(self.bands)
+        if len(self.weights) != len(self.bands):
+            raise ParameterError(f"weights needs one entry per band ({len(self.bands)}), got {len(self.weights)}")
+        if any(not (w > 0 and math.isfinite(w)) for w in self.weights):
+            raise ParameterError("band weights must be positive")
+        if self.grid_density < 1 or self.grid_density * self.order > MAX_GRID_POINTS:
+            raise ParameterError(f"grid_density * order must be in 1..{MAX_GRID_POINTS}")
+
+    @property
+    def M(self) -> int:
+        return self.order // 2
+
+    @property
+    def scale(self) -> int:
+        """``2**(B-1)``: taps are ``k / scale``."""
+        return 2 ** (self.bits - 1)
+
+    def grid(self, density: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(frequencies, desired gain, weight)`` of the design grid (or a denser one)."""
+        total = (density or self.grid_density) * self.order
+        widths = np.array([b - a for a, b in self.bands])
+        tw = float(widths.sum())
+        counts = []
+        for q in range(len(self.bands)):
+            if q == len(self.bands) - 1:
+                counts.append(max(1, total - sum(counts)))
+            else:
+                c = int(math.floor(total * widths[q] / tw)) if tw > 0 else total // len(self.bands)
+                counts.append(max(1, c))
+        f, d, w = [], [], []
+        for (a, b), c, g, wt in zip(self.bands, counts, self.gains, self.weights, strict=True):
+            f.append(np.linspace(a, b, c))
+            d.append(np.full(c, g, dtype=np.float64))
+            w.append(np.full(c, wt, dtype=np.float64))
+        return np.concatenate(f), np.concatenate(d), np.concatenate(w)
+
+
+def amplitude(taps, freqs, fs: float = 2.0) -> np.ndarray:
+    """Zero-phase amplitude ``sum_n h[n] cos(w (n - N/2))`` of real taps at ``freqs``."""
+    h = np.asarray(taps, dtype=np.float64)
+    N = h.size - 1
+    w = 2.0 * np.pi * np.asarray(freqs, dtype=np.float64) / fs
+    n = np.arange(N + 1) - N / 2.0
+    return np.cos(np.outer(w, n)) @ h
+
+
+class FIRDesign(DMMVBase):
+    """Integer-coefficient type-I FIR design (kind ``fir``)."""
+
+    kind = "fir"
+    baseline_start = "remez"
+
+    def __init__(self, spec: FIRSpec, source: str | None = None):
+        self.spec = spec
+        self.name = spec.name
+        self.source = source
+        self._model: DMMV | None = None
+
+    # -- model -------------------------------------------------------------------------
+    def model(self) -> DMMV:
+        if self._model is None:
+            sp_ = self.spec
+            f, d, w = sp_.grid()
+            M = sp_.M
+            om = 2.0 * np.pi * f / sp_.fs
+            A = np.empty((f.size, M + 1))
+            for n in range(M):
+                A[:, n] = 2.0 * np.cos(om * (M - n))
+            A[:, M] = 1.0
+            ptr, vals = uniform_domains(-1.0, 1.0 / sp_.scale, 2 * sp_.scale, M + 1)
+            self._model = DMMV.with_targets(A, d, ptr, vals, w, name=sp_.name)
+        return self._model
+
+    def blocks(self) -> list[DMMV]:
+        return [self.model()]
+
+    def solution_from_blocks(self, ks):
+        half = np.asarray(ks[0], dtype=np.int64) - self.spec.scale
+        return np.concatenate([half, half[-2::-1]])
+
+    def blocks_from_solution(self, solution):
+        k = np.asarray(solution, dtype=np.int64)
+        return [k[: self.spec.M + 1] + self.spec.scale]
+
+    def describe(self) -> str:
+        s = self.spec
+        return (f"fir {s.name}: order {s.order}, {s.bits} bits, {len(s.bands)} bands, "
+                f"{s.grid_density * s.order} grid points")
+
+    # -- baselines ----------------------------------------------------------------------
+    def remez(self) -> np.ndarray | None:
+        """Continuous equiripple taps from ``scipy.signal.remez`` (``None`` when it fails)."""
+        if "_remez" not in self.__dict__:
+            from scipy.signal import remez
+
+            s = self.spec
+            edges = [e for band in s.bands for e in band]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    h = remez(s.order + 1, edges, s.gains, weight=s.weights, fs=s.fs, grid_density=s.grid_density)
+                self.__dict__["_remez"] = h if np.all(np.isfinite(h)) else None
+            except (ValueError, RuntimeError):
+                self.__dict__["_remez"] = None
+        return self.__dict__["_remez"]
+
+    def start_points(self) -> dict[str, list[np.ndarray]]:
+        model = self.model()
+        out: dict[str, list[np.ndarray]] = {}
+        h = self.remez()
+        if h is not None:
+            out["remez"] = [model.nearest_indices(h[: self.spec.M + 1])]
+        lp = model.lp_relaxation()
+        if lp is not None:
+            out["lp"] = [model.nearest_indices(lp[1])]
+        if not out:
+            out["zero"] = [model.nearest_indices(np.zeros(model.n))]
+        return out
+
+    def rounded_remez(self) -> np.ndarray | None:
+        """Integer taps of the rounded Remez design (the naive discrete baseline)."""
+        st = self.starts()
+        return None if "remez" not in st else self.solution_from_blocks(st["remez"])
+
+    # -- evaluation (independent of the DMMV matrix) ---------------------------------------
+    def ripple(self, k, density: int | None = None) -> float:
+        """Peak weighted ripple of integer taps ``k`` on the design grid (or a denser one)."""
+        f, d, w = self.spec.grid(density)
+        h = np.asarray(k, dtype=np.float64) / self.spec.scale
+        return float(np.max(w * np.abs(amplitude(h, f, self.spec.fs) - d)))
+
+    def evaluate(self, solution) -> Evaluation:
+        s = self.spec
+        try:
+            raw = np.asarray(solution)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["solution is not a list of integers"])
+        if raw.shape != (s.order + 1,):
+            return Evaluation(None, False, [f"expected {s.order + 1} taps, got shape {raw.shape}"])
+        if raw.dtype.kind == "f" and (not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw))):
+            return Evaluation(None, False, ["taps must be integers (numerators of k / 2^(B-1))"])
+        if raw.dtype.kind not in "iuf":
+            return Evaluation(None, False, ["taps must be integers"])
+        k = raw.astype(np.int64)
+        viol = []
+        lo, hi = -s.scale, s.scale - 1
+        bad = np.flatnonzero((k < lo) | (k > hi))
+        for n in bad[:10]:
+            viol.append(f"tap {n} = {k[n]} is outside [{lo}, {hi}] ({s.bits} bits)")
+        asym = [n for n in range(s.M) if k[n] != k[s.order - n]]
+        for n in asym[:10]:
+            viol.append(f"taps {n} and {s.order - n} differ ({k[n]} != {k[s.order - n]}): not linear phase")
+        return Evaluation(self.ripple(k), not viol, viol)
+
+    def report(self, solution) -> dict:
+        k = np.asarray(solution, dtype=np.int64)
+        r = self.ripple(k)
+        dense = self.ripple(k, self.spec.grid_density * 32)
+        return {
+            "coefficients_int": k.tolist(),
+            "coefficients": (k / self.spec.scale).tolist(),
+            "ripple": r,
+            "ripple_db": to_db(r),
+            "ripple_dense": dense,
+            "ripple_dense_db": to_db(dense),
+        }
+
+    # -- JSON --------------------------------------------------------------------------------
+    def solution_to_json(self, solution):
+        return [int(v) for v in np.asarray(solution, dtype=np.int64)]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data):
+            raise InputError(path, "expected 'solution' to be a list of integer taps")
+        if len(data) == self.spec.M + 1:  # the half: mirror it
+            data = data + data[-2::-1]
+        return np.asarray(data, dtype=np.int64)
+
+
+def from_spec(spec) -> FIRDesign:
+    """Build a FIR design from a parsed TOML spec (:class:`combopt.problems.spec.Spec`)."""
+    spec.check_keys(("order", "bits", "bands", "gains", "weights", "grid_density", "fs"))
+    order = spec.integer("order", lo=2, hi=MAX_ORDER)
+    if order % 2:
+        raise spec.error("order", f"'order' must be even (type-I linear phase), got {order}")
+    bits = spec.integer("bits", lo=2, hi=MAX_BITS)
+    raw = spec.data.get("bands")
+    if raw is None:
+        raise spec.error(None, "missing required key 'bands'")
+    if not isinstance(raw, list) or not raw or not all(
+            isinstance(b, list) and len(b) == 2 and all(isinstance(e, (int, float)) and not isinstance(e, bool)
+                                                        and math.isfinite(e) for e in b) for b in raw):
+        raise spec.error("bands", "'bands' must be a list of [start, end] pairs")
+    bands = [(float(a), float(b)) for a, b in raw]
+    gains = spec.numbers("gains", len(bands))
+    weights = spec.numbers("weights", len(bands), default=[])
+    gd = spec.integer("grid_density", 16, lo=1, hi=100_000)
+    fs = spec.number("fs", 2.0, positive=True)
+    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
+    try:
+        fs_ = FIRSpec(order, bits, bands, gains, weights, gd, fs, name)
+    except ParameterError as e:
+        key = "bands" if "band" in str(e) else ("grid_density" if "grid" in str(e) else None)
+        raise spec.error(key, str(e)) from None
+    return FIRDesign(fs_, str(spec.path))
+
+
+def plot_response(design: FIRDesign, designs: dict, path=None):
+    """Magnitude response (dB) and passband detail of several designs; saves to ``path``.
+
+    ``designs`` maps a label to integer taps (numerators) or, for float arrays
+    such as the Remez design, real taps. Returns the matplotlib Figure.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = design.spec
+    f = np.linspace(0, s.fs / 2, 4096)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 7))
+    fg, dg, wg = s.grid()
+    for label, taps in designs.items():
+        t = np.asarray(taps)
+        h = t / s.scale if t.dtype.kind in "iu" else t.astype(np.float64)
+        amp = amplitude(h, f, s.fs)
+        rip = float(np.max(wg * np.abs(amplitude(h, fg, s.fs) - dg)))
+        ax1.plot(f, 20 * np.log10(np.maximum(np.abs(amp), 1e-8)), label=f"{label} (ripple {rip:.5f})")
+        ax2.plot(f, amp, label=label)
+    for a, b in s.bands:
+        for ax in (ax1, ax2):
+            ax.axvspan(a, b, color="grey", alpha=0.12)
+    ax1.set_ylabel("|A(f)| [dB]")
+    ax1.set_ylim(-90, 10)
+    ax1.set_title(f"{s.name}: order {s.order}, {s.bits}-bit coefficients")
+    ax1.legend(loc="lower left", fontsize=8)
+    ax2.set_xlabel(f"frequency (fs = {s.fs:g})")
+    ax2.set_ylabel("A(f)")
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig

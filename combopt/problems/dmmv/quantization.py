@@ -1,0 +1,411 @@
+"""Post-training weight quantization of one linear layer (kind ``quantization``).
+
+A layer ``y = W x`` (``W``: ``out x in``) and calibration activations ``X``
+(``samples x in``). Every weight row gets a ``bits``-bit asymmetric min-max
+grid (GPTQ's quantizer: range widened to include 0, ``scale = (max - min) /
+(2**bits - 1)``, integer zero point); a solution picks one integer code per
+weight. The objective is the mean over rows of the peak output error
+``||X (q_r - w_r)||_inf`` -- one DMMV per row with ``A = X`` and targets
+``X w_r``. The report adds the max row error and the sum of squared output
+errors.
+
+Baselines: round to nearest (``rtn``) and GPTQ (``gptq``: column by column
+with ``H = 2 X^T X`` plus damping and Cholesky error feedback, minimising the
+squared output error).
+
+Spec file (``.toml``)::
+
+    kind = "quantization"
+    weights = "layer.npy"        # or "model.safetensors" (+ tensor = "name")
+    tensor = "fc1.weight"        # safetensors only; optional when the file holds one 2-D tensor
+    activations = "calib.npy"    # samples x in
+    bits = 3
+    transpose = false            # true when the weights are stored in x out
+    max_samples = 2048           # optional: use the first rows of the activations only
+
+Solutions are the integer codes (JSON: a list of rows of ints in
+``0 .. 2**bits - 1``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ...core.errors import InputError, ParameterError
+from ...core.problem import Evaluation
+from ...core.registry import register_kind
+from ...models.dmmv import DMMV, uniform_domains
+from .base import DMMVBase
+
+register_kind("quantization", ("milp",))
+
+MAX_ENTRIES = 64_000_000
+MAX_HEADER = 100_000_000
+_ST_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+              "U8": "u1", "BF16": "bf16"}
+
+
+# ---------------------------------------------------------------------------------------
+# quantizers
+# ---------------------------------------------------------------------------------------
+def minmax_grid(W, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row ``(scale, zero)`` of the asymmetric min-max grid (GPTQ's quantizer)."""
+    W = np.asarray(W, dtype=np.float64)
+    if not 1 <= bits <= 16:
+        raise ParameterError(f"bits must be in 1..16, got {bits}")
+    maxq = 2**bits - 1
+    xmin = np.minimum(W.min(axis=1), 0.0)
+    xmax = np.maximum(W.max(axis=1), 0.0)
+    flat = (xmin == 0) & (xmax == 0)
+    xmin = np.where(flat, -1.0, xmin)
+    xmax = np.where(flat, 1.0, xmax)
+    scale = (xmax - xmin) / maxq
+    zero = np.round(-xmin / scale)
+    return scale, zero
+
+
+def dequantize(Q, scale, zero) -> np.ndarray:
+    """Real weights of integer codes ``Q`` on the per-row grids."""
+    return (np.asarray(Q, dtype=np.float64) - zero[:, None]) * scale[:, None]
+
+
+def rtn(W, scale, zero, bits: int) -> np.ndarray:
+    """Round-to-nearest codes."""
+    W = np.asarray(W, dtype=np.float64)
+    return np.clip(np.round(W / scale[:, None]) + zero[:, None], 0, 2**bits - 1).astype(np.int64)
+
+
+def gptq(W, X, scale, zero, bits: int, percdamp: float = 0.01) -> np.ndarray:
+    """GPTQ codes (Frantar et al. 2022) on fixed per-row grids.
+
+    Columns are quantized in order; the error of each is spread over the
+    remaining columns through the upper Cholesky factor of ``H^-1`` with
+    ``H = 2 X^T X + damp * I`` (``damp = percdamp * mean(diag H)``). Inputs
+    that never fire (zero diagonal) are set to zero weight, as in the
+    reference implementation.
+    """
+    W = np.array(W, dtype=np.float64, copy=True)
+    X = np.asarray(X, dtype=np.float64)
+    maxq = 2**bits - 1
+    H = 2.0 * X.T @ X
+    dead = np.diag(H) == 0
+    H[dead, dead] = 1.0
+    W[:, dead] = 0.0
+    damp = percdamp * float(np.mean(np.diag(H)))
+    H[np.diag_indices_from(H)] += damp
+    Hinv = np.linalg.inv(np.linalg.cholesky(H))  # L^-1
+    Hinv = Hinv.T @ Hinv  # H^-1
+    U = np.linalg.cholesky(Hinv).T  # upper factor of H^-1
+    Q = np.zeros(W.shape, dtype=np.int64)
+    for i in range(W.shape[1]):
+        w = W[:, i]
+        q = np.clip(np.round(w / scale) + zero, 0, maxq)
+        Q[:, i] = q.astype(np.int64)
+        err = (w - (q - zero) * scale) / U[i, i]
+        W[:, i + 1 :] -= np.outer(err, U[i, i + 1 :])
+    return Q
+
+
+class QuantizationLayer(DMMVBase):
+    """Quantize one linear layer's weights (kind ``quantization``)."""
+
+    kind = "quantization"
+    baseline_start = "rtn"
+
+    def __init__(self, W, X, bits: int, name: str = "layer", source: str | None = None):
+        W = np.asarray(W, dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)
+        if W.ndim != 2 or X.ndim != 2:
+            raise ParameterError("weights and activations must be 2-D")
+        if X.shape[1] != W.shape[1]:
+            raise ParameterError(f"activations have {X.shape[1]} features, the weights {W.shape[1]} inputs")
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(X))):
+            raise ParameterError("weights and activations must be finite")
+        self.W, self.X, self.bits = W, X, int(bits)
+        self.scale, self.zero = minmax_grid(W, self.bits)
+        self.name = name
+        self.source = source
+        self._blocks: list[DMMV] | None = None
+
+    @property
+    def maxq(self) -> int:
+        return 2**self.bits - 1
+
+    def blocks(self) -> list[DMMV]:
+        if self._blocks is None:
+            out = []
+            n = self.W.shape[1]
+            for r in range(self.W.shape[0]):
+                ptr, vals = uniform_domains(-self.zero[r] * self.scale[r], self.scale[r], self.maxq + 1, n)
+                out.append(DMMV.with_targets(self.X, self.X @ self.W[r], ptr, vals, name=f"{self.name}-row{r}"))
+            self._blocks = out
+        return self._blocks
+
+    def solution_from_blocks(self, ks):
+        return np.vstack([np.asarray(k, dtype=np.int64) for k in ks])
+
+    def blocks_from_solution(self, solution):
+        return list(np.asarray(solution, dtype=np.int64))
+
+    def describe(self) -> str:
+        o, i = self.W.shape
+        return f"quantization {self.name}: {o}x{i} weights, {self.X.shape[0]} calibration samples, {self.bits} bits"
+
+    def start_points(self) -> dict[str, list[np.ndarray]]:
+        return {
+            "rtn": list(rtn(self.W, self.scale, self.zero, self.bits)),
+            "gptq": list(gptq(self.W, self.X, self.scale, self.zero, self.bits)),
+        }
+
+    def metrics(self, Q) -> dict:
+        """Mean / max row L-inf output error and the sum of squared output errors."""
+        E = self.X @ (dequantize(Q, self.scale, self.zero) - self.W).T  # samples x out
+        row = np.max(np.abs(E), axis=0)
+        return {"mean_row_linf": float(row.mean()), "max_row_linf": float(row.max()),
+                "sse": float(np.sum(E * E))}
+
+    def evaluate(self, solution) -> Evaluation:
+        try:
+            Q = np.asarray(solution)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["solution is not a matrix of integer codes"])
+        if Q.shape != self.W.shape:
+            return Evaluation(None, False, [f"expected codes of shape {self.W.shape}, got {Q.shape}"])
+        if Q.dtype.kind == "f" and (not np.all(np.isfinite(Q)) or np.any(Q != np.round(Q))):
+            return Evaluation(None, False, ["codes must be integers"])
+        if Q.dtype.kind not in "iuf":
+            return Evaluation(None, False, ["codes must be integers"])
+        Q = Q.astype(np.int64)
+        bad = np.argwhere((Q < 0) | (Q > self.maxq))
+        viol = [f"code ({r}, {c}) = {Q[r, c]} is outside 0..{self.maxq}" for r, c in bad[:20]]
+        if len(bad) > 20:
+            viol.append(f"... and {len(bad) - 20} more")
+        return Evaluation(self.metrics(np.clip(Q, 0, self.maxq))["mean_row_linf"], len(bad) == 0, viol)
+
+    def report(self, solution) -> dict:
+        return self.metrics(solution)
+
+    def dequantized(self, Q) -> np.ndarray:
+        return dequantize(Q, self.scale, self.zero)
+
+    def solution_to_json(self, solution):
+        return np.asarray(solution, dtype=np.int64).tolist()
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
+            raise InputError(path, "expected 'solution' to be a list of rows of integer codes")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for r in data for v in r):
+            raise InputError(path, "the codes must be integers")
+        try:
+            return np.asarray(data, dtype=np.int64)
+        except (TypeError, ValueError):
+            raise InputError(path, "the rows of codes must all have the same length") from None
+
+
+# ---------------------------------------------------------------------------------------
+# files: .npy and .safetensors (header parsed with json, data with numpy; no torch)
+# ---------------------------------------------------------------------------------------
+def load_npy(path: Path, max_entries: int = MAX_ENTRIES) -> np.ndarray:
+    """A numeric 2-D array from ``.npy`` without pickle, size checked from the header first."""
+    from numpy.lib import format as npformat
+
+    try:
+        with open(path, "rb") as f:
+            version = npformat.read_magic(f)
+            hdr = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+            shape, _, dtype = hdr(f)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(path, f"not a readable .npy file ({str(e)[:80]})") from None
+    if len(shape) != 2:
+        raise InputError(path, f"expected a 2-D array, got shape {shape}")
+    if shape[0] * shape[1] > max_entries or min(shape) < 1:
+        raise InputError(path, f"array of shape {shape} is empty or too large (limit {max_entries} entries)")
+    if dtype.kind not in "biuf":
+        raise InputError(path, f"expected a numeric array, got dtype {dtype}")
+    try:
+        a = np.load(path, allow_pickle=False).astype(np.float64)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(path, f"truncated or corrupt .npy data ({str(e)[:80]})") from None
+    if not np.all(np.isfinite(a)):
+        raise InputError(path, "array has non-finite entries")
+    return a
+
+
+def safetensors_index(path: Path) -> dict:
+    """The header of a ``.safetensors`` file: ``{name: {dtype, shape, data_offsets}}`` (checked)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        raw = f.read(8)
+        if len(raw) < 8:
+            raise InputError(path, "too short for a safetensors file (no 8-byte header length)")
+        (hlen,) = struct.unpack("<Q", raw)
+        if hlen > MAX_HEADER or 8 + hlen > size:
+            raise InputError(path, f"safetensors header length {hlen} does not fit the file ({size} bytes)")
+        try:
+            header = json.loads(f.read(hlen).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise InputError(path, "safetensors header is not valid JSON") from None
+    if not isinstance(header, dict):
+        raise InputError(path, "safetensors header must be a JSON object")
+    data_len = size - 8 - hlen
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(meta, dict) or not {"dtype", "shape", "data_offsets"} <= set(meta):
+            raise InputError(path, f"tensor {name!r}: expected dtype, shape and data_offsets")
+        dt, shape, off = meta["dtype"], meta["shape"], meta["data_offsets"]
+        if dt not in _ST_DTYPES:
+            raise InputError(path, f"tensor {name!r}: unsupported dtype {dt!r}")
+        if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
+            raise InputError(path, f"tensor {name!r}: shape must be a list of non-negative integers")
+        if not (isinstance(off, list) and len(off) == 2 and all(isinstance(o, int) for o in off)
+                and 0 <= off[0] <= off[1] <= data_len):
+            raise InputError(path, f"tensor {name!r}: data_offsets outside the data section")
+        itemsize = 2 if dt == "BF16" else np.dtype(_ST_DTYPES[dt]).itemsize
+        if off[1] - off[0] != math.prod(shape) * itemsize:
+            raise InputError(path, f"tensor {name!r}: {off[1] - off[0]} bytes do not match shape {shape} of {dt}")
+        out[name] = {"dtype": dt, "shape": shape, "data_offsets": off}
+    return {"tensors": out, "data_start": 8 + hlen}
+
+
+def load_safetensors(path: Path, tensor: str | None = None, max_entries: int = MAX_ENTRIES) -> tuple[str, np.ndarray]:
+    """One 2-D tensor from a ``.safetensors`` file as float64 (numpy only; BF16 widened)."""
+    idx = safetensors_index(path)
+    tensors = idx["tensors"]
+    if tensor is None:
+        two_d = [k for k, v in tensors.items() if len(v["shape"]) == 2]
+        if len(two_d) != 1:
+            raise InputError(path, f"holds {len(two_d)} 2-D tensors; name one with 'tensor' "
+                                   f"(have: {', '.join(sorted(tensors))[:200]})")
+        tensor = two_d[0]
+    if tensor not in tensors:
+        raise InputError(path, f"no tensor {tensor!r}; have: {', '.join(sorted(tensors))[:200]}")
+    meta = tensors[tensor]
+    shape = meta["shape"]
+    if len(shape) != 2 or min(shape) < 1:
+        raise InputError(path, f"tensor {tensor!r} has shape {shape}; expected a non-empty 2-D weight matrix")
+    if math.prod(shape) > max_entries:
+        raise InputError(path, f"tensor {tensor!r} of shape {shape} is too large (limit {max_entries} entries)")
+    a, b = meta["data_offsets"]
+    with open(path, "rb") as f:
+        f.seek(idx["data_start"] + a)
+        raw = f.read(b - a)
+    if meta["dtype"] == "BF16":
+        u = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+        arr = u.view(np.float32).astype(np.float64)
+    else:
+        arr = np.frombuffer(raw, dtype=_ST_DTYPES[meta["dtype"]]).astype(np.float64)
+    arr = arr.reshape(shape)
+    if not np.all(np.isfinite(arr)):
+        raise InputError(path, f"tensor {tensor!r} has non-finite entries")
+    return tensor, arr
+
+
+def save_safetensors(path, tensors: dict[str, np.ndarray]) -> None:
+    """Write float32/float64 numpy arrays as a ``.safetensors`` file (for examples and tests)."""
+    header, blobs, off = {}, [], 0
+    for name, arr in tensors.items():
+        a = np.ascontiguousarray(arr)
+        dt = {"float64": "F64", "float32": "F32"}.get(str(a.dtype))
+        if dt is None:
+            a = a.astype(np.float32)
+            dt = "F32"
+        b = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def load_weights(path: Path, tensor: str | None = None) -> tuple[str, np.ndarray]:
+    """Weights from ``.npy`` or ``.safetensors``; returns ``(name, array)``."""
+    if path.suffix.lower() == ".safetensors":
+        return load_safetensors(path, tensor)
+    if tensor is not None:
+        raise InputError(path, "'tensor' applies to .safetensors files only")
+    return path.stem, load_npy(path)
+
+
+def from_spec(spec) -> QuantizationLayer:
+    """Build a quantization instance from a parsed TOML spec."""
+    spec.check_keys(("weights", "tensor", "activations", "bits", "transpose", "max_samples"))
+    wpath = spec.file("weights")
+    tensor = spec.string("tensor") if spec.has("tensor") else None
+    if tensor is not None and wpath.suffix.lower() != ".safetensors":
+        raise spec.error("tensor", "'tensor' applies to .safetensors weights only")
+    tname, W = load_weights(wpath, tensor)
+    if spec.data.get("transpose", False) is True:
+        W = W.T
+    elif spec.has("transpose") and not isinstance(spec.data["transpose"], bool):
+        raise spec.error("transpose", "'transpose' must be true or false")
+    X = load_npy(spec.file("activations"))
+    ms = spec.integer("max_samples", 0, lo=0)
+    if ms:
+        X = X[:ms]
+    bits = spec.integer("bits", lo=1, hi=16)
+    if X.shape[1] != W.shape[1]:
+        raise spec.error("activations", f"activations have {X.shape[1]} features but the weights have "
+                                        f"{W.shape[1]} inputs (use transpose = true for in x out weights)")
+    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else f"{spec.path.stem}-{tname}"
+    return QuantizationLayer(W, X, bits, name, str(spec.path))
+
+
+# ---------------------------------------------------------------------------------------
+# a real model without downloads: an MLP on scikit-learn's bundled digits
+# ---------------------------------------------------------------------------------------
+def digits_mlp(hidden: int = 64, seed: int = 0):
+    """Train a small MLP on sklearn's digits; returns ``(model, X_train, X_test, y_train, y_test)``."""
+    import warnings
+
+    from sklearn.datasets import load_digits
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+    clf = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=400, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(Xtr, ytr)
+    return clf, Xtr, Xte, ytr, yte
+
+
+def mlp_layers(clf, X_calib) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(W out x in, calibration activations)`` of each layer of a fitted ``MLPClassifier``.
+
+    Activations are those of the float model (ReLU hidden layers).
+    """
+    out = []
+    a = np.asarray(X_calib, dtype=np.float64)
+    for q, (Wt, b) in enumerate(zip(clf.coefs_, clf.intercepts_, strict=True)):
+        out.append((Wt.T.copy(), a.copy()))
+        a = a @ Wt + b
+        if q < len(clf.coefs_) - 1:
+            a = np.maximum(a, 0.0)
+    return out
+
+
+def mlp_accuracy(clf, weights: list[np.ndarray], X, y) -> float:
+    """Accuracy of the MLP with its layer weights replaced by ``weights`` (each out x in)."""
+    a = np.asarray(X, dtype=np.float64)
+    for q, (W, b) in enumerate(zip(weights, clf.intercepts_, strict=True)):
+        a = a @ W.T + b
+        if q < len(weights) - 1:
+            a = np.maximum(a, 0.0)
+    return float(np.mean(clf.classes_[np.argmax(a, axis=1)] == y))

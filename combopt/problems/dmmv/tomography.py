@@ -1,0 +1,433 @@
+"""Discrete tomography (kind ``tomography``): grey levels from parallel-beam projections.
+
+The unknowns are the pixels of an image, each one of a few grey levels (binary
+or ``k`` evenly spaced levels in ``[0, 1]``); the rows are the rays of a
+parallel-beam scan at the chosen angles, the targets the measured ray sums
+(optionally with uniform noise). The objective is the peak residual
+``max_j |a_j.x - b_j|``; the report adds the pixel error against the phantom,
+the mean absolute error and the L2 residual.
+
+Projector: pixel-driven with linear interpolation between the two nearest
+detector bins (each pixel puts weight 1 per angle), bins one pixel wide,
+``ceil(sqrt(h^2 + w^2)) + 1`` of them centred on the image; empty rays are
+dropped. It is sparse: two non-zeros per pixel and angle.
+
+Spec file (``.toml``)::
+
+    kind = "tomography"
+    phantom = "shepp-logan"   # or "blobs", or a path to an .npy / .png image
+    size = 32                 # generated phantoms: size x size pixels
+    angles = 8                # evenly spaced in [0, 180) degrees, or a list of degrees
+    levels = 2                # grey levels: 2 (binary) or k, or an explicit list of values
+    noise = 0.0               # half-width of uniform noise added to every ray sum
+    seed = 0                  # noise and blobs
+
+``.png`` and ``.npy`` images can also be read directly (``--kind tomography``
+for ``.npy``): 8 angles for images up to 32 pixels, else one per two pixels of
+the side, no noise, levels from the image.
+
+Solutions are images (JSON: a list of rows of grey values).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.errors import InputError, ParameterError
+from ...core.io import register_reader
+from ...core.problem import Evaluation
+from ...core.registry import register_kind
+from ...models.dmmv import DMMV
+from .base import DMMVBase
+
+register_kind("tomography", ("milp",))
+
+MAX_SIDE = 1024
+MAX_ANGLES = 720
+MAX_PIXELS = 512 * 512
+
+
+# ---------------------------------------------------------------------------------------
+# phantoms and projections
+# ---------------------------------------------------------------------------------------
+def grey_levels(levels) -> np.ndarray:
+    """``k`` evenly spaced levels in [0, 1] for an integer ``k >= 2``, or a sorted explicit list."""
+    if isinstance(levels, (int, np.integer)):
+        if levels < 2 or levels > 256:
+            raise ParameterError(f"levels must be between 2 and 256, got {levels}")
+        return np.linspace(0.0, 1.0, int(levels))
+    arr = np.unique(np.asarray(levels, dtype=np.float64))
+    if arr.size < 2 or not np.all(np.isfinite(arr)):
+        raise ParameterError("an explicit list of levels needs at least two finite values")
+    return arr
+
+
+def snap(image, levels: np.ndarray) -> np.ndarray:
+    """Each pixel replaced by the nearest level."""
+    img = np.asarray(image, dtype=np.float64)
+    idx = np.abs(img[..., None] - levels[None, None, :]).argmin(axis=-1)
+    return levels[idx]
+
+
+def shepp_logan(size: int, levels: np.ndarray) -> np.ndarray:
+    """Thresholded Shepp-Logan head phantom (scikit-image), ``size x size``.
+
+    Binary: the head (every tissue above 0.1) against background and
+    ventricles. More levels: the intensities scaled to [0, 1] and snapped.
+    """
+    from skimage.data import shepp_logan_phantom
+    from skimage.transform import resize
+
+    ph = resize(shepp_logan_phantom(), (size, size), anti_aliasing=True, order=1)
+    if levels.size == 2:
+        return np.where(ph > 0.1, levels[1], levels[0])
+    k = levels.size
+    q = np.clip(np.round(ph / max(float(ph.max()), 1e-12) * (k - 1)), 0, k - 1).astype(int)
+    return levels[q]
+
+
+def blobs(size: int, levels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Binary blobs (scikit-image); with ``k`` levels, ``k - 1`` blob images stacked."""
+    from skimage.data import binary_blobs
+
+    k = levels.size
+    acc = np.zeros((size, size), dtype=int)
+    for q in range(k - 1):
+        acc += binary_blobs(length=size, blob_size_fraction=0.12, volume_fraction=0.45 if q == 0 else 0.35,
+                            rng=seed + 7919 * q).astype(int)
+    return levels[np.clip(acc, 0, k - 1)]
+
+
+def projection_matrix(shape: tuple[int, int], angles_deg, return_angles: bool = False):
+    """Parallel-beam projector (pixel-driven, linear interpolation), empty rays dropped.
+
+    With ``return_angles`` also the angle index of every kept ray.
+    """
+    h, w = shape
+    nd = int(math.ceil(math.hypot(h, w))) + 1
+    ys, xs = np.mgrid[0:h, 0:w]
+    xc = (xs - (w - 1) / 2.0).ravel()
+    yc = ((h - 1) / 2.0 - ys).ravel()
+    pix = np.arange(h * w)
+    rows, cols, vals = [], [], []
+    angles_deg = np.atleast_1d(np.asarray(angles_deg, dtype=np.float64))
+    for a, theta in enumerate(np.deg2rad(angles_deg)):
+        t = xc * math.cos(theta) + yc * math.sin(theta) + (nd - 1) / 2.0
+        b0 = np.floor(t).astype(np.int64)
+        frac = t - b0
+        for b, wt in ((b0, 1.0 - frac), (b0 + 1, frac)):
+            keep = (wt > 1e-12) & (b >= 0) & (b < nd)
+            rows.append(a * nd + b[keep])
+            cols.append(pix[keep])
+            vals.append(wt[keep])
+    A = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(angles_deg.size * nd, h * w)).tocsr()
+    A.sum_duplicates()
+    nonempty = np.flatnonzero(np.diff(A.indptr) > 0)
+    A = A[nonempty]
+    return (A, nonempty // nd) if return_angles else A
+
+
+def sart(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 100, relax: float = 0.5,
+         blocks: list[np.ndarray] | None = None, seed: int = 0) -> np.ndarray:
+    """SART: ray-block (one block per angle) simultaneous corrections, clipped to ``[lo, hi]``."""
+    n = A.shape[1]
+    x = np.full(n, 0.5 * (lo + hi))
+    if blocks is None:
+        blocks = [np.arange(A.shape[0])]
+    rng = np.random.default_rng(seed)
+    sub = [(A[rows], np.asarray(A[rows].sum(axis=1)).ravel(), rows) for rows in blocks]
+    for _ in range(iterations):
+        for q in rng.permutation(len(sub)):
+            Ab, rs, rows = sub[q]
+            cs = np.asarray(Ab.sum(axis=0)).ravel()
+            r = (b[rows] - Ab @ x) / np.maximum(rs, 1e-12)
+            x += relax * (Ab.T @ r) / np.maximum(cs, 1e-12)
+            np.clip(x, lo, hi, out=x)
+    return x.reshape(shape)
+
+
+def sirt(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 500, relax: float = 1.0) -> np.ndarray:
+    """SIRT: all rays at once, ``x += relax * C A^T R (b - A x)``, clipped to ``[lo, hi]``."""
+    n = A.shape[1]
+    x = np.full(n, 0.5 * (lo + hi))
+    R = 1.0 / np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1e-12)
+    C = 1.0 / np.maximum(np.asarray(A.sum(axis=0)).ravel(), 1e-12)
+    for _ in range(iterations):
+        x += relax * C * (A.T @ (R * (b - A @ x)))
+        np.clip(x, lo, hi, out=x)
+    return x.reshape(shape)
+
+
+# ---------------------------------------------------------------------------------------
+# the problem
+# ---------------------------------------------------------------------------------------
+class Tomography(DMMVBase):
+    """Discrete tomography instance (kind ``tomography``).
+
+    Parameters
+    ----------
+    phantom
+        The true image (its values must be levels); used for the measurements
+        and for the pixel-error metrics.
+    angles
+        Projection angles in degrees.
+    levels
+        Sorted grey levels.
+    noise
+        Half-width of the uniform noise added to each ray sum.
+    seed
+        Seed of the noise.
+    """
+
+    kind = "tomography"
+    baseline_start = "sart"
+
+    def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
+                 source: str | None = None, sart_iterations: int = 100):
+        self.levels = np.asarray(levels, dtype=np.float64)
+        self.phantom = snap(phantom, self.levels)
+        self.shape = self.phantom.shape
+        self.angles = np.asarray(angles, dtype=np.float64)
+        self.noise = float(noise)
+        self.seed = int(seed)
+        self.name = name
+        self.source = source
+        self.sart_iterations = int(sart_iterations)
+        self.A, ray_angle = projection_matrix(self.shape, self.angles, return_angles=True)
+        clean = self.A @ self.phantom.ravel()
+        rng = np.random.default_rng(self.seed)
+        self.b = clean + (rng.uniform(-self.noise, self.noise, clean.size) if self.noise > 0 else 0.0)
+        self._blocks = [np.flatnonzero(ray_angle == a) for a in range(self.angles.size)]  # SART: one block per angle
+        self._model: DMMV | None = None
+
+    # -- model ------------------------------------------------------------------------
+    def model(self) -> DMMV:
+        if self._model is None:
+            n = self.A.shape[1]
+            ptr = np.arange(n + 1, dtype=np.int64) * self.levels.size
+            vals = np.tile(self.levels, n)
+            self._model = DMMV.with_targets(self.A, self.b, ptr, vals, name=self.name)
+        return self._model
+
+    def blocks(self) -> list[DMMV]:
+        return [self.model()]
+
+    def solution_from_blocks(self, ks):
+        return self.levels[np.asarray(ks[0], dtype=np.int64)].reshape(self.shape)
+
+    def blocks_from_solution(self, solution):
+        img = np.asarray(solution, dtype=np.float64)
+        return [np.abs(img.ravel()[:, None] - self.levels[None, :]).argmin(axis=1)]
+
+    def describe(self) -> str:
+        h, w = self.shape
+        return (f"tomography {self.name}: {h}x{w} pixels, {self.angles.size} angles, {self.A.shape[0]} rays, "
+                f"{self.levels.size} levels, noise {self.noise:g}")
+
+    # -- baselines ----------------------------------------------------------------------
+    def sart(self) -> np.ndarray:
+        """Continuous SART reconstruction (cached)."""
+        if "_sart" not in self.__dict__:
+            self.__dict__["_sart"] = sart(self.A, self.b, self.shape, float(self.levels[0]), float(self.levels[-1]),
+                                          self.sart_iterations, blocks=self._blocks, seed=self.seed)
+        return self.__dict__["_sart"]
+
+    def sirt(self) -> np.ndarray:
+        """Continuous SIRT reconstruction (cached)."""
+        if "_sirt" not in self.__dict__:
+            self.__dict__["_sirt"] = sirt(self.A, self.b, self.shape, float(self.levels[0]), float(self.levels[-1]),
+                                          5 * self.sart_iterations)
+        return self.__dict__["_sirt"]
+
+    def bound(self) -> float:
+        """0: a residual is never negative (and an exact reconstruction reaches it when noise-free)."""
+        return 0.0
+
+    def start_points(self) -> dict[str, list[np.ndarray]]:
+        model = self.model()
+        return {
+            "sart": [model.nearest_indices(self.sart().ravel())],
+            "sirt": [model.nearest_indices(self.sirt().ravel())],
+        }
+
+    # -- evaluation ------------------------------------------------------------------------
+    def metrics(self, image) -> dict:
+        """Pixel error (%), MAE against the phantom, and the L-inf / L2 ray residuals."""
+        x = np.asarray(image, dtype=np.float64)
+        r = self.A @ x.ravel() - self.b
+        return {
+            "pixel_error_pct": 100.0 * float(np.mean(~np.isclose(x, self.phantom))),
+            "mae": float(np.mean(np.abs(x - self.phantom))),
+            "linf_residual": float(np.max(np.abs(r))),
+            "l2_residual": float(np.sqrt(r @ r)),
+        }
+
+    def evaluate(self, solution) -> Evaluation:
+        try:
+            x = np.asarray(solution, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["solution is not an image of numbers"])
+        if x.shape != self.shape:
+            return Evaluation(None, False, [f"expected an image of shape {self.shape}, got {x.shape}"])
+        if not np.all(np.isfinite(x)):
+            return Evaluation(None, False, ["image has non-finite pixels"])
+        d = np.min(np.abs(x[..., None] - self.levels[None, None, :]), axis=-1)
+        bad = np.argwhere(d > 1e-9)
+        viol = [f"pixel ({r}, {c}) = {x[r, c]:g} is not a grey level" for r, c in bad[:20]]
+        if len(bad) > 20:
+            viol.append(f"... and {len(bad) - 20} more")
+        res = self.A @ x.ravel() - self.b
+        return Evaluation(float(np.max(np.abs(res))), len(bad) == 0, viol)
+
+    def report(self, solution) -> dict:
+        return self.metrics(solution)
+
+    def solution_to_json(self, solution):
+        return np.asarray(solution, dtype=np.float64).tolist()
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
+            raise InputError(path, "expected 'solution' to be an image: a list of rows of grey values")
+        try:
+            return np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(path, "the image rows must all have the same length and hold numbers") from None
+
+
+# ---------------------------------------------------------------------------------------
+# readers
+# ---------------------------------------------------------------------------------------
+def load_image(path: Path) -> np.ndarray:
+    """A 2-D image from ``.npy`` (numeric, no pickle) or ``.png`` (grey, scaled to [0, 1])."""
+    suffix = path.suffix.lower()
+    if suffix == ".png" or path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n":
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as im:
+                if im.width * im.height > MAX_PIXELS:
+                    raise InputError(path, f"image of {im.width}x{im.height} pixels is too large "
+                                           f"(limit {MAX_PIXELS} pixels)")
+                img = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+        except (UnidentifiedImageError, OSError, ValueError) as e:
+            raise InputError(path, f"not a readable PNG image ({type(e).__name__})") from None
+        return img
+    try:
+        with open(path, "rb") as f:
+            from numpy.lib import format as npformat
+
+            version = npformat.read_magic(f)
+            hdr = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
+            shape, _, dtype = hdr(f)
+        if len(shape) != 2:
+            raise InputError(path, f"expected a 2-D image, got shape {shape}")
+        if shape[0] * shape[1] > MAX_PIXELS or min(shape) < 1:
+            raise InputError(path, f"image of shape {shape} is empty or too large (limit {MAX_PIXELS} pixels)")
+        if dtype.kind not in "biuf":
+            raise InputError(path, f"image must be numeric, got dtype {dtype}")
+        img = np.load(path, allow_pickle=False).astype(np.float64)
+    except (ValueError, OSError, EOFError) as e:
+        raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None
+    if not np.all(np.isfinite(img)):
+        raise InputError(path, "image has non-finite pixels")
+    return img
+
+
+def _levels_of(img: np.ndarray) -> np.ndarray:
+    u = np.unique(img)
+    if 2 <= u.size <= 8:
+        return u
+    lo, hi = float(img.min()), float(img.max())
+    if hi <= lo:
+        hi = lo + 1.0
+    return np.array([lo, hi])
+
+
+def _default_angles(shape) -> int:
+    side = max(shape)
+    return 8 if side <= 32 else max(8, side // 2)
+
+
+@register_reader("tomography-image", kinds=("tomography",), extensions=(".png",),
+                 sniff=lambda head: head[1:6] in ("NUMPY", "PNG\r\n"))
+def read_image(path: Path, kind: str, index: int | None) -> Tomography:
+    """A phantom image read directly, with default angles and no noise."""
+    if index not in (None, 0):
+        raise InputError(path, f"holds a single image; #{index} does not exist")
+    img = load_image(path)
+    lv = _levels_of(img)
+    n_ang = _default_angles(img.shape)
+    return Tomography(img, np.linspace(0, 180, n_ang, endpoint=False), lv, name=path.stem, source=str(path))
+
+
+def from_spec(spec) -> Tomography:
+    """Build a tomography instance from a parsed TOML spec."""
+    spec.check_keys(("phantom", "size", "angles", "levels", "noise", "seed", "sart_iterations"))
+    seed = spec.integer("seed", 0, lo=0)
+    raw_levels = spec.data.get("levels", None)
+    try:
+        if raw_levels is None:
+            levels = None
+        elif isinstance(raw_levels, int) and not isinstance(raw_levels, bool):
+            levels = grey_levels(raw_levels)
+        elif isinstance(raw_levels, list):
+            levels = grey_levels(spec.numbers("levels"))
+        else:
+            raise ParameterError("'levels' must be an integer or a list of grey values")
+    except ParameterError as e:
+        raise spec.error("levels", str(e)) from None
+    ph = spec.string("phantom", "shepp-logan")
+    if ph in ("shepp-logan", "blobs"):
+        size = spec.integer("size", 32, lo=4, hi=MAX_SIDE)
+        lv = levels if levels is not None else grey_levels(2)
+        img = shepp_logan(size, lv) if ph == "shepp-logan" else blobs(size, lv, seed)
+    else:
+        if spec.has("size"):
+            raise spec.error("size", "'size' applies to generated phantoms only (the image file has its own)")
+        img = load_image(spec.file("phantom"))
+        lv = levels if levels is not None else _levels_of(img)
+    if isinstance(spec.data.get("angles"), list):
+        angles = np.asarray(spec.numbers("angles"))
+        if angles.size < 1 or angles.size > MAX_ANGLES:
+            raise spec.error("angles", f"'angles' must list 1..{MAX_ANGLES} angles")
+    else:
+        angles = np.linspace(0, 180, spec.integer("angles", _default_angles(img.shape), lo=1, hi=MAX_ANGLES),
+                             endpoint=False)
+    noise = spec.number("noise", 0.0, lo=0.0)
+    iters = spec.integer("sart_iterations", 100, lo=1, hi=100_000)
+    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
+    return Tomography(img, angles, lv, noise, seed, name, str(spec.path), iters)
+
+
+def plot_reconstructions(problem: Tomography, images: dict, path=None):
+    """Phantom and reconstructions side by side (titles: pixel error and L-inf residual)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = {"phantom": problem.phantom, **images}
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6))
+    axes = np.atleast_1d(axes)
+    for ax, (label, img) in zip(axes, panels.items(), strict=True):
+        ax.imshow(np.asarray(img), cmap="gray", vmin=float(problem.levels[0]), vmax=float(problem.levels[-1]),
+                  interpolation="nearest")
+        if label == "phantom":
+            ax.set_title("phantom", fontsize=9)
+        else:
+            m = problem.metrics(img)
+            ax.set_title(f"{label}\n{m['pixel_error_pct']:.2f} % px err, Linf {m['linf_residual']:.3f}", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(problem.describe(), fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig

@@ -1,0 +1,16 @@
+"""Maximum independent set and maximum clique on graphs.
+
+* :mod:`.graph` -- the :class:`Graph` type and its readers (DIMACS ``.clq``/``.col``, edge lists,
+  anything networkx reads);
+* :mod:`.mis` -- :class:`IndependentSet` (kinds ``mis`` and ``clique``; clique is MIS of the
+  complement), the QUBO and MILP reductions, repair and the DSATUR bound;
+* :mod:`.local` -- Numba kernels: repair, greedy completion, (1,2)-swaps (Andrade, Resende and
+  Werneck), DSATUR colouring; the ``ils`` solver (combopt.solvers.graph) drives them.
+
+Imports: combopt.core, combopt.models and this package only.
+"""
+
+from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
+from .mis import IndependentSet
+
+__all__ = ["Graph", "IndependentSet", "read_dimacs", "read_edge_list", "read_networkx", "sniff_dimacs"]

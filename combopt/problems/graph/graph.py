@@ -1,0 +1,229 @@
+"""Undirected simple graphs and their file formats (DIMACS, edge lists, networkx)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.errors import InputError
+
+MAX_VERTICES = 50_000_000
+MAX_COMPLEMENT_EDGES = 50_000_000  # clique search works on the complement graph
+
+
+@dataclass
+class Graph:
+    """Simple undirected graph on vertices ``0..n-1``.
+
+    ``edges`` is an (m, 2) int64 array with ``u < v`` and no duplicates;
+    ``labels`` are the vertex names of the file (1-based integers for DIMACS).
+    """
+
+    n: int
+    edges: np.ndarray
+    labels: list
+    name: str = "graph"
+
+    @classmethod
+    def from_edges(cls, n: int, edges, labels: Sequence | None = None, name: str = "graph") -> Graph:
+        e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        if e.size and (e.min() < 0 or e.max() >= n):
+            raise ValueError("edge endpoint out of range")
+        e = e[e[:, 0] != e[:, 1]]
+        e = np.sort(e, axis=1)
+        e = np.unique(e, axis=0) if e.size else e.reshape(0, 2)
+        return cls(n, e, list(labels) if labels is not None else list(range(1, n + 1)), name)
+
+    @classmethod
+    def from_networkx(cls, G, name: str = "graph") -> Graph:
+        nodes = list(G.nodes())
+        index = {v: i for i, v in enumerate(nodes)}
+        edges = [(index[u], index[v]) for u, v in G.edges() if u != v]
+        return cls.from_edges(len(nodes), edges, nodes, name)
+
+    @property
+    def m(self) -> int:
+        return int(self.edges.shape[0])
+
+    @property
+    def density(self) -> float:
+        return 0.0 if self.n < 2 else 2 * self.m / (self.n * (self.n - 1))
+
+    def adjacency(self) -> sp.csr_matrix:
+        n = self.n
+        u, v = self.edges[:, 0], self.edges[:, 1]
+        data = np.ones(2 * self.m, dtype=np.int8)
+        A = sp.csr_matrix((data, (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
+        A.sort_indices()
+        return A
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        A = self.adjacency()
+        return A.indptr.astype(np.int64), A.indices.astype(np.int32)
+
+    def degrees(self) -> np.ndarray:
+        return np.bincount(self.edges.ravel(), minlength=self.n)
+
+    def complement(self) -> Graph:
+        n = self.n
+        # built densely (about 9 n^2 bytes): cap the size before allocating anything
+        extra = n * (n - 1) // 2 - self.m
+        if extra > MAX_COMPLEMENT_EDGES:
+            raise InputError(None, f"the complement of this {n}-vertex graph has {extra} edges, more than the "
+                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search")
+        M = np.ones((n, n), dtype=bool)
+        M[self.edges[:, 0], self.edges[:, 1]] = False
+        M[self.edges[:, 1], self.edges[:, 0]] = False
+        iu = np.triu_indices(n, 1)
+        keep = M[iu]
+        e = np.stack([iu[0][keep], iu[1][keep]], axis=1).astype(np.int64)
+        return Graph(n, e, self.labels, self.name + "-complement")
+
+    def edge_codes(self) -> np.ndarray:
+        """Sorted ``u * n + v`` codes (u < v) for fast membership tests."""
+        return np.sort(self.edges[:, 0] * self.n + self.edges[:, 1])
+
+    def to_networkx(self):
+        import networkx as nx
+
+        G = nx.Graph()
+        G.add_nodes_from(range(self.n))
+        G.add_edges_from(map(tuple, self.edges.tolist()))
+        return G
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _int(tok: str, path, lineno: int, what: str) -> int:
+    try:
+        return int(tok)
+    except ValueError:
+        raise InputError(path, f"expected an integer {what}, got {tok!r}", lineno) from None
+
+
+def read_dimacs(path: str | Path) -> Graph:
+    """DIMACS graph: ``c`` comments, ``p edge n m`` (or ``p col``), ``e u v`` (1-based)."""
+    path = Path(path)
+    n = m_declared = None
+    us: list[int] = []
+    vs: list[int] = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            tok = line.split()
+            if not tok or tok[0] == "c" or tok[0].startswith("c"):
+                continue
+            head = tok[0]
+            if head == "p":
+                if n is not None:
+                    raise InputError(path, "second 'p' line; expected exactly one 'p edge N M' line", lineno)
+                if len(tok) != 4 or tok[1] not in ("edge", "edges", "col"):
+                    raise InputError(path, f"expected 'p edge N M', got {line.strip()!r}", lineno)
+                n = _int(tok[2], path, lineno, "vertex count")
+                m_declared = _int(tok[3], path, lineno, "edge count")
+                if n < 0 or m_declared < 0:
+                    raise InputError(path, "vertex and edge counts must be non-negative", lineno)
+                if n > MAX_VERTICES:
+                    raise InputError(path, f"{n} vertices is more than combopt handles ({MAX_VERTICES})", lineno)
+            elif head in ("e", "a"):
+                if n is None:
+                    raise InputError(path, "edge line before the 'p edge N M' line", lineno)
+                if len(tok) < 3:
+                    raise InputError(path, f"expected 'e U V', got {line.strip()!r}", lineno)
+                u = _int(tok[1], path, lineno, "vertex")
+                v = _int(tok[2], path, lineno, "vertex")
+                if not (1 <= u <= n and 1 <= v <= n):
+                    raise InputError(path, f"vertex out of range 1..{n} in {line.strip()!r}", lineno)
+                if u == v:
+                    raise InputError(path, f"self-loop on vertex {u}; expected a simple graph", lineno)
+                us.append(u - 1)
+                vs.append(v - 1)
+            elif head == "n":
+                continue  # vertex weight / descriptor lines of some DIMACS variants
+            else:
+                raise InputError(path, f"expected a 'c', 'p' or 'e' line, got {line.strip()[:40]!r}", lineno)
+    if n is None:
+        raise InputError(path, "no 'p edge N M' line found; expected a DIMACS graph")
+    if len(us) < m_declared:
+        raise InputError(path, f"header declares {m_declared} edges but the file has {len(us)} (truncated?)")
+    edges = np.stack([np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)], axis=1)
+    return Graph.from_edges(n, edges, list(range(1, n + 1)), path.stem)
+
+
+def sniff_dimacs(head: str) -> bool:
+    for line in head.splitlines():
+        tok = line.split()
+        if not tok or tok[0] == "c":
+            continue
+        return tok[0] == "p" and len(tok) >= 2 and tok[1] in ("edge", "edges", "col")
+    return False
+
+
+def read_edge_list(path: str | Path) -> Graph:
+    """Plain edge list: one ``u v`` pair per line (extra columns ignored), ``#``/``%`` comments.
+
+    Vertex names are kept as integers when every name is an integer, else as strings.
+    """
+    path = Path(path)
+    pairs: list[tuple[str, str]] = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            s = line.split("#", 1)[0].strip()
+            if not s or s.startswith("%"):
+                continue
+            tok = s.replace(",", " ").split()
+            if len(tok) < 2:
+                raise InputError(path, f"expected 'U V' (two vertex names), got {line.strip()!r}", lineno)
+            if tok[0] == tok[1]:
+                raise InputError(path, f"self-loop on vertex {tok[0]}; expected a simple graph", lineno)
+            pairs.append((tok[0], tok[1]))
+    if not pairs:
+        raise InputError(path, "no edges found; expected lines 'U V'")
+    names = sorted({a for p in pairs for a in p}, key=lambda t: (0, int(t), "") if _isint(t) else (1, 0, t))
+    if all(_isint(t) for t in names):
+        # integer names are numbers: '7', '07' and '+7' are one vertex (else labels would repeat)
+        labels: list = sorted({int(t) for t in names})
+        pos = {v: i for i, v in enumerate(labels)}
+        index = {t: pos[int(t)] for t in names}
+    else:
+        labels = names
+        index = {t: i for i, t in enumerate(names)}
+    edges = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64)
+    return Graph.from_edges(len(labels), edges, labels, path.stem)
+
+
+def _isint(t: str) -> bool:
+    try:
+        int(t)
+        return True
+    except ValueError:
+        return False
+
+
+def read_networkx(path: str | Path) -> Graph:
+    """GraphML, GML, GEXF, adjacency lists and Pajek through networkx."""
+    import networkx as nx
+
+    path = Path(path)
+    ext = path.suffix.lower()
+    funcs = {
+        ".graphml": nx.read_graphml,
+        ".gml": nx.read_gml,
+        ".gexf": nx.read_gexf,
+        ".adjlist": nx.read_adjlist,
+        ".net": nx.read_pajek,
+    }
+    try:
+        G = funcs[ext](path)
+    except Exception as e:  # noqa: BLE001 - networkx raises many kinds
+        msg = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        raise InputError(path, f"networkx could not read this {ext[1:]} file: {msg}") from None
+    if G.is_directed():
+        G = G.to_undirected()
+    G = nx.Graph(G)
+    G.remove_edges_from(nx.selfloop_edges(G))
+    return Graph.from_networkx(G, path.stem)

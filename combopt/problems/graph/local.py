@@ -1,0 +1,269 @@
+"""Independent-set repair, greedy completion and local search (Numba).
+
+* repair: drop the vertex with the most conflicts until the set is independent;
+* greedy completion: add free vertices (no neighbour in the set), fewest free
+  neighbours first;
+* (1,2)-swap local search of Andrade, Resende and Werneck (2012): remove one
+  vertex and insert two of its 1-tight, mutually non-adjacent neighbours;
+* iterated local search (ARW's ILS): force a random vertex in, drop its
+  neighbours, re-optimise, keep the result if it is not worse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ...core.rng import randbelow
+
+
+@njit(cache=True)
+def repair(indptr, indices, x):
+    """Remove conflicting vertices (most conflicts first) until ``x`` is independent."""
+    n = x.shape[0]
+    conf = np.zeros(n, dtype=np.int64)
+    for v in range(n):
+        if x[v] == 1:
+            c = 0
+            for k in range(indptr[v], indptr[v + 1]):
+                if x[indices[k]] == 1:
+                    c += 1
+            conf[v] = c
+    while True:
+        best = -1
+        bc = 0
+        for v in range(n):
+            if x[v] == 1 and conf[v] > bc:
+                bc = conf[v]
+                best = v
+        if best < 0:
+            break
+        x[best] = 0
+        conf[best] = 0
+        for k in range(indptr[best], indptr[best + 1]):
+            u = indices[k]
+            if x[u] == 1:
+                conf[u] -= 1
+
+
+@njit(cache=True)
+def tightness(indptr, indices, x):
+    n = x.shape[0]
+    tight = np.zeros(n, dtype=np.int64)
+    for v in range(n):
+        if x[v] == 1:
+            for k in range(indptr[v], indptr[v + 1]):
+                tight[indices[k]] += 1
+    return tight
+
+
+@njit(cache=True)
+def _insert(indptr, indices, x, tight, v):
+    x[v] = 1
+    for k in range(indptr[v], indptr[v + 1]):
+        tight[indices[k]] += 1
+
+
+@njit(cache=True)
+def _remove(indptr, indices, x, tight, v):
+    x[v] = 0
+    for k in range(indptr[v], indptr[v + 1]):
+        tight[indices[k]] -= 1
+
+
+@njit(cache=True)
+def greedy_complete(indptr, indices, x, tight, state):
+    """Add free vertices, each time one with the fewest free neighbours (random ties)."""
+    n = x.shape[0]
+    while True:
+        best = -1
+        bscore = 1 << 62
+        for v in range(n):
+            if x[v] == 0 and tight[v] == 0:
+                score = 0
+                for k in range(indptr[v], indptr[v + 1]):
+                    u = indices[k]
+                    if x[u] == 0 and tight[u] == 0:
+                        score += 1
+                score = score * 1024 + randbelow(state, 1024)
+                if score < bscore:
+                    bscore = score
+                    best = v
+        if best < 0:
+            return
+        _insert(indptr, indices, x, tight, best)
+
+
+@njit(cache=True)
+def two_improvement(indptr, indices, x, tight, mark):
+    """(1,2)-swaps until none applies. ``mark`` is an int64 scratch array of size n."""
+    n = x.shape[0]
+    improved = True
+    stamp = mark.max() + 1
+    cand = np.empty(n, dtype=np.int64)
+    while improved:
+        improved = False
+        for v in range(n):
+            if x[v] != 1:
+                continue
+            # 1-tight neighbours of v: their only solution neighbour is v
+            c = 0
+            for k in range(indptr[v], indptr[v + 1]):
+                u = indices[k]
+                if x[u] == 0 and tight[u] == 1:
+                    cand[c] = u
+                    c += 1
+            if c < 2:
+                continue
+            found_a = -1
+            found_b = -1
+            for a in range(c - 1):
+                u = cand[a]
+                stamp += 1
+                for k in range(indptr[u], indptr[u + 1]):
+                    mark[indices[k]] = stamp
+                for b in range(a + 1, c):
+                    if mark[cand[b]] != stamp:
+                        found_a = u
+                        found_b = cand[b]
+                        break
+                if found_a >= 0:
+                    break
+            if found_a >= 0:
+                _remove(indptr, indices, x, tight, v)
+                _insert(indptr, indices, x, tight, found_a)
+                _insert(indptr, indices, x, tight, found_b)
+                # any further free vertex can go in as well
+                for k in range(indptr[v], indptr[v + 1]):
+                    u = indices[k]
+                    if x[u] == 0 and tight[u] == 0:
+                        _insert(indptr, indices, x, tight, u)
+                improved = True
+
+
+@njit(cache=True)
+def improve(indptr, indices, x, state):
+    """Repair, complete greedily and apply (1,2)-swaps to one 0/1 vector in place."""
+    repair(indptr, indices, x)
+    tight = tightness(indptr, indices, x)
+    greedy_complete(indptr, indices, x, tight, state)
+    mark = np.zeros(x.shape[0], dtype=np.int64)
+    two_improvement(indptr, indices, x, tight, mark)
+    return tight
+
+
+@njit(parallel=True, cache=True)
+def improve_batch(indptr, indices, X, seeds):
+    for r in prange(X.shape[0]):
+        st = seeds[r : r + 1].copy()
+        improve(indptr, indices, X[r], st)
+
+
+@njit(cache=True)
+def ils(indptr, indices, x, iters, seed, target):
+    """ARW iterated local search from ``x``; returns the best set found (0/1 vector).
+
+    Each step forces one random non-solution vertex in (two with small
+    probability), drops its neighbours, completes and runs (1,2)-swaps; the
+    new solution replaces the current one when it is not smaller (or, rarely,
+    when it is one smaller, to escape plateaus).
+    """
+    n = x.shape[0]
+    state = np.array([seed], dtype=np.uint64)
+    tight = improve(indptr, indices, x, state)
+    mark = np.zeros(n, dtype=np.int64)
+    size = 0
+    for v in range(n):
+        size += x[v]
+    best = x.copy()
+    best_size = size
+    cur = x.copy()
+    cur_tight = tight.copy()
+    for _ in range(iters):
+        if best_size >= target:
+            break
+        # perturb a copy of the current solution
+        for v in range(n):
+            x[v] = cur[v]
+            tight[v] = cur_tight[v]
+        k = 1
+        if randbelow(state, 2 * max(size, 1)) == 0:
+            k = 2
+        for _ in range(k):
+            tries = 0
+            v = -1
+            while tries < 4 * n:
+                c = randbelow(state, n)
+                tries += 1
+                if x[c] == 0:
+                    v = c
+                    break
+            if v < 0:
+                break
+            for kk in range(indptr[v], indptr[v + 1]):
+                u = indices[kk]
+                if x[u] == 1:
+                    _remove(indptr, indices, x, tight, u)
+            _insert(indptr, indices, x, tight, v)
+        greedy_complete(indptr, indices, x, tight, state)
+        two_improvement(indptr, indices, x, tight, mark)
+        new_size = 0
+        for v in range(n):
+            new_size += x[v]
+        accept = new_size >= size
+        if not accept and new_size == size - 1:
+            accept = randbelow(state, 1 + n) == 0
+        if accept:
+            for v in range(n):
+                cur[v] = x[v]
+                cur_tight[v] = tight[v]
+            size = new_size
+        if new_size > best_size:
+            best_size = new_size
+            for v in range(n):
+                best[v] = x[v]
+    return best
+
+
+@njit(parallel=True, cache=True)
+def ils_batch(indptr, indices, X, iters, seeds, target):
+    for r in prange(X.shape[0]):
+        b = ils(indptr, indices, X[r], iters, seeds[r], target)
+        for v in range(X.shape[1]):
+            X[r, v] = b[v]
+
+
+@njit(cache=True)
+def dsatur_colour_count(indptr, indices):
+    """Number of colours of a DSATUR greedy colouring (an upper bound on the clique number)."""
+    n = indptr.shape[0] - 1
+    colour = np.full(n, -1, dtype=np.int64)
+    sat = np.zeros(n, dtype=np.int64)
+    deg = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        deg[v] = indptr[v + 1] - indptr[v]
+    # seen[v, c] would be n x n; use a per-vertex bitset over at most n colours in chunks of 64
+    words = (n + 63) // 64
+    seen = np.zeros((n, max(words, 1)), dtype=np.uint64)
+    ncol = 0
+    for _ in range(n):
+        best = -1
+        for v in range(n):
+            if colour[v] >= 0:
+                continue
+            if best < 0 or sat[v] > sat[best] or (sat[v] == sat[best] and deg[v] > deg[best]):
+                best = v
+        c = 0
+        while (seen[best, c >> 6] >> np.uint64(c & 63)) & np.uint64(1):
+            c += 1
+        colour[best] = c
+        if c + 1 > ncol:
+            ncol = c + 1
+        for k in range(indptr[best], indptr[best + 1]):
+            u = indices[k]
+            if colour[u] < 0:
+                bit = np.uint64(1) << np.uint64(c & 63)
+                if (seen[u, c >> 6] & bit) == np.uint64(0):
+                    seen[u, c >> 6] |= bit
+                    sat[u] += 1
+    return ncol

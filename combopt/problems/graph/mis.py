@@ -1,0 +1,218 @@
+"""Maximum independent set and maximum clique.
+
+Kind ``mis`` looks for a largest independent set of the file's graph; kind
+``clique`` for a largest clique, solved as an independent set of the
+complement graph. Solutions are sorted arrays of 0-based vertex indices;
+in JSON they are the file's vertex names (1-based for DIMACS).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.errors import InputError, ParameterError
+from ...core.io import register_reader
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from ...models.qubo import QUBO
+from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
+
+register_kind("mis", ("qubo", "milp", "lagrangian"))
+register_kind("clique", ("qubo", "milp", "lagrangian"))
+
+MAX_VIOLATIONS_LISTED = 20
+
+
+class IndependentSet(Problem):
+    """Maximum independent set (``kind="mis"``) or maximum clique (``kind="clique"``).
+
+    Parameters
+    ----------
+    graph
+        The graph of the file.
+    kind
+        ``"mis"`` or ``"clique"``.
+    """
+
+    sense = "max"
+
+    def __init__(self, graph: Graph, kind: str = "mis", source: str | None = None):
+        if kind not in ("mis", "clique"):
+            raise ParameterError(f"kind must be 'mis' or 'clique', got {kind!r}")
+        self.graph = graph
+        self.kind = kind
+        self.name = graph.name
+        self.source = source
+        # the graph whose independent sets are the answers
+        self.work = graph if kind == "mis" else graph.complement()
+        self.indptr, self.indices = self.work.csr()
+        self._codes = graph.edge_codes()
+        self._bound: float | None = None
+
+    @classmethod
+    def from_networkx(cls, G, kind: str = "mis", name: str = "graph") -> IndependentSet:
+        return cls(Graph.from_networkx(G, name), kind)
+
+    @property
+    def n(self) -> int:
+        return self.graph.n
+
+    @property
+    def num_variables(self) -> int:
+        return self.n
+
+    def describe(self) -> str:
+        return f"{self.kind} on {self.name}: {self.graph.n} vertices, {self.graph.m} edges"
+
+    # -- evaluation (independent of the solvers' CSR) ---------------------------------
+    def evaluate(self, solution) -> Evaluation:
+        S = np.asarray(solution, dtype=np.int64).ravel()
+        viol: list[str] = []
+        if S.size and (S.min() < 0 or S.max() >= self.n):
+            return Evaluation(None, False, [f"vertex index out of range 0..{self.n - 1}"])
+        if np.unique(S).size != S.size:
+            return Evaluation(None, False, ["a vertex appears twice"])
+        S = np.sort(S)
+        n = self.n
+        if self.kind == "mis":
+            inside = np.zeros(n, dtype=bool)
+            inside[S] = True
+        e = self.graph.edges
+        lab = self.graph.labels
+        if self.kind == "mis":
+            bad = e[inside[e[:, 0]] & inside[e[:, 1]]]
+            for u, v in bad[:MAX_VIOLATIONS_LISTED]:
+                viol.append(f"vertices {lab[u]} and {lab[v]} are adjacent")
+            count = len(bad)
+        else:
+            iu, ju = np.triu_indices(S.size, 1)
+            codes = S[iu] * n + S[ju]
+            present = np.isin(codes, self._codes, assume_unique=False)
+            bad_i = np.nonzero(~present)[0]
+            for t in bad_i[:MAX_VIOLATIONS_LISTED]:
+                viol.append(f"vertices {lab[S[iu[t]]]} and {lab[S[ju[t]]]} are not adjacent")
+            count = int(bad_i.size)
+        if count > MAX_VIOLATIONS_LISTED:
+            viol.append(f"... and {count - MAX_VIOLATIONS_LISTED} more")
+        return Evaluation(float(S.size), count == 0, viol)
+
+    # -- reductions ---------------------------------------------------------------------
+    qubo_is_exact = True  # with penalty > 1 every QUBO minimiser is a maximum independent set
+
+    def to_qubo(self, penalty: float = 2.0) -> QUBO:
+        """``-sum x_i + penalty * sum_{uv in E} x_u x_v`` on the working graph (penalty > 1)."""
+        if not penalty > 1.0:
+            raise ParameterError(f"penalty must be greater than 1 for an exact MIS QUBO, got {penalty}")
+        n = self.work.n
+        e = self.work.edges
+        rows = np.concatenate([e[:, 0], e[:, 1]])
+        cols = np.concatenate([e[:, 1], e[:, 0]])
+        W = sp.coo_matrix((np.full(2 * len(e), float(penalty)), (rows, cols)), shape=(n, n)).tocsr()
+        return QUBO(-np.ones(n), W, name=f"{self.kind}-{self.name}")
+
+    def lagrangian_model(self):
+        """min -sum x subject to x_u x_v <= 0 for every edge of the working graph (one multiplier each).
+
+        With every multiplier equal to P this is the penalty QUBO of :meth:`to_qubo`;
+        the Lagrangian methods adapt one multiplier per edge instead.
+        """
+        from ...models.lagrangian import LagrangianModel
+
+        n = self.work.n
+        e = self.work.edges
+        m = len(e)
+        pairs = np.stack([np.arange(m), e[:, 0], e[:, 1]], axis=1) if m else np.zeros((0, 3), dtype=np.int64)
+        f = QUBO(-np.ones(n), sp.csr_matrix((n, n)), name=f"{self.kind}-{self.name}")
+        return LagrangianModel(objective=f, G=sp.csr_matrix((m, n)), c=np.zeros(m), equality=np.zeros(m, dtype=bool),
+                               pairs=pairs, names=[f"edge{u}-{v}" for u, v in e])
+
+    def vector_to_set(self, x) -> np.ndarray:
+        return np.flatnonzero(np.asarray(x)).astype(np.int64)
+
+    def from_qubo_sample(self, x, rng=None):
+        return self.from_qubo_samples(np.asarray(x, dtype=np.int8)[None, :], rng)[0]
+
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
+        """Repair, greedily complete and (1,2)-swap-improve each sample."""
+        from .local import improve_batch
+
+        X = np.array(X, dtype=np.int8, copy=True)
+        rng = rng if rng is not None else np.random.default_rng(0)
+        seeds = rng.integers(1, 2**63 - 1, size=X.shape[0], dtype=np.int64).astype(np.uint64)
+        improve_batch(self.indptr, self.indices, X, seeds)
+        # de-duplicate before evaluation
+        uniq = np.unique(X, axis=0)
+        return [self.vector_to_set(x) for x in uniq]
+
+    def to_pulp(self):
+        import pulp
+
+        from ...models.milp import binary_var
+
+        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_"), pulp.LpMaximize)
+        x = [binary_var(prob, f"x{i}") for i in range(self.n)]
+        prob += pulp.lpSum(x)
+        for u, v in self.work.edges:
+            prob += x[u] + x[v] <= 1
+        return prob, lambda: np.array([i for i in range(self.n) if (x[i].value() or 0) > 0.5], dtype=np.int64)
+
+    def bound(self) -> float | None:
+        """Colours of a DSATUR colouring of the complement of the working graph (Numba).
+
+        A clique of that complement (an independent set of the working graph)
+        needs one colour per vertex, so the colour count bounds the optimum.
+        """
+        from .local import dsatur_colour_count
+
+        if self._bound is None:
+            comp = self.graph if self.kind == "clique" else None
+            if comp is None:
+                if self.n > 5000:
+                    return None
+                comp = self.graph.complement()
+            indptr, indices = comp.csr()
+            self._bound = float(dsatur_colour_count(indptr, indices))
+        return self._bound
+
+    # -- JSON ---------------------------------------------------------------------------
+    def solution_to_json(self, solution):
+        lab = self.graph.labels
+        return [lab[int(i)] for i in np.sort(np.asarray(solution, dtype=np.int64))]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            if "solution" not in data:
+                raise InputError(path, "expected a JSON object with a 'solution' list of vertices")
+            data = data["solution"]
+        if not isinstance(data, list):
+            raise InputError(path, "expected 'solution' to be a list of vertex names")
+        index = {str(v): i for i, v in enumerate(self.graph.labels)}
+        out = []
+        for v in data:
+            key = str(v)
+            if key not in index:
+                raise InputError(path, f"vertex {v!r} is not in the graph")
+            out.append(index[key])
+        return np.asarray(out, dtype=np.int64)
+
+
+def _reader(loader):
+    def read(path: Path, kind: str, index: int | None):
+        if index not in (None, 0):
+            raise InputError(path, f"holds a single graph; #{index} does not exist (use #0 or no index)")
+        return IndependentSet(loader(path), kind, str(path))
+
+    return read
+
+
+register_reader("dimacs", kinds=("clique", "mis"), extensions=(".clq", ".clq.txt"), default_kind="clique",
+                sniff=sniff_dimacs)(_reader(read_dimacs))
+register_reader("dimacs-graph", kinds=("mis", "clique"), extensions=(".dimacs", ".col", ".mis"), default_kind="mis",
+                sniff=sniff_dimacs)(_reader(read_dimacs))
+register_reader("edge-list", kinds=("mis", "clique"), extensions=(".edges", ".edgelist", ".el"),
+                default_kind="mis")(_reader(read_edge_list))
+register_reader("networkx", kinds=("mis", "clique"), extensions=(".graphml", ".gml", ".gexf", ".adjlist", ".net"),
+                default_kind="mis")(_reader(read_networkx))

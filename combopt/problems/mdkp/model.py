@@ -1,0 +1,253 @@
+"""Multidimensional (multi-constraint 0/1) knapsack: maximise p.x subject to A x <= b.
+
+Reads OR-Library files (``mknap1.txt``, ``mknapcb*.txt``): the number of
+instances, then per instance ``n m optimum``, n profits, m rows of n weights
+and m capacities, in free-format whitespace. A file holds several instances:
+address them as ``file#K`` (0-based; ``#0`` is the default).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.errors import InputError, ParameterError
+from ...core.io import register_reader
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from ...models.lagrangian import LagrangianModel
+from ...models.qubo import QUBO
+
+register_kind("mdkp", ("qubo", "milp", "lagrangian"))
+
+MAX_ITEMS = 1_000_000
+
+
+class MultiKnapsack(Problem):
+    """0/1 multidimensional knapsack. Solutions are 0/1 vectors of length n."""
+
+    kind = "mdkp"
+    sense = "max"
+
+    def __init__(self, profits, weights, capacities, name: str = "mdkp", source: str | None = None,
+                 reported_optimum: float | None = None):
+        self.p = np.asarray(profits, dtype=np.float64).ravel()
+        self.A = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+        self.b = np.asarray(capacities, dtype=np.float64).ravel()
+        n, m = self.p.size, self.b.size
+        if self.A.shape != (m, n):
+            raise ParameterError(f"weights must be {m}x{n}, got {self.A.shape}")
+        if (self.A < 0).any() or (self.b < 0).any():
+            raise ParameterError("weights and capacities must be non-negative")
+        self._A_c = np.ascontiguousarray(self.A)
+        self.name = name
+        self.source = source
+        self.reported_optimum = reported_optimum
+
+    @property
+    def n(self) -> int:
+        return int(self.p.size)
+
+    @property
+    def m(self) -> int:
+        return int(self.b.size)
+
+    @property
+    def num_variables(self) -> int:
+        return self.n
+
+    def describe(self) -> str:
+        return f"mdkp {self.name}: {self.n} items, {self.m} constraints"
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, solution) -> Evaluation:
+        x = np.asarray(solution).ravel()
+        if x.shape != (self.n,):
+            return Evaluation(None, False, [f"solution has {x.size} entries, expected {self.n}"])
+        if not np.all((x == 0) | (x == 1)):
+            return Evaluation(None, False, ["solution has entries other than 0 and 1"])
+        xf = x.astype(np.float64)
+        load = self.A @ xf
+        viol = [f"constraint {i}: load {load[i]:g} exceeds capacity {self.b[i]:g}"
+                for i in np.nonzero(~(load <= self.b + 1e-9))[0]]  # NaN-safe: a NaN load never fits
+        return Evaluation(float(self.p @ xf), not viol, viol)
+
+    # -- repair and local search -----------------------------------------------------------
+    def repair(self, x, weights: np.ndarray | None = None) -> np.ndarray:
+        """Drop items by worst profit/weight ratio until feasible, add greedily, then 1-1 swaps.
+
+        ``weights`` (one per constraint, e.g. Lagrange multipliers) define the
+        aggregated weight of an item; by default the reciprocal capacities.
+        """
+        from .local import repair_and_improve
+
+        w = self._ratio_weights(weights)
+        x = np.array(x, dtype=np.int8, copy=True)
+        repair_and_improve(self.p, np.ascontiguousarray(self.A), self.b, w, x)
+        return x
+
+    def _ratio_weights(self, weights):
+        if weights is None or not np.any(np.asarray(weights) > 1e-12):
+            w = 1.0 / np.maximum(self.b, 1e-9)
+        else:
+            w = np.maximum(np.asarray(weights, dtype=np.float64), 1e-12 / max(1.0, float(self.b.max())))
+        return np.ascontiguousarray(w, dtype=np.float64)
+
+    def polish(self, solution, ctx, weights=None, iters: int = 200, walks: int | None = None) -> list:
+        """Iterated drop/add local search from a feasible solution, ``walks`` walks in parallel."""
+        import numba
+
+        from .local import iterated_drop_add_batch
+
+        walks = walks or max(4, numba.get_num_threads())
+        X = np.tile(np.asarray(solution, dtype=np.int8), (walks, 1))
+        iterated_drop_add_batch(self.p, np.ascontiguousarray(self.A), self.b, self._ratio_weights(weights), X,
+                                int(iters), ctx.uint64_seeds(walks), np.array([3, 8, 5, 12], dtype=np.int64))
+        return list(np.unique(X, axis=0))
+
+    def from_qubo_sample(self, x, rng=None):
+        return self.repair(np.asarray(x)[: self.n])
+
+    def from_qubo_samples(self, X, rng=None, weights=None, **hints) -> list:
+        from .local import repair_and_improve, repair_batch
+
+        X = np.array(np.asarray(X)[:, : self.n], dtype=np.int8, copy=True)
+        A = self._A_c
+        w = self._ratio_weights(weights)
+        if X.shape[0] < 4:  # thread start-up costs more than the work
+            for x in X:
+                repair_and_improve(self.p, A, self.b, w, x)
+        else:
+            repair_batch(self.p, A, self.b, w, X)
+        return list(np.unique(X, axis=0))
+
+    # -- models ---------------------------------------------------------------------------
+    def lagrangian_model(self) -> LagrangianModel:
+        """min -p.x subject to A x - b <= 0 (every row relaxable)."""
+        f = QUBO(-self.p, sp.csr_matrix((self.n, self.n)), name=f"mdkp-{self.name}")
+        return LagrangianModel(objective=f, G=sp.csr_matrix(self.A), c=-self.b,
+                               equality=np.zeros(self.m, dtype=bool), names=[f"row{i}" for i in range(self.m)])
+
+    def to_qubo(self, penalty: float | None = None) -> QUBO:
+        """Slack-based penalty QUBO (the textbook encoding): see :func:`slack_penalty_qubo`."""
+        from ...models.lagrangian import slack_penalty_qubo
+
+        return slack_penalty_qubo(self.lagrangian_model(), penalty=penalty).qubo
+
+    def to_pulp(self):
+        import pulp
+
+        from ...models.milp import binary_var
+
+        prob = pulp.LpProblem(f"mdkp_{self.name}".replace("-", "_").replace(".", "_"), pulp.LpMaximize)
+        x = [binary_var(prob, f"x{j}") for j in range(self.n)]
+        prob += pulp.lpSum(float(self.p[j]) * x[j] for j in range(self.n))
+        for i in range(self.m):
+            prob += pulp.lpSum(float(self.A[i, j]) * x[j] for j in range(self.n) if self.A[i, j]) <= float(self.b[i])
+        return prob, lambda: np.array([int(round(v.value() or 0)) for v in x], dtype=np.int8)
+
+    def lp_bound(self) -> float:
+        """Optimum of the LP relaxation (HiGHS through scipy)."""
+        from scipy.optimize import linprog
+
+        res = linprog(-self.p, A_ub=self.A, b_ub=self.b, bounds=[(0, 1)] * self.n, method="highs")
+        if res.status != 0:
+            raise ParameterError(f"LP relaxation failed: {res.message}")
+        return float(-res.fun)
+
+    def bound(self) -> float | None:
+        return self.lp_bound()
+
+    def solution_to_json(self, solution):
+        return [int(v) for v in np.asarray(solution).ravel()]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            data = data.get("solution")
+        if not isinstance(data, list) or not all(isinstance(v, (int, float)) for v in data):
+            raise InputError(path, f"expected 'solution' to be a list of {self.n} 0/1 values")
+        return np.asarray(data)
+
+
+# --------------------------------------------------------------------------- OR-Library reader
+
+
+class _Tokens:
+    """Whitespace tokens with their line numbers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.toks: list[tuple[str, int]] = []
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                self.toks.extend((t, lineno) for t in line.split())
+        self.i = 0
+
+    def number(self, what: str) -> float:
+        if self.i >= len(self.toks):
+            last = self.toks[-1][1] if self.toks else 1
+            raise InputError(self.path, f"file ends early: expected {what}", last)
+        tok, line = self.toks[self.i]
+        self.i += 1
+        try:
+            return float(tok)
+        except ValueError:
+            raise InputError(self.path, f"expected a number ({what}), got {tok!r}", line) from None
+
+    def integer(self, what: str, lo: int = 0, hi: int = MAX_ITEMS) -> int:
+        line = self.toks[self.i][1] if self.i < len(self.toks) else None
+        v = self.number(what)
+        if not v.is_integer() or not (lo <= v <= hi):
+            raise InputError(self.path, f"expected an integer {what} in {lo}..{hi}, got {v:g}", line)
+        return int(v)
+
+    def vector(self, k: int, what: str) -> np.ndarray:
+        if self.i + k > len(self.toks):
+            last = self.toks[-1][1] if self.toks else 1
+            raise InputError(self.path, f"file ends early: expected {k} numbers for {what}, found "
+                                        f"{len(self.toks) - self.i} (truncated?)", last)
+        out = np.empty(k)
+        for j in range(k):
+            out[j] = self.number(what)
+        return out
+
+
+def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
+    """All instances of an OR-Library ``mknap`` file."""
+    path = Path(path)
+    t = _Tokens(path)
+    count = t.integer("instance count", 1, 100_000)
+    out = []
+    for k in range(count):
+        n = t.integer(f"item count of instance #{k}", 1)
+        m = t.integer(f"constraint count of instance #{k}", 1, 100_000)
+        if n * m > 50_000_000:
+            raise InputError(path, f"instance #{k} has {n}x{m} weights: too large")
+        opt = t.number(f"optimum of instance #{k}")
+        p = t.vector(n, f"profits of instance #{k}")
+        A = t.vector(n * m, f"weights of instance #{k}").reshape(m, n)
+        b = t.vector(m, f"capacities of instance #{k}")
+        if (A < 0).any() or (b < 0).any():
+            raise InputError(path, f"instance #{k} has negative weights or capacities")
+        out.append(MultiKnapsack(p, A, b, name=f"{path.stem}#{k}", source=str(path),
+                                 reported_optimum=opt if opt > 0 else None))
+    if t.i < len(t.toks):
+        tok, line = t.toks[t.i]
+        raise InputError(path, f"unexpected extra data {tok!r} after {count} instances", line)
+    return out
+
+
+def _sniff(head: str) -> bool:
+    toks = head.split()
+    return len(toks) >= 4 and all(s.replace(".", "", 1).isdigit() for s in toks[:4])
+
+
+@register_reader("orlib-mknap", kinds=("mdkp",), extensions=(".mknap", ".mdkp"), sniff=_sniff)
+def _read(path: Path, kind: str, index: int | None):
+    items = read_orlib_mknap(path)
+    k = 0 if index is None else index
+    if k >= len(items):
+        raise InputError(path, f"holds {len(items)} instances (#0..#{len(items) - 1}); #{k} does not exist")
+    return items[k]

@@ -1,0 +1,560 @@
+"""Resource-constrained project scheduling (RCPSP) with extensions.
+
+A project is a set of tasks with integer durations ``p_i`` and demands
+``q_ir`` on renewable resources ``r`` of capacity ``c_r(t)``; a schedule is a
+vector of integer start times ``s_i >= 0``. The goal is the smallest makespan
+``max_i s_i + p_i`` subject to
+
+* **precedence** ``s_j >= s_i + p_i`` for every edge ``i -> j``;
+* **resource** ``sum_{i running at t} q_ir <= c_r(t)`` for every ``r`` and ``t``
+  (a task runs during ``[s_i, s_i + p_i)``), where ``c_r(t)`` is the base
+  capacity except during *downtime* intervals, where it drops to a given level
+  (zero or more);
+* **window** ``release_i <= s_i`` and ``s_i + p_i <= deadline_i``;
+* **disjunctive** the two tasks of a disjunctive pair do not overlap (tasks of
+  zero duration never overlap anything).
+
+Files
+-----
+* PSPLIB single-mode ``.sm`` (Kolisch & Sprecher): jobs 1 and n+2 are the dummy
+  source and sink; they are kept as tasks of duration 0, named by job number.
+* Patterson ``.rcp``: ``n R`` / capacities / one line per job: duration, R
+  demands, number of successors, successors (1-based; lists may wrap lines).
+* ``.rcpsp.json``, the documented extension format (see :func:`read_rcpsp_json`
+  and :func:`rcpsp_to_json`), which adds downtime, windows, disjunctive pairs,
+  task and resource names, a witness schedule and a best known value.
+
+Solutions are integer arrays of start times indexed like the tasks. In JSON a
+solution is a list of ``{"task": name, "start": s, "finish": f}`` objects;
+:meth:`RCPSP.solution_from_json` also accepts ``{name: start}`` and a plain list
+of start times in task order.
+
+The independent checker is :func:`check_schedule` (used by
+:meth:`RCPSP.evaluate`): it reports every violation by class with the task
+names and the times involved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...core.errors import InputError, ParameterError
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from .check import VIOLATION_CLASSES, Violation, check_schedule  # noqa: F401  (re-exported)
+
+register_kind("rcpsp", ("milp",))
+
+__all__ = ["RCPSP", "Downtime", "Violation", "check_schedule", "JSON_FORMAT", "NO_DEADLINE"]
+
+#: value of ``RCPSP.deadline`` for tasks without a deadline
+NO_DEADLINE = np.iinfo(np.int32).max // 4
+#: refuse instances whose time axis would not fit the time-indexed decoders
+MAX_HORIZON = 5_000_000
+MAX_TASKS = 200_000
+MAX_RESOURCES = 10_000
+MAX_TIME_VALUE = 100_000_000
+#: the ``"format"`` field of the JSON extension format
+JSON_FORMAT = "combopt-rcpsp"
+
+
+
+@dataclass(frozen=True)
+class Downtime:
+    """Capacity of resource ``resource`` (index) is at most ``capacity`` during ``[start, end)``."""
+
+    resource: int
+    start: int
+    end: int
+    capacity: int
+    reason: str = ""
+
+
+
+
+def _int_array(values, name: str, shape_len: int | None = None, lo: int = 0) -> np.ndarray:
+    try:
+        a = np.asarray(values)
+        if a.size and not np.issubdtype(a.dtype, np.integer):
+            af = np.asarray(a, dtype=np.float64)
+            if not np.all(np.isfinite(af)) or np.any(af != np.round(af)):
+                raise ParameterError(f"{name} must be integers")
+            a = af
+        a = np.asarray(a, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{name} must be integers") from None
+    if shape_len is not None and a.shape[0] != shape_len:
+        raise ParameterError(f"{name} must have {shape_len} entries, got {a.shape[0]}")
+    if a.size and (a.min() < lo or a.max() > MAX_TIME_VALUE * 10):
+        raise ParameterError(f"{name} must lie in {lo}..{MAX_TIME_VALUE * 10}")
+    return a
+
+
+class RCPSP(Problem):
+    """A resource-constrained project scheduling instance (minimise makespan).
+
+    Parameters
+    ----------
+    durations
+        Integer duration of each task (length ``n``, zero allowed).
+    demands
+        ``(n, R)`` integer demands on the renewable resources.
+    capacities
+        Base capacity of each resource (length ``R``).
+    successors
+        For each task, the 0-based indices of its immediate successors.
+    names, resource_names
+        Task and resource names (default ``"1".."n"`` and ``"R1".."RR"``).
+    release, deadline
+        Earliest start and latest finish of each task (``None`` entries or a
+        missing array mean none).
+    downtime
+        :class:`Downtime` intervals: the resource's capacity is at most the
+        given level during ``[start, end)``.
+    disjunctive
+        Pairs of task indices that must not overlap.
+    witness
+        A schedule known to be feasible (kept from a generator), or ``None``.
+    best_known
+        Best known makespan, reported with results when given.
+    meta
+        Free-form information kept in the JSON file (generator parameters, ...).
+    """
+
+    kind = "rcpsp"
+    sense = "min"
+
+    def __init__(
+        self,
+        durations: Sequence[int],
+        demands,
+        capacities: Sequence[int],
+        successors: Sequence[Sequence[int]],
+        *,
+        names: Sequence[str] | None = None,
+        resource_names: Sequence[str] | None = None,
+        release: Sequence[int | None] | None = None,
+        deadline: Sequence[int | None] | None = None,
+        downtime: Sequence[Downtime] = (),
+        disjunctive: Sequence[tuple[int, int]] = (),
+        witness: Sequence[int] | None = None,
+        best_known: float | None = None,
+        name: str = "rcpsp",
+        source: str | None = None,
+        meta: dict | None = None,
+    ):
+        p = _int_array(durations, "durations")
+        n = p.shape[0]
+        if p.ndim != 1 or n == 0:
+            raise ParameterError("durations must be a non-empty vector (one duration per task)")
+        if n > MAX_TASKS:
+            raise ParameterError(f"{n} tasks; at most {MAX_TASKS} are supported")
+        cap = _int_array(capacities, "capacities")
+        R = cap.shape[0]
+        if R > MAX_RESOURCES:
+            raise ParameterError(f"{R} resources; at most {MAX_RESOURCES} are supported")
+        q = np.asarray(demands if np.size(demands) else np.zeros((n, R)), dtype=np.float64)
+        if q.ndim != 2 or q.shape != (n, R):
+            raise ParameterError(f"demands must be an array of shape ({n}, {R}), got {q.shape}")
+        if np.any(q != np.round(q)) or np.any(q < 0):
+            raise ParameterError("demands must be non-negative integers")
+        q = q.astype(np.int64)
+        over = np.argwhere(q > cap[None, :])
+        if over.size:
+            i, r = over[0]
+            raise ParameterError(
+                f"task {i + 1 if names is None else names[i]} demands {q[i, r]} of resource "
+                f"{f'R{r + 1}' if resource_names is None else resource_names[r]} whose capacity is {cap[r]}: "
+                f"no schedule exists"
+            )
+        self.durations = p
+        self.demands = q
+        self.capacities = cap
+        self.n = n
+        self.num_resources = R
+        self.names = [str(v) for v in (names if names is not None else range(1, n + 1))]
+        if len(self.names) != n:
+            raise ParameterError(f"names must have {n} entries")
+        if len(set(self.names)) != n:
+            dup = next(v for v in self.names if self.names.count(v) > 1)
+            raise ParameterError(f"task name {dup!r} is used twice")
+        self.resource_names = [str(v) for v in (resource_names if resource_names is not None
+                                                else [f"R{r + 1}" for r in range(R)])]
+        if len(self.resource_names) != R:
+            raise ParameterError(f"resource_names must have {R} entries")
+        if len(set(self.resource_names)) != R:
+            raise ParameterError("resource names must be unique")
+        # precedence
+        if len(successors) != n:
+            raise ParameterError(f"successors must have {n} lists, got {len(successors)}")
+        edges = []
+        for i, succ in enumerate(successors):
+            for j in succ:
+                j = int(j)
+                if not 0 <= j < n:
+                    raise ParameterError(f"task {self.names[i]}: successor index {j} out of range 0..{n - 1}")
+                if j == i:
+                    raise ParameterError(f"task {self.names[i]} is its own successor")
+                edges.append((i, j))
+        e = np.array(sorted(set(edges)), dtype=np.int64).reshape(-1, 2)
+        self.edges = e
+        self.succ_ptr, self.succ_idx = _csr(n, e[:, 0], e[:, 1])
+        self.pred_ptr, self.pred_idx = _csr(n, e[:, 1], e[:, 0])
+        self.topo = self._topological_order()
+        self.topo_rank = np.empty(n, dtype=np.int32)
+        self.topo_rank[self.topo] = np.arange(n, dtype=np.int32)
+        # windows
+        self.release = np.zeros(n, dtype=np.int64)
+        self.deadline = np.full(n, NO_DEADLINE, dtype=np.int64)
+        if release is not None:
+            if len(release) != n:
+                raise ParameterError(f"release must have {n} entries")
+            for i, v in enumerate(release):
+                if v is not None:
+                    self.release[i] = _time(v, f"release of task {self.names[i]}")
+        if deadline is not None:
+            if len(deadline) != n:
+                raise ParameterError(f"deadline must have {n} entries")
+            for i, v in enumerate(deadline):
+                if v is not None:
+                    self.deadline[i] = _time(v, f"deadline of task {self.names[i]}")
+        bad = np.nonzero(self.release + p > self.deadline)[0]
+        if bad.size:
+            i = bad[0]
+            raise ParameterError(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} exceeds "
+                                 f"its deadline {self.deadline[i]}: no schedule exists")
+        # downtime
+        self.downtime: list[Downtime] = []
+        for d in downtime:
+            if not 0 <= d.resource < R:
+                raise ParameterError(f"downtime resource index {d.resource} out of range 0..{R - 1}")
+            s, t = _time(d.start, "downtime start"), _time(d.end, "downtime end")
+            if t <= s:
+                raise ParameterError(f"downtime of {self.resource_names[d.resource]} must end after it starts "
+                                     f"([{s}, {t}) given)")
+            lvl = int(d.capacity)
+            if not 0 <= lvl <= cap[d.resource]:
+                raise ParameterError(f"downtime capacity of {self.resource_names[d.resource]} must lie in "
+                                     f"0..{cap[d.resource]}, got {lvl}")
+            self.downtime.append(Downtime(int(d.resource), s, t, lvl, str(d.reason)))
+        # disjunctive pairs
+        pairs = set()
+        for a, b in disjunctive:
+            a, b = int(a), int(b)
+            if not (0 <= a < n and 0 <= b < n) or a == b:
+                raise ParameterError(f"disjunctive pair ({a}, {b}) must name two different tasks 0..{n - 1}")
+            pairs.add((min(a, b), max(a, b)))
+        self.disjunctive = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+        self.disj_ptr, self.disj_idx = _csr(
+            n, np.concatenate([self.disjunctive[:, 0], self.disjunctive[:, 1]]),
+            np.concatenate([self.disjunctive[:, 1], self.disjunctive[:, 0]]))
+        self.witness = None if witness is None else _int_array(witness, "witness", n)
+        self.best_known = None if best_known is None else float(best_known)
+        self.name = str(name)
+        self.source = source
+        self.meta = dict(meta or {})
+        self.horizon = self._safe_horizon()
+        if self.horizon > MAX_HORIZON:
+            raise ParameterError(f"the time axis of this instance ({self.horizon} units) is longer than the "
+                                 f"{MAX_HORIZON} that combopt's time-indexed schedulers support")
+        self._profile: np.ndarray | None = None
+        self._kernel_arrays: dict | None = None
+
+    # -- structure ---------------------------------------------------------------------
+    def _topological_order(self) -> np.ndarray:
+        n = self.n
+        indeg = np.diff(self.pred_ptr).astype(np.int64)
+        stack = [i for i in range(n - 1, -1, -1) if indeg[i] == 0]
+        order = []
+        while stack:
+            i = stack.pop()
+            order.append(i)
+            for k in range(self.succ_ptr[i], self.succ_ptr[i + 1]):
+                j = self.succ_idx[k]
+                indeg[j] -= 1
+                if indeg[j] == 0:
+                    stack.append(int(j))
+        if len(order) != n:
+            left = [self.names[i] for i in range(n) if indeg[i] > 0][:6]
+            raise ParameterError(f"the precedence relations contain a cycle (through tasks {', '.join(left)})")
+        return np.array(order, dtype=np.int64)
+
+    def _safe_horizon(self) -> int:
+        """A time by which some schedule certainly ends (deadlines aside).
+
+        After the last release and the last downtime, every task fits alone, so
+        a serial schedule ends by then plus the sum of the durations.
+        """
+        t0 = int(self.release.max(initial=0))
+        for d in self.downtime:
+            t0 = max(t0, d.end)
+        return t0 + int(self.durations.sum()) + 1
+
+    @property
+    def num_variables(self) -> int:
+        return self.n
+
+    def describe(self) -> str:
+        extras = []
+        if self.downtime:
+            extras.append(f"{len(self.downtime)} downtime intervals")
+        nw = int(np.sum((self.release > 0) | (self.deadline < NO_DEADLINE)))
+        if nw:
+            extras.append(f"{nw} windows")
+        if len(self.disjunctive):
+            extras.append(f"{len(self.disjunctive)} disjunctive pairs")
+        ex = f" ({', '.join(extras)})" if extras else ""
+        return f"rcpsp {self.name}: {self.n} tasks, {len(self.edges)} precedences, {self.num_resources} resources{ex}"
+
+    def task_index(self, name: str) -> int:
+        try:
+            return self.names.index(str(name))
+        except ValueError:
+            raise ParameterError(f"no task named {name!r}") from None
+
+    def capacity_profile(self, horizon: int | None = None) -> np.ndarray:
+        """``(H, R)`` int32 capacity of every resource at every time ``0..H-1``."""
+        H = self.horizon if horizon is None else int(horizon)
+        if horizon is None and self._profile is not None:
+            return self._profile
+        prof = np.tile(self.capacities.astype(np.int32), (H, 1))
+        for d in self.downtime:
+            s, t = min(d.start, H), min(d.end, H)
+            if s < t:
+                np.minimum(prof[s:t, d.resource], d.capacity, out=prof[s:t, d.resource])
+        if horizon is None:
+            self._profile = np.ascontiguousarray(prof)
+        return prof
+
+    def capacity_segments(self, r: int) -> list[tuple[int, int, int]]:
+        """Piecewise-constant capacity of resource ``r`` as ``(start, end, level)`` below the base level."""
+        pts = sorted({d.start for d in self.downtime if d.resource == r} | {d.end for d in self.downtime
+                                                                            if d.resource == r})
+        out = []
+        for a, b in zip(pts, pts[1:], strict=False):
+            lvl = min([d.capacity for d in self.downtime if d.resource == r and d.start <= a and b <= d.end],
+                      default=int(self.capacities[r]))
+            if lvl < self.capacities[r]:
+                if out and out[-1][1] == a and out[-1][2] == lvl:
+                    out[-1] = (out[-1][0], b, lvl)
+                else:
+                    out.append((a, b, lvl))
+        return out
+
+    def kernel_arrays(self) -> dict[str, np.ndarray]:
+        """Contiguous int32 arrays the Numba decoders take (cached)."""
+        if self._kernel_arrays is None:
+            i32 = np.int32
+            self._kernel_arrays = {
+                "dur": np.ascontiguousarray(self.durations, dtype=i32),
+                "dem": np.ascontiguousarray(self.demands, dtype=i32),
+                "cap": np.ascontiguousarray(self.capacity_profile(), dtype=i32),
+                "pred_ptr": np.ascontiguousarray(self.pred_ptr, dtype=i32),
+                "pred_idx": np.ascontiguousarray(self.pred_idx, dtype=i32),
+                "succ_ptr": np.ascontiguousarray(self.succ_ptr, dtype=i32),
+                "succ_idx": np.ascontiguousarray(self.succ_idx, dtype=i32),
+                "disj_ptr": np.ascontiguousarray(self.disj_ptr, dtype=i32),
+                "disj_idx": np.ascontiguousarray(self.disj_idx, dtype=i32),
+                "release": np.ascontiguousarray(self.release, dtype=i32),
+                "deadline": np.ascontiguousarray(self.deadline, dtype=i32),
+                "rank": np.ascontiguousarray(self.topo_rank, dtype=i32),
+            }
+        return self._kernel_arrays
+
+    # -- bounds ------------------------------------------------------------------------
+    def earliest_starts(self) -> np.ndarray:
+        """Earliest starts from precedence and releases, each task also shifted past
+        times where it does not fit alone (downtime). A relaxation: ``max ES + p``
+        bounds the makespan from below."""
+        prof = self.capacity_profile()
+        es = np.zeros(self.n, dtype=np.int64)
+        for j in self.topo:
+            t = int(self.release[j])
+            for k in range(self.pred_ptr[j], self.pred_ptr[j + 1]):
+                i = self.pred_idx[k]
+                t = max(t, int(es[i] + self.durations[i]))
+            es[j] = self._fit_alone(j, t, prof)
+        return es
+
+    def _fit_alone(self, j: int, t: int, prof: np.ndarray) -> int:
+        p = int(self.durations[j])
+        if p == 0 or not self.downtime:
+            return t
+        q = self.demands[j]
+        if not q.any():
+            return t
+        H = prof.shape[0]
+        bad = np.any(prof[:, :] < q[None, :], axis=1)
+        while t + p <= H:
+            window = bad[t:t + p]
+            hit = np.flatnonzero(window)
+            if hit.size == 0:
+                return t
+            t += int(hit[-1]) + 1
+        return t
+
+    def critical_path_bound(self) -> int:
+        """Longest path (with releases and single-task downtime) through the precedence graph."""
+        if self.n == 0:
+            return 0
+        es = self.earliest_starts()
+        return int(np.max(es + self.durations))
+
+    def resource_bound(self) -> int:
+        """Smallest ``T`` at which some resource has enough capacity-time for its total work."""
+        best = 0
+        prof = None
+        for r in range(self.num_resources):
+            work = int(np.dot(self.durations, self.demands[:, r]))
+            if work == 0:
+                continue
+            c = int(self.capacities[r])
+            if not any(d.resource == r for d in self.downtime):
+                best = max(best, -(-work // c))
+                continue
+            if prof is None:
+                prof = self.capacity_profile()
+            cum = np.cumsum(prof[:, r].astype(np.int64))
+            k = int(np.searchsorted(cum, work))
+            if k >= len(cum):  # beyond the profile capacity is the base level
+                k = len(cum) + -(-(work - int(cum[-1])) // c) - 1
+            best = max(best, k + 1)
+        return best
+
+    def bound(self) -> float | None:
+        """Largest of the critical-path and resource-based lower bounds."""
+        return float(max(self.critical_path_bound(), self.resource_bound()))
+
+    def latest_finishes(self, horizon: int) -> np.ndarray:
+        """Latest finish of each task for a project deadline ``horizon`` (backward pass, deadlines included)."""
+        lf = np.minimum(self.deadline, horizon).astype(np.int64)
+        for j in self.topo[::-1]:
+            for k in range(self.succ_ptr[j], self.succ_ptr[j + 1]):
+                s = self.succ_idx[k]
+                lf[j] = min(lf[j], lf[s] - self.durations[s])
+        return lf
+
+    # -- evaluation --------------------------------------------------------------------
+    def makespan(self, starts) -> int:
+        s = np.asarray(starts, dtype=np.int64)
+        return int(np.max(s + self.durations)) if self.n else 0
+
+    def evaluate(self, solution) -> Evaluation:
+        """Makespan and every violated constraint, by class (see :func:`check_schedule`)."""
+        starts, problems = self._coerce(solution)
+        if problems:
+            return Evaluation(None, False, problems)
+        viol = check_schedule(self, starts)
+        return Evaluation(float(self.makespan(starts)), not viol, [str(v) for v in viol])
+
+    def _coerce(self, solution) -> tuple[np.ndarray | None, list[str]]:
+        try:
+            a = np.asarray(solution, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            return None, ["a schedule is a vector of integer start times, one per task"]
+        if a.shape[0] != self.n:
+            return None, [f"a schedule needs {self.n} start times, got {a.shape[0]}"]
+        if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+            return None, ["start times must be finite integers"]
+        if a.size and np.max(np.abs(a)) > 10 * MAX_TIME_VALUE:
+            return None, [f"start times must lie within +-{10 * MAX_TIME_VALUE}"]
+        return a.astype(np.int64), []
+
+    # -- MILP ------------------------------------------------------------------------------
+    def to_pulp(self, horizon: int | None = None):
+        """Time-indexed MILP (see :mod:`combopt.solvers.rcpsp_milp`); ``horizon`` defaults to
+        the best makespan of the priority-rule heuristics."""
+        from .milp import time_indexed_model
+
+        return time_indexed_model(self, horizon)
+
+    # -- JSON --------------------------------------------------------------------------
+    def solution_to_json(self, solution):
+        s = np.asarray(solution, dtype=np.int64)
+        return [{"task": self.names[i], "start": int(s[i]), "finish": int(s[i] + self.durations[i])}
+                for i in range(self.n)]
+
+    def solution_claims(self, data) -> list[str]:
+        """Every ``finish`` field of a result's schedule that is not ``start + duration``."""
+        items = data.get("solution") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            return []
+        index = {v: i for i, v in enumerate(self.names)}
+        out = []
+        for pos, item in enumerate(items):
+            if not isinstance(item, dict) or "finish" not in item or str(item.get("task")) not in index:
+                continue
+            i, start, fin = index[str(item["task"])], item.get("start"), item["finish"]
+            if isinstance(start, (int, float)) and not isinstance(start, bool) and fin != start + self.durations[i]:
+                out.append(f"solution[{pos}]: task {item['task']} claims finish {fin!r}, but start {start} + "
+                           f"duration {int(self.durations[i])} = {start + int(self.durations[i])}")
+        return out
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict) and "solution" in data:
+            data = data["solution"]
+        starts = np.full(self.n, -1, dtype=np.int64)
+        seen = np.zeros(self.n, dtype=bool)
+        index = {v: i for i, v in enumerate(self.names)}
+
+        def put(name, value, where):
+            key = str(name)
+            if key not in index:
+                raise InputError(path, f"{where}: task {name!r} is not in the instance")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                    or value != int(value):
+                raise InputError(path, f"{where}: start of task {key} must be an integer, got {value!r}")
+            i = index[key]
+            if seen[i]:
+                raise InputError(path, f"{where}: task {key} is given twice")
+            seen[i] = True
+            starts[i] = int(value)
+
+        if isinstance(data, dict):
+            for k, v in data.items():
+                put(k, v, "solution")
+        elif isinstance(data, list) and all(isinstance(x, dict) for x in data) and data:
+            for pos, item in enumerate(data):
+                if "task" not in item or "start" not in item:
+                    raise InputError(path, f"solution[{pos}]: expected an object with 'task' and 'start'")
+                put(item["task"], item["start"], f"solution[{pos}]")
+        elif isinstance(data, list):
+            if len(data) != self.n:
+                raise InputError(path, f"expected {self.n} start times in task order, got {len(data)}")
+            for i, v in enumerate(data):
+                put(self.names[i], v, f"solution[{i}]")
+        else:
+            raise InputError(path, "expected a schedule: a list of {'task', 'start'} objects, "
+                                   "an object {task: start}, or a list of start times")
+        missing = [self.names[i] for i in np.flatnonzero(~seen)]
+        if missing:
+            raise InputError(path, f"no start time for task(s) {', '.join(missing[:10])}"
+                                   + (" ..." if len(missing) > 10 else ""))
+        return starts
+
+
+def _time(v, what: str) -> int:
+    if isinstance(v, bool):
+        raise ParameterError(f"{what} must be an integer, got {v!r}")
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{what} must be an integer, got {v!r}") from None
+    if not math.isfinite(f) or f != int(f) or not 0 <= f <= MAX_TIME_VALUE:
+        raise ParameterError(f"{what} must be an integer in 0..{MAX_TIME_VALUE}, got {v!r}")
+    return int(f)
+
+
+def _csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    order = np.lexsort((cols, rows))
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, rows + 1, 1)
+    return np.cumsum(ptr), cols[order]
+
+

@@ -1,0 +1,324 @@
+"""The TSP problem adapter: evaluation, bounds, the MILP and the position-based QUBO."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ...core.errors import InputError, ParameterError
+from ...core.problem import Evaluation, Problem
+from ...core.registry import register_kind
+from ...models.qubo import QUBO
+from .bound import HeldKarp, held_karp, tour_length
+from .tsplib import _LENGTH_LIMIT, tsplib_distances
+
+register_kind("tsp", ("milp", "qubo", "lagrangian"))
+
+MAX_VIOLATIONS_LISTED = 20
+
+# ------------------------------------------------------------------------------- problem
+class TSP(Problem):
+    """Symmetric TSP on ``n`` cities with integer distance matrix ``D``.
+
+    Parameters
+    ----------
+    D
+        ``(n, n)`` symmetric integer matrix (the diagonal is ignored).
+    name
+        Instance name.
+    coords
+        Optional ``(n, 2)`` coordinates, used by :meth:`plot`.
+    """
+
+    kind = "tsp"
+    sense = "min"
+
+    def __init__(self, D, name: str = "tsp", coords=None, source: str | None = None,
+                 edge_weight_type: str | None = None):
+        A = np.asarray(D)
+        if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
+            raise ParameterError(f"D must be a square matrix, got shape {A.shape}")
+        if not np.issubdtype(A.dtype, np.number) or not np.all(np.isfinite(A)):
+            raise ParameterError("D must hold finite numbers")
+        if not np.all(A == np.round(A)):
+            raise ParameterError("D must hold integer distances")
+        if A.size and np.abs(A).max() >= _LENGTH_LIMIT / A.shape[0]:
+            raise ParameterError("distances too large: tour lengths would overflow")
+        A = A.astype(np.int64)  # copy
+        if not np.array_equal(A, A.T):
+            raise ParameterError("D must be symmetric (kind 'tsp' is the symmetric TSP)")
+        np.fill_diagonal(A, 0)
+        # not marked read-only: Numba compiles read-only arrays as a separate type
+        self.D = A  # treat as immutable (bound and neighbour lists are cached)
+        self.name = name
+        self.source = source
+        self.edge_weight_type = edge_weight_type
+        if coords is not None:
+            coords = np.asarray(coords, dtype=np.float64)
+            if coords.shape != (A.shape[0], 2):
+                raise ParameterError(f"coords must have shape ({A.shape[0]}, 2), got {coords.shape}")
+        self.coords = coords
+        self._bound: float | None = None
+        self._nbr: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def from_coords(cls, coords, edge_weight_type: str = "EUC_2D", name: str = "tsp") -> TSP:
+        return cls(tsplib_distances(coords, edge_weight_type), name=name, coords=coords,
+                   edge_weight_type=edge_weight_type.upper())
+
+    @property
+    def n(self) -> int:
+        return self.D.shape[0]
+
+    @property
+    def num_variables(self) -> int:
+        return self.n
+
+    def describe(self) -> str:
+        ewt = f", {self.edge_weight_type}" if self.edge_weight_type else ""
+        return f"tsp {self.name}: {self.n} cities{ewt}"
+
+    def neighbours(self, k: int) -> np.ndarray:
+        """``(n, k)`` int64: each city's ``k`` nearest other cities, nearest first (cached)."""
+        from .local import neighbour_lists
+
+        k = max(0, min(int(k), self.n - 1))
+        if k not in self._nbr:
+            self._nbr[k] = neighbour_lists(self.D, k)
+        return self._nbr[k]
+
+    # -- evaluation -------------------------------------------------------------------
+    def evaluate(self, solution) -> Evaluation:
+        """Check that ``solution`` is a permutation of ``0..n-1``; objective = closed tour length."""
+        n = self.n
+        try:
+            t = np.asarray(solution)
+        except (TypeError, ValueError):
+            return Evaluation(None, False, ["tour is not a list of city indices"])
+        if t.ndim != 1:
+            return Evaluation(None, False, [f"tour must be a flat list of cities, got shape {t.shape}"])
+        if t.size and not (np.issubdtype(t.dtype, np.integer) or (np.issubdtype(t.dtype, np.floating) and
+                                                                  np.all(np.isfinite(t) & (t == np.round(t))))):
+            return Evaluation(None, False, ["tour entries must be integer city indices"])
+        t = t.astype(np.int64) if t.size else np.zeros(0, dtype=np.int64)
+        viol: list[str] = []
+        if t.size != n:
+            viol.append(f"tour has {t.size} cities, expected {n}")
+        bad = t[(t < 0) | (t >= n)]
+        for v in bad[:MAX_VIOLATIONS_LISTED]:
+            viol.append(f"city {int(v) + 1} is out of range 1..{n}")
+        ok = t[(t >= 0) & (t < n)]
+        counts = np.bincount(ok, minlength=n)
+        for c in np.flatnonzero(counts > 1)[:MAX_VIOLATIONS_LISTED]:
+            viol.append(f"city {c + 1} appears {counts[c]} times")
+        missing = np.flatnonzero(counts == 0)
+        for c in missing[:MAX_VIOLATIONS_LISTED]:
+            viol.append(f"city {c + 1} is missing")
+        if missing.size > MAX_VIOLATIONS_LISTED:
+            viol.append(f"... and {missing.size - MAX_VIOLATIONS_LISTED} more missing cities")
+        if viol:
+            return Evaluation(None, False, viol)
+        return Evaluation(float(self.D[t, np.roll(t, -1)].sum()), True, [])
+
+    def tour_length(self, tour) -> int:
+        return int(tour_length(tour, self.D))
+
+    # -- bounds and exact model -------------------------------------------------------
+    def held_karp(self, iterations: int = 100, upper: float | None = None) -> HeldKarp:
+        return held_karp(self.D, iterations, upper)
+
+    def bound(self) -> float | None:
+        """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
+        cities; none above 3000), rounded up; cached."""
+        if self._bound is None:
+            if self.n > 3000:
+                return None
+            hk = held_karp(self.D, min(100, max(30, int(3e8 / self.n**2))))
+            self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
+        return self._bound
+
+    def to_pulp(self, formulation: str = "flow"):
+        """Exact MILP on directed arcs ``x_ij`` (one arc out of and into every city,
+        no 2-cycles) with compact subtour elimination.
+
+        ``formulation="flow"`` (default): single-commodity flow, city 0 sends one
+        unit to every other city over the chosen arcs (Gavish-Graves); ``"mtz"``:
+        Miller-Tucker-Zemlin order variables with the Desrochers-Laporte
+        lifting (weaker here: CBC needs about 10x longer on burma14).
+        """
+        import pulp
+
+        from ...models.milp import binary_var
+
+        n = self.n
+        if n < 3:
+            raise ParameterError("the TSP MILP needs at least 3 cities")
+        D = self.D
+        label = re.sub(r"\W", "_", f"tsp_{self.name}")
+        prob = pulp.LpProblem(label, pulp.LpMinimize)
+        x = {(i, j): binary_var(prob, f"x{i}_{j}") for i in range(n) for j in range(n) if i != j}
+        prob += pulp.LpAffineExpression([(x[a], float(D[a])) for a in x])
+        for i in range(n):
+            prob += pulp.lpSum(x[i, j] for j in range(n) if j != i) == 1
+            prob += pulp.lpSum(x[j, i] for j in range(n) if j != i) == 1
+        for i in range(n):
+            for j in range(i + 1, n):
+                prob += x[i, j] + x[j, i] <= 1
+        if formulation == "mtz":
+            u = {i: prob.add_variable(f"u{i}", 1, n - 1) for i in range(1, n)}
+            for i in range(1, n):
+                for j in range(1, n):
+                    if i != j:
+                        prob += u[i] - u[j] + (n - 1) * x[i, j] + (n - 3) * x[j, i] <= n - 2
+            for i in range(1, n):  # Desrochers-Laporte lifted bounds
+                prob += u[i] >= 2 - x[0, i] + (n - 3) * x[i, 0]
+                prob += u[i] <= n - 2 + x[i, 0] - (n - 3) * x[0, i]
+        elif formulation == "flow":
+            # city 0 sends one unit of flow to every other city along the chosen arcs
+            f = {a: prob.add_variable(f"f{a[0]}_{a[1]}", 0, n - 1) for a in x if a[1] != 0}
+            for (i, j), fa in f.items():
+                prob += fa <= (n - 1 if i == 0 else n - 2) * x[i, j]
+            for i in range(1, n):
+                prob += pulp.lpSum(f[j, i] for j in range(n) if j != i) - \
+                    pulp.lpSum(f[i, j] for j in range(1, n) if j != i) == 1
+        else:
+            raise ParameterError(f"unknown TSP formulation {formulation!r}; expected 'mtz' or 'flow'")
+
+        def decode() -> np.ndarray:
+            succ = np.full(n, -1, dtype=np.int64)
+            for (i, j), var in x.items():
+                if (var.value() or 0) > 0.5:
+                    succ[i] = j
+            tour = [0]
+            while len(tour) < n:
+                nxt = succ[tour[-1]]
+                if nxt < 0 or nxt in tour:
+                    break
+                tour.append(int(nxt))
+            return np.asarray(tour, dtype=np.int64)
+
+        return prob, decode
+
+    # -- picture ----------------------------------------------------------------------
+    # -- QUBO and Lagrangian reductions (position-based, city 0 fixed at position 0) -----------
+    def qubo_index(self, city: int, position: int) -> int:
+        """Variable of "``city`` at ``position``" (both 1..n-1): city-major, ``(city-1)(n-1) + position-1``."""
+        return (city - 1) * (self.n - 1) + (position - 1)
+
+    def lagrangian_model(self):
+        """Tour length over ``(n-1)^2`` binaries with two families of equalities (no slack at all).
+
+        ``x[i, t] = 1`` when city ``i`` is visited at position ``t`` (i, t = 1..n-1;
+        city 0 sits at position 0). Objective: ``sum_t d_ij x[i,t] x[j,t+1]`` plus the
+        linear edges to and from city 0. Constraints: every city once
+        (``sum_t x[i,t] - 1 = 0``) and every position once (``sum_i x[i,t] - 1 = 0``).
+        """
+        import scipy.sparse as sp
+
+        from ...models.lagrangian import LagrangianModel
+
+        n = self.n
+        if n < 3:
+            raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
+        m = n - 1
+        D = self.D.astype(np.float64)
+        N = m * m
+        h = np.zeros(N)
+        cities = np.arange(1, n)
+        h[(cities - 1) * m + 0] += D[0, cities]          # 0 -> city at position 1
+        h[(cities - 1) * m + (m - 1)] += D[cities, 0]    # city at position n-1 -> 0
+        rows, cols, vals = [], [], []
+        ii, jj = np.meshgrid(cities, cities, indexing="ij")
+        mask = ii != jj
+        ii, jj = ii[mask], jj[mask]
+        for t in range(1, m):  # position t -> t+1
+            a = (ii - 1) * m + (t - 1)
+            b = (jj - 1) * m + t
+            rows += [a, b]
+            cols += [b, a]
+            vals += [D[ii, jj], D[ii, jj]]
+        W = sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(N, N)).tocsr()
+        f = QUBO(h, W, name=f"tsp-{self.name}")
+        # equalities: rows 0..m-1 cities, rows m..2m-1 positions
+        var = np.arange(N)
+        city_of, pos_of = var // m, var % m
+        G = sp.csr_matrix((np.ones(2 * N), (np.concatenate([city_of, m + pos_of]), np.concatenate([var, var]))),
+                          shape=(2 * m, N))
+        names = [f"city {i} once" for i in cities] + [f"position {t} once" for t in range(1, n)]
+        return LagrangianModel(objective=f, G=G, c=-np.ones(2 * m), equality=np.ones(2 * m, dtype=bool), names=names)
+
+    def to_qubo(self, penalty: float | None = None) -> QUBO:
+        """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge."""
+        model = self.lagrangian_model()
+        P = float(self.D.max()) * 1.5 if penalty is None else float(penalty)
+        if not P > 0:
+            raise ParameterError(f"penalty must be positive, got {penalty}")
+        return model.relaxed_qubo(np.zeros(model.m), rho=2.0 * P)
+
+    def from_qubo_samples(self, X, rng=None, **hints) -> list:
+        """Decode each sample to a tour (maximum-weight assignment on x), then 2-opt + Or-opt."""
+        from .local import decode_assignment, improve_tour
+
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        tours = {}
+        nbr = self.neighbours(min(16, self.n - 1))
+        for x in np.unique(X, axis=0):
+            tour = improve_tour(decode_assignment(x, self.D), self.D, nbr)
+            k = int(np.argmin(tour))
+            tour = np.roll(tour, -k)
+            tours[tour.tobytes()] = tour
+        return list(tours.values())
+
+    def from_qubo_sample(self, x, rng=None):
+        return self.from_qubo_samples(np.asarray(x)[None, :], rng)[0]
+
+    def plot(self, tour, path: str | Path, title: str | None = None) -> Path:
+        """Save a picture of the tour (PNG, PDF, SVG by extension); needs coordinates."""
+        if self.coords is None:
+            raise ParameterError(f"{self.name} has no coordinates to plot")
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        ev = self.evaluate(tour)
+        if not ev.feasible:
+            raise ParameterError("cannot plot an invalid tour: " + "; ".join(ev.violations[:3]))
+        t = np.asarray(tour, dtype=np.int64)
+        xy = self.coords
+        if self.edge_weight_type == "GEO":
+            xy = xy[:, ::-1]  # latitude, longitude -> x = longitude, y = latitude
+        closed = np.append(t, t[0])
+        fig = Figure(figsize=(6, 6))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.plot(xy[closed, 0], xy[closed, 1], "-", color="tab:blue", lw=1.2)
+        ax.plot(xy[:, 0], xy[:, 1], "o", color="tab:red", ms=3)
+        ax.plot(xy[t[0], 0], xy[t[0], 1], "s", color="black", ms=6)
+        ax.set_title(title or f"{self.name}: length {ev.objective:g}")
+        ax.set_aspect("equal", adjustable="datalim")
+        path = Path(path)
+        fig.savefig(path, dpi=120)
+        return path
+
+    # -- JSON -------------------------------------------------------------------------
+    def solution_to_json(self, solution):
+        return [int(c) + 1 for c in np.asarray(solution, dtype=np.int64).ravel()]
+
+    def solution_from_json(self, data, path=None):
+        if isinstance(data, dict):
+            if "solution" not in data:
+                raise InputError(path, "expected a JSON object with a 'solution' list of cities")
+            data = data["solution"]
+        if not isinstance(data, list):
+            raise InputError(path, "expected 'solution' to be a list of 1-based city numbers")
+        out = []
+        for v in data:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
+                raise InputError(path, f"city {str(v)[:40]!r} is not an integer city number")
+            v = int(v)
+            if not 1 <= v <= self.n:
+                raise InputError(path, f"city {v} is out of range 1..{self.n}")
+            out.append(v - 1)
+        return np.asarray(out, dtype=np.int64)

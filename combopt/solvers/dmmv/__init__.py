@@ -1,0 +1,5 @@
+"""DMMV solvers: ``dmmv`` (local search with large neighbourhoods, CPU and GPU) and
+``dmmv-round`` (rounding baselines); the Numba kernels shared with the CUDA path in
+:mod:`.kernels`. Imports: core, models, generic solver helpers, combopt.problems.dmmv, combopt.gpu."""
+
+from . import search  # noqa: F401  (registers the solvers)

@@ -1,0 +1,449 @@
+"""Solvers of discrete min-max violation problems.
+
+* ``dmmv``: the DMMV local search with adaptive large-neighbourhood search
+  (incremental residuals, single +-k and pair moves, screening on the most
+  violated rows, exact batched scoring, acceptance on (max, L2), destroy/repair
+  rounds and restarts). CPU: everything compiled with Numba. GPU: the same
+  phases driven from the host, with the candidate batches scored by the Numba
+  CUDA kernel (any model) or by CuPy (dense models).
+* ``dmmv-round``: the rounding baseline (rounded Remez, rounded SART, RTN, ...
+  whatever the problem offers as warm starts).
+* The exact MILP is the generic ``milp`` solver (every DMMV problem has
+  ``to_pulp``); it reports the real solver status and HiGHS's dual bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
+from ...core.registry import register_solver
+from ...core.stopping import AnyOf, TargetObjective
+from ...models.dmmv import DMMV
+from ..common import reject_unknown
+from . import kernels as K
+
+DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
+
+DEFAULTS = {
+    "max_step": 2,  # single moves of 1..max_step grid steps
+    "max_pairs": 8192,  # pair candidates per step (all pairs when they fit)
+    "screen_rows": 8,  # rows at the maximum whose variables form the neighbourhood (sparse models)
+    "top_rows": 32,  # rows kept sorted for screening and the untouched maximum
+    "all_vars": 256,  # every variable is in the neighbourhood up to this many (always for dense models)
+    "destroy": 0.005,  # fraction of variables perturbed per LNS round (at least 2)
+    "destroy_max": 0.05,  # adaptive growth limit of the destroy size
+    "restart_after": 300,  # LNS rounds without a new best before a restart
+    "restart_frac": 0.15,  # fraction of variables re-randomised at a restart
+    "rounds": 200,  # LNS rounds per block and outer iteration when there is no time limit
+    "max_moves": 1_000_000,  # accepted moves per local search
+}
+
+
+def _int_param(params: dict, key: str, lo: int = 1) -> int:
+    v = params.pop(key, DEFAULTS[key])
+    try:
+        iv = int(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key} must be an integer, got {v!r}") from None
+    if iv != float(v) or iv < lo:
+        raise ParameterError(f"parameter {key} must be an integer >= {lo}, got {v!r}")
+    return iv
+
+
+def _frac_param(params: dict, key: str) -> float:
+    v = params.pop(key, DEFAULTS[key])
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
+    if not (0.0 <= f <= 1.0):
+        raise ParameterError(f"parameter {key} must be between 0 and 1, got {v!r}")
+    return f
+
+
+def search_params(params: dict) -> dict:
+    """Pop and check the local-search parameters (see ``DEFAULTS``)."""
+    out = {key: _int_param(params, key) for key in ("max_step", "max_pairs", "screen_rows", "top_rows",
+                                                      "rounds", "max_moves")}
+    out["all_vars"] = _int_param(params, "all_vars", 0)
+    out["restart_after"] = _int_param(params, "restart_after")
+    for key in ("destroy", "destroy_max", "restart_frac"):
+        out[key] = _frac_param(params, key)
+    return out
+
+
+class DMMVSearch:
+    """State and scratch arrays of the local search on one DMMV model.
+
+    Parameters
+    ----------
+    model
+        The DMMV model.
+    k0
+        Starting domain indices.
+    seed
+        Seed of the xorshift stream (non-zero).
+    params
+        Search parameters (:data:`DEFAULTS` fill what is missing).
+    scorer
+        ``None`` for the compiled CPU driver, else a callable
+        ``scorer(search, count, ntop, theta, linf)`` filling ``out_linf`` and
+        ``out_dl2`` for the candidates, used by the host driver (GPU path).
+    """
+
+    def __init__(self, model: DMMV, k0, seed: int, params: dict | None = None, scorer=None):
+        p = dict(DEFAULTS)
+        p.update(params or {})
+        self.p = p
+        self.model = model
+        self.scorer = scorer
+        m, n = model.m, model.n
+        self.cptr, self.crow, self.cval = model.csc_arrays()
+        self.rptr, self.rcol, _ = model.csr_arrays()
+        self.dptr, self.dvals = model.dom_ptr, model.dom_vals
+        self.lower, self.upper, self.w = model.lower, model.upper, model.weights
+        self.dense = bool(model.is_dense())
+        self.Adense = model.dense() if self.dense else np.zeros((0, 0))
+        self.all_vars = bool(self.dense or n <= p["all_vars"])
+        T = min(int(p["top_rows"]), m)
+        self.top = np.zeros(max(T, 1), dtype=np.int64)[:T] if T else np.zeros(0, dtype=np.int64)
+        self.Atop = np.zeros((T if self.dense else 0, n))
+        self.tol = model.tolerance()
+        sizes = model.domain_sizes
+        self.max_step = int(max(1, min(p["max_step"], int(sizes.max()) - 1 if sizes.max() > 1 else 1)))
+        cap = n * 2 * self.max_step + int(p["max_pairs"])
+        if self.all_vars:
+            cap = n * 2 * self.max_step + min(int(p["max_pairs"]), max(0, n * (n - 1) * 2)) + 1
+        cap = max(cap, 1)
+        self.ci = np.zeros(cap, dtype=np.int64)
+        self.cki = np.zeros(cap, dtype=np.int64)
+        self.cj = np.zeros(cap, dtype=np.int64)
+        self.ckj = np.zeros(cap, dtype=np.int64)
+        self.cdvi = np.zeros(cap)
+        self.cdvj = np.zeros(cap)
+        self.out_linf = np.zeros(cap)
+        self.out_dl2 = np.zeros(cap)
+        self.perm = np.zeros(n, dtype=np.int64)
+        self.mark = np.zeros(n + 1, dtype=np.int64)
+        self.rel = np.zeros(n, dtype=np.int64)
+        self.save_k = np.zeros(n, dtype=np.int64)
+        self.save_x = np.zeros(n)
+        self.save_s = np.zeros(m)
+        self.save_v = np.zeros(m)
+        self.counters = np.zeros(2, dtype=np.int64)  # candidates scored, moves accepted
+        self.rng = np.array([np.uint64(seed) | np.uint64(1)], dtype=np.uint64)
+        self.nd_min = max(2, int(math.ceil(p["destroy"] * n)))
+        self.nd_max = max(self.nd_min + 2, int(math.ceil(p["destroy_max"] * n)))
+        self.nd_min = min(self.nd_min, n)
+        self.nd_max = min(self.nd_max, max(n, 1))
+        self.round = 0
+        self.scoring_seconds = 0.0
+        self.k = np.array(k0, dtype=np.int64)
+        self.x = model.values(self.k).copy()
+        self.s = np.zeros(m)
+        self.v = np.zeros(m)
+        linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
+        self.eps2 = 1e-12 * max(l2, 1e-300) + self.tol * self.tol
+        # the LNS state; the first call of run() starts with a local search from the start point
+        self.started = False
+        self.state = np.array([linf, l2, self.nd_min, 0.0, 0.0, linf, l2])
+        self.best = np.array([linf, l2])
+        self.best_k = self.k.copy()
+
+    def descend(self) -> None:
+        """Local search from the start point (done by the first :meth:`run`)."""
+        if self.started:
+            return
+        self.started = True
+        linf, l2 = self._local_search(float(self.state[0]), float(self.state[1]))
+        self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
+        self.best[:] = [linf, l2]
+        self.best_k[:] = self.k
+
+    # -- drivers ------------------------------------------------------------------------
+    def _local_search(self, linf: float, l2: float) -> tuple[float, float]:
+        if self.scorer is None:
+            return K.local_search_cpu(self.max_step, self.p["max_pairs"], self.all_vars, self.p["screen_rows"],
+                                      self.p["max_moves"], self.cptr, self.crow, self.cval, self.rptr, self.rcol,
+                                      self.dptr, self.dvals, self.lower, self.upper, self.w, self.Adense, self.dense,
+                                      self.k, self.x, self.s, self.v, linf, l2, self.tol, self.eps2, self.rng,
+                                      self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi,
+                                      self.cki, self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2,
+                                      self.counters)
+        return self._local_search_host(linf, l2)
+
+    def _local_search_host(self, linf: float, l2: float) -> tuple[float, float]:
+        """The same loop as :func:`kernels.local_search_cpu`, scoring through ``self.scorer``."""
+        moves = 0
+        while moves < self.p["max_moves"]:
+            taken, l2, sc = K.sweep(self.max_step, self.cptr, self.crow, self.cval, self.dptr, self.dvals, self.lower,
+                                    self.upper, self.w, self.k, self.x, self.s, self.v, linf, l2, self.tol, self.eps2,
+                                    self.rng, self.perm)
+            self.counters[0] += sc
+            self.counters[1] += taken
+            moves += taken
+            improved = False
+            for _ in range(64):
+                cnt, ntop, theta, linf = K.ls_prepare(self.max_step, self.p["max_pairs"], self.all_vars,
+                                                      self.p["screen_rows"], self.cptr, self.crow, self.rptr,
+                                                      self.rcol, self.dptr, self.dvals, self.Adense, self.dense,
+                                                      self.k, self.x, self.v, self.tol, self.rng, self.mark, self.rel,
+                                                      self.top, self.Atop, self.ci, self.cdvi, self.cki, self.cj,
+                                                      self.cdvj, self.ckj)
+                t0 = time.perf_counter()
+                self.scorer(self, cnt, ntop, theta, linf)
+                self.scoring_seconds += time.perf_counter() - t0
+                self.counters[0] += cnt
+                b, linf, l2 = K.ls_finish(cnt, self.cptr, self.crow, self.cval, self.dptr, self.dvals, self.lower,
+                                          self.upper, self.w, self.k, self.x, self.s, self.v, linf, l2, self.tol,
+                                          self.eps2, self.ci, self.cki, self.cj, self.ckj, self.out_linf,
+                                          self.out_dl2)
+                if b < 0:
+                    break
+                self.counters[1] += 1
+                moves += 1
+                improved = True
+            if taken == 0 and not improved:
+                break
+        return K.max_of(self.v), l2
+
+    def run(self, rounds: int, target: float = -math.inf) -> int:
+        """Run ``rounds`` LNS rounds (fewer once the best reaches ``target``); returns the rounds done."""
+        if rounds <= 0 or self.model.n == 0:
+            return 0
+        if not self.started:
+            self.descend()
+            rounds -= 1
+            if rounds == 0 or self.best[0] <= target:
+                self.round += 1
+                return 1
+        if self.scorer is None:
+            done = K.lns_cpu(rounds, self.max_step, self.p["max_pairs"], self.all_vars, self.p["screen_rows"],
+                             self.p["max_moves"], self.nd_min, self.nd_max, self.p["restart_after"],
+                             self.p["restart_frac"], target, self.cptr, self.crow, self.cval, self.rptr, self.rcol,
+                             self.dptr, self.dvals, self.lower, self.upper, self.w, self.Adense, self.dense, self.k,
+                             self.x, self.s, self.v, self.state, self.best_k, self.best, self.tol, self.eps2, self.rng,
+                             self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi, self.cki,
+                             self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2, self.counters, self.save_k,
+                             self.save_x, self.save_s, self.save_v, self.round)
+        else:
+            done = self._lns_host(rounds, target)
+        if self.round == 0:
+            done += 1  # the descent counts as the first round
+        self.round += done
+        return done
+
+    def _lns_host(self, rounds: int, target: float) -> int:
+        """The same loop as :func:`kernels.lns_cpu`, local search through the host driver."""
+        ntop, _ = K.rebuild_top(self.v, self.top.shape[0], self.top)
+        done = 0
+        for rnd in range(self.round, self.round + rounds):
+            done += 1
+            linf, l2 = K.round_begin(self.state, self.best_k, self.nd_max, self.p["restart_after"],
+                                     self.p["restart_frac"], self.cptr, self.crow, self.cval, self.rptr, self.rcol,
+                                     self.dptr, self.dvals, self.lower, self.upper, self.w, self.k, self.x, self.s,
+                                     self.v, self.top, ntop, self.rng, self.save_k, self.save_x, self.save_s,
+                                     self.save_v)
+            linf, l2 = self._local_search_host(linf, l2)
+            ntop, _ = K.round_end(rnd, self.state, self.best, self.best_k, self.nd_min, self.nd_max, linf, l2,
+                                  self.cptr, self.crow, self.cval, self.dvals, self.dptr, self.lower, self.upper,
+                                  self.w, self.k, self.x, self.s, self.v, self.top, self.tol, self.eps2, self.save_k,
+                                  self.save_x, self.save_s, self.save_v)
+            if self.best[0] <= target:
+                break
+        return done
+
+    # -- results ------------------------------------------------------------------------
+    @property
+    def best_objective(self) -> tuple[float, float]:
+        return float(self.best[0]), float(self.best[1])
+
+    @property
+    def moves_scored(self) -> int:
+        return int(self.counters[0])
+
+    @property
+    def moves_accepted(self) -> int:
+        return int(self.counters[1])
+
+
+# ---------------------------------------------------------------------------------------
+# scorers of the GPU path (host driver)
+# ---------------------------------------------------------------------------------------
+def cpu_scorer(S: DMMVSearch, cnt: int, ntop: int, theta: float, linf: float) -> None:
+    """Score through the parallel CPU batch kernel (the host driver's reference scorer)."""
+    K.score_batch_cpu(cnt, S.ci, S.cdvi, S.cj, S.cdvj, S.cptr, S.crow, S.cval, S.s, S.lower, S.upper, S.w, S.v,
+                      S.top, ntop, theta, S.Atop, linf, S.tol, S.out_linf, S.out_dl2)
+
+
+def make_scorer(model: DMMV, backend: str):
+    """Scorer for the GPU path: ``"cuda"`` (Numba kernel), ``"cupy"`` (dense models) or ``"auto"``."""
+    if backend not in ("auto", "cuda", "cupy"):
+        raise ParameterError(f"gpu_backend must be auto, cuda or cupy; got {backend!r}")
+    if backend in ("auto", "cupy") and model.is_dense():
+        try:
+            import cupy  # type: ignore[import-not-found]  # noqa: F401
+
+            from ...gpu.dmmv_xp import XPScorer
+
+            return XPScorer(model, cupy), "cupy"
+        except ImportError:
+            if backend == "cupy":
+                from ...core.errors import MissingDependencyError
+
+                raise MissingDependencyError("CuPy is not installed: pip install 'combopt[gpu]'") from None
+    if backend == "cupy":
+        raise ParameterError("the CuPy scorer needs a dense model; use gpu_backend=cuda")
+    from ...gpu.dmmv import CudaScorer
+
+    return CudaScorer(model), "cuda"
+
+
+# ---------------------------------------------------------------------------------------
+# solvers
+# ---------------------------------------------------------------------------------------
+def _target_of(ctx: SolveContext) -> float:
+    crit = ctx.state.criterion
+    parts = crit.criteria if isinstance(crit, AnyOf) else [crit]
+    targets = [c.target for c in parts if isinstance(c, TargetObjective)]
+    return max(targets) if targets else -math.inf
+
+
+def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
+    starts = problem.starts()
+    if name is not None and name != "auto":
+        if name not in starts:
+            raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
+                                 f"{', '.join(starts)}")
+        return name, starts[name]
+    best = None
+    for key, ks in starts.items():
+        val = problem.block_objective(ks)
+        if best is None or val < best[0]:
+            best = (val, key, ks)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _finish_info(problem, solution, info: dict) -> dict:
+    if solution is not None:
+        try:
+            info.update(problem.report(solution))
+        except Exception as exc:  # noqa: BLE001 - a report must never lose the solution
+            info["report_error"] = str(exc)[:200]
+    return info
+
+
+@register_solver(
+    "dmmv",
+    problems=DMMV_KINDS,
+    devices=("cpu", "gpu"),
+    description="DMMV local search + adaptive LNS (Numba CPU; GPU: Numba CUDA / CuPy batch scoring)",
+    default_for=DMMV_KINDS,
+)
+def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """The DMMV heuristic.
+
+    Parameters (``--param``): ``start`` (warm start name or ``auto`` = the
+    best the problem offers), ``max_step``, ``max_pairs``, ``screen_rows``,
+    ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
+    ``restart_after``, ``restart_frac``, ``rounds`` (LNS rounds per block and
+    iteration without a time limit), ``max_moves``, ``gpu_backend``
+    (``auto``/``cuda``/``cupy``). See :data:`DEFAULTS`.
+    """
+    start = params.pop("start", "auto")
+    backend = str(params.pop("gpu_backend", "auto"))
+    sp_ = search_params(params)
+    reject_unknown(params, "dmmv")
+    blocks = problem.blocks()
+    start_name, ks0 = _pick_start(problem, None if start is None else str(start))
+    target = _target_of(ctx)
+    seeds = ctx.uint64_seeds(len(blocks))
+    searches = []
+    used_backend = "numba-cpu"
+    for b, k0, sd in zip(blocks, ks0, seeds, strict=True):
+        scorer = None
+        if ctx.device == "gpu":
+            scorer, used_backend = make_scorer(b, backend)
+        searches.append(DMMVSearch(b, k0, int(sd), sp_, scorer))
+    single = len(blocks) == 1
+    bound = problem.bound() if single else None
+    timed = math.isfinite(ctx.state.criterion.time_limit())
+    per_round: list = [None] * len(searches)
+    calls = [0] * len(searches)
+    t_start = time.perf_counter()
+
+    def offer():
+        sol = problem.solution_from_blocks([s.best_k.copy() for s in searches])
+        ev = problem.evaluate(sol)
+        if ev.feasible:
+            ctx.state.report(ev.objective, sol)
+        return sol
+
+    offer()
+    proven = False
+    while not ctx.state.should_stop():
+        for q, S in enumerate(searches):
+            if timed:
+                if per_round[q] is None:
+                    rounds = 1
+                else:
+                    share = min(1.0, max(0.02, ctx.time_left / 20.0)) / len(searches)
+                    rounds = int(max(1, min(100_000, share / max(per_round[q], 1e-7))))
+            else:
+                rounds = sp_["rounds"]
+            t0 = time.perf_counter()
+            done = S.run(rounds, target + S.tol if single else -math.inf)
+            dt = time.perf_counter() - t0
+            if done:
+                calls[q] += 1
+                # the first call includes compilation: measure again on the second one
+                per_round[q] = dt / done if calls[q] <= 2 else 0.5 * (per_round[q] + dt / done)
+            if timed and ctx.state.elapsed >= ctx.state.criterion.time_limit():
+                break
+        offer()
+        ctx.state.next_iteration()
+        if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
+            proven = True
+            break
+    elapsed = time.perf_counter() - t_start
+    scored = sum(S.moves_scored for S in searches)
+    info = {
+        "start": start_name,
+        "start_objective": problem.block_objective(ks0)[0],
+        "lns_rounds": sum(S.round for S in searches),
+        "moves_scored": scored,
+        "moves_accepted": sum(S.moves_accepted for S in searches),
+        "moves_scored_per_s": scored / max(elapsed, 1e-9),
+        "backend": used_backend,
+        "blocks": len(blocks),
+    }
+    sol = problem.solution_from_blocks([S.best_k.copy() for S in searches])
+    return SolverOutput(solution=sol, bound=bound, proven_optimal=proven, info=_finish_info(problem, sol, info))
+
+
+@register_solver(
+    "dmmv-round",
+    problems=DMMV_KINDS,
+    description="rounding baseline: the problem's continuous / classical solution rounded to the grid "
+                "(rounded Remez, rounded SART, RTN, GPTQ, ...)",
+)
+def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Round a warm start. Parameter ``start``: its name (default: the family's baseline)."""
+    start = params.pop("start", None)
+    reject_unknown(params, "dmmv-round")
+    starts = problem.starts()
+    name = problem.baseline_start if start is None else str(start)
+    if name not in starts:
+        raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: {', '.join(starts)}")
+    sol = problem.solution_from_blocks([k.copy() for k in starts[name]])
+    ev = problem.evaluate(sol)
+    if ev.feasible:
+        ctx.state.report(ev.objective, sol)
+    ctx.state.next_iteration()
+    return SolverOutput(solution=sol, info=_finish_info(problem, sol, {"start": name}))

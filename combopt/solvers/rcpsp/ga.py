@@ -1,0 +1,366 @@
+"""Activity-list genetic algorithm for RCPSP (serial SGS + forward-backward improvement).
+
+Each individual is an activity list decoded by the serial schedule-generation
+scheme and improved by double justification (:mod:`combopt.problems.rcpsp.kernels`);
+the list is then rewritten in the order of the improved schedule's start times,
+so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005).
+
+* initial population: one list per priority rule (LFT, LST, MTS, GRPW) plus
+  regret-based biased random sampling on latest finish times;
+* parents by binary tournament; two-point crossover (Hartmann 1998);
+  mutation by adjacent swaps and by shifting one task within the positions its
+  precedences allow; while schedules miss deadlines, a child of a late mother
+  also gets a repair move: one of the mother's late tasks (late against its
+  deadline propagated through its successors, with no late predecessor) moves
+  with all its ancestors to an earlier list position, or a task that occupied
+  its slot (shared resource or disjunctive pair) moves with all its
+  descendants to just behind it;
+* survivors: the best ``population`` distinct schedules of parents and children.
+
+The budget counts generated schedules: every pass of the serial SGS is one
+(a decoded child with justification costs three). Schedules that miss a
+deadline are ranked behind every schedule that meets all of them, by their
+total lateness, and are not justified. Decoding runs in batches with the Numba
+CPU kernel, or with the Numba CUDA kernel on ``device="gpu"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
+from ...core.registry import register_solver
+from ...core.stopping import AnyOf, MaxIterations
+from ...problems.rcpsp.model import NO_DEADLINE
+from ...problems.rcpsp.sgs import priority_values, rule_lists
+from ..common import positive_int, reject_unknown
+from .decoder import BatchDecoder
+from .operators import crossover_batch, mutate_batch, pull_earlier, push_later, sample_lists
+from .sgs import bound_info, finish_info, pop_best_known
+
+#: schedules generated when the caller sets no limit at all
+DEFAULT_SCHEDULES = 10_000
+#: the deadline repair that pushes blocking tasks back keeps an n x n matrix: up to this many tasks
+MAX_BLOCKING_TASKS = 4000
+
+
+def _default_stop(ctx: SolveContext) -> bool:
+    """True when the run's stopping criterion is :data:`combopt.core.stopping.DEFAULT_HEURISTIC_STOP` alone."""
+    from ...core.stopping import DEFAULT_HEURISTIC_STOP
+
+    crit = ctx.state.criterion
+    mine = crit.criteria if isinstance(crit, AnyOf) else [crit]
+    default = DEFAULT_HEURISTIC_STOP.criteria if isinstance(DEFAULT_HEURISTIC_STOP, AnyOf) else [DEFAULT_HEURISTIC_STOP]
+    return len(mine) == len(default) and all(any(a is b for b in default) for a in mine)
+
+
+def _float(params: dict, key: str, default: float, lo: float, hi: float) -> float:
+    v = params.pop(key, default)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
+    if not lo <= f <= hi:
+        raise ParameterError(f"parameter {key} must lie in [{lo}, {hi}], got {v!r}")
+    return f
+
+
+class _Population:
+    """Lists, schedules and fitness of the individuals, kept sorted best first."""
+
+    def __init__(self, problem, lists, starts, info, lf_eff=None):
+        self.problem = problem
+        self.big = np.int64(problem.horizon + 1)
+        self.lf_eff = lf_eff
+        self.lists = lists
+        self.starts = starts
+        self.info = info
+        self.fit = self.fitness(starts, info)
+
+    def fitness(self, starts, info) -> np.ndarray:
+        """Makespan, behind every schedule that meets its deadlines by the lateness.
+
+        Lateness is measured against the deadlines propagated through the
+        successors (zero exactly when every deadline is met), which also counts
+        the predecessors that make a task late.
+        """
+        mk = info[:, 0].astype(np.int64)
+        late = info[:, 1]
+        if self.lf_eff is not None:
+            fin = starts.astype(np.int64) + self.problem.durations[None, :]
+            late = np.maximum(fin - self.lf_eff[None, :], 0).sum(axis=1)
+        f = mk + self.big * late
+        f[mk < 0] = np.iinfo(np.int64).max // 4
+        return f
+
+
+def canonical_lists(problem, starts: np.ndarray, lists: np.ndarray) -> np.ndarray:
+    """Lists re-ordered by the start times of their schedules (ties: topological rank)."""
+    ok = starts[:, 0] >= 0
+    out = lists.copy()
+    if ok.any():
+        S = starts[ok].astype(np.int64) * (problem.n + 1) + problem.topo_rank[None, :]
+        out[ok] = np.argsort(S, axis=1, kind="stable").astype(np.int32)
+    return out
+
+
+def _hashes(lists: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return (lists.astype(np.uint64) * weights[None, :]).sum(axis=1)
+
+
+@register_solver(
+    "rcpsp-ga",
+    problems=("rcpsp",),
+    devices=("cpu", "gpu"),
+    default_for=("rcpsp",),
+    description="activity-list GA with serial SGS and forward-backward improvement; batched decoding "
+                "(Numba CPU / CUDA)",
+)
+def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Parameters
+    ----------
+    schedules
+        Budget of generated schedules (SGS passes). When the caller gives no
+        stopping criterion at all, the run stops after ``schedules`` (default
+        10,000) schedules; otherwise the criteria given (time limit, target,
+        iterations = generations) apply as well.
+    population
+        Individuals kept per generation (default 80).
+    children
+        Children per generation (default: the population size).
+    mutation
+        Probability of each adjacent swap (default 0.05).
+    shift
+        Probability that a child gets a shift mutation (default 0.5).
+    fbi
+        Forward-backward improvement of every decoded list (default true).
+    alpha
+        Bias of the regret-based sampling of initial lists (default 1).
+    stop_at_bound
+        Stop once the makespan equals the lower bound (default true).
+    restart_after
+        While no schedule meets every deadline: after this many generations
+        without progress, keep the best individual and sample the rest anew
+        (default 10).
+    best_known
+        A makespan to report the gap to (default: the instance's own best known value).
+    """
+    n = problem.n
+    default_pop = 80
+    pop_size = positive_int(params, "population", default_pop)
+    lam = positive_int(params, "children", pop_size)
+    pm = _float(params, "mutation", 0.05, 0.0, 1.0)
+    pshift = _float(params, "shift", 0.5, 0.0, 1.0)
+    alpha = _float(params, "alpha", 1.0, 0.0, 50.0)
+    fbi = bool(params.pop("fbi", True))
+    stop_at_bound = bool(params.pop("stop_at_bound", True))
+    restart_after = positive_int(params, "restart_after", 10)
+    budget = params.pop("schedules", None)
+    if budget is not None:
+        budget = positive_int({"schedules": budget}, "schedules", 1)
+    best_known = pop_best_known(params, problem)
+    reject_unknown(params, "rcpsp-ga")
+    if _default_stop(ctx):
+        # no limit given by the caller: a budget of schedules, not the generic "10 iterations without improvement"
+        budget = DEFAULT_SCHEDULES if budget is None else budget
+        ctx.state.criterion = MaxIterations(10**12)
+
+    rng = ctx.rng
+    decoder = BatchDecoder(problem, ctx.device)
+    arr = problem.kernel_arrays()
+    lb = problem.bound()
+    per_child = 3 if fbi else 1
+    has_deadlines = bool(np.any(problem.deadline < NO_DEADLINE))
+    lf_eff = problem.latest_finishes(problem.horizon) if has_deadlines else None  # deadlines through successors
+    pred_of = blocking = es_static = None
+    if has_deadlines:
+        e = problem.edges
+        # (pred_of @ X)[j] sums X over the predecessors of j
+        pred_of = sp.csr_matrix((np.ones(len(e), dtype=np.int32), (e[:, 1], e[:, 0])), shape=(n, n))
+        es_static = problem.earliest_starts()
+        if n <= MAX_BLOCKING_TASKS:
+            blocking = _blocking_matrix(problem)
+    used = 0
+    weights = rng.integers(1, 2**63 - 1, size=n, dtype=np.int64).astype(np.uint64) | np.uint64(1)
+
+    def room(k: int) -> int:
+        """How many lists may be decoded now without passing the budget."""
+        if budget is None:
+            return k
+        return max(0, min(k, (budget - used) // per_child))
+
+    def decode(lists):
+        nonlocal used
+        starts, info = decoder.decode(lists, fbi)
+        used += int(info[:, 2].sum())
+        return canonical_lists(problem, starts, lists), starts, info
+
+    best_fit = None
+
+    def offer(pop: _Population) -> None:
+        nonlocal best_fit
+        i = 0  # the population is sorted
+        f = int(pop.fit[i])
+        if pop.info[i, 0] < 0 or (best_fit is not None and f >= best_fit):
+            return
+        best_fit = f
+        sched = pop.starts[i].astype(np.int64)
+        ev = problem.evaluate(sched)
+        if ev.feasible:
+            ctx.state.report(ev.objective, sched)
+        elif ctx.state.best is None:
+            ctx.state.best_solution = sched  # no feasible schedule yet: keep the least late one
+
+    # ---- initial population: the priority rules and biased random sampling
+    init = rule_lists(problem)
+    k = room(max(pop_size, 2 * pop_size - len(init)))
+    if k > 0:
+        sampled = np.zeros((k, n), dtype=np.int32)
+        sample_lists(priority_values(problem, "lft"), arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
+                     arr["succ_idx"], ctx.uint64_seeds(k), alpha, sampled)
+        init = np.concatenate([init, sampled])
+    init = init[:max(1, room(len(init)))]
+    if budget is not None and budget < per_child:  # too small a budget for justification: plain SGS
+        fbi, per_child = False, 1
+        init = init[:max(1, budget)]
+    lists, starts, info = decode(init)
+    pop = _Population(problem, lists, starts, info, lf_eff)
+    _select(pop, pop_size, weights, rng)
+    offer(pop)
+    ctx.state.next_iteration()
+
+    generations = 0
+    restarts = 0
+    stalled = 0
+    last_best = int(pop.fit[0])
+    while not ctx.state.should_stop():
+        if stop_at_bound and ctx.state.best is not None and ctx.state.best <= lb:
+            break
+        m = room(lam)
+        if m == 0:
+            break
+        P = len(pop.fit)
+        # binary tournaments on rank (the population is sorted best first)
+        a = rng.integers(0, P, size=(m, 2))
+        mothers = a.min(axis=1)
+        b = rng.integers(0, P, size=(m, 2))
+        fathers = b.min(axis=1)
+        cuts = np.sort(rng.integers(0, n + 1, size=(m, 2)), axis=1)
+        children = np.empty((m, n), dtype=np.int32)
+        crossover_batch(pop.lists, mothers.astype(np.int64), fathers.astype(np.int64), cuts[:, 0].astype(np.int64),
+                        cuts[:, 1].astype(np.int64), children)
+        u = rng.random((m, n))
+        shift_u = np.where(rng.random(m) < pshift, rng.random(m), -1.0)
+        shift_pos = rng.integers(0, n, size=m).astype(np.int64)
+        mutate_batch(children, u, pm, shift_u, shift_pos, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
+                     arr["succ_idx"])
+        if has_deadlines and np.any(pop.info[mothers, 1] > 0):
+            # repair: a task of a late mother that finishes after its deadline (propagated through its
+            # successors) and has no such late predecessor (a first cause) moves up the list, its
+            # ancestors with it
+            late = (pop.starts[mothers].astype(np.int64) + problem.durations[None, :] > lf_eff[None, :])
+            late &= (pop.info[mothers, 1] > 0)[:, None]
+            late &= ~(np.asarray(pred_of @ late.T.astype(np.int32)).T > 0)
+            pick = np.where(late, rng.random(late.shape), -1.0)
+            tasks = np.where(late.any(axis=1), np.argmax(pick, axis=1), -1).astype(np.int64)
+            # half of the repairs push a task that occupies the late task's slot (shares a resource with
+            # it or is its disjunctive partner, and is neither its ancestor nor its descendant) behind it
+            blockers = np.full(m, -1, dtype=np.int64)
+            if blocking is not None:
+                rows = np.flatnonzero((tasks >= 0) & (rng.random(m) < 0.5))
+                if rows.size:
+                    j = tasks[rows]
+                    S = pop.starts[mothers[rows]].astype(np.int64)
+                    F = S + problem.durations[None, :]
+                    lo, hi = np.maximum(es_static[j], problem.release[j]), lf_eff[j]
+                    cand = blocking[j] & (S < hi[:, None]) & (F > lo[:, None]) & (problem.durations[None, :] > 0)
+                    pick = np.where(cand, rng.random(cand.shape), -1.0)
+                    got = cand.any(axis=1)
+                    blockers[rows[got]] = np.argmax(pick[got], axis=1)
+                    tasks[rows[got]] = -1  # these children get the push instead of the pull
+                    push_later(children, blockers, np.where(blockers >= 0, _scatter_rows(rows, j, m), -1),
+                               arr["succ_ptr"], arr["succ_idx"])
+            u_dest = np.where(rng.random(m) < 0.5, 0.0, rng.random(m))  # half of the moves go as far as possible
+            pull_earlier(children, tasks, u_dest, arr["pred_ptr"], arr["pred_idx"])
+        clists, cstarts, cinfo = decode(children)
+        pop.lists = np.concatenate([pop.lists, clists])
+        pop.starts = np.concatenate([pop.starts, cstarts])
+        pop.info = np.concatenate([pop.info, cinfo])
+        pop.fit = np.concatenate([pop.fit, pop.fitness(cstarts, cinfo)])
+        _select(pop, pop_size, weights, rng)
+        offer(pop)
+        generations += 1
+        if pop.fit[0] < last_best:
+            last_best, stalled = int(pop.fit[0]), 0
+        else:
+            stalled += 1
+        if has_deadlines and pop.info[0, 1] > 0 and stalled >= restart_after:
+            # no schedule meets the deadlines and the search is stuck: keep the best, sample the rest anew
+            k = room(pop_size - 1)
+            if k > 0:
+                fresh = np.zeros((k, n), dtype=np.int32)
+                prio = priority_values(problem, "lst" if restarts % 2 == 0 else "lft")
+                sample_lists(prio, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"], arr["succ_idx"],
+                             ctx.uint64_seeds(k), float(rng.uniform(0.0, 2.0)), fresh)
+                flists, fstarts, finfo = decode(fresh)
+                pop.lists = np.concatenate([pop.lists[:1], flists])
+                pop.starts = np.concatenate([pop.starts[:1], fstarts])
+                pop.info = np.concatenate([pop.info[:1], finfo])
+                pop.fit = np.concatenate([pop.fit[:1], pop.fitness(fstarts, finfo)])
+                _select(pop, pop_size, weights, rng)
+                offer(pop)
+                restarts += 1
+            stalled = 0
+        ctx.state.next_iteration()
+
+    info_out = bound_info(problem, best_known)
+    info_out.update({"schedules": used, "generations": generations, "population": pop_size, "children": lam,
+                     "fbi": fbi, "device": ctx.device})
+    if restarts:
+        info_out["restarts"] = restarts
+    if ctx.state.best is None and pop.info[0, 0] >= 0:
+        info_out["total_lateness"] = int(pop.info[0, 1])
+    return SolverOutput(bound=lb, info=finish_info(problem, info_out, ctx.state.best))
+
+
+def _scatter_rows(rows: np.ndarray, j: np.ndarray, m: int) -> np.ndarray:
+    """Scatter the late task ``j[k]`` of child ``rows[k]`` into a length-``m`` array (-1 elsewhere)."""
+    out = np.full(m, -1, dtype=np.int64)
+    out[rows] = j
+    return out
+
+
+def _blocking_matrix(problem) -> np.ndarray:
+    """``B[j, k]``: task ``k`` can keep task ``j`` from starting (a shared resource or a disjunctive pair)
+    and is neither an ancestor nor a descendant of ``j``."""
+    n = problem.n
+    q = (problem.demands > 0).astype(np.int32)
+    B = (q @ q.T) > 0
+    if len(problem.disjunctive):
+        a, b = problem.disjunctive[:, 0], problem.disjunctive[:, 1]
+        B[a, b] = True
+        B[b, a] = True
+    reach = np.zeros((n, n), dtype=bool)  # reach[i, j]: a path i -> j
+    for j in problem.topo[::-1]:
+        for k in range(problem.succ_ptr[j], problem.succ_ptr[j + 1]):
+            s = problem.succ_idx[k]
+            reach[j, s] = True
+            reach[j] |= reach[s]
+    B &= ~reach & ~reach.T
+    np.fill_diagonal(B, False)
+    return B
+
+
+def _select(pop: _Population, size: int, weights: np.ndarray, rng: np.random.Generator) -> None:
+    """Keep the best ``size`` distinct individuals, best first (random order among equals)."""
+    h = _hashes(pop.lists, weights)
+    order = np.lexsort((rng.random(len(pop.fit)), pop.fit))
+    _, first = np.unique(h[order], return_index=True)
+    keep = order[np.sort(first)][:size]
+    pop.lists = pop.lists[keep]
+    pop.starts = pop.starts[keep]
+    pop.info = pop.info[keep]
+    pop.fit = pop.fit[keep]

@@ -1,0 +1,198 @@
+"""The ``tsp-ls`` solver: iterated local search over the family's 2-opt/Or-opt kernels.
+
+Double-bridge kick, local search around the kick, accept when not worse, restart from a random
+nearest-neighbour tour after a stall; several walks in parallel (Numba ``prange``).
+Imports: core, generic solver helpers and combopt.problems.tsp.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ...core.context import SolveContext, SolverOutput
+from ...core.registry import register_solver
+from ...core.rng import randbelow as _randint
+from ...core.stopping import AnyOf, TargetObjective
+from ...problems.tsp.local import _improve, _local_search, _nearest_neighbour, _push
+from ..common import positive_int, reject_unknown
+
+
+@njit(cache=True)
+def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
+    """Swap two adjacent random segments B, C (``A B C z -> A C B z``); returns the length change."""
+    n = tour.shape[0]
+    lim = min(max_len, (n - 2) // 2)
+    i = _randint(state, n)
+    L1 = 1 + _randint(state, lim)
+    L2 = 1 + _randint(state, lim)
+    A = tour[i]
+    b0 = tour[(i + 1) % n]
+    bL = tour[(i + L1) % n]
+    c0 = tour[(i + L1 + 1) % n]
+    cL = tour[(i + L1 + L2) % n]
+    z = tour[(i + L1 + L2 + 1) % n]
+    delta = D[A, c0] + D[cL, b0] + D[bL, z] - D[A, b0] - D[bL, c0] - D[cL, z]
+    for r in range(L2):
+        buf[r] = tour[(i + L1 + 1 + r) % n]
+    for r in range(L1):
+        buf[L2 + r] = tour[(i + 1 + r) % n]
+    for r in range(L1 + L2):
+        p = (i + 1 + r) % n
+        tour[p] = buf[r]
+        pos[buf[r]] = p
+    for x in (A, b0, bL, c0, cL, z):
+        _push(queue, inq, qs, x)
+    return delta
+
+
+@njit(cache=True)
+def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, target, max_len, eps):
+    """Continue one iterated-local-search walk for ``kicks`` kicks.
+
+    ``cur``/``best``: current and best tours (in place); ``lens`` float64
+    ``[cur_len, best_len]`` (``inf`` before the walk starts: it then starts
+    from a random nearest-neighbour tour); ``counts`` int64 ``[stall,
+    restarts]``; ``state``: one-element uint64 xorshift state. Stops early
+    when ``best_len <= target``.
+    """
+    n = cur.shape[0]
+    trial = cur.copy()
+    pos = np.empty(n, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    inq = np.zeros(n, dtype=np.bool_)
+    qs = np.zeros(2, dtype=np.int64)
+    buf = np.empty(n, dtype=np.int64)
+    if lens[0] == np.inf:
+        t0 = _nearest_neighbour(D, _randint(state, n))
+        lens[0] = _improve(t0, D, nbr, True, True, eps)
+        cur[:] = t0
+        if lens[0] < lens[1]:
+            best[:] = cur
+            lens[1] = lens[0]
+        counts[0] = 0
+    if n < 8:
+        return
+    for _ in range(kicks):
+        if lens[1] <= target:
+            return
+        for k in range(n):
+            trial[k] = cur[k]
+            pos[cur[k]] = k
+        length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
+        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, True, eps, buf)
+        if length < lens[0] - eps:
+            counts[0] = 0
+        else:
+            counts[0] += 1
+        if length <= lens[0] + eps:
+            cur[:] = trial
+            lens[0] = length
+            if length < lens[1] - eps:
+                best[:] = cur
+                lens[1] = length
+        if counts[0] >= restart_after:
+            t0 = _nearest_neighbour(D, _randint(state, n))
+            lens[0] = _improve(t0, D, nbr, True, True, eps)
+            cur[:] = t0
+            counts[0] = 0
+            counts[1] += 1
+            if lens[0] < lens[1] - eps:
+                best[:] = cur
+                lens[1] = lens[0]
+
+
+@njit(parallel=True, cache=True)
+def ils_batch(CUR, BEST, D, nbr, kicks, states, LENS, COUNTS, restart_after, target, max_len, eps):
+    """:func:`ils_walk` on each row (independent walks, in parallel)."""
+    for r in prange(CUR.shape[0]):
+        ils_walk(CUR[r], BEST[r], D, nbr, kicks, states[r:r + 1], LENS[r], COUNTS[r], restart_after, target,
+                 max_len, eps)
+
+
+
+# ------------------------------------------------------------------------------- solver
+BRUTE_FORCE_MAX = 9  # up to 8! orderings of the other cities
+
+
+def _brute_force(D) -> np.ndarray:
+    """Optimal tour by enumeration (city 0 first), for very small ``n``."""
+    n = D.shape[0]
+    if n <= 3:
+        return np.arange(n, dtype=np.int64)
+    rest = np.array(list(itertools.permutations(range(1, n))), dtype=np.int64)
+    T = np.concatenate([np.zeros((rest.shape[0], 1), dtype=np.int64), rest], axis=1)
+    lengths = D[T, np.roll(T, -1, axis=1)].sum(axis=1)
+    return T[int(np.argmin(lengths))]
+
+
+def _target(ctx: SolveContext) -> float:
+    """The run's target objective (``-inf`` when none), for early stops inside the kernel."""
+    crit = ctx.state.criterion
+    for c in crit.criteria if isinstance(crit, AnyOf) else [crit]:
+        if isinstance(c, TargetObjective) and math.isfinite(c.target):
+            return float(c.target) + 1e-9
+    return -math.inf
+
+
+@register_solver(
+    "tsp-ls",
+    problems=("tsp",),
+    description="iterated local search: 2-opt + Or-opt with neighbour lists, double-bridge kicks, "
+                "restarts from random nearest-neighbour tours; parallel walks (Numba CPU)",
+    default_for=("tsp",),
+)
+def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Parameters: ``num_walks`` independent walks (default 1), ``kicks`` per walk and
+    outer iteration (default ``max(100, 10 n)``, fewer for very large n), ``neighbours``
+    candidate-list size (default 10), ``restart_after`` kicks without improvement before a
+    walk restarts from a new nearest-neighbour tour (default ``max(1000, 50 n)``),
+    ``segment`` longest segment of a double-bridge kick (default 50)."""
+    n = problem.n
+    R = positive_int(params, "num_walks", 1)
+    kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1))))
+    k = positive_int(params, "neighbours", 10)
+    restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
+    seg = positive_int(params, "segment", 50)
+    reject_unknown(params, "tsp-ls")
+    Di = np.asarray(problem.D, dtype=np.int64)
+    info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after}
+    if n <= BRUTE_FORCE_MAX:
+        tour = _brute_force(Di)
+        ev = problem.evaluate(tour)
+        ctx.state.report(ev.objective, tour)
+        ctx.state.next_iteration()
+        return SolverOutput(solution=tour, proven_optimal=True, info={**info, "method": "enumeration"})
+    nbr = problem.neighbours(k)
+    D = Di.astype(np.float64)  # integer lengths are exact in float64 (the adapter keeps them below 2^53)
+    CUR = np.zeros((R, n), dtype=np.int64)
+    BEST = np.zeros((R, n), dtype=np.int64)
+    LENS = np.full((R, 2), np.inf)
+    COUNTS = np.zeros((R, 2), dtype=np.int64)
+    states = ctx.uint64_seeds(R)
+    target = _target(ctx)
+    reported = np.full(R, np.inf)
+    first = True
+    total_kicks = 0
+    while not ctx.state.should_stop():
+        # the first call only builds the start tours (and absorbs compilation)
+        step = 0 if first else kicks
+        if R == 1:  # no parallel kernel (and no compilation of one) for a single walk
+            ils_walk(CUR[0], BEST[0], D, nbr, step, states[0:1], LENS[0], COUNTS[0], restart_after, target, seg, 0.5)
+        else:
+            ils_batch(CUR, BEST, D, nbr, step, states, LENS, COUNTS, restart_after, target, seg, 0.5)
+        total_kicks += step * R
+        first = False
+        for r in np.argsort(LENS[:, 1], kind="stable"):
+            if LENS[r, 1] < reported[r] - 0.5:
+                reported[r] = LENS[r, 1]
+                tour = BEST[r].copy()
+                ev = problem.evaluate(tour)
+                if ev.feasible:
+                    ctx.state.report(ev.objective, tour)
+        ctx.state.next_iteration()
+    info.update(kicks_done=total_kicks, restarts=int(COUNTS[:, 1].sum()))
+    return SolverOutput(info=info)
