@@ -32,6 +32,7 @@ app = typer.Typer(
 EXIT_MISMATCH = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+_INTERRUPT_REPORTED = False  # solve printed its own note about the interrupt
 out_console = Console()
 err_console = Console(stderr=True)
 
@@ -151,6 +152,8 @@ def solve(
         _write_atomic(out, res.to_json())
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
+        global _INTERRUPT_REPORTED
+        _INTERRUPT_REPORTED = True
         err_console.print("[yellow]interrupted: best solution so far[/yellow]")
         raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -592,8 +595,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
     try:
-        rv = app(args=argv, standalone_mode=False, prog_name="combopt")
-        return int(rv or 0)
+        rv = int(app(args=argv, standalone_mode=False, prog_name="combopt") or 0)
+        if rv == EXIT_INTERRUPTED and not _INTERRUPT_REPORTED:  # typer turns Ctrl-C into a silent Exit(130)
+            err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
+        return rv
     except CombOptError as e:
         err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True)
         return 2
