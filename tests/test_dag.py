@@ -176,10 +176,10 @@ def test_topo_recovers_a_small_er_graph(noise):
 
 
 def test_random_restarts_run_in_parallel_and_are_reproducible():
-    p = generate_dag(d=12, edges_per_node=2, n=500, graph="ER", noise="gauss", seed=4)
-    r1 = combopt.solve(p, init="random", restarts=4, workers=2, seed=7)
-    r2 = combopt.solve(p, init="random", restarts=4, workers=1, seed=7)
-    assert len(r1.info["start_scores"]) == 4
+    p = generate_dag(d=10, edges_per_node=2, n=200, graph="ER", noise="gauss", seed=4)
+    r1 = combopt.solve(p, init="random", restarts=3, workers=2, seed=7)
+    r2 = combopt.solve(p, init="random", restarts=3, workers=1, seed=7)
+    assert len(r1.info["start_scores"]) == 3
     np.testing.assert_array_equal(r1.solution, r2.solution)
     assert r1.objective == pytest.approx(min(r1.info["start_scores"]))
 
@@ -394,3 +394,16 @@ def test_dag_notebook_executes():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "SHD 0" in text
+
+
+@pytest.mark.parametrize("args", [["--noise", "cauchy"], ["--graph", "XY"], ["--d", "10", "--n", "5"]])
+def test_cli_generate_bad_options_exit_2(capsys, tmp_path, args):
+    rc, _, err = run_cli(capsys, "generate", "dag", *args, "--out", tmp_path / "g")
+    assert rc == 2 and err.strip().count("\n") == 0 and "error" in err
+    assert not (tmp_path / "g").exists()
+
+
+def test_time_limit_still_returns_a_dag():
+    p = generate_dag(d=30, edges_per_node=2, n=300, seed=1)
+    res = combopt.solve(p, init="random", time_limit=0.05)
+    assert res.feasible and res.solution_json["is_dag"]
