@@ -254,7 +254,8 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
     index = {v: i for i, v in enumerate(names)}
     head = [c.strip('"') for c in rows[0][1]]
     # adjacency with a header of the variable names (and maybe a corner cell)
-    if len(head) in (d, d + 1) and set(head[-d:]) == set(names) and d > 2:
+    numeric_body = all(_float(x) is not None for _, c in rows[1:] for x in c)
+    if len(head) in (d, d + 1) and set(head[-d:]) == set(names) and (d > 2 or (len(rows) == d + 1 and numeric_body)):
         cols = [index[v] for v in head[-d:]]
         body = rows[1:]
         if len(body) != d:
