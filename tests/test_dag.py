@@ -426,3 +426,38 @@ def test_gpu_topo_matches_cpu():
     gpu = combopt.solve(p, device="gpu", init="random")
     assert gpu.device == "gpu"
     np.testing.assert_allclose(gpu.solution, cpu.solution, atol=1e-8)
+
+
+# -- fuzzing: every malformed file is an InputError naming the file -------------------------------------------------
+
+_CELLS = ["1", "2.5", "-3e2", "x", "", "nan", "inf", "1e999", '"a"', "X0", "X1", "cause", "effect", "0", "#"]
+
+
+def _fuzz_text(draw_cells, seps):
+    import hypothesis.strategies as st
+
+    row = st.lists(st.sampled_from(draw_cells), min_size=0, max_size=5).map(lambda r: seps.join(r))
+    return st.lists(row, min_size=0, max_size=8).map("\n".join)
+
+
+def test_fuzzed_data_and_graph_files(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = read_data(SACHS)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(_fuzz_text(_CELLS, ","), _fuzz_text(_CELLS, ";"), _fuzz_text(_CELLS, " ")),
+           st.sampled_from(["data", "graph"]))
+    def check(text, what):
+        f = tmp_path / "fuzz.csv"
+        f.write_text(text)
+        try:
+            if what == "data":
+                combopt.read(f, kind="dag")
+            else:
+                read_graph(f, base.names)
+        except InputError as e:
+            assert e.path is not None and Path(e.path).name == "fuzz.csv", str(e)
+
+    check()
