@@ -203,6 +203,18 @@ def test_l1_gives_sparser_graphs():
     assert sparse.feasible and int((sparse.solution != 0).sum()) < int((plain.solution != 0).sum())
 
 
+@pytest.mark.parametrize("kw", [{"threshold": 0.0}, {"threshold": 0.0, "l1": 0.5}, {"threshold": 5.0}])
+def test_extreme_thresholds_still_give_dags(kw):
+    p = generate_dag(d=6, edges_per_node=2, n=100, seed=2)
+    res = combopt.solve(p, **kw)
+    W = np.asarray(res.solution)
+    assert res.feasible and is_dag(W)
+    if kw["threshold"] == 0.0 and "l1" not in kw:
+        assert int((W != 0).sum()) == 15  # the full order: every pair has a (non-zero) least-squares weight
+    if kw["threshold"] == 5.0:
+        assert not W.any() and res.objective == pytest.approx(0.5 * np.trace(p.S))
+
+
 def test_bad_parameters_are_parameter_errors():
     p = generate_dag(d=5, edges_per_node=1, n=50, seed=0)
     with pytest.raises(ParameterError):
