@@ -312,6 +312,12 @@ def test_cli_generate_solve_check(capsys, tmp_path):
     assert {e["cause"] for e in sol["edges"]} <= set(sol["names"])
     rc, text, _ = run_cli(capsys, "check", folder / "data.csv", out)
     assert rc == 0 and f"{res['objective']:g}" in text
+    # a result is also a valid init graph (post-processing chains), and --out is not overwritten
+    rc, _, err = run_cli(capsys, "solve", folder / "data.csv", "--kind", "dag", "-p", f"init={out}", "-q", "-o", out)
+    assert rc == 2 and "--force" in err
+    rc, text, _ = run_cli(capsys, "solve", folder / "data.csv", "--kind", "dag", "-p", f"init={out}", "-q",
+                          "--truth", folder / "W_true.csv")
+    assert rc == 0 and "SHD 0" in text
     # a tampered result with a cycle is caught by check
     A = np.asarray(sol["adjacency"])
     i, j = map(int, np.argwhere(A != 0)[0])
