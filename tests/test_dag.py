@@ -176,10 +176,10 @@ def test_topo_recovers_a_small_er_graph(noise):
 
 
 def test_random_restarts_run_in_parallel_and_are_reproducible():
-    p = generate_dag(d=12, edges_per_node=2, n=500, graph="ER", noise="gauss", seed=4)
-    r1 = combopt.solve(p, init="random", restarts=4, workers=2, seed=7)
-    r2 = combopt.solve(p, init="random", restarts=4, workers=1, seed=7)
-    assert len(r1.info["start_scores"]) == 4
+    p = generate_dag(d=10, edges_per_node=2, n=200, graph="ER", noise="gauss", seed=4)
+    r1 = combopt.solve(p, init="random", restarts=3, workers=2, seed=7)
+    r2 = combopt.solve(p, init="random", restarts=3, workers=1, seed=7)
+    assert len(r1.info["start_scores"]) == 3
     np.testing.assert_array_equal(r1.solution, r2.solution)
     assert r1.objective == pytest.approx(min(r1.info["start_scores"]))
 
@@ -201,6 +201,18 @@ def test_l1_gives_sparser_graphs():
     plain = combopt.solve(p, threshold=0.0, refit=False)
     sparse = combopt.solve(p, threshold=0.0, refit=False, l1=0.2)
     assert sparse.feasible and int((sparse.solution != 0).sum()) < int((plain.solution != 0).sum())
+
+
+@pytest.mark.parametrize("kw", [{"threshold": 0.0}, {"threshold": 0.0, "l1": 0.5}, {"threshold": 5.0}])
+def test_extreme_thresholds_still_give_dags(kw):
+    p = generate_dag(d=6, edges_per_node=2, n=100, seed=2)
+    res = combopt.solve(p, **kw)
+    W = np.asarray(res.solution)
+    assert res.feasible and is_dag(W)
+    if kw["threshold"] == 0.0 and "l1" not in kw:
+        assert int((W != 0).sum()) == 15  # the full order: every pair has a (non-zero) least-squares weight
+    if kw["threshold"] == 5.0:
+        assert not W.any() and res.objective == pytest.approx(0.5 * np.trace(p.S))
 
 
 def test_bad_parameters_are_parameter_errors():
@@ -302,6 +314,12 @@ def test_cli_generate_solve_check(capsys, tmp_path):
     assert {e["cause"] for e in sol["edges"]} <= set(sol["names"])
     rc, text, _ = run_cli(capsys, "check", folder / "data.csv", out)
     assert rc == 0 and f"{res['objective']:g}" in text
+    # a result is also a valid init graph (post-processing chains), and --out is not overwritten
+    rc, _, err = run_cli(capsys, "solve", folder / "data.csv", "--kind", "dag", "-p", f"init={out}", "-q", "-o", out)
+    assert rc == 2 and "--force" in err
+    rc, text, _ = run_cli(capsys, "solve", folder / "data.csv", "--kind", "dag", "-p", f"init={out}", "-q",
+                          "--truth", folder / "W_true.csv")
+    assert rc == 0 and "SHD 0" in text
     # a tampered result with a cycle is caught by check
     A = np.asarray(sol["adjacency"])
     i, j = map(int, np.argwhere(A != 0)[0])
@@ -396,3 +414,70 @@ def test_dag_notebook_executes():
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "SHD 0" in text
+
+
+@pytest.mark.parametrize("args", [["--noise", "cauchy"], ["--graph", "XY"], ["--d", "10", "--n", "5"]])
+def test_cli_generate_bad_options_exit_2(capsys, tmp_path, args):
+    rc, _, err = run_cli(capsys, "generate", "dag", *args, "--out", tmp_path / "g")
+    assert rc == 2 and err.strip().count("\n") == 0 and "error" in err
+    assert not (tmp_path / "g").exists()
+
+
+def test_time_limit_still_returns_a_dag():
+    p = generate_dag(d=30, edges_per_node=2, n=300, seed=1)
+    res = combopt.solve(p, init="random", time_limit=0.05)
+    assert res.feasible and res.solution_json["is_dag"]
+
+
+def test_xp_scorer_drives_the_same_search(small):
+    from combopt.gpu.dag import XPSwapScorer
+
+    start = np.random.default_rng(9).permutation(small.d)
+    cpu = topo_search(small.S, start, size_small=10, size_large=28)
+    xp = topo_search(small.S, start, size_small=10, size_large=28, scorer=XPSwapScorer(np))
+    np.testing.assert_array_equal(cpu.order, xp.order)
+    np.testing.assert_allclose(cpu.loss_trace, xp.loss_trace, rtol=1e-12)
+
+
+@pytest.mark.gpu
+def test_gpu_topo_matches_cpu():
+    p = generate_dag(d=40, edges_per_node=2, n=1000, seed=0)
+    cpu = combopt.solve(p, device="cpu", init="random")
+    gpu = combopt.solve(p, device="gpu", init="random")
+    assert gpu.device == "gpu"
+    np.testing.assert_allclose(gpu.solution, cpu.solution, atol=1e-8)
+
+
+# -- fuzzing: every malformed file is an InputError naming the file -------------------------------------------------
+
+_CELLS = ["1", "2.5", "-3e2", "x", "", "nan", "inf", "1e999", '"a"', "X0", "X1", "cause", "effect", "0", "#"]
+
+
+def _fuzz_text(draw_cells, seps):
+    import hypothesis.strategies as st
+
+    row = st.lists(st.sampled_from(draw_cells), min_size=0, max_size=5).map(lambda r: seps.join(r))
+    return st.lists(row, min_size=0, max_size=8).map("\n".join)
+
+
+def test_fuzzed_data_and_graph_files(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = read_data(SACHS)
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(_fuzz_text(_CELLS, ","), _fuzz_text(_CELLS, ";"), _fuzz_text(_CELLS, " ")),
+           st.sampled_from(["data", "graph"]))
+    def check(text, what):
+        f = tmp_path / "fuzz.csv"
+        f.write_text(text)
+        try:
+            if what == "data":
+                combopt.read(f, kind="dag")
+            else:
+                read_graph(f, base.names)
+        except InputError as e:
+            assert e.path is not None and Path(e.path).name == "fuzz.csv", str(e)
+
+    check()

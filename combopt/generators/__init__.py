@@ -2,4 +2,6 @@
 
 * :mod:`combopt.generators.rcb`: R-ConstraintBench RCPSP ramps
   (``combopt generate rcpsp-rcb``).
+* :mod:`combopt.generators.dag`: linear-SEM data for DAG learning with its true graph
+  (``combopt generate dag``).
 """

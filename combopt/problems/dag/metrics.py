@@ -107,7 +107,7 @@ def count_accuracy(B_true: np.ndarray, B_est: np.ndarray) -> dict[str, float]:
     cond_neg = 0.5 * d * (d - 1) - cond
     fdr = float(reverse + false_pos) / max(int(pred), 1)
     tpr = float(true_pos) / max(int(cond), 1)
-    fpr = float(reverse + false_pos) / max(cond_neg, 1)
+    fpr = float(reverse + false_pos) / float(max(cond_neg, 1))
     Es = np.tril(E | E.T, -1)
     Ts = np.tril(T | T.T, -1)
     extra_lower = np.sum(Es & ~Ts)

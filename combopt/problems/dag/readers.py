@@ -15,7 +15,8 @@ Graphs (:func:`read_graph`)
     * adjacency CSV: ``d`` rows of ``d`` numbers (``A[i, j] != 0`` for
       ``i -> j``), optionally a header row of the names (in any order) and a
       first column of row names;
-    * ``.npy``: a ``d x d`` numeric array.
+    * ``.npy``: a ``d x d`` numeric array;
+    * ``.json``: a ``combopt solve --out`` result of the same data (its ``adjacency``).
 """
 
 from __future__ import annotations
@@ -232,6 +233,8 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         raise InputError(p, "no such file")
     if p.is_dir():
         raise InputError(p, "is a directory, expected a graph file")
+    if p.name.lower().endswith(".json"):
+        return _graph_from_result_json(p, names)
     if p.name.lower().endswith(".npy"):
         try:
             with open(p, "rb") as f:
@@ -254,7 +257,8 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
     index = {v: i for i, v in enumerate(names)}
     head = [c.strip('"') for c in rows[0][1]]
     # adjacency with a header of the variable names (and maybe a corner cell)
-    if len(head) in (d, d + 1) and set(head[-d:]) == set(names) and d > 2:
+    numeric_body = all(_float(x) is not None for _, c in rows[1:] for x in c)
+    if len(head) in (d, d + 1) and set(head[-d:]) == set(names) and (d > 2 or (len(rows) == d + 1 and numeric_body)):
         cols = [index[v] for v in head[-d:]]
         body = rows[1:]
         if len(body) != d:
@@ -317,6 +321,25 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         B[i, j] = 1
         W[i, j] = w
     return B, (W if weighted else None)
+
+
+def _graph_from_result_json(p: Path, names: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The graph of a ``combopt solve --out`` result of a dag problem (``solution.adjacency``)."""
+    import json
+
+    try:
+        data = json.loads(_read_text(p))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError, ValueError) as e:
+        raise InputError(p, f"not valid JSON ({type(e).__name__}); expected a combopt dag result") from None
+    sol = data.get("solution", data) if isinstance(data, dict) else None
+    A = sol.get("adjacency") if isinstance(sol, dict) else None
+    d = len(names)
+    if not isinstance(A, list) or len(A) != d or not all(isinstance(r, list) and len(r) == d for r in A) or \
+            not all(isinstance(v, (int, float)) and not isinstance(v, bool) for r in A for v in r):
+        raise InputError(p, f"expected a combopt dag result with a {d} x {d} numeric 'adjacency'")
+    if isinstance(sol.get("names"), list) and sol["names"] != names:
+        raise InputError(p, "the result's variable names differ from the data's")
+    return _adjacency(p, np.asarray(A, dtype=np.float64), None)
 
 
 def _is_index(cell: str, d: int) -> bool:

@@ -128,13 +128,13 @@ def threshold_and_refit(S: np.ndarray, W: np.ndarray, threshold: float, refit: b
 
     The support only shrinks, so the result stays a DAG (a subgraph of ``W``'s).
     """
-    B = (np.abs(W) >= threshold).astype(np.int64)
+    B = ((np.abs(W) >= threshold) & (W != 0)).astype(np.int64)
     np.fill_diagonal(B, 0)
     if not refit:
         return np.where(B != 0, W, 0.0)
     for _ in range(max_passes):
         Wr = refit_on_support(S, B)
-        keep = (np.abs(Wr) >= threshold) & (B != 0)
+        keep = (np.abs(Wr) >= threshold) & (Wr != 0) & (B != 0)
         if keep.sum() == B.sum():
             return Wr
         B = keep.astype(np.int64)
