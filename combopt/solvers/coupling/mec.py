@@ -335,7 +335,8 @@ def _greedy_output(problem: MEC, ctx: SolveContext, name: str) -> tuple[Coupling
 
 
 @register_solver("mec-greedy", problems=("mec",), exact=False, devices=("cpu",),
-                 description="greedy coupling of k marginals with heaps (Numba), O(n log n), sparse")
+                 description="greedy coupling of k marginals (Numba: sorted input + remainder heap), "
+                             "O(n log n), sparse")
 def mec_greedy(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy minimum-entropy coupling. Parameters: ``normalize`` (renormalise the marginals)."""
     _prepare(problem, params)
