@@ -51,7 +51,9 @@ def main() -> None:
     rates = np.round(np.arange(0.0, np.log2(n) + 1e-9, args.step), 6)
     rows, raw = [], []
     t0 = time.perf_counter()
-    for R in rates:
+    from rich.progress import track
+
+    for R in track(rates, description="rates", transient=True):
         prob = MECB([u, u], float(R))
         res = combopt.solve(prob, "mecb", decoder="greedy")
         resg = combopt.solve(prob, "mecb", encoder="greedy", decoder="greedy")
