@@ -22,6 +22,7 @@ from combopt.problems.graph.mis import IndependentSet
 from combopt.problems.mdkp.model import MultiKnapsack
 from combopt.problems.tsp.model import TSP
 
+COUPLING = Path(__file__).parent / "data" / "coupling"
 DATA = Path(__file__).parent / "data"
 
 
@@ -211,7 +212,8 @@ def _check(capsys, instance, payload: dict, tmp_path: Path, name: str) -> tuple[
     sol = tmp_path / f"{name}.json"
     sol.write_text(json.dumps(payload))
     capsys.readouterr()
-    rc = main(["check", str(instance), str(sol)])
+    # --kind: one instance file serves several kinds (a .clq is a clique instance unless told mis)
+    rc = main(["check", str(instance), str(sol), "--kind", payload["problem"]])
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     return rc, out
@@ -301,6 +303,50 @@ def _family_cases(tmp_path: Path):
     X = np.array(list(itertools.product([0, 1], repeat=8)))
     E = q.energies(X)
     yield "qubo", qf, "qubo", X[np.argmin(E)].tolist(), float(E.min()), [2] + [0] * 7
+    # mec: the reference coupling of [.5 .4 .1] and [.6 .2 .2]; its joint entropy computed here
+    cells = [[0, 0, 0.5], [1, 1, 0.2], [1, 2, 0.2], [2, 0, 0.1]]
+    m = np.array([c[2] for c in cells])
+    bad_cells = [[0, 0, 0.5], [1, 1, 0.2], [1, 2, 0.2], [2, 1, 0.1]]  # column sums 0.5, 0.3, 0.2: wrong q
+    yield "mec", COUPLING / "reference.coupling.json", "mec", {"shape": [3, 3], "cells": cells}, \
+        float(-(m * np.log2(m)).sum()), {"shape": [3, 3], "cells": bad_cells}
+    # ebim: p_X = [.7 .2 .1], R = 0.5; merging x0 and x1 gives H(T) = h(0.1) <= R and I(X;T) = H(T)
+    h01 = float(-(0.9 * np.log2(0.9) + 0.1 * np.log2(0.1)))
+    enc = {"shape": [3, 2], "cells": [[0, 0, 0.7], [1, 0, 0.2], [2, 1, 0.1]]}
+    over = {"shape": [3, 3], "cells": [[0, 0, 0.7], [1, 1, 0.2], [2, 2, 0.1]]}  # H(T) = H(X) > R
+    yield "ebim", COUPLING / "ebim.marginals.csv", "ebim", enc, h01, over
+    # mecb: p_X = [.7 .2 .1], p_Y = [.5 .5], R = 0.5, the same encoder and a decoder T -> Y; the objective
+    # I(X;Y) of the joint p(x, y) is computed here from the two tables
+    mecb = tmp_path / "mecb.coupling.json"
+    mecb.write_text(json.dumps({"marginals": [[0.7, 0.2, 0.1], [0.5, 0.5]], "rate": 0.5}))
+    dec = {"shape": [2, 2], "cells": [[0, 0, 0.5], [0, 1, 0.4], [1, 1, 0.1]]}
+    pxt = np.zeros((3, 2))
+    for i, t, v in enc["cells"]:
+        pxt[i, t] = v
+    pty = np.zeros((2, 2))
+    for t, y, v in dec["cells"]:
+        pty[t, y] = v
+    pxy = (pxt / pxt.sum(axis=0)) @ pty  # p(x, y) = sum_t p(x | t) p(t, y)
+    px, py = pxy.sum(axis=1), pxy.sum(axis=0)
+    nz = pxy > 0
+    ixy = float((pxy[nz] * np.log2(pxy[nz] / np.outer(px, py)[nz])).sum())
+    bad_dec = {"shape": [2, 2], "cells": [[0, 0, 0.9], [1, 1, 0.1]]}  # p_Y = [.9 .1], not [.5 .5]
+    yield "mecb", mecb, "mecb", {"encoder": enc, "decoder": dec}, ixy, {"encoder": enc, "decoder": bad_dec}
+    # dag: a chain X0 -> X1 -> X2 fitted by least squares here; a cycle is infeasible
+    rng = np.random.default_rng(1)
+    x0 = rng.normal(size=200)
+    x1 = 0.8 * x0 + rng.normal(size=200)
+    x2 = -1.2 * x1 + rng.normal(size=200)
+    Xd = np.column_stack([x0, x1, x2])
+    data = tmp_path / "chain.dag.csv"
+    data.write_text("a,b,c\n" + "\n".join(",".join(repr(float(v)) for v in row) for row in Xd) + "\n")
+    Xc = Xd - Xd.mean(axis=0)
+    W = np.zeros((3, 3))
+    W[0, 1] = np.linalg.lstsq(Xc[:, [0]], Xc[:, 1], rcond=None)[0][0]
+    W[1, 2] = np.linalg.lstsq(Xc[:, [1]], Xc[:, 2], rcond=None)[0][0]
+    score = float(0.5 / len(Xd) * np.sum((Xc - Xc @ W) ** 2))
+    cyc = W.copy()
+    cyc[2, 0] = 0.5
+    yield "dag", data, "dag", {"adjacency": W.tolist()}, score, {"adjacency": cyc.tolist()}
 
 
 def test_check_on_every_family(capsys, tmp_path):

@@ -79,8 +79,25 @@ def read_coupling_json(path: Path, kind: str, index: int | None):
     return _build(path, kind, margs, rate, data.get("kind"), index)
 
 
+def _sniff_csv(head: str) -> bool:
+    """Rows of probabilities: a '# rate=' line, or a first data row of numbers that sums to 1."""
+    for line in head.splitlines():
+        text = line.strip()
+        if text.startswith("#"):
+            if text[1:].strip().lower().startswith("rate"):
+                return True
+            continue
+        if not text:
+            continue
+        fields = [t for t in (f.strip() for f in text.split(",")) if t]
+        if not fields or not all(_is_float(t) for t in fields):
+            return False
+        return abs(sum(float(t) for t in fields) - 1.0) < 1e-6
+    return False
+
+
 @register_reader("coupling-csv", kinds=("mec", "ebim", "mecb"), extensions=(".marginals.csv", ".csv"),
-                 default_kind=_AUTO)
+                 default_kind=_AUTO, sniff=_sniff_csv)
 def read_coupling_csv(path: Path, kind: str, index: int | None):
     """One marginal per row, comma-separated; ``#`` starts a comment, ``# rate=R`` sets the rate."""
     margs, rate = [], None

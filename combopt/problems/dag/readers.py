@@ -211,7 +211,9 @@ def read_data(path: str | Path, name: str | None = None) -> DAGProblem:
     return DAGProblem(X, names, name=name, source=str(p))
 
 
-@register_reader("dag-data", kinds=("dag",), extensions=(".npy", ".dag.csv", ".dag.npz"))
+# ".csv" and ".npy" are also coupling formats: without --kind dag such a file is read as dag only by name
+# (".dag.csv", ".dag.npz"); otherwise combopt asks for the kind (core.io.detect)
+@register_reader("dag-data", kinds=("dag",), extensions=(".npy", ".csv", ".dag.csv", ".dag.npz"))
 def read_dag(path, kind, index):
     """Reader behind ``combopt.read(path, kind="dag")``."""
     if index is not None:
