@@ -287,7 +287,11 @@ class Tomography(DMMVBase):
 
     kind = "tomography"
     baseline_start = "sart"
-    preferred_start = "dart"
+
+    @property
+    def preferred_start(self) -> str | None:
+        """DART under noise (the boundary focus is DART's); noise-free, the start of lowest objective."""
+        return "dart" if self.noise_bound > 0 else None
 
     def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
                  source: str | None = None, sart_iterations: int = 100, noise_bound: float | None = None,
