@@ -11,7 +11,7 @@ Writes ``benchmarks/results/dmmv_fir_large.{json,md}``.
 Usage::
 
     .venv/bin/python benchmarks/dmmv_fir_large.py                 # ~5 min per spec with --cbc
-    .venv/bin/python benchmarks/dmmv_fir_large.py --specs fir_n200_b9 --time-limit 60
+    .venv/bin/python benchmarks/dmmv_fir_large.py --specs fir_n200_b9 --out dmmv_fir_large_n200
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--specs", nargs="*", default=SPECS)
     ap.add_argument("--cbc", action="store_true", help="also CBC (another limit per spec)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="dmmv_fir_large", help="results name in benchmarks/results/")
     args = ap.parse_args(argv)
     backends = ["highs"] + (["cbc"] if args.cbc else [])
     first = combopt.read(EXAMPLES / f"{args.specs[0]}.toml")
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
           + markdown_table(hdr, rows)
           + "\n'DMMV below HiGHS' = 1 - DMMV / HiGHS incumbent. Best proven bound = max(LP relaxation, the MILP "
             "dual bounds at the limit).\n")
-    pj, pm = write_results("dmmv_fir_large", {"machine": mi, "args": vars(args), "specs": raw}, md)
+    pj, pm = write_results(args.out, {"machine": mi, "args": vars(args), "specs": raw}, md)
     print(f"wrote {pj} and {pm}")
     return 0
 

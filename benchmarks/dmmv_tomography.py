@@ -152,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     print_rich_table("Summary (mean pixel error)", shdr, summary_rows)
     mi = machine_info()
     md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs, shared with other sessions (timings are loaded). "
-          f"DMMV: bounds b +- 1.5 x noise, DART start, boundary focus, TV polish.\n\n"
+          "DMMV: bounds b +- 1.5 x noise, DART start, boundary focus, "
+          "polish on total variation + distance to DART.\n\n"
           f"### Issue case (DMMV limit {args.issue_time_limit:g} s)\n\n" + markdown_table(ihdr, issue_rows)
           + f"\n### Summary over the grid (mean pixel error %, equal limit {args.time_limit:g} s)\n\n"
           + markdown_table(shdr, summary_rows)

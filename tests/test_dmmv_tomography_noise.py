@@ -81,6 +81,9 @@ def test_polish_kernel_on_a_tiny_model():
     # nothing may leave the row's bounds: from (1, 0), single moves would, so nothing moves
     k2, moves2 = polish(m, tb, np.array([1, 0]))
     assert k2.tolist() == [1, 0] and moves2 == 0
+    # variable 1 frozen: the pair move is not allowed either
+    k3, moves3 = polish(m, tb, np.array([0, 1]), movable=np.array([True, False]))
+    assert k3.tolist() == [0, 1] and moves3 == 0
 
 
 def test_restrict_keeps_the_objective(noisy):

@@ -287,7 +287,11 @@ class Tomography(DMMVBase):
 
     kind = "tomography"
     baseline_start = "sart"
-    preferred_start = "dart"
+
+    @property
+    def preferred_start(self) -> str | None:
+        """DART under noise (the boundary focus is DART's); noise-free, the start of lowest objective."""
+        return "dart" if self.noise_bound > 0 else None
 
     def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
                  source: str | None = None, sart_iterations: int = 100, noise_bound: float | None = None,
@@ -307,7 +311,6 @@ class Tomography(DMMVBase):
         if tie_break not in TIE_BREAKS:
             raise ParameterError(f"tie_break must be one of {', '.join(TIE_BREAKS)}; got {tie_break!r}")
         self.tie_break_kind = tie_break
-        self.polish_scope = "all"  # "changed": only the pixels the search moved (and their neighbours)
         self.A, ray_angle = projection_matrix(self.shape, self.angles, return_angles=True)
         clean = self.A @ self.phantom.ravel()
         rng = np.random.default_rng(self.seed)
@@ -377,15 +380,6 @@ class Tomography(DMMVBase):
         img = self.levels[np.asarray(ks[0], dtype=np.int64)].reshape(self.shape)
         bnd = maximum_filter(img, size=3, mode="nearest") != minimum_filter(img, size=3, mode="nearest")
         return [bnd.ravel()]
-
-    def polish_mask(self, k_start: np.ndarray, k_found: np.ndarray) -> np.ndarray | None:
-        """Pixels the final polish may move: those the search changed and their 8 neighbours."""
-        if self.polish_scope == "all":
-            return None
-        from scipy.ndimage import binary_dilation
-
-        changed = (np.asarray(k_start) != np.asarray(k_found)).reshape(self.shape)
-        return binary_dilation(changed, structure=np.ones((3, 3), dtype=bool)).ravel()
 
     def tie_break(self) -> TieBreak | None:
         """The plausibility regulariser of the final polish (see ``tie_break`` in the class doc)."""

@@ -468,8 +468,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         from .tiebreak import polish
 
         k_cur = best_full(0)
-        movable = problem.polish_mask(np.asarray(ks0[0]), k_cur) if hasattr(problem, "polish_mask") else None
-        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1, movable=movable)
+        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1)
         ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
         ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
         if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):
