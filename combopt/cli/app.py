@@ -96,6 +96,13 @@ def _check_out(out: Path | None, force: bool) -> None:
         raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
 
 
+def _announce_compiling() -> None:
+    """Say once on stderr when a run starts compiling Numba kernels (first run on a machine)."""
+    from ..core.warm import set_notifier
+
+    set_notifier(lambda msg: err_console.print(msg, style="yellow", highlight=False, soft_wrap=True))
+
+
 def _write_atomic(out: Path, text: str) -> None:
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -130,6 +137,7 @@ def solve(
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
     problem = read(path, kind)
+    _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
@@ -232,6 +240,7 @@ def bench(
         raise ParameterError(f"no instance files match {' '.join(paths)}")
     ref = load_best_known(best_known) if best_known else {}
     solvers_ = list(solver) if solver else [None]
+    _announce_compiling()
     with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as prog:
         task = prog.add_task("bench", total=len(files) * len(solvers_))
@@ -356,6 +365,37 @@ def generate(
             raise ParameterError(f"cannot write {target}: {e.strerror or e}") from None
         err_console.print(f"wrote {target} ({p.describe()}; witness makespan {p.meta['witness_makespan']}, "
                           f"feasible by construction)", highlight=False)
+
+
+@app.command()
+def warmup(
+    family: Annotated[str | None, typer.Option("--family", "-f", help="only this family: engines, graph, mdkp, "
+                                                                    "tsp, rcpsp, dmmv")] = None,
+    solver: Annotated[str | None, typer.Option("--solver", "-s", help="only this solver")] = None,
+) -> None:
+    """Compile the Numba kernels into the per-user cache, so that the first real run starts warm."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .._cache import numba_cache_dir
+    from ..warmup import jobs, warm
+
+    todo = jobs(family, solver)
+    if not todo:
+        raise ParameterError(f"nothing to compile for --family {family} --solver {solver}")
+    t0 = time.perf_counter()
+    with Progress(TextColumn("warmup"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err_console, transient=True) as prog:
+        task = prog.add_task("", total=len(todo))
+
+        def step(job, dt):
+            if dt is None:
+                prog.update(task, description=job.label())
+            else:
+                prog.advance(task)
+
+        warm(todo, step)
+    err_console.print(f"compiled the kernels of {len({j.solver for j in todo})} solver(s) in "
+                      f"{time.perf_counter() - t0:.1f} s into {numba_cache_dir()}", highlight=False)
 
 
 @app.command()

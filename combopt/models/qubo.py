@@ -219,6 +219,10 @@ class QUBO(Problem):
     def to_qubo(self, **params) -> QUBO:
         return self
 
+    def construct(self) -> np.ndarray:
+        """All zeros: every binary vector is feasible."""
+        return np.zeros(self.n, dtype=np.int8)
+
     #: when a list, every batch of samples handed to :meth:`from_qubo_samples` is appended
     #: to it (outer loops such as the Lagrangian methods read raw samples this way)
     sample_sink: list | None = None

@@ -74,6 +74,22 @@ class MultiKnapsack(Problem):
                 for i in np.nonzero(load > self.b + 1e-9)[0]]
         return Evaluation(float(self.p @ xf), not viol, viol)
 
+    def construct(self) -> np.ndarray:
+        """Greedy by profit per aggregated (capacity-scaled) weight, numpy only."""
+        w = self._ratio_weights(None)
+        agg = w @ self.A
+        ratio = np.where(agg > 0, self.p / np.maximum(agg, 1e-300), np.inf)
+        x = np.zeros(self.n, dtype=np.int8)
+        load = np.zeros(self.m)
+        for j in np.argsort(-ratio, kind="stable").tolist():
+            if self.p[j] <= 0:
+                continue
+            col = self.A[:, j]
+            if np.all(load + col <= self.b + 1e-9):
+                x[j] = 1
+                load += col
+        return x
+
     # -- repair and local search -----------------------------------------------------------
     def repair(self, x, weights: np.ndarray | None = None) -> np.ndarray:
         """Drop items by worst profit/weight ratio until feasible, add greedily, then 1-1 swaps.

@@ -425,6 +425,12 @@ class RCPSP(Problem):
             best = max(best, k + 1)
         return best
 
+    def construct(self) -> np.ndarray:
+        """Parallel SGS with the latest-finish-time rule (pure numpy; non-delay schedule)."""
+        from .sgs import parallel_sgs, priority_values
+
+        return parallel_sgs(self, priority_values(self, "lft"))
+
     def bound(self) -> float | None:
         """Largest of the critical-path and resource-based lower bounds."""
         return float(max(self.critical_path_bound(), self.resource_bound()))
