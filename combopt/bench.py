@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -136,12 +137,16 @@ def rows_table(rows: list[BenchRow], title: str = "combopt bench"):
     return t
 
 
-def write_rows(rows: list[BenchRow], path: Path) -> None:
+def write_rows(rows: list[BenchRow], path: Path, force: bool = False) -> None:
+    """Rows as JSON or CSV (by the suffix), written atomically (see :func:`combopt.core.safeio.write_atomic`)."""
+    from .core.safeio import write_atomic
+
     data = [asdict(r) for r in rows]
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(data, indent=1))
-    else:
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(data[0]) if data else list(BenchRow.__dataclass_fields__))
-            w.writeheader()
-            w.writerows(data)
+        write_atomic(path, json.dumps(data, indent=1), force)
+        return
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=list(data[0]) if data else list(BenchRow.__dataclass_fields__))
+    w.writeheader()
+    w.writerows(data)
+    write_atomic(path, buf.getvalue(), force)

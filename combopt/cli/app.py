@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -19,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, ParameterError
+from ..core.safeio import check_target, read_bounded, write_atomic
 
 app = typer.Typer(
     add_completion=False,
@@ -85,15 +87,11 @@ class _Progress:
 
 
 def _check_out(out: Path | None, force: bool) -> None:
-    """Refuse to overwrite a user's file without --force; fail before the work, not after."""
+    """Refuse to overwrite a user's file without --force (or anything but a regular file with it);
+    fail before the work, not after."""
     if out is None:
         return
-    if out.is_dir():
-        raise ParameterError(f"--out {out} is a directory; expected a file name")
-    if out.exists() and not force:
-        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-    if not out.absolute().parent.is_dir():
-        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    check_target(out, force)
 
 
 def _announce_compiling() -> None:
@@ -103,13 +101,10 @@ def _announce_compiling() -> None:
     set_notifier(lambda msg: err_console.print(msg, style="yellow", highlight=False, soft_wrap=True))
 
 
-def _write_atomic(out: Path, text: str) -> None:
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        tmp.write_text(text)
-        tmp.replace(out)
-    except OSError as e:
-        raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+def _write_atomic(out: Path, text: str, force: bool = False) -> None:
+    """Write through a fresh temporary file in the same folder and move it into place (never
+    follows a link at a temporary name; replaces only regular files, and only with --force)."""
+    write_atomic(out, text, force)
     err_console.print(f"wrote {out}")
 
 
@@ -146,7 +141,7 @@ def solve(
     if res.info.get("interrupted"):
         err_console.print("[yellow]interrupted: best solution so far[/yellow]")
     if out is not None:
-        _write_atomic(out, res.to_json())
+        _write_atomic(out, res.to_json(), force)
 
 
 @app.command()
@@ -159,12 +154,9 @@ def check(
     """Re-evaluate a solution independently: exit 0 when feasible, 1 when not."""
     from ..core.io import read
 
-    if not solution.exists():
-        raise InputError(solution, "no such file")
-    if solution.is_dir():
-        raise InputError(solution, "is a directory, expected a solution JSON file")
+    raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
     try:
-        data = json.loads(solution.read_text())
+        data = json.loads(raw.decode("utf-8"))
     except json.JSONDecodeError as e:
         raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
@@ -178,7 +170,7 @@ def check(
     problem = read(path, kind)
     try:
         sol = problem.solution_from_json(data, str(solution))
-    except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
+    except (TypeError, ValueError, OverflowError) as e:  # a ragged list, 10**30 for an int64, ...
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
                          ) from None
@@ -249,7 +241,7 @@ def bench(
                          progress=lambda: prog.advance(task))
     out_console.print(rows_table(rows))
     if out is not None:
-        write_rows(rows, out)
+        write_rows(rows, out, force)
         err_console.print(f"wrote {out}")
 
 
@@ -278,12 +270,7 @@ def export(
             prob, _ = problem.to_pulp()
         except NotImplementedError:
             raise ParameterError(f"{problem.kind} problems have no MILP model to export") from None
-        tmp = out.with_name(out.name + ".tmp.lp")
-        try:
-            prob.writeLP(str(tmp))
-            tmp.replace(out)
-        except OSError as e:
-            raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+        write_atomic(out, lambda tmp: prob.writeLP(str(tmp)), force)
         err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints")
         return
     try:
@@ -292,7 +279,7 @@ def export(
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except TypeError as e:
         raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
-    _write_atomic(out, json.dumps(q.to_json_dict(), indent=1))
+    _write_atomic(out, json.dumps(q.to_json_dict(), indent=1, allow_nan=False), force)
     err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
 
 
@@ -342,27 +329,19 @@ def generate(
     elif out is not None:
         if out.is_dir():
             raise ParameterError(f"--out {out} is a directory; expected a file name (or a --level range)")
-        if out.exists() and not force:
-            raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-        if not out.absolute().parent.is_dir():
-            raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+        check_target(out, force)
     problems = [generate_rcb(level=k, **kw) for k in range(lo, hi + 1)]
     if out is None:
         out_console.print_json(json.dumps(rcpsp_to_json(problems[0])))
         return
     targets = [out / f"{p.name}.rcpsp.json" for p in problems] if ramp else [out]
-    clash = [t for t in targets if t.exists()]
-    if clash and not force:
-        raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
+    for t in targets:
+        if os.path.lexists(t):
+            check_target(t, force, "output")
     if ramp:
         out.mkdir(exist_ok=True)
     for p, target in zip(problems, targets, strict=True):
-        tmp = target.with_name(target.name + ".tmp")
-        try:
-            tmp.write_text(json.dumps(rcpsp_to_json(p), indent=1) + "\n")
-            tmp.replace(target)
-        except OSError as e:
-            raise ParameterError(f"cannot write {target}: {e.strerror or e}") from None
+        write_atomic(target, json.dumps(rcpsp_to_json(p), indent=1) + "\n", force, "output")
         err_console.print(f"wrote {target} ({p.describe()}; witness makespan {p.meta['witness_makespan']}, "
                           f"feasible by construction)", highlight=False)
 

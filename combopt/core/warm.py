@@ -203,8 +203,33 @@ def gated(ctx: SolveContext, func: Callable, *args, default=None):
         _local.gate = prev
 
 
+def _trivial(problem, ctx: SolveContext) -> SolverOutput | None:
+    """An instance without decision variables (an empty graph, no items) has one solution, the
+    empty one: it is optimal when feasible, and the instance infeasible otherwise. No solver runs
+    (kernels are not written for zero-size arrays)."""
+    try:
+        n = int(problem.num_variables)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if n != 0:
+        return None
+    sol = problem.construct()
+    if sol is None:
+        return None
+    ev = problem.evaluate(sol)
+    ctx.state.next_iteration()
+    info = {"trivial": "the instance has no decision variables", "compile_s": 0.0}
+    if not ev.feasible:
+        return SolverOutput(solution=sol, infeasible=True, info=info)
+    ctx.state.report(ev.objective, sol)
+    return SolverOutput(solution=sol, bound=ev.objective, proven_optimal=True, info=info)
+
+
 def run_solver(info, problem, ctx: SolveContext, params: dict) -> SolverOutput:
     """Run ``info.func(problem, ctx, **params)`` through the compile gate (see the module docstring)."""
+    trivial = _trivial(problem, ctx)
+    if trivial is not None:
+        return trivial
     limit = ctx.state.criterion.time_limit()
     gated = math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START")
     _install()

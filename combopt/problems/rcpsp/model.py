@@ -498,6 +498,9 @@ class RCPSP(Problem):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                     or value != int(value):
                 raise InputError(path, f"{where}: start of task {key} must be an integer, got {value!r}")
+            if abs(value) > 10 * MAX_TIME_VALUE:
+                raise InputError(path, f"{where}: start of task {key} must lie within +-{10 * MAX_TIME_VALUE}, "
+                                       f"got {value:.6g}")
             i = index[key]
             if seen[i]:
                 raise InputError(path, f"{where}: task {key} is given twice")
