@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,18 @@ app = typer.Typer(
 )
 out_console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _options(
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="memory budget that instance sizes and parameters are checked against before "
+                             "allocating: 8G, 512M, 75% (of the RAM); default COMBOPT_MAX_MEMORY, else 50%")] = None,
+) -> None:
+    """combopt: hard combinatorial optimisation from the command line."""
+    from ..core.limits import set_max_memory
+
+    set_max_memory(max_memory)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -273,13 +286,21 @@ def export(
         write_atomic(out, lambda tmp: prob.writeLP(str(tmp)), force)
         err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints")
         return
+    if "penalty" in params:
+        from ..solvers.common import finite_float
+
+        params["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
     try:
         q = problem.to_qubo(**params)
     except NotImplementedError:
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except TypeError as e:
         raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
-    _write_atomic(out, json.dumps(q.to_json_dict(), indent=1, allow_nan=False), force)
+    try:
+        text = json.dumps(q.to_json_dict(), indent=1, allow_nan=False)
+    except ValueError:  # never write Infinity/NaN: they are not JSON
+        raise ParameterError("the QUBO has non-finite coefficients (check --param penalty=...)") from None
+    _write_atomic(out, text, force)
     err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
 
 
@@ -392,15 +413,26 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        rc = _main(argv, t0)
+    if rc != 2:  # a user error is one line: warnings on the way to it (overflow, ...) are dropped
+        for w in caught:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return rc
+
+
+def _main(argv: list[str] | None, t0: float) -> int:
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="combopt")
         return int(rv or 0)
     except CombOptError as e:
-        err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True)
+        err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True, markup=False)
         return 2
     except OSError as e:  # a file the user named cannot be opened or written
         where = f"{e.filename}: " if e.filename is not None else ""
-        err_console.print(f"combopt: error: {where}{_one_line(e.strerror or str(e))}", highlight=False, soft_wrap=True)
+        err_console.print(f"combopt: error: {where}{_one_line(e.strerror or str(e))}", highlight=False, soft_wrap=True,
+                          markup=False)
         return 2
     except KeyboardInterrupt:
         err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
@@ -414,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print("combopt: aborted", highlight=False)
             return 130
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True)
+            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True,
+                              markup=False)
             return 2
         raise
 

@@ -17,6 +17,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
+from .common import positive_int
 
 
 def _cbc(kw):
@@ -111,7 +112,7 @@ def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, thr
 )
 def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     backend = str(params.pop("backend", "cbc")).lower()
-    threads = params.pop("threads", None)
+    threads = positive_int(params, "threads", 0, hi=1024, lo=0) or None  # 0 / absent: the backend's default
     if params:
         raise ParameterError(f"solver 'milp' does not take parameter(s): {', '.join(sorted(params))}")
     prob, decode = problem.to_pulp()

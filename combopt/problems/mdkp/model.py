@@ -8,6 +8,7 @@ address them as ``file#K`` (0-based; ``#0`` is the default).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ class MultiKnapsack(Problem):
         n, m = self.p.size, self.b.size
         if self.A.shape != (m, n):
             raise ParameterError(f"weights must be {m}x{n}, got {self.A.shape}")
+        if not (np.all(np.isfinite(self.p)) and np.all(np.isfinite(self.A)) and np.all(np.isfinite(self.b))):
+            raise ParameterError("profits, weights and capacities must be finite numbers")
         if (self.A < 0).any() or (self.b < 0).any():
             raise ParameterError("weights and capacities must be non-negative")
         self._A_c = np.ascontiguousarray(self.A)
@@ -208,9 +211,12 @@ class _Tokens:
         tok, line = self.toks[self.i]
         self.i += 1
         try:
-            return float(tok)
+            v = float(tok)
         except ValueError:
             raise InputError(self.path, f"expected a number ({what}), got {tok!r}", line) from None
+        if not math.isfinite(v):
+            raise InputError(self.path, f"expected a finite number ({what}), got {tok!r}", line)
+        return v
 
     def integer(self, what: str, lo: int = 0, hi: int = MAX_ITEMS) -> int:
         line = self.toks[self.i][1] if self.i < len(self.toks) else None
