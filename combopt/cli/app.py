@@ -37,7 +37,7 @@ err_console = Console(stderr=True)
 def _options(
     max_memory: Annotated[str | None, typer.Option(
         "--max-memory", help="memory budget that instance sizes and parameters are checked against before "
-                             "allocating: 8G, 512M, 75% (of the RAM); default COMBOPT_MAX_MEMORY, else 50%")] = None,
+                             "allocating: 8G, 512M, 75% (of the RAM); default COMBOPT_MAX_MEMORY, else 25%")] = None,
 ) -> None:
     """combopt: hard combinatorial optimisation from the command line."""
     from ..core.limits import set_max_memory

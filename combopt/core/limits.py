@@ -1,7 +1,7 @@
 """The memory limit: sizes are checked before allocating, against one documented budget.
 
 The budget is ``--max-memory`` on the command line, else the ``COMBOPT_MAX_MEMORY`` environment
-variable, else half the machine's RAM. Sizes are written ``8G``, ``512M``, ``2.5GiB``, ``123456``
+variable, else a quarter of the machine's RAM. Sizes are written ``8G``, ``512M``, ``2.5GiB``, ``123456``
 (bytes) or ``75%`` (of the RAM). An instance (or a parameter such as ``num_reads``) that would
 need more raises an error saying what needs how much, which limit it passed and how to raise it.
 
@@ -18,7 +18,7 @@ from .errors import InputError, ParameterError
 
 ENV = "COMBOPT_MAX_MEMORY"
 #: share of the RAM allowed when neither --max-memory nor COMBOPT_MAX_MEMORY says otherwise
-DEFAULT_SHARE = 0.5
+DEFAULT_SHARE = 0.25
 #: assumed RAM when the system does not tell
 FALLBACK_RAM = 8 * 1024**3
 

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
+from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.dmmv import DMMV, list_domains, uniform_domains
@@ -231,6 +232,9 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
     m, n = A.shape
     if m < 1 or n < 1:
         raise InputError(path, f"the matrix must have at least one row and one column, got {m} x {n}")
+    # per row and variable the model and the search keep a few dozen numbers: refuse before allocating
+    check_memory(64.0 * (m + n) + 24.0 * (A.nnz if sp.issparse(A) else A.size), f"a DMMV instance of {m} x {n}",
+                 path)
     b = rows.get("b")
     if b is not None:
         if "lower" in rows or "upper" in rows:
