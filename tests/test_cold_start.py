@@ -112,6 +112,40 @@ def test_gate_stops_compilation_in_a_timed_run_and_reports_the_construction(monk
     assert ev.feasible and ev.objective == ctx.state.best == cold["construction"]
 
 
+def test_gate_reruns_the_solver_once_the_background_compilation_is_done(monkeypatch):
+    import threading
+
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_COLD_START", "1")
+    kernel = _fresh_kernel()
+
+    class Finished:
+        pid = 0
+
+        def poll(self):
+            return 0
+
+    def fake_spawn(solver, kind):  # "another process" compiles: here another thread, outside the gate
+        t = threading.Thread(target=kernel, args=(1.0,))
+        t.start()
+        t.join()
+        return Finished()
+
+    monkeypatch.setattr(warm, "spawn_warmer", fake_spawn)
+    calls = []
+
+    def solver(problem, ctx, **params):
+        calls.append(params)
+        return SolverOutput(info={"value": kernel(2.0)})
+
+    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")
+    out = run_solver(_Info("fake", solver), problem, _ctx(60.0), {"b": 2})
+    assert calls == [{"b": 2}, {"b": 2}]  # stopped at the kernel, then run again from the start
+    assert out.info["value"] == 4.0
+    assert out.info["cold_start"]["compiled_in_time"] is True
+
+
 def test_gate_lets_untimed_runs_compile_and_counts_the_compile_time(monkeypatch):
     monkeypatch.setenv("COMBOPT_COLD_START", "1")
     kernel = _fresh_kernel()
