@@ -413,6 +413,7 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
+    from ..core.limits import set_max_memory
     from ..core.warm import set_notifier
 
     with warnings.catch_warnings(record=True) as caught:
@@ -420,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rc = _main(argv, t0)
         finally:
-            set_notifier(None)  # the compile notice belongs to this command only
+            set_notifier(None)  # the compile notice and --max-memory belong to this command only
+            set_max_memory(None)
     if rc != 2:  # a user error is one line: warnings on the way to it (overflow, ...) are dropped
         for w in caught:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)

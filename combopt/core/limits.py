@@ -50,8 +50,13 @@ def parse_size(text: str, what: str = "--max-memory") -> int:
     return int(n)
 
 
+_override: int | None = None
+
+
 def max_memory() -> int:
     """The memory budget in bytes (see the module docstring)."""
+    if _override is not None:
+        return _override
     env = os.environ.get(ENV, "").strip()
     if env:
         return parse_size(env, ENV)
@@ -59,11 +64,9 @@ def max_memory() -> int:
 
 
 def set_max_memory(text: str | None) -> None:
-    """Set the budget for this process and its children (the CLI's ``--max-memory``)."""
-    if text is None:
-        return
-    parse_size(text)  # validate now: one clear error
-    os.environ[ENV] = str(text)
+    """Set the budget of this process (the CLI's ``--max-memory``); ``None`` goes back to the default."""
+    global _override
+    _override = None if text is None else parse_size(text)
 
 
 def fmt_bytes(n: float) -> str:
