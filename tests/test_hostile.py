@@ -209,6 +209,9 @@ def test_parameter_validation_other_solvers(capsys):
     user_error(*run_cli(capsys, "solve", TINY / "tiny.mknap.txt", "-p", "step=inf", "--max-iterations", 1, "-q")[::2],
                "step", "finite")
     user_error(*run_cli(capsys, "solve", J30, "-p", "mutation=nan", "--max-iterations", 1, "-q")[::2], "mutation")
+    for solver in ("rcpsp-ga", "rcpsp-sgs"):
+        user_error(*run_cli(capsys, "solve", J30, "-s", solver, "-p", "fbi=maybe", "--max-iterations", 1, "-q")[::2],
+                   "fbi", "true or false")
     user_error(*run_cli(capsys, "solve", TINY / "tiny.tsp", "-p", "num_walks=1e12", "--max-iterations", 1,
                         "-q")[::2], "num_walks")
 

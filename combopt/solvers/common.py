@@ -90,6 +90,18 @@ def finite_float(params: dict, key: str, default: float | None, lo: float = -mat
     return f
 
 
+def flag(params: dict, key: str, default: bool) -> bool:
+    """Pop ``key`` as a boolean: true/false (JSON), 1/0, or the strings true/false/yes/no."""
+    v = params.pop(key, default)
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false", "yes", "no", "1", "0"):
+        return v.strip().lower() in ("true", "yes", "1")
+    raise ParameterError(f"parameter {key} must be true or false, got {v!r}")
+
+
 def choice(params: dict, key: str, default: str, options: tuple[str, ...]) -> str:
     """Pop ``key`` as one of ``options``."""
     v = params.pop(key, default)
