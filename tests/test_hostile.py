@@ -84,35 +84,39 @@ def test_empty_qubo_and_networkx_graph():
 
 
 # ------------------------------------------------------------------------ huge numbers in solutions
-def _huge_value(draw_big):
-    return draw_big
-
-
 @pytest.fixture(scope="module")
 def solutions(tmp_path_factory):
     d = tmp_path_factory.mktemp("sols")
     out = {}
-    for name, inst, solver in (("rcpsp", J30, "rcpsp-sgs"), ("fir", FIR, "dmmv-round"),
-                               ("dmmv", TINY / "tiny.dmmv.json", "dmmv-round")):
+    cases = (("rcpsp", J30, "rcpsp-sgs"), ("fir", FIR, "dmmv-round"), ("dmmv", TINY / "tiny.dmmv.json", "dmmv-round"),
+             ("tsp", DATA / "tsp" / "gr17.tsp", None), ("mdkp", TINY / "tiny.mknap.txt", None),
+             ("clique", JOHNSON, None), ("qubo", TINY / "tiny.qubo.json", None),
+             ("quantization", TINY / "tiny_quant.toml", "dmmv-round"), ("tomography", TOMO, "dmmv-round"))
+    for name, inst, solver in cases:
         p = d / f"{name}.json"
-        assert main(["solve", str(inst), "-s", solver, "-q", "-o", str(p)]) == 0
+        assert main(["solve", str(inst), *(["-s", solver] if solver else []), "--max-iterations", "1", "-q",
+                     "-o", str(p)]) == 0
         out[name] = (inst, json.loads(p.read_text()))
     return out
 
 
 @SOME
-@given(which=st.sampled_from(["rcpsp", "fir", "dmmv"]), pos=st.integers(0, 10),
-       value=st.one_of(st.integers(2**63, 10**40), st.integers(-(10**40), -(2**63)), st.just(10**30)))
+@given(which=st.sampled_from(["rcpsp", "fir", "dmmv", "tsp", "mdkp", "clique", "qubo", "quantization",
+                               "tomography"]), pos=st.integers(0, 10),
+       value=st.one_of(st.integers(2**63, 10**40), st.integers(-(10**40), -(2**63)), st.just(10**30),
+                       st.just(float("nan")), st.just(float("inf"))))
 def test_check_with_huge_integers_in_the_solution(tmp_path, capsys, solutions, which, pos, value):
     inst, res = solutions[which]
     data = json.loads(json.dumps(res))
     sol = data["solution"]
     if which == "rcpsp":
         sol[pos % len(sol)]["start"] = value
+    elif isinstance(sol[0], list):
+        sol[pos % len(sol)][0] = value
     else:
         sol[pos % len(sol)] = value
     f = tmp_path / "huge.json"
-    f.write_text(json.dumps(data))
+    f.write_text(json.dumps(data))  # NaN / Infinity as Python writes them
     rc, out, err = run_cli(capsys, "check", inst, f)
     if rc == 2:
         user_error(rc, err, "huge.json")
