@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
-from . import _aliases
+# first, before numba is imported: the kernels are cached per user, not beside the sources
+from . import (
+    _aliases,
+    _cache,  # noqa: F401  (configures NUMBA_CACHE_DIR on import)
+)
 from .api import evaluate, read, solve
 from .core.errors import CombOptError, InputError, ParameterError, UnknownKindError, UnknownSolverError
 from .core.registry import all_solvers, get_solver, solvers_for

@@ -19,6 +19,7 @@ from .core.registry import get_solver
 from .core.result import Result, Status
 from .core.status import settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
+from .core.warm import gated, run_solver
 
 __all__ = ["read", "solve"]
 
@@ -112,9 +113,9 @@ def solve(
     cheap = None
     out = SolverOutput()
     try:
-        cheap = _cheap_bound(problem)  # inside the clock: counts against the time limit
+        cheap = gated(ctx, _cheap_bound, problem)  # inside the clock; skipped when its kernel is not compiled yet
         state.offer_bound(cheap)  # the shared stopping rule: stop once the incumbent meets it
-        out = info.func(problem, ctx, **dict(params))
+        out = run_solver(info, problem, ctx, dict(params))  # compile gate: on time on a cold Numba cache
     except KeyboardInterrupt:
         interrupted = True
         state.interrupted = True

@@ -5,6 +5,12 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 
+# The suite tests what the solvers find, so kernels compile in-process as they always did; the
+# cold-start gate (a time-limited run on an empty Numba cache returns a construction) is tested
+# on its own in tests/test_cold_start.py, which switches it back on.
+os.environ.setdefault("COMBOPT_COLD_START", "0")
+os.environ.setdefault("COMBOPT_BACKGROUND_WARMUP", "0")
+
 # tests/cudasim runs in a subprocess with NUMBA_ENABLE_CUDASIM=1 (see test_gpu_kernels.py)
 collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
 

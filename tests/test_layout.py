@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "combopt"
 
 RANK = {"core": 0, "models": 1, "problems": 2, "solvers": 3, "gpu": 3, "generators": 3,
-        "api": 4, "bench": 4, "cli": 5, "_aliases": 6, "__init__": 6, "__main__": 6}
+        "api": 4, "bench": 4, "warmup": 4, "_cache": 0, "cli": 5, "_aliases": 6, "__init__": 6, "__main__": 6}
 
 
 def _modules():

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +36,23 @@ class BenchRow:
     error: str | None = None
 
 
+def text_line(e: UnicodeDecodeError) -> int:
+    """1-based line of the first byte that is not UTF-8."""
+    return e.object[: e.start].count(b"\n") + 1
+
+
 def load_best_known(path: str | Path) -> dict[str, float]:
     """``instance,<value>`` CSV; the value column is the first of :data:`VALUE_COLUMNS` present."""
+    from ..core.safeio import read_bounded
+
     p = Path(path)
     try:
-        with open(p, newline="") as f:
+        text = read_bounded(p, what="best-known CSV").decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = text_line(e)
+        raise InputError(p, "not UTF-8 text; expected a CSV file with an 'instance' column", line) from None
+    try:
+        with io.StringIO(text, newline="") as f:
             reader = csv.DictReader(f)
             cols = reader.fieldnames or []
             if "instance" not in cols:
@@ -52,9 +66,12 @@ def load_best_known(path: str | Path) -> dict[str, float]:
                 if not v:
                     continue
                 try:
-                    out[row["instance"]] = float(v)
+                    value = float(v)
                 except ValueError:
                     raise InputError(p, f"expected a number in column {col!r}, got {v!r}", lineno) from None
+                if not math.isfinite(value):
+                    raise InputError(p, f"expected a finite number in column {col!r}, got {v!r}", lineno)
+                out[row["instance"]] = value
             return out
     except FileNotFoundError:
         raise InputError(p, "no such file") from None
@@ -137,12 +154,16 @@ def rows_table(rows: list[BenchRow], title: str = "combopt bench"):
     return t
 
 
-def write_rows(rows: list[BenchRow], path: Path) -> None:
+def write_rows(rows: list[BenchRow], path: Path, force: bool = False) -> None:
+    """Rows as JSON or CSV (by the suffix), written atomically (see :func:`combopt.core.safeio.write_atomic`)."""
+    from ..core.safeio import write_atomic
+
     data = [asdict(r) for r in rows]
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(data, indent=1))
-    else:
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(data[0]) if data else list(BenchRow.__dataclass_fields__))
-            w.writeheader()
-            w.writerows(data)
+        write_atomic(path, json.dumps(data, indent=1), force)
+        return
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=list(data[0]) if data else list(BenchRow.__dataclass_fields__))
+    w.writeheader()
+    w.writerows(data)
+    write_atomic(path, buf.getvalue(), force)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, ParameterError
+from ..core.safeio import check_target, read_bounded, write_atomic
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +38,18 @@ EXIT_INTERRUPTED = 130
 _INTERRUPT_REPORTED = False  # solve printed its own note about the interrupt
 out_console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _options(
+    max_memory: Annotated[str | None, typer.Option(
+        "--max-memory", help="memory budget that instance sizes and parameters are checked against before "
+                             "allocating: 8G, 512M, 75% (of the RAM); default COMBOPT_MAX_MEMORY, else 25%")] = None,
+) -> None:
+    """combopt: hard combinatorial optimisation from the command line."""
+    from ..core.limits import set_max_memory
+
+    set_max_memory(max_memory)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -92,24 +107,24 @@ class _Progress:
 
 
 def _check_out(out: Path | None, force: bool) -> None:
-    """Refuse to overwrite a user's file without --force; fail before the work, not after."""
+    """Refuse to overwrite a user's file without --force (or anything but a regular file with it);
+    fail before the work, not after."""
     if out is None:
         return
-    if out.is_dir():
-        raise ParameterError(f"--out {out} is a directory; expected a file name")
-    if out.exists() and not force:
-        raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-    if not out.absolute().parent.is_dir():
-        raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+    check_target(out, force)
 
 
-def _write_atomic(out: Path, text: str) -> None:
-    tmp = out.with_name(out.name + ".tmp")
-    try:
-        tmp.write_text(text)
-        tmp.replace(out)
-    except OSError as e:
-        raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+def _announce_compiling() -> None:
+    """Say once on stderr when a run starts compiling Numba kernels (first run on a machine)."""
+    from ..core.warm import set_notifier
+
+    set_notifier(lambda msg: err_console.print(msg, style="yellow", highlight=False, soft_wrap=True))
+
+
+def _write_atomic(out: Path, text: str, force: bool = False) -> None:
+    """Write through a fresh temporary file in the same folder and move it into place (never
+    follows a link at a temporary name; replaces only regular files, and only with --force)."""
+    write_atomic(out, text, force)
     err_console.print(f"wrote {out}")
 
 
@@ -141,6 +156,7 @@ def solve(
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
     problem = read(path, kind)
+    _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
@@ -149,7 +165,7 @@ def solve(
     if res.problem == "dag":
         _print_dag_summary(res)
     if out is not None:
-        _write_atomic(out, res.to_json())
+        _write_atomic(out, res.to_json(), force)
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         global _INTERRUPT_REPORTED
@@ -186,12 +202,9 @@ def check(
     from ..core.claims import check_claims, evaluate_finite
     from ..core.io import read
 
-    if not solution.exists():
-        raise InputError(solution, "no such file")
-    if solution.is_dir():
-        raise InputError(solution, "is a directory, expected a solution JSON file")
+    raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
     try:
-        data = json.loads(solution.read_text(), parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
@@ -216,7 +229,7 @@ def check(
     problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
     try:
         sol = problem.solution_from_json(data, str(solution))
-    except (TypeError, ValueError) as e:  # e.g. a ragged list that numpy cannot turn into a vector
+    except (TypeError, ValueError, OverflowError) as e:  # a ragged list, 10**30 for an int64, ...
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
                          ) from None
@@ -343,6 +356,7 @@ def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, 
         raise ParameterError(f"no instance files match {' '.join(paths)}")
     ref = load_best_known(best_known) if best_known else {}
     solvers_ = list(solver) if solver else [None]
+    _announce_compiling()
     with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as prog:
         task = prog.add_task("bench", total=len(files) * len(solvers_))
@@ -351,7 +365,7 @@ def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, 
                          progress=lambda: prog.advance(task))
     out_console.print(rows_table(rows))
     if out is not None:
-        write_rows(rows, out)
+        write_rows(rows, out, force)
         err_console.print(f"wrote {out}")
 
 
@@ -462,21 +476,24 @@ def export(
             prob, _ = problem.to_pulp()
         except NotImplementedError:
             raise ParameterError(f"{problem.kind} problems have no MILP model to export") from None
-        tmp = out.with_name(out.name + ".tmp.lp")
-        try:
-            prob.writeLP(str(tmp))
-            tmp.replace(out)
-        except OSError as e:
-            raise ParameterError(f"cannot write --out {out}: {e.strerror or e}") from None
+        write_atomic(out, lambda tmp: prob.writeLP(str(tmp)), force)
         err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints")
         return
+    if "penalty" in params:
+        from ..solvers.common import finite_float
+
+        params["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
     try:
         q = problem.to_qubo(**params)
     except NotImplementedError:
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except TypeError as e:
         raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
-    _write_atomic(out, json.dumps(q.to_json_dict(), indent=1))
+    try:
+        text = json.dumps(q.to_json_dict(), indent=1, allow_nan=False)
+    except ValueError:  # never write Infinity/NaN: they are not JSON
+        raise ParameterError("the QUBO has non-finite coefficients (check --param penalty=...)") from None
+    _write_atomic(out, text, force)
     err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
 
 
@@ -537,27 +554,19 @@ def generate(
     elif out is not None:
         if out.is_dir():
             raise ParameterError(f"--out {out} is a directory; expected a file name (or a --level range)")
-        if out.exists() and not force:
-            raise ParameterError(f"{out} already exists; pass --force to overwrite it")
-        if not out.absolute().parent.is_dir():
-            raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
+        check_target(out, force)
     problems = [generate_rcb(level=k, **kw) for k in range(lo, hi + 1)]
     if out is None:
         out_console.print_json(json.dumps(rcpsp_to_json(problems[0])))
         return
     targets = [out / f"{p.name}.rcpsp.json" for p in problems] if ramp else [out]
-    clash = [t for t in targets if t.exists()]
-    if clash and not force:
-        raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
+    for t in targets:
+        if os.path.lexists(t):
+            check_target(t, force, "output")
     if ramp:
         out.mkdir(exist_ok=True)
     for p, target in zip(problems, targets, strict=True):
-        tmp = target.with_name(target.name + ".tmp")
-        try:
-            tmp.write_text(json.dumps(rcpsp_to_json(p), indent=1) + "\n")
-            tmp.replace(target)
-        except OSError as e:
-            raise ParameterError(f"cannot write {target}: {e.strerror or e}") from None
+        write_atomic(target, json.dumps(rcpsp_to_json(p), indent=1) + "\n", force, "output")
         err_console.print(f"wrote {target} ({p.describe()}; witness makespan {p.meta['witness_makespan']}, "
                           f"feasible by construction)", highlight=False)
 
@@ -580,6 +589,37 @@ def _generate_dag(*, graph: str, d: int, edges_per_node: float, n: int, noise: s
 
 
 @app.command()
+def warmup(
+    family: Annotated[str | None, typer.Option("--family", "-f", help="only this family: engines, graph, mdkp, "
+                                                                    "tsp, rcpsp, dmmv")] = None,
+    solver: Annotated[str | None, typer.Option("--solver", "-s", help="only this solver")] = None,
+) -> None:
+    """Compile the Numba kernels into the per-user cache, so that the first real run starts warm."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .._cache import numba_cache_dir
+    from ..warmup import jobs, warm
+
+    todo = jobs(family, solver)
+    if not todo:
+        raise ParameterError(f"nothing to compile for --family {family} --solver {solver}")
+    t0 = time.perf_counter()
+    with Progress(TextColumn("warmup"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err_console, transient=True) as prog:
+        task = prog.add_task("", total=len(todo))
+
+        def step(job, dt):
+            if dt is None:
+                prog.update(task, description=job.label())
+            else:
+                prog.advance(task)
+
+        warm(todo, step)
+    err_console.print(f"compiled the kernels of {len({j.solver for j in todo})} solver(s) in "
+                      f"{time.perf_counter() - t0:.1f} s into {numba_cache_dir()}", highlight=False)
+
+
+@app.command()
 def version() -> None:
     """Print the combopt version."""
     from .. import __version__
@@ -594,17 +634,35 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
+    from ..core.limits import set_max_memory
+    from ..core.warm import set_notifier
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            rc = _main(argv, t0)
+        finally:
+            set_notifier(None)  # the compile notice and --max-memory belong to this command only
+            set_max_memory(None)
+    if rc != 2:  # a user error is one line: warnings on the way to it (overflow, ...) are dropped
+        for w in caught:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return rc
+
+
+def _main(argv: list[str] | None, t0: float) -> int:
     try:
         rv = int(app(args=argv, standalone_mode=False, prog_name="combopt") or 0)
         if rv == EXIT_INTERRUPTED and not _INTERRUPT_REPORTED:  # typer turns Ctrl-C into a silent Exit(130)
             err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
         return rv
     except CombOptError as e:
-        err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True)
+        err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True, markup=False)
         return 2
     except OSError as e:  # a file the user named cannot be opened or written
         where = f"{e.filename}: " if e.filename is not None else ""
-        err_console.print(f"combopt: error: {where}{_one_line(e.strerror or str(e))}", highlight=False, soft_wrap=True)
+        err_console.print(f"combopt: error: {where}{_one_line(e.strerror or str(e))}", highlight=False, soft_wrap=True,
+                          markup=False)
         return 2
     except KeyboardInterrupt:
         err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
@@ -618,7 +676,8 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print("combopt: aborted", highlight=False)
             return 130
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True)
+            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True,
+                              markup=False)
             return 2
         raise
 

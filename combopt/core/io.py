@@ -37,7 +37,8 @@ def register_reader(
 ):
     def deco(func):
         exts = tuple(e.lower() for e in extensions)
-        _READERS.append(Reader(name, kinds, exts, func, default_kind or kinds[0], sniff))
+        # default_kind="" lets the reader choose the kind from the file's content (kind "" is passed)
+        _READERS.append(Reader(name, kinds, exts, func, kinds[0] if default_kind is None else default_kind, sniff))
         return func
 
     return deco

@@ -52,6 +52,15 @@ class Problem:
         """Return ``(pulp.LpProblem, decode)``; ``decode()`` reads the solution back."""
         raise NotImplementedError(f"{self.kind} has no MILP model")
 
+    def construct(self) -> Any:
+        """A quick solution built with numpy alone (no Numba kernel), or ``None``.
+
+        A time-limited run whose kernels are still compiling (first run on a fresh machine)
+        returns it, so it should be feasible wherever that is cheap: greedy, nearest neighbour,
+        a priority rule, rounding (see :mod:`combopt.core.warm`).
+        """
+        return None
+
     def bound(self) -> float | None:
         """A cheap proven bound on the optimum, when the problem has one."""
         return None

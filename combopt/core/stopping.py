@@ -96,6 +96,8 @@ class TargetObjective(StoppingCriterion):
 
     def __init__(self, target: float):
         self.target = float(target)
+        if not math.isfinite(self.target):
+            raise ParameterError(f"target must be a finite number, got {target!r}")
 
     def __call__(self, state: SearchState) -> bool:
         b = state.best

@@ -14,6 +14,7 @@ stored model is the negated one; :meth:`QUBO.objective` gives the user's value.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,8 @@ class QUBO(Problem):
         h = np.asarray(linear, dtype=np.float64).ravel()
         n = h.size
         W = sp.csr_matrix(couplings, dtype=np.float64)
+        if not (np.all(np.isfinite(h)) and np.all(np.isfinite(W.data)) and math.isfinite(float(offset))):
+            raise ParameterError("QUBO coefficients and offset must be finite numbers (no NaN or infinity)")
         if W.shape != (n, n):
             raise ParameterError(f"couplings must be {n}x{n}, got {W.shape}")
         if sense not in ("min", "max"):
@@ -219,6 +222,10 @@ class QUBO(Problem):
     def to_qubo(self, **params) -> QUBO:
         return self
 
+    def construct(self) -> np.ndarray:
+        """All zeros: every binary vector is feasible."""
+        return np.zeros(self.n, dtype=np.int8)
+
     #: when a list, every batch of samples handed to :meth:`from_qubo_samples` is appended
     #: to it (outer loops such as the Lagrangian methods read raw samples this way)
     sample_sink: list | None = None
@@ -282,8 +289,13 @@ def read_qubo_json(path: str | Path) -> QUBO:
         raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a combopt QUBO JSON document") from None
     if not isinstance(data, dict) or "linear" not in data or "quadratic" not in data:
         raise InputError(p, "expected a JSON object with 'linear', 'quadratic' and optional 'offset', 'variables'")
+    variables = data.get("variables")
+    if variables is not None and not (isinstance(variables, list)
+                                      and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                              for v in variables)):
+        raise InputError(p, "'variables' must be a list of variable names (strings or integers)")
     try:
-        names = list(data.get("variables") or [])
+        names = list(variables or [])
         index = {str(v): i for i, v in enumerate(names)}
 
         def idx(v):
@@ -293,12 +305,21 @@ def read_qubo_json(path: str | Path) -> QUBO:
                 names.append(key)
             return index[key]
 
-        lin = {idx(k): float(v) for k, v in dict(data["linear"]).items()}
+        def num(v, where):
+            if isinstance(v, bool):
+                raise TypeError(f"{where}: expected a number, got {v!r}")
+            f = float(v)
+            if not math.isfinite(f):
+                raise ValueError(f"{where}: coefficient {v!r} is not a finite number")
+            return f
+
+        lin = {idx(k): num(v, f"linear {k!r}") for k, v in dict(data["linear"]).items()}
         quad: dict[tuple[int, int], float] = {}
         for item in data["quadratic"]:
             a, b, v = item
             key = (idx(a), idx(b))
-            quad[key] = quad.get(key, 0.0) + float(v)
+            quad[key] = quad.get(key, 0.0) + num(v, f"quadratic [{a!r}, {b!r}]")
+        num(data.get("offset", 0.0), "offset")
         sense = data.get("sense", "min")
         if sense not in ("min", "max"):
             raise InputError(p, f"'sense' must be 'min' or 'max', got {sense!r}")
@@ -308,3 +329,5 @@ def read_qubo_json(path: str | Path) -> QUBO:
     except (TypeError, ValueError, OverflowError) as e:
         raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and "
                             "quadratic [[a, b, value], ...]") from None
+    except ParameterError as e:  # e.g. coefficients that add up to infinity
+        raise InputError(p, str(e)) from None

@@ -15,6 +15,7 @@ from .common import (
     positive_int,
     qubo_params,
     reject_unknown,
+    replica_memory,
 )
 
 
@@ -47,6 +48,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta_range = parse_beta_range(params.pop("beta_range", None), model)
     reject_unknown(params, "sa")
     n = model.n
+    replica_memory(reads, n, "num_reads")
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)
     X = np.zeros((reads, n), dtype=np.int8)
@@ -91,6 +93,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta_range = parse_beta_range(params.pop("beta_range", None), model)
     reject_unknown(params, "pt")
     n = model.n
+    replica_memory(2 * R, n, "num_replicas")
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)
     ladder = geometric_betas(beta_range, R)

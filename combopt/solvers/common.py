@@ -51,15 +51,70 @@ def parse_beta_range(value, model: QUBO) -> tuple[float, float]:
     return b0, b1
 
 
-def positive_int(params: dict, key: str, default: int) -> int:
+#: largest value an integer solver parameter may take (counts of replicas, sweeps, iterations)
+MAX_INT_PARAM = 10**9
+
+
+def positive_int(params: dict, key: str, default: int, hi: int = MAX_INT_PARAM, lo: int = 1) -> int:
+    """Pop ``key`` as an integer in ``lo..hi`` (a float must be integral: ``2.0`` is fine, ``inf`` not)."""
     v = params.pop(key, default)
     try:
-        iv = int(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be an integer, got {v!r}") from None
-    if iv < 1 or iv != float(v):
-        raise ParameterError(f"parameter {key} must be a positive integer, got {v!r}")
+        if isinstance(v, bool):
+            raise TypeError
+        f = float(v)
+        iv = int(f) if math.isfinite(f) else None
+    except (TypeError, ValueError, OverflowError):
+        iv = None
+        f = math.nan
+    if iv is None or iv != f or not (lo <= iv <= hi):
+        raise ParameterError(f"parameter {key} must be an integer in {lo}..{hi}, got {v!r}")
     return iv
+
+
+def finite_float(params: dict, key: str, default: float | None, lo: float = -math.inf, hi: float = math.inf,
+                 open_lo: bool = False) -> float | None:
+    """Pop ``key`` as a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``open_lo``)."""
+    v = params.pop(key, default)
+    if v is None:
+        return None
+    try:
+        if isinstance(v, bool):
+            raise TypeError
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        f = math.nan
+    ok = math.isfinite(f) and (f > lo if open_lo else f >= lo) and f <= hi
+    if not ok:
+        left = "(" if open_lo else "["
+        raise ParameterError(f"parameter {key} must be a finite number in {left}{lo:g}, {hi:g}], got {v!r}")
+    return f
+
+
+def flag(params: dict, key: str, default: bool) -> bool:
+    """Pop ``key`` as a boolean: true/false (JSON), 1/0, or the strings true/false/yes/no."""
+    v = params.pop(key, default)
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false", "yes", "no", "1", "0"):
+        return v.strip().lower() in ("true", "yes", "1")
+    raise ParameterError(f"parameter {key} must be true or false, got {v!r}")
+
+
+def choice(params: dict, key: str, default: str, options: tuple[str, ...]) -> str:
+    """Pop ``key`` as one of ``options``."""
+    v = params.pop(key, default)
+    if not isinstance(v, str) or v.lower() not in options:
+        raise ParameterError(f"parameter {key} must be one of {', '.join(options)}, got {v!r}")
+    return v.lower()
+
+
+def replica_memory(rows: int, n: int, key: str, bytes_per_entry: int = 17) -> None:
+    """Refuse ``rows`` replicas of ``n`` variables that would not fit the memory budget (before allocating)."""
+    from ..core.limits import check_memory
+
+    check_memory(float(rows) * max(n, 1) * bytes_per_entry, f"parameter {key}={rows} ({rows} x {n} variables)")
 
 
 def reject_unknown(params: dict, solver: str) -> None:
@@ -70,12 +125,8 @@ def reject_unknown(params: dict, solver: str) -> None:
 def qubo_params(params: dict) -> dict:
     """Pop the reduction parameters (``penalty``, ...) that go to ``problem.to_qubo``."""
     out = {}
-    for key in ("penalty",):
-        if key in params:
-            try:
-                out[key] = float(params.pop(key))
-            except (TypeError, ValueError):
-                raise ParameterError(f"parameter {key} must be a number") from None
+    if "penalty" in params:
+        out["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
     return out
 
 

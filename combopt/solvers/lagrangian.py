@@ -52,8 +52,8 @@ def _float(params: dict, key: str, default: float, lo: float = 0.0) -> float:
         f = float(v)
     except (TypeError, ValueError):
         raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
-    if not f > lo:
-        raise ParameterError(f"parameter {key} must be greater than {lo:g}, got {v!r}")
+    if not (f > lo and math.isfinite(f)):
+        raise ParameterError(f"parameter {key} must be a finite number greater than {lo:g}, got {v!r}")
     return f
 
 

@@ -21,6 +21,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
+from .common import positive_int
 
 
 def _cbc(kw):
@@ -317,7 +318,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     which the back end may stop early, default 0: only a proof stops it; a stop inside a positive gap
     is reported as feasible with the back end's bound)."""
     backend = str(params.pop("backend", "cbc")).lower()
-    threads = params.pop("threads", None)
+    threads = positive_int(params, "threads", 0, hi=1024, lo=0) or None  # 0 / absent: the backend's default
     gap = params.pop("gap", 0.0)
     if params:
         raise ParameterError(f"solver 'milp' does not take parameter(s): {', '.join(sorted(params))}")

@@ -7,7 +7,7 @@ import numpy as np
 from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
-from .common import offer_samples, positive_int, qubo_params, reject_unknown
+from .common import offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -25,6 +25,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     iters = positive_int(params, "tabu_iters", max(1000, 20 * n))
     tenure = positive_int(params, "tenure", min(20, n // 4) + 1)
     reject_unknown(params, "tabu")
+    replica_memory(2 * R, n, "num_restarts")
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)
     X = np.zeros((R, n), dtype=np.int8)

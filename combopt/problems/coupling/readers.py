@@ -90,9 +90,10 @@ def _sniff_csv(head: str) -> bool:
         if not text:
             continue
         fields = [t for t in (f.strip() for f in text.split(",")) if t]
-        if not fields or not all(_is_float(t) for t in fields):
+        if len(fields) < 2 or not all(_is_float(t) for t in fields):  # "1" alone is an OR-Library count
             return False
-        return abs(sum(float(t) for t in fields) - 1.0) < 1e-6
+        vals = [float(t) for t in fields]
+        return all(0.0 <= v <= 1.0 for v in vals) and abs(sum(vals) - 1.0) < 1e-6
     return False
 
 

@@ -161,6 +161,10 @@ class DAGProblem(Problem):
         """The least-squares score ``1/(2n) ||Xc - Xc W||_F^2``."""
         return ls_score(self.Xc, np.asarray(W, dtype=np.float64))
 
+    def construct(self) -> np.ndarray:
+        """The empty graph: always a DAG (the cold-start answer)."""
+        return np.zeros((self.d, self.d))
+
     def evaluate(self, solution: Any) -> Evaluation:
         try:
             W = np.asarray(solution, dtype=np.float64)

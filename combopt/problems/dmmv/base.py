@@ -33,6 +33,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
+from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.dmmv import DMMV, list_domains, uniform_domains
@@ -80,6 +81,12 @@ class DMMVBase(Problem):
             out["lp"] = [b.nearest_indices(r[1]) for b, r in zip(self.blocks(), lp, strict=True)]
         out["ls"] = [b.nearest_indices(least_squares_start(b)) for b in self.blocks()]
         return out
+
+    def construct(self):
+        """The family's baseline warm start rounded to the grid (``baseline_start``, else any)."""
+        starts = self.starts()
+        name = self.baseline_start if self.baseline_start in starts else next(iter(starts), None)
+        return None if name is None else self.solution_from_blocks([k.copy() for k in starts[name]])
 
     def report(self, solution) -> dict:
         """Family-specific metrics of a solution (added to the result's ``info``)."""
@@ -235,6 +242,9 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
     m, n = A.shape
     if m < 1 or n < 1:
         raise InputError(path, f"the matrix must have at least one row and one column, got {m} x {n}")
+    # per row and variable the model and the search keep a few dozen numbers: refuse before allocating
+    check_memory(64.0 * (m + n) + 24.0 * (A.nnz if sp.issparse(A) else A.size), f"a DMMV instance of {m} x {n}",
+                 path)
     b = rows.get("b")
     if b is not None:
         if "lower" in rows or "upper" in rows:

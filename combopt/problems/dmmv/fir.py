@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
+from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
 from ...models.dmmv import DMMV, to_db, uniform_domains
@@ -121,7 +122,11 @@ def amplitude(taps, freqs, fs: float = 2.0) -> np.ndarray:
     N = h.size - 1
     w = 2.0 * np.pi * np.asarray(freqs, dtype=np.float64) / fs
     n = np.arange(N + 1) - N / 2.0
-    return np.cos(np.outer(w, n)) @ h
+    out = np.empty(w.size)
+    step = max(1, 2_000_000 // max(N + 1, 1))  # chunks of ~16 MB: dense check grids of long filters fit
+    for a in range(0, w.size, step):
+        out[a:a + step] = np.cos(np.outer(w[a:a + step], n)) @ h
+    return out
 
 
 class FIRDesign(DMMVBase):
@@ -279,6 +284,12 @@ def from_spec(spec) -> FIRDesign:
     gd = spec.integer("grid_density", 16, lo=1, hi=100_000)
     fs = spec.number("fs", 2.0, positive=True)
     name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
+    # the model is a dense (grid points x order/2) matrix, kept with an LP copy and a scratch copy
+    try:
+        check_memory(24.0 * gd * order * (order // 2 + 1), f"a FIR design with order {order} and grid_density {gd} "
+                     f"({gd * order} grid points x {order // 2 + 1} taps)")
+    except ParameterError as e:
+        raise spec.error("grid_density", str(e)) from None
     try:
         fs_ = FIRSpec(order, bits, bands, gains, weights, gd, fs, name)
     except ParameterError as e:

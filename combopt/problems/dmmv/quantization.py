@@ -347,12 +347,18 @@ def from_spec(spec) -> QuantizationLayer:
     tensor = spec.string("tensor") if spec.has("tensor") else None
     if tensor is not None and wpath.suffix.lower() != ".safetensors":
         raise spec.error("tensor", "'tensor' applies to .safetensors weights only")
-    tname, W = load_weights(wpath, tensor)
+    try:
+        tname, W = load_weights(wpath, tensor)
+    except InputError as e:  # name both files: the spec (and its line) and the weights
+        raise spec.error("weights", f"'weights': {e}") from None
     if spec.data.get("transpose", False) is True:
         W = W.T
     elif spec.has("transpose") and not isinstance(spec.data["transpose"], bool):
         raise spec.error("transpose", "'transpose' must be true or false")
-    X = load_npy(spec.file("activations"))
+    try:
+        X = load_npy(spec.file("activations"))
+    except InputError as e:
+        raise spec.error("activations", f"'activations': {e}") from None
     ms = spec.integer("max_samples", 0, lo=0)
     if ms:
         X = X[:ms]

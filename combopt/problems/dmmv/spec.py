@@ -110,7 +110,7 @@ def _sniff(head: str) -> bool:
     return bool(re.search(r"^\s*kind\s*=\s*\"(fir|tomography|quantization)\"", head, flags=re.MULTILINE))
 
 
-@register_reader("dmmv-spec", kinds=SPEC_KINDS, extensions=(".toml",), default_kind="fir", sniff=_sniff)
+@register_reader("dmmv-spec", kinds=SPEC_KINDS, extensions=(".toml",), default_kind="", sniff=_sniff)
 def read_spec(path: Path, kind: str, index: int | None):
     """Read a ``.toml`` spec of a FIR design, tomography or quantization instance."""
     if index not in (None, 0):
@@ -130,9 +130,10 @@ def read_spec(path: Path, kind: str, index: int | None):
     if file_kind is not None:
         if file_kind not in SPEC_KINDS:
             raise spec.error("kind", f"'kind' must be one of {', '.join(SPEC_KINDS)}, got {file_kind!r}")
-        if kind != file_kind and kind != "fir":
+        if kind and kind != file_kind:  # kind "" (none asked for): the file decides
             raise spec.error("kind", f"the file is a {file_kind!r} spec, but kind {kind!r} was asked for")
         kind = file_kind
+    kind = kind or "fir"
     if kind == "fir":
         from .fir import from_spec
     elif kind == "tomography":

@@ -464,7 +464,11 @@ class Tomography(DMMVBase):
 def load_image(path: Path) -> np.ndarray:
     """A 2-D image from ``.npy`` (numeric, no pickle) or ``.png`` (grey, scaled to [0, 1])."""
     suffix = path.suffix.lower()
-    if suffix == ".png" or path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n":
+    if not path.is_file():  # a device such as /dev/zero, a pipe, a folder: never read one whole
+        raise InputError(path, "not a regular file; expected an .npy or .png image")
+    with open(path, "rb") as f:
+        magic = f.read(8)
+    if suffix == ".png" or magic == b"\x89PNG\r\n\x1a\n":
         from PIL import Image, UnidentifiedImageError
 
         try:
@@ -549,7 +553,10 @@ def from_spec(spec) -> Tomography:
     else:
         if spec.has("size"):
             raise spec.error("size", "'size' applies to generated phantoms only (the image file has its own)")
-        img = load_image(spec.file("phantom"))
+        try:
+            img = load_image(spec.file("phantom"))
+        except InputError as e:  # name both files: the spec (and its line) and the image
+            raise spec.error("phantom", f"'phantom': {e}") from None
         lv = levels if levels is not None else _levels_of(img)
     if isinstance(spec.data.get("angles"), list):
         angles = np.asarray(spec.numbers("angles"))

@@ -9,10 +9,14 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...core.errors import InputError
+from ...core.errors import InputError, ParameterError
+from ...core.limits import check_memory
 
 MAX_VERTICES = 50_000_000
-MAX_COMPLEMENT_EDGES = 50_000_000  # clique search works on the complement graph
+MAX_COMPLEMENT_EDGES = 20_000_000  # clique search works on the complement graph
+#: bytes a graph costs per vertex (labels, CSR, evaluation masks) and per edge, for the memory check
+BYTES_PER_VERTEX = 160
+BYTES_PER_EDGE = 64
 
 
 @dataclass
@@ -74,7 +78,12 @@ class Graph:
         extra = n * (n - 1) // 2 - self.m
         if extra > MAX_COMPLEMENT_EDGES:
             raise InputError(None, f"the complement of this {n}-vertex graph has {extra} edges, more than the "
-                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search")
+                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search (a sparse graph "
+                                   f"has large cliques rarely: try --kind mis on its complement)")
+        try:
+            check_memory(17.0 * n * n + BYTES_PER_EDGE * extra, f"the complement of this {n}-vertex graph")
+        except ParameterError as e:  # raised while reading: the reader names the file
+            raise InputError(None, str(e)) from None
         M = np.ones((n, n), dtype=bool)
         M[self.edges[:, 0], self.edges[:, 1]] = False
         M[self.edges[:, 1], self.edges[:, 0]] = False
@@ -129,6 +138,8 @@ def read_dimacs(path: str | Path) -> Graph:
                     raise InputError(path, "vertex and edge counts must be non-negative", lineno)
                 if n > MAX_VERTICES:
                     raise InputError(path, f"{n} vertices is more than combopt handles ({MAX_VERTICES})", lineno)
+                check_memory(BYTES_PER_VERTEX * n + BYTES_PER_EDGE * m_declared, f"a graph of {n} vertices and "
+                             f"{m_declared} edges", path, lineno)
             elif head in ("e", "a"):
                 if n is None:
                     raise InputError(path, "edge line before the 'p edge N M' line", lineno)

@@ -231,39 +231,3 @@ def ils_batch(indptr, indices, X, iters, seeds, target):
         b = ils(indptr, indices, X[r], iters, seeds[r], target)
         for v in range(X.shape[1]):
             X[r, v] = b[v]
-
-
-@njit(cache=True)
-def dsatur_colour_count(indptr, indices):
-    """Number of colours of a DSATUR greedy colouring (an upper bound on the clique number)."""
-    n = indptr.shape[0] - 1
-    colour = np.full(n, -1, dtype=np.int64)
-    sat = np.zeros(n, dtype=np.int64)
-    deg = np.empty(n, dtype=np.int64)
-    for v in range(n):
-        deg[v] = indptr[v + 1] - indptr[v]
-    # seen[v, c] would be n x n; use a per-vertex bitset over at most n colours in chunks of 64
-    words = (n + 63) // 64
-    seen = np.zeros((n, max(words, 1)), dtype=np.uint64)
-    ncol = 0
-    for _ in range(n):
-        best = -1
-        for v in range(n):
-            if colour[v] >= 0:
-                continue
-            if best < 0 or sat[v] > sat[best] or (sat[v] == sat[best] and deg[v] > deg[best]):
-                best = v
-        c = 0
-        while (seen[best, c >> 6] >> np.uint64(c & 63)) & np.uint64(1):
-            c += 1
-        colour[best] = c
-        if c + 1 > ncol:
-            ncol = c + 1
-        for k in range(indptr[best], indptr[best + 1]):
-            u = indices[k]
-            if colour[u] < 0:
-                bit = np.uint64(1) << np.uint64(c & 63)
-                if (seen[u, c >> 6] & bit) == np.uint64(0):
-                    seen[u, c >> 6] |= bit
-                    sat[u] += 1
-    return ncol

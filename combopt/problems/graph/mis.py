@@ -159,14 +159,26 @@ class IndependentSet(Problem):
             prob += x[u] + x[v] <= 1
         return prob, lambda: np.array([i for i in range(self.n) if (x[i].value() or 0) > 0.5], dtype=np.int64)
 
+    def construct(self) -> np.ndarray:
+        """Greedy independent set of the working graph, smallest degree first (numpy only)."""
+        n = self.n
+        indptr, indices = self.indptr, self.indices
+        order = np.argsort(np.diff(indptr), kind="stable")
+        blocked = np.zeros(n, dtype=bool)
+        chosen = []
+        for v in order.tolist():
+            if not blocked[v]:
+                chosen.append(v)
+                blocked[v] = True
+                blocked[indices[indptr[v]:indptr[v + 1]]] = True
+        return np.sort(np.asarray(chosen, dtype=np.int64))
+
     def bound(self) -> float | None:
-        """Colours of a DSATUR colouring of the complement of the working graph (Numba).
+        """Colours of a DSATUR colouring of the complement of the working graph (numpy only).
 
         A clique of that complement (an independent set of the working graph)
         needs one colour per vertex, so the colour count bounds the optimum.
         """
-        from .local import dsatur_colour_count
-
         if self._bound is None:
             comp = self.graph if self.kind == "clique" else None
             if comp is None:
@@ -174,7 +186,10 @@ class IndependentSet(Problem):
                     return None
                 comp = self.graph.complement()
             indptr, indices = comp.csr()
-            self._bound = float(dsatur_colour_count(indptr, indices))
+            count = dsatur_colour_count(indptr, indices)
+            if count is None:
+                return None
+            self._bound = float(count)
         return self._bound
 
     # -- JSON ---------------------------------------------------------------------------
@@ -197,6 +212,45 @@ class IndependentSet(Problem):
                 raise InputError(path, f"vertex {v!r} is not in the graph")
             out.append(index[key])
         return np.asarray(out, dtype=np.int64)
+
+
+#: largest graph (vertices) and saturation table (vertices x colours) :func:`dsatur_colour_count` handles
+DSATUR_MAX_VERTICES = 20_000
+DSATUR_MAX_CELLS = 100_000_000
+
+
+def dsatur_colour_count(indptr: np.ndarray, indices: np.ndarray) -> int | None:
+    """Number of colours of a DSATUR greedy colouring (an upper bound on the clique number).
+
+    Pure numpy (no compilation on a fresh machine): the vertex of largest saturation, ties by
+    largest degree, then smallest index, takes the smallest colour none of its neighbours has.
+    ``None`` for graphs beyond :data:`DSATUR_MAX_VERTICES` or :data:`DSATUR_MAX_CELLS`.
+    """
+    n = int(indptr.shape[0]) - 1
+    if n <= 0:
+        return 0
+    deg = np.diff(indptr).astype(np.int64)
+    dmax = int(deg.max())
+    width = dmax + 2  # at most dmax + 1 colours
+    if n > DSATUR_MAX_VERTICES or n * width > DSATUR_MAX_CELLS:
+        return None
+    seen = np.zeros((n, width), dtype=bool)
+    coloured = np.zeros(n, dtype=bool)
+    key = deg.copy()  # saturation * (dmax + 1) + degree; -1 once coloured
+    step = dmax + 1
+    ncol = 0
+    for _ in range(n):
+        v = int(np.argmax(key))
+        c = int(np.argmin(seen[v]))  # smallest colour not seen
+        ncol = max(ncol, c + 1)
+        coloured[v] = True
+        key[v] = -1
+        nb = indices[indptr[v]:indptr[v + 1]]
+        nb = np.unique(nb[~coloured[nb]])
+        new = nb[~seen[nb, c]]
+        seen[new, c] = True
+        key[new] += step
+    return ncol
 
 
 def _reader(loader):

@@ -8,6 +8,7 @@ address them as ``file#K`` (0-based; ``#0`` is the default).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,8 @@ class MultiKnapsack(Problem):
         n, m = self.p.size, self.b.size
         if self.A.shape != (m, n):
             raise ParameterError(f"weights must be {m}x{n}, got {self.A.shape}")
+        if not (np.all(np.isfinite(self.p)) and np.all(np.isfinite(self.A)) and np.all(np.isfinite(self.b))):
+            raise ParameterError("profits, weights and capacities must be finite numbers")
         if (self.A < 0).any() or (self.b < 0).any():
             raise ParameterError("weights and capacities must be non-negative")
         self._A_c = np.ascontiguousarray(self.A)
@@ -73,6 +76,22 @@ class MultiKnapsack(Problem):
         viol = [f"constraint {i}: load {load[i]:g} exceeds capacity {self.b[i]:g}"
                 for i in np.nonzero(~(load <= self.b + 1e-9))[0]]  # NaN-safe: a NaN load never fits
         return Evaluation(float(self.p @ xf), not viol, viol)
+
+    def construct(self) -> np.ndarray:
+        """Greedy by profit per aggregated (capacity-scaled) weight, numpy only."""
+        w = self._ratio_weights(None)
+        agg = w @ self.A
+        ratio = np.where(agg > 0, self.p / np.maximum(agg, 1e-300), np.inf)
+        x = np.zeros(self.n, dtype=np.int8)
+        load = np.zeros(self.m)
+        for j in np.argsort(-ratio, kind="stable").tolist():
+            if self.p[j] <= 0:
+                continue
+            col = self.A[:, j]
+            if np.all(load + col <= self.b + 1e-9):
+                x[j] = 1
+                load += col
+        return x
 
     # -- repair and local search -----------------------------------------------------------
     def repair(self, x, weights: np.ndarray | None = None) -> np.ndarray:
@@ -192,9 +211,12 @@ class _Tokens:
         tok, line = self.toks[self.i]
         self.i += 1
         try:
-            return float(tok)
+            v = float(tok)
         except ValueError:
             raise InputError(self.path, f"expected a number ({what}), got {tok!r}", line) from None
+        if not math.isfinite(v):
+            raise InputError(self.path, f"expected a finite number ({what}), got {tok!r}", line)
+        return v
 
     def integer(self, what: str, lo: int = 0, hi: int = MAX_ITEMS) -> int:
         line = self.toks[self.i][1] if self.i < len(self.toks) else None

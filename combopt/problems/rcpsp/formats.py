@@ -399,18 +399,25 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail("witness", "expected an object with a start time for every task")
         witness = [integer(wd[k], f"witness.{k}") for k in names]
     best = data.get("best_known")
-    if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float))):
-        fail("best_known", f"expected a number, got {best!r}")
+    if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float))
+                             or not math.isfinite(best) or best <= 0):
+        fail("best_known", f"expected a positive finite number, got {best!r}")
     meta = data.get("meta") or {}
     if not isinstance(meta, dict):
         fail("meta", "expected an object")
     name = data.get("name") or path.name.split(".")[0]
     try:
-        return RCPSP(dur, dem, caps, succ, names=names, resource_names=rnames, release=release, deadline=deadline,
-                     downtime=downtime, disjunctive=pairs, witness=witness, best_known=best, name=str(name),
-                     source=str(path), meta=meta)
+        problem = RCPSP(dur, dem, caps, succ, names=names, resource_names=rnames, release=release,
+                        deadline=deadline, downtime=downtime, disjunctive=pairs, witness=witness, best_known=best,
+                        name=str(name), source=str(path), meta=meta)
     except ParameterError as e:
         raise InputError(path, str(e)) from None
+    if problem.witness is not None:  # a witness claims feasibility: check the claim now
+        ev = problem.evaluate(problem.witness)
+        if not ev.feasible:
+            fail("witness", f"the witness schedule is infeasible ({ev.violations[0] if ev.violations else '?'}"
+                            f"{f' and {len(ev.violations) - 1} more' if len(ev.violations) > 1 else ''})")
+    return problem
 
 
 def _line_of(text: str, where: str) -> int | None:

@@ -425,6 +425,12 @@ class RCPSP(Problem):
             best = max(best, k + 1)
         return best
 
+    def construct(self) -> np.ndarray:
+        """Parallel SGS with the latest-finish-time rule (pure numpy; non-delay schedule)."""
+        from .sgs import parallel_sgs, priority_values
+
+        return parallel_sgs(self, priority_values(self, "lft"))
+
     def bound(self) -> float | None:
         """Largest of the critical-path and resource-based lower bounds."""
         return float(max(self.critical_path_bound(), self.resource_bound()))
@@ -508,6 +514,9 @@ class RCPSP(Problem):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                     or value != int(value):
                 raise InputError(path, f"{where}: start of task {key} must be an integer, got {value!r}")
+            if abs(value) > 10 * MAX_TIME_VALUE:
+                raise InputError(path, f"{where}: start of task {key} must lie within +-{10 * MAX_TIME_VALUE}, "
+                                       f"got {value:.6g}")
             i = index[key]
             if seen[i]:
                 raise InputError(path, f"{where}: task {key} is given twice")

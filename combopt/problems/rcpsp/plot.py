@@ -149,29 +149,40 @@ def plot_schedule(problem: RCPSP, starts, title: str | None = None):
     return fig
 
 
-def save_schedule_plot(problem: RCPSP, starts, path: str | Path, title: str | None = None, dpi: int = 120) -> Path:
-    """Write :func:`plot_schedule` to ``path`` (format from the extension: png, svg, pdf)."""
+def save_schedule_plot(problem: RCPSP, starts, path: str | Path, title: str | None = None, dpi: int = 120,
+                       force: bool = True) -> Path:
+    """Write :func:`plot_schedule` to ``path`` (format from the extension: png, svg, pdf), atomically."""
+    from ...core.safeio import write_atomic
+
     path = Path(path)
-    plot_schedule(problem, starts, title).savefig(path, dpi=dpi)
+    fig = plot_schedule(problem, starts, title)
+    fmt = path.suffix.lstrip(".").lower() or None
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt), force, "figure")
     return path
 
 
-def write_schedule_csv(problem: RCPSP, starts, path: str | Path) -> Path:
-    """``task,start,finish,duration,<demand per resource>`` rows, in task order."""
+def write_schedule_csv(problem: RCPSP, starts, path: str | Path, force: bool = True) -> Path:
+    """``task,start,finish,duration,<demand per resource>`` rows, in task order (written atomically)."""
+    import io
+
+    from ...core.safeio import write_atomic
+
     path = Path(path)
     s = np.asarray(starts, dtype=np.int64)
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["task", "start", "finish", "duration", *problem.resource_names])
-        for i in range(problem.n):
-            w.writerow([problem.names[i], int(s[i]), int(s[i] + problem.durations[i]), int(problem.durations[i]),
-                        *[int(v) for v in problem.demands[i]]])
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf)
+    w.writerow(["task", "start", "finish", "duration", *problem.resource_names])
+    for i in range(problem.n):
+        w.writerow([problem.names[i], int(s[i]), int(s[i] + problem.durations[i]), int(problem.durations[i]),
+                    *[int(v) for v in problem.demands[i]]])
+    write_atomic(path, buf.getvalue(), force, "--csv")
     return path
 
 
 def main(argv: list[str] | None = None) -> int:
     from ...core.errors import CombOptError, InputError
     from ...core.io import read
+    from ...core.safeio import check_target, read_bounded
 
     ap = argparse.ArgumentParser(prog="python -m combopt.problems.rcpsp.plot",
                                  description="Gantt chart and resource profiles of an RCPSP schedule")
@@ -182,25 +193,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="overwrite existing files")
     args = ap.parse_args(argv)
     try:
-        for target in (args.out, args.csv):
-            if target and Path(target).exists() and not args.force:
-                raise CombOptError(f"{target} already exists; pass --force to overwrite it")
+        for target, what in ((args.out, "--out"), (args.csv, "--csv")):
+            if target:
+                check_target(target, args.force, what)
         problem = read(args.instance, "rcpsp")
+        raw = read_bounded(args.schedule, what="schedule JSON")
         try:
-            data = json.loads(Path(args.schedule).read_text())
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+            data = json.loads(raw.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as e:
             raise InputError(args.schedule, f"cannot read a schedule JSON ({type(e).__name__})") from None
         starts = problem.solution_from_json(data, args.schedule)
+        _, bad = problem._coerce(starts)
+        if bad:
+            raise InputError(args.schedule, bad[0])
+        end, limit = problem.makespan(starts), 10 * max(int(problem.horizon), 1)
+        if end > limit or (problem.n and int(np.min(starts)) < -limit):
+            raise InputError(args.schedule, f"the schedule runs to {end}, beyond ten times the instance's horizon "
+                                            f"({limit}); nothing sensible to plot")
         ev = problem.evaluate(starts)
         save_schedule_plot(problem, starts, args.out,
                            title=f"{problem.name}: makespan {problem.makespan(starts)}"
-                                 + ("" if ev.feasible else f" ({len(ev.violations)} violations)"))
+                                 + ("" if ev.feasible else f" ({len(ev.violations)} violations)"), force=args.force)
         print(f"wrote {args.out}")
         if args.csv:
-            write_schedule_csv(problem, starts, args.csv)
+            write_schedule_csv(problem, starts, args.csv, force=args.force)
             print(f"wrote {args.csv}")
     except CombOptError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"combopt: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2
     return 0
 

@@ -77,6 +77,20 @@ class TSP(Problem):
     def num_variables(self) -> int:
         return self.n
 
+    def construct(self) -> np.ndarray:
+        """Nearest-neighbour tour from city 0 (numpy only)."""
+        n = self.n
+        tour = np.empty(n, dtype=np.int64)
+        free = np.ones(n, dtype=bool)
+        cur = 0
+        big = np.iinfo(np.int64).max
+        for k in range(n):
+            tour[k] = cur
+            free[cur] = False
+            if k + 1 < n:
+                cur = int(np.argmin(np.where(free, self.D[cur], big)))
+        return tour
+
     def describe(self) -> str:
         ewt = f", {self.edge_weight_type}" if self.edge_weight_type else ""
         return f"tsp {self.name}: {self.n} cities{ewt}"

@@ -125,7 +125,8 @@ def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 1024) -> np.ndar
     D = np.empty((n, n), dtype=np.int64)
     limit = _LENGTH_LIMIT / max(n, 1)
     for s in range(0, n, block):
-        d = _distance_block(kind, work[s:s + block], work)
+        with np.errstate(over="ignore", invalid="ignore"):  # too large coordinates: the error below, no warning
+            d = _distance_block(kind, work[s:s + block], work)
         if d.size and not d.max() < limit:
             raise ParameterError(f"{kind} distances up to {d.max():g} overflow the tour length range; "
                                  "coordinates too large")

@@ -24,7 +24,7 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, TargetObjective
 from ...models.dmmv import DMMV
-from ..common import reject_unknown
+from ..common import choice, positive_int, reject_unknown
 from . import kernels as K
 
 DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
@@ -45,14 +45,7 @@ DEFAULTS = {
 
 
 def _int_param(params: dict, key: str, lo: int = 1) -> int:
-    v = params.pop(key, DEFAULTS[key])
-    try:
-        iv = int(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be an integer, got {v!r}") from None
-    if iv != float(v) or iv < lo:
-        raise ParameterError(f"parameter {key} must be an integer >= {lo}, got {v!r}")
-    return iv
+    return positive_int(params, key, DEFAULTS[key], lo=lo)
 
 
 def _frac_param(params: dict, key: str) -> float:
@@ -386,7 +379,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     :mod:`.tiebreak`). See :data:`DEFAULTS`.
     """
     start = params.pop("start", "auto")
-    backend = str(params.pop("gpu_backend", "auto"))
+    backend = choice(params, "gpu_backend", "auto", ("auto", "cuda", "cupy"))
     do_polish = _flag(params.pop("polish", True))
     do_focus = _flag(params.pop("focus", True))
     sp_ = search_params(params)

@@ -32,7 +32,7 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch, improve_batch
 from .. import kernels
-from ..common import geometric_betas, parse_beta_range, positive_int, reject_unknown
+from ..common import geometric_betas, parse_beta_range, positive_int, reject_unknown, replica_memory
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 
@@ -81,6 +81,8 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta_param = params.pop("beta_range", None)
     ils_share = float(params.pop("ils_share", 2.0))
     reject_unknown(params, "sa-ils")
+    replica_memory(R, n, "num_reads")
+    replica_memory(W, n, "num_walks", bytes_per_entry=1)
     if penalty <= 1.0:
         raise ParameterError(f"penalty must be greater than 1, got {penalty}")
     model = problem.to_qubo(penalty=penalty)

@@ -7,7 +7,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
-from ..common import positive_int, reject_unknown
+from ..common import positive_int, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -22,6 +22,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     R = positive_int(params, "num_walks", 8)
     iters = positive_int(params, "ils_iters", max(1000, 10 * n))
     reject_unknown(params, "ils")
+    replica_memory(R, n, "num_walks", 2)
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
     first = True

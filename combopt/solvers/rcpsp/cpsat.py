@@ -20,7 +20,7 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import MissingDependencyError, ParameterError
 from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import rule_lists
-from ..common import reject_unknown, run_interruptible
+from ..common import flag, reject_unknown, run_interruptible
 from .decoder import BatchDecoder
 from .sgs import bound_info, finish_info, pop_best_known
 
@@ -100,8 +100,8 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
         raise ParameterError(f"num_workers must be a positive integer, got {workers!r}") from None
     if workers < 1:
         raise ParameterError(f"num_workers must be a positive integer, got {workers}")
-    hint = bool(params.pop("hint", True))
-    log = bool(params.pop("log", False))
+    hint = flag(params, "hint", True)
+    log = flag(params, "log", False)
     best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-cpsat")
     P = problem

@@ -35,7 +35,7 @@ from ...core.registry import register_solver
 from ...core.stopping import AnyOf, MaxIterations
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
-from ..common import positive_int, reject_unknown
+from ..common import flag, positive_int, reject_unknown
 from .decoder import BatchDecoder
 from .operators import crossover_batch, mutate_batch, pull_earlier, push_later, sample_lists
 from .sgs import bound_info, finish_info, pop_best_known
@@ -155,8 +155,8 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     pm = _float(params, "mutation", 0.05, 0.0, 1.0)
     pshift = _float(params, "shift", 0.5, 0.0, 1.0)
     alpha = _float(params, "alpha", 1.0, 0.0, 50.0)
-    fbi = bool(params.pop("fbi", True))
-    stop_at_bound = bool(params.pop("stop_at_bound", True))
+    fbi = flag(params, "fbi", True)
+    stop_at_bound = flag(params, "stop_at_bound", True)
     restart_after = positive_int(params, "restart_after", 10)
     budget = params.pop("schedules", None)
     if budget is not None:

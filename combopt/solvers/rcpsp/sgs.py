@@ -12,7 +12,7 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import RULES, SCHEMES, parallel_sgs, priority_list, priority_values
-from ..common import reject_unknown
+from ..common import flag, reject_unknown
 from .decoder import BatchDecoder
 
 
@@ -63,7 +63,7 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     """
     scheme = str(params.pop("scheme", "both")).lower()
     rule = str(params.pop("rule", "all")).lower()
-    fbi = bool(params.pop("fbi", False))
+    fbi = flag(params, "fbi", False)
     best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-sgs")
     schemes = SCHEMES if scheme == "both" else (scheme,)

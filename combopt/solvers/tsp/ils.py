@@ -18,7 +18,7 @@ from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
 from ...problems.tsp.local import _improve, _local_search, _nearest_neighbour, _push
-from ..common import positive_int, reject_unknown
+from ..common import positive_int, reject_unknown, replica_memory
 
 
 @njit(cache=True)
@@ -158,6 +158,7 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
     seg = positive_int(params, "segment", 50)
     reject_unknown(params, "tsp-ls")
+    replica_memory(R, n, "num_walks", 32)
     Di = np.asarray(problem.D, dtype=np.int64)
     info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after}
     if n <= BRUTE_FORCE_MAX:

@@ -1,0 +1,124 @@
+"""Safe file output and bounded input.
+
+* :func:`write_atomic` writes through a fresh temporary file in the target's folder
+  (:func:`tempfile.mkstemp`: a new name, created exclusively, so a link planted at a guessable
+  ``<out>.tmp`` is never followed) and moves it into place. Without ``force`` it never replaces
+  an existing file (the final step is a hard link, which fails when the name exists); with
+  ``force`` it replaces regular files only, never a device, a pipe, a folder or a symbolic link.
+* :func:`read_bounded` reads at most a given number of bytes (``/dev/zero`` as a solution file
+  ends with an error, not with the memory).
+
+Imports: the standard library only (and the project's errors).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import InputError, ParameterError
+
+__all__ = ["check_target", "read_bounded", "write_atomic"]
+
+#: largest solution / side file (CSV, JSON) read whole
+MAX_SIDE_FILE_BYTES = 256 * 1024**2
+
+
+def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
+    """Refuse early what :func:`write_atomic` would refuse: an existing file without ``force``,
+    anything that is not a regular file, a missing folder."""
+    p = Path(path)
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise ParameterError(f"{what} {p}: {e.strerror or e}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise ParameterError(f"{what} {p} is a directory; expected a file name")
+        if not force:
+            raise ParameterError(f"{p} already exists; pass --force to overwrite it")
+        if stat.S_ISLNK(st.st_mode):
+            raise ParameterError(f"{what} {p} is a symbolic link; refusing to replace it (remove it first)")
+        if not stat.S_ISREG(st.st_mode):
+            raise ParameterError(f"{what} {p} is not a regular file (a device, pipe or socket); refusing to replace it")
+    if not p.absolute().parent.is_dir():
+        raise ParameterError(f"{what} {p}: directory {p.parent} does not exist")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: str | Path, data: str | bytes | Callable[[Path], None], force: bool = False,
+                 what: str = "--out") -> None:
+    """Write ``data`` (text, bytes, or ``writer(tmp_path)`` that writes the file) to ``path`` atomically.
+
+    Raises
+    ------
+    ParameterError
+        The target exists (without ``force``), is not a regular file, or cannot be written.
+    """
+    p = Path(path)
+    check_target(p, force, what)
+    suffix = "".join(p.suffixes[-1:]) or ".tmp"  # writers such as PuLP look at the suffix
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=suffix, dir=p.absolute().parent)
+    except OSError as e:
+        raise ParameterError(f"cannot write {what} {p}: {e.strerror or e}") from None
+    tmp = Path(tmp_name)
+    try:
+        try:
+            if callable(data):
+                os.close(fd)
+                fd = -1
+                data(tmp)
+            else:
+                raw = data.encode() if isinstance(data, str) else data
+                with os.fdopen(fd, "wb") as f:
+                    fd = -1
+                    f.write(raw)
+            os.chmod(tmp, 0o666 & ~_umask())
+            if force:
+                check_target(p, True, what)  # still a regular file (or absent) just before the swap
+                os.replace(tmp, p)
+            else:
+                try:
+                    os.link(tmp, p)  # fails when the name exists: never replaces a file without --force
+                except FileExistsError:
+                    raise ParameterError(f"{p} already exists; pass --force to overwrite it") from None
+                except OSError:  # no hard links on this file system
+                    if os.path.lexists(p):
+                        raise ParameterError(f"{p} already exists; pass --force to overwrite it") from None
+                    os.replace(tmp, p)
+        except OSError as e:
+            raise ParameterError(f"cannot write {what} {p}: {e.strerror or e}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_bounded(path: str | Path, limit: int = MAX_SIDE_FILE_BYTES, what: str = "file") -> bytes:
+    """The bytes of ``path``, refusing files (or endless devices) longer than ``limit`` bytes."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            raw = f.read(limit + 1)
+    except IsADirectoryError:
+        raise InputError(p, f"is a directory, expected a {what}") from None
+    except FileNotFoundError:
+        raise InputError(p, "no such file") from None
+    except OSError as e:
+        raise InputError(p, f"cannot read: {e.strerror or e}") from None
+    if len(raw) > limit:
+        raise InputError(p, f"longer than {limit} bytes, the most combopt reads for a {what}")
+    return raw

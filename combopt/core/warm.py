@@ -1,0 +1,247 @@
+"""Cold start: a time-limited run on an empty Numba cache still ends on time, with a solution.
+
+On a fresh machine the first call of every Numba kernel compiles it (seconds to tens of seconds,
+more under load). :func:`run_solver` runs a solver function with a *compile gate*:
+
+* A run with a finite time limit on the CPU lets the solver validate its parameters and run as
+  usual. If a kernel is about to be *compiled* (a cache miss; loading from the cache is fine),
+  the gate stops the solver before compilation starts (:class:`KernelsCold`).
+* The problem's cheap numpy construction (:meth:`Problem.construct`: greedy, nearest
+  neighbour, a priority rule, rounding) is evaluated and reported, and a separate process
+  (``python -m combopt.warmup --solver S --kind K``) compiles that solver's kernels into the
+  cache while the clock runs.
+* If it finishes with time to spare the solver runs again (its kernels load from the cache);
+  otherwise the run returns the construction when the time is up, and the compilation carries
+  on in the background so that the next run finds a warm cache.
+
+Runs without a time limit compile in-process as before. Either way ``info["compile_s"]`` holds
+the seconds spent compiling (in-process) or waiting for the compilation (cold start).
+``combopt warmup`` compiles every kernel ahead (the README's set-up runs it).
+
+Environment: ``COMBOPT_COLD_START=0`` turns the gate off; ``COMBOPT_BACKGROUND_WARMUP=0`` keeps
+the gate but starts no compiling process (the run then returns its construction at once).
+
+Imports: the standard library, numpy and numba.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .context import SolveContext, SolverOutput
+
+__all__ = ["KernelsCold", "gated", "run_solver", "set_notifier", "spawn_warmer"]
+
+#: seconds kept back when waiting for the compiling process: the solver's second start loads its
+#: kernels from the cache and must still finish in time (at least this, or 10 % of the limit)
+RESERVE_S = 0.5
+
+
+class KernelsCold(BaseException):
+    """A kernel needs compiling inside a time-limited run (a BaseException: no solver swallows it)."""
+
+
+class _GateState:
+    def __init__(self, block: bool):
+        self.block = block
+        self.depth = 0
+        self.t0 = 0.0
+        self.compile_s = 0.0
+
+
+_local = threading.local()
+_listener = None
+_notify: Callable[[str], None] | None = None
+_notified = False
+_warmers: list[subprocess.Popen] = []  # kept referenced: they outlive the run on purpose
+
+
+def set_notifier(func: Callable[[str], None] | None) -> None:
+    """``func(message)`` is called once per process when combopt starts compiling kernels (the CLI
+    prints it on stderr)."""
+    global _notify
+    _notify = func
+
+
+def _say(message: str) -> None:
+    global _notified
+    if _notify is not None and not _notified:
+        _notified = True
+        _notify(message)
+
+
+def _install() -> None:
+    global _listener
+    if _listener is not None:
+        return
+    from numba.core import event
+
+    class _Gate(event.Listener):
+        def on_start(self, ev):  # noqa: D401 - numba's listener protocol
+            st = getattr(_local, "gate", None)
+            if st is None:
+                return
+            if st.block:
+                disp = ev.data.get("dispatcher") if isinstance(ev.data, dict) else None
+                name = getattr(getattr(disp, "py_func", None), "__qualname__", "a kernel")
+                raise KernelsCold(name)
+            if st.depth == 0:
+                st.t0 = time.perf_counter()
+                _say("combopt: compiling Numba kernels (first run on this machine; `combopt warmup` does it ahead)")
+            st.depth += 1
+
+        def on_end(self, ev):
+            st = getattr(_local, "gate", None)
+            if st is None or st.block or st.depth == 0:
+                return
+            st.depth -= 1
+            if st.depth == 0:
+                st.compile_s += time.perf_counter() - st.t0
+
+    _listener = _Gate()
+    event.register("numba:compile", _listener)
+
+
+def _enabled(name: str) -> bool:
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | None:
+    """Start ``python -m combopt.warmup --solver S --kind K`` detached (it outlives this process).
+
+    Returns ``None`` when background compilation is switched off or cannot start.
+    """
+    if not _enabled("COMBOPT_BACKGROUND_WARMUP"):
+        return None
+    env = dict(os.environ, COMBOPT_BACKGROUND_WARMUP="0", COMBOPT_COLD_START="0")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "combopt.warmup", "--solver", solver, "--kind", kind, "--quiet"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            start_new_session=True, close_fds=True,
+        )
+    except OSError:
+        return None
+    _warmers.append(proc)
+    return proc
+
+
+def _construct(problem, ctx: SolveContext) -> dict[str, Any]:
+    """Report the problem's cheap construction; returns what happened (for ``info``)."""
+    build = getattr(problem, "construct", None)
+    t0 = time.perf_counter()
+    try:
+        sol = build() if build is not None else None
+    except KernelsCold:  # a construction must be plain numpy; never let it compile
+        sol = None
+    if sol is None:
+        return {"construction": None}
+    ev = problem.evaluate(sol)
+    if ev.feasible:
+        ctx.state.report(ev.objective, sol)
+    elif ctx.state.best_solution is None:
+        ctx.state.best_solution = sol  # something whose violations can be shown
+    ctx.state.next_iteration()
+    return {"construction": ev.objective if ev.feasible else "infeasible",
+            "construction_s": round(time.perf_counter() - t0, 3)}
+
+
+def _cold(info, problem, ctx: SolveContext, params: dict, st: _GateState, kernel: str) -> SolverOutput:
+    limit = ctx.state.criterion.time_limit()
+    _say(f"combopt: compiling the Numba kernels of {info.name} for the first run on this machine; until they "
+         f"are ready the answer is a quick construction (run `combopt warmup` once to avoid this)")
+    cold: dict[str, Any] = {"kernel": kernel, **_construct(problem, ctx)}
+    proc = spawn_warmer(info.name, problem.kind)
+    reserve = max(RESERVE_S, 0.1 * limit)
+    t0 = time.perf_counter()
+    while proc is not None and proc.poll() is None and ctx.state.time_left > reserve:
+        if ctx.state.interrupted:
+            break
+        time.sleep(0.05)
+    st.compile_s += time.perf_counter() - t0
+    ready = proc is not None and proc.poll() == 0
+    if proc is not None:
+        cold["warmer_pid"] = proc.pid
+    if ready and ctx.state.time_left > reserve:
+        cold["compiled_in_time"] = True
+        ctx.rng = np.random.default_rng(ctx.seed)  # the solver starts afresh
+        try:
+            out = info.func(problem, ctx, **dict(params))
+            out.info["cold_start"] = cold
+            return out
+        except KernelsCold as e:  # a kernel the warm-up did not cover (other parameters)
+            cold["kernel"] = str(e)
+    cold["compiled_in_time"] = False
+    cold["compiling"] = "in the background" if proc is not None and proc.poll() is None else (
+        "not started (COMBOPT_BACKGROUND_WARMUP=0)" if proc is None else f"ended with code {proc.poll()}")
+    return SolverOutput(info={"cold_start": cold})
+
+
+def gated(ctx: SolveContext, func: Callable, *args, default=None):
+    """``func(*args)`` under the compile gate of a time-limited CPU run; ``default`` when it would have
+    to compile a kernel first (e.g. a Numba bound computed before the solver starts)."""
+    limit = ctx.state.criterion.time_limit()
+    if not (math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START")):
+        return func(*args)
+    _install()
+    prev = getattr(_local, "gate", None)
+    _local.gate = _GateState(block=True)
+    try:
+        return func(*args)
+    except KernelsCold:
+        return default
+    finally:
+        _local.gate = prev
+
+
+def _trivial(problem, ctx: SolveContext) -> SolverOutput | None:
+    """An instance without decision variables (an empty graph, no items) has one solution, the
+    empty one: it is optimal when feasible, and the instance infeasible otherwise. No solver runs
+    (kernels are not written for zero-size arrays)."""
+    try:
+        n = int(problem.num_variables)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if n != 0:
+        return None
+    sol = problem.construct()
+    if sol is None:
+        return None
+    ev = problem.evaluate(sol)
+    ctx.state.next_iteration()
+    info = {"trivial": "the instance has no decision variables", "compile_s": 0.0}
+    if not ev.feasible:
+        return SolverOutput(solution=sol, infeasible=True, info=info)
+    ctx.state.report(ev.objective, sol)
+    return SolverOutput(solution=sol, bound=ev.objective, proven_optimal=True, info=info)
+
+
+def run_solver(info, problem, ctx: SolveContext, params: dict) -> SolverOutput:
+    """Run ``info.func(problem, ctx, **params)`` through the compile gate (see the module docstring)."""
+    trivial = _trivial(problem, ctx)
+    if trivial is not None:
+        return trivial
+    limit = ctx.state.criterion.time_limit()
+    gated = math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START")
+    _install()
+    st = _GateState(block=gated)
+    prev = getattr(_local, "gate", None)
+    _local.gate = st
+    try:
+        try:
+            out = info.func(problem, ctx, **dict(params))
+        except KernelsCold as e:
+            out = _cold(info, problem, ctx, params, st, str(e))
+    finally:
+        _local.gate = prev
+    out.info["compile_s"] = round(st.compile_s, 3)
+    return out

@@ -1,0 +1,180 @@
+"""Compile every Numba kernel ahead, into the per-user cache (``combopt warmup``).
+
+Each (solver, kind) pair is run on a tiny instance shipped with the package
+(``combopt/data/warmup``), read through the same readers as real files so that the kernels
+are compiled for the same argument types. A fresh machine then starts its first real run
+with a warm cache. A time-limited run on a cold cache starts ``python -m combopt.warmup
+--solver S --kind K`` in the background itself (see :mod:`combopt.core.warm`).
+
+Runs hold an exclusive lock on ``<cache>/combopt-warmup.lock`` so that concurrent warm-ups
+compile one after the other (the second one mostly loads from the cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._cache import numba_cache_dir
+
+DATA = Path(__file__).resolve().parent / "data" / "warmup"
+
+#: kind -> tiny instance file in combopt/data/warmup (several files: several code paths)
+TINY: dict[str, tuple[str, ...]] = {
+    "qubo": ("tiny.qubo.json",),
+    "mis": ("tiny.col",),
+    "clique": ("tiny.col",),
+    "mdkp": ("tiny.mknap.txt",),
+    "tsp": ("tiny.tsp",),
+    "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),
+    "dmmv": ("tiny.dmmv.json",),
+    "fir": ("tiny_fir.toml",),
+    "tomography": ("tiny_tomo.toml",),
+    "quantization": ("tiny_quant.toml",),
+    "dag": ("tiny.dag.csv",),
+    "mec": ("tiny.coupling.json",),
+    "ebim": ("tiny_ebim.coupling.json",),
+    "mecb": ("tiny_mecb.coupling.json",),
+}
+
+#: family (as in combopt.core.registry.BUILTIN_FAMILIES) -> kinds
+FAMILY_KINDS: dict[str, tuple[str, ...]] = {
+    "engines": ("qubo",),
+    "graph": ("mis", "clique"),
+    "mdkp": ("mdkp",),
+    "tsp": ("tsp",),
+    "rcpsp": ("rcpsp",),
+    "dmmv": ("dmmv", "fir", "tomography", "quantization"),
+    "dag": ("dag",),
+    "coupling": ("mec", "ebim", "mecb"),
+}
+
+#: solvers without Numba kernels (nothing to compile)
+NO_KERNELS = frozenset({"milp", "rcpsp-cpsat", "qaoa"})
+
+#: extra parameter sets that take other code paths (other kernels) than the defaults
+VARIANTS: dict[str, tuple[dict, ...]] = {
+    "tsp-ls": ({}, {"num_walks": 2}),
+    "rcpsp-ga": ({}, {"population": 700}),  # batches large enough for the multi-threaded decoder
+    "pt": ({"rounds": 2},),  # compiling is the point, not 100 rounds
+}
+
+
+@dataclass
+class Job:
+    """One warm-up solve."""
+
+    solver: str
+    kind: str
+    path: Path
+    params: dict = field(default_factory=dict)
+
+    def label(self) -> str:
+        extra = "".join(f" {k}={v}" for k, v in self.params.items())
+        return f"{self.solver} on {self.kind} ({self.path.name}{extra})"
+
+
+def jobs(family: str | None = None, solver: str | None = None, kind: str | None = None) -> list[Job]:
+    """The warm-up solves for a family, a solver and/or a kind (all when none is given)."""
+    from .core.errors import ParameterError
+    from .core.registry import all_solvers
+
+    if family is not None and family not in FAMILY_KINDS:
+        raise ParameterError(f"unknown family {family!r}; expected one of: {', '.join(FAMILY_KINDS)}")
+    kinds = list(FAMILY_KINDS[family]) if family else [k for ks in FAMILY_KINDS.values() for k in ks]
+    if kind is not None:
+        kinds = [k for k in kinds if k == kind]
+    infos = [s for s in all_solvers() if s.name not in NO_KERNELS and "cpu" in s.devices]
+    if solver is not None:
+        infos = [s for s in infos if s.name == solver]
+    out = []
+    for k in kinds:
+        for info in infos:
+            if not info.handles(k):
+                continue
+            for f in TINY.get(k, ()):
+                for params in VARIANTS.get(info.name, ({},)):
+                    out.append(Job(info.name, k, DATA / f, dict(params)))
+    return out
+
+
+def run_job(job: Job) -> float:
+    """Solve the tiny instance (two outer iterations, CPU); returns the seconds it took."""
+    from .api import read, solve
+    from .core.errors import CombOptError
+
+    t0 = time.perf_counter()
+    problem = read(job.path, job.kind)
+    if job.solver == "exhaustive" and problem.num_variables > 20:
+        return 0.0
+    try:
+        solve(problem, job.solver, max_iterations=2, seed=0, device="cpu", **job.params)
+    except CombOptError:  # the solver does not apply to this tiny instance (e.g. a slack encoding)
+        pass
+    return time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def cache_lock() -> Iterator[None]:
+    """Exclusive lock on the cache's warm-up lock file (a no-op where ``fcntl`` is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    folder = numba_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / "combopt-warmup.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def warm(todo: list[Job], progress: Callable[[Job, float | None], None] | None = None) -> list[tuple[Job, float]]:
+    """Run the jobs under the cache lock; ``progress(job, seconds)`` after each (``None`` before it)."""
+    done = []
+    with cache_lock():
+        for job in todo:
+            if progress is not None:
+                progress(job, None)
+            dt = run_job(job)
+            done.append((job, dt))
+            if progress is not None:
+                progress(job, dt)
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m combopt.warmup [--family F] [--solver S] [--kind K] [--quiet]``."""
+    ap = argparse.ArgumentParser(prog="python -m combopt.warmup", description=__doc__.splitlines()[0])
+    ap.add_argument("--family")
+    ap.add_argument("--solver")
+    ap.add_argument("--kind")
+    ap.add_argument("--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)  # background work: let the foreground run have the cores
+    todo = jobs(a.family, a.solver, a.kind)
+
+    def say(job, dt):
+        if not a.quiet and dt is not None:
+            print(f"{dt:6.1f} s  {job.label()}", file=sys.stderr)
+
+    warm(todo, say)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
