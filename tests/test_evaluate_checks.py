@@ -206,6 +206,25 @@ def test_dmmv_evaluate_classes(tmp_path):
         assert any(needle in v for v in ev.violations), (bad, ev.violations)
 
 
+def test_dmmv_evaluate_weights_bounds_and_caps(tmp_path):
+    f = tmp_path / "wide.dmmv.json"
+    n = 30
+    f.write_text(json.dumps({"format": "dmmv", "A": [[1.0] * n, [1.0] + [0.0] * (n - 1)], "lower": [0, None],
+                             "upper": [5, 0.5], "weights": [1.0, 4.0], "domain": {"lo": 0, "step": 1, "count": 2}}))
+    p = combopt.read(f)
+    x = np.zeros(n)
+    x[:7] = 1  # row 0: 7 > 5 by 2; row 1: 1 > 0.5 by 0.5, weight 4 -> 2
+    assert p.evaluate(x).objective == pytest.approx(2.0) and p.evaluate(x).feasible
+    x[:8] = 1  # row 0 over by 3
+    assert p.evaluate(x).objective == pytest.approx(3.0)
+    x = np.zeros(n)  # row 0: 0 within [0, 5]; row 1: 0 within (-inf, 0.5]
+    assert p.evaluate(x).objective == 0.0
+    ev = p.evaluate(np.full(n, 3.0))  # every value outside {0, 1}: 20 listed, the rest counted
+    assert not ev.feasible and len(ev.violations) == 21 and ev.violations[-1] == "... and 10 more"
+    ev = p.evaluate(np.r_[np.full(20, 3.0), np.zeros(n - 20)])
+    assert len(ev.violations) == 20
+
+
 # ------------------------------------------------------------------------------------------- combopt check
 def _check(capsys, instance, payload: dict, tmp_path: Path, name: str) -> tuple[int, str]:
     sol = tmp_path / f"{name}.json"
