@@ -363,7 +363,11 @@ def test_mdkp_reader_values_and_errors(tmp_path):
         ("1\n2 1 0\n1 1\n3 4\n", "ends early", 4),
         ("1\n2 1 0\n1 x\n3 4\n5\n", "'x'", 3),
         ("1\n100000 1000 0\n", "too large", None),
+        ("1\n50000 1000 0\n", "ends early", 2),  # exactly 5e7 weights is allowed: it fails later, on the data
         ("", "ends early", 1),
+        ("1\n", "ends early", 1),  # an integer expected at the end of the file
+        ("1\n\n2\n\n1\n", "ends early", 5),  # the optimum missing: the line of the last token
+        ("1\n2 1 0\n1\n1\n3\n", "ends early", 5),  # a vector cut short: the line of the last token
     ]
     for text, needle, line in cases:
         f.write_text(text)
@@ -374,3 +378,7 @@ def test_mdkp_reader_values_and_errors(tmp_path):
             assert e.value.line == line, (text, e.value.line)
     f.write_text("1\n2 1 0\n1 1\n3 4\n5\n")  # the smallest valid file
     assert len(read_orlib_mknap(f)) == 1
+    m = 100_000  # the largest constraint count allowed
+    f.write_text(f"1\n1 {m} 0\n1\n" + "1\n" * m + "2\n" * m)
+    (big,) = read_orlib_mknap(f)
+    assert big.m == m and big.evaluate([1]).feasible
