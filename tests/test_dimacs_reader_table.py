@@ -16,6 +16,7 @@ from combopt.problems.graph.graph import MAX_VERTICES, read_dimacs, sniff_dimacs
     ("p edge 0 0\n", 0, set()),
     ("\n\np edge 3 1\n\ne 1 3 extra\n", 3, {(0, 2)}),  # blank lines; extra tokens on an edge line
     ("p edge 3 1\ne 1 2\ne 2 3\n", 3, {(0, 1), (1, 2)}),  # more edges than declared is fine
+    ("p edge 3 1\ne 1 2 c\n", 3, {(0, 1)}),  # only the first token decides whether a line is a comment
 ])
 def test_accepts(tmp_path, text, n, edges):
     f = tmp_path / "g.clq"
@@ -44,6 +45,7 @@ def test_accepts(tmp_path, text, n, edges):
     ("p edge 3 1\ne 1 0\n", "out of range 1..3", 2),
     ("p edge 3 1\ne 2 2\n", "self-loop on vertex 2", 2),
     ("p edge 3 1\nx 1 2\n", "expected a 'c', 'p' or 'e' line", 2),
+    ("p edge 3 1\n" + "x" * 50 + "\n", "got '" + "x" * 40 + "'", 2),  # the line, cut at 40 characters
     ("c only\n", "no 'p edge N M' line", None),
     ("p edge 3 2\ne 1 2\n", "declares 2 edges but the file has 1", None),
 ])
