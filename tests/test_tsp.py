@@ -175,6 +175,9 @@ def test_truncated_edge_weight_section(tmp_path):
     assert f"found {153 - removed}" in e.message and "LOWER_DIAG_ROW" in e.message
     assert e.line == eof  # the EOF line, one line earlier after the cut
     assert str(e).startswith(f"{e.path}:{e.line}:")
+    # cut at the end of the file without EOF: the error names the last line, not the section header
+    e = error_of(write(tmp_path, "\n".join(lines[: eof - 1]), "t2.tsp"))
+    assert "end of the file" in e.message and e.line == eof - 1
 
 
 def test_too_many_numbers(tmp_path):
