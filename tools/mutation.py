@@ -240,7 +240,8 @@ def collect(targets: dict[str, dict]) -> dict:
                     entry = {"line": mut.start_pos[0], "operator": mut.operator_name, "diff": res.diff or "",
                              "original": _original_line(res.diff), "mutant": _mutated_line(res.diff)}
                     reason = next((e["reason"] for e in eq if e["module"] == target["module"]
-                                   and e["original"] == entry["original"] and e["mutant"] == entry["mutant"]), None)
+                                   and e["original"] == entry["original"] and e["mutant"] == entry["mutant"]
+                                   and e.get("line", entry["line"]) == entry["line"]), None)
                     if (mut.operator_name, mut.occurrence) in killed_later.get(name, set()):
                         rows["killed"] += 1
                         rows["killed_later"].append(entry)
