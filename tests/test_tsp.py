@@ -447,6 +447,11 @@ def test_local_search_reaches_true_local_optima():
     # float matrices work as well (e.g. Lagrangian-modified costs)
     tf = improve_tour(rng.permutation(p.n), D.astype(float) + 0.25)
     assert sorted(tf.tolist()) == list(range(p.n))
+    # the diagonal is never part of a tour: a negative one changes nothing (it is no "improvement")
+    start = rng.permutation(p.n)
+    Dn = D.astype(float)
+    np.fill_diagonal(Dn, -7.0)
+    np.testing.assert_array_equal(improve_tour(start, Dn, full), improve_tour(start, D.astype(float), full))
     with pytest.raises(ParameterError):
         improve_tour([0, 1, 1], D[:3, :3])
 
