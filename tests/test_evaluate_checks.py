@@ -219,6 +219,8 @@ def test_dmmv_evaluate_weights_bounds_and_caps(tmp_path):
     assert p.evaluate(x).objective == pytest.approx(3.0)
     x = np.zeros(n)  # row 0: 0 within [0, 5]; row 1: 0 within (-inf, 0.5]
     assert p.evaluate(x).objective == 0.0
+    x[1:4] = 1  # both rows strictly inside their bounds: still 0, never negative
+    assert p.evaluate(x).objective == 0.0
     ev = p.evaluate(np.full(n, 3.0))  # every value outside {0, 1}: 20 listed, the rest counted
     assert not ev.feasible and len(ev.violations) == 21 and ev.violations[-1] == "... and 10 more"
     ev = p.evaluate(np.r_[np.full(20, 3.0), np.zeros(n - 20)])
