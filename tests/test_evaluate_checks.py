@@ -99,7 +99,7 @@ def test_mis_evaluate_classes(path_graph):
     assert not ev.feasible and len(ev.violations) == 1 and "adjacent" in ev.violations[0]
     ev = p.evaluate([0, 1, 2, 3])
     assert not ev.feasible and len(ev.violations) == 3
-    assert not p.evaluate([0, 4]).feasible and "out of range" in p.evaluate([0, 4]).violations[0]
+    assert not p.evaluate([0, 4]).feasible and p.evaluate([0, 4]).violations == ["vertex index out of range 0..3"]
     assert not p.evaluate([-1]).feasible
     assert not p.evaluate([2, 2]).feasible and "twice" in p.evaluate([2, 2]).violations[0]
     assert p.evaluate([]).feasible and p.evaluate([]).objective == 0.0
@@ -205,6 +205,27 @@ def test_dmmv_evaluate_classes(tmp_path):
         ev = p.evaluate(bad)
         assert not ev.feasible, bad
         assert any(needle in v for v in ev.violations), (bad, ev.violations)
+
+
+def test_dmmv_evaluate_weights_bounds_and_caps(tmp_path):
+    f = tmp_path / "wide.dmmv.json"
+    n = 30
+    f.write_text(json.dumps({"format": "dmmv", "A": [[1.0] * n, [1.0] + [0.0] * (n - 1)], "lower": [0, None],
+                             "upper": [5, 0.5], "weights": [1.0, 4.0], "domain": {"lo": 0, "step": 1, "count": 2}}))
+    p = combopt.read(f)
+    x = np.zeros(n)
+    x[:7] = 1  # row 0: 7 > 5 by 2; row 1: 1 > 0.5 by 0.5, weight 4 -> 2
+    assert p.evaluate(x).objective == pytest.approx(2.0) and p.evaluate(x).feasible
+    x[:8] = 1  # row 0 over by 3
+    assert p.evaluate(x).objective == pytest.approx(3.0)
+    x = np.zeros(n)  # row 0: 0 within [0, 5]; row 1: 0 within (-inf, 0.5]
+    assert p.evaluate(x).objective == 0.0
+    x[1:4] = 1  # both rows strictly inside their bounds: still 0, never negative
+    assert p.evaluate(x).objective == 0.0
+    ev = p.evaluate(np.full(n, 3.0))  # every value outside {0, 1}: 20 listed, the rest counted
+    assert not ev.feasible and len(ev.violations) == 21 and ev.violations[-1] == "... and 10 more"
+    ev = p.evaluate(np.r_[np.full(20, 3.0), np.zeros(n - 20)])
+    assert len(ev.violations) == 20
 
 
 # ------------------------------------------------------------------------------------------- combopt check
@@ -390,7 +411,11 @@ def test_mdkp_reader_values_and_errors(tmp_path):
         ("1\n2 1 0\n1 1\n3 4\n", "ends early", 4),
         ("1\n2 1 0\n1 x\n3 4\n5\n", "'x'", 3),
         ("1\n100000 1000 0\n", "too large", None),
+        ("1\n50000 1000 0\n", "ends early", 2),  # exactly 5e7 weights is allowed: it fails later, on the data
         ("", "ends early", 1),
+        ("1\n", "ends early", 1),  # an integer expected at the end of the file
+        ("1\n\n2\n\n1\n", "ends early", 5),  # the optimum missing: the line of the last token
+        ("1\n2 1 0\n1\n1\n3\n", "ends early", 5),  # a vector cut short: the line of the last token
     ]
     for text, needle, line in cases:
         f.write_text(text)
@@ -401,3 +426,7 @@ def test_mdkp_reader_values_and_errors(tmp_path):
             assert e.value.line == line, (text, e.value.line)
     f.write_text("1\n2 1 0\n1 1\n3 4\n5\n")  # the smallest valid file
     assert len(read_orlib_mknap(f)) == 1
+    m = 100_000  # the largest constraint count allowed
+    f.write_text(f"1\n1 {m} 0\n1\n" + "1\n" * m + "2\n" * m)
+    (big,) = read_orlib_mknap(f)
+    assert big.m == m and big.evaluate([1]).feasible

@@ -116,10 +116,11 @@ def test_a_finite_temperature_accepts_uphill_moves_at_the_metropolis_rate():
     m = QUBO(np.array([1.0]), sp.csr_matrix((1, 1)))
     R = 4000
     X0 = np.zeros((R, 1), dtype=np.int8)
-    X, F, E, st = run_anneal(m, [np.log(2.0)], R=R, X=X0, init=0, seeds=list(range(1, R + 1)))
+    seeds = [((r + 1) * 0x9E3779B97F4A7C15) & MASK for r in range(R)]  # large seeds: every bit of the shifts counts
+    X, F, E, st = run_anneal(m, [np.log(2.0)], R=R, X=X0, init=0, seeds=seeds)
     # exactly one draw per replica, from its own xorshift stream, accepted when u < exp(-beta * 1) = 1/2
     for r in range(0, R, 97):
-        s, u = next(xorshift_stream(r + 1))
+        s, u = next(xorshift_stream(seeds[r]))
         assert int(st[r]) == s and X[r, 0] == (1 if u < 0.5 else 0)
     share = X.mean()
     assert abs(share - 0.5) < 0.04, share

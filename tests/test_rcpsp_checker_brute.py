@@ -67,3 +67,15 @@ def test_checker_agrees_with_brute_force(seed):
         assert (not viol) == P.evaluate(s).feasible
         if not viol:
             assert P.evaluate(s).objective == max(0, int((s + P.durations).max()))
+
+
+def test_checker_overloads_with_two_event_points_and_separate_intervals():
+    # two tasks on exactly the same interval: only two event points, still an overload
+    P = RCPSP([2, 2], [[2], [2]], [3], [[], []], name="pair")
+    viol = check_schedule(P, [0, 0])
+    assert [(v.kind, v.times) for v in viol] == [("resource", [0, 2])]
+    # two separate overloads: both reported
+    P = RCPSP([2, 2, 2, 2], [[2], [2], [2], [2]], [3], [[], [], [], []], name="twice")
+    viol = check_schedule(P, [0, 0, 5, 5])
+    assert [(v.kind, v.times) for v in viol] == [("resource", [0, 2]), ("resource", [5, 7])]
+    assert check_schedule(P, [0, 2, 4, 6]) == []

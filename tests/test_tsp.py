@@ -175,6 +175,9 @@ def test_truncated_edge_weight_section(tmp_path):
     assert f"found {153 - removed}" in e.message and "LOWER_DIAG_ROW" in e.message
     assert e.line == eof  # the EOF line, one line earlier after the cut
     assert str(e).startswith(f"{e.path}:{e.line}:")
+    # cut at the end of the file without EOF: the error names the last line, not the section header
+    e = error_of(write(tmp_path, "\n".join(lines[: eof - 1]), "t2.tsp"))
+    assert "end of the file" in e.message and e.line == eof - 1
 
 
 def test_too_many_numbers(tmp_path):
@@ -444,6 +447,11 @@ def test_local_search_reaches_true_local_optima():
     # float matrices work as well (e.g. Lagrangian-modified costs)
     tf = improve_tour(rng.permutation(p.n), D.astype(float) + 0.25)
     assert sorted(tf.tolist()) == list(range(p.n))
+    # the diagonal is never part of a tour: a negative one changes nothing (it is no "improvement")
+    start = rng.permutation(p.n)
+    Dn = D.astype(float)
+    np.fill_diagonal(Dn, -7.0)
+    np.testing.assert_array_equal(improve_tour(start, Dn, full), improve_tour(start, D.astype(float), full))
     with pytest.raises(ParameterError):
         improve_tour([0, 1, 1], D[:3, :3])
 

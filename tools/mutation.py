@@ -240,7 +240,8 @@ def collect(targets: dict[str, dict]) -> dict:
                     entry = {"line": mut.start_pos[0], "operator": mut.operator_name, "diff": res.diff or "",
                              "original": _original_line(res.diff), "mutant": _mutated_line(res.diff)}
                     reason = next((e["reason"] for e in eq if e["module"] == target["module"]
-                                   and e["original"] == entry["original"] and e["mutant"] == entry["mutant"]), None)
+                                   and e["original"] == entry["original"] and e["mutant"] == entry["mutant"]
+                                   and e.get("line", entry["line"]) == entry["line"]), None)
                     if (mut.operator_name, mut.occurrence) in killed_later.get(name, set()):
                         rows["killed"] += 1
                         rows["killed_later"].append(entry)
@@ -266,26 +267,32 @@ def write_report(targets: dict[str, dict], data: dict, note: str) -> None:
              "Kill rate = killed / (run - equivalent - incompetent). A mutant that makes the module fail to import "
              "or a test error out counts as killed; incompetent = the test command could not be started (a set-up "
              "problem, reported, never counted as killed).", "",
-             "| target | module | mutants run | killed | incompetent | equivalent | survived | kill rate | "
-             "minutes |", "|---|---|---|---|---|---|---|---|---|"]
-    tot = {"run": 0, "killed": 0, "eq": 0, "surv": 0}
+             "| target | module | mutants run | killed | of which by tests added after the first run | incompetent | "
+             "equivalent | survived | kill rate | kill rate of the first run | minutes |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    tot = {"run": 0, "killed": 0, "eq": 0, "surv": 0, "later": 0}
     for name, rows in data.items():
         run = rows["killed"] + rows["incompetent"] + len(rows["survived"]) + len(rows["equivalent"])
         dead = rows["killed"]
         denom = run - len(rows["equivalent"]) - rows["incompetent"]
         rate = f"{100 * dead / denom:.1f} %" if denom else "-"
         mins = "-" if rows["seconds"] is None else f"{rows['seconds'] / 60:.1f}"
+        later = len(rows["killed_later"])
+        rate1 = f"{100 * (dead - later) / denom:.1f} %" if denom else "-"
         pend = f" ({rows['pending']} not run)" if rows["pending"] else ""
-        lines.append(f"| {name} | `{targets[name]['module']}` | {run}{pend} | {rows['killed']} | {rows['incompetent']} "
-                     f"| {len(rows['equivalent'])} | {len(rows['survived'])} | {rate} | {mins} |")
+        lines.append(f"| {name} | `{targets[name]['module']}` | {run}{pend} | {rows['killed']} | {later} | "
+                     f"{rows['incompetent']} | {len(rows['equivalent'])} | {len(rows['survived'])} | {rate} | {rate1} "
+                     f"| {mins} |")
+        tot["later"] += later
         tot["run"] += run
         tot["killed"] += dead
         tot["eq"] += len(rows["equivalent"]) + rows["incompetent"]
         tot["surv"] += len(rows["survived"])
     denom = tot["run"] - tot["eq"]
     if denom:
-        lines.append(f"| **all** | | {tot['run']} | {tot['killed']} | | {tot['eq']} | {tot['surv']} | "
-                     f"**{100 * tot['killed'] / denom:.1f} %** | |")
+        first = 100 * (tot["killed"] - tot["later"]) / denom
+        lines.append(f"| **all** | | {tot['run']} | {tot['killed']} | {tot['later']} | | {tot['eq']} | {tot['surv']} | "
+                     f"**{100 * tot['killed'] / denom:.1f} %** | {first:.1f} % | |")
     lines += ["", "## Surviving mutants (not killed, not listed as equivalent)", ""]
     any_surv = False
     for name, rows in data.items():

@@ -1,0 +1,77 @@
+"""The DIMACS reader on a table of small files: what it accepts (exactly) and each error with its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from combopt.core.errors import InputError
+from combopt.problems.graph.graph import MAX_VERTICES, read_dimacs, sniff_dimacs
+
+
+@pytest.mark.parametrize("text,n,edges", [
+    ("p edge 3 2\ne 1 2\ne 2 3\n", 3, {(0, 1), (1, 2)}),
+    ("c hi\ncomment\np edges 3 1\nn 1 5\na 3 1\n", 3, {(0, 2)}),  # 'c...' lines, 'n' lines, 'a' arcs
+    ("p col 4 1\ne 4 1\n", 4, {(0, 3)}),  # the largest vertex number
+    ("p edge 2 0\n", 2, set()),
+    ("p edge 0 0\n", 0, set()),
+    ("\n\np edge 3 1\n\ne 1 3 extra\n", 3, {(0, 2)}),  # blank lines; extra tokens on an edge line
+    ("p edge 3 1\ne 1 2\ne 2 3\n", 3, {(0, 1), (1, 2)}),  # more edges than declared is fine
+    ("p edge 3 1\ne 1 2 c\n", 3, {(0, 1)}),  # only the first token decides whether a line is a comment
+])
+def test_accepts(tmp_path, text, n, edges):
+    f = tmp_path / "g.clq"
+    f.write_text(text)
+    g = read_dimacs(f)
+    assert g.n == n and {tuple(sorted(map(int, e))) for e in g.edges} == edges
+    assert list(g.labels) == list(range(1, n + 1)) and g.name == "g"
+
+
+@pytest.mark.parametrize("text,needle,line", [
+    ("p edge 3 1\np edge 3 1\n", "second 'p' line", 2),
+    ("p edge 3\n", "expected 'p edge N M'", 1),
+    ("p graph 3 1\n", "expected 'p edge N M'", 1),
+    ("p edge x 1\n", "vertex count", 1),
+    ("p edge 3 y\n", "edge count", 1),
+    ("p edge -1 0\n", "non-negative", 1),
+    ("p edge 3 -1\n", "non-negative", 1),
+    (f"p edge {MAX_VERTICES + 1} 0\n", "more than combopt handles", 1),
+    ("e 1 2\np edge 3 1\n", "before the 'p edge", 1),
+    ("p edge 3 1\ne 1\n", "expected 'e U V'", 2),
+    ("p edge 3 1\ne 1 z\n", "expected an integer vertex", 2),
+    ("p edge 3 1\ne q 1\n", "expected an integer vertex", 2),
+    ("p edge 3 1\ne 0 1\n", "out of range 1..3", 2),
+    ("p edge 3 1\ne 1 4\n", "out of range 1..3", 2),
+    ("p edge 3 1\ne 4 1\n", "out of range 1..3", 2),
+    ("p edge 3 1\ne 1 0\n", "out of range 1..3", 2),
+    ("p edge 3 1\ne 2 2\n", "self-loop on vertex 2", 2),
+    ("p edge 3 1\nx 1 2\n", "expected a 'c', 'p' or 'e' line", 2),
+    ("p edge 3 1\n" + "x" * 50 + "\n", "got '" + "x" * 40 + "'", 2),  # the line, cut at 40 characters
+    ("c only\n", "no 'p edge N M' line", None),
+    ("p edge 3 2\ne 1 2\n", "declares 2 edges but the file has 1", None),
+])
+def test_rejects(tmp_path, text, needle, line):
+    f = tmp_path / "bad.clq"
+    f.write_text(text)
+    with pytest.raises(InputError) as e:
+        read_dimacs(f)
+    assert needle in str(e.value), str(e.value)
+    assert e.value.line == line
+
+
+def test_max_vertices_is_allowed(tmp_path, monkeypatch):
+    import combopt.problems.graph.graph as graph
+
+    monkeypatch.setattr(graph, "MAX_VERTICES", 5)  # the real limit (5e7) would allocate gigabytes here
+    f = tmp_path / "big.clq"
+    f.write_text("p edge 5 1\ne 1 5\n")
+    g = read_dimacs(f)
+    assert g.n == 5 and sorted(map(int, g.edges[0])) == [0, 4]
+    f.write_text("p edge 6 1\ne 1 5\n")
+    with pytest.raises(InputError, match="more than combopt handles"):
+        read_dimacs(f)
+
+
+@pytest.mark.parametrize("head,ok", [("c x\np edge 3 1\n", True), ("p col 3 1", True), ("p edges 3 1", True),
+                                     ("p graph 3 1", False), ("p", False), ("e 1 2\np edge 3 1", False), ("", False)])
+def test_sniff(head, ok):
+    assert sniff_dimacs(head) is ok
