@@ -9,9 +9,10 @@ Each outer iteration runs three phases:
 2. **polish**: each annealed sample is repaired (most conflicted vertex out), completed
    greedily and improved by (1,2)-swaps.
 3. **search**: ``num_walks`` walks of the ARW iterated local search ((1,2)-swaps, forced
-   insertions, plateau moves). They start from the largest polished samples and continue from
-   their best set in the next iteration, except the smallest walk, which restarts from the
-   largest polished sample of that iteration.
+   insertions, plateau moves). Walk 0 starts from the greedy set and runs on undisturbed (the
+   plain ``ils`` solver inside the hybrid); the others start from the largest polished samples
+   and continue from their best set in the next iteration, except the smallest of them, which
+   restarts from the largest polished sample of that iteration.
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
@@ -119,8 +120,9 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         order = np.argsort(-X.sum(axis=1), kind="stable")
         if k == 0:
             Y[:] = X[order[np.arange(W) % R]]
-        else:
-            Y[int(np.argmin(Y.sum(axis=1)))] = X[order[0]]
+            Y[0] = 0  # walk 0 is a plain ILS from the greedy set, never replaced
+        elif W > 1:
+            Y[1 + int(np.argmin(Y[1:].sum(axis=1)))] = X[order[0]]
         if iters_given is not None:
             iters = iters_given
         elif not timed:
