@@ -20,6 +20,7 @@ never "optimal": HiGHS solves sub-problems, not the whole problem.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -112,15 +113,15 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
     default_for=("mdkp",),
 )
 def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
-    """Parameters: ``core`` initial core size as a share of the items (default 0.1, at least
+    """Parameters: ``core`` initial core size as a share of the items (default 0.05, at least
     ``m + 10`` items), ``growth`` core growth factor after a finished sub-problem (default 1.5),
-    ``share`` of the time left given to one sub-problem (default 0.3), ``polish_iters``
-    drop/add iterations per polish (default 300), ``node_limit`` per sub-problem when there is
-    no time limit (default 5000)."""
-    frac = _float(params, "core", 0.1, 0.0, 1.0)
+    ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
+    all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
+    ``node_limit`` per sub-problem when there is no time limit (default 5000)."""
+    frac = _float(params, "core", 0.05, 0.0, 1.0)
     growth = _float(params, "growth", 1.5, 1.0)
     share = _float(params, "share", 0.3, 0.01, 1.0)
-    polish_iters = int(_float(params, "polish_iters", 300, 0))
+    polish_iters = int(_float(params, "polish_iters", 100, 0))
     node_limit = int(_float(params, "node_limit", 5000, 1))
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
@@ -142,10 +143,12 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     x0 = problem.repair((x_lp > 1 - 1e-9).astype(np.int8), weights=u)
     offer(x0)
     polish(x0)
+    ctx.state.next_iteration()  # the LP and the first solution are iteration 0
     order = np.argsort(np.abs(rc), kind="stable")
     at_one = x_lp > 0.5
     c = min(n, max(m + 10, int(round(frac * n))))
     subproblems = finished_count = 0
+    last_dt = 0.0
     while not ctx.state.should_stop():
         inc = ctx.state.best if ctx.state.best is not None else -math.inf
         # reduced-cost fixing: |rc_j| > z_lp - (inc + 1) means x_j keeps its LP side in any better solution
@@ -160,12 +163,18 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
         left = ctx.time_left
         timed = math.isfinite(left)
         limit = share * left if timed else 60.0
+        if timed and (1.0 - share) * left < 1.5 * last_dt:
+            limit = 0.9 * left  # no room for another sub-problem after this one: use it all
         need = (inc + 1.0 if integral else inc + 1e-9) if math.isfinite(inc) else None
+        t0 = time.perf_counter()
         x, finished = _solve_core(p, A, b, core, fixed_one, need, limit, None if timed else node_limit)
         subproblems += 1
         if x is not None:
+            improved = problem.evaluate(x).feasible and ctx.state.is_better(float(p @ x))
             offer(x)
-            polish(x)
+            if improved and ctx.time_left > 0.1 * limit:
+                polish(x)
+        last_dt = time.perf_counter() - t0
         if finished:
             finished_count += 1
             if core.size >= free.size:
