@@ -102,7 +102,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         # 1. anneal fresh replicas
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
         if sa_rate is not None and timed:
-            sweeps = max(4, min(sweeps, int(0.3 * ctx.time_left / (sa_rate * R))))
+            sweeps = max(4, min(sweeps, int(0.1 * ctx.time_left / (sa_rate * R))))
         t0 = time.perf_counter()
         betas = geometric_betas(beta_range, sweeps)
         kernels.anneal_batch_cpu(indptr, indices, data, h, betas, 1, X, F, ctx.uint64_seeds(R), E, 1)
@@ -130,7 +130,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         elif ils_rate is None:
             iters = 50  # the first call absorbs compilation and measures the rate
         else:
-            iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.3 * ctx.time_left / ils_rate)))
+            iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.2 * ctx.time_left / ils_rate)))
         t1 = time.perf_counter()
         ils_batch(problem.indptr, problem.indices, Y, iters, ctx.uint64_seeds(W), target)
         if k > 0 or iters_given is not None:
