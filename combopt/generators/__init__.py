@@ -2,4 +2,7 @@
 
 * :mod:`combopt.generators.rcb`: R-ConstraintBench RCPSP ramps
   (``combopt generate rcpsp-rcb``).
+* :mod:`combopt.generators.cliques`: graphs with a hidden clique of known size (planted,
+  ``brock``-style camouflaged, ``san``-style k-colourable) for clique / MIS solvers.
+* :mod:`combopt.generators.mdkp`: multidimensional knapsack instances the Chu-Beasley way.
 """
