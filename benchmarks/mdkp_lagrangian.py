@@ -1,7 +1,7 @@
 """MDKP benchmarks for the slack-free Lagrangian route (issue #3).
 
 Part A (``--part cb``): the 30 OR-Library ``mknapcb1`` instances (5 x 100), combopt's
-default solver ("lagrangian": Polyak subgradient with CFM deflection around the
+"lagrangian" solver (the default for mdkp until issue 17: Polyak subgradient with CFM deflection around the
 separable relaxed QUBO, repair by multiplier ratios, iterated drop/add polish)
 side by side with an exact MILP (HiGHS through PuLP; ``--milp cbc`` for CBC) at
 the same wall-clock limit per instance. Reports the gap to the Chu-Beasley best
@@ -49,7 +49,7 @@ def run_cb(folder: Path, file: str, count: int, limit: float, milp: str, seed: i
             inst = combopt.read(f"{folder / (file + '.txt')}#{k}", kind="mdkp")
             bk = ref[(file, k)]
             t = time.perf_counter()
-            res = combopt.solve(inst, time_limit=limit, seed=seed)
+            res = combopt.solve(inst, "lagrangian", time_limit=limit, seed=seed)
             t_ours = time.perf_counter() - t
             assert res.feasible and inst.evaluate(res.solution).feasible
             prob, decode = inst.to_pulp()

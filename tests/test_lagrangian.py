@@ -57,7 +57,7 @@ def test_default_solver_reaches_mknap1_optima(mknap1, k):
     path, ref = mknap1
     inst = combopt.read(f"{path}#{k}", kind="mdkp")
     res = combopt.solve(inst, time_limit=60, target=ref[k][0], seed=k)
-    assert res.solver == "lagrangian"
+    assert res.solver == "mdkp-core"
     assert res.objective == pytest.approx(ref[k][0])
     assert independent_check(inst, res.solution) == pytest.approx(ref[k][0])
 

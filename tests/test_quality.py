@@ -155,15 +155,18 @@ def test_dmmv_search_improves_fir_from_rounded_remez():
 
 
 def test_dmmv_search_beats_sart_on_noisy_tomography():
+    """Under noise the rows are bounds b +- noise_bound and the objective is the distance outside them:
+    rounded SART leaves rays outside, the search must bring them in (a margin, not "not worse")."""
     p = combopt.read(DATA / "dmmv" / "tomo_sl32_noisy.toml")
-    sart = combopt.solve(p, "dmmv-round")
+    sart = combopt.solve(p, "dmmv-round", start="sart")
     res = combopt.solve(p, "dmmv", seed=0, max_iterations=2, rounds=25)
-    assert sart.info["pixel_error_pct"] > 0 and sart.objective > 1.5
+    assert sart.objective > 0.05
     assert res.objective <= 0.7 * sart.objective, (res.objective, sart.objective)
-    assert res.info["pixel_error_pct"] < sart.info["pixel_error_pct"]
-    # the residual recomputed from the image and the ray sums: max |A x - b|
+    assert res.info["pixel_error_pct"] <= 0.5
+    # the objective recomputed from the image and the ray sums: max(0, |A x - b| - noise_bound)
     x = np.asarray(res.solution, dtype=np.float64).ravel()
-    assert np.abs(p.A @ x - p.b).max() == pytest.approx(res.objective, rel=1e-9)
+    outside = max(0.0, float(np.abs(p.A @ x - p.b).max()) - p.noise_bound)
+    assert outside == pytest.approx(res.objective, abs=1e-9)
     assert set(np.unique(x)) <= set(p.levels)
 
 

@@ -89,7 +89,7 @@ BUILTIN_FAMILIES: dict[str, tuple[str, ...]] = {
         "combopt.solvers.peers",  # dwave-sa / dwave-tabu peers for benchmark suites (dwave loaded on first use)
     ),
     "graph": ("combopt.problems.graph", "combopt.solvers.graph"),
-    "mdkp": ("combopt.problems.mdkp",),
+    "mdkp": ("combopt.problems.mdkp", "combopt.solvers.mdkp"),
     "tsp": ("combopt.problems.tsp", "combopt.solvers.tsp"),
     "rcpsp": ("combopt.problems.rcpsp", "combopt.solvers.rcpsp"),
     "dmmv": ("combopt.problems.dmmv", "combopt.solvers.dmmv"),

@@ -21,7 +21,9 @@ from numba import njit, prange
 
 _MASK_INV53 = 1.0 / 9007199254740992.0  # 2**-53
 _EXP_CUTOFF = 40.0  # exp(-40) < 5e-18: treat as "never accept"
-_BOUND_T = 1e-4  # above this, (1 + t) exp(-t) < 1 - 4e-9, so u (1 + t) > 1 + 1e-9 implies u > exp(-t)
+# above _BOUND_T: (1 + t) exp(-t) < 1 - 4e-9, so u (1 + t) > 1 + 1e-9 implies u > exp(-t); and
+# exp(-t) > 1 - t + 3e-9, so u < 1 - t implies u < exp(-t) (both far beyond rounding errors)
+_BOUND_T = 1e-4
 _BOUND_MARGIN = 1.0 + 1e-9
 
 
@@ -100,10 +102,12 @@ def anneal_replica(indptr, indices, data, h, betas, sweeps_per_beta, x, field, s
                         s ^= s << np.uint64(25)
                         s ^= s >> np.uint64(27)
                         u = ((s * np.uint64(2685821657736338717)) >> np.uint64(11)) * _MASK_INV53
-                        # exp(-t) < 1 / (1 + t) by more than 1e-9 relative once t > 1e-4: most
-                        # rejections are decided without calling exp, with the same outcome
+                        # 1 - t < exp(-t) < 1 / (1 + t), each by more than 3e-9 once t > 1e-4: most
+                        # attempts are decided without calling exp, with the same outcome
                         if t > _BOUND_T and u * (1.0 + t) > _BOUND_MARGIN:
                             accept = False
+                        elif t > _BOUND_T and u < 1.0 - t:
+                            accept = True
                         else:
                             accept = u < math.exp(-t)
                 if accept:

@@ -180,7 +180,6 @@ def _bundle_step(cuts, centre, t, lo, hi):
     problems=("+lagrangian",),
     description="slack-free Lagrangian QUBO: subgradient | bundle | cutting-plane | augmented outer loop "
                 "around any QUBO solver",
-    default_for=("mdkp",),
     default_stop=MaxIterations(300),
 )
 def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:

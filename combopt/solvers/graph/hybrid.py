@@ -9,9 +9,10 @@ Each outer iteration runs three phases:
 2. **polish**: each annealed sample is repaired (most conflicted vertex out), completed
    greedily and improved by (1,2)-swaps.
 3. **search**: ``num_walks`` walks of the ARW iterated local search ((1,2)-swaps, forced
-   insertions, plateau moves). They start from the largest polished samples and continue from
-   their best set in the next iteration, except the smallest walk, which restarts from the
-   largest polished sample of that iteration.
+   insertions, plateau moves). Walk 0 starts from the greedy set and runs on undisturbed (the
+   plain ``ils`` solver inside the hybrid); the others start from the largest polished samples
+   and continue from their best set in the next iteration, except the smallest of them, which
+   restarts from the largest polished sample of that iteration.
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
@@ -103,7 +104,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         # 1. anneal fresh replicas
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
         if sa_rate is not None and timed:
-            sweeps = max(4, min(sweeps, int(0.3 * ctx.time_left / (sa_rate * R))))
+            sweeps = max(4, min(sweeps, int(0.1 * ctx.time_left / (sa_rate * R))))
         t0 = time.perf_counter()
         betas = geometric_betas(beta_range, sweeps)
         kernels.anneal_batch_cpu(indptr, indices, data, h, betas, 1, X, F, ctx.uint64_seeds(R), E, 1)
@@ -121,8 +122,9 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         order = np.argsort(-X.sum(axis=1), kind="stable")
         if k == 0:
             Y[:] = X[order[np.arange(W) % R]]
-        else:
-            Y[int(np.argmin(Y.sum(axis=1)))] = X[order[0]]
+            Y[0] = 0  # walk 0 is a plain ILS from the greedy set, never replaced
+        elif W > 1:
+            Y[1 + int(np.argmin(Y[1:].sum(axis=1)))] = X[order[0]]
         if iters_given is not None:
             iters = iters_given
         elif not timed:
@@ -130,7 +132,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         elif ils_rate is None:
             iters = 50  # the first call absorbs compilation and measures the rate
         else:
-            iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.3 * ctx.time_left / ils_rate)))
+            iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.2 * ctx.time_left / ils_rate)))
         t1 = time.perf_counter()
         ils_batch(problem.indptr, problem.indices, Y, iters, ctx.uint64_seeds(W), target)
         if k > 0 or iters_given is not None:

@@ -1,0 +1,72 @@
+"""The default MDKP solver (``mdkp-core``) and the Chu-Beasley generator."""
+
+import math
+
+import numpy as np
+import pulp
+import pytest
+
+import combopt
+from combopt.core.errors import ParameterError
+from combopt.core.registry import get_solver
+from combopt.generators.mdkp import chu_beasley, chu_beasley_class
+from combopt.solvers.mdkp.core import lp_relaxation
+
+
+def exact_optimum(inst) -> float:
+    prob, decode = inst.to_pulp()
+    prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=60))
+    assert pulp.LpStatus[prob.status] == "Optimal"
+    return float(inst.p @ decode())
+
+
+def test_generator_follows_chu_beasley():
+    inst = chu_beasley(200, 5, 0.25, seed=3)
+    assert inst.A.shape == (5, 200) and inst.A.min() >= 0 and inst.A.max() <= 1000
+    assert np.allclose(inst.b, np.floor(0.25 * inst.A.sum(axis=1)))
+    extra = inst.p - inst.A.sum(axis=0) / 5
+    assert extra.min() > -1 and extra.max() < 500  # profits: mean weight plus U(0, 500), rounded down
+    again = chu_beasley(200, 5, 0.25, seed=3)
+    assert np.array_equal(inst.A, again.A) and np.array_equal(inst.p, again.p)
+    cls = chu_beasley_class(50, 5, 6, seed=1)
+    ratios = [inst.b[0] / inst.A[0].sum() for inst in cls]
+    assert ratios[0] == pytest.approx(0.25, abs=0.01) and ratios[-1] == pytest.approx(0.75, abs=0.01)
+    with pytest.raises(ParameterError):
+        chu_beasley(10, 2, 1.5)
+
+
+def test_default_for_mdkp_is_the_core_search():
+    assert get_solver(None, "mdkp").name == "mdkp-core"
+
+
+@pytest.mark.parametrize("seed,alpha", [(0, 0.25), (1, 0.5), (2, 0.75)])
+def test_core_search_reaches_the_exact_optimum_on_small_instances(seed, alpha):
+    inst = chu_beasley(30, 3, alpha, seed=seed)
+    opt = exact_optimum(inst)
+    res = combopt.solve(inst, max_iterations=20, seed=0)
+    assert res.solver == "mdkp-core" and res.feasible
+    x = np.asarray(res.solution)
+    assert np.all(inst.A @ x <= inst.b + 1e-9)  # independent feasibility check
+    assert float(inst.p @ x) == pytest.approx(opt)
+    # the bound is the LP bound rounded down (integer profits): never below the optimum
+    z_lp, x_lp, u, rc = lp_relaxation(inst.p, inst.A, inst.b)
+    assert res.bound == math.floor(z_lp + 1e-6) and res.bound >= opt
+    assert res.status != combopt.Status.OPTIMAL
+
+
+def test_reduced_costs_and_duals_are_consistent():
+    inst = chu_beasley(60, 5, 0.5, seed=7)
+    z_lp, x_lp, u, rc = lp_relaxation(inst.p, inst.A, inst.b)
+    assert np.all(u >= 0)
+    # LP duality: z_lp = u.b + sum of positive reduced costs
+    assert z_lp == pytest.approx(u @ inst.b + np.maximum(rc, 0).sum(), rel=1e-7)
+    # complementary slackness on the bounds
+    assert np.all(x_lp[rc > 1e-7] > 1 - 1e-7) and np.all(x_lp[rc < -1e-7] < 1e-7)
+
+
+def test_rejects_bad_parameters():
+    inst = chu_beasley(20, 2, 0.5, seed=0)
+    with pytest.raises(ParameterError):
+        combopt.solve(inst, "mdkp-core", max_iterations=1, core=2.0)
+    with pytest.raises(ParameterError):
+        combopt.solve(inst, "mdkp-core", max_iterations=1, bogus=1)
