@@ -210,8 +210,8 @@ def test_parameter_validation_other_solvers(capsys):
                "gpu_backend", "auto, cuda, cupy")
     user_error(*run_cli(capsys, "solve", JOHNSON, "-p", "gpu_backend=cuda", "--max-iterations", 1, "-q")[::2],
                "does not take", "gpu_backend")
-    user_error(*run_cli(capsys, "solve", TINY / "tiny.mknap.txt", "-p", "step=inf", "--max-iterations", 1, "-q")[::2],
-               "step", "finite")
+    user_error(*run_cli(capsys, "solve", TINY / "tiny.mknap.txt", "-s", "lagrangian", "-p", "step=inf",
+                        "--max-iterations", 1, "-q")[::2], "step", "finite")
     user_error(*run_cli(capsys, "solve", J30, "-p", "mutation=nan", "--max-iterations", 1, "-q")[::2], "mutation")
     for solver in ("rcpsp-ga", "rcpsp-sgs"):
         user_error(*run_cli(capsys, "solve", J30, "-s", solver, "-p", "fbi=maybe", "--max-iterations", 1, "-q")[::2],

@@ -27,18 +27,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ..common import reject_unknown
-
-
-def _float(params: dict, key: str, default: float, lo: float, hi: float = math.inf) -> float:
-    v = params.pop(key, default)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
-    if not lo <= f <= hi:
-        raise ParameterError(f"parameter {key} must be in [{lo}, {hi}], got {v!r}")
-    return f
+from ..common import finite_float, reject_unknown
 
 
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
@@ -118,11 +107,11 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
     ``node_limit`` per sub-problem when there is no time limit (default 5000)."""
-    frac = _float(params, "core", 0.05, 0.0, 1.0)
-    growth = _float(params, "growth", 1.5, 1.0)
-    share = _float(params, "share", 0.3, 0.01, 1.0)
-    polish_iters = int(_float(params, "polish_iters", 100, 0))
-    node_limit = int(_float(params, "node_limit", 5000, 1))
+    frac = finite_float(params, "core", 0.05, 0.0, 1.0)
+    growth = finite_float(params, "growth", 1.5, 1.0)
+    share = finite_float(params, "share", 0.3, 0.01, 1.0)
+    polish_iters = int(finite_float(params, "polish_iters", 100, 0))
+    node_limit = int(finite_float(params, "node_limit", 5000, 1))
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     n, m = problem.n, problem.m

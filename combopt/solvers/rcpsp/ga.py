@@ -30,12 +30,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...core.context import SolveContext, SolverOutput
-from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, MaxIterations
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
-from ..common import flag, positive_int, reject_unknown
+from ..common import finite_float, flag, positive_int, reject_unknown
 from .decoder import BatchDecoder
 from .operators import crossover_batch, mutate_batch, pull_earlier, push_later, sample_lists
 from .sgs import bound_info, finish_info, pop_best_known
@@ -54,17 +53,6 @@ def _default_stop(ctx: SolveContext) -> bool:
     mine = crit.criteria if isinstance(crit, AnyOf) else [crit]
     default = DEFAULT_HEURISTIC_STOP.criteria if isinstance(DEFAULT_HEURISTIC_STOP, AnyOf) else [DEFAULT_HEURISTIC_STOP]
     return len(mine) == len(default) and all(any(a is b for b in default) for a in mine)
-
-
-def _float(params: dict, key: str, default: float, lo: float, hi: float) -> float:
-    v = params.pop(key, default)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
-    if not lo <= f <= hi:
-        raise ParameterError(f"parameter {key} must lie in [{lo}, {hi}], got {v!r}")
-    return f
 
 
 class _Population:
@@ -152,9 +140,9 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     default_pop = 80
     pop_size = positive_int(params, "population", default_pop)
     lam = positive_int(params, "children", pop_size)
-    pm = _float(params, "mutation", 0.05, 0.0, 1.0)
-    pshift = _float(params, "shift", 0.5, 0.0, 1.0)
-    alpha = _float(params, "alpha", 1.0, 0.0, 50.0)
+    pm = finite_float(params, "mutation", 0.05, 0.0, 1.0)
+    pshift = finite_float(params, "shift", 0.5, 0.0, 1.0)
+    alpha = finite_float(params, "alpha", 1.0, 0.0, 50.0)
     fbi = flag(params, "fbi", True)
     stop_at_bound = flag(params, "stop_at_bound", True)
     restart_after = positive_int(params, "restart_after", 10)
