@@ -56,6 +56,7 @@ VERBATIM_TABLES = [
     # `combopt report --md` tables all start with the same header: a marker line names the file
     (BENCH, "<!-- table: suites/qubo.md -->", "suites/qubo.md"),
     (BENCH, "<!-- table: suites/rcpsp-j30.md -->", "suites/rcpsp-j30.md"),
+    (BENCH, "<!-- table: suites/dag.md -->", "suites/dag.md"),
 ]
 
 
@@ -372,6 +373,8 @@ def _fmt_rows(fn: Callable[[], list[str]]):
 # ---------------------------------------------------------------------------------------------- registry
 # (id, document, template, values)
 CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
+    ("suite-dag-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (`results/suites/dag.log`',
+     lambda: re.search(r"^(\d+) run\(s\) in ([\d.]+) s", (RESULTS / "suites/dag.log").read_text(), re.M).groups()),
     ("suite-j30-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (the bench output, `results/suites/rcpsp-j30.log`',
      lambda: re.search(r"^(\d+) run\(s\) in ([\d.]+) s", (RESULTS / "suites/rcpsp-j30.log").read_text(),
                        re.M).groups()),
