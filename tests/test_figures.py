@@ -57,6 +57,7 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: suites/qubo.md -->", "suites/qubo.md"),
     (BENCH, "<!-- table: suites/rcpsp-j30.md -->", "suites/rcpsp-j30.md"),
     (BENCH, "<!-- table: suites/dag.md -->", "suites/dag.md"),
+    (BENCH, "<!-- table: suites/fir.md -->", "suites/fir.md"),
     (BENCH, "<!-- table: suites/tsp-qubo.md -->", "suites/tsp-qubo.md"),
 ]
 
@@ -374,6 +375,8 @@ def _fmt_rows(fn: Callable[[], list[str]]):
 # ---------------------------------------------------------------------------------------------- registry
 # (id, document, template, values)
 CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
+    ("suite-fir-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (`results/suites/fir.log`',
+     lambda: re.search(r"^(\d+) run\(s\) in ([\d.]+) s", (RESULTS / "suites/fir.log").read_text(), re.M).groups()),
     ("suite-tsp-qubo-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (`results/suites/tsp-qubo.log`',
      lambda: re.search(r"^(\d+) run\(s\) in ([\d.]+) s", (RESULTS / "suites/tsp-qubo.log").read_text(),
                        re.M).groups()),
