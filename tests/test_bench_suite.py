@@ -289,6 +289,12 @@ solver = "test-raise"
     assert page.count("data:image/png;base64,") == 2 and "src='http" not in page and "boom from test-raise" in page
     assert (tmp_path / "png" / "profile-clique.png").stat().st_size > 1000
     assert main(["report", str(out), "--html", str(html)]) == 2  # never overwrite without --force
+    md = tmp_path / "r.md"  # the Markdown table: the same cells as the printed table, one row a line
+    assert main(["report", str(out), "--md", str(md)]) == 0
+    lines = md.read_text().splitlines()
+    assert lines[0].startswith("| set | solver | runs |") and len(lines) == 2 + sum(x.startswith("│") for x in after)
+    assert any(line.startswith("| ") and "sa-small" in line for line in lines)
+    assert main(["report", str(out), "--md", str(md)]) == 2
 
 
 def test_report_of_a_partial_file(tmp_path):
