@@ -289,6 +289,12 @@ solver = "test-raise"
     assert page.count("data:image/png;base64,") == 2 and "src='http" not in page and "boom from test-raise" in page
     assert (tmp_path / "png" / "profile-clique.png").stat().st_size > 1000
     assert main(["report", str(out), "--html", str(html)]) == 2  # never overwrite without --force
+    md = tmp_path / "r.md"  # the Markdown table: the same cells as the printed table, one row a line
+    assert main(["report", str(out), "--md", str(md)]) == 0
+    lines = md.read_text().splitlines()
+    assert lines[0].startswith("| set | solver | runs |") and len(lines) == 2 + sum(x.startswith("│") for x in after)
+    assert any(line.startswith("| ") and "sa-small" in line for line in lines)
+    assert main(["report", str(out), "--md", str(md)]) == 2
 
 
 def test_report_of_a_partial_file(tmp_path):
@@ -368,6 +374,38 @@ def test_dwave_peers_on_the_qubo_and_a_clear_error_without_them(monkeypatch):
     with pytest.raises(MissingDependencyError, match="dwave-samplers"):
         combopt.solve(DATA / "MANN_a9.clq", "dwave-sa", max_iterations=1)
 
+
+
+def test_dagma_peer_breaks_cycles_and_says_how_to_install(monkeypatch):
+    """Without dagma (always): the cycle repair and the one-line install hint; with it: a scored DAG."""
+    import combopt
+    from combopt.problems.dag import is_dag
+    from combopt.solvers.peers import break_cycles
+
+    W = np.array([[0.0, 0.9, 0.0], [0.0, 0.0, 0.5], [0.4, 0.0, 0.0]])  # 0 -> 1 -> 2 -> 0, weakest 2 -> 0
+    A, dropped = break_cycles(W)
+    assert is_dag(A) and dropped == [(2, 0, 0.4)] and np.count_nonzero(A) == 2
+    two = np.array([[0.0, 1.0, 0.3], [-0.8, 0.0, 0.0], [0.7, 0.0, 0.0]])  # two 2-cycles
+    A, dropped = break_cycles(two)
+    assert is_dag(A) and sorted(dropped) == [(0, 2, 0.3), (1, 0, -0.8)]
+    data = REPO / "benchmarks" / "data" / "dag" / "er2-d10-s0.csv"
+    problem = combopt.read(data, "dag")
+    monkeypatch.setitem(sys.modules, "dagma.linear", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'combopt\[bench\]'"):
+        combopt.solve(problem, "dagma")
+    monkeypatch.undo()
+    pytest.importorskip("dagma.linear")
+    truth = str(data.with_name("er2-d10-s0.truth-edges.csv"))
+    r = combopt.solve(problem, "dagma", truth=truth, max_iter=3000, warm_iter=1000, T=2)
+    assert r.feasible and is_dag(np.asarray(r.solution)) and r.info["threshold"] == 0.3
+    assert r.info["cycle_edges_dropped"] == len(r.info["dropped_edges"])
+    assert abs(r.objective - problem.score(np.asarray(r.solution))) < 1e-12
+
+
+def test_dag_suite_parses():
+    s = load_suite(REPO / "benchmarks" / "suites" / "dag.toml")
+    assert [st.kind for st in s.sets.values()] == ["dag"]
+    assert {e.solver for e in s.solvers} == {"topo", "dagma"}
 
 def test_folder_form_still_works(tmp_path, capsys):
     out = tmp_path / "rows.csv"

@@ -211,6 +211,13 @@ def summary_table(summary: list[SummaryRow], title: str = "combopt report"):
     return t
 
 
+def markdown_table(summary: list[SummaryRow]) -> str:
+    """The summary as a Markdown table (the same cells as the terminal and the HTML), one row a line."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(table_cells(s)) + " |" for s in summary]
+    return "\n".join(lines) + "\n"
+
+
 # -- targets, profiles, time to target ---------------------------------------------------------
 
 def targets(rows: list[dict[str, Any]]) -> dict[tuple[str, str], float]:

@@ -423,13 +423,15 @@ def report(
                                                        "(.jsonl, .csv, .parquet; partial files are fine)")],
     html_out: Annotated[Path | None, typer.Option("--html", help="write a self-contained HTML report")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="write the plots as PNG files into this folder")] = None,
-    force: Annotated[bool, typer.Option("--force", help="overwrite --html / PNG files if they exist")] = False,
+    md: Annotated[Path | None, typer.Option("--md", help="write the summary table as Markdown")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --html / --md / PNG files if they exist")] = False,
 ) -> None:
     """Summarise results: at optimum / best known, gaps, times, wins, performance profiles."""
-    from ..bench.report import TABLE_WIDTH, figures, html_report, summarize, summary_table
+    from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, summarize, summary_table
     from ..bench.results import read_results
 
     _check_out(html_out, force)
+    _check_out(md, force)
     if png is not None and png.exists() and not png.is_dir():
         raise ParameterError(f"--png {png} is a file; expected a folder")
     rows = read_results(results)
@@ -449,6 +451,8 @@ def report(
         err_console.print(f"wrote {len(figs)} plot(s) to {png}", highlight=False)
     if html_out is not None:
         _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]))
+    if md is not None:
+        _write_atomic(md, markdown_table(summary))
 
 
 @app.command()

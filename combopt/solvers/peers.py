@@ -8,6 +8,10 @@ dimod and dwave-samplers are imported when a peer runs, never at registration: w
 ``combopt solvers`` still lists the peers, and running one raises a one-line
 :class:`~combopt.core.errors.MissingDependencyError` with the install command.
 
+``dagma`` runs DAGMA (Bello, Aragam & Ravikumar, NeurIPS 2022; PyPI ``dagma``, its numpy
+``DagmaLinear`` only) on the data of a ``dag`` instance and returns its weighted adjacency,
+thresholded like ``topo`` (0.3); the DAG problem scores it with the same least-squares score.
+
 Other peers are existing solvers with a back-end parameter: OR-Tools CP-SAT on RCPSP is
 ``rcpsp-cpsat``; HiGHS on every MILP-capable kind is ``milp`` with ``backend = "highs"``.
 
@@ -23,7 +27,7 @@ import scipy.sparse as sp
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError
 from ..core.registry import register_solver
-from .common import offer_samples, positive_int, qubo_params, reject_unknown
+from .common import finite_float, flag, offer_samples, positive_int, qubo_params, reject_unknown
 
 INSTALL_HINT = "pip install 'combopt[bench]' (or pip install dwave-samplers dimod)"
 
@@ -110,3 +114,96 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
         offer_samples(problem, ctx, _samples(ss, model.n))
         ctx.state.next_iteration()
     return SolverOutput(info={"num_reads": reads, "timeout_ms": timeout, "qubo_variables": model.n})
+
+
+# -- DAGMA on DAG data ---------------------------------------------------------------------------
+
+DAGMA_INSTALL_HINT = "pip install 'combopt[bench]' (or pip install dagma)"
+
+
+def _import_dagma():
+    try:
+        from dagma.linear import DagmaLinear
+    except ImportError:
+        raise MissingDependencyError(f"the dagma peer needs DAGMA: {DAGMA_INSTALL_HINT}") from None
+    return DagmaLinear
+
+
+def break_cycles(W: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
+    """Drop the weakest edge (smallest ``|w|``) of a directed cycle of ``W != 0`` until none is left.
+
+    Returns the acyclic copy and the dropped edges ``(i, j, w)`` in the order they were dropped.
+    """
+    from ..problems.dag.metrics import find_cycle
+
+    W = np.array(W, dtype=np.float64)
+    np.fill_diagonal(W, 0.0)
+    dropped: list[tuple[int, int, float]] = []
+    while (cyc := find_cycle(W)) is not None:
+        i, j = min(zip(cyc[:-1], cyc[1:], strict=True), key=lambda e: abs(W[e]))
+        dropped.append((int(i), int(j), float(W[i, j])))
+        W[i, j] = 0.0
+    return W, dropped
+
+
+@register_solver(
+    "dagma",
+    problems=("dag",),
+    description="peer: DAGMA (log-det acyclicity, NeurIPS 2022), linear l2 model, on the DAG data (needs dagma)",
+)
+def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """One ``DagmaLinear(loss_type).fit(X, lambda1)`` on the centred data (it cannot be interrupted:
+    the time limit is not checked inside the fit), then edges with ``|w| < threshold`` are dropped.
+
+    Parameters: ``lambda1`` (l1 weight, default 0.02: the setting of ``benchmarks/dag_topo.py``),
+    ``threshold`` (default 0.3, as ``topo``), ``loss_type`` ("l2" or "logistic", default "l2"),
+    ``T`` (outer iterations, default 5), ``warm_iter`` (default 30000), ``max_iter`` (default 60000),
+    ``truth`` (a graph file or array for the structure metrics, as ``topo``), ``refit`` (default
+    false: DAGMA's own l1-shrunk weights; true: least squares on its support, as ``topo`` does by
+    default, so that the scores compare the graphs alone).
+    DAGMA's own estimate is not always acyclic after thresholding; then the weakest edge of each
+    remaining directed cycle is dropped until it is, and ``info["cycle_edges_dropped"]`` says how many
+    (``info["dropped_edges"]`` lists them by name).
+    """
+    DagmaLinear = _import_dagma()
+    lambda1 = finite_float(params, "lambda1", 0.02, 0.0)
+    threshold = finite_float(params, "threshold", 0.3, 0.0)
+    loss_type = str(params.pop("loss_type", "l2"))
+    T = positive_int(params, "T", 5)
+    warm_iter = positive_int(params, "warm_iter", 30000)
+    max_iter = positive_int(params, "max_iter", 60000)
+    truth = params.pop("truth", None)
+    refit = flag(params, "refit", False)
+    reject_unknown(params, "dagma")
+    if loss_type not in ("l2", "logistic"):
+        from ..core.errors import ParameterError
+
+        raise ParameterError(f"dagma: loss_type must be 'l2' or 'logistic', got {loss_type!r}")
+    if truth is not None:
+        problem.set_truth(truth)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()):  # its tqdm progress bar
+        W_raw = DagmaLinear(loss_type=loss_type).fit(np.array(problem.Xc, dtype=np.float64), lambda1=lambda1,
+                                                     w_threshold=0.0, T=T, warm_iter=warm_iter, max_iter=max_iter)
+    W_raw = np.asarray(W_raw, dtype=np.float64)
+    W = np.where(np.abs(W_raw) < threshold, 0.0, W_raw)
+    W, dropped = break_cycles(W)
+    if refit:
+        from ..problems.dag.model import refit_on_support
+
+        W = refit_on_support(problem.S, W != 0)
+    ctx.state.report(problem.score(W), W)
+    ctx.state.next_iteration()
+    info = {
+        "lambda1": lambda1, "threshold": threshold, "loss_type": loss_type, "refit": refit,
+        "unthresholded_score": problem.score(W_raw),
+        "edges": int(np.count_nonzero(W)),
+        "cycle_edges_dropped": len(dropped),
+        "dropped_edges": [[problem.names[i], problem.names[j], w] for i, j, w in dropped],
+    }
+    m = problem.metrics(W)
+    if m is not None:
+        info.update({k: m[k] for k in ("shd", "tpr", "fdr", "fpr", "nnz")})
+    return SolverOutput(solution=W, info=info)
