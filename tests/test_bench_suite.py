@@ -422,3 +422,15 @@ def test_quick_suite_parses_and_covers_every_family():
         from combopt.bench.refs import lookup
 
         assert all(lookup(st.refs, None, p) is not None for p in st.paths), st.name
+
+
+def test_stop_at_target_uses_the_sets_tolerance():
+    """References are often rounded (FIR optima to 5 decimals): a run stops where the report counts it
+    at the reference, in the problem's sense, with the report's slack tol * max(|ref|, 1)."""
+    from combopt.bench.worker import _loosened
+
+    assert _loosened(None, 1e-4, "min") is None
+    assert _loosened(0.2071, 1e-4, "min") == pytest.approx(0.2071 + 1e-4)
+    assert _loosened(0.2071, 1e-4, "min") > 0.207104  # the design's 0.207104 stops the run
+    assert _loosened(1000.0, 1e-4, "max") == pytest.approx(999.9)
+    assert _loosened(43.0, 0.0, "min") == 43.0

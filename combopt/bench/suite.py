@@ -82,6 +82,7 @@ class RunSpec:
     wall_limit: float
     memory_mb: int | None
     target: float | None = None
+    target_tolerance: float = 0.0  # the set's relative tolerance: a run stops within it of the target
     imports: tuple[str, ...] = ()
     python_path: tuple[str, ...] = ()
     preimport: tuple[str, ...] = ()  # the entry's ``requires``: imported before the solver's clock starts
@@ -415,6 +416,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                         time_limit=None if o["time_limit"] is None else float(o["time_limit"]),
                         max_iterations=o["max_iterations"], device=o["device"], threads=int(o["threads"]),
                         wall_limit=float(wall), memory_mb=o["memory_mb"], target=target,
+                        target_tolerance=float(st.tolerance) if target is not None else 0.0,
                         imports=tuple(imports), python_path=ppath_abs, preimport=tuple(e.requires),
                     ))
     warmup = head.get("warmup", False)
