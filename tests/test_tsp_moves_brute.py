@@ -185,11 +185,14 @@ def tours_for(rng, D, full):
             yield np.array(moves[rng.integers(len(moves))][4], dtype=np.int64)
 
 
+TRIALS = {"2opt": 36, "oropt": 90}
+
+
 @pytest.mark.parametrize("kind", ["2opt", "oropt"])
 def test_move_kernels_per_anchor_match_enumeration(kind):
     rng = np.random.default_rng(16 if kind == "2opt" else 17)
     found = missed = 0
-    for trial in range(36):
+    for trial in range(TRIALS[kind]):
         n = 4 + trial % 9  # 4..12: n - L == 3 (the smallest tours for a segment length) included
         D, eps = instance(rng, n)
         full = neighbour_lists(D, n - 1)
@@ -242,3 +245,36 @@ def test_local_search_with_an_empty_queue_changes_nothing():
         total = ls._local_search(tour, pos, D, full, queue, inq, qs, True, True, eps, buf)
         assert total < 0 and abs(length(tour, D) - L0 - total) < 1e-9
         assert qs[1] == 0 and not inq.any() and sorted(tour.tolist()) == list(range(n))
+
+
+def test_or_opt_on_the_smallest_tours():
+    """n = 4, 5: a segment of n - 2 cities is no Or-opt move (it would only reverse the segment, a
+    2-opt move); many random tours, every anchor."""
+    rng = np.random.default_rng(4)
+    for trial in range(300):
+        n = 4 + trial % 2
+        D, eps = instance(rng, n)
+        full = neighbour_lists(D, n - 1)
+        tour = rng.permutation(n)
+        moves = or_opt_moves(tour, D)
+        for a in range(n):
+            check_anchor("oropt", tour, D, full, eps, a, moves)
+
+
+def test_tours_below_four_cities_are_returned_and_the_queue_is_emptied():
+    rng = np.random.default_rng(2)
+    for n in (1, 2, 3):
+        D, eps = instance(rng, n)
+        start = rng.permutation(n)
+        assert np.array_equal(improve_tour(start, D), start)
+        tour = start.astype(np.int64)
+        pos = np.empty(n, dtype=np.int64)
+        pos[tour] = np.arange(n)
+        queue = np.empty(n, dtype=np.int64)
+        inq = np.zeros(n, dtype=np.bool_)
+        qs = np.zeros(2, dtype=np.int64)
+        for c in tour.tolist():
+            ls._push(queue, inq, qs, c)
+        full = neighbour_lists(D, n - 1)
+        total = ls._local_search(tour, pos, D, full, queue, inq, qs, True, True, eps, np.empty(n, dtype=np.int64))
+        assert total == 0 and np.array_equal(tour, start) and qs[1] == 0 and not inq.any()
