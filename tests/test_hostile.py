@@ -408,3 +408,13 @@ def test_force_overwrites_a_regular_file_and_keeps_the_umask(tmp_path, capsys):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+def test_boolean_solver_parameters_are_strict(capsys):
+    """true/false/1/0/yes/no only: a typo is an error, not a silent True (dmmv polish/focus, topo refit)."""
+    for args in (("dmmv", TINY / "tiny_tomo.toml", "polish=bogus"), ("dmmv", TINY / "tiny_tomo.toml", "focus=2"),
+                 ("topo", TINY / "tiny.dag.csv", "refit=maybe")):
+        solver, path, param = args
+        extra = ("--kind", "dag") if solver == "topo" else ()
+        rc, _, err = run_cli(capsys, "solve", path, *extra, "-s", solver, "-p", param, "--max-iterations", 1, "-q")
+        user_error(rc, err, param.split("=")[0], "true or false")

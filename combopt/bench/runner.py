@@ -58,19 +58,19 @@ class Progress:
     """What the runner reports to: ``start(total, skipped)``, ``started(spec)``, ``finished(row)``, ``close()``."""
 
     def start(self, suite: Suite, total: int, skipped: int) -> None:  # pragma: no cover - interface
-        pass
+        """The suite starts: ``total`` runs to do, ``skipped`` already recorded (``--resume``)."""
 
     def started(self, spec: RunSpec) -> None:  # pragma: no cover - interface
-        pass
+        """A run was handed to a worker."""
 
     def finished(self, row: dict[str, Any], running: int) -> None:  # pragma: no cover - interface
-        pass
+        """A run ended (``row`` is what the results file records); ``running`` are still in flight."""
 
     def warmed(self, runs: int, seconds: float, failed: list[dict[str, Any]]) -> None:  # pragma: no cover
-        pass
+        """``--warmup`` compiled the kernels with ``runs`` unrecorded runs."""
 
     def close(self) -> None:  # pragma: no cover - interface
-        pass
+        """The suite is over (or interrupted)."""
 
 
 def _failed_row(spec: RunSpec, status: str, message: str) -> dict[str, Any]:

@@ -62,7 +62,7 @@ def _set_threads(threads: int | None) -> None:
         import numba
 
         numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    except Exception:  # noqa: BLE001 - thread count is a hint
+    except (ImportError, ValueError, RuntimeError):  # the thread count is a hint
         pass
 
 

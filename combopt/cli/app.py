@@ -252,7 +252,7 @@ def check(
 
 
 class _NonFinite(ValueError):
-    pass
+    """NaN or Infinity in a result file (JSON allows neither)."""
 
 
 def _format_known(path: str) -> bool:

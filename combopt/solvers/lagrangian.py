@@ -41,20 +41,9 @@ from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
-from .common import positive_int, reject_unknown
+from .common import finite_float, positive_int, reject_unknown
 
 METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
-
-
-def _float(params: dict, key: str, default: float, lo: float = 0.0) -> float:
-    v = params.pop(key, default)
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
-    if not (f > lo and math.isfinite(f)):
-        raise ParameterError(f"parameter {key} must be a finite number greater than {lo:g}, got {v!r}")
-    return f
 
 
 def separable_minimum(q: QUBO) -> tuple[float, np.ndarray] | None:
@@ -198,17 +187,18 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     step_rule = str(params.pop("step_rule", "polyak"))
     if step_rule not in ("polyak", "sqrt"):
         raise ParameterError(f"step_rule must be polyak or sqrt, got {step_rule!r}")
-    step0 = _float(params, "step", typical)
-    theta = _float(params, "theta", 2.0)
+    step0 = finite_float(params, "step", typical, 0.0, open_lo=True)
+    theta = finite_float(params, "theta", 2.0, 0.0, open_lo=True)
     patience = positive_int(params, "patience", 20)
-    box = _float(params, "box", 2.0 * scale)
-    t_prox = _float(params, "t", scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))))
-    m_serious = _float(params, "m_serious", 0.1)
-    rho = _float(params, "rho", 0.0, lo=-1.0) if method != "augmented" else _float(params, "rho", 0.0, lo=-1.0)
-    beta = _float(params, "beta", 2.0, lo=1.0)
-    rho_max = _float(params, "rho_max", 1e6)
+    box = finite_float(params, "box", 2.0 * scale, 0.0, open_lo=True)
+    t_prox = finite_float(params, "t", scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))), 0.0,
+                          open_lo=True)
+    m_serious = finite_float(params, "m_serious", 0.1, 0.0, open_lo=True)
+    rho = finite_float(params, "rho", 0.0, -1.0, open_lo=True)
+    beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
+    rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
     lam = params.pop("multipliers", None)
-    polish_iters = int(_float(params, "polish_iters", 200, lo=-1))
+    polish_iters = int(finite_float(params, "polish_iters", 200, -1, open_lo=True))
     reject_unknown(params, "lagrangian")
     can_polish = hasattr(problem, "polish") and polish_iters > 0
     m = model.m
@@ -343,7 +333,7 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     inner_name = str(params.pop("inner", "sa"))
     inner_params = params.pop("inner_params", None) or {}
     penalty = params.pop("penalty", None)
-    penalty = None if penalty is None else _float({"penalty": penalty}, "penalty", 1.0)
+    penalty = None if penalty is None else finite_float({"penalty": penalty}, "penalty", 1.0, 0.0, open_lo=True)
     inner_iters = positive_int(params, "inner_iterations", 1)
     reject_unknown(params, "slack-penalty")
     model = problem.lagrangian_model()

@@ -55,7 +55,7 @@ def _phi(x):
 
 
 class _Budget(Exception):
-    pass
+    """The exact search ran out of its state budget (``max_states``)."""
 
 
 def _rest_bound(r: tuple, c: tuple) -> float:

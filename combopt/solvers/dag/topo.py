@@ -45,7 +45,7 @@ from ...core.registry import register_solver
 from ...core.stopping import MaxIterations
 from ...problems.dag.model import DAGProblem
 from ...problems.dag.readers import read_graph
-from ..common import positive_int, reject_unknown
+from ..common import flag, positive_int, reject_unknown
 from .fit import (
     cov_score,
     default_search_sizes,
@@ -174,17 +174,6 @@ def _number(params: dict, key: str, default: float, lo: float = 0.0, strict: boo
     return f
 
 
-def _flag(params: dict, key: str, default: bool) -> bool:
-    v = params.pop(key, default)
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, str) and v.lower() in ("true", "false", "1", "0", "yes", "no"):
-        return v.lower() in ("true", "1", "yes")
-    if v in (0, 1):
-        return bool(v)
-    raise ParameterError(f"parameter {key} must be true or false, got {v!r}")
-
-
 @register_solver("topo", problems=("dag",), devices=("cpu", "gpu"), default_for=("dag",),
                  default_stop=MaxIterations(1),
                  description="DAG learning by topological swaps (TOPO, ICML 2023): exact least squares per order")
@@ -225,7 +214,7 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     d = problem.d
     ds, dl = default_search_sizes(d)
     threshold = _number(params, "threshold", 0.3)
-    refit = _flag(params, "refit", True)
+    refit = flag(params, "refit", True)
     l1 = _number(params, "l1", 0.0)
     restarts = positive_int(params, "restarts", 1)
     workers = positive_int(params, "workers", min(restarts, os.cpu_count() or 1))

@@ -24,7 +24,7 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, TargetObjective
 from ...models.dmmv import DMMV
-from ..common import choice, positive_int, reject_unknown
+from ..common import choice, finite_float, flag, positive_int, reject_unknown
 from . import kernels as K
 
 DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
@@ -49,14 +49,7 @@ def _int_param(params: dict, key: str, lo: int = 1) -> int:
 
 
 def _frac_param(params: dict, key: str) -> float:
-    v = params.pop(key, DEFAULTS[key])
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
-    if not (0.0 <= f <= 1.0):
-        raise ParameterError(f"parameter {key} must be between 0 and 1, got {v!r}")
-    return f
+    return finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
 
 
 def search_params(params: dict) -> dict:
@@ -327,12 +320,6 @@ def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
     return best[1], best[2]
 
 
-def _flag(v) -> bool:
-    if isinstance(v, str):
-        return v.lower() not in ("0", "false", "no", "off")
-    return bool(v)
-
-
 def restrict(model: DMMV, k0: np.ndarray, free: np.ndarray) -> DMMV:
     """The model over the ``free`` variables only, the others fixed at ``k0`` (their sums moved into the bounds)."""
     idx = np.flatnonzero(free)
@@ -380,8 +367,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """
     start = params.pop("start", "auto")
     backend = choice(params, "gpu_backend", "auto", ("auto", "cuda", "cupy"))
-    do_polish = _flag(params.pop("polish", True))
-    do_focus = _flag(params.pop("focus", True))
+    do_polish = flag(params, "polish", True)
+    do_focus = flag(params, "focus", True)
     sp_ = search_params(params)
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
