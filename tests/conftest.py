@@ -41,3 +41,23 @@ def _strict_bounds(monkeypatch):
     import combopt.core.status as status
 
     monkeypatch.setattr(status, "STRICT", True)
+
+
+@pytest.fixture(scope="session")
+def run_notebook():
+    """``run_notebook("dag.ipynb") -> (outputs, stream text)``: execute a notebook of examples/ in
+    memory (never written back) and fail on any error output."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    examples = Path(__file__).resolve().parent.parent / "examples"
+
+    def run(name: str):
+        nb = nbformat.read(examples / name, as_version=4)
+        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                resources={"metadata": {"path": str(examples)}}).execute()
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        assert not errors, f"{name}: {errors[0].get('evalue')}"
+        return outputs, "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+
+    return run

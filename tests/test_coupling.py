@@ -382,15 +382,8 @@ def test_cli_mecb_roundtrip(tmp_path, capsys):
 
 # ----------------------------------------------------------------------------- notebook
 
-def test_coupling_notebook_executes():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    examples = Path(__file__).resolve().parent.parent / "examples"
-    nb = nbformat.read(examples / "coupling.ipynb", as_version=4)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(examples)}}).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+def test_coupling_notebook_executes(run_notebook):
+    outputs, _ = run_notebook("coupling.ipynb")
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "".join(o.get("text", "") for o in outputs)
     assert "1.760964" in text and "0.468996" in text

@@ -402,17 +402,9 @@ def test_result_plots(tmp_path):
     assert plot_score_trace(res).get_xlabel() == "swap round"
 
 
-def test_dag_notebook_executes():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.read(EXAMPLES / "dag.ipynb", as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(EXAMPLES)}})
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+def test_dag_notebook_executes(run_notebook):
+    outputs, text = run_notebook("dag.ipynb")
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "SHD 0" in text
 
 

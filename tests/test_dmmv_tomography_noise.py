@@ -115,15 +115,8 @@ def test_spec_keys(tmp_path):
         combopt.read(f)
 
 
-def test_tomography_notebook_executes():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.read(EXAMPLES / "dmmv_tomography.ipynb", as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(EXAMPLES)}})
-    client.execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+def test_tomography_notebook_executes(run_notebook):
+    outputs, _ = run_notebook("dmmv_tomography.ipynb")
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # noise-free and noisy side by side
     text = "".join(o.get("text", "") for o in outputs)
     assert "DMMV" in text and "DART" in text

@@ -20,24 +20,14 @@ EXECUTED_ELSEWHERE = {"dag", "coupling", "dmmv_tomography"}
 RUN_HERE = [p for p in NOTEBOOKS if p.stem not in EXECUTED_ELSEWHERE]
 
 
-def _execute(path: Path):
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(EXAMPLES)}})
-    client.execute()
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-
-
 def test_every_family_has_a_notebook():
     names = {p.stem for p in NOTEBOOKS}
     assert {"quickstart", "rcpsp", "lagrangian", "dmmv", "dag", "coupling"} <= names
 
 
 @pytest.mark.parametrize("path", RUN_HERE, ids=[p.stem for p in RUN_HERE])
-def test_notebook_executes(path):
-    outputs = _execute(path)
-    errors = [o for o in outputs if o.get("output_type") == "error"]
-    assert not errors, errors[0].get("evalue")
+def test_notebook_executes(path, run_notebook):
+    outputs, _ = run_notebook(path.name)
     assert any("image/png" in o.get("data", {}) for o in outputs), "the notebook shows no plot"
     if path.stem == "quickstart":
         assert any("text/html" in o.get("data", {}) and "combopt result" in o["data"]["text/html"] for o in outputs)

@@ -10,7 +10,6 @@ import csv
 import glob
 import io
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from ..api import solve
 from ..core.errors import CombOptError, InputError
 from ..core.io import read
+from .refs import _number
 
 VALUE_COLUMNS = ("best_known", "optimum", "optimal_length", "clique_number", "upper_bound", "value", "best")
 
@@ -62,16 +62,9 @@ def load_best_known(path: str | Path) -> dict[str, float]:
                 raise InputError(p, f"expected one of the columns {', '.join(VALUE_COLUMNS)}", 1)
             out = {}
             for lineno, row in enumerate(reader, 2):
-                v = (row.get(col) or "").strip()
-                if not v:
-                    continue
-                try:
-                    value = float(v)
-                except ValueError:
-                    raise InputError(p, f"expected a number in column {col!r}, got {v!r}", lineno) from None
-                if not math.isfinite(value):
-                    raise InputError(p, f"expected a finite number in column {col!r}, got {v!r}", lineno)
-                out[row["instance"]] = value
+                value = _number(p, col, row.get(col), lineno)  # the suite references' number rule
+                if value is not None:
+                    out[row["instance"]] = value
             return out
     except FileNotFoundError:
         raise InputError(p, "no such file") from None
