@@ -361,14 +361,18 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     iteration without a time limit), ``max_moves``, ``gpu_backend``
     (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
     the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
-    noisy tomography) and ``polish`` (default on: a final pass on the
+    noisy tomography), ``polish`` (default on: a final pass on the
     problem's ``tie_break`` regulariser that keeps (max, L2) from rising; see
-    :mod:`.tiebreak`). See :data:`DEFAULTS`.
+    :mod:`.tiebreak`) and ``gate`` (default on: where the problem has a
+    ``keep_start`` test, e.g. noisy tomography, the answer is the start when
+    the search's fit costs plausibility; ``info["kept_start"]`` gives the
+    reason). See :data:`DEFAULTS`.
     """
     start = params.pop("start", "auto")
     backend = choice(params, "gpu_backend", "auto", ("auto", "cuda", "cupy"))
     do_polish = flag(params, "polish", True)
     do_focus = flag(params, "focus", True)
+    do_gate = flag(params, "gate", True)
     sp_ = search_params(params)
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
@@ -407,14 +411,19 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     calls = [0] * len(searches)
     t_start = time.perf_counter()
 
-    def offer():
-        sol = problem.solution_from_blocks([best_full(q) for q in range(len(searches))])
+    # a problem with a plausibility gate (noisy tomography) may keep its start over the search's answer: then the
+    # search's incumbents are not offered on the way (the result would prefer them by objective), only the start
+    gated_start = do_gate and single and hasattr(problem, "keep_start")
+
+    def offer(sol=None):
+        if sol is None:
+            sol = problem.solution_from_blocks([best_full(q) for q in range(len(searches))])
         ev = problem.evaluate(sol)
         if ev.feasible:
             ctx.state.report(ev.objective, sol)
         return sol
 
-    offer()
+    offer(problem.solution_from_blocks(full_k) if gated_start else None)
     proven = False
     while not ctx.state.should_stop():
         for q, S in enumerate(searches):
@@ -435,7 +444,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
                 per_round[q] = dt / done if calls[q] <= 2 else 0.5 * (per_round[q] + dt / done)
             if timed and ctx.state.elapsed >= ctx.state.criterion.time_limit():
                 break
-        offer()
+        if not gated_start:
+            offer()
         ctx.state.next_iteration()
         if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
             proven = True
@@ -455,6 +465,13 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             final_k = [k_pol]
         else:
             polish_moves = 0
+    if final_k is None:
+        final_k = [best_full(q) for q in range(len(searches))]
+    kept = problem.keep_start(full_k, final_k) if gated_start else None
+    if kept is not None:
+        # the fit costs plausibility (see the problem's keep_start): the answer is the start, no claim of optimality
+        search_objective = problem.block_objective(final_k)[0]
+        final_k, proven = [k.copy() for k in full_k], False
     elapsed = time.perf_counter() - t_start
     scored = sum(S.moves_scored for S in searches)
     info = {
@@ -471,9 +488,13 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         info["polish_moves"] = polish_moves
     if masks is not None:
         info["focus_variables"] = int(sum(m.sum() for m in masks if m is not None))
-    if final_k is None:
-        final_k = [best_full(q) for q in range(len(searches))]
+    if gated_start:
+        info["kept_start"] = kept
+        if kept is not None:
+            info["search_objective"] = search_objective
     sol = problem.solution_from_blocks(final_k)
+    if gated_start:
+        offer(sol)
     return SolverOutput(solution=sol, bound=bound, proven_optimal=proven, info=_finish_info(problem, sol, info))
 
 
