@@ -51,6 +51,37 @@ def test_dmmv_beats_dmmv_round_and_its_start_under_noise(noisy):
     assert px < 0.8 * start.info["pixel_error_pct"]  # measured 12.0 % against DART's 21.8 %
     assert px < 0.5 * base.info["pixel_error_pct"]  # rounded SART: 35.5 %
     assert res.info["polish_moves"] > 0 and 0 < res.info["focus_variables"] < noisy.A.shape[1]
+    # the gate let the fit through: it is smoother (TV + distance to DART) than DART itself
+    tb = noisy.tie_break()
+    assert res.info["kept_start"] is None
+    assert tb.value(np.asarray(res.solution).ravel()) <= tb.value(start.solution.ravel())
+
+
+def test_gate_keeps_the_start_when_the_fit_costs_plausibility():
+    # light noise (5 % of the mean ray sum): DART is close, and fitting its last rays into b +- delta costs pixels
+    lv = grey_levels(4)
+    img = shepp_logan(32, lv)
+    angles = np.linspace(0, 180, 16, endpoint=False)
+    noise = 0.05 * float(np.mean(Tomography(img, angles, lv).b))
+    p = Tomography(img, angles, lv, noise=noise, seed=0)
+    dart_img = p.dart()
+    free = combopt.solve(p, "dmmv", seed=0, max_iterations=2, rounds=25, gate=0)
+    gated = combopt.solve(p, "dmmv", seed=0, max_iterations=2, rounds=25)
+    tb = TieBreak.from_pairs(  # total variation + distance to DART, rebuilt here from its definition
+        1024, np.concatenate([np.column_stack([np.arange(1024).reshape(32, 32)[:, :-1].ravel(),
+                                               np.arange(1024).reshape(32, 32)[:, 1:].ravel()]),
+                              np.column_stack([np.arange(1024).reshape(32, 32)[:-1, :].ravel(),
+                                               np.arange(1024).reshape(32, 32)[1:, :].ravel()])]),
+        1.0, dart_img.ravel(), 3.0)
+    # without the gate the search fits the rays better but with a rougher image, and more wrong pixels
+    assert free.objective < p.evaluate(dart_img).objective
+    assert tb.value(np.asarray(free.solution).ravel()) > tb.value(dart_img.ravel())
+    assert free.info["pixel_error_pct"] > p.metrics(dart_img)["pixel_error_pct"]  # measured 8.1 % against 1.8 %
+    # with it the answer is DART, the search's objective is reported, and no optimality is claimed
+    assert np.array_equal(np.asarray(gated.solution), dart_img)
+    assert gated.info["kept_start"].startswith("fit rejected")
+    assert gated.info["search_objective"] < gated.objective == pytest.approx(p.evaluate(dart_img).objective)
+    assert gated.status == combopt.Status.FEASIBLE
 
 
 def test_polish_never_raises_the_objective(noisy):
@@ -67,6 +98,9 @@ def test_noise_free_unchanged_exact():
     assert p.noise_bound == 0.0 and p.focus_mask(p.starts()["dart"]) is None
     res = combopt.solve(p, "dmmv", seed=0, max_iterations=3, rounds=50)
     assert res.info["pixel_error_pct"] == 0.0 and res.status == combopt.Status.OPTIMAL
+    # an exact fit of noise-free data always stands, even from DART and whatever its total variation
+    exact = combopt.solve(p, "dmmv", seed=0, start="dart", max_iterations=3, rounds=50)
+    assert exact.info["kept_start"] is None and exact.objective == 0.0
 
 
 def test_polish_kernel_on_a_tiny_model():
