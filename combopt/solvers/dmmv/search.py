@@ -413,6 +413,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
 
     # a problem with a plausibility gate (noisy tomography) may keep its start over the search's answer: then the
     # search's incumbents are not offered on the way (the result would prefer them by objective), only the start
+    # (an interrupted run answers with it) and, at the end, the gated answer
     gated_start = do_gate and single and hasattr(problem, "keep_start")
 
     def offer(sol=None):
