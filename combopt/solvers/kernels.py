@@ -10,6 +10,14 @@ functions. It is compiled three ways:
 
 Random numbers come from a per-replica xorshift64* stream kept in a uint64
 array, so a replica's trajectory depends only on its seed.
+
+On the CPU, :func:`anneal_batch_cpu` runs sparse models eight replicas at a time
+in lock-step (:func:`anneal_lanes`): the eight replicas' attempts on one variable
+are decided together without branches (so the compiler vectorises them) and the
+accepted flips update the eight replicas' fields in one pass over the row. Each
+replica still follows exactly the trajectory :func:`anneal_replica` gives it
+(same random draws, same decisions, same field arithmetic);
+``tests/test_anneal_kernel_paths.py`` checks this bit for bit.
 """
 
 from __future__ import annotations
@@ -25,6 +33,12 @@ _EXP_CUTOFF = 40.0  # exp(-40) < 5e-18: treat as "never accept"
 # exp(-t) > 1 - t + 3e-9, so u < 1 - t implies u < exp(-t) (both far beyond rounding errors)
 _BOUND_T = 1e-4
 _BOUND_MARGIN = 1.0 + 1e-9
+# lock-step replicas per block (eight float64 lanes: two AVX2 / one AVX-512 register)
+LANES = 8
+# margins around the bracket of exp_bracket (its rounding errors stay below 1e-12 relative)
+_BRACKET_LO = 1.0 - 1e-10
+_BRACKET_HI = 1.0 + 1e-10
+_U1 = np.uint64(1)
 
 
 @njit(inline="always", cache=True)
@@ -114,28 +128,217 @@ def anneal_replica(indptr, indices, data, h, betas, sweeps_per_beta, x, field, s
                     x[i] = 1 - x[i]
                     base = indptr[i]
                     if dense:
+                        # zero-based slices: the loops carry no negative-index checks and vectorise
+                        row = data[base : base + n - 1]
                         for j in range(i):
-                            field[j] += d * data[base + j]
-                        for j in range(i + 1, n):
-                            field[j] += d * data[base + j - 1]
+                            field[j] += d * row[j]
+                        right = field[i + 1 :]
+                        rrow = row[i:]
+                        for j in range(n - 1 - i):
+                            right[j] += d * rrow[j]
                     else:
-                        for k in range(base, indptr[i + 1]):
-                            field[indices[k]] += d * data[k]
+                        # unsigned offsets and columns: no negative-index wrap-around per access
+                        k = np.uint64(base)
+                        end = np.uint64(indptr[i + 1])
+                        while k < end:
+                            field[np.uint64(indices[k])] += d * data[k]
+                            k += np.uint64(1)
                     de_total += de
     states[r] = s
     return de_total
 
 
+@njit(inline="always", cache=True)
+def exp_bracket(t):
+    """``(lo, hi)`` with ``lo <= exp(-t) <= hi`` for ``0 <= t <= 40``, branch-free.
+
+    With ``y = t / 64`` the Taylor partial sums of ``exp(-y)`` of degree 7 and 8
+    enclose it (alternating remainder); raising both to the 64th power by six
+    squarings keeps the order. The gap is below 1e-4 relative and 4e-14 absolute;
+    rounding errors stay below 1e-12 relative, well inside the ``_BRACKET_LO`` /
+    ``_BRACKET_HI`` margins that callers apply.
+    """
+    y = t * (1.0 / 64.0)
+    lo = 1.0 + y * (-1.0 + y * (0.5 + y * (-1.0 / 6.0 + y * (1.0 / 24.0 + y * (-1.0 / 120.0 + y * (
+        1.0 / 720.0 + y * (-1.0 / 5040.0)))))))
+    y2 = y * y
+    y4 = y2 * y2
+    hi = lo + (y4 * y4) * (1.0 / 40320.0)
+    lo = lo * lo
+    hi = hi * hi
+    lo = lo * lo
+    hi = hi * hi
+    lo = lo * lo
+    hi = hi * hi
+    lo = lo * lo
+    hi = hi * hi
+    lo = lo * lo
+    hi = hi * hi
+    lo = lo * lo
+    hi = hi * hi
+    return lo, hi
+
+
+@njit(inline="always", cache=True)
+def lane_decision(t, u):
+    """Metropolis decision for ``t = beta * delta_E`` and a uniform ``u`` (drawn only if ``0 < t < 40``).
+
+    Returns ``(accept, unsure)``: ``accept`` is the decision when ``unsure`` is
+    false; when ``unsure`` is true the caller decides ``u < exp(-t)`` itself.
+    The same decisions as :func:`anneal_replica` (downhill: accept; ``t >= 40``:
+    reject; else ``u < exp(-t)``), written with ``&`` / ``|`` so that a loop
+    over lanes has no branches.
+    """
+    need = (t > 0.0) & (t < _EXP_CUTOFF)
+    lo, hi = exp_bracket(min(max(t, 0.0), _EXP_CUTOFF))
+    accept = (t <= 0.0) | (need & (u < lo * _BRACKET_LO))
+    unsure = need & (u >= lo * _BRACKET_LO) & (u <= hi * _BRACKET_HI)
+    return accept, unsure
+
+
+@njit(inline="always", cache=True)
+def anneal_lanes(indptr, indices, data, betas, sweeps_per_beta, D, FL, st, det, dsel, tt, uu, un):
+    """:func:`anneal_replica`'s sweeps for ``B = D.shape[1]`` replicas in lock-step (CSR updates).
+
+    ``D[i, l]`` is ``1 - 2 x_i`` of lane ``l`` (the sign of a flip's field
+    change), ``FL[i, l]`` its local field, ``st[l]`` its xorshift state and
+    ``det[l]`` accumulates its energy changes; ``dsel``, ``tt``, ``uu``, ``un``
+    are scratch arrays of length ``B``. Variable ``i`` is decided for all lanes
+    at once; a lane draws a random number exactly when ``anneal_replica`` would
+    (uphill, ``t < 40``), and the fields of every lane are updated in one pass
+    over row ``i`` (``+0`` for the lanes that did not flip). Chunks of eight
+    variables where no lane can move (every ``t >= 40``) are skipped after one
+    vectorised test, which is what the cold half of a schedule mostly is.
+    """
+    n, B = D.shape
+    dflat = D.ravel()
+    fflat = FL.ravel()
+    for b in range(betas.shape[0]):
+        beta = betas[b]
+        for _ in range(sweeps_per_beta):
+            c0 = 0
+            while c0 < n:
+                c1 = min(c0 + 8, n)
+                movable = 0
+                for q in range(c0 * B, c1 * B):
+                    movable += beta * (dflat[q] * fflat[q]) < _EXP_CUTOFF
+                if movable == 0:
+                    c0 = c1
+                    continue
+                for i in range(c0, c1):
+                    di = D[i]
+                    fi = FL[i]
+                    n_acc = 0
+                    n_unsure = 0
+                    for lane in range(B):
+                        d = di[lane]
+                        t = beta * (d * fi[lane])
+                        s0 = st[lane]
+                        s1 = s0 ^ (s0 >> np.uint64(12))
+                        s1 ^= s1 << np.uint64(25)
+                        s1 ^= s1 >> np.uint64(27)
+                        st[lane] = s1 if (t > 0.0) & (t < _EXP_CUTOFF) else s0
+                        u = ((s1 * np.uint64(2685821657736338717)) >> np.uint64(11)) * _MASK_INV53
+                        acc, unsure = lane_decision(t, u)
+                        dsel[lane] = d if acc else 0.0
+                        tt[lane] = t
+                        uu[lane] = u
+                        un[lane] = unsure
+                        n_acc += acc
+                        n_unsure += unsure
+                    if n_unsure:  # rare (< 2e-10 of the draws): u within the bracket's margins
+                        for lane in range(B):
+                            if un[lane] and uu[lane] < math.exp(-tt[lane]):
+                                dsel[lane] = di[lane]
+                                n_acc += 1
+                    if n_acc:
+                        for lane in range(B):
+                            dl = dsel[lane]
+                            det[lane] += dl * fi[lane]
+                            di[lane] = di[lane] - 2.0 * dl
+                        k = np.uint64(indptr[i])
+                        end = np.uint64(indptr[i + 1])
+                        while k < end:
+                            w = data[k]
+                            fj = FL[np.uint64(indices[k])]
+                            for lane in range(B):
+                                fj[lane] += dsel[lane] * w
+                            k += _U1
+                c0 = c1
+
+
+@njit(cache=True)
+def dense_rows(indptr, indices):
+    """Whether every row of the CSR holds the ``n - 1`` other columns in order."""
+    n = indptr.shape[0] - 1
+    if n < 2:
+        return False
+    for i in range(n):
+        if indptr[i + 1] - indptr[i] != n - 1:
+            return False
+    for i in range(n):
+        base = indptr[i]
+        for j in range(n - 1):
+            if indices[base + j] != (j if j < i else j + 1):
+                return False
+    return True
+
+
+@njit(cache=True)
+def anneal_block(indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init, r0):
+    """Replicas ``r0 .. r0 + LANES - 1`` through the schedule in lock-step (see :func:`anneal_lanes`)."""
+    n = X.shape[1]
+    # (LANES in practice; a bound the compiler cannot fold, so the lane loops stay loops and vectorise
+    # instead of being unrolled into scalar code)
+    B = min(LANES, X.shape[0] - r0)
+    if init == 1:  # random start and fields, one replica at a time (the same code as anneal_replica's)
+        for r in range(r0, r0 + B):
+            energies[r] = anneal_replica(indptr, indices, data, h, betas[:0], 1, X[r], F[r], states, r, 1)
+    D = np.empty((n, B))
+    FL = np.empty((n, B))
+    st = np.empty(B, dtype=np.uint64)
+    det = np.empty(B)
+    for lane in range(B):
+        r = r0 + lane
+        st[lane] = states[r]
+        det[lane] = energies[r] if init == 1 else 0.0
+        for i in range(n):
+            D[i, lane] = 1.0 - 2.0 * X[r, i]
+            FL[i, lane] = F[r, i]
+    anneal_lanes(indptr, indices, data, betas, sweeps_per_beta, D, FL, st, det,
+                 np.empty(B), np.empty(B), np.empty(B), np.empty(B, dtype=np.bool_))
+    for lane in range(B):
+        r = r0 + lane
+        states[r] = st[lane]
+        energies[r] = det[lane] if init == 1 else energies[r] + det[lane]
+        for i in range(n):
+            X[r, i] = 1 if D[i, lane] < 0.0 else 0
+            F[r, i] = FL[i, lane]
+
+
 @njit(parallel=True, cache=True)
 def anneal_batch_cpu(indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init):
-    """Run every replica (row of ``X``) through the schedule, in parallel."""
+    """Run every replica (row of ``X``) through the schedule, in parallel.
+
+    Sparse models: blocks of ``LANES`` replicas in lock-step (:func:`anneal_block`),
+    the remaining ``R mod LANES`` one by one; dense models (where the field update
+    is a contiguous row) and empty schedules: one replica at a time. Every path
+    gives each replica the same trajectory.
+    """
     R = X.shape[0]
-    for r in prange(R):
-        de = anneal_replica(indptr, indices, data, h, betas, sweeps_per_beta, X[r], F[r], states, r, init)
-        if init == 1:
-            energies[r] = de
+    blocks = 0
+    if betas.shape[0] > 0 and not dense_rows(indptr, indices):
+        blocks = R // LANES
+    for q in prange(blocks + R - blocks * LANES):
+        if q < blocks:
+            anneal_block(indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init, q * LANES)
         else:
-            energies[r] += de
+            r = blocks * LANES + (q - blocks)
+            de = anneal_replica(indptr, indices, data, h, betas, sweeps_per_beta, X[r], F[r], states, r, init)
+            if init == 1:
+                energies[r] = de
+            else:
+                energies[r] += de
 
 
 @njit(parallel=True, cache=True)
