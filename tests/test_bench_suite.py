@@ -298,6 +298,9 @@ solver = "test-raise"
     assert lines[0].startswith("| set | solver | runs |") and len(lines) == 2 + sum(x.startswith("│") for x in after)
     assert any(line.startswith("| ") and "sa-small" in line for line in lines)
     assert main(["report", str(out), "--md", str(md)]) == 2
+    md.write_text("old")  # --force replaces both files
+    assert main(["report", str(out), "--md", str(md), "--html", str(html), "--force"]) == 0
+    assert md.read_text().splitlines() == lines and html.read_text().startswith("<!doctype html>")
 
 
 def test_report_of_a_partial_file(tmp_path):
