@@ -500,6 +500,21 @@ def test_report_bound_deviation_and_proven_optimal_columns():
     assert "proven optimal" not in plain and "bound" not in plain
 
 
+def test_subprocess_launcher_gives_the_forkserver_row():
+    """Dask workers that are daemonic launch runs as `python -m combopt.bench.worker`; that path must run
+    the solver (it once failed on every run with a NameError) and record what the forkserver records."""
+    from combopt.bench.suite import RunSpec
+    from combopt.bench.worker import run_isolated
+
+    spec = RunSpec(key="k", index=0, suite="t", set="clique", kind="clique", path="johnson8-2-4.clq",
+                   file=str(DATA / "johnson8-2-4.clq"), label="ils", solver="ils", params={}, seed=0, time_limit=None,
+                   max_iterations=1, device="cpu", threads=1, wall_limit=120.0, memory_mb=4096, target=4.0).to_dict()
+    rows = {launcher: run_isolated(spec, launcher) for launcher in ("forkserver", "subprocess")}
+    for row in rows.values():
+        assert row["status"] in ("feasible", "optimal") and row["objective"] == 4 and row["error"] is None, row
+    assert deterministic([rows["forkserver"]]) == deterministic([rows["subprocess"]])
+
+
 def test_stop_at_target_uses_the_sets_tolerance():
     """References are often rounded (FIR optima to 5 decimals): a run stops where the report counts it
     at the reference, in the problem's sense, with the report's slack tol * max(|ref|, 1)."""
