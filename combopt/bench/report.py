@@ -436,7 +436,9 @@ def html_report(rows: list[dict[str, Any]], summary: list[SummaryRow], sources: 
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>combopt report</title><style>{_CSS}</style>"
              "</head><body><h1>combopt report</h1>",
              f"<p class='note'>{len(rows)} run(s) from {e(', '.join(sources))}. Gap to the best known value "
-             "(%, negative = better than best known); SGM = shifted geometric mean (shift 1 s, 1 %); "
+             "(%, negative = better than best known); deviation from the bound: from the reference file's bound "
+             "column (critical-path, LP bound); proven optimal: runs whose solver proved it; "
+             "SGM = shifted geometric mean (shift 1 s, 1 %); "
              "wins/losses per instance, head to head, on the mean objective over seeds.</p>",
              "<table><tr>" + "".join(f"<th class='{'l' if c in ('set', 'solver') else ''}'>{e(c)}</th>"
                                      for c in columns(summary)) + "</tr>"]
