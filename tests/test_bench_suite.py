@@ -119,6 +119,9 @@ def test_reference_files_of_shared_data_layouts(tmp_path):
     g.write_text("instance,lower_bound,upper_bound,optimum,cpm_bound\nj1201_1,104,105,,99\nj1201_2,109,109,109,86\n")
     refs = load_reference(g, best_known="upper_bound")
     assert refs["j1201_1"].optimum is None and refs["j1201_1"].best_known == 105
+    assert refs["j1201_1"].bound == 99  # the critical-path bound, found by its column name
+    assert load_reference(g, best_known="upper_bound", bound="lower_bound")["j1201_1"].bound == 104
+    assert load_reference(f)["mknapcb1#0"].bound == pytest.approx(24585.9)
     assert refs["j1201_2"].optimum == 109 and refs["j1201_2"].target == 109
     g.write_text("instance,optimum\nx,12\ny,twelve\n")
     with pytest.raises(InputError) as e:
@@ -295,6 +298,9 @@ solver = "test-raise"
     assert lines[0].startswith("| set | solver | runs |") and len(lines) == 2 + sum(x.startswith("│") for x in after)
     assert any(line.startswith("| ") and "sa-small" in line for line in lines)
     assert main(["report", str(out), "--md", str(md)]) == 2
+    md.write_text("old")  # --force replaces both files
+    assert main(["report", str(out), "--md", str(md), "--html", str(html), "--force"]) == 0
+    assert md.read_text().splitlines() == lines and html.read_text().startswith("<!doctype html>")
 
 
 def test_report_of_a_partial_file(tmp_path):
@@ -361,6 +367,19 @@ def test_results_csv_and_parquet_round_trip(tmp_path):
     assert recorded_keys(tmp_path / "r.parquet") == {"k1"}
 
 
+def test_resume_appends_to_a_csv_with_older_columns(tmp_path):
+    """A CSV written before a column was added keeps its header when --resume appends to it."""
+    from combopt.bench.results import FIELDS
+
+    f = tmp_path / "old.csv"
+    old = [c for c in FIELDS if c != "reference_bound"]
+    f.write_text(",".join(old) + "\n" + ",".join("k0" if c == "key" else "" for c in old) + "\n")
+    with ResultsWriter(f, append=True) as w:
+        w.write({"key": "k1", "objective": 3.0, "reference_bound": 2.0, "status": "feasible"})
+    got = {r["key"]: r for r in read_results([f])}
+    assert set(got) == {"k0", "k1"} and got["k1"]["objective"] == 3.0 and got["k1"]["reference_bound"] is None
+
+
 # -- peers, and the folder form of `combopt bench` ---------------------------------------------------
 
 def test_dwave_peers_on_the_qubo_and_a_clear_error_without_them(monkeypatch):
@@ -416,12 +435,84 @@ def test_folder_form_still_works(tmp_path, capsys):
 
 
 def test_quick_suite_parses_and_covers_every_family():
-    s = load_suite(REPO / "benchmarks" / "suites" / "quick.toml")
-    assert {st.kind for st in s.sets.values()} >= {"clique", "qubo", "mdkp", "tsp", "rcpsp", "fir"}
-    for st in s.sets.values():  # every instance has a reference value
-        from combopt.bench.refs import lookup
+    from combopt.bench.refs import lookup
 
-        assert all(lookup(st.refs, None, p) is not None for p in st.paths), st.name
+    s = load_suite(REPO / "benchmarks" / "suites" / "quick.toml")
+    assert {st.kind for st in s.sets.values()} >= {"clique", "qubo", "mdkp", "tsp", "rcpsp", "fir", "dag", "mec",
+                                                   "ebim"}
+    for st in s.sets.values():  # every instance has a reference value, except DAG scores (optimum unknown)
+        if st.kind != "dag":
+            assert all(lookup(st.refs, None, p) is not None for p in st.paths), st.name
+
+
+def test_quick_suite_coupling_references_are_exact():
+    """The MEC optima of the quick suite are what mec-exact proves, and greedy misses one of them; the EBIM
+    reference is the bound min(R, H(X)), which no encoder exceeds."""
+    import combopt
+    from combopt.bench.refs import lookup
+
+    s = load_suite(REPO / "benchmarks" / "suites" / "quick.toml")
+    gaps = []
+    for p in s.sets["mec"].paths:
+        problem = combopt.read(s.data_root / p)
+        ref = lookup(s.sets["mec"].refs, problem.name, p)
+        exact = combopt.solve(problem, "mec-exact")
+        assert exact.status.value == "optimal" and exact.objective == pytest.approx(ref.optimum, abs=1e-12)
+        gaps.append(combopt.solve(problem, "mec-greedy").objective - ref.optimum)
+    assert min(gaps) == pytest.approx(0.0, abs=1e-12) and max(gaps) > 0.1
+    (p,) = s.sets["ebim"].paths
+    problem = combopt.read(s.data_root / p, kind="ebim")
+    ref = lookup(s.sets["ebim"].refs, problem.name, p)
+    assert ref.target is None and ref.bound == pytest.approx(min(problem.rate, _entropy_bits(problem.p)))
+    for solver in ("ebim-greedy", "ebim", "ebim-exact"):
+        assert combopt.solve(problem, solver).objective <= ref.bound + 1e-12
+
+
+def _entropy_bits(p):
+    p = np.asarray(p, dtype=float)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def test_report_bound_deviation_and_proven_optimal_columns():
+    from combopt.bench.report import markdown_table
+
+    def row(key, label, obj, status, bound=None, sense="min"):
+        return {"key": key, "index": 0, "set": "x", "instance": key, "path": key, "solver": label, "label": label,
+                "seed": 0, "status": status, "sense": sense, "objective": obj, "feasible": True, "best_known": 110.0,
+                "optimum": None, "reference_bound": bound, "runtime_s": 1.0, "trace": []}
+
+    rows = [row("a", "A", 120.0, "feasible", 100.0), row("b", "A", 100.0, "optimal", 80.0),
+            row("c", "B", 110.0, "feasible", 100.0)]
+    s = {x.label: x for x in summarize(rows)}
+    assert s["A"].mean_bound_dev_pct == pytest.approx((20.0 + 25.0) / 2) and s["A"].proven_optimal == 1
+    assert s["B"].mean_bound_dev_pct == pytest.approx(10.0) and s["B"].proven_optimal == 0
+    head, _, a, b = markdown_table(summarize(rows)).splitlines()
+    cols = [c.strip() for c in head.strip("|").split("|")]
+    assert cols.index("proven optimal") == cols.index("at optimum") + 1
+    assert cols.index("mean dev. from bound %") == cols.index("SGM gap %") + 1
+    assert a.split(" | ")[cols.index("mean dev. from bound %")] == "22.500"
+    assert b.split(" | ")[cols.index("proven optimal")] == "0/1 0%"
+    # maximisation: the bound is above; neither column without bounds or proofs
+    m = summarize([row("d", "C", 90.0, "feasible", 100.0, sense="max")])
+    assert m[0].mean_bound_dev_pct == pytest.approx(10.0)
+    plain = markdown_table(summarize([row("e", "D", 110.0, "feasible")]))
+    assert "proven optimal" not in plain and "bound" not in plain
+
+
+def test_subprocess_launcher_gives_the_forkserver_row():
+    """Dask workers that are daemonic launch runs as `python -m combopt.bench.worker`; that path must run
+    the solver (it once failed on every run with a NameError) and record what the forkserver records."""
+    from combopt.bench.suite import RunSpec
+    from combopt.bench.worker import run_isolated
+
+    spec = RunSpec(key="k", index=0, suite="t", set="clique", kind="clique", path="johnson8-2-4.clq",
+                   file=str(DATA / "johnson8-2-4.clq"), label="ils", solver="ils", params={}, seed=0, time_limit=None,
+                   max_iterations=1, device="cpu", threads=1, wall_limit=120.0, memory_mb=4096, target=4.0).to_dict()
+    rows = {launcher: run_isolated(spec, launcher) for launcher in ("forkserver", "subprocess")}
+    for row in rows.values():
+        assert row["status"] in ("feasible", "optimal") and row["objective"] == 4 and row["error"] is None, row
+    assert deterministic([rows["forkserver"]]) == deterministic([rows["subprocess"]])
 
 
 def test_stop_at_target_uses_the_sets_tolerance():

@@ -18,15 +18,24 @@ from ..core.errors import InputError
 OPTIMUM_COLUMNS = ("optimum", "optimal", "optimal_value", "optimal_length", "clique_number", "opt")
 #: columns holding the best known value (a feasible solution's objective)
 BEST_KNOWN_COLUMNS = ("best_known", "best", "bks", "best_value", "value")
+#: columns holding a bound on the optimum (lower for minimisation, upper for maximisation) that the
+#: field reports deviations from: the critical-path bound of RCPSP, the LP bound of knapsacks
+BOUND_COLUMNS = ("bound", "lp_bound", "cpm_bound")
 MAX_REFERENCE_BYTES = 64 * 1024**2
 
 
 @dataclass(frozen=True)
 class Reference:
-    """Known values for one instance: ``optimum`` (proven) and ``best_known`` (may equal it)."""
+    """Known values for one instance: ``optimum`` (proven), ``best_known`` (may equal it) and ``bound``.
+
+    ``bound`` is a reference bound on the optimum (the side a relaxation gives: below it for
+    minimisation, above for maximisation), such as PSPLIB's critical-path bound or an LP bound;
+    reports give the deviation from it, the usual measure where optima are unknown.
+    """
 
     optimum: float | None = None
     best_known: float | None = None
+    bound: float | None = None
 
     @property
     def target(self) -> float | None:
@@ -47,18 +56,19 @@ def _number(p: Path, col: str, text: str, lineno: int) -> float | None:
     return v
 
 
-def load_reference(path: str | Path, *, optimum: str | None = None, best_known: str | None = None
-                   ) -> dict[str, Reference]:
+def load_reference(path: str | Path, *, optimum: str | None = None, best_known: str | None = None,
+                   bound: str | None = None) -> dict[str, Reference]:
     """Read a reference CSV into ``{instance name: Reference}``.
 
     Parameters
     ----------
     path
         CSV file with a header line.
-    optimum, best_known
-        Column names to use; by default the first of :data:`OPTIMUM_COLUMNS` and
-        :data:`BEST_KNOWN_COLUMNS` present. Give ``best_known="upper_bound"`` for the
-        PSPLIB bound files (minimisation: the upper bound is the best known makespan).
+    optimum, best_known, bound
+        Column names to use; by default the first of :data:`OPTIMUM_COLUMNS`,
+        :data:`BEST_KNOWN_COLUMNS` and :data:`BOUND_COLUMNS` present. Give
+        ``best_known="upper_bound"`` for the PSPLIB bound files (minimisation: the upper
+        bound is the best known makespan).
 
     Returns
     -------
@@ -81,11 +91,12 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
             if name_col is None:
                 raise InputError(p, "expected a CSV header with an 'instance' (or 'name', or 'file' + 'index') column",
                                  1)
-            for given, what in ((optimum, "optimum"), (best_known, "best_known")):
+            for given, what in ((optimum, "optimum"), (best_known, "best_known"), (bound, "bound")):
                 if given is not None and given not in cols:
                     raise InputError(p, f"{what} column {given!r} not in the header ({', '.join(cols)})", 1)
             opt_col = optimum or next((c for c in OPTIMUM_COLUMNS if c in cols), None)
             best_col = best_known or next((c for c in BEST_KNOWN_COLUMNS if c in cols), None)
+            bound_col = bound or next((c for c in BOUND_COLUMNS if c in cols), None)
             if opt_col is None and best_col is None:
                 raise InputError(p, f"expected a value column: one of {', '.join(OPTIMUM_COLUMNS + BEST_KNOWN_COLUMNS)}"
                                     " (or name it in the suite: reference = {file = ..., best_known = 'column'})", 1)
@@ -101,11 +112,12 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
                     name = f"{name}#{int(idx)}"
                 opt = _number(p, opt_col, row.get(opt_col, ""), lineno) if opt_col else None
                 best = _number(p, best_col, row.get(best_col, ""), lineno) if best_col else None
+                bnd = _number(p, bound_col, row.get(bound_col, ""), lineno) if bound_col else None
                 if best is None:
                     best = opt
-                if opt is None and best is None:
+                if opt is None and best is None and bnd is None:
                     continue
-                out[name] = Reference(opt, best)
+                out[name] = Reference(opt, best, bnd)
             return out
     except UnicodeDecodeError:
         raise InputError(p, "not a text file; expected a CSV") from None

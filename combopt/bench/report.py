@@ -8,6 +8,12 @@ Definitions (also in README.md, "Reading a report"):
 * **gap** = ``100 (objective - target) / |target|`` for minimisation (``target - objective`` for
   maximisation), where the target is the best known value (the optimum when only that is known);
   negative when a run beats the best known value. Means are over runs with a feasible solution.
+* **deviation from the bound** = ``100 (objective - bound) / |bound|`` (``bound - objective`` for
+  maximisation), where the bound is the reference file's bound column (PSPLIB's critical-path bound,
+  an LP bound; see :data:`combopt.bench.refs.BOUND_COLUMNS`): the usual measure where optima are
+  unknown. Its column appears when some run has a reference bound.
+* **proven optimal**: runs whose solver proved optimality (status ``optimal``); the column appears
+  when some run in the report has that status.
 * **shifted geometric mean** ``SGM(x; s) = exp(mean(log(x + s))) - s``, shift 1 s for times and
   1 percentage point for gaps (negative gaps count as 0).
 * **wins / losses**: for each other solver entry on the same set and each instance both ran, the
@@ -76,6 +82,9 @@ class SummaryRow:
     at_best: int
     mean_gap_pct: float | None
     sgm_gap_pct: float | None
+    with_bound: int
+    mean_bound_dev_pct: float | None
+    proven_optimal: int
     mean_time_s: float | None
     sgm_time_s: float | None
     wins: int
@@ -83,6 +92,15 @@ class SummaryRow:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def bound_deviation(r: dict[str, Any]) -> float | None:
+    """Percent by which a run's objective is off the reference bound (``None`` without one)."""
+    b = r.get("reference_bound")
+    if b is None or not _ok(r):
+        return None
+    d = (float(r["objective"]) - b) if r["sense"] == "min" else (b - float(r["objective"]))
+    return 100.0 * d / max(abs(b), 1e-9)
 
 
 def _order(rows: list[dict[str, Any]], field: str) -> list[str]:
@@ -170,6 +188,9 @@ def summarize(rows: list[dict[str, Any]], *, time_shift: float = TIME_SHIFT, gap
                 at_best=sum(bool(r.get("at_best")) for r in rs),
                 mean_gap_pct=_mean(r.get("gap_pct") for r in ok),
                 sgm_gap_pct=sgm((r.get("gap_pct") for r in ok if r.get("gap_pct") is not None), gap_shift),
+                with_bound=sum(r.get("reference_bound") is not None for r in rs),
+                mean_bound_dev_pct=_mean(bound_deviation(r) for r in ok),
+                proven_optimal=sum(r["status"] == "optimal" for r in rs),
                 mean_time_s=_mean(r.get("runtime_s") for r in rs if r["status"] not in FAILED),
                 sgm_time_s=sgm((r.get("runtime_s") for r in rs if r["status"] not in FAILED
                                 and r.get("runtime_s") is not None), time_shift),
@@ -188,15 +209,33 @@ def _f(v: float | None, spec: str) -> str:
 
 COLUMNS = ("set", "solver", "runs", "failed", "no solution", "at optimum", "at best known", "mean gap %", "SGM gap %",
            "mean time s", "SGM time s", "wins/losses")
+#: columns shown only when some row of the table has them: (title, after this column)
+OPTIONAL_COLUMNS = (("proven optimal", "at optimum"), ("mean dev. from bound %", "SGM gap %"))
 #: the table is printed at least this wide (also when stdout is a file or a pipe)
 TABLE_WIDTH = 150
 
 
-def table_cells(s: SummaryRow) -> list[str]:
-    """The printed cells of one summary row (the same strings in the terminal and the HTML)."""
-    return [s.set, s.label, str(s.runs), str(s.failed), str(s.no_solution), _share(s.at_optimum, s.with_optimum),
-            _share(s.at_best, s.with_best), _f(s.mean_gap_pct, "{:.3f}"), _f(s.sgm_gap_pct, "{:.3f}"),
-            _f(s.mean_time_s, "{:.3f}"), _f(s.sgm_time_s, "{:.3f}"), f"{s.wins}/{s.losses}"]
+def columns(summary: list[SummaryRow]) -> list[str]:
+    """The table's columns: :data:`COLUMNS`, plus the optional ones some row of ``summary`` has."""
+    has = {"proven optimal": any(s.proven_optimal for s in summary),
+           "mean dev. from bound %": any(s.with_bound for s in summary)}
+    out = list(COLUMNS)
+    for c, after in OPTIONAL_COLUMNS:
+        if has[c]:
+            out.insert(out.index(after) + 1, c)
+    return out
+
+
+def table_cells(s: SummaryRow, cols: list[str] | tuple[str, ...] = COLUMNS) -> list[str]:
+    """The printed cells of one summary row under ``cols`` (the same strings in the terminal, Markdown and HTML)."""
+    cell = {"set": s.set, "solver": s.label, "runs": str(s.runs), "failed": str(s.failed),
+            "no solution": str(s.no_solution), "at optimum": _share(s.at_optimum, s.with_optimum),
+            "proven optimal": _share(s.proven_optimal, s.runs),
+            "at best known": _share(s.at_best, s.with_best), "mean gap %": _f(s.mean_gap_pct, "{:.3f}"),
+            "SGM gap %": _f(s.sgm_gap_pct, "{:.3f}"), "mean dev. from bound %": _f(s.mean_bound_dev_pct, "{:.3f}"),
+            "mean time s": _f(s.mean_time_s, "{:.3f}"), "SGM time s": _f(s.sgm_time_s, "{:.3f}"),
+            "wins/losses": f"{s.wins}/{s.losses}"}
+    return [cell[c] for c in cols]
 
 
 def summary_table(summary: list[SummaryRow], title: str = "combopt report"):
@@ -204,17 +243,19 @@ def summary_table(summary: list[SummaryRow], title: str = "combopt report"):
     from rich.table import Table
 
     t = Table(title=title)
-    for c in COLUMNS:
+    cols = columns(summary)
+    for c in cols:
         t.add_column(c, justify="left" if c in ("set", "solver") else "right")
     for s in summary:
-        t.add_row(*table_cells(s))
+        t.add_row(*table_cells(s, cols))
     return t
 
 
 def markdown_table(summary: list[SummaryRow]) -> str:
     """The summary as a Markdown table (the same cells as the terminal and the HTML), one row a line."""
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(table_cells(s)) + " |" for s in summary]
+    cols = columns(summary)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(table_cells(s, cols)) + " |" for s in summary]
     return "\n".join(lines) + "\n"
 
 
@@ -395,12 +436,14 @@ def html_report(rows: list[dict[str, Any]], summary: list[SummaryRow], sources: 
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>combopt report</title><style>{_CSS}</style>"
              "</head><body><h1>combopt report</h1>",
              f"<p class='note'>{len(rows)} run(s) from {e(', '.join(sources))}. Gap to the best known value "
-             "(%, negative = better than best known); SGM = shifted geometric mean (shift 1 s, 1 %); "
+             "(%, negative = better than best known); deviation from the bound: from the reference file's bound "
+             "column (critical-path, LP bound); proven optimal: runs whose solver proved it; "
+             "SGM = shifted geometric mean (shift 1 s, 1 %); "
              "wins/losses per instance, head to head, on the mean objective over seeds.</p>",
              "<table><tr>" + "".join(f"<th class='{'l' if c in ('set', 'solver') else ''}'>{e(c)}</th>"
-                                     for c in COLUMNS) + "</tr>"]
+                                     for c in columns(summary)) + "</tr>"]
     for s in summary:
-        cells = table_cells(s)
+        cells = table_cells(s, columns(summary))
         parts.append("<tr>" + "".join(f"<td class='{'l' if i < 2 else ''}'>{e(c)}</td>" for i, c in enumerate(cells))
                      + "</tr>")
     parts.append("</table>")

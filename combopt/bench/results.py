@@ -33,11 +33,11 @@ from ..core.errors import InputError, MissingDependencyError, ParameterError
 FIELDS = (
     "key", "index", "suite", "set", "kind", "instance", "path", "solver", "label", "params", "seed", "time_limit",
     "max_iterations", "device", "status", "sense", "objective", "bound", "feasible", "optimum", "best_known",
-    "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s", "time_to_target_s", "wall_s",
-    "trace", "error",
+    "reference_bound", "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s",
+    "time_to_target_s", "wall_s", "trace", "error",
 )
-_FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "gap_pct", "runtime_s", "time_to_best_s",
-          "time_to_target_s", "wall_s"}
+_FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "reference_bound", "gap_pct", "runtime_s",
+          "time_to_best_s", "time_to_target_s", "wall_s"}
 _INT = {"index", "seed", "max_iterations", "iterations"}
 _BOOL = {"feasible", "at_optimum", "at_best"}
 _JSON = {"params", "trace"}
@@ -84,7 +84,9 @@ class ResultsWriter:
         self._f = open(self.journal, mode, newline="", encoding="utf-8")
         self._csv = None
         if self.fmt == ".csv":
-            self._csv = csv.DictWriter(self._f, fieldnames=list(FIELDS), extrasaction="ignore")
+            # appending to a file written by an older version: keep its columns, so rows stay aligned
+            cols = _csv_header(self.journal) if append and exists else None
+            self._csv = csv.DictWriter(self._f, fieldnames=cols or list(FIELDS), extrasaction="ignore")
         if append and exists:
             self._end_line()
         elif self._csv is not None:
@@ -127,6 +129,13 @@ class ResultsWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The columns of an existing results CSV (``None`` when its first line is not a results header)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        first = next(csv.reader(f), None)
+    return first if first and "key" in first else None
 
 
 def write_parquet(rows: list[dict[str, Any]], path: Path) -> None:

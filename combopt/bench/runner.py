@@ -31,6 +31,7 @@ def score(row: dict[str, Any], suite: Suite) -> dict[str, Any]:
     row = dict(row)
     row["optimum"] = ref.optimum if ref else None
     row["best_known"] = ref.best_known if ref else None
+    row["reference_bound"] = ref.bound if ref else None
     row["gap_pct"] = row["at_optimum"] = row["at_best"] = row["time_to_target_s"] = None
     obj, sense = row.get("objective"), row.get("sense")
     ok = obj is not None and row.get("feasible") and sense in ("min", "max") and row.get("status") not in FAILED

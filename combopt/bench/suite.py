@@ -331,13 +331,13 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         refs: dict[str, Reference] = {}
         ref = st.get("reference")
         if ref is not None:
-            cols: dict[str, str | None] = {"optimum": None, "best_known": None}
+            cols: dict[str, str | None] = {"optimum": None, "best_known": None, "bound": None}
             if isinstance(ref, dict):
-                bad = set(ref) - {"file", "optimum", "best_known"}
+                bad = set(ref) - {"file", *cols}
                 if bad or "file" not in ref:
                     raise _err(src, f"{where}: reference must be a path or {{file = ..., optimum = 'column', "
-                                    "best_known = 'column'}}", text, "reference")
-                cols = {"optimum": ref.get("optimum"), "best_known": ref.get("best_known")}
+                                    "best_known = 'column', bound = 'column'}}", text, "reference")
+                cols = {k: ref.get(k) for k in cols}
                 ref = ref["file"]
             if not isinstance(ref, str):
                 raise _err(src, f"{where}: reference must be a path", text, "reference")

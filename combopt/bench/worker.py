@@ -301,6 +301,15 @@ def kill_live() -> int:
     return len(procs)
 
 
+def _loosened(target, tol: float, sense: str):
+    """The reference value widened by the set's relative tolerance in the problem's sense, so a run
+    stops where the report already counts it at the reference (values rounded in the reference file)."""
+    if target is None:
+        return None
+    slack = float(tol or 0.0) * max(abs(float(target)), 1.0)  # the same slack as runner.score and the report
+    return float(target) + slack if sense == "min" else float(target) - slack
+
+
 def main() -> int:  # pragma: no cover - runs in the child
     """``python -m combopt.bench.worker``: a spec (JSON) on stdin, the row on the last stdout line."""
     spec = json.loads(sys.stdin.read())
@@ -312,12 +321,3 @@ def main() -> int:  # pragma: no cover - runs in the child
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-
-def _loosened(target, tol: float, sense: str):
-    """The reference value widened by the set's relative tolerance in the problem's sense, so a run
-    stops where the report already counts it at the reference (values rounded in the reference file)."""
-    if target is None:
-        return None
-    slack = float(tol or 0.0) * max(abs(float(target)), 1.0)  # the same slack as runner.score and the report
-    return float(target) + slack if sense == "min" else float(target) - slack

@@ -450,9 +450,9 @@ def report(
             (png / n).write_bytes(data)
         err_console.print(f"wrote {len(figs)} plot(s) to {png}", highlight=False)
     if html_out is not None:
-        _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]))
+        _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]), force)
     if md is not None:
-        _write_atomic(md, markdown_table(summary))
+        _write_atomic(md, markdown_table(summary), force)
 
 
 @app.command()
