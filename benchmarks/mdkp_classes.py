@@ -6,14 +6,18 @@ the other three (5 x 250, 10 x 250, 30 x 100) are generated here the Chu-Beasley
 (:mod:`combopt.generators.mdkp`, seed 17), without best-known values. From each class the
 benchmark takes ``--per-tightness`` instances of each tightness (file indices 0.., 10.., 20..).
 
-Each instance: combopt ``solve(inst, time_limit=T, seed)`` (default solver) and HiGHS through
-PuLP (``solve_pulp(..., "highs", T)``), one after the other in the same run, the LP bound from
-scipy's HiGHS. Reported per class: mean gap to the best-known value (where there is one) and
-to the LP bound, for both, and how often each was strictly better.
+Each instance and time limit T: combopt ``solve(inst, time_limit=T, seed)`` (default solver) and
+HiGHS through PuLP (``solve_pulp(..., "highs", T)``), one right after the other in the same worker,
+the LP bound from scipy's HiGHS. Several limits (``-T 10 60``) give one row per class and limit.
+``--jobs J`` runs J such (instance, limit) pairs at once, each pair in its own worker process, so
+the two solvers of one instance always run back to back under the same load. Reported per class
+and limit: mean gap to the best-known value (where there is one) and to the LP bound, for both,
+and how often each was strictly better.
 
 Usage::
 
     .venv/bin/python benchmarks/mdkp_classes.py -T 10                  # 9 classes x 3 x 2 x 10 s, ~10 min
+    .venv/bin/python benchmarks/mdkp_classes.py -T 10 60 --per-tightness 2 1 --jobs 2   # ~40 min
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 import argparse
 import csv
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +55,56 @@ def best_known() -> dict[tuple[str, int], float]:
         return {(r["file"], int(r["index"])): float(r["best_known"]) for r in csv.DictReader(f)}
 
 
-def instances(m: int, n: int, file: str | None, per: int):
-    idx = [t * 10 + k for t in range(3) for k in range(per)]
-    if file is not None and (ORLIB / f"{file}.txt").is_file():
-        return [(f"{file}#{k}", file, k, combopt.read(f"{ORLIB / (file + '.txt')}#{k}", kind="mdkp")) for k in idx]
-    gen = chu_beasley_class(n, m, 30, seed=GEN_SEED)
-    return [(f"gen {m}x{n}#{k}", None, k, gen[k]) for k in idx]
+def indices(per: int) -> list[int]:
+    return [t * 10 + k for t in range(3) for k in range(per)]
+
+
+def has_file(file: str | None) -> bool:
+    return file is not None and (ORLIB / f"{file}.txt").is_file()
+
+
+@cache
+def _generated(m: int, n: int):
+    return chu_beasley_class(n, m, 30, seed=GEN_SEED)
+
+
+def instance(m: int, n: int, file: str | None, k: int):
+    """``(label, file or None, instance)`` of index ``k`` of class ``m x n``."""
+    if has_file(file):
+        return f"{file}#{k}", file, combopt.read(f"{ORLIB / (file + '.txt')}#{k}", kind="mdkp")
+    return f"gen {m}x{n}#{k}", None, _generated(m, n)[k]
+
+
+def _warm() -> None:
+    """Compile (or load) the JIT kernels so that compile time does not land in an instance's budget:
+    solve a small instance until the solver reports no cold start (compiling in the background)."""
+    warm = chu_beasley_class(30, 5, 3, seed=1)[0]
+    t0 = time.perf_counter()
+    while "cold_start" in combopt.solve(warm, time_limit=1.0).info and time.perf_counter() - t0 < 300:
+        time.sleep(2.0)
+
+
+def run_pair(m: int, n: int, file: str | None, k: int, T: float, seed: int, bk: float | None) -> dict:
+    """combopt's default, then HiGHS, on one instance at limit ``T``."""
+    label, f, inst = instance(m, n, file, k)
+    lp = inst.lp_bound()
+    t0 = time.perf_counter()
+    r = combopt.solve(inst, time_limit=T, seed=seed)
+    t_ours = time.perf_counter() - t0
+    assert r.feasible and inst.evaluate(r.solution).feasible
+    prob, decode = inst.to_pulp()
+    t0 = time.perf_counter()
+    proven, _, _, has = solve_pulp(prob, "highs", T)
+    t_h = time.perf_counter() - t0
+    hv = None
+    if has:
+        ev = inst.evaluate(decode())
+        hv = ev.objective if ev.feasible else None
+    return {"class": f"{m}x{n}", "T": T, "instance": label, "best_known": bk, "lp_bound": lp,
+            "combopt": r.objective, "solver": r.solver, "combopt_s": t_ours, "highs": hv, "highs_s": t_h,
+            "highs_proven": proven, "combopt_gap_bk_pct": gap(bk, r.objective), "highs_gap_bk_pct": gap(bk, hv),
+            "combopt_gap_lp_pct": gap(lp, r.objective), "highs_gap_lp_pct": gap(lp, hv),
+            "info": {k2: v for k2, v in r.info.items() if isinstance(v, (int, float))}}
 
 
 def gap(ref, v):
@@ -72,62 +122,82 @@ def fmt(v, d=3):
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--time-limit", "-T", type=float, default=10.0)
-    ap.add_argument("--per-tightness", type=int, default=1, help="instances per tightness and class (default 1)")
+    ap.add_argument("--time-limit", "-T", type=float, nargs="+", default=[10.0], help="one or more limits (s)")
+    ap.add_argument("--per-tightness", type=int, nargs="+", default=[1],
+                    help="instances per tightness and class, one value for all limits or one per limit (default 1)")
+    ap.add_argument("--classes", nargs="*", default=None, help="only these classes, e.g. 5x250 30x100")
+    ap.add_argument("--jobs", "-j", type=int, default=1, help="(instance, limit) pairs run at once (default 1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(RESULTS_DIR))
     args = ap.parse_args(argv)
-    T = args.time_limit
+    limits = list(args.time_limit)
+    per = list(args.per_tightness)
+    if len(per) == 1:
+        per = per * len(limits)
+    if len(per) != len(limits):
+        ap.error("--per-tightness takes one value or one per --time-limit")
+    classes = [c for c in CLASSES if args.classes is None or f"{c[0]}x{c[1]}" in args.classes]
     ref = best_known()
-    # warm the JIT so compile time does not land in the first instance's budget
-    warm = chu_beasley_class(30, 5, 3, seed=1)[0]
-    combopt.solve(warm, time_limit=1.0)
-    rows, per_instance = [], []
-    for m, n, file in CLASSES:
-        res = []
-        for label, f, k, inst in instances(m, n, file, args.per_tightness):
-            bk = ref.get((f, k)) if f else None
-            lp = inst.lp_bound()
-            t0 = time.perf_counter()
-            r = combopt.solve(inst, time_limit=T, seed=args.seed)
-            t_ours = time.perf_counter() - t0
-            assert r.feasible and inst.evaluate(r.solution).feasible
-            prob, decode = inst.to_pulp()
-            t0 = time.perf_counter()
-            proven, _, _, has = solve_pulp(prob, "highs", T)
-            t_h = time.perf_counter() - t0
-            hv = None
-            if has:
-                ev = inst.evaluate(decode())
-                hv = ev.objective if ev.feasible else None
-            d = {"class": f"{m}x{n}", "instance": label, "best_known": bk, "lp_bound": lp, "combopt": r.objective,
-                 "solver": r.solver, "combopt_s": t_ours, "highs": hv, "highs_s": t_h, "highs_proven": proven,
-                 "combopt_gap_bk_pct": gap(bk, r.objective), "highs_gap_bk_pct": gap(bk, hv),
-                 "combopt_gap_lp_pct": gap(lp, r.objective), "highs_gap_lp_pct": gap(lp, hv),
-                 "info": {k2: v for k2, v in r.info.items() if isinstance(v, (int, float))}}
-            res.append(d)
-            per_instance.append(d)
-            print(f"{label}: bk={bk} lp={lp:.1f} combopt={r.objective} highs={hv}", flush=True)
-        wins = sum(1 for d in res if d["highs"] is None or d["combopt"] > d["highs"])
-        losses = sum(1 for d in res if d["highs"] is not None and d["combopt"] < d["highs"])
-        rows.append([f"{m} x {n}", "OR-Library " + file if file else f"generated (seed {GEN_SEED})", len(res),
-                     fmt(mean([d["combopt_gap_bk_pct"] for d in res])), fmt(mean([d["highs_gap_bk_pct"] for d in res])),
-                     fmt(mean([d["combopt_gap_lp_pct"] for d in res])), fmt(mean([d["highs_gap_lp_pct"] for d in res])),
-                     f"{wins} / {len(res) - wins - losses} / {losses}"])
-    head = ["class (m x n)", "instances from", "#", "combopt gap to best known %", "HiGHS gap to best known %",
+    tasks = []  # (m, n, file, k, T, seed, best known)
+    for T, q in zip(limits, per, strict=True):
+        for m, n, file in classes:
+            for k in indices(q):
+                tasks.append((m, n, file, k, T, args.seed, ref.get((file, k)) if has_file(file) else None))
+    tasks.sort(key=lambda t: -t[4])  # longest limits first: the workers end together
+    done = []
+    if args.jobs <= 1:
+        _warm()
+        for t in tasks:
+            done.append(run_pair(*t))
+            _progress(done[-1], len(done), len(tasks))
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_warm) as ex:
+            futs = [ex.submit(run_pair, *t) for t in tasks]
+            for fut in as_completed(futs):
+                done.append(fut.result())
+                _progress(done[-1], len(done), len(tasks))
+    rank = {(f"{m}x{n}", T, k): i for i, (m, n, _, k, T, _, _) in enumerate(
+        sorted(tasks, key=lambda t: ([c[:2] for c in CLASSES].index(t[:2]), t[4], t[3])))}
+    per_instance = sorted(done, key=lambda d: rank[(d["class"], d["T"], int(d["instance"].rsplit("#", 1)[1]))])
+    rows, summary = [], {}
+    for m, n, file in classes:
+        for T in limits:
+            res = [d for d in per_instance if d["class"] == f"{m}x{n}" and d["T"] == T]
+            wins = sum(1 for d in res if d["highs"] is None or d["combopt"] > d["highs"])
+            losses = sum(1 for d in res if d["highs"] is not None and d["combopt"] < d["highs"])
+            cg, hg = mean([d["combopt_gap_lp_pct"] for d in res]), mean([d["highs_gap_lp_pct"] for d in res])
+            summary.setdefault(f"{T:g}", {"better": 0, "equal": 0, "worse": 0})[
+                "better" if cg < hg - 1e-9 else "worse" if cg > hg + 1e-9 else "equal"] += 1
+            rows.append([f"{m} x {n}", "OR-Library " + file if has_file(file) else f"generated (seed {GEN_SEED})",
+                         f"{T:g}", len(res),
+                         fmt(mean([d["combopt_gap_bk_pct"] for d in res])),
+                         fmt(mean([d["highs_gap_bk_pct"] for d in res])),
+                         fmt(cg), fmt(hg), f"{wins} / {len(res) - wins - losses} / {losses}"])
+    head = ["class (m x n)", "instances from", "T s", "#", "combopt gap to best known %", "HiGHS gap to best known %",
             "combopt gap to LP bound %", "HiGHS gap to LP bound %", "combopt better / equal / worse"]
-    title = (f"MDKP per class at T = {T:g} s per instance and solver, seed {args.seed} "
-             f"(combopt default {per_instance[0]['solver']}; HiGHS through PuLP; shared 2-core machine)")
+    lim = " and ".join(f"{T:g}" for T in limits)
+    title = (f"MDKP per class at T = {lim} s per instance and solver, seed {args.seed} "
+             f"(combopt default {per_instance[0]['solver']}; HiGHS through PuLP; shared 2-core machine, "
+             f"{args.jobs} pair(s) at once)")
     print_rich_table(title, head, rows)
+    counts = "; ".join(f"T = {T} s: lower in {s['better']}, equal in {s['equal']}, higher in {s['worse']}"
+                       for T, s in summary.items())
     md = (f"### {title}\n\n" + markdown_table(head, rows)
-          + f"\nInstances: indices 0..{args.per_tightness - 1}, 10.., 20.. of each class (one tightness each: 0.25, "
-          "0.5, 0.75). Gaps are means over the class; best-known values are Chu and Beasley's (none for the generated "
-          "classes). Both solvers run one after the other on the same instance in the same run.\n")
+          + "\nInstances: indices " + ", ".join(f"0..{q - 1}, 10..{9 + q}, 20..{19 + q} at {T:g} s"
+                                                 for T, q in zip(limits, per, strict=True))
+          + " of each class (tightness 0.25, 0.5, 0.75). Gaps are means over the class; best-known values are Chu "
+          "and Beasley's (none for the generated classes). The two solvers of one instance run back to back in the "
+          f"same worker. combopt's mean gap to the LP bound against HiGHS's, classes: {counts}.\n")
     payload = {"benchmark": "mdkp_classes", "machine": machine_info(), "args": vars(args), "rows": rows,
-               "instances": per_instance}
+               "summary": summary, "instances": per_instance}
     pj, pm = write_results("mdkp_classes", payload, md, args.out)
     print(f"wrote {pj} and {pm}")
     return payload
+
+
+def _progress(d: dict, i: int, total: int) -> None:
+    print(f"[{i}/{total}] T={d['T']:g} {d['instance']}: bk={d['best_known']} lp={d['lp_bound']:.1f} "
+          f"combopt={d['combopt']} ({d['combopt_s']:.1f} s) highs={d['highs']} ({d['highs_s']:.1f} s)", flush=True)
 
 
 if __name__ == "__main__":

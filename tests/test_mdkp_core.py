@@ -70,3 +70,14 @@ def test_rejects_bad_parameters():
         combopt.solve(inst, "mdkp-core", max_iterations=1, core=2.0)
     with pytest.raises(ParameterError):
         combopt.solve(inst, "mdkp-core", max_iterations=1, bogus=1)
+
+
+@pytest.mark.parametrize("rins", [True, False])
+def test_rins_cores_and_plain_cores_reach_the_exact_optimum(rins):
+    inst = chu_beasley(40, 5, 0.25, seed=11)  # loose and 5 constraints: the LP gap is widest
+    opt = exact_optimum(inst)
+    res = combopt.solve(inst, "mdkp-core", max_iterations=30, seed=0, rins=rins, core=0.0)
+    x = np.asarray(res.solution)
+    assert np.all(inst.A @ x <= inst.b + 1e-9) and float(inst.p @ x) == pytest.approx(opt)
+    with pytest.raises(ParameterError):
+        combopt.solve(inst, "mdkp-core", max_iterations=1, rins="maybe")

@@ -6,6 +6,8 @@
   complement), the QUBO and MILP reductions, repair and the DSATUR bound;
 * :mod:`.local` -- Numba kernels: repair, greedy completion, (1,2)-swaps (Andrade, Resende and
   Werneck), DSATUR colouring; the ``ils`` solver (combopt.solvers.graph) drives them.
+* :mod:`.phased` -- Numba kernel: phased local search (add / plateau-swap moves, random, penalty and
+  degree selection; Pullan's PLS), whose walks run inside the ``sa-ils`` solver.
 
 Imports: combopt.core, combopt.models and this package only.
 """

@@ -1,6 +1,6 @@
-"""Annealing + iterated local search hybrid for maximum independent set / clique.
+"""Annealing + iterated local search + phased local search hybrid for maximum independent set / clique.
 
-Each outer iteration runs three phases:
+Each outer iteration runs four phases:
 
 1. **anneal**: ``num_reads`` fresh replicas of simulated annealing on the MIS QUBO
    (``-sum x + P sum_E x_u x_v``) from random states; the sweep count cycles through
@@ -13,12 +13,18 @@ Each outer iteration runs three phases:
    plain ``ils`` solver inside the hybrid); the others start from the largest polished samples
    and continue from their best set in the next iteration, except the smallest of them, which
    restarts from the largest polished sample of that iteration.
+4. **phased search** (run first in each iteration): ``num_phased`` walks of phased local search
+   (:mod:`combopt.problems.graph.phased`: add and swap moves, random / penalty / degree selection
+   in turn, perturbation after each plateau), each continuing from its own state, penalties
+   included; they never take a start from the other phases, so they stay diverse.
 
 Annealing gives diverse starting points (it wins on the camouflaged ``brock``/``gen`` graphs),
 ILS gives the plateau and swap moves annealing lacks (it wins on the ``san`` graphs, where the
-optimum hides behind low-degree vertices). Under a time limit phase 3 gets ``ils_share`` (2)
-times as much time as phases 1 and 2 took, so neither side starves; without one (iteration or target limits
-only) they take ``4 n`` steps each and a run is deterministic for its seed.
+optimum hides behind low-degree vertices), phased search finds the cliques that degree camouflage
+hides from both (``brock``: random and penalty selection ignore degrees). Under a time limit phase 3
+gets ``ils_share`` (2) and phase 4 ``phased_share`` (3) times as much time as phases 1 and 2 took, so
+no side starves; without one (iteration or target limits only) they take ``2 n`` and ``20 n`` steps
+and a run is deterministic for its seed.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch, improve_batch
+from ...problems.graph.phased import phased_batch
 from .. import kernels
 from ..common import geometric_betas, parse_beta_range, positive_int, reject_unknown, replica_memory
 
@@ -60,7 +67,8 @@ def mis_beta_range(problem, penalty: float) -> tuple[float, float]:
 @register_solver(
     "sa-ils",
     problems=("mis", "clique"),
-    description="annealing restarts polished by iterated local search with (1,2)-swaps (Numba CPU)",
+    description="annealing restarts polished by iterated local search with (1,2)-swaps, and phased local "
+                "search walks (Numba CPU)",
     default_for=("mis", "clique"),
 )
 def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
@@ -68,8 +76,10 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     thread, at least 16), ``num_walks`` ILS walks (default: 2 per thread, at least 4),
     ``num_sweeps`` longest annealing schedule (default 1000), ``ils_iters`` ILS steps per walk and
     iteration (default: as long as the annealing phase took, or ``2 n`` without a time limit),
-    ``ils_share`` ILS time per annealing time under a time limit (default 2), ``penalty`` (default 2),
-    ``beta_range`` (default from the degrees, see :func:`mis_beta_range`).
+    ``ils_share`` ILS time per annealing time under a time limit (default 2), ``num_phased`` phased
+    local search walks (default: 2 per thread, at least 4; 0 turns phase 4 off), ``phased_share``
+    their time per annealing time (default 3), ``penalty_delay`` of their penalty rule (default 2),
+    ``penalty`` (default 2), ``beta_range`` (default from the degrees, see :func:`mis_beta_range`).
     """
     n = problem.n
     threads = numba.get_num_threads()
@@ -81,7 +91,13 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     penalty = float(params.pop("penalty", 2.0))
     beta_param = params.pop("beta_range", None)
     ils_share = float(params.pop("ils_share", 2.0))
+    D = int(params.pop("num_phased", max(4, 2 * threads)))
+    phased_share = float(params.pop("phased_share", 3.0))
+    pd = positive_int(params, "penalty_delay", 2)
     reject_unknown(params, "sa-ils")
+    if D < 0:
+        raise ParameterError(f"num_phased must be >= 0, got {D}")
+    replica_memory(max(D, 1), n, "num_phased", bytes_per_entry=10)
     replica_memory(R, n, "num_reads")
     replica_memory(W, n, "num_walks", bytes_per_entry=1)
     if penalty <= 1.0:
@@ -94,6 +110,13 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     F = np.zeros((R, n), dtype=np.float64)
     E = np.zeros(R, dtype=np.float64)
     Y = np.zeros((W, n), dtype=np.int8)
+    Z = np.zeros((D, n), dtype=np.int8)  # phased walks: current sets, penalties, counters, best sets
+    PEN = np.zeros((D, n), dtype=np.int64)
+    CNT = np.zeros((D, 2), dtype=np.int64)
+    ZB = np.zeros((D, n), dtype=np.int8)
+    phased_rate = None
+    phased_done = 0
+    t_sa = None
     target = n + 1
     ils_rate = None  # seconds per ILS step per walk (measured)
     sa_rate = None  # seconds per replica-sweep (measured)
@@ -101,6 +124,22 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps_done = ils_done = 0
     while not ctx.state.should_stop():
         timed = np.isfinite(ctx.time_left)
+        # 4. (first in each iteration, as it is the quickest to large sets) phased local search
+        #    walks, each from its own state
+        if D > 0:
+            if not timed:
+                steps = 20 * n if iters_given is None else iters_given
+            elif phased_rate is None or t_sa is None:
+                steps = 20 * n  # cheap (a few milliseconds per walk); measures the rate
+            else:
+                steps = max(10, min(int(phased_share * t_sa / phased_rate), int(0.2 * ctx.time_left / phased_rate)))
+            t2 = time.perf_counter()
+            phased_batch(problem.indptr, problem.indices, Z, PEN, CNT, steps, ctx.uint64_seeds(D), pd, target, ZB)
+            phased_rate = max((time.perf_counter() - t2) / steps, 1e-9)
+            phased_done += D * steps
+            _report(problem, ctx, ZB)
+            if ctx.state.should_stop():
+                break
         # 1. anneal fresh replicas
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
         if sa_rate is not None and timed:
@@ -142,4 +181,5 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         k += 1
         ctx.state.next_iteration()
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
-                              "ils_steps_done": ils_done, "beta_range": list(beta_range)})
+                              "ils_steps_done": ils_done, "num_phased": D, "phased_steps_done": phased_done,
+                              "beta_range": list(beta_range)})

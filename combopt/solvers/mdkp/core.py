@@ -7,7 +7,9 @@
 3. Reduced-cost fixing (exact): an item whose reduced cost exceeds the gap between the LP bound
    and the incumbent cannot change sides in any better solution, so it is fixed at its LP value.
 4. **Core search**: the ``c`` free items of smallest ``|rc_j|`` (the fractional ones first) form
-   the core; every other item keeps its LP value. The core problem is a small 0/1 MIP, solved by
+   the core; with ``rins`` (default) the free items where the incumbent leaves its LP side join it
+   (relaxation induced neighbourhood search: the sub-problem searches between the LP solution and
+   the incumbent). Every other item keeps its LP value. The core problem is a small 0/1 MIP, solved by
    HiGHS under a share of the time left, with a cut asking for a strictly better profit. When
    HiGHS finishes (better solution or proof that the core holds none) the core grows by
    ``growth``; when it runs out of time the core grows more slowly. Improvements are polished by
@@ -27,7 +29,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ..common import finite_float, reject_unknown
+from ..common import finite_float, flag, reject_unknown
 
 
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
@@ -106,12 +108,14 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``m + 10`` items), ``growth`` core growth factor after a finished sub-problem (default 1.5),
     ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
-    ``node_limit`` per sub-problem when there is no time limit (default 5000)."""
+    ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
+    true) adds the free items where the incumbent and the LP solution disagree to every core."""
     frac = finite_float(params, "core", 0.05, 0.0, 1.0)
     growth = finite_float(params, "growth", 1.5, 1.0)
     share = finite_float(params, "share", 0.3, 0.01, 1.0)
     polish_iters = int(finite_float(params, "polish_iters", 100, 0))
     node_limit = int(finite_float(params, "node_limit", 5000, 1))
+    rins = flag(params, "rins", True)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     n, m = problem.n, problem.m
@@ -148,6 +152,14 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
         core = np.sort(free[: min(c, free.size)])
         in_core = np.zeros(n, dtype=bool)
         in_core[core] = True
+        if rins and ctx.state.best_solution is not None:
+            # free items where the incumbent leaves the LP side join the core (RINS): the
+            # sub-problem searches between the LP solution and the incumbent
+            inc_x = np.asarray(ctx.state.best_solution, dtype=np.int8)
+            in_free = np.zeros(n, dtype=bool)
+            in_free[free] = True
+            in_core |= in_free & ((inc_x == 1) != at_one)
+            core = np.flatnonzero(in_core)
         fixed_one = np.flatnonzero(at_one & ~in_core)
         left = ctx.time_left
         timed = math.isfinite(left)
