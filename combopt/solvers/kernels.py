@@ -164,6 +164,7 @@ def exp_bracket(t):
     y2 = y * y
     y4 = y2 * y2
     hi = lo + (y4 * y4) * (1.0 / 40320.0)
+    # six squarings written out: a loop here stops LLVM vectorising the lock-step lanes (sparse rate 2.2x -> 1.3x dwave)
     lo = lo * lo
     hi = hi * hi
     lo = lo * lo

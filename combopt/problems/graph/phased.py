@@ -25,23 +25,11 @@ import numpy as np
 from numba import njit, prange
 
 from ...core.rng import randbelow
+from .local import _insert as _add
+from .local import _remove as _drop
 
 RANDOM, PENALTY, DEGREE = 0, 1, 2
 PHASE_LENGTHS = (50, 50, 100)  # perturbations per selection rule (random, penalty, degree)
-
-
-@njit(cache=True)
-def _add(indptr, indices, x, tight, v):
-    x[v] = 1
-    for k in range(indptr[v], indptr[v + 1]):
-        tight[indices[k]] += 1
-
-
-@njit(cache=True)
-def _drop(indptr, indices, x, tight, v):
-    x[v] = 0
-    for k in range(indptr[v], indptr[v + 1]):
-        tight[indices[k]] -= 1
 
 
 @njit(cache=True)
