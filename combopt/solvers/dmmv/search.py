@@ -26,6 +26,7 @@ from ...core.stopping import AnyOf, TargetObjective
 from ...models.dmmv import DMMV
 from ..common import choice, finite_float, flag, positive_int, reject_unknown
 from . import kernels as K
+from .lns import LNSDriver, lns_params
 
 DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
 
@@ -363,10 +364,14 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
     noisy tomography), ``polish`` (default on: a final pass on the
     problem's ``tie_break`` regulariser that keeps (max, L2) from rising; see
-    :mod:`.tiebreak`) and ``gate`` (default on: where the problem has a
+    :mod:`.tiebreak`), ``gate`` (default on: where the problem has a
     ``keep_start`` test, e.g. noisy tomography, the answer is the start when
     the search's fit costs plausibility; ``info["kept_start"]`` gives the
-    reason). See :data:`DEFAULTS`.
+    reason) and ``milp_lns`` (default: the problem class's ``milp_lns``,
+    off for every family now): the window-MILP large-neighbourhood search of
+    :mod:`.lns` when the local search stagnates (``lns_size``,
+    ``lns_size_max``, ``lns_radius``, ``lns_window_s``, ``lns_windows``).
+    See :data:`DEFAULTS`.
     """
     start = params.pop("start", "auto")
     backend = choice(params, "gpu_backend", "auto", ("auto", "cuda", "cupy"))
@@ -374,6 +379,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     do_focus = flag(params, "focus", True)
     do_gate = flag(params, "gate", True)
     sp_ = search_params(params)
+    lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
     start_name, ks0 = _pick_start(problem, None if start is None else str(start))
@@ -426,6 +432,9 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
 
     offer(problem.solution_from_blocks(full_k) if gated_start else None)
     proven = False
+    scorers = [S.scorer for S in searches]
+    driver = None if lns_p is None else LNSDriver(
+        searches, seeds, lns_p, lambda q, k: DMMVSearch(searches[q].model, k, int(seeds[q]), sp_, scorers[q]))
     while not ctx.state.should_stop():
         for q, S in enumerate(searches):
             if timed:
@@ -447,6 +456,10 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
                 break
         if not gated_start:
             offer()
+        if driver is not None and driver.active and not ctx.state.should_stop():
+            left = ctx.time_left if timed else math.inf
+            if driver.step(searches, left, timed, ctx.state.should_stop) and not gated_start:
+                offer()
         ctx.state.next_iteration()
         if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
             proven = True
@@ -487,6 +500,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     }
     if tb is not None:
         info["polish_moves"] = polish_moves
+    if driver is not None:
+        info.update(driver.info())
     if masks is not None:
         info["focus_variables"] = int(sum(m.sum() for m in masks if m is not None))
     if gated_start:
