@@ -61,6 +61,8 @@ class DMMVBase(Problem):
     baseline_start = "lp"
     #: warm start of ``dmmv`` with ``start=auto`` (``None``: the start of lowest objective)
     preferred_start: str | None = None
+    #: warm starts built only when asked for by name (``start=NAME``), not offered to ``start=auto``
+    optional_starts: tuple[str, ...] = ()
 
     # -- to implement ---------------------------------------------------------------
     def blocks(self) -> list[DMMV]:  # pragma: no cover - abstract
@@ -108,6 +110,23 @@ class DMMVBase(Problem):
             cache = self.start_points()
             self.__dict__["_starts"] = cache
         return cache
+
+    def extra_start(self, name: str) -> list[np.ndarray] | None:
+        """Build the optional start ``name`` (one of :attr:`optional_starts`); ``None`` when unavailable."""
+        return None
+
+    def start_named(self, name: str) -> list[np.ndarray] | None:
+        """The start ``name``: a cached :meth:`starts` entry, or an optional start built (and cached) now."""
+        st = self.starts()
+        if name not in st and name in self.optional_starts:
+            ks = self.extra_start(name)
+            if ks is not None:
+                st[name] = ks
+        return st.get(name)
+
+    def start_notes(self) -> dict:
+        """What building the starts reported (added to the solvers' ``info``)."""
+        return dict(self.__dict__.get("_start_notes", {}))
 
     @property
     def num_variables(self) -> int:

@@ -134,6 +134,8 @@ class FIRDesign(DMMVBase):
 
     kind = "fir"
     baseline_start = "remez"
+    #: ``start=lattice``: joint rounding by lattice reduction + CVP (:mod:`.fir_lattice`, needs fpylll)
+    optional_starts = ("lattice",)
 
     def __init__(self, spec: FIRSpec, source: str | None = None):
         self.spec = spec
@@ -201,6 +203,25 @@ class FIRDesign(DMMVBase):
         if not out:
             out["zero"] = [model.nearest_indices(np.zeros(model.n))]
         return out
+
+    def extra_start(self, name: str) -> list[np.ndarray] | None:
+        if name != "lattice":
+            return None
+        from .fir_lattice import lattice_starts
+
+        model = self.model()
+        lp = model.lp_relaxation()
+        h = self.remez()
+        cont = lp[1] if lp is not None else (None if h is None else h[: self.spec.M + 1])
+        notes = self.__dict__.setdefault("_start_notes", {})
+        if cont is None:
+            notes["lattice_note"] = "no lattice start: no continuous design (LP and Remez failed)"
+            return None
+        ks, info = lattice_starts(self.spec, cont)
+        notes.update(info)
+        if not ks:
+            return None
+        return [ks[0] + self.spec.scale]
 
     def rounded_remez(self) -> np.ndarray | None:
         """Integer taps of the rounded Remez design (the naive discrete baseline)."""

@@ -302,23 +302,37 @@ def _target_of(ctx: SolveContext) -> float:
     return max(targets) if targets else -math.inf
 
 
-def _pick_start(problem, name: str | None) -> tuple[str, list[np.ndarray]]:
+def _pick_start(problem, name: str | None, fallback: str = "auto") -> tuple[str, list[np.ndarray], str | None]:
+    """``(name, index vectors, note)`` of the requested start; an optional start that cannot be built
+    (e.g. the FIR lattice start without fpylll) falls back to ``fallback`` with a note."""
     starts = problem.starts()
+    optional = tuple(getattr(problem, "optional_starts", ()))
+    note = None
     if name is not None and name != "auto":
-        if name not in starts:
+        if name in optional:
+            ks = problem.start_named(name)
+            if ks is not None:
+                return name, ks, None
+            note = f"start {name!r} unavailable, fell back to {fallback}"
+            if fallback in starts:
+                return fallback, starts[fallback], note
+        elif name not in starts:
             raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
-                                 f"{', '.join(starts)}")
-        return name, starts[name]
+                                 f"{', '.join([*starts, *(o for o in optional if o not in starts)])}")
+        else:
+            return name, starts[name], None
     preferred = getattr(problem, "preferred_start", None)
     if preferred in starts:
-        return preferred, starts[preferred]
+        return preferred, starts[preferred], note
     best = None
     for key, ks in starts.items():
+        if key in optional:
+            continue
         val = problem.block_objective(ks)
         if best is None or val < best[0]:
             best = (val, key, ks)
     assert best is not None
-    return best[1], best[2]
+    return best[1], best[2], note
 
 
 def restrict(model: DMMV, k0: np.ndarray, free: np.ndarray) -> DMMV:
@@ -382,7 +396,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
-    start_name, ks0 = _pick_start(problem, None if start is None else str(start))
+    start_name, ks0, start_note = _pick_start(problem, None if start is None else str(start))
     target = _target_of(ctx)
     seeds = ctx.uint64_seeds(len(blocks))
     searches = []
@@ -491,6 +505,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     info = {
         "start": start_name,
         "start_objective": problem.block_objective(ks0)[0],
+        **({"start_note": start_note} if start_note else {}),
+        **(problem.start_notes() if hasattr(problem, "start_notes") else {}),
         "lns_rounds": sum(S.round for S in searches),
         "moves_scored": scored,
         "moves_accepted": sum(S.moves_accepted for S in searches),
@@ -524,13 +540,13 @@ def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Round a warm start. Parameter ``start``: its name (default: the family's baseline)."""
     start = params.pop("start", None)
     reject_unknown(params, "dmmv-round")
-    starts = problem.starts()
-    name = problem.baseline_start if start is None else str(start)
-    if name not in starts:
-        raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: {', '.join(starts)}")
-    sol = problem.solution_from_blocks([k.copy() for k in starts[name]])
+    name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
+                              problem.baseline_start)
+    sol = problem.solution_from_blocks([k.copy() for k in ks])
     ev = problem.evaluate(sol)
     if ev.feasible:
         ctx.state.report(ev.objective, sol)
     ctx.state.next_iteration()
-    return SolverOutput(solution=sol, info=_finish_info(problem, sol, {"start": name}))
+    info = {"start": name, **({"start_note": note} if note else {}),
+            **(problem.start_notes() if hasattr(problem, "start_notes") else {})}
+    return SolverOutput(solution=sol, info=_finish_info(problem, sol, info))
