@@ -81,3 +81,15 @@ def test_rins_cores_and_plain_cores_reach_the_exact_optimum(rins):
     assert np.all(inst.A @ x <= inst.b + 1e-9) and float(inst.p @ x) == pytest.approx(opt)
     with pytest.raises(ParameterError):
         combopt.solve(inst, "mdkp-core", max_iterations=1, rins="maybe")
+
+
+def test_subproblem_log_accounts_for_every_sub_problem():
+    inst = chu_beasley(40, 5, 0.5, seed=12)
+    res = combopt.solve(inst, "mdkp-core", max_iterations=30, seed=0, core=0.0)
+    log = res.info["subproblem_log"]
+    assert len(log) == res.info["subproblems"] >= 1
+    assert sum(1 for e in log if e[4]) == res.info["finished_subproblems"]
+    starts = [e[0] for e in log]
+    assert starts == sorted(starts) and all(e[3] >= 0 for e in log)
+    sizes = [e[1] for e in log]
+    assert sizes[0] >= inst.m + 10 and all(1 <= s <= inst.n for s in sizes)

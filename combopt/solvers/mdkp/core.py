@@ -109,7 +109,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
     ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
-    true) adds the free items where the incumbent and the LP solution disagree to every core."""
+    true) adds the free items where the incumbent and the LP solution disagree to every core.
+
+    ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
+    seconds used, finished)``: where a long run spends its time."""
     frac = finite_float(params, "core", 0.05, 0.0, 1.0)
     growth = finite_float(params, "growth", 1.5, 1.0)
     share = finite_float(params, "share", 0.3, 0.01, 1.0)
@@ -142,6 +145,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     c = min(n, max(m + 10, int(round(frac * n))))
     subproblems = finished_count = 0
     last_dt = 0.0
+    log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
     while not ctx.state.should_stop():
         inc = ctx.state.best if ctx.state.best is not None else -math.inf
         # reduced-cost fixing: |rc_j| > z_lp - (inc + 1) means x_j keeps its LP side in any better solution
@@ -176,6 +180,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
             if improved and ctx.time_left > 0.1 * limit:
                 polish(x)
         last_dt = time.perf_counter() - t0
+        log.append((round(ctx.state.elapsed - last_dt, 3), int(core.size), round(float(limit), 3),
+                    round(last_dt, 3), bool(finished)))
         if finished:
             finished_count += 1
             if core.size >= free.size:
@@ -185,4 +191,5 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
             c = min(n, int(math.ceil(c * math.sqrt(growth))))
         ctx.state.next_iteration()
     return SolverOutput(bound=float(bound), info={"lp_bound": z_lp, "subproblems": subproblems,
-                                                   "finished_subproblems": finished_count, "core_size": int(c)})
+                                                   "finished_subproblems": finished_count, "core_size": int(c),
+                                                   "subproblem_log": log})
