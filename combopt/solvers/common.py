@@ -225,3 +225,19 @@ def run_interruptible(func, cancel) -> tuple[object, bool]:
     if "error" in box:
         raise box["error"]
     return box.get("value"), interrupted
+
+
+def run_highs_interruptible(h) -> bool:
+    """Solve the ``highspy.Highs`` model ``h`` in HiGHS's own thread, so that Ctrl-C cancels it and its incumbent
+    stays readable; True when it was interrupted (the caller decides whether to re-raise)."""
+    h.HandleUserInterrupt = True  # HiGHS polls cancelSolve() through its interrupt callbacks
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+            if done:
+                return interrupted
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()

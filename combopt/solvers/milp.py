@@ -21,7 +21,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
-from .common import positive_int
+from .common import positive_int, run_highs_interruptible
 
 
 def _cbc(kw):
@@ -106,17 +106,8 @@ class _InterruptibleHiGHS(pulp.HiGHS):
     interrupted = False
 
     def callSolver(self, lp):
-        h = lp.solverModel
-        h.HandleUserInterrupt = True  # HiGHS polls cancelSolve() through its interrupt callbacks
-        h.startSolve()
-        while True:
-            try:
-                done, _ = h.wait(0.1)
-                if done:
-                    return
-            except KeyboardInterrupt:
-                self.interrupted = True
-                h.cancelSolve()
+        if run_highs_interruptible(lp.solverModel):
+            self.interrupted = True
 
 
 def _cbc_class():

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...models.dmmv import DMMV
+from ..common import run_highs_interruptible
 
 #: defaults of the ``lns_*`` parameters of the ``dmmv`` solver
 LNS_DEFAULTS = {
@@ -150,7 +151,8 @@ class WindowMILP:
             sol.value_valid = True
             h.setSolution(sol)
             self.solves += 1
-            _run_interruptible(h)
+            if run_highs_interruptible(h):
+                raise KeyboardInterrupt
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kTimeLimit:
                 timed_out = True
@@ -174,21 +176,6 @@ class WindowMILP:
         if timed_out:
             self.timeouts += 1
         return None, timed_out
-
-
-def _run_interruptible(h) -> None:
-    """``h.run()`` in HiGHS's own thread, so that Ctrl-C cancels it (its incumbent stays readable)."""
-    h.HandleUserInterrupt = True
-    h.startSolve()
-    while True:
-        try:
-            done, _ = h.wait(0.1)
-            if done:
-                return
-        except KeyboardInterrupt:
-            h.cancelSolve()
-            h.wait()
-            raise
 
 
 class MilpLNS:
