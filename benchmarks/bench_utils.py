@@ -111,6 +111,21 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def milp_columns(problem, backends, time_limit: float, row: dict[str, Any], advance=None) -> None:
+    """Solve ``problem`` with combopt's ``milp`` solver on each back end at ``time_limit`` and record
+    ``milp_<be>``, ``milp_<be>_status``, ``milp_<be>_bound`` and ``milp_<be>_s`` in ``row``."""
+    import combopt
+
+    for be in backends:
+        m = combopt.solve(problem, "milp", time_limit=time_limit, backend=be)
+        if advance is not None:
+            advance()
+        row[f"milp_{be}"] = m.objective
+        row[f"milp_{be}_status"] = m.status.value
+        row[f"milp_{be}_bound"] = m.bound
+        row[f"milp_{be}_s"] = m.runtime
+
+
 def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for r in rows:

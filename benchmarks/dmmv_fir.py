@@ -24,7 +24,7 @@ import argparse
 import sys
 
 import numpy as np
-from bench_utils import RESULTS_DIR, machine_info, markdown_table, print_rich_table, write_results
+from bench_utils import RESULTS_DIR, machine_info, markdown_table, milp_columns, print_rich_table, write_results
 from rich.progress import Progress
 
 import combopt
@@ -107,13 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                        "dmmv_moves_scored_per_s": h.info["moves_scored_per_s"],
                        "dmmv_ripple_dense": h.info["ripple_dense"],
                        "dmmv_solution": h.solution_json}
-                for be in backends:
-                    m = combopt.solve(p, "milp", time_limit=args.time_limit, backend=be)
-                    prog.advance(task)
-                    row[f"milp_{be}"] = m.objective
-                    row[f"milp_{be}_status"] = m.status.value
-                    row[f"milp_{be}_bound"] = m.bound
-                    row[f"milp_{be}_s"] = m.runtime
+                milp_columns(p, backends, args.time_limit, row, lambda: prog.advance(task))
                 large_raw.append(row)
                 cells = [spec.name, f"N={spec.order} B={spec.bits}", f"{rounded:.5f}",
                          f"{h.objective:.5f} ({to_db(h.objective):.2f} dB) @ {_best_time(h) or 0:.1f} s"]

@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench_utils import machine_info, markdown_table, print_rich_table, write_results
+from bench_utils import machine_info, markdown_table, milp_columns, print_rich_table, write_results
 from rich.progress import Progress
 
 import combopt
@@ -61,13 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 row.update({"dmmv_lns": g.objective, "dmmv_lns_best_at_s": g.trace[-1][0] if g.trace else None,
                             "dmmv_lns_windows": g.info.get("milp_lns_windows"),
                             "dmmv_lns_improvements": g.info.get("milp_lns_improvements")})
-            for be in backends:
-                m = combopt.solve(p, "milp", time_limit=args.time_limit, backend=be)
-                prog.advance(task)
-                row[f"milp_{be}"] = m.objective
-                row[f"milp_{be}_status"] = m.status.value
-                row[f"milp_{be}_bound"] = m.bound
-                row[f"milp_{be}_s"] = m.runtime
+            milp_columns(p, backends, args.time_limit, row, lambda: prog.advance(task))
             bounds = [b for b in [lp] + [row[f"milp_{be}_bound"] for be in backends] if b is not None]
             row["best_bound"] = max(bounds) if bounds else None
             inc = [row[f"milp_{be}"] for be in backends if row[f"milp_{be}"] is not None]
