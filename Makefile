@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
+	# the DAGMA peer (DagmaLinear: numpy, scipy, tqdm) without the torch its package declares for
+	# the nonlinear models combopt does not use: gigabytes that no test or suite needs
+	$(PY) -m pip install -q --no-deps "dagma>=1.1"
 	touch $(STAMP)
 
 install: $(STAMP) warmup
