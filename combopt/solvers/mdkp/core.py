@@ -44,8 +44,12 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
-def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
+def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
+
+    ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
+    included); ``start`` (a full 0/1 vector, feasible for the sub-problem) is handed to HiGHS as its first
+    incumbent.
 
     HiGHS (highspy) with ``need`` as its objective bound (it prunes every node that cannot reach
     it) and no relative gap tolerance. Returns ``(x or None, finished)``, where ``finished``
@@ -57,6 +61,8 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
     pc = np.ascontiguousarray(p[core])
     Ac = np.asfortranarray(A[:, core])
     k, m = core.size, A.shape[0]
+    if card is not None:
+        Ac = np.vstack([Ac, np.ones((1, k))])
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
@@ -70,18 +76,28 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
         h.setOptionValue("objective_bound", -(need - rest) + 1e-6)
     lp = highspy.HighsLp()
     lp.num_col_ = k
-    lp.num_row_ = m
+    rows = Ac.shape[0]
+    lp.num_row_ = rows
     lp.col_cost_ = -pc
     lp.col_lower_ = np.zeros(k)
     lp.col_upper_ = np.ones(k)
-    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
     lp.row_upper_ = cap
+    if card is not None:
+        nf = int(fixed_one.size)
+        lp.row_lower_ = np.append(np.full(m, -highspy.kHighsInf), float(card[0] - nf))
+        lp.row_upper_ = np.append(cap, float(card[1] - nf))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(0, (k + 1) * m, m, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(m, dtype=np.int32), k)
-    lp.a_matrix_.value_ = Ac.ravel(order="F")
+    lp.a_matrix_.start_ = np.arange(0, (k + 1) * rows, rows, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(rows, dtype=np.int32), k)
+    lp.a_matrix_.value_ = np.asfortranarray(Ac).ravel(order="F")
     lp.integrality_ = [highspy.HighsVarType.kInteger] * k
     h.passModel(lp)
+    if start is not None:
+        sol0 = highspy.HighsSolution()
+        sol0.col_value = np.asarray(start, dtype=np.float64)[core].tolist()
+        sol0.value_valid = True
+        h.setSolution(sol0)
     h.run()
     status = h.getModelStatus()
     finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible,
@@ -96,11 +112,25 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
     return x, finished
 
 
+def full_share_for(m: int, n: int, time_limit: float) -> float:
+    """Share of a timed run given to HiGHS on the whole problem (see the module docstring): none on small
+    or loosely constrained classes, where the core search alone is better, and none in short runs."""
+    if not math.isfinite(time_limit) or time_limit < FULL_MIN_S or m < 30 or n < 500:
+        return 0.0
+    return 1.0 - FULL_MIN_S / time_limit
+
+
+#: first LNS window in multiples of ``m + 10`` items, and the time one LNS sub-problem should take
+LNS_SIZE, LNS_TARGET_S = 2.0, 1.0
+#: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
+FULL_MIN_S = 15.0
+
+
 @register_solver(
     "mdkp-core",
     problems=("mdkp",),
     description="core-problem search: LP duals order the items, reduced-cost fixing, growing cores solved by "
-                "HiGHS, drop/add local search",
+                "HiGHS, drop/add local search; HiGHS on the whole problem within the viable hyperplanes",
     default_for=("mdkp",),
 )
 def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
@@ -109,7 +139,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
     ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
-    true) adds the free items where the incumbent and the LP solution disagree to every core.
+    true) adds the free items where the incumbent and the LP solution disagree to every core,
+    ``full`` share of a timed run that ends with HiGHS on the whole problem (default from the class:
+    :func:`full_share_for`), ``full_first`` runs that phase first (default false).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -119,6 +151,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     polish_iters = int(finite_float(params, "polish_iters", 100, 0))
     node_limit = int(finite_float(params, "node_limit", 5000, 1))
     rins = flag(params, "rins", True)
+    total = ctx.time_left
+    full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
+    full_first = flag(params, "full_first", False)
+    lns = flag(params, "lns", True)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     n, m = problem.n, problem.m
@@ -140,56 +176,154 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     offer(x0)
     polish(x0)
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
-    order = np.argsort(np.abs(rc), kind="stable")
-    at_one = x_lp > 0.5
-    c = min(n, max(m + 10, int(round(frac * n))))
-    subproblems = finished_count = 0
-    last_dt = 0.0
-    log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
-    while not ctx.state.should_stop():
-        inc = ctx.state.best if ctx.state.best is not None else -math.inf
-        # reduced-cost fixing: |rc_j| > z_lp - (inc + 1) means x_j keeps its LP side in any better solution
-        margin = z_lp - (inc + (1.0 if integral else 0.0)) + 1e-6 * max(1.0, abs(z_lp))
-        free = order[np.abs(rc[order]) <= margin]
-        if free.size == 0:
-            break  # nothing can improve on the incumbent
-        core = np.sort(free[: min(c, free.size)])
-        in_core = np.zeros(n, dtype=bool)
-        in_core[core] = True
-        if rins and ctx.state.best_solution is not None:
-            # free items where the incumbent leaves the LP side join the core (RINS): the
-            # sub-problem searches between the LP solution and the incumbent
-            inc_x = np.asarray(ctx.state.best_solution, dtype=np.int8)
-            in_free = np.zeros(n, dtype=bool)
-            in_free[free] = True
-            in_core |= in_free & ((inc_x == 1) != at_one)
-            core = np.flatnonzero(in_core)
-        fixed_one = np.flatnonzero(at_one & ~in_core)
-        left = ctx.time_left
-        timed = math.isfinite(left)
-        limit = share * left if timed else 60.0
-        if timed and (1.0 - share) * left < 1.5 * last_dt:
-            limit = 0.9 * left  # no room for another sub-problem after this one: use it all
-        need = (inc + 1.0 if integral else inc + 1e-9) if math.isfinite(inc) else None
-        t0 = time.perf_counter()
-        x, finished = _solve_core(p, A, b, core, fixed_one, need, limit, None if timed else node_limit)
-        subproblems += 1
-        if x is not None:
-            improved = problem.evaluate(x).feasible and ctx.state.is_better(float(p @ x))
-            offer(x)
-            if improved and ctx.time_left > 0.1 * limit:
-                polish(x)
-        last_dt = time.perf_counter() - t0
-        log.append((round(ctx.state.elapsed - last_dt, 3), int(core.size), round(float(limit), 3),
-                    round(last_dt, 3), bool(finished)))
-        if finished:
-            finished_count += 1
-            if core.size >= free.size:
-                break  # the whole free set was searched: no better solution exists (within HiGHS' tolerances)
-            c = min(n, int(math.ceil(c * growth)))
+    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish)
+    timed = math.isfinite(total)
+    info = {"lp_bound": z_lp}
+    proven = False
+    if timed and full > 0 and full_first:
+        proven = search.whole(full * ctx.time_left, info)
+    if not proven:
+        until = (1.0 - full) * total if timed and full > 0 and not full_first else math.inf
+        proven = search.cores(frac, growth, share, node_limit, rins, until)
+    if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
+        if lns:
+            search.lns(math.inf, LNS_SIZE * (m + 10), LNS_TARGET_S)
         else:
-            c = min(n, int(math.ceil(c * math.sqrt(growth))))
-        ctx.state.next_iteration()
-    return SolverOutput(bound=float(bound), info={"lp_bound": z_lp, "subproblems": subproblems,
-                                                   "finished_subproblems": finished_count, "core_size": int(c),
-                                                   "subproblem_log": log})
+            proven = search.whole(0.97 * ctx.time_left, info)
+    info.update({"subproblems": search.subproblems, "finished_subproblems": search.finished,
+                 "core_size": int(search.c), "subproblem_log": search.log})
+    if proven and ctx.state.best is not None:
+        return SolverOutput(bound=float(ctx.state.best), proven_optimal=True, info=info)
+    return SolverOutput(bound=float(bound), info=info)
+
+
+class _Search:
+    """The two searches of :func:`mdkp_core` over one instance, sharing the incumbent in ``ctx.state``."""
+
+    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish):
+        self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
+        self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
+        self.offer, self.polish = offer, polish
+        self.subproblems = self.finished = 0
+        self.c = 0
+        self.log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
+
+    def need(self):
+        inc = self.ctx.state.best
+        if inc is None:
+            return None
+        return inc + 1.0 if self.integral else inc + 1e-9
+
+    def free_items(self):
+        """Items not fixed by the LP's reduced costs (ordered by ``|rc|``) for a solution reaching ``need``."""
+        need = self.need()
+        margin = math.inf if need is None else self.z_lp - need + 1e-6 * max(1.0, abs(self.z_lp))
+        order = np.argsort(np.abs(self.rc), kind="stable")
+        return order[np.abs(self.rc[order]) <= margin]
+
+    def _run(self, core, fixed_one, limit, node_limit, card=None, start=None):
+        need = self.need()
+        t0 = time.perf_counter()
+        x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
+                                  card=card, start=start)
+        self.subproblems += 1
+        if x is not None:
+            improved = self.problem.evaluate(x).feasible and self.ctx.state.is_better(float(self.p @ x))
+            self.offer(x)
+            if improved and self.ctx.time_left > 0.1 * limit:
+                self.polish(x)
+        dt = time.perf_counter() - t0
+        self.log.append((round(self.ctx.state.elapsed - dt, 3), int(core.size), round(float(limit), 3),
+                         round(dt, 3), bool(finished)))
+        if finished:
+            self.finished += 1
+        self.ctx.state.next_iteration()
+        return finished, dt
+
+    def whole(self, limit: float, info: dict) -> bool:
+        """HiGHS on every item not fixed by reduced costs, within the viable hyperplanes (exact: see
+        :mod:`.hyperplane`), started from the incumbent. True when it proves the incumbent optimal."""
+        from .hyperplane import cardinality_range
+
+        need = self.need()
+        free = np.sort(self.free_items())
+        at_one = self.x_lp > 0.5
+        in_free = np.zeros(self.p.size, dtype=bool)
+        in_free[free] = True
+        fixed_one = np.flatnonzero(at_one & ~in_free)
+        if need is None:
+            card = None
+        else:
+            card = cardinality_range(self.p, self.A, self.b, need, free, fixed_one)
+            info["hyperplanes"] = None if card is None else [int(card[0]), int(card[1])]
+            if card is None:
+                return True  # no 0/1 point of the LP reaches need: the incumbent is optimal
+        start = self.ctx.state.best_solution
+        if start is not None and not np.array_equal(np.asarray(start)[fixed_one], np.ones(fixed_one.size)):
+            start = None
+        finished, _ = self._run(free, fixed_one, max(0.05, limit), None, card=card, start=start)
+        return finished and need is not None
+
+    def lns(self, until, size0: int, target: float) -> bool:
+        """Large-neighbourhood search around the incumbent until ``until`` s of the run have passed: a window
+        of free items (drawn with weights falling with their ``|rc|`` rank) is re-optimised by HiGHS with
+        every other item at its incumbent value, asking for a better profit; the window grows while HiGHS
+        finishes within ``target`` s and shrinks when it does not. Never a proof (returns False)."""
+        ctx, n, m = self.ctx, self.p.size, self.A.shape[0]
+        s = float(size0)
+        while not ctx.state.should_stop() and ctx.state.elapsed < until:
+            inc_x = ctx.state.best_solution
+            free = self.free_items()
+            if inc_x is None or free.size == 0:
+                return False
+            inc_x = np.asarray(inc_x, dtype=np.int8)
+            k = int(min(free.size, max(m + 5, round(s))))
+            w = np.exp(-np.arange(free.size) / (2.0 * k))
+            window = np.sort(ctx.rng.choice(free, size=k, replace=False, p=w / w.sum()))
+            in_w = np.zeros(n, dtype=bool)
+            in_w[window] = True
+            fixed_one = np.flatnonzero((inc_x == 1) & ~in_w)
+            left = min(ctx.time_left, until - ctx.state.elapsed)
+            finished, dt = self._run(window, fixed_one, min(3.0 * target, max(0.05, left)), None,
+                                     start=inc_x)
+            s = min(free.size, s * 1.1) if finished and dt < target else max(m + 5, s / 1.1)
+            self.c = int(s)
+        return False
+
+    def cores(self, frac, growth, share, node_limit, rins, until) -> bool:
+        """The growing core search (module docstring, step 4) until ``until`` s of the run have passed.
+        True when a sub-problem over the whole free set finished (the incumbent is optimal)."""
+        ctx, n, m = self.ctx, self.p.size, self.A.shape[0]
+        at_one = self.x_lp > 0.5
+        c = self.c = min(n, max(m + 10, int(round(frac * n))))
+        last_dt = 0.0
+        while not ctx.state.should_stop() and ctx.state.elapsed < until:
+            free = self.free_items()
+            if free.size == 0:
+                return ctx.state.best is not None  # nothing can improve on the incumbent
+            core = np.sort(free[: min(c, free.size)])
+            in_core = np.zeros(n, dtype=bool)
+            in_core[core] = True
+            if rins and ctx.state.best_solution is not None:
+                # free items where the incumbent leaves the LP side join the core (RINS): the
+                # sub-problem searches between the LP solution and the incumbent
+                inc_x = np.asarray(ctx.state.best_solution, dtype=np.int8)
+                in_free = np.zeros(n, dtype=bool)
+                in_free[free] = True
+                in_core |= in_free & ((inc_x == 1) != at_one)
+                core = np.flatnonzero(in_core)
+            fixed_one = np.flatnonzero(at_one & ~in_core)
+            left = min(ctx.time_left, until - ctx.state.elapsed)
+            timed = math.isfinite(left)
+            limit = share * left if timed else 60.0
+            if timed and (1.0 - share) * left < 1.5 * last_dt:
+                limit = 0.9 * left  # no room for another sub-problem after this one: use it all
+            finished, last_dt = self._run(core, fixed_one, limit, None if timed else node_limit)
+            if finished:
+                if core.size >= free.size:
+                    return ctx.state.best is not None  # the whole free set was searched
+                c = min(n, int(math.ceil(c * growth)))
+            else:
+                c = min(n, int(math.ceil(c * math.sqrt(growth))))
+            self.c = c
+        return False
