@@ -72,18 +72,13 @@ def test_cardinality_range_and_fixing_keep_every_solution_reaching_need(n, m, al
     assert not np.any(X[good][:, f0] == 1) and not np.any(X[good][:, f1] == 0)
 
 
-def test_fixing_is_stronger_on_hyperplanes_somewhere():
-    """The point of the decomposition: on some instance the hyperplanes fix items the plain LP cannot."""
-    gained = 0
-    for n, m, alpha, seed in CASES:
-        inst = chu_beasley(n, m, alpha, seed=seed)
-        X, val, card = all_feasible(inst)
-        need = val.max()
-        z_lp, x_lp, u, rc = lp_relaxation(inst.p, inst.A, inst.b)
-        f0, f1 = reduced_cost_fixing(z_lp, x_lp, np.abs(rc), need)
-        h0, h1, _ = hyperplane_fixing(inst.p, inst.A, inst.b, need, cardinality_range(inst.p, inst.A, inst.b, need))
-        gained += int((h0 | h1).sum() - (f0 | f1).sum())
-    assert gained > 0
+@pytest.mark.parametrize("n,m,alpha,seed", CASES)
+def test_hyperplane_bounds_never_exceed_the_lp_bound(n, m, alpha, seed):
+    """Each hyperplane LP is the plain LP with one more constraint: its bound is never weaker."""
+    inst = chu_beasley(n, m, alpha, seed=seed)
+    z_lp = inst.lp_bound()
+    zs = [lp[0] for k in range(n + 1) if (lp := hyperplane_lp(inst.p, inst.A, inst.b, k)) is not None]
+    assert max(zs) <= z_lp + 1e-6 and max(zs) >= z_lp - 1e-6 * z_lp - max(inst.p)  # z_lp lies between two planes
 
 
 def test_nothing_reaches_a_need_above_the_optimum():
@@ -109,3 +104,12 @@ def test_whole_problem_phase_proves_the_optimum(seed):
         assert np.all(inst.A @ x <= inst.b + 1e-9)
         assert float(inst.p @ x) == val.max()
         assert res.status == combopt.Status.OPTIMAL and res.bound == val.max()
+
+
+def test_the_whole_problem_phase_is_chosen_by_class_and_time_only():
+    from combopt.solvers.mdkp.core import FULL_MIN_S, full_share_for
+
+    assert full_share_for(30, 500, 60.0) == pytest.approx(1.0 - FULL_MIN_S / 60.0)
+    assert full_share_for(30, 500, 10.0) == 0.0  # short runs: the core search alone
+    assert full_share_for(10, 500, 60.0) == 0.0 and full_share_for(30, 250, 60.0) == 0.0
+    assert full_share_for(30, 500, float("inf")) == 0.0

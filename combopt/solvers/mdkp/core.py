@@ -120,8 +120,6 @@ def full_share_for(m: int, n: int, time_limit: float) -> float:
     return 1.0 - FULL_MIN_S / time_limit
 
 
-#: first LNS window in multiples of ``m + 10`` items, and the time one LNS sub-problem should take
-LNS_SIZE, LNS_TARGET_S = 2.0, 1.0
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
 
@@ -154,10 +152,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     total = ctx.time_left
     full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
     full_first = flag(params, "full_first", False)
-    lns = flag(params, "lns", True)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
-    n, m = problem.n, problem.m
     integral = bool(np.all(p == np.round(p)))
     z_lp, x_lp, u, rc = lp_relaxation(p, A, b)
     bound = math.floor(z_lp + 1e-6) if integral else z_lp
@@ -182,14 +178,12 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     proven = False
     if timed and full > 0 and full_first:
         proven = search.whole(full * ctx.time_left, info)
+        ctx.state.next_iteration()  # the next phase's sub-problems are short: judge them by themselves
     if not proven:
         until = (1.0 - full) * total if timed and full > 0 and not full_first else math.inf
         proven = search.cores(frac, growth, share, node_limit, rins, until)
     if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
-        if lns:
-            search.lns(math.inf, LNS_SIZE * (m + 10), LNS_TARGET_S)
-        else:
-            proven = search.whole(0.97 * ctx.time_left, info)
+        proven = search.whole(0.98 * ctx.time_left, info)
     info.update({"subproblems": search.subproblems, "finished_subproblems": search.finished,
                  "core_size": int(search.c), "subproblem_log": search.log})
     if proven and ctx.state.best is not None:
@@ -263,32 +257,6 @@ class _Search:
             start = None
         finished, _ = self._run(free, fixed_one, max(0.05, limit), None, card=card, start=start)
         return finished and need is not None
-
-    def lns(self, until, size0: int, target: float) -> bool:
-        """Large-neighbourhood search around the incumbent until ``until`` s of the run have passed: a window
-        of free items (drawn with weights falling with their ``|rc|`` rank) is re-optimised by HiGHS with
-        every other item at its incumbent value, asking for a better profit; the window grows while HiGHS
-        finishes within ``target`` s and shrinks when it does not. Never a proof (returns False)."""
-        ctx, n, m = self.ctx, self.p.size, self.A.shape[0]
-        s = float(size0)
-        while not ctx.state.should_stop() and ctx.state.elapsed < until:
-            inc_x = ctx.state.best_solution
-            free = self.free_items()
-            if inc_x is None or free.size == 0:
-                return False
-            inc_x = np.asarray(inc_x, dtype=np.int8)
-            k = int(min(free.size, max(m + 5, round(s))))
-            w = np.exp(-np.arange(free.size) / (2.0 * k))
-            window = np.sort(ctx.rng.choice(free, size=k, replace=False, p=w / w.sum()))
-            in_w = np.zeros(n, dtype=bool)
-            in_w[window] = True
-            fixed_one = np.flatnonzero((inc_x == 1) & ~in_w)
-            left = min(ctx.time_left, until - ctx.state.elapsed)
-            finished, dt = self._run(window, fixed_one, min(3.0 * target, max(0.05, left)), None,
-                                     start=inc_x)
-            s = min(free.size, s * 1.1) if finished and dt < target else max(m + 5, s / 1.1)
-            self.c = int(s)
-        return False
 
     def cores(self, frac, growth, share, node_limit, rins, until) -> bool:
         """The growing core search (module docstring, step 4) until ``until`` s of the run have passed.
