@@ -14,9 +14,17 @@
    HiGHS finishes (better solution or proof that the core holds none) the core grows by
    ``growth``; when it runs out of time the core grows more slowly. Improvements are polished by
    the local search, whose result seeds the next cut.
+5. **Whole problem within the viable hyperplanes** (long runs on the 30 x 500 class and larger, see
+   :func:`full_share_for`): growing cores restart HiGHS from scratch with ever smaller time slices when
+   their sub-problems do not finish, so after ``FULL_MIN_S`` seconds the rest of the run goes to one
+   HiGHS run over every item not fixed by reduced costs, started from the incumbent, with the exact
+   cardinality range ``k_lo <= sum x <= k_hi`` of :mod:`.hyperplane` (the hyperplanes whose LP bound
+   can still beat the incumbent) and the cut asking for a better profit.
 
-The bound reported is the LP bound (rounded down when the profits are integers). The status is
-never "optimal": HiGHS solves sub-problems, not the whole problem.
+The bound reported is the LP bound (rounded down when the profits are integers), unless the search
+proves the incumbent optimal: a finished sub-problem over every item that reduced-cost fixing left
+free (step 4 or 5), or a cardinality range that is empty (no LP point reaches the incumbent + 1). Both
+rest on exact fixing and on HiGHS's own optimality (its feasibility tolerances, on integer data).
 """
 
 from __future__ import annotations
