@@ -18,6 +18,12 @@ Usage::
 
     .venv/bin/python benchmarks/mdkp_classes.py -T 10                  # 9 classes x 3 x 2 x 10 s, ~10 min
     .venv/bin/python benchmarks/mdkp_classes.py -T 10 60 --per-tightness 2 1 --jobs 2   # ~40 min
+    # one class on more instances, into its own results file (~10 min)
+    .venv/bin/python benchmarks/mdkp_classes.py -T 60 --classes 30x500 --per-tightness 3 --jobs 2 \
+        --name mdkp_classes_30x500
+
+``--indices 1 2 11`` takes given file indices instead, ``--params '{"full": 0}'`` passes solver parameters to
+combopt (development runs; the parameters are recorded in the JSON's ``args``).
 """
 
 from __future__ import annotations
