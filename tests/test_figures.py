@@ -199,6 +199,20 @@ def mdkp_30x500(name: str = "mdkp_classes_30x500.json"):
             lead["instance"], f"{lead['combopt']:.0f}", f"{lead['highs']:.0f}")
 
 
+def mdkp_class_means(c: str, T: float, name: str = "mdkp_classes.json"):
+    """Mean LP-bound gaps of one class and limit: combopt's, HiGHS's."""
+    rs = [d for d in load(name)["instances"] if d["class"] == c and d["T"] == T]
+    return (f"{statistics.mean(d['combopt_gap_lp_pct'] for d in rs):.3f}",
+            f"{statistics.mean(d['highs_gap_lp_pct'] for d in rs):.3f}")
+
+
+def mdkp_same(c: str, T: float):
+    """The one mean LP-bound gap both solvers share on a class (to three decimals)."""
+    a, b = mdkp_class_means(c, T)
+    assert a == b, (a, b)
+    return (a,)
+
+
 def mdkp_30x500_without_lead():
     """Mean LP-bound gaps of the 30 x 500 run without the instance where HiGHS led by most."""
     runs = load("mdkp_classes_30x500.json")["instances"]
@@ -606,6 +620,14 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
     ("mdkp-30x500", BENCH, "On {} mknapcb9 instances at 60 s the default's mean gap to the LP bound is {} % against "
      "HiGHS's {} %: better on {}, equal on {}, worse on {}. The largest lead of HiGHS is on {} (combopt {}, HiGHS {}",
      mdkp_30x500),
+    ("mdkp-60-30x500", BENCH, "On 30 x 500 the lead is thin: {} % against {} %",
+     lambda: mdkp_class_means("30x500", 60.0)),
+    ("mdkp-10-30x100", BENCH, "HiGHS has the lower mean on 30 x 100 (combopt {} %, HiGHS {} %)",
+     lambda: mdkp_class_means("30x100", 10.0)),
+    ("mdkp-10-30x250", BENCH, "30 x 250 ({} % for both to three decimals", lambda: mdkp_same("30x250", 10.0)),
+    ("mdkp-10-previous", BENCH, "had HiGHS at {} % and {} % on these two classes",
+     lambda: (mdkp_class_means("30x100", 10.0, "mdkp_classes_previous.json")[1],
+              mdkp_class_means("30x250", 10.0, "mdkp_classes_previous.json")[1])),
     ("mdkp-30x500-rest", BENCH, "without that instance the means are {} % (combopt) and {} % (HiGHS)",
      mdkp_30x500_without_lead),
     ("mdkp-30x500-dev", BENCH, "on {} development instances (indices 1, 2, 11, 12, 21, 22) the mean gap to the LP "
