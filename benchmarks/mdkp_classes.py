@@ -18,12 +18,19 @@ Usage::
 
     .venv/bin/python benchmarks/mdkp_classes.py -T 10                  # 9 classes x 3 x 2 x 10 s, ~10 min
     .venv/bin/python benchmarks/mdkp_classes.py -T 10 60 --per-tightness 2 1 --jobs 2   # ~40 min
+    # one class on more instances, into its own results file (~10 min)
+    .venv/bin/python benchmarks/mdkp_classes.py -T 60 --classes 30x500 --per-tightness 3 --jobs 2 \
+        --name mdkp_classes_30x500
+
+``--indices 1 2 11`` takes given file indices instead, ``--params '{"full": 0}'`` passes solver parameters to
+combopt (development runs; the parameters are recorded in the JSON's ``args``).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import cache
@@ -84,12 +91,13 @@ def _warm() -> None:
         time.sleep(2.0)
 
 
-def run_pair(m: int, n: int, file: str | None, k: int, T: float, seed: int, bk: float | None) -> dict:
-    """combopt's default, then HiGHS, on one instance at limit ``T``."""
+def run_pair(m: int, n: int, file: str | None, k: int, T: float, seed: int, bk: float | None,
+             params: dict | None = None) -> dict:
+    """combopt's default (with ``params``), then HiGHS, on one instance at limit ``T``."""
     label, f, inst = instance(m, n, file, k)
     lp = inst.lp_bound()
     t0 = time.perf_counter()
-    r = combopt.solve(inst, time_limit=T, seed=seed)
+    r = combopt.solve(inst, time_limit=T, seed=seed, **(params or {}))
     t_ours = time.perf_counter() - t0
     assert r.feasible and inst.evaluate(r.solution).feasible
     prob, decode = inst.to_pulp()
@@ -126,6 +134,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--per-tightness", type=int, nargs="+", default=[1],
                     help="instances per tightness and class, one value for all limits or one per limit (default 1)")
     ap.add_argument("--classes", nargs="*", default=None, help="only these classes, e.g. 5x250 30x100")
+    ap.add_argument("--indices", type=int, nargs="*", default=None,
+                    help="these file indices instead of --per-tightness (e.g. 1 2 11 12 21 22)")
+    ap.add_argument("--params", type=json.loads, default={}, help="combopt solver parameters (JSON object)")
+    ap.add_argument("--name", default="mdkp_classes", help="results name (default mdkp_classes)")
     ap.add_argument("--jobs", "-j", type=int, default=1, help="(instance, limit) pairs run at once (default 1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(RESULTS_DIR))
@@ -141,8 +153,9 @@ def main(argv=None) -> dict:
     tasks = []  # (m, n, file, k, T, seed, best known)
     for T, q in zip(limits, per, strict=True):
         for m, n, file in classes:
-            for k in indices(q):
-                tasks.append((m, n, file, k, T, args.seed, ref.get((file, k)) if has_file(file) else None))
+            for k in (indices(q) if args.indices is None else args.indices):
+                tasks.append((m, n, file, k, T, args.seed, ref.get((file, k)) if has_file(file) else None,
+                              args.params))
     tasks.sort(key=lambda t: -t[4])  # longest limits first: the workers end together
     done = []
     if args.jobs <= 1:
@@ -156,7 +169,7 @@ def main(argv=None) -> dict:
             for fut in as_completed(futs):
                 done.append(fut.result())
                 _progress(done[-1], len(done), len(tasks))
-    rank = {(f"{m}x{n}", T, k): i for i, (m, n, _, k, T, _, _) in enumerate(
+    rank = {(f"{m}x{n}", T, k): i for i, (m, n, _, k, T, _, _, _) in enumerate(
         sorted(tasks, key=lambda t: ([c[:2] for c in CLASSES].index(t[:2]), t[4], t[3])))}
     per_instance = sorted(done, key=lambda d: rank[(d["class"], d["T"], int(d["instance"].rsplit("#", 1)[1]))])
     rows, summary = [], {}
@@ -183,14 +196,15 @@ def main(argv=None) -> dict:
     counts = "; ".join(f"T = {T} s: lower in {s['better']}, equal in {s['equal']}, higher in {s['worse']}"
                        for T, s in summary.items())
     md = (f"### {title}\n\n" + markdown_table(head, rows)
-          + "\nInstances: indices " + ", ".join(f"0..{q - 1}, 10..{9 + q}, 20..{19 + q} at {T:g} s"
-                                                 for T, q in zip(limits, per, strict=True))
+          + "\nInstances: indices " + (", ".join(f"0..{q - 1}, 10..{9 + q}, 20..{19 + q} at {T:g} s"
+                                                  for T, q in zip(limits, per, strict=True))
+                                        if args.indices is None else " ".join(map(str, args.indices)))
           + " of each class (tightness 0.25, 0.5, 0.75). Gaps are means over the class; best-known values are Chu "
           "and Beasley's (none for the generated classes). The two solvers of one instance run back to back in the "
           f"same worker. combopt's mean gap to the LP bound against HiGHS's, classes: {counts}.\n")
     payload = {"benchmark": "mdkp_classes", "machine": machine_info(), "args": vars(args), "rows": rows,
                "summary": summary, "instances": per_instance}
-    pj, pm = write_results("mdkp_classes", payload, md, args.out)
+    pj, pm = write_results(args.name, payload, md, args.out)
     print(f"wrote {pj} and {pm}")
     return payload
 

@@ -48,10 +48,24 @@ def test_core_search_reaches_the_exact_optimum_on_small_instances(seed, alpha):
     x = np.asarray(res.solution)
     assert np.all(inst.A @ x <= inst.b + 1e-9)  # independent feasibility check
     assert float(inst.p @ x) == pytest.approx(opt)
-    # the bound is the LP bound rounded down (integer profits): never below the optimum
-    z_lp, x_lp, u, rc = lp_relaxation(inst.p, inst.A, inst.b)
-    assert res.bound == math.floor(z_lp + 1e-6) and res.bound >= opt
-    assert res.status != combopt.Status.OPTIMAL
+    # the core search ends once a sub-problem over every item not fixed by reduced costs is finished:
+    # that is a proof, and the status says so only with the exact optimum
+    if res.status == combopt.Status.OPTIMAL:
+        assert res.bound == pytest.approx(opt)
+    else:  # otherwise the bound is the LP bound rounded down (integer profits): never below the optimum
+        z_lp, x_lp, u, rc = lp_relaxation(inst.p, inst.A, inst.b)
+        assert res.bound == math.floor(z_lp + 1e-6) and res.bound >= opt
+
+
+def test_the_proof_comes_only_from_a_finished_search_of_the_whole_free_set():
+    inst = chu_beasley(30, 3, 0.5, seed=4)
+    opt = exact_optimum(inst)
+    res = combopt.solve(inst, "mdkp-core", seed=0)  # no limit: the cores grow until the proof
+    assert res.status == combopt.Status.OPTIMAL and res.objective == pytest.approx(opt)
+    log = res.info["subproblem_log"]
+    assert log[-1][4]  # the last sub-problem finished
+    one = combopt.solve(inst, "mdkp-core", max_iterations=1, seed=0, core=0.0)  # one small core: no proof
+    assert one.status != combopt.Status.OPTIMAL and one.bound >= opt
 
 
 def test_reduced_costs_and_duals_are_consistent():

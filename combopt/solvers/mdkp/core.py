@@ -14,9 +14,17 @@
    HiGHS finishes (better solution or proof that the core holds none) the core grows by
    ``growth``; when it runs out of time the core grows more slowly. Improvements are polished by
    the local search, whose result seeds the next cut.
+5. **Whole problem within the viable hyperplanes** (long runs on the 30 x 500 class and larger, see
+   :func:`full_share_for`): growing cores restart HiGHS from scratch with ever smaller time slices when
+   their sub-problems do not finish, so after ``FULL_MIN_S`` seconds the rest of the run goes to one
+   HiGHS run over every item not fixed by reduced costs, started from the incumbent, with the exact
+   cardinality range ``k_lo <= sum x <= k_hi`` of :mod:`.hyperplane` (the hyperplanes whose LP bound
+   can still beat the incumbent) and the cut asking for a better profit.
 
-The bound reported is the LP bound (rounded down when the profits are integers). The status is
-never "optimal": HiGHS solves sub-problems, not the whole problem.
+The bound reported is the LP bound (rounded down when the profits are integers), unless the search
+proves the incumbent optimal: a finished sub-problem over every item that reduced-cost fixing left
+free (step 4 or 5), or a cardinality range that is empty (no LP point reaches the incumbent + 1). Both
+rest on exact fixing and on HiGHS's own optimality (its feasibility tolerances, on integer data).
 """
 
 from __future__ import annotations
@@ -44,8 +52,12 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
-def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
+def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
+
+    ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
+    included); ``start`` (a full 0/1 vector, feasible for the sub-problem) is handed to HiGHS as its first
+    incumbent.
 
     HiGHS (highspy) with ``need`` as its objective bound (it prunes every node that cannot reach
     it) and no relative gap tolerance. Returns ``(x or None, finished)``, where ``finished``
@@ -57,6 +69,8 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
     pc = np.ascontiguousarray(p[core])
     Ac = np.asfortranarray(A[:, core])
     k, m = core.size, A.shape[0]
+    if card is not None:
+        Ac = np.vstack([Ac, np.ones((1, k))])
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
@@ -70,18 +84,28 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
         h.setOptionValue("objective_bound", -(need - rest) + 1e-6)
     lp = highspy.HighsLp()
     lp.num_col_ = k
-    lp.num_row_ = m
+    rows = Ac.shape[0]
+    lp.num_row_ = rows
     lp.col_cost_ = -pc
     lp.col_lower_ = np.zeros(k)
     lp.col_upper_ = np.ones(k)
-    lp.row_lower_ = np.full(m, -highspy.kHighsInf)
+    lp.row_lower_ = np.full(rows, -highspy.kHighsInf)
     lp.row_upper_ = cap
+    if card is not None:
+        nf = int(fixed_one.size)
+        lp.row_lower_ = np.append(np.full(m, -highspy.kHighsInf), float(card[0] - nf))
+        lp.row_upper_ = np.append(cap, float(card[1] - nf))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(0, (k + 1) * m, m, dtype=np.int32)
-    lp.a_matrix_.index_ = np.tile(np.arange(m, dtype=np.int32), k)
-    lp.a_matrix_.value_ = Ac.ravel(order="F")
+    lp.a_matrix_.start_ = np.arange(0, (k + 1) * rows, rows, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(rows, dtype=np.int32), k)
+    lp.a_matrix_.value_ = np.asfortranarray(Ac).ravel(order="F")
     lp.integrality_ = [highspy.HighsVarType.kInteger] * k
     h.passModel(lp)
+    if start is not None:
+        sol0 = highspy.HighsSolution()
+        sol0.col_value = np.asarray(start, dtype=np.float64)[core].tolist()
+        sol0.value_valid = True
+        h.setSolution(sol0)
     h.run()
     status = h.getModelStatus()
     finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible,
@@ -96,11 +120,23 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit):
     return x, finished
 
 
+def full_share_for(m: int, n: int, time_limit: float) -> float:
+    """Share of a timed run given to HiGHS on the whole problem (see the module docstring): none on small
+    or loosely constrained classes, where the core search alone is better, and none in short runs."""
+    if not math.isfinite(time_limit) or time_limit < FULL_MIN_S or m < 30 or n < 500:
+        return 0.0
+    return 1.0 - FULL_MIN_S / time_limit
+
+
+#: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
+FULL_MIN_S = 15.0
+
+
 @register_solver(
     "mdkp-core",
     problems=("mdkp",),
     description="core-problem search: LP duals order the items, reduced-cost fixing, growing cores solved by "
-                "HiGHS, drop/add local search",
+                "HiGHS, drop/add local search; HiGHS on the whole problem within the viable hyperplanes",
     default_for=("mdkp",),
 )
 def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
@@ -109,7 +145,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``share`` of the time left given to one sub-problem (default 0.3; the last one that fits gets
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
     ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
-    true) adds the free items where the incumbent and the LP solution disagree to every core.
+    true) adds the free items where the incumbent and the LP solution disagree to every core,
+    ``full`` share of a timed run that ends with HiGHS on the whole problem (default from the class:
+    :func:`full_share_for`), ``full_first`` runs that phase first (default false).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -119,9 +157,11 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     polish_iters = int(finite_float(params, "polish_iters", 100, 0))
     node_limit = int(finite_float(params, "node_limit", 5000, 1))
     rins = flag(params, "rins", True)
+    total = ctx.time_left
+    full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
+    full_first = flag(params, "full_first", False)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
-    n, m = problem.n, problem.m
     integral = bool(np.all(p == np.round(p)))
     z_lp, x_lp, u, rc = lp_relaxation(p, A, b)
     bound = math.floor(z_lp + 1e-6) if integral else z_lp
@@ -140,56 +180,126 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     offer(x0)
     polish(x0)
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
-    order = np.argsort(np.abs(rc), kind="stable")
-    at_one = x_lp > 0.5
-    c = min(n, max(m + 10, int(round(frac * n))))
-    subproblems = finished_count = 0
-    last_dt = 0.0
-    log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
-    while not ctx.state.should_stop():
-        inc = ctx.state.best if ctx.state.best is not None else -math.inf
-        # reduced-cost fixing: |rc_j| > z_lp - (inc + 1) means x_j keeps its LP side in any better solution
-        margin = z_lp - (inc + (1.0 if integral else 0.0)) + 1e-6 * max(1.0, abs(z_lp))
-        free = order[np.abs(rc[order]) <= margin]
-        if free.size == 0:
-            break  # nothing can improve on the incumbent
-        core = np.sort(free[: min(c, free.size)])
-        in_core = np.zeros(n, dtype=bool)
-        in_core[core] = True
-        if rins and ctx.state.best_solution is not None:
-            # free items where the incumbent leaves the LP side join the core (RINS): the
-            # sub-problem searches between the LP solution and the incumbent
-            inc_x = np.asarray(ctx.state.best_solution, dtype=np.int8)
-            in_free = np.zeros(n, dtype=bool)
-            in_free[free] = True
-            in_core |= in_free & ((inc_x == 1) != at_one)
-            core = np.flatnonzero(in_core)
-        fixed_one = np.flatnonzero(at_one & ~in_core)
-        left = ctx.time_left
-        timed = math.isfinite(left)
-        limit = share * left if timed else 60.0
-        if timed and (1.0 - share) * left < 1.5 * last_dt:
-            limit = 0.9 * left  # no room for another sub-problem after this one: use it all
-        need = (inc + 1.0 if integral else inc + 1e-9) if math.isfinite(inc) else None
+    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish)
+    timed = math.isfinite(total)
+    info = {"lp_bound": z_lp}
+    proven = False
+    if timed and full > 0 and full_first:
+        proven = search.whole(full * ctx.time_left, info)
+        ctx.state.next_iteration()  # the next phase's sub-problems are short: judge them by themselves
+    if not proven:
+        until = (1.0 - full) * total if timed and full > 0 and not full_first else math.inf
+        proven = search.cores(frac, growth, share, node_limit, rins, until)
+    if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
+        proven = search.whole(0.98 * ctx.time_left, info)
+    info.update({"subproblems": search.subproblems, "finished_subproblems": search.finished,
+                 "core_size": int(search.c), "subproblem_log": search.log})
+    if proven and ctx.state.best is not None:
+        return SolverOutput(bound=float(ctx.state.best), proven_optimal=True, info=info)
+    return SolverOutput(bound=float(bound), info=info)
+
+
+class _Search:
+    """The two searches of :func:`mdkp_core` over one instance, sharing the incumbent in ``ctx.state``."""
+
+    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish):
+        self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
+        self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
+        self.offer, self.polish = offer, polish
+        self.subproblems = self.finished = 0
+        self.c = 0
+        self.log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
+
+    def need(self):
+        inc = self.ctx.state.best
+        if inc is None:
+            return None
+        return inc + 1.0 if self.integral else inc + 1e-9
+
+    def free_items(self):
+        """Items not fixed by the LP's reduced costs (ordered by ``|rc|``) for a solution reaching ``need``."""
+        need = self.need()
+        margin = math.inf if need is None else self.z_lp - need + 1e-6 * max(1.0, abs(self.z_lp))
+        order = np.argsort(np.abs(self.rc), kind="stable")
+        return order[np.abs(self.rc[order]) <= margin]
+
+    def _run(self, core, fixed_one, limit, node_limit, card=None, start=None):
+        need = self.need()
         t0 = time.perf_counter()
-        x, finished = _solve_core(p, A, b, core, fixed_one, need, limit, None if timed else node_limit)
-        subproblems += 1
+        x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
+                                  card=card, start=start)
+        self.subproblems += 1
         if x is not None:
-            improved = problem.evaluate(x).feasible and ctx.state.is_better(float(p @ x))
-            offer(x)
-            if improved and ctx.time_left > 0.1 * limit:
-                polish(x)
-        last_dt = time.perf_counter() - t0
-        log.append((round(ctx.state.elapsed - last_dt, 3), int(core.size), round(float(limit), 3),
-                    round(last_dt, 3), bool(finished)))
+            improved = self.problem.evaluate(x).feasible and self.ctx.state.is_better(float(self.p @ x))
+            self.offer(x)
+            if improved and self.ctx.time_left > 0.1 * limit:
+                self.polish(x)
+        dt = time.perf_counter() - t0
+        self.log.append((round(self.ctx.state.elapsed - dt, 3), int(core.size), round(float(limit), 3),
+                         round(dt, 3), bool(finished)))
         if finished:
-            finished_count += 1
-            if core.size >= free.size:
-                break  # the whole free set was searched: no better solution exists (within HiGHS' tolerances)
-            c = min(n, int(math.ceil(c * growth)))
+            self.finished += 1
+        self.ctx.state.next_iteration()
+        return finished, dt
+
+    def whole(self, limit: float, info: dict) -> bool:
+        """HiGHS on every item not fixed by reduced costs, within the viable hyperplanes (exact: see
+        :mod:`.hyperplane`), started from the incumbent. True when it proves the incumbent optimal."""
+        from .hyperplane import cardinality_range
+
+        need = self.need()
+        free = np.sort(self.free_items())
+        at_one = self.x_lp > 0.5
+        in_free = np.zeros(self.p.size, dtype=bool)
+        in_free[free] = True
+        fixed_one = np.flatnonzero(at_one & ~in_free)
+        if need is None:
+            card = None
         else:
-            c = min(n, int(math.ceil(c * math.sqrt(growth))))
-        ctx.state.next_iteration()
-    return SolverOutput(bound=float(bound), info={"lp_bound": z_lp, "subproblems": subproblems,
-                                                   "finished_subproblems": finished_count, "core_size": int(c),
-                                                   "subproblem_log": log})
+            card = cardinality_range(self.p, self.A, self.b, need, free, fixed_one)
+            info["hyperplanes"] = None if card is None else [int(card[0]), int(card[1])]
+            if card is None:
+                return True  # no 0/1 point of the LP reaches need: the incumbent is optimal
+        start = self.ctx.state.best_solution
+        if start is not None and not np.array_equal(np.asarray(start)[fixed_one], np.ones(fixed_one.size)):
+            start = None
+        finished, _ = self._run(free, fixed_one, max(0.05, limit), None, card=card, start=start)
+        return finished and need is not None
+
+    def cores(self, frac, growth, share, node_limit, rins, until) -> bool:
+        """The growing core search (module docstring, step 4) until ``until`` s of the run have passed.
+        True when a sub-problem over the whole free set finished (the incumbent is optimal)."""
+        ctx, n, m = self.ctx, self.p.size, self.A.shape[0]
+        at_one = self.x_lp > 0.5
+        c = self.c = min(n, max(m + 10, int(round(frac * n))))
+        last_dt = 0.0
+        while not ctx.state.should_stop() and ctx.state.elapsed < until:
+            free = self.free_items()
+            if free.size == 0:
+                return ctx.state.best is not None  # nothing can improve on the incumbent
+            core = np.sort(free[: min(c, free.size)])
+            in_core = np.zeros(n, dtype=bool)
+            in_core[core] = True
+            if rins and ctx.state.best_solution is not None:
+                # free items where the incumbent leaves the LP side join the core (RINS): the
+                # sub-problem searches between the LP solution and the incumbent
+                inc_x = np.asarray(ctx.state.best_solution, dtype=np.int8)
+                in_free = np.zeros(n, dtype=bool)
+                in_free[free] = True
+                in_core |= in_free & ((inc_x == 1) != at_one)
+                core = np.flatnonzero(in_core)
+            fixed_one = np.flatnonzero(at_one & ~in_core)
+            left = min(ctx.time_left, until - ctx.state.elapsed)
+            timed = math.isfinite(left)
+            limit = share * left if timed else 60.0
+            if timed and (1.0 - share) * left < 1.5 * last_dt:
+                limit = 0.9 * left  # no room for another sub-problem after this one: use it all
+            finished, last_dt = self._run(core, fixed_one, limit, None if timed else node_limit)
+            if finished:
+                if core.size >= free.size:
+                    return ctx.state.best is not None  # the whole free set was searched
+                c = min(n, int(math.ceil(c * growth)))
+            else:
+                c = min(n, int(math.ceil(c * math.sqrt(growth))))
+            self.c = c
+        return False
