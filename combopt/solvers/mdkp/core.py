@@ -37,7 +37,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ..common import finite_float, flag, reject_unknown
+from ..common import finite_float, flag, positive_int, reject_unknown
 
 
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
@@ -52,7 +52,7 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
-def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None):
+def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=0):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
 
     ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
@@ -75,7 +75,7 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("threads", 1)
+    h.setOptionValue("threads", int(threads))  # 0: HiGHS's own choice, as for HiGHS run on its own
     h.setOptionValue("random_seed", 0)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
@@ -147,7 +147,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
     true) adds the free items where the incumbent and the LP solution disagree to every core,
     ``full`` share of a timed run that ends with HiGHS on the whole problem (default from the class:
-    :func:`full_share_for`), ``full_first`` runs that phase first (default false).
+    :func:`full_share_for`), ``full_first`` runs that phase first (default false), ``threads`` HiGHS threads
+    per sub-problem (default 0: HiGHS's own choice, the same as HiGHS run on its own gets; 1 for a
+    single-core budget).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -160,6 +162,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     total = ctx.time_left
     full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
     full_first = flag(params, "full_first", False)
+    threads = positive_int(params, "threads", 0, hi=1024, lo=0)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
@@ -180,7 +183,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     offer(x0)
     polish(x0)
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
-    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish)
+    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads)
     timed = math.isfinite(total)
     info = {"lp_bound": z_lp}
     proven = False
@@ -202,8 +205,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
 class _Search:
     """The two searches of :func:`mdkp_core` over one instance, sharing the incumbent in ``ctx.state``."""
 
-    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish):
+    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads=0):
         self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
+        self.threads = threads
         self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
         self.offer, self.polish = offer, polish
         self.subproblems = self.finished = 0
@@ -227,7 +231,7 @@ class _Search:
         need = self.need()
         t0 = time.perf_counter()
         x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
-                                  card=card, start=start)
+                                  card=card, start=start, threads=self.threads)
         self.subproblems += 1
         if x is not None:
             improved = self.problem.evaluate(x).feasible and self.ctx.state.is_better(float(self.p @ x))
