@@ -52,7 +52,7 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
-def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=0):
+def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=1):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
 
     ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
@@ -75,7 +75,7 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("threads", int(threads))  # 0: HiGHS's own choice, as for HiGHS run on its own
+    h.setOptionValue("threads", int(threads))  # 0: HiGHS's own choice
     h.setOptionValue("random_seed", 0)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
@@ -148,8 +148,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     true) adds the free items where the incumbent and the LP solution disagree to every core,
     ``full`` share of a timed run that ends with HiGHS on the whole problem (default from the class:
     :func:`full_share_for`), ``full_first`` runs that phase first (default false), ``threads`` HiGHS threads
-    per sub-problem (default 0: HiGHS's own choice, the same as HiGHS run on its own gets; 1 for a
-    single-core budget).
+    per sub-problem (default 1; 0 lets HiGHS choose, as HiGHS run on its own does: measured on 30 x 500 at
+    60 s, not better, see benchmarks/README.md).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -162,7 +162,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     total = ctx.time_left
     full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
     full_first = flag(params, "full_first", False)
-    threads = positive_int(params, "threads", 0, hi=1024, lo=0)
+    threads = positive_int(params, "threads", 1, hi=1024, lo=0)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
@@ -205,7 +205,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
 class _Search:
     """The two searches of :func:`mdkp_core` over one instance, sharing the incumbent in ``ctx.state``."""
 
-    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads=0):
+    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads=1):
         self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
         self.threads = threads
         self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
