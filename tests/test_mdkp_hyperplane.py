@@ -107,9 +107,9 @@ def test_whole_problem_phase_proves_the_optimum(seed):
 
 
 def test_the_whole_problem_phase_is_chosen_by_class_and_time_only():
-    from combopt.solvers.mdkp.core import FULL_MIN_S, full_share_for
+    from combopt.solvers.mdkp.core import FULL_SHARE, full_share_for
 
-    assert full_share_for(30, 500, 60.0) == pytest.approx(1.0 - FULL_MIN_S / 60.0)
+    assert full_share_for(30, 500, 60.0) == FULL_SHARE
     assert full_share_for(30, 500, 10.0) == 0.0  # short runs: the core search alone
     assert full_share_for(10, 500, 60.0) == 0.0 and full_share_for(30, 250, 60.0) == 0.0
     assert full_share_for(30, 500, float("inf")) == 0.0

@@ -15,11 +15,14 @@
    ``growth``; when it runs out of time the core grows more slowly. Improvements are polished by
    the local search, whose result seeds the next cut.
 5. **Whole problem within the viable hyperplanes** (long runs on the 30 x 500 class and larger, see
-   :func:`full_share_for`): growing cores restart HiGHS from scratch with ever smaller time slices when
-   their sub-problems do not finish, so after ``FULL_MIN_S`` seconds the rest of the run goes to one
-   HiGHS run over every item not fixed by reduced costs, started from the incumbent, with the exact
-   cardinality range ``k_lo <= sum x <= k_hi`` of :mod:`.hyperplane` (the hyperplanes whose LP bound
-   can still beat the incumbent) and the cut asking for a better profit.
+   :func:`full_share_for`): there growing cores restart HiGHS from scratch with ever smaller time
+   slices when their sub-problems do not finish, and HiGHS's own branch and bound over the whole
+   problem does better. So after the first solution the run goes to one HiGHS run (``FULL_SHARE`` of
+   the time, on HiGHS's own thread count) over every item not fixed by reduced costs, started from the
+   incumbent, with the exact cardinality range ``k_lo <= sum x <= k_hi`` of :mod:`.hyperplane` (the
+   hyperplanes whose LP bound can still beat the incumbent) and the cut asking for a better profit;
+   the core search gets what is left. Measured against HiGHS alone at 60 s on 15 mknapcb9 instances
+   (benchmarks/README.md): lower mean gap, better on 9, worse on 2.
 
 The bound reported is the LP bound (rounded down when the profits are integers), unless the search
 proves the incumbent optimal: a finished sub-problem over every item that reduced-cost fixing left
@@ -121,15 +124,17 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
 
 
 def full_share_for(m: int, n: int, time_limit: float) -> float:
-    """Share of a timed run given to HiGHS on the whole problem (see the module docstring): none on small
-    or loosely constrained classes, where the core search alone is better, and none in short runs."""
+    """Share of a timed run given to HiGHS on the whole problem, first (see the module docstring): none on
+    small or loosely constrained classes, where the core search alone is better, and none in short runs."""
     if not math.isfinite(time_limit) or time_limit < FULL_MIN_S or m < 30 or n < 500:
         return 0.0
-    return 1.0 - FULL_MIN_S / time_limit
+    return FULL_SHARE
 
 
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
+#: share of a long run on the large class that the whole-problem HiGHS run gets (the cores get the rest)
+FULL_SHARE = 0.97
 
 
 @register_solver(
@@ -146,10 +151,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     all of it), ``polish_iters`` drop/add iterations per polish of a new incumbent (default 100),
     ``node_limit`` per sub-problem when there is no time limit (default 5000), ``rins`` (default
     true) adds the free items where the incumbent and the LP solution disagree to every core,
-    ``full`` share of a timed run that ends with HiGHS on the whole problem (default from the class:
-    :func:`full_share_for`), ``full_first`` runs that phase first (default false), ``threads`` HiGHS threads
-    per sub-problem (default 1; 0 lets HiGHS choose, as HiGHS run on its own does: measured on 30 x 500 at
-    60 s, not better, see benchmarks/README.md).
+    ``full`` share of a timed run that goes to HiGHS on the whole problem (default from the class:
+    :func:`full_share_for`), ``full_first`` runs that phase first (default: true where
+    the class gets that phase), ``threads`` HiGHS threads per sub-problem (0: HiGHS's own choice, as HiGHS run
+    on its own; default 0 where the class gets the whole-problem phase, else 1).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -160,9 +165,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     node_limit = int(finite_float(params, "node_limit", 5000, 1))
     rins = flag(params, "rins", True)
     total = ctx.time_left
-    full = finite_float(params, "full", full_share_for(problem.m, problem.n, total), 0.0, 1.0)
-    full_first = flag(params, "full_first", False)
-    threads = positive_int(params, "threads", 1, hi=1024, lo=0)
+    class_share = full_share_for(problem.m, problem.n, total)
+    full = finite_float(params, "full", class_share, 0.0, 1.0)
+    full_first = flag(params, "full_first", class_share > 0)
+    threads = positive_int(params, "threads", 0 if class_share > 0 else 1, hi=1024, lo=0)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
