@@ -630,8 +630,8 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
      "mean gap to the best-known values on the six OR-Library classes is {}-{} %", lambda: mdkp_classes(10.0)),
     ("mdkp-classes-60", BENCH, "At 60 s: lower in {} of {} classes ({} equal, {} higher); per instance better on "
      "{} of {}, equal on {}, worse on {}; from {} to {} % from the best-known values", lambda: mdkp_classes(60.0)),
-    ("mdkp-30x500", BENCH, "On {} mknapcb9 instances at 60 s the previous path's mean gap to the LP bound is {} % against "
-     "HiGHS's {} %: better on {}, equal on {}, worse on {}. The largest lead of HiGHS is on {} (combopt {}, HiGHS {}",
+    ("mdkp-30x500", BENCH, "On {} mknapcb9 instances at 60 s the previous path's mean gap to the LP bound is {} % "
+     "against HiGHS's {} %: better on {}, equal on {}, worse on {}. The largest lead of HiGHS is on {} (combopt {}, HiGHS {}",
      mdkp_30x500),
     ("mdkp-60-30x500", BENCH, "On 30 x 500 the previous path's lead was thin: {} % against {} %",
      lambda: mdkp_class_means("30x500", 60.0)),
@@ -687,8 +687,8 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
      lambda: (mdkp_30x500()[2], mdkp_30x500("mdkp_classes_30x500_threads0.json")[2])),
     ("mdkp-30x500-fullfirst", BENCH, "On these nine: combopt {} % against HiGHS {} % (better on {}, equal "
      "on {}, worse on {})", lambda: mdkp_30x500("mdkp_classes_30x500_fullfirst.json")[1:6]),
-    ("mdkp-30x500-fullfirst-more", BENCH, "There combopt's mean gap is {} % against HiGHS's {} % (better on {}, equal on "
-     "{}, worse on {})", lambda: mdkp_30x500("mdkp_30x500_fullfirst_more.json")[1:6]),
+    ("mdkp-30x500-fullfirst-more", BENCH, "There combopt's mean gap is {} % against HiGHS's {} % (better on {}, "
+     "equal on {}, worse on {})", lambda: mdkp_30x500("mdkp_30x500_fullfirst_more.json")[1:6]),
     ("mdkp-30x500-fullfirst-15", BENCH, "Over the {} instances it is better on {} and worse on {}", lambda: (
         mdkp_30x500("mdkp_classes_30x500_fullfirst.json")[0] + mdkp_30x500("mdkp_30x500_fullfirst_more.json")[0],
         mdkp_30x500("mdkp_classes_30x500_fullfirst.json")[3] + mdkp_30x500("mdkp_30x500_fullfirst_more.json")[3],
