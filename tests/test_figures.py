@@ -631,7 +631,8 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
     ("mdkp-classes-60", BENCH, "At 60 s: lower in {} of {} classes ({} equal, {} higher); per instance better on "
      "{} of {}, equal on {}, worse on {}; from {} to {} % from the best-known values", lambda: mdkp_classes(60.0)),
     ("mdkp-30x500", BENCH, "On {} mknapcb9 instances at 60 s the previous path's mean gap to the LP bound is {} % "
-     "against HiGHS's {} %: better on {}, equal on {}, worse on {}. The largest lead of HiGHS is on {} (combopt {}, HiGHS {}",
+     "against HiGHS's {} %: better on {}, equal on {}, worse on {}. The largest lead of HiGHS is on {} "
+     "(combopt {}, HiGHS {}",
      mdkp_30x500),
     ("mdkp-60-30x500", BENCH, "On 30 x 500 the previous path's lead was thin: {} % against {} %",
      lambda: mdkp_class_means("30x500", 60.0)),
