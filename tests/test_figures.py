@@ -167,11 +167,11 @@ def mis_brock():
 
 
 # ---------------------------------------------------------------------------------------------- mdkp
-def mdkp_classes(T: float):
+def mdkp_classes(T: float, name: str = "mdkp_classes.json"):
     """Per limit: classes where combopt's mean LP-bound gap is lower / equal / higher than HiGHS's (recomputed
     from the instances), instances better / equal / worse, and the range of the OR-Library classes' mean gaps
     to the best-known values."""
-    data = load("mdkp_classes.json")
+    data = load(name)
     runs = [d for d in data["instances"] if d["T"] == T]
     classes = sorted({d["class"] for d in runs}, key=lambda c: tuple(map(int, c.split("x"))))
     lower = equal = higher = 0
