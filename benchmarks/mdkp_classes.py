@@ -22,7 +22,10 @@ Usage::
     .venv/bin/python benchmarks/mdkp_classes.py -T 60 --classes 30x500 --per-tightness 3 --jobs 2 \
         --name mdkp_classes_30x500
 
-``--indices 1 2 11`` takes given file indices instead, ``--params '{"full": 0}'`` passes solver parameters to
+``--seeds 0 1 2`` runs every instance once per seed, for both solvers (combopt's run seed and HiGHS's
+``random_seed``): at short limits a single HiGHS seed is one draw of its search, and its class mean moves with the
+seed as much as the two solvers differ (``results/mdkp_seed_spread.md``). ``--indices 1 2 11`` takes given file
+indices instead, ``--params '{"full": 0}'`` passes solver parameters to
 combopt (development runs; the parameters are recorded in the JSON's ``args``).
 """
 
@@ -93,26 +96,34 @@ def _warm() -> None:
 
 def run_pair(m: int, n: int, file: str | None, k: int, T: float, seed: int, bk: float | None,
              params: dict | None = None) -> dict:
-    """combopt's default (with ``params``), then HiGHS, on one instance at limit ``T``."""
+    """combopt's default (with ``params``), then HiGHS, on one instance at limit ``T``, both with ``seed`` (combopt's
+    run seed, HiGHS's ``random_seed``)."""
     label, f, inst = instance(m, n, file, k)
     lp = inst.lp_bound()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = combopt.solve(inst, time_limit=T, seed=seed, **(params or {}))
-    t_ours = time.perf_counter() - t0
+    t_ours, c_ours = time.perf_counter() - t0, time.process_time() - c0
     assert r.feasible and inst.evaluate(r.solution).feasible
     prob, decode = inst.to_pulp()
-    t0 = time.perf_counter()
-    proven, _, _, has = solve_pulp(prob, "highs", T)
-    t_h = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    proven, _, _, has = solve_pulp(prob, "highs", T, seed=seed)
+    t_h, c_h = time.perf_counter() - t0, time.process_time() - c0
     hv = None
     if has:
         ev = inst.evaluate(decode())
         hv = ev.objective if ev.feasible else None
-    return {"class": f"{m}x{n}", "T": T, "instance": label, "best_known": bk, "lp_bound": lp,
+    return {"class": f"{m}x{n}", "T": T, "instance": label, "seed": seed, "best_known": bk, "lp_bound": lp,
             "combopt": r.objective, "solver": r.solver, "combopt_s": t_ours, "highs": hv, "highs_s": t_h,
+            "combopt_cpu_s": c_ours, "highs_cpu_s": c_h,
             "highs_proven": proven, "combopt_gap_bk_pct": gap(bk, r.objective), "highs_gap_bk_pct": gap(bk, hv),
             "combopt_gap_lp_pct": gap(lp, r.objective), "highs_gap_lp_pct": gap(lp, hv),
             "info": {k2: v for k2, v in r.info.items() if isinstance(v, (int, float))}}
+
+
+def cpu_ratio(who: str, runs: list[dict]) -> str:
+    """Mean CPU seconds per wall second of ``who``'s runs (all threads of the worker process)."""
+    r = [d[f"{who}_cpu_s"] / d[f"{who}_s"] for d in runs if d.get(f"{who}_cpu_s") is not None and d[f"{who}_s"] > 0]
+    return fmt(mean(r), 2)
 
 
 def gap(ref, v):
@@ -139,7 +150,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--params", type=json.loads, default={}, help="combopt solver parameters (JSON object)")
     ap.add_argument("--name", default="mdkp_classes", help="results name (default mdkp_classes)")
     ap.add_argument("--jobs", "-j", type=int, default=1, help="(instance, limit) pairs run at once (default 1)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0],
+                    help="one run of each solver per seed: combopt's seed, HiGHS's random_seed (default 0)")
     ap.add_argument("--out", default=str(RESULTS_DIR))
     args = ap.parse_args(argv)
     limits = list(args.time_limit)
@@ -154,8 +166,8 @@ def main(argv=None) -> dict:
     for T, q in zip(limits, per, strict=True):
         for m, n, file in classes:
             for k in (indices(q) if args.indices is None else args.indices):
-                tasks.append((m, n, file, k, T, args.seed, ref.get((file, k)) if has_file(file) else None,
-                              args.params))
+                for s in args.seeds:
+                    tasks.append((m, n, file, k, T, s, ref.get((file, k)) if has_file(file) else None, args.params))
     tasks.sort(key=lambda t: -t[4])  # longest limits first: the workers end together
     done = []
     if args.jobs <= 1:
@@ -169,9 +181,10 @@ def main(argv=None) -> dict:
             for fut in as_completed(futs):
                 done.append(fut.result())
                 _progress(done[-1], len(done), len(tasks))
-    rank = {(f"{m}x{n}", T, k): i for i, (m, n, _, k, T, _, _, _) in enumerate(
-        sorted(tasks, key=lambda t: ([c[:2] for c in CLASSES].index(t[:2]), t[4], t[3])))}
-    per_instance = sorted(done, key=lambda d: rank[(d["class"], d["T"], int(d["instance"].rsplit("#", 1)[1]))])
+    rank = {(f"{m}x{n}", T, k, s): i for i, (m, n, _, k, T, s, _, _) in enumerate(
+        sorted(tasks, key=lambda t: ([c[:2] for c in CLASSES].index(t[:2]), t[4], t[3], t[5])))}
+    per_instance = sorted(done, key=lambda d: rank[(d["class"], d["T"], int(d["instance"].rsplit("#", 1)[1]),
+                                                    d["seed"])])
     rows, summary = [], {}
     for m, n, file in classes:
         for T in limits:
@@ -189,7 +202,8 @@ def main(argv=None) -> dict:
     head = ["class (m x n)", "instances from", "T s", "#", "combopt gap to best known %", "HiGHS gap to best known %",
             "combopt gap to LP bound %", "HiGHS gap to LP bound %", "combopt better / equal / worse"]
     lim = " and ".join(f"{T:g}" for T in limits)
-    title = (f"MDKP per class at T = {lim} s per instance and solver, seed {args.seed} "
+    seeds = ", ".join(map(str, args.seeds))
+    title = (f"MDKP per class at T = {lim} s per instance and solver, seed{'s' if len(args.seeds) > 1 else ''} {seeds} "
              f"(combopt default {per_instance[0]['solver']}; HiGHS through PuLP; shared 2-core machine, "
              f"{args.jobs} pair(s) at once)")
     print_rich_table(title, head, rows)
@@ -199,11 +213,27 @@ def main(argv=None) -> dict:
           + "\nInstances: indices " + (", ".join(f"0..{q - 1}, 10..{9 + q}, 20..{19 + q} at {T:g} s"
                                                   for T, q in zip(limits, per, strict=True))
                                         if args.indices is None else " ".join(map(str, args.indices)))
-          + " of each class (tightness 0.25, 0.5, 0.75). Gaps are means over the class; best-known values are Chu "
+          + " of each class (tightness 0.25, 0.5, 0.75)"
+          + (f", each with seeds {seeds} (# counts runs, better / equal / worse compares the two solvers' runs "
+             "with the same seed)" if len(args.seeds) > 1 else "")
+          + ". Gaps are means over the class; best-known values are Chu "
           "and Beasley's (none for the generated classes). The two solvers of one instance run back to back in the "
-          f"same worker. combopt's mean gap to the LP bound against HiGHS's, classes: {counts}.\n")
+          f"same worker. combopt's mean gap to the LP bound against HiGHS's, classes: {counts}. CPU seconds per wall "
+          f"second (process time over wall time, mean over all runs): combopt {cpu_ratio('combopt', per_instance)}, "
+          f"HiGHS {cpu_ratio('highs', per_instance)}.\n")
+    seed_rows = []
+    if len(args.seeds) > 1:  # the class mean of each solver under each seed: how far one seed's draw moves it
+        for m, n, _ in classes:
+            for T in limits:
+                for s in args.seeds:
+                    res = [d for d in per_instance if d["class"] == f"{m}x{n}" and d["T"] == T and d["seed"] == s]
+                    seed_rows.append([f"{m} x {n}", f"{T:g}", s, len(res),
+                                      fmt(mean([d["combopt_gap_lp_pct"] for d in res])),
+                                      fmt(mean([d["highs_gap_lp_pct"] for d in res]))])
+        seed_head = ["class (m x n)", "T s", "seed", "#", "combopt gap to LP bound %", "HiGHS gap to LP bound %"]
+        md += "\nPer seed (class means over the same instances):\n\n" + markdown_table(seed_head, seed_rows)
     payload = {"benchmark": "mdkp_classes", "machine": machine_info(), "args": vars(args), "rows": rows,
-               "summary": summary, "instances": per_instance}
+               "summary": summary, "seed_rows": seed_rows, "instances": per_instance}
     pj, pm = write_results(args.name, payload, md, args.out)
     print(f"wrote {pj} and {pm}")
     return payload

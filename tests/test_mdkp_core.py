@@ -107,3 +107,30 @@ def test_subproblem_log_accounts_for_every_sub_problem():
     assert starts == sorted(starts) and all(e[3] >= 0 for e in log)
     sizes = [e[1] for e in log]
     assert sizes[0] >= inst.m + 10 and all(1 <= s <= inst.n for s in sizes)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_the_run_seed_reaches_highs_and_changes_no_answer(seed, monkeypatch):
+    """The run's seed is HiGHS's random_seed in every sub-problem (and the benchmark's peer takes the same seed):
+    another seed is another search path, never another optimum or a false proof."""
+    from combopt.solvers.mdkp import core
+    from combopt.solvers.milp import run_pulp
+
+    seen = []
+    solve_core = core._solve_core
+
+    def spy(*args, **kw):
+        seen.append(kw.get("seed"))
+        return solve_core(*args, **kw)
+
+    monkeypatch.setattr(core, "_solve_core", spy)
+    inst = chu_beasley(30, 3, 0.5, seed=4)
+    opt = exact_optimum(inst)
+    res = combopt.solve(inst, "mdkp-core", seed=seed)  # no limit: the cores grow until the proof
+    assert res.status == combopt.Status.OPTIMAL and res.objective == pytest.approx(opt)
+    assert seen and set(seen) == {seed}
+    prob, decode = inst.to_pulp()
+    run = run_pulp(prob, "highs", 30.0, seed=seed)
+    assert run.proven and float(inst.p @ decode()) == pytest.approx(opt)
+    value = prob.solverModel.getOptionValue("random_seed")
+    assert (value[-1] if isinstance(value, tuple) else value) == seed

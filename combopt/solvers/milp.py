@@ -184,7 +184,7 @@ _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.MULTILINE)
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 
 
-def _make_solver(backend: str, time_limit: float | None, threads: int | None, gap: float):
+def _make_solver(backend: str, time_limit: float | None, threads: int | None, gap: float, seed: int | None = None):
     kw: dict = {"msg": False, "gapRel": float(gap)}
     if time_limit is not None and math.isfinite(time_limit):
         kw["timeLimit"] = max(1.0, float(time_limit))
@@ -200,21 +200,24 @@ def _make_solver(backend: str, time_limit: float | None, threads: int | None, ga
             raise MissingDependencyError("HiGHS is not installed: pip install highspy (or use backend=cbc)")
         if threads:
             kw["threads"] = threads
+        if seed is not None:
+            kw["random_seed"] = int(seed)
         return _InterruptibleHiGHS(**kw)
     raise ParameterError(f"unknown MILP backend {backend!r}; expected cbc or highs")
 
 
 def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
-             gap: float = 0.0) -> MilpRun:
+             gap: float = 0.0, seed: int | None = None) -> MilpRun:
     """Solve ``prob`` with CBC or HiGHS and read the back end's own status, bound and incumbent.
 
     Ctrl-C stops the back end, which keeps its incumbent (``interrupted`` is then
     true). ``gap`` is the relative gap at which the back end may stop (0: only a
     proof of optimality stops it before the time limit); a stop inside a
     positive gap is not reported as ``proven``. The bound is in the sense and
-    units of ``prob``'s objective (its constant included).
+    units of ``prob``'s objective (its constant included). ``seed`` is HiGHS's
+    ``random_seed`` (HiGHS's own default, 0, when None; CBC ignores it).
     """
-    solver = _make_solver(backend, time_limit, threads, gap)
+    solver = _make_solver(backend, time_limit, threads, gap, seed)
     prob.solve(solver)
     const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
     maximise = prob.sense == pulp.LpMaximize
@@ -289,12 +292,13 @@ def _read_cbc(prob, solver) -> MilpRun:
     return MilpRun(status, bound=bound, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
 
 
-def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None):
+def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
+               seed: int | None = None):
     """Solve and return ``(proven_optimal, infeasible, bound, has_solution)`` (see :func:`run_pulp`).
 
     ``bound`` is in the model's own sense and units (objective of ``prob``).
     """
-    r = run_pulp(prob, backend, time_limit, threads)
+    r = run_pulp(prob, backend, time_limit, threads, seed=seed)
     return r.proven, r.infeasible, r.bound, r.has_solution
 
 

@@ -55,12 +55,13 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
-def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=1):
+def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=1,
+                seed=0):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
 
     ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
     included); ``start`` (a full 0/1 vector, feasible for the sub-problem) is handed to HiGHS as its first
-    incumbent.
+    incumbent. ``seed`` is HiGHS's ``random_seed`` (the run's seed: other seeds, other search paths).
 
     HiGHS (highspy) with ``need`` as its objective bound (it prunes every node that cannot reach
     it) and no relative gap tolerance. Returns ``(x or None, finished)``, where ``finished``
@@ -79,7 +80,7 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("threads", int(threads))  # 0: HiGHS's own choice
-    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     rest = float(p[fixed_one].sum())
@@ -237,7 +238,7 @@ class _Search:
         need = self.need()
         t0 = time.perf_counter()
         x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
-                                  card=card, start=start, threads=self.threads)
+                                  card=card, start=start, threads=self.threads, seed=self.ctx.seed)
         self.subproblems += 1
         if x is not None:
             improved = self.problem.evaluate(x).feasible and self.ctx.state.is_better(float(self.p @ x))
