@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import combopt
@@ -109,7 +109,16 @@ def test_exact_strictly_beats_greedy_and_matches_brute_force():
 _BOUNDS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def test_profile_bound_stays_finite_with_subnormal_masses():
+    """A subnormal mass (5e-324) once made a breakpoint ratio overflow and the bound inf (found by hypothesis)."""
+    p, q = np.array([0.0, 1.0]), np.array([0.9375, 0.3058325424616904, 1e-10, 5e-324])
+    q = q / q.sum()
+    bf = brute_force_mec(p / p.sum(), q)
+    assert 0.0 <= profile_bound([p, q]) <= bf + 1e-9
+
+
 @_BOUNDS
+@example(a=[0.0, 1.0], b=[0.9375, 0.3058325424616904, 1e-10, 5e-324], skew=0)
 @given(st.lists(st.floats(0.0, 1.0), min_size=2, max_size=3), st.lists(st.floats(0.0, 1.0), min_size=2, max_size=4),
        st.integers(0, 3))
 def test_lower_bounds_never_exceed_the_optimum(a, b, skew):

@@ -97,4 +97,5 @@ def profile_bound(marginals) -> float:
     F = np.minimum(np.minimum(g, S[k]), 1.0)
     w = 1.0 - F
     use = w > 0
-    return float(np.sum(w[use] * np.log2(hi[use] / lo[use])))
+    # log2(hi) - log2(lo), not log2(hi / lo): the ratio overflows to inf when lo is subnormal (5e-324)
+    return float(np.sum(w[use] * (np.log2(hi[use]) - np.log2(lo[use]))))
