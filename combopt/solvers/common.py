@@ -227,6 +227,11 @@ def run_interruptible(func, cancel) -> tuple[object, bool]:
     return box.get("value"), interrupted
 
 
+def highs_seed(seed: int) -> int:
+    """A run seed as HiGHS's ``random_seed`` (a non-negative 32-bit int): the one mapping every HiGHS call shares."""
+    return int(seed) % 2_147_483_647
+
+
 def run_highs_interruptible(h) -> bool:
     """Solve the ``highspy.Highs`` model ``h`` in HiGHS's own thread, so that Ctrl-C cancels it and its incumbent
     stays readable; True when it was interrupted (the caller decides whether to re-raise)."""

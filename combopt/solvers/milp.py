@@ -21,7 +21,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
-from .common import positive_int, run_highs_interruptible
+from .common import highs_seed, positive_int, run_highs_interruptible
 
 
 def _cbc(kw):
@@ -201,7 +201,7 @@ def _make_solver(backend: str, time_limit: float | None, threads: int | None, ga
         if threads:
             kw["threads"] = threads
         if seed is not None:
-            kw["random_seed"] = int(seed)
+            kw["random_seed"] = highs_seed(seed)
         return _InterruptibleHiGHS(**kw)
     raise ParameterError(f"unknown MILP backend {backend!r}; expected cbc or highs")
 

@@ -40,7 +40,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ..common import finite_float, flag, positive_int, reject_unknown
+from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown
 
 
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
@@ -80,7 +80,7 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
     h.setOptionValue("time_limit", max(0.05, float(time_limit)))
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("threads", int(threads))  # 0: HiGHS's own choice
-    h.setOptionValue("random_seed", int(seed) % 2_147_483_647)
+    h.setOptionValue("random_seed", highs_seed(seed))
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     rest = float(p[fixed_one].sum())
