@@ -134,3 +134,27 @@ def test_the_run_seed_reaches_highs_and_changes_no_answer(seed, monkeypatch):
     assert run.proven and float(inst.p @ decode()) == pytest.approx(opt)
     value = prob.solverModel.getOptionValue("random_seed")
     assert (value[-1] if isinstance(value, tuple) else value) == seed
+
+
+def test_the_local_search_phase_runs_only_where_the_class_asks_for_it():
+    from combopt.solvers.mdkp.core import ILS_SHARE, ils_share_for
+
+    assert ils_share_for(30, 100) == ILS_SHARE > 0
+    assert ils_share_for(30, 250) == ils_share_for(10, 100) == ils_share_for(5, 500) == 0.0
+
+
+def test_the_local_search_phase_keeps_answers_feasible_and_claims_honest():
+    """On a 30-constraint class whose core MIPs run out of time, the local search gets its share between
+    sub-problems; the answer is feasible by an independent check, and no optimality is claimed without
+    a proof: the bound stays the LP bound rounded down."""
+    inst = chu_beasley(100, 30, 0.25, seed=5)
+    z_lp, _, _, _ = lp_relaxation(inst.p, inst.A, inst.b)
+    res = combopt.solve(inst, "mdkp-core", time_limit=3.0, seed=0)
+    x = np.asarray(res.solution)
+    assert np.all(inst.A @ x <= inst.b + 1e-9) and float(inst.p @ x) == res.objective
+    assert res.info["finished_subproblems"] == 0 and res.info["ils_s"] > 0
+    assert res.status != combopt.Status.OPTIMAL and res.bound == math.floor(z_lp + 1e-6) >= res.objective
+    off = combopt.solve(inst, "mdkp-core", time_limit=1.0, seed=0, ils=0.0)
+    assert off.info["ils_s"] == 0.0 and off.info["ils_improvements"] == 0
+    with pytest.raises(ParameterError):
+        combopt.solve(inst, "mdkp-core", time_limit=1.0, ils=1.0)

@@ -13,7 +13,11 @@
    HiGHS under a share of the time left, with a cut asking for a strictly better profit. When
    HiGHS finishes (better solution or proof that the core holds none) the core grows by
    ``growth``; when it runs out of time the core grows more slowly. Improvements are polished by
-   the local search, whose result seeds the next cut.
+   the local search, whose result seeds the next cut. On the tightly constrained small classes
+   (:func:`ils_share_for`), where even the first core MIP runs out of time, each sub-problem that runs
+   out of time is followed by the iterated drop/add local search from the incumbent for a share of
+   the time (one thread); the next core then starts from whatever the local search found (its RINS
+   items follow the new incumbent).
 5. **Whole problem within the viable hyperplanes** (long runs on the 30 x 500 class and larger, see
    :func:`full_share_for`): there growing cores restart HiGHS from scratch with ever smaller time
    slices when their sub-problems do not finish, and HiGHS's own branch and bound over the whole
@@ -132,6 +136,20 @@ def full_share_for(m: int, n: int, time_limit: float) -> float:
     return FULL_SHARE
 
 
+def ils_share_for(m: int, n: int) -> float:
+    """Share of the core phase given to the iterated local search between sub-problems that run out of
+    time (see :meth:`_Search.ils`): on tightly constrained small classes (m >= 30, n < 250), whose
+    core MIPs do not finish even at m + 12 items, the local search and the MIP find different
+    solutions, and the MIP's cores then start from the better incumbent. None elsewhere."""
+    return ILS_SHARE if m >= 30 and n < 250 else 0.0
+
+
+#: share of the core phase that goes to the local search on the classes of :func:`ils_share_for`
+ILS_SHARE = 0.5
+
+#: iterations of one local-search walk in :meth:`_Search.ils` (a few tenths of a second on 30 x 100)
+ILS_WALK = 2000
+
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
 #: share of a long run on the large class that the whole-problem HiGHS run gets (the cores get the rest)
@@ -155,7 +173,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``full`` share of a timed run that goes to HiGHS on the whole problem (default from the class:
     :func:`full_share_for`), ``full_first`` runs that phase first (default: true where
     the class gets that phase), ``threads`` HiGHS threads per sub-problem (0: HiGHS's own choice, as HiGHS run
-    on its own; default 0 where the class gets the whole-problem phase, else 1).
+    on its own; default 0 where the class gets the whole-problem phase, else 1), ``ils`` share of the core
+    phase given to the iterated drop/add local search after each sub-problem that runs out of time (default
+    from the class: :func:`ils_share_for`; timed runs only).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -170,6 +190,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     full = finite_float(params, "full", class_share, 0.0, 1.0)
     full_first = flag(params, "full_first", class_share > 0)
     threads = positive_int(params, "threads", 0 if class_share > 0 else 1, hi=1024, lo=0)
+    ils = finite_float(params, "ils", ils_share_for(problem.m, problem.n), 0.0, 0.95)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
@@ -191,6 +212,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     polish(x0)
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
     search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads)
+    search.ils_share, search.weights = ils, u
     timed = math.isfinite(total)
     info = {"lp_bound": z_lp}
     proven = False
@@ -203,6 +225,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
         proven = search.whole(0.98 * ctx.time_left, info)
     info.update({"subproblems": search.subproblems, "finished_subproblems": search.finished,
+                 "ils_s": round(search.ils_s, 3), "ils_improvements": search.ils_improvements,
                  "core_size": int(search.c), "subproblem_log": search.log})
     if proven and ctx.state.best is not None:
         return SolverOutput(bound=float(ctx.state.best), proven_optimal=True, info=info)
@@ -220,6 +243,8 @@ class _Search:
         self.subproblems = self.finished = 0
         self.c = 0
         self.log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
+        self.ils_share, self.weights = 0.0, None
+        self.ils_s, self.ils_improvements = 0.0, 0
 
     def need(self):
         inc = self.ctx.state.best
@@ -252,6 +277,29 @@ class _Search:
             self.finished += 1
         self.ctx.state.next_iteration()
         return finished, dt
+
+    def ils(self, seconds: float) -> None:
+        """Iterated drop/add local search (:func:`combopt.problems.mdkp.local.iterated_drop_add`, one thread)
+        from the incumbent for ``seconds``, in short walks of each drop depth, each from the best so far."""
+        from ...problems.mdkp.local import iterated_drop_add
+
+        ctx = self.ctx
+        start = time.perf_counter()
+        w = self.problem._ratio_weights(self.weights)
+        depths = (3, 5, 8, 12)
+        t = 0
+        while ctx.state.best_solution is not None and not ctx.state.should_stop():
+            if time.perf_counter() - start >= seconds:
+                break
+            y = np.array(ctx.state.best_solution, dtype=np.int8, copy=True)
+            before = float(self.p @ y)
+            iterated_drop_add(self.p, self.A, self.b, w, y, ILS_WALK, ctx.uint64_seeds(1)[0], depths[t % 4])
+            t += 1
+            if float(self.p @ y) > before:
+                self.ils_improvements += 1
+                self.offer(y)
+        self.ils_s += time.perf_counter() - start
+        self.ctx.state.next_iteration()
 
     def whole(self, limit: float, info: dict) -> bool:
         """HiGHS on every item not fixed by reduced costs, within the viable hyperplanes (exact: see
@@ -302,10 +350,14 @@ class _Search:
             fixed_one = np.flatnonzero(at_one & ~in_core)
             left = min(ctx.time_left, until - ctx.state.elapsed)
             timed = math.isfinite(left)
+            if timed and self.ils_share > 0:
+                left *= 1.0 - self.ils_share  # the MIP's part; the local search after it gets the rest
             limit = share * left if timed else 60.0
             if timed and (1.0 - share) * left < 1.5 * last_dt:
                 limit = 0.9 * left  # no room for another sub-problem after this one: use it all
             finished, last_dt = self._run(core, fixed_one, limit, None if timed else node_limit)
+            if not finished and timed and self.ils_share > 0:
+                self.ils(min(last_dt * self.ils_share / (1.0 - self.ils_share), until - ctx.state.elapsed))
             if finished:
                 if core.size >= free.size:
                     return ctx.state.best is not None  # the whole free set was searched
