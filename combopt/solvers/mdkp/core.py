@@ -147,8 +147,8 @@ def ils_share_for(m: int, n: int) -> float:
 #: share of the core phase that goes to the local search on the classes of :func:`ils_share_for`
 ILS_SHARE = 0.5
 
-#: iterations of one local-search walk in :meth:`_Search.ils` (a few tenths of a second on 30 x 100)
-ILS_WALK = 2000
+#: most iterations of one local-search walk in :meth:`_Search.ils`, and about the longest a walk may last (s)
+ILS_WALK, ILS_WALK_S = 2000, 0.5
 
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
@@ -279,25 +279,36 @@ class _Search:
         return finished, dt
 
     def ils(self, seconds: float) -> None:
-        """Iterated drop/add local search (:func:`combopt.problems.mdkp.local.iterated_drop_add`, one thread)
-        from the incumbent for ``seconds``, in short walks of each drop depth, each from the best so far."""
-        from ...problems.mdkp.local import iterated_drop_add
+        """Iterated drop/add local search (:func:`combopt.problems.mdkp.local.iterated_drop_add`, one walk at a
+        time) from the incumbent for ``seconds``, in walks of each drop depth in turn, each from the best so far.
+        A walk has at most ``ILS_WALK`` iterations and lasts about ``ILS_WALK_S`` s at most, and no longer than
+        the run has left (its length follows the measured rate), so that the run ends on time on larger
+        instances too; the phase ends with the first walk that ends after ``seconds``."""
+        from ...problems.mdkp.local import iterated_drop_add_batch
 
         ctx = self.ctx
         start = time.perf_counter()
         w = self.problem._ratio_weights(self.weights)
-        depths = (3, 5, 8, 12)
-        t = 0
+        depths = np.array([3, 5, 8, 12], dtype=np.int64)
+        n, m = self.p.size, self.A.shape[0]
+        # the first walk: ILS_WALK iterations at 30 x 100, fewer where the swap search's work per iteration
+        # (about n^2 m) is larger; later walks follow the measured rate
+        t, iters = 0, int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m))))
         while ctx.state.best_solution is not None and not ctx.state.should_stop():
-            if time.perf_counter() - start >= seconds:
+            left = seconds - (time.perf_counter() - start)
+            if left <= 0:
                 break
-            y = np.array(ctx.state.best_solution, dtype=np.int8, copy=True)
-            before = float(self.p @ y)
-            iterated_drop_add(self.p, self.A, self.b, w, y, ILS_WALK, ctx.uint64_seeds(1)[0], depths[t % 4])
+            y = np.array(ctx.state.best_solution, dtype=np.int8).reshape(1, -1)
+            before = float(self.p @ y[0])
+            t0 = time.perf_counter()
+            # the batch kernel with one walk: the signature the warm-up compiles (no compilation in a run)
+            iterated_drop_add_batch(self.p, self.A, self.b, w, y, iters, ctx.uint64_seeds(1), depths[t % 4:t % 4 + 1])
+            rate = iters / max(time.perf_counter() - t0, 1e-6)
+            iters = int(min(ILS_WALK, max(10, rate * min(ILS_WALK_S, ctx.time_left))))
             t += 1
-            if float(self.p @ y) > before:
+            if float(self.p @ y[0]) > before:
                 self.ils_improvements += 1
-                self.offer(y)
+                self.offer(y[0])
         self.ils_s += time.perf_counter() - start
         self.ctx.state.next_iteration()
 
