@@ -149,6 +149,8 @@ ILS_SHARE = 0.5
 
 #: most iterations of one local-search walk in :meth:`_Search.ils`, and about the longest a walk may last (s)
 ILS_WALK, ILS_WALK_S = 2000, 0.5
+#: the drop depths of the local-search walks, in turn
+ILS_DEPTHS = (3, 5, 8, 12)
 
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
@@ -211,8 +213,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     offer(x0)
     polish(x0)
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
-    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads)
-    search.ils_share, search.weights = ils, u
+    search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads, ils_share=ils,
+                     weights=u)
     timed = math.isfinite(total)
     info = {"lp_bound": z_lp}
     proven = False
@@ -235,7 +237,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
 class _Search:
     """The two searches of :func:`mdkp_core` over one instance, sharing the incumbent in ``ctx.state``."""
 
-    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads=1):
+    def __init__(self, problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads=1, ils_share=0.0,
+                 weights=None):
         self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
         self.threads = threads
         self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
@@ -243,7 +246,7 @@ class _Search:
         self.subproblems = self.finished = 0
         self.c = 0
         self.log = []  # per sub-problem: (start s, core size, time limit s, seconds used, finished)
-        self.ils_share, self.weights = 0.0, None
+        self.ils_share, self.weights = ils_share, weights  # local-search share (cores phase), LP duals
         self.ils_s, self.ils_improvements = 0.0, 0
 
     def need(self):
@@ -279,36 +282,31 @@ class _Search:
         return finished, dt
 
     def ils(self, seconds: float) -> None:
-        """Iterated drop/add local search (:func:`combopt.problems.mdkp.local.iterated_drop_add`, one walk at a
-        time) from the incumbent for ``seconds``, in walks of each drop depth in turn, each from the best so far.
-        A walk has at most ``ILS_WALK`` iterations and lasts about ``ILS_WALK_S`` s at most, and no longer than
-        the run has left (its length follows the measured rate), so that the run ends on time on larger
-        instances too; the phase ends with the first walk that ends after ``seconds``."""
-        from ...problems.mdkp.local import iterated_drop_add_batch
-
+        """The problem's iterated drop/add local search (``problem.polish``, one walk at a time) from the incumbent
+        for ``seconds``, the drop depths 3, 5, 8, 12 in turn, each walk from the best so far. A walk has at most
+        ``ILS_WALK`` iterations and lasts about ``ILS_WALK_S`` s at most, and no longer than the run has left (its
+        length follows the measured rate), so that the run ends on time on larger instances too; the phase ends
+        with the first walk that ends after ``seconds``."""
         ctx = self.ctx
         start = time.perf_counter()
-        w = self.problem._ratio_weights(self.weights)
-        depths = np.array([3, 5, 8, 12], dtype=np.int64)
         n, m = self.p.size, self.A.shape[0]
         # the first walk: ILS_WALK iterations at 30 x 100, fewer where the swap search's work per iteration
         # (about n^2 m) is larger; later walks follow the measured rate
         t, iters = 0, int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m))))
         while ctx.state.best_solution is not None and not ctx.state.should_stop():
-            left = seconds - (time.perf_counter() - start)
-            if left <= 0:
+            if time.perf_counter() - start >= seconds:
                 break
-            y = np.array(ctx.state.best_solution, dtype=np.int8).reshape(1, -1)
-            before = float(self.p @ y[0])
+            x = ctx.state.best_solution
+            before = float(self.p @ np.asarray(x))
             t0 = time.perf_counter()
-            # the batch kernel with one walk: the signature the warm-up compiles (no compilation in a run)
-            iterated_drop_add_batch(self.p, self.A, self.b, w, y, iters, ctx.uint64_seeds(1), depths[t % 4:t % 4 + 1])
+            (y,) = self.problem.polish(x, ctx, weights=self.weights, iters=iters, walks=1,
+                                       max_drops=(ILS_DEPTHS[t % len(ILS_DEPTHS)],))
             rate = iters / max(time.perf_counter() - t0, 1e-6)
             iters = int(min(ILS_WALK, max(10, rate * min(ILS_WALK_S, ctx.time_left))))
             t += 1
-            if float(self.p @ y[0]) > before:
+            if float(self.p @ y) > before:
                 self.ils_improvements += 1
-                self.offer(y[0])
+                self.offer(y)
         self.ils_s += time.perf_counter() - start
         self.ctx.state.next_iteration()
 
