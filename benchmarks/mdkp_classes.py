@@ -94,6 +94,22 @@ def _warm() -> None:
         time.sleep(2.0)
 
 
+def threads_per_run(jobs: int) -> int:
+    """Numba threads per worker when ``jobs`` pairs run at once: the cores shared out, at least one. combopt's default
+    runs one local-search thread beside HiGHS per spare Numba thread (``walkers``), so on 2 cores with ``--jobs 2``
+    each run gets one thread and no walker, and with ``--jobs 1`` one walker on the second core."""
+    import os
+
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+
+
+def _init_worker(threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(threads)
+    _warm()
+
+
 def run_pair(m: int, n: int, file: str | None, k: int, T: float, seed: int, bk: float | None,
              params: dict | None = None) -> dict:
     """combopt's default (with ``params``), then HiGHS, on one instance at limit ``T``, both with ``seed`` (combopt's
@@ -170,13 +186,14 @@ def main(argv=None) -> dict:
                     tasks.append((m, n, file, k, T, s, ref.get((file, k)) if has_file(file) else None, args.params))
     tasks.sort(key=lambda t: -t[4])  # longest limits first: the workers end together
     done = []
+    threads = threads_per_run(args.jobs)
     if args.jobs <= 1:
-        _warm()
+        _init_worker(threads)
         for t in tasks:
             done.append(run_pair(*t))
             _progress(done[-1], len(done), len(tasks))
     else:
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_warm) as ex:
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init_worker, initargs=(threads,)) as ex:
             futs = [ex.submit(run_pair, *t) for t in tasks]
             for fut in as_completed(futs):
                 done.append(fut.result())
@@ -205,7 +222,7 @@ def main(argv=None) -> dict:
     seeds = ", ".join(map(str, args.seeds))
     title = (f"MDKP per class at T = {lim} s per instance and solver, seed{'s' if len(args.seeds) > 1 else ''} {seeds} "
              f"(combopt default {per_instance[0]['solver']}; HiGHS through PuLP; shared 2-core machine, "
-             f"{args.jobs} pair(s) at once)")
+             f"{args.jobs} pair(s) at once, {threads} Numba thread(s) per run)")
     print_rich_table(title, head, rows)
     counts = "; ".join(f"T = {T} s: lower in {s['better']}, equal in {s['equal']}, higher in {s['worse']}"
                        for T, s in summary.items())
@@ -232,8 +249,9 @@ def main(argv=None) -> dict:
                                       fmt(mean([d["highs_gap_lp_pct"] for d in res]))])
         seed_head = ["class (m x n)", "T s", "seed", "#", "combopt gap to LP bound %", "HiGHS gap to LP bound %"]
         md += "\nPer seed (class means over the same instances):\n\n" + markdown_table(seed_head, seed_rows)
-    payload = {"benchmark": "mdkp_classes", "machine": machine_info(), "args": vars(args), "rows": rows,
-               "summary": summary, "seed_rows": seed_rows, "instances": per_instance}
+    payload = {"benchmark": "mdkp_classes", "machine": machine_info(), "args": vars(args),
+               "numba_threads_per_run": threads, "rows": rows, "summary": summary, "seed_rows": seed_rows,
+               "instances": per_instance}
     pj, pm = write_results(args.name, payload, md, args.out)
     print(f"wrote {pj} and {pm}")
     return payload

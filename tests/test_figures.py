@@ -61,6 +61,10 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: mdkp_seed_spread_5_10.md -->", "mdkp_seed_spread_5_10.md"),
     (BENCH, "<!-- table: mdkp_classes_seeds.md -->", "mdkp_classes_seeds.md"),
     (BENCH, "<!-- table: mdkp_30x100_ils60.md -->", "mdkp_30x100_ils60.md"),
+    (BENCH, "<!-- table: mdkp_30x250_ils10.md -->", "mdkp_30x250_ils10.md"),
+    (BENCH, "<!-- table: mdkp_classes_walkers.md -->", "mdkp_classes_walkers.md"),
+    (BENCH, "<!-- table: mdkp_classes_walkers_off.md -->", "mdkp_classes_walkers_off.md"),
+    (BENCH, "<!-- table: mdkp_30x250_ils10_off.md -->", "mdkp_30x250_ils10_off.md"),
     (BENCH, "| instance | n | QUBO binaries | optimum |", "tsp_qubo.md"),
     (BENCH, "| solver | instance | limit s | wall s |", "time_limits.md"),
     # `combopt report --md` tables all start with the same header: a marker line names the file
@@ -330,6 +334,31 @@ def mdkp_ils60():
     worse = sum(d["combopt"] < d["highs"] for d in runs)
     return (len(runs), *mdkp_class_means("30x100", 60.0, "mdkp_30x100_ils60.json"), better,
             len(runs) - better - worse, ["none", "one"][worse])
+
+
+def mdkp_cpu(name: str):
+    """CPU seconds per wall second of one class run, as the script computes them: HiGHS's, combopt's."""
+    runs = load(name)["instances"]
+    return tuple(statistics.mean(d[f"{w}_cpu_s"] / d[f"{w}_s"] for d in runs if d[f"{w}_s"] > 0)
+                 for w in ("highs", "combopt"))
+
+
+def mdkp_walkers():
+    """With local-search threads against without (the two --jobs 1 runs): runs better / total / equal / worse, then the
+    mean LP-bound gaps without and with on 30 x 100, 30 x 250, 30 x 500, then 30 x 500's runs better / worse."""
+    on, off = (load(f"mdkp_classes_walkers{s}.json")["instances"] for s in ("", "_off"))
+    other = {(d["instance"], d["seed"]): d["combopt"] for d in off}
+    assert len(other) == len(on)
+    better = sum(d["combopt"] > other[(d["instance"], d["seed"])] for d in on)
+    worse = sum(d["combopt"] < other[(d["instance"], d["seed"])] for d in on)
+    gaps = []
+    for c in ("30x100", "30x250", "30x500"):
+        gaps += [mdkp_class_means(c, 10.0, "mdkp_classes_walkers_off.json")[0],
+                 mdkp_class_means(c, 10.0, "mdkp_classes_walkers.json")[0]]
+    big = [d for d in on if d["class"] == "30x500"]
+    return (better, len(on), len(on) - better - worse, worse, *gaps,
+            sum(d["combopt"] > other[(d["instance"], d["seed"])] for d in big),
+            sum(d["combopt"] < other[(d["instance"], d["seed"])] for d in big))
 
 
 def mdkp_class_means(c: str, T: float, name: str = "mdkp_classes.json"):
@@ -813,6 +842,19 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
      "{} %, better on {} runs,\nequal on {}, worse on {}", mdkp_ils60),
     ("mdkp-30x100-ils60-readme", README, "it was lower, {} % against {} %\n    (better on {} of {} runs, worse on "
      "{}", lambda: (lambda v: (v[1], v[2], v[3], v[0], v[5]))(mdkp_ils60())),
+    ("mdkp-walkers", BENCH, "Walker against no walker, run by run (same instance and seed): better on {} of {}, "
+     "equal on {}, worse on\n{}; the mean gap to the LP bound fell on 30 x 100 ({} % to {} %), 30 x 250 ({} % to {} %) "
+     "and\n10 x 250, was unchanged on the small classes, and rose on 30 x 500 ({} % to {} %, better on {} run, worse\n"
+     "on {})", mdkp_walkers),
+    ("mdkp-walkers-readme", README, "the local-search thread was better than none on {} of {} runs and\n    worse "
+     "on {} (all three on 30 x 500)", lambda: (lambda v: (v[0], v[1], v[3]) if v[3] == v[-1] == 3 else None)(
+         mdkp_walkers())),
+    ("mdkp-walkers-cpu", BENCH, "With two cores HiGHS uses {} CPU seconds per wall second and combopt with a walker {} "
+     "({} without)", lambda: (*(f"{v:.2f}" for v in mdkp_cpu("mdkp_classes_walkers.json")),
+                              f"{mdkp_cpu('mdkp_classes_walkers_off.json')[1]:.2f}")),
+    ("mdkp-30x250-ils10", BENCH, "With the phase {} % against HiGHS's {} %, without it {} % against {} %",
+     lambda: (*mdkp_class_means("30x250", 10.0, "mdkp_30x250_ils10.json"),
+              *mdkp_class_means("30x250", 10.0, "mdkp_30x250_ils10_off.json"))),
     ("mdkp-seeds-readme", README, "lower than HiGHS's in {} of the 9 Chu-Beasley classes at 10 s and in {} at 60 s "
      "over two seeds", lambda: (mdkp_classes(10.0, SEEDS)[0], mdkp_classes(60.0, SEEDS)[0])),
     ("mis-brock", BENCH, "local search ({} in {} s). It misses two camouflaged graphs that no peer reached either: "
@@ -968,6 +1010,8 @@ UNBACKED = [
     (BENCH, "incumbent of 114600, 8 hyperplanes were viable and the central ones left all 500 items free"),
     (BENCH, "HiGHS on one hyperplane (10 s) or on a 60-item core of it (5 s) did not finish"),
     (BENCH, "less than HiGHS through PuLP at 60 s on five of the six development instances"),
+    (BENCH, "each better on 6 and worse on 2 with `ils=0.5` forced on"),
+    (BENCH, "a walker beside it was better on 1 of 6 runs and worse on 2 in a development run"),
 ]
 MARK = "not kept in a results file"
 

@@ -149,12 +149,66 @@ def test_the_local_search_phase_keeps_answers_feasible_and_claims_honest():
     a proof: the bound stays the LP bound rounded down."""
     inst = chu_beasley(100, 30, 0.25, seed=5)
     z_lp, _, _, _ = lp_relaxation(inst.p, inst.A, inst.b)
-    res = combopt.solve(inst, "mdkp-core", time_limit=3.0, seed=0)
+    res = combopt.solve(inst, "mdkp-core", time_limit=3.0, seed=0, walkers=0)  # one core: no local-search threads
     x = np.asarray(res.solution)
     assert np.all(inst.A @ x <= inst.b + 1e-9) and float(inst.p @ x) == res.objective
-    assert res.info["finished_subproblems"] == 0 and res.info["ils_s"] > 0
+    assert res.info["finished_subproblems"] == 0 and res.info["ils_s"] > 0 and res.info["walkers"] == 0
     assert res.status != combopt.Status.OPTIMAL and res.bound == math.floor(z_lp + 1e-6) >= res.objective
-    off = combopt.solve(inst, "mdkp-core", time_limit=1.0, seed=0, ils=0.0)
+    off = combopt.solve(inst, "mdkp-core", time_limit=1.0, seed=0, ils=0.0, walkers=0)
     assert off.info["ils_s"] == 0.0 and off.info["ils_improvements"] == 0
     with pytest.raises(ParameterError):
         combopt.solve(inst, "mdkp-core", time_limit=1.0, ils=1.0)
+
+
+def test_walkers_run_beside_highs_and_keep_answers_feasible_and_claims_honest():
+    """Local-search threads beside HiGHS (timed runs): they walk from the incumbent while the core MIPs run; the answer
+    is feasible by an independent check and the bound stays the LP bound, rounded down, with no optimality claimed."""
+    inst = chu_beasley(100, 30, 0.25, seed=5)
+    z_lp, _, _, _ = lp_relaxation(inst.p, inst.A, inst.b)
+    res = combopt.solve(inst, "mdkp-core", time_limit=2.0, seed=0, walkers=2)
+    x = np.asarray(res.solution)
+    assert np.all(inst.A @ x <= inst.b + 1e-9) and float(inst.p @ x) == res.objective
+    assert res.info["walkers"] == 2 and res.info["walker_walks"] >= 2 and res.info["ils_s"] == 0.0
+    assert res.status != combopt.Status.OPTIMAL and res.bound == math.floor(z_lp + 1e-6) >= res.objective
+    assert res.info["walker_improvements"] <= res.info["walker_walks"]
+
+
+def test_walkers_only_in_timed_runs_and_checked():
+    inst = chu_beasley(40, 5, 0.5, seed=2)
+    a = combopt.solve(inst, "mdkp-core", seed=0, walkers=3)  # untimed: deterministic, no threads
+    b = combopt.solve(inst, "mdkp-core", seed=0, walkers=3)
+    assert a.info["walkers"] == 0 and a.info["walker_walks"] == 0
+    assert a.objective == b.objective and np.array_equal(a.solution, b.solution)
+    off = combopt.solve(inst, "mdkp-core", time_limit=1.0, seed=0, walkers=0)
+    assert off.info["walkers"] == 0 and off.info["walker_walks"] == 0
+    for bad in (-1, 1.5, "two"):
+        with pytest.raises(ParameterError):
+            combopt.solve(inst, "mdkp-core", time_limit=1.0, walkers=bad)
+        with pytest.raises(ParameterError):
+            combopt.solve(inst, "mdkp-core", walkers=bad)
+
+
+def test_a_failing_walker_is_not_silent(monkeypatch):
+    inst = chu_beasley(100, 30, 0.25, seed=5)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("walker failed")
+
+    monkeypatch.setattr(type(inst), "walk", broken)
+    with pytest.raises(RuntimeError, match="walker failed"):
+        combopt.solve(inst, "mdkp-core", time_limit=1.0, seed=0, walkers=1)
+
+
+def test_one_walk_keeps_feasibility_never_loses_and_leaves_its_start_alone():
+    inst = chu_beasley(100, 10, 0.5, seed=3)
+    z_lp, x_lp, u, _ = lp_relaxation(inst.p, inst.A, inst.b)
+    x0 = inst.repair((x_lp > 1 - 1e-9).astype(np.int8), weights=u)
+    keep = x0.copy()
+    best = None
+    for seed in (1, 2, 3):
+        y = inst.walk(x0, seed, weights=u, iters=300, max_drop=5)
+        assert np.array_equal(x0, keep)
+        assert np.all(inst.A @ y <= inst.b + 1e-9) and float(inst.p @ y) >= float(inst.p @ x0)
+        best = float(inst.p @ y) if best is None else max(best, float(inst.p @ y))
+    assert best > float(inst.p @ x0)  # the rounded LP solution is not a local optimum of 300 iterations here
+    assert best <= math.floor(z_lp + 1e-6)

@@ -103,7 +103,7 @@ def repair_batch(p, A, b, w, X):
         repair_and_improve(p, A, b, w, X[r])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def iterated_drop_add(p, A, b, w, x, iters, seed, max_drop):
     """Iterated local search on a feasible ``x`` (in place: ``x`` ends as the best found).
 

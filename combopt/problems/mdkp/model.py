@@ -128,6 +128,16 @@ class MultiKnapsack(Problem):
                                 int(iters), ctx.uint64_seeds(walks), np.asarray(max_drops, dtype=np.int64))
         return list(np.unique(X, axis=0))
 
+    def walk(self, solution, seed: int, weights=None, iters: int = 200, max_drop: int = 5) -> np.ndarray:
+        """One walk of the same local search as :meth:`polish`, on the calling thread, without holding Python's
+        GIL (other threads, HiGHS among them, run meanwhile). Returns the best solution of the walk."""
+        from .local import iterated_drop_add
+
+        x = np.array(solution, dtype=np.int8, copy=True)
+        iterated_drop_add(self.p, self._A_c, self.b, self._ratio_weights(weights), x, int(iters),
+                          np.uint64(seed), int(max_drop))
+        return x
+
     def from_qubo_sample(self, x, rng=None):
         return self.repair(np.asarray(x)[: self.n])
 

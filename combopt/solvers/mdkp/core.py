@@ -17,7 +17,10 @@
    (:func:`ils_share_for`), where even the first core MIP runs out of time, each sub-problem that runs
    out of time is followed by the iterated drop/add local search from the incumbent for a share of
    the time (one thread); the next core then starts from whatever the local search found (its RINS
-   items follow the new incumbent).
+   items follow the new incumbent). On a machine with spare cores (timed runs, :func:`default_walkers`) the
+   same local search instead runs all the time on other threads beside the core MIPs (:class:`_Walkers`: the
+   kernel and HiGHS both release Python's GIL), walk after walk from the incumbent, and every core MIP
+   starts from what they found; the MIPs then get the whole main thread on every class.
 5. **Whole problem within the viable hyperplanes** (long runs on the 30 x 500 class and larger, see
    :func:`full_share_for`): there growing cores restart HiGHS from scratch with ever smaller time
    slices when their sub-problems do not finish, and HiGHS's own branch and bound over the whole
@@ -37,6 +40,7 @@ rest on exact fixing and on HiGHS's own optimality (its feasibility tolerances, 
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -44,6 +48,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
+from ...core.warm import gated
 from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown
 
 
@@ -152,6 +157,18 @@ ILS_WALK, ILS_WALK_S = 2000, 0.5
 #: the drop depths of the local-search walks, in turn
 ILS_DEPTHS = (3, 5, 8, 12)
 
+#: most local-search threads beside HiGHS (:class:`_Walkers`), and about the longest one of their walks lasts (s)
+WALKERS_MAX, WALKER_WALK_S = 3, 0.25
+
+
+def default_walkers() -> int:
+    """Local-search threads beside HiGHS in a timed run: one per core that Numba may use beyond the first (HiGHS's
+    core MIPs run on one thread), at most ``WALKERS_MAX``; none on one core."""
+    import numba
+
+    return max(0, min(WALKERS_MAX, numba.get_num_threads() - 1))
+
+
 #: a timed run shorter than this never hands over to the whole-problem HiGHS run (the core phase keeps it)
 FULL_MIN_S = 15.0
 #: share of a long run on the large class that the whole-problem HiGHS run gets (the cores get the rest)
@@ -177,7 +194,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     the class gets that phase), ``threads`` HiGHS threads per sub-problem (0: HiGHS's own choice, as HiGHS run
     on its own; default 0 where the class gets the whole-problem phase, else 1), ``ils`` share of the core
     phase given to the iterated drop/add local search after each sub-problem that runs out of time (default
-    from the class: :func:`ils_share_for`; timed runs only).
+    from the class: :func:`ils_share_for`; timed runs only, and only without walkers), ``walkers`` local-search
+    threads that run beside HiGHS for the whole run, each walk from the incumbent (default
+    :func:`default_walkers`: one per spare core, at most 3, where HiGHS runs on one thread, else none; timed runs
+    only; 0 switches them off).
 
     ``info["subproblem_log"]`` lists each sub-problem as ``(start s, core size, time limit s,
     seconds used, finished)``: where a long run spends its time."""
@@ -192,17 +212,27 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     full = finite_float(params, "full", class_share, 0.0, 1.0)
     full_first = flag(params, "full_first", class_share > 0)
     threads = positive_int(params, "threads", 0 if class_share > 0 else 1, hi=1024, lo=0)
-    ils = finite_float(params, "ils", ils_share_for(problem.m, problem.n), 0.0, 0.95)
+    timed = math.isfinite(total)
+    # walkers share the machine with HiGHS's core MIPs on one thread; where HiGHS gets its own thread count (the
+    # whole-problem phase), they would take its cores (30 x 500 at 60 s: better on 1 run of 6, worse on 2)
+    walkers = positive_int(params, "walkers", default_walkers() if threads == 1 else 0, hi=256, lo=0) if timed else 0
+    if not timed:
+        positive_int(params, "walkers", 0, hi=256, lo=0)  # checked, but untimed runs stay deterministic: no threads
+    ils = finite_float(params, "ils", 0.0 if walkers else ils_share_for(problem.m, problem.n), 0.0, 0.95)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
     z_lp, x_lp, u, rc = lp_relaxation(p, A, b)
     bound = math.floor(z_lp + 1e-6) if integral else z_lp
 
-    def offer(x) -> None:
+    lock = threading.Lock()  # the incumbent is shared with the walker threads
+
+    def offer(x) -> bool:
         ev = problem.evaluate(x)
-        if ev.feasible:
-            ctx.state.report(ev.objective, np.asarray(x, dtype=np.int8).copy())
+        if not ev.feasible:
+            return False
+        with lock:
+            return ctx.state.report(ev.objective, np.asarray(x, dtype=np.int8).copy())
 
     def polish(x) -> None:
         if polish_iters > 0:
@@ -215,23 +245,83 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ctx.state.next_iteration()  # the LP and the first solution are iteration 0
     search = _Search(problem, ctx, p, A, b, z_lp, x_lp, rc, integral, offer, polish, threads, ils_share=ils,
                      weights=u)
-    timed = math.isfinite(total)
     info = {"lp_bound": z_lp}
     proven = False
-    if timed and full > 0 and full_first:
-        proven = search.whole(full * ctx.time_left, info)
-        ctx.state.next_iteration()  # the next phase's sub-problems are short: judge them by themselves
-    if not proven:
-        until = (1.0 - full) * total if timed and full > 0 and not full_first else math.inf
-        proven = search.cores(frac, growth, share, node_limit, rins, until)
-    if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
-        proven = search.whole(0.98 * ctx.time_left, info)
+    walk = _Walkers(problem, ctx, u, offer, lock, walkers)
+    try:
+        if timed and full > 0 and full_first:
+            proven = search.whole(full * ctx.time_left, info)
+            ctx.state.next_iteration()  # the next phase's sub-problems are short: judge them by themselves
+        if not proven:
+            until = (1.0 - full) * total if timed and full > 0 and not full_first else math.inf
+            proven = search.cores(frac, growth, share, node_limit, rins, until)
+        if not proven and timed and full > 0 and not full_first and not ctx.state.should_stop():
+            proven = search.whole(0.98 * ctx.time_left, info)
+    finally:
+        walk.close()
+    info.update({"walkers": walkers, "walker_walks": walk.walks, "walker_improvements": walk.improvements})
     info.update({"subproblems": search.subproblems, "finished_subproblems": search.finished,
                  "ils_s": round(search.ils_s, 3), "ils_improvements": search.ils_improvements,
                  "core_size": int(search.c), "subproblem_log": search.log})
     if proven and ctx.state.best is not None:
         return SolverOutput(bound=float(ctx.state.best), proven_optimal=True, info=info)
     return SolverOutput(bound=float(bound), info=info)
+
+
+class _Walkers:
+    """``count`` threads that run the problem's local search (:meth:`MultiKnapsack.walk`, which does not hold the
+    GIL) one walk after another, each from the current incumbent, while HiGHS runs on the main thread (it does not
+    hold the GIL either); improvements go to the shared incumbent through ``offer``, so the next core MIP starts
+    from them (its cut and its RINS items). The drop depths 3, 5, 8, 12 take turns; a walk's length follows the
+    measured rate so that it lasts about ``WALKER_WALK_S`` and never past the run's time limit. Each thread draws
+    its walks' seeds from its own generator (the run's seed and the thread's number)."""
+
+    def __init__(self, problem, ctx, weights, offer, lock, count: int):
+        self.problem, self.ctx, self.weights, self.offer, self.lock = problem, ctx, weights, offer, lock
+        self.walks = self.improvements = 0
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._loop, args=(r,), daemon=True, name=f"combopt-mdkp-walker-{r}")
+                        for r in range(count)]
+        for t in self.threads:
+            t.start()
+
+    def _loop(self, r: int) -> None:
+        ctx, problem = self.ctx, self.problem
+        rng = np.random.default_rng([ctx.seed, r])
+        n, m = problem.n, problem.m
+        iters, t = int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m)))), r
+        try:
+            while not self.stop.is_set() and ctx.time_left > 0.02:
+                with self.lock:
+                    x, before = ctx.state.best_solution, ctx.state.best
+                if x is None:
+                    self.stop.wait(0.01)
+                    continue
+                t0 = time.perf_counter()
+                seed, depth = int(rng.integers(1, 2**63 - 1)), ILS_DEPTHS[t % len(ILS_DEPTHS)]
+                # under the run's compile gate: a walker never compiles inside a timed run (cold cache: it stops)
+                y = gated(ctx, lambda x=x, seed=seed, depth=depth, iters=iters: problem.walk(
+                    x, seed, weights=self.weights, iters=iters, max_drop=depth))
+                if y is None:
+                    return
+                rate = iters / max(time.perf_counter() - t0, 1e-6)
+                iters = int(min(ILS_WALK, max(10, rate * min(WALKER_WALK_S, ctx.time_left))))
+                t += 1
+                improved = float(problem.p @ y) > before and self.offer(y)
+                with self.lock:
+                    self.walks += 1
+                    self.improvements += bool(improved)
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread by close()
+            self.errors.append(e)
+
+    def close(self) -> None:
+        """Stop the threads after their current walk and wait for them; a thread's error is raised here."""
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+        if self.errors:
+            raise self.errors[0]
 
 
 class _Search:
