@@ -442,6 +442,17 @@ def test_gpu_topo_matches_cpu():
 
 # -- fuzzing: every malformed file is an InputError naming the file -------------------------------------------------
 
+def test_files_of_empty_cells_only_are_input_errors(tmp_path):
+    base = read_data(SACHS)
+    f = tmp_path / "empty-cells.csv"
+    f.write_text(",\n,,\n")
+    with pytest.raises(InputError, match="every cell is empty") as e:
+        combopt.read(f, kind="dag")
+    assert Path(e.value.path).name == "empty-cells.csv"
+    with pytest.raises(InputError, match="every cell is empty") as e:
+        read_graph(f, base.names)
+    assert Path(e.value.path).name == "empty-cells.csv"
+
 _CELLS = ["1", "2.5", "-3e2", "x", "", "nan", "inf", "1e999", '"a"', "X0", "X1", "cause", "effect", "0", "#"]
 
 
@@ -453,7 +464,7 @@ def _fuzz_text(draw_cells, seps):
 
 
 def test_fuzzed_data_and_graph_files(tmp_path):
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 
     base = read_data(SACHS)
@@ -461,6 +472,8 @@ def test_fuzzed_data_and_graph_files(tmp_path):
     @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.one_of(_fuzz_text(_CELLS, ","), _fuzz_text(_CELLS, ";"), _fuzz_text(_CELLS, " ")),
            st.sampled_from(["data", "graph"]))
+    @example(",", "data")  # lines of empty cells only: found by this test (StopIteration, IndexError before)
+    @example(",", "graph")
     def check(text, what):
         f = tmp_path / "fuzz.csv"
         f.write_text(text)

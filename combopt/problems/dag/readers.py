@@ -91,7 +91,10 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
         raise InputError(path, "no data rows; expected a CSV table of numbers")
     delim = _delimiter(first)
     rows = _rows(text, delim)
-    line0, head = next(rows)
+    top = next(rows, None)
+    if top is None:  # lines of empty cells only (",,,")
+        raise InputError(path, "no data rows (every cell is empty); expected a CSV table of numbers")
+    line0, head = top
     names = None
     if any(_float(c) is None for c in head):
         names = [c.strip().strip('"') for c in head]
@@ -256,6 +259,9 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
     if first is None:
         raise InputError(p, "empty graph file; expected an edge list (cause,effect) or a d x d adjacency")
     rows = list(_rows(text, _delimiter(first)))
+    if not rows:  # lines of empty cells only (",,,")
+        raise InputError(p, "empty graph file (every cell is empty); expected an edge list (cause,effect) or a d x d "
+                            "adjacency")
     index = {v: i for i, v in enumerate(names)}
     head = [c.strip('"') for c in rows[0][1]]
     # adjacency with a header of the variable names (and maybe a corner cell)
