@@ -157,6 +157,17 @@ ILS_WALK, ILS_WALK_S = 2000, 0.5
 #: the drop depths of the local-search walks, in turn
 ILS_DEPTHS = (3, 5, 8, 12)
 
+def first_walk(n: int, m: int) -> int:
+    """Iterations of a first local-search walk: ``ILS_WALK`` at 30 x 100, fewer where the swap search's work per
+    iteration (about n^2 m) is larger; later walks follow the measured rate (:func:`next_walk`)."""
+    return int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m))))
+
+
+def next_walk(rate: float, seconds: float) -> int:
+    """Iterations of the next walk at ``rate`` iterations per second for about ``seconds`` (at most ``ILS_WALK``)."""
+    return int(min(ILS_WALK, max(10, rate * seconds)))
+
+
 #: most local-search threads beside HiGHS (:class:`_Walkers`), and about the longest one of their walks lasts (s)
 WALKERS_MAX, WALKER_WALK_S = 3, 0.25
 
@@ -215,9 +226,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     timed = math.isfinite(total)
     # walkers share the machine with HiGHS's core MIPs on one thread; where HiGHS gets its own thread count (the
     # whole-problem phase), they would take its cores (30 x 500 at 60 s: better on 1 run of 6, worse on 2)
-    walkers = positive_int(params, "walkers", default_walkers() if threads == 1 else 0, hi=256, lo=0) if timed else 0
+    walkers = positive_int(params, "walkers", default_walkers() if threads == 1 else 0, hi=256, lo=0)
     if not timed:
-        positive_int(params, "walkers", 0, hi=256, lo=0)  # checked, but untimed runs stay deterministic: no threads
+        walkers = 0  # untimed runs stay deterministic: no threads
     ils = finite_float(params, "ils", 0.0 if walkers else ils_share_for(problem.m, problem.n), 0.0, 0.95)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
@@ -289,8 +300,7 @@ class _Walkers:
     def _loop(self, r: int) -> None:
         ctx, problem = self.ctx, self.problem
         rng = np.random.default_rng([ctx.seed, r])
-        n, m = problem.n, problem.m
-        iters, t = int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m)))), r
+        iters, t = first_walk(problem.n, problem.m), r
         try:
             while not self.stop.is_set() and ctx.time_left > 0.02:
                 with self.lock:
@@ -306,9 +316,9 @@ class _Walkers:
                 if y is None:
                     return
                 rate = iters / max(time.perf_counter() - t0, 1e-6)
-                iters = int(min(ILS_WALK, max(10, rate * min(WALKER_WALK_S, ctx.time_left))))
+                iters = next_walk(rate, min(WALKER_WALK_S, ctx.time_left))
                 t += 1
-                improved = float(problem.p @ y) > before and self.offer(y)
+                improved = (before is None or float(problem.p @ y) > before) and self.offer(y)
                 with self.lock:
                     self.walks += 1
                     self.improvements += bool(improved)
@@ -380,9 +390,7 @@ class _Search:
         ctx = self.ctx
         start = time.perf_counter()
         n, m = self.p.size, self.A.shape[0]
-        # the first walk: ILS_WALK iterations at 30 x 100, fewer where the swap search's work per iteration
-        # (about n^2 m) is larger; later walks follow the measured rate
-        t, iters = 0, int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m))))
+        t, iters = 0, first_walk(n, m)
         while ctx.state.best_solution is not None and not ctx.state.should_stop():
             if time.perf_counter() - start >= seconds:
                 break
@@ -392,7 +400,7 @@ class _Search:
             (y,) = self.problem.polish(x, ctx, weights=self.weights, iters=iters, walks=1,
                                        max_drops=(ILS_DEPTHS[t % len(ILS_DEPTHS)],))
             rate = iters / max(time.perf_counter() - t0, 1e-6)
-            iters = int(min(ILS_WALK, max(10, rate * min(ILS_WALK_S, ctx.time_left))))
+            iters = next_walk(rate, min(ILS_WALK_S, ctx.time_left))
             t += 1
             if float(self.p @ y) > before:
                 self.ils_improvements += 1
