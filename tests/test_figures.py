@@ -1012,6 +1012,7 @@ UNBACKED = [
     (BENCH, "less than HiGHS through PuLP at 60 s on five of the six development instances"),
     (BENCH, "each better on 6 and worse on 2 with `ils=0.5` forced on"),
     (BENCH, "a walker beside it was better on 1 of 6 runs and worse on 2 in a development run"),
+    (BENCH, "on 30 x 100 equal on 2 runs and worse on 1 (41687 against 41693)"),
 ]
 MARK = "not kept in a results file"
 
