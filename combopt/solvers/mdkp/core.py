@@ -382,7 +382,7 @@ class _Search:
         return finished, dt
 
     def ils(self, seconds: float) -> None:
-        """The problem's iterated drop/add local search (``problem.polish``, one walk at a time) from the incumbent
+        """The problem's iterated drop/add local search (``problem.walk``, one walk at a time) from the incumbent
         for ``seconds``, the drop depths 3, 5, 8, 12 in turn, each walk from the best so far. A walk has at most
         ``ILS_WALK`` iterations and lasts about ``ILS_WALK_S`` s at most, and no longer than the run has left (its
         length follows the measured rate), so that the run ends on time on larger instances too; the phase ends
@@ -397,8 +397,8 @@ class _Search:
             x = ctx.state.best_solution
             before = float(self.p @ np.asarray(x))
             t0 = time.perf_counter()
-            (y,) = self.problem.polish(x, ctx, weights=self.weights, iters=iters, walks=1,
-                                       max_drops=(ILS_DEPTHS[t % len(ILS_DEPTHS)],))
+            y = self.problem.walk(x, int(ctx.uint64_seeds(1)[0]), weights=self.weights, iters=iters,
+                                  max_drop=ILS_DEPTHS[t % len(ILS_DEPTHS)])
             rate = iters / max(time.perf_counter() - t0, 1e-6)
             iters = next_walk(rate, min(ILS_WALK_S, ctx.time_left))
             t += 1
