@@ -33,12 +33,34 @@ CASES = [
     ("slack-penalty", "mdkp/mknap1.txt#6", {}),
     ("tsp-ls", "tsp/eil51.tsp", {}),
     ("milp", "C125.9.clq", {}),
+    # instances far larger than the benchmarks' (generated; each solver's work per call must follow the clock)
+    ("mdkp-core", "generated mdkp 5x5000", {}),
+    ("mdkp-core", "generated mdkp 2x20000", {}),
+    ("lagrangian", "generated mdkp 5x5000", {}),
+    ("tabu", "generated mdkp 5x5000", {}),
+    ("tabu", "random QUBO n=10000 sparse", {}),
+    ("ils", "generated mis G(3000, 0.02)", {}),
+    ("sa", "generated mis G(3000, 0.02)", {}),
+    ("milp", "generated mis G(3000, 0.02)", {}),
 ]
 
 
 def instance(name):
-    if name.startswith("random QUBO"):
+    if name == "random QUBO n=2000 dense":
         return combopt.QUBO.random(2000, 1.0, seed=1)
+    if name == "random QUBO n=10000 sparse":
+        return combopt.QUBO.random(10000, 0.001, seed=1)
+    if name.startswith("generated mdkp"):
+        from combopt.generators.mdkp import chu_beasley
+
+        m, n = (int(v) for v in name.split()[-1].split("x"))
+        return chu_beasley(n, m, 0.5, seed=3)
+    if name.startswith("generated mis"):
+        import networkx as nx
+
+        from combopt.problems.graph.mis import IndependentSet
+
+        return IndependentSet.from_networkx(nx.gnp_random_graph(3000, 0.02, seed=1))
     return combopt.read(DATA / name)
 
 

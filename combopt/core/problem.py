@@ -52,6 +52,11 @@ class Problem:
         """Return ``(pulp.LpProblem, decode)``; ``decode()`` reads the solution back."""
         raise NotImplementedError(f"{self.kind} has no MILP model")
 
+    def milp_terms(self) -> int | None:
+        """About how many nonzero terms :meth:`to_pulp` would build (objective and rows), without building it;
+        ``None`` when not estimated. The ``milp`` solver refuses models far too large to build in PuLP."""
+        return None
+
     def construct(self) -> Any:
         """A quick solution built with numpy alone (no Numba kernel), or ``None``.
 

@@ -239,6 +239,10 @@ class QUBO(Problem):
             self.sample_sink.append(X)
         return list(X)
 
+    def milp_terms(self) -> int:
+        """Linearised MILP: one term per variable, three per coupling (its ``y`` and one or two rows)."""
+        return int(self.n + 3 * (self.W.nnz // 2))
+
     def to_pulp(self):
         from .milp import qubo_to_pulp
 

@@ -254,7 +254,8 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
             if ev.feasible:
                 ctx.state.report(ev.objective, sol)
         if can_polish and ctx.state.best_solution is not None:
-            for sol in problem.polish(ctx.state.best_solution, ctx, weights=lam, iters=polish_iters):
+            seconds = 0.1 * ctx.time_left if math.isfinite(ctx.time_left) else None
+            for sol in problem.polish(ctx.state.best_solution, ctx, weights=lam, iters=polish_iters, seconds=seconds):
                 ev = problem.evaluate(sol)
                 if ev.feasible:
                     ctx.state.report(ev.objective, sol)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -60,6 +61,12 @@ def _swallow_highs_banner() -> None:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+#: the ``milp`` solver refuses models with more nonzero terms than this unless ``max_terms`` says otherwise
+MAX_MILP_TERMS = 3_000_000
+#: seconds CBC gets to stop after the Ctrl-C signal at its time limit before it is stopped outright
+CBC_GRACE_S = 1.0
 
 
 def _backend(name: str, time_limit: float | None, threads: int | None):
@@ -125,6 +132,7 @@ class _InterruptibleCBC(_cbc_class()):
     """
 
     interrupted = False
+    overran = False  # stopped by us at its time limit (CBC reports it as a Ctrl-C)
     log_text = ""
 
     def solve_CBC(self, lp, use_mps=True):  # noqa: N802 - PuLP's name
@@ -133,6 +141,7 @@ class _InterruptibleCBC(_cbc_class()):
         import subprocess
         import tempfile
 
+        t_enter = time.monotonic()  # writing the model counts against the time limit too
         if not self.executable(self.path):
             raise pulp.PulpSolverError(f"cannot execute the CBC binary {self.path}")
         tmp_mps, tmp_sol = self.create_tmp_files(lp.name, "mps", "sol")
@@ -148,11 +157,24 @@ class _InterruptibleCBC(_cbc_class()):
         with tempfile.TemporaryFile("w+") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
+            # CBC's own -sec is not checked everywhere (its root LP, cuts and heuristics on large models run past
+            # it): half a second past the limit it gets the Ctrl-C signal, on which it stops and writes its
+            # incumbent; where it does not react within CBC_GRACE_S more (inside its root LP) it is stopped outright
+            deadline = None if self.timeLimit is None else t_enter + float(self.timeLimit) + 0.5
             try:
                 while True:
                     try:
-                        rc = proc.wait()
+                        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                        rc = proc.wait(wait)
                         break
+                    except subprocess.TimeoutExpired:
+                        if self.overran:
+                            proc.kill()
+                            deadline = None
+                        else:
+                            self.overran = True
+                            os.kill(proc.pid, signal.SIGINT)
+                            deadline = time.monotonic() + CBC_GRACE_S
                     except KeyboardInterrupt:
                         if self.interrupted:  # a second Ctrl-C: stop at once
                             proc.kill()
@@ -165,6 +187,12 @@ class _InterruptibleCBC(_cbc_class()):
                     proc.wait()
             log.seek(0)
             self.log_text = log.read()
+        if (self.overran or self.interrupted) and (rc != 0 or not os.path.exists(tmp_sol)):
+            # the signal came before CBC set up its handler (reading the model, presolve): no incumbent, no error
+            self.delete_tmp_files(tmp_mps, tmp_sol)
+            self.first_line = ""
+            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+            return pulp.LpStatusNotSolved
         if rc != 0 or not os.path.exists(tmp_sol):
             self.delete_tmp_files(tmp_mps, tmp_sol)
             raise pulp.PulpSolverError(f"CBC failed (exit code {rc}): {' '.join(self.log_text.split()[-12:])}")
@@ -283,10 +311,12 @@ def _read_cbc(prob, solver) -> MilpRun:
         return MilpRun("infeasible", infeasible=True, detail=detail)
     if first.startswith("Unbounded"):
         return MilpRun("unbounded", unbounded=True, detail=detail)
-    if solver.interrupted or "ctrl-c" in detail.lower():
+    if solver.interrupted:
         status = "interrupted"
-    elif "time" in first.lower() or "time" in detail.lower():
+    elif getattr(solver, "overran", False) or "time" in first.lower() or "time" in detail.lower():
         status = "time_limit"
+    elif "ctrl-c" in detail.lower():
+        status = "interrupted"
     else:
         status = "not_solved"
     return MilpRun(status, bound=bound, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
@@ -311,8 +341,10 @@ def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, thr
 def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``backend`` (``cbc``, default, or ``highs``), ``threads``, ``gap`` (relative gap at
     which the back end may stop early, default 0: only a proof stops it; a stop inside a positive gap
-    is reported as feasible with the back end's bound)."""
+    is reported as feasible with the back end's bound), ``max_terms`` (default ``MAX_MILP_TERMS``): larger
+    models (the problem's :meth:`milp_terms` estimate) are refused before PuLP spends minutes building them."""
     backend = str(params.pop("backend", "cbc")).lower()
+    max_terms = positive_int(params, "max_terms", MAX_MILP_TERMS)
     threads = positive_int(params, "threads", 0, hi=1024, lo=0) or None  # 0 / absent: the backend's default
     gap = params.pop("gap", 0.0)
     if params:
@@ -323,6 +355,12 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         raise ParameterError(f"gap must be a number in [0, 1), got {gap!r}") from None
     if not 0.0 <= gap < 1.0:
         raise ParameterError(f"gap must be a number in [0, 1), got {gap!r}")
+    terms = problem.milp_terms()
+    if terms is not None and terms > max_terms:
+        raise ParameterError(
+            f"the MILP of this {problem.kind} instance would have about {terms:,} nonzero terms; PuLP builds about "
+            f"100,000 a second, so the model alone would take {terms / 1e5:,.0f} s (limit {max_terms:,}: raise it "
+            f"with max_terms=N, or use a heuristic solver)")
     prob, decode = problem.to_pulp()
     limit = ctx.time_left
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
-from .common import offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
+from .common import StepBudget, offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -34,11 +35,16 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     BX = np.zeros_like(X)
     BE = np.zeros(R)
     empty = np.zeros(0, dtype=np.float64)
+    # a step scans every variable; the walks run on Numba's threads (pessimistic prior: 1 ns a variable)
+    budget = StepBudget(ctx, iters, prior_s=-(-R // numba.get_num_threads()) * n * 1e-9, share=0.5, least=100)
     while not ctx.state.should_stop():
         states = ctx.uint64_seeds(R)
         # random start states (no sweeps: empty schedule)
         kernels.anneal_batch_cpu(indptr, indices, data, h, empty, 1, X, F, states, E, 1)
-        kernels.tabu_batch(indptr, indices, data, h, X, F, states, iters, tenure, BX, BE, E)
+        steps = budget.next()  # all of ``iters`` unless that would not fit in half the time left
+        budget.start(steps)
+        kernels.tabu_batch(indptr, indices, data, h, X, F, states, steps, tenure, BX, BE, E)
+        budget.done()
         offer_samples(problem, ctx, BX)
         ctx.state.next_iteration()
     return SolverOutput(info={"num_restarts": R, "tabu_iters": iters, "tenure": tenure, "qubo_variables": n})

@@ -20,6 +20,10 @@ from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
 
+#: the colouring bound of an independent set is skipped when the complement it colours has more edges than
+#: this (about 0.3 s of work on the 2-core development machine; the bound is then far above any solution)
+MAX_BOUND_COMPLEMENT_EDGES = 1_000_000
+
 register_kind("mis", ("qubo", "milp", "lagrangian"))
 register_kind("clique", ("qubo", "milp", "lagrangian"))
 
@@ -147,6 +151,9 @@ class IndependentSet(Problem):
         uniq = np.unique(X, axis=0)
         return [self.vector_to_set(x) for x in uniq]
 
+    def milp_terms(self) -> int:
+        return int(self.n + 2 * self.work.edges.shape[0])
+
     def to_pulp(self):
         import pulp
 
@@ -182,8 +189,9 @@ class IndependentSet(Problem):
         if self._bound is None:
             comp = self.graph if self.kind == "clique" else None
             if comp is None:
-                if self.n > 5000:
-                    return None
+                n, edges = self.n, int(self.graph.edges.shape[0])
+                if n * (n - 1) // 2 - edges > MAX_BOUND_COMPLEMENT_EDGES:
+                    return None  # a dense complement: seconds of work for a bound far above any independent set
                 comp = self.graph.complement()
             indptr, indices = comp.csr()
             count = dsatur_colour_count(indptr, indices)

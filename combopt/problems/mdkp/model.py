@@ -9,6 +9,7 @@ address them as ``file#K`` (0-based; ``#0`` is the default).
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,20 @@ from ...models.qubo import QUBO
 register_kind("mdkp", ("qubo", "milp", "lagrangian"))
 
 MAX_ITEMS = 1_000_000
+
+#: measured speed of the drop/add local search's swap search on one thread, in (item out, item in) pairs a second
+#: (2-core development machine, 30 x 100 to 5 x 5000; see :func:`walk_seconds`)
+WALK_PAIRS_PER_S = 3.0e8
+
+
+def walk_seconds(n: int, m: int, iters: int) -> float:
+    """Expected seconds of ``iters`` drop/add iterations on one thread: about n^2 pairs an iteration for the swap
+    search (a few rounds of at most n^2 / 4 pairs; the rows are checked only until one fails, so ``m`` hardly
+    counts), at most its work budget. An estimate that decides whether to cut a polish into timed chunks, not a
+    promise (within a factor of two from 30 x 100 to 5 x 5000)."""
+    from .local import SWAP_WORK
+
+    return iters * min(float(n) * n, float(SWAP_WORK)) / WALK_PAIRS_PER_S
 
 
 class MultiKnapsack(Problem):
@@ -114,17 +129,37 @@ class MultiKnapsack(Problem):
             w = np.maximum(np.asarray(weights, dtype=np.float64), 1e-12 / max(1.0, float(self.b.max())))
         return np.ascontiguousarray(w, dtype=np.float64)
 
-    def polish(self, solution, ctx, weights=None, iters: int = 200, walks: int | None = None) -> list:
+    def polish(self, solution, ctx, weights=None, iters: int = 200, walks: int | None = None,
+               seconds: float | None = None) -> list:
         """Iterated drop/add local search from a feasible solution, ``walks`` walks in parallel; walk ``r`` drops
-        up to 3, 8, 5, 12 items per step as ``r % 4`` is 0..3. Returns the distinct end points."""
+        up to 3, 8, 5, 12 items per step as ``r % 4`` is 0..3. Returns the distinct end points.
+
+        ``seconds`` caps the time: when the walks' expected time (:func:`walk_seconds`) exceeds it, they run in
+        chunks of iterations sized by the measured rate, each chunk from the best of the last, until ``iters``
+        are done or the time is up (at least one iteration). Small instances run in one call, as without it."""
         import numba
 
         from .local import iterated_drop_add_batch
 
         walks = walks or max(4, numba.get_num_threads())
         X = np.tile(np.asarray(solution, dtype=np.int8), (walks, 1))
-        iterated_drop_add_batch(self.p, np.ascontiguousarray(self.A), self.b, self._ratio_weights(weights), X,
-                                int(iters), ctx.uint64_seeds(walks), np.array([3, 8, 5, 12], dtype=np.int64))
+        args = (self.p, self._A_c, self.b, self._ratio_weights(weights))
+        depths = np.array([3, 8, 5, 12], dtype=np.int64)
+        rounds = -(-walks // max(1, numba.get_num_threads()))
+        if seconds is None or rounds * walk_seconds(self.n, self.m, iters) <= seconds:
+            iterated_drop_add_batch(*args, X, int(iters), ctx.uint64_seeds(walks), depths)
+            return list(np.unique(X, axis=0))
+        end = time.perf_counter() + max(0.0, seconds)
+        done, chunk = 0, max(1, int(iters * seconds / (rounds * walk_seconds(self.n, self.m, iters))))
+        while done < iters:
+            chunk = min(chunk, iters - done)
+            t0 = time.perf_counter()
+            iterated_drop_add_batch(*args, X, chunk, ctx.uint64_seeds(walks), depths)
+            done += chunk
+            left = end - time.perf_counter()
+            if left <= 0:
+                break
+            chunk = max(1, int(0.5 * chunk * left / max(time.perf_counter() - t0, 1e-6)))
         return list(np.unique(X, axis=0))
 
     def walk(self, solution, seed: int, weights=None, iters: int = 200, max_drop: int = 5) -> np.ndarray:
@@ -165,6 +200,9 @@ class MultiKnapsack(Problem):
         from ...models.lagrangian import slack_penalty_qubo
 
         return slack_penalty_qubo(self.lagrangian_model(), penalty=penalty).qubo
+
+    def milp_terms(self) -> int:
+        return int(self.n + np.count_nonzero(self.A))
 
     def to_pulp(self):
         import pulp

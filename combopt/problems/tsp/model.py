@@ -18,6 +18,17 @@ from .tsplib import _LENGTH_LIMIT, tsplib_distances
 register_kind("tsp", ("milp", "qubo", "lagrangian"))
 
 MAX_VIOLATIONS_LISTED = 20
+#: the position-based QUBO has 2 (n-1)^2 (n-2) couplings, about 56 bytes each while it is built (1 GB at 200
+#: cities, 7 GB at 400): larger instances are refused with a clear error instead of exhausting the memory
+MAX_QUBO_COUPLINGS = 30_000_000
+
+
+def max_qubo_cities() -> int:
+    """The most cities whose position-based QUBO stays within ``MAX_QUBO_COUPLINGS``."""
+    n = 3
+    while 2 * n * (n - 1) * (n - 1) <= MAX_QUBO_COUPLINGS:  # n + 1 cities: m = n
+        n += 1
+    return n
 
 # ------------------------------------------------------------------------------- problem
 class TSP(Problem):
@@ -154,6 +165,11 @@ class TSP(Problem):
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
         return self._bound
 
+    def milp_terms(self) -> int:
+        """The flow formulation: about eight terms per arc (its cost, two assignment rows, the 2-cycle row, its
+        flow variable's linking row and two conservation rows)."""
+        return int(8 * self.n * self.n)
+
     def to_pulp(self, formulation: str = "flow"):
         """Exact MILP on directed arcs ``x_ij`` (one arc out of and into every city,
         no 2-cycles) with compact subtour elimination.
@@ -238,6 +254,12 @@ class TSP(Problem):
         if n < 3:
             raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
         m = n - 1
+        couplings = 2 * m * (m - 1) * (m - 1)
+        if couplings > MAX_QUBO_COUPLINGS:
+            raise ParameterError(
+                f"the position-based TSP QUBO of {n} cities has {m * m:,} variables and {couplings:,} couplings "
+                f"(about {couplings * 56 / 1e9:.0f} GB to build); the QUBO and Lagrangian solvers take at most "
+                f"{max_qubo_cities()} cities: use tsp-ls")
         D = self.D.astype(np.float64)
         N = m * m
         h = np.zeros(N)

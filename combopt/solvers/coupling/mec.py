@@ -76,6 +76,11 @@ def _rest_bound(r: tuple, c: tuple) -> float:
     return h - 1e-12
 
 
+#: most symbols of the two marginals together that :func:`exact_coupling` takes (its recursion is that deep, and
+#: its state count grows far faster: the ``max_states`` budget stops it long before on real sizes)
+MAX_EXACT_SYMBOLS = 200
+
+
 def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple[Coupling, float, int]:
     """Minimum-entropy coupling of two marginals by the leaf-elimination programme (see the module notes).
 
@@ -85,6 +90,9 @@ def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple
     """
     p = np.asarray(p, dtype=np.float64)
     q = np.asarray(q, dtype=np.float64)
+    if p.size + q.size > MAX_EXACT_SYMBOLS:  # each level of the recursion removes a symbol at least
+        raise ParameterError(f"mec-exact searches marginals of at most {MAX_EXACT_SYMBOLS} symbols in all (here "
+                             f"{p.size} + {q.size}; a 6 x 6 pair already needs about 700,000 states): use mec-ls")
     memo: dict = {}
     calls = [0]
 

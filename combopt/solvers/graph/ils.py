@@ -7,7 +7,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
-from ..common import positive_int, reject_unknown, replica_memory
+from ..common import StepBudget, positive_int, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -26,6 +26,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
     first = True
+    budget = StepBudget(ctx, iters, least=50)  # a timed run's calls end about when its time does
     while not ctx.state.should_stop():
         if first or ctx.state.best_solution is None:
             X[:] = 0
@@ -33,8 +34,10 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             X[:] = 0
             X[:, ctx.state.best_solution] = 1
         seeds = ctx.uint64_seeds(R)
-        its = 50 if first else iters  # short first call absorbs compilation
+        its = budget.next(50 if first else None)  # short first call absorbs compilation; then it is measured
+        budget.start(its)
         ils_batch(problem.indptr, problem.indices, X, its, seeds, target)
+        budget.done()
         first = False
         for x in np.unique(X, axis=0):
             S = np.flatnonzero(x)

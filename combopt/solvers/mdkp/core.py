@@ -78,6 +78,9 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
     """
     import highspy
 
+    from ..milp import _swallow_highs_banner
+
+    _swallow_highs_banner()
     cap = b - A[:, fixed_one].sum(axis=1)
     pc = np.ascontiguousarray(p[core])
     Ac = np.asfortranarray(A[:, core])
@@ -160,12 +163,12 @@ ILS_DEPTHS = (3, 5, 8, 12)
 def first_walk(n: int, m: int) -> int:
     """Iterations of a first local-search walk: ``ILS_WALK`` at 30 x 100, fewer where the swap search's work per
     iteration (about n^2 m) is larger; later walks follow the measured rate (:func:`next_walk`)."""
-    return int(min(ILS_WALK, max(10, ILS_WALK * (100**2 * 30) / (n * n * m))))
+    return int(min(ILS_WALK, max(1, ILS_WALK * (100**2 * 30) / (n * n * m))))
 
 
 def next_walk(rate: float, seconds: float) -> int:
     """Iterations of the next walk at ``rate`` iterations per second for about ``seconds`` (at most ``ILS_WALK``)."""
-    return int(min(ILS_WALK, max(10, rate * seconds)))
+    return int(min(ILS_WALK, max(1, rate * seconds)))
 
 
 #: most local-search threads beside HiGHS (:class:`_Walkers`), and about the longest one of their walks lasts (s)
@@ -246,8 +249,9 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
             return ctx.state.report(ev.objective, np.asarray(x, dtype=np.int8).copy())
 
     def polish(x) -> None:
-        if polish_iters > 0:
-            for y in problem.polish(x, ctx, weights=u, iters=polish_iters):
+        if polish_iters > 0:  # at most a tenth of the time left (the walks run in timed chunks on large instances)
+            seconds = 0.1 * ctx.time_left if timed else None
+            for y in problem.polish(x, ctx, weights=u, iters=polish_iters, seconds=seconds):
                 offer(y)
 
     x0 = problem.repair((x_lp > 1 - 1e-9).astype(np.int8), weights=u)
