@@ -42,6 +42,8 @@ CASES = [
     ("ils", "generated mis G(3000, 0.02)", {}),
     ("sa", "generated mis G(3000, 0.02)", {}),
     ("milp", "generated mis G(3000, 0.02)", {}),
+    ("dmmv", "tomography blobs 256x256, 64 angles, noise 2", {}),
+    ("dmmv-round", "tomography blobs 256x256, 64 angles, noise 2", {}),
 ]
 
 
@@ -61,6 +63,14 @@ def instance(name):
         from combopt.problems.graph.mis import IndependentSet
 
         return IndependentSet.from_networkx(nx.gnp_random_graph(3000, 0.02, seed=1))
+    if name.startswith("tomography"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = Path(tmp) / "blobs256.toml"
+            spec.write_text('kind = "tomography"\nphantom = "blobs"\nsize = 256\nangles = 64\nnoise = 2.0\n'
+                            'levels = 4\nseed = 1\n')
+            return combopt.read(spec)
     return combopt.read(DATA / name)
 
 

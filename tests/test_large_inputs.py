@@ -187,3 +187,23 @@ def test_independent_set_bound_skips_dense_complements():
     assert big.bound() is None
     small = IndependentSet.from_networkx(nx.cycle_graph(9))
     assert small.bound() is not None and small.bound() >= 4
+
+
+# ----------------------------------------------------------------------------- tomography baselines on a deadline
+def test_tomography_baselines_stop_at_a_deadline_and_are_rebuilt_in_full():
+    """SART, SIRT and DART run fixed iteration counts (14 s on a 256 x 256 image): a deadline cuts them, the cut is
+    noted, the cut set is not cached, and the next call without a deadline builds every baseline in full."""
+    import time
+    from pathlib import Path
+
+    p = combopt.read(Path(__file__).parent / "data" / "dmmv" / "tomo_sl32_noisy.toml")
+    st = p.starts(time.monotonic() - 1.0)  # already past: no iteration at all
+    assert set(st) == {"sart", "sirt", "dart"}
+    notes = p.start_notes()
+    assert notes["sirt_cut"].startswith("0 of ") and notes["dart_cut"].startswith("0 of ")
+    assert p.__dict__.get("_starts") is None
+    full = p.starts()
+    assert not any(k.endswith("_cut") for k in p.start_notes())
+    assert p.__dict__.get("_starts") is full
+    r = combopt.solve(p, "dmmv", time_limit=5, seed=0)
+    assert r.feasible and not any(k.endswith("_cut") for k in r.info)

@@ -75,8 +75,9 @@ class DMMVBase(Problem):
         """Index vectors of a solution (``None`` when it is not on the grids)."""
         return None
 
-    def start_points(self) -> dict[str, list[np.ndarray]]:
-        """Named warm starts (index vectors per block); default: rounded LP and least squares."""
+    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
+        """Named warm starts (index vectors per block); default: rounded LP and least squares. ``deadline``
+        (``time.monotonic()``): families with iterative baselines stop them there (tomography)."""
         out: dict[str, list[np.ndarray]] = {}
         lp = [b.lp_relaxation() for b in self.blocks()]
         if all(r is not None for r in lp):
@@ -103,21 +104,27 @@ class DMMVBase(Problem):
         return None
 
     # -- shared ------------------------------------------------------------------------
-    def starts(self) -> dict[str, list[np.ndarray]]:
-        """Cached :meth:`start_points`."""
+    def starts(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
+        """Cached :meth:`start_points` (a set that the ``deadline`` cut short is not kept: the next call builds
+        it again, in full when it has the time)."""
         cache = self.__dict__.setdefault("_starts", None)
         if cache is None:
-            cache = self.start_points()
-            self.__dict__["_starts"] = cache
+            cache = self.start_points(deadline)
+            if not self.start_notes_cut():
+                self.__dict__["_starts"] = cache
         return cache
+
+    def start_notes_cut(self) -> bool:
+        """True when a start was cut short by a deadline (see :meth:`start_notes`)."""
+        return any(k.endswith("_cut") for k in self.__dict__.get("_start_notes", {}))
 
     def extra_start(self, name: str) -> list[np.ndarray] | None:
         """Build the optional start ``name`` (one of :attr:`optional_starts`); ``None`` when unavailable."""
         return None
 
-    def start_named(self, name: str) -> list[np.ndarray] | None:
+    def start_named(self, name: str, deadline: float | None = None) -> list[np.ndarray] | None:
         """The start ``name``: a cached :meth:`starts` entry, or an optional start built (and cached) now."""
-        st = self.starts()
+        st = self.starts(deadline)
         if name not in st and name in self.optional_starts:
             ks = self.extra_start(name)
             if ks is not None:

@@ -191,7 +191,7 @@ class FIRDesign(DMMVBase):
                 self.__dict__["_remez"] = None
         return self.__dict__["_remez"]
 
-    def start_points(self) -> dict[str, list[np.ndarray]]:
+    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
         model = self.model()
         out: dict[str, list[np.ndarray]] = {}
         h = self.remez()

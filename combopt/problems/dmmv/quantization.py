@@ -156,7 +156,7 @@ class QuantizationLayer(DMMVBase):
         o, i = self.W.shape
         return f"quantization {self.name}: {o}x{i} weights, {self.X.shape[0]} calibration samples, {self.bits} bits"
 
-    def start_points(self) -> dict[str, list[np.ndarray]]:
+    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
         return {
             "rtn": list(rtn(self.W, self.scale, self.zero, self.bits)),
             "gptq": list(gptq(self.W, self.X, self.scale, self.zero, self.bits)),

@@ -82,6 +82,7 @@ Solutions are images (JSON: a list of rows of grey values).
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -187,34 +188,55 @@ def projection_matrix(shape: tuple[int, int], angles_deg, return_angles: bool = 
     return (A, nonempty // nd) if return_angles else A
 
 
+def _out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
 def sart(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 100, relax: float = 0.5,
-         blocks: list[np.ndarray] | None = None, seed: int = 0) -> np.ndarray:
-    """SART: ray-block (one block per angle) simultaneous corrections, clipped to ``[lo, hi]``."""
+         blocks: list[np.ndarray] | None = None, seed: int = 0, deadline: float | None = None,
+         stats: dict | None = None) -> np.ndarray:
+    """SART: ray-block (one block per angle) simultaneous corrections, clipped to ``[lo, hi]``.
+
+    ``deadline`` (``time.monotonic()``) ends the sweeps early; ``stats["iterations"]`` then tells how many ran."""
     n = A.shape[1]
     x = np.full(n, 0.5 * (lo + hi))
     if blocks is None:
         blocks = [np.arange(A.shape[0])]
     rng = np.random.default_rng(seed)
     sub = [(A[rows], np.asarray(A[rows].sum(axis=1)).ravel(), rows) for rows in blocks]
+    done = 0
     for _ in range(iterations):
+        if _out_of_time(deadline):
+            break
+        done += 1
         for q in rng.permutation(len(sub)):
             Ab, rs, rows = sub[q]
             cs = np.asarray(Ab.sum(axis=0)).ravel()
             r = (b[rows] - Ab @ x) / np.maximum(rs, 1e-12)
             x += relax * (Ab.T @ r) / np.maximum(cs, 1e-12)
             np.clip(x, lo, hi, out=x)
+    if stats is not None:
+        stats["iterations"] = done
     return x.reshape(shape)
 
 
-def sirt(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 500, relax: float = 1.0) -> np.ndarray:
-    """SIRT: all rays at once, ``x += relax * C A^T R (b - A x)``, clipped to ``[lo, hi]``."""
+def sirt(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 500, relax: float = 1.0,
+         deadline: float | None = None, stats: dict | None = None) -> np.ndarray:
+    """SIRT: all rays at once, ``x += relax * C A^T R (b - A x)``, clipped to ``[lo, hi]`` (``deadline`` and
+    ``stats`` as in :func:`sart`)."""
     n = A.shape[1]
     x = np.full(n, 0.5 * (lo + hi))
     R = 1.0 / np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1e-12)
     C = 1.0 / np.maximum(np.asarray(A.sum(axis=0)).ravel(), 1e-12)
+    done = 0
     for _ in range(iterations):
+        if _out_of_time(deadline):
+            break
+        done += 1
         x += relax * C * (A.T @ (R * (b - A @ x)))
         np.clip(x, lo, hi, out=x)
+    if stats is not None:
+        stats["iterations"] = done
     return x.reshape(shape)
 
 
@@ -240,9 +262,14 @@ def _sart_blocks(A: sp.csr_matrix, blocks: list[np.ndarray]) -> list:
     return out
 
 
-def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations: int = 30, sart_sweeps: int = 3,
+#: DART iterations of the baseline and of the ``dart`` start
+DART_ITERATIONS = 30
+
+
+def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations: int = DART_ITERATIONS,
+         sart_sweeps: int = 3,
          fix_prob: float = 0.9, smoothing: float = 0.2, relax: float = 0.5, blocks: list[np.ndarray] | None = None,
-         seed: int = 0) -> np.ndarray:
+         seed: int = 0, deadline: float | None = None, stats: dict | None = None) -> np.ndarray:
     """DART (Batenburg and Sijbers 2011): discrete algebraic reconstruction.
 
     From a continuous reconstruction ``start`` (SART when ``None``), each
@@ -252,7 +279,7 @@ def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations:
     pixels only against the residual of the fixed ones, and smooths the boundary
     pixels (weight ``smoothing`` on the mean of their 8 neighbours). Returns the
     segmented image after ``iterations`` iterations (the continuous image is
-    discarded).
+    discarded). ``deadline`` and ``stats`` as in :func:`sart`.
     """
     from scipy.ndimage import maximum_filter, minimum_filter, uniform_filter
 
@@ -262,9 +289,13 @@ def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations:
     if blocks is None:
         blocks = [np.arange(A.shape[0])]
     x = np.asarray(start, dtype=np.float64).ravel().copy() if start is not None else \
-        sart(A, b, shape, lo, hi, 30, relax, blocks, seed).ravel()
+        sart(A, b, shape, lo, hi, 30, relax, blocks, seed, deadline=deadline).ravel()
     Acsc = A.tocsc()
+    done = 0
     for _ in range(iterations):
+        if _out_of_time(deadline):
+            break
+        done += 1
         seg = snap(x.reshape(shape), levels)
         boundary = (maximum_filter(seg, size=3, mode="nearest") != minimum_filter(seg, size=3, mode="nearest"))
         free = (boundary | (rng.random(shape) > fix_prob)).ravel()
@@ -283,6 +314,8 @@ def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations:
             mean8 = (uniform_filter(img, size=3, mode="nearest") * 9.0 - img) / 8.0
             bnd = boundary.ravel()
             x[bnd] = (1.0 - smoothing) * x[bnd] + smoothing * mean8.ravel()[bnd]
+    if stats is not None:
+        stats["iterations"] = done
     return snap(x.reshape(shape), levels)
 
 
@@ -377,26 +410,44 @@ class Tomography(DMMVBase):
                 f"{self.levels.size} levels, noise {self.noise:g}, bounds b +- {self.noise_bound:g}")
 
     # -- baselines ----------------------------------------------------------------------
-    def sart(self) -> np.ndarray:
-        """Continuous SART reconstruction (cached)."""
-        if "_sart" not in self.__dict__:
-            self.__dict__["_sart"] = sart(self.A, self.b, self.shape, float(self.levels[0]), float(self.levels[-1]),
-                                          self.sart_iterations, blocks=self._blocks, seed=self.seed)
-        return self.__dict__["_sart"]
+    def _baseline(self, key: str, planned: int, run, deadline: float | None, reuse: bool) -> np.ndarray:
+        """The cached reconstruction ``key``, or ``run(deadline, stats)``'s. One cut short by the deadline is kept
+        (``reuse`` takes it, e.g. for the tie-break of the run that built it) but rebuilt by the next call that
+        asks for the full one; the cut is noted in :meth:`start_notes`."""
+        hit = self.__dict__.get(key)
+        if hit is not None and (hit[1] or reuse):
+            return hit[0]
+        stats: dict = {}
+        x = run(deadline, stats)
+        done = int(stats.get("iterations", planned))
+        self.__dict__[key] = (x, done >= planned)
+        notes = self.__dict__.setdefault("_start_notes", {})
+        name = key.strip("_")
+        if done < planned:
+            notes[f"{name}_cut"] = f"{done} of {planned} iterations (stopped at the time limit)"
+        else:
+            notes.pop(f"{name}_cut", None)
+        return x
 
-    def sirt(self) -> np.ndarray:
-        """Continuous SIRT reconstruction (cached)."""
-        if "_sirt" not in self.__dict__:
-            self.__dict__["_sirt"] = sirt(self.A, self.b, self.shape, float(self.levels[0]), float(self.levels[-1]),
-                                          5 * self.sart_iterations)
-        return self.__dict__["_sirt"]
+    def sart(self, deadline: float | None = None, reuse: bool = False) -> np.ndarray:
+        """Continuous SART reconstruction (cached; ``deadline`` and ``reuse``: see :meth:`_baseline`)."""
+        lo, hi = float(self.levels[0]), float(self.levels[-1])
+        return self._baseline("_sart", self.sart_iterations, lambda d, st: sart(
+            self.A, self.b, self.shape, lo, hi, self.sart_iterations, blocks=self._blocks, seed=self.seed,
+            deadline=d, stats=st), deadline, reuse)
 
-    def dart(self) -> np.ndarray:
-        """DART reconstruction from the continuous SART image (cached; see :func:`dart`)."""
-        if "_dart" not in self.__dict__:
-            self.__dict__["_dart"] = dart(self.A, self.b, self.shape, self.levels, start=self.sart(),
-                                          blocks=self._blocks, seed=self.seed)
-        return self.__dict__["_dart"]
+    def sirt(self, deadline: float | None = None, reuse: bool = False) -> np.ndarray:
+        """Continuous SIRT reconstruction (cached; ``deadline`` and ``reuse``: see :meth:`_baseline`)."""
+        lo, hi = float(self.levels[0]), float(self.levels[-1])
+        return self._baseline("_sirt", 5 * self.sart_iterations, lambda d, st: sirt(
+            self.A, self.b, self.shape, lo, hi, 5 * self.sart_iterations, deadline=d, stats=st), deadline, reuse)
+
+    def dart(self, deadline: float | None = None, reuse: bool = False) -> np.ndarray:
+        """DART reconstruction from the continuous SART image (cached; see :func:`dart` and :meth:`_baseline`)."""
+        return self._baseline("_dart", DART_ITERATIONS, lambda d, st: dart(
+            self.A, self.b, self.shape, self.levels, start=self.sart(d, reuse=True), blocks=self._blocks,
+            seed=self.seed,
+            iterations=DART_ITERATIONS, deadline=d, stats=st), deadline, reuse)
 
     def focus_mask(self, ks: list[np.ndarray]) -> list[np.ndarray | None] | None:
         """DART's boundary focus: only pixels with an 8-neighbour of another level in the start image move.
@@ -427,10 +478,10 @@ class Tomography(DMMVBase):
         if self.tie_break_kind.endswith("dart"):
             # one level step away from DART costs as much as one TV edge of one level step: TV alone erodes
             # fine features that loose bounds allow it to remove (binary Shepp-Logan 32x32, +-1)
-            return TieBreak.from_pairs(h * w, pairs, edge_w, self.dart().ravel(), 1.0 / gap)
+            return TieBreak.from_pairs(h * w, pairs, edge_w, self.dart(reuse=True).ravel(), 1.0 / gap)
         # the SART reference: one level step of distance costs a quarter of a TV edge
         ref_w = 0.25 / gap if "ref" in self.tie_break_kind else 0.0
-        return TieBreak.from_pairs(h * w, pairs, edge_w, self.sart().ravel() if ref_w > 0 else None, ref_w)
+        return TieBreak.from_pairs(h * w, pairs, edge_w, self.sart(reuse=True).ravel() if ref_w > 0 else None, ref_w)
 
     def keep_start(self, ks_start: list[np.ndarray], ks_final: list[np.ndarray]) -> str | None:
         """The plausibility gate of the ``dmmv`` solver: a reason to answer with the start, or ``None``.
@@ -468,12 +519,15 @@ class Tomography(DMMVBase):
         """0: a residual is never negative (and an exact reconstruction reaches it when noise-free)."""
         return 0.0
 
-    def start_points(self) -> dict[str, list[np.ndarray]]:
+    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
         model = self.model()
+        sart_img = self.sart(deadline)
+        dart_img = self.dart(deadline)  # before SIRT: DART is the start under noise, SIRT the costliest
+        sirt_img = self.sirt(deadline)
         return {
-            "sart": [model.nearest_indices(self.sart().ravel())],
-            "sirt": [model.nearest_indices(self.sirt().ravel())],
-            "dart": [model.nearest_indices(self.dart().ravel())],
+            "sart": [model.nearest_indices(sart_img.ravel())],
+            "sirt": [model.nearest_indices(sirt_img.ravel())],
+            "dart": [model.nearest_indices(dart_img.ravel())],
         }
 
     # -- evaluation ------------------------------------------------------------------------

@@ -302,15 +302,19 @@ def _target_of(ctx: SolveContext) -> float:
     return max(targets) if targets else -math.inf
 
 
-def _pick_start(problem, name: str | None, fallback: str = "auto") -> tuple[str, list[np.ndarray], str | None]:
+def _pick_start(problem, name: str | None, fallback: str = "auto", ctx: SolveContext | None = None
+                ) -> tuple[str, list[np.ndarray], str | None]:
     """``(name, index vectors, note)`` of the requested start; an optional start that cannot be built
-    (e.g. the FIR lattice start without fpylll) falls back to ``fallback`` with a note."""
-    starts = problem.starts()
+    (e.g. the FIR lattice start without fpylll) falls back to ``fallback`` with a note. Iterative baselines
+    (tomography's SART, SIRT, DART) stop at ``ctx``'s time limit."""
+    left = math.inf if ctx is None else ctx.time_left
+    deadline = time.monotonic() + left if math.isfinite(left) else None
+    starts = problem.starts(deadline)
     optional = tuple(getattr(problem, "optional_starts", ()))
     note = None
     if name is not None and name != "auto":
         if name in optional:
-            ks = problem.start_named(name)
+            ks = problem.start_named(name, deadline)
             if ks is not None:
                 return name, ks, None
             note = f"start {name!r} unavailable, fell back to {fallback}"
@@ -396,7 +400,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
     reject_unknown(params, "dmmv")
     blocks = problem.blocks()
-    start_name, ks0, start_note = _pick_start(problem, None if start is None else str(start))
+    start_name, ks0, start_note = _pick_start(problem, None if start is None else str(start), ctx=ctx)
     target = _target_of(ctx)
     seeds = ctx.uint64_seeds(len(blocks))
     searches = []
@@ -541,7 +545,7 @@ def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
     start = params.pop("start", None)
     reject_unknown(params, "dmmv-round")
     name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
-                              problem.baseline_start)
+                              problem.baseline_start, ctx)
     sol = problem.solution_from_blocks([k.copy() for k in ks])
     ev = problem.evaluate(sol)
     if ev.feasible:
