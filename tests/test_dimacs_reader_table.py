@@ -75,3 +75,52 @@ def test_max_vertices_is_allowed(tmp_path, monkeypatch):
                                      ("p graph 3 1", False), ("p", False), ("e 1 2\np edge 3 1", False), ("", False)])
 def test_sniff(head, ok):
     assert sniff_dimacs(head) is ok
+
+
+# ------------------------------------------------------------------ the numpy fast path agrees with the line reader
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import combopt.problems.graph.graph as graph_module  # noqa: E402
+
+_LINE = st.one_of(
+    st.tuples(st.integers(-1, 7), st.integers(-1, 7)).map(lambda e: f"e {e[0]} {e[1]}"),
+    st.sampled_from(["c note", "e 1  2", "e 1\t2", "e 1 2 3", "e 1", "e x 2", "n 1 3", "a 1 2", "", "e 01 2",
+                     "p edge 6 1", "e 1 2\r", "c"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 6), m=st.integers(0, 4), head=st.lists(st.sampled_from(["c x", "", "c"]), max_size=2),
+       lines=st.lists(_LINE, max_size=10), final_newline=st.booleans())
+def test_fast_path_agrees_with_the_line_reader(tmp_path, n, m, head, lines, final_newline):
+    """Wherever the fast path answers, the line-by-line reader gives the same graph; where the line reader
+    rejects a file, the fast path leaves it to it (returns None), so the error and its line are the same."""
+    text = "\n".join([*head, f"p edge {n} {m}", *lines]) + ("\n" if final_newline else "")
+    f = tmp_path / "g.clq"
+    f.write_bytes(text.encode())
+    fast = graph_module._dimacs_fast(f)
+    try:
+        slow = _slow(f)
+    except InputError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast.n == slow.n and fast.labels == slow.labels and fast.name == slow.name
+        assert fast.edges.tolist() == slow.edges.tolist()
+
+
+def _slow(path):
+    saved = graph_module._dimacs_fast
+    graph_module._dimacs_fast = lambda p: None
+    try:
+        return read_dimacs(path)
+    finally:
+        graph_module._dimacs_fast = saved
+
+
+def test_fast_path_takes_the_common_layout(tmp_path):
+    f = tmp_path / "g.clq"
+    f.write_text("c made by hand\np edge 4 3\ne 1 2\ne 4 3\ne 2 1\n")
+    g = graph_module._dimacs_fast(f)
+    assert g is not None and g.edges.tolist() == [[0, 1], [2, 3]]
