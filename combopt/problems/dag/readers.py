@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -107,6 +109,9 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
     if d > MAX_VARIABLES:
         raise InputError(path, f"{d} columns; combopt learns DAGs on at most {MAX_VARIABLES} variables", line0)
     max_rows = MAX_CELLS // max(d, 1)
+    fast = _numbers_fast(text, delim, d, line0 if names is not None else line0 - 1, max_rows)
+    if fast is not None:
+        return fast, names
     for k, cells in rows:
         if len(cells) != d:
             raise InputError(path, f"row has {len(cells)} cells; expected {d} (as in the first row)", k)
@@ -125,6 +130,29 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
     if not data_rows:
         raise InputError(path, "a header but no data rows; expected rows of numbers")
     return np.asarray(data_rows, dtype=np.float64), names
+
+
+#: line breaks that ``str.splitlines`` and the csv module honour but numpy's parser does not (its lines end at \\n)
+_ODD_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _numbers_fast(text: str, delim: str | None, d: int, skip: int, max_rows: int) -> np.ndarray | None:
+    """The rows after the first ``skip`` lines read by numpy's C parser (5 million numbers in well under a second,
+    against four with the row-by-row reader), when the text has none of what only the row-by-row reader handles
+    (comments, quotes, empty cells) and every row is ``d`` finite numbers; else None, and the row-by-row reader
+    reads the file and names the line of any error."""
+    if "#" in text or '"' in text or "'" in text or _ODD_BREAKS.search(text):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns on an empty input: leave it to the row reader
+            X = np.loadtxt(io.StringIO(text), delimiter=delim, skiprows=skip, dtype=np.float64, ndmin=2,
+                           comments=None)
+    except (ValueError, UserWarning):
+        return None
+    if X.ndim != 2 or X.shape[1] != d or X.shape[0] == 0 or X.shape[0] > max_rows or not np.all(np.isfinite(X)):
+        return None
+    return X
 
 
 def _check_finite(path, line, cells, vals, names) -> None:
