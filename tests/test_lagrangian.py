@@ -141,6 +141,34 @@ def test_slack_penalty_qubo_minimum_is_the_optimum():
     assert -res.objective == pytest.approx(best)
 
 
+def test_slack_penalty_on_independent_set_is_the_edge_penalty_qubo():
+    """Edges x_u x_v <= 0 need no slack bits: the encoding's energy is -|S| + P * (edges inside S) on every
+    subset (brute force), its minimum is the independence number, and the solver reaches it."""
+    G = nx.petersen_graph()
+    prob = combopt.IndependentSet.from_networkx(G)
+    enc = slack_penalty_qubo(prob.lagrangian_model())
+    assert enc.n_slack == 0 and enc.qubo.n == 10
+    X = (np.arange(2**10)[:, None] >> np.arange(10)) & 1
+    inside = np.array([sum(x[u] * x[v] for u, v in G.edges()) for x in X])
+    expected = -X.sum(axis=1) + enc.penalty * inside
+    assert np.allclose(enc.qubo.energies(X.astype(np.int8)), expected)
+    assert -combopt.solve(enc.qubo, "exhaustive").objective == 4  # the independence number of Petersen
+    res = combopt.solve(prob, "slack-penalty", max_iterations=3, seed=0)
+    assert res.feasible and res.objective == 4
+
+
+def test_slack_penalty_refuses_mixed_pair_rows():
+    import scipy.sparse as sp
+
+    from combopt.core.errors import ParameterError
+    from combopt.models.lagrangian import LagrangianModel
+    f = combopt.QUBO(np.zeros(3), sp.csr_matrix((3, 3)))
+    m = LagrangianModel(objective=f, G=sp.csr_matrix(np.array([[1.0, 0, 0]])), c=np.zeros(1),
+                        equality=np.zeros(1, dtype=bool), pairs=np.array([[0, 1, 2]]))
+    with pytest.raises(ParameterError, match="pair constraints"):
+        slack_penalty_qubo(m)
+
+
 def test_slack_penalty_solver_is_feasible_and_reports_size(mknap1):
     path, ref = mknap1
     inst = combopt.read(f"{path}#0", kind="mdkp")

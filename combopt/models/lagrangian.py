@@ -137,14 +137,22 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
     Inequalities need integer coefficients (the slack range must be exact);
     the default penalty is one more than the sum of absolute objective
     coefficients, which makes every infeasible point worse than every feasible one.
+    Pair constraints ``coef x_u x_v <= 0`` (``coef > 0``, nothing else in the row: independent set's edges)
+    need no slack, since ``g`` is never negative: their penalty is ``P coef^2 x_u x_v``.
     """
-    if model.pairs is not None and len(model.pairs):
-        raise ParameterError("the slack encoding handles linear constraints only")
     G = model.G.toarray()
     c = model.c
+    pair_rows = np.zeros(model.m, dtype=bool)
+    if model.pairs is not None and len(model.pairs):
+        k = model.pairs[:, 0]
+        pair_rows[k] = True
+        if (np.any(G[pair_rows] != 0) or np.any(c[pair_rows] != 0) or np.any(model.equality[pair_rows])
+                or np.any(model.pair_coef <= 0) or np.unique(k).size != k.size):
+            raise ParameterError("the slack encoding handles linear constraints and pair constraints "
+                                 "coef * x_u * x_v <= 0 (coef > 0, one pair a row) only")
     cols: list[np.ndarray] = []
     for k in range(model.m):
-        if model.equality[k]:
+        if model.equality[k] or pair_rows[k]:
             continue
         row = G[k]
         if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
@@ -165,6 +173,8 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
         G=sp.hstack([model.G, sp.csr_matrix(S)]).tocsr(),
         c=c,
         equality=np.ones(model.m, dtype=bool),
+        pairs=model.pairs,
+        pair_coef=model.pair_coef,
     )
     # P * g^2 = relaxed QUBO with lam = 0 and rho = 2P
     q = big.relaxed_qubo(np.zeros(model.m), rho=2.0 * penalty)
