@@ -292,27 +292,64 @@ def kick(X: np.ndarray, rng, size: int = 2) -> np.ndarray:
     return F.X
 
 
+def random_vertex(p: np.ndarray, q: np.ndarray, rng) -> np.ndarray:
+    """A random vertex of the transportation polytope of ``p`` and ``q``: the north-west corner rule on randomly
+    ordered rows and columns (a spanning-forest support, like every vertex)."""
+    rows, cols = rng.permutation(p.size), rng.permutation(q.size)
+    r, c = p.astype(np.float64).copy(), q.astype(np.float64).copy()
+    X = np.zeros((p.size, q.size))
+    a = b = 0
+    while a < p.size and b < q.size:
+        i, j = rows[a], cols[b]
+        x = min(r[i], c[j])
+        X[i, j] = x
+        r[i] -= x
+        c[j] -= x
+        if r[i] <= _ZERO:
+            a += 1
+        else:
+            b += 1
+    X[X < _ZERO] = 0.0
+    return X
+
+
+#: kick-and-descend rounds without improvement after which :func:`improve_coupling` restarts from a random vertex
+RESTART_AFTER = 8
+
+
 def improve_coupling(X: np.ndarray, rng, iterations: int = 50, max_candidates: int = 4096,
-                     should_stop=None, on_improve=None) -> tuple[np.ndarray, dict]:
-    """Iterated local search from the dense coupling ``X``: descend, then ``iterations`` kick-and-descend rounds."""
+                     should_stop=None, on_improve=None, until_stop: bool = False) -> tuple[np.ndarray, dict]:
+    """Iterated local search from the dense coupling ``X``: descend, then ``iterations`` rounds (or, with
+    ``until_stop``, rounds until ``should_stop()``). A round kicks the best coupling by 2 to 5 random pivots
+    (more the longer nothing improved) and descends; after ``RESTART_AFTER`` rounds without improvement it
+    descends from a random vertex instead (:func:`random_vertex`), since kicks alone stay in the greedy
+    vertex's basin (on ``pair4`` of the tests every kick returned to it)."""
+    p, q = X.sum(axis=1), X.sum(axis=0)
     cur, piv = descend(X.copy(), rng, max_candidates, should_stop)
     best, best_h = cur, entropy(cur)
     if on_improve is not None:
         on_improve(best)
     total = piv
-    done = 0
-    for _ in range(iterations):
+    done = restarts = stall = 0
+    while until_stop or done < iterations:
         if should_stop is not None and should_stop():
             break
-        cand, piv = descend(kick(best, rng), rng, max_candidates, should_stop)
+        if stall >= RESTART_AFTER:
+            start, stall = random_vertex(p, q, rng), 0
+            restarts += 1
+        else:
+            start = kick(best, rng, size=2 + min(stall, 3))
+        cand, piv = descend(start, rng, max_candidates, should_stop)
         total += piv
         done += 1
         h = entropy(cand)
         if h < best_h - 1e-12:
-            best, best_h = cand, h
+            best, best_h, stall = cand, h, 0
             if on_improve is not None:
                 on_improve(best)
-    return best, {"pivots": total, "kicks": done}
+        else:
+            stall += 1
+    return best, {"pivots": total, "kicks": done, "restarts": restarts}
 
 
 # -- registered solvers -------------------------------------------------------------------
@@ -391,7 +428,8 @@ def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
 @register_solver("mec-ls", problems=("mec",), exact=False, devices=("cpu",),
                  description="greedy, then pivots along support cycles (iterated local search)")
 def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
-    """Greedy then local improvement. Parameters: ``kicks`` (50), ``candidates`` (4096 per pass), ``normalize``."""
+    """Greedy then local improvement. Parameters: ``kicks`` (50: rounds of an untimed run; a timed run goes on
+    until its limit), ``candidates`` (4096 per pass), ``normalize``."""
     _prepare(problem, params)
     kicks = positive_int(params, "kicks", 50)
     cands = positive_int(params, "candidates", 4096)
@@ -409,7 +447,8 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
         if ev.feasible:
             ctx.state.report(ev.objective, c)
 
-    X, st = improve_coupling(g.dense(), ctx.rng, kicks, cands, ctx.state.should_stop, improved)
+    timed = math.isfinite(ctx.time_left)  # a timed run searches until its limit, an untimed one for ``kicks`` rounds
+    X, st = improve_coupling(g.dense(), ctx.rng, kicks, cands, ctx.state.should_stop, improved, until_stop=timed)
     ctx.state.next_iteration()
     best = ctx.state.best
     return SolverOutput(bound=bound, info={**info, "greedy": hg, "improved": best, **st})
