@@ -78,7 +78,7 @@ def test_sniff(head, ok):
 
 
 # ------------------------------------------------------------------ the numpy fast path agrees with the line reader
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import combopt.problems.graph.graph as graph_module  # noqa: E402
@@ -91,6 +91,7 @@ _LINE = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(n=3, m=0, head=[], lines=["e 1 2 3", "e 1"], final_newline=False)  # four spaces and four numbers in all
 @given(n=st.integers(0, 6), m=st.integers(0, 4), head=st.lists(st.sampled_from(["c x", "", "c"]), max_size=2),
        lines=st.lists(_LINE, max_size=10), final_newline=st.booleans())
 def test_fast_path_agrees_with_the_line_reader(tmp_path, n, m, head, lines, final_newline):

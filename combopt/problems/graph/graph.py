@@ -154,6 +154,11 @@ def _dimacs_fast(path: Path) -> Graph | None:
     if body.translate(None, _EDGE_BODY_DELETE) or body.count(b"e") != count or body.count(b" ") != 2 * count \
             or (count and (not body.startswith(b"e ") or body.count(b"\ne ") != count - 1)):
         return None
+    if count:  # exactly two spaces on every line ("e 1 2 3" and "e 1" together have four, two numbers each)
+        raw = np.frombuffer(body, dtype=np.uint8)
+        line_of_space = np.searchsorted(np.flatnonzero(raw == 10), np.flatnonzero(raw == 32))
+        if np.any(np.bincount(line_of_space, minlength=count) != 2):
+            return None
     try:
         check_memory(BYTES_PER_VERTEX * n + BYTES_PER_EDGE * m_declared, "a graph", path)
     except InputError:
