@@ -1,7 +1,10 @@
 import itertools
+import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import combopt
 from combopt.core.errors import ParameterError
@@ -92,3 +95,57 @@ def test_symmetry_tolerance_is_relative_to_the_largest_coupling():
     with pytest.raises(ParameterError):
         QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 1.5e-9, 0.0]]))  # small couplings: absolute 1e-9
     QUBO(np.zeros(2), np.array([[0.0, 0.5], [0.5 + 0.5e-9, 0.0]]))
+
+
+# ------------------------------------------------ the numpy path of the JSON reader agrees with the item reader
+def _read_both(path):
+    import combopt.models.qubo as qm
+    from combopt.core.errors import InputError
+
+    out = []
+    for fast in (True, False):
+        saved = qm._quadratic_fast
+        if not fast:
+            qm._quadratic_fast = lambda *a: None
+        try:
+            out.append(qm.read_qubo_json(path))
+        except InputError as e:
+            out.append(str(e))
+        finally:
+            qm._quadratic_fast = saved
+    return out
+
+
+_ITEM = st.one_of(
+    st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["a", "b", "c", "d"]),
+              st.one_of(st.integers(-3, 3), st.floats(-2, 2, allow_nan=False))).map(list),
+    st.sampled_from([["a", "b", True], ["a", 1, 2.0], ["a", "z", 1.0], ["a", "b", 1.0, 2.0], ["a", "b"],
+                     ["a", "b", "1.5"], ["a", "b", None], "ab", ["a", "b", 1e308], ["b", "b", 2.0]]),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(_ITEM, max_size=8), named=st.booleans(), sense=st.sampled_from(["min", "max"]))
+def test_json_fast_path_agrees_with_the_item_reader(tmp_path, items, named, sense):
+    doc = {"sense": sense, "offset": 1.5, "linear": {"a": 1.0, "c": -2}, "quadratic": items}
+    if named:
+        doc["variables"] = ["a", "b", "c", "d"]
+    path = tmp_path / "m.qubo.json"
+    path.write_text(json.dumps(doc))
+    fast, slow = _read_both(path)
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    assert fast.variables == slow.variables and fast.model_sense == slow.model_sense and fast.offset == slow.offset
+    assert np.allclose(fast.h, slow.h)
+    assert (fast.W != slow.W).nnz == 0 or abs(fast.W - slow.W).max() <= 1e-12
+    x = np.ones(fast.n, dtype=np.int8)
+    assert fast.energy(x) == pytest.approx(slow.energy(x))
+
+
+def test_large_models_are_written_compact_and_read_back(tmp_path):
+    q = combopt.QUBO.random(200, 1.0, seed=3)  # 19,900 couplings: compact
+    q.write_json(tmp_path / "big.qubo.json")
+    assert "\n" not in (tmp_path / "big.qubo.json").read_text()
+    r = combopt.read(tmp_path / "big.qubo.json")
+    assert np.allclose(r.h, q.h) and abs(r.W - q.W).max() < 1e-12

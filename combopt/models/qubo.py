@@ -274,10 +274,37 @@ class QUBO(Problem):
         }
 
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json_dict(), indent=1))
+        """Indented for reading up to 10,000 couplings; compact beyond (a dense 3000-variable model: 110 MB that
+        parse in half the time, instead of 247 MB one number a line)."""
+        d = self.to_json_dict()
+        small = len(d["quadratic"]) <= 10_000
+        Path(path).write_text(json.dumps(d, indent=1) if small else json.dumps(d, separators=(",", ":")))
 
     def __repr__(self) -> str:
         return f"QUBO(n={self.n}, interactions={self.num_interactions}, sense={self.model_sense!r})"
+
+
+def _quadratic_fast(items, index: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(rows, cols, values)`` of a ``quadratic`` list at numpy speed when every item is ``[name, name, number]``
+    with string names already in ``index`` and finite values (what :meth:`QUBO.write_json` writes: a dense
+    3000-variable model, 4.5 million items, in a few seconds instead of fifteen); else None, and the item-by-item
+    reader gives the exact error or the new names' order."""
+    if not isinstance(items, list) or not items:
+        return None
+    if set(map(type, items)) != {list} or set(map(len, items)) != {3}:
+        return None
+    a, b, v = [it[0] for it in items], [it[1] for it in items], [it[2] for it in items]
+    if set(map(type, a)) != {str} or set(map(type, b)) != {str} or not set(map(type, v)) <= {int, float}:
+        return None  # bool is its own type here: True / False are refused by the item reader, as they should be
+    try:
+        rows = np.array([index[x] for x in a], dtype=np.int64)
+        cols = np.array([index[x] for x in b], dtype=np.int64)
+        vals = np.array(v, dtype=np.float64)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if vals.shape != (len(items),) or not np.all(np.isfinite(vals)):
+        return None
+    return rows, cols, vals
 
 
 def read_qubo_json(path: str | Path) -> QUBO:
@@ -318,6 +345,23 @@ def read_qubo_json(path: str | Path) -> QUBO:
             return f
 
         lin = {idx(k): num(v, f"linear {k!r}") for k, v in dict(data["linear"]).items()}
+        fast = _quadratic_fast(data["quadratic"], index)
+        if fast is not None:
+            num(data.get("offset", 0.0), "offset")
+            sense = data.get("sense", "min")
+            if sense not in ("min", "max"):
+                raise InputError(p, f"'sense' must be 'min' or 'max', got {sense!r}")
+            n = len(names)
+            h = np.zeros(n)
+            for k, v in lin.items():
+                h[k] += v
+            ii, jj, vv = fast
+            same = ii == jj
+            np.add.at(h, ii[same], vv[same])
+            ii, jj, vv = ii[~same], jj[~same], vv[~same]
+            W = sp.coo_matrix((np.concatenate([vv, vv]), (np.concatenate([ii, jj]), np.concatenate([jj, ii]))),
+                              shape=(n, n)).tocsr()
+            return QUBO(h, W, float(data.get("offset", 0.0)), variables=names, sense=sense, name=p.stem)
         quad: dict[tuple[int, int], float] = {}
         for item in data["quadratic"]:
             a, b, v = item
