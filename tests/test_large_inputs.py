@@ -207,3 +207,21 @@ def test_tomography_baselines_stop_at_a_deadline_and_are_rebuilt_in_full():
     assert p.__dict__.get("_starts") is full
     r = combopt.solve(p, "dmmv", time_limit=5, seed=0)
     assert r.feasible and not any(k.endswith("_cut") for k in r.info)
+
+
+def test_cold_start_construction_of_tomography_stops_at_the_deadline():
+    """The construction a cold run answers with (the baseline start) takes the run's end as its deadline."""
+    import time
+    from pathlib import Path
+
+    from combopt.core.context import SolveContext
+    from combopt.core.stopping import SearchState, make_criteria
+    from combopt.core.warm import _construct
+
+    p = combopt.read(Path(__file__).parent / "data" / "dmmv" / "tomo_sl32_noisy.toml")
+    state = SearchState(sense=p.sense, criterion=make_criteria(0.5))
+    state.start = time.perf_counter() - 1.0  # the run's time is already up
+    ctx = SolveContext(0, "cpu", state, np.random.default_rng(0))
+    out = _construct(p, ctx)
+    assert out["construction"] is not None  # a feasible image all the same (SART's start snapped)
+    assert any(k.endswith("_cut") for k in p.start_notes())

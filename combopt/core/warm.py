@@ -26,6 +26,7 @@ Imports: the standard library, numpy and numba.
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import subprocess
@@ -139,8 +140,11 @@ def _construct(problem, ctx: SolveContext) -> dict[str, Any]:
     """Report the problem's cheap construction; returns what happened (for ``info``)."""
     build = getattr(problem, "construct", None)
     t0 = time.perf_counter()
+    kw = {}
+    if build is not None and "deadline" in inspect.signature(build).parameters and math.isfinite(ctx.time_left):
+        kw["deadline"] = time.monotonic() + ctx.time_left  # constructions with iterative parts stop there
     try:
-        sol = build() if build is not None else None
+        sol = build(**kw) if build is not None else None
     except KernelsCold:  # a construction must be plain numpy; never let it compile
         sol = None
     if sol is None:

@@ -85,9 +85,10 @@ class DMMVBase(Problem):
         out["ls"] = [b.nearest_indices(least_squares_start(b)) for b in self.blocks()]
         return out
 
-    def construct(self):
-        """The family's baseline warm start rounded to the grid (``baseline_start``, else any)."""
-        starts = self.starts()
+    def construct(self, deadline: float | None = None):
+        """The family's baseline warm start rounded to the grid (``baseline_start``, else any); iterative
+        baselines stop at ``deadline`` (``time.monotonic()``; the cold-start path passes the run's end)."""
+        starts = self.starts(deadline)
         name = self.baseline_start if self.baseline_start in starts else next(iter(starts), None)
         return None if name is None else self.solution_from_blocks([k.copy() for k in starts[name]])
 
