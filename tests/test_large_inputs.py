@@ -18,12 +18,12 @@ import pytest
 
 import combopt
 from combopt.cli.app import main
+from combopt.core.budget import StepBudget
 from combopt.core.errors import ParameterError
 from combopt.generators.mdkp import chu_beasley
 from combopt.problems.graph.mis import MAX_BOUND_COMPLEMENT_EDGES, IndependentSet
 from combopt.problems.mdkp.local import SWAP_WORK
 from combopt.problems.tsp.model import MAX_QUBO_COUPLINGS, TSP, max_qubo_cities
-from combopt.solvers.common import StepBudget
 
 
 def user_error(capsys, *args) -> str:
@@ -109,21 +109,17 @@ def test_mdkp_core_on_a_large_instance_answers_feasibly():
 
 
 # ----------------------------------------------------------------------------- step budget
-def _fake_ctx(left):
-    return SimpleNamespace(time_left=left)
-
-
 def test_step_budget_fits_calls_into_the_time_left():
-    b = StepBudget(_fake_ctx(1.0), 10_000, prior_s=1e-3, share=0.5)
+    b = StepBudget(lambda: 1.0, 10_000, prior_s=1e-3, share=0.5)
     assert b.next() == 500  # 0.5 s / 1 ms
     assert b.next(cap=50) == 50
-    b2 = StepBudget(_fake_ctx(math.inf), 10_000, prior_s=1.0)
+    b2 = StepBudget(lambda: math.inf, 10_000, prior_s=1.0)
     assert b2.next() == 10_000  # untimed: every step
-    b3 = StepBudget(_fake_ctx(100.0), 10_000, prior_s=1e-6)
+    b3 = StepBudget(lambda: 100.0, 10_000, prior_s=1e-6)
     assert b3.next() == 10_000  # fits: unchanged
-    b4 = StepBudget(_fake_ctx(0.0), 10_000, prior_s=1e-3, least=20)
+    b4 = StepBudget(lambda: 0.0, 10_000, prior_s=1e-3, least=20)
     assert b4.next() == 20  # out of time: the least call
-    b5 = StepBudget(_fake_ctx(1.0), 10_000)  # no prior: the first call runs in full, then it is measured
+    b5 = StepBudget(lambda: 1.0, 10_000)  # no prior: the first call runs in full, then it is measured
     assert b5.next() == 10_000
     b5.start(10)
     b5.done()

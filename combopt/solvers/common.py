@@ -190,36 +190,6 @@ class SweepBudget:
         self.measured = True
 
 
-class StepBudget:
-    """Fits the steps of the next call of a kernel (one that runs ``steps`` steps per call and cannot look at the
-    clock) into ``share`` of the time left, so that a timed run ends on time on large instances too.
-
-    Before anything is measured a step is taken to cost ``prior_s`` seconds (0: no estimate, the first call runs
-    in full); afterwards the cost is measured on every call. Untimed runs always get ``steps``, and so do
-    calls whose full length fits: small instances run exactly as without a budget.
-    """
-
-    def __init__(self, ctx: SolveContext, steps: int, prior_s: float = 0.0, share: float = 0.9, least: int = 1):
-        self.ctx, self.steps, self.share, self.least = ctx, int(steps), float(share), int(least)
-        self.per_step = float(prior_s)
-        self._t, self._steps = 0.0, 1
-
-    def next(self, cap: int | None = None) -> int:
-        """Steps of the next call: ``steps`` (or ``cap`` when smaller), fewer when they would not fit."""
-        steps = self.steps if cap is None else min(self.steps, int(cap))
-        left = self.ctx.time_left
-        if not math.isfinite(left) or self.per_step <= 0.0:
-            return steps
-        return int(max(min(self.least, steps), min(steps, self.share * max(left, 0.0) / self.per_step)))
-
-    def start(self, steps: int) -> None:
-        self._steps = max(1, int(steps))
-        self._t = time.perf_counter()
-
-    def done(self) -> None:
-        self.per_step = (time.perf_counter() - self._t) / self._steps
-
-
 def run_interruptible(func, cancel) -> tuple[object, bool]:
     """Run ``func()`` (a back end that releases the GIL) in a worker thread; Ctrl-C calls ``cancel()``.
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..core.budget import StepBudget
 from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
-from .common import StepBudget, offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
+from .common import offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -36,7 +37,8 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     BE = np.zeros(R)
     empty = np.zeros(0, dtype=np.float64)
     # a step scans every variable; the walks run on Numba's threads (pessimistic prior: 1 ns a variable)
-    budget = StepBudget(ctx, iters, prior_s=-(-R // numba.get_num_threads()) * n * 1e-9, share=0.5, least=100)
+    budget = StepBudget(lambda: ctx.time_left, iters, prior_s=-(-R // numba.get_num_threads()) * n * 1e-9, share=0.5,
+                        least=100)
     while not ctx.state.should_stop():
         states = ctx.uint64_seeds(R)
         # random start states (no sweeps: empty schedule)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ...core.budget import StepBudget
 from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
@@ -145,21 +146,19 @@ class MultiKnapsack(Problem):
         X = np.tile(np.asarray(solution, dtype=np.int8), (walks, 1))
         args = (self.p, self._A_c, self.b, self._ratio_weights(weights))
         depths = np.array([3, 8, 5, 12], dtype=np.int64)
-        rounds = -(-walks // max(1, numba.get_num_threads()))
-        if seconds is None or rounds * walk_seconds(self.n, self.m, iters) <= seconds:
-            iterated_drop_add_batch(*args, X, int(iters), ctx.uint64_seeds(walks), depths)
-            return list(np.unique(X, axis=0))
-        end = time.perf_counter() + max(0.0, seconds)
-        done, chunk = 0, max(1, int(iters * seconds / (rounds * walk_seconds(self.n, self.m, iters))))
-        while done < iters:
-            chunk = min(chunk, iters - done)
-            t0 = time.perf_counter()
-            iterated_drop_add_batch(*args, X, chunk, ctx.uint64_seeds(walks), depths)
-            done += chunk
-            left = end - time.perf_counter()
-            if left <= 0:
+        rounds = -(-walks // max(1, numba.get_num_threads()))  # the walks run on Numba's threads
+        end = math.inf if seconds is None else time.perf_counter() + max(0.0, seconds)
+        budget = StepBudget(lambda: end - time.perf_counter(), int(iters),
+                            prior_s=rounds * walk_seconds(self.n, self.m, 1), share=1.0)
+        done = 0
+        while done < iters:  # one call when the walks fit (always without ``seconds``), else timed chunks
+            steps = budget.next(cap=iters - done)
+            budget.start(steps)
+            iterated_drop_add_batch(*args, X, steps, ctx.uint64_seeds(walks), depths)
+            budget.done()
+            done += steps
+            if end - time.perf_counter() <= 0:
                 break
-            chunk = max(1, int(0.5 * chunk * left / max(time.perf_counter() - t0, 1e-6)))
         return list(np.unique(X, axis=0))
 
     def walk(self, solution, seed: int, weights=None, iters: int = 200, max_drop: int = 5) -> np.ndarray:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.budget import StepBudget
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
-from ..common import StepBudget, positive_int, reject_unknown, replica_memory
+from ..common import positive_int, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -26,7 +27,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
     first = True
-    budget = StepBudget(ctx, iters, least=50)  # a timed run's calls end about when its time does
+    budget = StepBudget(lambda: ctx.time_left, iters, least=50)  # a timed run's calls end about when its time does
     while not ctx.state.should_stop():
         if first or ctx.state.best_solution is None:
             X[:] = 0
