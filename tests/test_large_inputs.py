@@ -164,6 +164,19 @@ def test_milp_refuses_models_too_large_to_build(capsys, tmp_path):
     assert r.status.value == "optimal"
 
 
+def test_milp_does_not_start_the_back_end_when_building_the_model_used_the_time():
+    """A model whose build takes the whole limit ends there (CBC would get at least its grace period more)."""
+    from pathlib import Path
+
+    p = combopt.read(Path(__file__).parent / "data" / "C125.9.clq")
+    r = combopt.solve(p, "milp", time_limit=0.01)
+    assert r.info["milp_status"] == "time_limit" and "built" in r.info["milp_detail"]
+    assert r.solution is None and r.status.value == "unknown"
+    assert r.bound is not None and r.bound >= 34  # the problem's own bound stays on its side (clique number 34)
+    r = combopt.solve(p, "milp", time_limit=0.3)  # a short limit the back end does get (CBC's -sec below 1 s)
+    assert r.solution is not None and p.evaluate(r.solution).feasible and r.bound >= r.objective
+
+
 def test_cbc_stopped_by_its_deadline_reads_as_a_time_limit():
     import pulp
 

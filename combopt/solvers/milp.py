@@ -65,8 +65,11 @@ def _swallow_highs_banner() -> None:
 
 #: the ``milp`` solver refuses models with more nonzero terms than this unless ``max_terms`` says otherwise
 MAX_MILP_TERMS = 3_000_000
-#: seconds CBC gets to stop after the Ctrl-C signal at its time limit before it is stopped outright
-CBC_GRACE_S = 1.0
+#: seconds past its time limit at which CBC gets the Ctrl-C signal, and the seconds it then has to stop and write
+#: its incumbent before it is stopped outright (its root LP on a large model does not look at signals)
+CBC_SIGNAL_S, CBC_GRACE_S = 0.25, 0.5
+#: a back end is not started with less time than this left after the model was built: the run ends without it
+MIN_SOLVE_S = 0.05
 
 
 def _backend(name: str, time_limit: float | None, threads: int | None):
@@ -158,9 +161,9 @@ class _InterruptibleCBC(_cbc_class()):
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
             # CBC's own -sec is not checked everywhere (its root LP, cuts and heuristics on large models run past
-            # it): half a second past the limit it gets the Ctrl-C signal, on which it stops and writes its
+            # it): CBC_SIGNAL_S past the limit it gets the Ctrl-C signal, on which it stops and writes its
             # incumbent; where it does not react within CBC_GRACE_S more (inside its root LP) it is stopped outright
-            deadline = None if self.timeLimit is None else t_enter + float(self.timeLimit) + 0.5
+            deadline = None if self.timeLimit is None else t_enter + float(self.timeLimit) + CBC_SIGNAL_S
             try:
                 while True:
                     try:
@@ -215,7 +218,7 @@ _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 def _make_solver(backend: str, time_limit: float | None, threads: int | None, gap: float, seed: int | None = None):
     kw: dict = {"msg": False, "gapRel": float(gap)}
     if time_limit is not None and math.isfinite(time_limit):
-        kw["timeLimit"] = max(1.0, float(time_limit))
+        kw["timeLimit"] = max(MIN_SOLVE_S, float(time_limit))
     if backend == "cbc":
         if threads:
             kw["threads"] = threads
@@ -363,6 +366,11 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
             f"with max_terms=N, or use a heuristic solver)")
     prob, decode = problem.to_pulp()
     limit = ctx.time_left
+    info = {"backend": backend, "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
+    if limit < MIN_SOLVE_S:  # building the model used the time: the back end would only run past the limit
+        ctx.state.next_iteration()
+        info.update({"milp_status": "time_limit", "milp_detail": "the time limit passed while the model was built"})
+        return SolverOutput(info=info)
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
                    gap=gap)
     ctx.state.next_iteration()
@@ -379,8 +387,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         bound = -bound  # a maximisation modelled as a minimisation of the negated objective
     elif bound is not None and prob.sense == pulp.LpMaximize and problem.sense == "min":
         bound = -bound
-    info = {"backend": backend, "milp_status": run.status, "milp_detail": run.detail,
-            "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
+    info.update({"milp_status": run.status, "milp_detail": run.detail})
     if run.interrupted:
         info["interrupted"] = True
     return SolverOutput(solution=sol, bound=bound, proven_optimal=run.proven and feasible,
