@@ -173,6 +173,9 @@ def test_milp_does_not_start_the_back_end_when_building_the_model_used_the_time(
     assert r.info["milp_status"] == "time_limit" and "built" in r.info["milp_detail"]
     assert r.solution is None and r.status.value == "unknown"
     assert r.bound is not None and r.bound >= 34  # the problem's own bound stays on its side (clique number 34)
+    r = combopt.solve(p, "milp", time_limit=0.001)  # the model's ~1,700 terms could not even be built in time
+    assert r.info["milp_status"] == "time_limit" and "would take longer" in r.info["milp_detail"]
+    assert r.solution is None and r.status.value == "unknown"
     r = combopt.solve(p, "milp", time_limit=0.3)  # a short limit the back end does get (CBC's -sec below 1 s)
     assert r.solution is not None and p.evaluate(r.solution).feasible and r.bound >= r.objective
 

@@ -484,3 +484,29 @@ def test_ctrl_c_keeps_the_incumbent_and_exits_130(tmp_path, name):
     assert took < 60  # stopped by Ctrl-C, not by the 100 s limit
     assert data["feasible"] is True and data["status"] in ("feasible", "optimal")
     assert main(["check", str(inst), str(out)]) == 0  # the written result passes its own check
+
+
+def test_ctrl_c_stops_cbc_inside_its_root_lp_without_a_time_limit(tmp_path):
+    """CBC ignores the Ctrl-C signal inside its root LP (the time-indexed RCPSP model of a 120-task instance keeps it
+    there for minutes): without a time limit one Ctrl-C must still end the run, as the limit does (signal, grace,
+    then stopped outright), with exit 130 and a result file that says it was interrupted."""
+    out = tmp_path / "cbc.json"
+    wait = 5.0
+    for _ in range(3):
+        p = _start(out, DATA / "rcpsp" / "j1201_1.sm", "-s", "milp")
+        time.sleep(wait)
+        p.send_signal(signal.SIGINT)
+        try:
+            _, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            pytest.fail("one Ctrl-C did not stop CBC within 60 s")
+        if p.returncode == -signal.SIGINT and "import" in err:
+            wait *= 2  # still importing: try again later
+            continue
+        break
+    assert p.returncode == 130, err
+    data = json.loads(out.read_text())
+    assert data["info"]["interrupted"] is True and data["info"]["milp_status"] in ("interrupted", "not_solved")
+    assert data["status"] in ("unknown", "feasible")

@@ -70,6 +70,9 @@ MAX_MILP_TERMS = 3_000_000
 CBC_SIGNAL_S, CBC_GRACE_S = 0.25, 0.5
 #: a back end is not started with less time than this left after the model was built: the run ends without it
 MIN_SOLVE_S = 0.05
+#: nonzero terms PuLP adds to a model per second, at the fast end (measured about 270,000 on the 2-core machine): a
+#: timed run whose model would take longer than its whole limit to build at this rate is not built at all
+PULP_TERMS_PER_S = 500_000
 
 
 def _backend(name: str, time_limit: float | None, threads: int | None):
@@ -163,7 +166,9 @@ class _InterruptibleCBC(_cbc_class()):
             # CBC's own -sec is not checked everywhere (its root LP, cuts and heuristics on large models run past
             # it): CBC_SIGNAL_S past the limit it gets the Ctrl-C signal, on which it stops and writes its
             # incumbent; where it does not react within CBC_GRACE_S more (inside its root LP) it is stopped outright
+            # (a Ctrl-C from the user is forwarded the same way, with the same grace, time limit or not)
             deadline = None if self.timeLimit is None else t_enter + float(self.timeLimit) + CBC_SIGNAL_S
+            signalled = False
             try:
                 while True:
                     try:
@@ -171,19 +176,22 @@ class _InterruptibleCBC(_cbc_class()):
                         rc = proc.wait(wait)
                         break
                     except subprocess.TimeoutExpired:
-                        if self.overran:
+                        if signalled:
                             proc.kill()
                             deadline = None
                         else:
-                            self.overran = True
+                            self.overran = signalled = True
                             os.kill(proc.pid, signal.SIGINT)
                             deadline = time.monotonic() + CBC_GRACE_S
                     except KeyboardInterrupt:
-                        if self.interrupted:  # a second Ctrl-C: stop at once
-                            proc.kill()
-                        else:
+                        if self.interrupted or signalled:  # a second signal: stop at once
                             self.interrupted = True
+                            proc.kill()
+                            deadline = None
+                        else:
+                            self.interrupted = signalled = True
                             os.kill(proc.pid, signal.SIGINT)
+                            deadline = time.monotonic() + CBC_GRACE_S
             finally:
                 if proc.poll() is None:  # an exception other than Ctrl-C: do not leave CBC running
                     proc.kill()
@@ -362,8 +370,13 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     if terms is not None and terms > max_terms:
         raise ParameterError(
             f"the MILP of this {problem.kind} instance would have about {terms:,} nonzero terms; PuLP builds about "
-            f"100,000 a second, so the model alone would take {terms / 1e5:,.0f} s (limit {max_terms:,}: raise it "
-            f"with max_terms=N, or use a heuristic solver)")
+            f"{PULP_TERMS_PER_S:,} a second at best, so the model alone would take {terms / PULP_TERMS_PER_S:,.0f} s "
+            f"or more (limit {max_terms:,}: raise it with max_terms=N, or use a heuristic solver)")
+    if terms is not None and terms / PULP_TERMS_PER_S > ctx.time_left:  # the build alone would overrun the limit
+        ctx.state.next_iteration()
+        return SolverOutput(info={"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms),
+                                  "milp_detail": f"building the model (about {terms:,} terms) would take longer "
+                                                 f"than the time limit"})
     prob, decode = problem.to_pulp()
     limit = ctx.time_left
     info = {"backend": backend, "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
