@@ -42,6 +42,7 @@ CASES = [
     ("ils", "generated mis G(3000, 0.02)", {}),
     ("sa", "generated mis G(3000, 0.02)", {}),
     ("milp", "generated mis G(3000, 0.02)", {}),
+    ("slack-penalty", "generated mis G(3000, 0.02)", {}),
     ("dmmv", "tomography blobs 256x256, 64 angles, noise 2", {}),
     ("dmmv-round", "tomography blobs 256x256, 64 angles, noise 2", {}),
 ]

@@ -208,3 +208,27 @@ def test_recorded_dual_values_are_in_the_problems_sense(mknap1):
     duals = [r["dual_value"] for r in res.info["iterations"] if r["dual_value"] is not None]
     assert duals and all(d >= opt - 1e-6 for d in duals)
     assert all(r["bound"] >= opt - 1e-6 for r in res.info["iterations"] if r["bound"] is not None)
+
+
+def test_constraint_values_agree_with_a_row_by_row_evaluation():
+    """``g`` (vectorised: linear rows plus pair terms, several pairs may share a row) against the definition."""
+    import scipy.sparse as sp
+
+    from combopt.models.lagrangian import LagrangianModel
+
+    rng = np.random.default_rng(4)
+    n, m = 9, 6
+    G = sp.random(m, n, density=0.4, random_state=5, format="csr") * 3.0
+    c = rng.normal(size=m)
+    pairs = np.array([[0, 1, 2], [0, 3, 4], [5, 0, 8], [2, 2, 7]])
+    coef = np.array([1.0, 2.5, -1.0, 0.5])
+    model = LagrangianModel(combopt.QUBO(np.zeros(n), sp.csr_matrix((n, n))), G, c, np.zeros(m, dtype=bool),
+                            pairs=pairs, pair_coef=coef)
+    X = rng.integers(0, 2, size=(7, n))
+    Gd = G.toarray()
+    want = np.array([[Gd[k] @ x + c[k] + sum(a * x[u] * x[v] for (kk, u, v), a in zip(pairs, coef, strict=True)
+                                          if kk == k)
+                      for k in range(m)] for x in X])
+    assert np.allclose(model.g(X), want)
+    assert np.allclose(model.g(X[3]), want[3])
+    assert np.array_equal(model.feasible_mask(X), (want <= 1e-9).all(axis=1))

@@ -61,14 +61,14 @@ class LagrangianModel:
         """Constraint values for one vector (shape (m,)) or a batch (shape (R, m))."""
         X = np.asarray(X, dtype=np.float64)
         single = X.ndim == 1
-        X2 = np.atleast_2d(X)
-        out = (self.G @ X2.T).T + self.c
+        XT = np.ascontiguousarray(np.atleast_2d(X).T)  # (n, R): one sample per column
+        out = np.asarray(self.G @ XT) + self.c[:, None]  # (m, R)
         if self.pairs is not None and len(self.pairs):
             k, u, v = self.pairs[:, 0], self.pairs[:, 1], self.pairs[:, 2]
-            vals = self.pair_coef * X2[:, u] * X2[:, v]
-            for r in range(X2.shape[0]):
-                np.add.at(out[r], k, vals[r])
-        return out[0] if single else out
+            vals = self.pair_coef[:, None] * XT[u] * XT[v]  # (pairs, R); rows may hold several pairs: summed
+            to_row = sp.csr_matrix((np.ones(k.size), (k, np.arange(k.size))), shape=(self.m, k.size))
+            out += to_row @ vals
+        return out[:, 0] if single else out.T
 
     def feasible_mask(self, X, tol: float = 1e-9) -> np.ndarray:
         Gv = np.atleast_2d(self.g(X))
@@ -140,29 +140,31 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
     Pair constraints ``coef x_u x_v <= 0`` (``coef > 0``, nothing else in the row: independent set's edges)
     need no slack, since ``g`` is never negative: their penalty is ``P coef^2 x_u x_v``.
     """
-    G = model.G.toarray()
+    G = sp.csr_matrix(model.G, copy=True)  # sparse throughout: an independent set has a row per edge
+    G.eliminate_zeros()
+    row_nnz = np.diff(G.indptr)
     c = model.c
     pair_rows = np.zeros(model.m, dtype=bool)
     if model.pairs is not None and len(model.pairs):
         k = model.pairs[:, 0]
         pair_rows[k] = True
-        if (np.any(G[pair_rows] != 0) or np.any(c[pair_rows] != 0) or np.any(model.equality[pair_rows])
+        if (np.any(row_nnz[pair_rows] != 0) or np.any(c[pair_rows] != 0) or np.any(model.equality[pair_rows])
                 or np.any(model.pair_coef <= 0) or np.unique(k).size != k.size):
             raise ParameterError("the slack encoding handles linear constraints and pair constraints "
                                  "coef * x_u * x_v <= 0 (coef > 0, one pair a row) only")
-    cols: list[np.ndarray] = []
-    for k in range(model.m):
-        if model.equality[k] or pair_rows[k]:
-            continue
-        row = G[k]
+    s_rows: list[int] = []
+    s_vals: list[int] = []
+    for k in np.flatnonzero(~model.equality & ~pair_rows).tolist():
+        row = G.data[G.indptr[k]:G.indptr[k + 1]]
         if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
             raise ParameterError(f"constraint {k} has non-integer coefficients; slack bits need integers")
         lo = float(np.minimum(row, 0).sum() + c[k])  # min of g_k over binary x
         for coef in slack_bits(int(round(-lo))):
-            col = np.zeros(model.m)
-            col[k] = coef
-            cols.append(col)
-    S = np.stack(cols, axis=1) if cols else np.zeros((model.m, 0))
+            s_rows.append(k)
+            s_vals.append(coef)
+    S = sp.csr_matrix((np.asarray(s_vals, dtype=np.float64), (np.asarray(s_rows, dtype=np.int64),
+                                                               np.arange(len(s_vals), dtype=np.int64))),
+                      shape=(model.m, len(s_vals)))
     n, ns = model.n, S.shape[1]
     f = model.objective
     if penalty is None:
@@ -170,7 +172,7 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
     big = LagrangianModel(
         objective=QUBO(np.concatenate([f.h, np.zeros(ns)]), sp.block_diag([f.W, sp.csr_matrix((ns, ns))]).tocsr(),
                        f.offset, name=f.name + "-slack"),
-        G=sp.hstack([model.G, sp.csr_matrix(S)]).tocsr(),
+        G=sp.hstack([model.G, S]).tocsr(),
         c=c,
         equality=np.ones(model.m, dtype=bool),
         pairs=model.pairs,
