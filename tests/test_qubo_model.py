@@ -72,6 +72,24 @@ def test_json_roundtrip(tmp_path):
     np.testing.assert_allclose(back.energies(X), m.energies(X))
 
 
+@pytest.mark.parametrize("variables", [["a", "a", "c"], [1, "1"]])
+def test_json_with_a_repeated_variable_name_is_refused(tmp_path, variables):
+    """A repeated name used to shift every later name's index: 'b' silently became 'c' (a different model)."""
+    path = tmp_path / "dup.qubo.json"
+    path.write_text(json.dumps({"variables": variables, "linear": {"a": -1, "b": -1, "c": 2},
+                                "quadratic": [["a", "b", 2], ["b", "c", -3]]}))
+    with pytest.raises(combopt.InputError, match="appears twice") as e:
+        combopt.read(path)
+    assert str(path.name) in str(e.value)
+
+
+def test_from_dicts_refuses_indices_out_of_range():
+    with pytest.raises(ParameterError, match="index -1 out of range"):
+        QUBO.from_dicts({-1: -1.0}, {})
+    with pytest.raises(ParameterError, match="index 5 out of range: expected indices 0..2"):
+        QUBO.from_dicts({0: -1.0}, {(0, 5): 1.0}, n=3)
+
+
 def test_default_offset_is_zero_and_local_fields_are_h_plus_wx():
     rng = np.random.default_rng(5)
     h = rng.normal(size=6)

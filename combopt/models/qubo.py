@@ -121,6 +121,10 @@ class QUBO(Problem):
         idx = [int(i) for i in linear] + [int(i) for p in quadratic for i in p]
         if n is None:
             n = (max(idx) + 1) if idx else 0
+        bad = [i for i in idx if not 0 <= i < n]
+        if bad:
+            raise ParameterError(f"variable index {bad[0]} out of range: expected indices "
+                                 + (f"0..{n - 1}" if n > 0 else "from 0"))
         h = np.zeros(n)
         for i, v in linear.items():
             h[int(i)] += v
@@ -325,6 +329,11 @@ def read_qubo_json(path: str | Path) -> QUBO:
                                       and all(isinstance(v, (str, int)) and not isinstance(v, bool)
                                               for v in variables)):
         raise InputError(p, "'variables' must be a list of variable names (strings or integers)")
+    seen: dict[str, int] = {}
+    for i, v in enumerate(variables or []):  # names are matched as text: 1 and "1" are the same variable
+        if seen.setdefault(str(v), i) != i:
+            raise InputError(p, f"'variables': the name {str(v)!r} appears twice (entries {seen[str(v)]} and {i}); "
+                                "expected distinct variable names")
     try:
         names = list(variables or [])
         index = {str(v): i for i, v in enumerate(names)}
