@@ -256,6 +256,10 @@ def test_memory_guards_refuse_at_once(tmp_path, capsys):
     f.write_text(json.dumps({"format": "dmmv", "A": {"shape": [1, 10**9], "rows": [0], "cols": [0], "values": [1.0]},
                              "b": [1], "domain": {"lo": 0, "step": 1, "count": 3}}))
     cases.append(((f,), ("wide.dmmv.json", "--max-memory")))
+    f = tmp_path / "tall.dmmv.json"  # refused from the declared shape, before a row index of 10^9 entries is built
+    f.write_text(json.dumps({"format": "dmmv", "A": {"shape": [10**9, 1], "rows": [0], "cols": [0], "values": [1.0]},
+                             "b": [1], "domain": {"lo": 0, "step": 1, "count": 3}}))
+    cases.append(((f,), ("tall.dmmv.json", "--max-memory")))
     f = tmp_path / "long.toml"
     f.write_text("order = 2000\nbits = 8\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\ngrid_density = 1000\n")
     cases.append(((f,), ("long.toml:5", "--max-memory")))

@@ -445,6 +445,8 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
             shape = Araw.get("shape")
             if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int) and s >= 1 for s in shape)):
                 raise InputError(path, "'A.shape' must be two positive integers")
+            # the declared shape, before anything of its size is allocated (a 150-byte file may declare 10^9 rows)
+            check_memory(64.0 * (shape[0] + shape[1]), f"a DMMV instance of {shape[0]} x {shape[1]}", path)
             r = np.asarray(Araw.get("rows", []), dtype=np.int64)
             c = np.asarray(Araw.get("cols", []), dtype=np.int64)
             v = np.asarray(Araw.get("values", []), dtype=np.float64)
