@@ -232,3 +232,15 @@ def test_constraint_values_agree_with_a_row_by_row_evaluation():
     assert np.allclose(model.g(X), want)
     assert np.allclose(model.g(X[3]), want[3])
     assert np.array_equal(model.feasible_mask(X), (want <= 1e-9).all(axis=1))
+
+
+@pytest.mark.parametrize("solver", ["lagrangian", "slack-penalty"])
+def test_inner_milp_without_a_sample_in_time_ends_the_run_not_an_error(solver):
+    """The MILP of eil51's position QUBO (about 1.2 million terms) cannot be built in 2 s: the inner solver returns
+    nothing, and the run ends there with status unknown (it was a user error, exit 2, after running past the limit)."""
+    from pathlib import Path
+
+    p = combopt.read(Path(__file__).parent / "data" / "tsp" / "eil51.tsp")
+    r = combopt.solve(p, solver, time_limit=2.0, inner="milp")
+    assert r.solution is None and r.status.value == "unknown"
+    assert r.bound is None or r.bound <= 426  # a lower bound of the minimisation (the optimum is 426)

@@ -244,8 +244,11 @@ class QUBO(Problem):
         return list(X)
 
     def milp_terms(self) -> int:
-        """Linearised MILP: one term per variable, three per coupling (its ``y`` and one or two rows)."""
-        return int(self.n + 3 * (self.W.nnz // 2))
+        """Linearised MILP (:func:`combopt.models.milp.qubo_to_pulp`): a term per variable; per coupling its ``y`` in
+        the objective plus one row of three terms (positive) or two rows of two (negative)."""
+        U = sp.triu(self.W, k=1, format="coo")
+        pos = int(np.count_nonzero(U.data > 0))
+        return int(self.n + 4 * pos + 5 * (U.nnz - pos))
 
     def to_pulp(self):
         from .milp import qubo_to_pulp

@@ -71,7 +71,7 @@ class InnerSolver:
     def exact(self) -> bool:
         return self.info.exact
 
-    def solve(self, q: QUBO) -> tuple[np.ndarray, bool]:
+    def solve(self, q: QUBO) -> tuple[np.ndarray, bool] | None:
         closed = separable_minimum(q)
         if closed is not None:
             return closed[1][None, :], True
@@ -89,6 +89,8 @@ class InnerSolver:
             if extra is not None:
                 batches.append(np.asarray(extra, dtype=np.int8)[None, :])
         if not batches:
+            if math.isfinite(left):  # nothing within the time it had (a MILP on a short limit): the run ends there
+                return None
             raise ParameterError(f"inner solver {self.info.name!r} returned no sample")
         X = np.concatenate(batches, axis=0)
         return X, bool(out.proven_optimal)
@@ -229,7 +231,10 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     while not ctx.state.should_stop():
         k += 1
         q = model.relaxed_qubo(lam, rho)
-        X, proven = inner.solve(q)
+        inner_out = inner.solve(q)
+        if inner_out is None:
+            break  # no sample before the time limit: the run ends with what it has
+        X, proven = inner_out
         E = q.energies(X)
         x_star = X[int(np.argmin(E))]
         value = float(E.min())
@@ -342,7 +347,10 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     shares = []
     while not ctx.state.should_stop():
-        X, _ = inner.solve(enc.qubo)
+        inner_out = inner.solve(enc.qubo)
+        if inner_out is None:
+            break  # no sample before the time limit
+        X = inner_out[0]
         Xo = X[:, : enc.n_original]
         shares.append(float(model.feasible_mask(Xo).mean()))
         for sol in problem.from_qubo_samples(Xo, ctx.rng):

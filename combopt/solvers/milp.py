@@ -70,9 +70,9 @@ MAX_MILP_TERMS = 3_000_000
 CBC_SIGNAL_S, CBC_GRACE_S = 0.25, 0.5
 #: a back end is not started with less time than this left after the model was built: the run ends without it
 MIN_SOLVE_S = 0.05
-#: nonzero terms PuLP adds to a model per second, at the fast end (measured about 270,000 on the 2-core machine): a
-#: timed run whose model would take longer than its whole limit to build at this rate is not built at all
-PULP_TERMS_PER_S = 500_000
+#: nonzero terms PuLP adds to a model per second (measured 200,000-270,000 on the 2-core machine, independent-set and
+#: QUBO models): a timed run whose model would take longer than its whole limit to build is not built at all
+PULP_TERMS_PER_S = 250_000
 
 
 def _backend(name: str, time_limit: float | None, threads: int | None):
