@@ -165,6 +165,28 @@ def test_qubo_json_with_non_finite_coefficients(tmp_path, capsys, where, value):
     user_error(rc, err, "bad.qubo.json", "finite")
 
 
+def test_dag_data_whose_squares_overflow_is_refused(tmp_path, capsys):
+    """Values near 1e200 passed the finiteness check, and the run wrote Infinity / NaN (not JSON) into its result."""
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    X[7, 1] = 3e200
+    f = tmp_path / "huge.csv"
+    np.savetxt(f, X, delimiter=",", header="a,b,c", comments="")
+    err = user_error(*run_cli(capsys, "solve", f, "--kind", "dag", "-t", 1, "-q")[::2], "huge.csv", "row 8",
+                     "column 'b'", "rescale")
+    assert "3e+200" in err
+
+
+def test_result_json_is_strict_json_whatever_the_solver_put_in_it():
+    from combopt.core.result import Result, Status
+
+    r = Result("qubo", "x", "sa", np.array([0.5, np.inf]), float("nan"), "min", False, Status.UNKNOWN,
+               bound=float("-inf"), info={"score": float("inf"), "arr": np.array([1.0, np.nan]), "n": np.int64(3)})
+    d = json.loads(r.to_json())  # json.loads accepts NaN; the text itself must not contain it
+    assert "NaN" not in r.to_json() and "Infinity" not in r.to_json()
+    assert d["objective"] is None and d["bound"] is None and d["solution"] == [0.5, None]
+    assert d["info"] == {"score": None, "arr": [1.0, None], "n": 3}
+
+
 @pytest.mark.parametrize("variables", ["abc", 7, {"a": 1}, [True, False], [[1]]])
 def test_qubo_json_variables_must_be_a_list_of_names(tmp_path, capsys, variables):
     data = json.loads((TINY / "tiny.qubo.json").read_text())

@@ -119,7 +119,7 @@ class Result:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)  # strict JSON: non-finite numbers are null
 
     # -- display ------------------------------------------------------------
     def summary_rows(self) -> list[tuple[str, str]]:
@@ -264,11 +264,13 @@ def _jsonable(v):
     import numpy as np
 
     if isinstance(v, np.ndarray):
+        if v.dtype.kind in "fc" and not np.all(np.isfinite(v)):
+            return _jsonable(v.tolist())  # NaN / infinity are not JSON numbers: null
         return v.tolist()
     if isinstance(v, (np.integer,)):
         return int(v)
-    if isinstance(v, (np.floating,)):
-        return float(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v) if math.isfinite(v) else None
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
     if isinstance(v, dict):

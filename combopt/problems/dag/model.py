@@ -12,6 +12,7 @@ recomputed here from the data (not from a solver's covariance bookkeeping).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +277,13 @@ def validate_data(X: np.ndarray, names: list[str], source: str | None) -> None:
         r, c = np.argwhere(bad)[0]
         raise InputError(source, f"row {r + 1} column {names[c]!r} is {X[r, c]}; expected finite numbers "
                                  "(no NaN or missing values)")
+    big = math.sqrt(1e300 / n)  # the scores sum squares over the rows: larger values overflow to infinity
+    over = np.abs(X) > big
+    if over.any():
+        r, c = np.argwhere(over)[0]
+        raise InputError(source, f"row {r + 1} column {names[c]!r} is {X[r, c]:.6g}; expected values of magnitude "
+                                 f"below {big:.3g} (their squares summed over {n} rows must stay finite): rescale "
+                                 "the data")
     seen: set[str] = set()
     for v in names:
         if not v:
