@@ -430,6 +430,32 @@ def test_check_unknown_status_and_claims_without_a_bound(capsys, tmp_path):
     assert rc == 1 and "mismatch: gap: the result claims 0.5 without a bound" in out
 
 
+def test_check_a_result_without_a_solution(capsys, tmp_path):
+    """A run that found nothing writes ``"solution": null`` with status unknown: ``check`` reads it (it was a bad-input
+    error) and checks the claims that need no solution; a claim of a solution that is not there is a mismatch."""
+    inst = DATA / "tsp" / "gr17.tsp"
+    data = _solve_to(tmp_path, "g", inst, "-t", "5")
+    empty = {**data, "solution": None, "objective": None, "gap": None, "feasible": False, "status": "unknown"}
+    rc, out = _check(capsys, tmp_path, inst, empty)
+    assert rc == 0 and "no solution in the result" in out and "claims: all hold" in out
+    for lie, needle in (({"status": "optimal"}, "claims optimal, but it holds no solution"),
+                        ({"status": "feasible"}, "claims feasible, but it holds no solution"),
+                        ({"objective": 2085}, "objective: the result claims 2085"),
+                        ({"feasible": True}, "feasible: the result claims True"),
+                        ({"gap": 0.1}, "gap: the result claims 0.1"),
+                        ({"status": "solved"}, "'solved' is not one of"),
+                        ({"sense": "max"}, "sense: the result claims 'max'")):
+        rc, out = _check(capsys, tmp_path, inst, {**empty, **lie})
+        assert rc == 1 and needle in out, (lie, out)
+
+
+def test_check_unknown_status_with_a_feasible_solution(capsys, tmp_path):
+    inst = DATA / "tsp" / "gr17.tsp"
+    data = _solve_to(tmp_path, "g", inst, "-t", "5")
+    rc, out = _check(capsys, tmp_path, inst, {**data, "status": "unknown", "bound": None, "gap": None})
+    assert rc == 1 and "claims unknown (no feasible solution), but its solution is feasible" in out
+
+
 def test_settle_unbounded_and_infeasible_statuses():
     assert settle("max", None, False, [], unbounded=True).status == "unbounded"
     c = settle("min", None, False, [("x", 3.0)], infeasible=True)

@@ -227,6 +227,8 @@ def check(
     else:
         kind_for_read = kind
     problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
+    if isinstance(data, dict) and "solution" in data and data["solution"] is None:
+        _check_without_solution(problem, data, kind is not None)  # a run that found none: its claims still count
     try:
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError, OverflowError) as e:  # a ragged list, 10**30 for an int64, ...
@@ -248,6 +250,21 @@ def check(
     if isinstance(data, dict) and any(k in data for k in ("objective", "status", "bound")):
         out_console.print("claims: all hold (problem, sense, feasible, objective, status, bound, gap)",
                           highlight=False)
+    raise typer.Exit(0)
+
+
+def _check_without_solution(problem, data: dict, kind_given: bool) -> None:
+    """``check`` of a result that holds no solution (``"solution": null``, e.g. status unknown after a time limit):
+    only claims that need no solution are checked; exit 0 when they hold, 1 otherwise."""
+    from ..core.claims import check_claims_without_solution
+
+    mismatches = check_claims_without_solution(problem, data, kind_given)
+    out_console.print("no solution in the result", highlight=False)
+    for m in mismatches:
+        out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
+    if mismatches:
+        raise typer.Exit(EXIT_MISMATCH)
+    out_console.print("claims: all hold (problem, sense, feasible, objective, status, bound, gap)", highlight=False)
     raise typer.Exit(0)
 
 

@@ -47,6 +47,25 @@ def _same(a: float, b: float) -> bool:
     return abs(a - b) <= max(meet_tolerance(b), 1e-12)
 
 
+def check_claims_without_solution(problem: Problem, data: dict, kind_given: bool = False) -> list[str]:
+    """:func:`check_claims` for a result without a solution: a run that found none can claim the status unknown,
+    or infeasible / unbounded (a proof), and neither an objective nor a gap nor feasibility."""
+    out = check_claims(problem, {k: v for k, v in data.items() if k in ("problem", "sense")},
+                       Evaluation(None, False, []), kind_given)
+    status = data.get("status")
+    if status is not None and status not in STATUSES:
+        out.append(f"status: {status!r} is not one of {', '.join(STATUSES)}")
+    elif status in ("optimal", "feasible"):
+        out.append(f"status: the result claims {status}, but it holds no solution")
+    if data.get("feasible"):
+        out.append("feasible: the result claims True, but it holds no solution")
+    for key in ("objective", "gap"):
+        if data.get(key) is not None:
+            out.append(f"{key}: the result claims {data[key]!r}, but it holds no solution")
+    _number(data, "bound", out)  # a bound without a solution cannot be checked against one, but must be a number
+    return out
+
+
 def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool = False) -> list[str]:
     """Lines naming every claim of the result ``data`` that the instance and the solution do not support.
 
@@ -114,6 +133,9 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
                            f"solution's objective {obj:g}")
         elif status == "feasible" and not feasible:
             out.append("status: the result claims feasible, but the solution is infeasible")
+        elif status == "unknown" and feasible:
+            out.append(f"status: the result claims unknown (no feasible solution), but its solution is feasible "
+                       f"(objective {obj:g})")
         elif status in ("infeasible", "unbounded") and feasible:
             out.append(f"status: the result claims the problem {status}, but its solution is feasible "
                        f"(objective {obj:g})")
