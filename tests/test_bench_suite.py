@@ -432,6 +432,23 @@ def test_folder_form_still_works(tmp_path, capsys):
                  "--solver", "ils", "--time-limit", "2", "--out", str(out)]) == 0
     assert "combopt bench" in capsys.readouterr().out and "johnson8-2-4,ils" in out.read_text()
     assert main(["bench", str(DATA / "johnson8-2-4.clq"), "--jobs", "2"]) == 2  # suite-only option
+    capsys.readouterr()
+    for name in ("rows.jsonl", "rows.parquet"):  # the folder form writes .csv or .json only: refused, nothing written
+        assert main(["bench", str(DATA / "johnson8-2-4.clq"), "-s", "ils", "-t", "1", "-o", str(tmp_path / name)]) == 2
+        assert "writes .csv or .json" in capsys.readouterr().err and not (tmp_path / name).exists()
+
+
+def test_a_broken_or_empty_suite_file_is_a_user_error(tmp_path, capsys):
+    """It was run as an instance of the folder form (exit 0, one error row)."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[suite]\nname = "x"\n[[solvers]\nsolver = "ils"\n')
+    assert main(["bench", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml:3: not valid TOML" in err and len(err.strip().splitlines()) == 1
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    assert main(["bench", str(empty)]) == 2
+    assert "empty.toml: empty; expected a benchmark suite" in capsys.readouterr().err
 
 
 def test_quick_suite_parses_and_covers_every_family():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -339,6 +340,8 @@ def bench(
     """Run a benchmark suite (SUITE.toml), or solve every instance of a folder with the given solvers."""
     from ..bench.suite import is_suite_file
 
+    if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" and Path(paths[0]).is_file():
+        _toml_or_error(Path(paths[0]))  # a broken suite file is an error, not an instance that fails to read
     if len(paths) == 1 and is_suite_file(paths[0]):
         folder_only = {"--solver": solver, "--kind": kind, "--time-limit": time_limit, "--best-known": best_known,
                        "--param": param, "--no-stop-at-best": no_stop_at_best or None,
@@ -359,12 +362,31 @@ def bench(
                   force=force)
 
 
+def _toml_or_error(path: Path) -> None:
+    import tomllib
+
+    try:
+        if not tomllib.loads(path.read_text(encoding="utf-8")):
+            raise InputError(path, "empty; expected a benchmark suite ([suite], [sets.NAME], [[solvers]]) or an "
+                                   "instance spec")
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"line (\d+)", str(e))
+        raise InputError(path, f"not valid TOML ({str(e).split(' (at')[0]}); expected a benchmark suite "
+                               "([suite], [sets.NAME], [[solvers]]) or an instance spec",
+                         int(m.group(1)) if m else None) from None
+    except UnicodeDecodeError:
+        raise InputError(path, "not a text file; expected a TOML benchmark suite or instance spec") from None
+
+
 def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, no_stop_at_best, param, out, force
                   ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..bench import expand, load_best_known, rows_table, run_bench, write_rows
 
+    if out is not None and out.suffix.lower() not in (".csv", ".json"):
+        raise ParameterError(f"--out {out}: the folder form writes .csv or .json (a suite file writes .jsonl, .csv "
+                             "or .parquet results for `combopt report`)")
     _check_out(out, force)
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
