@@ -127,6 +127,8 @@ def test_fir_plot(tmp_path):
         ("order = 12\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\n", "bits", None),
         ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\ncolour = 3\n", "unknown key", 5),
         ("order = 12\nbits = \n", "TOML", 2),
+        ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5, 1]]\ngains = [1, 0]\nweights = [-1, 1]\n", "weights must", 5),
+        ("order = 12\nbits = 4\nbands = [[0, 0.4], [0.3, 1]]\ngains = [1, 0]\n", "increasing order", 3),
     ],
 )
 def test_fir_spec_errors(tmp_path, text, message, line):

@@ -314,7 +314,11 @@ def from_spec(spec) -> FIRDesign:
     try:
         fs_ = FIRSpec(order, bits, bands, gains, weights, gd, fs, name)
     except ParameterError as e:
-        key = "bands" if "band" in str(e) else ("grid_density" if "grid" in str(e) else None)
+        msg = str(e)  # each message of FIRSpec starts with what it is about: the line of that key
+        starts = (("band weights", "weights"), ("weights", "weights"), ("gains", "gains"), ("grid", "grid_density"),
+                  ("band", "bands"), ("at least one band", "bands"), ("fs", "fs"), ("bits", "bits"),
+                  ("order", "order"))
+        key = next((k for prefix, k in starts if msg.startswith(prefix)), None)
         raise spec.error(key, str(e)) from None
     return FIRDesign(fs_, str(spec.path))
 
