@@ -245,6 +245,9 @@ def test_generator_follows_the_protocol():
     w = np.abs(W[W != 0])
     assert X.shape == (200, 15) and w.min() >= 0.5 and w.max() <= 2.0
     assert X.mean() > 0.5  # exponential noise is not centred: the solver must centre
+    assert simulate_dag(5, 2, "ER", 0).sum() == 10  # the complete DAG is still exactly k d edges
+    with pytest.raises(ParameterError, match="at most 10"):
+        simulate_dag(5, 100, "ER", 0)  # 500 edges cannot be placed: an error, not a quiet ER100 with 10 edges
 
 
 # -- readers -------------------------------------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def simulate_dag(d: int, edges_per_node: float, graph: str = "ER", rng: np.rando
     s0 = int(round(edges_per_node * d))
     B = np.zeros((d, d), dtype=np.int64)
     if graph == "ER":
-        s0 = min(s0, pairs)
+        if s0 > pairs:  # "exactly k d edges" cannot hold: say so rather than quietly give the complete DAG
+            raise ParameterError(f"ER{edges_per_node:g} on d = {d} would need {s0} edges; a DAG on {d} variables has "
+                                 f"at most {pairs} (edges per node at most {(d - 1) / 2:g})")
         ia, ib = np.tril_indices(d, -1)
         pick = rng.choice(pairs, size=s0, replace=False)
         B[ia[pick], ib[pick]] = 1  # lower triangle: i > j means i -> j in the order d-1, ..., 0
