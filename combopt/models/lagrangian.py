@@ -162,8 +162,9 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
         for coef in slack_bits(int(round(-lo))):
             s_rows.append(k)
             s_vals.append(coef)
-    S = sp.csr_matrix((np.asarray(s_vals, dtype=np.float64), (np.asarray(s_rows, dtype=np.int64),
-                                                               np.arange(len(s_vals), dtype=np.int64))),
+    # 32-bit indices (int64 ones carry over to the penalty's G'G, 25 million entries on a 5 x 5000 knapsack: 2x slower)
+    S = sp.csr_matrix((np.asarray(s_vals, dtype=np.float64), (np.asarray(s_rows, dtype=np.int32),
+                                                               np.arange(len(s_vals), dtype=np.int32))),
                       shape=(model.m, len(s_vals)))
     n, ns = model.n, S.shape[1]
     f = model.objective
