@@ -9,6 +9,7 @@ from ..core.registry import register_solver
 from . import kernels
 from .common import (
     SweepBudget,
+    deferred_interrupt,
     geometric_betas,
     offer_samples,
     parse_beta_range,
@@ -64,11 +65,12 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
         # (no .signatures under NUMBA_DISABLE_JIT=1, as in the mutation run: nothing to compile then)
         cold = ctx.device == "cpu" and not getattr(kernels.anneal_batch_cpu, "signatures", True)
         budget.start(r, s)
-        run(indptr, indices, data, h, betas, 1, X[:r], F[:r], states, E[:r], 1)
-        kernels.greedy_descent_batch(indptr, indices, data, X[:r], F[:r], E[:r])
-        budget.done(compiled_now=cold)
-        total_sweeps += s * r
-        offer_samples(problem, ctx, X[:r])
+        with deferred_interrupt():  # a Ctrl-C during the batch ends the run after the batch is offered
+            run(indptr, indices, data, h, betas, 1, X[:r], F[:r], states, E[:r], 1)
+            kernels.greedy_descent_batch(indptr, indices, data, X[:r], F[:r], E[:r])
+            budget.done(compiled_now=cold)
+            total_sweeps += s * r
+            offer_samples(problem, ctx, X[:r])
         ctx.state.next_iteration()
     return SolverOutput(info={"num_reads": reads, "num_sweeps": sweeps, "sweeps_done": total_sweeps,
                               "beta_range": list(beta_range), "qubo_variables": n})

@@ -9,7 +9,7 @@ from ..core.budget import StepBudget
 from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
-from .common import offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
+from .common import deferred_interrupt, offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -47,8 +47,9 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         kernels.anneal_batch_cpu(indptr, indices, data, h, empty, 1, X, F, states, E, 1)
         steps = budget.next()  # all of ``iters`` unless that would not fit in half the time left
         budget.start(steps)
-        kernels.tabu_batch(indptr, indices, data, h, X, F, states, steps, tenure, BX, BE, E)
-        budget.done()
-        offer_samples(problem, ctx, BX)
+        with deferred_interrupt():  # a Ctrl-C during the walks ends the run after their best states are offered
+            kernels.tabu_batch(indptr, indices, data, h, X, F, states, steps, tenure, BX, BE, E)
+            budget.done()
+            offer_samples(problem, ctx, BX)
         ctx.state.next_iteration()
     return SolverOutput(info={"num_restarts": R, "tabu_iters": iters, "tenure": tenure, "qubo_variables": n})
