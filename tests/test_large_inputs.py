@@ -164,19 +164,33 @@ def test_milp_refuses_models_too_large_to_build(capsys, tmp_path):
     assert r.status.value == "optimal"
 
 
-def test_milp_does_not_start_the_back_end_when_building_the_model_used_the_time():
-    """A model whose build takes the whole limit ends there (CBC would get at least its grace period more)."""
+def test_milp_does_not_start_the_back_end_when_building_the_model_used_the_time(monkeypatch):
+    """A model whose build takes the whole limit ends there (CBC would get at least its grace period more), and one
+    whose size says it could not be built within the limit is not built at all."""
+    import time
     from pathlib import Path
 
+    from combopt.solvers import milp as milp_mod
+
     p = combopt.read(Path(__file__).parent / "data" / "C125.9.clq")
-    r = combopt.solve(p, "milp", time_limit=0.01)
-    assert r.info["milp_status"] == "time_limit" and "built" in r.info["milp_detail"]
+    build = p.to_pulp
+
+    def slow_build():  # a build that outlasts the limit, whatever the machine's speed
+        time.sleep(0.6)
+        return build()
+
+    monkeypatch.setattr(p, "to_pulp", slow_build)
+    r = combopt.solve(p, "milp", time_limit=0.5)
+    assert r.info["milp_status"] == "time_limit" and "while the model was built" in r.info["milp_detail"]
     assert r.solution is None and r.status.value == "unknown"
     assert r.bound is not None and r.bound >= 34  # the problem's own bound stays on its side (clique number 34)
-    r = combopt.solve(p, "milp", time_limit=0.001)  # the model's ~1,700 terms could not even be built in time
+    monkeypatch.setattr(p, "to_pulp", build)
+    monkeypatch.setattr(milp_mod, "PULP_TERMS_PER_S", 1.0)  # ~1,700 terms at one a second: far beyond 5 s
+    r = combopt.solve(p, "milp", time_limit=5.0)
     assert r.info["milp_status"] == "time_limit" and "would take longer" in r.info["milp_detail"]
-    assert r.solution is None and r.status.value == "unknown"
-    r = combopt.solve(p, "milp", time_limit=0.3)  # a short limit the back end does get (CBC's -sec below 1 s)
+    assert r.solution is None and r.status.value == "unknown" and "milp_variables" not in r.info  # never built
+    monkeypatch.undo()
+    r = combopt.solve(p, "milp", time_limit=0.8)  # a short limit the back end does get (CBC's -sec below 1 s)
     assert r.solution is not None and p.evaluate(r.solution).feasible and r.bound >= r.objective
 
 
