@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,9 @@ __all__ = ["read", "solve"]
 
 def _as_problem(instance: Any, kind: str | None) -> Problem:
     if isinstance(instance, Problem):
+        if kind is not None and kind != instance.kind:
+            raise ParameterError(f"kind={kind!r} does not apply to a {instance.kind!r} problem object (kind is "
+                                 "for reading files and graphs)")
         return instance
     if isinstance(instance, (str, Path)):
         return read(instance, kind)
@@ -66,7 +70,7 @@ def solve(
         A problem (from :func:`read` or built in code), a file path, or a
         networkx graph (maximum independent set).
     solver
-        Registered solver name (see :func:`combopt.solvers_table`); ``None``
+        Registered solver name (``combopt solvers`` lists them); ``None``
         takes the family's default.
     time_limit, max_iterations, target, no_improvement
         Stopping criteria, combined with "whichever comes first". ``stop``
@@ -98,13 +102,21 @@ def solve(
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     dev = resolve_device(device, info.devices)
+    if time_limit is not None and not (isinstance(time_limit, (int, float, np.integer, np.floating))
+                                       and 0 < float(time_limit) < math.inf):
+        raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "
+                             f"{time_limit!r}")
+    if max_iterations is not None and not (isinstance(max_iterations, (int, np.integer)) and max_iterations >= 1):
+        raise ParameterError(f"max_iterations must be a positive integer, got {max_iterations!r}")
+    if no_improvement is not None and not (isinstance(no_improvement, (int, np.integer)) and no_improvement >= 1):
+        raise ParameterError(f"no_improvement must be a positive integer, got {no_improvement!r}")
     if stop is None:
         stop = make_criteria(
             time_limit, max_iterations, target, no_improvement,
             default=info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP),
         )
-    elif time_limit is not None:
-        stop = stop | make_criteria(time_limit)
+    elif any(v is not None for v in (time_limit, max_iterations, target, no_improvement)):
+        stop = stop | make_criteria(time_limit, max_iterations, target, no_improvement)  # whichever comes first
     state = SearchState(sense=problem.sense, criterion=stop, callback=callback)
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
     t0 = time.perf_counter()

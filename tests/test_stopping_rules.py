@@ -174,3 +174,25 @@ def test_first_iteration_time_and_guard_after_one_iteration():
     s.start = time.perf_counter() - 6
     s.last_iteration_time = 5.0
     assert s.iterations == 1 and s.should_stop()  # one finished iteration is enough to judge by
+
+
+def test_api_limits_are_checked_and_combine_with_stop():
+    """``time_limit=inf`` ran forever (the CLI refused it); ``stop=`` dropped every limit but the time limit; ``kind``
+    on a problem object and a fractional ``max_iterations`` were ignored without a word."""
+    from pathlib import Path
+
+    import pytest
+
+    import combopt
+    from combopt.core.errors import ParameterError
+
+    inst = combopt.read(Path(__file__).parent / "data" / "C125.9.clq")
+    for kw, needle in ((dict(time_limit=float("inf")), "time_limit"), (dict(time_limit=0), "time_limit"),
+                       (dict(max_iterations=2.5), "max_iterations"), (dict(no_improvement=0), "no_improvement"),
+                       (dict(kind="mis", max_iterations=2), "kind='mis'")):
+        with pytest.raises(ParameterError, match=needle):
+            combopt.solve(inst, "ils", **kw)
+    r = combopt.solve(inst, "sa", stop=combopt.MaxIterations(50), max_iterations=1)
+    assert r.iterations == 1  # whichever comes first
+    r = combopt.solve(inst, "sa", stop=combopt.MaxIterations(50), target=30)
+    assert r.objective >= 30 and r.iterations < 50
