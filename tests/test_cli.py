@@ -306,3 +306,18 @@ def test_subprocess_bad_file_exit_2_without_traceback(tmp_path):
     assert lines[0].startswith("combopt: error:")
     assert f"{bad}:3" in lines[0]
     assert "out of range" in lines[0]
+
+
+def test_file_names_with_brackets_are_printed_as_they_are(tmp_path, capsys):
+    """Rich read '[/x]' in a path as a closing markup tag: the run wrote its file, then crashed with a traceback."""
+    import shutil
+
+    folder = tmp_path / "d[/x]"
+    folder.mkdir(parents=True)
+    inst = folder / "g[bold]h.clq"
+    shutil.copy(Path(__file__).parent / "data" / "hamming6-2.clq", inst)
+    out = folder / "o[x].json"
+    assert main(["solve", str(inst), "-t", "1", "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert out.exists() and f"wrote {out}" in captured.err.replace("\n", "")
+    assert "g[bold]h" in captured.out

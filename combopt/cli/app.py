@@ -37,8 +37,9 @@ EXIT_MISMATCH = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 _INTERRUPT_REPORTED = False  # solve printed its own note about the interrupt
-out_console = Console()
-err_console = Console(stderr=True)
+# no console markup: file names, instance names and package extras ("combopt[quantum]") are printed as they are
+out_console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 
 @app.callback()
@@ -171,7 +172,7 @@ def solve(
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         global _INTERRUPT_REPORTED
         _INTERRUPT_REPORTED = True
-        err_console.print("[yellow]interrupted: best solution so far[/yellow]")
+        err_console.print("interrupted: best solution so far", style="yellow")
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
@@ -414,7 +415,7 @@ def _wide_console(width: int) -> Console:
     """stdout; at least ``width`` columns wide when it is not a terminal (tables in logs stay on one line)."""
     if out_console.is_terminal:
         return out_console
-    return Console(width=max(width, out_console.width), soft_wrap=False)
+    return Console(width=max(width, out_console.width), soft_wrap=False, markup=False)
 
 
 def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume: bool, executor: str,
