@@ -205,6 +205,14 @@ def test_cbc_stopped_by_its_deadline_reads_as_a_time_limit():
     assert _read_cbc(prob, solver).status == "time_limit"
     solver.overran, solver.interrupted = False, True
     assert _read_cbc(prob, solver).status == "interrupted"
+    # after our signal CBC wrote "Integer infeasible" for j1201_1 at a 3 s limit: not a proof of infeasibility
+    for overran, interrupted in ((True, False), (False, True)):
+        solver = SimpleNamespace(log_text="Result - Integer infeasible\n", first_line="Integer infeasible - objective "
+                                 "value 99.36", interrupted=interrupted, overran=overran)
+        run = _read_cbc(prob, solver)
+        assert not run.infeasible and run.status in ("time_limit", "interrupted")
+    solver = SimpleNamespace(log_text="", first_line="Integer infeasible", interrupted=False, overran=False)
+    assert _read_cbc(prob, solver).infeasible  # a search CBC ended on its own: its proof stands
 
 
 def test_independent_set_bound_skips_dense_complements():

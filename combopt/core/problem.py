@@ -52,6 +52,10 @@ class Problem:
         """Return ``(pulp.LpProblem, decode)``; ``decode()`` reads the solution back."""
         raise NotImplementedError(f"{self.kind} has no MILP model")
 
+    #: nonzero terms a second at which :meth:`to_pulp` builds its model, where it differs from the ``milp``
+    #: solver's default (``None``: that default)
+    milp_terms_per_s: float | None = None
+
     def milp_terms(self) -> int | None:
         """About how many nonzero terms :meth:`to_pulp` would build (objective and rows), without building it;
         ``None`` when not estimated. The ``milp`` solver refuses models far too large to build in PuLP."""

@@ -318,7 +318,9 @@ def _read_cbc(prob, solver) -> MilpRun:
     if first.startswith("Optimal"):
         return MilpRun("optimal", proven=has_solution, bound=float(pulp.value(prob.objective)) if has_solution
                        else None, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
-    if first.startswith(("Infeasible", "Integer infeasible")):
+    stopped = bool(solver.interrupted or getattr(solver, "overran", False))
+    if first.startswith(("Infeasible", "Integer infeasible")) and not stopped:
+        # (after our Ctrl-C signal CBC may write "Integer infeasible" for a search it did not finish: no proof)
         return MilpRun("infeasible", infeasible=True, detail=detail)
     if first.startswith("Unbounded"):
         return MilpRun("unbounded", unbounded=True, detail=detail)
@@ -372,7 +374,8 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
             f"the MILP of this {problem.kind} instance would have about {terms:,} nonzero terms; PuLP builds about "
             f"{PULP_TERMS_PER_S:,} a second at best, so the model alone would take {terms / PULP_TERMS_PER_S:,.0f} s "
             f"or more (limit {max_terms:,}: raise it with max_terms=N, or use a heuristic solver)")
-    if terms is not None and terms / PULP_TERMS_PER_S > ctx.time_left:  # the build alone would overrun the limit
+    rate = getattr(problem, "milp_terms_per_s", None) or PULP_TERMS_PER_S
+    if terms is not None and terms / rate > ctx.time_left:  # the build alone would overrun the limit
         ctx.state.next_iteration()
         return SolverOutput(info={"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms),
                                   "milp_detail": f"building the model (about {terms:,} terms) would take longer "

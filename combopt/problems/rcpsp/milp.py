@@ -41,20 +41,13 @@ def heuristic_horizon(problem) -> int:
     return best
 
 
-def time_indexed_model(problem, horizon: int | None = None):
-    """``(pulp.LpProblem, decode)`` for ``problem``; ``decode()`` returns the start times."""
-    import pulp
-
-    P = problem
-    H = int(heuristic_horizon(P) if horizon is None else horizon)
-    if H < 0:
-        raise ParameterError(f"horizon must be non-negative, got {H}")
+def _start_windows(P, H: int):
+    """``(capacity profile, admissible start times of each task)`` of the time-indexed model with horizon ``H``."""
     prof = P.capacity_profile(max(H + 1, 1)).astype(np.int64)
     es = P.earliest_starts()
     lf = P.latest_finishes(H)
     ls = lf - P.durations
     windows = []
-    total = 0
     for i in range(P.n):
         p = int(P.durations[i])
         ts = np.arange(int(es[i]), int(ls[i]) + 1)
@@ -64,7 +57,38 @@ def time_indexed_model(problem, horizon: int | None = None):
             csum = np.concatenate([[0], np.cumsum(bad)])
             ts = ts[(ts + p <= len(bad)) & (csum[np.minimum(ts + p, len(bad))] - csum[ts] == 0)]
         windows.append(ts)
-        total += ts.size
+    return prof, windows
+
+
+def milp_terms(problem, horizon: int | None = None) -> int:
+    """Nonzero terms of :func:`time_indexed_model` (counted from the start windows, without building it)."""
+    P = problem
+    H = int(heuristic_horizon(P) if horizon is None else horizon)
+    _, windows = _start_windows(P, max(H, 0))
+    sizes = np.array([w.size for w in windows], dtype=np.int64)
+    terms = 2 * int(sizes.sum())  # the variables and their "start once" rows
+    for i, j in P.edges:
+        ti, tj = windows[int(i)], windows[int(j)]
+        if tj.size:
+            terms += int(tj.size * (tj.size + 1) // 2)  # sum_{tau <= t} x_j over t in its window
+            terms += int(np.searchsorted(ti, tj - int(P.durations[i]), side="right").sum())
+    running = sizes * P.durations.astype(np.int64)  # (t, tau) pairs with t - p < tau <= t
+    terms += int((running[:, None] * (P.demands > 0)).sum())
+    for a, b in P.disjunctive:
+        terms += int(running[int(a)] + running[int(b)])
+    return terms + int(sizes.sum())  # the makespan rows (at most every start variable once)
+
+
+def time_indexed_model(problem, horizon: int | None = None):
+    """``(pulp.LpProblem, decode)`` for ``problem``; ``decode()`` returns the start times."""
+    import pulp
+
+    P = problem
+    H = int(heuristic_horizon(P) if horizon is None else horizon)
+    if H < 0:
+        raise ParameterError(f"horizon must be non-negative, got {H}")
+    prof, windows = _start_windows(P, H)
+    total = int(sum(w.size for w in windows))
     if total > MAX_MILP_VARIABLES:
         raise ParameterError(f"the time-indexed MILP would have {total} start variables (horizon {H}); the limit is "
                              f"{MAX_MILP_VARIABLES}: use rcpsp-cpsat or rcpsp-ga for instances this large")

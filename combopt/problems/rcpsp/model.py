@@ -471,6 +471,14 @@ class RCPSP(Problem):
         return a.astype(np.int64), []
 
     # -- MILP ------------------------------------------------------------------------------
+    #: the time-indexed model adds whole rows through lpSum: 1.7-1.9 million terms a second measured on j120
+    milp_terms_per_s = 1_500_000
+
+    def milp_terms(self) -> int:
+        from .milp import milp_terms
+
+        return milp_terms(self)
+
     def to_pulp(self, horizon: int | None = None):
         """Time-indexed MILP (see :mod:`combopt.problems.rcpsp.milp`); ``horizon`` defaults to
         the best makespan of the priority-rule heuristics."""
