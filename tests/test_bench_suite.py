@@ -438,6 +438,14 @@ def test_folder_form_still_works(tmp_path, capsys):
         assert "writes .csv or .json" in capsys.readouterr().err and not (tmp_path / name).exists()
 
 
+def test_report_says_what_a_folder_form_table_is(tmp_path, capsys):
+    out = tmp_path / "rows.csv"
+    assert main(["bench", str(DATA / "johnson8-2-4.clq"), "-s", "ils", "-t", "1", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    assert "(the folder form), not suite results" in capsys.readouterr().err
+
+
 def test_a_broken_or_empty_suite_file_is_a_user_error(tmp_path, capsys):
     """It was run as an instance of the folder form (exit 0, one error row)."""
     bad = tmp_path / "bad.toml"

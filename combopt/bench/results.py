@@ -194,6 +194,10 @@ def _read_csv(p: Path) -> list[dict[str, Any]]:
     text = p.read_text(encoding="utf-8")
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames or "key" not in reader.fieldnames:
+        if reader.fieldnames and {"instance", "solver"} <= set(reader.fieldnames):
+            raise InputError(p, "a table of `combopt bench FILES` (the folder form), not suite results: `combopt "
+                                "report` reads what `combopt bench SUITE.toml` writes (a header with a 'key' "
+                                "column)", 1)
         raise InputError(p, "expected a results CSV written by `combopt bench` (a header with a 'key' column)", 1)
     n = len(reader.fieldnames)
     for raw in reader:
