@@ -425,3 +425,18 @@ def test_coupling_notebook_executes(run_notebook):
     assert any("image/png" in o.get("data", {}) for o in outputs)
     text = "".join(o.get("text", "") for o in outputs)
     assert "1.760964" in text and "0.468996" in text
+
+
+def test_ebim_curve_stops_at_its_deadline_and_says_so():
+    """With ``curve=true`` the curve ran after the search without a deadline: 13 s at a 1 s limit on 500 symbols."""
+    import time
+
+    from combopt.solvers.coupling import ebim_curve
+
+    p = np.array([0.4, 0.3, 0.2, 0.1])
+    full = ebim_curve(p)
+    assert len(full["x"]) == 41 and "cut" not in full
+    cut = ebim_curve(p, deadline=time.monotonic() - 1.0)  # already past: the first rate only
+    assert cut["cut"] == "1 of 41 rates (time limit)" and len(cut["x"]) == 1
+    assert all(len(v) == 1 for v in cut["series"].values())
+    assert cut["series"]["greedy"][0] == full["series"]["greedy"][0]

@@ -20,6 +20,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
@@ -269,15 +272,22 @@ def ebim_improved_encoder(p, R: float, parts=None) -> tuple[Coupling, float]:
     return _encoder(order, p.size, arg[0], w, arg[1]), best
 
 
-def ebim_curve(p, rates=None, points: int = 41) -> dict:
-    """The I(X;T)-versus-R curve: greedy, improved, the greedy guarantee and the deterministic points."""
+def ebim_curve(p, rates=None, points: int = 41, deadline: float | None = None) -> dict:
+    """The I(X;T)-versus-R curve: greedy, improved, the greedy guarantee and the deterministic points.
+
+    ``deadline`` (a ``time.monotonic()`` value): the rates left when it passes are not computed, and the curve
+    says how many it has (``"cut"``: rates computed of rates asked)."""
     p = np.asarray(p, dtype=np.float64)
     order, w = _support(p)
     HX = entropy(p)
     R = np.linspace(0.0, HX, points) if rates is None else np.asarray(rates, dtype=np.float64)
     parts = deterministic_partitions(w) if w.size <= EXACT_MAX_N else None
     g, im = [], []
-    for r in R:
+    asked = R.size
+    for k, r in enumerate(R):
+        if deadline is not None and k and time.monotonic() > deadline:
+            R = R[:k]
+            break
         g.append(_greedy_entropy(w, r))
         c, _ = ebim_improved_encoder(p, float(r), parts)
         im.append(_mi(p, c))
@@ -292,7 +302,8 @@ def ebim_curve(p, rates=None, points: int = 41) -> dict:
             "title": "EBIM: I(X;T) against the rate",
             "series": {"min(R, H(X))": np.minimum(R, HX).tolist(), "greedy": g, "ebim (improved)": im,
                        "greedy + h(p2) (upper)": upper.tolist()},
-            "points": {"deterministic g(X)": [[float(h), float(h)] for h in det]}}
+            "points": {"deterministic g(X)": [[float(h), float(h)] for h in det]},
+            **({"cut": f"{R.size} of {asked} rates (time limit)"} if R.size < asked else {})}
 
 
 def _mi(p, c: Coupling) -> float:
@@ -315,8 +326,9 @@ def _finish(problem: EBIM, ctx: SolveContext, c: Coupling, info: dict, curve: bo
     h2 = problem.greedy_guarantee()
     bound = min(problem.rate, entropy(problem.p), ig + h2)
     info = {"greedy": ig, "h_p2": h2, "H_X": entropy(problem.p), **info}
-    if curve:
-        info["curve"] = ebim_curve(problem.p)
+    if curve:  # within the run's time limit: the rates not reached by then are left out (the curve says so)
+        left = ctx.time_left
+        info["curve"] = ebim_curve(problem.p, deadline=time.monotonic() + left if math.isfinite(left) else None)
     ctx.state.next_iteration()
     return SolverOutput(solution=c, bound=bound, proven_optimal=proven, info=info)
 
