@@ -149,7 +149,8 @@ def break_cycles(W: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float]
 @register_solver(
     "dagma",
     problems=("dag",),
-    description="peer: DAGMA (log-det acyclicity, NeurIPS 2022), linear l2 model, on the DAG data (needs dagma)",
+    description="peer: DAGMA (log-det acyclicity, NeurIPS 2022), linear l2 model, on the DAG data (needs dagma); "
+                "ignores the time limit inside its fit",
 )
 def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     """One ``DagmaLinear(loss_type).fit(X, lambda1)`` on the centred data (it cannot be interrupted:
