@@ -635,7 +635,7 @@ def _generate_dag(*, graph: str, d: int, edges_per_node: float, n: int, noise: s
 @app.command()
 def warmup(
     family: Annotated[str | None, typer.Option("--family", "-f", help="only this family: engines, graph, mdkp, "
-                                                                    "tsp, rcpsp, dmmv")] = None,
+                                                                    "tsp, rcpsp, dmmv, dag, coupling")] = None,
     solver: Annotated[str | None, typer.Option("--solver", "-s", help="only this solver")] = None,
 ) -> None:
     """Compile the Numba kernels into the per-user cache, so that the first real run starts warm."""
