@@ -72,6 +72,8 @@ def _plugins(spec: dict) -> None:
     for p in spec.get("python_path") or ():
         if p not in sys.path:
             sys.path.insert(0, p)
+    if os.getcwd() not in sys.path:  # last: a plugin module in the current folder, never a second combopt
+        sys.path.append(os.getcwd())
     for mod in spec.get("imports") or ():
         importlib.import_module(mod)
     for mod in spec.get("preimport") or ():  # a peer's own library: its import time is not its solve time
@@ -188,6 +190,11 @@ def _forkserver_context():
     global _FORKSERVER_READY
     ctx = mp.get_context("forkserver")
     if not _FORKSERVER_READY:
+        # the forkserver runs ``python -c``, whose sys.path starts with the current folder (Python 3.11 ignores the
+        # parent's sys.path there): run from another checkout, it imported that checkout's combopt instead of the
+        # installed one. Safe-path mode keeps the folder out; plugins name their folders (``python_path``), and
+        # the current folder is appended after everything else for those that do not (see _plugins)
+        os.environ.setdefault("PYTHONSAFEPATH", "1")
         ctx.set_forkserver_preload(["combopt.bench.preload"])
         _FORKSERVER_READY = True
     return ctx
@@ -246,7 +253,7 @@ def _run_subprocess(spec: dict) -> dict[str, Any]:
     t0 = time.perf_counter()
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    proc = subprocess.Popen([sys.executable, "-m", "combopt.bench.worker"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-P", "-m", "combopt.bench.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     with _live_lock:
         _live.add(proc)
