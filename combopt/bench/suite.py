@@ -167,9 +167,11 @@ def is_suite_file(path: str | Path) -> bool:
         return False
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return True  # no instance spec either: load_suite names the line of the error
+    except OSError:
         return False
-    return any(k in data for k in ("suite", "sets", "solvers"))
+    return not data or any(k in data for k in ("suite", "sets", "solvers"))  # empty: load_suite says so
 
 
 def _err(src: Path, msg: str, data_text: str | None = None, needle: str | None = None) -> InputError:
@@ -285,7 +287,11 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         raise InputError(src, "not a text file; expected a TOML suite") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"line (\d+)", str(e))
-        raise InputError(src, f"not valid TOML ({e})", int(m.group(1)) if m else None) from None
+        raise InputError(src, f"not valid TOML ({e}); expected a benchmark suite ([suite], [sets.NAME], "
+                              "[[solvers]]) or an instance spec", int(m.group(1)) if m else None) from None
+    if not doc:
+        raise InputError(src, "empty; expected a benchmark suite ([suite], [sets.NAME], [[solvers]]) or an instance "
+                              "spec")
     _check_keys(src, text, doc, {"suite", "sets", "solvers"}, "the suite file")
     head = doc.get("suite", {})
     if not isinstance(head, dict):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 import time
 import warnings
@@ -341,8 +340,6 @@ def bench(
     """Run a benchmark suite (SUITE.toml), or solve every instance of a folder with the given solvers."""
     from ..bench.suite import is_suite_file
 
-    if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".toml" and Path(paths[0]).is_file():
-        _toml_or_error(Path(paths[0]))  # a broken suite file is an error, not an instance that fails to read
     if len(paths) == 1 and is_suite_file(paths[0]):
         folder_only = {"--solver": solver, "--kind": kind, "--time-limit": time_limit, "--best-known": best_known,
                        "--param": param, "--no-stop-at-best": no_stop_at_best or None,
@@ -361,22 +358,6 @@ def bench(
     _bench_folder(paths, solver=solver, kind=kind, time_limit=10.0 if time_limit is None else time_limit, seed=seed,
                   device=device, best_known=best_known, no_stop_at_best=no_stop_at_best, param=param, out=out,
                   force=force)
-
-
-def _toml_or_error(path: Path) -> None:
-    import tomllib
-
-    try:
-        if not tomllib.loads(path.read_text(encoding="utf-8")):
-            raise InputError(path, "empty; expected a benchmark suite ([suite], [sets.NAME], [[solvers]]) or an "
-                                   "instance spec")
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"line (\d+)", str(e))
-        raise InputError(path, f"not valid TOML ({str(e).split(' (at')[0]}); expected a benchmark suite "
-                               "([suite], [sets.NAME], [[solvers]]) or an instance spec",
-                         int(m.group(1)) if m else None) from None
-    except UnicodeDecodeError:
-        raise InputError(path, "not a text file; expected a TOML benchmark suite or instance spec") from None
 
 
 def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, no_stop_at_best, param, out, force
