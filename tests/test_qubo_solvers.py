@@ -109,7 +109,7 @@ def test_keyboard_interrupt_returns_best_so_far():
     assert res.iterations < 100
 
 
-@pytest.mark.parametrize("solver", ["sa", "tabu"])
+@pytest.mark.parametrize("solver", ["sa", "tabu", "pt"])
 def test_ctrl_c_during_the_first_batch_keeps_that_batch(monkeypatch, solver):
     """Python raises a Ctrl-C that arrives inside a compiled kernel right after it returns: the batch the kernel
     just finished used to be lost (a 4 s annealing batch on a large graph, then status unknown with nothing)."""
@@ -118,7 +118,7 @@ def test_ctrl_c_during_the_first_batch_keeps_that_batch(monkeypatch, solver):
 
     from combopt.solvers import kernels
 
-    name = "greedy_descent_batch" if solver == "sa" else "tabu_batch"
+    name = {"sa": "greedy_descent_batch", "tabu": "tabu_batch", "pt": "tempering_round_cpu"}[solver]
     original = getattr(kernels, name)
 
     def kernel_then_ctrl_c(*args):
@@ -131,6 +131,30 @@ def test_ctrl_c_during_the_first_batch_keeps_that_batch(monkeypatch, solver):
     res = combopt.solve(model, solver, max_iterations=100)  # no time limit: only the Ctrl-C stops it
     assert res.info.get("interrupted") is True and res.iterations == 0
     assert res.solution is not None and res.objective == pytest.approx(pair_sum_energy(model, res.solution))
+
+
+def test_ctrl_c_during_ils_walks_keeps_their_sets(monkeypatch):
+    import os
+    import signal
+
+    import networkx as nx
+
+    from combopt.problems.graph.mis import IndependentSet
+    from combopt.solvers.graph import ils
+
+    original = ils.ils_batch
+
+    def walks_then_ctrl_c(*args):
+        out = original(*args)
+        os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    monkeypatch.setattr(ils, "ils_batch", walks_then_ctrl_c)
+    prob = IndependentSet.from_networkx(nx.gnp_random_graph(40, 0.2, seed=1), "mis")
+    res = combopt.solve(prob, "ils", max_iterations=100)
+    assert res.info.get("interrupted") is True and res.iterations == 0
+    assert res.solution is not None and prob.evaluate(res.solution).feasible
+    assert res.objective == len(res.solution)
 
 
 def test_deferred_interrupt_raises_after_the_block():

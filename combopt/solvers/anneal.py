@@ -106,22 +106,24 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     kernels.anneal_batch_cpu(indptr, indices, data, h, ladder[:0], 1, X, F, states, E, 1)
     swaps = attempts = 0
     while not ctx.state.should_stop():
-        for _ in range(rounds):
-            kernels.tempering_round_cpu(indptr, indices, data, h, ladder, sweeps, X, F, states, E)
-            # exchange neighbours (X, F, E travel with the configuration; betas stay)
-            start = int(ctx.rng.integers(2))
-            for k in range(start, R - 1, 2):
-                attempts += 1
-                delta = (ladder[k + 1] - ladder[k]) * (E[k + 1] - E[k])
-                if delta >= 0 or ctx.rng.random() < np.exp(delta):
-                    swaps += 1
-                    X[[k, k + 1]] = X[[k + 1, k]]
-                    F[[k, k + 1]] = F[[k + 1, k]]
-                    E[[k, k + 1]] = E[[k + 1, k]]
-            if ctx.state.should_stop():
-                break
-        Xq, Fq, Eq = X.copy(), F.copy(), E.copy()
-        kernels.greedy_descent_batch(indptr, indices, data, Xq, Fq, Eq)
-        offer_samples(problem, ctx, Xq)
+        # a Ctrl-C ends the rounds at the next one and the run after the replicas are offered
+        with deferred_interrupt() as held:
+            for _ in range(rounds):
+                kernels.tempering_round_cpu(indptr, indices, data, h, ladder, sweeps, X, F, states, E)
+                # exchange neighbours (X, F, E travel with the configuration; betas stay)
+                start = int(ctx.rng.integers(2))
+                for k in range(start, R - 1, 2):
+                    attempts += 1
+                    delta = (ladder[k + 1] - ladder[k]) * (E[k + 1] - E[k])
+                    if delta >= 0 or ctx.rng.random() < np.exp(delta):
+                        swaps += 1
+                        X[[k, k + 1]] = X[[k + 1, k]]
+                        F[[k, k + 1]] = F[[k + 1, k]]
+                        E[[k, k + 1]] = E[[k + 1, k]]
+                if held or ctx.state.should_stop():
+                    break
+            Xq, Fq, Eq = X.copy(), F.copy(), E.copy()
+            kernels.greedy_descent_batch(indptr, indices, data, Xq, Fq, Eq)
+            offer_samples(problem, ctx, Xq)
         ctx.state.next_iteration()
     return SolverOutput(info={"num_replicas": R, "swap_rate": swaps / max(attempts, 1), "qubo_variables": n})

@@ -139,18 +139,21 @@ def deferred_interrupt():
     its samples are offered, and the run ends with nothing to show for the batch it just finished (4 s of
     annealing on a large graph). Wrapped around the kernel call and the offer, the batch counts first. Only on
     the main thread with Python's default handler in place; elsewhere a no-op.
+
+    The block receives a list that is non-empty once a Ctrl-C is held, so that a block of several kernel calls
+    (the rounds of parallel tempering) can stop early and offer what it has.
     """
     import signal
     import threading
 
+    got: list[int] = []
     if (threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
+        yield got
         return
-    got: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
     try:
-        yield
+        yield got
     finally:
         signal.signal(signal.SIGINT, previous)
     if got:

@@ -8,7 +8,7 @@ from ...core.budget import StepBudget
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
-from ..common import positive_int, reject_unknown, replica_memory
+from ..common import deferred_interrupt, positive_int, reject_unknown, replica_memory
 
 
 @register_solver(
@@ -37,13 +37,14 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         seeds = ctx.uint64_seeds(R)
         its = budget.next(50 if first else None)  # short first call absorbs compilation; then it is measured
         budget.start(its)
-        ils_batch(problem.indptr, problem.indices, X, its, seeds, target)
-        budget.done()
-        first = False
-        for x in np.unique(X, axis=0):
-            S = np.flatnonzero(x)
-            ev = problem.evaluate(S)
-            if ev.feasible:
-                ctx.state.report(ev.objective, S)
+        with deferred_interrupt():  # a Ctrl-C during the walks ends the run after their sets are offered
+            ils_batch(problem.indptr, problem.indices, X, its, seeds, target)
+            budget.done()
+            first = False
+            for x in np.unique(X, axis=0):
+                S = np.flatnonzero(x)
+                ev = problem.evaluate(S)
+                if ev.feasible:
+                    ctx.state.report(ev.objective, S)
         ctx.state.next_iteration()
     return SolverOutput(info={"num_walks": R, "ils_iters": iters})
