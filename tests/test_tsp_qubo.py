@@ -75,3 +75,36 @@ def test_export_tsp_qubo_and_lp(data_dir, tmp_path):
     assert main(["export", path, "--to", "lp", "-o", str(tmp_path / "b.lp")]) == 0
     assert "Minimize" in (tmp_path / "b.lp").read_text()
     assert main(["export", path, "--to", "lp", "-o", str(tmp_path / "b.lp")]) == 2  # never overwrite silently
+
+
+def test_qubo_size_estimates_match_the_built_models():
+    inst = random_tsp(12, 4)
+    assert inst.qubo_terms() == inst.to_qubo().W.nnz
+    assert inst.qubo_terms(lagrangian=True) == inst.lagrangian_model().objective.W.nnz
+    from combopt.problems.mdkp.model import MultiKnapsack
+
+    rng = np.random.default_rng(5)
+    A = rng.integers(0, 50, (4, 30))
+    A[A < 20] = 0  # sparse rows: the estimate is a lower bound
+    knap = MultiKnapsack(rng.integers(1, 50, 30), A, A.sum(1) // 2)
+    assert 0 < knap.qubo_terms() <= knap.to_qubo().W.nnz
+    dense = MultiKnapsack(rng.integers(1, 50, 30), rng.integers(1, 50, (3, 30)), np.full(3, 200))
+    assert dense.qubo_terms() == dense.to_qubo().W.nnz
+    assert dense.qubo_terms(lagrangian=True) is None
+
+
+@pytest.mark.parametrize("solver", ["sa", "tabu", "pt", "slack-penalty", "lagrangian"])
+def test_a_qubo_too_large_for_the_limit_is_not_built_and_the_construction_answers(solver):
+    """200 cities: 31 million couplings, 3-8 s to build; at a 1 s limit the QUBO solvers used to overrun by
+    seconds and end with no tour."""
+    inst = random_tsp(200, 6)
+    res = combopt.solve(inst, solver, time_limit=1.0, seed=0)
+    assert "qubo_not_built" in res.info and res.iterations == 1
+    assert res.status == "feasible" and inst.evaluate(res.solution).feasible
+    assert res.objective == pytest.approx(inst.evaluate(inst.construct()).objective)
+
+
+def test_a_qubo_that_fits_is_built():
+    inst = random_tsp(8, 7)
+    res = combopt.solve(inst, "sa", time_limit=5.0, seed=0, max_iterations=2)
+    assert "qubo_not_built" not in res.info and res.info["qubo_variables"] == 49

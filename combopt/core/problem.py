@@ -61,6 +61,16 @@ class Problem:
         ``None`` when not estimated. The ``milp`` solver refuses models far too large to build in PuLP."""
         return None
 
+    #: QUBO couplings a second at which :meth:`to_qubo` / :meth:`lagrangian_model` build their models, where it
+    #: differs from the QUBO solvers' default (``None``: that default)
+    qubo_terms_per_s: float | None = None
+
+    def qubo_terms(self, lagrangian: bool = False) -> int | None:
+        """About how many couplings :meth:`to_qubo` (or, with ``lagrangian``, :meth:`lagrangian_model`'s
+        objective) would store, without building it; ``None`` when not estimated or small. A timed run of a QUBO
+        solver whose model could not be built within its limit answers with :meth:`construct` instead."""
+        return None
+
     def construct(self) -> Any:
         """A quick solution built with numpy alone (no Numba kernel), or ``None``.
 

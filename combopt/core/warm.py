@@ -40,7 +40,7 @@ import numpy as np
 
 from .context import SolveContext, SolverOutput
 
-__all__ = ["KernelsCold", "gated", "run_solver", "set_notifier", "spawn_warmer"]
+__all__ = ["KernelsCold", "gated", "report_construction", "run_solver", "set_notifier", "spawn_warmer"]
 
 #: seconds kept back when waiting for the compiling process: the solver's second start loads its
 #: kernels from the cache and must still finish in time (at least this, or 10 % of the limit)
@@ -136,7 +136,7 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | None:
     return proc
 
 
-def _construct(problem, ctx: SolveContext) -> dict[str, Any]:
+def report_construction(problem, ctx: SolveContext) -> dict[str, Any]:
     """Report the problem's cheap construction; returns what happened (for ``info``)."""
     build = getattr(problem, "construct", None)
     t0 = time.perf_counter()
@@ -163,7 +163,7 @@ def _cold(info, problem, ctx: SolveContext, params: dict, st: _GateState, kernel
     limit = ctx.state.criterion.time_limit()
     _say(f"combopt: compiling the Numba kernels of {info.name} for the first run on this machine; until they "
          f"are ready the answer is a quick construction (run `combopt warmup` once to avoid this)")
-    cold: dict[str, Any] = {"kernel": kernel, **_construct(problem, ctx)}
+    cold: dict[str, Any] = {"kernel": kernel, **report_construction(problem, ctx)}
     proc = spawn_warmer(info.name, problem.kind)
     reserve = max(RESERVE_S, 0.1 * limit)
     t0 = time.perf_counter()

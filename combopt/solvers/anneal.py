@@ -14,6 +14,7 @@ from .common import (
     offer_samples,
     parse_beta_range,
     positive_int,
+    qubo_out_of_time,
     qubo_params,
     reject_unknown,
     replica_memory,
@@ -43,11 +44,15 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     cold) inverse temperatures (default from the coefficients), ``penalty``
     for the problem's QUBO reduction.
     """
-    model = problem.to_qubo(**qubo_params(params))
+    qp = qubo_params(params)
     reads = positive_int(params, "num_reads", 64 if ctx.device == "cpu" else 1024)
     sweeps = positive_int(params, "num_sweeps", 1000)
-    beta_range = parse_beta_range(params.pop("beta_range", None), model)
+    beta_raw = params.pop("beta_range", None)
     reject_unknown(params, "sa")
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.to_qubo(**qp)
+    beta_range = parse_beta_range(beta_raw, model)
     n = model.n
     replica_memory(reads, n, "num_reads")
     indptr, indices, data = model.csr_arrays()
@@ -88,12 +93,16 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     between exchanges (default 10), ``beta_range``, ``penalty``. One outer
     iteration is ``rounds`` rounds (default 100).
     """
-    model = problem.to_qubo(**qubo_params(params))
+    qp = qubo_params(params)
     R = positive_int(params, "num_replicas", 32)
     sweeps = positive_int(params, "sweeps_per_round", 10)
     rounds = positive_int(params, "rounds", 100)
-    beta_range = parse_beta_range(params.pop("beta_range", None), model)
+    beta_raw = params.pop("beta_range", None)
     reject_unknown(params, "pt")
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.to_qubo(**qp)
+    beta_range = parse_beta_range(beta_raw, model)
     n = model.n
     replica_memory(2 * R, n, "num_replicas")
     indptr, indices, data = model.csr_arrays()

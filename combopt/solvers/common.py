@@ -56,8 +56,11 @@ def parse_beta_range(value, model: QUBO) -> tuple[float, float]:
 MAX_INT_PARAM = 10**9
 
 
-def positive_int(params: dict, key: str, default: int, hi: int = MAX_INT_PARAM, lo: int = 1) -> int:
-    """Pop ``key`` as an integer in ``lo..hi`` (a float must be integral: ``2.0`` is fine, ``inf`` not)."""
+def positive_int(params: dict, key: str, default: int | None, hi: int = MAX_INT_PARAM, lo: int = 1) -> int | None:
+    """Pop ``key`` as an integer in ``lo..hi`` (a float must be integral: ``2.0`` is fine, ``inf`` not); a
+    ``None`` default (filled in later) stays ``None`` when the key is absent."""
+    if default is None and key not in params:
+        return None
     v = params.pop(key, default)
     try:
         if isinstance(v, bool):
@@ -129,6 +132,32 @@ def qubo_params(params: dict) -> dict:
     if "penalty" in params:
         out["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
     return out
+
+
+#: couplings a second at which a problem's QUBO reduction is built (scipy's sparse assembly; the TSP position
+#: QUBO, the largest, builds at 8-10 million a second on the 2-core machine)
+QUBO_TERMS_PER_S = 10_000_000
+
+
+def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> dict | None:
+    """Where building the problem's QUBO (:meth:`Problem.qubo_terms`) would take more than half the time left of
+    a timed run, the run answers with the problem's quick construction instead of overrunning its limit with no
+    answer (a 200-city TSP: 31 million couplings, 4-8 s to build): returns the ``info`` of that answer, or
+    ``None`` when the model is to be built."""
+    from ..core.warm import report_construction
+
+    left = ctx.time_left
+    terms = problem.qubo_terms(lagrangian=lagrangian) if hasattr(problem, "qubo_terms") else None
+    if terms is None or not math.isfinite(left):
+        return None
+    need = terms / (getattr(problem, "qubo_terms_per_s", None) or QUBO_TERMS_PER_S)
+    if need <= 0.5 * left:
+        return None
+    what = "Lagrangian model" if lagrangian else "QUBO"
+    info = {"qubo_not_built": f"building the {what} (about {terms:,} couplings) would take about {need:.1f} s of "
+                              f"the {max(left, 0.0):.1f} s left; the answer is the problem's quick construction"}
+    info.update(report_construction(problem, ctx))
+    return info
 
 
 @contextlib.contextmanager

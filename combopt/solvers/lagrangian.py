@@ -41,7 +41,7 @@ from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
-from .common import finite_float, positive_int, reject_unknown
+from .common import finite_float, positive_int, qubo_out_of_time, reject_unknown
 
 METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
 
@@ -184,17 +184,14 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     if inner_name == "sa":
         inner_params = {"num_reads": 32, "num_sweeps": 200, **inner_params}
     inner_iters = positive_int(params, "inner_iterations", 1)
-    model = problem.lagrangian_model()
-    scale, typical = _default_scale(model)
     step_rule = str(params.pop("step_rule", "polyak"))
     if step_rule not in ("polyak", "sqrt"):
         raise ParameterError(f"step_rule must be polyak or sqrt, got {step_rule!r}")
-    step0 = finite_float(params, "step", typical, 0.0, open_lo=True)
+    step0 = finite_float(params, "step", None, 0.0, open_lo=True)  # None: from the model, below
     theta = finite_float(params, "theta", 2.0, 0.0, open_lo=True)
     patience = positive_int(params, "patience", 20)
-    box = finite_float(params, "box", 2.0 * scale, 0.0, open_lo=True)
-    t_prox = finite_float(params, "t", scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))), 0.0,
-                          open_lo=True)
+    box = finite_float(params, "box", None, 0.0, open_lo=True)
+    t_prox = finite_float(params, "t", None, 0.0, open_lo=True)
     m_serious = finite_float(params, "m_serious", 0.1, 0.0, open_lo=True)
     rho = finite_float(params, "rho", 0.0, -1.0, open_lo=True)
     beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
@@ -202,6 +199,14 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     lam = params.pop("multipliers", None)
     polish_iters = int(finite_float(params, "polish_iters", 200, -1, open_lo=True))
     reject_unknown(params, "lagrangian")
+    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
+    if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.lagrangian_model()
+    scale, typical = _default_scale(model)
+    step0 = typical if step0 is None else step0
+    box = 2.0 * scale if box is None else box
+    t_prox = scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))) if t_prox is None else t_prox
     can_polish = hasattr(problem, "polish") and polish_iters > 0
     m = model.m
     lam = model.project(np.zeros(m) if lam is None else np.asarray(lam, dtype=np.float64))
@@ -215,7 +220,6 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     lo = np.where(model.equality, -box, 0.0)
     hi = np.full(m, box)
 
-    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     sense = problem.sense
     sign = -1.0 if sense == "max" else 1.0  # user objective -> minimisation form
 
@@ -342,9 +346,11 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     penalty = None if penalty is None else finite_float({"penalty": penalty}, "penalty", 1.0, 0.0, open_lo=True)
     inner_iters = positive_int(params, "inner_iterations", 1)
     reject_unknown(params, "slack-penalty")
+    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
     model = problem.lagrangian_model()
     enc = slack_penalty_qubo(model, penalty)
-    inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     shares = []
     while not ctx.state.should_stop():
         inner_out = inner.solve(enc.qubo)

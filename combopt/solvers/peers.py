@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError
 from ..core.registry import register_solver
-from .common import finite_float, flag, offer_samples, positive_int, qubo_params, reject_unknown
+from .common import finite_float, flag, offer_samples, positive_int, qubo_out_of_time, qubo_params, reject_unknown
 
 INSTALL_HINT = "pip install 'combopt[bench]' (or pip install dwave-samplers dimod)"
 
@@ -72,11 +72,14 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 32), ``num_sweeps`` (default 1000),
     ``beta_range`` ([hot, cold], default dwave's own), ``penalty`` (QUBO reduction)."""
     _, SA, _ = _import_dwave()
-    model = problem.to_qubo(**qubo_params(params))
+    qp = qubo_params(params)
     reads = positive_int(params, "num_reads", 32)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_range = params.pop("beta_range", None)
     reject_unknown(params, "dwave-sa")
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.to_qubo(**qp)
     bqm = qubo_to_bqm(model)
     sampler = SA()
     kw = {"num_reads": reads, "num_sweeps": sweeps}
@@ -98,11 +101,14 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 8), ``timeout`` per read in ms (default 20;
     shortened to the time left), ``tenure`` (default dwave's), ``penalty`` (QUBO reduction)."""
     _, _, Tabu = _import_dwave()
-    model = problem.to_qubo(**qubo_params(params))
+    qp = qubo_params(params)
     reads = positive_int(params, "num_reads", 8)
     timeout = positive_int(params, "timeout", 20)
     tenure = params.pop("tenure", None)
     reject_unknown(params, "dwave-tabu")
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.to_qubo(**qp)
     bqm = qubo_to_bqm(model)
     sampler = Tabu()
     while not ctx.state.should_stop():

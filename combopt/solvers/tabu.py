@@ -9,7 +9,15 @@ from ..core.budget import StepBudget
 from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
-from .common import deferred_interrupt, offer_samples, positive_int, qubo_params, reject_unknown, replica_memory
+from .common import (
+    deferred_interrupt,
+    offer_samples,
+    positive_int,
+    qubo_out_of_time,
+    qubo_params,
+    reject_unknown,
+    replica_memory,
+)
 
 
 @register_solver(
@@ -21,12 +29,17 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_restarts`` walks per iteration (default 16), ``tabu_iters``
     steps per walk (default ``max(1000, 20 n)``), ``tenure`` (default
     ``min(20, n // 4) + 1``), ``penalty``."""
-    model = problem.to_qubo(**qubo_params(params))
-    n = model.n
+    qp = qubo_params(params)
     R = positive_int(params, "num_restarts", 16)
-    iters = positive_int(params, "tabu_iters", max(1000, 20 * n))
-    tenure = positive_int(params, "tenure", min(20, n // 4) + 1)
+    iters = positive_int(params, "tabu_iters", None)
+    tenure = positive_int(params, "tenure", None)
     reject_unknown(params, "tabu")
+    if (skipped := qubo_out_of_time(problem, ctx)) is not None:
+        return SolverOutput(info=skipped)
+    model = problem.to_qubo(**qp)
+    n = model.n
+    iters = iters or max(1000, 20 * n)
+    tenure = tenure or min(20, n // 4) + 1
     replica_memory(2 * R, n, "num_restarts")
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)

@@ -194,6 +194,20 @@ class MultiKnapsack(Problem):
         return LagrangianModel(objective=f, G=sp.csr_matrix(self.A), c=-self.b,
                                equality=np.zeros(self.m, dtype=bool), names=[f"row{i}" for i in range(self.m)])
 
+    #: the slack-penalty QUBO (dense rows) builds at 33-47 million couplings a second on the 2-core machine
+    qubo_terms_per_s = 40_000_000
+
+    def qubo_terms(self, lagrangian: bool = False) -> int | None:
+        """Couplings of the slack-penalty QUBO, from below: the densest row's item pairs plus every row's
+        item-slack and slack-slack pairs (the Lagrangian model has no couplings)."""
+        if lagrangian or self.n == 0 or self.m == 0:
+            return None
+        from ...models.lagrangian import slack_bits
+
+        k = np.count_nonzero(self.A, axis=1).astype(np.int64)
+        s = np.array([len(slack_bits(int(round(float(c))))) for c in self.b], dtype=np.int64)
+        return int(k.max() * (k.max() - 1) + np.sum(2 * k * s + s * (s - 1)))
+
     def to_qubo(self, penalty: float | None = None) -> QUBO:
         """Slack-based penalty QUBO (the textbook encoding): see :func:`slack_penalty_qubo`."""
         from ...models.lagrangian import slack_penalty_qubo

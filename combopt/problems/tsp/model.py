@@ -286,6 +286,13 @@ class TSP(Problem):
         names = [f"city {i} once" for i in cities] + [f"position {t} once" for t in range(1, n)]
         return LagrangianModel(objective=f, G=G, c=-np.ones(2 * m), equality=np.ones(2 * m, dtype=bool), names=names)
 
+    def qubo_terms(self, lagrangian: bool = False) -> int:
+        """Couplings of the position QUBO: tour edges between neighbouring positions, and (penalty QUBO) pairs
+        sharing a city or a position: ``2m(m-1)^2 + 2m^2(m-1)`` for ``m = n - 1``."""
+        m = self.n - 1
+        edges = 2 * m * (m - 1) * (m - 1)
+        return edges if lagrangian else edges + 2 * m * m * (m - 1)
+
     def to_qubo(self, penalty: float | None = None) -> QUBO:
         """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge."""
         model = self.lagrangian_model()
