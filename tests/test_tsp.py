@@ -526,3 +526,22 @@ def test_plot(tmp_path):
         p.plot([0, 0, 1], tmp_path / "bad.png")
     with pytest.raises(ParameterError):
         combopt.read(DATA / "gr17.tsp").plot(np.arange(17), tmp_path / "gr17.png")
+
+
+def test_construction_is_a_two_opt_local_optimum():
+    """The cold-start / QUBO-too-large answer: nearest neighbour, then 2-opt to a local optimum (brute-force check
+    that no 2-opt move shortens it)."""
+    rng = np.random.default_rng(11)
+    inst = TSP.from_coords(rng.uniform(0, 1000, (40, 2)), name="r40")
+    tour = inst.construct()
+    assert sorted(tour.tolist()) == list(range(40)) and tour[0] == 0
+    D, n = inst.D, inst.n
+    length = inst.evaluate(tour).objective
+    for i in range(n - 1):
+        for j in range(i + 2, n):
+            a, b, c, d = tour[i], tour[i + 1], tour[j], tour[(j + 1) % n]
+            if d == a:
+                continue
+            assert D[a, c] + D[b, d] >= D[a, b] + D[c, d], (i, j)
+    nn = inst.construct(deadline=0.0)  # no time for 2-opt: the nearest-neighbour tour itself
+    assert inst.evaluate(nn).objective >= length
