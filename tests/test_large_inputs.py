@@ -250,12 +250,12 @@ def test_cold_start_construction_of_tomography_stops_at_the_deadline():
 
     from combopt.core.context import SolveContext
     from combopt.core.stopping import SearchState, make_criteria
-    from combopt.core.warm import _construct
+    from combopt.core.warm import report_construction
 
     p = combopt.read(Path(__file__).parent / "data" / "dmmv" / "tomo_sl32_noisy.toml")
     state = SearchState(sense=p.sense, criterion=make_criteria(0.5))
     state.start = time.perf_counter() - 1.0  # the run's time is already up
     ctx = SolveContext(0, "cpu", state, np.random.default_rng(0))
-    out = _construct(p, ctx)
+    out = report_construction(p, ctx)
     assert out["construction"] is not None  # a feasible image all the same (SART's start snapped)
     assert any(k.endswith("_cut") for k in p.start_notes())

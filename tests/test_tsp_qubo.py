@@ -108,3 +108,18 @@ def test_a_qubo_that_fits_is_built():
     inst = random_tsp(8, 7)
     res = combopt.solve(inst, "sa", time_limit=5.0, seed=0, max_iterations=2)
     assert "qubo_not_built" not in res.info and res.info["qubo_variables"] == 49
+
+
+def test_the_cli_says_when_the_answer_is_the_construction(tmp_path, capsys):
+    from combopt.cli.app import main
+
+    inst = random_tsp(200, 6)
+    path = tmp_path / "r200.tsp"
+    lines = ["NAME : r200", "TYPE : TSP", "DIMENSION : 200", "EDGE_WEIGHT_TYPE : EXPLICIT",
+             "EDGE_WEIGHT_FORMAT : FULL_MATRIX", "EDGE_WEIGHT_SECTION"]
+    lines += [" ".join(str(int(v)) for v in row) for row in inst.D]
+    path.write_text("\n".join(lines + ["EOF", ""]))
+    capsys.readouterr()
+    assert main(["solve", str(path), "-s", "sa", "-t", "1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "note: building the QUBO" in err and "quick construction" in err

@@ -163,6 +163,8 @@ def solve(
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
                      max_iterations=max_iterations, callback=prog.callback, **params)
     out_console.print(res)
+    if res.info.get("qubo_not_built"):  # the answer is the construction, not the solver's: say so
+        err_console.print(f"note: {res.info['qubo_not_built']}", style="yellow", highlight=False)
     if res.problem == "dag":
         _print_dag_summary(res)
     if out is not None:

@@ -68,7 +68,8 @@ class Problem:
     def qubo_terms(self, lagrangian: bool = False) -> int | None:
         """About how many couplings :meth:`to_qubo` (or, with ``lagrangian``, :meth:`lagrangian_model`'s
         objective) would store, without building it; ``None`` when not estimated or small. A timed run of a QUBO
-        solver whose model could not be built within its limit answers with :meth:`construct` instead."""
+        solver whose model could not be built within its limit answers with :meth:`construct` instead. Raises
+        the :class:`ParameterError` building would raise where the model is over the problem's size limit."""
         return None
 
     def construct(self) -> Any:

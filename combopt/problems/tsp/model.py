@@ -271,16 +271,9 @@ class TSP(Problem):
 
         from ...models.lagrangian import LagrangianModel
 
+        self._check_qubo_size()
         n = self.n
-        if n < 3:
-            raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
         m = n - 1
-        couplings = 2 * m * (m - 1) * (m - 1)
-        if couplings > MAX_QUBO_COUPLINGS:
-            raise ParameterError(
-                f"the position-based TSP QUBO of {n} cities has {m * m:,} variables and {couplings:,} couplings "
-                f"(about {couplings * 56 / 1e9:.0f} GB to build); the QUBO and Lagrangian solvers take at most "
-                f"{max_qubo_cities()} cities: use tsp-ls")
         D = self.D.astype(np.float64)
         N = m * m
         h = np.zeros(N)
@@ -307,9 +300,24 @@ class TSP(Problem):
         names = [f"city {i} once" for i in cities] + [f"position {t} once" for t in range(1, n)]
         return LagrangianModel(objective=f, G=G, c=-np.ones(2 * m), equality=np.ones(2 * m, dtype=bool), names=names)
 
+    def _check_qubo_size(self) -> None:
+        n = self.n
+        if n < 3:
+            raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
+        m = n - 1
+        couplings = 2 * m * (m - 1) * (m - 1)
+        if couplings > MAX_QUBO_COUPLINGS:
+            raise ParameterError(
+                f"the position-based TSP QUBO of {n} cities has {m * m:,} variables and {couplings:,} tour "
+                f"couplings (about {couplings * 56 / 1e9:.0f} GB to build); the QUBO and Lagrangian solvers take "
+                f"at most {max_qubo_cities()} cities: use tsp-ls")
+
     def qubo_terms(self, lagrangian: bool = False) -> int:
         """Couplings of the position QUBO: tour edges between neighbouring positions, and (penalty QUBO) pairs
-        sharing a city or a position: ``2m(m-1)^2 + 2m^2(m-1)`` for ``m = n - 1``."""
+        sharing a city or a position: ``2m(m-1)^2 + 2m^2(m-1)`` for ``m = n - 1``. Raises the same
+        :class:`ParameterError` as building it where the model is over the solvers' size limit, so that the
+        refusal does not depend on the time limit."""
+        self._check_qubo_size()
         m = self.n - 1
         edges = 2 * m * (m - 1) * (m - 1)
         return edges if lagrangian else edges + 2 * m * m * (m - 1)
