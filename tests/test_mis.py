@@ -100,3 +100,71 @@ def test_qubo_reduction_minimisers_are_maximum_sets():
 def test_solve_accepts_networkx_graph():
     res = combopt.solve(nx.petersen_graph(), "sa", max_iterations=2, num_reads=8, num_sweeps=50)
     assert res.problem == "mis" and res.objective == 4
+
+
+def _csr(n, edges):
+    import scipy.sparse as sp
+
+    e = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    a = sp.coo_matrix((np.ones(2 * len(e)), (np.r_[e[:, 0], e[:, 1]], np.r_[e[:, 1], e[:, 0]])), shape=(n, n)).tocsr()
+    return a.indptr.astype(np.int64), a.indices.astype(np.int64)
+
+
+def _greedy(n, edges, start=(), seed=0):
+    from combopt.problems.graph.local import greedy_complete, tightness
+
+    indptr, indices = _csr(n, edges)
+    x = np.zeros(n, dtype=np.int8)
+    x[list(start)] = 1
+    tight = tightness(indptr, indices, x)
+    greedy_complete(indptr, indices, x, tight, np.array([seed + 1], dtype=np.uint64))
+    return x, tight
+
+
+def _tree_mis(n, edges):
+    """Maximum independent set size of a forest by dynamic programming (independent of the solver)."""
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(edges)
+    total = 0
+    for comp in nx.connected_components(g):
+        root = next(iter(comp))
+        inn, out = {}, {}
+        for v in reversed(list(nx.dfs_preorder_nodes(g, root))):
+            kids = [u for u in g[v] if u in inn]
+            inn[v] = 1 + sum(out[u] for u in kids)
+            out[v] = sum(max(inn[u], out[u]) for u in kids)
+        total += max(inn[root], out[root])
+    return total
+
+
+def test_greedy_completion_on_a_star_takes_every_leaf():
+    n = 50
+    x, _ = _greedy(n, [(0, i) for i in range(1, n)])
+    assert x[0] == 0 and x[1:].all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_completion_is_independent_maximal_and_keeps_its_start(seed):
+    rng = np.random.default_rng(seed)
+    n = 120
+    g = nx.gnp_random_graph(n, 0.05 + 0.05 * seed, seed=seed)
+    edges = list(g.edges())
+    start = [0] if seed % 2 else []
+    x, tight = _greedy(n, edges, start, seed=int(rng.integers(1000)))
+    S = set(np.flatnonzero(x))
+    assert set(start) <= S
+    assert all(not (u in S and v in S) for u, v in edges)
+    assert all(v in S or any(u in S for u in g[v]) for v in range(n))  # maximal: nothing can be added
+    assert np.array_equal(tight, [sum(u in S for u in g[v]) for v in range(n)])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_greedy_completion_is_optimal_on_forests(seed):
+    # the fewest-free-neighbours rule always takes a leaf or an isolated vertex of a forest, which is safe
+    n = 200
+    g = nx.random_labeled_tree(n, seed=seed) if hasattr(nx, "random_labeled_tree") else nx.random_tree(n, seed=seed)
+    g.remove_edges_from(list(g.edges())[::7])  # a forest
+    edges = list(g.edges())
+    x, _ = _greedy(n, edges, seed=seed)
+    assert x.sum() == _tree_mis(n, edges)

@@ -40,9 +40,18 @@ from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch, improve_batch
 from ...problems.graph.phased import phased_batch
 from .. import kernels
-from ..common import geometric_betas, parse_beta_range, positive_int, reject_unknown, replica_memory
+from ..common import deferred_interrupt, geometric_betas, parse_beta_range, positive_int, reject_unknown, replica_memory
 
 SWEEP_CYCLE = (1, 2, 4, 8)
+# priors for the first timed calls, before a rate is measured (seconds; 2-core laptop, generous): a phased
+# step of one walk per vertex of the graph, an annealing sweep of one replica per vertex and coupling
+PHASED_PRIOR = 4e-9
+SWEEP_PRIOR = 3e-9
+
+
+def rounds(k: int) -> int:
+    """How many walks or replicas each Numba thread runs in turn when ``k`` run in parallel."""
+    return -(-k // max(1, numba.get_num_threads()))
 
 
 def _report(problem, ctx: SolveContext, X: np.ndarray) -> None:
@@ -130,30 +139,35 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
             if not timed:
                 steps = 20 * n if iters_given is None else iters_given
             elif phased_rate is None or t_sa is None:
-                steps = 20 * n  # cheap (a few milliseconds per walk); measures the rate
+                # 20 n steps measure the rate (a few milliseconds per walk on small graphs); a step scans all n
+                # vertices, so on a large graph the first call is capped by a prior rate
+                steps = min(20 * n, max(10, int(0.02 * ctx.time_left / (PHASED_PRIOR * n * rounds(D)))))
             else:
                 steps = max(10, min(int(phased_share * t_sa / phased_rate), int(0.2 * ctx.time_left / phased_rate)))
             t2 = time.perf_counter()
-            phased_batch(problem.indptr, problem.indices, Z, PEN, CNT, steps, ctx.uint64_seeds(D), pd, target, ZB)
-            phased_rate = max((time.perf_counter() - t2) / steps, 1e-9)
-            phased_done += D * steps
-            _report(problem, ctx, ZB)
+            with deferred_interrupt():  # a Ctrl-C during a kernel ends the run after its sets are offered
+                phased_batch(problem.indptr, problem.indices, Z, PEN, CNT, steps, ctx.uint64_seeds(D), pd, target, ZB)
+                phased_rate = max((time.perf_counter() - t2) / steps, 1e-9)
+                phased_done += D * steps
+                _report(problem, ctx, ZB)
             if ctx.state.should_stop():
                 break
         # 1. anneal fresh replicas
         sweeps = max(8, sweeps_max * SWEEP_CYCLE[k % len(SWEEP_CYCLE)] // SWEEP_CYCLE[-1])
-        if sa_rate is not None and timed:
-            sweeps = max(4, min(sweeps, int(0.1 * ctx.time_left / (sa_rate * R))))
+        if timed:  # measured after the first iteration; before it a prior per sweep and replica
+            rate = sa_rate if sa_rate is not None else SWEEP_PRIOR * (n + indices.size) * rounds(R) / R
+            sweeps = max(4, min(sweeps, int(0.1 * ctx.time_left / (rate * R))))
         t0 = time.perf_counter()
         betas = geometric_betas(beta_range, sweeps)
-        kernels.anneal_batch_cpu(indptr, indices, data, h, betas, 1, X, F, ctx.uint64_seeds(R), E, 1)
-        # 2. repair, complete and (1,2)-swap every sample
-        improve_batch(problem.indptr, problem.indices, X, ctx.uint64_seeds(R))
-        t_sa = time.perf_counter() - t0
-        if k > 0:
-            sa_rate = t_sa / (R * sweeps)
-        sweeps_done += R * sweeps
-        _report(problem, ctx, X)
+        with deferred_interrupt():
+            kernels.anneal_batch_cpu(indptr, indices, data, h, betas, 1, X, F, ctx.uint64_seeds(R), E, 1)
+            # 2. repair, complete and (1,2)-swap every sample
+            improve_batch(problem.indptr, problem.indices, X, ctx.uint64_seeds(R))
+            t_sa = time.perf_counter() - t0
+            if k > 0:
+                sa_rate = t_sa / (R * sweeps)
+            sweeps_done += R * sweeps
+            _report(problem, ctx, X)
         if ctx.state.should_stop():
             break
         # 3. ILS walks: they continue from where they stopped; the smallest walk restarts from
@@ -173,11 +187,12 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         else:
             iters = max(10, min(int(ils_share * t_sa / ils_rate), int(0.2 * ctx.time_left / ils_rate)))
         t1 = time.perf_counter()
-        ils_batch(problem.indptr, problem.indices, Y, iters, ctx.uint64_seeds(W), target)
-        if k > 0 or iters_given is not None:
-            ils_rate = max((time.perf_counter() - t1) / iters, 1e-9)
-        ils_done += W * iters
-        _report(problem, ctx, Y)
+        with deferred_interrupt():
+            ils_batch(problem.indptr, problem.indices, Y, iters, ctx.uint64_seeds(W), target)
+            if k > 0 or iters_given is not None:
+                ils_rate = max((time.perf_counter() - t1) / iters, 1e-9)
+            ils_done += W * iters
+            _report(problem, ctx, Y)
         k += 1
         ctx.state.next_iteration()
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
