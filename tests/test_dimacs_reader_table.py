@@ -10,13 +10,13 @@ from combopt.problems.graph.graph import MAX_VERTICES, read_dimacs, sniff_dimacs
 
 @pytest.mark.parametrize("text,n,edges", [
     ("p edge 3 2\ne 1 2\ne 2 3\n", 3, {(0, 1), (1, 2)}),
-    ("c hi\ncomment\np edges 3 1\nn 1 5\na 3 1\n", 3, {(0, 2)}),  # 'c...' lines, 'n' lines, 'a' arcs
+    ("c hi\ncomment\np edges 3 1\nn 1 1\na 3 1\n", 3, {(0, 2)}),  # 'c...' lines, unit 'n' weights, 'a' arcs
     ("p col 4 1\ne 4 1\n", 4, {(0, 3)}),  # the largest vertex number
     ("p edge 2 0\n", 2, set()),
     ("p edge 0 0\n", 0, set()),
-    ("\n\np edge 3 1\n\ne 1 3 extra\n", 3, {(0, 2)}),  # blank lines; extra tokens on an edge line
-    ("p edge 3 1\ne 1 2\ne 2 3\n", 3, {(0, 1), (1, 2)}),  # more edges than declared is fine
-    ("p edge 3 1\ne 1 2 c\n", 3, {(0, 1)}),  # only the first token decides whether a line is a comment
+    ("\n\np edge 3 1\n\ne 1 3\n", 3, {(0, 2)}),  # blank lines
+    ("p edge 3 1\ne 1 2\ne 2 1\ne 1 2\n", 3, {(0, 1)}),  # an edge listed again (either direction)
+    ("p edge 3 2\ne 1 2\ne 2 1\ne 2 3\ne 3 2\n", 3, {(0, 1), (1, 2)}),  # both directions: the fast path
 ])
 def test_accepts(tmp_path, text, n, edges):
     f = tmp_path / "g.clq"
@@ -48,6 +48,15 @@ def test_accepts(tmp_path, text, n, edges):
     ("p edge 3 1\n" + "x" * 50 + "\n", "got '" + "x" * 40 + "'", 2),  # the line, cut at 40 characters
     ("c only\n", "no 'p edge N M' line", None),
     ("p edge 3 2\ne 1 2\n", "declares 2 edges but the file has 1", None),
+    # nothing is dropped silently: weights, extra tokens, more distinct edges than declared
+    ("p edge 3 1\nn 1 5\ne 1 2\n", "vertex 1 has weight 5", 2),
+    ("p edge 3 1\ne 1 3 7\n", "edge weights are not used", 2),
+    ("p edge 3 1\ne 1 3 extra\n", "expected 'e U V'", 2),
+    ("p edge 3 1\ne 1 2 c\n", "expected 'e U V'", 2),
+    ("p edge 3 1\ne 1 2\ne 2 3\n", "file has 2 distinct ones", 3),
+    ("p edge 3 1\ne 1 2\nc x\ne 2 1\ne 2 3\n", "file has 2 distinct ones", 5),  # line by line (a comment)
+    ("p edge 3 1\ne 1 2\ne 2 1\ne 2 3\n", "file has 2 distinct ones", 4),
+    ("c x\np edge 4 2\ne 1 2\ne 2 3\ne 3 4\n", "file has 3 distinct ones", 5),  # the numpy fast path
 ])
 def test_rejects(tmp_path, text, needle, line):
     f = tmp_path / "bad.clq"

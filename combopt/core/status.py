@@ -57,8 +57,10 @@ def relative_gap(objective: float | None, bound: float | None, sense: str) -> fl
 
     Zero when they meet, positive while the bound is on the right side, and
     negative when it is on the wrong side (never clamped). ``None`` when
-    either value is missing or not finite; ``|objective|`` below 1e-9 counts
-    as 1e-9.
+    either value is missing or not finite. ``|objective|`` below 1e-9 counts
+    as 1e-9 while the two differ by at most 1e-9; further apart, the gap to a zero
+    objective is undefined and ``None`` (MILP solvers print it as infinite: dividing by
+    the floor gave figures like 5e8 that looked measured).
     """
     if objective is None or bound is None:
         return None
@@ -66,6 +68,8 @@ def relative_gap(objective: float | None, bound: float | None, sense: str) -> fl
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return None
     diff = (objective - bound) if sense == "min" else (bound - objective)
+    if abs(objective) < 1e-9 and abs(diff) > 1e-9:
+        return None
     return diff / max(abs(objective), 1e-9)
 
 

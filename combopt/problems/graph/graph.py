@@ -158,6 +158,8 @@ def read_dimacs(path: str | Path) -> Graph:
     us: list[int] = []
     vs: list[int] = []
     block = None
+    lines: list[int] = []  # line of each edge read one by one
+    first_edge_line = 0
     text = path.read_text(encoding="utf-8")  # newlines translated as when iterating over the file
     pos, lineno = 0, 0
     while pos < len(text):
@@ -186,11 +188,13 @@ def read_dimacs(path: str | Path) -> Graph:
             if n is None:
                 raise InputError(path, "edge line before the 'p edge N M' line", lineno)
             if not us:  # the first edge line: the rest of the file in one go when it has the common layout
+                first_edge_line = lineno
                 block = _edge_block(text[start:], n)
                 if block is not None:
                     break
-            if len(tok) < 3:
-                raise InputError(path, f"expected 'e U V', got {line.strip()!r}", lineno)
+            if len(tok) != 3:
+                extra = " (edge weights are not used by independent set or clique)" if len(tok) == 4 else ""
+                raise InputError(path, f"expected 'e U V', got {line.strip()!r}{extra}", lineno)
             u = _int(tok[1], path, lineno, "vertex")
             v = _int(tok[2], path, lineno, "vertex")
             if not (1 <= u <= n and 1 <= v <= n):
@@ -199,8 +203,12 @@ def read_dimacs(path: str | Path) -> Graph:
                 raise InputError(path, f"self-loop on vertex {u}; expected a simple graph", lineno)
             us.append(u - 1)
             vs.append(v - 1)
-        elif head == "n":
-            continue  # vertex weight / descriptor lines of some DIMACS variants
+            lines.append(lineno)
+        elif head == "n":  # vertex weights of the weighted DIMACS variant: only unit weights mean what we solve
+            if len(tok) >= 3 and tok[2] not in ("1", "1.0"):
+                raise InputError(path, f"vertex {tok[1]} has weight {tok[2]}: combopt solves the unweighted "
+                                       "independent set and clique (remove the 'n' lines to solve it unweighted)",
+                                 lineno)
         else:
             raise InputError(path, f"expected a 'c', 'p' or 'e' line, got {line.strip()[:40]!r}", lineno)
     if n is None:
@@ -209,6 +217,14 @@ def read_dimacs(path: str | Path) -> Graph:
         np.stack([np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)], axis=1)
     if len(edges) < m_declared:
         raise InputError(path, f"header declares {m_declared} edges but the file has {len(edges)} (truncated?)")
+    if len(edges) > m_declared:  # listing an edge twice (both directions) is common; more distinct edges is not
+        key = np.sort(edges, axis=1)
+        _, first = np.unique(key[:, 0] * np.int64(n) + key[:, 1], return_index=True)
+        if first.size > m_declared:
+            k = int(np.sort(first)[m_declared])
+            where = first_edge_line + k if block is not None else lines[k]
+            raise InputError(path, f"header declares {m_declared} edges but the file has {first.size} distinct "
+                                   f"ones; expected at most {m_declared} (two files joined?)", where)
     return Graph.from_edges(n, edges, list(range(1, n + 1)), path.stem)
 
 
