@@ -67,6 +67,21 @@ def test_time_left_and_overrun_guard():
     assert not s.should_stop()
 
 
+def test_a_long_set_up_is_not_taken_for_an_iteration():
+    # tsp-ls on 10,000 cities: building the start tour took 3 s of 5, and the run stopped as if every round of
+    # kicks would take 3 s more (one iteration, no kicks)
+    s = state(criterion=MaxRuntime(10))
+    s.start = time.perf_counter() - 6  # the set-up took 6 s
+    s.begin_iterations()
+    s.next_iteration()  # an iteration of (nearly) no time
+    assert s.iterations == 1 and s.last_iteration_time < 1.0
+    assert not s.should_stop()
+    t = state(criterion=MaxRuntime(10))  # the same set-up counted as an iteration: it stops
+    t.start = time.perf_counter() - 6
+    t.next_iteration()
+    assert t.should_stop()
+
+
 @pytest.mark.parametrize("sense,target,hit,miss", [("min", 10.0, 10.0, 10.5), ("max", 10.0, 10.0, 9.5),
                                                    ("min", 10.0, 9.0, 11.0), ("max", 10.0, 11.0, 9.0)])
 def test_target_objective_both_senses(sense, target, hit, miss):

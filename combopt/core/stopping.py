@@ -222,6 +222,12 @@ class SearchState:
         if not self.proven_optimal and self.bound is not None and meets(self.best, self.bound, self.sense):
             self.mark_proven()
 
+    def begin_iterations(self) -> None:
+        """The solver's set-up (start solutions, compilation) is over: the first iteration is timed from now,
+        and the set-up does not count as one (so a long set-up does not stop the run as if every iteration
+        took that long)."""
+        self._iteration_started = self.elapsed
+
     def next_iteration(self) -> None:
         now = self.elapsed
         start = self._iteration_started if self._iteration_started is not None else 0.0

@@ -81,10 +81,15 @@ def _distance_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.trunc(GEO_RRR * np.arccos(arg) + 1.0)
     dx = a[:, 0:1] - b[None, :, 0]
     dy = a[:, 1:2] - b[None, :, 1]
-    if kind == "EUC_2D":
-        return _nint(np.sqrt(dx * dx + dy * dy))
-    if kind == "CEIL_2D":
-        return np.ceil(np.sqrt(dx * dx + dy * dy))
+    if kind in ("EUC_2D", "CEIL_2D"):  # in place: the common case of large instances (10,000 cities)
+        dx *= dx
+        dy *= dy
+        dx += dy
+        np.sqrt(dx, out=dx)
+        if kind == "EUC_2D":
+            dx += 0.5
+            return np.floor(dx, out=dx)
+        return np.ceil(dx, out=dx)
     if kind == "ATT":
         r = np.sqrt((dx * dx + dy * dy) / 10.0)
         t = _nint(r)
@@ -96,7 +101,7 @@ def _distance_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {kind!r}; expected one of {', '.join(COORD_TYPES)}")
 
 
-def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 1024) -> np.ndarray:
+def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 64) -> np.ndarray:
     """Integer distance matrix of 2-D points under a TSPLIB ``EDGE_WEIGHT_TYPE``.
 
     Parameters
@@ -130,7 +135,7 @@ def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 1024) -> np.ndar
         if d.size and not d.max() < limit:
             raise ParameterError(f"{kind} distances up to {d.max():g} overflow the tour length range; "
                                  "coordinates too large")
-        D[s:s + block] = d.astype(np.int64)
+        D[s:s + block] = d  # cast to int64 on assignment (exact: whole numbers below the limit)
     np.fill_diagonal(D, 0)
     return D
 
@@ -388,7 +393,7 @@ def read_tsplib(path: str | Path) -> TSP:
         xy = coords
     from .model import TSP  # the model imports this module's distance functions
 
-    return TSP(D, name=name, coords=xy, source=str(path), edge_weight_type=ewt)
+    return TSP(D, name=name, coords=xy, source=str(path), edge_weight_type=ewt, copy=False)
 
 
 def sniff_tsplib(head: str) -> bool:
