@@ -82,6 +82,23 @@ def test_a_long_set_up_is_not_taken_for_an_iteration():
     assert t.should_stop()
 
 
+def test_inside_an_iteration_only_the_rest_of_one_counts():
+    s = state(criterion=MaxRuntime(20))
+    s.start = time.perf_counter() - 7
+    s._iteration_started = 0.0
+    s.next_iteration()  # an iteration of 7 s ends at 7 s
+    assert not s.should_stop()  # 7 + 7 < 21
+    s.start -= 6  # 6 s into the next one (13 s): 1 s of an iteration like the last is left
+    assert not s.should_stop()
+    s.start -= 6.5  # 19.5 s, 12.5 s into it: the iteration is already longer than the last, the limit stops it
+    assert not s.should_stop()
+    s.start -= 2
+    assert s.should_stop()
+    s.next_iteration()  # at the boundary a whole iteration (now 14.5 s) counts again
+    s.start += 8
+    assert s.should_stop()
+
+
 @pytest.mark.parametrize("sense,target,hit,miss", [("min", 10.0, 10.0, 10.5), ("max", 10.0, 10.0, 9.5),
                                                    ("min", 10.0, 9.0, 11.0), ("max", 10.0, 11.0, 9.0)])
 def test_target_objective_both_senses(sense, target, hit, miss):
@@ -187,6 +204,7 @@ def test_first_iteration_time_and_guard_after_one_iteration():
     s.next_iteration()
     assert 0.0 <= s.last_iteration_time < 0.5  # measured from the start, not from before it
     s.start = time.perf_counter() - 6
+    s._iteration_started = s.elapsed  # the iteration ended at 6 s
     s.last_iteration_time = 5.0
     assert s.iterations == 1 and s.should_stop()  # one finished iteration is enough to judge by
 
