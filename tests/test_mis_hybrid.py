@@ -98,3 +98,36 @@ def test_rejects_bad_penalty():
     g, _ = san_graph(20, 0.5, 4, 0)
     with pytest.raises(ParameterError):
         combopt.solve(IndependentSet(g, "clique"), "sa-ils", max_iterations=1, penalty=1.0)
+
+
+def test_large_graphs_run_the_ils_walks_alone(monkeypatch):
+    import combopt.solvers.graph.hybrid as hybrid
+
+    G = nx.gnp_random_graph(60, 0.1, seed=7)
+    alpha = len(nx.max_weight_clique(nx.complement(G), weight=None)[0])
+    prob = IndependentSet.from_networkx(G, "mis")
+    monkeypatch.setattr(hybrid, "ILS_ONLY_N", 50)  # 60 vertices count as a large graph
+    res = combopt.solve(prob, "sa-ils", max_iterations=3, seed=0)
+    assert res.info["mode"].startswith("ILS walks alone") and "sweeps_done" not in res.info
+    assert res.objective == alpha and prob.evaluate(res.solution).feasible
+    ils = combopt.solve(prob, "ils", max_iterations=3, seed=0)
+    assert ils.objective == res.objective
+    both = combopt.solve(prob, "sa-ils", max_iterations=3, seed=0, hybrid=True)  # every phase on request
+    assert "mode" not in both.info and both.info["sweeps_done"] > 0 and both.objective == alpha
+    with pytest.raises(ParameterError, match="num_reads"):  # a hybrid parameter where no hybrid runs
+        combopt.solve(prob, "sa-ils", max_iterations=1, num_reads=4)
+    monkeypatch.setattr(hybrid, "ILS_ONLY_N", 10**6)
+    small = combopt.solve(prob, "sa-ils", max_iterations=3, seed=0, hybrid="false")
+    assert small.info["mode"].startswith("ILS walks alone")
+
+
+def test_phased_search_is_off_by_default_on_large_graphs(monkeypatch):
+    import combopt.solvers.graph.hybrid as hybrid
+
+    G = nx.gnp_random_graph(60, 0.1, seed=8)
+    prob = IndependentSet.from_networkx(G, "mis")
+    monkeypatch.setattr(hybrid, "PHASED_MAX_N", 50)
+    res = combopt.solve(prob, "sa-ils", max_iterations=2, seed=0)
+    assert res.info["num_phased"] == 0 and res.info["phased_steps_done"] == 0
+    monkeypatch.setattr(hybrid, "PHASED_MAX_N", 10**6)
+    assert combopt.solve(prob, "sa-ils", max_iterations=2, seed=0).info["phased_steps_done"] > 0
