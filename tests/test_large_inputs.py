@@ -126,6 +126,33 @@ def test_step_budget_fits_calls_into_the_time_left():
     assert b5.per_step > 0
 
 
+def test_step_budget_separates_a_fixed_set_up_from_the_cost_of_a_step(monkeypatch):
+    import combopt.core.budget as budget
+
+    clock = [0.0]
+    monkeypatch.setattr(budget.time, "perf_counter", lambda: clock[0])
+    b = StepBudget(lambda: 10.0, 10**9, share=0.9, least=50)
+
+    def call(steps):  # a kernel with 0.35 s of set-up and 10 us a step
+        b.start(steps)
+        clock[0] += 0.35 + 1e-5 * steps
+        b.done()
+
+    call(50)
+    assert b.per_step == pytest.approx(0.3505 / 50)  # one call: its time per step, on the short side
+    second = b.next()
+    assert second == int(9.0 / (0.3505 / 50))
+    call(second)
+    assert b.per_step == pytest.approx(1e-5) and b.overhead == pytest.approx(0.35)
+    assert abs(b.next() - (9.0 - 0.35) / 1e-5) <= 1  # the rest of the time, net of the set-up
+    call(50)
+    assert b.per_step == pytest.approx(1e-5) and b.overhead == pytest.approx(0.35)
+    b.start(50)  # two calls of one length: no line through them, the plain rate
+    clock[0] += 0.0001
+    b.done()
+    assert b.overhead == 0.0 and b.per_step == pytest.approx(0.0001 / 50)
+
+
 # ----------------------------------------------------------------------------- refusals
 def test_tsp_qubo_too_large_is_refused_with_a_clear_message(tmp_path, capsys):
     n = max_qubo_cities()

@@ -82,6 +82,16 @@ def test_a_long_set_up_is_not_taken_for_an_iteration():
     assert t.should_stop()
 
 
+def test_a_solver_that_sizes_its_calls_is_not_stopped_by_the_guard():
+    s = state(criterion=MaxRuntime(10))
+    s.start = time.perf_counter() - 7
+    s._iteration_started = 0.0
+    s.next_iteration()  # one iteration of 7 s: another like it would overrun
+    assert s.should_stop() and not s.should_stop(sized=True)
+    s.start -= 3  # the limit itself still stops it
+    assert s.should_stop(sized=True)
+
+
 def test_inside_an_iteration_only_the_rest_of_one_counts():
     s = state(criterion=MaxRuntime(20))
     s.start = time.perf_counter() - 7

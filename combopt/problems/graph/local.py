@@ -72,7 +72,7 @@ def _remove(indptr, indices, x, tight, v):
 
 
 @njit(cache=True)
-def _unlink(head, nxt, prv, deg, i):
+def _bucket_unlink(head, nxt, prv, deg, i):
     p, q = prv[i], nxt[i]
     if p >= 0:
         nxt[p] = q
@@ -83,7 +83,7 @@ def _unlink(head, nxt, prv, deg, i):
 
 
 @njit(cache=True)
-def _push(head, nxt, prv, deg, i):
+def _bucket_push(head, nxt, prv, deg, i):
     d = deg[i]
     nxt[i] = head[d]
     prv[i] = -1
@@ -135,7 +135,7 @@ def greedy_complete(indptr, indices, x, tight, state):
     nxt = np.empty(nfree, dtype=np.int64)
     prv = np.empty(nfree, dtype=np.int64)
     for i in range(nfree):
-        _push(head, nxt, prv, deg, i)
+        _bucket_push(head, nxt, prv, deg, i)
     cur = 0
     while True:
         while cur <= maxd and head[cur] < 0:
@@ -143,7 +143,7 @@ def greedy_complete(indptr, indices, x, tight, state):
         if cur > maxd:
             return
         i = head[cur]
-        _unlink(head, nxt, prv, deg, i)
+        _bucket_unlink(head, nxt, prv, deg, i)
         v = cand[i]
         _insert(indptr, indices, x, tight, v)
         for k in range(indptr[v], indptr[v + 1]):
@@ -151,15 +151,15 @@ def greedy_complete(indptr, indices, x, tight, state):
             j = pos[u]
             if x[u] != 0 or j < 0 or deg[j] < 0:
                 continue  # u was not free before v went in (or was reached already)
-            _unlink(head, nxt, prv, deg, j)
+            _bucket_unlink(head, nxt, prv, deg, j)
             deg[j] = -1  # no longer free
             for kk in range(indptr[u], indptr[u + 1]):
                 w = indices[kk]
                 if x[w] == 0 and tight[w] == 0 and deg[pos[w]] > 0:  # still free: one free neighbour fewer
                     jw = pos[w]
-                    _unlink(head, nxt, prv, deg, jw)
+                    _bucket_unlink(head, nxt, prv, deg, jw)
                     deg[jw] -= 1
-                    _push(head, nxt, prv, deg, jw)
+                    _bucket_push(head, nxt, prv, deg, jw)
                     if deg[jw] < cur:
                         cur = deg[jw]
 
@@ -230,38 +230,147 @@ def improve_batch(indptr, indices, X, seeds):
 
 
 @njit(cache=True)
+def _log(log, nlog, code):
+    """Append ``code`` to the undo log (``log[0]`` holds the array; it doubles when full)."""
+    if nlog[0] == log[0].shape[0]:
+        bigger = np.empty(2 * log[0].shape[0], dtype=np.int64)
+        bigger[: nlog[0]] = log[0]
+        log[0] = bigger
+    log[0][nlog[0]] = code
+    nlog[0] += 1
+
+
+@njit(cache=True)
+def _ins(indptr, indices, x, tight, v, log, nlog):
+    _insert(indptr, indices, x, tight, v)
+    _log(log, nlog, 2 * v + 1)
+
+
+@njit(cache=True)
+def _rem(indptr, indices, x, tight, v, log, nlog):
+    _remove(indptr, indices, x, tight, v)
+    _log(log, nlog, 2 * v)
+
+
+@njit(cache=True)
+def _push(queue, q, inq, v):
+    """Queue ``v`` (circular queue ``q = [head, count]``; a vertex is queued at most once at a time)."""
+    if not inq[v]:
+        inq[v] = True
+        queue[(q[0] + q[1]) % queue.shape[0]] = v
+        q[1] += 1
+
+
+@njit(cache=True)
+def _push_solution_neighbour(indptr, indices, x, u, queue, q, inq):
+    """Queue the one solution neighbour of the 1-tight vertex ``u`` (a (1,2)-swap may now take it out)."""
+    for k in range(indptr[u], indptr[u + 1]):
+        s = indices[k]
+        if x[s] == 1:
+            _push(queue, q, inq, s)
+            return
+
+
+@njit(cache=True)
+def _local_swaps(indptr, indices, x, tight, queue, q, inq, mark, stamp, cand, log, nlog):
+    """(1,2)-swaps around the queued solution vertices, queueing what each swap changes, until the queue is
+    empty; returns the size change. Only vertices near a change are looked at: the rest of the set was a
+    (1,2)-swap local optimum already."""
+    gain = 0
+    while q[1] > 0:
+        v = queue[q[0]]
+        q[0] = (q[0] + 1) % queue.shape[0]
+        q[1] -= 1
+        inq[v] = False
+        if x[v] != 1:
+            continue
+        c = 0
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            if x[u] == 0 and tight[u] == 1:
+                cand[c] = u
+                c += 1
+        if c < 2:
+            continue
+        found_a = -1
+        found_b = -1
+        for a in range(c - 1):
+            u = cand[a]
+            stamp[0] += 1
+            for k in range(indptr[u], indptr[u + 1]):
+                mark[indices[k]] = stamp[0]
+            for b in range(a + 1, c):
+                if mark[cand[b]] != stamp[0]:
+                    found_a = u
+                    found_b = cand[b]
+                    break
+            if found_a >= 0:
+                break
+        if found_a < 0:
+            continue
+        _rem(indptr, indices, x, tight, v, log, nlog)
+        _ins(indptr, indices, x, tight, found_a, log, nlog)
+        _ins(indptr, indices, x, tight, found_b, log, nlog)
+        gain += 1
+        _push(queue, q, inq, found_a)
+        _push(queue, q, inq, found_b)
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            if x[u] == 0 and tight[u] == 0:  # free once v left: in it goes
+                _ins(indptr, indices, x, tight, u, log, nlog)
+                gain += 1
+                _push(queue, q, inq, u)
+        for k in range(indptr[v], indptr[v + 1]):
+            u = indices[k]
+            if x[u] == 0 and tight[u] == 1:
+                _push_solution_neighbour(indptr, indices, x, u, queue, q, inq)
+    return gain
+
+
+@njit(cache=True)
 def ils(indptr, indices, x, iters, seed, target):
     """ARW iterated local search from ``x``; returns the best set found (0/1 vector).
 
-    Each step forces one random non-solution vertex in (two with small
-    probability), drops its neighbours, completes and runs (1,2)-swaps; the
-    new solution replaces the current one when it is not smaller (or, rarely,
-    when it is one smaller, to escape plateaus).
+    Each step forces one random non-solution vertex in (two with small probability), drops its neighbours,
+    fills the freed vertices around them in (fewest free neighbours first, random ties) and runs (1,2)-swaps
+    around what changed; the new solution replaces the current one when it is not smaller (or, rarely, when
+    it is one smaller, to escape plateaus), else the step is undone from its log. A step costs time in
+    proportion to the neighbourhoods it touches, not to ``n`` (the incremental ILS of Andrade, Resende and
+    Werneck): each step of the earlier version copied and rescanned all n vertices.
     """
     n = x.shape[0]
     state = np.array([seed], dtype=np.uint64)
     tight = improve(indptr, indices, x, state)
-    mark = np.zeros(n, dtype=np.int64)
     size = 0
     for v in range(n):
         size += x[v]
     best = x.copy()
     best_size = size
-    cur = x.copy()
-    cur_tight = tight.copy()
-    for _ in range(iters):
+    if size == n or n == 0:
+        return best
+    mark = np.zeros(n, dtype=np.int64)
+    stamp = np.zeros(1, dtype=np.int64)
+    queue = np.empty(n, dtype=np.int64)
+    inq = np.zeros(n, dtype=np.bool_)
+    q = np.zeros(2, dtype=np.int64)
+    cand = np.empty(n, dtype=np.int64)
+    free = np.empty(n, dtype=np.int64)
+    fdeg = np.empty(n, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.int64)  # step number + 1 at which a vertex entered ``free``
+    log = [np.empty(64, dtype=np.int64)]
+    nlog = np.zeros(1, dtype=np.int64)
+    for step in range(iters):
         if best_size >= target:
             break
-        # perturb a copy of the current solution
-        for v in range(n):
-            x[v] = cur[v]
-            tight[v] = cur_tight[v]
+        nlog[0] = 0
+        new_size = size
         k = 1
         if randbelow(state, 2 * max(size, 1)) == 0:
             k = 2
+        nfree = 0
         for _ in range(k):
-            tries = 0
             v = -1
+            tries = 0
             while tries < 4 * n:
                 c = randbelow(state, n)
                 tries += 1
@@ -273,25 +382,58 @@ def ils(indptr, indices, x, iters, seed, target):
             for kk in range(indptr[v], indptr[v + 1]):
                 u = indices[kk]
                 if x[u] == 1:
-                    _remove(indptr, indices, x, tight, u)
-            _insert(indptr, indices, x, tight, v)
-        greedy_complete(indptr, indices, x, tight, state)
-        two_improvement(indptr, indices, x, tight, mark)
-        new_size = 0
-        for v in range(n):
-            new_size += x[v]
+                    _rem(indptr, indices, x, tight, u, log, nlog)
+                    new_size -= 1
+                    for k2 in range(indptr[u], indptr[u + 1]):  # u's neighbours may be free or 1-tight now
+                        w = indices[k2]
+                        if seen[w] != step + 1:
+                            seen[w] = step + 1
+                            free[nfree] = w
+                            nfree += 1
+            _ins(indptr, indices, x, tight, v, log, nlog)
+            new_size += 1
+            _push(queue, q, inq, v)
+        for i in range(nfree - 1, 0, -1):  # random order, so that the stable sort below breaks ties at random
+            j = randbelow(state, i + 1)
+            free[i], free[j] = free[j], free[i]
+        for i in range(nfree):
+            w = free[i]
+            d = 0
+            if x[w] == 0 and tight[w] == 0:
+                for kk in range(indptr[w], indptr[w + 1]):
+                    if x[indices[kk]] == 0 and tight[indices[kk]] == 0:
+                        d += 1
+            fdeg[i] = d
+        order = np.argsort(fdeg[:nfree], kind="mergesort")
+        for j in range(nfree):  # the freed vertices in, fewest free neighbours first
+            w = free[order[j]]
+            if x[w] == 0 and tight[w] == 0:
+                _ins(indptr, indices, x, tight, w, log, nlog)
+                new_size += 1
+                _push(queue, q, inq, w)
+        for i in range(nfree):  # a vertex left 1-tight: its solution neighbour may swap out
+            w = free[i]
+            if x[w] == 0 and tight[w] == 1:
+                _push_solution_neighbour(indptr, indices, x, w, queue, q, inq)
+        new_size += _local_swaps(indptr, indices, x, tight, queue, q, inq, mark, stamp, cand, log, nlog)
         accept = new_size >= size
         if not accept and new_size == size - 1:
             accept = randbelow(state, 1 + n) == 0
         if accept:
-            for v in range(n):
-                cur[v] = x[v]
-                cur_tight[v] = tight[v]
             size = new_size
-        if new_size > best_size:
-            best_size = new_size
-            for v in range(n):
-                best[v] = x[v]
+            if size > best_size:
+                best_size = size
+                for v in range(n):
+                    best[v] = x[v]
+        else:  # undo the step, last change first
+            lg = log[0]
+            for i in range(nlog[0] - 1, -1, -1):
+                code = lg[i]
+                v = code >> 1
+                if code & 1:
+                    _remove(indptr, indices, x, tight, v)
+                else:
+                    _insert(indptr, indices, x, tight, v)
     return best
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
 from ...core.budget import StepBudget
@@ -11,40 +14,63 @@ from ...problems.graph.local import ils_batch
 from ..common import deferred_interrupt, positive_int, reject_unknown, replica_memory
 
 
+def offer_largest(problem, ctx: SolveContext, X: np.ndarray) -> None:
+    """Offer the largest rows of ``X`` that could beat the incumbent (the objective is the set's size), each
+    checked by the problem's ``evaluate``, largest first, until one is feasible. (Offering every distinct row
+    took 0.7 s a call on a 200,000-vertex graph: a sort of the rows and an evaluation each.)"""
+    sizes = X.sum(axis=1, dtype=np.int64)
+    best = ctx.state.best
+    for r in np.argsort(-sizes, kind="stable"):
+        if best is not None and sizes[r] <= best:
+            return
+        S = np.flatnonzero(X[r])
+        ev = problem.evaluate(S)
+        if ev.feasible:
+            ctx.state.report(ev.objective, S)
+            return
+
+
 @register_solver(
     "ils",
     problems=("mis", "clique"),
     description="iterated local search with (1,2)-swaps (Andrade-Resende-Werneck), parallel walks (Numba CPU)",
 )
 def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
-    """Parameters: ``num_walks`` independent walks (default 8), ``ils_iters`` steps
+    """Parameters: ``num_walks`` independent walks (default 8; on graphs above 100,000 vertices one per Numba
+    thread, as the steps each walk gets count for more than their number there: 200,000 vertices, 10 s, two
+    walks 62,363 against eight 62,023), ``ils_iters`` steps
     per walk and outer iteration (default ``max(1000, 10 n)``)."""
     n = problem.n
-    R = positive_int(params, "num_walks", 8)
+    R = positive_int(params, "num_walks", 8 if n <= 100_000 else max(2, numba.get_num_threads()))
     iters = positive_int(params, "ils_iters", max(1000, 10 * n))
     reject_unknown(params, "ils")
     replica_memory(R, n, "num_walks", 2)
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
     first = True
-    budget = StepBudget(lambda: ctx.time_left, iters, least=50)  # a timed run's calls end about when its time does
-    while not ctx.state.should_stop():
+    # a timed run's calls end about when its time does; each takes half of what is left, so that a rate that
+    # drifts (steps slow down as the set grows, a loaded machine) costs a fraction of the limit, not all of it
+    budget = StepBudget(lambda: ctx.time_left, iters, share=0.5, least=50)
+    while not ctx.state.should_stop(sized=True):  # the budget fits every call into the time left
         if first or ctx.state.best_solution is None:
             X[:] = 0
         else:
             X[:] = 0
             X[:, ctx.state.best_solution] = 1
         seeds = ctx.uint64_seeds(R)
-        its = budget.next(50 if first else None)  # short first call absorbs compilation; then it is measured
+        if first:  # no steps: each walk's start set (greedy, (1,2)-swaps) and compilation, not timed as steps
+            its = 0
+        else:  # a short call measures the rate before the budget sizes the others
+            its = budget.next(1000 if budget.per_step == 0.0 and math.isfinite(ctx.time_left) else None)
         budget.start(its)
         with deferred_interrupt():  # a Ctrl-C during the walks ends the run after their sets are offered
             ils_batch(problem.indptr, problem.indices, X, its, seeds, target)
-            budget.done()
+            if not first:
+                budget.done()
+            offer_largest(problem, ctx, X)
+        if first:
+            ctx.state.begin_iterations()  # the start sets are no iteration (max_iterations counts ILS calls)
             first = False
-            for x in np.unique(X, axis=0):
-                S = np.flatnonzero(x)
-                ev = problem.evaluate(S)
-                if ev.feasible:
-                    ctx.state.report(ev.objective, S)
-        ctx.state.next_iteration()
+        else:
+            ctx.state.next_iteration()
     return SolverOutput(info={"num_walks": R, "ils_iters": iters})
