@@ -30,6 +30,12 @@ MAX_VARIABLES = 5000
 #: n x d float64 cells kept in memory
 MAX_CELLS = 100_000_000
 MAX_VIOLATIONS_LISTED = 20
+#: smallest column variance accepted: the fit works with residual variances down to 1e-10 of a variance (the
+#: rank check) and products of them, which must stay clear of float64 underflow (1e-308). Data are never rescaled
+#: here: the score is reported in the data's own units, and for such data it would underflow itself; the error
+#: says to rescale instead (one common factor for every column leaves the learned DAG and its weights unchanged,
+#: and the score scales by its square; a separate factor per column would change the problem)
+MIN_VARIANCE = 1e-200
 
 
 def centre(X: np.ndarray) -> np.ndarray:
@@ -97,8 +103,17 @@ class DAGProblem(Problem):
         self.source = source
         self.Xc = centre(X)
         self.S = self.Xc.T @ self.Xc / n
+        var = np.diag(self.S)
+        low = np.flatnonzero(~(var >= MIN_VARIANCE))
+        if low.size:
+            j = int(low[0])
+            raise InputError(source, f"column {self.names[j]!r} has variance {var[j]:.3g} (values up to "
+                                     f"{np.abs(X[:, j]).max():.3g} in magnitude); expected a variance of at least "
+                                     f"{MIN_VARIANCE:.0e}, as smaller ones underflow in float64: rescale the data "
+                                     "(one factor for all columns leaves the learned DAG unchanged)")
         try:
-            Lr = np.linalg.cholesky(self.S / np.sqrt(np.outer(np.diag(self.S), np.diag(self.S))))
+            sd = np.sqrt(var)  # the correlation matrix (an outer product of variances overflows from 1e154 on)
+            Lr = np.linalg.cholesky(self.S / np.outer(sd, sd))
             if np.min(np.diag(Lr)) ** 2 < 1e-10:
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:

@@ -5,7 +5,9 @@ Data
       names or none (then ``X0 .. X{d-1}``); every other cell a finite number.
       A plain ``.csv`` is read as DAG data only with ``--kind dag`` (files named
       ``*.dag.csv`` are recognised without it).
-    * ``.npy``: a 2-D numeric array (rows = samples).
+    * ``.npy`` (with ``--kind dag``, or named ``*.dag.npy``): a 2-D numeric
+      array (rows = samples). A plain ``.npy`` needs the kind: a 2-D array of
+      numbers is also a valid file of coupling marginals (one per row).
     * ``.npz`` (with ``--kind dag``, or named ``*.dag.npz``): the array ``X``
       (or ``data``, or the only array) and optionally ``names`` (strings).
 
@@ -233,7 +235,7 @@ def read_data(path: str | Path, name: str | None = None) -> DAGProblem:
         X, names = read_csv_table(p)
     if name is None:
         name = p.name
-        for ext in (".dag.csv", ".dag.npz", ".csv", ".npy", ".npz", ".txt", ".tsv"):
+        for ext in (".dag.csv", ".dag.npy", ".dag.npz", ".csv", ".npy", ".npz", ".txt", ".tsv"):
             if name.lower().endswith(ext):
                 name = name[: -len(ext)]
                 break
@@ -243,8 +245,8 @@ def read_data(path: str | Path, name: str | None = None) -> DAGProblem:
 
 
 # ".csv" and ".npy" are also coupling formats: without --kind dag such a file is read as dag only by name
-# (".dag.csv", ".dag.npz"); otherwise combopt asks for the kind (core.io.detect)
-@register_reader("dag-data", kinds=("dag",), extensions=(".npy", ".csv", ".dag.csv", ".dag.npz"))
+# (".dag.csv", ".dag.npy", ".dag.npz"); otherwise combopt asks for the kind (core.io.detect)
+@register_reader("dag-data", kinds=("dag",), extensions=(".npy", ".csv", ".dag.csv", ".dag.npy", ".dag.npz"))
 def read_dag(path, kind, index):
     """Reader behind ``combopt.read(path, kind="dag")``."""
     if index is not None:

@@ -68,26 +68,35 @@ def cov_score(S: np.ndarray, W: np.ndarray) -> float:
     return float(0.5 * np.einsum("ij,ij->", M, S @ M))
 
 
-def heuristic_order(S: np.ndarray) -> np.ndarray:
+def heuristic_order(S: np.ndarray, should_stop=None) -> np.ndarray:
     """Greedy order: repeatedly take the node with the smallest variance given those already taken.
 
-    A pivoted Cholesky with the minimum pivot, O(d^3). Under equal noise
-    variances this is the correct order in the large-sample limit; otherwise
-    it is a cheap start.
+    A pivoted Cholesky with the minimum pivot, O(d^3) flops as one
+    matrix-vector product per step (about a second at d = 1000). Under equal
+    noise variances this is the correct order in the large-sample limit;
+    otherwise it is a cheap start. ``should_stop()`` is polled every few
+    steps; once it is true the nodes not yet taken follow in increasing order
+    of their variance given the taken ones (still a permutation).
     """
-    C = np.array(S, dtype=np.float64, copy=True)
-    d = C.shape[0]
+    S = np.asarray(S, dtype=np.float64)
+    d = S.shape[0]
+    var = np.diag(S).copy()  # variance of each node given the nodes taken so far
     left = np.ones(d, dtype=bool)
     order = np.empty(d, dtype=np.int64)
+    H = np.zeros((d, d))  # rows: the columns of the pivoted Cholesky factor taken so far
     for k in range(d):
-        dg = np.where(left, np.diag(C), np.inf)
-        j = int(np.argmin(dg))
+        if should_stop is not None and k % 16 == 0 and k and should_stop():
+            rest = np.flatnonzero(left)
+            order[k:] = rest[np.argsort(var[rest], kind="stable")]
+            return order
+        j = int(np.argmin(np.where(left, var, np.inf)))
         order[k] = j
         left[j] = False
-        piv = C[j, j]
+        c = S[:, j] - H[:k, j] @ H[:k] if k else S[:, j].copy()
+        piv = c[j]
         if piv > 0:
-            c = C[:, j].copy()
-            C -= np.outer(c, c) / piv
+            H[k] = c / np.sqrt(piv)
+            var -= H[k] ** 2
     return order
 
 
@@ -102,10 +111,13 @@ def order_from_graph(B: np.ndarray, names: list[str], source: str | None = None)
 
 
 def lasso_given_order(S: np.ndarray, order: np.ndarray, lam: float, tol: float = 1e-8,
-                      max_sweeps: int = 1000) -> np.ndarray:
+                      max_sweeps: int = 1000, W_ls: np.ndarray | None = None, should_stop=None) -> np.ndarray:
     """Per node, the lasso on its predecessors: ``min 0.5 r^T S r + lam |beta|_1`` by covariance coordinate descent.
 
-    ``r = e_j - beta`` is the residual direction; warm started from least squares.
+    ``r = e_j - beta`` is the residual direction; warm started from least
+    squares (``W_ls``, the weights of :func:`fit_order` for ``order``, when
+    given). ``should_stop()`` is polled per node; once it is true the nodes
+    left keep their least-squares weights (so ``W_ls`` is required with it).
     """
     from .kernels import lasso_cd
 
@@ -114,9 +126,12 @@ def lasso_given_order(S: np.ndarray, order: np.ndarray, lam: float, tol: float =
     for k in range(1, d):
         j = order[k]
         pa = order[:k]
+        if should_stop is not None and W_ls is not None and should_stop():
+            W[:, order[k:]] = W_ls[:, order[k:]]
+            break
         A = np.ascontiguousarray(S[np.ix_(pa, pa)])
         c = np.ascontiguousarray(S[pa, j])
-        beta = np.linalg.solve(A, c)
+        beta = np.ascontiguousarray(W_ls[pa, j]) if W_ls is not None else np.linalg.solve(A, c)
         beta = lasso_cd(A, c, beta, float(lam), tol, max_sweeps)
         W[pa, j] = beta
     return W

@@ -27,12 +27,22 @@ Beyond the paper: centred data (the reference code does not centre), a
 relative tolerance and a round cap, restarts run in parallel threads, a
 greedy start order (``init="heuristic"``), post-processing of another
 method's DAG (``init=FILE``), an l1 option and the refit.
+
+Time limit and Ctrl-C: the candidates of a round are scored in chunks of
+about 0.2 s (:class:`ScorePace`, sized from the measured kernel rate; one
+round of the large search takes ~10 s at d = 1000), and the clock is read
+between chunks, every 16 steps of the greedy start and per node of the
+lasso. The search stops early enough to leave time (measured from its own
+rounds) for fitting the final order; improving swaps already scored are
+applied. A Ctrl-C is held while the solver runs and acts like the time
+limit: the best DAG so far is returned, with ``info["interrupted"]``.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,26 +50,26 @@ from pathlib import Path
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
-from ...core.errors import ParameterError
+from ...core.errors import InputError, ParameterError
 from ...core.registry import register_solver
 from ...core.stopping import MaxIterations
 from ...problems.dag.model import DAGProblem
 from ...problems.dag.readers import read_graph
-from ..common import flag, positive_int, reject_unknown
+from ..common import deferred_interrupt, flag, positive_int, reject_unknown
 from .fit import (
     cov_score,
     default_search_sizes,
-    fit_order,
     heuristic_order,
     lasso_given_order,
     order_cholesky,
     order_from_graph,
     rank_swaps,
     threshold_and_refit,
+    weights_from_cholesky,
 )
 from .kernels import swap_deltas
 
-__all__ = ["topo", "topo_search", "SearchOutcome"]
+__all__ = ["topo", "topo_search", "score_in_chunks", "ScorePace", "SearchOutcome"]
 
 
 @dataclass
@@ -74,14 +84,81 @@ class SearchOutcome:
     large_searches: int = 0
     evaluated: int = 0
     converged: bool = False
+    #: ``should_stop()`` ended the search (time limit, Ctrl-C), possibly inside a candidate evaluation
+    stopped: bool = False
+    #: Cholesky factor of the covariance permuted by ``order`` (saves a refactorisation when fitting it)
+    cholesky: np.ndarray | None = None
+    #: the lasso (``l1 > 0``) reached the time limit or a Ctrl-C: later nodes kept least-squares weights
+    l1_cut_short: bool = False
+
+
+class ScorePace:
+    """Sizes the chunks of a candidate evaluation from the measured throughput of the scorer.
+
+    A candidate swap ``(a, b)`` costs about ``(b - a + 1)^3`` work units (a
+    Cholesky of the block). Each chunk is planned to take ``seconds`` at the
+    rate measured so far (the first one starts from a cautious guess), so that
+    the clock is read every ``seconds`` however large the candidates are; one
+    candidate is the smallest chunk.
+    """
+
+    def __init__(self, seconds: float = 0.2, rate: float = 2e8):
+        self.seconds = float(seconds)
+        self.rate = float(rate)  # work units per second
+        #: longest fixed part of a round seen (ranking the swaps, refactorising), in seconds: about what fitting,
+        #: thresholding and scoring the final order costs, so a caller can stop the search that much earlier
+        self.overhead = 0.0
+
+    def update(self, work: float, dt: float, full: bool = True) -> None:
+        """Record a chunk of ``work`` units that took ``dt`` seconds (``full``: it was cut by the budget)."""
+        if dt >= 0.02:
+            self.rate = max(work / dt, 1.0)
+        elif full:  # too short to measure, and the budget was the limit: grow the next chunk
+            self.rate *= 4.0
+
+
+def score_in_chunks(scorer, L: np.ndarray, ca: np.ndarray, cb: np.ndarray, should_stop=None,
+                    pace: ScorePace | None = None, chunk: int | None = None) -> tuple[np.ndarray, int, bool]:
+    """Score the candidates ``(ca[c], cb[c])`` chunk by chunk, polling ``should_stop()`` before each chunk.
+
+    Returns ``(deltas, evaluated, stopped)``: the candidates not scored when
+    ``should_stop()`` turned true have ``inf`` (no improvement). ``chunk``
+    fixes the number of candidates per chunk (else :class:`ScorePace`).
+    """
+    C = len(ca)
+    deltas = np.full(C, np.inf)
+    pace = pace or ScorePace()
+    work = (cb - ca + 1).astype(np.float64) ** 3 + 64.0
+    cum = np.cumsum(work)
+    i = 0
+    while i < C:
+        if should_stop is not None and should_stop():
+            return deltas, i, True
+        if chunk is not None:
+            j = min(C, i + max(int(chunk), 1))
+        else:
+            base = cum[i - 1] if i else 0.0
+            j = int(np.searchsorted(cum, base + pace.rate * pace.seconds, side="right"))
+            j = min(C, max(j, i + 1))
+        t0 = time.perf_counter()
+        deltas[i:j] = scorer(L, ca[i:j], cb[i:j])
+        pace.update(float(cum[j - 1] - (cum[i - 1] if i else 0.0)), time.perf_counter() - t0, chunk is None and j < C)
+        i = j
+    return deltas, C, False
 
 
 def topo_search(S: np.ndarray, order: np.ndarray, *, size_small: int, size_large: int, no_large_search: int = 1,
-                rtol: float = 1e-5, max_iter: int = 1000, scorer=None, should_stop=None) -> SearchOutcome:
+                rtol: float = 1e-5, max_iter: int = 1000, scorer=None, should_stop=None,
+                chunk: int | None = None, pace: ScorePace | None = None) -> SearchOutcome:
     """Swap search from ``order`` on the covariance ``S`` (see the module doc).
 
     ``scorer(L, ca, cb) -> deltas`` scores candidate swaps (default: the Numba
-    kernel); ``should_stop()`` is polled once per round (time limit, Ctrl-C).
+    kernel). ``should_stop()`` (time limit, Ctrl-C) is polled at each round
+    and between the chunks of a candidate evaluation (:func:`score_in_chunks`;
+    ``chunk`` fixes their size): when it turns true inside an evaluation, the
+    improving swaps found so far are still applied, and the search ends with
+    the best order it has. ``pace`` (shared by the searches of one run)
+    keeps the measured scorer rate and round overhead.
     """
     scorer = scorer or swap_deltas
     order = np.asarray(order, dtype=np.int64).copy()
@@ -89,26 +166,33 @@ def topo_search(S: np.ndarray, order: np.ndarray, *, size_small: int, size_large
     pairs = d * (d - 1) // 2
     size_small = min(size_small, pairs)
     size_large = min(max(size_large, size_small), pairs)
+    pace = pace or ScorePace()
     L = order_cholesky(S, order)
     loss = float(0.5 * np.sum(np.diag(L) ** 2))
     out = SearchOutcome(order, loss, [loss])
     while out.rounds < max_iter:
         if should_stop is not None and should_stop():
+            out.stopped = True
             break
+        t0 = time.perf_counter()
         P = S[np.ix_(order, order)]
         ca, cb = rank_swaps(L, P, size_small)
-        deltas = scorer(L, ca, cb)
-        out.evaluated += len(ca)
+        pace.overhead = max(pace.overhead, time.perf_counter() - t0)
+        deltas, k, stopped = score_in_chunks(scorer, L, ca, cb, should_stop, pace, chunk)
+        out.evaluated += k
         tol = rtol * max(abs(loss), 1e-300)
         good = np.flatnonzero(deltas < -tol)
-        if good.size == 0 and out.large_searches < no_large_search and size_large > size_small:
+        if good.size == 0 and not stopped and out.large_searches < no_large_search and size_large > size_small:
             out.large_searches += 1
+            t0 = time.perf_counter()
             ca, cb = rank_swaps(L, P, size_large, start=size_small)
-            deltas = scorer(L, ca, cb)
-            out.evaluated += len(ca)
+            pace.overhead = max(pace.overhead, time.perf_counter() - t0)
+            deltas, k, stopped = score_in_chunks(scorer, L, ca, cb, should_stop, pace, chunk)
+            out.evaluated += k
             good = np.flatnonzero(deltas < -tol)
+        out.stopped = stopped
         if good.size == 0:
-            out.converged = True
+            out.converged = not stopped
             break
         taken: list[tuple[int, int]] = []
         for c in good[np.argsort(deltas[good], kind="stable")]:
@@ -122,19 +206,23 @@ def topo_search(S: np.ndarray, order: np.ndarray, *, size_small: int, size_large
         loss = float(0.5 * np.sum(np.diag(L) ** 2))
         out.rounds += 1
         out.loss_trace.append(loss)
+        if stopped:
+            break
     out.order = order
     out.loss = loss
+    out.cholesky = L
     return out
 
 
-def _start_orders(problem: DAGProblem, init, k: int, rng: np.random.Generator, first_batch: bool) -> list:
+def _start_orders(problem: DAGProblem, init, k: int, rng: np.random.Generator, first_batch: bool,
+                  should_stop=None) -> list:
     d = problem.d
     starts = []
     for r in range(k):
         if first_batch and r == 0 and isinstance(init, np.ndarray):
             starts.append(init.copy())
         elif first_batch and r == 0 and init == "heuristic":
-            starts.append(heuristic_order(problem.S))
+            starts.append(heuristic_order(problem.S, should_stop))
         else:
             starts.append(rng.permutation(d).astype(np.int64))
     return starts
@@ -246,37 +334,78 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     state = ctx.state
     limit = state.criterion.time_limit()
 
-    def should_stop() -> bool:
-        return state.interrupted or state.elapsed >= limit
+    pace = ScorePace()
+    rounds_of_starts = -(-restarts // workers)
 
-    def run(start: np.ndarray) -> SearchOutcome:
-        return topo_search(S, start, size_small=size_small, size_large=size_large, no_large_search=no_large_search,
-                           rtol=rtol, max_iter=max_iter, scorer=scorer, should_stop=should_stop)
+    def run(start: np.ndarray, should_stop, hard_stop) -> tuple:
+        """Search from ``start``, then fit, threshold and score its order: ``(score, W, outcome, raw score)``."""
+        o = topo_search(S, start, size_small=size_small, size_large=size_large, no_large_search=no_large_search,
+                        rtol=rtol, max_iter=max_iter, scorer=scorer, should_stop=should_stop, pace=pace)
+        W_order = np.zeros((d, d))
+        W_order[np.ix_(o.order, o.order)] = weights_from_cholesky(o.cholesky)  # = fit_order(S, o.order)[0]
+        if l1 > 0:
+            # the lasso may use the time the search left for fitting, up to the limit itself; nodes it has not
+            # reached by then keep their least-squares weights (info["l1_cut_short"])
+            cut: list[bool] = []
 
-    best = None  # (score, W, outcome, restart index)
+            def lasso_stop() -> bool:
+                if not cut and hard_stop():
+                    cut.append(True)
+                return bool(cut)
+
+            W0 = lasso_given_order(S, o.order, l1, W_ls=W_order, should_stop=lasso_stop)
+            o.l1_cut_short = bool(cut)
+            raw = cov_score(S, W0)
+        else:
+            W0, raw = W_order, o.loss
+        W = threshold_and_refit(S, W0, threshold, refit)
+        return cov_score(S, W), W, o, raw
+
+    best = None  # (score, W, outcome, restart index, unthresholded score)
     scores: list[float] = []
     first = True
+    interrupted = False
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 and restarts > 1 else None
     try:
-        while True:
-            starts = _start_orders(problem, init, restarts, ctx.rng, first)
-            outs = list(pool.map(run, starts)) if pool is not None else [run(s) for s in starts]
-            for o in outs:
-                W_order, _ = fit_order(S, o.order)
-                W0 = lasso_given_order(S, o.order, l1) if l1 > 0 else W_order
-                W = threshold_and_refit(S, W0, threshold, refit)
-                sc = cov_score(S, W)
-                scores.append(sc)
-                if best is None or sc < best[0] - 1e-12:
-                    best = (sc, W, o, len(scores) - 1, cov_score(S, W0))
-                state.report(sc, W)
-            first = False
-            state.next_iteration()
-            if state.should_stop():
-                break
+        # a Ctrl-C is held until the block ends: it makes should_stop() true, the searches end at their next check
+        # (at most a chunk of candidates, ScorePace.seconds, away) and their DAGs are fitted and offered first
+        with deferred_interrupt() as held:
+            def hard_stop() -> bool:
+                return bool(held) or state.interrupted or state.elapsed >= limit
+
+            def should_stop() -> bool:
+                # leave time to fit the final orders: about 1.5 fixed parts of a round each (measured; before the
+                # first measurement, a few d^3 flops at a cautious 4 Gflop/s)
+                reserve = (1.5 * pace.overhead if pace.overhead > 0 else d ** 3 / 4e9) * rounds_of_starts
+                return hard_stop() or state.elapsed + reserve >= limit
+
+            while True:
+                starts = _start_orders(problem, init, restarts, ctx.rng, first, should_stop)
+                if pool is not None:
+                    outs = list(pool.map(lambda st: run(st, should_stop, hard_stop), starts))
+                else:
+                    outs = [run(st, should_stop, hard_stop) for st in starts]
+                for sc, W, o, raw in outs:
+                    scores.append(sc)
+                    if best is None or sc < best[0] - 1e-12:
+                        best = (sc, W, o, len(scores) - 1, raw)
+                    state.report(sc, W)
+                first = False
+                state.next_iteration()
+                if held or state.should_stop():
+                    break
+    except KeyboardInterrupt:  # raised by deferred_interrupt() on leaving the block: the run was cut short
+        interrupted = True
+        state.interrupted = True
+    except np.linalg.LinAlgError:  # pragma: no cover - the reader's rank check makes every order's Cholesky work
+        raise InputError(problem.source, "the covariance is numerically singular for some order of the variables "
+                                         "(nearly linearly dependent columns); expected data of full column "
+                                         "rank") from None
     finally:
         if pool is not None:
             pool.shutdown()
+    if best is None:  # pragma: no cover - a Ctrl-C that could not be held (not the main thread, own handler)
+        raise KeyboardInterrupt
     sc, W, o, idx, raw = best
     info = {
         "order": [problem.names[i] for i in o.order],
@@ -296,7 +425,12 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
         "size_small": min(size_small, d * (d - 1) // 2),
         "size_large": min(max(size_large, size_small), d * (d - 1) // 2),
         "edges": int(np.count_nonzero(W)),
+        "stopped_early": o.stopped,
     }
+    if l1 > 0:
+        info["l1_cut_short"] = o.l1_cut_short
+    if interrupted:
+        info["interrupted"] = True
     m = problem.metrics(W)
     if m is not None:
         info.update({k: m[k] for k in ("shd", "tpr", "fdr", "fpr", "nnz")})
