@@ -248,7 +248,10 @@ def test_infeasible_deadlines_are_proven():
     assert combopt.solve(p, "rcpsp-cpsat", num_workers=1).status.value == "infeasible"
     assert combopt.solve(p, "milp").status.value == "infeasible"
     ga = combopt.solve(p, "rcpsp-ga", schedules=60)
-    assert not ga.feasible and ga.status.value == "unknown"
+    # the GA proves it too (A must end by 8 - 5 = 3 but runs 5) and still shows the least late schedule
+    assert not ga.feasible and ga.status.value == "infeasible" and ga.objective is None
+    assert ga.info["infeasibility"].startswith("task 1 cannot meet its window") and "finish by 3" in ga.info[
+        "infeasibility"]
     assert any(v.startswith("window: task 2 finishes at 10, after its deadline 8") for v in ga.violations)
 
 
@@ -305,6 +308,7 @@ def test_ga_deadline_repairs_find_a_tight_instance():
     # GA misses a deadline by 1 after 5,000 schedules and needs restarts to get through
     p = generate_rcb(tasks=30, layers=5, level=28, resources="3", seed=14, downtime=0.5, windows=0.5,
                      disjunctive=0.5)
+    p.witness = None  # (the witness would seed the GA with a feasible schedule: the repairs are tested here)
     res = combopt.solve(p, "rcpsp-ga", schedules=20_000, seed=14)
     assert res.feasible and check_schedule(p, res.solution) == []
     assert res.info["restarts"] >= 1

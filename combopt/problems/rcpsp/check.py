@@ -121,3 +121,67 @@ def check_schedule(problem: RCPSP, starts) -> list[Violation]:
     out.sort(key=lambda v: (order[v.kind], v.times[0] if v.times else 0))
     return out
 
+
+
+# ---------------------------------------------------------------------------------------
+# proofs that no schedule exists
+def infeasibility_proof(problem: RCPSP, max_work: int = 20_000_000) -> str | None:
+    """A reason why no schedule meets every constraint, or ``None`` when none is found (no proof either way).
+
+    Three relaxations, all sound: (1) a task whose earliest start (releases, predecessors, downtime it
+    cannot run through) plus its duration passes its latest finish (deadlines propagated back through
+    its successors); (2) a disjunctive pair whose two durations do not fit the span of their windows;
+    (3) energetic reasoning: within some interval ``[a, b)`` the tasks with deadlines
+    must run more work on a resource than the resource offers there (each task counted only for the
+    part it runs inside ``[a, b)`` however it is placed in its window). (3) is skipped when it would
+    take more than ``max_work`` elementary steps.
+    """
+    from .model import NO_DEADLINE
+
+    P = problem
+    p = P.durations.astype(np.int64)
+    es = P.earliest_starts().astype(np.int64)
+    lf = P.latest_finishes(NO_DEADLINE).astype(np.int64)
+    bad = np.flatnonzero(es + p > lf)
+    if bad.size:
+        i = int(bad[0])
+        return (f"task {P.names[i]} cannot meet its window: it starts at {es[i]} at the earliest (releases, "
+                f"predecessors, downtime), runs {p[i]}, and must finish by {lf[i]} (deadlines through its "
+                f"successors)")
+    for a, b in P.disjunctive:  # a pair runs one after the other within the span of their two windows
+        lo, hi = min(es[a], es[b]), max(lf[a], lf[b])
+        if p[a] + p[b] > hi - lo:
+            return (f"disjunctive tasks {P.names[a]} and {P.names[b]} run {p[a]} + {p[b]} one after the other, "
+                    f"but both must lie within [{lo}, {hi}) to meet their windows")
+    W = np.flatnonzero((lf < NO_DEADLINE // 2) & (p > 0) & P.demands.any(axis=1))
+    if W.size == 0:
+        return None
+    A = np.unique(es[W])
+    B = np.unique(lf[W])
+    if A.size * B.size * W.size * max(1, P.num_resources) > max_work or int(B[-1]) > 50_000_000:
+        return None
+    prof = P.capacity_profile(int(B[-1]) + 1).astype(np.int64)
+    cum = np.vstack([np.zeros((1, P.num_resources), dtype=np.int64), np.cumsum(prof, axis=0)])
+    pw, ew, lw = p[W], es[W], lf[W]
+    for a in A:
+        bb = B[B > a]
+        if bb.size == 0:
+            continue
+        span = (bb - a)[:, None]
+        # the least a task runs inside [a, b): pushed as far left or as far right as its window allows
+        must = np.minimum(np.minimum(span, pw[None, :]),
+                          np.minimum(ew[None, :] + pw[None, :] - a, bb[:, None] - (lw[None, :] - pw[None, :])))
+        must = np.maximum(must, 0)
+        for r in range(P.num_resources):
+            q = P.demands[W, r].astype(np.int64)
+            need = must @ q
+            avail = cum[bb, r] - cum[a, r]
+            over = np.flatnonzero(need > avail)
+            if over.size:
+                k = int(over[0])
+                b = int(bb[k])
+                who = [P.names[W[t]] for t in np.flatnonzero((must[k] > 0) & (q > 0))]
+                shown = ", ".join(who[:8]) + (f" and {len(who) - 8} more" if len(who) > 8 else "")
+                return (f"resource {P.resource_names[r]}: tasks {shown} must run {int(need[k])} units of work "
+                        f"on it within [{int(a)}, {b}) to meet their windows, where it offers {int(avail[k])}")
+    return None

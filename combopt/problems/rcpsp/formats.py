@@ -16,7 +16,17 @@ import numpy as np
 
 from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
-from .model import JSON_FORMAT, MAX_RESOURCES, MAX_TASKS, MAX_TIME_VALUE, NO_DEADLINE, RCPSP, Downtime
+from .model import (
+    JSON_FORMAT,
+    MAX_RESOURCES,
+    MAX_TASKS,
+    MAX_TIME_VALUE,
+    NO_DEADLINE,
+    RCPSP,
+    Downtime,
+    _csr,
+    precedence_cycle,
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -148,6 +158,7 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
             if not 1 <= s <= njobs:
                 raise InputError(path, f"job {j} has successor {s} outside 1..{njobs}", ln)
         succ.append([s - 1 for s in s_list])
+    _check_cycle(path, succ, [prec[j][1] for j in range(1, njobs + 1)])
     dur = [req[j][0] for j in range(1, njobs + 1)]
     dem = np.array([req[j][1] for j in range(1, njobs + 1)], dtype=np.int64).reshape(njobs, nres)
     return _build(path, caps_line, dur, dem, caps, succ, name=path.name.split(".")[0])
@@ -183,9 +194,10 @@ def read_patterson(path: str | Path) -> RCPSP:
     caps = [take(f"capacity of resource {r + 1}") for r in range(R)]
     if min(caps, default=0) < 0:
         raise InputError(path, "resource capacities must be non-negative", caps_line)
-    dur, dem, succ = [], [], []
+    dur, dem, succ, lines = [], [], [], []
     for j in range(1, n + 1):
         ln = line_of()
+        lines.append(ln)
         d = take(f"the duration of job {j}")
         q = [take(f"demand of job {j} on resource {r + 1}") for r in range(R)]
         if d < 0 or min(q, default=0) < 0:
@@ -205,8 +217,27 @@ def read_patterson(path: str | Path) -> RCPSP:
         succ.append(ss)
     if pos != len(tokens):
         raise InputError(path, f"unexpected data after the {n} jobs: {tokens[pos][0]!r}", tokens[pos][1])
+    _check_cycle(path, succ, lines)
     return _build(path, caps_line, dur, np.array(dem, dtype=np.int64).reshape(n, R), caps, succ,
                   name=path.name.split(".")[0])
+
+
+def _check_cycle(path, succ: list[list[int]], lines: list[int]) -> None:
+    """Raise an :class:`InputError` naming the jobs (1-based, as in the file) of a precedence cycle and the
+    first line that lists one of its precedences (``lines[j]``: the line of job ``j``'s successors)."""
+    n = len(succ)
+    rows = np.array([i for i, ss in enumerate(succ) for _ in ss], dtype=np.int64)
+    cols = np.array([s for ss in succ for s in ss], dtype=np.int64)
+    sp, si = _csr(n, rows, cols)
+    pp, pi = _csr(n, cols, rows)
+    cyc = precedence_cycle(sp, si, pp, pi)
+    if not cyc:
+        return
+    k = min(range(len(cyc)), key=lambda i: lines[cyc[i]])
+    cyc = cyc[k:] + cyc[:k]  # from the job whose successor line comes first
+    path_txt = " -> ".join(str(j + 1) for j in cyc + cyc[:1])
+    raise InputError(path, f"the precedence relations contain a cycle: jobs {path_txt} (job {cyc[0] + 1} lists "
+                           f"successor {cyc[1 % len(cyc)] + 1} on line {lines[cyc[0]]})", lines[cyc[0]])
 
 
 def _build(path, line, dur, dem, caps, succ, **kw) -> RCPSP:

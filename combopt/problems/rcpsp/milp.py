@@ -21,6 +21,7 @@ real CBC/HiGHS status through :func:`combopt.solvers.milp.solve_pulp`.
 from __future__ import annotations
 
 import numpy as np
+import pulp
 
 from ...core.errors import ParameterError
 from ...models.milp import binary_var
@@ -38,12 +39,99 @@ def heuristic_horizon(problem) -> int:
         return cached
     starts, info = CpuDecoder(problem).decode(rule_lists(problem), fbi=True)
     ok = (info[:, 0] >= 0) & (info[:, 1] == 0)
-    best = problem.horizon
+    best, sched = problem.horizon, None
     for k in np.flatnonzero(ok):
-        if problem.evaluate(starts[k]).feasible:
-            best = min(best, int(info[k, 0]))
+        if int(info[k, 0]) < best and problem.evaluate(starts[k]).feasible:
+            best, sched = int(info[k, 0]), starts[k].astype(np.int64)
     problem.__dict__["_heuristic_horizon"] = best
+    problem.__dict__["_heuristic_schedule"] = sched
     return best
+
+
+def heuristic_schedule(problem) -> np.ndarray | None:
+    """The feasible priority-rule schedule whose makespan is :func:`heuristic_horizon` (``None``: none met every
+    window)."""
+    heuristic_horizon(problem)
+    return problem.__dict__.get("_heuristic_schedule")
+
+
+class WarmStartModel(pulp.LpProblem):
+    """A PuLP model that carries a feasible start (``warm``: variable name -> value) to its back end.
+
+    The start is handed to CBC (``-mips``, as PuLP's own ``warmStart`` does) and to the in-process
+    HiGHS (``setSolution``) before they search. Where the back end still ends without a solution
+    (stopped before it read the start, e.g. inside presolve at a short limit) and did not prove the
+    model infeasible, the model's variables are set to the start and its solution status to
+    integer-feasible: the run then returns the start as its incumbent, which the caller evaluates
+    like any other solution.
+    """
+
+    warm: dict | None = None
+
+    def solve(self, solver=None, **kwargs):
+        if not self.warm:
+            return super().solve(solver, **kwargs)
+        for v in self.variables():
+            v.setInitialValue(self.warm.get(v.name, 0.0))
+        restore = []
+        try:
+            if isinstance(solver, pulp.COIN_CMD) and not solver.optionsDict.get("warmStart"):
+                restore.append(self._cbc_start(solver))
+            elif isinstance(solver, pulp.HiGHS) and hasattr(solver, "callSolver"):
+                restore.append(self._highs_start(solver))
+            status = super().solve(solver, **kwargs)
+        finally:
+            for undo in restore:
+                undo()
+        if self.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) \
+                and status != pulp.LpStatusInfeasible:
+            for v in self.variables():
+                v.varValue = self.warm.get(v.name, 0.0)
+            self.sol_status = pulp.LpSolutionIntegerFeasible
+        return status
+
+    def _cbc_start(self, solver):
+        """Write the start as a CBC solution file under the names CBC reads (PuLP's MPS renaming)."""
+        import os
+        import tempfile
+
+        _, names, _ = self.normalisedNames()
+        fd, path = tempfile.mkstemp(prefix="combopt-rcpsp-", suffix=".mst")
+        with os.fdopen(fd, "w") as f:
+            f.write("Stopped on time - objective value 0\n")
+            for i, v in enumerate(self.variables()):
+                f.write(f"{i:>7} {names[v.name]} {self.warm.get(v.name, 0.0):>15g} {0:>23}\n")
+        old = solver.options
+        solver.options = list(old) + [f"-mips {path}"]
+
+        def undo():
+            solver.options = old
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+        return undo
+
+    def _highs_start(self, solver):
+        """Give HiGHS the start just before it runs (its columns are the model's variables in order)."""
+        import highspy
+
+        call = solver.callSolver
+
+        def call_with_start(lp):
+            sol = highspy.HighsSolution()
+            sol.col_value = [float(self.warm.get(v.name, 0.0)) for v in lp.variables()]
+            sol.value_valid = True
+            lp.solverModel.setSolution(sol)
+            return call(lp)
+
+        solver.callSolver = call_with_start
+
+        def undo():
+            solver.__dict__.pop("callSolver", None)
+
+        return undo
 
 
 def _start_windows(P, H: int):
@@ -85,9 +173,10 @@ def milp_terms(problem, horizon: int | None = None) -> int:
 
 
 def time_indexed_model(problem, horizon: int | None = None):
-    """``(pulp.LpProblem, decode)`` for ``problem``; ``decode()`` returns the start times."""
-    import pulp
+    """``(pulp.LpProblem, decode)`` for ``problem``; ``decode()`` returns the start times.
 
+    With the default horizon the model is a :class:`WarmStartModel` whose start is the heuristic
+    schedule that set the horizon: a run returns at least that schedule."""
     P = problem
     H = int(heuristic_horizon(P) if horizon is None else horizon)
     if H < 0:
@@ -98,7 +187,7 @@ def time_indexed_model(problem, horizon: int | None = None):
         raise ParameterError(f"the time-indexed MILP would have {total} start variables (horizon {H}); the limit is "
                              f"{MAX_MILP_VARIABLES}: use rcpsp-cpsat or rcpsp-ga for instances this large")
     name = "rcpsp_" + "".join(ch if ch.isalnum() else "_" for ch in P.name)
-    prob = pulp.LpProblem(name, pulp.LpMinimize)
+    prob = WarmStartModel(name, pulp.LpMinimize)
     x: list[dict[int, pulp.LpVariable]] = []
     for i, ts in enumerate(windows):
         x.append({int(t): binary_var(prob, f"x_{i}_{int(t)}") for t in ts})
@@ -160,6 +249,13 @@ def time_indexed_model(problem, horizon: int | None = None):
         if not has_succ[i] and x[i]:
             p = int(P.durations[i])
             prob += C - pulp.LpAffineExpression([(v, tau + p) for tau, v in x[i].items()]) >= 0, f"cmax_{i}"
+
+    start = heuristic_schedule(P) if horizon is None else None
+    if start is not None and not infeasible_task and all(int(start[i]) in x[i] for i in range(P.n)):
+        # the schedule that set the horizon is the model's warm start (and its incumbent at worst)
+        warm = {x[i][int(start[i])].name: 1.0 for i in range(P.n)}  # every other start variable 0
+        warm[C.name] = float(P.makespan(start))
+        prob.warm = warm
 
     def decode() -> np.ndarray:
         s = np.zeros(P.n, dtype=np.int64)

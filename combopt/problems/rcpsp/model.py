@@ -279,8 +279,11 @@ class RCPSP(Problem):
                 if indeg[j] == 0:
                     stack.append(int(j))
         if len(order) != n:
-            left = [self.names[i] for i in range(n) if indeg[i] > 0][:6]
-            raise ParameterError(f"the precedence relations contain a cycle (through tasks {', '.join(left)})")
+            cyc = precedence_cycle(self.succ_ptr, self.succ_idx, self.pred_ptr, self.pred_idx)
+            k = cyc.index(min(cyc))
+            cyc = cyc[k:] + cyc[:k]
+            path = " -> ".join(self.names[i] for i in cyc + cyc[:1])
+            raise ParameterError(f"the precedence relations contain a cycle: {path}")
         return np.array(order, dtype=np.int64)
 
     def _safe_horizon(self) -> int:
@@ -450,12 +453,15 @@ class RCPSP(Problem):
         return int(np.max(s + self.durations)) if self.n else 0
 
     def evaluate(self, solution) -> Evaluation:
-        """Makespan and every violated constraint, by class (see :func:`check_schedule`)."""
+        """Makespan and every violated constraint, by class (see :func:`check_schedule`).
+
+        A schedule that violates a constraint has no objective (``None``): its makespan is
+        no value of the problem, and a result must not show one as if it were."""
         starts, problems = self._coerce(solution)
         if problems:
             return Evaluation(None, False, problems)
         viol = check_schedule(self, starts)
-        return Evaluation(float(self.makespan(starts)), not viol, [str(v) for v in viol])
+        return Evaluation(None if viol else float(self.makespan(starts)), not viol, [str(v) for v in viol])
 
     def _coerce(self, solution) -> tuple[np.ndarray | None, list[str]]:
         try:
@@ -564,6 +570,36 @@ def _time(v, what: str) -> int:
     if not math.isfinite(f) or f != int(f) or not 0 <= f <= MAX_TIME_VALUE:
         raise ParameterError(f"{what} must be an integer in 0..{MAX_TIME_VALUE}, got {v!r}")
     return int(f)
+
+
+def precedence_cycle(succ_ptr, succ_idx, pred_ptr, pred_idx) -> list[int]:
+    """Tasks of one precedence cycle, in precedence order (``[]`` when the graph is acyclic).
+
+    Kahn's pass removes every task not downstream of a cycle; each task left has a
+    predecessor that is left too, so walking back through such predecessors must
+    return to a task already seen, and the walk from there on is a cycle.
+    """
+    n = len(succ_ptr) - 1
+    indeg = np.diff(pred_ptr).astype(np.int64)
+    stack = [i for i in range(n) if indeg[i] == 0]
+    while stack:
+        i = stack.pop()
+        for k in range(succ_ptr[i], succ_ptr[i + 1]):
+            j = int(succ_idx[k])
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                stack.append(j)
+    left = indeg > 0
+    if not left.any():
+        return []
+    pos: dict[int, int] = {}
+    walk: list[int] = []
+    i = int(np.flatnonzero(left)[0])
+    while i not in pos:
+        pos[i] = len(walk)
+        walk.append(i)
+        i = next(int(pred_idx[k]) for k in range(pred_ptr[i], pred_ptr[i + 1]) if left[pred_idx[k]])
+    return walk[pos[i]:][::-1]  # the walk went backwards through predecessors
 
 
 def _csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

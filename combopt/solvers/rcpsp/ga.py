@@ -6,7 +6,10 @@ the list is then rewritten in the order of the improved schedule's start times,
 so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005).
 
 * initial population: one list per priority rule (LFT, LST, MTS, GRPW) plus
-  regret-based biased random sampling on latest finish times;
+  regret-based biased random sampling on latest finish times, built while the
+  time limit allows (a smaller population under a short limit); where the
+  instance holds a witness schedule that ``evaluate`` finds feasible, the
+  witness is the first incumbent and its list (tasks by start time) an individual;
 * parents by binary tournament; two-point crossover (Hartmann 1998);
   mutation by adjacent swaps and by shifting one task within the positions its
   precedences allow; while schedules miss deadlines, a child of a late mother
@@ -26,12 +29,17 @@ CPU kernel, or with the Numba CUDA kernel on ``device="gpu"``.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, MaxIterations
+from ...problems.rcpsp.check import infeasibility_proof
+from ...problems.rcpsp.kernels import cpu_threads
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
 from ..common import finite_float, flag, positive_int, reject_unknown
@@ -43,6 +51,56 @@ from .sgs import bound_info, finish_info, pop_best_known
 DEFAULT_SCHEDULES = 10_000
 #: the deadline repair that pushes blocking tasks back keeps an n x n matrix: up to this many tasks
 MAX_BLOCKING_TASKS = 4000
+
+
+#: seconds of work per chunk of lists once the time per list is known (the clock is read between chunks)
+CHUNK_S = 0.25
+#: seconds kept free at the end of a timed run for selection, evaluation and the result
+RESERVE_S = 0.05
+
+
+class _Clock:
+    """Splits batches of lists (sampling, decoding) into chunks that fit the time left.
+
+    The seconds per list of each operation are measured on its first chunk (as many
+    lists as there are decoding threads) and kept; later chunks hold about
+    :data:`CHUNK_S` seconds of work, and no chunk is started that would pass the
+    time limit, except where at least ``min_items`` lists must be done (the first
+    schedules of a run).
+    """
+
+    def __init__(self, ctx: SolveContext, first_chunk: int):
+        self.ctx = ctx
+        self.first = max(1, first_chunk)
+        self.rate: dict[str, float] = {}
+
+    def left(self) -> float:
+        return self.ctx.state.time_left - RESERVE_S
+
+    def run(self, op: str, total: int, work, min_items: int = 0, first: int | None = None) -> int:
+        """Call ``work(i0, i1)`` on consecutive ranges of ``range(total)``; returns how many were done.
+        ``first``: the size of the chunk that measures the time per list (default: the decoding threads)."""
+        first = self.first if first is None else max(1, first)
+        done = 0
+        while done < total:
+            if done >= min_items and (self.ctx.state.interrupted or self.left() <= 0):
+                break
+            r, left = self.rate.get(op), self.left()
+            if r is None:  # the first chunk measures the time per list (no limit: no need to chunk)
+                c = first if math.isfinite(left) else total - done
+            else:
+                c = max(first, int(CHUNK_S / r))
+                if math.isfinite(left) and done >= min_items:
+                    c = min(c, int(left / r))
+            c = min(total - done, max(c, min_items - done))
+            if c <= 0:
+                break
+            t0 = time.perf_counter()
+            work(done, done + c)
+            per = (time.perf_counter() - t0) / c
+            self.rate[op] = per if r is None else max(per, 0.5 * r + 0.5 * per)
+            done += c
+        return done
 
 
 def _default_stop(ctx: SolveContext) -> bool:
@@ -186,6 +244,27 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         used += int(info[:, 2].sum())
         return canonical_lists(problem, starts, lists), starts, info
 
+    clock = _Clock(ctx, 4096 if ctx.device == "gpu" else cpu_threads())
+
+    def decode_timed(lists, min_items: int = 0):
+        """:func:`decode` of the lists, chunk by chunk while the time lasts (a prefix of them)."""
+        parts = []
+        clock.run("decode", len(lists), lambda i0, i1: parts.append(decode(lists[i0:i1])), min_items)
+        return _join(parts, n)
+
+    def sample_timed(prio, seeds, a, min_items: int = 0):
+        """Biased random lists, sampled and decoded chunk by chunk while the time lasts."""
+        parts = []
+
+        def work(i0, i1):
+            lists = np.zeros((i1 - i0, n), dtype=np.int32)
+            sample_lists(prio, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"], arr["succ_idx"], seeds[i0:i1], a,
+                         lists)
+            parts.append(decode(lists))
+
+        clock.run("sample", len(seeds), work, min_items, first=1)  # (sampling runs on one thread)
+        return _join(parts, n)
+
     best_fit = None
 
     def offer(pop: _Population) -> None:
@@ -202,29 +281,38 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         elif ctx.state.best is None:
             ctx.state.best_solution = sched  # no feasible schedule yet: keep the least late one
 
-    # ---- initial population: the priority rules and biased random sampling
-    init = rule_lists(problem)
-    k = room(max(pop_size, 2 * pop_size - len(init)))
-    if k > 0:
-        sampled = np.zeros((k, n), dtype=np.int32)
-        sample_lists(priority_values(problem, "lft"), arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"],
-                     arr["succ_idx"], ctx.uint64_seeds(k), alpha, sampled)
-        init = np.concatenate([init, sampled])
-    init = init[:max(1, room(len(init)))]
+    # a proof that no schedule meets every window: the initial population still shows the least late schedule
+    proof = infeasibility_proof(problem) if has_deadlines else None
+
+    # ---- initial population: the priority rules and biased random sampling, built while the time lasts
+    # (at least one schedule; on a large instance under a short limit the population is smaller)
+    rules = rule_lists(problem)
+    seed_list = _witness_list(problem, ctx)
+    if seed_list is not None:  # the file's witness schedule, in the order of its start times, is an individual
+        rules = np.concatenate([seed_list[None, :], rules])
+    k = room(max(pop_size, 2 * pop_size - len(rules)))
+    seeds = ctx.uint64_seeds(k) if k > 0 else np.zeros(0, dtype=np.uint64)
+    cap = max(1, room(len(rules) + k))
     if budget is not None and budget < per_child:  # too small a budget for justification: plain SGS
         fbi, per_child = False, 1
-        init = init[:max(1, budget)]
-    lists, starts, info = decode(init)
+    nr = min(len(rules), cap)
+    first = decode_timed(rules[:nr], min_items=1)
+    more = sample_timed(priority_values(problem, "lft"), seeds[:min(k, cap - nr)], alpha) if cap > nr else None
+    lists, starts, info = _join([first, more], n)
+    init_built = len(lists)
     pop = _Population(problem, lists, starts, info, lf_eff)
     _select(pop, pop_size, weights, rng)
     offer(pop)
     ctx.state.next_iteration()
+    # the initial population is set-up: the first generation is not judged by its time (a generation's decoding
+    # stops at the limit by itself); on 1,000 tasks at -t 2 the run stopped after 1.2 s without one generation
+    ctx.state.last_iteration_time = 0.0
 
     generations = 0
     restarts = 0
     stalled = 0
     last_best = int(pop.fit[0])
-    while not ctx.state.should_stop():
+    while proof is None and not ctx.state.should_stop():
         if stop_at_bound and ctx.state.best is not None and ctx.state.best <= lb:
             break
         m = room(lam)
@@ -273,7 +361,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
                                arr["succ_ptr"], arr["succ_idx"])
             u_dest = np.where(rng.random(m) < 0.5, 0.0, rng.random(m))  # half of the moves go as far as possible
             pull_earlier(children, tasks, u_dest, arr["pred_ptr"], arr["pred_idx"])
-        clists, cstarts, cinfo = decode(children)
+        clists, cstarts, cinfo = decode_timed(children)
         pop.lists = np.concatenate([pop.lists, clists])
         pop.starts = np.concatenate([pop.starts, cstarts])
         pop.info = np.concatenate([pop.info, cinfo])
@@ -289,11 +377,10 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
             # no schedule meets the deadlines and the search is stuck: keep the best, sample the rest anew
             k = room(pop_size - 1)
             if k > 0:
-                fresh = np.zeros((k, n), dtype=np.int32)
                 prio = priority_values(problem, "lst" if restarts % 2 == 0 else "lft")
-                sample_lists(prio, arr["pred_ptr"], arr["pred_idx"], arr["succ_ptr"], arr["succ_idx"],
-                             ctx.uint64_seeds(k), float(rng.uniform(0.0, 2.0)), fresh)
-                flists, fstarts, finfo = decode(fresh)
+                seeds = ctx.uint64_seeds(k)
+                flists, fstarts, finfo = sample_timed(prio, seeds, float(rng.uniform(0.0, 2.0)))
+            if k > 0 and len(flists):  # (none when the time ran out: the population stays as it is)
                 pop.lists = np.concatenate([pop.lists[:1], flists])
                 pop.starts = np.concatenate([pop.starts[:1], fstarts])
                 pop.info = np.concatenate([pop.info[:1], finfo])
@@ -309,9 +396,41 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
                      "fbi": fbi, "device": ctx.device})
     if restarts:
         info_out["restarts"] = restarts
+    if init_built < cap:  # the time limit came while the initial population was built
+        info_out["initial_lists"] = f"{init_built} of {cap} (time limit)"
     if ctx.state.best is None and pop.info[0, 0] >= 0:
         info_out["total_lateness"] = int(pop.info[0, 1])
-    return SolverOutput(bound=lb, info=finish_info(problem, info_out, ctx.state.best))
+    if proof is not None:
+        info_out["infeasibility"] = proof  # why no schedule exists
+    elif ctx.state.best is None:
+        info_out["no_feasible_schedule"] = ("none found that meets every constraint (and no proof that none "
+                                            "exists); the schedule shown is the least late one found")
+    return SolverOutput(bound=None if proof is not None else lb, infeasible=proof is not None,
+                        info=finish_info(problem, info_out, ctx.state.best))
+
+
+def _witness_list(problem, ctx: SolveContext) -> np.ndarray | None:
+    """The activity list of the instance's witness schedule (``None`` without one, or when it is infeasible).
+
+    The witness itself is offered as an incumbent once the problem's ``evaluate`` finds it feasible."""
+    w = getattr(problem, "witness", None)
+    if w is None:
+        return None
+    w = np.asarray(w, dtype=np.int64)
+    ev = problem.evaluate(w)
+    if not ev.feasible:
+        return None
+    ctx.state.report(ev.objective, w.copy())
+    return np.argsort(w * (problem.n + 1) + problem.topo_rank, kind="stable").astype(np.int32)
+
+
+def _join(parts, n: int):
+    """Concatenate ``(lists, starts, info)`` triples (``None`` entries skipped)."""
+    parts = [p for p in parts if p is not None and len(p[0])]
+    if not parts:
+        return (np.zeros((0, n), dtype=np.int32), np.zeros((0, n), dtype=np.int32),
+                np.zeros((0, 3), dtype=np.int64))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 def _scatter_rows(rows: np.ndarray, j: np.ndarray, m: int) -> np.ndarray:

@@ -11,6 +11,8 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
+from ...problems.rcpsp.check import infeasibility_proof
+from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import RULES, SCHEMES, parallel_sgs, priority_list, priority_values
 from ..common import flag, reject_unknown
 from .decoder import BatchDecoder
@@ -93,4 +95,10 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     ctx.state.next_iteration()
     info = bound_info(problem, best_known)
     info["makespans"] = table
-    return SolverOutput(bound=problem.bound(), info=finish_info(problem, info, ctx.state.best))
+    proof = None
+    if ctx.state.best is None and np.any(problem.deadline < NO_DEADLINE):
+        proof = infeasibility_proof(problem)  # no schedule met the windows: is there one at all?
+        if proof is not None:
+            info["infeasibility"] = proof
+    return SolverOutput(bound=None if proof else problem.bound(), infeasible=proof is not None,
+                        info=finish_info(problem, info, ctx.state.best))
