@@ -21,6 +21,7 @@ import pulp
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
+from ..core.warm import report_construction
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
 from .common import highs_seed, positive_int, run_highs_interruptible
 
@@ -377,15 +378,20 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     rate = getattr(problem, "milp_terms_per_s", None) or PULP_TERMS_PER_S
     if terms is not None and terms / rate > ctx.time_left:  # the build alone would overrun the limit
         ctx.state.next_iteration()
-        return SolverOutput(info={"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms),
-                                  "milp_detail": f"building the model (about {terms:,} terms) would take longer "
-                                                 f"than the time limit"})
+        info = {"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms),
+                "milp_detail": f"building the model (about {terms:,} terms) would take longer than the time limit; "
+                               "the answer is the problem's quick construction, where it has one"}
+        info.update(report_construction(problem, ctx))
+        return SolverOutput(info=info)
     prob, decode = problem.to_pulp()
     limit = ctx.time_left
     info = {"backend": backend, "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
     if limit < MIN_SOLVE_S:  # building the model used the time: the back end would only run past the limit
         ctx.state.next_iteration()
-        info.update({"milp_status": "time_limit", "milp_detail": "the time limit passed while the model was built"})
+        info.update({"milp_status": "time_limit", "milp_detail": "the time limit passed while the model was built; "
+                                                                 "the answer is the problem's quick construction, "
+                                                                 "where it has one"})
+        info.update(report_construction(problem, ctx))
         return SolverOutput(info=info)
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
                    gap=gap)
