@@ -168,3 +168,30 @@ def test_greedy_completion_is_optimal_on_forests(seed):
     edges = list(g.edges())
     x, _ = _greedy(n, edges, seed=seed)
     assert x.sum() == _tree_mis(n, edges)
+
+
+def test_repair_drops_the_most_conflicted_vertex_first():
+    from combopt.problems.graph.local import repair
+
+    n = 30  # a star with every vertex chosen: dropping the centre alone leaves 29 leaves
+    indptr, indices = _csr(n, [(0, i) for i in range(1, n)])
+    x = np.ones(n, dtype=np.int8)
+    repair(indptr, indices, x)
+    assert x[0] == 0 and x[1:].all()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_repair_leaves_an_independent_subset(seed):
+    from combopt.problems.graph.local import repair
+
+    n = 80
+    g = nx.gnp_random_graph(n, 0.05 + 0.04 * seed, seed=seed)
+    indptr, indices = _csr(n, list(g.edges()))
+    x0 = (np.random.default_rng(seed).random(n) < 0.6).astype(np.int8)
+    x = x0.copy()
+    repair(indptr, indices, x)
+    S = set(np.flatnonzero(x))
+    assert S <= set(np.flatnonzero(x0))
+    assert all(not (u in S and v in S) for u, v in g.edges())
+    # a vertex is dropped only while it has a conflict: each dropped one had a chosen neighbour in x0
+    assert all(any(x0[u] for u in g[v]) for v in set(np.flatnonzero(x0)) - S)

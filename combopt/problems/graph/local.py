@@ -18,32 +18,71 @@ from ...core.rng import randbelow
 
 
 @njit(cache=True)
+def _bucket_unlink(head, nxt, prv, deg, i):
+    p, q = prv[i], nxt[i]
+    if p >= 0:
+        nxt[p] = q
+    else:
+        head[deg[i]] = q
+    if q >= 0:
+        prv[q] = p
+
+
+@njit(cache=True)
+def _bucket_push(head, nxt, prv, deg, i):
+    d = deg[i]
+    nxt[i] = head[d]
+    prv[i] = -1
+    if head[d] >= 0:
+        prv[head[d]] = i
+    head[d] = i
+
+
+@njit(cache=True)
 def repair(indptr, indices, x):
-    """Remove conflicting vertices (most conflicts first) until ``x`` is independent."""
+    """Remove conflicting vertices (most conflicts first) until ``x`` is independent.
+
+    Vertices sit in buckets by their number of conflicts (:func:`greedy_complete`'s bucket queue), so a repair
+    costs ``O(n + m)`` however many vertices go; rescanning every vertex for each removal cost ``O(n)`` a
+    removal (an annealed sample of 100,000 vertices can have thousands of conflicts).
+    """
     n = x.shape[0]
     conf = np.zeros(n, dtype=np.int64)
+    maxc = 0
     for v in range(n):
         if x[v] == 1:
             c = 0
             for k in range(indptr[v], indptr[v + 1]):
-                if x[indices[k]] == 1:
+                if x[indices[k]] == 1 and indices[k] != v:
                     c += 1
             conf[v] = c
+            if c > maxc:
+                maxc = c
+    if maxc == 0:
+        return
+    head = np.full(maxc + 1, -1, dtype=np.int64)
+    nxt = np.empty(n, dtype=np.int64)
+    prv = np.empty(n, dtype=np.int64)
+    for v in range(n - 1, -1, -1):  # pushed last to first: ties go to the smallest index, as the scan did
+        if x[v] == 1 and conf[v] > 0:
+            _bucket_push(head, nxt, prv, conf, v)
+    cur = maxc
     while True:
-        best = -1
-        bc = 0
-        for v in range(n):
-            if x[v] == 1 and conf[v] > bc:
-                bc = conf[v]
-                best = v
-        if best < 0:
-            break
+        while cur > 0 and head[cur] < 0:
+            cur -= 1
+        if cur == 0:
+            return
+        best = head[cur]
+        _bucket_unlink(head, nxt, prv, conf, best)
         x[best] = 0
         conf[best] = 0
         for k in range(indptr[best], indptr[best + 1]):
             u = indices[k]
-            if x[u] == 1:
+            if x[u] == 1 and conf[u] > 0:
+                _bucket_unlink(head, nxt, prv, conf, u)
                 conf[u] -= 1
+                if conf[u] > 0:
+                    _bucket_push(head, nxt, prv, conf, u)
 
 
 @njit(cache=True)
@@ -69,27 +108,6 @@ def _remove(indptr, indices, x, tight, v):
     x[v] = 0
     for k in range(indptr[v], indptr[v + 1]):
         tight[indices[k]] -= 1
-
-
-@njit(cache=True)
-def _bucket_unlink(head, nxt, prv, deg, i):
-    p, q = prv[i], nxt[i]
-    if p >= 0:
-        nxt[p] = q
-    else:
-        head[deg[i]] = q
-    if q >= 0:
-        prv[q] = p
-
-
-@njit(cache=True)
-def _bucket_push(head, nxt, prv, deg, i):
-    d = deg[i]
-    nxt[i] = head[d]
-    prv[i] = -1
-    if head[d] >= 0:
-        prv[head[d]] = i
-    head[d] = i
 
 
 @njit(cache=True)
