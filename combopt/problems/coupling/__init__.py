@@ -1,7 +1,7 @@
 """Entropy-bounded coupling: minimum-entropy coupling (MEC), EBIM and MEC-B.
 
 Holds the problem adapters (:mod:`.model`: :class:`MEC`, :class:`EBIM`,
-:class:`MECB`, the sparse :class:`Coupling`), the readers of marginals
+:class:`MECB`), the sparse :class:`Coupling` (:mod:`.cells`), the readers of marginals
 (:mod:`.readers`), the information measures and lower bounds (:mod:`.measures`)
 and the plots (:mod:`.plots`). May import ``combopt.core`` and numpy/scipy/
 matplotlib only; never ``combopt.solvers``.

@@ -36,17 +36,22 @@ def majorization_meet(marginals) -> np.ndarray:
     sorted too). Every coupling, read as one vector of masses, is majorized by
     it, hence ``H(coupling) >= H(meet)``.
     """
-    arrs = [np.sort(np.asarray(p, dtype=np.float64).ravel())[::-1] for p in marginals]
-    L = max(a.size for a in arrs)
-    pref = np.ones((len(arrs), L + 1))
-    for r, a in enumerate(arrs):
-        c = np.cumsum(a)
-        c = c / c[-1] if c[-1] > 0 else c
-        pref[r, 1:a.size + 1] = c
-        pref[r, a.size + 1:] = c[-1] if c.size else 1.0
-        pref[r, 0] = 0.0
-    m = pref.min(axis=0)
-    return np.maximum(np.diff(m), 0.0)
+    return _meet_sorted([np.sort(np.asarray(p, dtype=np.float64).ravel()) for p in marginals])
+
+
+def _meet_sorted(ascending: list[np.ndarray]) -> np.ndarray:
+    """:func:`majorization_meet` of marginals already sorted in increasing order (each sorted once, shared with
+    :func:`profile_bound`)."""
+    L = max(a.size for a in ascending)
+    m = None
+    for a in ascending:
+        c = np.cumsum(a[::-1])
+        if c.size and c[-1] > 0:
+            c /= c[-1]
+        if c.size < L:
+            c = np.concatenate([c, np.full(L - c.size, c[-1] if c.size else 1.0)])
+        m = c if m is None else np.minimum(m, c, out=m)
+    return np.maximum(np.diff(m, prepend=0.0), 0.0)
 
 
 def majorization_bound(marginals) -> float:
@@ -76,24 +81,27 @@ def profile_bound(marginals) -> float:
     arrs = [a[a > 0] / a.sum() for a in arrs if a.sum() > 0]
     if not arrs:
         return 0.0
-    meet = majorization_meet(arrs)
+    srt = [np.sort(a) for a in arrs]  # increasing; sorted once for the meet and the suffix sums
+    meet = _meet_sorted(srt)
     S = np.concatenate([[0.0], np.cumsum(meet)])
     L = meet.size
     # breakpoints: every marginal value and 1/k for k = 1..L+1
-    vals = np.unique(np.concatenate([*arrs, 1.0 / np.arange(1, L + 2), [1.0]]))
+    # sorted runs: a stable (merge) sort of their concatenation is about linear
+    vals = np.sort(np.concatenate([*srt, (1.0 / np.arange(1, L + 2))[::-1], [1.0]]), kind="stable")
+    vals = vals[np.concatenate([[True], vals[1:] != vals[:-1]])]
     vals = vals[(vals > 0) & (vals <= 1.0)]
-    tmin = min(a.min() for a in arrs)
+    tmin = min(a[0] for a in srt)
     vals = vals[vals >= tmin]
     if vals.size < 2:
         return 0.0
     lo, hi = vals[:-1], vals[1:]
     mid = 0.5 * (lo + hi)  # on (lo, hi] every step function is constant; evaluate just above lo
     g = np.ones_like(mid)
-    for a in arrs:
-        s = np.sort(a)
+    for s in srt:
         suffix = np.concatenate([np.cumsum(s[::-1])[::-1], [0.0]])  # suffix[i] = sum of s[i:]
         g = np.minimum(g, suffix[np.searchsorted(s, mid, side="left")])
-    k = np.floor(np.minimum(1.0 / mid, float(L))).astype(np.int64)
+    with np.errstate(over="ignore", divide="ignore"):  # 1 / subnormal overflows to inf: capped at L
+        k = np.floor(np.minimum(1.0 / mid, float(L))).astype(np.int64)
     F = np.minimum(np.minimum(g, S[k]), 1.0)
     w = 1.0 - F
     use = w > 0

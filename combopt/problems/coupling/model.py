@@ -2,7 +2,12 @@
 
 Solutions are sparse couplings (:class:`Coupling`): a list of cells (one index
 per variable) with their masses. Every objective and constraint is recomputed
-here from the cells, independently of the solvers.
+here from the cells, independently of the solvers: no negative mass, a total
+mass of 1 within :data:`TOTAL_TOL`, marginals within :data:`MARGINAL_RTOL`
+(relative) plus :data:`MARGINAL_ATOL`, and an objective on the right side of
+the problem's own bound. ``combopt check`` also holds a result's objective,
+bound, stored joint and ``info`` numbers to what the instance proves
+(:meth:`CouplingProblem.solution_claims`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
+from .cells import MAX_CELLS, Coupling, north_west_corner  # noqa: F401  (re-exported)
 from .measures import binary_entropy, entropy, majorization_bound, profile_bound
 
 register_kind("mec")
@@ -23,108 +29,21 @@ register_kind("mecb")
 
 #: an input marginal must sum to 1 within this (else ``normalize=true`` is needed)
 SUM_TOL = 1e-6
-#: a coupling's marginals must match the problem's within this (absolute, per entry)
-MARGINAL_TOL = 1e-8
+#: a coupling's marginal entry may differ from the problem's by this share of the entry ...
+MARGINAL_RTOL = 1e-9
+#: ... plus this much (absolute: rounding of tiny entries)
+MARGINAL_ATOL = 1e-12
+#: a coupling's total mass must be 1 within this
+TOTAL_TOL = 1e-9
 #: a reported entropy must match the recomputed one within this (bits)
 ENTROPY_TOL = 1e-6
 #: H(T) may exceed the rate by this much (bits), for rounding
 RATE_TOL = 1e-9
-MAX_CELLS = 50_000_000
+#: a MEC-B result stores its joint p(x, y) up to this many cells (else the JSON leaves it out)
+JOINT_JSON_MAX = 2_000_000
+#: up to this many symbols in all, :meth:`MEC.bound` includes the profile bound (beyond, a solver adds it in time)
+PROFILE_EAGER_SYMBOLS = 250_000
 MAX_VIOLATIONS_LISTED = 10
-
-
-@dataclass
-class Coupling:
-    """A sparse joint distribution: ``index[c]`` is the cell (one index per variable), ``mass[c]`` its mass.
-
-    Attributes
-    ----------
-    index
-        ``(nnz, k)`` int64 array of cell indices.
-    mass
-        ``(nnz,)`` float64 array of masses.
-    shape
-        Alphabet size of each of the ``k`` variables.
-    """
-
-    index: np.ndarray
-    mass: np.ndarray
-    shape: tuple[int, ...]
-
-    def __post_init__(self):
-        self.index = np.asarray(self.index, dtype=np.int64).reshape(-1, len(self.shape))
-        self.mass = np.asarray(self.mass, dtype=np.float64).ravel()
-
-    @property
-    def nnz(self) -> int:
-        return int(self.mass.size)
-
-    def merged(self) -> Coupling:
-        """The same coupling with repeated cells added up and zero cells dropped."""
-        if self.nnz == 0:
-            return self
-        key = np.ravel_multi_index(self.index.T, self.shape) if math.prod(self.shape) < 2**62 else None
-        if key is None:  # pragma: no cover - absurd alphabets
-            uniq, inv = np.unique(self.index, axis=0, return_inverse=True)
-        else:
-            uk, inv = np.unique(key, return_inverse=True)
-            uniq = np.stack(np.unravel_index(uk, self.shape), axis=1)
-        m = np.bincount(inv.ravel(), weights=self.mass, minlength=len(uniq))
-        keep = m > 0
-        return Coupling(uniq[keep], m[keep], self.shape)
-
-    def marginal(self, axis: int) -> np.ndarray:
-        return np.bincount(self.index[:, axis], weights=self.mass, minlength=self.shape[axis])
-
-    def entropy(self) -> float:
-        return entropy(self.merged().mass)
-
-    def dense(self) -> np.ndarray:
-        """Dense array (only for small alphabets)."""
-        if math.prod(self.shape) > 10_000_000:
-            raise ParameterError(f"coupling of shape {self.shape} is too large for a dense array")
-        out = np.zeros(self.shape)
-        np.add.at(out, tuple(self.index.T), self.mass)
-        return out
-
-    @classmethod
-    def from_dense(cls, M) -> Coupling:
-        M = np.asarray(M, dtype=np.float64)
-        idx = np.argwhere(M > 0)
-        return cls(idx, M[tuple(idx.T)], M.shape)
-
-    def to_json(self) -> dict:
-        return {"shape": list(self.shape), "cells": [[*map(int, i), float(m)] for i, m in zip(self.index, self.mass,
-                                                                                             strict=True)]}
-
-    @classmethod
-    def from_json(cls, data, path=None, what="coupling") -> Coupling:
-        if not isinstance(data, dict) or "shape" not in data or "cells" not in data:
-            raise InputError(path, f"expected the {what} as an object with 'shape' and 'cells' "
-                                   "([i, j, ..., mass] rows)")
-        shape = data["shape"]
-        if not (isinstance(shape, list) and shape and all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-                                                          for s in shape)):
-            raise InputError(path, f"{what}: 'shape' must be a list of positive integers")
-        cells = data["cells"]
-        if not isinstance(cells, list) or len(cells) > MAX_CELLS:
-            raise InputError(path, f"{what}: 'cells' must be a list of at most {MAX_CELLS} [i, j, ..., mass] rows")
-        k = len(shape)
-        idx = np.zeros((len(cells), k), dtype=np.int64)
-        mass = np.zeros(len(cells))
-        for c, row in enumerate(cells):
-            if not isinstance(row, list) or len(row) != k + 1:
-                raise InputError(path, f"{what}: cell {c} must be [{', '.join('ijklm'[:k])}, mass]")
-            for a in range(k):
-                v = row[a]
-                if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < shape[a]:
-                    raise InputError(path, f"{what}: cell {c} index {v!r} out of range 0..{shape[a] - 1}")
-                idx[c, a] = v
-            m = row[k]
-            if not isinstance(m, (int, float)) or isinstance(m, bool) or not math.isfinite(m):
-                raise InputError(path, f"{what}: cell {c} mass must be a finite number, got {m!r}")
-            mass[c] = m
-        return cls(idx, mass, tuple(shape))
 
 
 def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False):
@@ -153,33 +72,6 @@ def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool
         out.append(a / s)
         sums.append(s)
     return out, sums
-
-
-def north_west_corner(marginals) -> Coupling:
-    """The north-west-corner coupling of any number of marginals: walk all alphabets in order,
-    each cell taking the least remaining mass. A vertex of the transportation polytope with at
-    most ``sum(n_i) - k + 1`` cells, built without any compiled kernel (the cold-start answer)."""
-    ps = [np.asarray(p, dtype=np.float64) for p in marginals]
-    rem = [float(p[0]) for p in ps]
-    pos = [0] * len(ps)
-    cells, mass = [], []
-    total = min(float(p.sum()) for p in ps)
-    left = total
-    while left > 1e-15 and all(pos[i] < ps[i].size for i in range(len(ps))):
-        m = min(rem)
-        if m > 0:
-            cells.append(list(pos))
-            mass.append(m)
-            left -= m
-        for i in range(len(ps)):
-            rem[i] -= m
-            if rem[i] <= 1e-15 and pos[i] + 1 < ps[i].size:
-                pos[i] += 1
-                rem[i] = float(ps[i][pos[i]])
-            elif rem[i] <= 1e-15:
-                pos[i] += 1
-    return Coupling(np.array(cells, dtype=np.int64).reshape(-1, len(ps)), np.array(mass),
-                    tuple(int(p.size) for p in ps))
 
 
 class CouplingProblem(Problem):
@@ -223,6 +115,15 @@ class CouplingProblem(Problem):
         self.source = source
 
     @property
+    def entropies(self) -> list[float]:
+        """``H(p_k)`` of each marginal in bits (computed once: two million symbols take a few hundredths of a
+        second each, and a run evaluates several times)."""
+        kept = self.__dict__.get("_entropies")
+        if kept is None:
+            kept = self.__dict__["_entropies"] = [entropy(p) for p in self.marginals]
+        return list(kept)
+
+    @property
     def sums_off(self) -> list[int]:
         return [k for k, s in enumerate(self.sums) if abs(s - 1.0) > SUM_TOL]
 
@@ -244,21 +145,36 @@ class CouplingProblem(Problem):
         return int(sum(p.size for p in self.marginals))
 
     # -- shared checks ----------------------------------------------------------------
-    def _coupling_violations(self, c: Coupling, targets: dict[int, np.ndarray], what: str) -> list[str]:
+    def _coupling_violations(self, c: Coupling, targets: dict[int, np.ndarray], what: str,
+                             total: float | None = 1.0) -> list[str]:
+        """Named violations of a coupling: cells outside the shape, non-finite or negative masses, a total mass
+        off 1 by more than :data:`TOTAL_TOL`, and marginal entries off by more than
+        ``MARGINAL_RTOL * entry + MARGINAL_ATOL`` (relative, so a coupling scaled by ``1 + 1e-6`` fails on
+        two million entries of ``5e-7`` each, which an absolute ``1e-8`` let through)."""
         viol = []
-        if c.nnz and (c.index.min() < 0 or np.any(c.index.max(axis=0) >= np.asarray(c.shape))):
+        lo, hi = c.index_range()
+        if c.nnz and (np.any(lo < 0) or np.any(hi >= np.asarray(c.shape))):
             return [f"{what}: a cell index is outside the shape {list(c.shape)}"]
-        if c.nnz and (not np.all(np.isfinite(c.mass)) or c.mass.min() < -MARGINAL_TOL):
-            viol.append(f"{what}: masses must be finite and non-negative")
-            return viol
+        if c.nnz and not np.all(np.isfinite(c.mass)):
+            return [f"{what}: masses must be finite numbers"]
+        neg = np.flatnonzero(c.mass < 0)
+        if neg.size:
+            i = int(neg[0])
+            viol.append(f"{what}: negative mass: cell {c.index[i].tolist()} has mass {c.mass[i]:.6g}"
+                        + (f" (and {neg.size - 1} more cells)" if neg.size > 1 else ""))
+        if total is not None:
+            tot = float(np.sum(c.mass))
+            if not abs(tot - total) <= TOTAL_TOL * max(1.0, abs(total)):
+                viol.append(f"{what}: total mass is {tot:.12g}, expected {total:.12g} (within {TOTAL_TOL:g})")
         for axis, target in targets.items():
             if c.shape[axis] != target.size:
                 viol.append(f"{what}: axis {axis} has {c.shape[axis]} states, expected {target.size}")
                 continue
-            err = np.abs(c.marginal(axis) - target)
-            bad = np.flatnonzero(err > MARGINAL_TOL)
+            got = c.marginal(axis)
+            err = np.abs(got - target)
+            bad = np.flatnonzero(err > MARGINAL_RTOL * np.abs(target) + MARGINAL_ATOL)
             for i in bad[:MAX_VIOLATIONS_LISTED]:
-                viol.append(f"{what}: marginal {axis} at {int(i)} is {c.marginal(axis)[i]:.12g}, "
+                viol.append(f"{what}: marginal mismatch: marginal {axis} at {int(i)} is {got[i]:.12g}, "
                             f"expected {target[i]:.12g}")
             if bad.size > MAX_VIOLATIONS_LISTED:
                 viol.append(f"... and {bad.size - MAX_VIOLATIONS_LISTED} more")
@@ -273,9 +189,70 @@ class CouplingProblem(Problem):
                 viol.append(f"reported {key} = {float(v):.9g} bits, recomputed {values[key]:.9g}")
         return viol
 
+    def _feasible_value(self) -> float | None:
+        """The objective of a coupling anyone can write down (MEC: the independent one), or ``None``."""
+        return None
+
+    def _derived_claims(self, data: dict, sol) -> list[str]:
+        """Kind-specific derived fields of a result (``info`` numbers, a stored joint)."""
+        return []
+
+    def solution_claims(self, data) -> list[str]:
+        """Claims of a result that contradict what the instance itself proves (``combopt check``).
+
+        - the objective on the wrong side of the problem's own bound (:meth:`bound`: below the MEC lower bound,
+          above ``min(R, H(X))`` for EBIM / MEC-B);
+        - a MEC lower bound above the entropy of the independent coupling, which is feasible;
+        - ``info`` numbers the instance fixes (bounds, entropies) that differ from their recomputed values.
+        """
+        if not isinstance(data, dict):
+            return []
+        out = []
+        own = self.bound()
+        worse = "below" if self.sense == "min" else "above"
+        for key in ("objective", "bound"):
+            v = data.get(key)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                continue
+            if key == "objective" and (v < own - ENTROPY_TOL if self.sense == "min" else v > own + ENTROPY_TOL):
+                out.append(f"objective: the result claims {v:.9g} bits, {worse} the problem's own "
+                           f"{'lower' if self.sense == 'min' else 'upper'} bound {own:.9g}, which every "
+                           f"feasible answer respects")
+            feas = self._feasible_value()
+            if key == "bound" and feas is not None and v > feas + ENTROPY_TOL:
+                out.append(f"bound: the result claims a lower bound of {v:.9g} bits, above {feas:.9g}, the entropy "
+                           "of the independent coupling (a feasible answer): not a lower bound")
+        sol = data.get("solution")
+        if isinstance(sol, dict):
+            try:
+                out += self._derived_claims(data, sol)
+            except (InputError, TypeError, ValueError, KeyError):
+                pass  # a malformed solution is reported by the evaluation
+        return out
+
+    def _info_mismatch(self, data: dict, values: dict[str, float]) -> list[str]:
+        info = data.get("info")
+        if not isinstance(info, dict):
+            return []
+        out = []
+        for key, real in values.items():
+            v = info.get(key)
+            if v is None or isinstance(v, str):  # absent, or a note ("skipped: ...")
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(float(v) - real) <= ENTROPY_TOL:
+                out.append(f"info.{key}: the result claims {v!r}, recomputed {real:.9g}")
+        return out
+
     def _gate_json(self, data, path) -> None:
         params = data.get("params", {}) if isinstance(data, dict) else {}
         self.require_sums(params.get("normalize") if isinstance(params, dict) else None)
+
+
+def _sorted_cells(c: Coupling) -> Coupling:
+    """The merged coupling with its cells in one canonical (row-major) order, for comparing two of them."""
+    m = c.merged()
+    order = np.lexsort(m.index.T[::-1]) if m.nnz else np.zeros(0, dtype=np.int64)
+    return Coupling(m.index[order], m.mass[order], m.shape)
 
 
 def _claimed(c: Coupling, claims) -> Coupling:
@@ -317,13 +294,40 @@ class MEC(CouplingProblem):
         if viol:
             return Evaluation(None, False, viol)
         H = c.entropy()
-        viol = self._claims(solution, {"H": H})
+        floor = max(self.entropies)
+        if H < floor - ENTROPY_TOL:
+            viol.append(f"H = {H:.9g} bits is below the lower bound max_k H(p_k) = {floor:.9g} bits, which every "
+                        "coupling meets")
+        viol += self._claims(solution, {"H": H})
         return Evaluation(H, not viol, viol)
 
-    def bound(self) -> float:
-        """``max(H(p ∧ q ∧ ...), profile bound)``: every coupling has at least this entropy."""
-        return max(majorization_bound(self.marginals), profile_bound(self.marginals))
+    def _feasible_value(self) -> float:
+        return float(sum(self.entropies))
 
+    def _derived_claims(self, data: dict, sol) -> list[str]:
+        out = self._info_mismatch(data, self.bounds())
+        info = data.get("info") if isinstance(data.get("info"), dict) else {}
+        g = info.get("greedy")
+        if isinstance(g, (int, float)) and not isinstance(g, bool) and g < self.bound() - ENTROPY_TOL:
+            out.append(f"info.greedy: the result claims {g!r} bits, below the lower bound {self.bound():.9g}")
+        return out
+
+    def bounds(self, profile: bool = True) -> dict[str, float]:
+        """The majorization bound ``H(p1 ∧ p2 ∧ ...)`` and (with ``profile``) the profile bound, in bits; each
+        computed once per instance and kept (the run's :meth:`bound` and its solver share them)."""
+        kept = self.__dict__.setdefault("_bounds", {})
+        if "majorization_bound" not in kept:
+            kept["majorization_bound"] = majorization_bound(self.marginals)
+        if profile and "profile_bound" not in kept:
+            kept["profile_bound"] = profile_bound(self.marginals)
+        return dict(kept)
+
+    def bound(self) -> float:
+        """``max(H(p ∧ q ∧ ...), profile bound)``: every coupling has at least this entropy. Above
+        :data:`PROFILE_EAGER_SYMBOLS` symbols the profile bound (about a second on two million) joins only
+        once a solver has computed it within its time limit; the majorization bound is always there."""
+        eager = self.num_variables <= PROFILE_EAGER_SYMBOLS
+        return max(self.bounds(profile=eager).values())
     def solution_to_json(self, solution):
         c = self.as_coupling(solution).merged()
         return {**c.to_json(), "entropies": {"H": c.entropy()}}
@@ -353,7 +357,7 @@ class EBIM(CouplingProblem):
         return self.marginals[0]
 
     def describe(self) -> str:
-        return f"ebim {self.name}: |X| = {self.p.size}, H(X) = {entropy(self.p):.6g} bits, R = {self.rate:g} bits"
+        return f"ebim {self.name}: |X| = {self.p.size}, H(X) = {self.entropies[0]:.6g} bits, R = {self.rate:g} bits"
 
     def evaluate(self, solution) -> Evaluation:
         c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
@@ -364,15 +368,17 @@ class EBIM(CouplingProblem):
             return Evaluation(None, False, viol)
         HT = entropy(c.marginal(1))
         HXT = c.entropy()
-        I = entropy(self.p) + HT - HXT
+        I = self.entropies[0] + HT - HXT
         if HT > self.rate + RATE_TOL:
             viol.append(f"H(T) = {HT:.9g} bits exceeds the rate R = {self.rate:g}")
+        if I > self.bound() + ENTROPY_TOL:
+            viol.append(f"I(X;T) = {I:.9g} bits is above the upper bound min(R, H(X)) = {self.bound():.9g} bits")
         viol += self._claims(solution, {"I_XT": I, "H_T": HT, "H_XT": HXT})
         return Evaluation(I, not viol, viol)
 
     def bound(self) -> float:
         """``min(R, H(X))``: ``I(X;T) <= H(T) <= R`` and ``I(X;T) <= H(X)``."""
-        return min(self.rate, entropy(self.p))
+        return min(self.rate, self.entropies[0])
 
     def second_mass(self) -> float:
         s = np.sort(self.p)[::-1]
@@ -382,10 +388,13 @@ class EBIM(CouplingProblem):
         """``h(p2)``: the greedy encoder is within this many bits of the optimum."""
         return binary_entropy(self.second_mass())
 
+    def _derived_claims(self, data: dict, sol) -> list[str]:
+        return self._info_mismatch(data, {"H_X": self.entropies[0], "h_p2": self.greedy_guarantee()})
+
     def solution_to_json(self, solution):
         c = solution.merged()
         HT = entropy(c.marginal(1))
-        return {**c.to_json(), "entropies": {"I_XT": entropy(self.p) + HT - c.entropy(), "H_T": HT,
+        return {**c.to_json(), "entropies": {"I_XT": self.entropies[0] + HT - c.entropy(), "H_T": HT,
                                              "H_XT": c.entropy()}}
 
     def solution_from_json(self, data, path=None):
@@ -405,17 +414,60 @@ class MECBSolution:
     decoder: Coupling
     claims: dict | None = None
 
+    def joint_cells(self) -> int:
+        """How many cells :meth:`joint` would build before merging (each encoder cell times its code word's
+        decoder cells): one code word shared by 50,000 ``x`` and 50,000 ``y`` already makes 2.5e9."""
+        t = self.encoder.shape[1]
+        rows = np.bincount(self.decoder.index[:, 0], minlength=t)[:t] if self.decoder.nnz else np.zeros(t, int)
+        return int(rows[self.encoder.index[:, 1]].sum()) if self.encoder.nnz else 0
+
+    def joint_entropy(self) -> float:
+        """``H(X, Y)`` of :meth:`joint` without building the joint where the encoder is deterministic:
+        ``H(X, Y) = H(X) + sum_x p(x) H(Y | X = x)``, and for an ``x`` with one code word ``t``,
+        ``H(Y | X = x) = H(Y | T = t)`` (one pass over the decoder). Only the rows of ``x`` split over several
+        code words go through the sparse product."""
+
+        kept = self.__dict__.get("_HXY")
+        if kept is not None and kept[0] is self.encoder and kept[1] is self.decoder:
+            return kept[2]  # the couplings are read-only: the same pair has the same joint
+        enc, dec = self.encoder.merged(), self.decoder.merged()
+        n, t = enc.shape
+        pt = self.encoder.marginal(1)
+        rows = dec.index[:, 0]
+        ok = rows < t
+        pr = np.where(ok, pt[np.minimum(rows, t - 1)], 0.0)
+        cond = np.divide(dec.mass, pr, out=np.zeros(rows.size), where=ok & (pr > 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phc = np.where(cond > 0, -cond * np.log2(np.where(cond > 0, cond, 1.0)), 0.0)
+        h_t = np.bincount(rows[ok], weights=phc[ok], minlength=t)[:t]  # H(Y | T = t)
+        x = enc.index[:, 0]
+        single = np.bincount(x, minlength=n)[x] == 1
+        HYX = float(np.dot(enc.mass[single], h_t[enc.index[single, 1]]))
+        if not single.all():
+            multi = ~single
+            sub = MECBSolution(Coupling(enc.index[multi], enc.mass[multi], enc.shape), self.decoder)
+            J = sub.joint_sparse(pt)
+            HYX += entropy(J.mass) - entropy(np.bincount(enc.index[multi, 0], weights=enc.mass[multi]))
+        value = entropy(enc.marginal(0)) + HYX
+        self.__dict__["_HXY"] = (self.encoder, self.decoder, value)
+        return value
+
     def joint(self) -> Coupling:
         """``p(x, y) = sum_t p(x, t) p(t, y) / p(t)`` as a sparse coupling."""
+        return self.joint_sparse(self.encoder.marginal(1))
+
+    def joint_sparse(self, pt: np.ndarray) -> Coupling:
+        """:meth:`joint` with ``p(t)`` given (that of the whole encoder, when this one holds some of its rows)."""
         import scipy.sparse as sp
 
         n, t = self.encoder.shape
         t2, m = self.decoder.shape
-        pt = self.encoder.marginal(1)
         A = sp.csr_matrix((self.encoder.mass, (self.encoder.index[:, 0], self.encoder.index[:, 1])), shape=(n, t))
-        inv = np.divide(1.0, pt, out=np.zeros_like(pt), where=pt > 0)
         rows = self.decoder.index[:, 0]
-        B = sp.csr_matrix((self.decoder.mass * inv[rows], (rows, self.decoder.index[:, 1])), shape=(t2, m))
+        pr = pt[np.minimum(rows, pt.size - 1)] if pt.size else np.zeros(rows.size)
+        # p(t, y) / p(t) by division, not times 1 / p(t): the reciprocal of a subnormal p(t) overflows to inf
+        cond = np.divide(self.decoder.mass, pr, out=np.zeros(rows.size), where=(pr > 0) & (rows < pt.size))
+        B = sp.csr_matrix((cond, (rows, self.decoder.index[:, 1])), shape=(t2, m))
         J = (A @ B).tocoo()
         return Coupling(np.stack([J.row, J.col], axis=1), J.data, (n, m))
 
@@ -439,13 +491,12 @@ class MECB(CouplingProblem):
         return f"mecb {self.name}: |X| = {p.size}, |Y| = {q.size}, R = {self.rate:g} bits"
 
     def measures(self, sol: MECBSolution) -> dict[str, float]:
-        p, q = self.marginals
         enc, dec = sol.encoder, sol.decoder
         HT = entropy(enc.marginal(1))
-        I_XT = entropy(p) + HT - enc.entropy()
-        I_TY = HT + entropy(q) - dec.entropy()
-        J = sol.joint().merged()
-        I_XY = entropy(p) + entropy(q) - J.entropy()
+        hp, hq = self.entropies
+        I_XT = hp + HT - enc.entropy()
+        I_TY = HT + hq - dec.entropy()
+        I_XY = hp + hq - sol.joint_entropy()
         return {"I_XY": I_XY, "I_XT": I_XT, "I_TY": I_TY, "H_T": HT, "lower_bound": I_XT + I_TY - HT}
 
     def evaluate(self, solution) -> Evaluation:
@@ -467,17 +518,40 @@ class MECB(CouplingProblem):
         m = self.measures(solution)
         if m["H_T"] > self.rate + RATE_TOL:
             viol.append(f"H(T) = {m['H_T']:.9g} bits exceeds the rate R = {self.rate:g}")
+        if m["I_XY"] > self.bound() + ENTROPY_TOL:
+            viol.append(f"I(X;Y) = {m['I_XY']:.9g} bits is above the upper bound min(R, H(X), H(Y)) = "
+                        f"{self.bound():.9g} bits")
         viol += self._claims(solution, m)
         return Evaluation(m["I_XY"], not viol, viol)
 
     def bound(self) -> float:
         """``min(R, H(X), H(Y))`` (data processing: ``I(X;Y) <= I(X;T) <= H(T) <= R``)."""
-        p, q = self.marginals
-        return min(self.rate, entropy(p), entropy(q))
+        return min(self.rate, *self.entropies)
+
+    def _derived_claims(self, data: dict, sol) -> list[str]:
+        """The stored joint must be the one the encoder and decoder give, and ``info``'s measures the solution's."""
+        if "encoder" not in sol or "decoder" not in sol:
+            return []
+        s = MECBSolution(Coupling.from_json(sol["encoder"]), Coupling.from_json(sol["decoder"]))
+        out = []
+        if "joint" in sol:
+            J, real = _sorted_cells(Coupling.from_json(sol["joint"], what="joint")), _sorted_cells(s.joint())
+            same = J.shape == real.shape and J.nnz == real.nnz and np.array_equal(J.index, real.index) and \
+                np.allclose(J.mass, real.mass, rtol=MARGINAL_RTOL, atol=MARGINAL_ATOL)
+            if not same:
+                out.append("solution.joint: the stored joint p(x, y) is not the one the encoder and decoder give "
+                           "(sum_t p(x, t) p(t, y) / p(t))")
+        enc, dec = s.encoder, s.decoder
+        if len(enc.shape) == 2 and len(dec.shape) == 2 and enc.shape[1] == dec.shape[0] \
+                and enc.shape[0] == self.marginals[0].size and dec.shape[1] == self.marginals[1].size:
+            out += self._info_mismatch(data, self.measures(s))
+        return out
 
     def solution_to_json(self, solution):
-        return {"encoder": solution.encoder.merged().to_json(), "decoder": solution.decoder.merged().to_json(),
-                "joint": solution.joint().merged().to_json(), "entropies": self.measures(solution)}
+        out = {"encoder": solution.encoder.merged().to_json(), "decoder": solution.decoder.merged().to_json()}
+        if solution.joint_cells() <= JOINT_JSON_MAX:  # else left out: it can hold |X| x |Y| cells
+            out["joint"] = solution.joint().merged().to_json()
+        return {**out, "entropies": self.measures(solution)}
 
     def solution_from_json(self, data, path=None):
         self._gate_json(data, path)

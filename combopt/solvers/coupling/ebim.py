@@ -97,8 +97,10 @@ def _greedy_labels(w: np.ndarray, R: float) -> np.ndarray:
 
 def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split=None) -> Coupling:
     """Encoder coupling from labels on the support; ``split = (x, d, delta)`` moves ``delta`` of ``x`` to ``d``."""
+    labels = np.asarray(labels)
     _, lab = np.unique(labels, return_inverse=True)
-    rows, cols, mass = list(order), list(lab), list(w)
+    lab = lab.ravel().astype(np.int64)
+    rows, cols, mass = np.asarray(order, dtype=np.int64), lab, np.array(w, dtype=np.float64)
     t = int(lab.max()) + 1 if lab.size else 1
     if split is not None:
         x, d, delta = split
@@ -108,11 +110,10 @@ def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split
         else:
             d = int(lab[np.flatnonzero(labels == d)[0]])
         mass[x] = w[x] - delta
-        rows.append(order[x])
-        cols.append(d)
-        mass.append(delta)
-    return Coupling(np.stack([np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)], axis=1),
-                    np.asarray(mass), (n, max(t, 1)))
+        rows = np.append(rows, order[x])
+        cols = np.append(cols, d)
+        mass = np.append(mass, delta)
+    return Coupling(np.stack([rows, cols], axis=1), mass, (n, max(t, 1)))
 
 
 def ebim_greedy_encoder(p, R: float) -> Coupling:
@@ -122,23 +123,81 @@ def ebim_greedy_encoder(p, R: float) -> Coupling:
     return _encoder(order, p.size, _greedy_labels(w, R), w)
 
 
+def _extend(S: np.ndarray, mx: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Extend restricted growth strings ``S`` (with their largest labels ``mx``) by ``steps`` symbols."""
+    for _ in range(steps):
+        reps = (mx.astype(np.int64) + 2)
+        base = np.repeat(np.arange(S.shape[0]), reps)
+        offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+        S = np.concatenate([S[base], offs.astype(np.int8)[:, None]], axis=1)
+        mx = np.maximum(mx[base], offs.astype(np.int8))
+    return S, mx
+
+
+def _block_entropies(S: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``H(g(X))`` of each partition (row of labels ``S``) of the masses ``w``."""
+    N, n = S.shape
+    M = np.zeros((N, n))
+    rows = np.arange(N)
+    for j in range(n):  # one label per row and column: plain fancy-index adds (np.add.at is far slower)
+        M[rows, S[:, j]] += w[j]
+    return _phi(M).sum(axis=1)
+
+
+#: Bell numbers: how many set partitions (deterministic encoders) ``n`` symbols have
+BELL = (1, 1, 2, 5, 15, 52, 203, 877, 4140, 21147, 115975, 678570, 4213597)
+
+
 def deterministic_partitions(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every set partition of ``len(w)`` symbols as restricted growth strings, with ``H(g(X))`` of each."""
     n = w.size
     if n > 12:
         raise ParameterError(f"enumerating the deterministic encoders of {n} symbols is too large (at most 12)")
-    S = np.zeros((1, 1), dtype=np.int8)
-    mx = np.zeros(1, dtype=np.int8)
-    for _ in range(1, n):
-        reps = (mx + 2).astype(np.int64)
-        base = np.repeat(np.arange(S.shape[0]), reps)
-        offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
-        S = np.concatenate([S[base], offs.astype(np.int8)[:, None]], axis=1)
-        mx = np.maximum(mx[base], offs.astype(np.int8))
-    N = S.shape[0]
-    M = np.zeros((N, n))
-    np.add.at(M, (np.repeat(np.arange(N), n), S.ravel().astype(np.int64)), np.tile(w, N))
-    return S.astype(np.int64), _phi(M).sum(axis=1)
+    S, _ = _extend(np.zeros((1, 1), dtype=np.int8), np.zeros(1, dtype=np.int8), n - 1)
+    return S.astype(np.int64), _block_entropies(S, w)
+
+
+def best_deterministic(w: np.ndarray, R: float, should_stop=None, chunk: int = 100_000) -> dict:
+    """The best deterministic encoder ``T = g(X)`` with ``H(T) <= R``, enumerating set partitions in chunks.
+
+    Prefixes of the restricted growth strings are extended a batch at a time (about ``chunk`` partitions), and
+    ``should_stop()`` is asked between batches: a stopped search returns the best mapping seen so far with
+    ``complete = False``. The search also ends once a mapping reaches ``min(R, H(X))``, which nothing beats.
+    Returns ``{"labels", "H", "checked", "total", "complete", "reached_top"}`` (``labels`` is ``None`` when no
+    mapping seen keeps the rate; the one-column mapping always does, and it comes first).
+    """
+    n = w.size
+    if n > 12:
+        raise ParameterError(f"enumerating the deterministic encoders of {n} symbols is too large (at most 12)")
+    top = min(R, float(_phi(w).sum()))
+    m = max(1, n - 6)
+    P, pmx = _extend(np.zeros((1, 1), dtype=np.int8), np.zeros(1, dtype=np.int8), m - 1)
+    # E(b, k): extensions of a prefix with b blocks by k symbols (b to an old block, or 1 new one)
+    E = np.ones((n + 2, n - m + 1), dtype=np.int64)
+    for k in range(1, n - m + 1):
+        E[:n + 1, k] = np.arange(n + 1) * E[:n + 1, k - 1] + E[1:n + 2, k - 1]
+    sizes = np.cumsum(E[pmx.astype(np.int64) + 1, n - m])
+    cuts = [0]
+    while cuts[-1] < P.shape[0]:  # batches of about ``chunk`` partitions (one prefix at least)
+        done = sizes[cuts[-1] - 1] if cuts[-1] else 0
+        cuts.append(max(cuts[-1] + 1, int(np.searchsorted(sizes, done + chunk, side="right"))))
+    best = {"labels": None, "H": -np.inf, "checked": 0, "total": BELL[n], "complete": False, "reached_top": False}
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        if should_stop is not None and a and should_stop():
+            return best
+        S, _ = _extend(P[a:b], pmx[a:b], n - m)
+        HS = _block_entropies(S, w)
+        best["checked"] += int(S.shape[0])
+        ok = np.flatnonzero(HS <= R + 1e-12)
+        if ok.size:
+            k = ok[np.argmax(HS[ok])]
+            if HS[k] > best["H"]:
+                best["labels"], best["H"] = S[k].astype(np.int64), float(HS[k])
+        if best["H"] >= top - 1e-12:
+            best["reached_top"] = True
+            break
+    best["complete"] = True
+    return best
 
 
 def _roots(HT, lo, hi, R, iters=60):
@@ -256,14 +315,19 @@ def _greedy_entropy(w, R):
     return float(_phi(np.bincount(np.unique(lab, return_inverse=True)[1], weights=w)).sum())
 
 
-def ebim_improved_encoder(p, R: float, parts=None) -> tuple[Coupling, float]:
-    """The improved encoder: the best move near deterministic mappings around the rate (see the module notes)."""
+def ebim_improved_encoder(p, R: float, parts=None, should_stop=None) -> tuple[Coupling, float]:
+    """The improved encoder: the best move near deterministic mappings around the rate (see the module notes).
+
+    ``should_stop()`` is asked before each base mapping after the first (on two million symbols each one
+    costs a few tenths of a second); the best so far is returned."""
     p = np.asarray(p, dtype=np.float64)
     order, w = _support(p)
     if parts is None and w.size <= EXACT_MAX_N:
         parts = deterministic_partitions(w)
     best, arg = -np.inf, None
-    for lab in _bases(w, R, parts):
+    for k, lab in enumerate(_bases(w, R, parts)):
+        if k and arg is not None and should_stop is not None and should_stop():
+            break
         val, split = improve_encoder(w, lab, R)
         if val > best:
             best, arg = val, (lab, split)
@@ -317,11 +381,12 @@ def _common(problem: EBIM, params: dict):
     return _pop_bool(params, "curve", False)
 
 
-def _finish(problem: EBIM, ctx: SolveContext, c: Coupling, info: dict, curve: bool, proven=False) -> SolverOutput:
+def _finish(problem: EBIM, ctx: SolveContext, c: Coupling, info: dict, curve: bool, proven=False,
+            greedy: Coupling | None = None) -> SolverOutput:
     ev = problem.evaluate(c)
     if ev.feasible:
         ctx.state.report(ev.objective, c)
-    g = ebim_greedy_encoder(problem.p, problem.rate)
+    g = ebim_greedy_encoder(problem.p, problem.rate) if greedy is None else greedy
     ig = _mi(problem.p, g)
     h2 = problem.greedy_guarantee()
     bound = min(problem.rate, entropy(problem.p), ig + h2)
@@ -339,7 +404,8 @@ def ebim_greedy(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy EBIM encoder. Parameters: ``curve`` (also compute the I-vs-R curve), ``normalize``."""
     curve = _common(problem, params)
     reject_unknown(params, "ebim-greedy")
-    return _finish(problem, ctx, ebim_greedy_encoder(problem.p, problem.rate), {}, curve)
+    g = ebim_greedy_encoder(problem.p, problem.rate)
+    return _finish(problem, ctx, g, {}, curve, greedy=g)
 
 
 @register_solver("ebim", problems=("ebim",), exact=False, default_for=("ebim",),
@@ -349,22 +415,27 @@ def ebim_improved(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Improved EBIM encoder. Parameters: ``curve``, ``normalize``."""
     curve = _common(problem, params)
     reject_unknown(params, "ebim")
-    c, _ = ebim_improved_encoder(problem.p, problem.rate)
+    c, _ = ebim_improved_encoder(problem.p, problem.rate, should_stop=ctx.state.should_stop)
     g = ebim_greedy_encoder(problem.p, problem.rate)
     if _mi(problem.p, g) > _mi(problem.p, c):  # pragma: no cover - the greedy mapping is one of the bases
         c = g
-    return _finish(problem, ctx, c, {}, curve)
+    return _finish(problem, ctx, c, {}, curve, greedy=g)
 
 
 @register_solver("ebim-exact", problems=("ebim",), exact=True,
                  description="best deterministic encoder by enumerating set partitions (|X| <= 10); "
                              "optimal for EBIM only when it reaches min(R, H(X))")
 def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
-    """Exact search over deterministic encoders ``T = g(X)``. Parameters: ``max_n`` (10), ``curve``, ``normalize``.
+    """Exact search over deterministic encoders ``T = g(X)``. Parameters: ``max_n`` (10; at most 12),
+    ``curve``, ``normalize``.
 
     The status is ``optimal`` only when the best mapping reaches the upper bound
     ``min(R, H(X))``; otherwise the answer is proven optimal among deterministic
     encoders only (``info["scope"]``), and a stochastic encoder may do better.
+    The enumeration (4.2 million partitions for 12 symbols, about 6 s) asks the
+    clock between batches: a run stopped by its time limit answers with the best
+    mapping seen so far or the greedy encoder, whichever is better, proven
+    optimal in no scope (``info["checked"]`` of ``info["partitions"]``).
     """
     curve = _common(problem, params)
     max_n = positive_int(params, "max_n", EXACT_MAX_N)
@@ -373,12 +444,21 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     if w.size > min(max_n, 12):
         raise ParameterError(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "
                              "(at most 12); use ebim")
-    S, HS = deterministic_partitions(w)
-    feas = np.flatnonzero(HS <= problem.rate + 1e-12)
-    best = feas[np.argmax(HS[feas])]
-    c = _encoder(order, problem.p.size, S[best], w)
+    found = best_deterministic(w, problem.rate, ctx.state.should_stop)
     top = min(problem.rate, entropy(problem.p))
-    proven = bool(HS[best] >= top - 1e-12)
-    info = {"partitions": int(S.shape[0]), "deterministic_optimum": float(HS[best]),
-            "scope": "optimal for EBIM" if proven else "optimal among deterministic encoders T = g(X) only"}
-    return _finish(problem, ctx, c, info, curve, proven=proven)
+    g = ebim_greedy_encoder(problem.p, problem.rate)
+    if found["labels"] is None or (not found["complete"] and _mi(problem.p, g) > found["H"]):
+        c, HT = g, _mi(problem.p, g)
+    else:
+        c, HT = _encoder(order, problem.p.size, found["labels"], w), found["H"]
+    proven = bool(HT >= top - 1e-12)
+    if proven:
+        scope = "optimal for EBIM (reaches min(R, H(X)))"
+    elif found["complete"]:
+        scope = "optimal among deterministic encoders T = g(X) only"
+    else:
+        scope = (f"not proven: stopped by the time limit after {found['checked']} of {found['total']} "
+                 "deterministic encoders")
+    info = {"partitions": int(found["total"]), "checked": int(found["checked"]), "deterministic_optimum":
+            float(found["H"]) if found["complete"] else None, "scope": scope}
+    return _finish(problem, ctx, c, info, curve, proven=proven, greedy=g)
