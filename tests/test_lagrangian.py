@@ -236,11 +236,14 @@ def test_constraint_values_agree_with_a_row_by_row_evaluation():
 
 @pytest.mark.parametrize("solver", ["lagrangian", "slack-penalty"])
 def test_inner_milp_without_a_sample_in_time_ends_the_run_not_an_error(solver):
-    """The MILP of eil51's position QUBO (about 1.2 million terms) cannot be built in 2 s: the inner solver returns
-    nothing, and the run ends there with status unknown (it was a user error, exit 2, after running past the limit)."""
+    """The MILP of eil51's position QUBO (about 1.2 million terms) cannot be built in 2 s: the inner solver answers
+    with the QUBO's quick construction instead of a MILP solution, and the run ends with what that gives (it was a
+    user error, exit 2, after running past the limit; then status unknown with nothing)."""
     from pathlib import Path
 
     p = combopt.read(Path(__file__).parent / "data" / "tsp" / "eil51.tsp")
     r = combopt.solve(p, solver, time_limit=2.0, inner="milp")
-    assert r.solution is None and r.status.value == "unknown"
+    assert r.status.value in ("unknown", "feasible")  # never optimal: nothing was proven
+    if r.solution is not None:  # a tour repaired from the construction, checked by the problem itself
+        assert p.evaluate(r.solution).feasible and r.objective >= 426
     assert r.bound is None or r.bound <= 426  # a lower bound of the minimisation (the optimum is 426)
