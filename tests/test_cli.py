@@ -321,3 +321,17 @@ def test_file_names_with_brackets_are_printed_as_they_are(tmp_path, capsys):
     captured = capsys.readouterr()
     assert out.exists() and f"wrote {out}" in captured.err.replace("\n", "")
     assert "g[bold]h" in captured.out
+
+
+def test_result_json_keeps_lists_on_one_line():
+    """A solution of millions of numbers took a line each with indent=2 (a 2-million-symbol coupling: 320 MB, more
+    than `combopt check` reads); objects stay indented, lists are written on one line each."""
+    import json
+
+    r = combopt.solve(JOHNSON, time_limit=0.3, seed=0)
+    text = r.to_json()
+    assert json.loads(text) == json.loads(json.dumps(r.to_dict()))
+    lines = text.splitlines()
+    assert len(lines) < 60  # one line per key of the result and of its info, not one per number
+    assert any(line.strip().startswith('"solution": [') and line.rstrip().endswith("],") for line in lines)
+    assert lines[1].startswith('  "problem": ')  # still indented
