@@ -328,6 +328,8 @@ def test_result_json_keeps_lists_on_one_line():
     than `combopt check` reads); objects stay indented, lists are written on one line each."""
     import json
 
+    import combopt
+
     r = combopt.solve(JOHNSON, time_limit=0.3, seed=0)
     text = r.to_json()
     assert json.loads(text) == json.loads(json.dumps(r.to_dict()))
