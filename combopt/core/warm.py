@@ -136,13 +136,18 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | None:
     return proc
 
 
-def report_construction(problem, ctx: SolveContext) -> dict[str, Any]:
-    """Report the problem's cheap construction; returns what happened (for ``info``)."""
+def report_construction(problem, ctx: SolveContext, seconds: float | None = None,
+                        iteration: bool = True) -> dict[str, Any]:
+    """Report the problem's cheap construction; returns what happened (for ``info``). ``seconds`` caps the time
+    of a construction with iterative parts (default: the time left); ``iteration=False`` does not count it as
+    an outer iteration (a start offered before the solver's own iterations)."""
     build = getattr(problem, "construct", None)
     t0 = time.perf_counter()
     kw = {}
-    if build is not None and "deadline" in inspect.signature(build).parameters and math.isfinite(ctx.time_left):
-        kw["deadline"] = time.monotonic() + ctx.time_left  # constructions with iterative parts stop there
+    if build is not None and "deadline" in inspect.signature(build).parameters:
+        budget = min(ctx.time_left, math.inf if seconds is None else seconds)
+        if math.isfinite(budget):
+            kw["deadline"] = time.monotonic() + budget  # constructions with iterative parts stop there
     try:
         sol = build(**kw) if build is not None else None
     except KernelsCold:  # a construction must be plain numpy; never let it compile
@@ -154,7 +159,8 @@ def report_construction(problem, ctx: SolveContext) -> dict[str, Any]:
         ctx.state.report(ev.objective, sol)
     elif ctx.state.best_solution is None:
         ctx.state.best_solution = sol  # something whose violations can be shown
-    ctx.state.next_iteration()
+    if iteration:
+        ctx.state.next_iteration()
     return {"construction": ev.objective if ev.feasible else "infeasible",
             "construction_s": round(time.perf_counter() - t0, 3)}
 

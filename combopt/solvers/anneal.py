@@ -11,6 +11,7 @@ from .common import (
     SweepBudget,
     deferred_interrupt,
     geometric_betas,
+    offer_construction,
     offer_samples,
     parse_beta_range,
     positive_int,
@@ -51,6 +52,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "sa")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
+    first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
     model = problem.to_qubo(**qp)
     beta_range = parse_beta_range(beta_raw, model)
     n = model.n
@@ -77,7 +79,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
             total_sweeps += s * r
             offer_samples(problem, ctx, X[:r])
         ctx.state.next_iteration()
-    return SolverOutput(info={"num_reads": reads, "num_sweeps": sweeps, "sweeps_done": total_sweeps,
+    return SolverOutput(info={**first, "num_reads": reads, "num_sweeps": sweeps, "sweeps_done": total_sweeps,
                               "beta_range": list(beta_range), "qubo_variables": n})
 
 
@@ -101,6 +103,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "pt")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
+    first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
     model = problem.to_qubo(**qp)
     beta_range = parse_beta_range(beta_raw, model)
     n = model.n
@@ -135,4 +138,4 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
             kernels.greedy_descent_batch(indptr, indices, data, Xq, Fq, Eq)
             offer_samples(problem, ctx, Xq)
         ctx.state.next_iteration()
-    return SolverOutput(info={"num_replicas": R, "swap_rate": swaps / max(attempts, 1), "qubo_variables": n})
+    return SolverOutput(info={**first, "num_replicas": R, "swap_rate": swaps / max(attempts, 1), "qubo_variables": n})

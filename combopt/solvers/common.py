@@ -139,6 +139,17 @@ def qubo_params(params: dict) -> dict:
 QUBO_TERMS_PER_S = 10_000_000
 
 
+def offer_construction(problem, ctx: SolveContext) -> dict:
+    """Offer the problem's quick construction before a QUBO heuristic's own samples, so that its answer is never
+    worse than it (tabu on the 5 x 5000 knapsack's slack-bit QUBO ended 12 % below the greedy packing); a
+    construction with iterative parts gets at most 2 % of the time left (0.2 s at most). Returns ``info``."""
+    from ..core.warm import report_construction
+
+    seconds = min(0.2, 0.02 * ctx.time_left) if math.isfinite(ctx.time_left) else 0.2
+    out = report_construction(problem, ctx, seconds=seconds, iteration=False)
+    return {} if out.get("construction") is None else {"construction": out["construction"]}
+
+
 def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> dict | None:
     """Where building the problem's QUBO (:meth:`Problem.qubo_terms`) would take more than half the time left of
     a timed run, the run answers with the problem's quick construction instead of overrunning its limit with no

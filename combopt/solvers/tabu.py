@@ -11,6 +11,7 @@ from ..core.registry import register_solver
 from . import kernels
 from .common import (
     deferred_interrupt,
+    offer_construction,
     offer_samples,
     positive_int,
     qubo_out_of_time,
@@ -36,6 +37,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "tabu")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
+    first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
     model = problem.to_qubo(**qp)
     n = model.n
     iters = iters or max(1000, 20 * n)
@@ -65,4 +67,4 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             budget.done()
             offer_samples(problem, ctx, BX)
         ctx.state.next_iteration()
-    return SolverOutput(info={"num_restarts": R, "tabu_iters": iters, "tenure": tenure, "qubo_variables": n})
+    return SolverOutput(info={**first, "num_restarts": R, "tabu_iters": iters, "tenure": tenure, "qubo_variables": n})
