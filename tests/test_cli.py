@@ -337,3 +337,12 @@ def test_result_json_keeps_lists_on_one_line():
     assert len(lines) < 60  # one line per key of the result and of its info, not one per number
     assert any(line.strip().startswith('"solution": [') and line.rstrip().endswith("],") for line in lines)
     assert lines[1].startswith('  "problem": ')  # still indented
+
+
+def test_summary_prints_huge_objectives_in_scientific_notation():
+    # DAG data scaled by 1e90 has a score near 1e180: the table printed all 181 digits
+    from combopt.core.result import _fmt
+
+    assert _fmt(1e180) == "1e+180" and _fmt(-3e20) == "-3e+20"
+    assert _fmt(7542) == "7542" and _fmt(999_999_999_999_999.0) == "999999999999999"  # lengths stay whole
+    assert _fmt(None) == "-" and _fmt(2.5) == "2.5" and _fmt(float("inf")) == "inf"

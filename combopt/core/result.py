@@ -268,7 +268,10 @@ def _fmt(v) -> str:
     if v is None:
         return "-"
     v = float(v)
-    return f"{int(v)}" if v.is_integer() else f"{v:.6g}"
+    if not math.isfinite(v):
+        return str(v)
+    # whole numbers in full up to 10^15 (tour lengths, makespans); beyond, as any other number: 1e+180, not 181 digits
+    return f"{int(v)}" if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
 
 
 def _jsonable(v):
