@@ -60,9 +60,13 @@ SWEEP_PRIOR = 3e-9
 #: 200,000-vertex graph (1M edges) its walks reached 58,013 in 20 s where ILS reached 60,249
 PHASED_MAX_N = 50_000
 #: above this many vertices sa-ils runs only its ILS walks (the ``ils`` solver), unless ``hybrid=true``: annealed
-#: sets are worse starts than the greedy one there, and annealing R copies costs seconds a round (200,000
-#: vertices, 1M edges, 20 s: the hybrid 60,117, ILS alone 60,249; at 50,000 vertices both 35,347 at 10 s)
-ILS_ONLY_N = 100_000
+#: sets are worse starts than the greedy one there, and annealing R copies costs time the incremental ILS steps
+#: use better. Measured with the incremental ILS (single runs, seed 0, not kept in a results file): at 5 s a
+#: random geometric graph of 30,000 vertices 4,992 (ILS) against 4,933 (hybrid), Barabasi-Albert 50,000 vertices
+#: 22,873 against 22,845; at 10 s G(n, 10/n) with 20,000 and 50,000 vertices equal; at 3 s on 2,000-5,000
+#: vertices either way by a few vertices (G(2000, 0.01): hybrid 428, ILS 423; a geometric graph of 5,000: 819
+#: against 821), so the hybrid keeps the smaller graphs, where DIMACS clique benchmarks need its annealing.
+ILS_ONLY_N = 20_000
 
 
 def rounds(k: int) -> int:
