@@ -183,40 +183,39 @@ def greedy_complete(indptr, indices, x, tight, state):
 
 
 @njit(cache=True)
+def _find_swap(indptr, indices, x, tight, v, cand, mark, stamp):
+    """Two mutually non-adjacent 1-tight neighbours of the solution vertex ``v`` (their only solution neighbour is
+    ``v``), or ``(-1, -1)``: the (1,2)-swap that takes ``v`` out and them in. ``stamp[0]`` counts marks."""
+    c = 0
+    for k in range(indptr[v], indptr[v + 1]):
+        u = indices[k]
+        if x[u] == 0 and tight[u] == 1:
+            cand[c] = u
+            c += 1
+    for a in range(c - 1):
+        u = cand[a]
+        stamp[0] += 1
+        for k in range(indptr[u], indptr[u + 1]):
+            mark[indices[k]] = stamp[0]
+        for b in range(a + 1, c):
+            if mark[cand[b]] != stamp[0]:
+                return u, cand[b]
+    return -1, -1
+
+
+@njit(cache=True)
 def two_improvement(indptr, indices, x, tight, mark):
     """(1,2)-swaps until none applies. ``mark`` is an int64 scratch array of size n."""
     n = x.shape[0]
     improved = True
-    stamp = mark.max() + 1
+    stamp = np.array([mark.max() + 1], dtype=np.int64)
     cand = np.empty(n, dtype=np.int64)
     while improved:
         improved = False
         for v in range(n):
             if x[v] != 1:
                 continue
-            # 1-tight neighbours of v: their only solution neighbour is v
-            c = 0
-            for k in range(indptr[v], indptr[v + 1]):
-                u = indices[k]
-                if x[u] == 0 and tight[u] == 1:
-                    cand[c] = u
-                    c += 1
-            if c < 2:
-                continue
-            found_a = -1
-            found_b = -1
-            for a in range(c - 1):
-                u = cand[a]
-                stamp += 1
-                for k in range(indptr[u], indptr[u + 1]):
-                    mark[indices[k]] = stamp
-                for b in range(a + 1, c):
-                    if mark[cand[b]] != stamp:
-                        found_a = u
-                        found_b = cand[b]
-                        break
-                if found_a >= 0:
-                    break
+            found_a, found_b = _find_swap(indptr, indices, x, tight, v, cand, mark, stamp)
             if found_a >= 0:
                 _remove(indptr, indices, x, tight, v)
                 _insert(indptr, indices, x, tight, found_a)
@@ -302,28 +301,7 @@ def _local_swaps(indptr, indices, x, tight, queue, q, inq, mark, stamp, cand, lo
         inq[v] = False
         if x[v] != 1:
             continue
-        c = 0
-        for k in range(indptr[v], indptr[v + 1]):
-            u = indices[k]
-            if x[u] == 0 and tight[u] == 1:
-                cand[c] = u
-                c += 1
-        if c < 2:
-            continue
-        found_a = -1
-        found_b = -1
-        for a in range(c - 1):
-            u = cand[a]
-            stamp[0] += 1
-            for k in range(indptr[u], indptr[u + 1]):
-                mark[indices[k]] = stamp[0]
-            for b in range(a + 1, c):
-                if mark[cand[b]] != stamp[0]:
-                    found_a = u
-                    found_b = cand[b]
-                    break
-            if found_a >= 0:
-                break
+        found_a, found_b = _find_swap(indptr, indices, x, tight, v, cand, mark, stamp)
         if found_a < 0:
             continue
         _rem(indptr, indices, x, tight, v, log, nlog)
