@@ -68,7 +68,9 @@ class Spec:
         if positive and v <= 0:
             raise self.error(key, f"{key!r} must be positive, got {v:g}")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise self.error(key, f"{key!r} must be between {lo} and {hi}, got {v:g}")
+            rng = (f"between {lo:g} and {hi:g}" if lo is not None and hi is not None
+                   else f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
+            raise self.error(key, f"{key!r} must be {rng}, got {v:g}")
         return v
 
     def string(self, key: str, default: str | None = None) -> str:

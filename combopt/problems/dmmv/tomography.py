@@ -99,6 +99,8 @@ register_kind("tomography", ("milp",))
 MAX_SIDE = 1024
 MAX_ANGLES = 720
 MAX_PIXELS = 512 * 512
+#: largest |grey level|, noise and noise bound accepted (beyond, ray sums and the noise draw overflow)
+MAX_VALUE = 1e12
 TIE_BREAKS = ("tv+dart", "tv", "tv+ref", "ref", "none")
 #: default row bounds b +- NOISE_MARGIN * noise (reasons and measurements in the module docstring). With exactly the
 #: noise half-width the phantom lies on the edge of the feasible set (thousands of rays carry noise near +-noise):
@@ -118,6 +120,8 @@ def grey_levels(levels) -> np.ndarray:
     arr = np.unique(np.asarray(levels, dtype=np.float64))
     if arr.size < 2 or not np.all(np.isfinite(arr)):
         raise ParameterError("an explicit list of levels needs at least two finite values")
+    if np.max(np.abs(arr)) > MAX_VALUE:
+        raise ParameterError(f"grey levels must be at most {MAX_VALUE:g} in magnitude (ray sums overflow)")
     return arr
 
 
@@ -517,8 +521,8 @@ def from_spec(spec) -> Tomography:
     else:
         angles = np.linspace(0, 180, spec.integer("angles", _default_angles(img.shape), lo=1, hi=MAX_ANGLES),
                              endpoint=False)
-    noise = spec.number("noise", 0.0, lo=0.0)
-    noise_bound = spec.number("noise_bound", NOISE_MARGIN * noise, lo=0.0)
+    noise = spec.number("noise", 0.0, lo=0.0, hi=MAX_VALUE)
+    noise_bound = spec.number("noise_bound", NOISE_MARGIN * noise, lo=0.0, hi=MAX_VALUE)
     tb = spec.string("tie_break", "tv+dart")
     if tb not in TIE_BREAKS:
         raise spec.error("tie_break", f"'tie_break' must be one of {', '.join(TIE_BREAKS)}, got {tb!r}")
