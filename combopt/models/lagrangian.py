@@ -37,6 +37,7 @@ class LagrangianModel:
     pairs: np.ndarray | None = None  # (k, 3): constraint index, u, v  for g_k = c_k + coef * x_u x_v
     pair_coef: np.ndarray | None = None
     names: list[str] = field(default_factory=list)
+    _gtg: tuple | None = field(default=None, init=False, repr=False)  # G'G split (diagonal, off-diagonal), built once
 
     def __post_init__(self):
         self.G = sp.csr_matrix(self.G, dtype=np.float64)
@@ -81,6 +82,24 @@ class LagrangianModel:
         out[~self.equality] = np.maximum(out[~self.equality], 0.0)
         return out
 
+    #: couplings a second of the augmented QUBO's ``(rho/2)|g|^2`` (G'G), 2-core machine: 25 million in 3.8-5.3 s
+    augmented_terms_per_s = 5_000_000
+
+    def augmented_terms(self) -> int:
+        """Couplings of the augmented QUBO (``rho > 0``), from above: item pairs that share a constraint row, at
+        most n (n - 1), plus the objective's and the pair constraints'."""
+        k = np.diff(self.G.indptr).astype(np.int64)
+        n = self.n
+        pairs = 0 if self.pairs is None else 2 * len(self.pairs)
+        return int(min(float(n) * (n - 1), float(np.sum(k * (k - 1)))) + self.objective.W.nnz + pairs)
+
+    def _gram(self):
+        if self._gtg is None:
+            GtG = (self.G.T @ self.G).tocsr()
+            d = GtG.diagonal()
+            self._gtg = (d, (GtG - sp.diags(d)).tocsr())
+        return self._gtg
+
     def relaxed_qubo(self, lam: np.ndarray, rho: float = 0.0) -> QUBO:
         """The QUBO ``f + lam.g + (rho/2)|g|^2`` (minimisation form, constant included)."""
         f = self.objective
@@ -97,9 +116,7 @@ class LagrangianModel:
                                   shape=W.shape).tocsr()
         if rho:
             # (rho/2) |G x + c|^2 = (rho/2) (x' G'G x + 2 c' G x + c'c), x_i^2 = x_i
-            GtG = (self.G.T @ self.G).tocsr()
-            d = GtG.diagonal()
-            off = GtG - sp.diags(d)
+            d, off = self._gram()  # built once: it was rebuilt every iteration (4-5 s each on 30 x 5000)
             h = h + 0.5 * rho * d + rho * (self.G.T @ self.c)
             W = W + rho * off  # pairs i<j appear twice in x'Mx: coefficient rho*M_ij on each stored entry
             offset += 0.5 * rho * float(self.c @ self.c)

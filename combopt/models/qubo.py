@@ -314,6 +314,9 @@ def _quadratic_fast(items, index: dict) -> tuple[np.ndarray, np.ndarray, np.ndar
     return rows, cols, vals
 
 
+_QUBO_KEYS = frozenset({"format", "sense", "variables", "offset", "linear", "quadratic"})
+
+
 def read_qubo_json(path: str | Path) -> QUBO:
     """Read the JSON written by :meth:`QUBO.write_json`."""
     p = Path(path)
@@ -327,6 +330,10 @@ def read_qubo_json(path: str | Path) -> QUBO:
         raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a combopt QUBO JSON document") from None
     if not isinstance(data, dict) or "linear" not in data or "quadratic" not in data:
         raise InputError(p, "expected a JSON object with 'linear', 'quadratic' and optional 'offset', 'variables'")
+    unknown = sorted(set(data) - _QUBO_KEYS)
+    if unknown:  # a misspelt 'offset' or 'sense' would otherwise be dropped without a word
+        raise InputError(p, f"unknown key(s) {', '.join(map(repr, unknown))}; expected only "
+                            f"{', '.join(sorted(_QUBO_KEYS))}")
     variables = data.get("variables")
     if variables is not None and not (isinstance(variables, list)
                                       and all(isinstance(v, (str, int)) and not isinstance(v, bool)
@@ -342,8 +349,12 @@ def read_qubo_json(path: str | Path) -> QUBO:
         index = {str(v): i for i, v in enumerate(names)}
 
         def idx(v):
+            if not isinstance(v, (str, int)) or isinstance(v, bool):
+                raise TypeError(f"variable name {v!r}: expected a string or an integer")
             key = str(v)
             if key not in index:
+                if variables is not None:  # a declared list is the whole list: an index is not a name
+                    raise ValueError(f"variable {v!r} is not among the {len(variables)} declared 'variables'")
                 index[key] = len(index)
                 names.append(key)
             return index[key]

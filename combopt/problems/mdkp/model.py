@@ -311,10 +311,17 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
             raise InputError(path, f"instance #{k} has {n}x{m} weights: too large")
         opt = t.number(f"optimum of instance #{k}")
         p = t.vector(n, f"profits of instance #{k}")
+        w0 = t.i
         A = t.vector(n * m, f"weights of instance #{k}").reshape(m, n)
+        b0 = t.i
         b = t.vector(m, f"capacities of instance #{k}")
-        if (A < 0).any() or (b < 0).any():
-            raise InputError(path, f"instance #{k} has negative weights or capacities")
+        for what, vals, at in (("weight", A.ravel(), w0), ("capacity", b, b0)):
+            bad = np.flatnonzero(vals < 0)
+            if bad.size:  # name the token: its line, which one it is, and what was expected
+                j = int(bad[0])
+                where = f"row {j // n}, item {j % n}" if what == "weight" else f"constraint {j}"
+                raise InputError(path, f"instance #{k}: {what} of {where} is {vals[j]:g}; expected a number >= 0",
+                                 t.toks[at + j][1])
         out.append(MultiKnapsack(p, A, b, name=f"{path.stem}#{k}", source=str(path),
                                  reported_optimum=opt if opt > 0 else None))
     if t.i < len(t.toks):

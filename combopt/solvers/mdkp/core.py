@@ -49,7 +49,15 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.warm import gated
-from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown
+from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown, run_highs_interruptible
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a sub-problem: HiGHS was cancelled; ``x`` is its incumbent (None without one)."""
+
+    def __init__(self, x):
+        super().__init__()
+        self.x = x
 
 
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
@@ -122,17 +130,18 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
         sol0.col_value = np.asarray(start, dtype=np.float64)[core].tolist()
         sol0.value_valid = True
         h.setSolution(sol0)
-    h.run()
+    interrupted = run_highs_interruptible(h)  # in HiGHS's own thread: Ctrl-C cancels it (a long run waited it out)
     status = h.getModelStatus()
     finished = status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible,
                           highspy.HighsModelStatus.kObjectiveBound)
     sol = h.getSolution()
-    if not sol.value_valid:
-        return None, finished
-    xc = np.round(np.asarray(sol.col_value)).astype(np.int8)
-    x = np.zeros(p.size, dtype=np.int8)
-    x[fixed_one] = 1
-    x[core] = xc
+    x = None
+    if sol.value_valid:
+        x = np.zeros(p.size, dtype=np.int8)
+        x[fixed_one] = 1
+        x[core] = np.round(np.asarray(sol.col_value)).astype(np.int8)
+    if interrupted:
+        raise _Interrupted(x)
     return x, finished
 
 
@@ -369,8 +378,13 @@ class _Search:
     def _run(self, core, fixed_one, limit, node_limit, card=None, start=None):
         need = self.need()
         t0 = time.perf_counter()
-        x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
-                                  card=card, start=start, threads=self.threads, seed=self.ctx.seed)
+        try:
+            x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
+                                      card=card, start=start, threads=self.threads, seed=self.ctx.seed)
+        except _Interrupted as e:  # keep what HiGHS had found, then stop the run
+            if e.x is not None:
+                self.offer(e.x)
+            raise KeyboardInterrupt from None
         self.subproblems += 1
         if x is not None:
             improved = self.problem.evaluate(x).feasible and self.ctx.state.is_better(float(self.p @ x))
@@ -443,7 +457,9 @@ class _Search:
         at_one = self.x_lp > 0.5
         c = self.c = min(n, max(m + 10, int(round(frac * n))))
         last_dt = 0.0
-        while not ctx.state.should_stop() and ctx.state.elapsed < until:
+        # each sub-problem is sized to the time left (``sized``): the generic guard judged the next one by
+        # iteration 0 (LP, first solution, imports) and ended a 1 s run on 3 items after 0.55 s, unproven
+        while not ctx.state.should_stop(sized=True) and ctx.time_left > 0.05 and ctx.state.elapsed < until:
             free = self.free_items()
             if free.size == 0:
                 return ctx.state.best is not None  # nothing can improve on the incumbent
