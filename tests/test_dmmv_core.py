@@ -59,6 +59,29 @@ def test_domains_and_objective():
     assert model.uniform_grid() is not None
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_nearest_indices_match_a_search_per_variable(seed):
+    # the vectorised bisection against np.searchsorted domain by domain (ties to the lower value)
+    rng = np.random.default_rng(seed)
+    n = 300
+    values = [np.unique(rng.integers(-20, 20, rng.integers(1, 9)).astype(float) / 2) for _ in range(n)]
+    ptr, vals = list_domains([list(v) for v in values])
+    model = DMMV(np.ones((1, n)), [-np.inf], [np.inf], ptr, vals)
+    x = rng.uniform(-12, 12, n)
+    x[:40] = [values[i][rng.integers(len(values[i]))] for i in range(40)]  # exactly on a value
+    x[40:60] = [(values[i][0] + values[i][-1]) / 2 for i in range(40, 60)]  # ties between values are possible
+    expect = []
+    for i, d in enumerate(values):
+        p = int(np.searchsorted(d, x[i]))
+        if p <= 0:
+            expect.append(0)
+        elif p >= len(d):
+            expect.append(len(d) - 1)
+        else:
+            expect.append(p - 1 if x[i] - d[p - 1] <= d[p] - x[i] else p)
+    assert model.nearest_indices(x).tolist() == expect
+
+
 def test_model_rejects_bad_input():
     ptr, vals = uniform_domains(0, 1, 2, 2)
     with pytest.raises(combopt.ParameterError):

@@ -120,6 +120,19 @@ def test_polish_kernel_on_a_tiny_model():
     assert k3.tolist() == [0, 1] and moves3 == 0
 
 
+def test_polish_on_the_clock_stops_after_the_passes_that_fit(noisy):
+    m = noisy.model()
+    tb = noisy.tie_break()
+    k0 = noisy.starts()["dart"][0]
+    full, moves_full = polish(m, tb, k0.copy(), seed=3)
+    one, moves_one = polish(m, tb, k0.copy(), seed=3, seconds=0.0)  # no time: the timed first pass only
+    assert 0 < moves_one <= moves_full
+    again, moves_again = polish(m, tb, k0.copy(), seed=3, seconds=1e9)  # time for all: as without a limit
+    assert again.tolist() == full.tolist() and moves_again == moves_full
+    for k in (one, full):  # never above the start's maximum violation
+        assert m.objective(m.values(k))[0] <= m.objective(m.values(k0))[0] + m.tolerance()
+
+
 def test_restrict_keeps_the_objective(noisy):
     m = noisy.model()
     k = noisy.starts()["dart"][0]

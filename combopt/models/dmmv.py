@@ -216,18 +216,27 @@ class DMMV:
         x = np.asarray(x, dtype=np.float64)
         if x.shape != (self.n,):
             raise ParameterError(f"expected {self.n} values, got shape {x.shape}")
-        out = np.empty(self.n, dtype=np.int64)
-        sizes = self.domain_sizes
-        for i in range(self.n):
-            d = self.domain(i)
-            p = int(np.searchsorted(d, x[i]))
-            if p <= 0:
-                out[i] = 0
-            elif p >= sizes[i]:
-                out[i] = sizes[i] - 1
-            else:
-                out[i] = p - 1 if (x[i] - d[p - 1]) <= (d[p] - x[i]) else p
-        return out
+        # a bisection of every variable's sorted domain at once (a loop over the variables took 3.2 s on a
+        # 512 x 512 tomography)
+        vals = self.dom_vals
+        start, stop = self.dom_ptr[:-1].astype(np.int64), self.dom_ptr[1:].astype(np.int64)
+        lo, hi = start.copy(), stop.copy()  # first position in [start, stop) whose value is >= x
+        while True:
+            active = lo < hi
+            if not active.any():
+                break
+            mid = (lo + hi) // 2
+            below = active & (vals[np.minimum(mid, vals.size - 1)] < x)
+            lo = np.where(below, mid + 1, lo)
+            hi = np.where(active & ~below, mid, hi)
+        p = lo - start
+        sizes = stop - start
+        inner = (p > 0) & (p < sizes)
+        left = vals[np.maximum(lo - 1, 0)]
+        right = vals[np.minimum(lo, vals.size - 1)]
+        pick_left = inner & ((x - left) <= (right - x))
+        out = np.where(p <= 0, 0, np.where(p >= sizes, sizes - 1, np.where(pick_left, p - 1, p)))
+        return out.astype(np.int64)
 
     def membership(self, x, rtol: float = 1e-9) -> np.ndarray:
         """Boolean per variable: is ``x_i`` one of its domain values (up to ``rtol``)?"""
@@ -253,8 +262,9 @@ class DMMV:
         if t is None:
             fin = np.concatenate([self.lower[np.isfinite(self.lower)], self.upper[np.isfinite(self.upper)]])
             scale = float(np.max(np.abs(fin) * 1.0)) if fin.size else 0.0
-            colmax = float(np.max(np.abs(self.A.data))) if self.A.nnz else 0.0
-            vmax = float(np.max(np.abs(self.dom_vals))) if self.dom_vals.size else 0.0
+            d = self.A.data  # max |a| without a temporary of |A| (50 million entries on a 512 x 512 tomography)
+            colmax = max(float(d.max()), -float(d.min())) if d.size else 0.0
+            vmax = max(float(self.dom_vals.max()), -float(self.dom_vals.min())) if self.dom_vals.size else 0.0
             scale = max(scale, colmax * vmax, 1e-300) * float(np.max(self.weights))
             t = 1e-10 * scale
             self._cache["tol"] = t

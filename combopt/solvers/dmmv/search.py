@@ -490,7 +490,9 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         from .tiebreak import polish
 
         k_cur = best_full(0)
-        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1)
+        left = ctx.time_left
+        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1,
+                                     seconds=max(0.05, 0.8 * left) if np.isfinite(left) else None)
         ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
         ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
         if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):

@@ -17,6 +17,8 @@ it does not touch the scoring kernel shared with the GPU.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numba import njit
 
@@ -156,10 +158,12 @@ def polish_cpu(max_passes, cptr, crow, cval, dptr, dvals, lower, upper, w, k, x,
 
 
 def polish(model: DMMV, tb: TieBreak, k, seed: int = 1, max_passes: int = 200,
-           movable: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+           movable: np.ndarray | None = None, seconds: float | None = None) -> tuple[np.ndarray, int]:
     """Polish the index vector ``k`` on ``tb`` without raising (max violation, L2); returns ``(k, moves)``.
 
-    ``movable`` (boolean per variable, default all) limits the moves to those variables.
+    ``movable`` (boolean per variable, default all) limits the moves to those variables. ``seconds`` caps the
+    time: one pass is timed and the others fit the rest (200 passes took 2 s of a 2 s run on a 512 x 512
+    tomography).
     """
     k = np.array(k, dtype=np.int64)
     mov = np.ones(model.n, dtype=np.bool_) if movable is None else np.ascontiguousarray(movable, dtype=np.bool_)
@@ -172,7 +176,19 @@ def polish(model: DMMV, tb: TieBreak, k, seed: int = 1, max_passes: int = 200,
     eps2 = tol * tol
     rng = np.array([np.uint64(seed) | np.uint64(1)], dtype=np.uint64)
     perm = np.zeros(model.n, dtype=np.int64)
-    _, moves = polish_cpu(int(max_passes), cptr, crow, cval, model.dom_ptr, model.dom_vals, model.lower, model.upper,
+    passes, done = int(max_passes), 0
+    if seconds is not None and passes > 1:
+        t0 = time.perf_counter()
+        _, done = polish_cpu(1, cptr, crow, cval, model.dom_ptr, model.dom_vals, model.lower, model.upper,
+                             model.weights, k, x, s, v, linf, l2, tol, eps2, tb.ptr, tb.idx, tb.w, tb.ref,
+                             float(tb.ref_weight), mov, rng, perm)
+        took = time.perf_counter() - t0
+        passes = 0 if done == 0 else min(passes - 1, int(max(0.0, seconds - took) / max(took, 1e-9)))
+        if passes <= 0:
+            return k, int(done)
+        # go on from where the pass left off (no higher a maximum than before it: the bound only tightens)
+        linf, l2 = K.recompute(cptr, crow, cval, x, model.lower, model.upper, model.weights, s, v)
+    _, moves = polish_cpu(passes, cptr, crow, cval, model.dom_ptr, model.dom_vals, model.lower, model.upper,
                           model.weights, k, x, s, v, linf, l2, tol, eps2, tb.ptr, tb.idx, tb.w, tb.ref,
                           float(tb.ref_weight), mov, rng, perm)
-    return k, int(moves)
+    return k, int(done + moves)
