@@ -18,7 +18,7 @@ from .core.io import read
 from .core.problem import Evaluation, Problem
 from .core.registry import get_solver
 from .core.result import Result, Status
-from .core.status import settle
+from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 from .core.warm import gated, run_solver
 
@@ -117,7 +117,7 @@ def solve(
         )
     elif any(v is not None for v in (time_limit, max_iterations, target, no_improvement)):
         stop = stop | make_criteria(time_limit, max_iterations, target, no_improvement)  # whichever comes first
-    state = SearchState(sense=problem.sense, criterion=stop, callback=callback)
+    state = SearchState(sense=problem.sense, criterion=stop, callback=callback, integral=_integral(problem))
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
     t0 = time.perf_counter()
     state.start = t0
@@ -133,8 +133,10 @@ def solve(
         state.interrupted = True
     runtime = time.perf_counter() - t0
     solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution])
+    whole = _integral(problem)
     claims = settle(problem.sense, objective, feasible,
-                    [(f"solver {info.name!r}", out.bound), ("the problem's", cheap), ("the search's", state.bound)],
+                    [(source, integral_bound(b, problem.sense) if whole else b) for source, b in
+                     ((f"solver {info.name!r}", out.bound), ("the problem's", cheap), ("the search's", state.bound))],
                     proven_optimal=out.proven_optimal, infeasible=out.infeasible, prover=f"solver {info.name!r}",
                     unbounded=out.unbounded)
     status = Status(claims.status)
@@ -189,6 +191,13 @@ def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, 
         return None, None, False, []
     sol, ev = best
     return sol, ev.objective, bool(ev.feasible), list(ev.violations)
+
+
+def _integral(problem: Problem) -> bool:
+    try:
+        return bool(problem.integral_objective())
+    except CombOptError:
+        return False
 
 
 def _cheap_bound(problem: Problem) -> float | None:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import combopt
 from combopt.cli.app import main
 from combopt.core import status as status_mod
-from combopt.core.status import BoundViolation, relative_gap, settle
+from combopt.core.status import BoundViolation, integral_bound, relative_gap, settle
 from combopt.core.stopping import MaxIterations, SearchState
 
 DATA = Path(__file__).parent / "data"
@@ -151,7 +151,8 @@ def test_release_mode_result_carries_the_warning(monkeypatch):
     finally:
         registry._SOLVERS.pop("test-wrong-bound", None)
     assert res.status == combopt.Status.FEASIBLE
-    assert res.bound == pytest.approx(combopt.read(MDKP_EASY).bound())  # the problem's own bound remains
+    # the problem's own bound remains (rounded down: its profits are whole numbers)
+    assert res.bound == math.floor(combopt.read(MDKP_EASY).bound())
     assert any("-1" in w for w in res.info["warnings"])
 
 
@@ -542,3 +543,50 @@ def test_ctrl_c_stops_cbc_inside_its_root_lp_without_a_time_limit(tmp_path):
     data = json.loads(out.read_text())
     assert data["info"]["interrupted"] is True and data["info"]["milp_status"] in ("interrupted", "not_solved")
     assert data["status"] in ("unknown", "feasible")
+
+
+# ------------------------------------------------------------------------------ whole-number objectives
+
+
+@pytest.mark.parametrize("bound,sense,expect", [
+    (875248.66, "max", 875248.0), (875248.66, "min", 875249.0),
+    (875249.0 - 1e-10, "max", 875249.0),  # numerical noise does not push it to the wrong whole number
+    (423.0 + 1e-10, "min", 423.0),
+    (-3.5, "max", -4.0), (-3.5, "min", -3.0), (7.0, "max", 7.0), (7.0, "min", 7.0),
+])
+def test_integral_bound_rounds_to_its_own_side(bound, sense, expect):
+    assert integral_bound(bound, sense) == expect
+
+
+@given(b=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
+def test_integral_bound_never_cuts_off_a_whole_number_it_allowed(b):
+    # every whole number on the feasible side of the raw bound stays on the feasible side of the rounded one
+    up, down = integral_bound(b, "max"), integral_bound(b, "min")
+    assert up == math.floor(up) and down == math.ceil(down)
+    assert up >= math.floor(b) and down <= math.ceil(b)
+    assert up <= b + max(1e-6, 1e-9 * abs(b)) and down >= b - max(1e-6, 1e-9 * abs(b))
+
+
+def test_integral_bound_passes_missing_values_through():
+    assert integral_bound(None, "max") is None and integral_bound(math.inf, "min") == math.inf
+
+
+def test_a_whole_number_objective_is_proven_by_a_fractional_bound():
+    from combopt.core.stopping import MaxIterations, SearchState
+    from combopt.problems.mdkp.model import MultiKnapsack
+
+    s = SearchState(sense="max", criterion=MaxIterations(5), integral=True)
+    s.report(40.0, "x")
+    s.offer_bound(40.7)  # a Lagrangian dual value: no whole number above 40 is below it
+    assert s.bound == 40.0 and s.proven_optimal
+    plain = SearchState(sense="max", criterion=MaxIterations(5))
+    plain.report(40.0, "x")
+    plain.offer_bound(40.7)
+    assert not plain.proven_optimal
+    claims = settle("max", 40.0, True, [("dual", integral_bound(40.7, "max"))])
+    assert claims.status == "optimal" and claims.gap == 0.0
+    assert MultiKnapsack([10, 20, 30], [[1, 2, 3]], [5]).integral_objective()
+    assert not MultiKnapsack([10.5, 20, 30], [[1, 2, 3]], [5]).integral_objective()
+    r = combopt.solve(MultiKnapsack([10, 20, 30], [[1, 2, 3], [4, 5, 6]], [5, 10]), "lagrangian", max_iterations=30,
+                      seed=0)
+    assert r.bound == math.floor(r.bound) and r.bound >= 40 and r.objective <= 40

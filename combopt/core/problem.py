@@ -85,6 +85,12 @@ class Problem:
         """A cheap proven bound on the optimum, when the problem has one."""
         return None
 
+    def integral_objective(self) -> bool:
+        """True when every feasible solution's objective is a whole number (set sizes, integer tour lengths,
+        makespans, integer profits): a proven bound then rounds to the whole number on its side
+        (:func:`combopt.core.status.integral_bound`), so that a Lagrangian bound of 875248.66 proves 875248."""
+        return False
+
     def solution_to_json(self, solution: Any) -> Any:
         return solution
 

@@ -73,6 +73,17 @@ def relative_gap(objective: float | None, bound: float | None, sense: str) -> fl
     return diff / max(abs(objective), 1e-9)
 
 
+def integral_bound(bound: float | None, sense: str) -> float | None:
+    """``bound`` rounded to the whole number on its side (down for a maximisation, up for a minimisation) when
+    every objective value is a whole number: still a bound, and a tighter one. A relative 1e-9 (at least 1e-6)
+    is granted first, so that numerical noise (875249 - 1e-10) does not round a bound to the wrong whole
+    number; missing or non-finite bounds pass through."""
+    if bound is None or not math.isfinite(bound):
+        return bound
+    tol = max(1e-6, 1e-9 * abs(bound))
+    return float(math.floor(bound + tol)) if sense == "max" else float(math.ceil(bound - tol))
+
+
 def right_side(objective: float, bound: float, sense: str) -> bool:
     """True when ``bound`` is a possible bound for a solution of value ``objective`` (within tolerance)."""
     diff = (objective - bound) if sense == "min" else (bound - objective)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import ParameterError
-from .status import meets, tighter
+from .status import integral_bound, meets, tighter
 
 
 class StoppingCriterion:
@@ -175,6 +175,8 @@ class SearchState:
     bound: float | None = None
     #: seconds after :attr:`start` at which the incumbent was proved optimal
     proved_at: float | None = None
+    #: every objective value is a whole number (:meth:`Problem.integral_objective`): offered bounds are rounded
+    integral: bool = False
     #: seconds the last outer iteration took (used to avoid starting one that cannot finish in time)
     last_iteration_time: float = 0.0
     _iteration_started: float | None = None
@@ -209,6 +211,8 @@ class SearchState:
         """Hand over a proven bound; the search stops once the incumbent meets the tightest one."""
         if bound is None or not math.isfinite(bound):
             return
+        if self.integral:
+            bound = integral_bound(float(bound), self.sense)
         self.bound = tighter(self.bound, float(bound), self.sense)
         self._check_proof()
 

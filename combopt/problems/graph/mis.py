@@ -72,6 +72,9 @@ class IndependentSet(Problem):
         return f"{self.kind} on {self.name}: {self.graph.n} vertices, {self.graph.m} edges"
 
     # -- evaluation (independent of the solvers' CSR) ---------------------------------
+    def integral_objective(self) -> bool:
+        return True  # a set's size
+
     def evaluate(self, solution) -> Evaluation:
         S = np.asarray(solution, dtype=np.int64).ravel()
         viol: list[str] = []

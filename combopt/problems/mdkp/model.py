@@ -81,6 +81,9 @@ class MultiKnapsack(Problem):
         return f"mdkp {self.name}: {self.n} items, {self.m} constraints"
 
     # -- evaluation ------------------------------------------------------------------------
+    def integral_objective(self) -> bool:
+        return bool(np.all(self.p == np.round(self.p)))  # whole profits (every OR-Library file)
+
     def evaluate(self, solution) -> Evaluation:
         x = np.asarray(solution).ravel()
         if x.shape != (self.n,):

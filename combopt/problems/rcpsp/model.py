@@ -452,6 +452,9 @@ class RCPSP(Problem):
         s = np.asarray(starts, dtype=np.int64)
         return int(np.max(s + self.durations)) if self.n else 0
 
+    def integral_objective(self) -> bool:
+        return True  # integer start times and durations
+
     def evaluate(self, solution) -> Evaluation:
         """Makespan and every violated constraint, by class (see :func:`check_schedule`).
 

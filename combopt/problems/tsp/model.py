@@ -153,6 +153,9 @@ class TSP(Problem):
         return self._nbr[k]
 
     # -- evaluation -------------------------------------------------------------------
+    def integral_objective(self) -> bool:
+        return True  # integer distances (the constructor requires them)
+
     def evaluate(self, solution) -> Evaluation:
         """Check that ``solution`` is a permutation of ``0..n-1``; objective = closed tour length."""
         n = self.n
