@@ -129,7 +129,8 @@ DART_ITERATIONS = 30
 def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations: int = DART_ITERATIONS,
          sart_sweeps: int = 3,
          fix_prob: float = 0.9, smoothing: float = 0.2, relax: float = 0.5, blocks: list[np.ndarray] | None = None,
-         seed: int = 0, deadline: float | None = None, stats: dict | None = None) -> np.ndarray:
+         seed: int = 0, deadline: float | None = None, stats: dict | None = None,
+         A_csc: sp.csc_matrix | None = None) -> np.ndarray:
     """DART (Batenburg and Sijbers 2011): discrete algebraic reconstruction.
 
     From a continuous reconstruction ``start`` (SART when ``None``), each
@@ -150,11 +151,13 @@ def dart(A: sp.csr_matrix, b, shape, levels: np.ndarray, start=None, iterations:
         blocks = [np.arange(A.shape[0])]
     x = np.asarray(start, dtype=np.float64).ravel().copy() if start is not None else \
         sart(A, b, shape, lo, hi, 30, relax, blocks, seed, deadline=deadline).ravel()
-    Acsc = A.tocsc()
+    Acsc = A_csc  # ``A`` by columns (a caller's cached copy; else made at the first iteration that runs)
     done = 0
     for _ in range(iterations):
         if _out_of_time(deadline):
             break
+        if Acsc is None:
+            Acsc = A.tocsc()
         done += 1
         seg = snap(x.reshape(shape), levels)
         boundary = (maximum_filter(seg, size=3, mode="nearest") != minimum_filter(seg, size=3, mode="nearest"))

@@ -222,13 +222,24 @@ class Tomography(DMMVBase):
         self._model: DMMV | None = None
 
     # -- model ------------------------------------------------------------------------
+    def A_csc(self):
+        """The projection matrix by columns, made once (0.8 s at 512 x 512 with 128 angles): the model and DART
+        share it."""
+        c = self.__dict__.get("_A_csc")
+        if c is None:
+            c = self.A.tocsc()
+            c.sum_duplicates()
+            c.sort_indices()
+            self.__dict__["_A_csc"] = c
+        return c
+
     def model(self) -> DMMV:
         if self._model is None:
             n = self.A.shape[1]
             ptr = np.arange(n + 1, dtype=np.int64) * self.levels.size
             vals = np.tile(self.levels, n)
             d = self.noise_bound
-            self._model = DMMV(self.A, self.b - d, self.b + d, ptr, vals, name=self.name)
+            self._model = DMMV(self.A_csc(), self.b - d, self.b + d, ptr, vals, name=self.name)
         return self._model
 
     def blocks(self) -> list[DMMV]:
@@ -284,7 +295,7 @@ class Tomography(DMMVBase):
         return self._baseline("_dart", DART_ITERATIONS, lambda d, st: dart(
             self.A, self.b, self.shape, self.levels, start=self.sart(d, reuse=True), blocks=self._blocks,
             seed=self.seed,
-            iterations=DART_ITERATIONS, deadline=d, stats=st), deadline, reuse)
+            iterations=DART_ITERATIONS, deadline=d, stats=st, A_csc=self.A_csc()), deadline, reuse)
 
     def focus_mask(self, ks: list[np.ndarray]) -> list[np.ndarray | None] | None:
         """DART's boundary focus: only pixels with an 8-neighbour of another level in the start image move.
