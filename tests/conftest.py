@@ -61,3 +61,19 @@ def run_notebook():
         return outputs, "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
 
     return run
+
+
+@pytest.fixture
+def one_cli_error(capsys):
+    """``combopt solve ARGS -t 1`` must fail with exit 2 and one ``combopt: error:`` line (no traceback); returns
+    that line."""
+    from combopt.cli.app import main
+
+    def run(*args) -> str:
+        rc = main(["solve", *args, "-t", "1"])
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert rc == 2 and len(lines) == 1 and lines[0].startswith("combopt: error:") and "Traceback" not in err, err
+        return lines[0]
+
+    return run

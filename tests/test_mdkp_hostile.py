@@ -5,16 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from combopt.cli.app import main
-
-
-def _one_error(capsys, *args) -> str:
-    rc = main(["solve", *args, "-t", "1"])
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert rc == 2 and len(lines) == 1 and lines[0].startswith("combopt: error:") and "Traceback" not in err, err
-    return lines[0]
-
 
 @pytest.mark.parametrize("body, line, needles", [
     ("1\n3 2 0\n10 20 30\n1 -2 3\n4 5 6\n5 10\n", 4, ("weight of row 0, item 1 is -2", ">= 0")),
@@ -23,10 +13,10 @@ def _one_error(capsys, *args) -> str:
     # the second instance of two is the broken one
     ("2\n1 1 0\n5\n1\n1\n3 2 0\n10 20 30\n1 2 3\n4 5 6\n5 -1\n", 10, ("instance #1", "capacity of constraint 1")),
 ])
-def test_negative_weight_or_capacity_names_its_line(tmp_path, capsys, body, line, needles):
+def test_negative_weight_or_capacity_names_its_line(tmp_path, one_cli_error, body, line, needles):
     f = tmp_path / "neg.txt"
     f.write_text(body)
-    msg = _one_error(capsys, str(f), "--kind", "mdkp")
+    msg = one_cli_error(str(f), "--kind", "mdkp")
     assert f"neg.txt:{line}:" in msg, msg  # before: "neg.txt: instance #0 has negative weights or capacities"
     for needle in needles:
         assert needle in msg, msg

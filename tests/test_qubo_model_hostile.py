@@ -5,16 +5,6 @@ from __future__ import annotations
 
 import json
 
-from combopt.cli.app import main
-
-
-def _one_error(capsys, *args) -> str:
-    rc = main(["solve", *args, "-t", "1"])
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert rc == 2 and len(lines) == 1 and lines[0].startswith("combopt: error:") and "Traceback" not in err, err
-    return lines[0]
-
 
 def _qubo(tmp_path, **data) -> str:
     f = tmp_path / "m.qubo.json"
@@ -22,22 +12,22 @@ def _qubo(tmp_path, **data) -> str:
     return str(f)
 
 
-def test_qubo_names_outside_the_declared_variables_are_refused(tmp_path, capsys):
+def test_qubo_names_outside_the_declared_variables_are_refused(tmp_path, one_cli_error):
     # integer indices into a declared name list used to add variables "0" and "1": a 4-variable model
     f = _qubo(tmp_path, variables=["a", "b"], linear={"a": 1}, quadratic=[[0, 1, -2]])
-    msg = _one_error(capsys, f)
+    msg = one_cli_error(f)
     assert "m.qubo.json" in msg and "variable 0 is not among the 2 declared 'variables'" in msg, msg
 
 
-def test_qubo_null_variable_name_is_refused(tmp_path, capsys):
+def test_qubo_null_variable_name_is_refused(tmp_path, one_cli_error):
     f = _qubo(tmp_path, linear={"a": 1}, quadratic=[[None, "a", 1]])
-    assert "expected a string or an integer" in _one_error(capsys, f)
+    assert "expected a string or an integer" in one_cli_error(f)
 
 
-def test_qubo_unknown_keys_are_refused(tmp_path, capsys):
+def test_qubo_unknown_keys_are_refused(tmp_path, one_cli_error):
     # a misspelt "offset" was ignored: the model silently lost its constant
     f = _qubo(tmp_path, linear={"a": 1}, quadratic=[], offst=5)
-    msg = _one_error(capsys, f)
+    msg = one_cli_error(f)
     assert "unknown key(s) 'offst'" in msg and "offset" in msg, msg
 
 
