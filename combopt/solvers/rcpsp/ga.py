@@ -262,7 +262,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
                          lists)
             parts.append(decode(lists))
 
-        clock.run("sample", len(seeds), work, min_items, first=1)  # (sampling runs on one thread)
+        clock.run("sample", len(seeds), work, min_items, first=1)
         return _join(parts, n)
 
     best_fit = None
