@@ -166,12 +166,11 @@ def _bundle_step(cuts, centre, t, lo, hi):
     return lam, model_value
 
 
-def _augmented_out_of_time(problem, model, ctx: SolveContext) -> dict | None:
+def _augmented_out_of_time(problem, model, ctx: SolveContext) -> str | None:
     """As :func:`~combopt.solvers.common.qubo_out_of_time` for the augmented QUBO, whose ``(rho/2)|g|^2`` couples
     every pair of items sharing a row (a dense 30 x 5000 knapsack: 25 million couplings, 4-5 s to build; ``-t 2``
-    ran 7.2 s and took 1.35 GB): the quick construction when building it would take over half the time left."""
-    from ..core.warm import report_construction
-
+    ran 7.2 s and took 1.35 GB): why the run falls back to the plain slack-free method (whose QUBO stays sparse)
+    when building it would take over half the time left, else ``None``."""
     left = ctx.time_left
     if not math.isfinite(left):
         return None
@@ -179,11 +178,8 @@ def _augmented_out_of_time(problem, model, ctx: SolveContext) -> dict | None:
     need = terms / model.augmented_terms_per_s
     if need <= 0.5 * left:
         return None
-    info = {"qubo_not_built": f"building the augmented Lagrangian QUBO (about {terms:,} couplings) would take "
-                              f"about {need:.1f} s of the {max(left, 0.0):.1f} s left; the answer is the problem's "
-                              "quick construction"}
-    info.update(report_construction(problem, ctx))
-    return info
+    return (f"building the augmented Lagrangian QUBO (about {terms:,} couplings) would take about {need:.1f} s of "
+            f"the {max(left, 0.0):.1f} s left; the run used the plain subgradient method instead")
 
 
 @register_solver(
@@ -223,8 +219,9 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:
         return SolverOutput(info=skipped)
     model = problem.lagrangian_model()
-    if method == "augmented" and (skipped := _augmented_out_of_time(problem, model, ctx)) is not None:
-        return SolverOutput(info=skipped)
+    fallback = _augmented_out_of_time(problem, model, ctx) if method == "augmented" else None
+    if fallback is not None:
+        method = "subgradient"
     scale, typical = _default_scale(model)
     step0 = typical if step0 is None else step0
     box = 2.0 * scale if box is None else box
@@ -347,6 +344,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         r.pop("_predicted", None)
     bound = None if not math.isfinite(best_dual) else sign * best_dual
     return SolverOutput(bound=bound, info={
+        **({"method_fallback": fallback} if fallback else {}),
         "method": method, "inner": inner.info.name, "binary_variables": model.n, "constraints_relaxed": m,
         "multipliers": lam.tolist(), "iterations": rows,
         "feasible_share": float(np.mean([r["feasible_share"] for r in rows])) if rows else None,
