@@ -137,9 +137,15 @@ def test_lasso_warm_start_and_cut(mid):
 
 
 def test_ctrl_c_during_swap_scoring_returns_the_best_dag(mid, monkeypatch):
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("needs Python's own SIGINT handler on the main thread")
+    assert threading.current_thread() is threading.main_thread()  # pytest runs tests there: signals work
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's own handler, as in the CLI
+    try:
+        _interrupted_run(mid, monkeypatch)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted_run(mid, monkeypatch):
     calls = []
 
     def scorer(L, ca, cb):

@@ -20,6 +20,8 @@ real CBC/HiGHS status through :func:`combopt.solvers.milp.solve_pulp`.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pulp
 
@@ -106,10 +108,8 @@ class WarmStartModel(pulp.LpProblem):
 
         def undo():
             solver.options = old
-            try:
+            with contextlib.suppress(OSError):  # already gone: nothing to clean up
                 os.unlink(path)
-            except OSError:
-                pass
 
         return undo
 
