@@ -151,9 +151,12 @@ class _InterruptibleCBC(_cbc_class()):
         t_enter = time.monotonic()  # writing the model counts against the time limit too
         if not self.executable(self.path):
             raise pulp.PulpSolverError(f"cannot execute the CBC binary {self.path}")
-        tmp_mps, tmp_sol = self.create_tmp_files(lp.name, "mps", "sol")
+        tmp_mps, tmp_sol, tmp_mst = self.create_tmp_files(lp.name, "mps", "sol", "mst")
         vs, var_names, con_names, _ = lp.writeMPS(tmp_mps, rename=1)
         args = [self.path, tmp_mps]
+        if self.optionsDict.get("warmStart", False):  # PuLP's warm start: the variables' initial values
+            self.writesol(tmp_mst, lp, vs, var_names, con_names)
+            args += ["-mips", tmp_mst]
         if lp.sense == pulp.LpMaximize:
             args.append("-max")
         if self.timeLimit is not None:
@@ -201,12 +204,12 @@ class _InterruptibleCBC(_cbc_class()):
             self.log_text = log.read()
         if (self.overran or self.interrupted) and (rc != 0 or not os.path.exists(tmp_sol)):
             # the signal came before CBC set up its handler (reading the model, presolve): no incumbent, no error
-            self.delete_tmp_files(tmp_mps, tmp_sol)
+            self.delete_tmp_files(tmp_mps, tmp_sol, tmp_mst)
             self.first_line = ""
             lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
             return pulp.LpStatusNotSolved
         if rc != 0 or not os.path.exists(tmp_sol):
-            self.delete_tmp_files(tmp_mps, tmp_sol)
+            self.delete_tmp_files(tmp_mps, tmp_sol, tmp_mst)
             raise pulp.PulpSolverError(f"CBC failed (exit code {rc}): {' '.join(self.log_text.split()[-12:])}")
         status, values, reduced, shadow, slacks, sol_status = self.readsol_MPS(tmp_sol, lp, vs, var_names, con_names)
         with open(tmp_sol) as f:
@@ -216,7 +219,7 @@ class _InterruptibleCBC(_cbc_class()):
         lp.assignConsPi(shadow)
         lp.assignConsSlack(slacks, activity=True)
         lp.assignStatus(status, sol_status)
-        self.delete_tmp_files(tmp_mps, tmp_sol)
+        self.delete_tmp_files(tmp_mps, tmp_sol, tmp_mst)
         return status
 
 

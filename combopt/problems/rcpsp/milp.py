@@ -20,8 +20,6 @@ real CBC/HiGHS status through :func:`combopt.solvers.milp.solve_pulp`.
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pulp
 
@@ -60,7 +58,7 @@ def heuristic_schedule(problem) -> np.ndarray | None:
 class WarmStartModel(pulp.LpProblem):
     """A PuLP model that carries a feasible start (``warm``: variable name -> value) to its back end.
 
-    The start is handed to CBC (``-mips``, as PuLP's own ``warmStart`` does) and to the in-process
+    The start is handed to CBC (PuLP's own ``warmStart``: ``-mips``) and to the in-process
     HiGHS (``setSolution``) before they search. Where the back end still ends without a solution
     (stopped before it read the start, e.g. inside presolve at a short limit) and did not prove the
     model infeasible, the model's variables are set to the start and its solution status to
@@ -93,23 +91,14 @@ class WarmStartModel(pulp.LpProblem):
         return status
 
     def _cbc_start(self, solver):
-        """Write the start as a CBC solution file under the names CBC reads (PuLP's MPS renaming)."""
-        import os
-        import tempfile
-
-        _, names, _ = self.normalisedNames()
-        fd, path = tempfile.mkstemp(prefix="combopt-rcpsp-", suffix=".mst")
-        with os.fdopen(fd, "w") as f:
-            f.write("Stopped on time - objective value 0\n")
-            for i, v in enumerate(self.variables()):
-                f.write(f"{i:>7} {names[v.name]} {self.warm.get(v.name, 0.0):>15g} {0:>23}\n")
-        old = solver.options
-        solver.options = list(old) + [f"-mips {path}"]
+        """PuLP's CBC warm start (``-mips`` from the variables' initial values; combopt's interruptible CBC reads
+        the same option), switched on for this run."""
+        had = "warmStart" in solver.optionsDict
+        solver.optionsDict["warmStart"] = True
 
         def undo():
-            solver.options = old
-            with contextlib.suppress(OSError):  # already gone: nothing to clean up
-                os.unlink(path)
+            if not had:
+                solver.optionsDict.pop("warmStart", None)
 
         return undo
 
