@@ -150,6 +150,16 @@ def offer_construction(problem, ctx: SolveContext) -> dict:
     return {} if out.get("construction") is None else {"construction": out["construction"]}
 
 
+def build_overruns(terms: int | None, per_s: float, ctx: SolveContext) -> float | None:
+    """Seconds building a model of ``terms`` couplings would take, at ``per_s`` a second, where that is more than
+    half the time left of a timed run; else ``None`` (build it)."""
+    left = ctx.time_left
+    if terms is None or not math.isfinite(left):
+        return None
+    need = terms / per_s
+    return need if need > 0.5 * left else None
+
+
 def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> dict | None:
     """Where building the problem's QUBO (:meth:`Problem.qubo_terms`) would take more than half the time left of
     a timed run, the run answers with the problem's quick construction instead of overrunning its limit with no
@@ -157,13 +167,11 @@ def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> di
     ``None`` when the model is to be built."""
     from ..core.warm import report_construction
 
-    left = ctx.time_left
     terms = problem.qubo_terms(lagrangian=lagrangian) if hasattr(problem, "qubo_terms") else None
-    if terms is None or not math.isfinite(left):
+    need = build_overruns(terms, getattr(problem, "qubo_terms_per_s", None) or QUBO_TERMS_PER_S, ctx)
+    if need is None:
         return None
-    need = terms / (getattr(problem, "qubo_terms_per_s", None) or QUBO_TERMS_PER_S)
-    if need <= 0.5 * left:
-        return None
+    left = ctx.time_left
     what = "Lagrangian model" if lagrangian else "QUBO"
     info = {"qubo_not_built": f"building the {what} (about {terms:,} couplings) would take about {need:.1f} s of "
                               f"the {max(left, 0.0):.1f} s left; the answer is the problem's quick construction"}

@@ -41,7 +41,7 @@ from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
-from .common import finite_float, positive_int, qubo_out_of_time, reject_unknown
+from .common import build_overruns, finite_float, positive_int, qubo_out_of_time, reject_unknown
 
 METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
 
@@ -171,15 +171,12 @@ def _augmented_out_of_time(problem, model, ctx: SolveContext) -> str | None:
     every pair of items sharing a row (a dense 30 x 5000 knapsack: 25 million couplings, 4-5 s to build; ``-t 2``
     ran 7.2 s and took 1.35 GB): why the run falls back to the plain slack-free method (whose QUBO stays sparse)
     when building it would take over half the time left, else ``None``."""
-    left = ctx.time_left
-    if not math.isfinite(left):
-        return None
     terms = model.augmented_terms()
-    need = terms / model.augmented_terms_per_s
-    if need <= 0.5 * left:
+    need = build_overruns(terms, model.augmented_terms_per_s, ctx)
+    if need is None:
         return None
     return (f"building the augmented Lagrangian QUBO (about {terms:,} couplings) would take about {need:.1f} s of "
-            f"the {max(left, 0.0):.1f} s left; the run used the plain subgradient method instead")
+            f"the {max(ctx.time_left, 0.0):.1f} s left; the run used the plain subgradient method instead")
 
 
 @register_solver(
