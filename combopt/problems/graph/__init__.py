@@ -4,6 +4,8 @@
   anything networkx reads);
 * :mod:`.mis` -- :class:`IndependentSet` (kinds ``mis`` and ``clique``; clique is MIS of the
   complement), the QUBO and MILP reductions, repair and the DSATUR bound;
+* :mod:`.bounds` -- upper bounds for large sparse graphs: a greedy clique cover (Numba) and the edge LP
+  ``n - nu_f`` (Hopcroft-Karp on the bipartite double cover), within size caps and a time budget;
 * :mod:`.local` -- Numba kernels: repair, greedy completion, (1,2)-swaps (Andrade, Resende and
   Werneck), DSATUR colouring; the ``ils`` solver (combopt.solvers.graph) drives them.
 * :mod:`.phased` -- Numba kernel: phased local search (add / plateau-swap moves, random, penalty and

@@ -37,6 +37,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
+from ...core.warm import report_construction
 from ...problems.graph.local import ils_batch, improve_batch
 from ...problems.graph.phased import phased_batch
 from .. import kernels
@@ -49,7 +50,7 @@ from ..common import (
     reject_unknown,
     replica_memory,
 )
-from .ils import iterated_local_search, offer_largest
+from .ils import bound_info, iterated_local_search, offer_bound, offer_largest
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 # priors for the first timed calls, before a rate is measured (seconds; 2-core laptop, generous): a phased
@@ -155,6 +156,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     sa_rate = None  # seconds per replica-sweep (measured)
     k = 0
     sweeps_done = ils_done = 0
+    offer_bound(problem, ctx)
     while not ctx.state.should_stop():
         timed = np.isfinite(ctx.time_left)
         # 4. (first in each iteration, as it is the quickest to large sets) phased local search
@@ -219,6 +221,8 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
             offer_largest(problem, ctx, Y)
         k += 1
         ctx.state.next_iteration()
+    if ctx.state.best_solution is None and not ctx.state.interrupted:  # the bound took a very short limit's time
+        report_construction(problem, ctx, iteration=False)
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
                               "ils_steps_done": ils_done, "num_phased": D, "phased_steps_done": phased_done,
-                              "beta_range": list(beta_range)})
+                              "beta_range": list(beta_range), **bound_info(problem)})

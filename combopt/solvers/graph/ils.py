@@ -13,6 +13,24 @@ from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
 from ..common import deferred_interrupt, positive_int, reject_unknown, replica_memory
 
+#: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
+#: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
+BOUND_SHARE = 0.1
+
+
+def offer_bound(problem, ctx: SolveContext) -> None:
+    """Complete the problem's bounds within :data:`BOUND_SHARE` of the time left (without a time limit: all of
+    them) and hand the best to the search, which stops once its incumbent meets it."""
+    if not hasattr(problem, "bound_info"):  # not an IndependentSet: its bound() takes no time budget
+        return
+    left = ctx.time_left
+    ctx.state.offer_bound(problem.bound(BOUND_SHARE * left if math.isfinite(left) else math.inf))
+
+
+def bound_info(problem) -> dict:
+    """The problem's bounds and the seconds they took, for the result's ``info`` (see ``IndependentSet.bound_info``)."""
+    return problem.bound_info() if hasattr(problem, "bound_info") else {}
+
 
 def offer_largest(problem, ctx: SolveContext, X: np.ndarray) -> None:
     """Offer the largest rows of ``X`` that could beat the incumbent (the objective is the set's size), each
@@ -52,7 +70,11 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     # a timed run's calls end about when its time does; each takes half of what is left, so that a rate that
     # drifts (steps slow down as the set grows, a loaded machine) costs a fraction of the limit, not all of it
     budget = StepBudget(lambda: ctx.time_left, iters, share=0.5, least=50)
-    while not ctx.state.should_stop(sized=True):  # the budget fits every call into the time left
+    offer_bound(problem, ctx)
+    # the budget fits every call into the time left; the first (the walks' start sets) runs whenever there is no
+    # solution yet, as when the problem's bound took the time of a very short limit
+    while (first and ctx.state.best_solution is None and not ctx.state.interrupted) or \
+            not ctx.state.should_stop(sized=True):
         if first or ctx.state.best_solution is None:
             X[:] = 0
         else:
@@ -74,4 +96,4 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             first = False
         else:
             ctx.state.next_iteration()
-    return SolverOutput(info={"num_walks": R, "ils_iters": iters})
+    return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem)})
