@@ -27,6 +27,7 @@ Solutions are the ``N + 1`` integer numerators ``k`` (JSON: a list of ints).
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -51,6 +52,15 @@ MAX_GRID_VALUES = 50_000_000
 #: cosine evaluations (check-grid points x taps) the report's denser check grid may cost: 32x the design grid of
 #: an order-2000 filter took 30 s after a 2 s run; beyond this the check grid is thinned (at least the design grid)
 MAX_CHECK_EVALS = 60_000_000
+#: the model is a dense (grid points x taps) matrix: beyond this many entries it is not built for the LP start or
+#: bound (the base class's limit on the LP, whose answer is None beyond it anyway)
+LP_MAX_ENTRIES = 400_000
+#: what the model's copies (column layout, dense copy) and the search's index arrays cost after its cosines, in units
+#: of the cosines' time (measured on an order-2000 filter, 32 million entries: 0.4-1 s of cosines, then 2.3-3.3 s)
+BUILD_REST = 3.0
+#: ripples kept per design (the evaluation of an order-2000 filter takes 0.7-1.4 s, and a run evaluates its answer
+#: several times: the search's offer, the result's re-evaluation, the report)
+RIPPLE_MEMO = 4
 
 
 @dataclass
@@ -151,21 +161,73 @@ class FIRDesign(DMMVBase):
         self.name = spec.name
         self.source = source
         self._model: DMMV | None = None
+        # scipy.signal, for the Remez design every run starts from (or answers with, when the model does not fit its
+        # limit): imported with the design, not in the first run's time limit (0.7-0.9 s, once per process)
+        import scipy.signal  # noqa: F401
 
     # -- model -------------------------------------------------------------------------
     def model(self) -> DMMV:
         if self._model is None:
-            sp_ = self.spec
-            f, d, w = sp_.grid()
-            M = sp_.M
-            om = 2.0 * np.pi * f / sp_.fs
-            A = np.empty((f.size, M + 1))
-            for n in range(M):
-                A[:, n] = 2.0 * np.cos(om * (M - n))
-            A[:, M] = 1.0
-            ptr, vals = uniform_domains(-1.0, 1.0 / sp_.scale, 2 * sp_.scale, M + 1)
-            self._model = DMMV.with_targets(A, d, ptr, vals, w, name=sp_.name)
+            self._model = self._build_model(None)
         return self._model
+
+    def _build_model(self, deadline: float | None) -> DMMV | None:
+        """The DMMV model, or ``None`` once it is clear that it would not be ready by ``deadline``
+        (``time.monotonic()``): the cosines are computed tap by tap, and after every 32 taps the time they took
+        projects the end of the build (the rest of them, then the model's copies: :data:`BUILD_REST`)."""
+        sp_ = self.spec
+        f, d, w = sp_.grid()
+        M = sp_.M
+        om = 2.0 * np.pi * f / sp_.fs
+        AT = np.empty((M + 1, f.size))  # row n: column n of A (one contiguous row per tap)
+        t0 = time.monotonic()
+        for n in range(M):
+            if deadline is not None and n and n % 32 == 0:
+                now = time.monotonic()
+                if now + (now - t0) / n * ((M - n) + BUILD_REST * M) > deadline:
+                    return None
+            AT[n] = 2.0 * np.cos(om * (M - n))
+        AT[M] = 1.0
+        ptr, vals = uniform_domains(-1.0, 1.0 / sp_.scale, 2 * sp_.scale, M + 1)
+        return DMMV.with_targets(AT.T, d, ptr, vals, w, name=sp_.name)
+
+    def prepare(self, deadline: float | None = None) -> str | None:
+        """Build the model by ``deadline``; a reason when it would not be ready by then (see :meth:`_build_model`)."""
+        if self._model is None:
+            t0 = time.monotonic()
+            model = self._build_model(deadline)
+            if model is None:
+                return (f"the model ({self._grid_points()} grid points x {self.spec.M + 1} taps) would not be built "
+                        f"in the time left (stopped after {time.monotonic() - t0:.2f} s)")
+            self._model = model
+        return None
+
+    def _grid_points(self) -> int:
+        return int(self.spec.grid_density * self.spec.order)
+
+    @property
+    def num_variables(self) -> int:
+        return self.spec.M + 1
+
+    def bound(self) -> float | None:
+        """The LP bound of small designs; ``None`` beyond :data:`LP_MAX_ENTRIES` without building the model."""
+        if self._model is None and self._grid_points() * (self.spec.M + 1) > LP_MAX_ENTRIES:
+            return None
+        return super().bound()
+
+    def nearest_taps(self, h) -> np.ndarray:
+        """Grid indices of the coefficients nearest to the real taps ``h`` (ties to the lower value): what the
+        model's ``nearest_indices`` gives, without building the model (every tap has the same grid)."""
+        s = self.spec
+        _, grid = uniform_domains(-1.0, 1.0 / s.scale, 2 * s.scale, 1)
+        x = np.asarray(h, dtype=np.float64)
+        pos = np.searchsorted(grid, x, side="left")  # first grid value >= x
+        size = grid.size
+        left = grid[np.maximum(pos - 1, 0)]
+        right = grid[np.minimum(pos, size - 1)]
+        pick_left = (pos > 0) & (pos < size) & ((x - left) <= (right - x))
+        return np.where(pos <= 0, 0, np.where(pos >= size, size - 1, np.where(pick_left, pos - 1, pos))).astype(
+            np.int64)
 
     def blocks(self) -> list[DMMV]:
         return [self.model()]
@@ -204,17 +266,24 @@ class FIRDesign(DMMVBase):
         return self.__dict__["_remez"]
 
     def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
-        model = self.model()
         out: dict[str, list[np.ndarray]] = {}
         h = self.remez()
         if h is not None:
-            out["remez"] = [model.nearest_indices(h[: self.spec.M + 1])]
-        lp = model.lp_relaxation()
+            out["remez"] = [self.nearest_taps(h[: self.spec.M + 1])]
+        # the LP only where it is solved: the model is not built for it beyond that (4-5 s at order 2000)
+        lp = self.model().lp_relaxation() if self._grid_points() * (self.spec.M + 1) <= LP_MAX_ENTRIES else None
         if lp is not None:
-            out["lp"] = [model.nearest_indices(lp[1])]
+            out["lp"] = [self.model().nearest_indices(lp[1])]
         if not out:
-            out["zero"] = [model.nearest_indices(np.zeros(model.n))]
+            out["zero"] = [self.nearest_taps(np.zeros(self.spec.M + 1))]
         return out
+
+    def fallback_start(self) -> tuple[str, list[np.ndarray]]:
+        """Rounded Remez (else every tap 0), without the model."""
+        h = self.remez()
+        if h is not None:
+            return "remez", [self.nearest_taps(h[: self.spec.M + 1])]
+        return "zero", [self.nearest_taps(np.zeros(self.spec.M + 1))]
 
     def extra_start(self, name: str) -> list[np.ndarray] | None:
         if name != "lattice":
@@ -242,10 +311,20 @@ class FIRDesign(DMMVBase):
 
     # -- evaluation (independent of the DMMV matrix) ---------------------------------------
     def ripple(self, k, density: int | None = None) -> float:
-        """Peak weighted ripple of integer taps ``k`` on the design grid (or a denser one)."""
-        f, d, w = self.spec.grid(density)
-        h = np.asarray(k, dtype=np.float64) / self.spec.scale
-        return float(np.max(w * np.abs(amplitude(h, f, self.spec.fs) - d)))
+        """Peak weighted ripple of integer taps ``k`` on the design grid (or a denser one); the last few are kept
+        (keyed by the taps and the density), since a run evaluates the same answer several times."""
+        dens = int(density or self.spec.grid_density)
+        h = np.asarray(k, dtype=np.float64)
+        key = (h.tobytes(), h.shape, dens)
+        memo = self.__dict__.setdefault("_ripples", {})
+        if key in memo:
+            return memo[key]
+        f, d, w = self.spec.grid(dens)
+        val = float(np.max(w * np.abs(amplitude(h / self.spec.scale, f, self.spec.fs) - d)))
+        while len(memo) >= RIPPLE_MEMO:
+            memo.pop(next(iter(memo)))
+        memo[key] = val
+        return val
 
     def evaluate(self, solution) -> Evaluation:
         s = self.spec

@@ -29,9 +29,12 @@ Solutions are the integer codes (JSON: a list of rows of ints in
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import struct
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
 from ...models.dmmv import DMMV, uniform_domains
-from .base import DMMVBase
+from .base import DMMVBase, memo_by_content
 
 register_kind("quantization", ("milp",))
 
@@ -88,7 +91,8 @@ def rtn(W, scale, zero, bits: int) -> np.ndarray:
     return np.clip(np.round(W / scale[:, None]) + zero[:, None], 0, 2**bits - 1).astype(np.int64)
 
 
-def gptq(W, X, scale, zero, bits: int, percdamp: float = 0.01) -> np.ndarray:
+def gptq(W, X, scale, zero, bits: int, percdamp: float = 0.01, deadline: float | None = None,
+         stats: dict | None = None) -> np.ndarray | None:
     """GPTQ codes (Frantar et al. 2022) on fixed per-row grids.
 
     Columns are quantized in order; the error of each is spread over the
@@ -96,27 +100,98 @@ def gptq(W, X, scale, zero, bits: int, percdamp: float = 0.01) -> np.ndarray:
     ``H = 2 X^T X + damp * I`` (``damp = percdamp * mean(diag H)``). Inputs
     that never fire (zero diagonal) are set to zero weight, as in the
     reference implementation.
+
+    ``deadline`` (``time.monotonic()``): the columns left when it passes are rounded to nearest as the error
+    feedback has left them (valid codes that keep the feedback of the columns done; past it before the loop, that
+    is round to nearest), and ``stats["columns"]`` tells how many GPTQ quantized.
     """
     W = np.array(W, dtype=np.float64, copy=True)
     X = np.asarray(X, dtype=np.float64)
     maxq = 2**bits - 1
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    def rest(Q, i: int):  # the columns from i on, rounded to nearest
+        Q[:, i:] = np.clip(np.round(W[:, i:] / scale[:, None]) + zero[:, None], 0, maxq).astype(np.int64)
+        if stats is not None:
+            stats["columns"] = i
+        return Q
+
+    Q = np.zeros(W.shape, dtype=np.int64)
+    if late():
+        return rest(Q, 0)
+    t0 = time.monotonic()
     H = 2.0 * X.T @ X
+    # the factorisations below (about 4.7 n^3 flops against the 2 s n^2 of H, n inputs and s samples) are not cut
+    # short: they start only when, at H's pace, they end before the deadline
+    n_in = W.shape[1]
+    if deadline is not None and time.monotonic() + (time.monotonic() - t0) * 4.7 * n_in / (2.0 * max(
+            X.shape[0], 1)) >= deadline:
+        return rest(Q, 0)
     dead = np.diag(H) == 0
     H[dead, dead] = 1.0
-    W[:, dead] = 0.0
     damp = percdamp * float(np.mean(np.diag(H)))
     H[np.diag_indices_from(H)] += damp
+    W[:, dead] = 0.0
     Hinv = np.linalg.inv(np.linalg.cholesky(H))  # L^-1
     Hinv = Hinv.T @ Hinv  # H^-1
     U = np.linalg.cholesky(Hinv).T  # upper factor of H^-1
-    Q = np.zeros(W.shape, dtype=np.int64)
     for i in range(W.shape[1]):
+        if late():
+            return rest(Q, i)
         w = W[:, i]
         q = np.clip(np.round(w / scale) + zero, 0, maxq)
         Q[:, i] = q.astype(np.int64)
         err = (w - (q - zero) * scale) / U[i, i]
         W[:, i + 1 :] -= np.outer(err, U[i, i + 1 :])
+    if stats is not None:
+        stats["columns"] = W.shape[1]
     return Q
+
+
+class _RowModels(Sequence):
+    """The per-row DMMV models of a layer, each made when first asked for (the search sets rows up one by one and
+    stops at its time limit; making all 1024 rows of a large layer took 0.4 s). They share one copy of ``X``
+    (CSC, CSR and dense forms): a copy per row took 19 GB and more than 2 minutes for a 1024 x 1024 layer with 2048
+    samples."""
+
+    def __init__(self, layer: QuantizationLayer):
+        self.layer = layer
+        n = layer.W.shape[1]
+        self.T = layer.X @ layer.W.T  # samples x out: the targets of every row
+        ptr, vals = uniform_domains(-layer.zero[0] * layer.scale[0], layer.scale[0], layer.maxq + 1, n)
+        shared = DMMV.with_targets(layer.X, self.T[:, 0], ptr, vals, name=f"{layer.name}-row0")
+        shared.csc_arrays()
+        shared.csr_arrays()
+        if shared.is_dense():
+            shared.dense()
+        self.colmax = float(np.max(np.abs(shared.A.data))) if shared.A.nnz else 0.0
+        self.rows: list[DMMV | None] = [shared] + [None] * (layer.W.shape[0] - 1)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, r):
+        if isinstance(r, slice):
+            return [self[i] for i in range(*r.indices(len(self)))]
+        r = range(len(self))[r]  # IndexError beyond the rows, negative indices from the end
+        b = self.rows[r]
+        if b is None:
+            layer, shared = self.layer, self.rows[0]
+            n = layer.W.shape[1]
+            b = copy.copy(shared)  # no __post_init__: A and the matrix caches are shared, the rest is new
+            b.lower = np.ascontiguousarray(self.T[:, r])
+            b.upper = b.lower.copy()
+            b.dom_ptr, b.dom_vals = uniform_domains(-layer.zero[r] * layer.scale[r], layer.scale[r], layer.maxq + 1,
+                                                    n)
+            b.name = f"{layer.name}-row{r}"
+            b._cache = {key: shared._cache[key] for key in ("csc", "csr", "dense") if key in shared._cache}
+            # DMMV.tolerance()'s formula with the shared max |X| (a scan of X per row cost 1.6 s on 1024 rows)
+            vmax = float(np.max(np.abs(b.dom_vals)))
+            b._cache["tol"] = 1e-10 * max(float(np.max(np.abs(b.lower))), self.colmax * vmax, 1e-300)
+            self.rows[r] = b
+        return b
 
 
 class QuantizationLayer(DMMVBase):
@@ -146,42 +221,27 @@ class QuantizationLayer(DMMVBase):
     def maxq(self) -> int:
         return 2**self.bits - 1
 
-    def blocks(self) -> list[DMMV]:
-        """One DMMV per weight row, all sharing one copy of ``X`` (its CSC/CSR/dense forms): a copy per row
-        took 19 GB and more than 2 minutes for a 1024 x 1024 layer with 2048 samples."""
+    def blocks(self) -> Sequence[DMMV]:
+        """One DMMV per weight row, made when first used (see :class:`_RowModels`)."""
         if self._blocks is None:
-            import copy
-
-            n = self.W.shape[1]
-            T = self.X @ self.W.T  # samples x out: the targets of every row
-            ptr, vals = uniform_domains(-self.zero[0] * self.scale[0], self.scale[0], self.maxq + 1, n)
-            shared = DMMV.with_targets(self.X, T[:, 0], ptr, vals, name=f"{self.name}-row0")
-            shared.csc_arrays()
-            shared.csr_arrays()
-            if shared.is_dense():
-                shared.dense()
-            out = [shared]
-            colmax = float(np.max(np.abs(shared.A.data))) if shared.A.nnz else 0.0
-            for r in range(1, self.W.shape[0]):
-                b = copy.copy(shared)  # no __post_init__: A and the matrix caches are shared, the rest is new
-                b.lower = np.ascontiguousarray(T[:, r])
-                b.upper = b.lower.copy()
-                b.dom_ptr, b.dom_vals = uniform_domains(-self.zero[r] * self.scale[r], self.scale[r], self.maxq + 1,
-                                                        n)
-                b.name = f"{self.name}-row{r}"
-                b._cache = {key: shared._cache[key] for key in ("csc", "csr", "dense") if key in shared._cache}
-                # DMMV.tolerance()'s formula with the shared max |X| (a scan of X per row cost 1.6 s on 1024 rows)
-                vmax = float(np.max(np.abs(b.dom_vals)))
-                b._cache["tol"] = 1e-10 * max(float(np.max(np.abs(b.lower))), colmax * vmax, 1e-300)
-                out.append(b)
-            self._blocks = out
+            self._blocks = _RowModels(self)
         return self._blocks
 
+    @property
+    def num_variables(self) -> int:
+        return int(self.W.size)
+
+    def bound(self) -> float | None:
+        """``None`` beyond the base class's LP size (every row's model is the activations), without making them."""
+        if self.W.shape[0] * np.count_nonzero(self.X) > 400_000:
+            return None
+        return super().bound()
+
     def block_objective(self, ks: list[np.ndarray]) -> tuple[float, float]:
-        """``(mean row peak output error, summed squared error)``: one dense product instead of a sparse one per row."""
-        Q = np.vstack([np.asarray(k, dtype=np.int64) for k in ks])
-        E = self.X @ (dequantize(Q, self.scale, self.zero) - self.W).T
-        return float(np.max(np.abs(E), axis=0).mean()), float(np.sum(E * E))
+        """``(mean row peak output error, summed squared error)``: one dense product instead of a sparse one per row
+        (the metrics' product, remembered with them)."""
+        m = self.metrics(np.vstack([np.asarray(k, dtype=np.int64) for k in ks]))
+        return m["mean_row_linf"], m["sse"]
 
     def solution_from_blocks(self, ks):
         return np.vstack([np.asarray(k, dtype=np.int64) for k in ks])
@@ -194,17 +254,33 @@ class QuantizationLayer(DMMVBase):
         return f"quantization {self.name}: {o}x{i} weights, {self.X.shape[0]} calibration samples, {self.bits} bits"
 
     def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
-        return {
-            "rtn": list(rtn(self.W, self.scale, self.zero, self.bits)),
-            "gptq": list(gptq(self.W, self.X, self.scale, self.zero, self.bits)),
-        }
+        """RTN, and GPTQ as far as ``deadline`` lets it go (see :func:`gptq`)."""
+        stats: dict = {}
+        out = {"rtn": list(rtn(self.W, self.scale, self.zero, self.bits)),
+               "gptq": list(gptq(self.W, self.X, self.scale, self.zero, self.bits, deadline=deadline, stats=stats))}
+        notes = self.__dict__.setdefault("_start_notes", {})
+        n = self.W.shape[1]
+        if stats["columns"] < n:
+            notes["gptq_cut"] = (f"{stats['columns']} of {n} columns, the rest rounded to nearest (stopped at the time "
+                                 f"limit)")
+        else:
+            notes.pop("gptq_cut", None)
+        return out
+
+    def fallback_start(self) -> tuple[str, list[np.ndarray]]:
+        """Round to nearest."""
+        return "rtn", list(rtn(self.W, self.scale, self.zero, self.bits))
 
     def metrics(self, Q) -> dict:
         """Mean / max row L-inf output error and the sum of squared output errors."""
-        E = self.X @ (dequantize(Q, self.scale, self.zero) - self.W).T  # samples x out
-        row = np.max(np.abs(E), axis=0)
-        return {"mean_row_linf": float(row.mean()), "max_row_linf": float(row.max()),
-                "sse": float(np.sum(E * E))}
+        Q = np.asarray(Q)
+
+        def compute() -> dict:
+            E = self.X @ (dequantize(Q, self.scale, self.zero) - self.W).T  # samples x out
+            row = np.max(np.abs(E), axis=0)
+            return {"mean_row_linf": float(row.mean()), "max_row_linf": float(row.max()),
+                    "sse": float(np.sum(E * E))}
+        return dict(memo_by_content(self, "_metrics_memo", Q, compute))
 
     def evaluate(self, solution) -> Evaluation:
         try:

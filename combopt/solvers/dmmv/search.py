@@ -27,6 +27,18 @@ from ...models.dmmv import DMMV
 from ..common import choice, finite_float, flag, positive_int, reject_unknown
 from . import kernels as K
 from .lns import LNSDriver, lns_params
+from .startup import (  # noqa: F401 (restrict re-exported)
+    BUILD_SHARE,
+    EVALS_AFTER,
+    EVALS_SHARE,
+    PASS_VISIT_RECOMPUTE,
+    START_SHARE,
+    restrict,
+)
+from .startup import deadline_at as _deadline
+from .startup import fallback_answer as _fallback_answer
+from .startup import finish_info as _finish_info
+from .startup import pick_start as _pick_start
 
 DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
 
@@ -135,6 +147,8 @@ class DMMVSearch:
         self.s = np.zeros(m)
         self.v = np.zeros(m)
         linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
+        #: seconds of one pass of the local search (measured by a timed :meth:`descend`)
+        self.pass_s = 0.0
         # an L2 change must beat the drift of the incremental sums (measured ~1e-16 after a few rounds from L2 = 0)
         self.eps2 = 1e-12 * max(l2, 1e-300) + self.tol * self.tol + 1e-4 * self.tol
         # the LNS state; the first call of run() starts with a local search from the start point
@@ -143,32 +157,62 @@ class DMMVSearch:
         self.best = np.array([linf, l2])
         self.best_k = self.k.copy()
 
-    def descend(self) -> None:
-        """Local search from the start point (done by the first :meth:`run`)."""
+    def descend(self, deadline: float | None = None) -> None:
+        """Local search from the start point (done by the first :meth:`run`).
+
+        With a ``deadline`` (``time.monotonic()``) the compiled loop runs one pass at a time (a sweep of single
+        moves, then up to 64 best-improvement steps: the same moves as in one call) and no pass starts that would
+        end after it, judged by the last one (the first by :attr:`pass_s`): from a 512 x 512 tomography's rounded
+        SART one pass took 2 s, with no clock check inside. Cut short, the state is where it stopped (not worse
+        than the start)."""
         if self.started:
             return
         self.started = True
-        linf, l2 = self._local_search(float(self.state[0]), float(self.state[1]))
+        linf, l2 = float(self.state[0]), float(self.state[1])
+        if deadline is None or self.scorer is not None:
+            linf, l2 = self._local_search(linf, l2)
+        else:
+            # the first pass estimated from one pass over the matrix (into scratch arrays: the state stays as it is):
+            # its entry visits (every single move of every variable, 64 pair steps of max_pairs pairs over two
+            # columns, or the top rows of a dense model) at PASS_VISIT_RECOMPUTE times a visit of that pass
+            t0 = time.monotonic()
+            K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.save_s,
+                        self.save_v)
+            nnz = max(int(self.cptr[-1]), 1)
+            col = self.top.shape[0] if self.dense else nnz / max(self.model.n, 1)
+            visits = 2 * self.max_step * nnz + 64 * 2 * int(self.p["max_pairs"]) * col
+            self.pass_s = PASS_VISIT_RECOMPUTE * (time.monotonic() - t0) * visits / nnz
+            budget = int(self.p["max_moves"])
+            while budget > 0 and time.monotonic() + self.pass_s < deadline:
+                t0, before = time.monotonic(), int(self.counters[1])
+                linf, l2 = self._local_search(linf, l2, 1)  # returns after one pass (or at a local optimum)
+                took = int(self.counters[1]) - before
+                self.pass_s = time.monotonic() - t0
+                budget -= took
+                if took == 0:  # a pass without a move: a local optimum
+                    break
         self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
         self.best[:] = [linf, l2]
         self.best_k[:] = self.k
 
     # -- drivers ------------------------------------------------------------------------
-    def _local_search(self, linf: float, l2: float) -> tuple[float, float]:
+    def _local_search(self, linf: float, l2: float, max_moves: int | None = None) -> tuple[float, float]:
+        if max_moves is None:
+            max_moves = self.p["max_moves"]
         if self.scorer is None:
             return K.local_search_cpu(self.max_step, self.p["max_pairs"], self.all_vars, self.p["screen_rows"],
-                                      self.p["max_moves"], self.cptr, self.crow, self.cval, self.rptr, self.rcol,
+                                      max_moves, self.cptr, self.crow, self.cval, self.rptr, self.rcol,
                                       self.dptr, self.dvals, self.lower, self.upper, self.w, self.Adense, self.dense,
                                       self.k, self.x, self.s, self.v, linf, l2, self.tol, self.eps2, self.rng,
                                       self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi,
                                       self.cki, self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2,
                                       self.counters)
-        return self._local_search_host(linf, l2)
+        return self._local_search_host(linf, l2, max_moves)
 
-    def _local_search_host(self, linf: float, l2: float) -> tuple[float, float]:
+    def _local_search_host(self, linf: float, l2: float, max_moves: int | None = None) -> tuple[float, float]:
         """The same loop as :func:`kernels.local_search_cpu`, scoring through ``self.scorer``."""
         moves = 0
-        while moves < self.p["max_moves"]:
+        while moves < (self.p["max_moves"] if max_moves is None else max_moves):
             taken, l2, sc = K.sweep(self.max_step, self.cptr, self.crow, self.cval, self.dptr, self.dvals, self.lower,
                                     self.upper, self.w, self.k, self.x, self.s, self.v, linf, l2, self.tol, self.eps2,
                                     self.rng, self.perm)
@@ -200,12 +244,13 @@ class DMMVSearch:
                 break
         return K.max_of(self.v), l2
 
-    def run(self, rounds: int, target: float = -math.inf) -> int:
-        """Run ``rounds`` LNS rounds (fewer once the best reaches ``target``); returns the rounds done."""
+    def run(self, rounds: int, target: float = -math.inf, deadline: float | None = None) -> int:
+        """Run ``rounds`` LNS rounds (fewer once the best reaches ``target``); returns the rounds done. ``deadline``
+        bounds the first call's descent (see :meth:`descend`)."""
         if rounds <= 0 or self.model.n == 0:
             return 0
         if not self.started:
-            self.descend()
+            self.descend(deadline)
             rounds -= 1
             if rounds == 0 or self.best[0] <= target:
                 self.round += 1
@@ -302,67 +347,6 @@ def _target_of(ctx: SolveContext) -> float:
     return max(targets) if targets else -math.inf
 
 
-def _pick_start(problem, name: str | None, fallback: str = "auto", ctx: SolveContext | None = None
-                ) -> tuple[str, list[np.ndarray], str | None]:
-    """``(name, index vectors, note)`` of the requested start; an optional start that cannot be built
-    (e.g. the FIR lattice start without fpylll) falls back to ``fallback`` with a note. Iterative baselines
-    (tomography's SART, SIRT, DART) stop at ``ctx``'s time limit."""
-    left = math.inf if ctx is None else ctx.time_left
-    deadline = time.monotonic() + left if math.isfinite(left) else None
-    starts = problem.starts(deadline)
-    optional = tuple(getattr(problem, "optional_starts", ()))
-    note = None
-    if name is not None and name != "auto":
-        if name in optional:
-            ks = problem.start_named(name, deadline)
-            if ks is not None:
-                return name, ks, None
-            note = f"start {name!r} unavailable, fell back to {fallback}"
-            if fallback in starts:
-                return fallback, starts[fallback], note
-        elif name not in starts:
-            raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
-                                 f"{', '.join([*starts, *(o for o in optional if o not in starts)])}")
-        else:
-            return name, starts[name], None
-    preferred = getattr(problem, "preferred_start", None)
-    if preferred in starts:
-        return preferred, starts[preferred], note
-    best = None
-    for key, ks in starts.items():
-        if key in optional:
-            continue
-        val = problem.block_objective(ks)
-        if best is None or val < best[0]:
-            best = (val, key, ks)
-    assert best is not None
-    return best[1], best[2], note
-
-
-def restrict(model: DMMV, k0: np.ndarray, free: np.ndarray) -> DMMV:
-    """The model over the ``free`` variables only, the others fixed at ``k0`` (their sums moved into the bounds)."""
-    idx = np.flatnonzero(free)
-    fixed = np.flatnonzero(~free)
-    x0 = model.values(k0)
-    sfix = model.A[:, fixed] @ x0[fixed] if fixed.size else np.zeros(model.m)
-    sizes = model.domain_sizes[idx]
-    ptr = np.zeros(idx.size + 1, dtype=np.int64)
-    np.cumsum(sizes, out=ptr[1:])
-    owner = np.repeat(idx, sizes)
-    vals = model.dom_vals[model.dom_ptr[owner] + (np.arange(int(ptr[-1])) - np.repeat(ptr[:-1], sizes))]
-    return DMMV(model.A[:, idx], model.lower - sfix, model.upper - sfix, ptr, vals, model.weights,
-                f"{model.name}[focus]")
-
-
-def _finish_info(problem, solution, info: dict) -> dict:
-    if solution is not None:
-        try:
-            info.update(problem.report(solution))
-        except Exception as exc:  # noqa: BLE001 - a report must never lose the solution
-            info["report_error"] = str(exc)[:200]
-    return info
-
-
 @register_solver(
     "dmmv",
     problems=DMMV_KINDS,
@@ -399,129 +383,199 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     sp_ = search_params(params)
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
     reject_unknown(params, "dmmv")
-    blocks = problem.blocks()
-    start_name, ks0, start_note = _pick_start(problem, None if start is None else str(start), ctx=ctx)
+    try:  # the set-up: models and starts, each within its share of the time (see BUILD_SHARE and START_SHARE)
+        why = problem.prepare(_deadline(ctx, BUILD_SHARE))
+        if why is not None:
+            return _fallback_answer(problem, ctx, why)
+        blocks = problem.blocks()
+        start_name, ks0, start_note = _pick_start(problem, None if start is None else str(start), ctx=ctx,
+                                                  share=START_SHARE)
+    except KeyboardInterrupt:
+        return _fallback_answer(problem, ctx, "interrupted (Ctrl-C) before a start was ready", interrupted=True)
     target = _target_of(ctx)
     seeds = ctx.uint64_seeds(len(blocks))
-    searches = []
+    searches: list = [None] * len(blocks)
     used_backend = "numba-cpu"
     # focus (tomography: DART's boundary pixels): the search moves only these variables, the rest stay at the start
     masks = problem.focus_mask(ks0) if do_focus and hasattr(problem, "focus_mask") else None
     full_k = [np.array(k, dtype=np.int64) for k in ks0]
-    for q, (b, k0, sd) in enumerate(zip(blocks, ks0, seeds, strict=True)):
-        scorer = None
-        mask = None if masks is None else masks[q]
-        if mask is not None and mask.any() and not mask.all():
-            b = restrict(b, np.asarray(k0), mask)
-            k0 = np.asarray(k0)[mask]
-        else:
-            mask = None
-            if masks is not None:
+
+    def search_of(q: int) -> DMMVSearch:
+        """Block ``q``'s search, set up when first run (the 1024 rows of a large layer take seconds: the loop stops
+        setting rows up at the time limit, and the rows left keep their start)."""
+        nonlocal used_backend
+        if searches[q] is None:
+            b, k0 = blocks[q], ks0[q]
+            mask = None if masks is None else masks[q]
+            if mask is not None and mask.any() and not mask.all():
+                b = restrict(b, np.asarray(k0), mask)
+                k0 = np.asarray(k0)[mask]
+            elif masks is not None:
                 masks[q] = None
-        if ctx.device == "gpu":
-            scorer, used_backend = make_scorer(b, backend)
-        searches.append(DMMVSearch(b, k0, int(sd), sp_, scorer))
+            scorer = None
+            if ctx.device == "gpu":
+                scorer, used_backend = make_scorer(b, backend)
+            searches[q] = DMMVSearch(b, k0, int(seeds[q]), sp_, scorer)
+        return searches[q]
+
     single = len(blocks) == 1
 
     def best_full(q: int) -> np.ndarray:
+        if searches[q] is None:
+            return full_k[q].copy()
         k = full_k[q].copy()
         if masks is not None and masks[q] is not None:
             k[masks[q]] = searches[q].best_k
             return k
         return searches[q].best_k.copy()
-    bound = problem.bound() if single else None
     timed = math.isfinite(ctx.state.criterion.time_limit())
-    per_round: list = [None] * len(searches)
-    calls = [0] * len(searches)
+    limit = ctx.state.criterion.time_limit()
+    per_round: list = [None] * len(blocks)
+    calls = [0] * len(blocks)
     t_start = time.perf_counter()
 
     # a problem with a plausibility gate (noisy tomography) may keep its start over the search's answer: then the
     # search's incumbents are not offered on the way (the result would prefer them by objective), only the start
     # (an interrupted run answers with it) and, at the end, the gated answer
     gated_start = do_gate and single and hasattr(problem, "keep_start")
+    evals = [0.0, 0.0]  # seconds of the last evaluation, seconds of all of them
 
     def offer(sol=None):
         if sol is None:
-            sol = problem.solution_from_blocks([best_full(q) for q in range(len(searches))])
+            sol = problem.solution_from_blocks([best_full(q) for q in range(len(blocks))])
+        t0 = time.perf_counter()
         ev = problem.evaluate(sol)
+        evals[0] = time.perf_counter() - t0
+        evals[1] += evals[0]
         if ev.feasible:
             ctx.state.report(ev.objective, sol)
         return sol
 
-    offer(problem.solution_from_blocks(full_k) if gated_start else None)
-    proven = False
-    scorers = [S.scorer for S in searches]
-    driver = None if lns_p is None else LNSDriver(
-        searches, seeds, lns_p, lambda q, k: DMMVSearch(searches[q].model, k, int(seeds[q]), sp_, scorers[q]))
-    while not ctx.state.should_stop():
-        for q, S in enumerate(searches):
-            if timed:
-                if per_round[q] is None:
-                    rounds = 1
+    offered: list = []  # the searches' bests at the last offer
+
+    def offer_if_new() -> None:
+        """Offer the searches' bests; in a timed run only when they changed and evaluating has not taken a tenth
+        of the run (an order-2000 FIR filter's evaluation takes about a second)."""
+        now = [None if S is None else (float(S.best[0]), float(S.best[1])) for S in searches]
+        if timed and (now == offered or evals[1] > 0.1 * ctx.state.elapsed):
+            return
+        offered[:] = now
+        offer()
+
+    def stop_at() -> float:
+        """The loop's end: the limit less the time of the evaluations after it."""
+        return limit - min(EVALS_AFTER * evals[0], EVALS_SHARE * limit)
+
+    interrupted = False
+    bound = None
+    driver = None
+    try:
+        if single or lns_p is not None:  # one model: set up now (the LNS driver needs every search)
+            for q in range(len(blocks)):
+                search_of(q)
+        offer(problem.solution_from_blocks(full_k) if gated_start else None)
+        offered[:] = [None if S is None else (float(S.best[0]), float(S.best[1])) for S in searches]
+        bound = problem.bound() if single else None
+        proven = False
+        scorers = [S.scorer for S in searches] if lns_p is not None else []
+        driver = None if lns_p is None else LNSDriver(
+            searches, seeds, lns_p, lambda q, k: DMMVSearch(searches[q].model, k, int(seeds[q]), sp_, scorers[q]))
+        full = False  # no round fits before the end any more
+        ctx.state.begin_iterations()  # the set-up (seconds on large models) is not an iteration to judge the rest by
+        while not ctx.state.should_stop() and not full:
+            for q in range(len(blocks)):
+                if timed and calls[q] and ctx.state.elapsed + (
+                        searches[q].pass_s if calls[q] == 1 else per_round[q]) > stop_at():
+                    full = True  # not even one round (at least a pass; later: like the last ones) fits before the end
+                    break
+                S = search_of(q)
+                if timed:
+                    if per_round[q] is None:
+                        rounds = 1
+                    else:
+                        share = min(1.0, max(0.02, ctx.time_left / 20.0)) / len(blocks)
+                        rounds = int(max(1, min(100_000, share / max(per_round[q], 1e-7))))
                 else:
-                    share = min(1.0, max(0.02, ctx.time_left / 20.0)) / len(searches)
-                    rounds = int(max(1, min(100_000, share / max(per_round[q], 1e-7))))
-            else:
-                rounds = sp_["rounds"]
-            t0 = time.perf_counter()
-            done = S.run(rounds, target + S.tol if single else -math.inf)
-            dt = time.perf_counter() - t0
-            if done:
-                calls[q] += 1
-                # the first call includes compilation: measure again on the second one
-                per_round[q] = dt / done if calls[q] <= 2 else 0.5 * (per_round[q] + dt / done)
-            if timed and ctx.state.elapsed >= ctx.state.criterion.time_limit():
+                    rounds = sp_["rounds"]
+                t0 = time.perf_counter()
+                end = time.monotonic() + stop_at() - ctx.state.elapsed if timed else None
+                done = S.run(rounds, target + S.tol if single else -math.inf, end)
+                dt = time.perf_counter() - t0
+                if done:
+                    calls[q] += 1
+                    # the first call includes compilation: measure again on the second one; a round costs at least a
+                    # pass (the first call's descent may have been cut before its first one)
+                    per_round[q] = dt / done if calls[q] <= 2 else 0.5 * (per_round[q] + dt / done)
+                    if calls[q] == 1 and timed:
+                        per_round[q] = max(per_round[q], S.pass_s)
+                if timed and ctx.state.elapsed >= stop_at():
+                    break
+            if not gated_start:
+                offer_if_new()
+            if driver is not None and driver.active and not ctx.state.should_stop():
+                left = ctx.time_left if timed else math.inf
+                if driver.step(searches, left, timed, ctx.state.should_stop) and not gated_start:
+                    offer_if_new()
+            ctx.state.next_iteration()
+            if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
+                proven = True
                 break
-        if not gated_start:
-            offer()
-        if driver is not None and driver.active and not ctx.state.should_stop():
-            left = ctx.time_left if timed else math.inf
-            if driver.step(searches, left, timed, ctx.state.should_stop) and not gated_start:
-                offer()
-        ctx.state.next_iteration()
-        if single and bound is not None and searches[0].best[0] <= bound + searches[0].tol:
-            proven = True
-            break
+            if timed and ctx.state.elapsed >= stop_at():
+                break
+    except KeyboardInterrupt:  # Ctrl-C: the best so far (a block not set up yet keeps its start), no polish
+        interrupted = ctx.state.interrupted = True
+        proven = False
     polish_moves = 0
     final_k = None
-    tb = problem.tie_break() if do_polish and single and hasattr(problem, "tie_break") else None
+    info_polish = None
+    tb = problem.tie_break() if do_polish and single and not interrupted and hasattr(problem, "tie_break") else None
     if tb is not None:
         # third criterion: among equal (max, L2) prefer the plausible solution (homogeneous, near the reference)
         from .tiebreak import polish
 
         k_cur = best_full(0)
-        left = ctx.time_left
-        k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1,
-                                     seconds=max(0.05, 0.8 * left) if np.isfinite(left) else None)
-        ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
-        ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
-        if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):
-            final_k = [k_pol]
+        left = ctx.time_left - (limit - stop_at()) if timed else math.inf
+        if left > 0:  # no time left before the final evaluations: no polish (a pass of it may take 0.5 s)
+            k_pol, polish_moves = polish(blocks[0], tb, k_cur, seed=int(seeds[0]) if len(seeds) else 1,
+                                         seconds=max(0.05, 0.8 * left) if np.isfinite(left) else None)
+            ev0 = problem.evaluate(problem.solution_from_blocks([k_cur]))
+            ev1 = problem.evaluate(problem.solution_from_blocks([k_pol]))
+            if ev1.feasible and (not ev0.feasible or ev1.objective <= ev0.objective):
+                final_k = [k_pol]
+            else:
+                polish_moves = 0
         else:
-            polish_moves = 0
+            info_polish = "skipped: no time left"
     if final_k is None:
-        final_k = [best_full(q) for q in range(len(searches))]
+        final_k = [best_full(q) for q in range(len(blocks))]
     kept = problem.keep_start(full_k, final_k) if gated_start else None
     if kept is not None:
         # the fit costs plausibility (see the problem's keep_start): the answer is the start, no claim of optimality
         search_objective = problem.block_objective(final_k)[0]
         final_k, proven = [k.copy() for k in full_k], False
     elapsed = time.perf_counter() - t_start
-    scored = sum(S.moves_scored for S in searches)
+    run_ = [S for S in searches if S is not None]
+    scored = sum(S.moves_scored for S in run_)
     info = {
         "start": start_name,
         "start_objective": problem.block_objective(ks0)[0],
         **({"start_note": start_note} if start_note else {}),
         **(problem.start_notes() if hasattr(problem, "start_notes") else {}),
-        "lns_rounds": sum(S.round for S in searches),
+        "lns_rounds": sum(S.round for S in run_),
         "moves_scored": scored,
-        "moves_accepted": sum(S.moves_accepted for S in searches),
+        "moves_accepted": sum(S.moves_accepted for S in run_),
         "moves_scored_per_s": scored / max(elapsed, 1e-9),
         "backend": used_backend,
         "blocks": len(blocks),
     }
+    if len(run_) < len(blocks):
+        info["blocks_searched"] = f"{len(run_)} of {len(blocks)} (the others keep the start: time limit or Ctrl-C)"
+    if interrupted:
+        info["interrupted"] = True
     if tb is not None:
         info["polish_moves"] = polish_moves
+        if info_polish:
+            info["polish"] = info_polish
     if driver is not None:
         info.update(driver.info())
     if masks is not None:
@@ -546,8 +600,11 @@ def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Round a warm start. Parameter ``start``: its name (default: the family's baseline)."""
     start = params.pop("start", None)
     reject_unknown(params, "dmmv-round")
-    name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
-                              problem.baseline_start, ctx)
+    try:
+        name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
+                                     problem.baseline_start, ctx)
+    except KeyboardInterrupt:
+        return _fallback_answer(problem, ctx, "interrupted (Ctrl-C) before a start was ready", interrupted=True)
     sol = problem.solution_from_blocks([k.copy() for k in ks])
     ev = problem.evaluate(sol)
     if ev.feasible:
