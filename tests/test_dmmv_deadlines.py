@@ -350,3 +350,20 @@ def test_ctrl_c_while_the_search_is_set_up_answers_the_start(monkeypatch):
     assert res.feasible and res.info["interrupted"] is True and "fallback" not in res.info
     ks = p.starts()[res.info["start"]]
     assert np.array_equal(res.solution, p.solution_from_blocks(ks))
+
+
+def test_fir_starts_from_least_squares_where_remez_fails():
+    """scipy's remez raises "failure to converge" on long filters with narrow transition bands (order 1500 or 2000,
+    bands [0, 0.1] / [0.11, 1]); the search then started from (and a short run answered with) every tap at 0, a
+    ripple of 1. The least-squares design (``firls``) always exists: it is the start there."""
+    des = combopt.read(EXAMPLES / "fir_f3.toml")
+    des.__dict__["_remez"] = None  # as where remez does not converge
+    starts = des.start_points()
+    assert "remez" not in starts and "firls" in starts
+    zero = des.ripple(des.solution_from_blocks([des.nearest_taps(np.zeros(des.spec.M + 1))]))
+    ls = des.ripple(des.solution_from_blocks(starts["firls"]))
+    assert ls < 0.25 * zero
+    name, ks = des.fallback_start()
+    assert name == "firls" and np.array_equal(ks[0], starts["firls"][0])
+    res = combopt.solve(des, "dmmv-round", seed=0)
+    assert res.feasible and res.objective <= ls + 1e-12

@@ -265,11 +265,39 @@ class FIRDesign(DMMVBase):
                 self.__dict__["_remez"] = None
         return self.__dict__["_remez"]
 
-    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
-        out: dict[str, list[np.ndarray]] = {}
+    def least_squares(self) -> np.ndarray | None:
+        """Continuous least-squares taps (``scipy.signal.firls``, milliseconds at order 2000; ``None`` when it fails):
+        the start where Remez does not converge (long filters with narrow transition bands: order 2000 with bands
+        [0, 0.1] / [0.11, 1] raises "failure to converge", and the all-zero start it left has a ripple of 1)."""
+        if "_firls" not in self.__dict__:
+            from scipy.signal import firls
+
+            s = self.spec
+            h = None
+            if all(b > a for a, b in s.bands):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        h = firls(s.order + 1, [e for band in s.bands for e in band],
+                                  [g for g in s.gains for _ in range(2)], weight=s.weights, fs=s.fs)
+                except (ValueError, np.linalg.LinAlgError):
+                    h = None
+            self.__dict__["_firls"] = h if h is not None and np.all(np.isfinite(h)) else None
+        return self.__dict__["_firls"]
+
+    def _continuous_start(self) -> tuple[str, np.ndarray] | None:
+        """``(name, real taps)``: Remez, else least squares (see :meth:`least_squares`), else ``None``."""
         h = self.remez()
         if h is not None:
-            out["remez"] = [self.nearest_taps(h[: self.spec.M + 1])]
+            return "remez", h
+        h = self.least_squares()
+        return None if h is None else ("firls", h)
+
+    def start_points(self, deadline: float | None = None) -> dict[str, list[np.ndarray]]:
+        out: dict[str, list[np.ndarray]] = {}
+        cont = self._continuous_start()
+        if cont is not None:
+            out[cont[0]] = [self.nearest_taps(cont[1][: self.spec.M + 1])]
         # the LP only where it is solved: the model is not built for it beyond that (4-5 s at order 2000)
         lp = self.model().lp_relaxation() if self._grid_points() * (self.spec.M + 1) <= LP_MAX_ENTRIES else None
         if lp is not None:
@@ -279,10 +307,10 @@ class FIRDesign(DMMVBase):
         return out
 
     def fallback_start(self) -> tuple[str, list[np.ndarray]]:
-        """Rounded Remez (else every tap 0), without the model."""
-        h = self.remez()
-        if h is not None:
-            return "remez", [self.nearest_taps(h[: self.spec.M + 1])]
+        """Rounded Remez (else rounded least squares, else every tap 0), without the model."""
+        cont = self._continuous_start()
+        if cont is not None:
+            return cont[0], [self.nearest_taps(cont[1][: self.spec.M + 1])]
         return "zero", [self.nearest_taps(np.zeros(self.spec.M + 1))]
 
     def extra_start(self, name: str) -> list[np.ndarray] | None:

@@ -50,6 +50,8 @@ def pick_start(problem, name: str | None, fallback: str = "auto", ctx: SolveCont
             note = f"start {name!r} unavailable, fell back to {fallback}"
             if fallback in starts:
                 return fallback, starts[fallback], note
+        elif name not in starts and name == getattr(problem, "baseline_start", None):
+            note = f"start {name!r} unavailable on this instance (Remez did not converge?), the best other start used"
         elif name not in starts:
             raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
                                  f"{', '.join([*starts, *(o for o in optional if o not in starts)])}")
