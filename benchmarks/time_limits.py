@@ -53,6 +53,10 @@ CASES = [
     ("rcpsp-ga", "R-ConstraintBench 5000 tasks", {}),
     ("topo", "linear SEM d=1000, n=2000", {}),
     ("mec-greedy", "MEC 2 x 2,000,000 symbols", {}),
+    # the fourth review's DMMV cases (2026-12-03): set-up (projection matrix, starts, model build) ran past the limit
+    ("dmmv", "tomography shepp-logan 512x512, 128 angles, noise 2", {}),
+    ("dmmv", "FIR order 2000, 12 bits", {}),
+    ("dmmv", "quantization 1024x1024 layer, 2048 samples, 3 bits", {}),
 ]
 
 
@@ -106,14 +110,35 @@ def instance(name):
         p, q = rng.random(2_000_000), rng.random(2_000_000)
         return make_problem("mec", [p / p.sum(), q / q.sum()])
     if name.startswith("tomography"):
+        big = "512x512" in name
+        text = ('kind = "tomography"\nphantom = "shepp-logan"\nsize = 512\nangles = 128\nnoise = 2.0\nseed = 1\n'
+                if big else 'kind = "tomography"\nphantom = "blobs"\nsize = 256\nangles = 64\nnoise = 2.0\n'
+                'levels = 4\nseed = 1\n')
+        return _from_text("tomo.toml", text)
+    if name.startswith("FIR"):
+        return _from_text("fir2000.toml", 'order = 2000\nbits = 12\nbands = [[0, 0.1], [0.11, 1]]\ngains = [1, 0]\n')
+    if name.startswith("quantization"):
         import tempfile
 
+        import numpy as np
+
+        rng = np.random.default_rng(1)
         with tempfile.TemporaryDirectory() as tmp:
-            spec = Path(tmp) / "blobs256.toml"
-            spec.write_text('kind = "tomography"\nphantom = "blobs"\nsize = 256\nangles = 64\nnoise = 2.0\n'
-                            'levels = 4\nseed = 1\n')
+            np.save(Path(tmp) / "w.npy", rng.normal(0, 0.05, (1024, 1024)))
+            np.save(Path(tmp) / "x.npy", rng.normal(0, 1, (2048, 1024)))
+            spec = Path(tmp) / "layer.toml"
+            spec.write_text('kind = "quantization"\nweights = "w.npy"\nactivations = "x.npy"\nbits = 3\n')
             return combopt.read(spec)
     return combopt.read(DATA / name)
+
+
+def _from_text(filename: str, text: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / filename
+        spec.write_text(text)
+        return combopt.read(spec)
 
 
 def main() -> None:
