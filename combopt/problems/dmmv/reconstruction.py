@@ -105,6 +105,19 @@ def _no_time_for(deadline: float | None, seconds: float) -> bool:
     return deadline is not None and time.monotonic() + seconds >= deadline
 
 
+def _timed_rounds(iterations: int, deadline: float | None, started: list):
+    """Yield up to ``iterations`` times (one round of an iterative method each), ending before a round that, timed
+    like the previous one, would end after ``deadline``; ``started[0]`` counts the rounds begun."""
+    last = 0.0
+    for _ in range(iterations):
+        if _no_time_for(deadline, last):
+            return
+        t0 = time.monotonic()
+        started[0] += 1
+        yield
+        last = time.monotonic() - t0
+
+
 def backprojection(A: sp.csr_matrix, b, shape, lo: float, hi: float) -> np.ndarray:
     """Normalised back-projection ``C A^T R b`` (``R``, ``C``: inverse row and column sums), clipped to ``[lo, hi]``:
     the cheap stand-in for SART when the time limit leaves no sweep (one product each way)."""
@@ -131,13 +144,8 @@ def sart(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 100
     # 512 x 512 image at 128 angles), a cut first sweep copies only what it uses. Column sums per sweep (n per
     # block: 128 blocks of a 512 x 512 image would hold 270 MB)
     sub: list = [None] * len(blocks)
-    done = 0
-    last = 0.0
-    for _ in range(iterations):
-        if _no_time_for(deadline, last):
-            break
-        t0 = time.monotonic()
-        done += 1
+    done = [0]
+    for _ in _timed_rounds(iterations, deadline, done):
         for q in rng.permutation(len(sub)):
             if _out_of_time(deadline):
                 break
@@ -149,9 +157,8 @@ def sart(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 100
             r = (b[rows] - Ab @ x) / rs
             x += relax * (Ab.T @ r) / cs
             np.clip(x, lo, hi, out=x)
-        last = time.monotonic() - t0
     if stats is not None:
-        stats["iterations"] = done
+        stats["iterations"] = done[0]
     return x.reshape(shape)
 
 
@@ -161,21 +168,15 @@ def sirt(A: sp.csr_matrix, b, shape, lo: float, hi: float, iterations: int = 500
     ``stats`` as in :func:`sart`)."""
     n = A.shape[1]
     x = np.full(n, 0.5 * (lo + hi))
-    done = 0
+    done = [0]
     if not _out_of_time(deadline):  # the row and column sums cost two passes over A
         R = 1.0 / np.maximum(np.asarray(A.sum(axis=1)).ravel(), 1e-12)
         C = 1.0 / np.maximum(np.asarray(A.sum(axis=0)).ravel(), 1e-12)
-        last = 0.0
-        for _ in range(iterations):
-            if _no_time_for(deadline, last):
-                break
-            t0 = time.monotonic()
-            done += 1
+        for _ in _timed_rounds(iterations, deadline, done):
             x += relax * C * (A.T @ (R * (b - A @ x)))
             np.clip(x, lo, hi, out=x)
-            last = time.monotonic() - t0
     if stats is not None:
-        stats["iterations"] = done
+        stats["iterations"] = done[0]
     return x.reshape(shape)
 
 
