@@ -304,3 +304,22 @@ def test_a_bound_that_takes_the_whole_limit_still_leaves_a_solution(monkeypatch,
     P = IndependentSet.from_networkx(nx.gnp_random_graph(60, 0.1, seed=1))
     res = combopt.solve(P, solver, time_limit=0.05, seed=0, **params)
     assert res.feasible and res.objective is not None and res.objective >= 1
+
+
+def test_every_bound_is_valid_on_the_dimacs_graphs():
+    """Each named bound of ``clique`` is at least the proven clique number of the DIMACS graphs in tests/data (and of
+    ``mis`` on the complement, the same problem): real instances, beside the random graphs above."""
+    import csv
+    import math
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    with open(data / "clique-numbers.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 6
+    for r in rows:
+        omega = int(r["clique_number"])
+        problem = combopt.read(data / f"{r['instance']}.clq", "clique")
+        named = problem.bounds(math.inf)
+        assert named and all(v >= omega for v in named.values()), (r["instance"], named)
+        assert problem.bound() >= omega
