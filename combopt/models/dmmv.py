@@ -63,6 +63,23 @@ def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, 
     return ptr, vals.astype(np.float64)
 
 
+def nearest_in_grid(grid: np.ndarray, x) -> np.ndarray:
+    """Index of the value of the sorted ``grid`` nearest to each ``x_i`` (ties to the lower value): one domain shared
+    by every variable (:meth:`DMMV.nearest_indices` without a model, e.g. the taps of a long FIR filter)."""
+    x = np.asarray(x, dtype=np.float64)
+    pos = np.searchsorted(grid, x, side="left")  # first grid value >= x
+    size = grid.size
+    return _nearest_of(x, pos, size, grid[np.maximum(pos - 1, 0)], grid[np.minimum(pos, size - 1)])
+
+
+def _nearest_of(x, p, sizes, left, right) -> np.ndarray:
+    """The nearer of ``left`` (index ``p - 1``) and ``right`` (index ``p``, the first value >= ``x``) within domains
+    of ``sizes`` values, ties to the lower one; ``p`` at either end takes the end value."""
+    inner = (p > 0) & (p < sizes)
+    pick_left = inner & ((x - left) <= (right - x))
+    return np.where(p <= 0, 0, np.where(p >= sizes, sizes - 1, np.where(pick_left, p - 1, p))).astype(np.int64)
+
+
 def list_domains(values: list) -> tuple[np.ndarray, np.ndarray]:
     """Flat ``(dom_ptr, dom_vals)`` of explicit value lists (sorted, duplicates removed)."""
     parts = []
@@ -281,14 +298,8 @@ class DMMV:
             below = active & (vals[np.minimum(mid, vals.size - 1)] < x)
             lo = np.where(below, mid + 1, lo)
             hi = np.where(active & ~below, mid, hi)
-        p = lo - start
-        sizes = stop - start
-        inner = (p > 0) & (p < sizes)
-        left = vals[np.maximum(lo - 1, 0)]
-        right = vals[np.minimum(lo, vals.size - 1)]
-        pick_left = inner & ((x - left) <= (right - x))
-        out = np.where(p <= 0, 0, np.where(p >= sizes, sizes - 1, np.where(pick_left, p - 1, p)))
-        return out.astype(np.int64)
+        left, right = vals[np.maximum(lo - 1, 0)], vals[np.minimum(lo, vals.size - 1)]
+        return _nearest_of(x, lo - start, stop - start, left, right)
 
     def membership(self, x, rtol: float = 1e-9) -> np.ndarray:
         """Boolean per variable: is ``x_i`` one of its domain values (up to ``rtol``)?"""

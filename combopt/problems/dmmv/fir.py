@@ -37,7 +37,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, to_db, uniform_domains
+from ...models.dmmv import DMMV, nearest_in_grid, to_db, uniform_domains
 from .base import DMMVBase
 
 register_kind("fir", ("milp",))
@@ -220,14 +220,7 @@ class FIRDesign(DMMVBase):
         model's ``nearest_indices`` gives, without building the model (every tap has the same grid)."""
         s = self.spec
         _, grid = uniform_domains(-1.0, 1.0 / s.scale, 2 * s.scale, 1)
-        x = np.asarray(h, dtype=np.float64)
-        pos = np.searchsorted(grid, x, side="left")  # first grid value >= x
-        size = grid.size
-        left = grid[np.maximum(pos - 1, 0)]
-        right = grid[np.minimum(pos, size - 1)]
-        pick_left = (pos > 0) & (pos < size) & ((x - left) <= (right - x))
-        return np.where(pos <= 0, 0, np.where(pos >= size, size - 1, np.where(pick_left, pos - 1, pos))).astype(
-            np.int64)
+        return nearest_in_grid(grid, h)
 
     def blocks(self) -> list[DMMV]:
         return [self.model()]

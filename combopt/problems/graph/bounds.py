@@ -55,6 +55,15 @@ MATCH_S_PER_ENTRY = 2.5e-7
 PARTS = ("clique_cover", "cover_lp", "lp")
 
 
+def _cover_unless_cold(indptr, indices, work_limit):
+    """:func:`greedy_clique_cover`, or ``None`` in a time-limited run on a cold Numba cache (no compiling inside
+    the clock: the run's compile gate raises :class:`KernelsCold` before compiling starts)."""
+    try:
+        return greedy_clique_cover(indptr, indices, work_limit)
+    except KernelsCold:
+        return None
+
+
 @njit(cache=True)
 def greedy_clique_cover(indptr, indices, work_limit):
     """Partition into cliques: ``group[v]`` is the clique of ``v`` (``0..k-1``); returns ``(group, k)``.
@@ -236,11 +245,9 @@ def sparse_bounds(indptr: np.ndarray, indices: np.ndarray, seconds: float = math
         if nnz > MAX_COVER_NNZ:
             done.update(("clique_cover", "cover_lp"))
         elif fits(COVER_S_PER_ENTRY * (n + nnz)):
-            try:
-                group, k = greedy_clique_cover(indptr, indices, SCORE_WORK_PER_ENTRY * (n + nnz) + SCORE_WORK_EXTRA)
-            except KernelsCold:  # a time-limited run on a cold Numba cache: no compiling inside the clock
-                pass
-            else:
+            cover = _cover_unless_cold(indptr, indices, SCORE_WORK_PER_ENTRY * (n + nnz) + SCORE_WORK_EXTRA)
+            if cover is not None:  # else not settled: a later call (or a warm cache) computes it
+                group, k = cover
                 done.add("clique_cover")
                 if is_clique_partition(indptr, indices, group):
                     out["clique_cover"] = float(k)
