@@ -29,6 +29,10 @@ from ..core.errors import ParameterError
 MAX_DOMAIN_VALUES = 50_000_000
 
 
+#: the LP relaxation (bound and start) is solved up to this many matrix entries (summed over a problem's blocks)
+LP_MAX_NNZ = 400_000
+
+
 def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Flat ``(dom_ptr, dom_vals)`` of uniform grids ``lo_i + k*step_i``, ``k < count_i``.
 
@@ -347,7 +351,7 @@ class DMMV:
             return None
         return lo, step, sizes
 
-    def lp_bound(self, max_nnz: int = 400_000) -> float | None:
+    def lp_bound(self, max_nnz: int = LP_MAX_NNZ) -> float | None:
         """Lower bound from the continuous relaxation ``x_i in [min D_i, max D_i]``.
 
         Solved with scipy's HiGHS LP; ``None`` when the model is larger than
@@ -356,7 +360,7 @@ class DMMV:
         res = self.lp_relaxation(max_nnz)
         return None if res is None else res[0]
 
-    def lp_relaxation(self, max_nnz: int = 400_000) -> tuple[float, np.ndarray] | None:
+    def lp_relaxation(self, max_nnz: int = LP_MAX_NNZ) -> tuple[float, np.ndarray] | None:
         """``(lower bound, continuous minimiser)`` of the relaxation, or ``None`` (too large / failed)."""
         if "lp" not in self._cache:
             self._cache["lp"] = self._lp() if self.A.nnz <= max_nnz else None

@@ -36,7 +36,7 @@ from ...core.io import register_reader
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, list_domains, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, uniform_domains
 
 register_kind("dmmv", ("milp",))
 
@@ -195,7 +195,7 @@ class DMMVBase(Problem):
     def bound(self) -> float | None:
         """Mean over the blocks of the continuous (LP) relaxation bound, for small models."""
         blocks = self.blocks()
-        if sum(b.A.nnz for b in blocks) > 400_000:
+        if sum(b.A.nnz for b in blocks) > LP_MAX_NNZ:
             return None
         vals = [b.lp_bound() for b in blocks]
         if any(v is None for v in vals):

@@ -37,7 +37,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, nearest_in_grid, to_db, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, nearest_in_grid, to_db, uniform_domains
 from .base import DMMVBase
 
 register_kind("fir", ("milp",))
@@ -52,9 +52,6 @@ MAX_GRID_VALUES = 50_000_000
 #: cosine evaluations (check-grid points x taps) the report's denser check grid may cost: 32x the design grid of
 #: an order-2000 filter took 30 s after a 2 s run; beyond this the check grid is thinned (at least the design grid)
 MAX_CHECK_EVALS = 60_000_000
-#: the model is a dense (grid points x taps) matrix: beyond this many entries it is not built for the LP start or
-#: bound (the base class's limit on the LP, whose answer is None beyond it anyway)
-LP_MAX_ENTRIES = 400_000
 #: what the model's copies (column layout, dense copy) and the search's index arrays cost after its cosines, in units
 #: of the cosines' time (measured on an order-2000 filter, 32 million entries: 0.4-1 s of cosines, then 2.3-3.3 s)
 BUILD_REST = 3.0
@@ -210,8 +207,9 @@ class FIRDesign(DMMVBase):
         return self.spec.M + 1
 
     def bound(self) -> float | None:
-        """The LP bound of small designs; ``None`` beyond :data:`LP_MAX_ENTRIES` without building the model."""
-        if self._model is None and self._grid_points() * (self.spec.M + 1) > LP_MAX_ENTRIES:
+        """The LP bound of small designs; ``None`` beyond the LP's size (:data:`~combopt.models.dmmv.LP_MAX_NNZ`; the
+        model is a dense grid points x taps matrix) without building the model."""
+        if self._model is None and self._grid_points() * (self.spec.M + 1) > LP_MAX_NNZ:
             return None
         return super().bound()
 
@@ -292,7 +290,7 @@ class FIRDesign(DMMVBase):
         if cont is not None:
             out[cont[0]] = [self.nearest_taps(cont[1][: self.spec.M + 1])]
         # the LP only where it is solved: the model is not built for it beyond that (4-5 s at order 2000)
-        lp = self.model().lp_relaxation() if self._grid_points() * (self.spec.M + 1) <= LP_MAX_ENTRIES else None
+        lp = self.model().lp_relaxation() if self._grid_points() * (self.spec.M + 1) <= LP_MAX_NNZ else None
         if lp is not None:
             out["lp"] = [self.model().nearest_indices(lp[1])]
         if not out:

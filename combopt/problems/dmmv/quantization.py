@@ -42,7 +42,7 @@ import numpy as np
 from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, uniform_domains
 from .base import DMMVBase, memo_by_content
 
 register_kind("quantization", ("milp",))
@@ -113,7 +113,7 @@ def gptq(W, X, scale, zero, bits: int, percdamp: float = 0.01, deadline: float |
         return deadline is not None and time.monotonic() >= deadline
 
     def rest(Q, i: int):  # the columns from i on, rounded to nearest
-        Q[:, i:] = np.clip(np.round(W[:, i:] / scale[:, None]) + zero[:, None], 0, maxq).astype(np.int64)
+        Q[:, i:] = rtn(W[:, i:], scale, zero, bits)
         if stats is not None:
             stats["columns"] = i
         return Q
@@ -233,7 +233,7 @@ class QuantizationLayer(DMMVBase):
 
     def bound(self) -> float | None:
         """``None`` beyond the base class's LP size (every row's model is the activations), without making them."""
-        if self.W.shape[0] * np.count_nonzero(self.X) > 400_000:
+        if self.W.shape[0] * np.count_nonzero(self.X) > LP_MAX_NNZ:
             return None
         return super().bound()
 
