@@ -38,7 +38,7 @@ from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
 from ...models.dmmv import DMMV, LP_MAX_NNZ, nearest_in_grid, to_db, uniform_domains
-from .base import DMMVBase
+from .base import DMMVBase, memo_by_content
 
 register_kind("fir", ("milp",))
 
@@ -55,9 +55,6 @@ MAX_CHECK_EVALS = 60_000_000
 #: what the model's copies (column layout, dense copy) and the search's index arrays cost after its cosines, in units
 #: of the cosines' time (measured on an order-2000 filter, 32 million entries: 0.4-1 s of cosines, then 2.3-3.3 s)
 BUILD_REST = 3.0
-#: ripples kept per design (the evaluation of an order-2000 filter takes 0.7-1.4 s, and a run evaluates its answer
-#: several times: the search's offer, the result's re-evaluation, the report)
-RIPPLE_MEMO = 4
 
 
 @dataclass
@@ -334,16 +331,11 @@ class FIRDesign(DMMVBase):
         (keyed by the taps and the density), since a run evaluates the same answer several times."""
         dens = int(density or self.spec.grid_density)
         h = np.asarray(k, dtype=np.float64)
-        key = (h.tobytes(), h.shape, dens)
-        memo = self.__dict__.setdefault("_ripples", {})
-        if key in memo:
-            return memo[key]
-        f, d, w = self.spec.grid(dens)
-        val = float(np.max(w * np.abs(amplitude(h / self.spec.scale, f, self.spec.fs) - d)))
-        while len(memo) >= RIPPLE_MEMO:
-            memo.pop(next(iter(memo)))
-        memo[key] = val
-        return val
+
+        def compute() -> float:
+            f, d, w = self.spec.grid(dens)
+            return float(np.max(w * np.abs(amplitude(h / self.spec.scale, f, self.spec.fs) - d)))
+        return memo_by_content(self, f"_ripples_{dens}", h, compute)
 
     def evaluate(self, solution) -> Evaluation:
         s = self.spec
