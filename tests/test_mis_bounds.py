@@ -279,6 +279,7 @@ def test_graph_solvers_complete_the_bounds_the_api_call_skipped(monkeypatch):
 
     monkeypatch.setattr(mis, "BOUND_S", 0.0)
     monkeypatch.setattr(mis, "MAX_BOUND_COMPLEMENT_EDGES", 0)  # no colouring bound either
+    monkeypatch.setattr(mis, "MIN_KERNEL_CUT", 2.0)  # no kernel (the reductions alone solve disjoint cliques)
     G = nx.disjoint_union_all([nx.complete_graph(int(s)) for s in np.random.default_rng(3).integers(1, 9, 40)])
     for solver, params in (("ils", {}), ("sa-ils", {}), ("sa-ils", {"hybrid": False})):
         P = IndependentSet.from_networkx(G)

@@ -123,7 +123,9 @@ def test_large_graphs_run_the_ils_walks_alone(monkeypatch):
 
 def test_phased_search_is_off_by_default_on_large_graphs(monkeypatch):
     import combopt.solvers.graph.hybrid as hybrid
+    from combopt.problems.graph import mis
 
+    monkeypatch.setattr(mis, "MIN_KERNEL_CUT", 2.0)  # the graph searched is the file's (60 vertices), not a kernel
     G = nx.gnp_random_graph(60, 0.1, seed=8)
     prob = IndependentSet.from_networkx(G, "mis")
     monkeypatch.setattr(hybrid, "PHASED_MAX_N", 50)

@@ -8,6 +8,7 @@ in JSON they are the file's vertex names (1-based for DIMACS).
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .bounds import best_bound, sparse_bounds
 from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
+from .reduce import Reduction, reduce_graph, worth_trying
 
 #: the colouring bound of an independent set is skipped when the complement it colours has more edges than
 #: this (about 0.3 s of work on the 2-core development machine; the bound is then far above any solution)
@@ -28,6 +30,9 @@ MAX_BOUND_COMPLEMENT_EDGES = 1_000_000
 #: seconds (estimated) the sparse bounds get in :meth:`IndependentSet.bound`'s default call, which the API makes
 #: inside a time limit it does not know; the graph solvers add what is missing within a share of their time
 BOUND_S = 0.1
+#: a kernel replaces the working graph in the search only when the reductions removed at least this share of it
+#: (below, the relabelled kernel buys little and the search on the file's graph is what was measured)
+MIN_KERNEL_CUT = 0.05
 
 register_kind("mis", ("qubo", "milp", "lagrangian"))
 register_kind("clique", ("qubo", "milp", "lagrangian"))
@@ -63,6 +68,44 @@ class IndependentSet(Problem):
         self._memo: dict = {}  # what :func:`.bounds.sparse_bounds` computed
         self._settled = False
         self._bound_s = 0.0
+        self._reduction: list | None = None  # [Reduction or None] once tried with enough time
+        self._kernel: KernelSet | None = None
+
+    #: what a set found on this problem gains when lifted to the file's graph (a kernel's reductions)
+    offset = 0
+
+    @property
+    def original(self) -> IndependentSet:
+        """The problem of the file (a :class:`KernelSet` answers the problem it was reduced from)."""
+        return self
+
+    def lift(self, S) -> np.ndarray:
+        """Vertices of :attr:`original` for the independent set ``S`` of this problem's working graph."""
+        return np.asarray(S, dtype=np.int64)
+
+    def restrict(self, S) -> np.ndarray:
+        """An independent set of this problem's working graph from a solution ``S`` of :attr:`original`."""
+        return np.asarray(S, dtype=np.int64)
+
+    def reduction(self, seconds: float = math.inf) -> Reduction | None:
+        """The exact reductions of :mod:`.reduce` applied to the working graph (cached), or ``None`` where none can
+        apply or they would not fit ``seconds`` (by estimate; a later call with more time tries again)."""
+        if self._reduction is None:
+            if not worth_trying(self.indptr, math.inf):
+                self._reduction = [None]
+            elif worth_trying(self.indptr, seconds):
+                self._reduction = [reduce_graph(self.indptr, self.indices, seconds, MIN_KERNEL_CUT)]
+        return None if self._reduction is None else self._reduction[0]
+
+    def search_space(self, seconds: float = math.inf) -> IndependentSet:
+        """The problem a search should work on: the kernel of :meth:`reduction` (a :class:`KernelSet`, whose sets
+        lift to this problem's) where it removed at least :data:`MIN_KERNEL_CUT` of the vertices, else ``self``."""
+        red = self.reduction(seconds)
+        if red is None or red.kernel_n > (1.0 - MIN_KERNEL_CUT) * self.n:
+            return self
+        if self._kernel is None:
+            self._kernel = KernelSet(self, red)
+        return self._kernel
 
     @classmethod
     def from_networkx(cls, G, kind: str = "mis", name: str = "graph") -> IndependentSet:
@@ -258,6 +301,55 @@ class IndependentSet(Problem):
                 raise InputError(path, f"vertex {v!r} is not in the graph")
             out.append(index[key])
         return np.asarray(out, dtype=np.int64)
+
+
+
+class KernelSet(IndependentSet):
+    """The kernel of an :class:`IndependentSet`'s working graph after the exact reductions of :mod:`.reduce`, as a
+    problem of kind ``mis`` to search on: its independent sets :meth:`lift` to solutions of :attr:`original` that
+    are :attr:`offset` larger, and its bounds (:meth:`bounds`) are shifted by the offset, so they bound the
+    original problem (``alpha(G) = alpha(kernel) + offset``)."""
+
+    def __init__(self, parent: IndependentSet, red: Reduction):
+        rows = np.repeat(np.arange(red.kernel_n, dtype=np.int64), np.diff(red.indptr))
+        upper = rows < red.indices
+        graph = Graph.from_edges(red.kernel_n, np.stack([rows[upper], red.indices[upper]], axis=1),
+                                 name=f"{parent.name} (kernel)")
+        super().__init__(graph, "mis", parent.source)
+        self._parent = parent
+        self._reduction = [None]  # a kernel is the rules' fixpoint (or what their time allowed): not reduced again
+        self.kernel = red
+        self.offset = red.offset
+        self._where = np.full(parent.n, -1, dtype=np.int64)
+        self._where[red.vertices] = np.arange(red.kernel_n)
+
+    @property
+    def original(self) -> IndependentSet:
+        return self._parent
+
+    def lift(self, S) -> np.ndarray:
+        return self.kernel.lift(S)
+
+    def restrict(self, S) -> np.ndarray:
+        """The kernel vertices of ``S``, less any that meet one kept before them (a folded vertex stands for two
+        of the original's, so a set that was not lifted from the kernel may hold both ends of a kernel edge)."""
+        pos = self._where[np.asarray(S, dtype=np.int64)]
+        keep: list[int] = []
+        inside = np.zeros(self.n, dtype=bool)
+        for v in np.sort(pos[pos >= 0]).tolist():
+            if not inside[self.indices[self.indptr[v]:self.indptr[v + 1]]].any():
+                inside[v] = True
+                keep.append(v)
+        return np.asarray(keep, dtype=np.int64)
+
+    def bounds(self, seconds: float | None = None) -> dict[str, float]:
+        return {name: value + self.offset for name, value in super().bounds(seconds).items()}
+
+    def bound_info(self) -> dict:
+        """The original problem's bounds (``bounds``, ``bounds_s``), the kernel's plus the offset (``kernel_bounds``,
+        ``kernel_bounds_s``) and what the reductions did."""
+        own = {f"kernel_{k}": v for k, v in super().bound_info().items()}
+        return {**self._parent.bound_info(), **own, **self.kernel.info()}
 
 
 #: largest graph (vertices) and saturation table (vertices x colours) :func:`dsatur_colour_count` handles

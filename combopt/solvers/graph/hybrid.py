@@ -50,7 +50,7 @@ from ..common import (
     reject_unknown,
     replica_memory,
 )
-from .ils import bound_info, iterated_local_search, offer_bound, offer_largest
+from .ils import bound_info, iterated_local_search, offer_largest, start_search
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 # priors for the first timed calls, before a rate is measured (seconds; 2-core laptop, generous): a phased
@@ -104,16 +104,20 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``penalty`` (default 2), ``beta_range`` (default from the degrees, see :func:`mis_beta_range`).
     Phased search is off by default above :data:`PHASED_MAX_N` vertices; above :data:`ILS_ONLY_N` the solver
     runs its ILS walks alone (the ``ils`` solver: ``num_walks``, ``ils_iters``) unless ``hybrid=true``;
-    ``hybrid=false`` does that on any graph.
+    ``hybrid=false`` does that on any graph. ``reduce`` (default true): search the kernel of the exact reductions
+    of :mod:`combopt.problems.graph.reduce` (see :func:`.ils.start_search`).
     """
+    problem = start_search(problem, ctx, flag(params, "reduce", True))
     n = problem.n
+    if n == 0:  # the reductions solved the graph
+        return SolverOutput(info=bound_info(problem))
     if not flag(params, "hybrid", n <= ILS_ONLY_N):
         if set(params) - {"num_walks", "ils_iters"}:
             raise ParameterError(f"sa-ils runs its ILS walks alone on this graph ({n} vertices, above "
                                  f"{ILS_ONLY_N}, or hybrid=false); it takes num_walks and ils_iters, got "
                                  f"{', '.join(sorted(set(params) - {'num_walks', 'ils_iters'}))} (hybrid=true runs "
                                  f"every phase)")
-        out = iterated_local_search(problem, ctx, **params)
+        out = iterated_local_search(problem, ctx, reduce=False, **params)  # reduced above (or not asked to)
         out.info["mode"] = f"ILS walks alone ({n} vertices)"
         return out
     threads = numba.get_num_threads()
@@ -156,7 +160,6 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     sa_rate = None  # seconds per replica-sweep (measured)
     k = 0
     sweeps_done = ils_done = 0
-    offer_bound(problem, ctx)
     while not ctx.state.should_stop():
         timed = np.isfinite(ctx.time_left)
         # 4. (first in each iteration, as it is the quickest to large sets) phased local search
@@ -222,7 +225,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         k += 1
         ctx.state.next_iteration()
     if ctx.state.best_solution is None and not ctx.state.interrupted:  # the bound took a very short limit's time
-        report_construction(problem, ctx, iteration=False)
+        report_construction(problem.original, ctx, iteration=False)
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
                               "ils_steps_done": ils_done, "num_phased": D, "phased_steps_done": phased_done,
                               "beta_range": list(beta_range), **bound_info(problem)})

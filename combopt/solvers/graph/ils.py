@@ -11,11 +11,29 @@ from ...core.budget import StepBudget
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
-from ..common import deferred_interrupt, positive_int, reject_unknown, replica_memory
+from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
 
 #: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
 #: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
 BOUND_SHARE = 0.1
+#: share of the time left at a graph solver's start that the exact reductions may take (by their estimated cost,
+#: :func:`combopt.problems.graph.reduce.worth_trying`); the search then runs on the kernel
+REDUCE_SHARE = 0.2
+
+
+def start_search(problem, ctx: SolveContext, reduce: bool = True):
+    """The problem a graph solver searches: the kernel of ``problem``'s exact reductions where they fit
+    :data:`REDUCE_SHARE` of the time left and cut the graph (``IndependentSet.search_space``), else ``problem``
+    (also with ``reduce=False``). Its bounds and those of ``problem`` are offered (:func:`offer_bound`; the tighter
+    counts), and a kernel the rules emptied is answered at once (its lifted set meets the bound: proven optimal)."""
+    left = ctx.time_left
+    searched = problem.search_space(REDUCE_SHARE * left if math.isfinite(left) else math.inf) if reduce else problem
+    if searched.n == 0:
+        offer_largest(searched, ctx, np.zeros((1, 0), dtype=np.int8))
+    if searched is not problem and searched.n:
+        offer_bound(problem, ctx)  # the file's graph's own bounds can be lower than the kernel's plus its offset
+    offer_bound(searched, ctx)
+    return searched
 
 
 def offer_bound(problem, ctx: SolveContext) -> None:
@@ -33,16 +51,17 @@ def bound_info(problem) -> dict:
 
 
 def offer_largest(problem, ctx: SolveContext, X: np.ndarray) -> None:
-    """Offer the largest rows of ``X`` that could beat the incumbent (the objective is the set's size), each
-    checked by the problem's ``evaluate``, largest first, until one is feasible. (Offering every distinct row
+    """Offer the largest rows of ``X`` (sets of ``problem``'s working graph, lifted to the original problem's when
+    it is a kernel) that could beat the incumbent (the objective is the set's size), each
+    checked by the original problem's ``evaluate``, largest first, until one is feasible. (Offering every distinct row
     took 0.7 s a call on a 200,000-vertex graph: a sort of the rows and an evaluation each.)"""
-    sizes = X.sum(axis=1, dtype=np.int64)
+    sizes = X.sum(axis=1, dtype=np.int64) + problem.offset
     best = ctx.state.best
     for r in np.argsort(-sizes, kind="stable"):
         if best is not None and sizes[r] <= best:
             return
-        S = np.flatnonzero(X[r])
-        ev = problem.evaluate(S)
+        S = problem.lift(np.flatnonzero(X[r]))  # a kernel's set, as a set of the file's graph
+        ev = problem.original.evaluate(S)
         if ev.feasible:
             ctx.state.report(ev.objective, S)
             return
@@ -58,8 +77,12 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     thread, as the steps each walk gets count for more than their number there: at 5 s, two walks against eight,
     a random geometric graph of 30,000 vertices 5,022 against 4,990, Barabasi-Albert 50,000 vertices 22,893
     against 22,884, a random graph of 200,000 vertices at 10 s 62,363 against 62,023), ``ils_iters`` steps
-    per walk and outer iteration (default ``max(1000, 10 n)``)."""
+    per walk and outer iteration (default ``max(1000, 10 n)``), ``reduce`` (default true: search the kernel of the
+    exact reductions of :mod:`combopt.problems.graph.reduce`, see :func:`start_search`)."""
+    problem = start_search(problem, ctx, flag(params, "reduce", True))
     n = problem.n
+    if n == 0:  # the reductions solved the graph
+        return SolverOutput(info=bound_info(problem))
     R = positive_int(params, "num_walks", 8 if n <= 20_000 else max(2, numba.get_num_threads()))
     iters = positive_int(params, "ils_iters", max(1000, 10 * n))
     reject_unknown(params, "ils")
@@ -70,7 +93,6 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     # a timed run's calls end about when its time does; each takes half of what is left, so that a rate that
     # drifts (steps slow down as the set grows, a loaded machine) costs a fraction of the limit, not all of it
     budget = StepBudget(lambda: ctx.time_left, iters, share=0.5, least=50)
-    offer_bound(problem, ctx)
     # the budget fits every call into the time left; the first (the walks' start sets) runs whenever there is no
     # solution yet, as when the problem's bound took the time of a very short limit
     while (first and ctx.state.best_solution is None and not ctx.state.interrupted) or \
@@ -79,7 +101,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             X[:] = 0
         else:
             X[:] = 0
-            X[:, ctx.state.best_solution] = 1
+            X[:, problem.restrict(ctx.state.best_solution)] = 1
         seeds = ctx.uint64_seeds(R)
         if first:  # no steps: each walk's start set (greedy, (1,2)-swaps) and compilation, not timed as steps
             its = 0

@@ -1,0 +1,189 @@
+"""Exact MIS reductions (degree 0/1, domination, degree-2 folding): the kernel's independence number plus the offset
+is the graph's, every independent set of the kernel lifts to one of the graph, and the graph solvers searching the
+kernel answer (and bound) the file's problem."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.graph import reduce as red_mod
+from combopt.problems.graph.graph import Graph
+from combopt.problems.graph.mis import IndependentSet, KernelSet
+from combopt.problems.graph.reduce import reduce_graph
+
+
+def _masks(n, edges):
+    adj = [0] * n
+    for u, v in edges:
+        adj[u] |= 1 << v
+        adj[v] |= 1 << u
+    return adj
+
+
+def _independent_sets(n, adj):
+    """Every independent set of a small graph, as bit masks (recursive enumeration)."""
+    out = []
+
+    def grow(v, mask, banned):
+        if v == n:
+            out.append(mask)
+            return
+        grow(v + 1, mask, banned)
+        if not banned >> v & 1:
+            grow(v + 1, mask | 1 << v, banned | adj[v] | 1 << v)
+
+    grow(0, 0, 0)
+    return out
+
+
+def _small_graphs(count, seed):
+    rng = np.random.default_rng(seed)
+    for t in range(count):
+        n = int(rng.integers(1, 13))
+        kind = t % 4
+        if kind == 0:
+            G = nx.gnp_random_graph(n, float(rng.uniform(0.05, 0.7)), seed=int(rng.integers(1 << 30)))
+        elif kind == 1:  # trees and paths: degree 1 and 2 everywhere
+            G = nx.random_labeled_tree(n, seed=int(rng.integers(1 << 30))) if n > 1 else nx.empty_graph(n)
+        elif kind == 2:  # cycles with chords: folds whose merged vertices fold again
+            G = nx.cycle_graph(max(n, 3))
+            for _ in range(int(rng.integers(0, 3))):
+                u, v = rng.integers(0, G.number_of_nodes(), 2)
+                if u != v:
+                    G.add_edge(int(u), int(v))
+        else:  # geometric: domination
+            G = nx.random_geometric_graph(n, 0.45, seed=int(rng.integers(1 << 30)))
+        yield nx.convert_node_labels_to_integers(G)
+
+
+def _kernel_masks(red):
+    k = red.kernel_n
+    edges = [(i, int(j)) for i in range(k) for j in red.indices[red.indptr[i]:red.indptr[i + 1]] if i < j]
+    return k, _masks(k, edges)
+
+
+def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lifts():
+    folds = dominations = 0
+    for G in _small_graphs(240, seed=5):
+        n = G.number_of_nodes()
+        g = Graph.from_networkx(G)
+        red = reduce_graph(*g.csr())
+        alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
+        k, kadj = _kernel_masks(red)
+        ksets = _independent_sets(k, kadj)
+        assert max(bin(m).count("1") for m in ksets) + red.offset == alpha
+        for m in ksets:  # any independent set of the kernel, maximum or not
+            S = red.lift([i for i in range(k) if m >> i & 1])
+            inside = np.zeros(n, dtype=bool)
+            inside[S] = True
+            assert S.size == bin(m).count("1") + red.offset
+            assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+        folds += red.counts["fold"]
+        dominations += red.counts["domination"]
+    assert folds > 50 and dominations > 50  # every rule was exercised
+
+
+def test_a_run_cut_short_by_its_deadline_is_still_exact(monkeypatch):
+    monkeypatch.setattr(red_mod, "_CHECK_EVERY", 3)
+    G = nx.random_labeled_tree(12, seed=4)
+    g = Graph.from_networkx(G)
+    red = reduce_graph(*g.csr(), seconds=0.0)
+    assert not red.complete and red.kernel_n > 0
+    n = 12
+    alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
+    k, kadj = _kernel_masks(red)
+    assert max(bin(m).count("1") for m in _independent_sets(k, kadj)) + red.offset == alpha
+
+
+def test_reductions_give_up_where_they_cannot_cut_the_graph():
+    """A random graph of average degree 10: hardly any vertex of degree <= 2, no domination."""
+    n, rng = 8000, np.random.default_rng(2)
+    g = Graph.from_edges(n, rng.integers(0, n, (40_000, 2)))
+    assert reduce_graph(*g.csr(), min_cut=0.05) is None
+    P = IndependentSet(g, "mis")
+    assert P.search_space() is P
+
+
+def test_restrict_maps_any_solution_to_an_independent_kernel_set():
+    G = nx.random_geometric_graph(300, 0.15, seed=1)
+    P = IndependentSet.from_networkx(G)
+    K = P.search_space()
+    assert isinstance(K, KernelSet) and 0 < K.n < P.n
+    rng = np.random.default_rng(0)
+    for _ in range(20):  # greedy maximal independent sets of the original graph in random orders
+        S = []
+        blocked = np.zeros(P.n, dtype=bool)
+        for v in rng.permutation(P.n).tolist():
+            if not blocked[v]:
+                S.append(v)
+                blocked[v] = True
+                blocked[P.indices[P.indptr[v]:P.indptr[v + 1]]] = True
+        R = K.restrict(S)
+        assert K.evaluate(R).feasible
+        assert P.evaluate(K.lift(R)).feasible
+
+
+def _tree_alpha(T):
+    """Konig: a tree is bipartite, so its independence number is n minus a maximum matching."""
+    return T.number_of_nodes() - len(nx.max_weight_matching(T, maxcardinality=True))
+
+
+@pytest.mark.parametrize("solver", ["ils", "sa-ils"])
+def test_solvers_answer_a_graph_the_reductions_solve_as_proven_optimal(solver):
+    T = nx.random_labeled_tree(3000, seed=7)
+    P = IndependentSet.from_networkx(T)
+    res = combopt.solve(P, solver, time_limit=30, seed=0)
+    assert res.objective == _tree_alpha(T) and res.bound == res.objective
+    assert res.status == combopt.Status.OPTIMAL and P.evaluate(res.solution).feasible
+    assert res.info["kernel_vertices"] == 0 and res.info["reduction_offset"] == res.objective
+
+
+def test_clique_of_the_complement_of_a_tree():
+    """Kind clique works on the complement: the complement of that complement is the tree, which the rules solve."""
+    T = nx.random_labeled_tree(150, seed=3)
+    P = IndependentSet.from_networkx(nx.complement(T), kind="clique")
+    res = combopt.solve(P, "sa-ils", time_limit=30, seed=0)
+    assert res.objective == _tree_alpha(T) and res.status == combopt.Status.OPTIMAL
+    assert P.evaluate(res.solution).feasible
+
+
+@pytest.mark.parametrize("solver", ["ils", "sa-ils"])
+def test_kernel_search_agrees_with_the_exact_solver_and_bounds_stay_valid(solver):
+    """Geometric graphs whose kernels still need a search: the answer of the search on the kernel, lifted, is the
+    exact optimum (HiGHS on the file's graph), and the bound reported is never below it."""
+    for seed in range(3):
+        G = nx.random_geometric_graph(300, 0.15, seed=seed)
+        P = IndependentSet.from_networkx(G)
+        assert P.search_space() is not P and P.search_space().n > 0
+        exact = combopt.solve(IndependentSet.from_networkx(G), "milp", time_limit=60, backend="highs")
+        assert exact.status == combopt.Status.OPTIMAL
+        res = combopt.solve(P, solver, time_limit=20, seed=seed, target=exact.objective)
+        assert P.evaluate(res.solution).feasible
+        assert res.objective == exact.objective
+        assert res.bound is not None and res.bound >= exact.objective
+        assert res.info["kernel_bounds"] and min(res.info["kernel_bounds"].values()) >= exact.objective
+
+
+def test_every_bound_of_a_kernel_bounds_the_original():
+    for G in itertools.islice(_small_graphs(400, seed=9), 0, None, 3):
+        P = IndependentSet.from_networkx(G)
+        red = P.reduction()
+        if red is None or red.kernel_n == P.n:
+            continue
+        K = KernelSet(P, red)
+        alpha = combopt.solve(IndependentSet.from_networkx(G), "exhaustive").objective
+        assert all(b >= alpha for b in K.bounds().values())
+
+
+@pytest.mark.parametrize("solver", ["ils", "sa-ils"])
+def test_reduce_false_searches_the_file_graph(solver):
+    T = nx.random_labeled_tree(400, seed=2)
+    res = combopt.solve(IndependentSet.from_networkx(T), solver, max_iterations=2, seed=0, reduce=False)
+    assert "kernel_vertices" not in res.info and res.objective <= _tree_alpha(T)
+    res = combopt.solve(IndependentSet.from_networkx(T), solver, max_iterations=2, seed=0)
+    assert res.info["kernel_vertices"] == 0 and res.objective == _tree_alpha(T)
