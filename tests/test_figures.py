@@ -84,6 +84,7 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: dmmv_fir_landscape.md -->", "dmmv_fir_landscape.md"),
     (BENCH, "<!-- table: fresh_start.md -->", "fresh_start.md"),
     (BENCH, "<!-- table: dmmv_fir_lattice.md -->", "dmmv_fir_lattice.md"),
+    (BENCH, "<!-- table: mis_sparse.md -->", "mis_sparse.md"),
 ]
 
 
