@@ -187,3 +187,15 @@ def test_reduce_false_searches_the_file_graph(solver):
     assert "kernel_vertices" not in res.info and res.objective <= _tree_alpha(T)
     res = combopt.solve(IndependentSet.from_networkx(T), solver, max_iterations=2, seed=0)
     assert res.info["kernel_vertices"] == 0 and res.objective == _tree_alpha(T)
+
+
+def test_every_solver_gets_the_kernel_bound():
+    """Disjoint 5-cycles: alpha = 2 per cycle, the edge LP 2.5 and a clique cover 3; the reductions solve each
+    cycle (two folds), so the problem's own bound (which every solver gets from the API) is exact."""
+    G = nx.disjoint_union_all([nx.cycle_graph(5)] * 20)
+    P = IndependentSet.from_networkx(G)
+    parts = P.bounds()
+    assert parts["kernel"] == 40 and min(v for k, v in parts.items() if k != "kernel") >= 50
+    for solver in ("sa", "tabu"):
+        res = combopt.solve(IndependentSet.from_networkx(G), solver, time_limit=20, seed=0)
+        assert res.bound == 40 and res.objective == 40 and res.status == combopt.Status.OPTIMAL
