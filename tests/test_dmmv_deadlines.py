@@ -83,12 +83,15 @@ def test_projector_layouts_equal_the_coo_assembly(shape, angles):
     A, C, ray_angle = projection_matrices(shape, angles)
     ref, ref_angle = _coo_projector(shape, angles)
     assert A.shape == ref.shape and _same(ray_angle, ref_angle)
+    assert A.indices.dtype == C.indices.dtype == np.int64  # shared with the search kernels, no int32 copies
     for x, y in ((A.indptr, ref.indptr), (A.indices, ref.indices), (A.data, ref.data)):
-        assert _same(x, y)
+        assert np.array_equal(x, y)
+    assert _same(A.data, ref.data)
     C0 = ref.tocsc()
     C0.sort_indices()
     for x, y in ((C.indptr, C0.indptr), (C.indices, C0.indices), (C.data, C0.data)):
-        assert _same(x, y)
+        assert np.array_equal(x, y)
+    assert _same(C.data, C0.data)
     assert _same(projection_matrix(shape, angles).data, ref.data)
 
 

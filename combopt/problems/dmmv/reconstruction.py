@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 
 def snap(image, levels: np.ndarray) -> np.ndarray:
@@ -27,73 +28,116 @@ def projection_matrix(shape: tuple[int, int], angles_deg, return_angles: bool = 
     return (A, ray_angle) if return_angles else A
 
 
-#: entries of the projector computed per chunk of pixels (bounds the temporaries: 4 million entries, ~60 MB)
-_CHUNK_ENTRIES = 4_000_000
+@njit(cache=True)
+def _projector_counts(xc, yc, cos, sin, nd, counts, raycount):
+    """Entries per pixel (``counts``) and per ray (``raycount``, angle-major) of the projector."""
+    half = (nd - 1) / 2.0
+    for p in range(xc.size):
+        c = 0
+        for a in range(cos.size):
+            t = xc[p] * cos[a] + yc[p] * sin[a] + half
+            b0 = math.floor(t)
+            frac = t - b0
+            b = int(b0)
+            if 1.0 - frac > 1e-12 and 0 <= b < nd:
+                c += 1
+                raycount[a * nd + b] += 1
+            if frac > 1e-12 and 0 <= b + 1 < nd:
+                c += 1
+                raycount[a * nd + b + 1] += 1
+        counts[p] = c
 
 
-def projection_matrices(shape: tuple[int, int], angles_deg):
-    """``(A by rows (CSR), A by columns (CSC), angle index of every kept ray)`` of the parallel-beam projector.
+@njit(cache=True)
+def _projector_fill(xc, yc, cos, sin, nd, renum, cptr, rptr, cidx, cdata, ridx, rdata):
+    """Both layouts: the columns pixel by pixel (each column's rows ascend), the rows angle by angle (each row's
+    columns in pixel order): every write then lands in one angle's few megabytes, where a pixel-by-pixel scatter
+    into the rows took four times as long on a 512 x 512 scan."""
+    half = (nd - 1) / 2.0
+    for p in range(xc.size):
+        k = cptr[p]
+        for a in range(cos.size):
+            t = xc[p] * cos[a] + yc[p] * sin[a] + half
+            b0 = math.floor(t)
+            frac = t - b0
+            b = int(b0)
+            for j in range(2):
+                wt = 1.0 - frac if j == 0 else frac
+                if wt > 1e-12 and 0 <= b + j < nd:
+                    r = renum[a * nd + b + j]
+                    cidx[k] = r
+                    cdata[k] = wt
+                    k += 1
+    cursor = rptr[:-1].copy()
+    for a in range(cos.size):
+        for p in range(xc.size):
+            t = xc[p] * cos[a] + yc[p] * sin[a] + half
+            b0 = math.floor(t)
+            frac = t - b0
+            b = int(b0)
+            for j in range(2):
+                wt = 1.0 - frac if j == 0 else frac
+                if wt > 1e-12 and 0 <= b + j < nd:
+                    r = renum[a * nd + b + j]
+                    q = cursor[r]
+                    ridx[q] = p
+                    rdata[q] = wt
+                    cursor[r] = q + 1
+
+
+def _with_arrays(M, data, indices, indptr):
+    """``M`` (an empty CSR or CSC matrix of the right shape) holding these arrays as they are: int64 indices that the
+    search's kernels share with it (scipy's constructor would copy them into int32 ones; its products take either)."""
+    M.data, M.indices, M.indptr = data, indices, indptr
+    M.has_canonical_format = True  # sorted and without duplicates by construction
+    M.check_format(full_check=False)
+    return M
+
+
+def projection_matrices(shape: tuple[int, int], angles_deg, index64: bool = False):
+    """``(A by rows (CSR), A by columns (CSC), angle index of every kept ray)`` of the parallel-beam projector, and
+    with ``index64`` the int64 index arrays ``(column pointers, column rows, row pointers, row columns)`` that the
+    search's kernels take.
 
     Every pixel puts weight ``1 - frac`` and ``frac`` on the two detector bins nearest to its projection at every
     angle; weights of at most 1e-12 and bins off the detector are dropped, and so are rays that no pixel meets.
-    Built pixel by pixel (each column's rows come out ascending: angle, then bin), so the column layout needs no
-    sort and the row layout is one transposition of it; both are canonical (sorted, no duplicates) and equal to
-    what a COO assembly gives (512 x 512 pixels at 128 angles: 67 million entries; the COO assembly took 8-10 s
-    and a later ``tocsc`` another 0.8-2.4 s).
+    Built pixel by pixel by two Numba passes (count, then fill both layouts), canonical (sorted, no duplicates) and
+    equal bit for bit to what a COO assembly and a conversion give (512 x 512 pixels at 128 angles: 67 million
+    entries; the COO assembly took 8-10 s and a later ``tocsc`` another 0.8-2.4 s; numpy by columns, one
+    transposition and int64 copies of the index arrays for the search 5-9 s and 2.9 GB at peak; these passes, whose
+    int64 index arrays the matrices and the search share, 1.3-7 s and 2.3 GB, most of it the first touch of fresh
+    memory on the loaded 2-core machine).
     """
     h, w = shape
     nd = int(math.ceil(math.hypot(h, w))) + 1
     ys, xs = np.mgrid[0:h, 0:w]
-    xc = (xs - (w - 1) / 2.0).ravel()
-    yc = ((h - 1) / 2.0 - ys).ravel()
+    xc = (xs - (w - 1) / 2.0).ravel().astype(np.float64)
+    yc = ((h - 1) / 2.0 - ys).ravel().astype(np.float64)
     n = h * w
     angles_deg = np.atleast_1d(np.asarray(angles_deg, dtype=np.float64))
     na = angles_deg.size
     theta = np.deg2rad(angles_deg)
-    cos = np.array([math.cos(t) for t in theta])  # math's, as every angle's own product always used
-    sin = np.array([math.sin(t) for t in theta])
-    base = np.arange(na, dtype=np.int64) * nd
-    idx_t = np.int32 if na * nd < 2**31 and n * 2 * na < 2**31 else np.int64
-    step = max(1, _CHUNK_ENTRIES // max(2 * na, 1))
-    # at most two entries per pixel and angle: the arrays are made at that size and filled in order (pages past the
-    # last entry are never touched, so never take memory); no concatenation copies
-    indices = np.empty(n * 2 * na, dtype=idx_t)
-    data = np.empty(n * 2 * na)
+    cos = np.array([math.cos(t) for t in theta], dtype=np.float64)  # math's, as every angle's own product always used
+    sin = np.array([math.sin(t) for t in theta], dtype=np.float64)
     counts = np.zeros(n, dtype=np.int64)
-    met = np.zeros(na * nd, dtype=bool)  # rays some pixel meets
-    pos = 0
-    for p0 in range(0, n, step):
-        sl = slice(p0, min(n, p0 + step))
-        t = xc[sl, None] * cos[None, :] + yc[sl, None] * sin[None, :] + (nd - 1) / 2.0
-        b0 = np.floor(t).astype(np.int64)
-        frac = t - b0
-        rows = np.empty(t.shape + (2,), dtype=idx_t)
-        vals = np.empty(t.shape + (2,))
-        keep = np.empty(t.shape + (2,), dtype=bool)
-        for j, (b, wt) in enumerate(((b0, 1.0 - frac), (b0 + 1, frac))):
-            keep[..., j] = (wt > 1e-12) & (b >= 0) & (b < nd)
-            rows[..., j] = np.where(keep[..., j], base + b, 0)
-            vals[..., j] = wt
-        keep = keep.reshape(t.shape[0], 2 * na)
-        counts[sl] = np.count_nonzero(keep, axis=1)
-        r = rows.reshape(keep.shape)[keep]
-        k = r.size
-        indices[pos:pos + k] = r
-        data[pos:pos + k] = vals.reshape(keep.shape)[keep]
-        met[r] = True
-        pos += k
-    indices, data = indices[:pos], data[:pos]
+    raycount = np.zeros(na * nd, dtype=np.int64)
+    _projector_counts(xc, yc, cos, sin, nd, counts, raycount)
+    met = raycount > 0
     nonempty = np.flatnonzero(met)
-    renum = (np.cumsum(met) - 1).astype(idx_t)  # ray numbers once the empty rays are dropped
-    for a in range(0, pos, _CHUNK_ENTRIES):
-        indices[a:a + _CHUNK_ENTRIES] = renum[indices[a:a + _CHUNK_ENTRIES]]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    C = sp.csc_matrix((data, indices, indptr), shape=(nonempty.size, n))
-    C.sum_duplicates()  # a check only: the entries are canonical by construction
-    A = C.tocsr()
-    A.sum_duplicates()
-    return A, C, nonempty // nd
+    m = nonempty.size
+    renum = np.cumsum(met) - 1  # ray numbers once the empty rays are dropped
+    cptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=cptr[1:])
+    rptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(raycount[nonempty], out=rptr[1:])
+    nnz = int(cptr[-1])
+    cidx, ridx = np.empty(nnz, dtype=np.int64), np.empty(nnz, dtype=np.int64)
+    cdata, rdata = np.empty(nnz), np.empty(nnz)
+    _projector_fill(xc, yc, cos, sin, nd, renum, cptr, rptr, cidx, cdata, ridx, rdata)
+    C = _with_arrays(sp.csc_matrix((m, n)), cdata, cidx, cptr)
+    A = _with_arrays(sp.csr_matrix((m, n)), rdata, ridx, rptr)
+    out = (A, C, nonempty // nd)
+    return out + ((cptr, cidx, rptr, ridx),) if index64 else out
 
 
 def _out_of_time(deadline: float | None) -> bool:

@@ -226,10 +226,9 @@ class Tomography(DMMVBase):
         # both layouts from one assembly: SART reads rows, the model and DART columns; and the int64 index arrays of
         # the search's kernels: made in the solve, their fresh memory (1 GB at 512 x 512 with 128 angles) took
         # 1.5-3 s of the time limit
-        self.A, A_csc, ray_angle = projection_matrices(self.shape, self.angles)
+        self.A, A_csc, ray_angle, index64 = projection_matrices(self.shape, self.angles, index64=True)
         self.__dict__["_A_csc"] = A_csc
-        self.__dict__["_index64"] = tuple(a.astype(np.int64) for a in (A_csc.indptr, A_csc.indices, self.A.indptr,
-                                                                           self.A.indices))
+        self.__dict__["_index64"] = index64
         clean = self.A @ self.phantom.ravel()
         rng = np.random.default_rng(self.seed)
         self.b = clean + (rng.uniform(-self.noise, self.noise, clean.size) if self.noise > 0 else 0.0)
