@@ -167,6 +167,7 @@ def test_kernel_search_agrees_with_the_exact_solver_and_bounds_stay_valid(solver
         assert res.objective == exact.objective
         assert res.bound is not None and res.bound >= exact.objective
         assert res.info["kernel_bounds"] and min(res.info["kernel_bounds"].values()) >= exact.objective
+        assert res.info["exact_phase"]["bound"] is None or res.info["exact_phase"]["bound"] >= exact.objective
 
 
 def test_every_bound_of_a_kernel_bounds_the_original():
@@ -199,3 +200,40 @@ def test_every_solver_gets_the_kernel_bound():
     for solver in ("sa", "tabu"):
         res = combopt.solve(IndependentSet.from_networkx(G), solver, time_limit=20, seed=0)
         assert res.bound == 40 and res.objective == 40 and res.status == combopt.Status.OPTIMAL
+
+
+def _grid_with_holes(k, seed):
+    G = nx.grid_2d_graph(k, k)
+    rng = np.random.default_rng(seed)
+    nodes = list(G.nodes())
+    G.remove_nodes_from([nodes[i] for i in rng.choice(len(nodes), len(nodes) // 5, replace=False)])
+    return nx.convert_node_labels_to_integers(G)
+
+
+def _bipartite_alpha(G):
+    top = {v for c in nx.connected_components(G) for v in nx.bipartite.sets(G.subgraph(c))[0]}
+    return G.number_of_nodes() - len(nx.bipartite.hopcroft_karp_matching(G, top_nodes=top)) // 2
+
+
+@pytest.mark.parametrize("solver", ["ils", "sa-ils"])
+def test_the_exact_phase_finishes_a_kernel(solver):
+    """A grid with holes keeps a kernel after the reductions; HiGHS finishes it, so the run is proven optimal at
+    the independence number (Konig), and its bound and incumbent come from the exact phase."""
+    G = _grid_with_holes(60, seed=2)
+    P = IndependentSet.from_networkx(G)
+    assert P.search_space().n > 50
+    res = combopt.solve(P, solver, time_limit=60, seed=0)
+    assert res.info["exact_phase"]["status"] == "Optimal" and res.info["exact_phase"]["bound"] == _bipartite_alpha(G)
+    assert res.status == combopt.Status.OPTIMAL and res.objective == res.bound == _bipartite_alpha(G)
+    assert P.evaluate(res.solution).feasible
+    off = combopt.solve(IndependentSet.from_networkx(G), solver, max_iterations=1, seed=0, exact=False)
+    assert "exact_phase" not in off.info and off.objective <= res.objective
+
+
+def test_no_exact_phase_without_a_kernel():
+    """On graphs the rules do not cut (here a random 3-regular graph) the heuristics keep the whole time."""
+    G = nx.random_regular_graph(3, 400, seed=1)
+    P = IndependentSet.from_networkx(G)
+    assert P.search_space() is P
+    res = combopt.solve(P, "sa-ils", time_limit=2, seed=0)
+    assert "exact_phase" not in res.info

@@ -105,12 +105,14 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     Phased search is off by default above :data:`PHASED_MAX_N` vertices; above :data:`ILS_ONLY_N` the solver
     runs its ILS walks alone (the ``ils`` solver: ``num_walks``, ``ils_iters``) unless ``hybrid=true``;
     ``hybrid=false`` does that on any graph. ``reduce`` (default true): search the kernel of the exact reductions
-    of :mod:`combopt.problems.graph.reduce` (see :func:`.ils.start_search`).
+    of :mod:`combopt.problems.graph.reduce` (see :func:`.ils.start_search`); ``exact`` (default true): HiGHS on that
+    kernel for a share of the time first (:mod:`.exact`).
     """
-    problem = start_search(problem, ctx, flag(params, "reduce", True))
+    extra: dict = {}
+    problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n
     if n == 0:  # the reductions solved the graph
-        return SolverOutput(info=bound_info(problem))
+        return SolverOutput(info={**bound_info(problem), **extra})
     if not flag(params, "hybrid", n <= ILS_ONLY_N):
         if set(params) - {"num_walks", "ils_iters"}:
             raise ParameterError(f"sa-ils runs its ILS walks alone on this graph ({n} vertices, above "
@@ -119,6 +121,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
                                  f"every phase)")
         out = iterated_local_search(problem, ctx, reduce=False, **params)  # reduced above (or not asked to)
         out.info["mode"] = f"ILS walks alone ({n} vertices)"
+        out.info.update(extra)
         return out
     threads = numba.get_num_threads()
     R = positive_int(params, "num_reads", max(16, 8 * threads))
@@ -228,4 +231,4 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         report_construction(problem.original, ctx, iteration=False)
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
                               "ils_steps_done": ils_done, "num_phased": D, "phased_steps_done": phased_done,
-                              "beta_range": list(beta_range), **bound_info(problem)})
+                              "beta_range": list(beta_range), **bound_info(problem), **extra})

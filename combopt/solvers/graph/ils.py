@@ -12,6 +12,7 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.local import ils_batch
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
+from .exact import exact_kernel_phase
 
 #: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
 #: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
@@ -21,11 +22,13 @@ BOUND_SHARE = 0.1
 REDUCE_SHARE = 0.2
 
 
-def start_search(problem, ctx: SolveContext, reduce: bool = True):
+def start_search(problem, ctx: SolveContext, reduce: bool = True, exact: bool = True, info: dict | None = None):
     """The problem a graph solver searches: the kernel of ``problem``'s exact reductions where they fit
     :data:`REDUCE_SHARE` of the time left and cut the graph (``IndependentSet.search_space``), else ``problem``
     (also with ``reduce=False``). Its bounds and those of ``problem`` are offered (:func:`offer_bound`; the tighter
-    counts), and a kernel the rules emptied is answered at once (its lifted set meets the bound: proven optimal)."""
+    counts), and a kernel the rules emptied is answered at once (its lifted set meets the bound: proven optimal).
+    With ``exact`` a kernel then gets the exact phase of :mod:`.exact` (HiGHS for a share of the time); what it
+    did goes into ``info``."""
     left = ctx.time_left
     searched = problem.search_space(REDUCE_SHARE * left if math.isfinite(left) else math.inf) if reduce else problem
     if searched.n == 0:
@@ -33,6 +36,8 @@ def start_search(problem, ctx: SolveContext, reduce: bool = True):
     if searched is not problem and searched.n:
         offer_bound(problem, ctx)  # the file's graph's own bounds can be lower than the kernel's plus its offset
     offer_bound(searched, ctx)
+    if reduce and exact and not ctx.state.should_stop():
+        (info if info is not None else {}).update(exact_kernel_phase(searched, ctx, offer_largest))
     return searched
 
 
@@ -78,11 +83,13 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     a random geometric graph of 30,000 vertices 5,022 against 4,990, Barabasi-Albert 50,000 vertices 22,893
     against 22,884, a random graph of 200,000 vertices at 10 s 62,363 against 62,023), ``ils_iters`` steps
     per walk and outer iteration (default ``max(1000, 10 n)``), ``reduce`` (default true: search the kernel of the
-    exact reductions of :mod:`combopt.problems.graph.reduce`, see :func:`start_search`)."""
-    problem = start_search(problem, ctx, flag(params, "reduce", True))
+    exact reductions of :mod:`combopt.problems.graph.reduce`, see :func:`start_search`), ``exact`` (default true:
+    HiGHS on that kernel for a share of the time first, :mod:`.exact`)."""
+    extra: dict = {}
+    problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n
     if n == 0:  # the reductions solved the graph
-        return SolverOutput(info=bound_info(problem))
+        return SolverOutput(info={**bound_info(problem), **extra})
     R = positive_int(params, "num_walks", 8 if n <= 20_000 else max(2, numba.get_num_threads()))
     iters = positive_int(params, "ils_iters", max(1000, 10 * n))
     reject_unknown(params, "ils")
@@ -118,4 +125,4 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             first = False
         else:
             ctx.state.next_iteration()
-    return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem)})
+    return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem), **extra})
