@@ -237,3 +237,18 @@ def test_no_exact_phase_without_a_kernel():
     assert P.search_space() is P
     res = combopt.solve(P, "sa-ils", time_limit=2, seed=0)
     assert "exact_phase" not in res.info
+
+
+def test_a_ctrl_c_during_the_reductions_of_a_large_graph_returns_the_construction(monkeypatch):
+    from combopt.problems.graph import mis
+    from combopt.solvers.graph import ils
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mis, "reduce_graph", interrupted)
+    monkeypatch.setattr(ils, "CONSTRUCT_FIRST_NNZ", 0)  # this graph counts as large
+    G = nx.random_labeled_tree(500, seed=1)
+    P = IndependentSet.from_networkx(G)
+    res = combopt.solve(P, "sa-ils", time_limit=30, seed=0)
+    assert res.info["interrupted"] and res.feasible and res.objective == P.evaluate(P.construct()).objective

@@ -33,10 +33,11 @@ import numpy as np
 
 #: domination is checked from vertices of at most this degree (each check costs up to ``d^2`` set lookups)
 MAX_DOMINATION_DEGREE = 64
-#: largest adjacency (entries, two per edge) reduced: about 2 s of Python set work on the 2-core machine
-MAX_REDUCE_NNZ = 4_000_000
-#: estimated seconds per vertex and adjacency entry (building the sets and a pass of the rules)
-REDUCE_S_PER_ENTRY = 1.0e-6
+#: largest adjacency (entries, two per edge) reduced: Python sets of about 1 GB and 15-20 s of work at the cap
+MAX_REDUCE_NNZ = 12_000_000
+#: estimated seconds per vertex and adjacency entry (building the sets and a pass of the rules; 1.0-1.7 us were
+#: measured on the 2-core machine, the upper end under load)
+REDUCE_S_PER_ENTRY = 1.2e-6
 #: the time check runs every this many queue pops
 _CHECK_EVERY = 256
 
