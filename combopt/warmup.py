@@ -66,6 +66,14 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
 }
 
 
+#: (solver, kind) -> other solvers whose kernels that solver runs on some inputs (compiled with it): sa-ils and ils
+#: hand a clique search on a graph with a large complement to clique-cores (the tiny graph takes the other route)
+DELEGATES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("sa-ils", "clique"): ("clique-cores",),
+    ("ils", "clique"): ("clique-cores",),
+}
+
+
 @dataclass
 class Job:
     """One warm-up solve."""
@@ -101,6 +109,8 @@ def jobs(family: str | None = None, solver: str | None = None, kind: str | None 
             for f in TINY.get(k, ()):
                 for params in VARIANTS.get(info.name, ({},)):
                     out.append(Job(info.name, k, DATA / f, dict(params)))
+                if solver is not None:  # a single solver's warm-up (a cold run's warmer) covers what it hands over
+                    out.extend(Job(d, k, DATA / f) for d in DELEGATES.get((info.name, k), ()))
     return out
 
 

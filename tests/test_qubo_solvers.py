@@ -139,8 +139,11 @@ def test_ctrl_c_during_ils_walks_keeps_their_sets(monkeypatch):
 
     import networkx as nx
 
+    from combopt.problems.graph import mis
     from combopt.problems.graph.mis import IndependentSet
     from combopt.solvers.graph import ils
+
+    monkeypatch.setattr(mis, "MIN_KERNEL_CUT", 2.0)  # the walks on the file's graph (no kernel, no exact phase)
 
     original = ils.ils_batch
 

@@ -439,12 +439,15 @@ def test_mis_kind_of_clq_is_the_graph_itself():
 
 
 def test_clique_of_a_huge_sparse_graph_is_refused_before_allocating(tmp_path):
-    # the clique search works on the complement graph: 5e9 edges here
+    # the independent-set route of a clique search works on the complement graph, 5e9 edges here: a solver that needs
+    # it is refused before anything is allocated; the default search goes through core numbers and needs none
     path = tmp_path / "huge.clq"
     path.write_text("p edge 99999 1\ne 1 2\n")
-    with pytest.raises(InputError, match="complement") as info:
-        combopt.read(path)
-    assert info.value.path == str(path)
+    P = combopt.read(path)
+    res = combopt.solve(P, time_limit=30)
+    assert res.objective == 2 and res.status == combopt.Status.OPTIMAL and P._work is None
+    with pytest.raises(InputError, match="complement"):
+        combopt.solve(P, "sa", time_limit=5)
     mis = combopt.read(path, kind="mis")  # the graph itself is fine
     assert (mis.graph.n, mis.graph.m) == (99999, 1)
 

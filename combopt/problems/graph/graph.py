@@ -83,8 +83,9 @@ class Graph:
         extra = n * (n - 1) // 2 - self.m
         if extra > MAX_COMPLEMENT_EDGES:
             raise InputError(None, f"the complement of this {n}-vertex graph has {extra} edges, more than the "
-                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search (a sparse graph "
-                                   f"has large cliques rarely: try --kind mis on its complement)")
+                                   f"{MAX_COMPLEMENT_EDGES} combopt builds for a clique search through independent "
+                                   f"sets: use the default solver or -s clique-cores, which search sparse graphs "
+                                   f"by core numbers without the complement")
         try:
             check_memory(17.0 * n * n + BYTES_PER_EDGE * extra, f"the complement of this {n}-vertex graph")
         except ParameterError as e:  # raised while reading: the reader names the file

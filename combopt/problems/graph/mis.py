@@ -21,6 +21,7 @@ from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .bounds import best_bound, sparse_bounds
+from .cores import core_numbers
 from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
 from .reduce import Reduction, reduce_graph, worth_trying
 
@@ -30,6 +31,9 @@ MAX_BOUND_COMPLEMENT_EDGES = 1_000_000
 #: seconds (estimated) the sparse bounds get in :meth:`IndependentSet.bound`'s default call, which the API makes
 #: inside a time limit it does not know; the graph solvers add what is missing within a share of their time
 BOUND_S = 0.1
+#: a clique search whose complement would have more edges than this goes through core numbers (:mod:`.cores`); the
+#: DIMACS clique graphs (complements of at most about 100,000 edges) keep the independent-set route
+SPARSE_CLIQUE_COMPLEMENT = 2_000_000
 #: a kernel replaces the working graph in the search only when the reductions removed at least this share of it
 #: (below, the relabelled kernel buys little and the search on the file's graph is what was measured)
 MIN_KERNEL_CUT = 0.05
@@ -60,9 +64,11 @@ class IndependentSet(Problem):
         self.kind = kind
         self.name = graph.name
         self.source = source
-        # the graph whose independent sets are the answers
-        self.work = graph if kind == "mis" else graph.complement()
-        self.indptr, self.indices = self.work.csr()
+        # the graph whose independent sets are the answers (the complement, for cliques: built when first needed,
+        # as the sparse clique search of :mod:`.cores` never needs it)
+        self._work = graph if kind == "mis" else None
+        self._csr: tuple | None = None
+        self._core: list | None = None  # [core numbers, degeneracy order] of the file's graph once computed
         self._codes = graph.edge_codes()
         self._colours: list | None = None  # [the colouring bound or None] once computed
         self._memo: dict = {}  # what :func:`.bounds.sparse_bounds` computed
@@ -73,6 +79,41 @@ class IndependentSet(Problem):
 
     #: what a set found on this problem gains when lifted to the file's graph (a kernel's reductions)
     offset = 0
+
+    @property
+    def work(self) -> Graph:
+        """The graph whose independent sets are the answers: the file's (mis) or its complement (clique)."""
+        if self._work is None:
+            self._work = self.graph.complement()
+        return self._work
+
+    @property
+    def indptr(self) -> np.ndarray:
+        if self._csr is None:
+            self._csr = self.work.csr()
+        return self._csr[0]
+
+    @property
+    def indices(self) -> np.ndarray:
+        if self._csr is None:
+            self._csr = self.work.csr()
+        return self._csr[1]
+
+    @property
+    def sparse_clique(self) -> bool:
+        """A clique search on a graph whose complement has more than :data:`SPARSE_CLIQUE_COMPLEMENT` edges: it
+        goes through core numbers and small exact searches (:mod:`.cores`), not through the complement."""
+        if self.kind != "clique" or self._work is not None:
+            return False
+        n = self.n
+        return n * (n - 1) // 2 - int(self.graph.edges.shape[0]) > SPARSE_CLIQUE_COMPLEMENT
+
+    def cores(self) -> tuple[np.ndarray, np.ndarray]:
+        """Core numbers and a degeneracy order of the file's graph (:func:`.cores.core_numbers`, cached)."""
+        if self._core is None:
+            indptr, indices = self.graph.csr()
+            self._core = list(core_numbers(indptr, indices))
+        return self._core[0], self._core[1]
 
     @property
     def original(self) -> IndependentSet:
@@ -148,7 +189,7 @@ class IndependentSet(Problem):
         else:
             iu, ju = np.triu_indices(S.size, 1)
             codes = S[iu] * n + S[ju]
-            present = np.isin(codes, self._codes, assume_unique=False)
+            present = _has_codes(self._codes, codes)
             bad_i = np.nonzero(~present)[0]
             for t in bad_i[:MAX_VIOLATIONS_LISTED]:
                 viol.append(f"vertices {lab[S[iu[t]]]} and {lab[S[ju[t]]]} are not adjacent")
@@ -221,7 +262,10 @@ class IndependentSet(Problem):
         return prob, lambda: np.array([i for i in range(self.n) if (x[i].value() or 0) > 0.5], dtype=np.int64)
 
     def construct(self) -> np.ndarray:
-        """Greedy independent set of the working graph, smallest degree first (numpy only)."""
+        """Greedy independent set of the working graph, smallest degree first (numpy only); for a sparse clique
+        search (:attr:`sparse_clique`) a greedy clique of the file's graph from its vertex of largest degree."""
+        if self.sparse_clique:
+            return self._greedy_clique()
         n = self.n
         indptr, indices = self.indptr, self.indices
         order = np.argsort(np.diff(indptr), kind="stable")
@@ -232,6 +276,23 @@ class IndependentSet(Problem):
                 chosen.append(v)
                 blocked[v] = True
                 blocked[indices[indptr[v]:indptr[v + 1]]] = True
+        return np.sort(np.asarray(chosen, dtype=np.int64))
+
+    def _greedy_clique(self) -> np.ndarray:
+        """Start at the vertex of largest degree; repeatedly take the candidate of largest degree and keep as
+        candidates its neighbours among them (``O(m)`` at most)."""
+        indptr, indices = self.graph.csr()
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        deg = np.diff(indptr)
+        v = int(np.argmax(deg))
+        chosen = [v]
+        cand = indices[indptr[v]:indptr[v + 1]]
+        cand = cand[np.argsort(-deg[cand], kind="stable")]
+        while cand.size:
+            u = int(cand[0])
+            chosen.append(u)
+            cand = cand[1:][np.isin(cand[1:], indices[indptr[u]:indptr[u + 1]])]
         return np.sort(np.asarray(chosen, dtype=np.int64))
 
     def bound(self, seconds: float | None = None) -> float | None:
@@ -259,6 +320,9 @@ class IndependentSet(Problem):
         if self._colours is None:
             self._colours = [self._colouring_bound()]
         parts = {} if self._colours[0] is None else {"colouring": self._colours[0]}
+        if self.sparse_clique:  # a clique lies in a core: the largest core number plus one
+            parts["core"] = float(self.cores()[0].max(initial=-1) + 1)
+            return parts
         if not self._settled:
             _, self._settled = sparse_bounds(self.indptr, self.indices, seconds - (time.perf_counter() - t0),
                                              self._memo)
@@ -359,6 +423,15 @@ class KernelSet(IndependentSet):
         ``kernel_bounds_s``) and what the reductions did."""
         own = {f"kernel_{k}": v for k, v in super().bound_info().items()}
         return {**self._parent.bound_info(), **own, **self.kernel.info()}
+
+
+def _has_codes(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Which ``codes`` are in ``sorted_codes`` (binary search: ``np.isin`` hashed all the graph's edge codes on
+    every call, 0.5-0.9 s for a clique of a 1.6-million-edge graph)."""
+    if sorted_codes.size == 0:
+        return np.zeros(codes.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_codes, codes), sorted_codes.size - 1)
+    return sorted_codes[pos] == codes
 
 
 #: largest graph (vertices) and saturation table (vertices x colours) :func:`dsatur_colour_count` handles

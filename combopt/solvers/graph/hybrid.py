@@ -50,7 +50,7 @@ from ..common import (
     reject_unknown,
     replica_memory,
 )
-from .ils import bound_info, iterated_local_search, offer_largest, start_search
+from .ils import bound_info, iterated_local_search, offer_largest, sparse_clique_instead, start_search
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 # priors for the first timed calls, before a rate is measured (seconds; 2-core laptop, generous): a phased
@@ -108,6 +108,8 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     of :mod:`combopt.problems.graph.reduce` (see :func:`.ils.start_search`); ``exact`` (default true): HiGHS on that
     kernel for a share of the time first (:mod:`.exact`).
     """
+    if problem.sparse_clique:
+        return sparse_clique_instead(problem, ctx, params, "sa-ils")
     extra: dict = {}
     problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n

@@ -9,11 +9,13 @@ import numpy as np
 
 from ...core.budget import StepBudget
 from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.warm import report_construction
 from ...problems.graph.local import ils_batch
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
 from .exact import exact_kernel_phase
+from .sparse_clique import sparse_clique_search
 
 #: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
 #: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
@@ -49,6 +51,18 @@ def start_search(problem, ctx: SolveContext, reduce: bool = True, exact: bool = 
     if reduce and exact and not ctx.state.should_stop():
         (info if info is not None else {}).update(exact_kernel_phase(searched, ctx, offer_largest))
     return searched
+
+
+def sparse_clique_instead(problem, ctx: SolveContext, params: dict, name: str) -> SolverOutput:
+    """A clique search on a graph whose complement is large runs the ``clique-cores`` search (the independent-set
+    route would build the complement, quadratic in the vertices); ``name``'s own parameters do not apply there."""
+    if params:
+        raise ParameterError(f"{name} searches this clique problem with clique-cores ({problem.n} vertices, a large "
+                             f"complement), which takes none of {', '.join(sorted(params))}; run -s clique-cores "
+                             f"(parameter node_budget)")
+    out = sparse_clique_search(problem, ctx)
+    out.info["mode"] = f"clique-cores ({problem.n} vertices, sparse)"
+    return out
 
 
 def offer_bound(problem, ctx: SolveContext) -> None:
@@ -95,6 +109,8 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     per walk and outer iteration (default ``max(1000, 10 n)``), ``reduce`` (default true: search the kernel of the
     exact reductions of :mod:`combopt.problems.graph.reduce`, see :func:`start_search`), ``exact`` (default true:
     HiGHS on that kernel for a share of the time first, :mod:`.exact`)."""
+    if problem.sparse_clique:
+        return sparse_clique_instead(problem, ctx, params, "ils")
     extra: dict = {}
     problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n

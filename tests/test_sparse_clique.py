@@ -1,0 +1,120 @@
+"""Maximum clique of sparse graphs without the complement: core numbers, the colouring branch and bound, and the
+``clique-cores`` search that ``sa-ils`` / ``ils`` hand such graphs to."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import combopt
+from combopt.core.errors import ParameterError
+from combopt.problems.graph.cores import core_numbers, later_neighbours, max_clique_bb
+from combopt.problems.graph.graph import Graph
+from combopt.problems.graph.mis import IndependentSet
+
+
+def _omega_brute(n, A):
+    best = 0
+    for r in range(n, 0, -1):
+        for S in itertools.combinations(range(n), r):
+            if all(A[i, j] for i, j in itertools.combinations(S, 2)):
+                return r
+    return best
+
+
+def test_branch_and_bound_finds_the_clique_number_of_small_graphs():
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        n = int(rng.integers(0, 13))
+        A = np.triu(rng.random((n, n)) < rng.uniform(0.2, 0.9), 1)
+        A = A | A.T
+        w = _omega_brute(n, A)
+        size, members, finished = max_clique_bb(A, 0, 10**9)
+        assert finished and size == w
+        assert all(A[i, j] for i, j in itertools.combinations(members.tolist(), 2))
+        size, _, finished = max_clique_bb(A, w, 10**9)  # nothing beats the clique number itself
+        assert finished and size == 0
+        if w > 1:
+            size, _, _ = max_clique_bb(A, w - 1, 10**9)
+            assert size == w
+
+
+def test_core_numbers_and_degeneracy_order_match_networkx():
+    for seed in range(6):
+        G = nx.gnm_random_graph(300, 1500, seed=seed) if seed % 2 else nx.barabasi_albert_graph(300, 3, seed=seed)
+        g = Graph.from_networkx(G)
+        core, order = core_numbers(*g.csr())
+        ref = nx.core_number(G)
+        assert core.tolist() == [ref[v] for v in range(300)]
+        assert sorted(order.tolist()) == list(range(300))
+        rank = np.empty(300, dtype=np.int64)
+        rank[order] = np.arange(300)
+        for v in range(300):  # at removal, a vertex has at most its core number of later neighbours
+            assert sum(rank[u] > rank[v] for u in G[v]) <= core[v]
+
+
+def test_later_neighbours_are_the_later_ones_of_large_enough_core():
+    G = nx.powerlaw_cluster_graph(400, 4, 0.5, seed=1)
+    indptr, indices = Graph.from_networkx(G).csr()
+    core, order = core_numbers(indptr, indices)
+    rank = np.empty(400, dtype=np.int64)
+    rank[order] = np.arange(400)
+    out = np.empty(400, dtype=np.int64)
+    for v in range(0, 400, 7):
+        for least in range(0, int(core.max()) + 2):
+            k = later_neighbours(indptr, indices, rank, core, v, least, out)
+            assert sorted(out[:k].tolist()) == sorted(u for u in G[v] if rank[u] > rank[v] and core[u] >= least)
+
+
+def _planted(n, m, k, seed):
+    G = nx.barabasi_albert_graph(n, m, seed=seed)
+    S = np.random.default_rng(seed).choice(n, k, replace=False)
+    G.add_edges_from((int(a), int(b)) for i, a in enumerate(S) for b in S[i + 1:])
+    return G
+
+
+@pytest.mark.parametrize("solver", [None, "ils", "clique-cores"])
+def test_sparse_clique_search_is_exact_and_never_builds_the_complement(solver):
+    for seed in range(2):
+        G = _planted(3000, 4, 14, seed)
+        omega = max(len(c) for c in nx.find_cliques(G))
+        P = IndependentSet.from_networkx(G, "clique")
+        assert P.sparse_clique
+        res = combopt.solve(P, solver, time_limit=60, seed=0)
+        assert res.objective == omega and res.bound == omega and res.status == combopt.Status.OPTIMAL
+        assert P.evaluate(res.solution).feasible and P._work is None
+        assert P.bounds()["core"] >= omega
+
+
+def test_a_search_cut_short_claims_no_proof_and_keeps_its_bound_above_the_clique_number():
+    G = _planted(3000, 4, 14, 3)
+    omega = max(len(c) for c in nx.find_cliques(G))
+    P = IndependentSet.from_networkx(G, "clique")
+    res = combopt.solve(P, "clique-cores", node_budget=1, seed=0)
+    assert res.info["searches_cut_short"] > 0
+    assert res.bound >= omega and res.objective <= omega and P.evaluate(res.solution).feasible
+    assert (res.status == combopt.Status.OPTIMAL) == (res.objective == res.bound)
+
+
+def test_hybrid_parameters_do_not_apply_to_the_sparse_route():
+    P = IndependentSet.from_networkx(_planted(3000, 3, 8, 0), "clique")
+    with pytest.raises(ParameterError, match="clique-cores"):
+        combopt.solve(P, "sa-ils", time_limit=5, num_reads=8)
+
+
+def test_dense_clique_graphs_keep_the_independent_set_route():
+    G = nx.gnp_random_graph(200, 0.9, seed=1)
+    P = IndependentSet.from_networkx(G, "clique")
+    assert not P.sparse_clique
+    res = combopt.solve(P, "sa-ils", max_iterations=2, seed=0)
+    assert "mode" not in res.info or "clique-cores" not in res.info["mode"]
+
+
+def test_a_cold_runs_warmer_compiles_the_sparse_route():
+    from combopt.warmup import jobs
+
+    assert {(j.solver, j.kind) for j in jobs(solver="sa-ils", kind="clique")} == {("sa-ils", "clique"),
+                                                                               ("clique-cores", "clique")}
