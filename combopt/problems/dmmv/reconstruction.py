@@ -29,22 +29,29 @@ def projection_matrix(shape: tuple[int, int], angles_deg, return_angles: bool = 
 
 
 @njit(cache=True)
+def _entry(xp, yp, c, s, nd, j):
+    """Detector bin (``-1`` when dropped: off the detector, or a weight of at most 1e-12) and weight of entry ``j``
+    (0: the bin below the pixel's projection, 1: the one above) of the pixel at ``(xp, yp)`` at the angle of cosine
+    ``c`` and sine ``s``."""
+    t = xp * c + yp * s + (nd - 1) / 2.0
+    b0 = math.floor(t)
+    frac = t - b0
+    b = int(b0) + j
+    wt = 1.0 - frac if j == 0 else frac
+    return (b if wt > 1e-12 and 0 <= b < nd else -1), wt
+
+
+@njit(cache=True)
 def _projector_counts(xc, yc, cos, sin, nd, counts, raycount):
     """Entries per pixel (``counts``) and per ray (``raycount``, angle-major) of the projector."""
-    half = (nd - 1) / 2.0
     for p in range(xc.size):
         c = 0
         for a in range(cos.size):
-            t = xc[p] * cos[a] + yc[p] * sin[a] + half
-            b0 = math.floor(t)
-            frac = t - b0
-            b = int(b0)
-            if 1.0 - frac > 1e-12 and 0 <= b < nd:
-                c += 1
-                raycount[a * nd + b] += 1
-            if frac > 1e-12 and 0 <= b + 1 < nd:
-                c += 1
-                raycount[a * nd + b + 1] += 1
+            for j in range(2):
+                b, _ = _entry(xc[p], yc[p], cos[a], sin[a], nd, j)
+                if b >= 0:
+                    c += 1
+                    raycount[a * nd + b] += 1
         counts[p] = c
 
 
@@ -53,36 +60,25 @@ def _projector_fill(xc, yc, cos, sin, nd, renum, cptr, rptr, cidx, cdata, ridx, 
     """Both layouts: the columns pixel by pixel (each column's rows ascend), the rows angle by angle (each row's
     columns in pixel order): every write then lands in one angle's few megabytes, where a pixel-by-pixel scatter
     into the rows took four times as long on a 512 x 512 scan."""
-    half = (nd - 1) / 2.0
     for p in range(xc.size):
         k = cptr[p]
         for a in range(cos.size):
-            t = xc[p] * cos[a] + yc[p] * sin[a] + half
-            b0 = math.floor(t)
-            frac = t - b0
-            b = int(b0)
             for j in range(2):
-                wt = 1.0 - frac if j == 0 else frac
-                if wt > 1e-12 and 0 <= b + j < nd:
-                    r = renum[a * nd + b + j]
-                    cidx[k] = r
+                b, wt = _entry(xc[p], yc[p], cos[a], sin[a], nd, j)
+                if b >= 0:
+                    cidx[k] = renum[a * nd + b]
                     cdata[k] = wt
                     k += 1
     cursor = rptr[:-1].copy()
     for a in range(cos.size):
         for p in range(xc.size):
-            t = xc[p] * cos[a] + yc[p] * sin[a] + half
-            b0 = math.floor(t)
-            frac = t - b0
-            b = int(b0)
             for j in range(2):
-                wt = 1.0 - frac if j == 0 else frac
-                if wt > 1e-12 and 0 <= b + j < nd:
-                    r = renum[a * nd + b + j]
-                    q = cursor[r]
-                    ridx[q] = p
-                    rdata[q] = wt
-                    cursor[r] = q + 1
+                b, wt = _entry(xc[p], yc[p], cos[a], sin[a], nd, j)
+                if b >= 0:
+                    r = renum[a * nd + b]
+                    ridx[cursor[r]] = p
+                    rdata[cursor[r]] = wt
+                    cursor[r] += 1
 
 
 def _with_arrays(M, data, indices, indptr):
