@@ -32,13 +32,13 @@ def test_branch_and_bound_finds_the_clique_number_of_small_graphs():
         A = np.triu(rng.random((n, n)) < rng.uniform(0.2, 0.9), 1)
         A = A | A.T
         w = _omega_brute(n, A)
-        size, members, finished = max_clique_bb(A, 0, 10**9)
+        size, members, finished, _ = max_clique_bb(A, 0, 10**9)
         assert finished and size == w
         assert all(A[i, j] for i, j in itertools.combinations(members.tolist(), 2))
-        size, _, finished = max_clique_bb(A, w, 10**9)  # nothing beats the clique number itself
+        size, _, finished, _ = max_clique_bb(A, w, 10**9)  # nothing beats the clique number itself
         assert finished and size == 0
         if w > 1:
-            size, _, _ = max_clique_bb(A, w - 1, 10**9)
+            size, _, _, _ = max_clique_bb(A, w - 1, 10**9)
             assert size == w
 
 

@@ -116,14 +116,15 @@ def _colour_sort(adj, P, np_, outP, outC):
 @njit(cache=True)
 def max_clique_bb(adj, lower, node_budget):
     """Maximum clique of the graph of the boolean matrix ``adj`` (symmetric, no loops) if it has more than ``lower``
-    vertices: ``(size, vertices, finished)``; ``size`` is 0 (no vertices) when none beats ``lower``. ``finished``
-    is False when the ``node_budget`` ran out (the result is then only the best found)."""
+    vertices: ``(size, vertices, finished, nodes)``; ``size`` is 0 (no vertices) when none beats ``lower``.
+    ``finished`` is False when the ``node_budget`` ran out (the result is then only the best found); ``nodes`` is
+    the number of search nodes used."""
     k = adj.shape[0]
     best = lower
     best_set = np.empty(k, dtype=np.int64)
     found = 0
     if k == 0:
-        return 0, best_set[:0], True
+        return 0, best_set[:0], True, 0
     Ps = np.empty((k + 1, k), dtype=np.int64)
     Cs = np.empty((k + 1, k), dtype=np.int64)
     size = np.zeros(k + 1, dtype=np.int64)
@@ -151,7 +152,7 @@ def max_clique_bb(adj, lower, node_budget):
         R[depth] = v
         nodes += 1
         if nodes > node_budget:
-            return found, best_set[:found], False
+            return found, best_set[:found], False, nodes
         m = 0
         for t in range(i):
             u = Ps[depth, t]
@@ -169,4 +170,4 @@ def max_clique_bb(adj, lower, node_budget):
         size[depth + 1] = m
         at[depth + 1] = m - 1
         depth += 1
-    return found, best_set[:found], True
+    return found, best_set[:found], True, nodes

@@ -10,6 +10,9 @@ out by its core number; otherwise the bound is the largest ``core + 1`` (or cand
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from numba import njit
 
@@ -18,8 +21,13 @@ from ...core.registry import register_solver
 from ...problems.graph.cores import later_neighbours, max_clique_bb
 from ..common import positive_int, reject_unknown
 
-#: branch-and-bound nodes per vertex's search (a search that runs out leaves that vertex unsettled)
+#: branch-and-bound nodes per vertex's search (a search that runs out leaves that vertex unsettled); under a time
+#: limit each search also gets at most :data:`SEARCH_SHARE` of the time left, by the measured rate (nodes times
+#: candidates per second, :data:`PRIOR_RATE` before the first measurement), and at least :data:`MIN_NODES`
 NODE_BUDGET = 1_000_000
+SEARCH_SHARE = 0.5
+PRIOR_RATE = 5e6
+MIN_NODES = 100
 
 
 @njit(cache=True)
@@ -58,6 +66,8 @@ def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUD
     buf = np.empty(max(int(np.diff(indptr).max(initial=0)), 1), dtype=np.int64)
     where = np.full(n, -1, dtype=np.int64)
     unsettled = 0  # the largest clique size a vertex searched only in part could still reach
+    rate = PRIOR_RATE  # search nodes times candidates per second
+    spent = [0, 0.0]
     searched = cut_short = 0
     stopped_at = None
     for i, v in enumerate(by_core.tolist()):
@@ -70,7 +80,15 @@ def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUD
         if k + 1 <= best:
             continue
         adj = _sub_adjacency(indptr, indices, buf, k, where)
-        size, members, finished = max_clique_bb(adj, best - 1, node_budget)
+        budget = node_budget
+        if math.isfinite(ctx.time_left):  # fitted to half the time left, by the rate measured so far
+            budget = min(node_budget, max(MIN_NODES, int(rate * SEARCH_SHARE * ctx.time_left / k)))
+        t0 = time.perf_counter()
+        size, members, finished, nodes = max_clique_bb(adj, best - 1, budget)
+        spent[0] += nodes * k
+        spent[1] += time.perf_counter() - t0
+        if spent[1] > 0.01:
+            rate = spent[0] / spent[1]
         searched += 1
         if size + 1 > best:
             clique = np.sort(np.append(buf[:k][members], v))
