@@ -267,9 +267,9 @@ def test_memory_guards_refuse_at_once(tmp_path, capsys):
     f = tmp_path / "huge.col"
     f.write_text("p edge 50000000 0\n")
     cases.append(((f,), ("huge.col:1", "--max-memory")))
-    f = tmp_path / "huge.clq"
+    f = tmp_path / "huge.clq"  # a clique search through independent sets needs the complement (the default does not)
     f.write_text("p edge 10000 0\n")
-    cases.append(((f,), ("huge.clq", "complement")))
+    cases.append(((f, "-s", "sa"), ("huge.clq", "complement")))
     f = tmp_path / "wide.npz"
     np.savez(f, A_data=np.ones(1), A_indices=np.zeros(1, dtype=np.int64), A_indptr=np.array([0, 1]),
              A_shape=np.array([1, 2**31]), b=np.ones(1), lo=0.0, step=1.0, count=3)

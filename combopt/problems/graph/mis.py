@@ -84,7 +84,10 @@ class IndependentSet(Problem):
     def work(self) -> Graph:
         """The graph whose independent sets are the answers: the file's (mis) or its complement (clique)."""
         if self._work is None:
-            self._work = self.graph.complement()
+            try:
+                self._work = self.graph.complement()
+            except InputError as e:  # too large: name the file
+                raise InputError(self.source if e.path is None else e.path, e.message) from None
         return self._work
 
     @property
