@@ -1,4 +1,4 @@
-"""TSP local search (Numba): 2-opt, Or-opt, iterated local search, assignment decoding.
+"""TSP local search (Numba): 2-opt, Or-opt, 3-opt, iterated local search, assignment decoding.
 
 Public building blocks (numpy in, numpy out; the input tour is not modified):
 
@@ -16,6 +16,19 @@ Public building blocks (numpy in, numpy out; the input tour is not modified):
   kick, local search around the kick, accept when not worse, restart from a
   random nearest-neighbour tour after a stall); one walk, or several in
   parallel. The solver ``tsp-ls`` (default for kind ``tsp``) drives them.
+* :func:`three_opt` -- a local optimum of the sequential 3-opt move (Lin-Kernighan depth 3; the
+  kernels' third flag ``use_three``, used by ``tsp-ls``), alone or after 2-opt and Or-opt.
+
+The 3-opt move (Lin-Kernighan depth 3), from a city ``t1``: ``t2`` a tour neighbour of ``t1`` (both
+sides), ``t3`` in the neighbour list of
+``t2`` with ``g1 = d(t1, t2) - d(t2, t3) > 0``, both tour neighbours ``t4`` of ``t3``, ``t5`` in the
+neighbour list of ``t4`` with ``g1 + d(t3, t4) - d(t4, t5) > 0``, and every ``t6`` next to ``t5`` that
+closes a tour with the edge ``(t6, t1)``: edges ``(t1, t2), (t3, t4), (t5, t6)`` out, ``(t2, t3),
+(t4, t5), (t6, t1)`` in. Where ``t4`` closes a tour at once the 2-opt move ``(t4, t1)`` is tried
+first, so the neighbourhood holds every 2-opt move as well. The first improving move is applied as
+two or three reversals (:func:`_reverse`). By the gain criterion (every
+improving sequential move has a rotation with positive partial gains) a tour with no improving
+move from any city is a true 3-opt local optimum when the lists are full (``k >= n-1``).
 
 The Python wrappers hand the kernels float64 matrices (one compiled version,
 cached on disk): for integer distances moves must gain at least 1 (``eps =
@@ -259,7 +272,111 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf):
 
 
 @njit(cache=True)
-def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf):
+def _move2(tour, pos, a, b, c, d):
+    """2-opt move: ``b`` follows ``a`` and ``d`` follows ``c`` (in one direction); edges
+    ``(a, b), (c, d)`` out, ``(a, c), (b, d)`` in."""
+    n = tour.shape[0]
+    if tour[(pos[a] + 1) % n] == b:
+        _reverse(tour, pos, pos[b], pos[c])
+    else:
+        _reverse(tour, pos, pos[c], pos[b])
+
+
+@njit(cache=True)
+def _at(tour, p1, step, r, n):
+    """The city ``r`` steps from position ``p1`` (``step`` = +1 or -1)."""
+    return tour[((p1 + step * r) % n + n) % n]
+
+
+@njit(cache=True)
+def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
+    """First improving 3-opt move from ``t1`` (see the module docstring); returns the change."""
+    n = tour.shape[0]
+    K = nbr.shape[1]
+    zero = D[0, 0] * 0
+    if n < 5:
+        return zero
+    p1 = pos[t1]
+    for side in range(2):
+        step = 1 if side == 0 else -1  # walk so that t2 follows t1: r(x) = steps from t1 to x
+        t2 = _at(tour, p1, step, 1, n)
+        d12 = D[t1, t2]
+        for k3 in range(K):
+            t3 = nbr[t2, k3]
+            g1 = d12 - D[t2, t3]
+            if g1 <= eps:
+                break
+            r3 = ((pos[t3] - p1) * step + n) % n
+            if r3 <= 2:  # t1, t2 or the city after t2 (the edge (t2, t3) is in the tour)
+                continue
+            for choice in range(2):
+                # choice 0: t4 before t3 (t1 [t2..t4] [t3..]: closing (t4, t1) is a 2-opt move);
+                # choice 1: t4 after t3 ([t2..t3] becomes a cycle, t5 t6 must cut it)
+                # (r4 == n: t4 is t1 itself, t3 its other neighbour: t1 moves between t5 and t6)
+                r4 = r3 - 1 if choice == 0 else r3 + 1
+                t4 = _at(tour, p1, step, r4, n)
+                g2 = g1 + D[t3, t4]
+                if choice == 0:
+                    g = g2 - D[t4, t1]
+                    if g > eps:
+                        _move2(tour, pos, t1, t2, t4, t3)
+                        _push(queue, inq, qs, t1)
+                        _push(queue, inq, qs, t2)
+                        _push(queue, inq, qs, t3)
+                        _push(queue, inq, qs, t4)
+                        return -g
+                for k5 in range(K):
+                    t5 = nbr[t4, k5]
+                    g3 = g2 - D[t4, t5]
+                    if g3 <= eps:
+                        break
+                    r5 = ((pos[t5] - p1) * step + n) % n
+                    t6 = -1
+                    mode = 0
+                    if choice == 0:
+                        if r5 == 0 or r5 == r3 or r5 == r4 - 1:
+                            continue  # t1, t3, or already joined to t4
+                        r6 = r5 + 1 if r5 < r4 else r5 - 1  # the one valid closing
+                        t6 = _at(tour, p1, step, r6, n)
+                        g = g3 + D[t5, t6] - D[t6, t1]
+                    else:
+                        if r5 == 0 or r5 >= r3:
+                            continue  # t5 must cut the cycle t2..t3 (not at t3: (t3, t4) is out)
+                        ta = _at(tour, p1, step, r5 + 1, n)  # [t2..t5][t6..t3] -> t6..t3 t2..t5
+                        ga = g3 + D[t5, ta] - D[ta, t1]
+                        g = ga
+                        t6 = ta
+                        mode = 1
+                        if r5 >= 2:
+                            tb = _at(tour, p1, step, r5 - 1, n)  # [t2..t6][t5..t3] -> both reversed
+                            gb = g3 + D[t5, tb] - D[tb, t1]
+                            if gb > ga:
+                                g = gb
+                                t6 = tb
+                                mode = 2
+                    if g > eps:
+                        if mode == 0:
+                            _move2(tour, pos, t1, t2, t4, t3)
+                            _move2(tour, pos, t1, t4, t6, t5)
+                        elif mode == 1:
+                            _move2(tour, pos, t1, t2, t3, t4)
+                            _move2(tour, pos, t1, t3, t6, t5)
+                            _move2(tour, pos, t3, t5, t2, t4)
+                        else:
+                            _move2(tour, pos, t1, t2, t6, t5)
+                            _move2(tour, pos, t2, t5, t3, t4)
+                        _push(queue, inq, qs, t1)
+                        _push(queue, inq, qs, t2)
+                        _push(queue, inq, qs, t3)
+                        _push(queue, inq, qs, t4)
+                        _push(queue, inq, qs, t5)
+                        _push(queue, inq, qs, t6)
+                        return -g
+    return zero
+
+
+@njit(cache=True)
+def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf, use_three=False):
     """Apply first-improvement moves to the queued cities until the queue is empty.
 
     Returns the total change of the tour length (<= 0).
@@ -287,11 +404,16 @@ def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf):
             if d < 0:
                 total += d
                 continue
+        if use_three:
+            d = _try_three_opt(tour, pos, D, nbr, a, queue, inq, qs, eps)
+            if d < 0:
+                total += d
+                continue
     return total
 
 
 @njit(cache=True)
-def _improve(tour, D, nbr, use_two, use_or, eps):
+def _improve(tour, D, nbr, use_two, use_or, eps, use_three=False):
     """Local optimum of ``tour`` in place (repeated passes over all cities); returns its length."""
     n = tour.shape[0]
     pos = np.empty(n, dtype=np.int64)
@@ -304,7 +426,7 @@ def _improve(tour, D, nbr, use_two, use_or, eps):
     while True:  # until a pass over all cities finds nothing (don't-look bits can miss moves)
         for k in range(n):
             _push(queue, inq, qs, tour[k])
-        if not _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf) < 0:
+        if not _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf, use_three) < 0:
             break
     return _tour_len(tour, D)
 
@@ -445,6 +567,15 @@ def improve_tour(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
     """Local optimum under 2-opt and Or-opt together (a new array)."""
     t, D, nbr, eps = _prepare(tour, D, neighbours, k)
     _improve(t, D, nbr, True, True, eps)
+    return t
+
+
+def three_opt(tour, D, neighbours=None, k: int = 16, two: bool = False, or_opt: bool = False) -> np.ndarray:
+    """A 3-opt local optimum reached from ``tour`` (a new array); ``two`` / ``or_opt`` add the
+    2-opt and Or-opt moves (tried first). With ``k >= n-1`` the result is a true
+    local optimum of every 3-opt reconnection (2-opt moves included)."""
+    t, D, nbr, eps = _prepare(tour, D, neighbours, k)
+    _improve(t, D, nbr, bool(two), bool(or_opt), eps, True)
     return t
 
 

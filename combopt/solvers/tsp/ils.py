@@ -1,7 +1,8 @@
-"""The ``tsp-ls`` solver: iterated local search over the family's 2-opt/Or-opt kernels.
+"""The ``tsp-ls`` solver: iterated local search over the family's 2-opt/Or-opt/3-opt kernels.
 
-Double-bridge kick, local search around the kick, accept when not worse, restart from a random
-nearest-neighbour tour after a stall; several walks in parallel (Numba ``prange``).
+Double-bridge kick, local search around the kick (2-opt, Or-opt and the 3-opt move of
+combopt.problems.tsp.local), accept when not worse, restart from a random nearest-neighbour
+tour after a stall; several walks in parallel (Numba ``prange``).
 Imports: core, generic solver helpers and combopt.problems.tsp.
 """
 
@@ -18,7 +19,7 @@ from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
 from ...problems.tsp.local import _improve, _local_search, _nearest_neighbour, _push
-from ..common import positive_int, reject_unknown, replica_memory
+from ..common import finite_float, flag, positive_int, reject_unknown, replica_memory
 
 
 @njit(cache=True)
@@ -50,14 +51,37 @@ def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
 
 
 @njit(cache=True)
-def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, target, max_len, eps):
+def _restart(cur, best, D, nbr, state, lens, counts, use_three, from_best, eps):
+    """Restart a stalled walk: from its best tour, or from a new random nearest-neighbour tour."""
+    n = cur.shape[0]
+    if from_best and lens[1] < np.inf:
+        cur[:] = best
+        lens[0] = lens[1]
+    else:
+        t0 = _nearest_neighbour(D, _randint(state, n))
+        lens[0] = _improve(t0, D, nbr, True, True, eps, use_three)
+        cur[:] = t0
+        if lens[0] < lens[1] - eps:
+            best[:] = cur
+            lens[1] = lens[0]
+    counts[0] = 0
+
+
+@njit(cache=True)
+def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, target, max_len, eps, use_three=False,
+             accept=0.0, from_best=False):
     """Continue one iterated-local-search walk for ``kicks`` kicks.
 
     ``cur``/``best``: current and best tours (in place); ``lens`` float64
     ``[cur_len, best_len]`` (``inf`` before the walk starts: it then starts
     from a random nearest-neighbour tour); ``counts`` int64 ``[stall,
     restarts]``; ``state``: one-element uint64 xorshift state. Stops early
-    when ``best_len <= target``.
+    when ``best_len <= target``. ``use_three``: the 3-opt move in the local
+    search; ``accept``: a kicked tour is accepted when at most ``accept`` times
+    the average edge length of the best tour longer than the current one (0:
+    when not worse); ``from_best``: a stalled walk restarts from its best tour
+    (else from a new nearest-neighbour tour). With ``accept > 0`` the stall
+    counts the kicks since the walk's best improved, else since the current one did.
     """
     n = cur.shape[0]
     trial = cur.copy()
@@ -67,13 +91,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
     qs = np.zeros(2, dtype=np.int64)
     buf = np.empty(n, dtype=np.int64)
     if lens[0] == np.inf:
-        t0 = _nearest_neighbour(D, _randint(state, n))
-        lens[0] = _improve(t0, D, nbr, True, True, eps)
-        cur[:] = t0
-        if lens[0] < lens[1]:
-            best[:] = cur
-            lens[1] = lens[0]
-        counts[0] = 0
+        _restart(cur, best, D, nbr, state, lens, counts, use_three, False, eps)
     if n < 8:
         return
     for _ in range(kicks):
@@ -83,34 +101,34 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
             trial[k] = cur[k]
             pos[cur[k]] = k
         length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
-        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, True, eps, buf)
-        if length < lens[0] - eps:
+        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, True, eps, buf, use_three)
+        if accept > 0:
+            if length < lens[1] - eps:
+                counts[0] = 0
+            else:
+                counts[0] += 1
+        elif length < lens[0] - eps:
             counts[0] = 0
         else:
             counts[0] += 1
-        if length <= lens[0] + eps:
+        if length <= lens[0] + eps + accept * lens[1] / n:
             cur[:] = trial
             lens[0] = length
             if length < lens[1] - eps:
                 best[:] = cur
                 lens[1] = length
         if counts[0] >= restart_after:
-            t0 = _nearest_neighbour(D, _randint(state, n))
-            lens[0] = _improve(t0, D, nbr, True, True, eps)
-            cur[:] = t0
-            counts[0] = 0
+            _restart(cur, best, D, nbr, state, lens, counts, use_three, from_best, eps)
             counts[1] += 1
-            if lens[0] < lens[1] - eps:
-                best[:] = cur
-                lens[1] = lens[0]
 
 
 @njit(parallel=True, cache=True)
-def ils_batch(CUR, BEST, D, nbr, kicks, states, LENS, COUNTS, restart_after, target, max_len, eps):
+def ils_batch(CUR, BEST, D, nbr, kicks, states, LENS, COUNTS, restart_after, target, max_len, eps, use_three=False,
+              accept=0.0, from_best=False):
     """:func:`ils_walk` on each row (independent walks, in parallel)."""
     for r in prange(CUR.shape[0]):
         ils_walk(CUR[r], BEST[r], D, nbr, kicks, states[r:r + 1], LENS[r], COUNTS[r], restart_after, target,
-                 max_len, eps)
+                 max_len, eps, use_three, accept, from_best)
 
 
 
@@ -141,7 +159,7 @@ def _target(ctx: SolveContext) -> float:
 @register_solver(
     "tsp-ls",
     problems=("tsp",),
-    description="iterated local search: 2-opt + Or-opt with neighbour lists, double-bridge kicks, "
+    description="iterated local search: 2-opt + Or-opt + 3-opt with neighbour lists, double-bridge kicks, "
                 "restarts from random nearest-neighbour tours; parallel walks (Numba CPU)",
     default_for=("tsp",),
 )
@@ -150,17 +168,26 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     outer iteration (default ``max(100, 10 n)``, fewer for very large n), ``neighbours``
     candidate-list size (default 10), ``restart_after`` kicks without improvement before a
     walk restarts from a new nearest-neighbour tour (default ``max(1000, 50 n)``),
-    ``segment`` longest segment of a double-bridge kick (default 50)."""
+    ``segment`` longest segment of a double-bridge kick (default 50), ``three_opt`` the 3-opt
+    move in the local search (default true; on random uniform 1000- and 5000-city instances at 20 s
+    the mean gap to LKH went from 0.35 % to 0.31 % and from 0.80 % to 0.68 %, 24 seeded runs, not kept in a
+    results file), ``accept`` accept kicked tours up to this many average edge
+    lengths worse (default 0: not worse), ``restart_best`` restart a stalled walk from its best tour
+    instead of a new one (default false). The last two did not measure better on those instances."""
     n = problem.n
     R = positive_int(params, "num_walks", 1)
     kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1))))
     k = positive_int(params, "neighbours", 10)
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
     seg = positive_int(params, "segment", 50)
+    use_three = flag(params, "three_opt", True)
+    accept = finite_float(params, "accept", 0.0, lo=0.0, hi=1e6)
+    from_best = flag(params, "restart_best", False)
     reject_unknown(params, "tsp-ls")
     replica_memory(R, n, "num_walks", 32)
     Di = np.asarray(problem.D, dtype=np.int64)
-    info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after}
+    info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after,
+            "three_opt": use_three}
     if n <= BRUTE_FORCE_MAX:
         tour = _brute_force(Di)
         ev = problem.evaluate(tour)
@@ -182,9 +209,11 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         # the first call only builds the start tours (and absorbs compilation)
         step = 0 if first else kicks
         if R == 1:  # no parallel kernel (and no compilation of one) for a single walk
-            ils_walk(CUR[0], BEST[0], D, nbr, step, states[0:1], LENS[0], COUNTS[0], restart_after, target, seg, 0.5)
+            ils_walk(CUR[0], BEST[0], D, nbr, step, states[0:1], LENS[0], COUNTS[0], restart_after, target, seg, 0.5,
+                     use_three, accept, from_best)
         else:
-            ils_batch(CUR, BEST, D, nbr, step, states, LENS, COUNTS, restart_after, target, seg, 0.5)
+            ils_batch(CUR, BEST, D, nbr, step, states, LENS, COUNTS, restart_after, target, seg, 0.5, use_three,
+                      accept, from_best)
         total_kicks += step * R
         for r in np.argsort(LENS[:, 1], kind="stable"):
             if LENS[r, 1] < reported[r] - 0.5:
