@@ -57,6 +57,11 @@ CASES = [
     ("dmmv", "tomography shepp-logan 512x512, 128 angles, noise 2", {}),
     ("dmmv", "FIR order 2000, 12 bits", {}),
     ("dmmv", "quantization 1024x1024 layer, 2048 samples, 3 bits", {}),
+    # this stop's sparse-graph paths (2026-12-03): exact reductions, the exact kernel phase, the sparse clique search
+    ("sa-ils", "grid 700x700, 20 % of vertices deleted (reductions)", {}),
+    ("sa-ils", "grid 200x200, 20 % of vertices deleted (exact kernel phase)", {}),
+    ("sa-ils", "clique of G(3000, 1,200,000 edges) (clique-cores)", {}),
+    ("clique-cores", "clique of Barabasi-Albert 200,000 vertices, m=8", {}),
 ]
 
 
@@ -86,6 +91,27 @@ def instance(name):
         e = np.unique(np.sort(rng.integers(0, n, (1_100_000, 2)), axis=1), axis=0)
         e = e[e[:, 0] != e[:, 1]][:1_000_000]
         return IndependentSet(Graph.from_edges(n, e, list(range(1, n + 1)), "random200k"), "mis")
+    if name.startswith("grid"):
+        import numpy as np
+
+        from combopt.problems.graph.graph import Graph
+        from combopt.problems.graph.mis import IndependentSet
+
+        k = 700 if name.startswith("grid 700") else 200
+        idx = np.arange(k * k).reshape(k, k)
+        e = np.concatenate([np.stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()], 1),
+                            np.stack([idx[:-1].ravel(), idx[1:].ravel()], 1)])
+        dead = np.random.default_rng(0).random(k * k) < 0.2
+        e = e[~dead[e[:, 0]] & ~dead[e[:, 1]]]
+        return IndependentSet(Graph.from_edges(k * k, e, name=f"grid{k}"), "mis")
+    if name.startswith("clique of"):
+        import networkx as nx
+
+        from combopt.problems.graph.mis import IndependentSet
+
+        G = (nx.gnm_random_graph(3000, 1_200_000, seed=1) if "G(3000" in name
+             else nx.barabasi_albert_graph(200_000, 8, seed=2))
+        return IndependentSet.from_networkx(G, "clique")
     if name.startswith("random TSP"):
         import numpy as np
 
