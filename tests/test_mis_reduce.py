@@ -253,3 +253,23 @@ def test_a_ctrl_c_during_the_reductions_of_a_large_graph_returns_the_constructio
     P = IndependentSet.from_networkx(G)
     res = combopt.solve(P, "sa-ils", time_limit=30, seed=0)
     assert res.info["interrupted"] and res.feasible and res.objective == P.evaluate(P.construct()).objective
+
+
+def test_the_exact_phase_rows_allow_exactly_the_independent_sets():
+    """One row per clique of the greedy partition and one per edge between cliques: a 0/1 vector meets every row
+    exactly when it is an independent set (checked over all vectors of small graphs)."""
+    from combopt.solvers.graph.exact import _mis_rows
+
+    cliques = 0
+    for G in itertools.islice(_small_graphs(200, seed=11), 0, None, 2):
+        P = IndependentSet.from_networkx(G)
+        n = P.n
+        starts, cols = _mis_rows(P)
+        cliques += int((np.diff(starts) > 2).sum())
+        adj = _masks(n, P.graph.edges.tolist())
+        for mask in range(1 << n):
+            x = np.array([(mask >> v) & 1 for v in range(n)], dtype=np.int64)
+            rows_ok = all(x[cols[starts[r]:starts[r + 1]]].sum() <= 1 for r in range(starts.size - 1))
+            independent = all(not (mask >> v & 1 and adj[v] & mask) for v in range(n))
+            assert rows_ok == independent
+    assert cliques > 20  # the partition's cliques were used, not only edges
