@@ -126,6 +126,7 @@ def test_restrict_maps_any_solution_to_an_independent_kernel_set():
         R = K.restrict(S)
         assert K.evaluate(R).feasible
         assert P.evaluate(K.lift(R)).feasible
+        assert np.array_equal(K.restrict(K.lift(R)), R)  # a lifted kernel set comes back as it was
 
 
 def _tree_alpha(T):

@@ -409,10 +409,17 @@ class KernelSet(IndependentSet):
     def restrict(self, S) -> np.ndarray:
         """The kernel vertices of ``S``, less any that meet one kept before them (a folded vertex stands for two
         of the original's, so a set that was not lifted from the kernel may hold both ends of a kernel edge)."""
-        pos = self._where[np.asarray(S, dtype=np.int64)]
-        keep: list[int] = []
+        pos = np.sort(self._where[np.asarray(S, dtype=np.int64)])
+        pos = pos[pos >= 0]
         inside = np.zeros(self.n, dtype=bool)
-        for v in np.sort(pos[pos >= 0]).tolist():
+        inside[pos] = True
+        deg = np.diff(self.indptr)[pos]
+        starts = np.repeat(self.indptr[pos] - np.cumsum(deg) + deg, deg) + np.arange(int(deg.sum()))
+        if not inside[self.indices[starts]].any():  # the usual case (a set lifted from the kernel): independent
+            return pos
+        keep: list[int] = []
+        inside[:] = False
+        for v in pos.tolist():
             if not inside[self.indices[self.indptr[v]:self.indptr[v + 1]]].any():
                 inside[v] = True
                 keep.append(v)
