@@ -69,6 +69,7 @@ class IndependentSet(Problem):
         self._work = graph if kind == "mis" else None
         self._csr: tuple | None = None
         self._core: list | None = None  # [core numbers, degeneracy order] of the file's graph once computed
+        self._graph_csr: tuple | None = None
         self._codes = graph.edge_codes()
         self._colours: list | None = None  # [the colouring bound or None] once computed
         self._memo: dict = {}  # what :func:`.bounds.sparse_bounds` computed
@@ -111,10 +112,18 @@ class IndependentSet(Problem):
         n = self.n
         return n * (n - 1) // 2 - int(self.graph.edges.shape[0]) > SPARSE_CLIQUE_COMPLEMENT
 
+    def graph_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Adjacency of the file's graph (CSR, cached; for kind mis the working graph's own)."""
+        if self.kind == "mis":
+            return self.indptr, self.indices
+        if self._graph_csr is None:
+            self._graph_csr = self.graph.csr()
+        return self._graph_csr
+
     def cores(self) -> tuple[np.ndarray, np.ndarray]:
         """Core numbers and a degeneracy order of the file's graph (:func:`.cores.core_numbers`, cached)."""
         if self._core is None:
-            indptr, indices = self.graph.csr()
+            indptr, indices = self.graph_csr()
             self._core = list(core_numbers(indptr, indices))
         return self._core[0], self._core[1]
 
@@ -284,7 +293,7 @@ class IndependentSet(Problem):
     def _greedy_clique(self) -> np.ndarray:
         """Start at the vertex of largest degree; repeatedly take the candidate of largest degree and keep as
         candidates its neighbours among them (``O(m)`` at most)."""
-        indptr, indices = self.graph.csr()
+        indptr, indices = self.graph_csr()
         if self.n == 0:
             return np.zeros(0, dtype=np.int64)
         deg = np.diff(indptr)

@@ -34,8 +34,9 @@ CONSTRUCT_FIRST_NNZ = 500_000
 def start_search(problem, ctx: SolveContext, reduce: bool = True, exact: bool = True, info: dict | None = None):
     """The problem a graph solver searches: the kernel of ``problem``'s exact reductions where they fit
     :data:`REDUCE_SHARE` of the time left and cut the graph (``IndependentSet.search_space``), else ``problem``
-    (also with ``reduce=False``). Its bounds and those of ``problem`` are offered (:func:`offer_bound`; the tighter
-    counts), and a kernel the rules emptied is answered at once (its lifted set meets the bound: proven optimal).
+    (also with ``reduce=False``). The bounds of ``problem``, the kernel's among them, are offered
+    (:func:`offer_bound`), and a kernel the rules emptied is answered at once (its lifted set meets the bound:
+    proven optimal).
     With ``exact`` a kernel then gets the exact phase of :mod:`.exact` (HiGHS for a share of the time); what it
     did goes into ``info``."""
     left = ctx.time_left
@@ -45,9 +46,7 @@ def start_search(problem, ctx: SolveContext, reduce: bool = True, exact: bool = 
     searched = problem.search_space(budget) if reduce else problem
     if searched.n == 0:
         offer_largest(searched, ctx, np.zeros((1, 0), dtype=np.int8))
-    if searched is not problem and searched.n:
-        offer_bound(problem, ctx)  # the file's graph's own bounds can be lower than the kernel's plus its offset
-    offer_bound(searched, ctx)
+    offer_bound(problem, ctx)  # its bounds include the kernel's plus the offset (``bounds()["kernel"]``)
     if reduce and exact and not ctx.state.should_stop():
         (info if info is not None else {}).update(exact_kernel_phase(searched, ctx, offer_largest))
     return searched

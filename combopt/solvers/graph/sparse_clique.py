@@ -49,7 +49,7 @@ def _sub_adjacency(indptr, indices, C, k, where):
 
 def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUDGET) -> SolverOutput:
     """The search of the module on ``problem`` (an ``IndependentSet`` of kind clique)."""
-    indptr, indices = problem.graph.csr()
+    indptr, indices = problem.graph_csr()
     n = problem.n
     core, order = problem.cores()
     if n == 0:
