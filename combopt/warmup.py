@@ -28,8 +28,8 @@ DATA = Path(__file__).resolve().parent / "data" / "warmup"
 #: kind -> tiny instance file in combopt/data/warmup (several files: several code paths)
 TINY: dict[str, tuple[str, ...]] = {
     "qubo": ("tiny.qubo.json",),
-    "mis": ("tiny.col",),
-    "clique": ("tiny.col",),
+    "mis": ("tiny.col", "tiny_reduce.col"),
+    "clique": ("tiny.col", "tiny_reduce_clique.col"),
     "mdkp": ("tiny.mknap.txt",),
     "tsp": ("tiny.tsp",),
     "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),

@@ -109,6 +109,53 @@ def test_reductions_give_up_where_they_cannot_cut_the_graph():
     assert P.search_space() is P
 
 
+def _check_kernel_and_lift(g, red, rng):
+    """The kernel is a simple undirected graph with sorted rows, and greedy independent sets of it (random orders)
+    lift to independent sets of ``g`` that are ``offset`` larger."""
+    k = red.kernel_n
+    rows = np.repeat(np.arange(k), np.diff(red.indptr))
+    cols = red.indices
+    assert np.all((cols >= 0) & (cols < k)) and not np.any(rows == cols)
+    codes = rows * k + cols
+    assert np.all(np.diff(codes) > 0)  # sorted rows, no repeated entry
+    assert np.array_equal(np.sort(cols * k + rows), codes)  # symmetric
+    for _ in range(3):
+        S, blocked = [], np.zeros(k, dtype=bool)
+        for v in rng.permutation(k).tolist():
+            if not blocked[v]:
+                S.append(v)
+                blocked[v] = True
+                blocked[cols[red.indptr[v]:red.indptr[v + 1]]] = True
+        L = red.lift(S)
+        inside = np.zeros(g.n, dtype=bool)
+        inside[L] = True
+        assert L.size == len(S) + red.offset and not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+
+
+def test_large_graphs_kernels_stay_simple_graphs_and_lift():
+    """Graphs with thousands of folds (the merged segments outgrow the pool, renamed neighbours move inside their
+    sorted rows) and of dominations: the kernel's adjacency stays consistent and its sets lift."""
+    rng = np.random.default_rng(0)
+    for G in (_grid_with_holes(80, seed=1), nx.random_geometric_graph(3000, 0.03, seed=1),
+              nx.powerlaw_cluster_graph(4000, 2, 0.4, seed=1), nx.gnm_random_graph(3000, 4500, seed=2)):
+        g = Graph.from_networkx(G)
+        red = reduce_graph(*g.csr())
+        assert red.complete and red.kernel_n < g.n
+        _check_kernel_and_lift(g, red, rng)
+
+
+def test_rows_given_unsorted_give_the_same_kernel():
+    g = Graph.from_networkx(_grid_with_holes(30, seed=3))
+    ip, ix = g.csr()
+    rng = np.random.default_rng(1)
+    shuffled = ix.copy()
+    for v in range(g.n):
+        rng.shuffle(shuffled[ip[v]:ip[v + 1]])
+    a, b = reduce_graph(ip, ix), reduce_graph(ip, shuffled)
+    assert not np.array_equal(shuffled, ix)
+    assert np.array_equal(a.vertices, b.vertices) and np.array_equal(a.indices, b.indices) and a.offset == b.offset
+
+
 def test_restrict_maps_any_solution_to_an_independent_kernel_set():
     G = nx.random_geometric_graph(300, 0.15, seed=1)
     P = IndependentSet.from_networkx(G)

@@ -13,33 +13,40 @@ upper bound on the kernel plus the offset bounds ``G``:
   and give ``u`` the neighbours of both (``c = 1``). Lifting: when the merged vertex is in the set, ``u`` and
   ``w`` are; otherwise ``v`` is.
 
-The rules run to a fixpoint from a queue of vertices whose neighbourhood changed (smallest degree first), on Python
-sets, within a deadline: reductions applied before it is reached are exact, so a cut-short run still gives a valid
-(larger) kernel. Domination is checked from vertices of degree at most :data:`MAX_DOMINATION_DEGREE` (``O(d^2)``
-each). Where no vertex is that small nothing can apply, and the graph is left alone without building its sets.
+The rules run to a fixpoint from a queue of vertices whose neighbourhood changed (smallest degree first), in a
+Numba kernel over sorted adjacency segments in one growing pool (a vertex's entries stay where they are when a
+neighbour dies, and are skipped by a liveness check; a fold writes the merged vertex a new segment and renames the
+other end in its neighbours' segments, keeping them sorted, so that adjacency tests are binary searches). The kernel
+runs in chunks of :data:`_CHECK_EVERY` queue pops between deadline checks: reductions applied before the deadline are
+exact, so a cut-short run still gives a valid (larger) kernel. Domination is checked from vertices of degree at most
+:data:`MAX_DOMINATION_DEGREE` (``O(d^2 log d')`` each). Where no vertex is that small nothing can apply, and the graph
+is left alone.
 
 The independent sets of the kernel lift in reverse order of the rules (each lift only adds the vertices its own
-rule removed). Imports: numpy and the standard library.
+rule removed). Imports: numpy, numba and the standard library.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 #: domination is checked from vertices of at most this degree (each check costs up to ``d^2`` set lookups)
 MAX_DOMINATION_DEGREE = 64
-#: largest adjacency (entries, two per edge) reduced: Python sets of about 1 GB and 15-20 s of work at the cap
-MAX_REDUCE_NNZ = 12_000_000
-#: estimated seconds per vertex and adjacency entry (building the sets and a pass of the rules; 1.0-1.7 us were
-#: measured on the 2-core machine, the upper end under load)
-REDUCE_S_PER_ENTRY = 1.2e-6
-#: the time check runs every this many queue pops
-_CHECK_EVERY = 256
+#: largest adjacency (entries, two per edge) reduced: the pool starts as a copy of it (8 bytes an entry) and grows
+#: with the folds
+MAX_REDUCE_NNZ = 60_000_000
+#: estimated seconds per vertex and adjacency entry (a pass of the rules: 0.06-0.12 us were measured on the 2-core
+#: machine, on grids, random, geometric and power-law graphs of 0.5-1.3 million entries)
+REDUCE_S_PER_ENTRY = 1.5e-7
+#: the time check runs every this many queue pops (one pop costs at most ``MAX_DOMINATION_DEGREE^2`` binary searches)
+_CHECK_EVERY = 4096
+#: the give-up check of ``min_cut`` runs on graphs of at least this many vertices
+_MIN_CHECKPOINT_N = 1024
 
 _TAKE = 0
 _FOLD = 1
@@ -59,7 +66,7 @@ class Reduction:
     indptr: np.ndarray
     indices: np.ndarray
     offset: int
-    ops: list
+    ops: np.ndarray
     complete: bool
     seconds: float
     counts: dict
@@ -71,17 +78,9 @@ class Reduction:
     def lift(self, kernel_set) -> np.ndarray:
         """Sorted original indices of the independent set of ``G`` lifted from ``kernel_set`` (positions in the
         kernel, an independent set of it): ``len(kernel_set) + offset`` vertices."""
-        inside = np.zeros(self.n, dtype=bool)
+        inside = np.zeros(self.n, dtype=np.bool_)
         inside[self.vertices[np.asarray(kernel_set, dtype=np.int64)]] = True
-        for op in reversed(self.ops):
-            if op[0] == _TAKE:
-                inside[op[1]] = True
-            else:
-                _, v, u, w = op
-                if inside[u]:
-                    inside[w] = True
-                else:
-                    inside[v] = True
+        _lift(inside, self.ops)
         return np.flatnonzero(inside)
 
     def info(self) -> dict:
@@ -99,104 +98,288 @@ def worth_trying(indptr: np.ndarray, seconds: float = math.inf) -> bool:
     return int(np.diff(indptr).min()) <= MAX_DOMINATION_DEGREE
 
 
+# state slots of the kernel (one int64 array, so that a cut-short run resumes where it stopped)
+_POOL_END, _QHEAD, _QCOUNT, _STAMP, _NOPS, _OFFSET, _POPS, _DEAD, _N01, _NDOM, _NFOLD = range(11)
+
+
+@njit(cache=True)
+def _lift(inside, ops):
+    """Undo the rules on a membership mask, in reverse order (each adds the vertices its own rule removed)."""
+    for k in range(ops.shape[0] - 1, -1, -1):
+        if ops[k, 0] == _TAKE:
+            inside[ops[k, 1]] = True
+        elif inside[ops[k, 2]]:
+            inside[ops[k, 3]] = True
+        else:
+            inside[ops[k, 1]] = True
+
+
+@njit(cache=True)
+def _has(pool, s, length, x):
+    """Whether ``x`` is in the sorted segment ``pool[s:s + length]`` (dead entries included)."""
+    lo = s
+    hi = s + length
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if pool[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < s + length and pool[lo] == x
+
+
+@njit(cache=True)
+def _push(queue, inq, st, x):
+    if not inq[x]:
+        inq[x] = True
+        n = queue.shape[0]
+        queue[(st[_QHEAD] + st[_QCOUNT]) % n] = x
+        st[_QCOUNT] += 1
+
+
+@njit(cache=True)
+def _kill(x, pool, start, length, deg, alive, queue, inq, st):
+    """Remove ``x``: its live neighbours lose a degree and are queued."""
+    for i in range(start[x], start[x] + length[x]):
+        y = pool[i]
+        if alive[y]:
+            deg[y] -= 1
+            _push(queue, inq, st, y)
+    alive[x] = False
+    deg[x] = 0
+    st[_DEAD] += 1
+
+
+@njit(cache=True)
+def _rename(pool, s, length, old, new):
+    """Replace ``old`` by ``new < old`` in the sorted segment, keeping it sorted (the entries between move up)."""
+    lo = s
+    hi = s + length
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if pool[mid] < old:
+            lo = mid + 1
+        else:
+            hi = mid
+    p = lo
+    while p > s and pool[p - 1] > new:
+        pool[p] = pool[p - 1]
+        p -= 1
+    pool[p] = new
+
+
+@njit(cache=True)
+def _fold(v, u, w, pool, start, length, deg, alive, queue, inq, mark, st):
+    """Fold the degree-2 vertex ``v`` with non-adjacent neighbours ``u < w``: ``u`` takes the neighbours of both,
+    ``v`` and ``w`` go. Returns the pool (a new, larger one when the merged segment does not fit)."""
+    alive[v] = False
+    alive[w] = False
+    st[_DEAD] += 2
+    st[_STAMP] += 1
+    stamp = st[_STAMP]
+    su, lu, sw, lw = start[u], length[u], start[w], length[w]
+    for i in range(su, su + lu):
+        mark[pool[i]] = stamp
+    need = deg[u] + deg[w]
+    end = st[_POOL_END]
+    if end + need > pool.shape[0]:
+        grown = np.empty(max(pool.shape[0] + pool.shape[0] // 2, end + need), dtype=pool.dtype)
+        grown[:end] = pool[:end]
+        pool = grown
+    # merge the two sorted live lists into the new segment of u
+    i, j, k = su, sw, end
+    while i < su + lu or j < sw + lw:
+        if j >= sw + lw or (i < su + lu and pool[i] <= pool[j]):
+            y = pool[i]
+            i += 1
+            if j < sw + lw and pool[j] == y:
+                j += 1
+        else:
+            y = pool[j]
+            j += 1
+        if alive[y]:
+            pool[k] = y
+            k += 1
+    for t in range(sw, sw + lw):  # w's neighbours: renamed to u, or a degree less where u was already there
+        y = pool[t]
+        if alive[y]:
+            if mark[y] == stamp:
+                deg[y] -= 1
+            else:
+                _rename(pool, start[y], length[y], w, u)
+    start[u] = end
+    length[u] = k - end
+    deg[u] = k - end
+    deg[v] = 0
+    deg[w] = 0
+    st[_POOL_END] = k
+    _push(queue, inq, st, u)
+    for t in range(end, k):
+        _push(queue, inq, st, pool[t])
+    return pool
+
+
+@njit(cache=True)
+def _dominator(v, d, pool, start, length, deg, alive, nb):
+    """A live neighbour ``u`` of ``v`` with ``N[v]`` inside ``N[u]``, or -1; ``nb`` receives ``v``'s live
+    neighbours."""
+    c = 0
+    for i in range(start[v], start[v] + length[v]):
+        y = pool[i]
+        if alive[y]:
+            nb[c] = y
+            c += 1
+    for a in range(d):
+        u = nb[a]
+        if deg[u] < d:
+            continue
+        ok = True
+        for b in range(d):
+            if b != a and not _has(pool, start[u], length[u], nb[b]):
+                ok = False
+                break
+        if ok:
+            return u
+    return -1
+
+
+@njit(cache=True)
+def _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, max_pops, max_dom):
+    """Pop vertices and apply the first rule that fits until the queue is empty or ``max_pops`` pops in all; returns
+    the pool (it may have grown)."""
+    n = queue.shape[0]
+    nb = np.empty(max_dom + 1, dtype=np.int64)
+    while st[_QCOUNT] > 0 and st[_POPS] < max_pops:
+        st[_POPS] += 1
+        v = queue[st[_QHEAD]]
+        st[_QHEAD] = (st[_QHEAD] + 1) % n
+        st[_QCOUNT] -= 1
+        inq[v] = False
+        if not alive[v]:
+            continue
+        d = deg[v]
+        if d <= 1:
+            if d == 1:
+                for i in range(start[v], start[v] + length[v]):
+                    if alive[pool[i]]:
+                        _kill(pool[i], pool, start, length, deg, alive, queue, inq, st)
+                        break
+            alive[v] = False
+            deg[v] = 0
+            st[_DEAD] += 1
+            k = st[_NOPS]
+            ops[k, 0] = _TAKE
+            ops[k, 1] = v
+            st[_NOPS] += 1
+            st[_OFFSET] += 1
+            st[_N01] += 1
+            continue
+        if d > max_dom:
+            continue
+        u = _dominator(v, d, pool, start, length, deg, alive, nb)
+        if u >= 0:
+            _kill(u, pool, start, length, deg, alive, queue, inq, st)
+            st[_NDOM] += 1
+            _push(queue, inq, st, v)
+            continue
+        if d == 2:  # the two neighbours are not adjacent (else each dominates v); nb[0] < nb[1]
+            k = st[_NOPS]
+            ops[k, 0] = _FOLD
+            ops[k, 1] = v
+            ops[k, 2] = nb[0]
+            ops[k, 3] = nb[1]
+            st[_NOPS] += 1
+            st[_OFFSET] += 1
+            st[_NFOLD] += 1
+            pool = _fold(v, nb[0], nb[1], pool, start, length, deg, alive, queue, inq, mark, st)
+    return pool
+
+
+@njit(cache=True)
+def _kernel_csr(pool, start, length, alive):
+    """The live vertices and their live adjacency (renumbered, still sorted)."""
+    n = start.shape[0]
+    pos = np.full(n, -1, dtype=np.int64)
+    keep_n = 0
+    for v in range(n):
+        if alive[v]:
+            pos[v] = keep_n
+            keep_n += 1
+    keep = np.empty(keep_n, dtype=np.int64)
+    kp = np.zeros(keep_n + 1, dtype=np.int64)
+    for v in range(n):
+        if alive[v]:
+            c = 0
+            for i in range(start[v], start[v] + length[v]):
+                if alive[pool[i]]:
+                    c += 1
+            keep[pos[v]] = v
+            kp[pos[v] + 1] = c
+    for r in range(keep_n):
+        kp[r + 1] += kp[r]
+    kx = np.empty(kp[keep_n], dtype=np.int64)
+    for r in range(keep_n):
+        v = keep[r]
+        c = kp[r]
+        for i in range(start[v], start[v] + length[v]):
+            if alive[pool[i]]:
+                kx[c] = pos[pool[i]]
+                c += 1
+    return keep, kp, kx
+
+
 def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.inf,
                  min_cut: float = 0.0) -> Reduction | None:
-    """Apply the rules of the module to the graph (CSR, both directions of each edge) within ``seconds``.
+    """Apply the rules of the module to the graph (CSR, both directions of each edge, sorted rows) within
+    ``seconds``.
 
     ``min_cut`` > 0: give up (``None``) when, once the quarter of the vertices of smallest degree has been
     looked at (where the rules mostly apply), fewer than ``min_cut / 4`` of all vertices are gone: on a random
-    graph of 200,000 vertices and a million edges the whole run took 2.5 s to remove 0.6 % of them.
+    graph of 200,000 vertices and a million edges the rules remove 6 % of the vertices, few of them early.
     """
     t0 = time.perf_counter()
     end = t0 + seconds
     n = int(indptr.shape[0]) - 1
-    ip = indptr.tolist()
-    ix = indices.tolist()
-    adj = [set(ix[ip[v]:ip[v + 1]]) for v in range(n)]
-    alive = [True] * n
-    ops: list = []
-    counts = {"degree_0_1": 0, "domination": 0, "fold": 0}
-    offset = 0
-    deg = np.diff(indptr)
-    queue = deque(np.argsort(deg, kind="stable").tolist())
-    inq = [True] * n
-
-    def push(x):
-        if not inq[x]:
-            inq[x] = True
-            queue.append(x)
-
-    def remove(x):
-        for y in adj[x]:
-            adj[y].discard(x)
-            push(y)
-        adj[x] = set()
-        alive[x] = False
-
+    indptr = np.asarray(indptr, dtype=np.int64)
+    pool = np.empty(max(16, indices.size + indices.size // 4), dtype=np.int64)
+    pool[:indices.size] = indices
+    pool[:indices.size] = _sorted_rows(indptr, pool[:indices.size])
+    start = indptr[:-1].copy()
+    length = np.diff(indptr)
+    deg = length.copy()
+    alive = np.ones(n, dtype=np.bool_)
+    queue = np.argsort(deg, kind="stable").astype(np.int64)
+    inq = np.ones(n, dtype=np.bool_)
+    mark = np.full(n, -1, dtype=np.int64)
+    ops = np.empty((n, 4), dtype=np.int64)
+    st = np.zeros(11, dtype=np.int64)
+    st[_POOL_END] = indices.size
+    st[_QCOUNT] = n
+    checkpoint = n // 4 if min_cut > 0 and n >= _MIN_CHECKPOINT_N else -1
     complete = True
-    pops = 0
-    checkpoint = n // 4 if min_cut > 0 and n >= 4 * _CHECK_EVERY else -1
-    while queue:
-        pops += 1
-        if pops % _CHECK_EVERY == 0 and time.perf_counter() > end:
+    while st[_QCOUNT] > 0:
+        target = int(st[_POPS]) + _CHECK_EVERY
+        if 0 < checkpoint and st[_POPS] < checkpoint:
+            target = min(target, checkpoint)
+        pool = _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, target, MAX_DOMINATION_DEGREE)
+        if st[_POPS] == checkpoint and st[_DEAD] < min_cut * n / 4:
+            return None
+        if st[_QCOUNT] > 0 and time.perf_counter() > end:
             complete = False
             break
-        if pops == checkpoint and alive.count(False) < min_cut * n / 4:
-            return None
-        v = queue.popleft()
-        inq[v] = False
-        if not alive[v]:
-            continue
-        av = adj[v]
-        d = len(av)
-        if d <= 1:
-            if d == 1:
-                remove(next(iter(av)))
-            alive[v] = False
-            ops.append((_TAKE, v))
-            offset += 1
-            counts["degree_0_1"] += 1
-            continue
-        if d > MAX_DOMINATION_DEGREE:
-            continue
-        dominator = -1
-        for u in av:
-            au = adj[u]
-            if len(au) >= d and all(x == u or x in au for x in av):
-                dominator = u
-                break
-        if dominator >= 0:
-            remove(dominator)
-            counts["domination"] += 1
-            push(v)
-            continue
-        if d == 2:  # neighbours not adjacent (else each dominates v)
-            u, w = av
-            adj[u].discard(v)
-            adj[w].discard(v)
-            adj[v] = set()
-            alive[v] = False
-            aw = adj[w]
-            au = adj[u]
-            for y in aw:
-                ay = adj[y]
-                ay.discard(w)
-                ay.add(u)
-                au.add(y)
-            adj[w] = set()
-            alive[w] = False
-            ops.append((_FOLD, v, u, w))
-            offset += 1
-            counts["fold"] += 1
-            push(u)
-            for y in au:
-                push(y)
-    keep = np.flatnonzero(np.fromiter(alive, dtype=bool, count=n))
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[keep] = np.arange(keep.size)
-    degs = np.fromiter((len(adj[v]) for v in keep.tolist()), dtype=np.int64, count=keep.size)
-    kp = np.zeros(keep.size + 1, dtype=np.int64)
-    np.cumsum(degs, out=kp[1:])
-    kx = np.fromiter((y for v in keep.tolist() for y in sorted(adj[v])), dtype=np.int64, count=int(kp[-1]))
-    kx = pos[kx]
-    return Reduction(n, keep, kp, kx, offset, ops, complete, time.perf_counter() - t0, counts)
+    keep, kp, kx = _kernel_csr(pool, start, length, alive)
+    counts = {"degree_0_1": int(st[_N01]), "domination": int(st[_NDOM]), "fold": int(st[_NFOLD])}
+    return Reduction(n, keep, kp, kx, int(st[_OFFSET]), ops[:st[_NOPS]].copy(), complete,
+                     time.perf_counter() - t0, counts)
+
+
+def _sorted_rows(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The adjacency with every row sorted (a no-op copy check where it already is, the usual case)."""
+    if indices.size < 2:
+        return indices
+    rows_break = np.zeros(indices.size, dtype=bool)
+    rows_break[indptr[1:-1][indptr[1:-1] < indices.size]] = True
+    if not np.any((np.diff(indices) < 0) & ~rows_break[1:]):
+        return indices
+    rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+    return indices[np.lexsort((indices, rows))]

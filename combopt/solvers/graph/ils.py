@@ -22,13 +22,14 @@ from .sparse_clique import sparse_clique_search
 BOUND_SHARE = 0.1
 #: share of the time left at a graph solver's start that the exact reductions may take (by their estimated cost,
 #: :func:`combopt.problems.graph.reduce.worth_trying`, and as their deadline); the search then runs on the kernel.
-#: Every vertex they remove is settled exactly, which is worth more than search time: on a 700 x 700 grid with 20 %
-#: of its vertices deleted (490,000 vertices) at 10 s, a fifth of the time cut the rules short at a kernel of
-#: 197,000 vertices, where they finish (3 s) at 40,600
+#: Every vertex they remove is settled exactly, which is worth more than search time (the Python version of the rules
+#: needed 3.4 s on a 700 x 700 grid with 20 % of its vertices deleted, and at 10 s a fifth of the time cut them short
+#: at a kernel of 197,000 vertices where they end at 40,600; the Numba kernel needs 0.2 s), and the rules stop at
+#: their fixpoint, so the share is a deadline, not a cost
 REDUCE_SHARE = 0.4
-#: above this many adjacency entries the greedy construction is reported before the reductions (which take about a
-#: second per million entries), so that a Ctrl-C during them still has a solution to show
-CONSTRUCT_FIRST_NNZ = 500_000
+#: above this many adjacency entries the greedy construction is reported before the reductions (0.05-0.15 s per
+#: million entries), so that a Ctrl-C during them still has a solution to show
+CONSTRUCT_FIRST_NNZ = 5_000_000
 
 
 def start_search(problem, ctx: SolveContext, reduce: bool = True, exact: bool = True, info: dict | None = None):
