@@ -67,12 +67,13 @@ def _kernel_masks(red):
     return k, _masks(k, edges)
 
 
-def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lifts():
-    folds = dominations = 0
+@pytest.mark.parametrize("with_unconfined", [True, False])
+def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lifts(with_unconfined):
+    folds = dominations = unconfined = 0
     for G in _small_graphs(240, seed=5):
         n = G.number_of_nodes()
         g = Graph.from_networkx(G)
-        red = reduce_graph(*g.csr())
+        red = reduce_graph(*g.csr(), unconfined=with_unconfined)
         alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
         k, kadj = _kernel_masks(red)
         ksets = _independent_sets(k, kadj)
@@ -85,7 +86,9 @@ def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lift
             assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
         folds += red.counts["fold"]
         dominations += red.counts["domination"]
-    assert folds > 50 and dominations > 50  # every rule was exercised
+        unconfined += red.counts["unconfined"]
+    assert folds > 50 and dominations > 50  # every rule ran
+    assert unconfined > 10 if with_unconfined else unconfined == 0
 
 
 def test_a_run_cut_short_by_its_deadline_is_still_exact(monkeypatch):

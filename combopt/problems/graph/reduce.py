@@ -11,7 +11,11 @@ upper bound on the kernel plus the offset bounds ``G``:
   included, is dominated by each of them and ends with degree 0);
 * **degree-2 folding**: a vertex ``v`` with two non-adjacent neighbours ``u``, ``w``: remove ``v`` and ``w``
   and give ``u`` the neighbours of both (``c = 1``). Lifting: when the merged vertex is in the set, ``u`` and
-  ``w`` are; otherwise ``v`` is.
+  ``w`` are; otherwise ``v`` is;
+* **unconfined vertices** (Xiao and Nagamochi 2013, as in KaMIS): a vertex that some maximum independent set
+  avoids, found by growing an independent set from it (:func:`_unconfined`; domination is the case of one step):
+  remove it (``c = 0``). On a random geometric graph of 50,000 vertices it took the kernel from 17,586 vertices
+  to 7,662.
 
 The rules run to a fixpoint from a queue of vertices whose neighbourhood changed (smallest degree first), in a
 Numba kernel over sorted adjacency segments in one growing pool (a vertex's entries stay where they are when a
@@ -37,6 +41,9 @@ from numba import njit
 
 #: domination is checked from vertices of at most this degree (each check costs up to ``d^2`` set lookups)
 MAX_DOMINATION_DEGREE = 64
+#: the unconfined rule is checked from vertices of at most this degree, growing its set ``S`` at most this often
+MAX_UNCONFINED_DEGREE = 256
+MAX_UNCONFINED_GROWTH = 16
 #: largest adjacency (entries, two per edge) reduced: the pool starts as a copy of it (8 bytes an entry) and grows
 #: with the folds
 MAX_REDUCE_NNZ = 60_000_000
@@ -99,7 +106,7 @@ def worth_trying(indptr: np.ndarray, seconds: float = math.inf) -> bool:
 
 
 # state slots of the kernel (one int64 array, so that a cut-short run resumes where it stopped)
-_POOL_END, _QHEAD, _QCOUNT, _STAMP, _NOPS, _OFFSET, _POPS, _DEAD, _N01, _NDOM, _NFOLD = range(11)
+_POOL_END, _QHEAD, _QCOUNT, _STAMP, _NOPS, _OFFSET, _POPS, _DEAD, _N01, _NDOM, _NFOLD, _NUNC = range(12)
 
 
 @njit(cache=True)
@@ -244,7 +251,66 @@ def _dominator(v, d, pool, start, length, deg, alive, nb):
 
 
 @njit(cache=True)
-def _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, max_pops, max_dom):
+def _unconfined(v, pool, start, length, deg, alive, mark, smark, cnt, nsl, st, max_grow):
+    """Whether ``v`` is unconfined (Xiao and Nagamochi 2013): grow an independent set ``S`` from ``{v}``; a *child*
+    is a vertex ``u`` of ``N(S)`` with one neighbour in ``S``. A child with no neighbour outside ``N[S]`` makes ``v``
+    unconfined (some maximum independent set avoids it); else a child with exactly one, ``w``, adds ``w`` to ``S``;
+    else (or after ``max_grow`` additions) ``v`` is confined. ``mark`` flags ``N[S]``, ``smark`` flags ``S``,
+    ``cnt`` counts neighbours in ``S``, ``nsl`` lists ``N(S)``."""
+    st[_STAMP] += 1
+    stamp = st[_STAMP]
+    mark[v] = stamp
+    smark[v] = stamp
+    c = 0
+    for i in range(start[v], start[v] + length[v]):
+        y = pool[i]
+        if alive[y]:
+            mark[y] = stamp
+            cnt[y] = 1
+            nsl[c] = y
+            c += 1
+    for _ in range(max_grow + 1):
+        best_out = 2
+        best_w = -1
+        for a in range(c):
+            u = nsl[a]
+            if cnt[u] != 1:
+                continue
+            out = 0
+            w = -1
+            for i in range(start[u], start[u] + length[u]):
+                z = pool[i]
+                if alive[z] and mark[z] != stamp:
+                    out += 1
+                    w = z
+                    if out >= best_out:
+                        break
+            if out < best_out:
+                best_out = out
+                best_w = w
+                if out == 0:
+                    return True
+        if best_out >= 2:
+            return False
+        w = best_w  # outside N[S]: S stays independent
+        mark[w] = stamp
+        smark[w] = stamp
+        for i in range(start[w], start[w] + length[w]):
+            z = pool[i]
+            if alive[z]:
+                if mark[z] != stamp:
+                    mark[z] = stamp
+                    cnt[z] = 1
+                    nsl[c] = z
+                    c += 1
+                else:
+                    cnt[z] += 1
+    return False
+
+
+@njit(cache=True)
+def _run(pool, start, length, deg, alive, queue, inq, mark, smark, cnt, nsl, ops, st, max_pops, max_dom,
+         max_unc, max_grow):
     """Pop vertices and apply the first rule that fits until the queue is empty or ``max_pops`` pops in all; returns
     the pool (it may have grown)."""
     n = queue.shape[0]
@@ -275,6 +341,9 @@ def _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, max_pops, m
             st[_N01] += 1
             continue
         if d > max_dom:
+            if d <= max_unc and _unconfined(v, pool, start, length, deg, alive, mark, smark, cnt, nsl, st, max_grow):
+                _kill(v, pool, start, length, deg, alive, queue, inq, st)
+                st[_NUNC] += 1
             continue
         u = _dominator(v, d, pool, start, length, deg, alive, nb)
         if u >= 0:
@@ -292,6 +361,9 @@ def _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, max_pops, m
             st[_OFFSET] += 1
             st[_NFOLD] += 1
             pool = _fold(v, nb[0], nb[1], pool, start, length, deg, alive, queue, inq, mark, st)
+        elif d <= max_unc and _unconfined(v, pool, start, length, deg, alive, mark, smark, cnt, nsl, st, max_grow):
+            _kill(v, pool, start, length, deg, alive, queue, inq, st)
+            st[_NUNC] += 1
     return pool
 
 
@@ -329,13 +401,14 @@ def _kernel_csr(pool, start, length, alive):
 
 
 def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.inf,
-                 min_cut: float = 0.0) -> Reduction | None:
+                 min_cut: float = 0.0, unconfined: bool = True) -> Reduction | None:
     """Apply the rules of the module to the graph (CSR, both directions of each edge, sorted rows) within
     ``seconds``.
 
     ``min_cut`` > 0: give up (``None``) when, once the quarter of the vertices of smallest degree has been
     looked at (where the rules mostly apply), fewer than ``min_cut / 4`` of all vertices are gone: on a random
     graph of 200,000 vertices and a million edges the rules remove 6 % of the vertices, few of them early.
+    ``unconfined=False`` leaves that rule out (the others are the previous Python version's, for comparison).
     """
     t0 = time.perf_counter()
     end = t0 + seconds
@@ -351,8 +424,11 @@ def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.
     queue = np.argsort(deg, kind="stable").astype(np.int64)
     inq = np.ones(n, dtype=np.bool_)
     mark = np.full(n, -1, dtype=np.int64)
+    smark = np.full(n, -1, dtype=np.int64)
+    cnt = np.zeros(n, dtype=np.int64)
+    nsl = np.empty(n, dtype=np.int64)
     ops = np.empty((n, 4), dtype=np.int64)
-    st = np.zeros(11, dtype=np.int64)
+    st = np.zeros(12, dtype=np.int64)
     st[_POOL_END] = indices.size
     st[_QCOUNT] = n
     checkpoint = n // 4 if min_cut > 0 and n >= _MIN_CHECKPOINT_N else -1
@@ -361,14 +437,16 @@ def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.
         target = int(st[_POPS]) + _CHECK_EVERY
         if 0 < checkpoint and st[_POPS] < checkpoint:
             target = min(target, checkpoint)
-        pool = _run(pool, start, length, deg, alive, queue, inq, mark, ops, st, target, MAX_DOMINATION_DEGREE)
+        pool = _run(pool, start, length, deg, alive, queue, inq, mark, smark, cnt, nsl, ops, st, target,
+                    MAX_DOMINATION_DEGREE, MAX_UNCONFINED_DEGREE if unconfined else 0, MAX_UNCONFINED_GROWTH)
         if st[_POPS] == checkpoint and st[_DEAD] < min_cut * n / 4:
             return None
         if st[_QCOUNT] > 0 and time.perf_counter() > end:
             complete = False
             break
     keep, kp, kx = _kernel_csr(pool, start, length, alive)
-    counts = {"degree_0_1": int(st[_N01]), "domination": int(st[_NDOM]), "fold": int(st[_NFOLD])}
+    counts = {"degree_0_1": int(st[_N01]), "domination": int(st[_NDOM]), "fold": int(st[_NFOLD]),
+              "unconfined": int(st[_NUNC])}
     return Reduction(n, keep, kp, kx, int(st[_OFFSET]), ops[:st[_NOPS]].copy(), complete,
                      time.perf_counter() - t0, counts)
 
