@@ -45,7 +45,17 @@ def _small_graphs(count, seed):
     rng = np.random.default_rng(seed)
     for t in range(count):
         n = int(rng.integers(1, 13))
-        kind = t % 4
+        kind = t % 5
+        if kind == 4:  # unbalanced dense bipartite graphs: the LP rule (the others find little there)
+            a = int(rng.integers(2, 5))
+            G = nx.bipartite.random_graph(a, int(rng.integers(a + 2, 9)), float(rng.uniform(0.6, 1.0)),
+                                          seed=int(rng.integers(1 << 30)))
+            if t % 10 == 9:  # beside a Petersen graph (all 1/2 in the LP, no rule applies), joined to the small side
+                G = nx.disjoint_union(G, nx.petersen_graph())
+                for v in range(a):
+                    G.add_edge(v, len(G) - 1 - v)
+            yield nx.convert_node_labels_to_integers(G)
+            continue
         if kind == 0:
             G = nx.gnp_random_graph(n, float(rng.uniform(0.05, 0.7)), seed=int(rng.integers(1 << 30)))
         elif kind == 1:  # trees and paths: degree 1 and 2 everywhere
@@ -69,7 +79,7 @@ def _kernel_masks(red):
 
 @pytest.mark.parametrize("with_unconfined", [True, False])
 def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lifts(with_unconfined):
-    folds = dominations = unconfined = 0
+    folds = dominations = unconfined = lp = 0
     for G in _small_graphs(240, seed=5):
         n = G.number_of_nodes()
         g = Graph.from_networkx(G)
@@ -87,8 +97,39 @@ def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lift
         folds += red.counts["fold"]
         dominations += red.counts["domination"]
         unconfined += red.counts["unconfined"]
+        lp += red.counts["lp"]
     assert folds > 50 and dominations > 50  # every rule ran
     assert unconfined > 10 if with_unconfined else unconfined == 0
+    assert lp > 10  # vertices removed by the LP rule
+
+
+def test_lp_cover_is_an_optimal_half_integral_vertex_cover_lp_solution():
+    """The LP rule's cover (Konig's cover of the bipartite double cover) is feasible (``x_u + x_v >= 1`` on every
+    edge), half-integral and optimal: its value is the LP optimum that HiGHS (scipy's linprog) finds."""
+    from scipy.optimize import linprog
+
+    from combopt.problems.graph.reduce import lp_cover
+
+    rng = np.random.default_rng(3)
+    halves = 0
+    for t in range(40):
+        n = int(rng.integers(5, 40))
+        G = nx.gnp_random_graph(n, float(rng.uniform(0.05, 0.4)), seed=t)
+        if t % 4 == 0:  # odd cycles reachable from an unbalanced bipartite part
+            G = nx.disjoint_union(G, nx.complete_bipartite_graph(2, 5))
+            G.add_edges_from([(0, n), (1, n + 1), (2, n)])
+        g = Graph.from_networkx(G)
+        cover = lp_cover(*g.csr()).astype(np.int64)
+        e = g.edges
+        assert np.all(cover[e[:, 0]] + cover[e[:, 1]] >= 2) and cover.min() >= 0 and cover.max() <= 2
+        if len(e):
+            A = np.zeros((len(e), g.n))
+            A[np.arange(len(e)), e[:, 0]] = -1
+            A[np.arange(len(e)), e[:, 1]] = -1
+            lp = linprog(np.ones(g.n), A_ub=A, b_ub=-np.ones(len(e)), bounds=(0, 1), method="highs")
+            assert abs(cover.sum() / 2 - lp.fun) < 1e-6
+        halves += int((cover == 1).sum())
+    assert halves > 20  # half-integral parts were there to get wrong
 
 
 def test_a_run_cut_short_by_its_deadline_is_still_exact(monkeypatch):
