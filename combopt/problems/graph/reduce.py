@@ -133,8 +133,8 @@ def _lift(inside, ops):
 
 
 @njit(cache=True)
-def _has(pool, s, length, x):
-    """Whether ``x`` is in the sorted segment ``pool[s:s + length]`` (dead entries included)."""
+def _lower(pool, s, length, x):
+    """The first position of the sorted segment ``pool[s:s + length]`` whose entry is not below ``x``."""
     lo = s
     hi = s + length
     while lo < hi:
@@ -143,7 +143,14 @@ def _has(pool, s, length, x):
             lo = mid + 1
         else:
             hi = mid
-    return lo < s + length and pool[lo] == x
+    return lo
+
+
+@njit(cache=True)
+def _has(pool, s, length, x):
+    """Whether ``x`` is in the sorted segment ``pool[s:s + length]`` (dead entries included)."""
+    p = _lower(pool, s, length, x)
+    return p < s + length and pool[p] == x
 
 
 @njit(cache=True)
@@ -171,15 +178,7 @@ def _kill(x, pool, start, length, deg, alive, queue, inq, st):
 @njit(cache=True)
 def _rename(pool, s, length, old, new):
     """Replace ``old`` by ``new < old`` in the sorted segment, keeping it sorted (the entries between move up)."""
-    lo = s
-    hi = s + length
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if pool[mid] < old:
-            lo = mid + 1
-        else:
-            hi = mid
-    p = lo
+    p = _lower(pool, s, length, old)
     while p > s and pool[p - 1] > new:
         pool[p] = pool[p - 1]
         p -= 1
