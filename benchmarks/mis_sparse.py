@@ -79,7 +79,7 @@ def _exact(phase) -> str:
     if not phase:
         return "-"
     status = "optimal" if phase["status"] == "Optimal" else "time limit"
-    return f"{status} ({phase['seconds']:.1f} s)"
+    return f"{status} ({phase['seconds']:.2f} s of {phase.get('budget_s', phase['seconds']):.1f} s)"
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -15,6 +15,7 @@ time, as measured in `mis_quality.py`.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -120,7 +121,9 @@ def exact_kernel_phase(problem, ctx: SolveContext, offer_largest) -> dict:
     sol0.col_value = start.tolist()
     sol0.value_valid = True
     h.setSolution(sol0)
+    t0 = time.perf_counter()
     interrupted = run_highs_interruptible(h)
+    elapsed = time.perf_counter() - t0
     status = h.getModelStatus()
     sol = h.getSolution()
     if sol.value_valid:
@@ -137,5 +140,6 @@ def exact_kernel_phase(problem, ctx: SolveContext, offer_largest) -> dict:
         ctx.state.offer_bound(bound + problem.offset)
     if interrupted:
         raise KeyboardInterrupt
-    return {"exact_phase": {"status": h.modelStatusToString(status), "seconds": round(seconds, 3),
+    return {"exact_phase": {"status": h.modelStatusToString(status), "budget_s": round(seconds, 3),
+                            "seconds": round(elapsed, 3),
                             "bound": None if not math.isfinite(bound) else bound + problem.offset}}
