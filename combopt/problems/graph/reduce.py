@@ -30,8 +30,8 @@ neighbour dies, and are skipped by a liveness check; a fold writes the merged ve
 other end in its neighbours' segments, keeping them sorted, so that adjacency tests are binary searches). The kernel
 runs in chunks of :data:`_CHECK_EVERY` queue pops between deadline checks: reductions applied before the deadline are
 exact, so a cut-short run still gives a valid (larger) kernel. Domination is checked from vertices of degree at most
-:data:`MAX_DOMINATION_DEGREE` (``O(d^2 log d')`` each). Where no vertex is that small nothing can apply, and the graph
-is left alone.
+:data:`MAX_DOMINATION_DEGREE` (``O(d^2 log d')`` each), unconfinement from vertices of degree at most
+:data:`MAX_UNCONFINED_DEGREE`. Where no vertex is that small the graph is left alone.
 
 The independent sets of the kernel lift in reverse order of the rules (each lift only adds the vertices its own
 rule removed). Imports: numpy, scipy, numba and the standard library.
@@ -108,12 +108,13 @@ class Reduction:
 
 
 def worth_trying(indptr: np.ndarray, seconds: float = math.inf) -> bool:
-    """Whether :func:`reduce_graph` can remove anything and fits its size cap and (by estimate) ``seconds``."""
+    """Whether :func:`reduce_graph` may remove anything (some vertex is small enough for the local rules to start
+    from) and fits its size cap and (by estimate) ``seconds``."""
     n = int(indptr.shape[0]) - 1
     nnz = int(indptr[-1]) if n > 0 else 0
     if n <= 0 or nnz > MAX_REDUCE_NNZ or REDUCE_S_PER_ENTRY * (n + nnz) > seconds:
         return False
-    return int(np.diff(indptr).min()) <= MAX_DOMINATION_DEGREE
+    return int(np.diff(indptr).min()) <= max(MAX_DOMINATION_DEGREE, MAX_UNCONFINED_DEGREE)
 
 
 # state slots of the kernel (one int64 array, so that a cut-short run resumes where it stopped)
