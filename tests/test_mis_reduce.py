@@ -365,3 +365,16 @@ def test_the_exact_phase_rows_allow_exactly_the_independent_sets():
             independent = all(not (mask >> v & 1 and adj[v] & mask) for v in range(n))
             assert rows_ok == independent
     assert cliques > 20  # the partition's cliques were used, not only edges
+
+
+def test_graphs_whose_reduction_would_exceed_the_memory_budget_are_searched_unreduced():
+    from combopt.core import limits
+
+    T = nx.random_labeled_tree(2000, seed=5)
+    assert IndependentSet.from_networkx(T).search_space().n == 0  # the rules solve a tree
+    limits.set_max_memory("100K")  # the reduction's arrays (about 200 KB here) do not fit
+    try:
+        P = IndependentSet.from_networkx(T)
+        assert P.search_space() is P
+    finally:
+        limits.set_max_memory(None)

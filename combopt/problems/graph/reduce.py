@@ -48,6 +48,7 @@ import scipy.sparse as sp
 from numba import njit
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from ...core.limits import max_memory
 from .bounds import MATCH_S_PER_ENTRY
 
 #: domination is checked from vertices of at most this degree (each check costs up to ``d^2`` set lookups)
@@ -58,6 +59,10 @@ MAX_UNCONFINED_GROWTH = 16
 #: largest adjacency (entries, two per edge) reduced: the pool starts as a copy of it (8 bytes an entry) and grows
 #: with the folds
 MAX_REDUCE_NNZ = 60_000_000
+#: memory of a run: the pool (1.25-1.5 copies of the adjacency, 8 bytes an entry) and twelve arrays over the
+#: vertices (state, queue, marks, the rules' log of four columns); graphs over the memory budget are left alone
+REDUCE_BYTES_PER_ENTRY = 16
+REDUCE_BYTES_PER_VERTEX = 100
 #: estimated seconds per vertex and adjacency entry (a pass of the rules: 0.06-0.12 us were measured on the 2-core
 #: machine, on grids, random, geometric and power-law graphs of 0.5-1.3 million entries)
 REDUCE_S_PER_ENTRY = 1.5e-7
@@ -109,10 +114,12 @@ class Reduction:
 
 def worth_trying(indptr: np.ndarray, seconds: float = math.inf) -> bool:
     """Whether :func:`reduce_graph` may remove anything (some vertex is small enough for the local rules to start
-    from) and fits its size cap and (by estimate) ``seconds``."""
+    from) and fits its size cap, the memory budget and (by estimate) ``seconds``."""
     n = int(indptr.shape[0]) - 1
     nnz = int(indptr[-1]) if n > 0 else 0
     if n <= 0 or nnz > MAX_REDUCE_NNZ or REDUCE_S_PER_ENTRY * (n + nnz) > seconds:
+        return False
+    if REDUCE_BYTES_PER_VERTEX * n + REDUCE_BYTES_PER_ENTRY * nnz > max_memory():
         return False
     return int(np.diff(indptr).min()) <= max(MAX_DOMINATION_DEGREE, MAX_UNCONFINED_DEGREE)
 
