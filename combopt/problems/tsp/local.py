@@ -127,25 +127,21 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
 
 @njit(cache=True)
 def _move_segment(tour, pos, s, L, u, reverse, buf):
-    """Move the segment at positions ``s..s+L-1`` to sit after city ``u`` (O(n) rebuild)."""
+    """Move the segment at positions ``s..s+L-1`` to sit after city ``u`` (``u`` and the city after it
+    outside the segment): two 2-opt moves (the segment lands reversed between ``u`` and ``v``), a third
+    turns it back. Each reverses the shorter side, so the cost is the tour distance between the segment
+    and ``u`` (at most ``n/2``), not a rebuild of the whole tour. ``buf`` is unused (kept for callers)."""
     n = tour.shape[0]
+    first = tour[s]
+    last = tour[(s + L - 1) % n]
+    p = tour[(s - 1 + n) % n]
     q = tour[(s + L) % n]
-    k = 0
-    start = pos[q]
-    for t in range(n - L):
-        city = tour[(start + t) % n]
-        buf[k] = city
-        k += 1
-        if city == u:
-            for r in range(L):
-                if reverse:
-                    buf[k] = tour[(s + L - 1 - r) % n]
-                else:
-                    buf[k] = tour[(s + r) % n]
-                k += 1
-    for t in range(n):
-        tour[t] = buf[t]
-        pos[buf[t]] = t
+    v = tour[(pos[u] + 1) % n]
+    # p [first..last] q ... u v  ->  p u ... q [last..first] v  ->  p q ... u [last..first] v
+    _move2(tour, pos, p, first, u, v)
+    _move2(tour, pos, p, u, q, last)
+    if not reverse and L > 1:
+        _move2(tour, pos, u, last, first, v)
 
 
 @njit(cache=True)
