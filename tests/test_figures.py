@@ -85,6 +85,7 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: fresh_start.md -->", "fresh_start.md"),
     (BENCH, "<!-- table: dmmv_fir_lattice.md -->", "dmmv_fir_lattice.md"),
     (BENCH, "<!-- table: mis_sparse.md -->", "mis_sparse.md"),
+    (BENCH, "<!-- table: mis_reduce_speed.md -->", "mis_reduce_speed.md"),
     (BENCH, "<!-- table: clique_sparse.md -->", "clique_sparse.md"),
 ]
 
