@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import numpy as np
 from numba import njit, prange
@@ -19,7 +20,7 @@ from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
 from ...problems.tsp.local import _improve, _local_search, _nearest_neighbour, _push
-from ..common import finite_float, flag, positive_int, reject_unknown, replica_memory
+from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
 
 
 @njit(cache=True)
@@ -157,6 +158,27 @@ def _target(ctx: SolveContext) -> float:
     return -math.inf
 
 
+ALPHA_SHARE = 0.1   # at most this share of a timed run's time goes to the ascent for the alpha candidates
+ONE_TREE_S = 3e-9   # seconds per n^2 of one 1-tree (measured about 2.4e-9 on 5000 cities)
+ALPHA_PASS_S = 2e-8  # seconds per n^2 of the alpha pass after the ascent (measured 1.6e-8 to 5e-8 on 5000-10,000)
+
+
+def _candidates(problem, D, kind: str, k: int, ctx: SolveContext, iterations: int) -> tuple[np.ndarray, str]:
+    """Candidate lists: the ``k`` nearest cities, or the ``k`` of smallest alpha-nearness (falls back to
+    the nearest when a timed run has too little time for a few ascent steps)."""
+    if kind == "alpha":
+        left = ctx.time_left
+        budget = ALPHA_SHARE * left if math.isfinite(left) else math.inf
+        if budget >= (8 * ONE_TREE_S + ALPHA_PASS_S) * problem.n ** 2:  # a few ascent steps and the pass
+            from ...problems.tsp.bound import alpha_candidates
+
+            # the ascent stops in time for about 3 more 1-trees; the alpha pass comes on top (2 to 5 s at
+            # 10,000 cities, so a run needs about 45 s there before it uses alpha candidates)
+            deadline = None if budget == math.inf else time.monotonic() + budget - 3 * ONE_TREE_S * problem.n ** 2
+            return alpha_candidates(D, k, iterations=iterations, deadline=deadline)[0], "alpha"
+    return problem.neighbours(k), "nearest"
+
+
 @register_solver(
     "tsp-ls",
     problems=("tsp",),
@@ -166,8 +188,12 @@ def _target(ctx: SolveContext) -> float:
 )
 def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_walks`` independent walks (default 1), ``kicks`` per walk and
-    outer iteration (default ``max(100, 10 n)``, fewer for very large n), ``neighbours``
-    candidate-list size (default 10), ``restart_after`` kicks without improvement before a
+    outer iteration (default ``max(100, 10 n)``, fewer for very large n), ``candidates`` the candidate
+    lists: ``alpha`` (default) the cities of smallest alpha-nearness (LKH's: the increase of a minimum
+    1-tree when the edge is forced in, under node penalties from ``ascent`` Held-Karp subgradient steps,
+    default 50, stopped after a tenth of the time left; a timed run with too little time for a few
+    steps uses the nearest instead) or ``nearest``, ``neighbours`` candidate-list size (default 5 for
+    alpha, 10 for nearest), ``restart_after`` kicks without improvement before a
     walk restarts from a new nearest-neighbour tour (default ``max(1000, 50 n)``),
     ``segment`` longest segment of a double-bridge kick (default 200), ``three_opt`` the 3-opt
     move in the local search (default true), ``or_opt`` the Or-opt move in the local search after a
@@ -182,11 +208,16 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     100, 400 or 1000 measured worse) then took it, on four other instances each, at 20 s from 0.24 % to
     0.06 % (1000) and from 0.57 % to 0.34 % (5000; two seeded runs per instance), at 60 s from 0.17 % to
     0.04 % and from 0.45 % to 0.27 % (one run), every run better (not kept in a results file). ``accept``
-    and ``restart_best`` did not measure better."""
+    and ``restart_best`` did not measure better. Alpha candidates (5) instead of the 10 nearest, 20 s, two
+    seeded runs on each of four further instances: at 5000 cities from 0.33 % to 0.28 % (every run better,
+    and on the four tuning instances too), at 1000 from 0.059 % to 0.051 % (4 of 8 better, one tie); 7
+    alpha candidates, or a 300-step ascent, measured no better than the nearest."""
     n = problem.n
     R = positive_int(params, "num_walks", 1)
     kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1))))
-    k = positive_int(params, "neighbours", 10)
+    kind = choice(params, "candidates", "alpha", ("alpha", "nearest"))
+    k = positive_int(params, "neighbours", 5 if kind == "alpha" else 10)
+    ascent = positive_int(params, "ascent", 50)
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
     seg = positive_int(params, "segment", 200)
     use_three = flag(params, "three_opt", True)
@@ -204,8 +235,8 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         ctx.state.report(ev.objective, tour)
         ctx.state.next_iteration()
         return SolverOutput(solution=tour, proven_optimal=True, info={**info, "method": "enumeration"})
-    nbr = problem.neighbours(k)
     D = Di.astype(np.float64)  # integer lengths are exact in float64 (the adapter keeps them below 2^53)
+    nbr, info["candidates"] = _candidates(problem, D, kind.lower(), k, ctx, ascent)
     CUR = np.zeros((R, n), dtype=np.int64)
     BEST = np.zeros((R, n), dtype=np.int64)
     LENS = np.full((R, 2), np.inf)
