@@ -126,11 +126,11 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
 
 
 @njit(cache=True)
-def _move_segment(tour, pos, s, L, u, reverse, buf):
+def _move_segment(tour, pos, s, L, u, reverse):
     """Move the segment at positions ``s..s+L-1`` to sit after city ``u`` (``u`` and the city after it
     outside the segment): two 2-opt moves (the segment lands reversed between ``u`` and ``v``), a third
     turns it back. Each reverses the shorter side, so the cost is the tour distance between the segment
-    and ``u`` (at most ``n/2``), not a rebuild of the whole tour. ``buf`` is unused (kept for callers)."""
+    and ``u`` (at most ``n/2``), not a rebuild of the whole tour."""
     n = tour.shape[0]
     first = tour[s]
     last = tour[(s + L - 1) % n]
@@ -150,7 +150,7 @@ def _in_segment(pos, s, L, x, n):
 
 
 @njit(cache=True)
-def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs, buf):
+def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs):
     """Try moving the segment at positions ``s..s+L-1`` between ``u`` and ``next(u)``
     (better orientation); applies it when it shortens the tour. Returns the change."""
     n = tour.shape[0]
@@ -168,7 +168,7 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs, buf):
     rev = c2 < c1
     delta = (c2 if rev else c1) - g_rem
     if delta < -eps:
-        _move_segment(tour, pos, s, L, u, rev, buf)
+        _move_segment(tour, pos, s, L, u, rev)
         _push(queue, inq, qs, p)
         _push(queue, inq, qs, q)
         _push(queue, inq, qs, first)
@@ -180,7 +180,7 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs, buf):
 
 
 @njit(cache=True)
-def _insert_near(tour, pos, D, nbr, x, bound, s, L, eps, queue, inq, qs, buf):
+def _insert_near(tour, pos, D, nbr, x, bound, s, L, eps, queue, inq, qs):
     """Move the segment at ``s..s+L-1`` next to a neighbour ``c`` of ``x`` (after ``c`` or
     after its predecessor) for the neighbours with ``D[x, c] < bound``; the first
     improving move is applied. Returns the change (zero when none improved)."""
@@ -192,17 +192,17 @@ def _insert_near(tour, pos, D, nbr, x, bound, s, L, eps, queue, inq, qs, buf):
             break
         if _in_segment(pos, s, L, c, n):
             continue
-        d = _or_move(tour, pos, D, s, L, c, eps, queue, inq, qs, buf)
+        d = _or_move(tour, pos, D, s, L, c, eps, queue, inq, qs)
         if d < 0:
             return d
-        d = _or_move(tour, pos, D, s, L, tour[(pos[c] - 1 + n) % n], eps, queue, inq, qs, buf)
+        d = _or_move(tour, pos, D, s, L, tour[(pos[c] - 1 + n) % n], eps, queue, inq, qs)
         if d < 0:
             return d
     return zero
 
 
 @njit(cache=True)
-def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf):
+def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
     """First improving Or-opt move (a segment of 1..3 cities, either orientation) that
     ``a`` takes part in, with a new edge shorter than a removed one next to it:
     ``a`` as an end of the segment, as an end of the edge the segment goes into,
@@ -225,7 +225,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf):
             p = tour[(s - 1 + n) % n]
             q = tour[(s + L) % n]
             bound = max(D[a, outside], D[p, first] + D[last, q] - D[p, q])
-            d = _insert_near(tour, pos, D, nbr, a, bound, s, L, eps, queue, inq, qs, buf)
+            d = _insert_near(tour, pos, D, nbr, a, bound, s, L, eps, queue, inq, qs)
             if d < 0:
                 return d
     # (B) the segment goes into the edge (a, b); the new edge joins a to an end c of it
@@ -244,7 +244,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf):
                     if L == 1 and side == 1:
                         break
                     s = pc if side == 0 else (pc - L + 1 + n) % n
-                    d = _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs, buf)
+                    d = _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs)
                     if d < 0:
                         return d
     # (C) a is just before the segment (in either direction); new edge (a, q)
@@ -261,7 +261,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf):
             l_end = tour[(pa + L * step) % n]
             s = (pa + 1) % n if direction == 0 else (pa - L + n) % n
             bound = g1 + D[l_end, q]
-            d = _insert_near(tour, pos, D, nbr, l_end, bound, s, L, eps, queue, inq, qs, buf)
+            d = _insert_near(tour, pos, D, nbr, l_end, bound, s, L, eps, queue, inq, qs)
             if d < 0:
                 return d
     return zero
@@ -372,7 +372,7 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
 
 
 @njit(cache=True)
-def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf, use_three=False):
+def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, use_three=False):
     """Apply first-improvement moves to the queued cities until the queue is empty.
 
     Returns the total change of the tour length (<= 0).
@@ -396,7 +396,7 @@ def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf, 
                 total += d
                 continue
         if use_or:
-            d = _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps, buf)
+            d = _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps)
             if d < 0:
                 total += d
                 continue
@@ -418,11 +418,10 @@ def _improve(tour, D, nbr, use_two, use_or, eps, use_three=False):
     queue = np.empty(n, dtype=np.int64)
     inq = np.zeros(n, dtype=np.bool_)
     qs = np.zeros(2, dtype=np.int64)
-    buf = np.empty(n, dtype=np.int64)
     while True:  # until a pass over all cities finds nothing (don't-look bits can miss moves)
         for k in range(n):
             _push(queue, inq, qs, tour[k])
-        if not _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, buf, use_three) < 0:
+        if not _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, use_three) < 0:
             break
     return _tour_len(tour, D)
 

@@ -103,7 +103,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
             trial[k] = cur[k]
             pos[cur[k]] = k
         length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
-        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, use_or, eps, buf, use_three)
+        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, use_or, eps, use_three)
         if accept > 0:
             if length < lens[1] - eps:
                 counts[0] = 0
