@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tsp_kernel_state import edges, kernel_state
 
 import combopt
 from combopt.core.errors import ParameterError
 from combopt.problems.tsp.local import _move_segment, neighbour_lists, tour_length
 from combopt.problems.tsp.model import TSP
 from combopt.solvers.tsp.ils import _double_bridge, ils_walk
-
-
-def edges(t) -> set:
-    n = len(t)
-    return {frozenset((int(t[i]), int(t[(i + 1) % n]))) for i in range(n)}
 
 
 def moved(t0, s, L, u, rev):
@@ -87,12 +83,7 @@ def test_double_bridge_keeps_a_permutation_and_its_length(n, max_len):
     D = rng.integers(1, 100, (n, n)).astype(np.float64)
     D = np.triu(D, 1) + np.triu(D, 1).T
     state = np.array([12345 + n], dtype=np.uint64)
-    tour = rng.permutation(n).astype(np.int64)
-    pos = np.empty(n, dtype=np.int64)
-    pos[tour] = np.arange(n)
-    queue = np.empty(n, dtype=np.int64)
-    inq = np.zeros(n, dtype=np.bool_)
-    qs = np.zeros(2, dtype=np.int64)
+    tour, pos, queue, inq, qs = kernel_state(rng.permutation(n))
     buf = np.empty(n, dtype=np.int64)
     for _ in range(200):
         before = tour_length(tour, D)

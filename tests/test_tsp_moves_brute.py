@@ -27,14 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tsp_kernel_state import edges, kernel_state, length
 
 from combopt.problems.tsp import local as ls
 from combopt.problems.tsp.local import improve_tour, neighbour_lists
-
-
-def length(t, D) -> float:
-    n = len(t)
-    return float(sum(D[t[i], t[(i + 1) % n]] for i in range(n)))
 
 
 def canon(t) -> tuple:
@@ -45,11 +41,6 @@ def canon(t) -> tuple:
     if len(r) > 2 and r[-1] < r[1]:
         r = [r[0]] + r[1:][::-1]
     return tuple(r)
-
-
-def edges(t) -> set:
-    n = len(t)
-    return {frozenset((int(t[i]), int(t[(i + 1) % n]))) for i in range(n)}
 
 
 def instance(rng, n):
@@ -127,13 +118,7 @@ def or_opt_searched(m, a, D, eps) -> bool:
 
 
 def call(kind, tour, D, nbr, a, eps):
-    n = len(tour)
-    t = np.array(tour, dtype=np.int64)
-    pos = np.empty(n, dtype=np.int64)
-    pos[t] = np.arange(n)
-    queue = np.empty(n, dtype=np.int64)
-    inq = np.zeros(n, dtype=np.bool_)
-    qs = np.zeros(2, dtype=np.int64)
+    t, pos, queue, inq, qs = kernel_state(tour)
     if kind == "2opt":
         d = ls._try_two_opt(t, pos, D, nbr, a, queue, inq, qs, eps)
     else:

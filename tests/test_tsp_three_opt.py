@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tsp_kernel_state import edges, kernel_state, length
 
 import combopt
 from combopt import ParameterError
@@ -23,16 +24,6 @@ from combopt.problems.tsp.local import neighbour_lists, three_opt, tour_length
 
 DATA = Path(__file__).parent / "data" / "tsp"
 OPT = {"burma14": 3323, "ulysses16": 6859, "gr17": 2085, "ulysses22": 7013, "att48": 10628, "eil51": 426}
-
-
-def length(t, D) -> float:
-    n = len(t)
-    return float(sum(D[t[i], t[(i + 1) % n]] for i in range(n)))
-
-
-def edges(t) -> set:
-    n = len(t)
-    return {frozenset((int(t[i]), int(t[(i + 1) % n]))) for i in range(n)}
 
 
 def reconnections(t):
@@ -69,13 +60,7 @@ def float_instance(rng, n):
 
 
 def call(tour, D, nbr, a, eps):
-    n = len(tour)
-    t = np.array(tour, dtype=np.int64)
-    pos = np.empty(n, dtype=np.int64)
-    pos[t] = np.arange(n)
-    queue = np.empty(n, dtype=np.int64)
-    inq = np.zeros(n, dtype=np.bool_)
-    qs = np.zeros(2, dtype=np.int64)
+    t, pos, queue, inq, qs = kernel_state(tour)
     d = t3._try_three_opt(t, pos, np.ascontiguousarray(D, dtype=np.float64), nbr, a, queue, inq, qs, eps)
     return float(d), t, pos, queue, inq, qs
 
