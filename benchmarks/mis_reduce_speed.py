@@ -2,11 +2,11 @@
 version of the same rules (kept below as the baseline), on generated sparse graphs, in the same run.
 
 Both apply degree 0/1, domination (from vertices of degree at most 64) and degree-2 folding to their fixpoint from a
-queue in order of degree (the kernel with ``unconfined=False, lp=False``); they may pick another dominator or fold in
-another order, so their kernels can differ a little, and both are exact. Reported per graph: size, kernel vertices
-and offset of each, the seconds of each (the Numba kernel's best of three after a warm call that loads it from the
-cache; the Python version's one run) and the ratio; then the default rules (the unconfined-vertex and LP rules
-added): kernel, offset, seconds.
+queue in order of degree (the kernel with ``unconfined=False, lp=False, twin=False``); they may pick another dominator
+or fold in another order, so their kernels can differ a little, and both are exact. Reported per graph: size, kernel
+vertices and offset of each, the seconds of each (the Numba kernel's best of three after a warm call that loads it
+from the cache; the Python version's one run) and the ratio; then the default rules (the unconfined-vertex, twin and
+LP rules added): kernel, offset, seconds.
 
 Usage::
 
@@ -103,7 +103,7 @@ def _best_of_three(ip, ix, extra):
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        red = reduce_graph(ip, ix, unconfined=extra, lp=extra)
+        red = reduce_graph(ip, ix, unconfined=extra, lp=extra, twin=extra)
         times.append(time.perf_counter() - t0)
     return min(times), red
 
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(rows[-1], flush=True)
     headers = ["graph", "vertices / adjacency entries", "Numba kernel / offset", "Numba s",
                "Python kernel / offset", "Python s", "Python time / Numba time",
-               "default rules (+ unconfined, LP): kernel / offset", "its s"]
+               "default rules (+ unconfined, twin, LP): kernel / offset", "its s"]
     title = "Exact MIS reductions: Numba kernel vs the previous pure-Python version"
     print_rich_table(title, headers, rows)
     md = (f"# {title}\n\nMachine: {machine_info()['cpu']}. `benchmarks/mis_reduce_speed.py`.\n\n"

@@ -16,6 +16,10 @@ upper bound on the kernel plus the offset bounds ``G``:
   avoids, found by growing an independent set from it (:func:`_unconfined`; domination is the case of one step):
   remove it (``c = 0``). On a random geometric graph of 50,000 vertices it took the kernel from 17,586 vertices
   to 7,662;
+* **twin** (Xiao and Nagamochi 2013, as in KaMIS): two vertices ``u``, ``v`` of degree 3 with the same neighbours
+  ``a < b < c``. With an edge among those, some maximum independent set holds ``u`` and ``v``: take both, remove
+  ``a, b, c`` (``c = 2``). Else fold: ``a`` takes the neighbours of ``b`` and ``c``, and ``u, v, b, c`` go
+  (``c = 2``); lifting, the merged ``a`` in the set brings ``b`` and ``c``, else ``u`` and ``v`` join;
 * **LP (Nemhauser-Trotter)**: once the other rules are done, a maximum matching of the kernel's bipartite double
   cover (scipy's Hopcroft-Karp) and Konig's cover from it give an optimal half-integral solution of the edge LP;
   some maximum independent set avoids every vertex at 0 in it, and those are removed (``c = 0``; the vertices at
@@ -56,6 +60,8 @@ MAX_DOMINATION_DEGREE = 64
 #: the unconfined rule is checked from vertices of at most this degree, growing its set ``S`` at most this often
 MAX_UNCONFINED_DEGREE = 256
 MAX_UNCONFINED_GROWTH = 16
+#: twins of a degree-3 vertex are looked for among the neighbours of its smallest neighbour, up to this degree
+MAX_TWIN_SCAN = 256
 #: largest adjacency (entries, two per edge) reduced: the pool starts as a copy of it (8 bytes an entry) and grows
 #: with the folds
 MAX_REDUCE_NNZ = 60_000_000
@@ -125,7 +131,8 @@ def worth_trying(indptr: np.ndarray, seconds: float = math.inf) -> bool:
 
 
 # state slots of the kernel (one int64 array, so that a cut-short run resumes where it stopped)
-_POOL_END, _QHEAD, _QCOUNT, _STAMP, _NOPS, _OFFSET, _POPS, _DEAD, _N01, _NDOM, _NFOLD, _NUNC, _NLP = range(13)
+_POOL_END, _QHEAD, _QCOUNT, _STAMP, _NOPS, _OFFSET, _POPS, _DEAD, _N01, _NDOM, _NFOLD, _NUNC, _NLP, _NTWIN = range(14)
+_SLOTS = 14
 
 
 @njit(cache=True)
@@ -198,8 +205,18 @@ def _fold(v, u, w, pool, start, length, deg, alive, queue, inq, mark, st):
     """Fold the degree-2 vertex ``v`` with non-adjacent neighbours ``u < w``: ``u`` takes the neighbours of both,
     ``v`` and ``w`` go. Returns the pool (a new, larger one when the merged segment does not fit)."""
     alive[v] = False
+    deg[v] = 0
+    st[_DEAD] += 1
+    return _merge(u, w, pool, start, length, deg, alive, queue, inq, mark, st)
+
+
+@njit(cache=True)
+def _merge(u, w, pool, start, length, deg, alive, queue, inq, mark, st):
+    """``u`` takes the live neighbours of the non-adjacent ``w > u`` (a new sorted segment of ``u``; ``w``'s neighbours
+    rename ``w`` to ``u``, or lose a degree where ``u`` is already there) and ``w`` goes. Returns the pool (a new,
+    larger one when the merged segment does not fit)."""
     alive[w] = False
-    st[_DEAD] += 2
+    st[_DEAD] += 1
     st[_STAMP] += 1
     stamp = st[_STAMP]
     su, lu, sw, lw = start[u], length[u], start[w], length[w]
@@ -235,7 +252,6 @@ def _fold(v, u, w, pool, start, length, deg, alive, queue, inq, mark, st):
     start[u] = end
     length[u] = k - end
     deg[u] = k - end
-    deg[v] = 0
     deg[w] = 0
     st[_POOL_END] = k
     _push(queue, inq, st, u)
@@ -327,8 +343,59 @@ def _unconfined(v, pool, start, length, deg, alive, mark, smark, cnt, nsl, st, m
 
 
 @njit(cache=True)
+def _twin(v, nb, pool, start, length, deg, alive, max_scan):
+    """A twin of the degree-3 vertex ``v`` (live neighbours ``nb[0] < nb[1] < nb[2]``): another vertex of degree 3
+    with the same neighbours, or -1. Looked for among the neighbours of the smallest of the three, when its degree is
+    at most ``max_scan``."""
+    x = nb[0]
+    for t in range(1, 3):
+        if deg[nb[t]] < deg[x]:
+            x = nb[t]
+    if deg[x] > max_scan:
+        return -1
+    for i in range(start[x], start[x] + length[x]):
+        y = pool[i]
+        if not alive[y] or y == v or deg[y] != 3 or y == nb[0] or y == nb[1] or y == nb[2]:
+            continue
+        s, ln = start[y], length[y]
+        if _has(pool, s, ln, nb[0]) and _has(pool, s, ln, nb[1]) and _has(pool, s, ln, nb[2]):
+            return y
+    return -1
+
+
+@njit(cache=True)
+def _apply_twin(v, u, nb, pool, start, length, deg, alive, queue, inq, mark, ops, st):
+    """The twin rule (Xiao and Nagamochi 2013, as in KaMIS) on the degree-3 twins ``u``, ``v`` with neighbours
+    ``a < b < c`` (``nb``). With an edge among ``a, b, c`` some maximum independent set holds ``u`` and ``v``: take
+    them, remove ``a, b, c``. Else fold: ``a`` takes the neighbours of ``b`` and ``c``, and ``u, v, b, c`` go
+    (``c = 2``); lifting, the merged ``a`` in the set brings ``b`` and ``c``, else ``u`` and ``v`` join. Returns the
+    pool."""
+    a, b, c = nb[0], nb[1], nb[2]
+    edge = _has(pool, start[a], length[a], b) or _has(pool, start[a], length[a], c) or \
+        _has(pool, start[b], length[b], c)
+    for x in (u, v):
+        alive[x] = False
+        deg[x] = 0
+        k = st[_NOPS]
+        ops[k, 0] = _TAKE if edge else _FOLD
+        ops[k, 1] = x
+        ops[k, 2] = a
+        ops[k, 3] = b if x == u else c
+        st[_NOPS] += 1
+    st[_DEAD] += 2
+    st[_OFFSET] += 2
+    st[_NTWIN] += 1
+    if edge:
+        for x in (a, b, c):
+            _kill(x, pool, start, length, deg, alive, queue, inq, st)
+        return pool
+    pool = _merge(a, b, pool, start, length, deg, alive, queue, inq, mark, st)
+    return _merge(a, c, pool, start, length, deg, alive, queue, inq, mark, st)
+
+
+@njit(cache=True)
 def _run(pool, start, length, deg, alive, queue, inq, mark, smark, cnt, nsl, ops, st, max_pops, max_dom,
-         max_unc, max_grow):
+         max_unc, max_grow, max_twin):
     """Pop vertices and apply the first rule that fits until the queue is empty or ``max_pops`` pops in all; returns
     the pool (it may have grown)."""
     n = queue.shape[0]
@@ -382,6 +449,10 @@ def _run(pool, start, length, deg, alive, queue, inq, mark, smark, cnt, nsl, ops
         elif d <= max_unc and _unconfined(v, pool, start, length, deg, alive, mark, smark, cnt, nsl, st, max_grow):
             _kill(v, pool, start, length, deg, alive, queue, inq, st)
             st[_NUNC] += 1
+        elif d == 3 and max_twin > 0:
+            u = _twin(v, nb, pool, start, length, deg, alive, max_twin)
+            if u >= 0:
+                pool = _apply_twin(v, u, nb, pool, start, length, deg, alive, queue, inq, mark, ops, st)
     return pool
 
 
@@ -484,15 +555,15 @@ def _lp_round(pool, start, length, deg, alive, queue, inq, st) -> int:
 
 
 def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.inf,
-                 min_cut: float = 0.0, unconfined: bool = True, lp: bool = True) -> Reduction | None:
+                 min_cut: float = 0.0, unconfined: bool = True, lp: bool = True, twin: bool = True) -> Reduction | None:
     """Apply the rules of the module to the graph (CSR, both directions of each edge, sorted rows) within
     ``seconds``.
 
     ``min_cut`` > 0: give up (``None``) when, once the quarter of the vertices of smallest degree has been
     looked at (where the rules mostly apply), fewer than ``min_cut / 4`` of all vertices are gone: on a random
     graph of 200,000 vertices and a million edges the rules remove 6 % of the vertices, few of them early.
-    ``unconfined=False`` and ``lp=False`` leave those rules out (the others are the previous Python version's, for
-    comparison).
+    ``unconfined=False``, ``lp=False`` and ``twin=False`` leave those rules out (the others are the previous Python
+    version's, for comparison).
     """
     t0 = time.perf_counter()
     end = t0 + seconds
@@ -512,7 +583,7 @@ def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.
     cnt = np.zeros(n, dtype=np.int64)
     nsl = np.empty(n, dtype=np.int64)
     ops = np.empty((n, 4), dtype=np.int64)
-    st = np.zeros(13, dtype=np.int64)
+    st = np.zeros(_SLOTS, dtype=np.int64)
     st[_POOL_END] = indices.size
     st[_QCOUNT] = n
     checkpoint = n // 4 if min_cut > 0 and n >= _MIN_CHECKPOINT_N else -1
@@ -523,7 +594,8 @@ def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.
             if 0 < checkpoint and st[_POPS] < checkpoint:
                 target = min(target, checkpoint)
             pool = _run(pool, start, length, deg, alive, queue, inq, mark, smark, cnt, nsl, ops, st, target,
-                        MAX_DOMINATION_DEGREE, MAX_UNCONFINED_DEGREE if unconfined else 0, MAX_UNCONFINED_GROWTH)
+                        MAX_DOMINATION_DEGREE, MAX_UNCONFINED_DEGREE if unconfined else 0, MAX_UNCONFINED_GROWTH,
+                        MAX_TWIN_SCAN if twin else 0)
             if st[_POPS] == checkpoint and st[_DEAD] < min_cut * n / 4:
                 return None
             if st[_QCOUNT] > 0 and time.perf_counter() > end:
@@ -534,7 +606,7 @@ def reduce_graph(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.
             break
     keep, kp, kx = _kernel_csr(pool, start, length, alive)
     counts = {"degree_0_1": int(st[_N01]), "domination": int(st[_NDOM]), "fold": int(st[_NFOLD]),
-              "unconfined": int(st[_NUNC]), "lp": int(st[_NLP])}
+              "unconfined": int(st[_NUNC]), "lp": int(st[_NLP]), "twin": int(st[_NTWIN])}
     return Reduction(n, keep, kp, kx, int(st[_OFFSET]), ops[:st[_NOPS]].copy(), complete,
                      time.perf_counter() - t0, counts)
 
