@@ -77,23 +77,30 @@ def _kernel_masks(red):
     return k, _masks(k, edges)
 
 
+def _check_exact(g, red) -> int:
+    """The kernel's independence number plus the offset is the graph's (by enumeration), and every independent set of
+    the kernel, maximum or not, lifts to an independent set of the graph ``offset`` larger. Returns alpha."""
+    n = g.n
+    alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
+    k, kadj = _kernel_masks(red)
+    ksets = _independent_sets(k, kadj)
+    assert max(bin(m).count("1") for m in ksets) + red.offset == alpha
+    for m in ksets:
+        S = red.lift([i for i in range(k) if m >> i & 1])
+        inside = np.zeros(n, dtype=bool)
+        inside[S] = True
+        assert S.size == bin(m).count("1") + red.offset
+        assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+    return alpha
+
+
 @pytest.mark.parametrize("with_unconfined", [True, False])
 def test_kernel_plus_offset_is_the_independence_number_and_every_kernel_set_lifts(with_unconfined):
     folds = dominations = unconfined = lp = 0
     for G in _small_graphs(240, seed=5):
-        n = G.number_of_nodes()
         g = Graph.from_networkx(G)
         red = reduce_graph(*g.csr(), unconfined=with_unconfined)
-        alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
-        k, kadj = _kernel_masks(red)
-        ksets = _independent_sets(k, kadj)
-        assert max(bin(m).count("1") for m in ksets) + red.offset == alpha
-        for m in ksets:  # any independent set of the kernel, maximum or not
-            S = red.lift([i for i in range(k) if m >> i & 1])
-            inside = np.zeros(n, dtype=bool)
-            inside[S] = True
-            assert S.size == bin(m).count("1") + red.offset
-            assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+        _check_exact(g, red)
         folds += red.counts["fold"]
         dominations += red.counts["domination"]
         unconfined += red.counts["unconfined"]
@@ -125,19 +132,9 @@ def _graphs_with_twins(count, seed):
 def test_twin_rule_keeps_the_independence_number_and_its_sets_lift():
     twins = twin_folds = 0
     for G in _graphs_with_twins(150, seed=11):
-        n = G.number_of_nodes()
         g = Graph.from_networkx(G)
         red = reduce_graph(*g.csr())
-        alpha = max(bin(m).count("1") for m in _independent_sets(n, _masks(n, g.edges.tolist())))
-        k, kadj = _kernel_masks(red)
-        ksets = _independent_sets(k, kadj)
-        assert max(bin(m).count("1") for m in ksets) + red.offset == alpha
-        for m in ksets:
-            S = red.lift([i for i in range(k) if m >> i & 1])
-            inside = np.zeros(n, dtype=bool)
-            inside[S] = True
-            assert S.size == bin(m).count("1") + red.offset
-            assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+        alpha = _check_exact(g, red)
         twins += red.counts["twin"]
         twin_folds += int(np.sum(red.ops[:, 0] == red_mod._FOLD)) - red.counts["fold"]
         off = reduce_graph(*g.csr(), twin=False)
@@ -156,14 +153,7 @@ def test_twins_with_an_edge_among_their_neighbours_are_taken_not_folded():
     g = Graph.from_edges(10, np.array(edges))
     red = reduce_graph(*g.csr())
     assert red.counts["twin"] >= 1
-    alpha = max(bin(m).count("1") for m in _independent_sets(10, _masks(10, edges)))
-    k, kadj = _kernel_masks(red)
-    ksets = _independent_sets(k, kadj)
-    assert max(bin(m).count("1") for m in ksets) + red.offset == alpha
-    for m in ksets:
-        inside = np.zeros(10, dtype=bool)
-        inside[red.lift([i for i in range(k) if m >> i & 1])] = True
-        assert not (inside[g.edges[:, 0]] & inside[g.edges[:, 1]]).any()
+    _check_exact(g, red)
 
 
 def test_lp_cover_is_an_optimal_half_integral_vertex_cover_lp_solution():
