@@ -243,6 +243,16 @@ def test_cbc_stopped_by_its_deadline_reads_as_a_time_limit():
         assert not run.infeasible and run.status in ("time_limit", "interrupted")
     solver = SimpleNamespace(log_text="", first_line="Integer infeasible", interrupted=False, overran=False)
     assert _read_cbc(prob, solver).infeasible  # a search CBC ended on its own: its proof stands
+    solver.timeLimit, solver.elapsed = 1.0, 0.2
+    assert _read_cbc(prob, solver).infeasible  # ... well inside its time limit
+    # a run that reached its limit without our signal (CI, j3013_1 with a feasible warm start at 1 s) proves nothing,
+    # nor one whose result line says it stopped on time
+    solver.elapsed = 1.05
+    run = _read_cbc(prob, solver)
+    assert not run.infeasible and run.status == "time_limit"
+    solver.elapsed, solver.log_text = 0.2, "Result - Stopped on time limit\n"
+    run = _read_cbc(prob, solver)
+    assert not run.infeasible and run.status == "time_limit"
 
 
 def test_independent_set_bound_skips_dense_complements():

@@ -202,6 +202,7 @@ class _InterruptibleCBC(_cbc_class()):
                     proc.wait()
             log.seek(0)
             self.log_text = log.read()
+        self.elapsed = time.monotonic() - t_enter
         if (self.overran or self.interrupted) and (rc != 0 or not os.path.exists(tmp_sol)):
             # the signal came before CBC set up its handler (reading the model, presolve): no incumbent, no error
             self.delete_tmp_files(tmp_mps, tmp_sol, tmp_mst)
@@ -223,6 +224,8 @@ class _InterruptibleCBC(_cbc_class()):
         return status
 
 
+#: a CBC run that took at least this share of its time limit does not prove infeasibility (see :func:`_read_cbc`)
+AT_LIMIT_SHARE = 0.9
 _CBC_BOUND = re.compile(r"^(?:Lower|Upper) bound:\s+(\S+)", re.MULTILINE)
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
 
@@ -323,14 +326,19 @@ def _read_cbc(prob, solver) -> MilpRun:
         return MilpRun("optimal", proven=has_solution, bound=float(pulp.value(prob.objective)) if has_solution
                        else None, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
     stopped = bool(solver.interrupted or getattr(solver, "overran", False))
-    if first.startswith(("Infeasible", "Integer infeasible")) and not stopped:
-        # (after our Ctrl-C signal CBC may write "Integer infeasible" for a search it did not finish: no proof)
+    # a run that reached its time limit proves nothing either: after our Ctrl-C signal CBC may write "Integer
+    # infeasible" for a search it did not finish, and a 1 s run of an RCPSP model that has a feasible warm start ended
+    # on "infeasible" once (CI, a loaded machine) without our signal: CBC stopped on its own -sec inside its search
+    limit = getattr(solver, "timeLimit", None)
+    by_clock = limit is not None and getattr(solver, "elapsed", 0.0) >= AT_LIMIT_SHARE * float(limit)
+    at_limit = by_clock or "time" in detail.lower() or "stopped" in detail.lower()
+    if first.startswith(("Infeasible", "Integer infeasible")) and not stopped and not at_limit:
         return MilpRun("infeasible", infeasible=True, detail=detail)
     if first.startswith("Unbounded"):
         return MilpRun("unbounded", unbounded=True, detail=detail)
     if solver.interrupted:
         status = "interrupted"
-    elif getattr(solver, "overran", False) or "time" in first.lower() or "time" in detail.lower():
+    elif getattr(solver, "overran", False) or by_clock or "time" in first.lower() or "time" in detail.lower():
         status = "time_limit"
     elif "ctrl-c" in detail.lower():
         status = "interrupted"
