@@ -81,6 +81,19 @@ def test_milp_returns_the_heuristic_schedule_at_a_short_limit(backend):
     assert CPM[name] <= res.bound <= OPTIMA[name]  # the larger of the MILP's and the critical-path bound
 
 
+def test_a_back_end_infeasibility_claim_against_a_feasible_construction_is_dropped(monkeypatch):
+    """CI once saw CBC end a 1 s run of j3013_1 on "infeasible" (the model has a feasible warm start): the claim is
+    checked against the problem's own construction, which refutes it, and the construction is the answer."""
+    from combopt.solvers import milp
+
+    monkeypatch.setattr(milp, "run_pulp", lambda *a, **k: milp.MilpRun("infeasible", infeasible=True))
+    p = combopt.read(DATA / "j3013_1.sm")
+    res = combopt.solve(p, "milp", time_limit=5, backend="cbc")
+    assert res.status.value == "feasible" and res.feasible and p.evaluate(res.solution).feasible
+    assert any("reported the model infeasible" in w for w in res.info["warnings"])
+    assert OPTIMA["j3013_1"] <= res.objective and CPM["j3013_1"] <= res.bound <= OPTIMA["j3013_1"]
+
+
 def test_warm_start_model_answers_with_its_start_when_the_back_end_finds_nothing():
     class Nothing(pulp.LpSolver):  # a back end stopped before it found (or read) any solution
         def actualSolve(self, lp, **kwargs):

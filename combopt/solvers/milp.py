@@ -423,5 +423,13 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     info.update({"milp_status": run.status, "milp_detail": run.detail})
     if run.interrupted:
         info["interrupted"] = True
+    infeasible = run.infeasible
+    if infeasible:  # checked against the problem's own construction: a feasible one refutes the claim
+        info.update(report_construction(problem, ctx, iteration=False))
+        x = ctx.state.best_solution
+        if x is not None and problem.evaluate(x).feasible:
+            infeasible = False
+            info["warnings"] = [f"the {backend} back end reported the model infeasible, but the problem's own "
+                                "construction is feasible: the claim was dropped and the construction is the answer"]
     return SolverOutput(solution=sol, bound=bound, proven_optimal=run.proven and feasible,
-                        infeasible=run.infeasible, unbounded=run.unbounded, info=info)
+                        infeasible=infeasible, unbounded=run.unbounded, info=info)
