@@ -183,6 +183,13 @@ def mis_brock():
 
 
 # ---------------------------------------------------------------------------------------------- mdkp
+def _better_equal_worse(runs):
+    """Runs where combopt's value beat HiGHS's, equalled it, fell short (both maximise)."""
+    better = sum(d["combopt"] > d["highs"] for d in runs)
+    worse = sum(d["combopt"] < d["highs"] for d in runs)
+    return better, len(runs) - better - worse, worse
+
+
 def mdkp_classes(T: float, name: str = "mdkp_classes.json"):
     """Per limit: classes where combopt's mean LP-bound gap is lower / equal / higher than HiGHS's (recomputed
     from the instances), instances better / equal / worse, and the range of the OR-Library classes' mean gaps
@@ -201,9 +208,8 @@ def mdkp_classes(T: float, name: str = "mdkp_classes.json"):
             bk.append(statistics.mean(d["combopt_gap_bk_pct"] for d in rs))
     s = data["summary"][f"{T:g}"]
     assert (s["better"], s["equal"], s["worse"]) == (lower, equal, higher)
-    better = sum(d["combopt"] > d["highs"] for d in runs)
-    worse = sum(d["combopt"] < d["highs"] for d in runs)
-    return (lower, len(classes), equal, higher, better, len(runs), len(runs) - better - worse, worse,
+    better, equal_runs, worse = _better_equal_worse(runs)
+    return (lower, len(classes), equal, higher, better, len(runs), equal_runs, worse,
             f"{min(bk):.3f}", f"{max(bk):.3f}")
 
 
@@ -288,10 +294,9 @@ def mdkp_60_outlier():
     twin = [d for d in runs if d["instance"] == lead["instance"] and d is not lead]
     assert len(twin) == 1 and twin[0]["combopt"] == twin[0]["highs"]
     rest = [d for d in runs if d is not lead]
-    better = sum(d["combopt"] > d["highs"] for d in rest)
-    worse = sum(d["combopt"] < d["highs"] for d in rest)
+    better, equal, worse = _better_equal_worse(rest)
     return (f"{lead['highs']:.0f}", f"{lead['combopt']:.0f}", f"{twin[0]['combopt']:.0f}", len(rest), better,
-            len(rest) - better - worse, worse, f"{max(d['highs'] - d['combopt'] for d in rest):.0f}")
+            equal, worse, f"{max(d['highs'] - d['combopt'] for d in rest):.0f}")
 
 
 SEEDS = "mdkp_classes_seeds.json"
@@ -299,12 +304,6 @@ SEEDS = "mdkp_classes_seeds.json"
 
 def _seed_runs(c: str, T: float):
     return [d for d in load(SEEDS)["instances"] if d["class"] == c and d["T"] == T]
-
-
-def _better_equal_worse(runs):
-    better = sum(d["combopt"] > d["highs"] for d in runs)
-    worse = sum(d["combopt"] < d["highs"] for d in runs)
-    return better, len(runs) - better - worse, worse
 
 
 def mdkp_seeds_level():
@@ -362,10 +361,9 @@ def mdkp_ils60():
     """The held-out 30 x 100 run at 60 s: runs, mean LP-bound gaps (combopt, HiGHS), runs better / equal / worse
     (the sentences say "none" or "one")."""
     runs = load("mdkp_30x100_ils60.json")["instances"]
-    better = sum(d["combopt"] > d["highs"] for d in runs)
-    worse = sum(d["combopt"] < d["highs"] for d in runs)
-    return (len(runs), *mdkp_class_means("30x100", 60.0, "mdkp_30x100_ils60.json"), better,
-            len(runs) - better - worse, ["none", "one"][worse])
+    better, equal, worse = _better_equal_worse(runs)
+    return (len(runs), *mdkp_class_means("30x100", 60.0, "mdkp_30x100_ils60.json"), better, equal,
+            ["none", "one"][worse])
 
 
 def mdkp_cpu(name: str):
