@@ -131,8 +131,11 @@ def solve(
     except KeyboardInterrupt:
         interrupted = True
         state.interrupted = True
+    fallback = None
+    if interrupted and out.solution is None and state.best_solution is None:
+        fallback = _construct_after_interrupt(problem)  # Ctrl-C before any solution (the bound call, a set-up)
     runtime = time.perf_counter() - t0
-    solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution])
+    solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution, fallback])
     whole = _integral(problem)
     claims = settle(problem.sense, objective, feasible,
                     [(source, integral_bound(b, problem.sense) if whole else b) for source, b in
@@ -143,6 +146,8 @@ def solve(
     extra = dict(out.info)
     if interrupted or extra.get("interrupted"):
         extra["interrupted"] = True
+    if fallback is not None and solution is fallback:
+        extra["answer"] = "the problem's quick construction (interrupted before the solver had a solution)"
     if status is Status.OPTIMAL:
         extra["proved_optimal_by"] = claims.proved_by
         at = state.proved_at if (claims.proved_by == "bound" and state.proved_at is not None) else runtime
@@ -198,6 +203,15 @@ def _integral(problem: Problem) -> bool:
         return bool(problem.integral_objective())
     except CombOptError:
         return False
+
+
+def _construct_after_interrupt(problem: Problem) -> Any:
+    """The problem's quick numpy construction (:meth:`Problem.construct`) as the answer of a run interrupted before
+    any solution existed; ``None`` when it has none, fails, or is interrupted itself."""
+    try:
+        return problem.construct()
+    except (KeyboardInterrupt, CombOptError):
+        return None
 
 
 def _cheap_bound(problem: Problem) -> float | None:

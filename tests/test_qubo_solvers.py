@@ -1,12 +1,15 @@
 """Exact and heuristic QUBO solvers agree on random QUBOs up to 16 variables."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import combopt
 from combopt.models.qubo import QUBO
+
+DATA = Path(__file__).parent / "data"
 
 
 def brute_force_minimum(model: QUBO) -> float:
@@ -221,3 +224,22 @@ def test_qubo_heuristics_are_never_worse_than_the_construction(solver, params):
     r = combopt.solve(p, solver, max_iterations=1, seed=0, **params)
     assert r.info["construction"] == greedy.objective
     assert r.feasible and p.evaluate(r.solution).feasible and r.objective >= greedy.objective
+
+
+@pytest.mark.parametrize("path, kind", [("C125.9.clq", "mis"), ("mdkp/mknap1.txt#6", None), ("tsp/eil51.tsp", None)])
+def test_ctrl_c_before_any_solution_answers_with_the_construction(monkeypatch, path, kind):
+    """A Ctrl-C during the API's own bound call (before the solver ran) used to leave no solution at all: the run now
+    answers with the problem's quick construction, re-checked by its own evaluate, and says so."""
+    problem = combopt.read(str(DATA / path), kind=kind)
+
+    def ctrl_c():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(problem, "bound", ctrl_c)
+    res = combopt.solve(problem, time_limit=5)
+    assert res.info.get("interrupted") is True
+    assert res.solution is not None and res.feasible
+    ev = problem.evaluate(res.solution)
+    assert ev.feasible and res.objective == pytest.approx(ev.objective)
+    assert "construction" in res.info["answer"]
+    assert res.status.value == "feasible"  # nothing was proven
