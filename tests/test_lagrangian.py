@@ -247,3 +247,51 @@ def test_inner_milp_without_a_sample_in_time_ends_the_run_not_an_error(solver):
     if r.solution is not None:  # a tour repaired from the construction, checked by the problem itself
         assert p.evaluate(r.solution).feasible and r.objective >= 426
     assert r.bound is None or r.bound <= 426  # a lower bound of the minimisation (the optimum is 426)
+
+
+def test_bundle_master_in_its_dual_agrees_with_the_primal_master():
+    """The dual master (cut weights; used beyond PRIMAL_MASTER_MAX multipliers, where the primal SLSQP was cubic in
+    them: 228 s for a 5 s run) reaches the primal master's optimum, box constraints included."""
+    from combopt.solvers.lagrangian import _bundle_step_dual, _bundle_step_primal
+
+    rng = np.random.default_rng(4)
+    for m, B in ((3, 1), (6, 5), (12, 20), (20, 40)):
+        cuts = [(float(rng.normal() * 10), rng.normal(size=m) * 5, rng.uniform(0, 3, m)) for _ in range(B)]
+        centre, t = rng.uniform(0, 2, m), float(rng.uniform(0.2, 2.0))
+        lo, hi = np.where(rng.random(m) < 0.3, -4.0, 0.0), np.full(m, 4.0)
+        a = np.array([L - g @ l0 for L, g, l0 in cuts])
+        G = np.array([c[1] for c in cuts])
+
+        def master(lam, a=a, G=G, centre=centre, t=t):
+            return float(np.min(a + G @ lam)) - float(np.sum((lam - centre) ** 2)) / (2 * t)
+
+        lp, vp = _bundle_step_primal(cuts, centre, t, lo, hi)
+        ld, vd, alpha = _bundle_step_dual(cuts, centre, t, lo, hi)
+        assert np.all(ld >= lo) and np.all(ld <= hi)
+        assert alpha.min() >= 0 and alpha.sum() == pytest.approx(1.0)
+        assert vd == pytest.approx(float(np.min(a + G @ ld)))
+        assert master(ld) == pytest.approx(master(lp), rel=1e-6, abs=1e-6)
+
+
+def test_bundle_with_many_multipliers_keeps_a_bounded_bundle(monkeypatch):
+    """Beyond PRIMAL_MASTER_MAX multipliers (one per edge here) the bundle holds at most BUNDLE_MAX cuts (the aggregate
+    cut among them), and the Lagrangian bound stays valid: never below the independence number."""
+    import combopt.solvers.lagrangian as lag
+
+    seen = []
+    original = lag._bundle_step_dual
+
+    def spy(cuts, *args, **kw):
+        seen.append(len(cuts))
+        return original(cuts, *args, **kw)
+
+    monkeypatch.setattr(lag, "_bundle_step_dual", spy)
+    monkeypatch.setattr(lag, "BUNDLE_MAX", 6)
+    G = nx.gnp_random_graph(40, 0.2, seed=3)
+    alpha_G = len(nx.max_weight_clique(nx.complement(G), weight=None)[0])
+    assert G.number_of_edges() > lag.PRIMAL_MASTER_MAX
+    res = combopt.solve(combopt.IndependentSet.from_networkx(G), "lagrangian", method="bundle", max_iterations=25,
+                        seed=1)
+    assert len(seen) >= 20 and max(seen) <= 7  # at most BUNDLE_MAX kept, plus the newest cut
+    assert res.feasible and res.objective <= alpha_G
+    assert res.bound is not None and res.bound >= alpha_G
