@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, ParameterError
-from ..core.safeio import check_target, read_bounded, write_atomic
+from ..core.safeio import check_not_input, check_target, read_bounded, write_atomic
 
 app = typer.Typer(
     add_completion=False,
@@ -107,12 +107,13 @@ class _Progress:
         return False
 
 
-def _check_out(out: Path | None, force: bool) -> None:
-    """Refuse to overwrite a user's file without --force (or anything but a regular file with it);
-    fail before the work, not after."""
+def _check_out(out: Path | None, force: bool, inputs=()) -> None:
+    """Refuse to overwrite a user's file without --force (or anything but a regular file with it), and an input file
+    (``inputs``) even with it; fail before the work, not after."""
     if out is None:
         return
     check_target(out, force)
+    check_not_input(out, inputs)
 
 
 def _announce_compiling() -> None:
@@ -150,12 +151,12 @@ def solve(
     from ..api import solve as _solve
     from ..core.io import read
 
-    _check_out(out, force)
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
+    _check_out(out, force, [path, *(v for v in params.values() if isinstance(v, str))])
     problem = read(path, kind)
     _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
@@ -377,6 +378,7 @@ def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, 
     files = expand(paths)
     if not files:
         raise ParameterError(f"no instance files match {' '.join(paths)}")
+    _check_out(out, force, [*files, best_known])
     ref = load_best_known(best_known) if best_known else {}
     solvers_ = list(solver) if solver else [None]
     _announce_compiling()
@@ -453,8 +455,8 @@ def report(
     from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, summarize, summary_table
     from ..bench.results import read_results
 
-    _check_out(html_out, force)
-    _check_out(md, force)
+    _check_out(html_out, force, results)
+    _check_out(md, force, results)
     if png is not None and png.exists() and not png.is_dir():
         raise ParameterError(f"--png {png} is a file; expected a folder")
     rows = read_results(results)
@@ -493,7 +495,7 @@ def export(
 
     if to not in ("lp", "qubo"):
         raise ParameterError(f"--to must be lp or qubo, got {to!r}")
-    _check_out(out, force)
+    _check_out(out, force, [path])
     problem = read(path, kind)
     params = parse_params(param)
     if to == "lp":

@@ -51,6 +51,28 @@ def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
         raise ParameterError(f"{what} {p}: directory {p.parent} does not exist")
 
 
+def check_not_input(path: str | Path, inputs, what: str = "--out") -> None:
+    """Refuse an output that is one of the run's input files (the instance, a truth or init graph, ...), even with
+    ``--force``: that flag replaces an earlier result, never what the user gave to read. ``inputs`` are paths
+    (``path#K`` addresses included); those that do not exist are skipped."""
+    p = Path(path)
+    if not p.exists():
+        return
+    for inp in inputs:
+        if inp is None:
+            continue
+        q = Path(str(inp))
+        if not q.exists() and "#" in str(inp):  # path#K: the K-th instance of a file
+            q = Path(str(inp).rsplit("#", 1)[0])
+        try:
+            same = q.exists() and os.path.samefile(p, q)
+        except OSError:
+            same = False
+        if same:
+            raise ParameterError(f"{what} {p} is the input file {inp}; refusing to overwrite it (choose another "
+                                 "name)")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

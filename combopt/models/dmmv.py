@@ -122,6 +122,10 @@ def dense_to_csc(D: np.ndarray) -> sp.csc_matrix:
     return sp.csc_matrix((data, indices, indptr), shape=(m, n))
 
 
+#: the sum of squared weighted violations (the search's second criterion) must stay finite with room to spare
+MAX_SQUARED = 1e300
+
+
 @dataclass
 class DMMV:
     """A discrete min-max violation instance.
@@ -192,10 +196,33 @@ class DMMV:
         inner[self.dom_ptr[1:-1] - 1] = False  # boundaries between variables
         if np.any(d[inner] <= 0):
             raise ParameterError("every domain must be sorted ascending without duplicates")
+        self._check_magnitudes()
         if dense is not None and dense.ndim == 2 and self.is_dense():
             # the row-major copy that dense() would make from A (toarray took 1.4 s for an order-2000 FIR filter);
             # adding 0.0 turns -0.0 into the +0.0 that toarray writes for an entry A does not store
             self._cache["dense"] = np.add(dense, 0.0, order="C")
+
+    def _check_magnitudes(self) -> None:
+        """Refuse data whose violations could overflow: the largest weighted violation any point of the domains gives,
+        squared and summed over the rows, must stay below ``MAX_SQUARED`` (1e308 entries made the objective inf). A
+        loose bound from the largest entries first; the row-by-row bound only when that one fails."""
+        m = self.m
+        if m == 0:
+            return
+        xmax = np.maximum(np.abs(self.dom_vals[self.dom_ptr[:-1]]), np.abs(self.dom_vals[self.dom_ptr[1:] - 1]))
+        ends = np.where(np.isfinite(self.lower), np.abs(self.lower), 0.0) + \
+            np.where(np.isfinite(self.upper), np.abs(self.upper), 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            amax = float(np.abs(self.A.data).max(initial=0.0))
+            loose = float(self.weights.max()) * (amax * float(xmax.sum()) + float(ends.max()))
+            if math.isfinite(loose) and loose * loose * m <= MAX_SQUARED:
+                return
+            worst = self.weights * (abs(self.A) @ xmax + ends)
+            total = float(np.sum(worst * worst))
+        if not math.isfinite(total) or total > MAX_SQUARED:
+            raise ParameterError(f"A, the row bounds and the weights are too large: a row's weighted violation could "
+                                 f"reach {float(np.max(worst)):g}; the sum of squared violations must stay below "
+                                 f"{MAX_SQUARED:g}")
 
     # -- construction helpers -------------------------------------------------------
     @classmethod

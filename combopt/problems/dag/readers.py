@@ -26,8 +26,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tokenize
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,13 @@ from .metrics import support
 from .model import MAX_CELLS, MAX_VARIABLES, DAGProblem
 
 __all__ = ["read_dag", "read_data", "read_graph"]
+
+
+#: what numpy raises on a damaged ``.npy`` / ``.npz``: bad headers (ValueError, and from the header parser
+#: SyntaxError or tokenize.TokenError), cut-short data (ValueError, EOFError), damaged compression (zlib.error),
+#: zip members it cannot open (NotImplementedError: encryption flags), damaged zip files, I/O errors
+NPY_ERRORS = (ValueError, EOFError, OSError, SyntaxError, tokenize.TokenError, zlib.error, NotImplementedError,
+              zipfile.BadZipFile)
 
 
 def _array_header(f, version) -> tuple:
@@ -81,6 +90,8 @@ def _rows(text: str, delim: str | None):
 
 
 def _read_text(path: Path) -> str:
+    if not path.is_file():  # a device or a pipe: /dev/zero as --truth read without end
+        raise InputError(path, "not a regular file; expected a text file")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(path, f"file is {size} bytes; larger than the {MAX_FILE_BYTES} bytes combopt will read")
@@ -180,13 +191,15 @@ def read_npy(path: Path) -> np.ndarray:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
             shape, _, dtype = _array_header(f, version)
-    except ValueError as e:
-        raise InputError(path, f"not a valid .npy file ({e}); expected a 2-D numeric array") from None
+    except NPY_ERRORS as e:
+        raise InputError(path, f"not a valid .npy file ({type(e).__name__}: {e}); expected a 2-D numeric array") \
+            from None
     _check_npy_shape(path, shape, dtype)
     try:
         return np.asarray(np.load(path, allow_pickle=False), dtype=np.float64)
-    except ValueError as e:
-        raise InputError(path, f"cannot load the array ({e}); expected a 2-D numeric array") from None
+    except NPY_ERRORS as e:
+        raise InputError(path, f"cannot load the array ({type(e).__name__}: {e}); expected a 2-D numeric array") \
+            from None
 
 
 def read_npz(path: Path) -> tuple[np.ndarray, list[str] | None]:
@@ -218,8 +231,9 @@ def read_npz(path: Path) -> tuple[np.ndarray, list[str] | None]:
                 names = [str(v) for v in nm.tolist()]
     except zipfile.BadZipFile:
         raise InputError(path, "not a valid .npz (zip) file") from None
-    except ValueError as e:  # object arrays (pickle refused), bad headers
-        raise InputError(path, f"cannot load the arrays ({e}); expected numeric arrays") from None
+    except NPY_ERRORS as e:  # object arrays (pickle refused), bad headers, damaged members
+        raise InputError(path, f"cannot load the arrays ({type(e).__name__}: {e}); expected numeric arrays") \
+            from None
     return X, names
 
 
@@ -275,11 +289,15 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
             with open(p, "rb") as f:
                 version = np.lib.format.read_magic(f)
                 shape, _, dtype = _array_header(f, version)
-        except ValueError as e:
-            raise InputError(p, f"not a valid .npy file ({e})") from None
+        except NPY_ERRORS as e:
+            raise InputError(p, f"not a valid .npy file ({type(e).__name__}: {e})") from None
         if shape != (d, d) or dtype.kind not in "biuf":
             raise InputError(p, f"array of shape {shape} and dtype {dtype}; expected a numeric {d} x {d} adjacency")
-        A = np.asarray(np.load(p, allow_pickle=False), dtype=np.float64)
+        try:
+            A = np.asarray(np.load(p, allow_pickle=False), dtype=np.float64)
+        except NPY_ERRORS as e:
+            raise InputError(p, f"cannot load the array ({type(e).__name__}: {e}); expected a {d} x {d} adjacency") \
+                from None
         return _adjacency(p, A, None)
     try:
         text = _read_text(p)
@@ -377,7 +395,11 @@ def _graph_from_result_json(p: Path, names: list[str]) -> tuple[np.ndarray, np.n
         raise InputError(p, f"expected a combopt dag result with a {d} x {d} numeric 'adjacency'")
     if isinstance(sol.get("names"), list) and sol["names"] != names:
         raise InputError(p, "the result's variable names differ from the data's")
-    return _adjacency(p, np.asarray(A, dtype=np.float64), None)
+    try:
+        W = np.asarray(A, dtype=np.float64)
+    except OverflowError:  # an integer of hundreds of digits
+        raise InputError(p, "an 'adjacency' entry is too large for a float; expected finite weights") from None
+    return _adjacency(p, W, None)
 
 
 def _is_index(cell: str, d: int) -> bool:

@@ -47,6 +47,8 @@ MAX_BITS = 24
 MAX_GRID_POINTS = 2_000_000
 #: |gain| and band weights beyond this make the squared violations overflow (and mean nothing for a filter)
 MAX_GAIN = 1e12
+#: largest sampling frequency (the band edges are in its units; 2 pi f must stay finite)
+MAX_FS = 1e12
 #: the search keeps every tap's 2**bits grid values: (order/2 + 1) * 2**bits of them in all
 MAX_GRID_VALUES = 50_000_000
 #: cosine evaluations (check-grid points x taps) the report's denser check grid may cost: 32x the design grid of
@@ -75,8 +77,8 @@ class FIRSpec:
             raise ParameterError(f"order must be an even number in 2..{MAX_ORDER}, got {self.order}")
         if not 2 <= self.bits <= MAX_BITS:
             raise ParameterError(f"bits must be in 2..{MAX_BITS}, got {self.bits}")
-        if not self.fs > 0:
-            raise ParameterError(f"fs must be positive, got {self.fs}")
+        if not 0 < self.fs <= MAX_FS:
+            raise ParameterError(f"fs must be a positive number of at most {MAX_FS:g}, got {self.fs}")
         if not self.bands:
             raise ParameterError("at least one band is needed")
         nyq = self.fs / 2
@@ -127,6 +129,13 @@ class FIRSpec:
             d.append(np.full(c, g, dtype=np.float64))
             w.append(np.full(c, wt, dtype=np.float64))
         return np.concatenate(f), np.concatenate(d), np.concatenate(w)
+
+
+def _remez_grid_points(spec: FIRSpec) -> int:
+    """About how many points ``scipy.signal.remez`` puts on its dense grid for ``spec`` (spacing ``0.5 / (grid_density
+    r)`` in units of fs, ``r = M + 1`` extremal frequencies, at least one point per band)."""
+    delf = 0.5 / (spec.grid_density * (spec.M + 1))
+    return int(sum(math.floor((b - a) / spec.fs / delf) + 1 for a, b in spec.bands))
 
 
 def amplitude(taps, freqs, fs: float = 2.0) -> np.ndarray:
@@ -240,9 +249,9 @@ class FIRDesign(DMMVBase):
             from scipy.signal import remez
 
             s = self.spec
-            if all(b <= a for a, b in s.bands):  # scipy's remez crashes the interpreter (SIGSEGV) on one zero-width
-                self.__dict__["_remez"] = None   # band; with no width at all there is nothing to equiripple
-                return None
+            if _remez_grid_points(s) < s.M + 3:  # scipy's remez crashes the interpreter (SIGSEGV) when its grid has
+                self.__dict__["_remez"] = None   # too few points for the extremal frequencies (all bands of zero or
+                return None                      # tiny width against fs: fs = 1e20 with bands [0, 0.4], [0.57, 1])
             edges = [e for band in s.bands for e in band]
             try:
                 with warnings.catch_warnings():

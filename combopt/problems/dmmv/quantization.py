@@ -34,6 +34,7 @@ import json
 import math
 import struct
 import time
+import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -334,7 +335,7 @@ def load_npy(path: Path, max_entries: int = MAX_ENTRIES) -> np.ndarray:
             version = npformat.read_magic(f)
             hdr = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
             shape, _, dtype = hdr(f)
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as e:  # the last two: a damaged header
         raise InputError(path, f"not a readable .npy file ({str(e)[:80]})") from None
     if len(shape) != 2:
         raise InputError(path, f"expected a 2-D array, got shape {shape}")
@@ -351,6 +352,11 @@ def load_npy(path: Path, max_entries: int = MAX_ENTRIES) -> np.ndarray:
     return a
 
 
+def _whole(v) -> bool:
+    """A JSON integer (``true`` / ``false`` are not)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def safetensors_index(path: Path) -> dict:
     """The header of a ``.safetensors`` file: ``{name: {dtype, shape, data_offsets}}`` (checked)."""
     size = path.stat().st_size
@@ -363,7 +369,7 @@ def safetensors_index(path: Path) -> dict:
             raise InputError(path, f"safetensors header length {hlen} does not fit the file ({size} bytes)")
         try:
             header = json.loads(f.read(hlen).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: bad JSON, integers of 4300+ digits
             raise InputError(path, "safetensors header is not valid JSON") from None
     if not isinstance(header, dict):
         raise InputError(path, "safetensors header must be a JSON object")
@@ -375,11 +381,11 @@ def safetensors_index(path: Path) -> dict:
         if not isinstance(meta, dict) or not {"dtype", "shape", "data_offsets"} <= set(meta):
             raise InputError(path, f"tensor {name!r}: expected dtype, shape and data_offsets")
         dt, shape, off = meta["dtype"], meta["shape"], meta["data_offsets"]
-        if dt not in _ST_DTYPES:
+        if not isinstance(dt, str) or dt not in _ST_DTYPES:
             raise InputError(path, f"tensor {name!r}: unsupported dtype {dt!r}")
-        if not (isinstance(shape, list) and all(isinstance(s, int) and s >= 0 for s in shape)):
+        if not (isinstance(shape, list) and all(_whole(s) and s >= 0 for s in shape)):
             raise InputError(path, f"tensor {name!r}: shape must be a list of non-negative integers")
-        if not (isinstance(off, list) and len(off) == 2 and all(isinstance(o, int) for o in off)
+        if not (isinstance(off, list) and len(off) == 2 and all(_whole(o) for o in off)
                 and 0 <= off[0] <= off[1] <= data_len):
             raise InputError(path, f"tensor {name!r}: data_offsets outside the data section")
         itemsize = 2 if dt == "BF16" else np.dtype(_ST_DTYPES[dt]).itemsize
@@ -468,8 +474,9 @@ def from_spec(spec) -> QuantizationLayer:
         W = W.T
     elif spec.has("transpose") and not isinstance(spec.data["transpose"], bool):
         raise spec.error("transpose", "'transpose' must be true or false")
+    apath = spec.file("activations")  # a missing key is the spec's own error (not wrapped below)
     try:
-        X = load_npy(spec.file("activations"))
+        X = load_npy(apath)
     except InputError as e:
         raise spec.error("activations", f"'activations': {e}") from None
     ms = spec.integer("max_samples", 0, lo=0)

@@ -82,6 +82,7 @@ Solutions are images (JSON: a list of rows of grey values).
 from __future__ import annotations
 
 import math
+import tokenize
 from pathlib import Path
 
 import numpy as np
@@ -497,6 +498,8 @@ def load_image(path: Path) -> np.ndarray:
                     raise InputError(path, f"image of {im.width}x{im.height} pixels is too large "
                                            f"(limit {MAX_PIXELS} pixels)")
                 img = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
+        except Image.DecompressionBombError:  # Pillow refuses a header of hundreds of millions of pixels itself
+            raise InputError(path, f"image is too large (limit {MAX_PIXELS} pixels)") from None
         except (UnidentifiedImageError, OSError, ValueError) as e:
             raise InputError(path, f"not a readable PNG image ({type(e).__name__})") from None
         return img
@@ -514,7 +517,7 @@ def load_image(path: Path) -> np.ndarray:
         if dtype.kind not in "biuf":
             raise InputError(path, f"image must be numeric, got dtype {dtype}")
         img = np.load(path, allow_pickle=False).astype(np.float64)
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as e:  # the last two: a damaged header
         raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None
     if not np.all(np.isfinite(img)):
         raise InputError(path, "image has non-finite pixels")

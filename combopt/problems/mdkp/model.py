@@ -26,6 +26,8 @@ from ...models.qubo import QUBO
 register_kind("mdkp", ("qubo", "milp", "lagrangian"))
 
 MAX_ITEMS = 1_000_000
+#: largest total profit, row of weights or capacity: sums of whole numbers stay exact in float64 below 2**53
+MAX_TOTAL = 1e15
 
 #: measured speed of the drop/add local search's swap search on one thread, in (item out, item in) pairs a second
 #: (2-core development machine, 30 x 100 to 5 x 5000; see :func:`walk_seconds`)
@@ -60,6 +62,11 @@ class MultiKnapsack(Problem):
             raise ParameterError("profits, weights and capacities must be finite numbers")
         if (self.A < 0).any() or (self.b < 0).any():
             raise ParameterError("weights and capacities must be non-negative")
+        for what, total in (("the profits add up to", np.abs(self.p).sum()),
+                            ("a row of weights adds up to", self.A.sum(axis=1).max(initial=0)),
+                            ("a capacity is", self.b.max(initial=0))):
+            if not total <= MAX_TOTAL:  # sums and the LP bound stay exact in float64 (and finite)
+                raise ParameterError(f"{what} {total:g}; expected at most {MAX_TOTAL:g} (sums exact in float64)")
         self._A_c = np.ascontiguousarray(self.A)
         self.name = name
         self.source = source
@@ -325,8 +332,11 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
                 where = f"row {j // n}, item {j % n}" if what == "weight" else f"constraint {j}"
                 raise InputError(path, f"instance #{k}: {what} of {where} is {vals[j]:g}; expected a number >= 0",
                                  t.toks[at + j][1])
-        out.append(MultiKnapsack(p, A, b, name=f"{path.stem}#{k}", source=str(path),
-                                 reported_optimum=opt if opt > 0 else None))
+        try:
+            out.append(MultiKnapsack(p, A, b, name=f"{path.stem}#{k}", source=str(path),
+                                     reported_optimum=opt if opt > 0 else None))
+        except ParameterError as e:
+            raise InputError(path, f"instance #{k}: {e}") from None
     if t.i < len(t.toks):
         tok, line = t.toks[t.i]
         raise InputError(path, f"unexpected extra data {tok!r} after {count} instances", line)
