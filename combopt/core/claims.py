@@ -37,10 +37,17 @@ def _number(data: dict, key: str, out: list[str]) -> tuple[bool, float | None]:
     if key not in data or data[key] is None:
         return False, None
     v = data[key]
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+    f = math.nan
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        try:
+            f = float(v)
+        except OverflowError:  # a 400-digit integer
+            out.append(f"{key}: the result claims an integer beyond the range of a float (about 1.8e308)")
+            return False, None
+    if not math.isfinite(f):
         out.append(f"{key}: the result claims {v!r}, which is not a finite number")
         return False, None
-    return True, float(v)
+    return True, f
 
 
 def _same(a: float, b: float) -> bool:

@@ -314,6 +314,18 @@ def _quadratic_fast(items, index: dict) -> tuple[np.ndarray, np.ndarray, np.ndar
     return rows, cols, vals
 
 
+def _finite_energy(path: Path, q: QUBO) -> QUBO:
+    """``q`` when no energy can overflow: the absolute values of the offset, the linear terms and the couplings
+    (each counted twice, as ``x.Wx`` adds it) must add up to a finite float. 30 linear terms of 1e307 add up to
+    infinity: a solver then compares overflowed energies (a maximum of 0 was reported)."""
+    with np.errstate(over="ignore"):
+        total = abs(q.offset) + float(np.abs(q.h).sum()) + float(np.abs(q.W.data).sum())
+    if not math.isfinite(total):
+        raise InputError(path, "coefficients too large: their absolute values add up to more than a float holds "
+                               "(about 1.8e308), so energies would overflow; expected smaller coefficients")
+    return q
+
+
 _QUBO_KEYS = frozenset({"format", "sense", "variables", "offset", "linear", "quadratic"})
 
 
@@ -360,15 +372,22 @@ def read_qubo_json(path: str | Path) -> QUBO:
             return index[key]
 
         def num(v, where):
-            if isinstance(v, bool):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):  # "5" is text, not a number
                 raise TypeError(f"{where}: expected a number, got {v!r}")
             f = float(v)
             if not math.isfinite(f):
                 raise ValueError(f"{where}: coefficient {v!r} is not a finite number")
             return f
 
-        lin = {idx(k): num(v, f"linear {k!r}") for k, v in dict(data["linear"]).items()}
-        fast = _quadratic_fast(data["quadratic"], index)
+        linear, quadratic = data["linear"], data["quadratic"]
+        if isinstance(linear, list) and all(isinstance(it, list) and len(it) == 2 for it in linear):
+            linear = dict(linear)  # [[name, value], ...]: the pairs of the object
+        if not isinstance(linear, dict):
+            raise TypeError("'linear' must be an object {name: value}")
+        if not isinstance(quadratic, list):
+            raise TypeError("'quadratic' must be a list [[a, b, value], ...]")
+        lin = {idx(k): num(v, f"linear {k!r}") for k, v in linear.items()}
+        fast = _quadratic_fast(quadratic, index)
         if fast is not None:
             num(data.get("offset", 0.0), "offset")
             sense = data.get("sense", "min")
@@ -384,9 +403,12 @@ def read_qubo_json(path: str | Path) -> QUBO:
             ii, jj, vv = ii[~same], jj[~same], vv[~same]
             W = sp.coo_matrix((np.concatenate([vv, vv]), (np.concatenate([ii, jj]), np.concatenate([jj, ii]))),
                               shape=(n, n)).tocsr()
-            return QUBO(h, W, float(data.get("offset", 0.0)), variables=names, sense=sense, name=p.stem)
+            return _finite_energy(p, QUBO(h, W, float(data.get("offset", 0.0)), variables=names, sense=sense,
+                                          name=p.stem))
         quad: dict[tuple[int, int], float] = {}
-        for item in data["quadratic"]:
+        for item in quadratic:
+            if not isinstance(item, list) or len(item) != 3:
+                raise TypeError(f"quadratic item {item!r}: expected [a, b, value]")
             a, b, v = item
             key = (idx(a), idx(b))
             quad[key] = quad.get(key, 0.0) + num(v, f"quadratic [{a!r}, {b!r}]")
@@ -394,9 +416,9 @@ def read_qubo_json(path: str | Path) -> QUBO:
         sense = data.get("sense", "min")
         if sense not in ("min", "max"):
             raise InputError(p, f"'sense' must be 'min' or 'max', got {sense!r}")
-        return QUBO.from_dicts(
+        return _finite_energy(p, QUBO.from_dicts(
             lin, quad, float(data.get("offset", 0.0)), n=len(names), variables=names, sense=sense, name=p.stem
-        )
+        ))
     except (TypeError, ValueError, OverflowError) as e:
         raise InputError(p, f"malformed QUBO entry ({e}); expected linear {{name: value}} and "
                             "quadratic [[a, b, value], ...]") from None

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import tokenize
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +35,7 @@ def _kind(kind: str, declared, n_marg: int, rate, path) -> str:
     if kind != _AUTO:
         return kind
     if declared is not None:
-        if declared not in KINDS:
+        if not isinstance(declared, str) or declared not in KINDS:
             raise InputError(path, f"\"kind\" must be one of {', '.join(KINDS)}, got {declared!r}")
         return declared
     if rate is not None:
@@ -69,14 +72,25 @@ def read_coupling_json(path: Path, kind: str, index: int | None):
         if total > MAX_ENTRIES:
             raise InputError(path, f"more than {MAX_ENTRIES} probabilities")
         for i, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise InputError(path, f"marginal {k} entry {i} must be a number, got {v!r}")
+            if _float(v) is None:
+                raise InputError(path, f"marginal {k} entry {i} must be a number (within the range of a float), "
+                                       f"got {v!r}")
         margs.append(np.asarray(row, dtype=np.float64))
     rate = data.get("rate")
-    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate)
-                             or rate < 0):
+    if rate is not None and not (_float(rate) is not None and math.isfinite(rate) and rate >= 0):
         raise InputError(path, f"\"rate\" must be a finite number >= 0 (bits), got {rate!r}")
     return _build(path, kind, margs, rate, data.get("kind"), index)
+
+
+def _float(v) -> float | None:
+    """``float(v)`` of a JSON number (not a bool); None for anything else and for an integer a float cannot hold
+    (400 digits: ``float()`` overflows)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        return float(v)
+    except OverflowError:
+        return None
 
 
 def _sniff_csv(head: str) -> bool:
@@ -148,19 +162,26 @@ def _is_float(t: str) -> bool:
 @register_reader("coupling-npy", kinds=("mec", "ebim", "mecb"), extensions=(".npy",), default_kind=_AUTO)
 def read_coupling_npy(path: Path, kind: str, index: int | None):
     """A 2-D float array, one marginal per row (a 1-D array is one marginal). No rate: kind ``mec``."""
+    arr = np.atleast_2d(np.asarray(_load_npy(path), dtype=np.float64))
+    return _build(path, kind, list(arr), None, None, index)
+
+
+#: what numpy and zipfile raise on a damaged file: a bad header (its parser tokenizes it), truncated or
+#: undecompressible data, an encrypted or unsupported zip member
+_NPY_ERRORS = (ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, tokenize.TokenError,
+               SyntaxError, zipfile.BadZipFile)
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    """The array of a ``.npy`` file, its header checked before any data is read; every damage an InputError."""
     try:
         with open(path, "rb") as f:
             version = np.lib.format.read_magic(f)
             reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             shape, _, dtype = reader(f)
-    except (ValueError, OSError) as e:
-        raise InputError(path, f"not a .npy array ({str(e)[:80]})") from None
-    if dtype.kind not in "fiu" or len(shape) not in (1, 2) or math.prod(shape) > MAX_ENTRIES:
-        raise InputError(path, f"expected a 1-D or 2-D numeric array of at most {MAX_ENTRIES} entries, "
-                               f"got dtype {dtype} shape {shape}")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except ValueError as e:
-        raise InputError(path, f"cannot load the array ({str(e)[:80]})") from None
-    arr = np.atleast_2d(np.asarray(arr, dtype=np.float64))
-    return _build(path, kind, list(arr), None, None, index)
+        if dtype.kind not in "fiu" or len(shape) not in (1, 2) or math.prod(shape) > MAX_ENTRIES:
+            raise InputError(path, f"expected a 1-D or 2-D numeric array of at most {MAX_ENTRIES} entries, "
+                                   f"got dtype {dtype} shape {shape}")
+        return np.load(path, allow_pickle=False)
+    except _NPY_ERRORS as e:
+        raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import json
 import math
+import tokenize
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -355,17 +358,21 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
         raise InputError(path, f"invalid DMMV data: {e}") from None
 
 
+#: what numpy and zipfile raise on a damaged archive: a bad member header (its parser tokenizes it), truncated or
+#: undecompressible data, an encrypted or unsupported member
+_NPZ_ERRORS = (ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, tokenize.TokenError,
+               SyntaxError, zipfile.BadZipFile)
+
+
 @register_reader("dmmv-npz", kinds=("dmmv",), extensions=(".npz",),
                  sniff=lambda head: head.startswith("PK"))
 def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.npz`` (see the module documentation)."""
     if index not in (None, 0):
         raise InputError(path, f"holds a single instance; #{index} does not exist")
-    import zipfile
-
     try:
         z = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+    except _NPZ_ERRORS as e:
         raise InputError(path, f"not a readable .npz archive ({type(e).__name__}: {str(e)[:80]})") from None
     try:
         with z:
@@ -424,14 +431,12 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                                            "moderate size")
                 dom["values"] = _num_array(path, "values", z["values"], 2)
             return DMMVInstance(_build(path, A, rows, dom, path.stem), path.stem, str(path))
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as e:
+    except (*_NPZ_ERRORS, KeyError) as e:
         raise InputError(path, f"corrupt .npz member ({type(e).__name__}: {str(e)[:80]})") from None
 
 
 def _shape_of(z, key) -> tuple:
     """Shape of an .npz member from its header, without loading the data."""
-    import zipfile
-
     from numpy.lib import format as npformat
 
     zf: zipfile.ZipFile = z.zip
@@ -520,3 +525,6 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
         return DMMVInstance(_build(path, A, rows, dom, name), name, str(path))
     except (TypeError, ValueError) as e:
         raise InputError(path, f"malformed DMMV JSON ({str(e)[:100]})") from None
+    except OverflowError:  # a 400-digit integer as a float, 10**30 as an index
+        raise InputError(path, "a number is too large (expected floats within about 1e308 and indices within "
+                               "int64)") from None

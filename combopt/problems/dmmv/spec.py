@@ -19,6 +19,16 @@ from ...core.io import register_reader
 SPEC_KINDS = ("fir", "tomography", "quantization")
 
 
+def _finite(v) -> bool:
+    """A number (not a bool) that is finite as a float: a 400-digit integer is not (``float()`` overflows)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
 class Spec:
     """A parsed TOML spec: values plus the text, for line numbers in errors."""
 
@@ -62,7 +72,7 @@ class Spec:
                 raise self.error(None, f"missing required key {key!r}")
             return default
         v = self.data[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if not _finite(v):
             raise self.error(key, f"{key!r} must be a finite number, got {v!r}")
         v = float(v)
         if positive and v <= 0:
@@ -89,8 +99,7 @@ class Spec:
                 raise self.error(None, f"missing required key {key!r}")
             return default
         v = self.data[key]
-        if not isinstance(v, list) or not all(isinstance(e, (int, float)) and not isinstance(e, bool)
-                                              and math.isfinite(e) for e in v):
+        if not isinstance(v, list) or not all(_finite(e) for e in v):
             raise self.error(key, f"{key!r} must be a list of finite numbers")
         if length is not None and len(v) != length:
             raise self.error(key, f"{key!r} must have {length} entries, got {len(v)}")
@@ -127,6 +136,10 @@ def read_spec(path: Path, kind: str, index: int | None):
         m = re.search(r"line (\d+)", str(e))
         raise InputError(path, f"not valid TOML ({str(e).split('(')[0].strip()})",
                          int(m.group(1)) if m else None) from None
+    except ValueError:  # an integer of more than 4300 digits (Python's limit on int())
+        raise InputError(path, "not usable TOML: an integer has too many digits; expected a TOML spec") from None
+    except RecursionError:
+        raise InputError(path, "not usable TOML: arrays or tables nested too deeply; expected a TOML spec") from None
     spec = Spec(path, data, text)
     file_kind = data.get("kind")
     if file_kind is not None:

@@ -161,7 +161,7 @@ def read_dimacs(path: str | Path) -> Graph:
     block = None
     lines: list[int] = []  # line of each edge read one by one
     first_edge_line = 0
-    text = path.read_text(encoding="utf-8")  # newlines translated as when iterating over the file
+    text = path.read_text(encoding="utf-8-sig")  # newlines translated as when iterating; no leading byte-order mark
     pos, lineno = 0, 0
     while pos < len(text):
         end = text.find("\n", pos)
@@ -230,7 +230,7 @@ def read_dimacs(path: str | Path) -> Graph:
 
 
 def sniff_dimacs(head: str) -> bool:
-    for line in head.splitlines():
+    for line in head.removeprefix("\ufeff").splitlines():
         tok = line.split()
         if not tok or tok[0] == "c":
             continue
@@ -245,7 +245,7 @@ def read_edge_list(path: str | Path) -> Graph:
     """
     path = Path(path)
     pairs: list[tuple[str, str]] = []
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # a leading byte-order mark is not part of the first name
         for lineno, line in enumerate(f, 1):
             s = line.split("#", 1)[0].strip()
             if not s or s.startswith("%"):

@@ -37,6 +37,8 @@ def _ints(tokens: list[str], path, lineno: int, what: str) -> list[int]:
     for t in tokens:
         if not re.fullmatch(r"[+-]?\d+", t):
             raise InputError(path, f"expected integers in {what}, got {t!r}", lineno)
+        if len(t.lstrip("+-0")) > 18:  # int() refuses over 4300 digits; anything this long is over the limit
+            raise InputError(path, f"value {t[:20]}... ({len(t)} digits) in {what} is too large", lineno)
         v = int(t)
         if abs(v) > MAX_TIME_VALUE * 10:
             raise InputError(path, f"value {v} in {what} is too large", lineno)
@@ -47,7 +49,7 @@ def _ints(tokens: list[str], path, lineno: int, what: str) -> list[int]:
 def read_psplib_sm(path: str | Path) -> RCPSP:
     """Read a PSPLIB single-mode ``.sm`` file (jobs 1 and n+2 are dummies, kept as tasks)."""
     path = Path(path)
-    lines = path.read_text().splitlines()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()  # a leading byte-order mark is not text
     njobs = None
     nres = None
     section = None
@@ -168,7 +170,7 @@ def read_patterson(path: str | Path) -> RCPSP:
     """Read a Patterson ``.rcp`` file (``n R`` / capacities / one record per job)."""
     path = Path(path)
     tokens: list[tuple[str, int]] = []
-    for lineno, raw in enumerate(path.read_text().splitlines(), 1):
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):  # without a byte-order mark
         tokens.extend((t, lineno) for t in raw.split())
     pos = 0
     last = tokens[-1][1] if tokens else 1
@@ -341,8 +343,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
         fail("tasks", f"too large (at most {MAX_TASKS} tasks and {MAX_RESOURCES} resources)")
 
     def integer(v, where, lo=0):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v != int(v) \
-                or not lo <= v <= MAX_TIME_VALUE:
+        if not _finite_number(v) or v != int(v) or not lo <= v <= MAX_TIME_VALUE:
             fail(where, f"expected an integer in {lo}..{MAX_TIME_VALUE}, got {v!r}")
         return int(v)
 
@@ -430,8 +431,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail("witness", "expected an object with a start time for every task")
         witness = [integer(wd[k], f"witness.{k}") for k in names]
     best = data.get("best_known")
-    if best is not None and (isinstance(best, bool) or not isinstance(best, (int, float))
-                             or not math.isfinite(best) or best <= 0):
+    if best is not None and (not _finite_number(best) or best <= 0):
         fail("best_known", f"expected a positive finite number, got {best!r}")
     meta = data.get("meta") or {}
     if not isinstance(meta, dict):
@@ -449,6 +449,16 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail("witness", f"the witness schedule is infeasible ({ev.violations[0] if ev.violations else '?'}"
                             f"{f' and {len(ev.violations) - 1} more' if len(ev.violations) > 1 else ''})")
     return problem
+
+
+def _finite_number(v) -> bool:
+    """A JSON number (not a bool) that is finite as a float: a 400-digit integer is not (``float()`` overflows)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _line_of(text: str, where: str) -> int | None:

@@ -262,6 +262,9 @@ def _weight_section(path, lines: list[_Line], i: int, n: int, fmt: str, start_no
 def _parse_dimension(path, value: str, no: int) -> int:
     if not re.fullmatch(r"\+?\d+", value):
         raise InputError(path, f"DIMENSION must be a positive integer, got {value[:40]!r}", no)
+    if len(value.lstrip("+0")) > 18:  # int() refuses over 4300 digits; anything this long is over the limit
+        raise InputError(path, f"DIMENSION {value[:20]}... ({len(value)} digits) is larger than the {MAX_DIMENSION} "
+                               "cities combopt handles", no)
     n = int(value)
     if n < 1:
         raise InputError(path, f"DIMENSION must be at least 1, got {n}", no)
@@ -289,7 +292,7 @@ def read_tsplib(path: str | Path) -> TSP:
     if size > MAX_FILE_BYTES:
         raise InputError(path, f"file is {size} bytes; larger than the {MAX_FILE_BYTES} bytes combopt will read")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a leading byte-order mark is not part of the first line
     except UnicodeDecodeError:
         raise InputError(path, "not a text file; expected a TSPLIB .tsp file") from None
     except OSError as e:
@@ -398,7 +401,7 @@ def read_tsplib(path: str | Path) -> TSP:
 
 def sniff_tsplib(head: str) -> bool:
     """True when the first lines look like a TSPLIB file (``TYPE : TSP`` or ``ATSP``)."""
-    return bool(re.search(r"^\s*TYPE\s*:\s*A?TSP\s*$", head, flags=re.MULTILINE | re.IGNORECASE))
+    return bool(re.search(r"^\ufeff?\s*TYPE\s*:\s*A?TSP\s*$", head, flags=re.MULTILINE | re.IGNORECASE))
 
 
 @register_reader("tsplib", kinds=("tsp",), extensions=(".tsp",), sniff=sniff_tsplib)
