@@ -14,18 +14,41 @@ Imports: the standard library only (and the project's errors).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import stat
 import tempfile
+import tokenize
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from .errors import InputError, ParameterError
 
-__all__ = ["check_target", "read_bounded", "write_atomic"]
+__all__ = ["NPY_ERRORS", "check_not_input", "check_target", "json_number", "read_bounded", "write_atomic"]
 
 #: largest solution / side file (CSV, JSON) read whole
 MAX_SIDE_FILE_BYTES = 256 * 1024**2
+
+
+#: what numpy and zipfile raise on a damaged ``.npy`` / ``.npz``: a bad header (ValueError; its parser tokenizes it:
+#: SyntaxError, tokenize.TokenError), cut-short or undecompressible data (ValueError, EOFError, zlib.error), zip members
+#: that cannot be opened (NotImplementedError, RuntimeError: encryption flags), a damaged zip, an I/O error
+NPY_ERRORS = (ValueError, EOFError, OSError, SyntaxError, tokenize.TokenError, zlib.error, NotImplementedError,
+              RuntimeError, zipfile.BadZipFile)
+
+
+def json_number(v) -> float | None:
+    """``float(v)`` of a JSON number that a float holds finitely; None for anything else: a bool, a string, a
+    400-digit integer (``float()`` overflows), inf or NaN."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def check_target(path: str | Path, force: bool, what: str = "--out") -> None:

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import tokenize
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ...core.errors import InputError
 from ...core.io import register_reader
+from ...core.safeio import NPY_ERRORS, json_number
 from .model import KINDS, make_problem
 
 MAX_ENTRIES = 100_000_000
@@ -72,25 +70,14 @@ def read_coupling_json(path: Path, kind: str, index: int | None):
         if total > MAX_ENTRIES:
             raise InputError(path, f"more than {MAX_ENTRIES} probabilities")
         for i, v in enumerate(row):
-            if _float(v) is None:
+            if json_number(v) is None:
                 raise InputError(path, f"marginal {k} entry {i} must be a number (within the range of a float), "
                                        f"got {v!r}")
         margs.append(np.asarray(row, dtype=np.float64))
     rate = data.get("rate")
-    if rate is not None and not (_float(rate) is not None and math.isfinite(rate) and rate >= 0):
+    if rate is not None and not (json_number(rate) is not None and rate >= 0):
         raise InputError(path, f"\"rate\" must be a finite number >= 0 (bits), got {rate!r}")
     return _build(path, kind, margs, rate, data.get("kind"), index)
-
-
-def _float(v) -> float | None:
-    """``float(v)`` of a JSON number (not a bool); None for anything else and for an integer a float cannot hold
-    (400 digits: ``float()`` overflows)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    try:
-        return float(v)
-    except OverflowError:
-        return None
 
 
 def _sniff_csv(head: str) -> bool:
@@ -166,12 +153,6 @@ def read_coupling_npy(path: Path, kind: str, index: int | None):
     return _build(path, kind, list(arr), None, None, index)
 
 
-#: what numpy and zipfile raise on a damaged file: a bad header (its parser tokenizes it), truncated or
-#: undecompressible data, an encrypted or unsupported zip member
-_NPY_ERRORS = (ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, tokenize.TokenError,
-               SyntaxError, zipfile.BadZipFile)
-
-
 def _load_npy(path: Path) -> np.ndarray:
     """The array of a ``.npy`` file, its header checked before any data is read; every damage an InputError."""
     try:
@@ -183,5 +164,5 @@ def _load_npy(path: Path) -> np.ndarray:
             raise InputError(path, f"expected a 1-D or 2-D numeric array of at most {MAX_ENTRIES} entries, "
                                    f"got dtype {dtype} shape {shape}")
         return np.load(path, allow_pickle=False)
-    except _NPY_ERRORS as e:
+    except NPY_ERRORS as e:
         raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None

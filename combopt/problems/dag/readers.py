@@ -26,27 +26,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tokenize
 import warnings
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ...core.errors import InputError
 from ...core.io import MAX_FILE_BYTES, register_reader
+from ...core.safeio import NPY_ERRORS
 from .metrics import support
 from .model import MAX_CELLS, MAX_VARIABLES, DAGProblem
 
 __all__ = ["read_dag", "read_data", "read_graph"]
-
-
-#: what numpy raises on a damaged ``.npy`` / ``.npz``: bad headers (ValueError, and from the header parser
-#: SyntaxError or tokenize.TokenError), cut-short data (ValueError, EOFError), damaged compression (zlib.error),
-#: zip members it cannot open (NotImplementedError: encryption flags), damaged zip files, I/O errors
-NPY_ERRORS = (ValueError, EOFError, OSError, SyntaxError, tokenize.TokenError, zlib.error, NotImplementedError,
-              zipfile.BadZipFile)
 
 
 def _array_header(f, version) -> tuple:

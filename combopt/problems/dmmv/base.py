@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-import tokenize
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +37,7 @@ from ...core.io import register_reader
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
+from ...core.safeio import NPY_ERRORS
 from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, uniform_domains
 
 register_kind("dmmv", ("milp",))
@@ -358,12 +357,6 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
         raise InputError(path, f"invalid DMMV data: {e}") from None
 
 
-#: what numpy and zipfile raise on a damaged archive: a bad member header (its parser tokenizes it), truncated or
-#: undecompressible data, an encrypted or unsupported member
-_NPZ_ERRORS = (ValueError, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, tokenize.TokenError,
-               SyntaxError, zipfile.BadZipFile)
-
-
 @register_reader("dmmv-npz", kinds=("dmmv",), extensions=(".npz",),
                  sniff=lambda head: head.startswith("PK"))
 def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
@@ -372,7 +365,7 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
         raise InputError(path, f"holds a single instance; #{index} does not exist")
     try:
         z = np.load(path, allow_pickle=False)
-    except _NPZ_ERRORS as e:
+    except NPY_ERRORS as e:
         raise InputError(path, f"not a readable .npz archive ({type(e).__name__}: {str(e)[:80]})") from None
     try:
         with z:
@@ -431,7 +424,7 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                                            "moderate size")
                 dom["values"] = _num_array(path, "values", z["values"], 2)
             return DMMVInstance(_build(path, A, rows, dom, path.stem), path.stem, str(path))
-    except (*_NPZ_ERRORS, KeyError) as e:
+    except (*NPY_ERRORS, KeyError) as e:
         raise InputError(path, f"corrupt .npz member ({type(e).__name__}: {str(e)[:80]})") from None
 
 

@@ -34,7 +34,6 @@ import json
 import math
 import struct
 import time
-import tokenize
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,6 +42,7 @@ import numpy as np
 from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
+from ...core.safeio import NPY_ERRORS
 from ...models.dmmv import DMMV, LP_MAX_NNZ, uniform_domains
 from .base import DMMVBase, memo_by_content
 
@@ -335,7 +335,7 @@ def load_npy(path: Path, max_entries: int = MAX_ENTRIES) -> np.ndarray:
             version = npformat.read_magic(f)
             hdr = npformat.read_array_header_1_0 if version == (1, 0) else npformat.read_array_header_2_0
             shape, _, dtype = hdr(f)
-    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as e:  # the last two: a damaged header
+    except NPY_ERRORS as e:
         raise InputError(path, f"not a readable .npy file ({str(e)[:80]})") from None
     if len(shape) != 2:
         raise InputError(path, f"expected a 2-D array, got shape {shape}")
@@ -345,7 +345,7 @@ def load_npy(path: Path, max_entries: int = MAX_ENTRIES) -> np.ndarray:
         raise InputError(path, f"expected a numeric array, got dtype {dtype}")
     try:
         a = np.load(path, allow_pickle=False).astype(np.float64)
-    except (ValueError, OSError, EOFError) as e:
+    except NPY_ERRORS as e:
         raise InputError(path, f"truncated or corrupt .npy data ({str(e)[:80]})") from None
     if not np.all(np.isfinite(a)):
         raise InputError(path, "array has non-finite entries")

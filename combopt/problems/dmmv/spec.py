@@ -8,25 +8,15 @@ the offending key in every error.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from pathlib import Path
 
 from ...core.errors import InputError
 from ...core.io import register_reader
+from ...core.safeio import json_number
 
 SPEC_KINDS = ("fir", "tomography", "quantization")
-
-
-def _finite(v) -> bool:
-    """A number (not a bool) that is finite as a float: a 400-digit integer is not (``float()`` overflows)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:
-        return False
 
 
 class Spec:
@@ -72,7 +62,7 @@ class Spec:
                 raise self.error(None, f"missing required key {key!r}")
             return default
         v = self.data[key]
-        if not _finite(v):
+        if json_number(v) is None:
             raise self.error(key, f"{key!r} must be a finite number, got {v!r}")
         v = float(v)
         if positive and v <= 0:
@@ -99,7 +89,7 @@ class Spec:
                 raise self.error(None, f"missing required key {key!r}")
             return default
         v = self.data[key]
-        if not isinstance(v, list) or not all(_finite(e) for e in v):
+        if not isinstance(v, list) or not all(json_number(e) is not None for e in v):
             raise self.error(key, f"{key!r} must be a list of finite numbers")
         if length is not None and len(v) != length:
             raise self.error(key, f"{key!r} must have {length} entries, got {len(v)}")

@@ -82,7 +82,6 @@ Solutions are images (JSON: a list of rows of grey values).
 from __future__ import annotations
 
 import math
-import tokenize
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +90,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
+from ...core.safeio import NPY_ERRORS
 from ...models.dmmv import DMMV, TieBreak
 from .base import DMMVBase, memo_by_content
 from .reconstruction import (  # noqa: F401 (re-exported)
@@ -517,7 +517,7 @@ def load_image(path: Path) -> np.ndarray:
         if dtype.kind not in "biuf":
             raise InputError(path, f"image must be numeric, got dtype {dtype}")
         img = np.load(path, allow_pickle=False).astype(np.float64)
-    except (ValueError, OSError, EOFError, SyntaxError, tokenize.TokenError) as e:  # the last two: a damaged header
+    except NPY_ERRORS as e:
         raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None
     if not np.all(np.isfinite(img)):
         raise InputError(path, "image has non-finite pixels")

@@ -7,7 +7,6 @@ file and the line. Imports: core and this family's model only.
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 
 from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
+from ...core.safeio import json_number
 from .model import (
     JSON_FORMAT,
     MAX_RESOURCES,
@@ -343,7 +343,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
         fail("tasks", f"too large (at most {MAX_TASKS} tasks and {MAX_RESOURCES} resources)")
 
     def integer(v, where, lo=0):
-        if not _finite_number(v) or v != int(v) or not lo <= v <= MAX_TIME_VALUE:
+        if json_number(v) is None or v != int(v) or not lo <= v <= MAX_TIME_VALUE:
             fail(where, f"expected an integer in {lo}..{MAX_TIME_VALUE}, got {v!r}")
         return int(v)
 
@@ -431,7 +431,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail("witness", "expected an object with a start time for every task")
         witness = [integer(wd[k], f"witness.{k}") for k in names]
     best = data.get("best_known")
-    if best is not None and (not _finite_number(best) or best <= 0):
+    if best is not None and (json_number(best) is None or best <= 0):
         fail("best_known", f"expected a positive finite number, got {best!r}")
     meta = data.get("meta") or {}
     if not isinstance(meta, dict):
@@ -449,16 +449,6 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail("witness", f"the witness schedule is infeasible ({ev.violations[0] if ev.violations else '?'}"
                             f"{f' and {len(ev.violations) - 1} more' if len(ev.violations) > 1 else ''})")
     return problem
-
-
-def _finite_number(v) -> bool:
-    """A JSON number (not a bool) that is finite as a float: a 400-digit integer is not (``float()`` overflows)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return False
-    try:
-        return math.isfinite(v)
-    except OverflowError:
-        return False
 
 
 def _line_of(text: str, where: str) -> int | None:

@@ -1,0 +1,255 @@
+"""Hostile input found by fuzzing the readers: each case ends in one clean error naming the file (CLI: exit 2 and
+one ``combopt: error:`` line), never a traceback or a silently wrong instance.
+
+Huge integers (over 4300 digits in text, 400-digit JSON integers that overflow a float), damaged ``.npy`` / ``.npz``
+archives, a list where a name is expected, text where a QUBO number is expected, QUBO coefficients whose energies
+overflow, and a UTF-8 byte-order mark at the start of a text instance.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_hostile import run_cli, user_error
+
+import combopt
+from combopt.cli.app import main
+from combopt.core.errors import InputError
+
+DATA = Path(__file__).parent / "data"
+BIG = "9" * 5000  # over Python's 4300-digit limit of int()
+B400 = "9" * 400  # an int, but more than a float holds
+BOM = b"\xef\xbb\xbf"
+PATTERSON = "3 1\n5\n0 0 1 2\n2 1 1 3\n0 0 0\n"
+DMMV = {"format": "dmmv", "A": [[1, 0], [0, 1]], "b": [1, 1], "domain": {"lo": 0, "step": 1, "count": 3}}
+RCPSP_JSON = {"format": "combopt-rcpsp", "resources": [{"name": "r", "capacity": 2}],
+              "tasks": [{"name": "a", "duration": 1, "demands": {"r": 1}}]}
+
+
+def solve_fails(tmp_path, capsys, name: str, content: str | bytes, *needles: str, extra=()) -> str:
+    f = tmp_path / name
+    f.write_bytes(content if isinstance(content, bytes) else content.encode())
+    rc, _, err = run_cli(capsys, "solve", f, "-q", *extra)
+    return user_error(rc, err, name, *needles)
+
+
+def _rcpsp_json(where: str) -> str:
+    """The small project with a 400-digit integer at ``where``."""
+    doc = json.loads(json.dumps(RCPSP_JSON))
+    mark = 123456789012345
+    if where == "duration":
+        doc["tasks"][0]["duration"] = mark
+    elif where == "capacity":
+        doc["resources"][0]["capacity"] = mark
+    elif where == "best_known":
+        doc["best_known"] = mark
+    else:
+        doc["witness"] = {"a": mark}
+    return json.dumps(doc).replace(str(mark), B400)
+
+
+# ------------------------------------------------------------------ 1. integers over 4300 digits in text formats
+def test_tsplib_dimension_of_5000_digits(tmp_path, capsys):
+    text = f"NAME: x\nTYPE: TSP\nDIMENSION: {BIG}\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n1 0 0\nEOF\n"
+    solve_fails(tmp_path, capsys, "big.tsp", text, "big.tsp:3", "DIMENSION", "larger than")
+
+
+@pytest.mark.parametrize("where", ["jobs", "duration"])
+def test_psplib_integer_of_5000_digits(tmp_path, capsys, where):
+    sm = (DATA / "rcpsp" / "j301_1.sm").read_text()
+    if where == "jobs":
+        sm, line = re.sub(r"(jobs \(incl\. supersource/sink \):\s*)\d+", lambda m: m.group(1) + BIG, sm), 6
+    else:
+        lines = sm.splitlines()
+        k = next(i for i, s in enumerate(lines) if s.startswith("REQUESTS/DURATIONS")) + 3
+        lines[k] = re.sub(r"^(\s*\d+\s+\d+\s+)\d+", lambda m: m.group(1) + BIG, lines[k])
+        sm, line = "\n".join(lines) + "\n", k + 1
+    solve_fails(tmp_path, capsys, "big.sm", sm, f"big.sm:{line}", "too large")
+
+
+@pytest.mark.parametrize("text,line", [(BIG + PATTERSON[1:], 1), (PATTERSON.replace("\n5\n", f"\n{BIG}\n"), 2)],
+                         ids=["jobs", "capacity"])
+def test_patterson_integer_of_5000_digits(tmp_path, capsys, text, line):
+    solve_fails(tmp_path, capsys, "big.rcp", text, f"big.rcp:{line}", "too large")
+
+
+@pytest.mark.parametrize("text,needle", [
+    (f'kind = "fir"\norder = {BIG}\n', "too many digits"),
+    ('kind = "fir"\nbands = ' + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+    (f'kind = "fir"\norder = 12\nbits = 4\nbands = [[0, 0.4], [0.6, 1]]\ngains = [1, 0]\nfs = {B400}\n', "'fs'"),
+    (f'kind = "fir"\norder = 12\nbits = 4\nbands = [[0, 0.4], [0.6, 1]]\ngains = [{B400}, 0]\n', "'gains'"),
+], ids=["order-5000-digits", "deep-nesting", "number-400-digits", "list-400-digits"])
+def test_toml_spec_huge_integers_and_deep_nesting(tmp_path, capsys, text, needle):
+    solve_fails(tmp_path, capsys, "big.toml", text, needle)
+
+
+# ------------------------------------------------------------------ 2. 400-digit JSON integers (float overflow)
+@pytest.mark.parametrize("where,needle", [("duration", "tasks[0].duration"), ("capacity", "resources[0].capacity"),
+                                          ("best_known", "best_known"), ("witness", "witness.a")])
+def test_rcpsp_json_400_digit_integers(tmp_path, capsys, where, needle):
+    solve_fails(tmp_path, capsys, "big.rcpsp.json", _rcpsp_json(where), needle)
+
+
+@pytest.mark.parametrize("text", ['{"marginals": [[' + B400 + ', 1], [0.5, 0.5]]}',
+                                  '{"marginals": [[0.5, 0.5]], "rate": ' + B400 + "}"], ids=["marginal", "rate"])
+def test_coupling_json_400_digit_integers(tmp_path, capsys, text):
+    solve_fails(tmp_path, capsys, "big.coupling.json", text)
+
+
+@pytest.mark.parametrize("old,new", [
+    ("[[1, 0]", f"[[{B400}, 0]"),
+    ('"b": [1, 1]', f'"b": [{B400}, 1]'),
+    ('{"lo": 0, "step": 1, "count": 3}', f'{{"values": [0, {B400}]}}'),
+    ('"domain": {"lo": 0, "step": 1, "count": 3}', f'"domains": [{{"values": [0, {B400}]}}, {{"values": [0, 1]}}]'),
+    ('[[1, 0], [0, 1]]', f'{{"shape": [2, 2], "rows": [{10**30}], "cols": [0], "values": [1]}}'),
+], ids=["A", "b", "domain-values", "domains-values", "sparse-row-index"])
+def test_dmmv_json_huge_integers(tmp_path, capsys, old, new):
+    text = json.dumps(DMMV)
+    assert old in text
+    solve_fails(tmp_path, capsys, "big.dmmv.json", text.replace(old, new), "too large")
+
+
+@pytest.fixture(scope="module")
+def burma_result(tmp_path_factory):
+    out = tmp_path_factory.mktemp("res") / "sol.json"
+    assert main(["solve", str(DATA / "tsp" / "burma14.tsp"), "--max-iterations", "1", "-q", "-o", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("key", ["objective", "bound", "gap"])
+def test_check_result_claiming_a_400_digit_number(tmp_path, capsys, burma_result, key):
+    """A claim that no float holds is a mismatch (exit 1, like any other non-number claim), not a traceback."""
+    f = tmp_path / "sol.json"
+    f.write_text(json.dumps({**burma_result, key: int(B400)}))
+    rc, out, err = run_cli(capsys, "check", DATA / "tsp" / "burma14.tsp", f)
+    assert rc == 1 and not err.strip(), (rc, err)
+    assert f"mismatch: {key}: the result claims an integer beyond the range of a float" in out
+
+
+# ------------------------------------------------------------------ 3. damaged .npz / .npy
+def _npy(arr) -> bytes:
+    b = io.BytesIO()
+    np.save(b, arr)
+    return b.getvalue()
+
+
+def _zip(members: dict[str, bytes], compress=zipfile.ZIP_STORED) -> bytes:
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", compress) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return b.getvalue()
+
+
+def _dmmv_members(A: bytes) -> dict[str, bytes]:
+    return {"A.npy": A, "b.npy": _npy(np.ones(3)), "lo.npy": _npy(np.float64(0)), "step.npy": _npy(np.float64(1)),
+            "count.npy": _npy(np.float64(3))}
+
+
+def _flag_members(raw: bytes, bits: int) -> bytes:
+    """Set general-purpose flag ``bits`` of every local and central zip header (bit 0: encrypted)."""
+    raw = bytearray(raw)
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        k = raw.find(sig)
+        while k >= 0:
+            raw[k + at] |= bits
+            k = raw.find(sig, k + 4)
+    return bytes(raw)
+
+
+def _npz_cases() -> dict[str, bytes]:
+    eye = _npy(np.eye(3))
+    good = _zip(_dmmv_members(eye), zipfile.ZIP_DEFLATED)
+    flipped = bytearray(good)
+    with zipfile.ZipFile(io.BytesIO(good)) as z:
+        info = z.getinfo("A.npy")
+    at = info.header_offset + 30 + len(info.filename) + len(info.extra)  # the start of the deflate stream: zlib.error
+    flipped[at:at + 8] = bytes(255 - x for x in flipped[at:at + 8])
+    bad_header = eye.replace(b"'shape': (3, 3)", b"'shape': (3, 3 ")
+    assert bad_header != eye
+    return {"corrupt": bytes(flipped), "encrypted": _flag_members(good, 0x01),
+            "strong-encryption": _flag_members(good, 0x41), "bad-header": _zip(_dmmv_members(bad_header)),
+            "truncated": _zip(_dmmv_members(eye[:-20]))}
+
+
+@pytest.mark.parametrize("case", list(_npz_cases()))
+def test_dmmv_npz_damaged(tmp_path, capsys, case):
+    """Every damage is an InputError (the truncated member already was; kept with the rest)."""
+    solve_fails(tmp_path, capsys, "bad.npz", _npz_cases()[case], ".npz")
+
+
+@pytest.mark.parametrize("case", ["bad-header", "truncated"])
+def test_coupling_npy_damaged(tmp_path, capsys, case):
+    m = _npy(np.array([[0.5, 0.5], [0.25, 0.75]]))
+    data = m.replace(b"'shape': (2, 2)", b"'shape': (2, 2 ") if case == "bad-header" else m[:-5]
+    solve_fails(tmp_path, capsys, "bad.npy", data, "not a readable .npy array", extra=("--kind", "mec"))
+
+
+# ------------------------------------------------------------------ 4. coupling "kind" of the wrong type
+def test_coupling_json_kind_that_is_a_list(tmp_path, capsys):
+    text = '{"marginals": [[0.5, 0.5], [0.5, 0.5]], "kind": ["mec"]}'
+    solve_fails(tmp_path, capsys, "k.coupling.json", text, '"kind" must be one of')
+
+
+# ------------------------------------------------------------------ 5. QUBO: text is not a number, nor a pair
+@pytest.mark.parametrize("doc", [
+    {"linear": {}, "quadratic": ["123"]},
+    {"linear": {}, "quadratic": {"ab1": 2}},
+    {"linear": ["a1"], "quadratic": []},
+    {"linear": {"x0": "5"}, "quadratic": []},
+    {"linear": {"x0": 5}, "quadratic": [], "offset": "3"},
+    {"linear": {}, "quadratic": [["a", "b", "2"]]},
+], ids=["quadratic-string-item", "quadratic-object", "linear-string-pair", "linear-string-value", "offset-string",
+        "quadratic-string-value"])
+def test_qubo_json_text_is_not_a_number(tmp_path, capsys, doc):
+    solve_fails(tmp_path, capsys, "s.qubo.json", json.dumps(doc), "malformed QUBO entry")
+
+
+def test_qubo_json_documented_forms_still_read(tmp_path):
+    f = tmp_path / "ok.qubo.json"
+    f.write_text(json.dumps({"format": "combopt-qubo", "sense": "max", "variables": ["a", "b", 3], "offset": 1.5,
+                             "linear": {"a": 1, "b": -2.5, "3": 0}, "quadratic": [["a", "b", 2], ["b", 3, -1.0]]}))
+    q = combopt.read(f)
+    assert q.variables == ["a", "b", 3] and q.objective(q.energy(np.array([1, 1, 1]))) == pytest.approx(1.0)
+    f.write_text(json.dumps({"linear": [["x", 1], ["y", 2]], "quadratic": []}))  # pairs of the linear object
+    assert combopt.read(f).variables == ["x", "y"]
+
+
+# ------------------------------------------------------------------ 6. QUBO energies that overflow a float
+def test_qubo_json_coefficients_whose_energy_overflows(tmp_path, capsys):
+    doc = {"linear": {str(i): 1e307 for i in range(30)}, "quadratic": [], "sense": "max"}
+    solve_fails(tmp_path, capsys, "huge.qubo.json", json.dumps(doc), "coefficients too large")
+    doc = {"linear": {"0": 1e307}, "quadratic": [["0", "1", 1e308]]}  # 1e308 counted twice, as x.Wx adds it
+    with pytest.raises(InputError, match="coefficients too large"):
+        (tmp_path / "w.qubo.json").write_text(json.dumps(doc))
+        combopt.read(tmp_path / "w.qubo.json")
+
+
+# ------------------------------------------------------------------ 7. a UTF-8 byte-order mark
+def test_edge_list_with_a_byte_order_mark(tmp_path):
+    f = tmp_path / "t.edges"
+    f.write_bytes(BOM + b"0 1\n1 2\n2 0\n")
+    p = combopt.read(f, kind="mis")
+    assert p.graph.n == 3 and p.graph.labels == [0, 1, 2]
+    assert combopt.solve(p, "exhaustive").objective == 1  # a triangle
+
+
+@pytest.mark.parametrize("name,text", [
+    ("t.clq", "p edge 3 3\ne 1 2\ne 2 3\ne 1 3\n"),
+    ("t.tsp", (DATA / "tsp" / "burma14.tsp").read_text()),
+    ("t.rcp", PATTERSON),
+], ids=["dimacs", "tsplib", "patterson"])
+def test_text_instances_with_a_byte_order_mark(tmp_path, name, text):
+    f = tmp_path / name
+    f.write_bytes(BOM + text.encode())
+    (tmp_path / "plain").mkdir()
+    g = tmp_path / "plain" / name  # the same name: the same description
+    g.write_text(text)
+    with_bom, plain = combopt.read(f), combopt.read(g)
+    assert with_bom.num_variables == plain.num_variables and with_bom.describe() == plain.describe()
