@@ -177,3 +177,12 @@ def test_out_never_overwrites_an_input_even_with_force(tmp_path, capsys):
     assert inst.read_bytes() == before
     rc, _, err = run_cli(capsys, "solve", inst, "-o", tmp_path / "r.json", "--force", "-t", "1", "-q")
     assert rc == 0, err
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "[" * 50000 + "]" * 50000])
+def test_suite_file_with_unreadable_toml(tmp_path, capsys, value):
+    """A suite whose TOML Python cannot hold (an integer of 5000 digits, arrays 50,000 deep) was a traceback."""
+    suite = tmp_path / "s.toml"
+    suite.write_text(f'[suite]\nname = "x"\ntime_limit = {value}\n')
+    rc, _, err = run_cli(capsys, "bench", suite)
+    user_error(rc, err, "s.toml", "TOML")

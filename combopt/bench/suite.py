@@ -167,7 +167,7 @@ def is_suite_file(path: str | Path) -> bool:
         return False
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError, UnicodeDecodeError):  # TOMLDecodeError is a ValueError
         return True  # no instance spec either: load_suite names the line of the error
     except OSError:
         return False
@@ -289,6 +289,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         m = re.search(r"line (\d+)", str(e))
         raise InputError(src, f"not valid TOML ({e}); expected a benchmark suite ([suite], [sets.NAME], "
                               "[[solvers]]) or an instance spec", int(m.group(1)) if m else None) from None
+    except (ValueError, RecursionError) as e:  # an integer of 4300+ digits, arrays nested thousands deep
+        raise InputError(src, f"not readable TOML ({type(e).__name__}: {str(e)[:80]}); expected a benchmark suite")\
+            from None
     if not doc:
         raise InputError(src, "empty; expected a benchmark suite ([suite], [sets.NAME], [[solvers]]) or an instance "
                               "spec")
