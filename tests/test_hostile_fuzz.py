@@ -186,3 +186,65 @@ def test_suite_file_with_unreadable_toml(tmp_path, capsys, value):
     suite.write_text(f'[suite]\nname = "x"\ntime_limit = {value}\n')
     rc, _, err = run_cli(capsys, "bench", suite)
     user_error(rc, err, "s.toml", "TOML")
+
+
+def _result(tmp_path, capsys, instance, *extra) -> dict:
+    out = tmp_path / "r.json"
+    rc, _, err = run_cli(capsys, "solve", instance, "-q", "-o", out, "--force", *extra)
+    assert rc == 0, err
+    return json.loads(out.read_text())
+
+
+def _check(tmp_path, capsys, instance, data) -> tuple[int, str, str]:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data))
+    return run_cli(capsys, "check", instance, bad)
+
+
+@pytest.mark.parametrize("finish", [[1, 2], [], [[1, 2]]])
+def test_check_rcpsp_finish_that_is_a_list_is_a_mismatch(tmp_path, capsys, finish):
+    """A list as a schedule item's finish was compared element-wise: a traceback (truth value of an array)."""
+    inst = DATA / "rcpsp" / "j301_1.sm"
+    data = _result(tmp_path, capsys, inst, "-t", "1")
+    data["solution"][1]["finish"] = finish
+    rc, out, err = _check(tmp_path, capsys, inst, data)
+    assert rc == 1 and "Traceback" not in err, err
+    assert "claims finish" in out
+
+
+@pytest.mark.parametrize("value", ["1", True, None, 10**400, [1]])
+def test_check_tomography_pixel_that_is_not_a_number(tmp_path, capsys, value):
+    """A pixel given as the text "1" (or true) was read as 1 and the image accepted as feasible (exit 0)."""
+    spec = DATA / "dmmv" / "tomo_sl32.toml"
+    data = _result(tmp_path, capsys, spec, "-s", "dmmv-round")
+    data["solution"][3][4] = value
+    rc, _, err = _check(tmp_path, capsys, spec, data)
+    user_error(rc, err, "bad.json", "image")
+
+
+@pytest.mark.parametrize("instance, kind", [("mdkp/mknap1.txt#0", None), ("qubo", "qubo")])
+@pytest.mark.parametrize("value", [True, "1", 10**400, None])
+def test_check_01_vectors_take_numbers_only(tmp_path, capsys, instance, kind, value):
+    """Booleans were taken as 0/1 (exit 0, feasible) and a 400-digit integer made an object array ("infeasible")."""
+    if instance == "qubo":
+        qfile = tmp_path / "q.qubo.json"
+        qfile.write_text(json.dumps({"linear": {"a": -1, "b": -1}, "quadratic": [["a", "b", 2]]}))
+        instance = qfile
+    else:
+        instance = DATA / instance
+    data = _result(tmp_path, capsys, instance, "-t", "1")
+    data["solution"][0] = value
+    rc, _, err = _check(tmp_path, capsys, instance, data)
+    user_error(rc, err, "bad.json", "numbers")
+
+
+def test_check_objective_beyond_a_float_is_one_mismatch(tmp_path, capsys):
+    """1e400 parses as inf: reported once, not also as "claims none" (two contradictory lines)."""
+    inst = DATA / "tsp" / "burma14.tsp"
+    data = _result(tmp_path, capsys, inst, "-t", "1")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data).replace(f'"objective": {json.dumps(data["objective"])}', '"objective": 1e400', 1))
+    rc, out, err = run_cli(capsys, "check", inst, bad)
+    assert rc == 1
+    mism = [ln for ln in out.splitlines() if ln.startswith("mismatch:")]
+    assert len(mism) == 1 and "not a finite number" in mism[0], out

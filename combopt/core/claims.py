@@ -116,7 +116,7 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
                        f"({'; '.join(ev.violations[:1]) or 'infeasible'})")
         elif not _same(claimed_obj, real_obj):
             out.append(f"objective: the result claims {claimed_obj:g}, the solution's objective is {real_obj:g}")
-    elif feasible and "objective" in data:
+    elif feasible and "objective" in data and data["objective"] is None:  # an invalid number was reported above
         out.append(f"objective: the result claims none, the solution's objective is {obj:g}")
 
     has_bound, bound = _number(data, "bound", out)

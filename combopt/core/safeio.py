@@ -26,7 +26,8 @@ from pathlib import Path
 
 from .errors import InputError, ParameterError
 
-__all__ = ["NPY_ERRORS", "check_not_input", "check_target", "json_number", "read_bounded", "write_atomic"]
+__all__ = ["NPY_ERRORS", "check_not_input", "check_target", "json_number", "json_vector", "read_bounded",
+           "write_atomic"]
 
 #: largest solution / side file (CSV, JSON) read whole
 MAX_SIDE_FILE_BYTES = 256 * 1024**2
@@ -49,6 +50,16 @@ def json_number(v) -> float | None:
     except OverflowError:
         return None
     return f if math.isfinite(f) else None
+
+
+def json_vector(data, path, expected: str):
+    """A result's list of JSON numbers as float64; anything else (text such as ``"1"``, ``true``, null, a nested list,
+    a 400-digit integer, inf) is an :class:`InputError` naming ``path`` and what was ``expected``."""
+    import numpy as np
+
+    if not isinstance(data, list) or any(json_number(v) is None for v in data):
+        raise InputError(path, f"expected {expected}")
+    return np.asarray(data, dtype=np.float64)
 
 
 def check_target(path: str | Path, force: bool, what: str = "--out") -> None:

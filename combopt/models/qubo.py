@@ -24,6 +24,7 @@ import scipy.sparse as sp
 
 from ..core.errors import InputError, ParameterError
 from ..core.problem import Evaluation, Problem
+from ..core.safeio import json_vector
 
 
 class QUBO(Problem):
@@ -261,9 +262,7 @@ class QUBO(Problem):
     def solution_from_json(self, data, path=None):
         if isinstance(data, dict):
             data = data.get("solution")
-        if not isinstance(data, list):
-            raise InputError(path, "expected a list of 0/1 values under 'solution'")
-        return np.asarray(data)
+        return json_vector(data, path, "a list of 0/1 numbers under 'solution'")
 
     # -- file I/O -------------------------------------------------------------
     def to_json_dict(self) -> dict[str, Any]:

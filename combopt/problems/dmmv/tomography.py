@@ -90,7 +90,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...core.safeio import NPY_ERRORS
+from ...core.safeio import NPY_ERRORS, json_vector
 from ...models.dmmv import DMMV, TieBreak
 from .base import DMMVBase, memo_by_content
 from .reconstruction import (  # noqa: F401 (re-exported)
@@ -471,12 +471,13 @@ class Tomography(DMMVBase):
     def solution_from_json(self, data, path=None):
         if isinstance(data, dict):
             data = data.get("solution")
+        what = "'solution' to be an image: a list of rows of grey values (numbers), all of the same length"
         if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
-            raise InputError(path, "expected 'solution' to be an image: a list of rows of grey values")
-        try:
-            return np.asarray(data, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InputError(path, "the image rows must all have the same length and hold numbers") from None
+            raise InputError(path, f"expected {what}")
+        rows = [json_vector(r, path, what) for r in data]
+        if len({r.size for r in rows}) > 1:
+            raise InputError(path, f"expected {what}")
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
+from ...core.safeio import json_vector
 from ...models.lagrangian import LagrangianModel
 from ...models.qubo import QUBO
 
@@ -257,9 +258,7 @@ class MultiKnapsack(Problem):
     def solution_from_json(self, data, path=None):
         if isinstance(data, dict):
             data = data.get("solution")
-        if not isinstance(data, list) or not all(isinstance(v, (int, float)) for v in data):
-            raise InputError(path, f"expected 'solution' to be a list of {self.n} 0/1 values")
-        return np.asarray(data)
+        return json_vector(data, path, f"'solution' to be a list of {self.n} 0/1 numbers")
 
 
 # --------------------------------------------------------------------------- OR-Library reader

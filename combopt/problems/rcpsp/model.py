@@ -512,9 +512,12 @@ class RCPSP(Problem):
             if not isinstance(item, dict) or "finish" not in item or str(item.get("task")) not in index:
                 continue
             i, start, fin = index[str(item["task"])], item.get("start"), item["finish"]
-            if isinstance(start, (int, float)) and not isinstance(start, bool) and fin != start + self.durations[i]:
-                out.append(f"solution[{pos}]: task {item['task']} claims finish {fin!r}, but start {start} + "
-                           f"duration {int(self.durations[i])} = {start + int(self.durations[i])}")
+            # a list as finish compared element-wise (a truth value of an array): any claim not a number is false
+            whole = int(self.durations[i])
+            if isinstance(start, (int, float)) and not isinstance(start, bool) and \
+                    not (isinstance(fin, (int, float)) and not isinstance(fin, bool) and fin == start + whole):
+                out.append(f"solution[{pos}]: task {item['task']} claims finish {str(fin)[:40]}, but start {start} + "
+                           f"duration {whole} = {start + whole}")
         return out
 
     def solution_from_json(self, data, path=None):
