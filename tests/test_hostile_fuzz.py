@@ -248,3 +248,13 @@ def test_check_objective_beyond_a_float_is_one_mismatch(tmp_path, capsys):
     assert rc == 1
     mism = [ln for ln in out.splitlines() if ln.startswith("mismatch:")]
     assert len(mism) == 1 and "not a finite number" in mism[0], out
+
+
+def test_check_dag_weight_whose_score_overflows(tmp_path, capsys):
+    """A weight of 1e308 overflowed the score: numpy warnings on stderr and a message that blamed the instance."""
+    data_file = _write_dag_csv(tmp_path)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"solution": {"edges": [{"cause": "a", "effect": "b", "weight": 1e308}]}}))
+    rc, out, err = run_cli(capsys, "check", data_file, bad)
+    assert rc == 1 and "Warning" not in err and "Traceback" not in err, err
+    assert "overflows" in out

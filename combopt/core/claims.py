@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .problem import Evaluation, Problem
 from .status import meet_tolerance, meets, relative_gap, right_side
 
@@ -25,10 +27,12 @@ def evaluate_finite(problem: Problem, solution: Any) -> Evaluation:
     An instance with NaN or infinite data (a NaN weight, say) must not accept a
     solution whose objective cannot be compared with anything.
     """
-    ev = problem.evaluate(solution)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, not warned about
+        ev = problem.evaluate(solution)
     if ev.feasible and (ev.objective is None or not math.isfinite(ev.objective)):
         return Evaluation(ev.objective, False, list(ev.violations) + [
-            f"the objective is {ev.objective!r}, not a finite number (NaN or infinite values in the instance?)"])
+            f"the objective is {ev.objective!r}, not a finite number (NaN or infinite values in the instance, or "
+            "values in the solution so large that it overflows)"])
     return ev
 
 
