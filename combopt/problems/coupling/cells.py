@@ -14,9 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
+from ...core.safeio import json_number
 from .measures import entropy
 
 MAX_CELLS = 50_000_000
+
+
+def shown(v) -> str:
+    """A value read from a file, for a message: a 400-digit integer by its length, anything else by a short
+    ``repr``."""
+    if isinstance(v, int) and not isinstance(v, bool) and json_number(v) is None:
+        return f"an integer of {len(str(abs(v)))} digits (beyond the range of a float)"
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 @dataclass
@@ -172,9 +182,9 @@ class Coupling:
                 if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < shape[a]:
                     raise InputError(path, f"{what}: cell {c} index {v!r} out of range 0..{shape[a] - 1}")
                 idx[c, a] = v
-            m = row[k]
-            if not isinstance(m, (int, float)) or isinstance(m, bool) or not math.isfinite(m):
-                raise InputError(path, f"{what}: cell {c} mass must be a finite number, got {m!r}")
+            m = json_number(row[k])
+            if m is None:  # a string, a bool, inf, NaN or a 400-digit integer (float() overflows)
+                raise InputError(path, f"{what}: cell {c} mass must be a finite number, got {shown(row[k])}")
             mass[c] = m
         return cls(idx, mass, tuple(shape))
 

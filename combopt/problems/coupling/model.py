@@ -20,7 +20,8 @@ import numpy as np
 from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
-from .cells import MAX_CELLS, Coupling, north_west_corner  # noqa: F401  (re-exported)
+from ...core.safeio import json_number
+from .cells import MAX_CELLS, Coupling, north_west_corner, shown  # noqa: F401  (re-exported)
 from .measures import binary_entropy, entropy, majorization_bound, profile_bound
 
 register_kind("mec")
@@ -44,6 +45,8 @@ JOINT_JSON_MAX = 2_000_000
 #: up to this many symbols in all, :meth:`MEC.bound` includes the profile bound (beyond, a solver adds it in time)
 PROFILE_EAGER_SYMBOLS = 250_000
 MAX_VIOLATIONS_LISTED = 10
+#: at most this many code words ``|T|`` (the marginal ``p(t)`` is a dense array of that length)
+MAX_CODE_WORDS = MAX_CELLS
 
 
 def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False):
@@ -163,7 +166,8 @@ class CouplingProblem(Problem):
             viol.append(f"{what}: negative mass: cell {c.index[i].tolist()} has mass {c.mass[i]:.6g}"
                         + (f" (and {neg.size - 1} more cells)" if neg.size > 1 else ""))
         if total is not None:
-            tot = float(np.sum(c.mass))
+            with np.errstate(over="ignore"):  # masses of 1e308 add up to inf: a violation, not a warning
+                tot = float(np.sum(c.mass))
             if not abs(tot - total) <= TOTAL_TOL * max(1.0, abs(total)):
                 viol.append(f"{what}: total mass is {tot:.12g}, expected {total:.12g} (within {TOTAL_TOL:g})")
         for axis, target in targets.items():
@@ -171,7 +175,8 @@ class CouplingProblem(Problem):
                 viol.append(f"{what}: axis {axis} has {c.shape[axis]} states, expected {target.size}")
                 continue
             got = c.marginal(axis)
-            err = np.abs(got - target)
+            with np.errstate(over="ignore", invalid="ignore"):
+                err = np.abs(got - target)
             bad = np.flatnonzero(err > MARGINAL_RTOL * np.abs(target) + MARGINAL_ATOL)
             for i in bad[:MAX_VIOLATIONS_LISTED]:
                 viol.append(f"{what}: marginal mismatch: marginal {axis} at {int(i)} is {got[i]:.12g}, "
@@ -185,8 +190,13 @@ class CouplingProblem(Problem):
         claims = getattr(solution, "claims", None) or {}
         viol = []
         for key, v in claims.items():
-            if key in values and v is not None and abs(float(v) - values[key]) > ENTROPY_TOL:
-                viol.append(f"reported {key} = {float(v):.9g} bits, recomputed {values[key]:.9g}")
+            if key not in values or v is None:
+                continue
+            f = json_number(v)
+            if f is None:
+                viol.append(f"reported {key} = {shown(v)}: not a finite number (recomputed {values[key]:.9g})")
+            elif abs(f - values[key]) > ENTROPY_TOL:
+                viol.append(f"reported {key} = {f:.9g} bits, recomputed {values[key]:.9g}")
         return viol
 
     def _feasible_value(self) -> float | None:
@@ -211,8 +221,8 @@ class CouplingProblem(Problem):
         own = self.bound()
         worse = "below" if self.sense == "min" else "above"
         for key in ("objective", "bound"):
-            v = data.get(key)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            v = json_number(data.get(key))
+            if v is None:  # absent, or not a finite number (:func:`~combopt.core.claims.check_claims` says so)
                 continue
             if key == "objective" and (v < own - ENTROPY_TOL if self.sense == "min" else v > own + ENTROPY_TOL):
                 out.append(f"objective: the result claims {v:.9g} bits, {worse} the problem's own "
@@ -239,13 +249,24 @@ class CouplingProblem(Problem):
             v = info.get(key)
             if v is None or isinstance(v, str):  # absent, or a note ("skipped: ...")
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(float(v) - real) <= ENTROPY_TOL:
-                out.append(f"info.{key}: the result claims {v!r}, recomputed {real:.9g}")
+            f = json_number(v)
+            if f is None or not abs(f - real) <= ENTROPY_TOL:
+                out.append(f"info.{key}: the result claims {shown(v)}, recomputed {real:.9g}")
         return out
 
     def _gate_json(self, data, path) -> None:
         params = data.get("params", {}) if isinstance(data, dict) else {}
-        self.require_sums(params.get("normalize") if isinstance(params, dict) else None)
+        try:
+            self.require_sums(params.get("normalize") if isinstance(params, dict) else None)
+        except ParameterError as e:  # a result's "params": the result file is at fault
+            raise InputError(path, f"params: {e}") from None
+
+
+def _code_words_violations(t: int) -> list[str]:
+    """A code alphabet ``|T|`` beyond :data:`MAX_CODE_WORDS` (``p(t)`` is a dense array: 2**40 code words would
+    take 8 TiB)."""
+    return [f"the code alphabet has {t} code words, more than the {MAX_CODE_WORDS} a solution may have"] \
+        if t > MAX_CODE_WORDS else []
 
 
 def _sorted_cells(c: Coupling) -> Coupling:
@@ -257,7 +278,7 @@ def _sorted_cells(c: Coupling) -> Coupling:
 
 def _claimed(c: Coupling, claims) -> Coupling:
     """Attach the entropies a solution file reports (``evaluate`` compares them with its own)."""
-    c.claims = {k: v for k, v in claims.items() if isinstance(v, (int, float))} if isinstance(claims, dict) else None
+    c.claims = dict(claims) if isinstance(claims, dict) else None  # a claim that is not a number is reported
     return c
 
 
@@ -307,8 +328,8 @@ class MEC(CouplingProblem):
     def _derived_claims(self, data: dict, sol) -> list[str]:
         out = self._info_mismatch(data, self.bounds())
         info = data.get("info") if isinstance(data.get("info"), dict) else {}
-        g = info.get("greedy")
-        if isinstance(g, (int, float)) and not isinstance(g, bool) and g < self.bound() - ENTROPY_TOL:
+        g = json_number(info.get("greedy"))
+        if g is not None and g < self.bound() - ENTROPY_TOL:
             out.append(f"info.greedy: the result claims {g!r} bits, below the lower bound {self.bound():.9g}")
         return out
 
@@ -363,7 +384,7 @@ class EBIM(CouplingProblem):
         c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
         if len(c.shape) != 2:
             return Evaluation(None, False, ["the encoder p(x, t) must have 2 axes"])
-        viol = self._coupling_violations(c, {0: self.p}, "encoder")
+        viol = self._coupling_violations(c, {0: self.p}, "encoder") + _code_words_violations(c.shape[1])
         if viol:
             return Evaluation(None, False, viol)
         HT = entropy(c.marginal(1))
@@ -511,6 +532,8 @@ class MECB(CouplingProblem):
         if not viol:
             if enc.shape[1] != dec.shape[0]:
                 viol.append(f"encoder has {enc.shape[1]} code words, decoder {dec.shape[0]}")
+            elif _code_words_violations(enc.shape[1]):
+                viol += _code_words_violations(enc.shape[1])
             else:
                 viol += self._coupling_violations(dec, {0: enc.marginal(1)}, "decoder (T side)")
         if viol:
@@ -529,23 +552,34 @@ class MECB(CouplingProblem):
         return min(self.rate, *self.entropies)
 
     def _derived_claims(self, data: dict, sol) -> list[str]:
-        """The stored joint must be the one the encoder and decoder give, and ``info``'s measures the solution's."""
+        """The stored joint must be the one the encoder and decoder give, and ``info``'s measures the solution's.
+
+        Only where the encoder and decoder fit the instance (``|X| x |T|`` and ``|T| x |Y|``): a shape of 2**40
+        rows would otherwise allocate terabytes here; the evaluation reports such a solution infeasible."""
         if "encoder" not in sol or "decoder" not in sol:
             return []
         s = MECBSolution(Coupling.from_json(sol["encoder"]), Coupling.from_json(sol["decoder"]))
+        enc, dec = s.encoder, s.decoder
+        if not (len(enc.shape) == 2 and len(dec.shape) == 2 and enc.shape[1] == dec.shape[0] <= MAX_CODE_WORDS
+                and enc.shape[0] == self.marginals[0].size and dec.shape[1] == self.marginals[1].size):
+            return []
         out = []
         if "joint" in sol:
-            J, real = _sorted_cells(Coupling.from_json(sol["joint"], what="joint")), _sorted_cells(s.joint())
-            same = J.shape == real.shape and J.nnz == real.nnz and np.array_equal(J.index, real.index) and \
-                np.allclose(J.mass, real.mass, rtol=MARGINAL_RTOL, atol=MARGINAL_ATOL)
-            if not same:
-                out.append("solution.joint: the stored joint p(x, y) is not the one the encoder and decoder give "
-                           "(sum_t p(x, t) p(t, y) / p(t))")
-        enc, dec = s.encoder, s.decoder
-        if len(enc.shape) == 2 and len(dec.shape) == 2 and enc.shape[1] == dec.shape[0] \
-                and enc.shape[0] == self.marginals[0].size and dec.shape[1] == self.marginals[1].size:
-            out += self._info_mismatch(data, self.measures(s))
-        return out
+            try:
+                J = _sorted_cells(Coupling.from_json(sol["joint"], what="joint"))
+            except InputError as e:
+                out.append(f"solution.joint: {e.message.removeprefix('joint: ')}")
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    real = _sorted_cells(s.joint())
+                    same = J.shape == real.shape and J.nnz == real.nnz and np.array_equal(J.index, real.index) and \
+                        np.allclose(J.mass, real.mass, rtol=MARGINAL_RTOL, atol=MARGINAL_ATOL)
+                if not same:
+                    out.append("solution.joint: the stored joint p(x, y) is not the one the encoder and decoder "
+                               "give (sum_t p(x, t) p(t, y) / p(t))")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            measures = self.measures(s)
+        return out + self._info_mismatch(data, measures)
 
     def solution_to_json(self, solution):
         out = {"encoder": solution.encoder.merged().to_json(), "decoder": solution.decoder.merged().to_json()}
