@@ -258,3 +258,37 @@ def test_check_dag_weight_whose_score_overflows(tmp_path, capsys):
     rc, out, err = run_cli(capsys, "check", data_file, bad)
     assert rc == 1 and "Warning" not in err and "Traceback" not in err, err
     assert "overflows" in out
+
+
+def test_psplib_second_capacity_line_is_an_error(tmp_path, capsys):
+    """A second line of resource capacities was silently ignored."""
+    text = (DATA / "rcpsp" / "j301_1.sm").read_text()
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("RESOURCEAVAILABILITIES")) + 2  # header, then values
+    path = tmp_path / "two.sm"
+    path.write_text("".join(lines[:at + 1] + [lines[at]] + lines[at + 1:]))
+    rc, _, err = run_cli(capsys, "solve", path, "-t", "1", "-q")
+    user_error(rc, err, f"two.sm:{at + 2}", "second line of resource capacities")
+
+
+def test_rcpsp_json_version_true_is_not_version_1(tmp_path, capsys):
+    path = tmp_path / "v.rcpsp.json"
+    path.write_text(json.dumps({"format": "combopt-rcpsp", "version": True, "resources": [{"name": "r", "capacity": 1}],
+                                "tasks": [{"name": "a", "duration": 1, "demands": {"r": 1}}]}))
+    rc, _, err = run_cli(capsys, "solve", path, "-t", "1", "-q")
+    user_error(rc, err, "v.rcpsp.json", "version")
+
+
+def test_psplib_duration_beyond_the_horizon_names_no_deadline(tmp_path, capsys):
+    """A duration of 999999999 in a file without deadlines was reported as exceeding "its deadline 536870911"."""
+    lines = (DATA / "rcpsp" / "j301_1.sm").read_text().splitlines(keepends=True)
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("REQUESTS/DURATIONS")) + 4  # header, dashes, job 1
+    toks = lines[at].split()
+    assert toks[0] == "2"
+    toks[2] = "999999999"
+    lines[at] = "  ".join(toks) + "\n"
+    path = tmp_path / "long.sm"
+    path.write_text("".join(lines))
+    rc, _, err = run_cli(capsys, "solve", path, "-t", "1", "-q")
+    line = user_error(rc, err, "long.sm", "horizon")
+    assert "deadline" not in line

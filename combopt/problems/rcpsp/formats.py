@@ -132,7 +132,8 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
             req[job] = (v[2], v[3:], lineno)
         elif section == "cap":
             if caps is not None:
-                continue
+                raise InputError(path, f"a second line of resource capacities (the first is line {caps_line}); "
+                                       "expected one", lineno)
             v = _ints(toks, path, lineno, "RESOURCEAVAILABILITIES")
             if nres is not None and len(v) != nres:
                 raise InputError(path, f"expected {nres} resource capacities, got {len(v)}", lineno)
@@ -331,7 +332,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
 
     if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
         raise InputError(path, f"expected a JSON object with \"format\": \"{JSON_FORMAT}\"", 1)
-    if data.get("version", 1) != 1:
+    if isinstance(data.get("version", 1), bool) or data.get("version", 1) != 1:  # true == 1 in Python
         fail("version", f"version {data.get('version')!r} is not supported (expected 1)")
     resources = data.get("resources", [])
     tasks = data.get("tasks")

@@ -225,6 +225,9 @@ class RCPSP(Problem):
         bad = np.nonzero(self.release + p > self.deadline)[0]
         if bad.size:
             i = bad[0]
+            if self.deadline[i] == NO_DEADLINE:  # no deadline given: the horizon every schedule must fit in
+                raise ParameterError(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} is beyond "
+                                     f"the longest horizon combopt schedules in ({NO_DEADLINE})")
             raise ParameterError(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} exceeds "
                                  f"its deadline {self.deadline[i]}: no schedule exists")
         # downtime
