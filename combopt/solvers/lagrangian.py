@@ -208,24 +208,24 @@ def _bundle_step_dual(cuts, centre, t, lo, hi, alpha0=None, deadline: float | No
     else:
         alpha[-1] = 1.0
     lip = t * float(np.linalg.norm(G, 2)) ** 2
-    if lip > 1e-300:
+    if B > 1 and lip > 1e-300:  # one cut: its weight is 1, nothing to solve
         y, tk, last = alpha.copy(), 1.0, phi(alpha, lam_of(alpha))
         for it in range(MASTER_ITERS):
+            if it % 10 == 9:  # every tenth iteration, restarted or not: the duality gap, the clock
+                lam = lam_of(alpha)
+                low = float(np.min(a + G @ lam)) - float(np.sum((lam - centre) ** 2)) / (2 * t)
+                if last - low <= MASTER_TOL * max(1.0, abs(last)):
+                    break
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
             nxt = _project_simplex(y - (a + G @ lam_of(y)) / lip)
-            lam = lam_of(nxt)
-            val = phi(nxt, lam)
+            val = phi(nxt, lam_of(nxt))
             if val > last:  # adaptive restart (O'Donoghue and Candes): momentum off
                 y, tk = alpha.copy(), 1.0
                 continue
             tn = (1.0 + math.sqrt(1.0 + 4.0 * tk * tk)) / 2.0
             y = nxt + (tk - 1.0) / tn * (nxt - alpha)
             alpha, tk, last = nxt, tn, val
-            if it % 10 == 9:
-                low = float(np.min(a + G @ lam)) - float(np.sum((lam - centre) ** 2)) / (2 * t)
-                if val - low <= MASTER_TOL * max(1.0, abs(val)):
-                    break
-                if deadline is not None and time.perf_counter() >= deadline:
-                    break
     lam = lam_of(alpha)
     return lam, float(np.min(a + G @ lam)), alpha
 
