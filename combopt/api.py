@@ -181,8 +181,8 @@ def solve(
 def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:
     """Evaluate the candidates; return the best feasible one (else the first)."""
     best = None
-    for sol in candidates:
-        if sol is None:
+    for k, sol in enumerate(candidates):
+        if sol is None or any(sol is c for c in candidates[:k]):  # the solver's answer is often the incumbent itself
             continue
         ev = evaluate(problem, sol)
         if best is None:
