@@ -149,14 +149,14 @@ def solve(
 ) -> None:
     """Solve an instance and print a summary."""
     from ..api import solve as _solve
-    from ..core.io import read
+    from ..core.io import read, split_index
 
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
-    _check_out(out, force, [path, *(v for v in params.values() if isinstance(v, str))])
+    _check_out(out, force, [split_index(path)[0], *(v for v in params.values() if isinstance(v, str))])
     problem = read(path, kind)
     _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
@@ -491,11 +491,11 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
 ) -> None:
     """Write an instance's MILP (.lp) or QUBO (JSON: linear, quadratic, offset, variables)."""
-    from ..core.io import read
+    from ..core.io import read, split_index
 
     if to not in ("lp", "qubo"):
         raise ParameterError(f"--to must be lp or qubo, got {to!r}")
-    _check_out(out, force, [path])
+    _check_out(out, force, [split_index(path)[0]])
     problem = read(path, kind)
     params = parse_params(param)
     if to == "lp":

@@ -7,8 +7,11 @@
   ``force`` it replaces regular files only, never a device, a pipe, a folder or a symbolic link.
 * :func:`read_bounded` reads at most a given number of bytes (``/dev/zero`` as a solution file
   ends with an error, not with the memory).
+* :func:`check_not_input` refuses an output that is one of the run's input files, even with ``force``.
+* For the readers: :data:`NPY_ERRORS` (what a damaged ``.npy`` / ``.npz`` raises), :func:`json_number` (a JSON
+  number a float holds) and :func:`json_vector` (a result's list of such numbers).
 
-Imports: the standard library only (and the project's errors).
+Imports: the standard library only (and the project's errors); :func:`json_vector` imports numpy when called.
 """
 
 from __future__ import annotations
@@ -87,8 +90,8 @@ def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
 
 def check_not_input(path: str | Path, inputs, what: str = "--out") -> None:
     """Refuse an output that is one of the run's input files (the instance, a truth or init graph, ...), even with
-    ``--force``: that flag replaces an earlier result, never what the user gave to read. ``inputs`` are paths
-    (``path#K`` addresses included); those that do not exist are skipped."""
+    ``--force``: that flag replaces an earlier result, never what the user gave to read. ``inputs`` are file paths
+    (a ``path#K`` address resolved by the caller); those that do not exist are skipped."""
     p = Path(path)
     if not p.exists():
         return
@@ -96,8 +99,6 @@ def check_not_input(path: str | Path, inputs, what: str = "--out") -> None:
         if inp is None:
             continue
         q = Path(str(inp))
-        if not q.exists() and "#" in str(inp):  # path#K: the K-th instance of a file
-            q = Path(str(inp).rsplit("#", 1)[0])
         try:
             same = q.exists() and os.path.samefile(p, q)
         except OSError:

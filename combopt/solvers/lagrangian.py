@@ -142,15 +142,21 @@ BUNDLE_MAX = 40
 MASTER_ITERS, MASTER_TOL = 3000, 1e-9
 
 
+def _cut_arrays(cuts) -> tuple[np.ndarray, np.ndarray]:
+    """``(a, G)`` of the cuts ``v <= L_j + g_j.(lam - lam_j)``: the constants ``a_j = L_j - g_j.lam_j`` and the rows
+    ``g_j``, so that every cut reads ``v <= a_j + g_j.lam``."""
+    G = np.array([c[1] for c in cuts], dtype=np.float64)
+    a = np.array([c[0] for c in cuts], dtype=np.float64) - np.einsum("ij,ij->i", G, np.array([c[2] for c in cuts]))
+    return a, G
+
+
 def _bundle_step_primal(cuts, centre, t, lo, hi):
     """The master over the multipliers themselves (SLSQP on ``m + 1`` variables): exact and quick for a few dozen
     multipliers, cubic in their number beyond (a 5 s run with 6,963 edge multipliers took 228 s and 3.5 GB)."""
     from scipy.optimize import minimize
 
     m = centre.size
-    Ls = np.array([c[0] for c in cuts])
-    Gs = np.array([c[1] for c in cuts])
-    consts = Ls - np.einsum("ij,ij->i", Gs, np.array([c[2] for c in cuts]))
+    consts, Gs = _cut_arrays(cuts)
 
     def neg(z):
         lam, v = z[:m], z[m]
@@ -191,8 +197,7 @@ def _bundle_step_dual(cuts, centre, t, lo, hi, alpha0=None, deadline: float | No
     last master's weights), until the duality gap between ``phi`` and the primal value at that ``lam`` is below
     ``MASTER_TOL``, ``MASTER_ITERS`` iterations, or ``deadline`` (``time.perf_counter()``). ``O(cuts x
     multipliers)`` per iteration. Returns ``(lam, model value at lam, alpha)``."""
-    G = np.array([c[1] for c in cuts], dtype=np.float64)
-    a = np.array([c[0] - c[1] @ c[2] for c in cuts], dtype=np.float64)
+    a, G = _cut_arrays(cuts)
     B = a.size
 
     def lam_of(alpha):
@@ -240,8 +245,7 @@ def _prune_bundle(cuts, alpha):
         keep.append(cuts[-1])  # the newest cut always stays
     if len(keep) < BUNDLE_MAX:
         return keep
-    G = np.array([c[1] for c in cuts])
-    a = np.array([c[0] - c[1] @ c[2] for c in cuts])
+    a, G = _cut_arrays(cuts)
     aggregate = (float(alpha @ a), alpha @ G, np.zeros(G.shape[1]))
     return [aggregate] + keep[-(BUNDLE_MAX - 1):]
 
