@@ -28,15 +28,17 @@ def binary_entropy(x: float) -> float:
     return float(-x * np.log2(x) - (1 - x) * np.log2(1 - x))
 
 
-def majorization_meet(marginals) -> np.ndarray:
+def majorization_meet(marginals, ascending: bool = False) -> np.ndarray:
     """The greatest lower bound ``p1 ∧ p2 ∧ ...`` in the majorization lattice.
 
     Each marginal is sorted in decreasing order; with prefix sums ``P_k(i)`` the
     meet has prefix sums ``min_k P_k(i)`` (a concave sequence, so the result is
     sorted too). Every coupling, read as one vector of masses, is majorized by
-    it, hence ``H(coupling) >= H(meet)``.
+    it, hence ``H(coupling) >= H(meet)``. ``ascending``: the marginals are already sorted in increasing order
+    (a problem's kept sort, :meth:`MEC.ascending`), so none is sorted again.
     """
-    return _meet_sorted([np.sort(np.asarray(p, dtype=np.float64).ravel()) for p in marginals])
+    arrs = [np.asarray(p, dtype=np.float64).ravel() for p in marginals]
+    return _meet_sorted(arrs if ascending else [np.sort(a) for a in arrs])
 
 
 def _meet_sorted(ascending: list[np.ndarray]) -> np.ndarray:
@@ -54,12 +56,13 @@ def _meet_sorted(ascending: list[np.ndarray]) -> np.ndarray:
     return np.maximum(np.diff(m, prepend=0.0), 0.0)
 
 
-def majorization_bound(marginals) -> float:
-    """``H(p1 ∧ p2 ∧ ...)``: a lower bound on the entropy of every coupling (bits)."""
-    return entropy(majorization_meet(marginals))
+def majorization_bound(marginals, ascending: bool = False) -> float:
+    """``H(p1 ∧ p2 ∧ ...)``: a lower bound on the entropy of every coupling (bits); ``ascending`` as in
+    :func:`majorization_meet`."""
+    return entropy(majorization_meet(marginals, ascending))
 
 
-def profile_bound(marginals) -> float:
+def profile_bound(marginals, ascending: bool = False) -> float:
     """A lower bound on the entropy of every coupling from its mass profile (bits).
 
     Write ``F(t)`` for the mass a coupling puts in cells of value at least ``t``.
@@ -75,13 +78,14 @@ def profile_bound(marginals) -> float:
     a profile-type bound in the spirit of Compton et al. (2023), not their
     exact construction, and it is often stronger than ``H(p ∧ q)``
     (for ``p = [.5, .4, .1]``, ``q = [.6, .2, .2]``: 1.661 bits against 1.485).
-    The solvers report ``max(majorization, profile)``.
+    The solvers report ``max(majorization, profile)``. ``ascending``: the marginals are already sorted in
+    increasing order (as in :func:`majorization_meet`).
     """
     arrs = [np.asarray(p, dtype=np.float64).ravel() for p in marginals]
     arrs = [a[a > 0] / a.sum() for a in arrs if a.sum() > 0]
     if not arrs:
         return 0.0
-    srt = [np.sort(a) for a in arrs]  # increasing; sorted once for the meet and the suffix sums
+    srt = arrs if ascending else [np.sort(a) for a in arrs]  # increasing; once for the meet and the suffix sums
     meet = _meet_sorted(srt)
     S = np.concatenate([[0.0], np.cumsum(meet)])
     L = meet.size

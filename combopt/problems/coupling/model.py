@@ -338,10 +338,22 @@ class MEC(CouplingProblem):
         computed once per instance and kept (the run's :meth:`bound` and its solver share them)."""
         kept = self.__dict__.setdefault("_bounds", {})
         if "majorization_bound" not in kept:
-            kept["majorization_bound"] = majorization_bound(self.marginals)
+            kept["majorization_bound"] = majorization_bound(self.ascending(), ascending=True)
         if profile and "profile_bound" not in kept:
-            kept["profile_bound"] = profile_bound(self.marginals)
+            kept["profile_bound"] = profile_bound(self.ascending(), ascending=True)
         return dict(kept)
+
+    def descending_orders(self) -> list[np.ndarray]:
+        """Each marginal's states in order of decreasing mass (``argsort(-p)``), computed once and kept: the greedy
+        coupling and both bounds share this one sort (on two million symbols a sort costs about 0.2 s)."""
+        kept = self.__dict__.get("_orders")
+        if kept is None:
+            kept = self.__dict__["_orders"] = [np.argsort(-p) for p in self.marginals]
+        return kept
+
+    def ascending(self) -> list[np.ndarray]:
+        """Each marginal's masses sorted in increasing order (from :meth:`descending_orders`)."""
+        return [p[o[::-1]] for p, o in zip(self.marginals, self.descending_orders(), strict=True)]
 
     def bound(self) -> float:
         """``max(H(p ∧ q ∧ ...), profile bound)``: every coupling has at least this entropy. Above

@@ -172,15 +172,16 @@ def batch_workspace(V: np.ndarray):
             np.zeros(B, dtype=np.int64))
 
 
-def greedy_arrays(marginals) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy coupling of the marginals as ``(index (nnz, k), mass (nnz,))``."""
+def greedy_arrays(marginals, orders=None) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy coupling of the marginals as ``(index (nnz, k), mass (nnz,))``; ``orders``: each marginal's
+    ``argsort(-p)`` when it is known already (a problem's kept sort)."""
     k = len(marginals)
     L = max(len(p) for p in marginals)
     V = np.zeros((k, L))
     VI = np.zeros((k, L), dtype=np.int64)
     for s, p in enumerate(marginals):
         p = np.asarray(p, dtype=np.float64)
-        o = np.argsort(-p)
+        o = np.argsort(-p) if orders is None else orders[s]
         V[s, :p.size] = p[o]
         VI[s, :p.size] = o
     lens = np.array([len(p) for p in marginals], dtype=np.int64)

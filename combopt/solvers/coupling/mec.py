@@ -39,9 +39,10 @@ _KEY_DIGITS = 12
 _ZERO = 1e-13
 
 
-def greedy_coupling(marginals) -> Coupling:
-    """Greedy minimum-entropy coupling of ``k >= 2`` marginals (sparse, at most ``sum n - k + 1`` cells)."""
-    idx, mass = greedy_arrays([np.asarray(p, dtype=np.float64) for p in marginals])
+def greedy_coupling(marginals, orders=None) -> Coupling:
+    """Greedy minimum-entropy coupling of ``k >= 2`` marginals (sparse, at most ``sum n - k + 1`` cells);
+    ``orders`` as in :func:`.kernels.greedy_arrays`."""
+    idx, mass = greedy_arrays([np.asarray(p, dtype=np.float64) for p in marginals], orders)
     return Coupling(idx, mass, tuple(len(p) for p in marginals))
 
 
@@ -385,7 +386,7 @@ def _bound_info(problem: MEC, ctx: SolveContext | None = None) -> tuple[float, d
 
 
 def _greedy_output(problem: MEC, ctx: SolveContext, name: str) -> tuple[Coupling, float]:
-    c = greedy_coupling(problem.marginals)
+    c = greedy_coupling(problem.marginals, problem.descending_orders())
     ev = problem.evaluate(c)
     ctx.state.report(ev.objective, c)
     return c, ev.objective
