@@ -65,8 +65,10 @@ def _frac_param(params: dict, key: str) -> float:
     return finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
 
 
-def search_params(params: dict) -> dict:
-    """Pop and check the local-search parameters (see ``DEFAULTS``)."""
+def search_params(params: dict, defaults: dict | None = None) -> dict:
+    """Pop and check the local-search parameters (see ``DEFAULTS``); ``defaults`` (a problem class's
+    ``search_defaults``) replace :data:`DEFAULTS` where the user gave no value."""
+    params.update({key: v for key, v in (defaults or {}).items() if key not in params})
     out = {key: _int_param(params, key) for key in ("max_step", "max_pairs", "screen_rows", "top_rows",
                                                       "rounds", "max_moves")}
     out["all_vars"] = _int_param(params, "all_vars", 0)
@@ -174,13 +176,19 @@ class DMMVSearch:
         else:
             # the first pass estimated from one pass over the matrix (into scratch arrays: the state stays as it is):
             # its entry visits (every single move of every variable, 64 pair steps of max_pairs pairs over two
-            # columns, or the top rows of a dense model) at PASS_VISIT_RECOMPUTE times a visit of that pass
+            # columns, or the top rows of a dense model) at PASS_VISIT_RECOMPUTE times a visit of that pass. The pass
+            # is timed on its second run: a process's first call of a kernel loads it from Numba's cache, and on a
+            # small model that load (milliseconds) times some 10^4 visits per entry made a 2 s run of a 7-tap filter
+            # estimate a 5.5 s pass and answer with its start. Pairs: at most every ordered pair of variables.
+            args = (self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.save_s, self.save_v)
+            K.recompute(*args)
             t0 = time.monotonic()
-            K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.save_s,
-                        self.save_v)
+            K.recompute(*args)
             nnz = max(int(self.cptr[-1]), 1)
-            col = self.top.shape[0] if self.dense else nnz / max(self.model.n, 1)
-            visits = 2 * self.max_step * nnz + 64 * 2 * int(self.p["max_pairs"]) * col
+            n = max(self.model.n, 1)
+            col = self.top.shape[0] if self.dense else nnz / n
+            pairs = min(int(self.p["max_pairs"]), n * (n - 1))
+            visits = 2 * self.max_step * nnz + 64 * 2 * pairs * col
             self.pass_s = PASS_VISIT_RECOMPUTE * (time.monotonic() - t0) * visits / nnz
             budget = int(self.p["max_moves"])
             while budget > 0 and time.monotonic() + self.pass_s < deadline:
@@ -360,7 +368,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     Parameters (``--param``): ``start`` (warm start name or ``auto`` = the
     best the problem offers), ``max_step``, ``max_pairs``, ``screen_rows``,
     ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
-    ``restart_after``, ``restart_frac``, ``rounds`` (LNS rounds per block and
+    ``restart_after``, ``restart_frac`` (a problem class may set its own defaults, ``search_defaults``: FIR
+    restarts sooner), ``rounds`` (LNS rounds per block and
     iteration without a time limit), ``max_moves``, ``gpu_backend``
     (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
     the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
@@ -380,7 +389,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     do_polish = flag(params, "polish", True)
     do_focus = flag(params, "focus", True)
     do_gate = flag(params, "gate", True)
-    sp_ = search_params(params)
+    sp_ = search_params(params, getattr(problem, "search_defaults", None))
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
     reject_unknown(params, "dmmv")
     try:  # the set-up: models and starts, each within its share of the time (see BUILD_SHARE and START_SHARE)
