@@ -337,10 +337,12 @@ class MEC(CouplingProblem):
         """The majorization bound ``H(p1 ∧ p2 ∧ ...)`` and (with ``profile``) the profile bound, in bits; each
         computed once per instance and kept (the run's :meth:`bound` and its solver share them)."""
         kept = self.__dict__.setdefault("_bounds", {})
-        if "majorization_bound" not in kept:
-            kept["majorization_bound"] = majorization_bound(self.ascending(), ascending=True)
-        if profile and "profile_bound" not in kept:
-            kept["profile_bound"] = profile_bound(self.ascending(), ascending=True)
+        todo = [(name, f) for name, f, want in (("majorization_bound", majorization_bound, True),
+                                                ("profile_bound", profile_bound, profile)) if want and name not in kept]
+        if todo:
+            asc = self.ascending()  # one sorted copy for both bounds
+            for name, f in todo:
+                kept[name] = f(asc, ascending=True)
         return dict(kept)
 
     def descending_orders(self) -> list[np.ndarray]:
