@@ -60,7 +60,7 @@ NO_KERNELS = frozenset({"milp", "rcpsp-cpsat", "qaoa"})
 
 #: extra parameter sets that take other code paths (other kernels) than the defaults
 VARIANTS: dict[str, tuple[dict, ...]] = {
-    "tsp-ls": ({}, {"num_walks": 2}),
+    "tsp-ls": ({}, {"num_walks": 2}, {"distances": "points"}),  # points: the kernels without a matrix
     "rcpsp-ga": ({}, {"population": 700}),  # batches large enough for the multi-threaded decoder
     "pt": ({"rounds": 2},),  # compiling is the point, not 100 rounds
 }

@@ -196,7 +196,7 @@ def test_too_many_numbers(tmp_path):
     ("   3  20.09       92.54", "   2  20.09       92.54", ["node 2 appears twice"], 11),
     ("   3  20.09       92.54", "   0  20.09       92.54", ["node number 0 is not an integer in 1..14"], 11),
     ("DIMENSION: 14", "DIMENSION: fourteen", ["DIMENSION must be a positive integer"], 4),
-    ("DIMENSION: 14", "DIMENSION: 99999999", ["larger than the 10000 cities"], 4),
+    ("DIMENSION: 14", "DIMENSION: 99999999", ["larger than the 200000 cities"], 4),
     ("DIMENSION: 14", "COMMENT: no size", ["NODE_COORD_SECTION comes before DIMENSION"], 8),
     ("EDGE_WEIGHT_TYPE: GEO", "EDGE_WEIGHT_TYPE: EUC_3D", ["EDGE_WEIGHT_TYPE EUC_3D is not supported"], 5),
     ("TYPE: TSP", "TYPE: CVRP", ["TYPE CVRP is not supported; expected TSP"], 2),

@@ -21,7 +21,7 @@ from tsp_kernel_state import edges, kernel_state
 
 import combopt
 from combopt.core.errors import ParameterError
-from combopt.problems.tsp.local import _move_segment, neighbour_lists, tour_length
+from combopt.problems.tsp.local import _move_segment, dense_metric, neighbour_lists, tour_length
 from combopt.problems.tsp.model import TSP
 from combopt.solvers.tsp.ils import _double_bridge, ils_walk
 
@@ -87,7 +87,7 @@ def test_double_bridge_keeps_a_permutation_and_its_length(n, max_len):
     buf = np.empty(n, dtype=np.int64)
     for _ in range(200):
         before = tour_length(tour, D)
-        delta = _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs)
+        delta = _double_bridge(tour, pos, dense_metric(D), state, max_len, buf, queue, inq, qs)
         assert sorted(tour.tolist()) == list(range(n))
         assert np.array_equal(pos[tour], np.arange(n))
         assert tour_length(tour, D) == pytest.approx(before + delta)
@@ -109,7 +109,8 @@ def test_walk_records_the_lengths_of_its_tours(use_or, segment):
     counts = np.zeros(2, dtype=np.int64)
     state = np.array([99], dtype=np.uint64)
     for _ in range(3):
-        ils_walk(cur, best, D, nbr, 300, state, lens, counts, 200, -np.inf, segment, 0.5, True, 0.0, False, use_or)
+        ils_walk(cur, best, dense_metric(D), nbr, 300, state, lens, counts, 200, -np.inf, segment, 0.5, True, 0.0,
+                 False, use_or)
         for t, L in ((cur, lens[0]), (best, lens[1])):
             assert sorted(t.tolist()) == list(range(n))
             assert tour_length(t, D) == L

@@ -120,9 +120,9 @@ def or_opt_searched(m, a, D, eps) -> bool:
 def call(kind, tour, D, nbr, a, eps):
     t, pos, queue, inq, qs = kernel_state(tour)
     if kind == "2opt":
-        d = ls._try_two_opt(t, pos, D, nbr, a, queue, inq, qs, eps)
+        d = ls._try_two_opt(t, pos, ls.dense_metric(D), nbr, a, queue, inq, qs, eps)
     else:
-        d = ls._try_or_opt(t, pos, D, nbr, a, queue, inq, qs, eps)
+        d = ls._try_or_opt(t, pos, ls.dense_metric(D), nbr, a, queue, inq, qs, eps)
     return float(d), t, pos, queue, inq, qs
 
 
@@ -218,14 +218,14 @@ def test_local_search_with_an_empty_queue_changes_nothing():
         inq = np.zeros(n, dtype=np.bool_)
         for head in (0, n - 1):
             qs = np.array([head, 0], dtype=np.int64)
-            total = ls._local_search(tour, pos, D, full, queue, inq, qs, True, True, eps)
+            total = ls._local_search(tour, pos, ls.dense_metric(D), full, queue, inq, qs, True, True, eps)
             assert total == 0 and np.array_equal(tour, keep) and qs[1] == 0 and not inq.any()
         # with every city queued it improves the tour by the amount it reports and empties the queue
         qs = np.array([0, 0], dtype=np.int64)
         for c in tour.tolist():
             ls._push(queue, inq, qs, c)
         L0 = length(tour, D)
-        total = ls._local_search(tour, pos, D, full, queue, inq, qs, True, True, eps)
+        total = ls._local_search(tour, pos, ls.dense_metric(D), full, queue, inq, qs, True, True, eps)
         assert total < 0 and abs(length(tour, D) - L0 - total) < 1e-9
         assert qs[1] == 0 and not inq.any() and sorted(tour.tolist()) == list(range(n))
 
@@ -259,5 +259,5 @@ def test_tours_below_four_cities_are_returned_and_the_queue_is_emptied():
         for c in tour.tolist():
             ls._push(queue, inq, qs, c)
         full = neighbour_lists(D, n - 1)
-        total = ls._local_search(tour, pos, D, full, queue, inq, qs, True, True, eps)
+        total = ls._local_search(tour, pos, ls.dense_metric(D), full, queue, inq, qs, True, True, eps)
         assert total == 0 and np.array_equal(tour, start) and qs[1] == 0 and not inq.any()

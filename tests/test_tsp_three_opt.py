@@ -61,7 +61,7 @@ def float_instance(rng, n):
 
 def call(tour, D, nbr, a, eps):
     t, pos, queue, inq, qs = kernel_state(tour)
-    d = t3._try_three_opt(t, pos, np.ascontiguousarray(D, dtype=np.float64), nbr, a, queue, inq, qs, eps)
+    d = t3._try_three_opt(t, pos, t3.dense_metric(D), nbr, a, queue, inq, qs, eps)
     return float(d), t, pos, queue, inq, qs
 
 

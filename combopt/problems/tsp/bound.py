@@ -260,7 +260,7 @@ def alpha_candidates(D, k: int = 5, pi=None, iterations: int = 50, deadline: flo
     at ``deadline``, from the nearest-neighbour tour length as the upper bound). Returns ``(nbr, alpha,
     pi)``: ``(n, k)`` int64 cities, their ``(n, k)`` alpha values and the penalties used.
     """
-    from .local import _nearest_neighbour, one_tree_kernel
+    from .local import _nearest_neighbour, dense_metric, one_tree_kernel
 
     D = np.ascontiguousarray(D, dtype=np.float64)
     n = D.shape[0]
@@ -270,7 +270,7 @@ def alpha_candidates(D, k: int = 5, pi=None, iterations: int = 50, deadline: flo
         raise ParameterError(f"special must be a city in 0..{n - 1}, got {special}")
     k = max(1, min(int(k), n - 1))
     if pi is None:
-        upper = tour_length(_nearest_neighbour(D, 0), D)
+        upper = tour_length(_nearest_neighbour(dense_metric(D), 0), D)
         pi = held_karp(D, iterations, upper=upper, deadline=deadline).pi
     pi = np.ascontiguousarray(pi, dtype=np.float64)
     if pi.shape != (n,) or not np.all(np.isfinite(pi)):

@@ -41,17 +41,17 @@ import numpy as np
 from numba import njit
 
 from ...core.errors import ParameterError
+from .metric import METRIC_CODES, _d, _point_distance, _size, dense_metric, point_metric  # noqa: F401
 
 MAX_SEGMENT = 3  # Or-opt moves segments of 1..3 cities
-
 
 # ------------------------------------------------------------------------------- helpers
 @njit(cache=True)
 def _tour_len(tour, D):
     n = tour.shape[0]
-    s = D[tour[n - 1], tour[0]]
+    s = _d(D, tour[n - 1], tour[0])
     for k in range(n - 1):
-        s += D[tour[k], tour[k + 1]]
+        s += _d(D, tour[k], tour[k + 1])
     return s
 
 
@@ -93,16 +93,16 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
     """First improving 2-opt move with a new edge (a, c), c a neighbour of a."""
     n = tour.shape[0]
     K = nbr.shape[1]
-    zero = D[0, 0] * 0
+    zero = 0.0
     for direction in range(2):
         if direction == 0:
             b = tour[(pos[a] + 1) % n]
         else:
             b = tour[(pos[a] - 1 + n) % n]
-        d_ab = D[a, b]
+        d_ab = _d(D, a, b)
         for k in range(K):
             c = nbr[a, k]
-            d_ac = D[a, c]
+            d_ac = _d(D, a, c)
             if d_ac - d_ab >= -eps:
                 break
             if direction == 0:
@@ -111,7 +111,7 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
                 d = tour[(pos[c] - 1 + n) % n]
             if c == b or d == a:
                 continue
-            delta = d_ac + D[b, d] - d_ab - D[c, d]
+            delta = d_ac + _d(D, b, d) - d_ab - _d(D, c, d)
             if delta < -eps:
                 if direction == 0:  # a b ... c d  ->  a c ... b d
                     _reverse(tour, pos, pos[b], pos[c])
@@ -154,7 +154,7 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs):
     """Try moving the segment at positions ``s..s+L-1`` between ``u`` and ``next(u)``
     (better orientation); applies it when it shortens the tour. Returns the change."""
     n = tour.shape[0]
-    zero = D[0, 0] * 0
+    zero = 0.0
     v = tour[(pos[u] + 1) % n]
     if _in_segment(pos, s, L, u, n) or _in_segment(pos, s, L, v, n):
         return zero
@@ -162,9 +162,9 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs):
     last = tour[(s + L - 1) % n]
     p = tour[(s - 1 + n) % n]
     q = tour[(s + L) % n]
-    g_rem = D[p, first] + D[last, q] - D[p, q]
-    c1 = D[u, first] + D[last, v] - D[u, v]
-    c2 = D[u, last] + D[first, v] - D[u, v]
+    g_rem = _d(D, p, first) + _d(D, last, q) - _d(D, p, q)
+    c1 = _d(D, u, first) + _d(D, last, v) - _d(D, u, v)
+    c2 = _d(D, u, last) + _d(D, first, v) - _d(D, u, v)
     rev = c2 < c1
     delta = (c2 if rev else c1) - g_rem
     if delta < -eps:
@@ -182,13 +182,13 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs):
 @njit(cache=True)
 def _insert_near(tour, pos, D, nbr, x, bound, s, L, eps, queue, inq, qs):
     """Move the segment at ``s..s+L-1`` next to a neighbour ``c`` of ``x`` (after ``c`` or
-    after its predecessor) for the neighbours with ``D[x, c] < bound``; the first
+    after its predecessor) for the neighbours with ``_d(D, x, c) < bound``; the first
     improving move is applied. Returns the change (zero when none improved)."""
     n = tour.shape[0]
-    zero = D[0, 0] * 0
+    zero = 0.0
     for k in range(nbr.shape[1]):
         c = nbr[x, k]
-        if D[x, c] - bound >= -eps:
+        if _d(D, x, c) - bound >= -eps:
             break
         if _in_segment(pos, s, L, c, n):
             continue
@@ -209,7 +209,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
     or as the city before the segment (new edge to the city after it)."""
     n = tour.shape[0]
     K = nbr.shape[1]
-    zero = D[0, 0] * 0
+    zero = 0.0
     pa = pos[a]
     # (A) a is an end of the segment; the new edge joins a to c
     for L in range(1, MAX_SEGMENT + 1):
@@ -224,7 +224,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
             last = tour[(s + L - 1) % n]
             p = tour[(s - 1 + n) % n]
             q = tour[(s + L) % n]
-            bound = max(D[a, outside], D[p, first] + D[last, q] - D[p, q])
+            bound = max(_d(D, a, outside), _d(D, p, first) + _d(D, last, q) - _d(D, p, q))
             d = _insert_near(tour, pos, D, nbr, a, bound, s, L, eps, queue, inq, qs)
             if d < 0:
                 return d
@@ -234,7 +234,7 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
         u = a if direction == 0 else b
         for k in range(K):
             c = nbr[a, k]
-            if D[a, c] - D[a, b] >= -eps:
+            if _d(D, a, c) - _d(D, a, b) >= -eps:
                 break
             pc = pos[c]
             for L in range(1, MAX_SEGMENT + 1):
@@ -255,12 +255,12 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
             if n - L < 3:
                 break
             q = tour[(pa + (L + 1) * step) % n]
-            g1 = D[a, f] - D[a, q]
+            g1 = _d(D, a, f) - _d(D, a, q)
             if g1 <= eps:
                 continue
             l_end = tour[(pa + L * step) % n]
             s = (pa + 1) % n if direction == 0 else (pa - L + n) % n
-            bound = g1 + D[l_end, q]
+            bound = g1 + _d(D, l_end, q)
             d = _insert_near(tour, pos, D, nbr, l_end, bound, s, L, eps, queue, inq, qs)
             if d < 0:
                 return d
@@ -289,17 +289,17 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
     """First improving 3-opt move from ``t1`` (see the module docstring); returns the change."""
     n = tour.shape[0]
     K = nbr.shape[1]
-    zero = D[0, 0] * 0
+    zero = 0.0
     if n < 5:
         return zero
     p1 = pos[t1]
     for side in range(2):
         step = 1 if side == 0 else -1  # walk so that t2 follows t1: r(x) = steps from t1 to x
         t2 = _at(tour, p1, step, 1, n)
-        d12 = D[t1, t2]
+        d12 = _d(D, t1, t2)
         for k3 in range(K):
             t3 = nbr[t2, k3]
-            g1 = d12 - D[t2, t3]
+            g1 = d12 - _d(D, t2, t3)
             if g1 <= eps:
                 break
             r3 = ((pos[t3] - p1) * step + n) % n
@@ -311,9 +311,9 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                 # (r4 == n: t4 is t1 itself, t3 its other neighbour: t1 moves between t5 and t6)
                 r4 = r3 - 1 if choice == 0 else r3 + 1
                 t4 = _at(tour, p1, step, r4, n)
-                g2 = g1 + D[t3, t4]
+                g2 = g1 + _d(D, t3, t4)
                 if choice == 0:
-                    g = g2 - D[t4, t1]
+                    g = g2 - _d(D, t4, t1)
                     if g > eps:
                         _move2(tour, pos, t1, t2, t4, t3)
                         _push(queue, inq, qs, t1)
@@ -323,7 +323,7 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                         return -g
                 for k5 in range(K):
                     t5 = nbr[t4, k5]
-                    g3 = g2 - D[t4, t5]
+                    g3 = g2 - _d(D, t4, t5)
                     if g3 <= eps:
                         break
                     r5 = ((pos[t5] - p1) * step + n) % n
@@ -334,18 +334,18 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                             continue  # t1, t3, or already joined to t4
                         r6 = r5 + 1 if r5 < r4 else r5 - 1  # the one valid closing
                         t6 = _at(tour, p1, step, r6, n)
-                        g = g3 + D[t5, t6] - D[t6, t1]
+                        g = g3 + _d(D, t5, t6) - _d(D, t6, t1)
                     else:
                         if r5 == 0 or r5 >= r3:
                             continue  # t5 must cut the cycle t2..t3 (not at t3: (t3, t4) is out)
                         ta = _at(tour, p1, step, r5 + 1, n)  # [t2..t5][t6..t3] -> t6..t3 t2..t5
-                        ga = g3 + D[t5, ta] - D[ta, t1]
+                        ga = g3 + _d(D, t5, ta) - _d(D, ta, t1)
                         g = ga
                         t6 = ta
                         mode = 1
                         if r5 >= 2:
                             tb = _at(tour, p1, step, r5 - 1, n)  # [t2..t6][t5..t3] -> both reversed
-                            gb = g3 + D[t5, tb] - D[tb, t1]
+                            gb = g3 + _d(D, t5, tb) - _d(D, tb, t1)
                             if gb > ga:
                                 g = gb
                                 t6 = tb
@@ -378,7 +378,7 @@ def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, use_t
     Returns the total change of the tour length (<= 0).
     """
     n = tour.shape[0]
-    total = D[0, 0] * 0
+    total = 0.0
     if n < 4:
         while qs[1] > 0:
             inq[queue[qs[0]]] = False
@@ -428,7 +428,7 @@ def _improve(tour, D, nbr, use_two, use_or, eps, use_three=False):
 
 @njit(cache=True)
 def _nearest_neighbour(D, start):
-    n = D.shape[0]
+    n = _size(D)
     tour = np.empty(n, dtype=np.int64)
     free = np.ones(n, dtype=np.bool_)
     cur = start
@@ -437,7 +437,7 @@ def _nearest_neighbour(D, start):
         free[cur] = False
         best = -1
         for j in range(n):
-            if free[j] and (best < 0 or D[cur, j] < D[cur, best]):
+            if free[j] and (best < 0 or _d(D, cur, j) < _d(D, cur, best)):
                 best = j
         cur = best
     return tour
@@ -529,6 +529,7 @@ def _prepare(tour, D, neighbours, k):
     D = np.ascontiguousarray(D, dtype=np.float64)  # one compiled version of the kernels
     eps = 0.5 if integral else 1e-12 * max(1.0, float(np.abs(D).max()) if D.size else 1.0)
     n = D.shape[0]
+    G = dense_metric(D)
     t = np.array(tour, dtype=np.int64).ravel()
     if t.size != n or np.any(t < 0) or np.any(t >= n) or np.unique(t).size != n:
         raise ParameterError(f"tour must be a permutation of 0..{n - 1}")
@@ -537,7 +538,7 @@ def _prepare(tour, D, neighbours, k):
     nbr = np.ascontiguousarray(neighbours, dtype=np.int64)
     if nbr.ndim != 2 or nbr.shape[0] != n or (nbr.size and (nbr.min() < 0 or nbr.max() >= n)):
         raise ParameterError(f"neighbours must be an (n, k) array of city indices, got shape {nbr.shape}")
-    return t, D, nbr, eps
+    return t, G, nbr, eps
 
 
 def two_opt(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
@@ -586,7 +587,7 @@ def nearest_neighbour(D, start: int = 0) -> np.ndarray:
     D = np.ascontiguousarray(D, dtype=np.float64)
     if not 0 <= start < D.shape[0]:
         raise ParameterError(f"start must be a city in 0..{D.shape[0] - 1}, got {start}")
-    return _nearest_neighbour(D, int(start))
+    return _nearest_neighbour(dense_metric(D), int(start))
 
 
 def decode_assignment(X, D=None) -> np.ndarray:

@@ -13,11 +13,22 @@ from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .bound import HeldKarp, held_karp, tour_length
-from .tsplib import _LENGTH_LIMIT, tsplib_distances
+from .tsplib import (
+    _LENGTH_LIMIT,
+    COORD_TYPES,
+    MAX_COORD_DIMENSION,
+    MAX_DIMENSION,
+    _distance_pairs,
+    check_coordinate_range,
+    metric_points,
+    tsplib_distances,
+)
 
 register_kind("tsp", ("milp", "qubo", "lagrangian"))
 
 MAX_VIOLATIONS_LISTED = 20
+#: above this many cities (without a matrix) :meth:`TSP.bound` does not build the spanning tree before a run
+SPANNING_TREE_MAX = 50_000
 #: the position-based QUBO has 2 (n-1)^2 (n-2) couplings, about 56 bytes each while it is built (1 GB at 200
 #: cities, 7 GB at 400): larger instances are refused with a clear error instead of exhausting the memory
 MAX_QUBO_COUPLINGS = 30_000_000
@@ -29,6 +40,61 @@ def max_qubo_cities() -> int:
     while 2 * n * (n - 1) * (n - 1) <= MAX_QUBO_COUPLINGS:  # n + 1 cities: m = n
         n += 1
     return n
+
+# ------------------------------------------------------------------------------- helpers
+def hilbert_order(coords, bits: int = 16) -> np.ndarray:
+    """The cities in the order of a Hilbert curve through the bounding box (a tour about 25 % above optimal on
+    uniform points, in O(n log n))."""
+    c = np.asarray(coords, dtype=np.float64)
+    lo = c.min(axis=0)
+    span = float(max(np.max(c.max(axis=0) - lo), 1e-300))
+    side = 1 << bits
+    q = np.minimum(((c - lo) / span * side).astype(np.int64), side - 1)
+    x, y = q[:, 0].copy(), q[:, 1].copy()
+    d = np.zeros(c.shape[0], dtype=np.int64)
+    s = side >> 1
+    while s > 0:
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        x[flip] = side - 1 - x[flip]
+        y[flip] = side - 1 - y[flip]
+        swap = ~ry
+        x[swap], y[swap] = y[swap], x[swap].copy()
+        s >>= 1
+    return np.argsort(d, kind="stable").astype(np.int64)
+
+
+def spanning_tree_bound(points, kind: str) -> float | None:
+    """Weight of a minimum spanning tree of the cities: a lower bound on every tour (drop one edge of a tour and
+    a spanning path is left). For EUC_2D, CEIL_2D and ATT the distance is a non-decreasing function of the
+    Euclidean one, so a Euclidean minimum spanning tree, which lies on the Delaunay triangulation's edges, is a
+    minimum one for the metric as well: only those edges are needed. ``None`` for the other types and for
+    point sets without a triangulation (fewer than three distinct points, or all on one line)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+    from scipy.spatial import Delaunay, QhullError
+
+    if kind not in ("EUC_2D", "CEIL_2D", "ATT"):
+        return None
+    uniq = np.unique(np.asarray(points, dtype=np.float64), axis=0)  # duplicates join at length 0
+    u = uniq.shape[0]
+    if u < 3:
+        return None
+    try:
+        simplices = Delaunay(uniq).simplices
+    except QhullError:
+        return None
+    e = np.concatenate([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
+    e = np.unique(np.sort(e, axis=1), axis=0)
+    w = _distance_pairs(kind, uniq[e[:, 0]], uniq[e[:, 1]])
+    # +1 on every edge: the tree has u - 1 edges whatever it is, and a weight of 0 would read as no edge
+    T = minimum_spanning_tree(coo_matrix((w + 1.0, (e[:, 0], e[:, 1])), shape=(u, u)).tocsr())
+    if T.nnz != u - 1:
+        return None
+    return float(T.sum() - (u - 1))
+
 
 # ------------------------------------------------------------------------------- problem
 def _symmetric(A: np.ndarray, tile: int = 512) -> bool:
@@ -79,7 +145,8 @@ class TSP(Problem):
             raise ParameterError("D must be symmetric (kind 'tsp' is the symmetric TSP)")
         np.fill_diagonal(A, 0)
         # not marked read-only: Numba compiles read-only arrays as a separate type
-        self.D = A  # treat as immutable (bound and neighbour lists are cached)
+        self._D = A  # treat as immutable (bound and neighbour lists are cached)
+        self.points = None
         self.name = name
         self.source = source
         self.edge_weight_type = edge_weight_type
@@ -92,13 +159,73 @@ class TSP(Problem):
         self._nbr: dict[int, np.ndarray] = {}
 
     @classmethod
-    def from_coords(cls, coords, edge_weight_type: str = "EUC_2D", name: str = "tsp") -> TSP:
-        return cls(tsplib_distances(coords, edge_weight_type), name=name, coords=coords,
-                   edge_weight_type=edge_weight_type.upper())
+    def from_coords(cls, coords, edge_weight_type: str = "EUC_2D", name: str = "tsp", source: str | None = None,
+                    dense: bool | None = None) -> TSP:
+        """TSP of 2-D points under a TSPLIB ``EDGE_WEIGHT_TYPE``. ``dense`` (default: up to ``MAX_DIMENSION``
+        cities) keeps the full distance matrix, which every solver works on; otherwise (up to
+        ``MAX_COORD_DIMENSION`` cities) the problem keeps the points only and distances are computed from them
+        when needed: :attr:`D` is then not available, ``tsp-ls`` is the solver, candidate lists come from a
+        k-d tree, and the bound is the minimum spanning tree of the Delaunay edges."""
+        kind = str(edge_weight_type).upper()
+        if kind not in COORD_TYPES:
+            raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {edge_weight_type!r}; expected one of "
+                                 f"{', '.join(COORD_TYPES)}")
+        c = np.array(coords, dtype=np.float64)
+        if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 1:
+            raise ParameterError(f"coords must have shape (n, 2) with n >= 1, got {c.shape}")
+        if not np.all(np.isfinite(c)):
+            raise ParameterError("coords must be finite numbers")
+        n = c.shape[0]
+        if dense is None:
+            dense = n <= MAX_DIMENSION
+        if dense:
+            if n > MAX_DIMENSION:
+                raise ParameterError(f"a full distance matrix is kept for at most {MAX_DIMENSION} cities, got {n}")
+            return cls(tsplib_distances(c, kind), name=name, coords=c, source=source, edge_weight_type=kind,
+                       copy=False)
+        if n > MAX_COORD_DIMENSION:
+            raise ParameterError(f"{n} cities: combopt handles at most {MAX_COORD_DIMENSION}")
+        points = metric_points(c, kind)
+        check_coordinate_range(points, kind)
+        self = cls.__new__(cls)
+        self._D = None
+        self.points = points
+        self.name, self.source, self.edge_weight_type, self.coords = name, source, kind, c
+        self._bound = None
+        self._nbr = {}
+        return self
+
+    @property
+    def dense(self) -> bool:
+        """Whether the full distance matrix :attr:`D` is kept (else distances come from :attr:`points`)."""
+        return self._D is not None
+
+    @property
+    def D(self) -> np.ndarray:
+        """The ``(n, n)`` int64 distance matrix (not kept for large coordinate instances: see :meth:`from_coords`)."""
+        if self._D is None:
+            raise ParameterError(f"{self.name}: {self.n} cities are kept as coordinates, without a distance "
+                                 f"matrix (kept up to {MAX_DIMENSION} cities); use tsp-ls")
+        return self._D
+
+    def metric(self) -> tuple:
+        """The local-search kernels' distance argument (see ``combopt.problems.tsp.local``)."""
+        from .local import dense_metric, point_metric
+
+        return dense_metric(self._D) if self.dense else point_metric(self.points, self.edge_weight_type)
+
+    def edge_lengths(self, a, b) -> np.ndarray:
+        """int64 distances of the city pairs ``(a[i], b[i])``."""
+        a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+        if self.dense:
+            return self._D[a, b]
+        d = _distance_pairs(self.edge_weight_type, self.points[a], self.points[b]).astype(np.int64)
+        d[a == b] = 0
+        return d
 
     @property
     def n(self) -> int:
-        return self.D.shape[0]
+        return self._D.shape[0] if self.dense else self.points.shape[0]
 
     @property
     def num_variables(self) -> int:
@@ -110,6 +237,8 @@ class TSP(Problem):
         import time
 
         n = self.n
+        if not self.dense:  # no matrix to scan: the order along a Hilbert curve (tsp-ls then improves it)
+            return hilbert_order(self.coords)
         tour = np.empty(n, dtype=np.int64)
         free = np.ones(n, dtype=bool)
         cur = 0
@@ -149,8 +278,28 @@ class TSP(Problem):
 
         k = max(0, min(int(k), self.n - 1))
         if k not in self._nbr:
-            self._nbr[k] = neighbour_lists(self.D, k)
+            self._nbr[k] = neighbour_lists(self._D, k) if self.dense else self._tree_neighbours(k)
         return self._nbr[k]
+
+    def _tree_neighbours(self, k: int) -> np.ndarray:
+        """Nearest cities by a k-d tree in a geometry whose distance order is the metric's (Euclidean for
+        EUC_2D, CEIL_2D and ATT, L1 for MAN_2D, L-inf for MAX_2D, chords of the unit sphere for GEO)."""
+        from scipy.spatial import cKDTree
+
+        n = self.n
+        if k == 0:
+            return np.zeros((n, 0), dtype=np.int64)
+        P, p = self.points, {"MAN_2D": 1, "MAX_2D": np.inf}.get(self.edge_weight_type, 2)
+        if self.edge_weight_type == "GEO":
+            lat, lon = P[:, 0], P[:, 1]
+            P = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+        _, idx = cKDTree(P).query(P, k=k + 1, p=p)
+        idx = np.asarray(idx, dtype=np.int64).reshape(n, k + 1)
+        own = idx == np.arange(n)[:, None]
+        drop = np.where(own.any(axis=1), own.argmax(axis=1), k)  # a city's own entry (or the last, for duplicates)
+        keep = np.ones_like(own)
+        keep[np.arange(n), drop] = False
+        return idx[keep].reshape(n, k)
 
     # -- evaluation -------------------------------------------------------------------
     def integral_objective(self) -> bool:
@@ -186,9 +335,12 @@ class TSP(Problem):
             viol.append(f"... and {missing.size - MAX_VIOLATIONS_LISTED} more missing cities")
         if viol:
             return Evaluation(None, False, viol)
-        return Evaluation(float(self.D[t, np.roll(t, -1)].sum()), True, [])
+        return Evaluation(float(self.edge_lengths(t, np.roll(t, -1)).sum()), True, [])
 
     def tour_length(self, tour) -> int:
+        if not self.dense:
+            t = np.asarray(tour, dtype=np.int64)
+            return int(self.edge_lengths(t, np.roll(t, -1)).sum())
         return int(tour_length(tour, self.D))
 
     # -- bounds and exact model -------------------------------------------------------
@@ -197,12 +349,23 @@ class TSP(Problem):
 
     def bound(self) -> float | None:
         """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
-        cities; none above 3000), rounded up; cached."""
+        cities; none above 3000), rounded up; cached. Without a matrix (large coordinate instances) the
+        weight of a minimum spanning tree (:meth:`spanning_tree_bound`) up to ``SPANNING_TREE_MAX`` cities
+        (``tsp-ls`` computes it for larger ones when its time allows)."""
         if self._bound is None:
+            if not self.dense:  # computed before every run: only where it is cheap (about 0.5 s at 50,000 cities)
+                return self.spanning_tree_bound() if self.n <= SPANNING_TREE_MAX else None
             if self.n > 3000:
                 return None
             hk = held_karp(self.D, min(100, max(30, int(3e8 / self.n**2))))
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
+        return self._bound
+
+    def spanning_tree_bound(self) -> float | None:
+        """:func:`spanning_tree_bound` of the cities (cached; about 1e-5 s per city)."""
+        if self._bound is None:
+            self._bound = spanning_tree_bound(self.coords if self.points is None else self.points,
+                                              self.edge_weight_type or "")
         return self._bound
 
     def milp_terms(self) -> int:

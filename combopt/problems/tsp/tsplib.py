@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 from ...core.errors import InputError, ParameterError
 from ...core.io import MAX_FILE_BYTES, register_reader
 
-#: a full int64 distance matrix is kept; 10 000 cities are 800 MB
+#: up to this many cities a full int64 distance matrix is kept (10 000 cities are 800 MB); every solver works on it
 MAX_DIMENSION = 10_000
+#: coordinate instances up to this many cities are read without a matrix: distances are computed from the
+#: coordinates when needed (``tsp-ls`` only; an explicit matrix stays limited to ``MAX_DIMENSION``)
+MAX_COORD_DIMENSION = 200_000
 #: every tour length must fit in int64 with room to spare
 _LENGTH_LIMIT = 2**53
 
@@ -69,18 +72,17 @@ def geo_radians(c: np.ndarray) -> np.ndarray:
     return GEO_PI * (deg + 5.0 * minutes / 3.0) / 180.0
 
 
-def _distance_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Float distances (already rounded the TSPLIB way) between rows of ``a`` and of ``b``."""
+def _distance_pairs(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Float distances (already rounded the TSPLIB way) between the points ``a[..., :]`` and ``b[..., :]``
+    (broadcast; ``GEO`` points in radians, see :func:`geo_radians`)."""
     if kind == "GEO":
-        lat_a, lon_a = a[:, 0:1], a[:, 1:2]
-        lat_b, lon_b = b[None, :, 0], b[None, :, 1]
-        q1 = np.cos(lon_a - lon_b)
-        q2 = np.cos(lat_a - lat_b)
-        q3 = np.cos(lat_a + lat_b)
+        q1 = np.cos(a[..., 1] - b[..., 1])
+        q2 = np.cos(a[..., 0] - b[..., 0])
+        q3 = np.cos(a[..., 0] + b[..., 0])
         arg = np.clip(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3), -1.0, 1.0)
         return np.trunc(GEO_RRR * np.arccos(arg) + 1.0)
-    dx = a[:, 0:1] - b[None, :, 0]
-    dy = a[:, 1:2] - b[None, :, 1]
+    dx = a[..., 0] - b[..., 0]
+    dy = a[..., 1] - b[..., 1]
     if kind in ("EUC_2D", "CEIL_2D"):  # in place: the common case of large instances (10,000 cities)
         dx *= dx
         dy *= dy
@@ -99,6 +101,33 @@ def _distance_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if kind == "MAX_2D":
         return np.maximum(_nint(np.abs(dx)), _nint(np.abs(dy)))
     raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {kind!r}; expected one of {', '.join(COORD_TYPES)}")
+
+
+def _distance_block(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Float distances (already rounded the TSPLIB way) between rows of ``a`` and of ``b``."""
+    return _distance_pairs(kind, a[:, None, :], b[None, :, :])
+
+
+def metric_points(coords, kind: str) -> np.ndarray:
+    """The points the distance kernels work on: the coordinates, or for ``GEO`` their TSPLIB radians."""
+    c = np.asarray(coords, dtype=np.float64)
+    return np.ascontiguousarray(geo_radians(c) if kind.upper() == "GEO" else c)
+
+
+def check_coordinate_range(points: np.ndarray, kind: str) -> None:
+    """Raise :class:`ParameterError` when a tour over ``points`` could overflow the tour length range (judged by
+    the longest possible edge: the bounding box's diagonal, or TSPLIB's half circumference for ``GEO``)."""
+    n = points.shape[0]
+    if not n:
+        return
+    if kind == "GEO":
+        longest = GEO_RRR * np.pi + 1.0
+    else:
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        longest = float(_distance_pairs(kind, lo[None, :], hi[None, :])[0]) + 1.0
+    if not longest * n < _LENGTH_LIMIT:
+        raise ParameterError(f"{kind} distances up to {longest:g} overflow the tour length range; "
+                             "coordinates too large")
 
 
 def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 64) -> np.ndarray:
@@ -125,7 +154,7 @@ def tsplib_distances(coords, kind: str = "EUC_2D", block: int = 64) -> np.ndarra
     if not np.all(np.isfinite(c)):
         raise ParameterError("coords must be finite numbers")
     kind = kind.upper()
-    work = geo_radians(c) if kind == "GEO" else c
+    work = metric_points(c, kind)
     n = c.shape[0]
     D = np.empty((n, n), dtype=np.int64)
     limit = _LENGTH_LIMIT / max(n, 1)
@@ -263,14 +292,13 @@ def _parse_dimension(path, value: str, no: int) -> int:
     if not re.fullmatch(r"\+?\d+", value):
         raise InputError(path, f"DIMENSION must be a positive integer, got {value[:40]!r}", no)
     if len(value.lstrip("+0")) > 18:  # int() refuses over 4300 digits; anything this long is over the limit
-        raise InputError(path, f"DIMENSION {value[:20]}... ({len(value)} digits) is larger than the {MAX_DIMENSION} "
-                               "cities combopt handles", no)
+        raise InputError(path, f"DIMENSION {value[:20]}... ({len(value)} digits) is larger than the "
+                               f"{MAX_COORD_DIMENSION} cities combopt handles", no)
     n = int(value)
     if n < 1:
         raise InputError(path, f"DIMENSION must be at least 1, got {n}", no)
-    if n > MAX_DIMENSION:
-        raise InputError(path, f"DIMENSION {n} is larger than the {MAX_DIMENSION} cities combopt handles "
-                               "(it keeps a full distance matrix)", no)
+    if n > MAX_COORD_DIMENSION:
+        raise InputError(path, f"DIMENSION {n} is larger than the {MAX_COORD_DIMENSION} cities combopt handles", no)
     return n
 
 
@@ -334,6 +362,10 @@ def read_tsplib(path: str | Path) -> TSP:
                 if "EDGE_WEIGHT_FORMAT" not in header:
                     raise InputError(path, "EDGE_WEIGHT_SECTION comes before EDGE_WEIGHT_FORMAT", ln.no)
                 fmt = header["EDGE_WEIGHT_FORMAT"][0]
+                if n > MAX_DIMENSION:
+                    raise InputError(path, f"an explicit matrix of {n} cities is larger than the {MAX_DIMENSION} "
+                                           "cities combopt keeps a full distance matrix for (coordinate instances "
+                                           f"go up to {MAX_COORD_DIMENSION})", header["DIMENSION"][1])
                 if fmt not in _FORMATS:
                     raise InputError(path, f"EDGE_WEIGHT_FORMAT {fmt} cannot be read as an explicit matrix; "
                                            f"expected one of {', '.join(_FORMATS)}", header["EDGE_WEIGHT_FORMAT"][1])
@@ -389,7 +421,11 @@ def read_tsplib(path: str | Path) -> TSP:
     else:
         if coords is None:
             raise InputError(path, f"EDGE_WEIGHT_TYPE {ewt} needs a NODE_COORD_SECTION")
+        from .model import TSP  # the model imports this module's distance functions
+
         try:
+            if n > MAX_DIMENSION:  # no matrix: distances from the coordinates
+                return TSP.from_coords(coords, ewt, name=name, source=str(path))
             D = tsplib_distances(coords, ewt)
         except ParameterError as e:
             raise InputError(path, str(e), ewt_line) from None

@@ -16,10 +16,12 @@ import numpy as np
 from numba import njit, prange
 
 from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
-from ...problems.tsp.local import _improve, _local_search, _nearest_neighbour, _push
+from ...problems.tsp.local import _d, _improve, _local_search, _nearest_neighbour, _push, dense_metric
+from ...problems.tsp.tsplib import COORD_TYPES
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
 
 
@@ -37,7 +39,7 @@ def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
     c0 = tour[(i + L1 + 1) % n]
     cL = tour[(i + L1 + L2) % n]
     z = tour[(i + L1 + L2 + 1) % n]
-    delta = D[A, c0] + D[cL, b0] + D[bL, z] - D[A, b0] - D[bL, c0] - D[cL, z]
+    delta = _d(D, A, c0) + _d(D, cL, b0) + _d(D, bL, z) - _d(D, A, b0) - _d(D, bL, c0) - _d(D, cL, z)
     for r in range(L2):
         buf[r] = tour[(i + L1 + 1 + r) % n]
     for r in range(L1):
@@ -158,6 +160,10 @@ def _target(ctx: SolveContext) -> float:
     return -math.inf
 
 
+#: seconds per city of the first local search (2-opt, Or-opt, 3-opt) from a Hilbert-curve tour without a matrix:
+#: measured 2.0 s at 100,000 and 3.5 s at 200,000 uniform cities; skipped when the run has less than twice that
+IMPROVE_S_PER_CITY = 2.5e-5
+SPANNING_TREE_S_PER_CITY = 1e-5  # the Delaunay spanning-tree bound: measured about 2 s at 200,000 cities
 ALPHA_SHARE = 0.1   # at most this share of a timed run's time goes to the ascent for the alpha candidates
 ONE_TREE_S = 3e-9   # seconds per n^2 of one 1-tree (measured about 2.4e-9 on 5000 cities)
 ALPHA_PASS_S = 2e-8  # seconds per n^2 of the alpha pass after the ascent (measured 1.6e-8 to 5e-8 on 5000-10,000)
@@ -177,6 +183,21 @@ def _candidates(problem, D, kind: str, k: int, ctx: SolveContext, iterations: in
             deadline = None if budget == math.inf else time.monotonic() + budget - 3 * ONE_TREE_S * problem.n ** 2
             return alpha_candidates(D, k, iterations=iterations, deadline=deadline)[0], "alpha"
     return problem.neighbours(k), "nearest"
+
+
+def _point_view(problem, distances: str):
+    """The problem without a matrix (distances from its points) when the run uses the points, else ``None``."""
+    if distances == "matrix" and not problem.dense:
+        raise ParameterError(f"distances=matrix: {problem.name} keeps no distance matrix ({problem.n} cities)")
+    if problem.dense and distances != "points":
+        return None
+    if problem.dense:
+        if problem.coords is None or problem.edge_weight_type not in COORD_TYPES:
+            raise ParameterError(f"distances=points needs coordinates and a coordinate EDGE_WEIGHT_TYPE "
+                                 f"({', '.join(COORD_TYPES)}); {problem.name} has "
+                                 f"{problem.edge_weight_type or 'an explicit matrix'}")
+        return type(problem).from_coords(problem.coords, problem.edge_weight_type, name=problem.name, dense=False)
+    return problem
 
 
 @register_solver(
@@ -200,7 +221,10 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     kick (default: only without ``three_opt``; the 3-opt neighbourhood holds most Or-opt moves, and the
     Or-opt search that finds nothing was most of the time of a kick), ``accept`` accept kicked tours up to
     this many average edge lengths worse (default 0: not worse), ``restart_best`` restart a stalled walk
-    from its best tour instead of a new one (default false).
+    from its best tour instead of a new one (default false), ``distances``: ``matrix`` (the problem's distance
+    matrix), ``points`` (distances computed from the coordinates: no matrix, the 10 nearest cities of a k-d tree
+    as candidates, walks start from a Hilbert-curve tour and restart from their best) or ``auto`` (default:
+    the matrix where the problem keeps one, that is up to 10,000 cities).
 
     Measured on random uniform instances (EUC_2D), gap to LKH (elkai, one run), one thread: 3-opt took
     the mean gap at 20 s from 0.35 % to 0.31 % (1000 cities) and from 0.80 % to 0.68 % (5000). Dropping
@@ -216,6 +240,7 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     R = positive_int(params, "num_walks", 1)
     kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1))))
     kind = choice(params, "candidates", "alpha", ("alpha", "nearest"))
+    k_given = "neighbours" in params
     k = positive_int(params, "neighbours", 5 if kind == "alpha" else 10)
     ascent = positive_int(params, "ascent", 50)
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
@@ -224,23 +249,44 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     accept = finite_float(params, "accept", 0.0, lo=0.0, hi=1e6)
     from_best = flag(params, "restart_best", False)
     use_or = flag(params, "or_opt", not use_three)
+    distances = choice(params, "distances", "auto", ("auto", "matrix", "points"))
     reject_unknown(params, "tsp-ls")
     replica_memory(R, n, "num_walks", 32)
-    Di = np.asarray(problem.D, dtype=np.int64)
     info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after,
             "three_opt": use_three, "or_opt": use_or, "segment": seg}
     if n <= BRUTE_FORCE_MAX:
-        tour = _brute_force(Di)
+        tour = _brute_force(problem.edge_lengths(*np.indices((n, n))))
         ev = problem.evaluate(tour)
         ctx.state.report(ev.objective, tour)
         ctx.state.next_iteration()
         return SolverOutput(solution=tour, proven_optimal=True, info={**info, "method": "enumeration"})
-    D = Di.astype(np.float64)  # integer lengths are exact in float64 (the adapter keeps them below 2^53)
-    nbr, info["candidates"] = _candidates(problem, D, kind.lower(), k, ctx, ascent)
     CUR = np.zeros((R, n), dtype=np.int64)
     BEST = np.zeros((R, n), dtype=np.int64)
     LENS = np.full((R, 2), np.inf)
     COUNTS = np.zeros((R, 2), dtype=np.int64)
+    bound = None
+    points = _point_view(problem, distances)
+    info["distances"] = "matrix" if points is None else "points"
+    if points is None:
+        # integer lengths are exact in float64 (the adapter keeps them below 2^53)
+        D = dense_metric(np.asarray(problem.D, dtype=np.int64))
+        nbr, info["candidates"] = _candidates(problem, D, kind.lower(), k, ctx, ascent)
+    else:  # distances from the coordinates: nearest-neighbour candidates from a k-d tree, Hilbert-curve starts
+        D = points.metric()
+        nbr, info["candidates"] = points.neighbours(k if k_given else 10), "nearest (k-d tree)"
+        info["neighbours"] = int(nbr.shape[1])
+        start = points.construct()
+        ctx.state.report(float(points.tour_length(start)), start.copy())
+        if ctx.time_left >= 2 * IMPROVE_S_PER_CITY * n:
+            length = _improve(start, D, nbr, True, True, 0.5, use_three)
+        else:  # the walks' kicks improve it around their kicks only
+            length = float(points.tour_length(start))
+            info["start"] = "Hilbert curve (no time for a local search of the whole tour)"
+        CUR[:], BEST[:], LENS[:] = start, start, length
+        if problem is points and problem.bound() is None and ctx.time_left >= 10 * SPANNING_TREE_S_PER_CITY * n:
+            bound = points.spanning_tree_bound()  # too slow to come before every run: here when time allows
+        from_best = True  # a new nearest-neighbour tour would scan all n^2 pairs
+        info["restart_best"] = True
     states = ctx.uint64_seeds(R)
     target = _target(ctx)
     reported = np.full(R, np.inf)
@@ -269,4 +315,4 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         else:
             ctx.state.next_iteration()
     info.update(kicks_done=total_kicks, restarts=int(COUNTS[:, 1].sum()))
-    return SolverOutput(info=info)
+    return SolverOutput(info=info, bound=bound)

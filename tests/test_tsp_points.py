@@ -1,0 +1,154 @@
+"""TSP without a distance matrix: coordinate instances above 10,000 cities (or ``dense=False``).
+
+The kernels' point distances must equal the TSPLIB matrix entry by entry for every coordinate type; the
+spanning-tree bound must equal the minimum spanning tree of the full matrix (a valid lower bound); tsp-ls on
+points must reach the known optima of small TSPLIB files; the reader must take a coordinate file above the
+matrix limit and refuse an explicit one, and every solver that needs the matrix must say so in one line.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import minimum_spanning_tree
+
+import combopt
+from combopt import ParameterError
+from combopt.cli.app import main
+from combopt.problems.tsp import TSP, tsplib_distances
+from combopt.problems.tsp.local import METRIC_CODES, _point_distance
+from combopt.problems.tsp.model import hilbert_order, spanning_tree_bound
+from combopt.problems.tsp.tsplib import MAX_DIMENSION, metric_points
+
+DATA = Path(__file__).parent / "data" / "tsp"
+
+
+def optima() -> dict[str, int]:
+    with open(DATA / "optima.csv") as f:
+        return {r["instance"]: int(r["optimal_length"]) for r in csv.DictReader(f)}
+
+
+def coords_for(kind: str, rng, n: int) -> np.ndarray:
+    if kind == "GEO":  # DDD.MM latitude and longitude
+        lat = rng.integers(-80, 80, n) + rng.integers(0, 60, n) / 100.0
+        lon = rng.integers(-179, 179, n) + rng.integers(0, 60, n) / 100.0
+        return np.column_stack([lat, lon])
+    c = rng.uniform(0, 500, (n, 2)).round(1)
+    c[5] = c[3]  # a duplicate city
+    return c
+
+
+@pytest.mark.parametrize("kind", sorted(METRIC_CODES))
+def test_point_distances_equal_the_tsplib_matrix(kind):
+    rng = np.random.default_rng(len(kind))
+    c = coords_for(kind, rng, 40)
+    D = tsplib_distances(c, kind)
+    P = metric_points(c, kind)
+    code = METRIC_CODES[kind]
+    kern = np.array([[_point_distance(P, code, a, b) for b in range(40)] for a in range(40)])
+    assert np.array_equal(kern, D)
+    p = TSP.from_coords(c, kind, dense=False)
+    a, b = np.indices((40, 40))
+    assert np.array_equal(p.edge_lengths(a.ravel(), b.ravel()).reshape(40, 40), D)
+    t = rng.permutation(40)
+    assert p.evaluate(t).objective == TSP(D).evaluate(t).objective == p.tour_length(t)
+
+
+@pytest.mark.parametrize("kind", ["EUC_2D", "CEIL_2D", "ATT"])
+def test_spanning_tree_bound_is_the_minimum_spanning_tree_of_the_matrix(kind):
+    rng = np.random.default_rng(7)
+    for n in (3, 12, 150):
+        c = rng.uniform(0, 60, (n, 2)).round()  # coarse: many equal lengths and some length-0 pairs
+        if n > 3:
+            c[1] = c[0]
+        D = tsplib_distances(c, kind)
+        full = minimum_spanning_tree(D + 1.0 - np.eye(n)).sum() - (n - 1)  # +1: a length 0 is still an edge
+        assert spanning_tree_bound(metric_points(c, kind), kind) == pytest.approx(full)
+
+
+def test_spanning_tree_bound_declines_where_it_would_not_hold():
+    c = np.random.default_rng(0).uniform(0, 100, (30, 2))
+    for kind in ("GEO", "MAN_2D", "MAX_2D"):
+        assert spanning_tree_bound(metric_points(c, kind), kind) is None
+    line = np.column_stack([np.arange(10.0), np.zeros(10)])
+    assert spanning_tree_bound(line, "EUC_2D") is None  # no triangulation: no claim
+
+
+@pytest.mark.parametrize("name", ["eil51", "att48", "ulysses22"])
+def test_tsp_ls_on_points_reaches_known_optima(name):
+    dense = combopt.read(DATA / f"{name}.tsp")
+    p = TSP.from_coords(dense.coords, dense.edge_weight_type, name=name, dense=False)
+    assert not p.dense
+    r = combopt.solve(p, "tsp-ls", max_iterations=20, seed=0)
+    assert r.info["distances"] == "points" and r.feasible
+    assert dense.evaluate(r.solution).objective == r.objective  # the matrix agrees with the points
+    assert r.objective == optima()[name]
+    if p.edge_weight_type != "GEO":
+        assert r.bound is not None and r.bound <= optima()[name]
+
+
+def test_hilbert_order_is_a_permutation_and_far_better_than_random():
+    c = np.random.default_rng(3).uniform(0, 1000, (5000, 2))
+    p = TSP.from_coords(c, dense=False)
+    h = hilbert_order(c)
+    assert np.array_equal(np.sort(h), np.arange(5000))
+    assert np.array_equal(p.construct(), h)
+    assert p.tour_length(h) < 0.2 * p.tour_length(np.random.default_rng(0).permutation(5000))
+
+
+def test_points_option_on_a_matrix_instance_and_its_refusals():
+    p = combopt.read(DATA / "eil51.tsp")
+    r = combopt.solve(p, "tsp-ls", max_iterations=20, seed=1, distances="points")
+    assert r.info["distances"] == "points" and r.objective == optima()["eil51"]
+    with pytest.raises(ParameterError, match="coordinate EDGE_WEIGHT_TYPE"):
+        combopt.solve(combopt.read(DATA / "gr17.tsp"), "tsp-ls", max_iterations=1, distances="points")
+    q = TSP.from_coords(p.coords, "EUC_2D", dense=False)
+    with pytest.raises(ParameterError, match="keeps no distance matrix"):
+        combopt.solve(q, "tsp-ls", max_iterations=1, distances="matrix")
+    with pytest.raises(ParameterError, match="use tsp-ls"):
+        q.held_karp()
+
+
+def write_coords(path: Path, c: np.ndarray, kind: str = "EUC_2D") -> Path:
+    lines = [f"NAME : {path.stem}", "TYPE : TSP", f"DIMENSION : {len(c)}", f"EDGE_WEIGHT_TYPE : {kind}",
+             "NODE_COORD_SECTION"]
+    lines += [f"{i + 1} {x:.0f} {y:.0f}" for i, (x, y) in enumerate(c)]
+    path.write_text("\n".join(lines + ["EOF", ""]))
+    return path
+
+
+def one_line_error(capsys, *args) -> str:
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and err[0].startswith("combopt: error:"), err
+    return err[0]
+
+
+def test_a_file_above_the_matrix_limit_is_solved_from_its_coordinates(tmp_path, capsys):
+    n = MAX_DIMENSION + 1
+    c = np.random.default_rng(11).uniform(0, 1e6, (n, 2)).round()
+    path = write_coords(tmp_path / "big.tsp", c)
+    p = combopt.read(path)
+    assert not p.dense and p.n == n and p.describe() == f"tsp big: {n} cities, EUC_2D"
+    r = combopt.solve(p, "tsp-ls", max_iterations=2, seed=0)
+    assert r.feasible and r.status.value == "feasible"
+    assert r.objective == p.tour_length(r.solution) < 0.8 * p.tour_length(hilbert_order(c))
+    assert r.bound is not None and r.bound < r.objective
+    out = tmp_path / "big.json"
+    assert main(["solve", str(path), "-t", "20", "--max-iterations", "1", "-q", "-o", str(out)]) == 0
+    assert main(["check", str(path), str(out)]) == 0
+    for solver, needle in (("milp", "nonzero terms"), ("lagrangian", "use tsp-ls"), ("sa", "use tsp-ls")):
+        assert needle in one_line_error(capsys, "solve", path, "-s", solver, "-t", "1", "-q")
+
+
+def test_an_explicit_matrix_above_the_limit_is_refused_at_its_dimension(tmp_path, capsys):
+    n = MAX_DIMENSION + 1
+    path = tmp_path / "explicit.tsp"
+    path.write_text(f"NAME : x\nTYPE : TSP\nDIMENSION : {n}\nEDGE_WEIGHT_TYPE : EXPLICIT\n"
+                    "EDGE_WEIGHT_FORMAT : UPPER_ROW\nEDGE_WEIGHT_SECTION\n1 2 3\nEOF\n")
+    line = one_line_error(capsys, "solve", path, "-q")
+    assert "explicit.tsp:3:" in line and f"explicit matrix of {n} cities" in line
