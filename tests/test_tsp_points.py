@@ -152,3 +152,16 @@ def test_an_explicit_matrix_above_the_limit_is_refused_at_its_dimension(tmp_path
                     "EDGE_WEIGHT_FORMAT : UPPER_ROW\nEDGE_WEIGHT_SECTION\n1 2 3\nEOF\n")
     line = one_line_error(capsys, "solve", path, "-q")
     assert "explicit.tsp:3:" in line and f"explicit matrix of {n} cities" in line
+
+
+def test_matrix_instances_above_3000_cities_get_the_spanning_tree_bound_only_from_their_coordinates():
+    c = np.random.default_rng(4).uniform(0, 1e5, (3001, 2))
+    p = TSP.from_coords(c)
+    assert p.dense and p.metric_from_coords
+    q = TSP.from_coords(c, dense=False)
+    assert p.bound() == q.bound() == spanning_tree_bound(c, "EUC_2D")
+    r = combopt.solve(p, "tsp-ls", max_iterations=1, seed=0)
+    assert r.bound == p.bound() < r.objective
+    # a matrix handed over with coordinates need not be their distances: no bound is taken from them
+    other = TSP(p.D // 2, coords=c, edge_weight_type="EUC_2D")
+    assert not other.metric_from_coords and other.bound() is None

@@ -147,6 +147,9 @@ class TSP(Problem):
         # not marked read-only: Numba compiles read-only arrays as a separate type
         self._D = A  # treat as immutable (bound and neighbour lists are cached)
         self.points = None
+        #: D is ``tsplib_distances(coords, edge_weight_type)`` (set by the readers and :meth:`from_coords`): the
+        #: spanning-tree bound may then be computed from the coordinates
+        self.metric_from_coords = False
         self.name = name
         self.source = source
         self.edge_weight_type = edge_weight_type
@@ -181,8 +184,10 @@ class TSP(Problem):
         if dense:
             if n > MAX_DIMENSION:
                 raise ParameterError(f"a full distance matrix is kept for at most {MAX_DIMENSION} cities, got {n}")
-            return cls(tsplib_distances(c, kind), name=name, coords=c, source=source, edge_weight_type=kind,
-                       copy=False)
+            out = cls(tsplib_distances(c, kind), name=name, coords=c, source=source, edge_weight_type=kind,
+                      copy=False)
+            out.metric_from_coords = True
+            return out
         if n > MAX_COORD_DIMENSION:
             raise ParameterError(f"{n} cities: combopt handles at most {MAX_COORD_DIMENSION}")
         points = metric_points(c, kind)
@@ -190,6 +195,7 @@ class TSP(Problem):
         self = cls.__new__(cls)
         self._D = None
         self.points = points
+        self.metric_from_coords = True
         self.name, self.source, self.edge_weight_type, self.coords = name, source, kind, c
         self._bound = None
         self._nbr = {}
@@ -349,21 +355,22 @@ class TSP(Problem):
 
     def bound(self) -> float | None:
         """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
-        cities; none above 3000), rounded up; cached. Without a matrix (large coordinate instances) the
-        weight of a minimum spanning tree (:meth:`spanning_tree_bound`) up to ``SPANNING_TREE_MAX`` cities
-        (``tsp-ls`` computes it for larger ones when its time allows)."""
+        cities), rounded up; cached. Above 3000 cities, where the distances come from coordinates, the weight of
+        a minimum spanning tree (:meth:`spanning_tree_bound`; without a matrix up to ``SPANNING_TREE_MAX``
+        cities, and ``tsp-ls`` computes it for larger ones when its time allows), else none."""
         if self._bound is None:
             if not self.dense:  # computed before every run: only where it is cheap (about 0.5 s at 50,000 cities)
                 return self.spanning_tree_bound() if self.n <= SPANNING_TREE_MAX else None
-            if self.n > 3000:
-                return None
+            if self.n > 3000:  # no Held-Karp ascent this large: the spanning tree where the coordinates give it
+                return self.spanning_tree_bound() if self.metric_from_coords else None
             hk = held_karp(self.D, min(100, max(30, int(3e8 / self.n**2))))
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
         return self._bound
 
     def spanning_tree_bound(self) -> float | None:
-        """:func:`spanning_tree_bound` of the cities (cached; about 1e-5 s per city)."""
-        if self._bound is None:
+        """:func:`spanning_tree_bound` of the cities (cached; about 1e-5 s per city); ``None`` unless the
+        distances are the coordinates' (:attr:`metric_from_coords`)."""
+        if self._bound is None and self.metric_from_coords:
             self._bound = spanning_tree_bound(self.coords if self.points is None else self.points,
                                               self.edge_weight_type or "")
         return self._bound

@@ -432,7 +432,9 @@ def read_tsplib(path: str | Path) -> TSP:
         xy = coords
     from .model import TSP  # the model imports this module's distance functions
 
-    return TSP(D, name=name, coords=xy, source=str(path), edge_weight_type=ewt, copy=False)
+    out = TSP(D, name=name, coords=xy, source=str(path), edge_weight_type=ewt, copy=False)
+    out.metric_from_coords = ewt != "EXPLICIT"
+    return out
 
 
 def sniff_tsplib(head: str) -> bool:
