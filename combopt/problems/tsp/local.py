@@ -30,7 +30,8 @@ two or three reversals (:func:`_reverse`). By the gain criterion (every
 improving sequential move has a rotation with positive partial gains) a tour with no improving
 move from any city is a true 3-opt local optimum when the lists are full (``k >= n-1``).
 
-The Python wrappers hand the kernels float64 matrices (one compiled version,
+The kernels take their distances as a matrix or as points with a TSPLIB rule (``combopt.problems.tsp.metric``:
+large coordinate instances keep no matrix). The Python wrappers hand the kernels float64 matrices (one compiled version,
 cached on disk): for integer distances moves must gain at least 1 (``eps =
 0.5``), for real ones more than ``1e-12 max|D|``.
 """

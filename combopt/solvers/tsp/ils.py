@@ -2,7 +2,9 @@
 
 Double-bridge kick, local search around the kick (2-opt, Or-opt and the 3-opt move of
 combopt.problems.tsp.local), accept when not worse, restart from a random nearest-neighbour
-tour after a stall; several walks in parallel (Numba ``prange``).
+tour after a stall; several walks in parallel (Numba ``prange``). Without a distance matrix (coordinate
+instances above 10,000 cities) the kernels compute distances from the points, candidates come from a k-d tree
+and the walks start from a Hilbert-curve tour (``distances``).
 Imports: core, generic solver helpers and combopt.problems.tsp.
 """
 
