@@ -165,3 +165,33 @@ def test_matrix_instances_above_3000_cities_get_the_spanning_tree_bound_only_fro
     # a matrix handed over with coordinates need not be their distances: no bound is taken from them
     other = TSP(p.D // 2, coords=c, edge_weight_type="EUC_2D")
     assert not other.metric_from_coords and other.bound() is None
+
+
+def test_delaunay_candidates_hold_the_triangulation_edges_and_stay_sorted():
+    from scipy.spatial import Delaunay
+
+    rng = np.random.default_rng(9)
+    c = np.vstack([rng.normal(0, 1, (150, 2)), rng.normal(40, 1, (150, 2))]) * 100  # two far clusters
+    p = TSP.from_coords(c, dense=False)
+    nbr = p.delaunay_candidates(10)
+    n = len(c)
+    assert nbr.shape == (n, 10) and all(len(set(r)) == 10 and i not in r for i, r in enumerate(nbr))
+    d = p.edge_lengths(np.arange(n).repeat(10), nbr.ravel()).reshape(n, 10)
+    assert np.all(np.diff(d, axis=1) >= 0)
+    near = p.neighbours(10)
+    cross = lambda lists: sum((a < 150) != (b < 150) for a, r in enumerate(lists) for b in r)  # noqa: E731
+    assert cross(near) == 0 < cross(nbr)  # only the triangulation joins the clusters
+    tri = Delaunay(c).simplices
+    for a, b in {(int(x), int(y)) for t in tri for x, y in ((t[0], t[1]), (t[1], t[2]), (t[0], t[2]))}:
+        da = p.edge_lengths([a], [b])[0]
+        # a Delaunay edge is a candidate unless the city has 10 shorter candidates
+        assert b in nbr[a] or d[a, -1] <= da
+    r = combopt.solve(p, "tsp-ls", max_iterations=5, seed=0, candidates="delaunay")
+    assert r.info["candidates"] == "5 nearest + Delaunay neighbours" and r.feasible
+    dense = TSP.from_coords(c)
+    r2 = combopt.solve(dense, "tsp-ls", max_iterations=5, seed=0, candidates="delaunay")
+    assert r2.info["candidates"] == "5 nearest + Delaunay neighbours" and r2.feasible
+    with pytest.raises(ParameterError, match="coordinates"):
+        combopt.solve(combopt.read(DATA / "gr17.tsp"), "tsp-ls", max_iterations=1, candidates="delaunay")
+    geo = TSP.from_coords(coords_for("GEO", rng, 50), "GEO", dense=False)
+    assert geo.delaunay_candidates(8) is geo.neighbours(8)  # not the plane's triangulation: the nearest

@@ -307,6 +307,49 @@ class TSP(Problem):
         keep[np.arange(n), drop] = False
         return idx[keep].reshape(n, k)
 
+    def delaunay_candidates(self, k: int, nearest: int = 5) -> np.ndarray:
+        """``(n, k)`` int64 candidate lists from the points: each city's ``nearest`` nearest cities and its
+        Delaunay neighbours (the edges that cross between clusters, which nearest-neighbour lists miss), the
+        ``k`` shortest of them, filled up with further nearest cities; nearest first (cached). Falls back to
+        :meth:`neighbours` for GEO, MAN_2D and MAX_2D (the plane's triangulation is not theirs) and for points
+        without a triangulation."""
+        from scipy.spatial import Delaunay, QhullError
+
+        n = self.n
+        k = max(0, min(int(k), n - 1))
+        key = ("delaunay", k, nearest)
+        if key in self._nbr:
+            return self._nbr[key]
+        near = self.neighbours(k)
+        if self.edge_weight_type not in ("EUC_2D", "CEIL_2D", "ATT") or k == 0 or n < 4:
+            return near
+        try:
+            tri = Delaunay(self.coords).simplices
+        except QhullError:
+            return near
+        e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]])
+        e = np.unique(np.sort(e, axis=1), axis=0)
+        m = min(nearest, k)
+        rows = np.arange(n).repeat(k)
+        src = np.concatenate([e[:, 0], e[:, 1], rows])
+        dst = np.concatenate([e[:, 1], e[:, 0], near.ravel()])
+        # priority 0: Delaunay neighbours and the first m nearest; 1: the rest of the nearest (filling up)
+        pri = np.concatenate([np.zeros(2 * len(e), dtype=np.int64), (np.arange(n * k) % k >= m).astype(np.int64)])
+        order = np.lexsort((pri, dst, src))
+        src, dst, pri = src[order], dst[order], pri[order]
+        first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])]  # each pair once, its best priority
+        src, dst, pri = src[first], dst[first], pri[first]
+        dist = self.edge_lengths(src, dst)
+        order = np.lexsort((dist, pri, src))
+        src, dst, dist = src[order], dst[order], dist[order]
+        start = np.searchsorted(src, np.arange(n))
+        rank = np.arange(src.size) - start[src]
+        take = rank < k  # every city has at least k pairs: its k nearest
+        out, d = dst[take].reshape(n, k), dist[take].reshape(n, k)
+        out = np.take_along_axis(out, np.argsort(d, axis=1, kind="stable"), axis=1)
+        self._nbr[key] = out
+        return out
+
     # -- evaluation -------------------------------------------------------------------
     def integral_objective(self) -> bool:
         return True  # integer distances (the constructor requires them)
