@@ -54,7 +54,7 @@ def test_move_segment_by_reversals_matches_the_rebuild_and_stays_local():
                             t = t0.copy()
                             pos = np.empty(n, dtype=np.int64)
                             pos[t] = np.arange(n)
-                            _move_segment(t, pos, s, L, u, rev)
+                            _move_segment(t, pos, s, L, u, rev, np.zeros(2, dtype=np.int64))
                             assert sorted(t.tolist()) == list(range(n))
                             assert np.array_equal(pos[t], np.arange(n))
                             assert edges(t) == edges(moved(t0, s, L, u, rev)), (t0, s, L, u, rev)
@@ -71,7 +71,7 @@ def test_move_segment_touches_few_positions_on_a_long_tour():
     for s, L, u, rev in ((100, 3, 110, False), (100, 2, 90, True), (1995, 3, 5, False), (500, 1, 520, True)):
         t = t0.copy()
         pos = t0.copy()
-        _move_segment(t, pos, s, L, u, rev)
+        _move_segment(t, pos, s, L, u, rev, np.zeros(2, dtype=np.int64))
         assert edges(t) == edges(moved(t0, s, L, u, rev))
         assert np.count_nonzero(t != t0) <= 2 * 25, (s, L, u, rev)
 

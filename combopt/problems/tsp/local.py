@@ -81,6 +81,33 @@ def _reverse(tour, pos, i, j):
 
 
 @njit(cache=True)
+def _journal(qs, s, L):
+    """Note that tour positions ``s..s+L-1`` (cyclic) changed, when ``qs`` carries a journal (its length above
+    2: ``qs[2]`` entries ``(start, length)`` from ``qs[3]``; one past its capacity means "overflowed")."""
+    if qs.shape[0] > 2:
+        c = qs[2]
+        cap = (qs.shape[0] - 3) // 2
+        if c < cap:
+            qs[3 + 2 * c] = s
+            qs[4 + 2 * c] = L
+            qs[2] = c + 1
+        else:
+            qs[2] = cap + 1
+
+
+@njit(cache=True)
+def _reverse_j(tour, pos, i, j, qs):
+    """:func:`_reverse`, noting the positions it changes in the journal of ``qs``."""
+    n = tour.shape[0]
+    inner = (j - i + n) % n + 1
+    if 2 * inner > n:
+        _journal(qs, (j + 1) % n, n - inner)
+    else:
+        _journal(qs, i, inner)
+    _reverse(tour, pos, i, j)
+
+
+@njit(cache=True)
 def _push(queue, inq, qs, x):
     if not inq[x]:
         n = queue.shape[0]
@@ -115,9 +142,9 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
             delta = d_ac + _d(D, b, d) - d_ab - _d(D, c, d)
             if delta < -eps:
                 if direction == 0:  # a b ... c d  ->  a c ... b d
-                    _reverse(tour, pos, pos[b], pos[c])
+                    _reverse_j(tour, pos, pos[b], pos[c], qs)
                 else:  # b a ... d c  ->  b d ... a c
-                    _reverse(tour, pos, pos[a], pos[d])
+                    _reverse_j(tour, pos, pos[a], pos[d], qs)
                 _push(queue, inq, qs, a)
                 _push(queue, inq, qs, b)
                 _push(queue, inq, qs, c)
@@ -127,7 +154,7 @@ def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
 
 
 @njit(cache=True)
-def _move_segment(tour, pos, s, L, u, reverse):
+def _move_segment(tour, pos, s, L, u, reverse, qs):
     """Move the segment at positions ``s..s+L-1`` to sit after city ``u`` (``u`` and the city after it
     outside the segment): two 2-opt moves (the segment lands reversed between ``u`` and ``v``), a third
     turns it back. Each reverses the shorter side, so the cost is the tour distance between the segment
@@ -139,10 +166,10 @@ def _move_segment(tour, pos, s, L, u, reverse):
     q = tour[(s + L) % n]
     v = tour[(pos[u] + 1) % n]
     # p [first..last] q ... u v  ->  p u ... q [last..first] v  ->  p q ... u [last..first] v
-    _move2(tour, pos, p, first, u, v)
-    _move2(tour, pos, p, u, q, last)
+    _move2(tour, pos, p, first, u, v, qs)
+    _move2(tour, pos, p, u, q, last, qs)
     if not reverse and L > 1:
-        _move2(tour, pos, u, last, first, v)
+        _move2(tour, pos, u, last, first, v, qs)
 
 
 @njit(cache=True)
@@ -169,7 +196,7 @@ def _or_move(tour, pos, D, s, L, u, eps, queue, inq, qs):
     rev = c2 < c1
     delta = (c2 if rev else c1) - g_rem
     if delta < -eps:
-        _move_segment(tour, pos, s, L, u, rev)
+        _move_segment(tour, pos, s, L, u, rev, qs)
         _push(queue, inq, qs, p)
         _push(queue, inq, qs, q)
         _push(queue, inq, qs, first)
@@ -269,14 +296,14 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
 
 
 @njit(cache=True)
-def _move2(tour, pos, a, b, c, d):
+def _move2(tour, pos, a, b, c, d, qs):
     """2-opt move: ``b`` follows ``a`` and ``d`` follows ``c`` (in one direction); edges
-    ``(a, b), (c, d)`` out, ``(a, c), (b, d)`` in."""
+    ``(a, b), (c, d)`` out, ``(a, c), (b, d)`` in (noted in the journal of ``qs``, if any)."""
     n = tour.shape[0]
     if tour[(pos[a] + 1) % n] == b:
-        _reverse(tour, pos, pos[b], pos[c])
+        _reverse_j(tour, pos, pos[b], pos[c], qs)
     else:
-        _reverse(tour, pos, pos[c], pos[b])
+        _reverse_j(tour, pos, pos[c], pos[b], qs)
 
 
 @njit(cache=True)
@@ -316,7 +343,7 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                 if choice == 0:
                     g = g2 - _d(D, t4, t1)
                     if g > eps:
-                        _move2(tour, pos, t1, t2, t4, t3)
+                        _move2(tour, pos, t1, t2, t4, t3, qs)
                         _push(queue, inq, qs, t1)
                         _push(queue, inq, qs, t2)
                         _push(queue, inq, qs, t3)
@@ -353,15 +380,15 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                                 mode = 2
                     if g > eps:
                         if mode == 0:
-                            _move2(tour, pos, t1, t2, t4, t3)
-                            _move2(tour, pos, t1, t4, t6, t5)
+                            _move2(tour, pos, t1, t2, t4, t3, qs)
+                            _move2(tour, pos, t1, t4, t6, t5, qs)
                         elif mode == 1:
-                            _move2(tour, pos, t1, t2, t3, t4)
-                            _move2(tour, pos, t1, t3, t6, t5)
-                            _move2(tour, pos, t3, t5, t2, t4)
+                            _move2(tour, pos, t1, t2, t3, t4, qs)
+                            _move2(tour, pos, t1, t3, t6, t5, qs)
+                            _move2(tour, pos, t3, t5, t2, t4, qs)
                         else:
-                            _move2(tour, pos, t1, t2, t6, t5)
-                            _move2(tour, pos, t2, t5, t3, t4)
+                            _move2(tour, pos, t1, t2, t6, t5, qs)
+                            _move2(tour, pos, t2, t5, t3, t4, qs)
                         _push(queue, inq, qs, t1)
                         _push(queue, inq, qs, t2)
                         _push(queue, inq, qs, t3)

@@ -22,9 +22,13 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
-from ...problems.tsp.local import _d, _improve, _local_search, _nearest_neighbour, _push, dense_metric
+from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
 from ...problems.tsp.tsplib import COORD_TYPES
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
+
+#: changed stretches of the tour one kick notes (the double bridge and each reversal of its local search) before
+#: the walk falls back to copying the whole tour
+JOURNAL = 64
 
 
 @njit(cache=True)
@@ -50,6 +54,7 @@ def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
         p = (i + 1 + r) % n
         tour[p] = buf[r]
         pos[buf[r]] = p
+    _journal(qs, (i + 1) % n, L1 + L2)
     for x in (A, b0, bL, c0, cL, z):
         _push(queue, inq, qs, x)
     return delta
@@ -94,18 +99,23 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
     pos = np.empty(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
     inq = np.zeros(n, dtype=np.bool_)
-    qs = np.zeros(2, dtype=np.int64)
+    qs = np.zeros(3 + 2 * JOURNAL, dtype=np.int64)  # queue start and size, then the journal of changed positions
     buf = np.empty(n, dtype=np.int64)
     if lens[0] == np.inf:
         _restart(cur, best, D, nbr, state, lens, counts, use_three, False, eps)
     if n < 8:
         return
+    synced = False  # trial and pos equal cur (kept so between kicks: only the journaled positions are copied)
+    stale = False  # best is behind cur (which is then the best tour)
     for _ in range(kicks):
         if lens[1] <= target:
-            return
-        for k in range(n):
-            trial[k] = cur[k]
-            pos[cur[k]] = k
+            break
+        if not synced:
+            for k in range(n):
+                trial[k] = cur[k]
+                pos[cur[k]] = k
+            synced = True
+        qs[2] = 0
         length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
         length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, use_or, eps, use_three)
         if accept > 0:
@@ -117,15 +127,38 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
             counts[0] = 0
         else:
             counts[0] += 1
-        if length <= lens[0] + eps + accept * lens[1] / n:
-            cur[:] = trial
+        keep = length <= lens[0] + eps + accept * lens[1] / n
+        if qs[2] > JOURNAL:  # too many changes noted: whole copies
+            if keep:
+                cur[:] = trial
+            else:
+                synced = False
+        else:
+            for e in range(qs[2]):
+                for r in range(qs[4 + 2 * e]):
+                    p = (qs[3 + 2 * e] + r) % n
+                    if keep:
+                        cur[p] = trial[p]
+                    else:
+                        trial[p] = cur[p]
+                        pos[cur[p]] = p
+        if keep:
             lens[0] = length
             if length < lens[1] - eps:
-                best[:] = cur
                 lens[1] = length
+                if accept > 0:
+                    best[:] = cur
+                else:  # never worse than its best: cur is it, copied once when the call ends or restarts
+                    stale = True
         if counts[0] >= restart_after:
+            if stale:
+                best[:] = cur
+                stale = False
             _restart(cur, best, D, nbr, state, lens, counts, use_three, from_best, eps)
             counts[1] += 1
+            synced = False
+    if stale:
+        best[:] = cur
 
 
 @njit(parallel=True, cache=True)
@@ -223,7 +256,7 @@ def _point_view(problem, distances: str):
 )
 def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_walks`` independent walks (default 1), ``kicks`` per walk and
-    outer iteration (default ``max(100, 10 n)``, fewer for very large n), ``candidates`` the candidate
+    outer iteration (default ``max(100, min(10 n, 2e6 / n), n / 200)``), ``candidates`` the candidate
     lists: ``alpha`` (default) the cities of smallest alpha-nearness (LKH's: the increase of a minimum
     1-tree when the edge is forced in, under node penalties from ``ascent`` Held-Karp subgradient steps,
     default 50, stopped after a tenth of the time left; a timed run with too little time for a few
@@ -255,7 +288,8 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     alpha candidates, or a 300-step ascent, measured no better than the nearest."""
     n = problem.n
     R = positive_int(params, "num_walks", 1)
-    kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1))))
+    # above 20,000 cities more kicks per call: each call's O(n) set-up and report are then shared by more kicks
+    kicks = positive_int(params, "kicks", max(100, min(10 * n, 2_000_000 // max(n, 1)), n // 200))
     kind = choice(params, "candidates", "alpha", ("alpha", "nearest", "delaunay"))
     k_given = "neighbours" in params
     k = positive_int(params, "neighbours", 5 if kind == "alpha" else 10)
