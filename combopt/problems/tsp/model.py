@@ -66,6 +66,21 @@ def hilbert_order(coords, bits: int = 16) -> np.ndarray:
     return np.argsort(d, kind="stable").astype(np.int64)
 
 
+def delaunay_edges(points) -> np.ndarray | None:
+    """``(m, 2)`` int64: the edges of the Delaunay triangulation of the points, each once (smaller index first);
+    ``None`` for fewer than three points or points without a triangulation (all on one line)."""
+    from scipy.spatial import Delaunay, QhullError
+
+    if len(points) < 3:
+        return None
+    try:
+        tri = Delaunay(points).simplices
+    except QhullError:
+        return None
+    e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]])
+    return np.unique(np.sort(e, axis=1), axis=0).astype(np.int64)
+
+
 def spanning_tree_bound(points, kind: str) -> float | None:
     """Weight of a minimum spanning tree of the cities: a lower bound on every tour (drop one edge of a tour and
     a spanning path is left). For EUC_2D, CEIL_2D and ATT the distance is a non-decreasing function of the
@@ -74,20 +89,14 @@ def spanning_tree_bound(points, kind: str) -> float | None:
     point sets without a triangulation (fewer than three distinct points, or all on one line)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import minimum_spanning_tree
-    from scipy.spatial import Delaunay, QhullError
 
     if kind not in ("EUC_2D", "CEIL_2D", "ATT"):
         return None
     uniq = np.unique(np.asarray(points, dtype=np.float64), axis=0)  # duplicates join at length 0
     u = uniq.shape[0]
-    if u < 3:
+    e = delaunay_edges(uniq)
+    if e is None:
         return None
-    try:
-        simplices = Delaunay(uniq).simplices
-    except QhullError:
-        return None
-    e = np.concatenate([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
-    e = np.unique(np.sort(e, axis=1), axis=0)
     w = _distance_pairs(kind, uniq[e[:, 0]], uniq[e[:, 1]])
     # +1 on every edge: the tree has u - 1 edges whatever it is, and a weight of 0 would read as no edge
     T = minimum_spanning_tree(coo_matrix((w + 1.0, (e[:, 0], e[:, 1])), shape=(u, u)).tocsr())
@@ -313,22 +322,15 @@ class TSP(Problem):
         ``k`` shortest of them, filled up with further nearest cities; nearest first (cached). Falls back to
         :meth:`neighbours` for GEO, MAN_2D and MAX_2D (the plane's triangulation is not theirs) and for points
         without a triangulation."""
-        from scipy.spatial import Delaunay, QhullError
-
         n = self.n
         k = max(0, min(int(k), n - 1))
         key = ("delaunay", k, nearest)
         if key in self._nbr:
             return self._nbr[key]
         near = self.neighbours(k)
-        if self.edge_weight_type not in ("EUC_2D", "CEIL_2D", "ATT") or k == 0 or n < 4:
+        e = delaunay_edges(self.coords) if self.edge_weight_type in ("EUC_2D", "CEIL_2D", "ATT") and k else None
+        if e is None:
             return near
-        try:
-            tri = Delaunay(self.coords).simplices
-        except QhullError:
-            return near
-        e = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]])
-        e = np.unique(np.sort(e, axis=1), axis=0)
         m = min(nearest, k)
         rows = np.arange(n).repeat(k)
         src = np.concatenate([e[:, 0], e[:, 1], rows])
