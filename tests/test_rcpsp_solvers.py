@@ -205,6 +205,24 @@ def test_ga_budget_seed_and_gap_to_best_known(j301):
     assert tiny.feasible and tiny.info["schedules"] <= 2
 
 
+def test_ga_population_follows_the_runs_schedules():
+    """One individual per 2 n schedules of a budget on n tasks (40 to 1000); a timed run sizes it from its
+    own rate and only grows it; a population the caller gives is kept."""
+    from combopt.solvers.rcpsp.ga import POP_MAX, POP_MIN, _population_for
+
+    assert [_population_for(s, 122) for s in (0, 5000, 20_000, 50_000, 10**7)] == [POP_MIN, 40, 81, 204, POP_MAX]
+    assert _population_for(5000, 32) == 78  # j30 at 5,000 schedules
+    p = combopt.read(DATA / "j1201_1.sm")
+    assert p.n == 122
+    for budget, pop in ((5000, 40), (50_000, 204)):
+        res = combopt.solve(p, "rcpsp-ga", schedules=budget, seed=0, stop_at_bound=False)
+        assert res.info["population"] == pop and res.info["children"] == pop and res.info["schedules"] <= budget
+    res = combopt.solve(p, "rcpsp-ga", schedules=5000, population=12, children=6, seed=0, stop_at_bound=False)
+    assert res.info["population"] == 12 and res.info["children"] == 6
+    timed = combopt.solve(p, "rcpsp-ga", time_limit=0.5, seed=0, stop_at_bound=False)
+    assert timed.feasible and POP_MIN <= timed.info["population"] <= POP_MAX
+
+
 def test_ga_stops_at_the_lower_bound():
     # a chain: the critical path is optimal, so the GA stops after the initial population
     p = RCPSP([2, 3, 4], [[1], [1], [1]], [1], [[1], [2], []], name="chain")
@@ -305,10 +323,11 @@ def _is_ancestor(p, i, t) -> bool:
 
 def test_ga_deadline_repairs_find_a_tight_instance():
     # an R-ConstraintBench instance whose windows leave almost no freedom: from this seed the
-    # GA misses a deadline by 1 after 5,000 schedules and needs restarts to get through
+    # GA misses a deadline by 1 after 5,000 schedules and needs restarts to get through (with a population
+    # of 80 and shift mutations on half of the children; the defaults get through without restarts)
     p = generate_rcb(tasks=30, layers=5, level=28, resources="3", seed=14, downtime=0.5, windows=0.5,
                      disjunctive=0.5)
     p.witness = None  # (the witness would seed the GA with a feasible schedule: the repairs are tested here)
-    res = combopt.solve(p, "rcpsp-ga", schedules=20_000, seed=14)
+    res = combopt.solve(p, "rcpsp-ga", schedules=20_000, seed=14, population=80, shift=0.5)
     assert res.feasible and check_schedule(p, res.solution) == []
     assert res.info["restarts"] >= 1
