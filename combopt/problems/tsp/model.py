@@ -177,7 +177,8 @@ class TSP(Problem):
         cities) keeps the full distance matrix, which every solver works on; otherwise (up to
         ``MAX_COORD_DIMENSION`` cities) the problem keeps the points only and distances are computed from them
         when needed: :attr:`D` is then not available, ``tsp-ls`` is the solver, candidate lists come from a
-        k-d tree, and the bound is the minimum spanning tree of the Delaunay edges."""
+        k-d tree, and the bound is the minimum spanning tree of the Delaunay edges before the run; ``tsp-ls``
+        raises it with a Held-Karp ascent on sparse 1-trees (:mod:`combopt.problems.tsp.sparse_bound`)."""
         kind = str(edge_weight_type).upper()
         if kind not in COORD_TYPES:
             raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {edge_weight_type!r}; expected one of "

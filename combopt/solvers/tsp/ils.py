@@ -204,20 +204,60 @@ ONE_TREE_S = 3e-9   # seconds per n^2 of one 1-tree (measured about 2.4e-9 on 50
 ALPHA_PASS_S = 2e-8  # seconds per n^2 of the alpha pass after the ascent (measured 1.6e-8 to 5e-8 on 5000-10,000)
 
 
-def _candidates(problem, D, kind: str, k: int, ctx: SolveContext, iterations: int) -> tuple[np.ndarray, str]:
+def _candidates(problem, D, kind: str, k: int, ctx: SolveContext,
+                iterations: int) -> tuple[np.ndarray, str, float | None]:
     """Candidate lists: the ``k`` nearest cities, or the ``k`` of smallest alpha-nearness (falls back to
-    the nearest when a timed run has too little time for a few ascent steps)."""
+    the nearest when a timed run has too little time for a few ascent steps); with the Held-Karp bound of the
+    alpha ascent (``None`` without one)."""
     if kind == "alpha":
         left = ctx.time_left
         budget = ALPHA_SHARE * left if math.isfinite(left) else math.inf
         if budget >= (8 * ONE_TREE_S + ALPHA_PASS_S) * problem.n ** 2:  # a few ascent steps and the pass
-            from ...problems.tsp.bound import alpha_candidates
+            from ...problems.tsp.bound import alpha_candidates, held_karp, tour_length
 
             # the ascent stops in time for about 3 more 1-trees; the alpha pass comes on top (2 to 5 s at
             # 10,000 cities, so a run needs about 45 s there before it uses alpha candidates)
             deadline = None if budget == math.inf else time.monotonic() + budget - 3 * ONE_TREE_S * problem.n ** 2
-            return alpha_candidates(D, k, iterations=iterations, deadline=deadline)[0], "alpha"
-    return problem.neighbours(k), "nearest"
+            hk = held_karp(D, iterations, upper=tour_length(_nearest_neighbour(D, 0), D), deadline=deadline)
+            return alpha_candidates(D, k, pi=hk.pi)[0], "alpha", hk.bound
+    return problem.neighbours(k), "nearest", None
+
+
+#: the sparse Held-Karp bound without a matrix (combopt.problems.tsp.sparse_bound): at most this share of a timed
+#: run, each city's this many nearest as candidate edges (with 12 the bound came 0.2 % below the matrix ascent's on
+#: 2000 uniform cities, with 8 1.5 %), seconds per city of one 1-tree (measured 0.39-0.44 s at 200,000 cities) and
+#: of the candidate graph (k-d tree and edges, 2.3 s there; the Delaunay edges, which join clusters, 2.4-2.6 s more)
+BOUND_SHARE = 0.1
+BOUND_NEIGHBOURS = 12
+SPARSE_TREE_S_PER_CITY = 2.2e-6
+SPARSE_GRAPH_S_PER_CITY = 1.2e-5
+DELAUNAY_S_PER_CITY = 1.3e-5
+BOUND_ITERATIONS = 100  # the ascent's 1-trees in a run without a time limit
+
+
+def _sparse_bound(points, upper: float, ctx: SolveContext, info: dict) -> float | None:
+    """The sparse Held-Karp bound of a coordinate instance (:mod:`combopt.problems.tsp.sparse_bound`) within
+    :data:`BOUND_SHARE` of the time left, with the Delaunay edges where that share has room for them (EUC_2D,
+    CEIL_2D, ATT); ``None`` when it has no room for the graph and three 1-trees."""
+    from ...problems.tsp.model import delaunay_edges
+    from ...problems.tsp.sparse_bound import candidate_graph, sparse_held_karp
+
+    n = points.n
+    left = ctx.time_left
+    budget = BOUND_SHARE * left if math.isfinite(left) else math.inf
+    if n < 4 or budget < (SPARSE_GRAPH_S_PER_CITY + 3 * SPARSE_TREE_S_PER_CITY) * n:
+        return None
+    t0 = time.monotonic()
+    euclidean = points.edge_weight_type in ("EUC_2D", "CEIL_2D", "ATT")
+    extra = None
+    if euclidean and budget >= (SPARSE_GRAPH_S_PER_CITY + DELAUNAY_S_PER_CITY + 20 * SPARSE_TREE_S_PER_CITY) * n:
+        extra = delaunay_edges(points.points)
+    graph = candidate_graph(points.neighbours(min(BOUND_NEIGHBOURS, n - 1)), points.edge_lengths, extra)
+    deadline = None if budget == math.inf else t0 + budget - SPARSE_TREE_S_PER_CITY * n
+    hk = sparse_held_karp(graph, upper, BOUND_ITERATIONS if deadline is None else 1_000_000, deadline)
+    info.update(bound_method="sparse Held-Karp" + (" (candidates + Delaunay edges)" if extra is not None else ""),
+                bound_iterations=hk.iterations, bound_s=round(time.monotonic() - t0, 3))
+    return hk.bound
 
 
 def _point_candidates(points, kind: str, k: int, ctx: SolveContext) -> tuple[np.ndarray, str]:
@@ -326,7 +366,7 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
                 raise ParameterError("candidates=delaunay needs distances computed from coordinates")
             nbr, info["candidates"] = _point_candidates(_point_view(problem, "points"), kind, k, ctx)
         else:
-            nbr, info["candidates"] = _candidates(problem, D, kind, k, ctx, ascent)
+            nbr, info["candidates"], bound = _candidates(problem, D, kind, k, ctx, ascent)
     else:  # distances from the coordinates: nearest-neighbour candidates from a k-d tree, Hilbert-curve starts
         D = points.metric()
         nbr, info["candidates"] = _point_candidates(points, kind, k if k_given else 10, ctx)
@@ -339,7 +379,9 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
             length = float(points.tour_length(start))
             info["start"] = "Hilbert curve (no time for a local search of the whole tour)"
         CUR[:], BEST[:], LENS[:] = start, start, length
-        if problem is points and problem.bound() is None and ctx.time_left >= 10 * SPANNING_TREE_S_PER_CITY * n:
+        bound = _sparse_bound(points, length, ctx, info)  # within a tenth of the time left, when that has room
+        if bound is None and problem is points and problem.bound() is None \
+                and ctx.time_left >= 10 * SPANNING_TREE_S_PER_CITY * n:
             bound = points.spanning_tree_bound()  # too slow to come before every run: here when time allows
         from_best = True  # a new nearest-neighbour tour would scan all n^2 pairs
         info["restart_best"] = True

@@ -1,0 +1,201 @@
+"""Held-Karp bound without a distance matrix: 1-trees on a sparse edge set that stay valid for the full graph.
+
+A 1-tree bound computed on candidate edges only (each city's nearest, the Delaunay edges) is not a bound: the
+minimum 1-tree of a subgraph can be heavier than the full graph's. What keeps it one here is what is known about
+every edge left out: each city ``i`` keeps all cities nearer than its ``k``-th nearest as candidates, so an
+edge ``(i, j)`` that is no candidate is at least ``R_i`` long (``R_i``: the distance to that ``k``-th nearest,
+less one unit against rounding), and at least ``R_j``. Under the multipliers ``pi`` its weight
+``d_ij + pi_i + pi_j`` is then at least ``a_i = pi_i + max(R_i + min(pi), R_i / 2 + min_l (R_l / 2 + pi_l))``
+(from ``d_ij >= R_i`` and ``pi_j >= min(pi)``, or from ``d_ij >= (R_i + R_j) / 2``), and at least ``a_j``.
+The 1-tree is computed on the graph where every candidate edge has its weight and every other pair the
+weight ``max(a_i, a_j)``, never more than its true one, so its value is a lower bound on the full graph's
+minimum 1-tree and ``value - 2 sum(pi)`` a lower bound on every tour (Held and Karp 1970). That complete graph
+needs no edges in memory: in Kruskal's order, city ``v`` "activates" at ``a_v`` and joins everything activated
+before it, which by then forms one component. (The second form matters: with ``min(pi)`` alone, the most
+negative multiplier pulled every ``a_i`` down and the bound stopped 4.6 % below the matrix ascent's on 2000
+cities; with both, 0.2 % below with 12 neighbours, 0.03 % with 16.)
+
+The multipliers follow the same projected subgradient as the matrix ascent
+(:func:`combopt.problems.tsp.bound.held_karp`: Polyak steps toward an upper bound, deflected, shrinking
+after steps without a better bound). On 20,000-200,000 uniform random cities this lifts the bound from the
+minimum spanning tree's (about 10 % below the tours ``tsp-ls`` finds) to within about 1-2 % of them
+(``benchmarks/tsp_points.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ...core.errors import ParameterError
+
+
+@njit(cache=True)
+def _find(uf, x):
+    while uf[x] != x:
+        uf[x] = uf[uf[x]]
+        x = uf[x]
+    return x
+
+
+@njit(cache=True)
+def sparse_one_tree(eu, ev, ec, R, pi, special, degree):
+    """Lower bound on the minimum 1-tree under ``d_ij + pi_i + pi_j`` (see the module documentation).
+
+    ``eu, ev, ec``: the candidate edges (each once) and their lengths; ``R[i]``: a lower bound on the length of
+    every edge at ``i`` that is not a candidate. Fills ``degree`` (an edge to the lower-bound graph counts at
+    the city that activated first) and returns the 1-tree's value under the modified weights."""
+    n = pi.size
+    m = eu.size
+    pmin = np.inf
+    for i in range(n):
+        degree[i] = 0
+        if pi[i] < pmin:
+            pmin = pi[i]
+    w = np.empty(m)
+    for e in range(m):
+        w[e] = ec[e] + pi[eu[e]] + pi[ev[e]]
+    psimin = np.inf
+    for i in range(n):
+        if 0.5 * R[i] + pi[i] < psimin:
+            psimin = 0.5 * R[i] + pi[i]
+    a = np.empty(n)
+    for i in range(n):
+        a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
+    order = np.argsort(w)
+    aorder = np.argsort(a)
+    uf = np.arange(n)
+    total = 0.0
+    joined = 0
+    hub = -1
+    ie = 0
+    ia = 0
+    while joined < n - 2:
+        use_edge = False
+        if ie < m:
+            e = order[ie]
+            use_edge = ia >= n or w[e] <= a[aorder[ia]]
+        if use_edge:
+            e = order[ie]
+            ie += 1
+            u, v = eu[e], ev[e]
+            if u == special or v == special:
+                continue
+            ru, rv = _find(uf, u), _find(uf, v)
+            if ru != rv:
+                uf[ru] = rv
+                total += w[e]
+                degree[u] += 1
+                degree[v] += 1
+                joined += 1
+        else:
+            v = aorder[ia]
+            ia += 1
+            if v == special:
+                continue
+            if hub < 0:
+                hub = v
+                continue
+            rv, rh = _find(uf, v), _find(uf, hub)
+            if rv != rh:
+                uf[rv] = rh
+                total += a[v]
+                degree[v] += 1
+                degree[hub] += 1
+                joined += 1
+    # the two cheapest edges at the special city: its candidates, or the lower bound a[special] of the others
+    w1 = a[special]
+    w2 = a[special]
+    j1 = -1
+    j2 = -1
+    for e in range(m):
+        if eu[e] == special or ev[e] == special:
+            j = ev[e] if eu[e] == special else eu[e]
+            if w[e] < w1:
+                w2, j2 = w1, j1
+                w1, j1 = w[e], j
+            elif w[e] < w2:
+                w2, j2 = w[e], j
+    total += w1 + w2
+    degree[special] += 2
+    for j in (j1, j2):
+        if j >= 0:
+            degree[j] += 1
+        elif hub >= 0:
+            degree[hub] += 1
+    return total
+
+
+@dataclass
+class SparseHeldKarp:
+    """Result of :func:`sparse_held_karp`."""
+
+    bound: float        # best lower bound found (a float; ceil it for integer distances)
+    pi: np.ndarray      # the multipliers that gave it
+    iterations: int
+    first: float        # the bound at pi = 0 (a 1-tree of the lengths themselves)
+
+
+def candidate_graph(nbr: np.ndarray, lengths, extra: np.ndarray | None = None) -> tuple:
+    """``(eu, ev, ec, R)`` for :func:`sparse_one_tree` from each city's nearest cities ``nbr`` (``(n, k)``,
+    nearest first, every city nearer than the last included) and optional extra edges ``(m, 2)`` (the Delaunay
+    edges). ``lengths(a, b)`` gives the integer distances of city pairs. ``R[i]`` is the distance to city
+    ``i``'s ``k``-th nearest less one (rounding ties between the k-d tree's geometry and the metric)."""
+    n, k = nbr.shape
+    if k < 1:
+        raise ParameterError("the sparse 1-tree needs at least one neighbour per city")
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    e = np.stack([rows, nbr.reshape(-1)], axis=1)
+    if extra is not None and len(extra):
+        e = np.concatenate([e, np.asarray(extra, dtype=np.int64)])
+    lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
+    key = np.unique((lo * n + hi)[lo != hi])  # one key per edge: a 1-D unique (an (m, 2) one is 5x slower)
+    eu, ev = key // n, key % n
+    ec = np.asarray(lengths(eu, ev), dtype=np.float64)
+    R = np.asarray(lengths(np.arange(n, dtype=np.int64), nbr[:, -1]), dtype=np.float64) - 1.0
+    return eu, ev, ec, np.maximum(R, 0.0)
+
+
+def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadline: float | None = None,
+                     special: int = 0) -> SparseHeldKarp:
+    """Held-Karp ascent on :func:`candidate_graph`'s graph: projected subgradient on the node multipliers
+    (Polyak steps ``theta (upper - w) / ||d||^2`` along the deflected subgradient ``d = 0.7 g + 0.3 d_prev``,
+    ``theta`` from 0.1, shrinking by 0.95 after ten steps without a better bound: on 20,000 uniform cities
+    ``theta`` 1 stalled at 1.078 x the spanning tree after 25 steps, 0.1 reached 1.089 after 100), at most
+    ``iterations`` 1-trees, stopping after the first that ends past ``deadline`` (``time.monotonic()``).
+    ``upper``: a tour length (the target of the steps)."""
+    eu, ev, ec, R = graph
+    n = R.size
+    if n < 3:
+        raise ParameterError("a 1-tree needs at least 3 cities")
+    pi = np.zeros(n)
+    deg = np.zeros(n, dtype=np.int64)
+    best, first = -math.inf, None
+    best_pi = pi.copy()
+    theta, stall = 0.1, 0
+    d_prev = np.zeros(n)
+    it = 0
+    while it < int(iterations):
+        it += 1
+        w = sparse_one_tree(eu, ev, ec, R, pi, int(special), deg) - 2.0 * pi.sum()
+        if first is None:
+            first = w
+            best = w - 1.0
+        if first == w or w > best + 1e-9 * max(1.0, abs(best)):
+            best, best_pi, stall = w, pi.copy(), 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta *= 0.95
+                stall = 0
+        g = (deg - 2).astype(np.float64)
+        if not g.any() or best >= upper - 1e-9 or (deadline is not None and time.monotonic() >= deadline):
+            break
+        d = 0.7 * g + 0.3 * d_prev
+        d_prev = d
+        pi = pi + theta * max(upper - w, 0.0) / float(d @ d) * d
+    return SparseHeldKarp(best, best_pi, it, first)
