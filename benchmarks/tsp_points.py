@@ -64,7 +64,7 @@ def one(n: int, seed: int, mode: str, limit: float, run_seed: int) -> dict:
     tree = spanning_tree_bound(p.coords, "EUC_2D") if mode == "points" else None
     assert tree is None or r.bound is None or r.bound >= tree - 1e-6 * tree or n < 20000, (r.bound, tree)
     return {"n": n, "instance": p.name, "mode": mode, "seed": run_seed, "length": float(r.objective),
-            "bound": r.bound, "bound_method": r.info.get("bound_method", "spanning tree"),
+            "bound": r.bound, "bound_method": r.info.get("bound_method", "spanning tree" if mode == "points" else None),
             "bound_iterations": r.info.get("bound_iterations"), "spanning_tree": tree,
             "runtime_s": round(r.runtime, 2), "build_s": round(build, 2),
             "kicks": r.info.get("kicks_done"), "candidates": r.info.get("candidates"),

@@ -161,7 +161,7 @@ def test_matrix_instances_above_3000_cities_get_the_spanning_tree_bound_only_fro
     q = TSP.from_coords(c, dense=False)
     assert p.bound() == q.bound() == spanning_tree_bound(c, "EUC_2D")
     r = combopt.solve(p, "tsp-ls", max_iterations=1, seed=0)
-    assert r.bound == p.bound() < r.objective
+    assert p.bound() < r.bound < r.objective  # the solver's alpha ascent raises it (Held-Karp on the matrix)
     # a matrix handed over with coordinates need not be their distances: no bound is taken from them
     other = TSP(p.D // 2, coords=c, edge_weight_type="EUC_2D")
     assert not other.metric_from_coords and other.bound() is None

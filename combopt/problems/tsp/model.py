@@ -294,7 +294,11 @@ class TSP(Problem):
 
         k = max(0, min(int(k), self.n - 1))
         if k not in self._nbr:
-            self._nbr[k] = neighbour_lists(self._D, k) if self.dense else self._tree_neighbours(k)
+            wider = [j for j in self._nbr if isinstance(j, int) and j > k]  # its first k are k nearest too
+            if wider:
+                self._nbr[k] = np.ascontiguousarray(self._nbr[min(wider)][:, :k])
+            else:
+                self._nbr[k] = neighbour_lists(self._D, k) if self.dense else self._tree_neighbours(k)
         return self._nbr[k]
 
     def _tree_neighbours(self, k: int) -> np.ndarray:

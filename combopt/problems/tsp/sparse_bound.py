@@ -10,8 +10,8 @@ less one unit against rounding), and at least ``R_j``. Under the multipliers ``p
 The 1-tree is computed on the graph where every candidate edge has its weight and every other pair the
 weight ``max(a_i, a_j)``, never more than its true one, so its value is a lower bound on the full graph's
 minimum 1-tree and ``value - 2 sum(pi)`` a lower bound on every tour (Held and Karp 1970). That complete graph
-needs no edges in memory: in Kruskal's order, city ``v`` "activates" at ``a_v`` and joins everything activated
-before it, which by then forms one component. (The second form matters: with ``min(pi)`` alone, the most
+needs no edges in memory: the cheapest of its edges between a tree and a city ``v`` outside it costs
+``max(a_v, min of a over the tree)``. (The second form matters: with ``min(pi)`` alone, the most
 negative multiplier pulled every ``a_i`` down and the bound stopped 4.6 % below the matrix ascent's on 2000
 cities; with both, 0.2 % below with 12 neighbours, 0.03 % with 16.)
 
@@ -35,98 +35,124 @@ from ...core.errors import ParameterError
 
 
 @njit(cache=True)
-def _find(uf, x):
-    while uf[x] != x:
-        uf[x] = uf[uf[x]]
-        x = uf[x]
-    return x
+def _heap_push(hk, hv, size, key, v):
+    i = size
+    hk[i] = key
+    hv[i] = v
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= hk[i]:
+            break
+        hk[p], hk[i] = hk[i], hk[p]
+        hv[p], hv[i] = hv[i], hv[p]
+        i = p
+    return size + 1
 
 
 @njit(cache=True)
-def sparse_one_tree(eu, ev, ec, R, pi, special, degree):
+def _heap_pop(hk, hv, size):
+    size -= 1
+    hk[0] = hk[size]
+    hv[0] = hv[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and hk[c + 1] < hk[c]:
+            c += 1
+        if hk[i] <= hk[c]:
+            break
+        hk[c], hk[i] = hk[i], hk[c]
+        hv[c], hv[i] = hv[i], hv[c]
+        i = c
+    return size
+
+
+@njit(cache=True)
+def sparse_one_tree(ptr, nbr, cost, R, pi, special, degree):
     """Lower bound on the minimum 1-tree under ``d_ij + pi_i + pi_j`` (see the module documentation).
 
-    ``eu, ev, ec``: the candidate edges (each once) and their lengths; ``R[i]``: a lower bound on the length of
-    every edge at ``i`` that is not a candidate. Fills ``degree`` (an edge to the lower-bound graph counts at
-    the city that activated first) and returns the 1-tree's value under the modified weights."""
+    ``ptr, nbr, cost``: the candidate edges as adjacency lists (CSR, each edge in both lists) and their lengths;
+    ``R[i]``: a lower bound on the length of every edge at ``i`` that is not a candidate. Prim's algorithm from
+    one city with a heap of candidate edges; a city outside the tree can also join through the lower-bound
+    graph, at ``max(a_v, min of a over the tree)``, the cheapest such city being the outside one of smallest
+    ``a`` (half the time of Kruskal's sort of every edge: 0.17-0.3 s against 0.33-0.51 s on 200,000 cities,
+    same values). Fills ``degree`` (an edge of the lower-bound graph counts at the tree city of smallest ``a``)
+    and returns the 1-tree's value under the modified weights."""
     n = pi.size
-    m = eu.size
     pmin = np.inf
-    for i in range(n):
-        degree[i] = 0
-        if pi[i] < pmin:
-            pmin = pi[i]
-    w = np.empty(m)
-    for e in range(m):
-        w[e] = ec[e] + pi[eu[e]] + pi[ev[e]]
     psimin = np.inf
     for i in range(n):
-        if 0.5 * R[i] + pi[i] < psimin:
-            psimin = 0.5 * R[i] + pi[i]
+        degree[i] = 0
+        pmin = min(pmin, pi[i])
+        psimin = min(psimin, 0.5 * R[i] + pi[i])
     a = np.empty(n)
     for i in range(n):
         a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
-    order = np.argsort(w)
     aorder = np.argsort(a)
-    uf = np.arange(n)
-    total = 0.0
-    joined = 0
-    hub = -1
-    ie = 0
+    intree = np.zeros(n, dtype=np.bool_)
+    intree[special] = True
+    key = np.full(n, np.inf)
+    parent = np.full(n, -1)
+    hk = np.empty(ptr[n] + 1)
+    hv = np.empty(ptr[n] + 1, dtype=np.int64)
+    size = 0
+    tree_a = np.inf  # the smallest a in the tree, and its city
+    tree_v = -1
     ia = 0
-    while joined < n - 2:
-        use_edge = False
-        if ie < m:
-            e = order[ie]
-            use_edge = ia >= n or w[e] <= a[aorder[ia]]
-        if use_edge:
-            e = order[ie]
-            ie += 1
-            u, v = eu[e], ev[e]
-            if u == special or v == special:
-                continue
-            ru, rv = _find(uf, u), _find(uf, v)
-            if ru != rv:
-                uf[ru] = rv
-                total += w[e]
-                degree[u] += 1
-                degree[v] += 1
-                joined += 1
-        else:
-            v = aorder[ia]
+    total = 0.0
+    v = 1 if special == 0 else 0
+    joined = 1
+    while True:
+        intree[v] = True
+        if a[v] < tree_a:
+            tree_a = a[v]
+            tree_v = v
+        if joined == n - 1:
+            break
+        for q in range(ptr[v], ptr[v + 1]):
+            u = nbr[q]
+            if not intree[u]:
+                w = cost[q] + pi[v] + pi[u]
+                if w < key[u]:
+                    key[u] = w
+                    parent[u] = v
+                    size = _heap_push(hk, hv, size, w, u)
+        while size > 0 and (intree[hv[0]] or hk[0] > key[hv[0]]):  # stale entries
+            size = _heap_pop(hk, hv, size)
+        while intree[aorder[ia]]:
             ia += 1
-            if v == special:
-                continue
-            if hub < 0:
-                hub = v
-                continue
-            rv, rh = _find(uf, v), _find(uf, hub)
-            if rv != rh:
-                uf[rv] = rh
-                total += a[v]
-                degree[v] += 1
-                degree[hub] += 1
-                joined += 1
+        out = aorder[ia]
+        virtual = max(a[out], tree_a)
+        if size > 0 and hk[0] <= virtual:
+            v = hv[0]
+            total += hk[0]
+            degree[v] += 1
+            degree[parent[v]] += 1
+            size = _heap_pop(hk, hv, size)
+        else:
+            v = out
+            total += virtual
+            degree[v] += 1
+            degree[tree_v] += 1
+        joined += 1
     # the two cheapest edges at the special city: its candidates, or the lower bound a[special] of the others
     w1 = a[special]
     w2 = a[special]
     j1 = -1
     j2 = -1
-    for e in range(m):
-        if eu[e] == special or ev[e] == special:
-            j = ev[e] if eu[e] == special else eu[e]
-            if w[e] < w1:
-                w2, j2 = w1, j1
-                w1, j1 = w[e], j
-            elif w[e] < w2:
-                w2, j2 = w[e], j
+    for q in range(ptr[special], ptr[special + 1]):
+        w = cost[q] + pi[special] + pi[nbr[q]]
+        if w < w1:
+            w2, j2 = w1, j1
+            w1, j1 = w, nbr[q]
+        elif w < w2:
+            w2, j2 = w, nbr[q]
     total += w1 + w2
     degree[special] += 2
     for j in (j1, j2):
-        if j >= 0:
-            degree[j] += 1
-        elif hub >= 0:
-            degree[hub] += 1
+        degree[j if j >= 0 else tree_v] += 1
     return total
 
 
@@ -141,10 +167,11 @@ class SparseHeldKarp:
 
 
 def candidate_graph(nbr: np.ndarray, lengths, extra: np.ndarray | None = None) -> tuple:
-    """``(eu, ev, ec, R)`` for :func:`sparse_one_tree` from each city's nearest cities ``nbr`` (``(n, k)``,
+    """``(ptr, adj, cost, R)`` for :func:`sparse_one_tree` from each city's nearest cities ``nbr`` (``(n, k)``,
     nearest first, every city nearer than the last included) and optional extra edges ``(m, 2)`` (the Delaunay
-    edges). ``lengths(a, b)`` gives the integer distances of city pairs. ``R[i]`` is the distance to city
-    ``i``'s ``k``-th nearest less one (rounding ties between the k-d tree's geometry and the metric)."""
+    edges): every edge once in each end's list (CSR). ``lengths(a, b)`` gives the integer distances of city
+    pairs. ``R[i]`` is the distance to city ``i``'s ``k``-th nearest less one (rounding ties between the k-d
+    tree's geometry and the metric)."""
     n, k = nbr.shape
     if k < 1:
         raise ParameterError("the sparse 1-tree needs at least one neighbour per city")
@@ -157,7 +184,13 @@ def candidate_graph(nbr: np.ndarray, lengths, extra: np.ndarray | None = None) -
     eu, ev = key // n, key % n
     ec = np.asarray(lengths(eu, ev), dtype=np.float64)
     R = np.asarray(lengths(np.arange(n, dtype=np.int64), nbr[:, -1]), dtype=np.float64) - 1.0
-    return eu, ev, ec, np.maximum(R, 0.0)
+    src = np.concatenate([eu, ev])
+    order = np.argsort(src, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=ptr[1:])
+    adj = np.ascontiguousarray(np.concatenate([ev, eu])[order])
+    cost = np.ascontiguousarray(np.concatenate([ec, ec])[order])
+    return ptr, adj, cost, np.maximum(R, 0.0)
 
 
 def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadline: float | None = None,
@@ -168,7 +201,7 @@ def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadlin
     ``theta`` 1 stalled at 1.078 x the spanning tree after 25 steps, 0.1 reached 1.089 after 100), at most
     ``iterations`` 1-trees, stopping after the first that ends past ``deadline`` (``time.monotonic()``).
     ``upper``: a tour length (the target of the steps)."""
-    eu, ev, ec, R = graph
+    ptr, adj, cost, R = graph
     n = R.size
     if n < 3:
         raise ParameterError("a 1-tree needs at least 3 cities")
@@ -181,7 +214,7 @@ def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadlin
     it = 0
     while it < int(iterations):
         it += 1
-        w = sparse_one_tree(eu, ev, ec, R, pi, int(special), deg) - 2.0 * pi.sum()
+        w = sparse_one_tree(ptr, adj, cost, R, pi, int(special), deg) - 2.0 * pi.sum()
         if first is None:
             first = w
             best = w - 1.0

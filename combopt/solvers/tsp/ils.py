@@ -263,7 +263,8 @@ def _sparse_bound(points, upper: float, ctx: SolveContext, info: dict) -> float 
 def _point_candidates(points, kind: str, k: int, ctx: SolveContext) -> tuple[np.ndarray, str]:
     """Candidate lists without a matrix: the 5 nearest and the Delaunay neighbours (``delaunay``, when the time
     allows a triangulation, about 1e-5 s per city), else the ``k`` nearest of a k-d tree (``alpha`` needs the
-    matrix's 1-trees)."""
+    matrix's 1-trees). One k-d tree query serves these and the bound's :data:`BOUND_NEIGHBOURS`."""
+    points.neighbours(max(k, BOUND_NEIGHBOURS))
     near = points.neighbours(k)
     if kind == "delaunay" and ctx.time_left >= 10 * SPANNING_TREE_S_PER_CITY * points.n:
         nbr = points.delaunay_candidates(k)

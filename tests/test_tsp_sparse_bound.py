@@ -1,0 +1,159 @@
+"""The Held-Karp bound without a matrix (combopt.problems.tsp.sparse_bound) and the bounds tsp-ls reports.
+
+The sparse 1-tree is only a bound because of what it assumes about the edges it leaves out; these tests check
+that assumption against the full matrix: for every coordinate type, clustered and uniform cities, duplicates,
+few or many neighbours, and multipliers of any sign (an outlier far below the rest included), the sparse value
+never exceeds the exact 1-tree of the full matrix under the same multipliers, and the ascent's bound never
+exceeds the optimal tour (enumerated on small instances). It must also be worth its time: close to the matrix
+ascent's bound and well above the spanning tree on uniform cities.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from test_tsp_points import coords_for
+
+import combopt
+from combopt.problems.tsp import TSP, held_karp, one_tree
+from combopt.problems.tsp.model import delaunay_edges, spanning_tree_bound
+from combopt.problems.tsp.sparse_bound import candidate_graph, sparse_held_karp, sparse_one_tree
+from combopt.problems.tsp.tsplib import COORD_TYPES
+
+
+def cities(rng, n: int, clustered: bool) -> np.ndarray:
+    if not clustered:
+        return rng.uniform(0, 1000, (n, 2)).round(1)
+    centres = rng.uniform(0, 1000, (4, 2))
+    c = centres[rng.integers(0, 4, n)] + rng.normal(0, 8, (n, 2))
+    c[7] = c[2]  # a duplicate city
+    return c.round(1)
+
+
+def graph_of(p: TSP, k: int, delaunay: bool) -> tuple:
+    extra = delaunay_edges(p.coords) if delaunay else None
+    return candidate_graph(p.neighbours(k), p.edge_lengths, extra)
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+@pytest.mark.parametrize("k", [1, 3, 8])
+@pytest.mark.parametrize("delaunay", [False, True])
+def test_sparse_one_tree_never_exceeds_the_full_graphs_one_tree(clustered, k, delaunay):
+    rng = np.random.default_rng(100 * k + clustered + 2 * delaunay)
+    n = 120
+    c = cities(rng, n, clustered)
+    full = TSP.from_coords(c)
+    points = TSP.from_coords(c, dense=False)
+    g = graph_of(points, k, delaunay)
+    deg = np.zeros(n, dtype=np.int64)
+    for trial in range(12):
+        pi = np.zeros(n) if trial == 0 else rng.normal(0, 10 * trial, n)
+        if trial % 3 == 2:
+            pi[rng.integers(n)] = -500.0  # one multiplier far below the rest
+        special = int(rng.integers(n))
+        value = sparse_one_tree(*g, pi, special, deg)
+        exact, _, _ = one_tree(full.D, pi, special)
+        assert value <= exact + 1e-6 * max(1.0, abs(exact)), (trial, value, exact)
+        assert deg.sum() == 2 * n  # a 1-tree has n edges
+
+
+@pytest.mark.parametrize("kind", sorted(COORD_TYPES))
+def test_sparse_one_tree_is_a_bound_for_every_coordinate_type(kind):
+    rng = np.random.default_rng(len(kind) + 7)
+    c = coords_for(kind, rng, 60)
+    full = TSP.from_coords(c, kind)
+    points = TSP.from_coords(c, kind, dense=False)
+    g = graph_of(points, 4, False)
+    deg = np.zeros(60, dtype=np.int64)
+    for trial in range(6):
+        pi = rng.normal(0, 30 * trial + 1, 60)
+        assert sparse_one_tree(*g, pi, 0, deg) <= one_tree(full.D, pi, 0)[0] + 1e-6
+
+
+def brute_force_optimum(D: np.ndarray) -> int:
+    n = D.shape[0]
+    best = math.inf
+    for rest in itertools.permutations(range(1, n)):
+        t = (0, *rest)
+        best = min(best, sum(D[t[i], t[(i + 1) % n]] for i in range(n)))
+    return int(best)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sparse_ascent_stays_below_the_optimal_tour(seed):
+    rng = np.random.default_rng(seed)
+    c = cities(rng, 9, bool(seed % 2))
+    full = TSP.from_coords(c)
+    points = TSP.from_coords(c, dense=False)
+    opt = brute_force_optimum(full.D)
+    for k in (2, 5):
+        hk = sparse_held_karp(graph_of(points, k, False), upper=opt, iterations=300)
+        assert hk.bound <= opt + 1e-6
+        assert hk.bound >= hk.first  # the ascent keeps its best
+    # with every other city a candidate it is the matrix's Held-Karp bound up to the ascent's steps
+    tight = sparse_held_karp(graph_of(points, 8, False), upper=opt, iterations=300)
+    assert tight.bound >= 0.9 * held_karp(full.D, 300, upper=opt).bound
+
+
+def test_sparse_ascent_is_close_to_the_matrix_ascent_and_far_above_the_spanning_tree():
+    rng = np.random.default_rng(11)
+    c = rng.uniform(0, 1000, (600, 2))
+    full = TSP.from_coords(c)
+    points = TSP.from_coords(c, dense=False)
+    dense = held_karp(full.D, 300)
+    upper = 1.01 * dense.bound
+    sparse = sparse_held_karp(graph_of(points, 12, True), upper=upper, iterations=300)
+    tree = spanning_tree_bound(c, "EUC_2D")
+    assert sparse.bound <= one_tree(full.D, sparse.pi)[0] - 2 * sparse.pi.sum() + 1e-6
+    assert sparse.bound >= 0.99 * dense.bound
+    assert sparse.bound >= 1.05 * tree
+
+
+def test_tsp_ls_reports_the_sparse_bound_on_points():
+    rng = np.random.default_rng(3)
+    c = rng.uniform(0, 10_000, (1500, 2))
+    p = TSP.from_coords(c, dense=False)
+    r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0)
+    assert r.info["bound_method"].startswith("sparse Held-Karp")
+    tree = spanning_tree_bound(c, "EUC_2D")
+    assert math.ceil(tree) < r.bound <= r.objective
+    assert r.gap == pytest.approx((r.objective - r.bound) / r.objective, rel=1e-9)
+    # the same cities with a matrix: the matrix ascent's bound (100 1-trees) is the reference
+    hk = TSP.from_coords(c).bound()
+    assert r.bound <= r.objective and r.bound >= 0.97 * hk
+
+
+def test_tsp_ls_reports_the_alpha_ascents_bound_above_3000_cities():
+    rng = np.random.default_rng(4)
+    c = rng.uniform(0, 10_000, (3100, 2))
+    p = TSP.from_coords(c)
+    tree = p.bound()  # above 3000 cities the problem's own bound is the spanning tree
+    assert tree == spanning_tree_bound(c, "EUC_2D")
+    r = combopt.solve(p, "tsp-ls", time_limit=6, seed=0)
+    assert r.info["candidates"] == "alpha"
+    assert 1.05 * tree < r.bound <= r.objective
+
+
+@pytest.mark.parametrize("kind", sorted(COORD_TYPES))
+def test_every_edge_left_out_is_at_least_the_radius(kind):
+    # the assumption the bound rests on, checked edge by edge against the matrix (duplicates and ties included)
+    rng = np.random.default_rng(len(kind))
+    c = coords_for(kind, rng, 80)
+    c[10:14] = c[20]  # a few identical cities
+    full = TSP.from_coords(c, kind)
+    points = TSP.from_coords(c, kind, dense=False)
+    for k in (1, 4, 9):
+        ptr, adj, cost, R = candidate_graph(points.neighbours(k), points.edge_lengths)
+        src = np.repeat(np.arange(80), np.diff(ptr))
+        cand = np.zeros((80, 80), dtype=bool)
+        cand[src, adj] = True
+        assert np.array_equal(cand, cand.T)  # every edge in both lists
+        assert np.array_equal(cost, full.D[src, adj])
+        assert np.all(cand[np.arange(80)[:, None], points.neighbours(k)] | (full.D[np.arange(80)[:, None],
+                                                                             points.neighbours(k)] == 0))
+        out = ~cand & ~np.eye(80, dtype=bool)
+        i, j = np.nonzero(out)
+        assert np.all(full.D[i, j] >= R[i])
