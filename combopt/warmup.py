@@ -31,7 +31,7 @@ TINY: dict[str, tuple[str, ...]] = {
     "mis": ("tiny.col", "tiny_reduce.col"),
     "clique": ("tiny.col", "tiny_reduce_clique.col"),
     "mdkp": ("tiny.mknap.txt",),
-    "tsp": ("tiny.tsp",),
+    "tsp": ("tiny.tsp", "tiny_man.tsp"),  # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel
     "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),
     "dmmv": ("tiny.dmmv.json",),
     "fir": ("tiny_fir.toml",),

@@ -156,6 +156,121 @@ def sparse_one_tree(ptr, nbr, cost, R, pi, special, degree):
     return total
 
 
+@njit(cache=True)
+def _find(uf, x):
+    while uf[x] != x:
+        uf[x] = uf[uf[x]]
+        x = uf[x]
+    return x
+
+
+@njit(cache=True)
+def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
+    """:func:`sparse_one_tree` with the bottleneck bound as well: given a minimum spanning tree of the full graph
+    (``tu, tv, tw``, sorted by ``tw``), an edge ``(i, j)`` left out is at least as long as the longest tree edge
+    on the tree path between ``i`` and ``j`` (the cycle property), so its modified weight is at least
+    ``max(a_i, a_j, B_ij + 2 min(pi))``. Kruskal's algorithm over three sorted event lists: candidate edges,
+    cities activating at ``a_v`` (joining the activated cities of their tree component at that level), and
+    tree edges at ``tw + 2 min(pi)`` (joining the activated cities of two components). Between clusters this is
+    the distance between the clusters, where the radius alone is a city's own neighbourhood. ``eu, ev, ec``:
+    the candidate edges, each once."""
+    n = pi.size
+    m = eu.size
+    pmin = np.inf
+    psimin = np.inf
+    for i in range(n):
+        degree[i] = 0
+        pmin = min(pmin, pi[i])
+        psimin = min(psimin, 0.5 * R[i] + pi[i])
+    a = np.empty(n)
+    for i in range(n):
+        a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
+    w = np.empty(m)
+    for e in range(m):
+        w[e] = ec[e] + pi[eu[e]] + pi[ev[e]]
+    order = np.argsort(w)
+    aorder = np.argsort(a)
+    uf = np.arange(n)     # the 1-tree's forest
+    comp = np.arange(n)   # the spanning tree's components at the current level
+    hub = np.full(n, -1)  # an activated city of each component (all of them are in one forest tree)
+    total = 0.0
+    joined = 0
+    ie = 0
+    ia = 0
+    it = 0
+    nt = tu.size
+    while joined < n - 2:
+        ce = w[order[ie]] if ie < m else np.inf
+        ca = a[aorder[ia]] if ia < n else np.inf
+        ct = tw[it] + 2.0 * pmin if it < nt else np.inf
+        if ie >= m and ia >= n and it >= nt:
+            break
+        if ce <= ca and ce <= ct:
+            e = order[ie]
+            ie += 1
+            u, v = eu[e], ev[e]
+            if u == special or v == special:
+                continue
+            ru, rv = _find(uf, u), _find(uf, v)
+            if ru != rv:
+                uf[ru] = rv
+                total += ce
+                degree[u] += 1
+                degree[v] += 1
+                joined += 1
+        elif ca <= ct:
+            v = aorder[ia]
+            ia += 1
+            if v == special:
+                continue
+            h = _find(comp, v)
+            if hub[h] < 0:
+                hub[h] = v
+                continue
+            rv, rh = _find(uf, v), _find(uf, hub[h])
+            if rv != rh:
+                uf[rv] = rh
+                total += ca
+                degree[v] += 1
+                degree[hub[h]] += 1
+                joined += 1
+        else:
+            hx, hy = _find(comp, tu[it]), _find(comp, tv[it])
+            it += 1
+            if hx == hy:
+                continue
+            comp[hx] = hy
+            x, y = hub[hx], hub[hy]
+            if x >= 0 and y >= 0:
+                rx, ry = _find(uf, x), _find(uf, y)
+                if rx != ry:
+                    uf[rx] = ry
+                    total += ct
+                    degree[x] += 1
+                    degree[y] += 1
+                    joined += 1
+            if y < 0:
+                hub[hy] = x
+    w1 = a[special]
+    w2 = a[special]
+    j1 = -1
+    j2 = -1
+    for e in range(m):
+        if eu[e] == special or ev[e] == special:
+            j = ev[e] if eu[e] == special else eu[e]
+            if w[e] < w1:
+                w2, j2 = w1, j1
+                w1, j1 = w[e], j
+            elif w[e] < w2:
+                w2, j2 = w[e], j
+    total += w1 + w2
+    degree[special] += 2
+    anyhub = aorder[0] if aorder[0] != special else aorder[1]
+    for j in (j1, j2):
+        degree[j if j >= 0 else anyhub] += 1
+    return total
+
+
 @dataclass
 class SparseHeldKarp:
     """Result of :func:`sparse_held_karp`."""
@@ -194,14 +309,20 @@ def candidate_graph(nbr: np.ndarray, lengths, extra: np.ndarray | None = None) -
 
 
 def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadline: float | None = None,
-                     special: int = 0) -> SparseHeldKarp:
+                     special: int = 0, theta: float = 0.1, tree: tuple | None = None) -> SparseHeldKarp:
     """Held-Karp ascent on :func:`candidate_graph`'s graph: projected subgradient on the node multipliers
     (Polyak steps ``theta (upper - w) / ||d||^2`` along the deflected subgradient ``d = 0.7 g + 0.3 d_prev``,
     ``theta`` from 0.1, shrinking by 0.95 after ten steps without a better bound: on 20,000 uniform cities
     ``theta`` 1 stalled at 1.078 x the spanning tree after 25 steps, 0.1 reached 1.089 after 100), at most
     ``iterations`` 1-trees, stopping after the first that ends past ``deadline`` (``time.monotonic()``).
-    ``upper``: a tour length (the target of the steps)."""
+    ``upper``: a tour length (the target of the steps). ``tree``: a minimum spanning tree of the full graph
+    (:func:`graph_spanning_tree`'s edges), for the bottleneck bound of :func:`tree_one_tree`."""
     ptr, adj, cost, R = graph
+    if tree is not None:
+        src = np.repeat(np.arange(R.size, dtype=np.int64), np.diff(ptr))
+        once = src < adj
+        eu, ev, ec = src[once], adj[once], cost[once]
+        tu, tv, tw = tree
     n = R.size
     if n < 3:
         raise ParameterError("a 1-tree needs at least 3 cities")
@@ -209,12 +330,15 @@ def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadlin
     deg = np.zeros(n, dtype=np.int64)
     best, first = -math.inf, None
     best_pi = pi.copy()
-    theta, stall = 0.1, 0
+    stall = 0
     d_prev = np.zeros(n)
     it = 0
     while it < int(iterations):
         it += 1
-        w = sparse_one_tree(ptr, adj, cost, R, pi, int(special), deg) - 2.0 * pi.sum()
+        if tree is None:
+            w = sparse_one_tree(ptr, adj, cost, R, pi, int(special), deg) - 2.0 * pi.sum()
+        else:
+            w = tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, int(special), deg) - 2.0 * pi.sum()
         if first is None:
             first = w
             best = w - 1.0
@@ -232,3 +356,23 @@ def sparse_held_karp(graph: tuple, upper: float, iterations: int = 1000, deadlin
         d_prev = d
         pi = pi + theta * max(upper - w, 0.0) / float(d @ d) * d
     return SparseHeldKarp(best, best_pi, it, first)
+
+
+def graph_spanning_tree(graph: tuple) -> tuple | None:
+    """A minimum spanning tree of :func:`candidate_graph`'s edges: ``(weight, (tu, tv, tw))``, its edges sorted
+    by length, or ``None`` when the edges do not connect the cities. A minimum spanning tree of the full graph
+    (a lower bound on every tour, and the bottleneck bound of :func:`tree_one_tree`) only when the edges hold
+    one: the Delaunay edges of distinct points under EUC_2D, CEIL_2D or ATT (see
+    :func:`combopt.problems.tsp.model.spanning_tree_bound`)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    ptr, adj, cost, R = graph
+    n = R.size
+    # +1 on every edge: the tree has n - 1 edges whatever it is, and a weight of 0 would read as no edge
+    T = minimum_spanning_tree(csr_matrix((cost + 1.0, adj, ptr), shape=(n, n))).tocoo()
+    if T.nnz != n - 1:
+        return None
+    o = np.argsort(T.data, kind="stable")
+    tw = T.data[o] - 1.0
+    return float(tw.sum()), (T.row[o].astype(np.int64), T.col[o].astype(np.int64), np.ascontiguousarray(tw))

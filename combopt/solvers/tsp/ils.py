@@ -238,9 +238,10 @@ BOUND_ITERATIONS = 100  # the ascent's 1-trees in a run without a time limit
 def _sparse_bound(points, upper: float, ctx: SolveContext, info: dict) -> float | None:
     """The sparse Held-Karp bound of a coordinate instance (:mod:`combopt.problems.tsp.sparse_bound`) within
     :data:`BOUND_SHARE` of the time left, with the Delaunay edges where that share has room for them (EUC_2D,
-    CEIL_2D, ATT); ``None`` when it has no room for the graph and three 1-trees."""
+    CEIL_2D, ATT), and then at least the spanning tree of those edges (distinct points: the graph holds a minimum
+    spanning tree); ``None`` when it has no room for the graph and three 1-trees."""
     from ...problems.tsp.model import delaunay_edges
-    from ...problems.tsp.sparse_bound import candidate_graph, sparse_held_karp
+    from ...problems.tsp.sparse_bound import candidate_graph, graph_spanning_tree, sparse_held_karp
 
     n = points.n
     left = ctx.time_left
@@ -254,10 +255,19 @@ def _sparse_bound(points, upper: float, ctx: SolveContext, info: dict) -> float 
         extra = delaunay_edges(points.points)
     graph = candidate_graph(points.neighbours(min(BOUND_NEIGHBOURS, n - 1)), points.edge_lengths, extra)
     deadline = None if budget == math.inf else t0 + budget - SPARSE_TREE_S_PER_CITY * n
-    hk = sparse_held_karp(graph, upper, BOUND_ITERATIONS if deadline is None else 1_000_000, deadline)
+    tree = None
+    if extra is not None and np.unique(points.points, axis=0).shape[0] == n:  # the edges hold a spanning tree
+        tree = graph_spanning_tree(graph)
+    hk = sparse_held_karp(graph, upper, BOUND_ITERATIONS if deadline is None else 1_000_000, deadline,
+                          tree=None if tree is None else tree[1])
     info.update(bound_method="sparse Held-Karp" + (" (candidates + Delaunay edges)" if extra is not None else ""),
-                bound_iterations=hk.iterations, bound_s=round(time.monotonic() - t0, 3))
-    return hk.bound
+                bound_iterations=hk.iterations)
+    bound = hk.bound
+    if tree is not None and tree[0] > bound:
+        bound = tree[0]
+        info["bound_method"] = "spanning tree (above the sparse Held-Karp ascent)"
+    info["bound_s"] = round(time.monotonic() - t0, 3)
+    return bound
 
 
 def _point_candidates(points, kind: str, k: int, ctx: SolveContext) -> tuple[np.ndarray, str]:
