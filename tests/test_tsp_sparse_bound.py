@@ -23,6 +23,7 @@ from combopt.problems.tsp.model import delaunay_edges, spanning_tree_bound
 from combopt.problems.tsp.sparse_bound import (
     candidate_graph,
     graph_spanning_tree,
+    pi_nearness,
     sparse_held_karp,
     sparse_one_tree,
     tree_one_tree,
@@ -213,3 +214,33 @@ def test_bottleneck_one_tree_never_exceeds_the_full_graphs_one_tree(seed):
     assert with_tree.bound >= 0.95 * hk.bound and with_tree.bound > 1.02 * weight
     if seed:
         assert sparse_held_karp(g12, 1.02 * hk.bound, 200).bound < 0.9 * with_tree.bound
+
+
+def test_pi_nearness_lists_are_the_graph_neighbours_of_smallest_penalised_distance():
+    rng = np.random.default_rng(21)
+    c = rng.uniform(0, 1000, (300, 2))
+    points = TSP.from_coords(c, dense=False)
+    full = TSP.from_coords(c)
+    g = graph_of(points, 12, True)
+    pi = rng.normal(0, 20, 300)
+    nbr = pi_nearness(g, pi, 8)
+    ptr, adj, _, _ = g
+    for i in range(300):
+        mine = adj[ptr[i]:ptr[i + 1]]
+        key = full.D[i, mine] + pi[i] + pi[mine]
+        expect = np.sort(key)[:8]
+        got = full.D[i, nbr[i]] + pi[i] + pi[nbr[i]]
+        assert set(nbr[i]) <= set(mine) and i not in nbr[i] and len(set(nbr[i])) == 8
+        assert np.allclose(got, expect)  # the 8 smallest, smallest first
+    with pytest.raises(combopt.ParameterError):
+        pi_nearness(g, pi, 400)
+
+
+def test_tsp_ls_on_points_takes_pi_nearness_candidates_unless_told_otherwise():
+    c = np.random.default_rng(22).uniform(0, 10_000, (2000, 2))
+    p = TSP.from_coords(c, dense=False)
+    r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0)
+    assert r.info["candidates"] == "pi-nearness" and r.info["neighbours"] == 10 and r.feasible
+    r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0, candidates="nearest")
+    assert r.info["candidates"] == "nearest (k-d tree)" and r.info["neighbours"] == 10
+    assert r.info["bound_method"].startswith("sparse Held-Karp") and r.bound <= r.objective

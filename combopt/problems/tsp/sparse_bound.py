@@ -376,3 +376,19 @@ def graph_spanning_tree(graph: tuple) -> tuple | None:
     o = np.argsort(T.data, kind="stable")
     tw = T.data[o] - 1.0
     return float(tw.sum()), (T.row[o].astype(np.int64), T.col[o].astype(np.int64), np.ascontiguousarray(tw))
+
+
+def pi_nearness(graph: tuple, pi: np.ndarray, k: int) -> np.ndarray:
+    """``(n, k)`` int64 candidate lists: each city's ``k`` candidate-graph neighbours of smallest
+    ``d_ij + pi_i + pi_j`` under the ascent's multipliers, smallest first (the penalised distance LKH's
+    alpha-nearness builds on, without alpha's matrix 1-trees). Every city needs at least ``k`` neighbours in
+    the graph (its nearest are there)."""
+    ptr, adj, cost, R = graph
+    n = R.size
+    deg = np.diff(ptr)
+    if k < 1 or deg.min() < k:
+        raise ParameterError(f"pi-nearness candidates: every city needs {k} neighbours in the graph")
+    src = np.repeat(np.arange(n, dtype=np.int64), deg)
+    order = np.lexsort((cost + pi[src] + pi[adj], src))
+    rank = np.arange(src.size) - ptr[src[order]]
+    return np.ascontiguousarray(adj[order][rank < k].reshape(n, k))
