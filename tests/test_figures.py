@@ -970,7 +970,7 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
                             f"{q['summary']['mean_gap_pct']:.3f}"))(load("tsp_lkh_1000.json"),
                                                                      load("tsp_lkh_5000.json"))),
     ("tsp-points", BENCH, "the points run's length is {} of the matrix run's on average\n(worst {})", tsp_points),
-    ("tsp-points-readme", README, "its tours are\n    {} as long on average (worst {}), with a {}x smaller peak "
+    ("tsp-points-readme", README, "its tours are\n    {} as long on average (worst {}), with {}x smaller peak "
      "memory at 10,000 cities; at 60 s it\n    ends {}-{} % above its bound on 20,000-200,000 uniform cities "
      "({}-{} % above the spanning\n    tree)", tsp_points_readme),
     ("tsp-points-mem", BENCH, "with a peak memory {}x smaller", lambda: (tsp_points_readme()[2],)),
