@@ -70,6 +70,23 @@ def _heap_pop(hk, hv, size):
 
 
 @njit(cache=True)
+def _activation(R, pi, degree):
+    """``(a, min(pi))``: each city's lower bound ``a_i`` on the modified weight of its edges left out (see the
+    module documentation); clears ``degree``."""
+    n = pi.size
+    pmin = np.inf
+    psimin = np.inf
+    for i in range(n):
+        degree[i] = 0
+        pmin = min(pmin, pi[i])
+        psimin = min(psimin, 0.5 * R[i] + pi[i])
+    a = np.empty(n)
+    for i in range(n):
+        a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
+    return a, pmin
+
+
+@njit(cache=True)
 def sparse_one_tree(ptr, nbr, cost, R, pi, special, degree):
     """Lower bound on the minimum 1-tree under ``d_ij + pi_i + pi_j`` (see the module documentation).
 
@@ -81,15 +98,7 @@ def sparse_one_tree(ptr, nbr, cost, R, pi, special, degree):
     same values). Fills ``degree`` (an edge of the lower-bound graph counts at the tree city of smallest ``a``)
     and returns the 1-tree's value under the modified weights."""
     n = pi.size
-    pmin = np.inf
-    psimin = np.inf
-    for i in range(n):
-        degree[i] = 0
-        pmin = min(pmin, pi[i])
-        psimin = min(psimin, 0.5 * R[i] + pi[i])
-    a = np.empty(n)
-    for i in range(n):
-        a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
+    a, _ = _activation(R, pi, degree)
     aorder = np.argsort(a)
     intree = np.zeros(n, dtype=np.bool_)
     intree[special] = True
@@ -165,6 +174,19 @@ def _find(uf, x):
 
 
 @njit(cache=True)
+def _join(uf, u, v, degree):
+    """Join the forest trees of ``u`` and ``v`` by the edge ``(u, v)`` (counting it in ``degree``); whether they
+    were apart."""
+    ru, rv = _find(uf, u), _find(uf, v)
+    if ru == rv:
+        return False
+    uf[ru] = rv
+    degree[u] += 1
+    degree[v] += 1
+    return True
+
+
+@njit(cache=True)
 def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
     """:func:`sparse_one_tree` with the bottleneck bound as well: given a minimum spanning tree of the full graph
     (``tu, tv, tw``, sorted by ``tw``), an edge ``(i, j)`` left out is at least as long as the longest tree edge
@@ -176,15 +198,7 @@ def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
     the candidate edges, each once."""
     n = pi.size
     m = eu.size
-    pmin = np.inf
-    psimin = np.inf
-    for i in range(n):
-        degree[i] = 0
-        pmin = min(pmin, pi[i])
-        psimin = min(psimin, 0.5 * R[i] + pi[i])
-    a = np.empty(n)
-    for i in range(n):
-        a[i] = pi[i] + max(R[i] + pmin, 0.5 * R[i] + psimin)
+    a, pmin = _activation(R, pi, degree)
     w = np.empty(m)
     for e in range(m):
         w[e] = ec[e] + pi[eu[e]] + pi[ev[e]]
@@ -211,12 +225,8 @@ def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
             u, v = eu[e], ev[e]
             if u == special or v == special:
                 continue
-            ru, rv = _find(uf, u), _find(uf, v)
-            if ru != rv:
-                uf[ru] = rv
+            if _join(uf, u, v, degree):
                 total += ce
-                degree[u] += 1
-                degree[v] += 1
                 joined += 1
         elif ca <= ct:
             v = aorder[ia]
@@ -227,12 +237,8 @@ def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
             if hub[h] < 0:
                 hub[h] = v
                 continue
-            rv, rh = _find(uf, v), _find(uf, hub[h])
-            if rv != rh:
-                uf[rv] = rh
+            if _join(uf, v, hub[h], degree):
                 total += ca
-                degree[v] += 1
-                degree[hub[h]] += 1
                 joined += 1
         else:
             hx, hy = _find(comp, tu[it]), _find(comp, tv[it])
@@ -241,14 +247,9 @@ def tree_one_tree(eu, ev, ec, R, tu, tv, tw, pi, special, degree):
                 continue
             comp[hx] = hy
             x, y = hub[hx], hub[hy]
-            if x >= 0 and y >= 0:
-                rx, ry = _find(uf, x), _find(uf, y)
-                if rx != ry:
-                    uf[rx] = ry
-                    total += ct
-                    degree[x] += 1
-                    degree[y] += 1
-                    joined += 1
+            if x >= 0 and y >= 0 and _join(uf, x, y, degree):
+                total += ct
+                joined += 1
             if y < 0:
                 hub[hy] = x
     w1 = a[special]
