@@ -244,3 +244,16 @@ def test_tsp_ls_on_points_takes_pi_nearness_candidates_unless_told_otherwise():
     r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0, candidates="nearest")
     assert r.info["candidates"] == "nearest (k-d tree)" and r.info["neighbours"] == 10
     assert r.info["bound_method"].startswith("sparse Held-Karp") and r.bound <= r.objective
+
+
+def test_a_matrix_run_without_time_for_alpha_takes_the_sparse_ascent():
+    # 3100 cities at 3 s: a tenth of the run is too short for the matrix's ascent (about 0.4 s of 1-trees here),
+    # long enough for the sparse one, which gives the bound and the candidates
+    rng = np.random.default_rng(5)
+    c = rng.uniform(0, 10_000, (3100, 2))
+    p = TSP.from_coords(c)
+    r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0)
+    assert r.info["candidates"] == "pi-nearness"
+    assert 1.05 * p.bound() < r.bound <= r.objective
+    r = combopt.solve(p, "tsp-ls", time_limit=3, seed=0, candidates="nearest")
+    assert r.info["candidates"] == "nearest" and r.bound == p.bound()
