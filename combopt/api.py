@@ -81,7 +81,8 @@ def solve(
         result (for limits that do not depend on the clock).
     device
         ``"cpu"``, ``"gpu"`` or ``"auto"`` (GPU when one is visible and the
-        solver has a GPU path).
+        solver's GPU path was measured faster than its CPU path at its default
+        sizes, ``SolverInfo.auto_gpu``: today ``dmmv``; else the CPU).
     callback
         Called with the :class:`SearchState` on each improvement and iteration.
     **params
@@ -101,7 +102,7 @@ def solve(
     info = get_solver(solver, problem.kind)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
-    dev = resolve_device(device, info.devices)
+    dev = resolve_device(device, info.devices, info.auto_gpu)
     if time_limit is not None and not (isinstance(time_limit, (int, float, np.integer, np.floating))
                                        and 0 < float(time_limit) < math.inf):
         raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "

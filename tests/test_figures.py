@@ -107,6 +107,8 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: mis_sparse.md -->", "mis_sparse.md"),
     (BENCH, "<!-- table: mis_reduce_speed.md -->", "mis_reduce_speed.md"),
     (BENCH, "<!-- table: clique_sparse.md -->", "clique_sparse.md"),
+    (BENCH, "<!-- table: gpu_check.md -->", "gpu_check.md"),
+    (BENCH, "<!-- table: gpu_check_scale.md -->", "gpu_check_scale.md"),
 ]
 
 
@@ -826,8 +828,35 @@ def _fmt_rows(fn: Callable[[], list[str]]):
 
 
 # ---------------------------------------------------------------------------------------------- registry
+def gpu_counts() -> tuple:
+    scale = load("gpu_check_scale.json")["runs"]
+    return len(load("gpu_check.json")["results"]), sum(len(run["results"]) for run in scale)
+
+
+def gpu_speeds() -> tuple:
+    full, scale = load("gpu_check.json")["results"], load("gpu_check_scale.json")["runs"]
+
+    def one(rows, start, *inside):
+        hits = [r for r in rows if r["name"].startswith(start) and all(x in r["name"] for x in inside)]
+        assert len(hits) == 1, (start, inside, [r["name"] for r in rows])
+        return hits[0]
+
+    def ratio(r):
+        return f"{r['cpu_s'] / r['gpu_s']:.2f}"
+
+    fir = one(full, "dmmv scoring FIR")
+    sa32 = one(scale[0]["results"], "sa dense", "32768 replicas", "replica-major")
+    return (ratio(one(full, "sa dense")), ratio(sa32),
+            ratio(one(full, "rcpsp decode j1201")), ratio(one(scale[1]["results"], "rcpsp decode j1201", "65536")),
+            f"{fir['cupy'] / fir['cpu_batch']:.1f}")
+
+
 # (id, document, template, values)
 CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
+    ("gpu-check-counts", README, "all {} checks of the full run and all {} of the scaling run agreed", gpu_counts),
+    ("gpu-speeds", README, "The GPU annealer ran at {}x the CPU with 1,024 replicas (dense n=1000) but {}x with "
+     "32,768; RCPSP decoding at {}x with 4,096 lists and {}x with 65,536; DMMV scoring with CuPy at {}x the CPU "
+     "batch kernel on the FIR model", gpu_speeds),
     ("suite-fir-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (`results/suites/fir.log`',
      lambda: re.search(r"^(\d+) run\(s\) in ([\d.]+) s", (RESULTS / "suites/fir.log").read_text(), re.M).groups()),
     ("suite-tsp-qubo-wall", BENCH, '"{} run(s) in {} s" with `--jobs 2` (`results/suites/tsp-qubo.log`',

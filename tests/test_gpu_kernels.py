@@ -37,20 +37,24 @@ def test_cudasim_suite_passes():
 
 
 @pytest.mark.skipif(cuda_simulator(), reason="the CUDA simulator cannot compile PTX")
-def test_anneal_kernel_compiles_to_sm90_ptx():
+@pytest.mark.parametrize("layout", ["replica", "spin"])
+def test_anneal_kernel_compiles_to_sm90_ptx(layout):
     from combopt.gpu.anneal import ptx_for_sm90
 
-    ptx = ptx_for_sm90()
+    ptx = ptx_for_sm90(layout)
     assert ".target sm_90" in ptx
     entries = re.findall(r"\.entry\s+(\S+?)\(", ptx)
-    assert len(entries) == 1 and "anneal_kernel" in entries[0]
+    assert len(entries) == 1 and ("anneal_kernel_t" in entries[0]) == (layout == "spin")
     # anneal_replica is inlined into the kernel, not a separate device function
     assert "anneal_replica" not in ptx
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not gpu_available(), reason="no CUDA GPU visible")
-def test_gpu_anneal_matches_cpu_on_large_dense_qubo():
+@pytest.mark.parametrize("layout", ["spin", "replica"])
+def test_gpu_anneal_matches_cpu_on_large_dense_qubo(layout):
+    import functools
+
     from combopt.gpu.anneal import anneal_batch_gpu
     from combopt.solvers.kernels import anneal_batch_cpu
 
@@ -61,7 +65,7 @@ def test_gpu_anneal_matches_cpu_on_large_dense_qubo():
     seeds = np.random.default_rng(0).integers(1, 2**63 - 1, size=R, dtype=np.int64).astype(np.uint64)
     betas = np.geomspace(0.05, 5.0, 20)
     runs = []
-    for fn in (anneal_batch_cpu, anneal_batch_gpu):
+    for fn in (anneal_batch_cpu, functools.partial(anneal_batch_gpu, layout=layout)):
         X = np.zeros((R, n), dtype=np.int8)
         F = np.zeros((R, n), dtype=np.float64)
         E = np.zeros(R, dtype=np.float64)
@@ -77,3 +81,21 @@ def test_gpu_anneal_matches_cpu_on_large_dense_qubo():
     np.testing.assert_allclose(Eg[same], Ec[same], rtol=1e-9, atol=1e-9)
     # every GPU energy is the energy of its own state
     np.testing.assert_allclose(Eg, model.energies(Xg) - model.offset, rtol=1e-9, atol=1e-6)
+
+
+def test_numpy_compat_restores_row_stack_only_where_missing():
+    """numba-cuda 0.30.4 registers an overload for np.row_stack when its first kernel compiles; NumPy 2.5 removed
+    the alias, and on an H200 with numpy 2.5.2 no kernel compiled until combopt.gpu put it back."""
+    import types
+
+    import numpy as np
+
+    from combopt.gpu import numpy_compat
+
+    old = types.SimpleNamespace(vstack=np.vstack)  # NumPy >= 2.5: no row_stack
+    assert numpy_compat(old) == ["row_stack"]
+    assert old.row_stack is np.vstack
+    mine = object()
+    kept = types.SimpleNamespace(vstack=np.vstack, row_stack=mine)  # NumPy < 2.5: left alone
+    assert numpy_compat(kept) == [] and kept.row_stack is mine
+    assert hasattr(np, "row_stack")  # importing combopt.gpu leaves the real module with the alias

@@ -307,7 +307,8 @@ def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for th
         table.add_column(col)
     for s in infos:
         kinds = sorted(k for k in _KINDS if s.handles(k))
-        table.add_row(s.name, ", ".join(kinds), "exact" if s.exact else "heuristic", ", ".join(s.devices),
+        devices = ", ".join(f"{d} (auto)" if d == "gpu" and s.auto_gpu else d for d in s.devices)
+        table.add_row(s.name, ", ".join(kinds), "exact" if s.exact else "heuristic", devices,
                       ", ".join(s.defaults), s.description)
     out_console.print(table)
 

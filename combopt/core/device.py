@@ -35,10 +35,11 @@ def gpu_available() -> bool:
         return False
 
 
-def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",)) -> str:
+def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu: bool = True) -> str:
     """Turn ``cpu|gpu|auto`` into the device a solver will really use.
 
-    ``auto`` takes the GPU when one is visible and the solver has a GPU path.
+    ``auto`` takes the GPU when one is visible, the solver has a GPU path and ``auto_gpu`` (the solver's
+    GPU path was measured faster than its CPU path; see ``SolverInfo.auto_gpu``); else the CPU.
     ``gpu`` is an error when no GPU (nor the CUDA simulator) is present or the
     solver has no GPU path.
     """
@@ -48,7 +49,7 @@ def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",)) -> str:
         return "cpu"
     has_gpu = gpu_available() or cuda_simulator()
     if device == "auto":
-        return "gpu" if ("gpu" in supported and gpu_available()) else "cpu"
+        return "gpu" if (auto_gpu and "gpu" in supported and gpu_available()) else "cpu"
     if "gpu" not in supported:
         raise ParameterError("this solver has no GPU path; use --device cpu or auto")
     if not has_gpu:

@@ -19,6 +19,7 @@ class SolverInfo:
     defaults: tuple[str, ...] = field(default=())
     max_variables: int | None = None
     default_stop: object = None  # StoppingCriterion used when the caller gives none
+    auto_gpu: bool = False  # device="auto" takes the GPU (measured faster there at the default sizes)
 
     def handles(self, kind: str) -> bool:
         if kind in self.problems:
@@ -56,16 +57,19 @@ def register_solver(
     default_for: tuple[str, ...] = (),
     max_variables: int | None = None,
     default_stop=None,
+    auto_gpu: bool = False,
 ):
     """Decorator registering ``func(problem, ctx, **params) -> SolverOutput``.
 
-    ``problems`` lists kinds, or capabilities prefixed with ``+`` (``"+qubo"``).
+    ``problems`` lists kinds, or capabilities prefixed with ``+`` (``"+qubo"``). ``auto_gpu``: ``device="auto"``
+    takes the GPU when one is visible; set it only where ``benchmarks/gpu_check.py`` measured the GPU path faster
+    than the CPU at the solver's default sizes (elsewhere the GPU is there for ``device="gpu"``).
     """
 
     def deco(func: Callable) -> Callable:
         _SOLVERS[name] = SolverInfo(
             name, func, tuple(problems), exact, tuple(devices), description, tuple(default_for), max_variables,
-            default_stop,
+            default_stop, auto_gpu and "gpu" in devices,
         )
         return func
 

@@ -31,9 +31,9 @@ def _inputs(model, R, seed):
     return (indptr, indices, data, h), [X, F, states, E]
 
 
-def _run(fn, csr, betas, sweeps, state, init):
+def _run(fn, csr, betas, sweeps, state, init, **kw):
     X, F, states, E = state
-    fn(*csr, betas, sweeps, X, F, states, E, init)
+    fn(*csr, betas, sweeps, X, F, states, E, init, **kw)
 
 
 def _assert_same(cpu, gpu):
@@ -45,12 +45,13 @@ def _assert_same(cpu, gpu):
     np.testing.assert_allclose(Fg, Fc, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", ["spin", "replica"])
 @pytest.mark.parametrize(
     ("n", "density", "seed"),
     [(16, 1.0, 1), (20, 0.3, 2)],
     ids=["dense", "sparse"],
 )
-def test_simulator_kernel_matches_cpu(n, density, seed):
+def test_simulator_kernel_matches_cpu(n, density, seed, layout):
     model = combopt.QUBO.random(n, density, seed=seed)
     R = 6  # fewer than a block: threads past R must leave the arrays alone
     csr, cpu = _inputs(model, R, seed)
@@ -60,7 +61,7 @@ def test_simulator_kernel_matches_cpu(n, density, seed):
     # init=1: random starts, energies overwritten
     gpu[3][:] = 123.0
     _run(anneal_batch_cpu, csr, betas, 2, cpu, 1)
-    _run(anneal_batch_gpu, csr, betas, 2, gpu, 1)
+    _run(anneal_batch_gpu, csr, betas, 2, gpu, 1, layout=layout)
     _assert_same(cpu, gpu)
     assert np.any(cpu[2] != _inputs(model, R, seed)[1][2])  # the RNG states moved
     np.testing.assert_allclose(gpu[3], model.energies(gpu[0]) - model.offset, rtol=1e-9, atol=1e-9)
@@ -68,12 +69,13 @@ def test_simulator_kernel_matches_cpu(n, density, seed):
     # init=0: continue from the current states, energies accumulated
     cold = np.array([4.0, 8.0])
     _run(anneal_batch_cpu, csr, cold, 1, cpu, 0)
-    _run(anneal_batch_gpu, csr, cold, 1, gpu, 0)
+    _run(anneal_batch_gpu, csr, cold, 1, gpu, 0, layout=layout)
     _assert_same(cpu, gpu)
     np.testing.assert_allclose(gpu[3], model.energies(gpu[0]) - model.offset, rtol=1e-9, atol=1e-9)
 
 
-def test_simulator_several_blocks(monkeypatch):
+@pytest.mark.parametrize("layout", ["spin", "replica"])
+def test_simulator_several_blocks(monkeypatch, layout):
     import combopt.gpu.anneal as gpu_anneal
 
     monkeypatch.setattr(gpu_anneal, "THREADS_PER_BLOCK", 4)  # 10 replicas: 3 blocks, the last one partial
@@ -82,7 +84,7 @@ def test_simulator_several_blocks(monkeypatch):
     _, gpu = _inputs(model, 10, 7)
     betas = np.array([0.5, 2.0])
     _run(anneal_batch_cpu, csr, betas, 1, cpu, 1)
-    _run(gpu_anneal.anneal_batch_gpu, csr, betas, 1, gpu, 1)
+    _run(gpu_anneal.anneal_batch_gpu, csr, betas, 1, gpu, 1, layout=layout)
     _assert_same(cpu, gpu)
 
 
@@ -99,6 +101,13 @@ def test_solve_sa_on_simulated_gpu_finds_optimum():
     exact = combopt.solve(model, "exhaustive")
     assert result.device == "gpu"
     assert result.objective == pytest.approx(exact.objective, abs=1e-9)
+
+
+def test_unknown_layout_is_refused():
+    model = combopt.QUBO.random(4, 1.0, seed=5)
+    csr, state = _inputs(model, 2, 0)
+    with pytest.raises(ValueError, match="layout"):
+        _run(anneal_batch_gpu, csr, np.array([1.0]), 1, state, 1, layout="column")
 
 
 def test_ptx_unavailable_under_simulator():
