@@ -81,8 +81,8 @@ def solve(
         result (for limits that do not depend on the clock).
     device
         ``"cpu"``, ``"gpu"`` or ``"auto"`` (GPU when one is visible and the
-        solver's GPU path was measured faster than its CPU path at its default
-        sizes, ``SolverInfo.auto_gpu``: today ``dmmv``; else the CPU).
+        solver's GPU path was measured faster than its CPU path end to end,
+        ``SolverInfo.auto_gpu``: none yet; else the CPU).
     callback
         Called with the :class:`SearchState` on each improvement and iteration.
     **params

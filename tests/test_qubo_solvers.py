@@ -247,22 +247,26 @@ def test_ctrl_c_before_any_solution_answers_with_the_construction(monkeypatch, p
 
 def test_auto_takes_the_gpu_only_where_it_was_measured_faster(monkeypatch):
     """On an H200 the annealing kernel ran at 0.18-0.45x the 16-core CPU at sa's default 1024 GPU replicas
-    (benchmarks/gpu_check.py): with a GPU visible, device="auto" keeps sa, topo and rcpsp-ga on the CPU and takes
-    the GPU for dmmv (batch scoring measured 1.3-3.9x); device="gpu" still reaches every GPU path."""
+    (benchmarks/gpu_check.py): with a GPU visible, device="auto" keeps every solver on the CPU until one is
+    registered with auto_gpu (measured faster end to end); device="gpu" still reaches every GPU path."""
     from combopt.core import device
-    from combopt.core.registry import get_solver
+    from combopt.core.registry import all_solvers, get_solver, register_solver
 
     monkeypatch.setattr(device, "gpu_available", lambda: True)
-    for name, kind in (("sa", "qubo"), ("topo", "dag"), ("rcpsp-ga", "rcpsp")):
-        info = get_solver(name, kind)
-        assert "gpu" in info.devices and not info.auto_gpu
+    gpu_solvers = [s for s in all_solvers() if "gpu" in s.devices]
+    assert {"sa", "topo", "rcpsp-ga", "dmmv"} <= {s.name for s in gpu_solvers}
+    for info in gpu_solvers:
+        assert not info.auto_gpu, info.name
         assert device.resolve_device("auto", info.devices, info.auto_gpu) == "cpu"
         assert device.resolve_device("gpu", info.devices, info.auto_gpu) == "gpu"
-    info = get_solver("dmmv", "fir")
-    assert info.auto_gpu
-    assert device.resolve_device("auto", info.devices, info.auto_gpu) == "gpu"
-    assert device.resolve_device("cpu", info.devices, info.auto_gpu) == "cpu"
-    # a CPU-only solver is never sent to the GPU, whatever it claims
-    assert device.resolve_device("auto", ("cpu",), True) == "cpu"
     res = combopt.solve(QUBO.random(6, 1.0, seed=1), "sa", device="auto", max_iterations=1)
     assert res.device == "cpu"
+    # a solver registered with auto_gpu goes to the GPU under auto, a CPU-only one never does
+    from combopt.core import registry
+
+    monkeypatch.setattr(registry, "_SOLVERS", dict(registry._SOLVERS))
+    register_solver("fast-on-gpu", problems=("qubo",), devices=("cpu", "gpu"), auto_gpu=True)(lambda p, c: None)
+    register_solver("cpu-only", problems=("qubo",), auto_gpu=True)(lambda p, c: None)
+    fast, cpu_only = get_solver("fast-on-gpu", "qubo"), get_solver("cpu-only", "qubo")
+    assert fast.auto_gpu and device.resolve_device("auto", fast.devices, fast.auto_gpu) == "gpu"
+    assert not cpu_only.auto_gpu and device.resolve_device("auto", cpu_only.devices, cpu_only.auto_gpu) == "cpu"

@@ -359,7 +359,6 @@ def _target_of(ctx: SolveContext) -> float:
     "dmmv",
     problems=DMMV_KINDS,
     devices=("cpu", "gpu"),
-    auto_gpu=True,  # batch scoring on an H200: CUDA kernel 1.3-2.3x, CuPy 3.7-3.9x the CPU kernel (gpu_check.py)
     description="DMMV local search + adaptive LNS (Numba CPU; GPU: Numba CUDA / CuPy batch scoring)",
     default_for=DMMV_KINDS,
 )
