@@ -12,8 +12,8 @@ import numpy as np
 
 from .core.claims import evaluate_finite
 from .core.context import SolveContext, SolverOutput
-from .core.device import resolve_device
-from .core.errors import CombOptError, ParameterError
+from .core.device import gpu_stack_of, resolve_device
+from .core.errors import CombOptError, GPUError, ParameterError
 from .core.io import read
 from .core.problem import Evaluation, Problem
 from .core.registry import get_solver
@@ -132,6 +132,11 @@ def solve(
     except KeyboardInterrupt:
         interrupted = True
         state.interrupted = True
+    except Exception as e:
+        if dev == "gpu" and (lib := gpu_stack_of(e)) is not None:
+            raise GPUError(f"{info.name} on the GPU failed inside {lib}: {type(e).__name__}: {e}; "
+                           "run with --device cpu (README, section GPU)") from e
+        raise
     fallback = None
     if interrupted and out.solution is None and state.best_solution is None:
         fallback = _construct_after_interrupt(problem)  # Ctrl-C before any solution (the bound call, a set-up)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import traceback
 
 from .errors import ParameterError
 
@@ -55,3 +56,27 @@ def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu:
     if not has_gpu:
         raise ParameterError("no CUDA GPU is visible (and NUMBA_ENABLE_CUDASIM is not set); use --device cpu")
     return "gpu"
+
+
+# where a failure inside the CUDA stack comes from: (path fragment of a frame's file, library named to the user)
+_GPU_STACK = (("numba_cuda", "numba-cuda"), ("numba/cuda", "numba.cuda"), ("cupy_backends", "CuPy"), ("cupy", "CuPy"),
+              ("cuda/bindings", "cuda-python"), ("cuda/core", "cuda-python"))
+
+
+def gpu_stack_of(exc: BaseException) -> str | None:
+    """The GPU library an exception was raised in (the innermost frame of one wins), or ``None``.
+
+    Exceptions raised in combopt's own frames (a bad parameter, a bug) are not the CUDA stack's, so
+    only the frames of the traceback *below* the last combopt frame are looked at.
+    """
+    frames = [f.filename.replace(os.sep, "/") for f in traceback.extract_tb(exc.__traceback__)]
+    mod = type(exc).__module__ or ""
+    for frag, lib in _GPU_STACK:
+        if mod.startswith(frag.replace("/", ".")):
+            return lib
+    last_ours = max((i for i, f in enumerate(frames) if "/combopt/" in f), default=-1)
+    for f in reversed(frames[last_ours + 1:]):
+        for frag, lib in _GPU_STACK:
+            if f"/{frag}/" in f:
+                return lib
+    return None

@@ -51,3 +51,12 @@ class ParameterError(CombOptError):
 
 class MissingDependencyError(CombOptError):
     """An optional dependency (cupy, qiskit, ...) is needed but not installed."""
+
+
+class GPUError(CombOptError):
+    """A GPU path failed inside the CUDA stack (driver, Numba CUDA, CuPy): the machine's GPU set-up, not the input.
+
+    The first run of combopt's kernels on a GPU stopped this way (numba-cuda 0.30.4 against NumPy 2.5, an
+    ``AttributeError`` deep inside the kernel compiler); a user gets one line that names the solver, the library
+    and its message, and the way out (``--device cpu``). The original exception is chained (``__cause__``).
+    """
