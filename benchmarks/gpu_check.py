@@ -34,6 +34,7 @@ Usage::
 
     .venv/bin/python benchmarks/gpu_check.py
     .venv/bin/python benchmarks/gpu_check.py --only sa,rcpsp --replicas 1024 8192 32768 --lists 4096 65536
+    .venv/bin/python benchmarks/gpu_check.py --only sa --layouts replica --threads 32 64 128   # block sizes
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def _anneal_run(fn, csr, h, betas, seeds):
 
 
 def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: int, seed: int,
-                 min_identical: float, layouts=("replica", "spin")) -> list[dict]:
-    """One result per device layout of the annealing kernel, each against the same CPU run."""
+                 min_identical: float, layouts=("replica", "spin"), threads=(128,)) -> list[dict]:
+    """One result per device layout and block size of the annealing kernel, each against the same CPU run."""
     import functools
 
     from combopt.gpu.anneal import anneal_batch_gpu
@@ -85,24 +86,23 @@ def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: in
     model, csr, h = _anneal_inputs(n, density, seed)
     betas = geometric_betas(default_beta_range(model), sweeps)
     seeds = np.random.default_rng(seed).integers(1, 2**63 - 1, size=replicas, dtype=np.int64).astype(np.uint64)
-    gpu_fns = {lay: functools.partial(anneal_batch_gpu, layout=lay) for lay in layouts}
+    gpu_fns = {(lay, t): functools.partial(anneal_batch_gpu, layout=lay, threads=t) for lay in layouts for t in threads}
 
     # warm up: compile (or load from cache) every kernel for these argument types
     for fn in (kernels.anneal_batch_cpu, *gpu_fns.values()):
         _anneal_run(fn, csr, h, betas[:2], seeds[:2])
 
-    t_cpu, t_gpu = [], {lay: [] for lay in layouts}
+    t_cpu, t_gpu = [], {key: [] for key in gpu_fns}
     runs = {}
     for _ in range(repeats):
         dt, Xc, Sc, Ec = _anneal_run(kernels.anneal_batch_cpu, csr, h, betas, seeds)
         t_cpu.append(dt)
-        for lay, fn in gpu_fns.items():
-            dt, *runs[lay] = _anneal_run(fn, csr, h, betas, seeds)
-            t_gpu[lay].append(dt)
+        for key, fn in gpu_fns.items():
+            dt, *runs[key] = _anneal_run(fn, csr, h, betas, seeds)
+            t_gpu[key].append(dt)
 
     out = []
-    for lay in layouts:
-        Xg, Sg, Eg = runs[lay]
+    for (lay, tpb), (Xg, Sg, Eg) in runs.items():
         same = np.all(Xc == Xg, axis=1) & (Sc == Sg)
         frac = float(same.mean())
         e_same_ok = bool(np.allclose(Eg[same], Ec[same], rtol=1e-9, atol=1e-9))
@@ -118,10 +118,11 @@ def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: in
             problems.append(f"GPU energies disagree with their states by up to {consistency:.3g}")
         out.append({
             "name": f"sa {'dense' if density >= 1.0 else 'sparse'} n={n} density={density:g}, "
-                    f"{replicas} replicas, {lay}-major",
+                    f"{replicas} replicas, {lay}-major" + ("" if len(threads) == 1 else f", {tpb} threads/block"),
             "ok": not problems,
             "problems": problems,
             "layout": lay,
+            "threads_per_block": tpb,
             "replicas": replicas,
             "identical": frac,
             "max_abs_energy_diff_identical": float(np.max(np.abs(Eg[same] - Ec[same]))) if same.any() else 0.0,
@@ -129,7 +130,7 @@ def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: in
             "mean_energy_gpu": float(np.mean(Eg)) + model.offset,
             "attempts": replicas * sweeps * n,
             "cpu_s": statistics.median(t_cpu),
-            "gpu_s": statistics.median(t_gpu[lay]),
+            "gpu_s": statistics.median(t_gpu[(lay, tpb)]),
         })
     return out
 
@@ -313,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--min-identical", type=float, default=0.95,
                     help="fraction of replicas that must end identical on both devices (default 0.95)")
+    ap.add_argument("--layouts", nargs="+", default=["replica", "spin"], choices=["replica", "spin"],
+                    help="device layouts of the annealing kernel (default both)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[128],
+                    help="threads per block of the annealing kernel; several values: one check each (default 128)")
     ap.add_argument("--lists", type=int, nargs="+", default=[4096],
                     help="RCPSP activity lists decoded per run (default 4096)")
     ap.add_argument("--pairs", type=int, nargs="+", default=[16384], help="coupling pairs per batch (default 16384)")
@@ -341,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     for n, density in cases if "sa" in only else []:
         for R in args.replicas:
             for r in _guarded(results, f"sa n={n} R={R}", lambda n=n, density=density, R=R: check_anneal(
-                    n, density, R, args.sweeps, args.repeats, args.seed, args.min_identical)):
+                    n, density, R, args.sweeps, args.repeats, args.seed, args.min_identical, tuple(args.layouts),
+                    tuple(args.threads))):
                 cpu_rate, gpu_rate = r["attempts"] / r["cpu_s"], r["attempts"] / r["gpu_s"]
                 print(f"\n{r['name']}  ({args.sweeps} sweeps)\n  agreement : {_status(r)}")
                 print(f"  identical replicas: {r['identical']:.1%}, max |dE| among them "

@@ -122,7 +122,7 @@ def _copy_back(d_ary, host):
 
 
 def anneal_batch_gpu(indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init,
-                     layout: str = "replica"):
+                     layout: str = "replica", threads: int | None = None):
     """GPU twin of :func:`combopt.solvers.kernels.anneal_batch_cpu`.
 
     Every replica (row of the host array ``X``) runs the schedule ``betas`` with
@@ -130,21 +130,28 @@ def anneal_batch_gpu(indptr, indices, data, h, betas, sweeps_per_beta, X, F, sta
     ``energies`` are host arrays updated in place; with ``init`` 1 the replicas
     start from random states and ``energies`` is overwritten, with ``init`` 0 the
     energy changes are added to it. ``layout``: how the device holds ``X`` and ``F``
-    (``replica``: as the host does; ``spin``: transposed, see the module docstring).
+    (``replica``: as the host does; ``spin``: transposed, see the module docstring). ``threads``: threads per
+    block (default :data:`THREADS_PER_BLOCK`); fewer spread a small batch over more multiprocessors
+    (1,024 replicas in blocks of 128 occupy 8 of an H200's 132), which ``benchmarks/gpu_check.py
+    --threads`` measures.
     """
+    tpb = THREADS_PER_BLOCK if threads is None else int(threads)
+    if not 1 <= tpb <= 1024:
+        raise ValueError(f"threads per block must be in 1..1024, got {threads!r}")
     R = X.shape[0]
     if R == 0:
         return
     if _check_layout(layout) == "spin":
         XT, FT = np.ascontiguousarray(X.T, dtype=np.int8), np.ascontiguousarray(F.T, dtype=np.float64)
-        _launch(anneal_kernel_t, indptr, indices, data, h, betas, sweeps_per_beta, XT, FT, states, energies, init)
+        _launch(anneal_kernel_t, tpb, indptr, indices, data, h, betas, sweeps_per_beta, XT, FT, states, energies,
+                init)
         X[...] = XT.T
         F[...] = FT.T
         return
-    _launch(anneal_kernel, indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init)
+    _launch(anneal_kernel, tpb, indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init)
 
 
-def _launch(kernel, indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init):
+def _launch(kernel, tpb, indptr, indices, data, h, betas, sweeps_per_beta, X, F, states, energies, init):
     R = states.shape[0]
     d_indptr = _device_array(indptr, np.int64)
     d_indices = _device_array(indices, np.int32)
@@ -155,16 +162,16 @@ def _launch(kernel, indptr, indices, data, h, betas, sweeps_per_beta, X, F, stat
     d_F = _device_array(F, np.float64)
     d_states = _device_array(states, np.uint64)
     d_E = _device_array(energies, np.float64)
-    blocks = (R + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
+    blocks = (R + tpb - 1) // tpb
     args = (d_indptr, d_indices, d_data, d_h, d_betas, int(sweeps_per_beta), d_X, d_F, d_states, d_E, int(init))
     if _SIMULATOR:
         # the Python fallback does uint64 arithmetic on NumPy scalars, which
         # wraps as intended but warns about it
         with np.errstate(over="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            kernel[blocks, THREADS_PER_BLOCK](*args)
+            kernel[blocks, tpb](*args)
     else:
-        kernel[blocks, THREADS_PER_BLOCK](*args)
+        kernel[blocks, tpb](*args)
         cuda.synchronize()
     _copy_back(d_X, X)
     _copy_back(d_F, F)

@@ -103,6 +103,24 @@ def test_solve_sa_on_simulated_gpu_finds_optimum():
     assert result.objective == pytest.approx(exact.objective, abs=1e-9)
 
 
+@pytest.mark.parametrize("threads", [1, 3, 64])
+def test_any_block_size_gives_the_same_trajectories(threads):
+    model = combopt.QUBO.random(10, 0.6, seed=8)
+    csr, cpu = _inputs(model, 7, 2)
+    _, gpu = _inputs(model, 7, 2)
+    betas = np.array([0.3, 1.0, 3.0])
+    _run(anneal_batch_cpu, csr, betas, 1, cpu, 1)
+    _run(anneal_batch_gpu, csr, betas, 1, gpu, 1, threads=threads)
+    _assert_same(cpu, gpu)
+
+
+def test_block_size_out_of_range_is_refused():
+    model = combopt.QUBO.random(4, 1.0, seed=5)
+    csr, state = _inputs(model, 2, 0)
+    with pytest.raises(ValueError, match="threads per block"):
+        _run(anneal_batch_gpu, csr, np.array([1.0]), 1, state, 1, threads=2048)
+
+
 def test_unknown_layout_is_refused():
     model = combopt.QUBO.random(4, 1.0, seed=5)
     csr, state = _inputs(model, 2, 0)

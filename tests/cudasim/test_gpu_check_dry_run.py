@@ -53,6 +53,16 @@ def test_a_failing_section_is_reported_and_the_rest_still_run(gpu_check, tmp_pat
     assert any(n.startswith("dag topo") and r["ok"] for n, r in by_name.items())
 
 
+def test_block_sizes_and_layouts_multiply(gpu_check, tmp_path):
+    rc = gpu_check.main(["--tiny", "--replicas", "5", "--sweeps", "2", "--only", "sa", "--layouts", "replica",
+                         "--threads", "2", "4", "--out-dir", str(tmp_path)])
+    data = json.loads((tmp_path / "gpu_check.json").read_text())
+    assert rc == 0
+    # 2 QUBOs x 1 layout x 2 block sizes, every one agreeing with the CPU
+    assert sorted(r["threads_per_block"] for r in data["results"]) == [2, 2, 4, 4]
+    assert all(r["ok"] and r["layout"] == "replica" and "threads/block" in r["name"] for r in data["results"])
+
+
 def test_unknown_section_is_refused(gpu_check, tmp_path):
     with pytest.raises(SystemExit):
         gpu_check.main(["--only", "sa,tsp", "--out-dir", str(tmp_path)])
