@@ -331,3 +331,38 @@ def test_ga_deadline_repairs_find_a_tight_instance():
     res = combopt.solve(p, "rcpsp-ga", schedules=20_000, seed=14, population=80, shift=0.5)
     assert res.feasible and check_schedule(p, res.solution) == []
     assert res.info["restarts"] >= 1
+
+
+def test_peak_crossover_keeps_the_mothers_peak_and_precedence(extended, j301):
+    """Children of peak crossover are precedence-feasible permutations; the tasks the mother starts inside her
+    most utilised window come in her order, the others in the father's, split at the window's ends."""
+    from combopt.solvers.rcpsp.operators import peak_crossover_batch
+
+    for p in (j301, extended):
+        a = p.kernel_arrays()
+        lists = random_lists(p, 40, seed=5, alpha=1.0)
+        starts, _ = BatchDecoder(p, "cpu").decode(lists, False)
+        rng = np.random.default_rng(1)
+        mothers, fathers = rng.integers(0, 40, 60), rng.integers(0, 40, 60)
+        widths = rng.uniform(0.1, 0.6, 60)
+        children = np.empty((60, p.n), dtype=np.int32)
+        peak_crossover_batch(lists, starts, mothers, fathers, widths, a["dur"], a["dem"], a["cap"], children)
+        cap = a["cap"].astype(float)
+        for b in range(60):
+            check_activity_list(p, children[b])  # a permutation with every task after its predecessors
+            S = starts[mothers[b]].astype(int)
+            T = min(int(np.max(S + p.durations)), cap.shape[0])
+            # utilisation per time unit, recomputed independently, and the best window of the same width
+            U = np.zeros(T)
+            for t in range(p.n):
+                for tt in range(S[t], min(S[t] + int(p.durations[t]), T)):
+                    U[tt] += sum(p.demands[t, r] / cap[tt, r] for r in range(cap.shape[1])
+                                 if p.demands[t, r] > 0 and cap[tt, r] > 0)
+            w = min(max(1, int(widths[b] * T)), T)
+            sums = np.convolve(U, np.ones(w), "valid")
+            lo = int(np.flatnonzero(sums >= sums.max() - 1e-9)[0])
+            hi = lo + w
+            groups = [[int(t) for t in lists[fathers[b]] if S[t] < lo],
+                      [int(t) for t in lists[mothers[b]] if lo <= S[t] < hi],
+                      [int(t) for t in lists[fathers[b]] if S[t] >= hi]]
+            assert children[b].tolist() == groups[0] + groups[1] + groups[2]

@@ -10,7 +10,10 @@ so the population holds justified schedules (Valls, Ballestin & Quintanilla 2005
   time limit allows (a smaller population under a short limit); where the
   instance holds a witness schedule that ``evaluate`` finds feasible, the
   witness is the first incumbent and its list (tasks by start time) an individual;
-* parents by binary tournament; two-point crossover (Hartmann 1998);
+* parents by binary tournament; two-point crossover (Hartmann 1998) for half
+  of the children, peak crossover (Valls, Ballestin & Quintanilla 2008: the
+  mother's most resource-utilised stretch, the rest from the father) for the
+  other half (two-point only on instances with deadlines);
   mutation by adjacent swaps and by shifting one task within the positions its
   precedences allow; while schedules miss deadlines, a child of a late mother
   also gets a repair move: one of the mother's late tasks (late against its
@@ -44,11 +47,19 @@ from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
 from ..common import finite_float, flag, positive_int, reject_unknown
 from .decoder import BatchDecoder
-from .operators import crossover_batch, mutate_batch, pull_earlier, push_later, sample_lists
+from .operators import crossover_batch, mutate_batch, peak_crossover_batch, pull_earlier, push_later, sample_lists
 from .sgs import bound_info, finish_info, pop_best_known
 
 #: schedules generated when the caller sets no limit at all
 DEFAULT_SCHEDULES = 10_000
+#: share of the children made by peak crossover (the mother's most utilised stretch of PEAK_WIDTH x her
+#: makespan, the rest from the father), the others by two-point crossover. All 600 PSPLIB j120, seed 0, mean
+#: deviation from the critical-path bound: at 50,000 schedules 31.32 % with two-point crossover alone, 31.14 % with
+#: half the children by peak crossover (125 instances better, 70 worse), 31.14 % with all of them; at 5,000
+#: 32.93 % against 32.82 %; j30 at 5,000 (two seeds) level (gap to the optima 0.055 % against 0.065 %, 16 worse,
+#: 14 better)
+PEAK_SHARE = 0.5
+PEAK_WIDTH = (0.2, 0.5)
 #: the deadline repair that pushes blocking tasks back keeps an n x n matrix: up to this many tasks
 MAX_BLOCKING_TASKS = 4000
 
@@ -193,6 +204,9 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         Probability of each adjacent swap (default 0.05).
     shift
         Probability that a child gets a shift mutation (default 1).
+    peak
+        Share of the children made by peak crossover instead of two-point crossover (default
+        :data:`PEAK_SHARE`; 0 on instances with deadlines, where the GA is as before).
     fbi
         Forward-backward improvement of every decoded list (default true).
     alpha
@@ -212,6 +226,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     lam = positive_int(params, "children", POP_MIN)
     pm = finite_float(params, "mutation", 0.05, 0.0, 1.0)
     pshift = finite_float(params, "shift", 1.0, 0.0, 1.0)
+    ppeak = finite_float(params, "peak", PEAK_SHARE, 0.0, 1.0)
     alpha = finite_float(params, "alpha", 1.0, 0.0, 50.0)
     fbi = flag(params, "fbi", True)
     stop_at_bound = flag(params, "stop_at_bound", True)
@@ -236,6 +251,8 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     lb = problem.bound()
     per_child = 3 if fbi else 1
     has_deadlines = bool(np.any(problem.deadline < NO_DEADLINE))
+    if has_deadlines:
+        ppeak = 0.0  # with deadlines the late-task repairs steer the children; peak crossover was measured without
     lf_eff = problem.latest_finishes(problem.horizon) if has_deadlines else None  # deadlines through successors
     pred_of = blocking = es_static = None
     if has_deadlines:
@@ -349,6 +366,15 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
         children = np.empty((m, n), dtype=np.int32)
         crossover_batch(pop.lists, mothers.astype(np.int64), fathers.astype(np.int64), cuts[:, 0].astype(np.int64),
                         cuts[:, 1].astype(np.int64), children)
+        if ppeak > 0.0:
+            peak = np.flatnonzero(rng.random(m) < ppeak)
+            if peak.size:
+                sub_children = np.empty((peak.size, n), dtype=np.int32)
+                widths = rng.uniform(PEAK_WIDTH[0], PEAK_WIDTH[1], peak.size)
+                peak_crossover_batch(pop.lists, pop.starts, mothers[peak].astype(np.int64),
+                                     fathers[peak].astype(np.int64), widths, arr["dur"], arr["dem"], arr["cap"],
+                                     sub_children)
+                children[peak] = sub_children
         u = rng.random((m, n))
         shift_u = np.where(rng.random(m) < pshift, rng.random(m), -1.0)
         shift_pos = rng.integers(0, n, size=m).astype(np.int64)
