@@ -30,7 +30,6 @@ from combopt.core.device import gpu_available
 from combopt.problems.dmmv.fir import FIRDesign, FIRSpec
 from combopt.problems.dmmv.quantization import QuantizationLayer, digits_mlp, mlp_layers
 from combopt.problems.dmmv.tomography import Tomography, grey_levels, shepp_logan
-from combopt.solvers.dmmv import kernels as K
 from combopt.solvers.dmmv.search import DMMVSearch
 
 
@@ -53,14 +52,7 @@ def models() -> list[tuple[str, object, np.ndarray]]:
 def candidate_batch(model, k0, seed: int = 0, max_pairs: int = 65536):
     """A search positioned at ``k0`` with one large generated candidate batch."""
     S = DMMVSearch(model, k0, seed + 1, {"max_pairs": max_pairs})
-    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
-    if S.dense:
-        K.fill_atop(S.Adense, S.top, ntop, S.Atop)
-    linf = float(S.v.max())
-    cnt = K.gen_candidates(S.max_step, max_pairs, S.all_vars, S.p["screen_rows"], S.cptr, S.crow, S.rptr, S.rcol,
-                           S.dptr, S.dvals, S.k, S.x, S.v, S.top, ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci,
-                           S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
-    return S, cnt, ntop, theta, linf
+    return (S, *S.candidate_batch())
 
 
 def _timed(fn, repeats: int) -> float:

@@ -15,7 +15,6 @@ import combopt
 from combopt.core.device import cuda_simulator
 from combopt.models.dmmv import DMMV, list_domains, uniform_domains
 from combopt.problems.dmmv import DMMVInstance
-from combopt.solvers.dmmv import kernels as K
 from combopt.solvers.dmmv.search import DMMVSearch, cpu_scorer
 
 
@@ -134,12 +133,7 @@ def _setup_search(model, seed=0):
 def test_score_one_matches_recomputation(dense):
     model = _random_model(7, m=30, n=8, count=6, dense=dense)
     S = _setup_search(model)
-    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
-    if S.dense:
-        K.fill_atop(S.Adense, S.top, ntop, S.Atop)
-    linf = float(S.v.max())
-    cnt = K.gen_candidates(2, 10_000, True, 8, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
-                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
+    cnt, ntop, theta, linf = S.candidate_batch(2, 10_000, True, 8)
     assert cnt > 8 * 2
     cpu_scorer(S, cnt, ntop, theta, linf)
     n_exact = 0
@@ -166,11 +160,8 @@ def test_xp_scorer_with_numpy_matches_cpu_kernel():
 
     model = _random_model(11, m=40, n=7, count=5)
     S = _setup_search(model, 1)
-    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
-    K.fill_atop(S.Adense, S.top, ntop, S.Atop)
-    linf = float(S.v.max())
-    cnt = K.gen_candidates(2, 10_000, True, 8, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
-                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
+    assert S.dense
+    cnt, ntop, theta, linf = S.candidate_batch(2, 10_000, True, 8)
     cpu_scorer(S, cnt, ntop, theta, linf)
     lf, dl = score_candidates_xp(np, model.dense(), S.s, model.lower, model.upper, model.weights, S.v, S.top[:ntop],
                                  S.ci[:cnt], S.cdvi[:cnt], S.cj[:cnt], S.cdvj[:cnt], linf, S.tol, chunk_elems=97)

@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _dmmv_batch(dense: bool, seed: int = 3):
     from combopt.models.dmmv import DMMV, uniform_domains
-    from combopt.solvers.dmmv import kernels as K
     from combopt.solvers.dmmv.search import DMMVSearch
 
     rng = np.random.default_rng(seed)
@@ -28,13 +27,7 @@ def _dmmv_batch(dense: bool, seed: int = 3):
     ptr, vals = uniform_domains(-1.0, 0.25, 9, A.shape[1])
     model = DMMV.with_targets(A, rng.normal(size=A.shape[0]), ptr, vals, rng.uniform(0.5, 2, A.shape[0]))
     S = DMMVSearch(model, rng.integers(0, 9, model.n), 17 + seed, {"top_rows": 8})
-    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
-    if S.dense:
-        K.fill_atop(S.Adense, S.top, ntop, S.Atop)
-    linf = float(S.v.max())
-    cnt = K.gen_candidates(2, 5000, True, 8, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
-                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
-    return model, S, cnt, ntop, theta, linf
+    return (model, S, *S.candidate_batch(2, 5000, True, 8))
 
 
 @pytest.mark.parametrize("dense", [True, False], ids=["dense", "sparse"])

@@ -34,13 +34,7 @@ def _model(seed, m, n, dense):
 
 def _batch(model, seed):
     S = DMMVSearch(model, np.random.default_rng(seed).integers(0, 5, model.n), 17 + seed, {"top_rows": 3})
-    ntop, theta = K.rebuild_top(S.v, S.top.shape[0], S.top)
-    if S.dense:
-        K.fill_atop(S.Adense, S.top, ntop, S.Atop)
-    linf = float(S.v.max())
-    cnt = K.gen_candidates(2, 1000, True, 4, S.cptr, S.crow, S.rptr, S.rcol, S.dptr, S.dvals, S.k, S.x, S.v, S.top,
-                           ntop, linf, S.tol, S.rng, S.mark, S.rel, S.ci, S.cdvi, S.cki, S.cj, S.cdvj, S.ckj)
-    return S, cnt, ntop, theta, linf
+    return (S, *S.candidate_batch(2, 1000, True, 4))
 
 
 def _score(fn, S, cnt, ntop, theta, linf):

@@ -299,6 +299,24 @@ class DMMVSearch:
                 break
         return done
 
+    def candidate_batch(self, max_step: int | None = None, max_pairs: int | None = None,
+                        all_vars: bool | None = None, screen_rows: int | None = None) -> tuple[int, int, float, float]:
+        """Generate one batch of candidate moves at the current point, as a search step does (the scorers' input,
+        for tests and benchmarks): ``(count, ntop, theta, linf)``; the moves are in ``ci, cdvi, cj, cdvj``.
+        Unset arguments take the search's own values."""
+        ntop, theta = K.rebuild_top(self.v, self.top.shape[0], self.top)
+        if self.dense:
+            K.fill_atop(self.Adense, self.top, ntop, self.Atop)
+        linf = float(self.v.max())
+        cnt = K.gen_candidates(self.max_step if max_step is None else int(max_step),
+                               int(self.p["max_pairs"] if max_pairs is None else max_pairs),
+                               self.all_vars if all_vars is None else bool(all_vars),
+                               int(self.p["screen_rows"] if screen_rows is None else screen_rows),
+                               self.cptr, self.crow, self.rptr, self.rcol, self.dptr, self.dvals, self.k, self.x,
+                               self.v, self.top, ntop, linf, self.tol, self.rng, self.mark, self.rel, self.ci,
+                               self.cdvi, self.cki, self.cj, self.cdvj, self.ckj)
+        return int(cnt), ntop, theta, linf
+
     # -- results ------------------------------------------------------------------------
     @property
     def best_objective(self) -> tuple[float, float]:
