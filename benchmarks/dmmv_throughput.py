@@ -55,8 +55,11 @@ def candidate_batch(model, k0, seed: int = 0, max_pairs: int = 65536):
     return (S, *S.candidate_batch())
 
 
-def _timed(fn, repeats: int) -> float:
+def _timed(fn, repeats: int, first: list | None = None) -> float:
+    t0 = time.perf_counter()
     fn()  # warm up / compile
+    if first is not None:
+        first.append(time.perf_counter() - t0)
     ts = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -89,7 +92,9 @@ def batch_rates(S, cnt, ntop, theta, linf, repeats: int, gpu: bool) -> dict:
                 pass
     problems = []
     for name, sc in scorers:
-        out[name] = cnt / _timed(lambda sc=sc: sc(S, cnt, ntop, theta, linf), repeats)
+        first: list = []
+        out[name] = cnt / _timed(lambda sc=sc: sc(S, cnt, ntop, theta, linf), repeats, first)
+        out[f"{name}_first_call_s"] = first[0]
         lf, dl = S.out_linf[:cnt], S.out_dl2[:cnt]
         fin = np.isfinite(ref_d)
         if not np.array_equal(fin, np.isfinite(dl)):

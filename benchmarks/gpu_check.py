@@ -88,9 +88,14 @@ def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: in
     seeds = np.random.default_rng(seed).integers(1, 2**63 - 1, size=replicas, dtype=np.int64).astype(np.uint64)
     gpu_fns = {(lay, t): functools.partial(anneal_batch_gpu, layout=lay, threads=t) for lay in layouts for t in threads}
 
-    # warm up: compile (or load from cache) every kernel for these argument types
-    for fn in (kernels.anneal_batch_cpu, *gpu_fns.values()):
+    # warm up: compile (or load from cache) every kernel for these argument types; the GPU's first call is the
+    # CUDA compilation a first run pays (Numba CUDA kernels are not cached between processes)
+    _anneal_run(kernels.anneal_batch_cpu, csr, h, betas[:2], seeds[:2])
+    first_call = {}
+    for key, fn in gpu_fns.items():
+        t0 = time.perf_counter()
         _anneal_run(fn, csr, h, betas[:2], seeds[:2])
+        first_call[key] = time.perf_counter() - t0
 
     t_cpu, t_gpu = [], {key: [] for key in gpu_fns}
     runs = {}
@@ -131,6 +136,7 @@ def check_anneal(n: int, density: float, replicas: int, sweeps: int, repeats: in
             "attempts": replicas * sweeps * n,
             "cpu_s": statistics.median(t_cpu),
             "gpu_s": statistics.median(t_gpu[(lay, tpb)]),
+            "gpu_first_call_s": first_call[(lay, tpb)],
         })
     return out
 
@@ -144,8 +150,10 @@ def check_coupling(batch: int, n: int, repeats: int, seed: int) -> dict:
 
     rng = np.random.default_rng(seed)
     P = rng.dirichlet(np.ones(n), size=(batch, 2))
-    for fn in (greedy_batch, greedy_batch_gpu):
-        fn(P[:2])  # compile / load
+    greedy_batch(P[:2])  # compile / load
+    t0 = time.perf_counter()
+    greedy_batch_gpu(P[:2])  # the CUDA compilation
+    first_call = time.perf_counter() - t0
     t_cpu, t_gpu = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -173,7 +181,8 @@ def check_coupling(batch: int, n: int, repeats: int, seed: int) -> dict:
     if worst > 1e-9:
         problems.append(f"GPU couplings miss their marginals by up to {worst:.2e}")
     return {"name": f"coupling greedy batch {batch} pairs n={n}", "ok": not problems, "problems": problems,
-            "items": batch, "unit": "pairs", "cpu_s": statistics.median(t_cpu), "gpu_s": statistics.median(t_gpu)}
+            "items": batch, "unit": "pairs", "cpu_s": statistics.median(t_cpu), "gpu_s": statistics.median(t_gpu),
+            "gpu_first_call_s": first_call}
 
 
 def check_dag(d: int, n: int, seed: int) -> dict:
@@ -215,8 +224,11 @@ def check_solves(time_limit: float, seed: int, tiny: bool) -> list[dict]:
     out = []
     for name, problem, solver, params in _solve_cases(tiny):
         res = {}
+        first = {}
         for dev in ("cpu", GPU):  # compile / load first, so that neither timed run pays for it
-            combopt.solve(problem, solver, device=dev, time_limit=min(1.0, time_limit), seed=seed, **params)
+            t0 = time.perf_counter()
+            warm = combopt.solve(problem, solver, device=dev, time_limit=min(1.0, time_limit), seed=seed, **params)
+            first[dev] = (time.perf_counter() - t0, warm.runtime)
         for dev in ("cpu", GPU):
             t0 = time.perf_counter()
             res[dev] = (combopt.solve(problem, solver, device=dev, time_limit=time_limit, seed=seed, **params),
@@ -233,7 +245,11 @@ def check_solves(time_limit: float, seed: int, tiny: bool) -> list[dict]:
         out.append({"name": f"solve {name} on the GPU ({solver}, {time_limit:g} s)", "ok": not problems,
                     "problems": problems, "status_gpu": str(r.status), "objective_gpu": r.objective,
                     "objective_cpu": res["cpu"][0].objective, "bound_gpu": r.bound, "gpu_s": wall,
-                    "cpu_s": res["cpu"][1]})
+                    "cpu_s": res["cpu"][1],
+                    # the first (1 s) solve on each device: wall time of the call and the run's own runtime (a
+                    # first GPU run over its limit is CUDA compilation outside the cold-start gate)
+                    "first_solve_wall_s": {d: v[0] for d, v in first.items()},
+                    "first_solve_runtime_s": {d: v[1] for d, v in first.items()}})
     return out
 
 
@@ -300,6 +316,11 @@ def _markdown(results: list[dict], header: str) -> str:
         elif "cpu_batch" in r:
             extra = "M candidates/s: " + ", ".join(f"{k} {r[k] / 1e6:.2f}" for k in
                                                     ("cpu_batch", "numpy_xp", "cuda_kernel", "cupy") if k in r)
+        firsts = [f"{k.replace('_first_call_s', '') or 'GPU'} {r[k]:.2f} s" for k in r if k.endswith("first_call_s")]
+        if "first_solve_wall_s" in r:
+            firsts.append(f"first 1 s solve on the GPU {r['first_solve_wall_s'].get(GPU, float('nan')):.2f} s")
+        if firsts:
+            extra = "; ".join(x for x in (extra, "first call: " + ", ".join(firsts)) if x)
         rows.append([r["name"], _status(r), cpu, gpu, speed, extra])
     return header + "\n\n" + markdown_table(["check", "agreement", "CPU s", "GPU s", "CPU s / GPU s", "notes"],
                                               rows) + "\n"
