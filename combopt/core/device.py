@@ -36,7 +36,7 @@ def gpu_available() -> bool:
         return False
 
 
-def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu: bool = True) -> str:
+def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu: bool = False) -> str:
     """Turn ``cpu|gpu|auto`` into the device a solver will really use.
 
     ``auto`` takes the GPU when one is visible, the solver has a GPU path and ``auto_gpu`` (the solver's
