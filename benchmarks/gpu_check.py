@@ -292,7 +292,7 @@ def _versions() -> str:
         try:
             out.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            pass
+            continue  # not installed: not listed
     return ", ".join(out)
 
 

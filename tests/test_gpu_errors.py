@@ -47,9 +47,19 @@ def test_failures_elsewhere_are_not_blamed_on_the_gpu():
 
 @pytest.fixture
 def pretend_gpu(monkeypatch):
+    """Without a GPU: report one visible, and the missing CUDA driver fails at the first launch. With a real GPU
+    (whose driver would not fail): the annealing launch raises the driver's error from a frame of numba.cuda."""
     monkeypatch.delenv("NUMBA_ENABLE_CUDASIM", raising=False)
     if device.gpu_available():
-        pytest.skip("a real GPU is visible: its driver would not fail")
+        from numba.cuda.cudadrv.error import CudaSupportError
+
+        import combopt.gpu.anneal as gpu_anneal
+
+        def broken(*args, **kwargs):
+            _raise_from("/venv/lib/python3.12/site-packages/numba/cuda/cudadrv/driver.py",
+                        CudaSupportError("Error at driver init: CUDA driver library cannot be found"))
+
+        monkeypatch.setattr(gpu_anneal, "anneal_batch_gpu", broken)
     monkeypatch.setattr(device, "gpu_available", lambda: True)
 
 
