@@ -168,6 +168,26 @@ def test_solvers_lists_clique_solvers(capsys):
     assert "clique" in out
 
 
+@pytest.mark.parametrize("width", [80, 160])
+def test_solvers_table_fits_the_terminal(capsys, monkeypatch, width):
+    """Six columns at 160 characters; at 80 each solver's facts stack in two columns, nothing cut off."""
+    from combopt.cli import app as cli_app
+    from combopt.core.registry import all_solvers
+
+    monkeypatch.setattr(cli_app.out_console, "_width", width)
+    rc, out, err = run_cli(capsys, "solvers")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= width
+    header = next(line for line in lines if line.startswith("┃"))
+    assert ("description" in header) == (width == 160) and ("what" in header) == (width == 80)
+    flat = " ".join(re.sub(r"[│┃|]", " ", out).split())
+    for info in all_solvers():
+        assert info.name in flat
+        # the description survives the wrapping word for word
+        assert " ".join(info.description.split()[:4]) in flat, info.name
+
+
 # ----------------------------------------------------------------------------- user errors
 
 

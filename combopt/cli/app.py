@@ -303,13 +303,21 @@ def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for th
             raise ParameterError(f"unknown problem kind {kind!r}; expected one of: {', '.join(known_kinds())}")
         infos = [s for s in infos if s.handles(kind)]
     table = Table(title="combopt solvers" + (f" for {kind}" if kind else ""))
-    for col in ("solver", "problems", "type", "devices", "default for", "description"):
-        table.add_column(col)
+    # six columns squeeze the description to a word per line below ~120 columns (an 80-column terminal, a pipe):
+    # there each solver's facts stack in two columns instead
+    wide = out_console.width >= 120
+    for col in ("solver", "problems", "type", "devices", "default for", "description") if wide else ("solver", "what"):
+        table.add_column(col, no_wrap=col == "solver")
     for s in infos:
-        kinds = sorted(k for k in _KINDS if s.handles(k))
+        kinds = ", ".join(sorted(k for k in _KINDS if s.handles(k)))
         devices = ", ".join(f"{d} (auto)" if d == "gpu" and s.auto_gpu else d for d in s.devices)
-        table.add_row(s.name, ", ".join(kinds), "exact" if s.exact else "heuristic", devices,
-                      ", ".join(s.defaults), s.description)
+        kind_of = "exact" if s.exact else "heuristic"
+        defaults = ", ".join(s.defaults)
+        if wide:
+            table.add_row(s.name, kinds, kind_of, devices, defaults, s.description)
+        else:
+            facts = f"problems: {kinds}" + (f"; default for {defaults}" if defaults else "")
+            table.add_row(f"{s.name}\n{kind_of}\n{devices}", f"{facts}\n{s.description}", end_section=True)
     out_console.print(table)
 
 
