@@ -14,7 +14,7 @@ from . import (
     _aliases,
     _cache,  # noqa: F401  (configures NUMBA_CACHE_DIR on import)
 )
-from .api import evaluate, read, solve
+from .api import evaluate, figure, read, solve
 from .core.errors import CombOptError, InputError, ParameterError, UnknownKindError, UnknownSolverError
 from .core.registry import all_solvers, get_solver, solvers_for
 from .core.result import Result, Status
@@ -43,6 +43,7 @@ __all__ = [
     "UnknownSolverError",
     "all_solvers",
     "evaluate",
+    "figure",
     "get_solver",
     "read",
     "solve",

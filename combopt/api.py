@@ -22,7 +22,7 @@ from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 from .core.warm import gated, run_solver
 
-__all__ = ["read", "solve"]
+__all__ = ["figure", "read", "solve"]
 
 #: what heuristics do when the caller gives no limit at all (deterministic: no clock)
 
@@ -234,3 +234,72 @@ def evaluate(problem: Problem, solution: Any) -> Evaluation:
     the instance) is never feasible.
     """
     return evaluate_finite(problem, solution)
+
+
+def figure_format(path: str | Path) -> str:
+    """The image format ``path``'s extension names (png, svg, pdf, ...); :class:`ParameterError` for any other."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fmt = Path(path).suffix.lstrip(".").lower()
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if fmt not in formats:
+        raise ParameterError(f"cannot tell the image format of {str(path)!r}: give it one of the extensions "
+                             f"{', '.join('.' + f for f in formats)}")
+    return fmt
+
+
+def figure(problem: Problem, result: Result | dict, path: str | Path | None = None, *, force: bool = False,
+           solution: Any = None):
+    """The picture of a result, as a matplotlib ``Figure``; written to ``path`` (format from its extension)
+    when given, atomically and only over an existing file with ``force``.
+
+    The family's own picture of the solution where it has one (:meth:`Problem.figure`: RCPSP Gantt chart and
+    resource profiles, FIR magnitude response beside the continuous Remez design, tomography reconstruction beside
+    the phantom, TSP tour, learned DAG with its truth, coupling cells), else the outer iterations of a Lagrangian
+    run (dual bound, dual value, best primal), else the best objective against time. ``result`` is a
+    :class:`Result` or its JSON record (``combopt solve --out``; pass the parsed ``solution`` with it).
+    """
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+
+    from .core.result import _plot_iterations
+    from .core.safeio import write_atomic
+
+    fmt = figure_format(path) if path is not None else None
+    if isinstance(result, Result):
+        rec = SimpleNamespace(problem=result.problem, instance=result.instance, solver=result.solver,
+                              sense=result.sense, bound=result.bound, runtime=result.runtime,
+                              trace=list(result.trace), info=result.info, objective=result.objective)
+        if solution is None:
+            solution = result.solution
+    else:
+        rec = SimpleNamespace(problem=result.get("problem"), instance=result.get("instance"),
+                              solver=result.get("solver"), sense=result.get("sense", problem.sense),
+                              bound=result.get("bound"), runtime=float(result.get("runtime_s") or 0.0),
+                              trace=[(t, v) for t, v in result.get("trace") or [] if v is not None],
+                              info=result.get("info") or {}, objective=result.get("objective"))
+    label = str(rec.solver or "solution")
+    fig = None
+    if solution is not None:
+        if evaluate(problem, solution).feasible:
+            fig = problem.figure(solution, label)
+        else:  # a broken answer is drawn where it can be (an RCPSP schedule with overlaps); else the progress
+            try:
+                fig = problem.figure(solution, label + " (infeasible)")
+            except (ValueError, IndexError, TypeError, KeyError):
+                fig = None
+    if fig is None:
+        fig = Figure(figsize=(7, 4), layout="constrained")
+        ax = fig.subplots()
+        if rec.info.get("iterations"):
+            _plot_iterations(rec, ax)
+        elif rec.trace:
+            Result.plot_trace(rec, ax=ax)
+        else:
+            raise ParameterError(f"nothing to draw: {problem.kind} has no picture of a solution"
+                                 + (" and the result has none" if solution is None else "")
+                                 + ", and the result records no progress (trace)")
+    if path is not None:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120), force, "--plot")
+    return fig

@@ -142,7 +142,8 @@ def solve(
     target: Annotated[float | None, typer.Option("--target", help="stop at this objective")] = None,
     max_iterations: Annotated[int | None, typer.Option("--max-iterations", help="outer iteration limit")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write the result as JSON")] = None,
-    force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help=PLOT_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --out / --plot if they exist")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress display")] = False,
     truth: Annotated[str | None, typer.Option("--truth", help="dag: ground-truth graph (edge list or adjacency) "
                                                             "for SHD/TPR/FDR; same as -p truth=FILE")] = None,
@@ -156,7 +157,9 @@ def solve(
     params = parse_params(param)
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
-    _check_out(out, force, [split_index(path)[0], *(v for v in params.values() if isinstance(v, str))])
+    inputs = [split_index(path)[0], *(v for v in params.values() if isinstance(v, str))]
+    _check_out(out, force, inputs)
+    _check_plot(plot, out, force, inputs)
     problem = read(path, kind)
     _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
@@ -170,12 +173,39 @@ def solve(
         _print_dag_summary(res)
     if out is not None:
         _write_atomic(out, res.to_json(), force)
+    if plot is not None:
+        _write_plot(problem, res, plot, force)
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         global _INTERRUPT_REPORTED
         _INTERRUPT_REPORTED = True
         err_console.print("interrupted: best solution so far", style="yellow")
         raise typer.Exit(EXIT_INTERRUPTED)
+
+
+PLOT_HELP = ("draw the result (format from the extension: .png, .svg, .pdf): RCPSP Gantt chart, FIR response, "
+             "tomography reconstruction, TSP tour, DAG, coupling; else the Lagrangian iterations or the best "
+             "objective against time")
+
+
+def _check_plot(plot: Path | None, out: Path | None, force: bool, inputs) -> None:
+    """--plot: a known image format, not an input, not the --out file, and no overwrite without --force."""
+    if plot is None:
+        return
+    from ..api import figure_format
+
+    figure_format(plot)
+    if out is not None and Path(out).resolve() == Path(plot).resolve():
+        raise ParameterError(f"--plot and --out name the same file {str(plot)!r}")
+    check_target(plot, force, "--plot")
+    check_not_input(plot, inputs)
+
+
+def _write_plot(problem, result, plot: Path, force: bool, solution=None) -> None:
+    from ..api import figure
+
+    figure(problem, result, plot, force=force, solution=solution)
+    err_console.print(f"wrote {plot}")
 
 
 def _print_dag_summary(res) -> None:
@@ -198,14 +228,17 @@ def check(
     solution: Annotated[Path, typer.Argument(help="result or solution JSON (as written by `combopt solve --out`)")],
     kind: Annotated[str | None,
                     typer.Option("--kind", "-k", help="problem kind (default: from the instance file)")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help=PLOT_HELP)] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --plot if it exists")] = False,
 ) -> None:
     """Re-evaluate a solution and every claim of its result (objective, status, bound, gap, kind).
 
     Exit 0 when the solution is feasible and every claim holds; 1 with one line per mismatch.
     """
     from ..core.claims import check_claims, evaluate_finite
-    from ..core.io import read
+    from ..core.io import read, split_index
 
+    _check_plot(plot, None, force, [split_index(path)[0], solution])
     raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
@@ -249,6 +282,8 @@ def check(
             out_console.print(f"  - {v}", highlight=False, soft_wrap=True)
     for m in mismatches:
         out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
+    if plot is not None:  # drawn whatever the verdict: a picture of a broken schedule shows what is wrong
+        _write_plot(problem, data if isinstance(data, dict) else {}, plot, force, solution=sol)
     if mismatches or not ev.feasible:
         raise typer.Exit(EXIT_MISMATCH)
     if isinstance(data, dict) and any(k in data for k in ("objective", "status", "bound")):

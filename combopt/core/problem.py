@@ -104,3 +104,10 @@ class Problem:
 
     def describe(self) -> str:
         return f"{self.kind} {self.name}"
+
+    def figure(self, solution: Any, label: str = "solution"):
+        """The family's picture of a solution, a matplotlib ``Figure`` (Gantt chart, frequency response,
+        reconstruction, tour, graph, coupling), or ``None`` where the family has none: then
+        :func:`combopt.api.figure` draws the run's progress instead. Built without pyplot (no global state, no
+        backend switch), so it works the same in scripts, on servers and in notebooks (``display(fig)``)."""
+        return None

@@ -301,6 +301,13 @@ class MEC(CouplingProblem):
         M = np.asarray(solution, dtype=np.float64)
         return Coupling.from_dense(M)
 
+    def figure(self, solution, label: str = "solution"):
+        """The coupling's cells, rows and columns by decreasing mass (two marginals; ``None`` for more)."""
+        from .plots import coupling_figure
+
+        c = self.as_coupling(solution)
+        return coupling_figure({label: c}, f"{self.describe()}; H = {c.entropy():.6g} bits")
+
     def construct(self):
         return north_west_corner(self.marginals)
 
@@ -393,6 +400,13 @@ class EBIM(CouplingProblem):
 
     def describe(self) -> str:
         return f"ebim {self.name}: |X| = {self.p.size}, H(X) = {self.entropies[0]:.6g} bits, R = {self.rate:g} bits"
+
+    def figure(self, solution, label: str = "solution"):
+        """The encoder p(x, t): rows (x) and columns (code words t) by decreasing mass."""
+        from .plots import coupling_figure
+
+        c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
+        return coupling_figure({f"{label}: encoder p(x, t)": c}, self.describe())
 
     def evaluate(self, solution) -> Evaluation:
         c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
@@ -524,6 +538,15 @@ class MECB(CouplingProblem):
     def describe(self) -> str:
         p, q = self.marginals
         return f"mecb {self.name}: |X| = {p.size}, |Y| = {q.size}, R = {self.rate:g} bits"
+
+    def figure(self, solution, label: str = "solution"):
+        """Encoder p(x, t) beside decoder p(t, y)."""
+        from .plots import coupling_figure
+
+        if not isinstance(solution, MECBSolution):
+            return None
+        return coupling_figure({f"{label}: encoder p(x, t)": solution.encoder,
+                                "decoder p(t, y)": solution.decoder}, self.describe())
 
     def measures(self, sol: MECBSolution) -> dict[str, float]:
         enc, dec = sol.encoder, sol.decoder

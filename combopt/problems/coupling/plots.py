@@ -17,9 +17,9 @@ def plot_curve(curve, ax=None):
 
 def plot_coupling(coupling, ax=None, title: str | None = None):
     """Show a two-variable coupling's cells (rows and columns sorted by marginal mass)."""
-    import matplotlib.pyplot as plt
-
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(4.5, 4))
     i, j = coupling.index[:, 0], coupling.index[:, 1]
     ro = np.argsort(np.argsort(-coupling.marginal(0), kind="stable"))
@@ -29,5 +29,25 @@ def plot_coupling(coupling, ax=None, title: str | None = None):
     ax.set_xlabel("column (by decreasing mass)")
     ax.set_ylabel("row (by decreasing mass)")
     ax.set_title(title or f"coupling: {coupling.nnz} cells")
-    plt.colorbar(sc, ax=ax, label="mass")
+    ax.figure.colorbar(sc, ax=ax, label="mass")
     return ax
+
+
+#: cells above which a coupling gets no figure (a scatter point per cell: millions of them draw for minutes and say
+#: nothing a table of its entropies does not)
+MAX_FIGURE_CELLS = 200_000
+
+
+def coupling_figure(panels: dict, title: str):
+    """One :func:`plot_coupling` panel per two-axis coupling in ``panels`` (label -> Coupling); ``None`` when a
+    coupling has other than two axes or more than :data:`MAX_FIGURE_CELLS` cells."""
+    from matplotlib.figure import Figure
+
+    if any(len(c.shape) != 2 or c.nnz > MAX_FIGURE_CELLS for c in panels.values()):
+        return None
+    fig = Figure(figsize=(4.8 * len(panels), 4.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(panels)))
+    for ax, (label, c) in zip(axes, panels.items(), strict=True):
+        plot_coupling(c, ax, title=f"{label}: {c.nnz} cells")
+    fig.suptitle(title, fontsize=9)
+    return fig

@@ -270,6 +270,15 @@ class DAGProblem(Problem):
         return f"dag {self.name}: {self.n} samples x {self.d} variables"
 
     # -- plots --------------------------------------------------------------
+    def figure(self, solution, label: str = "solution"):
+        """The learned graph, with the truth overlaid when the problem has one."""
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(6.5, 6), layout="constrained")
+        self.plot_graph(np.asarray(solution, dtype=np.float64), ax=fig.subplots())
+        fig.suptitle(label, fontsize=9)
+        return fig
+
     def plot_graph(self, W: np.ndarray, ax=None, **kw):
         """Draw ``W`` with the truth overlaid (see :func:`combopt.problems.dag.plots.plot_graph`)."""
         from .plots import plot_graph

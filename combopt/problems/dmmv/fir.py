@@ -248,6 +248,14 @@ class FIRDesign(DMMVBase):
         return (f"fir {s.name}: order {s.order}, {s.bits} bits, {len(s.bands)} bands, "
                 f"{s.grid_density * s.order} grid points")
 
+    def figure(self, solution, label: str = "solution"):
+        """Magnitude response of the integer taps beside the continuous Remez design (:func:`plot_response`)."""
+        designs = {label: np.asarray(solution, dtype=np.int64)}
+        remez = self.remez()
+        if remez is not None:
+            designs["Remez (real taps)"] = np.asarray(remez, dtype=np.float64)
+        return plot_response(self, designs)
+
     # -- baselines ----------------------------------------------------------------------
     def remez(self) -> np.ndarray | None:
         """Continuous equiripple taps from ``scipy.signal.remez`` (``None`` when it fails)."""
@@ -453,14 +461,12 @@ def plot_response(design: FIRDesign, designs: dict, path=None):
     ``designs`` maps a label to integer taps (numerators) or, for float arrays
     such as the Remez design, real taps. Returns the matplotlib Figure.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     s = design.spec
     f = np.linspace(0, s.fs / 2, 4096)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 7))
+    fig = Figure(figsize=(8, 7))
+    ax1, ax2 = fig.subplots(2, 1)
     fg, dg, wg = s.grid()
     for label, taps in designs.items():
         t = np.asarray(taps)
@@ -482,5 +488,4 @@ def plot_response(design: FIRDesign, designs: dict, path=None):
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
-        plt.close(fig)
     return fig

@@ -271,6 +271,10 @@ class Tomography(DMMVBase):
     def solution_from_blocks(self, ks):
         return self.levels[np.asarray(ks[0], dtype=np.int64)].reshape(self.shape)
 
+    def figure(self, solution, label: str = "solution"):
+        """The phantom beside the reconstruction (:func:`plot_reconstructions`)."""
+        return plot_reconstructions(self, {label: np.asarray(solution, dtype=np.float64).reshape(self.shape)})
+
     def blocks_from_solution(self, solution):
         img = np.asarray(solution, dtype=np.float64)
         return [np.abs(img.ravel()[:, None] - self.levels[None, :]).argmin(axis=1)]
@@ -601,13 +605,11 @@ def from_spec(spec) -> Tomography:
 
 def plot_reconstructions(problem: Tomography, images: dict, path=None):
     """Phantom and reconstructions side by side (titles: pixel error and L-inf residual)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     panels = {"phantom": problem.phantom, **images}
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.6))
+    fig = Figure(figsize=(3.2 * len(panels), 3.6))
+    axes = fig.subplots(1, len(panels))
     axes = np.atleast_1d(axes)
     for ax, (label, img) in zip(axes, panels.items(), strict=True):
         ax.imshow(np.asarray(img), cmap="gray", vmin=float(problem.levels[0]), vmax=float(problem.levels[-1]),
@@ -622,5 +624,4 @@ def plot_reconstructions(problem: Tomography, images: dict, path=None):
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     if path is not None:
         fig.savefig(path, dpi=110)
-        plt.close(fig)
     return fig

@@ -304,6 +304,14 @@ class RCPSP(Problem):
     def num_variables(self) -> int:
         return self.n
 
+    def figure(self, solution, label: str = "solution"):
+        """Gantt chart above one resource-usage profile per resource (:func:`~.plot.plot_schedule`)."""
+        from .plot import plot_schedule
+
+        ev = self.evaluate(solution)
+        span = f"makespan {ev.objective:g}" if ev.feasible else f"{len(ev.violations)} violation(s)"
+        return plot_schedule(self, solution, title=f"{self.name}: {label}, {span}")
+
     def describe(self) -> str:
         extras = []
         if self.downtime:

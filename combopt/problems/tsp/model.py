@@ -590,28 +590,40 @@ class TSP(Problem):
         """Save a picture of the tour (PNG, PDF, SVG by extension); needs coordinates."""
         if self.coords is None:
             raise ParameterError(f"{self.name} has no coordinates to plot")
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
         ev = self.evaluate(tour)
         if not ev.feasible:
             raise ParameterError("cannot plot an invalid tour: " + "; ".join(ev.violations[:3]))
+        path = Path(path)
+        self._tour_figure(tour, title or f"{self.name}: length {ev.objective:g}").savefig(path, dpi=120)
+        return path
+
+    def figure(self, solution, label: str = "solution"):
+        """The tour over the cities (``None`` without coordinates or for an invalid tour)."""
+        if self.coords is None:
+            return None
+        ev = self.evaluate(solution)
+        if not ev.feasible:
+            return None
+        return self._tour_figure(solution, f"{self.name}: {label}, length {ev.objective:g}")
+
+    def _tour_figure(self, tour, title: str):
+        from matplotlib.figure import Figure
+
         t = np.asarray(tour, dtype=np.int64)
         xy = self.coords
         if self.edge_weight_type == "GEO":
             xy = xy[:, ::-1]  # latitude, longitude -> x = longitude, y = latitude
         closed = np.append(t, t[0])
         fig = Figure(figsize=(6, 6))
-        FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        ax.plot(xy[closed, 0], xy[closed, 1], "-", color="tab:blue", lw=1.2)
-        ax.plot(xy[:, 0], xy[:, 1], "o", color="tab:red", ms=3)
+        small = t.size <= 2000  # beyond, thin lines and no city markers (they would cover the tour)
+        ax.plot(xy[closed, 0], xy[closed, 1], "-", color="tab:blue", lw=1.2 if small else 0.3)
+        if small:
+            ax.plot(xy[:, 0], xy[:, 1], "o", color="tab:red", ms=3)
         ax.plot(xy[t[0], 0], xy[t[0], 1], "s", color="black", ms=6)
-        ax.set_title(title or f"{self.name}: length {ev.objective:g}")
+        ax.set_title(title)
         ax.set_aspect("equal", adjustable="datalim")
-        path = Path(path)
-        fig.savefig(path, dpi=120)
-        return path
+        return fig
 
     # -- JSON -------------------------------------------------------------------------
     def solution_to_json(self, solution):
