@@ -27,7 +27,7 @@ EXTENSIONS = [
     ".clq", ".clq.txt", ".dimacs", ".col", ".mis",
     ".edges", ".edgelist", ".el",
     ".graphml", ".gml", ".gexf", ".adjlist", ".net",
-    ".qubo.json", ".qubo",
+    ".qubo.json", ".qubo", ".bqp",
 ]
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,7 +57,7 @@ _WORDS = st.sampled_from([
     "p", "edge", "edges", "col", "e", "a", "n", "c", "#", "%", ",", "{", "}", "[", "]", ":", '"', "<", ">", "/>",
     "graph", "node", "id", "source", "target", "label", "directed", "*Vertices", "*Edges", "*Arcs",
     '"linear"', '"quadratic"', '"variables"', '"format"', '"combopt-qubo"', "null", "true", "NaN", "Infinity",
-    "<?xml", "<graphml>", "</graphml>", "<gexf>", "-1", "0", "1", "2", "1e999", "1_0", "60000000", "9" * 30,
+    "qubo", "<?xml", "<graphml>", "</graphml>", "<gexf>", "-1", "0", "1", "2", "1e999", "1_0", "60000000", "9" * 30,
 ])
 _TOKENS = st.one_of(_WORDS, st.integers(-3, 40).map(str), st.text(max_size=6))
 _LINES = st.lists(st.lists(_TOKENS, max_size=6).map(" ".join), max_size=25).map("\n".join)
@@ -96,6 +96,36 @@ _DIMACS_LINE = st.one_of(
     _joined(st.sampled_from(["e", "a"]), st.integers(-1, 32), st.integers(-1, 32)),
     st.sampled_from(["c a comment", "", "n 1 5", "e 1", "e x 2", "p edge", "x 1 2"]),
 )
+
+
+_QBSOLV_LINE = st.one_of(
+    _joined(st.just("p qubo"), st.sampled_from(["0", "unconstrained"]), st.integers(-1, 6), st.integers(-1, 6),
+            st.integers(-1, 8)),
+    _joined(st.integers(-1, 6), st.integers(-1, 6), st.sampled_from(["1", "-2.5", "x", "nan", "inf", "1e999", "+-3"])),
+    st.sampled_from(["c comment", "", "p", "1 2", "+-1 2 3", "\u00b2 1 1"]),
+)
+
+
+@FUZZ
+@given(lines=st.lists(_QBSOLV_LINE, max_size=30))
+def test_qbsolv_like_files_never_crash(fuzz_dir, lines):
+    path = fuzz_dir / "structured.qubo"
+    path.write_text("\n".join(lines) + "\n")
+    problem = read_or_error(path)
+    if problem is not None:
+        assert problem.kind == "qubo" and np.all(np.isfinite(problem.h))
+
+
+@FUZZ
+@given(head=st.tuples(st.integers(-1, 3), st.integers(-1, 5), st.integers(-1, 7)),
+       body=st.lists(st.tuples(st.integers(-1, 6), st.integers(-1, 6), st.sampled_from(["4", "-1", "2.5", "x", "nan"])),
+                     max_size=12))
+def test_bqp_like_files_never_crash(fuzz_dir, head, body):
+    path = fuzz_dir / "structured.bqp"
+    path.write_text(f" {head[0]}\n {head[1]} {head[2]}\n" + "".join(f" {i} {j} {q}\n" for i, j, q in body))
+    problem = read_or_error(path)
+    if problem is not None:
+        assert problem.sense == "max" and problem.n == head[1]
 
 
 @FUZZ

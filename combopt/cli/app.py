@@ -527,18 +527,19 @@ def report(
 @app.command()
 def export(
     path: Annotated[str, typer.Argument(help="instance file (path#K for the K-th instance of a file)")],
-    to: Annotated[str, typer.Option("--to", help="lp (the MILP, through PuLP) or qubo (JSON)")],
+    to: Annotated[str, typer.Option("--to", help="lp (the MILP, through PuLP), qubo (JSON) or qbsolv (qbsolv's "
+                                                 "text .qubo)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="file to write")],
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="problem kind (default: from the file)")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="reduction parameter key=value "
                                                     "(e.g. penalty=3)")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out if it exists")] = False,
 ) -> None:
-    """Write an instance's MILP (.lp) or QUBO (JSON: linear, quadratic, offset, variables)."""
+    """Write an instance's MILP (.lp) or QUBO (JSON: linear, quadratic, offset, variables; or qbsolv's text)."""
     from ..core.io import read, split_index
 
-    if to not in ("lp", "qubo"):
-        raise ParameterError(f"--to must be lp or qubo, got {to!r}")
+    if to not in ("lp", "qubo", "qbsolv"):
+        raise ParameterError(f"--to must be lp, qubo or qbsolv, got {to!r}")
     _check_out(out, force, [split_index(path)[0]])
     problem = read(path, kind)
     params = parse_params(param)
@@ -562,6 +563,16 @@ def export(
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except TypeError as e:
         raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
+    if to == "qbsolv":
+        import numpy as np
+
+        from ..problems.qubo_file import qbsolv_text
+
+        if not (np.all(np.isfinite(q.h)) and np.all(np.isfinite(q.W.data))):
+            raise ParameterError("the QUBO has non-finite coefficients (check --param penalty=...)")
+        _write_atomic(out, qbsolv_text(q), force)
+        err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
+        return
     try:
         text = json.dumps(q.to_json_dict(), indent=1, allow_nan=False)
     except ValueError:  # never write Infinity/NaN: they are not JSON
