@@ -35,7 +35,7 @@ def _batch_runner(device: str):
     problems=("+qubo",),
     devices=("cpu", "gpu"),
     description="simulated annealing, many independent replicas (Numba CPU / Numba CUDA)",
-    default_for=("qubo",),
+    default_for=("qubo", "maxcut"),
 )
 def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Restarted simulated annealing.

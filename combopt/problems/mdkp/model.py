@@ -345,6 +345,8 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
 def _sniff(head: str) -> bool:
     toks = head.split()
     lines = [line.split() for line in head.splitlines() if line.strip()][:2]
+    if lines and len(lines[0]) == 2:  # 'n m' first: a rudy / G-set max-cut graph
+        return False
     if len(lines) == 2 and len(lines[0]) == 1 and len(lines[1]) == 2:  # 'count', then 'n nnz': an OR-Library BQP
         return False
     return len(toks) >= 4 and all(s.replace(".", "", 1).isdigit() for s in toks[:4])
