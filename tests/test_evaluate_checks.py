@@ -368,6 +368,12 @@ def _family_cases(tmp_path: Path):
     cyc = W.copy()
     cyc[2, 0] = 0.5
     yield "dag", data, "dag", {"adjacency": W.tolist()}, score, {"adjacency": cyc.tolist()}
+    # maxcut: the torus file's cut of the odd vertices, summed here edge by edge; vertex 21 does not exist
+    torus = DATA / "maxcut" / "torus4x5.rud"
+    rows = [tuple(map(int, line.split())) for line in torus.read_text().splitlines()[1:]]
+    side = set(range(1, 21, 2))
+    cut = sum(w for i, j, w in rows if (i in side) != (j in side))
+    yield "maxcut", torus, "maxcut", sorted(side), float(cut), [1, 21]
 
 
 def test_check_on_every_family(capsys, tmp_path):

@@ -90,6 +90,15 @@ class MaxCut(Problem):
     def describe(self) -> str:
         return f"maxcut on {self.name}: {self.n} vertices, {self.m} edges"
 
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Symmetric adjacency ``(indptr, indices, weights)``, each edge in both rows (the search kernels')."""
+        if "_csr" not in self.__dict__:
+            e, w, n = self.edges, self.weights, self.n
+            A = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
+                                                         np.concatenate([e[:, 1], e[:, 0]]))), shape=(n, n)).tocsr()
+            self.__dict__["_csr"] = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.astype(np.float64))
+        return self.__dict__["_csr"]
+
     def integral_objective(self) -> bool:
         return bool(np.all(self.weights == np.round(self.weights)))
 
@@ -159,13 +168,12 @@ class MaxCut(Problem):
 
     def construct(self) -> np.ndarray:
         """Greedy: vertices by decreasing weighted degree, each to the side that cuts more of its placed edges."""
-        n, e, w = self.n, self.edges, self.weights
-        A = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
-                                                     np.concatenate([e[:, 1], e[:, 0]]))), shape=(n, n)).tocsr()
-        deg = np.asarray(abs(A).sum(axis=1)).ravel()
+        n = self.n
+        indptr, indices, data = self.csr()
+        deg = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), np.abs(data), n)
         side = np.full(n, -1, dtype=np.int8)
         for v in np.argsort(-deg, kind="stable").tolist():
-            nb, wt = A.indices[A.indptr[v]:A.indptr[v + 1]], A.data[A.indptr[v]:A.indptr[v + 1]]
+            nb, wt = indices[indptr[v]:indptr[v + 1]], data[indptr[v]:indptr[v + 1]]
             placed = side[nb]
             to_in = wt[placed == 0].sum()  # cut if v goes to side 1
             to_out = wt[placed == 1].sum()
