@@ -12,7 +12,6 @@ from ..core.context import SolveContext
 from ..core.errors import ParameterError
 from ..models.qubo import QUBO
 
-
 #: expected one-flip excitations per variable and sweep at the cold end of the default schedule
 COLD_EXCITATION_RATE = 0.01
 

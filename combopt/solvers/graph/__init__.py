@@ -3,4 +3,4 @@
 the default for kinds mis and clique). Imports: core, generic solver helpers and kernels,
 combopt.problems.graph."""
 
-from . import hybrid, ils, maxcut, sparse_clique  # noqa: F401  (registers the solvers)
+from . import hybrid, ils, sparse_clique  # noqa: F401  (registers the solvers)
