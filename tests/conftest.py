@@ -20,6 +20,24 @@ def data_dir() -> Path:
     return DATA
 
 
+@pytest.fixture
+def read_error(tmp_path):
+    """``check(name, text, line, needle, read=combopt.read)``: writing ``text`` to ``name`` and reading it raises an
+    :class:`InputError` that names the file and ``line`` (``file:line: ...``) and says ``needle``."""
+    import combopt
+    from combopt.core.errors import InputError
+
+    def check(name: str, text: str, line: int, needle: str, read=None) -> None:
+        f = tmp_path / name
+        f.write_text(text)
+        with pytest.raises(InputError) as e:
+            (read or combopt.read)(f)
+        msg = str(e.value)
+        assert needle in msg and f"{f}:{line}: " in msg, msg
+
+    return check
+
+
 def pytest_collection_modifyitems(config, items):
     from combopt.core.device import gpu_available
 
