@@ -268,21 +268,23 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
 
     fmt = figure_format(path) if path is not None else None
     if isinstance(result, Result):
-        rec = SimpleNamespace(problem=result.problem, instance=result.instance, solver=result.solver,
-                              sense=result.sense, bound=result.bound, runtime=result.runtime,
-                              trace=list(result.trace), info=result.info, objective=result.objective)
+        rec = result
+        feasible = result.feasible  # solve() re-checked it with the problem's evaluate
         if solution is None:
             solution = result.solution
-    else:
+        elif solution is not result.solution:
+            feasible = evaluate(problem, solution).feasible
+    else:  # a result file's record: the same fields the progress plots read from a Result
         rec = SimpleNamespace(problem=result.get("problem"), instance=result.get("instance"),
                               solver=result.get("solver"), sense=result.get("sense", problem.sense),
                               bound=result.get("bound"), runtime=float(result.get("runtime_s") or 0.0),
                               trace=[(t, v) for t, v in result.get("trace") or [] if v is not None],
                               info=result.get("info") or {}, objective=result.get("objective"))
+        feasible = solution is not None and evaluate(problem, solution).feasible
     label = str(rec.solver or "solution")
     fig = None
     if solution is not None:
-        if evaluate(problem, solution).feasible:
+        if feasible:
             fig = problem.figure(solution, label)
         else:  # a broken answer is drawn where it can be (an RCPSP schedule with overlaps); else the progress
             try:

@@ -275,7 +275,7 @@ def read_rudy(path: str | Path) -> MaxCut:
     except UnicodeDecodeError:
         raise InputError(path, "not a text file; expected a rudy / G-set max-cut file ('n m', then 'i j w')") from None
     header = None
-    rows: list[tuple[int, int, float, int]] = []
+    rows: list[tuple[int, int, float]] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         toks = line.split()
         if not toks or _comment(toks):
@@ -304,7 +304,7 @@ def read_rudy(path: str | Path) -> MaxCut:
             raise InputError(path, f"edge {i} {j}: vertices are numbered 1..{n}", lineno)
         if i == j:
             raise InputError(path, f"edge {i} {j} joins a vertex to itself; expected two different vertices", lineno)
-        rows.append((i - 1, j - 1, wt, lineno))
+        rows.append((i - 1, j - 1, wt))
         if len(rows) > header[1]:
             raise InputError(path, f"more edges than the {header[1]} the header declares", lineno)
     if header is None:
@@ -312,8 +312,8 @@ def read_rudy(path: str | Path) -> MaxCut:
     n, m, hline = header
     if len(rows) != m:
         raise InputError(path, f"the header declares {m} edges; the file holds {len(rows)} (truncated?)", hline)
-    arr = np.array([(i, j) for i, j, _, _ in rows], dtype=np.int64).reshape(-1, 2)
-    w = np.array([wt for _, _, wt, _ in rows], dtype=np.float64)
+    arr = np.array([(i, j) for i, j, _ in rows], dtype=np.int64).reshape(-1, 2)
+    w = np.array([wt for _, _, wt in rows], dtype=np.float64)
     name = path.stem if path.suffix.lower() in (".rud", ".gset", ".mc", ".txt") else path.name
     return MaxCut(n, arr, w, name=name, source=str(path))
 
