@@ -199,7 +199,7 @@ def test_too_many_numbers(tmp_path):
     ("DIMENSION: 14", "DIMENSION: 99999999", ["larger than the 200000 cities"], 4),
     ("DIMENSION: 14", "COMMENT: no size", ["NODE_COORD_SECTION comes before DIMENSION"], 8),
     ("EDGE_WEIGHT_TYPE: GEO", "EDGE_WEIGHT_TYPE: EUC_3D", ["EDGE_WEIGHT_TYPE EUC_3D is not supported"], 5),
-    ("TYPE: TSP", "TYPE: CVRP", ["TYPE CVRP is not supported; expected TSP"], 2),
+    ("TYPE: TSP", "TYPE: CVRP", ["TYPE CVRP is not supported; expected TSP or ATSP"], 2),
     ("TYPE: TSP", "TYPO: TSP", ["unknown keyword 'TYPO'"], 2),
     ("TYPE: TSP", "TYPE TSP", ["expected 'TYPE : value'"], 2),
     ("EOF", "FIXED_EDGES_SECTION\n1 2\n-1\nEOF", ["FIXED_EDGES_SECTION is not supported"], 23),
@@ -226,9 +226,10 @@ def test_missing_parts(tmp_path):
     e = error_of(write(tmp_path, "TYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
                                  "EDGE_WEIGHT_FORMAT: UPPER_ROW\nEDGE_WEIGHT_SECTION\n1 2.5 3\n"))
     assert "edge weights must be integers" in e.message and e.line == 6
-    e = error_of(write(tmp_path, "TYPE: ATSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
+    e = error_of(write(tmp_path, "TYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EXPLICIT\n"
                                  "EDGE_WEIGHT_FORMAT: FULL_MATRIX\nEDGE_WEIGHT_SECTION\n0 1 2\n1 0 3\n2 4 0\n"))
-    assert "TYPE ATSP is asymmetric" in e.message and "d(2,3) = 3, d(3,2) = 4" in e.message
+    assert "TYPE TSP but the FULL_MATRIX matrix is asymmetric" in e.message and "d(2,3) = 3, d(3,2) = 4" in e.message
+    assert "TYPE: ATSP" in e.message and e.line == 5
     binary = tmp_path / "bin.tsp"
     binary.write_bytes(b"NAME: x\nTYPE: TSP\n\xff\xfe\x00")
     assert "not a text file" in error_of(binary).message

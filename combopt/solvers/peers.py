@@ -214,3 +214,42 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     if m is not None:
         info.update({k: m[k] for k in ("shd", "tpr", "fdr", "fpr", "nnz")})
     return SolverOutput(solution=W, info=info)
+
+
+def _import_elkai():
+    try:
+        import elkai
+    except ImportError:
+        raise MissingDependencyError("the lkh peer needs elkai (LKH-3): pip install 'combopt[bench]' (or pip "
+                                     "install elkai)") from None
+    return elkai
+
+
+@register_solver(
+    "lkh",
+    problems=("tsp",),
+    description="peer: LKH-3 (Helsgaun) through elkai on the distance matrix, symmetric or asymmetric (needs elkai); "
+                "ignores the time limit inside its runs",
+)
+def lkh(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """``runs`` LKH runs (default 1) with elkai's defaults on the problem's integer distance matrix (an asymmetric
+    one as well: LKH transforms it itself). LKH cannot be interrupted, so the time limit is not checked inside it;
+    instances without a matrix (coordinate files above 10,000 cities) are refused."""
+    from ..core.errors import ParameterError
+
+    elkai = _import_elkai()
+    runs = positive_int(params, "runs", 1)
+    reject_unknown(params, "lkh")
+    if not problem.dense:
+        raise ParameterError(f"lkh: {problem.name} keeps no distance matrix ({problem.n} cities)")
+    n = problem.n
+    if n < 3:
+        tour = np.arange(n, dtype=np.int64)
+    else:
+        raw = elkai.DistanceMatrix(np.asarray(problem.D, dtype=np.int64).tolist()).solve_tsp(runs=runs)
+        tour = np.asarray(raw[:-1] if len(raw) == n + 1 else raw, dtype=np.int64)
+    ev = problem.evaluate(tour)
+    if ev.feasible:
+        ctx.state.report(ev.objective, tour)
+    ctx.state.next_iteration()
+    return SolverOutput(solution=tour if ev.feasible else None, info={"runs": runs})

@@ -12,6 +12,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
+from .asymmetric import ASSIGNMENT_MAX
 from .bound import HeldKarp, held_karp, tour_length
 from .tsplib import (
     _LENGTH_LIMIT,
@@ -118,12 +119,14 @@ def _symmetric(A: np.ndarray, tile: int = 512) -> bool:
 
 
 class TSP(Problem):
-    """Symmetric TSP on ``n`` cities with integer distance matrix ``D``.
+    """TSP on ``n`` cities with integer distance matrix ``D``: symmetric, or asymmetric (``D[i, j]`` the length of
+    the arc ``i -> j``; :attr:`asymmetric`, TSPLIB's ``TYPE: ATSP``), which ``tsp-ls`` solves through the
+    Jonker-Volgenant transformation (:mod:`.asymmetric`) and the MILP and QUBO routes directly.
 
     Parameters
     ----------
     D
-        ``(n, n)`` symmetric integer matrix (the diagonal is ignored).
+        ``(n, n)`` integer matrix (the diagonal is ignored).
     name
         Instance name.
     coords
@@ -132,6 +135,10 @@ class TSP(Problem):
 
     kind = "tsp"
     sense = "min"
+    #: ``D`` is not symmetric: tours are directed (``D[t[k], t[k + 1]]``), bounds come from the assignment relaxation
+    #: and the transformed instance's Held-Karp ascent instead of 1-trees on ``D`` (instances without a matrix are
+    #: built from coordinates, so never asymmetric)
+    asymmetric = False
 
     def __init__(self, D, name: str = "tsp", coords=None, source: str | None = None,
                  edge_weight_type: str | None = None, copy: bool = True):
@@ -150,8 +157,7 @@ class TSP(Problem):
         if A.size and max(int(A.max()), -int(A.min())) >= _LENGTH_LIMIT / A.shape[0]:
             raise ParameterError("distances too large: tour lengths would overflow")
         A = A.astype(np.int64, copy=copy)
-        if not _symmetric(A):
-            raise ParameterError("D must be symmetric (kind 'tsp' is the symmetric TSP)")
+        self.asymmetric = not _symmetric(A)
         np.fill_diagonal(A, 0)
         # not marked read-only: Numba compiles read-only arrays as a separate type
         self._D = A  # treat as immutable (bound and neighbour lists are cached)
@@ -249,21 +255,16 @@ class TSP(Problem):
 
     def construct(self, deadline: float | None = None) -> np.ndarray:
         """Nearest-neighbour tour from city 0, then 2-opt (numpy only: one vectorised scan per city) until no
-        move improves, ``deadline`` (``time.monotonic()``) passes, or, without one, 0.5 s."""
+        move improves, ``deadline`` (``time.monotonic()``) passes, or, without one, 0.5 s. Asymmetric: the
+        nearest-neighbour tour alone."""
         import time
 
         n = self.n
         if not self.dense:  # no matrix to scan: the order along a Hilbert curve (tsp-ls then improves it)
             return hilbert_order(self.coords)
-        tour = np.empty(n, dtype=np.int64)
-        free = np.ones(n, dtype=bool)
-        cur = 0
-        big = np.iinfo(np.int64).max
-        for k in range(n):
-            tour[k] = cur
-            free[cur] = False
-            if k + 1 < n:
-                cur = int(np.argmin(np.where(free, self.D[cur], big)))
+        if self.asymmetric:  # directed: no 2-opt on D (a reversal changes the reversed arcs' lengths); tsp-ls polishes
+            return self._nearest_tour()
+        tour = self._nearest_tour()
         end = time.monotonic() + 0.5 if deadline is None else deadline
         D = self.D
         improved = n > 4
@@ -284,9 +285,24 @@ class TSP(Problem):
                     break
         return tour
 
+    def _nearest_tour(self) -> np.ndarray:
+        """Nearest-neighbour tour from city 0 along the arcs out of each city."""
+        n = self.n
+        tour = np.empty(n, dtype=np.int64)
+        free = np.ones(n, dtype=bool)
+        cur = 0
+        big = np.iinfo(np.int64).max
+        for k in range(n):
+            tour[k] = cur
+            free[cur] = False
+            if k + 1 < n:
+                cur = int(np.argmin(np.where(free, self.D[cur], big)))
+        return tour
+
     def describe(self) -> str:
         ewt = f", {self.edge_weight_type}" if self.edge_weight_type else ""
-        return f"tsp {self.name}: {self.n} cities{ewt}"
+        kind = " (asymmetric)" if self.asymmetric else ""
+        return f"tsp {self.name}: {self.n} cities{kind}{ewt}"
 
     def neighbours(self, k: int) -> np.ndarray:
         """``(n, k)`` int64: each city's ``k`` nearest other cities, nearest first (cached)."""
@@ -401,6 +417,8 @@ class TSP(Problem):
 
     # -- bounds and exact model -------------------------------------------------------
     def held_karp(self, iterations: int = 100, upper: float | None = None) -> HeldKarp:
+        if self.asymmetric:
+            raise ParameterError("the 1-tree bound needs a symmetric TSP; an asymmetric one has assignment_bound()")
         return held_karp(self.D, iterations, upper)
 
     def bound(self) -> float | None:
@@ -408,6 +426,13 @@ class TSP(Problem):
         cities), rounded up; cached. Above 3000 cities, where the distances come from coordinates, the weight of
         a minimum spanning tree (:meth:`spanning_tree_bound`; without a matrix up to ``SPANNING_TREE_MAX``
         cities, and ``tsp-ls`` computes it for larger ones when its time allows), else none."""
+        if self._bound is None and self.asymmetric:
+            if self.n > ASSIGNMENT_MAX:
+                return None
+            from .asymmetric import assignment_bound
+
+            ap = assignment_bound(self.D)
+            self._bound = float(math.ceil(ap - 1e-7 * max(1.0, abs(ap))))
         if self._bound is None:
             if not self.dense:  # computed before every run: only where it is cheap (about 0.5 s at 50,000 cities)
                 return self.spanning_tree_bound() if self.n <= SPANNING_TREE_MAX else None
@@ -575,9 +600,13 @@ class TSP(Problem):
 
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         tours = {}
-        nbr = self.neighbours(min(16, self.n - 1))
+        if self.asymmetric:
+            from .asymmetric import improve_directed
+        else:
+            nbr = self.neighbours(min(16, self.n - 1))
         for x in np.unique(X, axis=0):
-            tour = improve_tour(decode_assignment(x, self.D), self.D, nbr)
+            tour = decode_assignment(x, self.D)
+            tour = improve_directed(tour, self.D) if self.asymmetric else improve_tour(tour, self.D, nbr)
             k = int(np.argmin(tour))
             tour = np.roll(tour, -k)
             tours[tour.tobytes()] = tour

@@ -303,9 +303,10 @@ def _parse_dimension(path, value: str, no: int) -> int:
 
 
 def read_tsplib(path: str | Path) -> TSP:
-    """Read a symmetric TSPLIB ``.tsp`` file.
+    """Read a TSPLIB ``.tsp`` or ``.atsp`` file.
 
-    Supported: ``TYPE: TSP`` (and ``ATSP`` whose matrix is symmetric),
+    Supported: ``TYPE: TSP`` and ``ATSP`` (an explicit matrix, ``D[i, j]`` the arc ``i -> j``; a symmetric one
+    gives a symmetric TSP),
     ``EDGE_WEIGHT_TYPE`` EUC_2D, CEIL_2D, ATT, GEO, MAN_2D, MAX_2D and
     EXPLICIT with ``EDGE_WEIGHT_FORMAT`` FULL_MATRIX, UPPER_ROW, LOWER_ROW,
     UPPER_DIAG_ROW, LOWER_DIAG_ROW and their ``_COL`` variants. The
@@ -385,7 +386,7 @@ def read_tsplib(path: str | Path) -> TSP:
         if key == "DIMENSION":
             n = _parse_dimension(path, value, ln.no)
         elif key == "TYPE" and value not in ("TSP", "ATSP"):
-            raise InputError(path, f"TYPE {value[:40]} is not supported; expected TSP", ln.no)
+            raise InputError(path, f"TYPE {value[:40]} is not supported; expected TSP or ATSP", ln.no)
         elif key == "EDGE_WEIGHT_TYPE" and value not in EDGE_WEIGHT_TYPES:
             raise InputError(path, f"EDGE_WEIGHT_TYPE {value[:40]} is not supported; expected one of "
                                    f"{', '.join(EDGE_WEIGHT_TYPES)}", ln.no)
@@ -403,7 +404,7 @@ def read_tsplib(path: str | Path) -> TSP:
     ewt, ewt_line = header["EDGE_WEIGHT_TYPE"]
     problem_type, type_line = header.get("TYPE", ("TSP", None))
     raw = header.get("NAME", ("", 0))[0]
-    name = re.sub(r"\.tsp$", "", raw, flags=re.IGNORECASE) or path.name.split(".")[0]
+    name = re.sub(r"\.a?tsp$", "", raw, flags=re.IGNORECASE) or path.name.split(".")[0]
     if ewt == "EXPLICIT":
         if "EDGE_WEIGHT_FORMAT" not in header:
             raise InputError(path, "EDGE_WEIGHT_TYPE EXPLICIT needs an EDGE_WEIGHT_FORMAT", ewt_line)
@@ -411,11 +412,11 @@ def read_tsplib(path: str | Path) -> TSP:
             raise InputError(path, "EDGE_WEIGHT_TYPE EXPLICIT but no EDGE_WEIGHT_SECTION")
         fmt = header["EDGE_WEIGHT_FORMAT"][0]
         D = explicit_matrix(weights, n, fmt)
-        if not np.array_equal(D, D.T):
+        if problem_type != "ATSP" and not np.array_equal(D, D.T):
             r, c = np.argwhere(D != D.T)[0]
-            what = "TYPE ATSP" if problem_type == "ATSP" else f"{fmt} matrix"
-            raise InputError(path, f"{what} is asymmetric (d({r + 1},{c + 1}) = {D[r, c]}, d({c + 1},{r + 1}) = "
-                                   f"{D[c, r]}); only the symmetric TSP is supported", weights_line)
+            raise InputError(path, f"TYPE TSP but the {fmt} matrix is asymmetric (d({r + 1},{c + 1}) = {D[r, c]}, "
+                                   f"d({c + 1},{r + 1}) = {D[c, r]}); expected a symmetric matrix, or TYPE: ATSP "
+                                   f"for an asymmetric TSP", weights_line)
         np.fill_diagonal(D, 0)
         xy = coords if coords is not None else display
     else:
@@ -442,7 +443,7 @@ def sniff_tsplib(head: str) -> bool:
     return bool(re.search(r"^\ufeff?\s*TYPE\s*:\s*A?TSP\s*$", head, flags=re.MULTILINE | re.IGNORECASE))
 
 
-@register_reader("tsplib", kinds=("tsp",), extensions=(".tsp",), sniff=sniff_tsplib)
+@register_reader("tsplib", kinds=("tsp",), extensions=(".tsp", ".atsp"), sniff=sniff_tsplib)
 def _read(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
         raise InputError(path, f"holds a single TSP instance; #{index} does not exist (use #0 or no index)")

@@ -22,6 +22,7 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
+from ...problems.tsp.asymmetric import from_jv, jv_matrix
 from ...problems.tsp.bound import tour_length
 from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
 from ...problems.tsp.tsplib import COORD_TYPES
@@ -33,13 +34,23 @@ JOURNAL = 64
 
 
 @njit(cache=True)
-def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs):
-    """Swap two adjacent random segments B, C (``A B C z -> A C B z``); returns the length change."""
+def _double_bridge(tour, pos, D, state, max_len, buf, queue, inq, qs, pair=0):
+    """Swap two adjacent random segments B, C (``A B C z -> A C B z``); returns the length change. ``pair > 0``:
+    the tour is an asymmetric TSP's Jonker-Volgenant transformation, city ``i`` and its copy ``i + pair`` joined by
+    a ghost edge; the three cuts are moved off ghost edges, so that a proper tour stays proper (a double bridge of
+    the directed tour) instead of paying the offset for each ghost edge cut."""
     n = tour.shape[0]
     lim = min(max_len, (n - 2) // 2)
     i = _randint(state, n)
     L1 = 1 + _randint(state, lim)
     L2 = 1 + _randint(state, lim)
+    if pair > 0:
+        if abs(tour[i] - tour[(i + 1) % n]) == pair:
+            i = (i + 1) % n
+        if abs(tour[(i + L1) % n] - tour[(i + L1 + 1) % n]) == pair:
+            L1 = L1 + 1 if L1 < lim else L1 - 1
+        if abs(tour[(i + L1 + L2) % n] - tour[(i + L1 + L2 + 1) % n]) == pair:
+            L2 = L2 + 1 if L2 < lim else L2 - 1
     A = tour[i]
     b0 = tour[(i + 1) % n]
     bL = tour[(i + L1) % n]
@@ -80,7 +91,7 @@ def _restart(cur, best, D, nbr, state, lens, counts, use_three, from_best, eps):
 
 @njit(cache=True)
 def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, target, max_len, eps, use_three=False,
-             accept=0.0, from_best=False, use_or=True):
+             accept=0.0, from_best=False, use_or=True, pair=0):
     """Continue one iterated-local-search walk for ``kicks`` kicks.
 
     ``cur``/``best``: current and best tours (in place); ``lens`` float64
@@ -93,7 +104,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
     when not worse); ``from_best``: a stalled walk restarts from its best tour
     (else from a new nearest-neighbour tour). With ``accept > 0`` the stall
     counts the kicks since the walk's best improved, else since the current one did. ``use_or``: the
-    Or-opt move in the local search after a kick (restarts always use it).
+    Or-opt move in the local search after a kick (restarts always use it). ``pair``: see :func:`_double_bridge`.
     """
     n = cur.shape[0]
     trial = cur.copy()
@@ -117,7 +128,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
                 pos[cur[k]] = k
             synced = True
         qs[2] = 0
-        length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs)
+        length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs, pair)
         length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, use_or, eps, use_three)
         if accept > 0:
             if length < lens[1] - eps:
@@ -164,11 +175,11 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
 
 @njit(parallel=True, cache=True)
 def ils_batch(CUR, BEST, D, nbr, kicks, states, LENS, COUNTS, restart_after, target, max_len, eps, use_three=False,
-              accept=0.0, from_best=False, use_or=True):
+              accept=0.0, from_best=False, use_or=True, pair=0):
     """:func:`ils_walk` on each row (independent walks, in parallel)."""
     for r in prange(CUR.shape[0]):
         ils_walk(CUR[r], BEST[r], D, nbr, kicks, states[r:r + 1], LENS[r], COUNTS[r], restart_after, target,
-                 max_len, eps, use_three, accept, from_best, use_or)
+                 max_len, eps, use_three, accept, from_best, use_or, pair)
 
 
 
@@ -378,22 +389,47 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         ctx.state.report(ev.objective, tour)
         ctx.state.next_iteration()
         return SolverOutput(solution=tour, proven_optimal=True, info={**info, "method": "enumeration"})
+    target = _target(ctx)
+    view, decode, shift, pair = problem, None, 0.0, 0
+    if problem.asymmetric:  # the walks run on the Jonker-Volgenant transformation (2n nodes), tours map back
+        if distances == "points" or kind == "delaunay":
+            raise ParameterError("an asymmetric TSP has no coordinates: distances=points and candidates=delaunay "
+                                 "do not apply")
+        S, M = jv_matrix(problem.D)
+        view = type(problem)(S, name=f"{problem.name}-jv", copy=False)
+        D_arcs = problem.D
+        shift = float(n) * M  # a proper transformed tour is n M longer than its directed tour
+
+        def decode(T):
+            return from_jv(T, D_arcs)
+
+        start = problem.construct()  # nearest neighbour (numpy): an answer before the set-up's kernels load
+        ctx.state.report(problem.evaluate(start).objective, start)
+        target += shift
+        pair = n  # the kicks keep ghost edges whole
+        info.update(transformation="Jonker-Volgenant", nodes=2 * n, offset=M)
+        n = view.n
+        replica_memory(R, n, "num_walks", 32)
     CUR = np.zeros((R, n), dtype=np.int64)
     BEST = np.zeros((R, n), dtype=np.int64)
     LENS = np.full((R, 2), np.inf)
     COUNTS = np.zeros((R, 2), dtype=np.int64)
     bound = None
-    points = _point_view(problem, distances)
+    points = _point_view(view, distances)
     info["distances"] = "matrix" if points is None else "points"
     if points is None:
         # integer lengths are exact in float64 (the adapter keeps them below 2^53)
-        D = dense_metric(np.asarray(problem.D, dtype=np.int64))
+        D = dense_metric(np.asarray(view.D, dtype=np.int64))
         if kind == "delaunay":
             if not problem.metric_from_coords:
                 raise ParameterError("candidates=delaunay needs distances computed from coordinates")
             nbr, info["candidates"] = _point_candidates(_point_view(problem, "points"), kind, k, ctx)
         else:
-            nbr, info["candidates"], bound = _candidates(problem, D, kind, k, ctx, ascent)
+            nbr, info["candidates"], bound = _candidates(view, D, kind, k, ctx, ascent)
+            if bound is not None and shift:
+                # bounds the transformed optimum, which is at most the directed one + n M; less the float64
+                # error of a sum of 2n lengths near M (a relative 1e-10 is ample), so that rounding up stays valid
+                bound = bound - shift - 1e-10 * abs(bound)
             if kind == "alpha" and bound is None and problem.metric_from_coords and problem.coords is not None \
                     and problem.edge_weight_type in COORD_TYPES and n > SPARSE_MATRIX_MIN:
                 # no time for the matrix's ascent: the sparse one, for its bound and pi-nearness candidates
@@ -424,7 +460,6 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         from_best = True  # a new nearest-neighbour tour would scan all n^2 pairs
         info["restart_best"] = True
     states = ctx.uint64_seeds(R)
-    target = _target(ctx)
     reported = np.full(R, np.inf)
     first = True
     total_kicks = 0
@@ -433,15 +468,15 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         step = 0 if first else kicks
         if R == 1:  # no parallel kernel (and no compilation of one) for a single walk
             ils_walk(CUR[0], BEST[0], D, nbr, step, states[0:1], LENS[0], COUNTS[0], restart_after, target, seg, 0.5,
-                     use_three, accept, from_best, use_or)
+                     use_three, accept, from_best, use_or, pair)
         else:
             ils_batch(CUR, BEST, D, nbr, step, states, LENS, COUNTS, restart_after, target, seg, 0.5, use_three,
-                      accept, from_best, use_or)
+                      accept, from_best, use_or, pair)
         total_kicks += step * R
         for r in np.argsort(LENS[:, 1], kind="stable"):
             if LENS[r, 1] < reported[r] - 0.5:
                 reported[r] = LENS[r, 1]
-                tour = BEST[r].copy()
+                tour = BEST[r].copy() if decode is None else decode(BEST[r])
                 ev = problem.evaluate(tour)
                 if ev.feasible:
                     ctx.state.report(ev.objective, tour)

@@ -1,0 +1,116 @@
+"""The asymmetric TSP through the symmetric machinery: the Jonker-Volgenant transformation and the assignment bound.
+
+An ATSP on ``n`` cities with arc lengths ``D[i, j]`` (``i -> j``) becomes a symmetric TSP on ``2n`` nodes (Jonker
+and Volgenant, "Transforming asymmetric into symmetric traveling salesman problems", Operations Research Letters
+2(4), 1983; the route LKH takes for ATSP files): city ``i`` and its copy ``n + i`` are joined by a *ghost* edge of
+length 0, the copy ``n + i`` and the city ``j`` by an edge of length ``D[i, j] + M`` (the arc ``i -> j``), and two
+cities, or two copies, by an edge longer than any of those. A symmetric tour that alternates cities and copies and
+uses every ghost edge, ``i, n+i, j, n+j, ...``, is the directed tour ``i -> j -> ...`` and is ``n M`` longer. So
+every bound of the symmetric instance, less ``n M``, bounds the ATSP, whatever ``M``; ``M`` only steers the search
+(a tour that misses a ghost edge pays at least ``M`` more), and any symmetric tour maps back to a valid directed
+tour (its cities in tour order, in the better of the two directions), so no choice of ``M`` can give a wrong answer.
+
+The assignment bound (each city one arc out and one in, no tour constraint; scipy's ``linear_sum_assignment``) is
+the classical ATSP lower bound; it is the problem's own bound, and ``tsp-ls`` adds the Held-Karp bound of the
+transformed instance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.errors import ParameterError
+
+#: the transformed instance's lengths stay below this (float64 kernels add up ``2n`` of them exactly)
+_SUM_LIMIT = 2**51
+#: largest ATSP whose assignment bound is computed before a run (scipy's solver: about 1 s at 2000 cities)
+ASSIGNMENT_MAX = 2000
+#: largest ATSP the transformation is built for (a symmetric matrix of 2n x 2n: 10,000 nodes, as the symmetric TSP)
+JV_MAX = 5000
+
+
+def jv_offset(D: np.ndarray) -> int:
+    """``M``: the offset on the arc edges. ``n (max - min) + 1`` arc lengths (with it an optimal symmetric tour
+    uses every ghost edge), capped where the transformed lengths would lose exactness in float64, and at least
+    ``1 - min`` so that every arc edge is positive."""
+    n = D.shape[0]
+    if n < 2:
+        return 1
+    off = D[~np.eye(n, dtype=bool)]
+    lo, hi = int(off.min()), int(off.max())
+    cap = _SUM_LIMIT // (8 * n) - max(hi, 0)
+    M = min(n * (hi - lo) + 1, cap)
+    if M < 1 - lo:
+        raise ParameterError("arc lengths too large for the symmetric transformation of the asymmetric TSP")
+    return int(M)
+
+
+def jv_matrix(D: np.ndarray, M: int | None = None) -> tuple[np.ndarray, int]:
+    """``(S, M)``: the ``2n x 2n`` symmetric int64 matrix of the transformation (see the module documentation)."""
+    D = np.asarray(D, dtype=np.int64)
+    n = D.shape[0]
+    if n > JV_MAX:
+        raise ParameterError(f"the asymmetric TSP's symmetric transformation has 2n nodes; at most {JV_MAX} cities "
+                             f"(got {n})")
+    M = jv_offset(D) if M is None else int(M)
+    cross = D + M
+    np.fill_diagonal(cross, 0)  # the ghost edges
+    far = 2 * (int(cross.max()) + 1)  # city-city and copy-copy: longer than any arc edge
+    S = np.full((2 * n, 2 * n), far, dtype=np.int64)
+    S[n:, :n] = cross          # S[n + i, j] = D[i, j] + M: the arc i -> j
+    S[:n, n:] = cross.T
+    np.fill_diagonal(S, 0)
+    return S, M
+
+
+def to_jv(tour: np.ndarray, n: int) -> np.ndarray:
+    """The symmetric tour ``i, n+i, j, n+j, ...`` of the directed tour ``i -> j -> ...``."""
+    t = np.asarray(tour, dtype=np.int64)
+    out = np.empty(2 * t.size, dtype=np.int64)
+    out[0::2] = t
+    out[1::2] = t + n
+    return out
+
+
+def from_jv(T: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """A directed tour from any tour ``T`` of the transformed instance: its cities (nodes below ``n``) in tour
+    order, forwards or backwards, whichever is shorter under ``D`` (the proper direction when ``T`` uses every
+    ghost edge)."""
+    n = D.shape[0]
+    T = np.asarray(T, dtype=np.int64)
+    fwd = T[T < n]
+    bwd = fwd[::-1]
+    a = D[fwd, np.roll(fwd, -1)].sum()
+    b = D[bwd, np.roll(bwd, -1)].sum()
+    t = fwd if a <= b else bwd
+    k = int(np.argmin(t))  # city 0 first: one canonical form per tour
+    return np.ascontiguousarray(np.roll(t, -k))
+
+
+def assignment_bound(D: np.ndarray) -> float:
+    """The assignment lower bound: the cheapest set of arcs with one out of and one into every city (no loops)."""
+    from scipy.optimize import linear_sum_assignment
+
+    A = np.asarray(D, dtype=np.float64).copy()
+    n = A.shape[0]
+    if n < 2:
+        return 0.0
+    big = float(np.abs(A).max()) * n + 1.0
+    np.fill_diagonal(A, big)
+    rows, cols = linear_sum_assignment(A)
+    return float(A[rows, cols].sum())
+
+
+def improve_directed(tour: np.ndarray, D: np.ndarray, k: int = 10) -> np.ndarray:
+    """A directed tour at least as short as ``tour``: 2-opt and Or-opt on the transformed instance (the symmetric
+    moves; a reversal there is not one in ``D``), mapped back."""
+    from .local import improve_tour, neighbour_lists
+
+    n = D.shape[0]
+    t = np.asarray(tour, dtype=np.int64)
+    if n < 4 or n > JV_MAX:
+        return t.copy()
+    S, _ = jv_matrix(D)
+    T = improve_tour(to_jv(t, n), S, neighbour_lists(S, min(2 * n - 1, k)))
+    new = from_jv(T, D)
+    return new if D[new, np.roll(new, -1)].sum() < D[t, np.roll(t, -1)].sum() else t.copy()
