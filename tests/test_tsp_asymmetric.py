@@ -192,3 +192,13 @@ def test_hostile_arc_lengths_give_an_answer_or_a_clear_error(tmp_path):
             continue
         assert r.feasible and r.objective == directed_length(r.solution, p.D)
         assert r.bound is None or r.bound <= r.objective
+
+
+def test_size_limit_of_the_transformation(monkeypatch):
+    import combopt.problems.tsp.asymmetric as asym
+
+    monkeypatch.setattr(asym, "JV_MAX", 11)
+    p = TSP(random_arcs(12, 0))
+    with pytest.raises(combopt.ParameterError, match="at most 11"):
+        combopt.solve(p, "tsp-ls", time_limit=1)
+    assert p.evaluate(p.construct()).feasible  # the construction needs no transformation

@@ -25,8 +25,9 @@ from ...core.errors import ParameterError
 _SUM_LIMIT = 2**51
 #: largest ATSP whose assignment bound is computed before a run (scipy's solver: about 1 s at 2000 cities)
 ASSIGNMENT_MAX = 2000
-#: largest ATSP the transformation is built for (a symmetric matrix of 2n x 2n: 10,000 nodes, as the symmetric TSP)
-JV_MAX = 5000
+#: largest ATSP the transformation is built for (a 2n x 2n matrix, built with its float64 copy and candidate lists
+#: before the first kick: 2.9 s at 5000 cities, past a 1 s limit; about 1 s at 3000)
+JV_MAX = 3000
 
 
 def jv_offset(D: np.ndarray) -> int:
@@ -50,8 +51,8 @@ def jv_matrix(D: np.ndarray, M: int | None = None) -> tuple[np.ndarray, int]:
     D = np.asarray(D, dtype=np.int64)
     n = D.shape[0]
     if n > JV_MAX:
-        raise ParameterError(f"the asymmetric TSP's symmetric transformation has 2n nodes; at most {JV_MAX} cities "
-                             f"(got {n})")
+        raise ParameterError(f"an asymmetric TSP of {n} cities: tsp-ls takes at most {JV_MAX} (its Jonker-Volgenant "
+                             f"transformation has 2n nodes); the lkh peer takes more")
     M = jv_offset(D) if M is None else int(M)
     cross = D + M
     np.fill_diagonal(cross, 0)  # the ghost edges
