@@ -202,3 +202,10 @@ def test_size_limit_of_the_transformation(monkeypatch):
     with pytest.raises(combopt.ParameterError, match="at most 11"):
         combopt.solve(p, "tsp-ls", time_limit=1)
     assert p.evaluate(p.construct()).feasible  # the construction needs no transformation
+
+
+def test_assignment_bound_with_negative_arcs():
+    for seed in range(20):
+        D = random_arcs(7, seed, lo=-100, hi=20)
+        assert assignment_bound(D) <= brute_force(D)
+        assert TSP(D).bound() <= brute_force(D)

@@ -96,9 +96,12 @@ def assignment_bound(D: np.ndarray) -> float:
     n = A.shape[0]
     if n < 2:
         return 0.0
-    big = float(np.abs(A).max()) * n + 1.0
+    # a loop costs more than any assignment without one can (n arcs of at most max |D| each), whatever the signs
+    big = 2.0 * float(np.abs(A).max()) * n + 1.0
     np.fill_diagonal(A, big)
     rows, cols = linear_sum_assignment(A)
+    if np.any(rows == cols):  # cannot happen for n >= 2; never report a loop's cost as a bound
+        raise ArithmeticError("the assignment bound chose a loop")
     return float(A[rows, cols].sum())
 
 

@@ -425,7 +425,8 @@ class TSP(Problem):
         """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
         cities), rounded up; cached. Above 3000 cities, where the distances come from coordinates, the weight of
         a minimum spanning tree (:meth:`spanning_tree_bound`; without a matrix up to ``SPANNING_TREE_MAX``
-        cities, and ``tsp-ls`` computes it for larger ones when its time allows), else none."""
+        cities, and ``tsp-ls`` computes it for larger ones when its time allows), else none. Asymmetric: the
+        assignment bound up to ``ASSIGNMENT_MAX`` cities (``tsp-ls`` adds the transformation's Held-Karp bound)."""
         if self._bound is None and self.asymmetric:
             if self.n > ASSIGNMENT_MAX:
                 return None
