@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 from bench_utils import machine_info, markdown_table, print_rich_table, write_results
-from tsp_lkh import require_elkai
+from tsp_lkh import lkh, require_elkai  # one LKH run on the matrix (elkai transforms an asymmetric one)
 
 import combopt
 from combopt.problems.tsp.model import TSP
@@ -59,16 +58,6 @@ def generate(cls: str, n: int, seed: int) -> TSP:
     else:
         raise ValueError(cls)
     return TSP(D, name=f"{cls}-{n}-s{seed}")
-
-
-def lkh(elkai, tsp: TSP) -> tuple[float, float]:
-    t0 = time.perf_counter()
-    raw = elkai.DistanceMatrix(np.asarray(tsp.D, dtype=np.int64).tolist()).solve_tsp(runs=1)
-    seconds = time.perf_counter() - t0
-    tour = np.asarray(raw[:-1] if len(raw) == tsp.n + 1 else raw, dtype=np.int64)
-    ev = tsp.evaluate(tour)
-    assert ev.feasible, "LKH returned an invalid tour"
-    return float(ev.objective), seconds
 
 
 def main(argv=None) -> dict:
