@@ -105,16 +105,26 @@ def assignment_bound(D: np.ndarray) -> float:
     return float(A[rows, cols].sum())
 
 
-def improve_directed(tour: np.ndarray, D: np.ndarray, k: int = 10) -> np.ndarray:
-    """A directed tour at least as short as ``tour``: 2-opt and Or-opt on the transformed instance (the symmetric
-    moves; a reversal there is not one in ``D``), mapped back."""
+def directed_polisher(D: np.ndarray, k: int = 10):
+    """``polish(tour)``: a directed tour at least as short as ``tour``, by 2-opt and Or-opt on the transformed
+    instance (the symmetric moves; a reversal there is not one in ``D``), mapped back. The transformation and its
+    neighbour lists are built once, for every tour polished; above :data:`JV_MAX` cities tours pass unchanged."""
     from .local import improve_tour, neighbour_lists
 
     n = D.shape[0]
-    t = np.asarray(tour, dtype=np.int64)
     if n < 4 or n > JV_MAX:
-        return t.copy()
+        return lambda tour: np.asarray(tour, dtype=np.int64).copy()
     S, _ = jv_matrix(D)
-    T = improve_tour(to_jv(t, n), S, neighbour_lists(S, min(2 * n - 1, k)))
-    new = from_jv(T, D)
-    return new if D[new, np.roll(new, -1)].sum() < D[t, np.roll(t, -1)].sum() else t.copy()
+    nbr = neighbour_lists(S, min(2 * n - 1, k))
+
+    def polish(tour: np.ndarray) -> np.ndarray:
+        t = np.asarray(tour, dtype=np.int64)
+        new = from_jv(improve_tour(to_jv(t, n), S, nbr), D)
+        return new if D[new, np.roll(new, -1)].sum() < D[t, np.roll(t, -1)].sum() else t.copy()
+
+    return polish
+
+
+def improve_directed(tour: np.ndarray, D: np.ndarray, k: int = 10) -> np.ndarray:
+    """One tour through :func:`directed_polisher` (which see; build the polisher once for many tours)."""
+    return directed_polisher(D, k)(tour)

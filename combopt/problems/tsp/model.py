@@ -601,13 +601,17 @@ class TSP(Problem):
 
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
         tours = {}
-        if self.asymmetric:
-            from .asymmetric import improve_directed
+        if self.asymmetric:  # directed: polished on the transformation, built once for all the samples
+            from .asymmetric import directed_polisher
+
+            polish = directed_polisher(self.D)
         else:
             nbr = self.neighbours(min(16, self.n - 1))
+
+            def polish(tour):
+                return improve_tour(tour, self.D, nbr)
         for x in np.unique(X, axis=0):
-            tour = decode_assignment(x, self.D)
-            tour = improve_directed(tour, self.D) if self.asymmetric else improve_tour(tour, self.D, nbr)
+            tour = polish(decode_assignment(x, self.D))
             k = int(np.argmin(tour))
             tour = np.roll(tour, -k)
             tours[tour.tobytes()] = tour
