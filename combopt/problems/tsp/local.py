@@ -17,7 +17,8 @@ Public building blocks (numpy in, numpy out; the input tour is not modified):
   random nearest-neighbour tour after a stall); one walk, or several in
   parallel. The solver ``tsp-ls`` (default for kind ``tsp``) drives them.
 * :func:`three_opt` -- a local optimum of the sequential 3-opt move (Lin-Kernighan depth 3; the
-  kernels' third flag ``use_three``, used by ``tsp-ls``), alone or after 2-opt and Or-opt.
+  kernels' third flag ``use_three``, used by ``tsp-ls``), alone or after 2-opt and Or-opt; with ``depth >= 2``
+  (``use_three`` = the depth) Lin-Kernighan chains of 3-opt steps (``combopt.problems.tsp.kopt``).
 
 The 3-opt move (Lin-Kernighan depth 3), from a city ``t1``: ``t2`` a tour neighbour of ``t1`` (both
 sides), ``t3`` in the neighbour list of
@@ -42,80 +43,12 @@ import numpy as np
 from numba import njit
 
 from ...core.errors import ParameterError
+from .kopt import _journal, _move2, _push, _reverse, _reverse_j, _tour_len, _try_lk, _try_three_opt  # noqa: F401
 from .metric import METRIC_CODES, _d, _point_distance, _size, dense_metric, point_metric  # noqa: F401
 
 MAX_SEGMENT = 3  # Or-opt moves segments of 1..3 cities
 
 # ------------------------------------------------------------------------------- helpers
-@njit(cache=True)
-def _tour_len(tour, D):
-    n = tour.shape[0]
-    s = _d(D, tour[n - 1], tour[0])
-    for k in range(n - 1):
-        s += _d(D, tour[k], tour[k + 1])
-    return s
-
-
-@njit(cache=True)
-def _reverse(tour, pos, i, j):
-    """Reverse the cyclic stretch of positions ``i..j``; the shorter side is reversed
-    (the other orientation of the same tour)."""
-    n = tour.shape[0]
-    inner = (j - i + n) % n + 1
-    if 2 * inner > n:
-        i, j = (j + 1) % n, (i - 1 + n) % n
-        inner = n - inner
-    for _ in range(inner // 2):
-        a = tour[i]
-        b = tour[j]
-        tour[i] = b
-        pos[b] = i
-        tour[j] = a
-        pos[a] = j
-        i += 1
-        if i == n:
-            i = 0
-        j -= 1
-        if j < 0:
-            j = n - 1
-
-
-@njit(cache=True)
-def _journal(qs, s, L):
-    """Note that tour positions ``s..s+L-1`` (cyclic) changed, when ``qs`` carries a journal (its length above
-    2: ``qs[2]`` entries ``(start, length)`` from ``qs[3]``; one past its capacity means "overflowed")."""
-    if qs.shape[0] > 2:
-        c = qs[2]
-        cap = (qs.shape[0] - 3) // 2
-        if c < cap:
-            qs[3 + 2 * c] = s
-            qs[4 + 2 * c] = L
-            qs[2] = c + 1
-        else:
-            qs[2] = cap + 1
-
-
-@njit(cache=True)
-def _reverse_j(tour, pos, i, j, qs):
-    """:func:`_reverse`, noting the positions it changes in the journal of ``qs``."""
-    n = tour.shape[0]
-    inner = (j - i + n) % n + 1
-    if 2 * inner > n:
-        _journal(qs, (j + 1) % n, n - inner)
-    else:
-        _journal(qs, i, inner)
-    _reverse(tour, pos, i, j)
-
-
-@njit(cache=True)
-def _push(queue, inq, qs, x):
-    if not inq[x]:
-        n = queue.shape[0]
-        queue[(qs[0] + qs[1]) % n] = x
-        qs[1] += 1
-        inq[x] = True
-
-
 @njit(cache=True)
 def _try_two_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
     """First improving 2-opt move with a new edge (a, c), c a neighbour of a."""
@@ -296,110 +229,6 @@ def _try_or_opt(tour, pos, D, nbr, a, queue, inq, qs, eps):
 
 
 @njit(cache=True)
-def _move2(tour, pos, a, b, c, d, qs):
-    """2-opt move: ``b`` follows ``a`` and ``d`` follows ``c`` (in one direction); edges
-    ``(a, b), (c, d)`` out, ``(a, c), (b, d)`` in (noted in the journal of ``qs``, if any)."""
-    n = tour.shape[0]
-    if tour[(pos[a] + 1) % n] == b:
-        _reverse_j(tour, pos, pos[b], pos[c], qs)
-    else:
-        _reverse_j(tour, pos, pos[c], pos[b], qs)
-
-
-@njit(cache=True)
-def _at(tour, p1, step, r, n):
-    """The city ``r`` steps from position ``p1`` (``step`` = +1 or -1)."""
-    return tour[((p1 + step * r) % n + n) % n]
-
-
-@njit(cache=True)
-def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
-    """First improving 3-opt move from ``t1`` (see the module docstring); returns the change."""
-    n = tour.shape[0]
-    K = nbr.shape[1]
-    zero = 0.0
-    if n < 5:
-        return zero
-    p1 = pos[t1]
-    for side in range(2):
-        step = 1 if side == 0 else -1  # walk so that t2 follows t1: r(x) = steps from t1 to x
-        t2 = _at(tour, p1, step, 1, n)
-        d12 = _d(D, t1, t2)
-        for k3 in range(K):
-            t3 = nbr[t2, k3]
-            g1 = d12 - _d(D, t2, t3)
-            if g1 <= eps:
-                break
-            r3 = ((pos[t3] - p1) * step + n) % n
-            if r3 <= 2:  # t1, t2 or the city after t2 (the edge (t2, t3) is in the tour)
-                continue
-            for choice in range(2):
-                # choice 0: t4 before t3 (t1 [t2..t4] [t3..]: closing (t4, t1) is a 2-opt move);
-                # choice 1: t4 after t3 ([t2..t3] becomes a cycle, t5 t6 must cut it)
-                # (r4 == n: t4 is t1 itself, t3 its other neighbour: t1 moves between t5 and t6)
-                r4 = r3 - 1 if choice == 0 else r3 + 1
-                t4 = _at(tour, p1, step, r4, n)
-                g2 = g1 + _d(D, t3, t4)
-                if choice == 0:
-                    g = g2 - _d(D, t4, t1)
-                    if g > eps:
-                        _move2(tour, pos, t1, t2, t4, t3, qs)
-                        _push(queue, inq, qs, t1)
-                        _push(queue, inq, qs, t2)
-                        _push(queue, inq, qs, t3)
-                        _push(queue, inq, qs, t4)
-                        return -g
-                for k5 in range(K):
-                    t5 = nbr[t4, k5]
-                    g3 = g2 - _d(D, t4, t5)
-                    if g3 <= eps:
-                        break
-                    r5 = ((pos[t5] - p1) * step + n) % n
-                    t6 = -1
-                    mode = 0
-                    if choice == 0:
-                        if r5 == 0 or r5 == r3 or r5 == r4 - 1:
-                            continue  # t1, t3, or already joined to t4
-                        r6 = r5 + 1 if r5 < r4 else r5 - 1  # the one valid closing
-                        t6 = _at(tour, p1, step, r6, n)
-                        g = g3 + _d(D, t5, t6) - _d(D, t6, t1)
-                    else:
-                        if r5 == 0 or r5 >= r3:
-                            continue  # t5 must cut the cycle t2..t3 (not at t3: (t3, t4) is out)
-                        ta = _at(tour, p1, step, r5 + 1, n)  # [t2..t5][t6..t3] -> t6..t3 t2..t5
-                        ga = g3 + _d(D, t5, ta) - _d(D, ta, t1)
-                        g = ga
-                        t6 = ta
-                        mode = 1
-                        if r5 >= 2:
-                            tb = _at(tour, p1, step, r5 - 1, n)  # [t2..t6][t5..t3] -> both reversed
-                            gb = g3 + _d(D, t5, tb) - _d(D, tb, t1)
-                            if gb > ga:
-                                g = gb
-                                t6 = tb
-                                mode = 2
-                    if g > eps:
-                        if mode == 0:
-                            _move2(tour, pos, t1, t2, t4, t3, qs)
-                            _move2(tour, pos, t1, t4, t6, t5, qs)
-                        elif mode == 1:
-                            _move2(tour, pos, t1, t2, t3, t4, qs)
-                            _move2(tour, pos, t1, t3, t6, t5, qs)
-                            _move2(tour, pos, t3, t5, t2, t4, qs)
-                        else:
-                            _move2(tour, pos, t1, t2, t6, t5, qs)
-                            _move2(tour, pos, t2, t5, t3, t4, qs)
-                        _push(queue, inq, qs, t1)
-                        _push(queue, inq, qs, t2)
-                        _push(queue, inq, qs, t3)
-                        _push(queue, inq, qs, t4)
-                        _push(queue, inq, qs, t5)
-                        _push(queue, inq, qs, t6)
-                        return -g
-    return zero
-
-
-@njit(cache=True)
 def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, use_three=False):
     """Apply first-improvement moves to the queued cities until the queue is empty.
 
@@ -429,7 +258,10 @@ def _local_search(tour, pos, D, nbr, queue, inq, qs, use_two, use_or, eps, use_t
                 total += d
                 continue
         if use_three:
-            d = _try_three_opt(tour, pos, D, nbr, a, queue, inq, qs, eps)
+            if use_three >= 2:
+                d = _try_lk(tour, pos, D, nbr, a, queue, inq, qs, eps, use_three)
+            else:
+                d = _try_three_opt(tour, pos, D, nbr, a, queue, inq, qs, eps)
             if d < 0:
                 total += d
                 continue
@@ -594,12 +426,16 @@ def improve_tour(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
     return t
 
 
-def three_opt(tour, D, neighbours=None, k: int = 16, two: bool = False, or_opt: bool = False) -> np.ndarray:
+def three_opt(tour, D, neighbours=None, k: int = 16, two: bool = False, or_opt: bool = False,
+              depth: int = 1) -> np.ndarray:
     """A 3-opt local optimum reached from ``tour`` (a new array); ``two`` / ``or_opt`` add the
     2-opt and Or-opt moves (tried first). With ``k >= n-1`` the result is a true
-    local optimum of every 3-opt reconnection (2-opt moves included)."""
+    local optimum of every 3-opt reconnection (2-opt moves included). ``depth >= 2``: Lin-Kernighan chains of
+    up to ``depth`` 3-opt steps (:func:`combopt.problems.tsp.kopt._try_lk`), a local optimum of those as well."""
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ParameterError(f"depth must be a positive integer, got {depth!r}")
     t, D, nbr, eps = _prepare(tour, D, neighbours, k)
-    _improve(t, D, nbr, bool(two), bool(or_opt), eps, True)
+    _improve(t, D, nbr, bool(two), bool(or_opt), eps, int(depth))
     return t
 
 

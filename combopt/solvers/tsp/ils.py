@@ -31,6 +31,8 @@ from ..common import choice, finite_float, flag, positive_int, reject_unknown, r
 #: changed stretches of the tour one kick notes (the double bridge and each reversal of its local search) before
 #: the walk falls back to copying the whole tour
 JOURNAL = 64
+#: default length of the Lin-Kernighan chains of 3-opt steps in the local search (``lk_depth``; 1: plain 3-opt)
+LK_DEPTH = 8
 
 
 @njit(cache=True)
@@ -375,14 +377,16 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     restart_after = positive_int(params, "restart_after", max(1000, 50 * n))
     seg = positive_int(params, "segment", 200)
     use_three = flag(params, "three_opt", True)
+    lk_depth = positive_int(params, "lk_depth", LK_DEPTH)
     accept = finite_float(params, "accept", 0.0, lo=0.0, hi=1e6)
     from_best = flag(params, "restart_best", False)
     use_or = flag(params, "or_opt", not use_three)
+    use_three = (lk_depth if lk_depth >= 2 else 1) if use_three else 0
     distances = choice(params, "distances", "auto", ("auto", "matrix", "points"))
     reject_unknown(params, "tsp-ls")
     replica_memory(R, n, "num_walks", 32)
     info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after,
-            "three_opt": use_three, "or_opt": use_or, "segment": seg}
+            "three_opt": bool(use_three), "lk_depth": lk_depth if use_three else 0, "or_opt": use_or, "segment": seg}
     if n <= BRUTE_FORCE_MAX:
         tour = _brute_force(problem.edge_lengths(*np.indices((n, n))))
         ev = problem.evaluate(tour)
