@@ -167,16 +167,9 @@ def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
                                 t6 = tb
                                 mode = 2
                     if g > eps:
-                        if mode == 0:
-                            _move2(tour, pos, t1, t2, t4, t3, qs)
-                            _move2(tour, pos, t1, t4, t6, t5, qs)
-                        elif mode == 1:
-                            _move2(tour, pos, t1, t2, t3, t4, qs)
-                            _move2(tour, pos, t1, t3, t6, t5, qs)
-                            _move2(tour, pos, t3, t5, t2, t4, qs)
-                        else:
-                            _move2(tour, pos, t1, t2, t6, t5, qs)
-                            _move2(tour, pos, t2, t5, t3, t4, qs)
+                        for e in range(_num_moves(mode)):
+                            a, b, c, d = _move_of(mode, e, t1, t2, t3, t4, t5, t6)
+                            _move2(tour, pos, a, b, c, d, qs)
                         _push(queue, inq, qs, t1)
                         _push(queue, inq, qs, t2)
                         _push(queue, inq, qs, t3)
@@ -295,31 +288,36 @@ def _vmove2(tour, pos, p1, seg, S, a, b, c, d):
 
 
 @njit(cache=True)
+def _num_moves(mode):
+    """How many 2-opt moves make reconnection ``mode`` (-1: the 2-opt move ``(t4, t1)``; 0, 1, 2: the 3-opt
+    reconnections of :func:`_try_three_opt`)."""
+    return 1 if mode == -1 else (3 if mode == 1 else 2)
+
+
+@njit(cache=True)
+def _move_of(mode, e, t1, t2, t3, t4, t5, t6):
+    """The ``e``-th 2-opt move ``(a, b, c, d)`` (for :func:`_move2`) of reconnection ``mode``."""
+    if mode == -1 or (mode == 0 and e == 0):
+        return t1, t2, t4, t3
+    if mode == 0:
+        return t1, t4, t6, t5
+    if mode == 1:
+        if e == 0:
+            return t1, t2, t3, t4
+        if e == 1:
+            return t1, t3, t6, t5
+        return t3, t5, t2, t4
+    if e == 0:
+        return t1, t2, t6, t5
+    return t2, t5, t3, t4
+
+
+@njit(cache=True)
 def _vstep3(tour, pos, p1, seg, S, t1, t2, t3, t4, t5, t6, mode, moves, nm):
-    """The moves of :func:`_try_three_opt`'s reconnection ``mode`` (-1: the 2-opt move ``(t4, t1)``) on the virtual
-    tour, each noted in ``moves`` for the replay; returns ``(S, nm)``."""
-    if mode == -1:
-        k = 1
-    elif mode == 1:
-        k = 3
-    else:
-        k = 2
-    for e in range(k):
-        if mode == -1 or (mode == 0 and e == 0):
-            a, b, c, d = t1, t2, t4, t3
-        elif mode == 0:
-            a, b, c, d = t1, t4, t6, t5
-        elif mode == 1:
-            if e == 0:
-                a, b, c, d = t1, t2, t3, t4
-            elif e == 1:
-                a, b, c, d = t1, t3, t6, t5
-            else:
-                a, b, c, d = t3, t5, t2, t4
-        elif e == 0:
-            a, b, c, d = t1, t2, t6, t5
-        else:
-            a, b, c, d = t2, t5, t3, t4
+    """Reconnection ``mode`` on the virtual tour, each 2-opt move noted in ``moves`` for the replay; returns
+    ``(S, nm)``."""
+    for e in range(_num_moves(mode)):
+        a, b, c, d = _move_of(mode, e, t1, t2, t3, t4, t5, t6)
         S = _vmove2(tour, pos, p1, seg, S, a, b, c, d)
         moves[nm, 0] = a
         moves[nm, 1] = b

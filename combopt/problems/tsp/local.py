@@ -20,8 +20,8 @@ Public building blocks (numpy in, numpy out; the input tour is not modified):
   kernels' third flag ``use_three``, used by ``tsp-ls``), alone or after 2-opt and Or-opt; with ``depth >= 2``
   (``use_three`` = the depth) Lin-Kernighan chains of 3-opt steps (``combopt.problems.tsp.kopt``).
 
-The 3-opt move (Lin-Kernighan depth 3), from a city ``t1``: ``t2`` a tour neighbour of ``t1`` (both
-sides), ``t3`` in the neighbour list of
+The 3-opt move (Lin-Kernighan depth 3; ``kopt._try_three_opt``), from a city ``t1``: ``t2`` a tour neighbour of
+``t1`` (both sides), ``t3`` in the neighbour list of
 ``t2`` with ``g1 = d(t1, t2) - d(t2, t3) > 0``, both tour neighbours ``t4`` of ``t3``, ``t5`` in the
 neighbour list of ``t4`` with ``g1 + d(t3, t4) - d(t4, t5) > 0``, and every ``t6`` next to ``t5`` that
 closes a tour with the edge ``(t6, t1)``: edges ``(t1, t2), (t3, t4), (t5, t6)`` out, ``(t2, t3),
