@@ -25,6 +25,7 @@ from ...core.stopping import AnyOf, TargetObjective
 from ...problems.tsp.asymmetric import from_jv, jv_matrix
 from ...problems.tsp.bound import tour_length
 from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
+from ...problems.tsp.model import hilbert_order
 from ...problems.tsp.tsplib import COORD_TYPES
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
 
@@ -210,8 +211,13 @@ def _target(ctx: SolveContext) -> float:
 
 
 #: seconds per city of the first local search (2-opt, Or-opt, 3-opt) from a Hilbert-curve tour without a matrix:
-#: measured 2.0 s at 100,000 and 3.5 s at 200,000 uniform cities; skipped when the run has less than twice that
-IMPROVE_S_PER_CITY = 2.5e-5
+#: measured 2.0 s at 100,000 and 3.5-5.4 s at 200,000 uniform cities; skipped when the run has less than twice that
+IMPROVE_S_PER_CITY = 3e-5
+#: the same with the Lin-Kernighan chains (measured 0.97 s at 20,000 and 15 s at 200,000 cities, a 4 % shorter
+#: tour there): they search the first tour when the run has twice that, else the single 3-opt move does
+IMPROVE_LK_S_PER_CITY = 8e-5
+#: coordinate instances above this size report their Hilbert-curve order before the matrix path's set-up
+HILBERT_FIRST_MIN = 2000
 SPANNING_TREE_S_PER_CITY = 1e-5  # the Delaunay spanning-tree bound: measured about 2 s at 200,000 cities
 ALPHA_SHARE = 0.1   # at most this share of a timed run's time goes to the ascent for the alpha candidates
 ONE_TREE_S = 3e-9   # seconds per n^2 of one 1-tree (measured about 2.4e-9 on 5000 cities)
@@ -345,17 +351,17 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     four uniform runs, so not the default), ``neighbours`` candidate-list size (default 5 for
     alpha, 10 for nearest), ``restart_after`` kicks without improvement before a
     walk restarts from a new nearest-neighbour tour (default ``max(1000, 50 n)``),
-    ``segment`` longest segment of a double-bridge kick (default 200), ``three_opt`` the 3-opt
-    move in the local search (default true), ``lk_depth`` the longest Lin-Kernighan chain of 3-opt steps
-    (:func:`combopt.problems.tsp.kopt._try_lk`; default 8, 1: the single 3-opt move), ``or_opt`` the Or-opt move in the local search after a
-    kick (default: only without ``three_opt``; the 3-opt neighbourhood holds most Or-opt moves, and the
-    Or-opt search that finds nothing was most of the time of a kick), ``accept`` accept kicked tours up to
-    this many average edge lengths worse (default 0: not worse), ``restart_best`` restart a stalled walk
-    from its best tour instead of a new one (default false), ``distances``: ``matrix`` (the problem's distance
-    matrix), ``points`` (distances computed from the coordinates: no matrix; in place of alpha the 10 cities of
-    smallest pi-nearness under the multipliers of the bound's sparse Held-Karp ascent, or the 10 nearest of a k-d
-    tree where the ascent had no room; walks start from a Hilbert-curve tour and restart from their best) or ``auto``
-    (default: the matrix where the problem keeps one, that is up to 10,000 cities).
+    ``segment`` longest segment of a double-bridge kick (default 200), ``three_opt`` the 3-opt move in the local
+    search (default true), ``lk_depth`` the longest Lin-Kernighan chain of 3-opt steps
+    (:func:`combopt.problems.tsp.kopt._try_lk`; default 8, 1: the single 3-opt move), ``or_opt`` the Or-opt move in
+    the local search after a kick (default: only without ``three_opt``; the 3-opt neighbourhood holds most Or-opt
+    moves, and the Or-opt search that finds nothing was most of the time of a kick), ``accept`` accept kicked tours
+    up to this many average edge lengths worse (default 0: not worse), ``restart_best`` restart a stalled walk from
+    its best tour instead of a new one (default false), ``distances``: ``matrix`` (the problem's distance matrix),
+    ``points`` (distances computed from the coordinates: no matrix; in place of alpha the 10 cities of smallest
+    pi-nearness under the multipliers of the bound's sparse Held-Karp ascent, or the 10 nearest of a k-d tree where
+    the ascent had no room; walks start from a Hilbert-curve tour and restart from their best) or ``auto`` (default:
+    the matrix where the problem keeps one, that is up to 10,000 cities).
 
     Measured on random uniform instances (EUC_2D), gap to LKH (elkai, one run), one thread: 3-opt took
     the mean gap at 20 s from 0.35 % to 0.31 % (1000 cities) and from 0.80 % to 0.68 % (5000). Dropping
@@ -428,6 +434,10 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     points = _point_view(view, distances)
     info["distances"] = "matrix" if points is None else "points"
     if points is None:
+        if view is problem and n > HILBERT_FIRST_MIN and problem.coords is not None \
+                and problem.edge_weight_type in COORD_TYPES:  # an answer before the set-up (2.5 s at 10,000 cities)
+            start = hilbert_order(problem.coords)
+            ctx.state.report(problem.evaluate(start).objective, start)
         # integer lengths are exact in float64 (the adapter keeps them below 2^53)
         D = dense_metric(np.asarray(view.D, dtype=np.int64))
         if kind == "delaunay":
@@ -455,7 +465,8 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
         start = points.construct()
         ctx.state.report(float(points.tour_length(start)), start.copy())
         if ctx.time_left >= 2 * IMPROVE_S_PER_CITY * n:
-            length = _improve(start, D, nbr, True, True, 0.5, use_three)
+            first_depth = use_three if ctx.time_left >= 2 * IMPROVE_LK_S_PER_CITY * n else min(use_three, 1)
+            length = _improve(start, D, nbr, True, True, 0.5, first_depth)
         else:  # the walks' kicks improve it around their kicks only
             length = float(points.tour_length(start))
             info["start"] = "Hilbert curve (no time for a local search of the whole tour)"
