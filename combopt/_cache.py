@@ -7,6 +7,7 @@ beside its sources. A ``NUMBA_CACHE_DIR`` the user set is respected.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -25,10 +26,30 @@ def user_cache_dir() -> Path:
     return base / "combopt"
 
 
+def source_digest() -> str:
+    """A digest of the content of combopt's own Python sources (a few milliseconds).
+
+    Numba checks a cached kernel against its own source file only: a kernel that calls one in another module keeps
+    running the old callee after that module changed (a pull into an editable install changes only the files that
+    differ). The cache folder is keyed by this digest, so a changed source starts a fresh folder."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha1()
+    for path in sorted(root.rglob("*.py")):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(data)
+    return h.hexdigest()[:16]
+
+
 def numba_cache_dir() -> Path:
-    """The folder Numba caches combopt's kernels in."""
+    """The folder Numba caches combopt's kernels in: one per version of the sources (:func:`source_digest`) under
+    ``user_cache_dir() / "numba"``, unless the user set ``NUMBA_CACHE_DIR`` (used as it is)."""
     env = os.environ.get("NUMBA_CACHE_DIR")
-    return Path(env) if env else user_cache_dir() / "numba"
+    return Path(env) if env else user_cache_dir() / "numba" / source_digest()
 
 
 def configure() -> None:

@@ -341,6 +341,9 @@ def main(argv=None) -> int:
             TREE = BUILD / "tree-rerun"
         copy_tree()
         os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+        # a folder of its own, used as it is: combopt's default folder is keyed by a digest of every source, so each
+        # mutant would recompile every kernel; Numba's own per-file check recompiles only the mutated module
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(BUILD / "numba-cache"))
         for name in chosen:
             run_target(name, targets[name], keep_ops, args.max_mutants, args.seed, args.dry_run,
                        args.rerun_survivors)
