@@ -332,7 +332,8 @@ def _point_view(problem, distances: str):
 @register_solver(
     "tsp-ls",
     problems=("tsp",),
-    description="iterated local search: 2-opt + Or-opt + 3-opt with neighbour lists, double-bridge kicks, "
+    description="iterated local search: 2-opt + Lin-Kernighan chains of 3-opt steps with neighbour lists, "
+                "double-bridge kicks, "
                 "restarts from random nearest-neighbour tours; parallel walks (Numba CPU)",
     default_for=("tsp",),
 )
