@@ -95,89 +95,10 @@ def _move2(tour, pos, a, b, c, d, qs):
 
 
 @njit(cache=True)
-def _at(tour, p1, step, r, n):
-    """The city ``r`` steps from position ``p1`` (``step`` = +1 or -1)."""
-    return tour[((p1 + step * r) % n + n) % n]
-
-
-@njit(cache=True)
 def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
-    """First improving 3-opt move from ``t1`` (see the module docstring); returns the change."""
-    n = tour.shape[0]
-    K = nbr.shape[1]
-    zero = 0.0
-    if n < 5:
-        return zero
-    p1 = pos[t1]
-    for side in range(2):
-        step = 1 if side == 0 else -1  # walk so that t2 follows t1: r(x) = steps from t1 to x
-        t2 = _at(tour, p1, step, 1, n)
-        d12 = _d(D, t1, t2)
-        for k3 in range(K):
-            t3 = nbr[t2, k3]
-            g1 = d12 - _d(D, t2, t3)
-            if g1 <= eps:
-                break
-            r3 = ((pos[t3] - p1) * step + n) % n
-            if r3 <= 2:  # t1, t2 or the city after t2 (the edge (t2, t3) is in the tour)
-                continue
-            for choice in range(2):
-                # choice 0: t4 before t3 (t1 [t2..t4] [t3..]: closing (t4, t1) is a 2-opt move);
-                # choice 1: t4 after t3 ([t2..t3] becomes a cycle, t5 t6 must cut it)
-                # (r4 == n: t4 is t1 itself, t3 its other neighbour: t1 moves between t5 and t6)
-                r4 = r3 - 1 if choice == 0 else r3 + 1
-                t4 = _at(tour, p1, step, r4, n)
-                g2 = g1 + _d(D, t3, t4)
-                if choice == 0:
-                    g = g2 - _d(D, t4, t1)
-                    if g > eps:
-                        _move2(tour, pos, t1, t2, t4, t3, qs)
-                        _push(queue, inq, qs, t1)
-                        _push(queue, inq, qs, t2)
-                        _push(queue, inq, qs, t3)
-                        _push(queue, inq, qs, t4)
-                        return -g
-                for k5 in range(K):
-                    t5 = nbr[t4, k5]
-                    g3 = g2 - _d(D, t4, t5)
-                    if g3 <= eps:
-                        break
-                    r5 = ((pos[t5] - p1) * step + n) % n
-                    t6 = -1
-                    mode = 0
-                    if choice == 0:
-                        if r5 == 0 or r5 == r3 or r5 == r4 - 1:
-                            continue  # t1, t3, or already joined to t4
-                        r6 = r5 + 1 if r5 < r4 else r5 - 1  # the one valid closing
-                        t6 = _at(tour, p1, step, r6, n)
-                        g = g3 + _d(D, t5, t6) - _d(D, t6, t1)
-                    else:
-                        if r5 == 0 or r5 >= r3:
-                            continue  # t5 must cut the cycle t2..t3 (not at t3: (t3, t4) is out)
-                        ta = _at(tour, p1, step, r5 + 1, n)  # [t2..t5][t6..t3] -> t6..t3 t2..t5
-                        ga = g3 + _d(D, t5, ta) - _d(D, ta, t1)
-                        g = ga
-                        t6 = ta
-                        mode = 1
-                        if r5 >= 2:
-                            tb = _at(tour, p1, step, r5 - 1, n)  # [t2..t6][t5..t3] -> both reversed
-                            gb = g3 + _d(D, t5, tb) - _d(D, tb, t1)
-                            if gb > ga:
-                                g = gb
-                                t6 = tb
-                                mode = 2
-                    if g > eps:
-                        for e in range(_num_moves(mode)):
-                            a, b, c, d = _move_of(mode, e, t1, t2, t3, t4, t5, t6)
-                            _move2(tour, pos, a, b, c, d, qs)
-                        _push(queue, inq, qs, t1)
-                        _push(queue, inq, qs, t2)
-                        _push(queue, inq, qs, t3)
-                        _push(queue, inq, qs, t4)
-                        _push(queue, inq, qs, t5)
-                        _push(queue, inq, qs, t6)
-                        return -g
-    return zero
+    """First improving 3-opt move from ``t1`` (see the module docstring of ``local.py``); returns the change: the
+    first step of :func:`_try_lk`, which is the chain of depth 1."""
+    return _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, 1)
 
 
 # ------------------------------------------------------------------------------- Lin-Kernighan chains
@@ -339,7 +260,8 @@ def _is_added(added, nadd, a, b):
 def _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, depth):
     """A Lin-Kernighan chain of sequential 3-opt steps from ``t1`` (the move of LKH with ``MOVE_TYPE = 3``).
 
-    Each step is a move of :func:`_try_three_opt` from the edge ``(t1, t2)``. An improving step ends the chain: its
+    Each step is the 3-opt move of ``local.py``'s module docstring from the edge ``(t1, t2)`` (depth 1: that move
+    alone, :func:`_try_three_opt`). An improving step ends the chain: its
     moves are applied to the tour and the change returned. Otherwise the step with the largest gain before its
     closing edge ``(t6, t1)`` is taken tentatively (on the virtual tour; only where some next step can still pass
     the gain criterion), and the next step starts by removing that closing edge again (``t2 = t6``) with the gain
@@ -349,8 +271,8 @@ def _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, depth):
     n = tour.shape[0]
     K = nbr.shape[1]
     zero = 0.0
-    if n < 8 or depth < 2:
-        return _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps)
+    if n < 5:
+        return zero
     seg = np.empty((6 * depth + 2, 3), dtype=np.int64)
     moves = np.empty((3 * depth, 4), dtype=np.int64)
     added = np.empty((2 * depth, 2), dtype=np.int64)
@@ -378,10 +300,12 @@ def _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, depth):
                 g1 = base - _d(D, t2, t3)
                 if g1 <= eps:
                     break
-                r3 = (_vpos(tour, pos, p1, seg, S, t3) * step + n) % n
-                if r3 <= 2:
+                r3 = (_vpos(tour, pos, p1, seg, S, t3) * step + n) % n  # steps from t1 along the walk
+                if r3 <= 2:  # t1, t2 or the city after t2 (the edge (t2, t3) is in the tour)
                     continue
                 for choice in range(2):
+                    # choice 0: t4 before t3 (t1 [t2..t4] [t3..]: closing (t4, t1) is a 2-opt move);
+                    # choice 1: t4 after t3 ([t2..t3] becomes a cycle, t5 t6 must cut it)
                     r4 = r3 - 1 if choice == 0 else r3 + 1
                     t4 = _vcity(tour, p1, seg, S, ((step * r4) % n + n) % n)
                     if nadd and _is_added(added, nadd, t3, t4):
