@@ -2,7 +2,7 @@
 
 Part 1, the baseline in the same run: on random uniform instances of 5000 and 10,000 cities (the generator and
 seeds of ``tsp_lkh.py``: points in a 1,000,000 x 1,000,000 square, EUC_2D), ``tsp-ls`` once with the distance
-matrix (``distances=matrix``, the default up to 10,000 cities: alpha candidates where the time allows) and once on
+matrix (``distances=matrix``, the default up to 5000 cities: alpha candidates where the time allows) and once on
 the points (``distances=points``: distances computed in the kernels, the 10 nearest cities of a k-d tree, a
 Hilbert-curve start), each in its own process (peak memory of the process, ``ru_maxrss``), the same limit and
 seeds, one Numba thread. Where ``results/tsp_lkh_5000.json`` holds LKH's length for the instance (one elkai run,

@@ -66,6 +66,49 @@ def test_numba_cache_is_per_user_not_beside_the_sources(tmp_path):
     assert after == before, f"cache files written beside the sources: {sorted(after - before)[:3]}"
 
 
+def test_old_versions_cache_folders_are_pruned_and_nothing_else(tmp_path):
+    parent = tmp_path / "numba"
+    now = 1e9
+    ages = {"a" * 16: 10, "b" * 16: 100, "c" * 16: 200, "d" * 16: 300, "e" * 16: 2 * 3600, "f" * 16: 3 * 3600,
+            "0" * 16: 40 * 86400, "1" * 15: 60 * 86400, "current0current0": 90 * 86400}
+    for name, age in ages.items():
+        (parent / name).mkdir(parents=True)
+        (parent / name / "k.nbi").write_bytes(b"x")
+        os.utime(parent / name, (now - age, now - age))
+    (parent / "notes.txt").write_text("mine")
+    os.utime(parent / "notes.txt", (now - 90 * 86400, now - 90 * 86400))
+    removed = _cache.prune(parent, "current0current0", now=now)
+    # the current version stays however old; the four most recent stay; the fifth and sixth (unused for over an
+    # hour) go; the one unused for 40 days goes; a folder whose name is not a digest and a file are not touched
+    assert sorted(p.name for p in removed) == sorted(["e" * 16, "f" * 16, "0" * 16])
+    assert sorted(p.name for p in parent.iterdir()) == sorted(
+        ["a" * 16, "b" * 16, "c" * 16, "d" * 16, "1" * 15, "current0current0", "notes.txt"])
+    # within the hour nothing but the month-old goes, whatever the count
+    for i in range(8):
+        (parent / f"{i:016x}").mkdir()
+        os.utime(parent / f"{i:016x}", (now - 60, now - 60))
+    assert _cache.prune(parent, "current0current0", now=now) == []
+
+
+def test_a_new_version_prunes_and_a_used_one_is_stamped(tmp_path):
+    code = "import combopt, numba; print(numba.config.CACHE_DIR)"
+    parent = tmp_path / "xdg" / "combopt" / "numba"
+    old = parent / ("9" * 16)
+    old.mkdir(parents=True)
+    os.utime(old, (1, 1))  # unused since 1970
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert not old.exists()
+    cache = Path(r.stdout.strip())
+    cache.mkdir(parents=True, exist_ok=True)
+    os.utime(cache, (1, 1))
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert cache.stat().st_mtime > 1e9  # stamped as used by the second run
+
+
 def test_a_numba_cache_dir_the_user_chose_is_kept(tmp_path):
     mine = tmp_path / "mine"
     r = subprocess.run([sys.executable, "-c", "import combopt, numba; print(numba.config.CACHE_DIR)"], cwd=ROOT,

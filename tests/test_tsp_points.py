@@ -19,9 +19,10 @@ import combopt
 from combopt import ParameterError
 from combopt.cli.app import main
 from combopt.problems.tsp import TSP, tsplib_distances
+from combopt.problems.tsp.bound import tour_length
 from combopt.problems.tsp.local import METRIC_CODES, _point_distance
 from combopt.problems.tsp.model import hilbert_order, spanning_tree_bound
-from combopt.problems.tsp.tsplib import MAX_DIMENSION, metric_points
+from combopt.problems.tsp.tsplib import MAX_COORD_MATRIX, MAX_DIMENSION, metric_points
 
 DATA = Path(__file__).parent / "data" / "tsp"
 
@@ -106,10 +107,15 @@ def test_points_option_on_a_matrix_instance_and_its_refusals():
     with pytest.raises(ParameterError, match="coordinate EDGE_WEIGHT_TYPE"):
         combopt.solve(combopt.read(DATA / "gr17.tsp"), "tsp-ls", max_iterations=1, distances="points")
     q = TSP.from_coords(p.coords, "EUC_2D", dense=False)
+    # a problem kept as coordinates builds its matrix when asked (and stays on the points by default)
+    r = combopt.solve(q, "tsp-ls", max_iterations=20, seed=1, distances="matrix")
+    assert r.info["distances"] == "matrix" and r.objective == optima()["eil51"] and not q.dense
+    assert np.array_equal(q.D, p.D) and q.held_karp().bound == p.held_karp().bound
+    big = TSP.from_coords(np.random.default_rng(2).uniform(0, 1e4, (MAX_DIMENSION + 1, 2)))
     with pytest.raises(ParameterError, match="keeps no distance matrix"):
-        combopt.solve(q, "tsp-ls", max_iterations=1, distances="matrix")
+        combopt.solve(big, "tsp-ls", max_iterations=1, distances="matrix")
     with pytest.raises(ParameterError, match="use tsp-ls"):
-        q.held_karp()
+        big.held_karp()
 
 
 def write_coords(path: Path, c: np.ndarray, kind: str = "EUC_2D") -> Path:
@@ -152,6 +158,18 @@ def test_an_explicit_matrix_above_the_limit_is_refused_at_its_dimension(tmp_path
                     "EDGE_WEIGHT_FORMAT : UPPER_ROW\nEDGE_WEIGHT_SECTION\n1 2 3\nEOF\n")
     line = one_line_error(capsys, "solve", path, "-q")
     assert "explicit.tsp:3:" in line and f"explicit matrix of {n} cities" in line
+
+
+def test_coordinate_files_keep_a_matrix_up_to_the_limit_and_build_one_when_a_solver_asks(tmp_path):
+    rng = np.random.default_rng(5)
+    small = combopt.read(write_coords(tmp_path / "small.tsp", rng.uniform(0, 1e4, (MAX_COORD_MATRIX, 2)).round()))
+    c = rng.uniform(0, 1e4, (MAX_COORD_MATRIX + 1, 2)).round()
+    p = combopt.read(write_coords(tmp_path / "large.tsp", c))
+    assert small.dense and not p.dense and p._lazy_D is None
+    r = combopt.solve(p, "tsp-ls", max_iterations=1, seed=0)
+    assert r.info["distances"] == "points" and p._lazy_D is None  # tsp-ls never built the matrix
+    assert np.array_equal(p.D, TSP.from_coords(c).D) and not p.dense  # built on demand, equal to the reader's
+    assert p.tour_length(r.solution) == int(tour_length(r.solution, p.D)) == r.objective
 
 
 def test_matrix_instances_above_3000_cities_get_the_spanning_tree_bound_only_from_their_coordinates():

@@ -129,8 +129,34 @@ def test_tsp_ls_reports_the_sparse_bound_on_points():
     assert math.ceil(tree) < r.bound <= r.objective
     assert r.gap == pytest.approx((r.objective - r.bound) / r.objective, rel=1e-9)
     # the same cities with a matrix: the matrix ascent's bound (100 1-trees) is the reference
-    hk = TSP.from_coords(c).bound()
+    hk = held_karp(TSP.from_coords(c).D, 100).bound
     assert r.bound <= r.objective and r.bound >= 0.97 * hk
+
+
+def test_the_problems_own_bound_stays_cheap_where_it_comes_before_every_run(monkeypatch):
+    import combopt.problems.tsp.model as model
+
+    calls = []
+    real = model.held_karp
+
+    def spy(D, iterations=100, *a, **k):
+        calls.append((D.shape[0], iterations))
+        return real(D, iterations, *a, **k)
+
+    monkeypatch.setattr(model, "held_karp", spy)
+    rng = np.random.default_rng(8)
+    for n, its in ((200, 100), (547, 100), (1000, 30)):
+        c = rng.uniform(0, 1e4, (n, 2))
+        hk = TSP.from_coords(c).bound()
+        assert calls[-1] == (n, its) and spanning_tree_bound(c, "EUC_2D") <= hk
+    c = rng.uniform(0, 1e4, (1001, 2))
+    before = len(calls)
+    assert TSP.from_coords(c).bound() == spanning_tree_bound(c, "EUC_2D") and len(calls) == before
+    D = TSP.from_coords(c).D  # the same matrix handed over without coordinates: a short ascent instead
+    b = TSP(D).bound()
+    assert calls[-1] == (1001, 29) and b <= held_karp(D, 100).bound + 1
+    big = np.abs(np.subtract.outer(np.arange(3001), np.arange(3001)))  # explicit, above HK_EXPLICIT_MAX: none
+    assert TSP(big).bound() is None
 
 
 def test_tsp_ls_reports_the_alpha_ascents_bound_above_3000_cities():

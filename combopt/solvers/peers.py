@@ -234,14 +234,10 @@ def _import_elkai():
 def lkh(problem, ctx: SolveContext, **params) -> SolverOutput:
     """``runs`` LKH runs (default 1) with elkai's defaults on the problem's integer distance matrix (an asymmetric
     one as well: LKH transforms it itself). LKH cannot be interrupted, so the time limit is not checked inside it;
-    instances without a matrix (coordinate files above 10,000 cities) are refused."""
-    from ..core.errors import ParameterError
-
+    a problem kept as coordinates builds its matrix for LKH (``TSP.D``, up to 10,000 cities; larger refused)."""
     elkai = _import_elkai()
     runs = positive_int(params, "runs", 1)
     reject_unknown(params, "lkh")
-    if not problem.dense:
-        raise ParameterError(f"lkh: {problem.name} keeps no distance matrix ({problem.n} cities)")
     n = problem.n
     if n < 3:
         tour = np.arange(n, dtype=np.int64)

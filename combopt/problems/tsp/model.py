@@ -18,6 +18,7 @@ from .tsplib import (
     _LENGTH_LIMIT,
     COORD_TYPES,
     MAX_COORD_DIMENSION,
+    MAX_COORD_MATRIX,
     MAX_DIMENSION,
     _distance_pairs,
     check_coordinate_range,
@@ -30,6 +31,14 @@ register_kind("tsp", ("milp", "qubo", "lagrangian"))
 MAX_VIOLATIONS_LISTED = 20
 #: above this many cities (without a matrix) :meth:`TSP.bound` does not build the spanning tree before a run
 SPANNING_TREE_MAX = 50_000
+#: the problem's own bound comes before every run, inside its time limit, so it stays cheap (about 0.1-0.2 s): a
+#: Held-Karp ascent of at most 100 1-trees and about ``HK_BOUND_WORK / n^2`` of them (one 1-tree costs about
+#: 4e-9 n^2 s: 100 at 500 cities, 30 at 1000), up to ``HK_BOUND_MAX`` cities with coordinates (above: the spanning
+#: tree, 0.02 s at 2000) and ``HK_EXPLICIT_MAX`` with an explicit matrix (above: none). Before: 100 1-trees up to
+#: 1700 cities and 30 up to 3000 took 0.6 s at 1000 and 1.6 s at 2000 cities, so a 1 s run there found no tour.
+HK_BOUND_WORK = 3e7
+HK_BOUND_MAX = 1000
+HK_EXPLICIT_MAX = 3000
 #: the position-based QUBO has 2 (n-1)^2 (n-2) couplings, about 56 bytes each while it is built (1 GB at 200
 #: cities, 7 GB at 400): larger instances are refused with a clear error instead of exhausting the memory
 MAX_QUBO_COUPLINGS = 30_000_000
@@ -179,12 +188,13 @@ class TSP(Problem):
     @classmethod
     def from_coords(cls, coords, edge_weight_type: str = "EUC_2D", name: str = "tsp", source: str | None = None,
                     dense: bool | None = None) -> TSP:
-        """TSP of 2-D points under a TSPLIB ``EDGE_WEIGHT_TYPE``. ``dense`` (default: up to ``MAX_DIMENSION``
-        cities) keeps the full distance matrix, which every solver works on; otherwise (up to
-        ``MAX_COORD_DIMENSION`` cities) the problem keeps the points only and distances are computed from them
-        when needed: :attr:`D` is then not available, ``tsp-ls`` is the solver, candidate lists come from a
-        k-d tree, and the bound is the minimum spanning tree of the Delaunay edges before the run; ``tsp-ls``
-        raises it with a Held-Karp ascent on sparse 1-trees (:mod:`combopt.problems.tsp.sparse_bound`)."""
+        """TSP of 2-D points under a TSPLIB ``EDGE_WEIGHT_TYPE``. ``dense`` (default: up to ``MAX_COORD_MATRIX``
+        cities; allowed up to ``MAX_DIMENSION``) keeps the full distance matrix, which every solver works on;
+        otherwise (up to ``MAX_COORD_DIMENSION`` cities) the problem keeps the points only and distances are
+        computed from them when needed: ``tsp-ls`` runs on the points (candidate lists from a k-d tree), :attr:`D`
+        is built when a solver asks for it (up to ``MAX_DIMENSION`` cities, else refused), and the bound is the
+        minimum spanning tree of the Delaunay edges before the run; ``tsp-ls`` raises it with a Held-Karp ascent on
+        sparse 1-trees (:mod:`combopt.problems.tsp.sparse_bound`)."""
         kind = str(edge_weight_type).upper()
         if kind not in COORD_TYPES:
             raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {edge_weight_type!r}; expected one of "
@@ -196,7 +206,7 @@ class TSP(Problem):
             raise ParameterError("coords must be finite numbers")
         n = c.shape[0]
         if dense is None:
-            dense = n <= MAX_DIMENSION
+            dense = n <= MAX_COORD_MATRIX
         if dense:
             if n > MAX_DIMENSION:
                 raise ParameterError(f"a full distance matrix is kept for at most {MAX_DIMENSION} cities, got {n}")
@@ -210,6 +220,7 @@ class TSP(Problem):
         check_coordinate_range(points, kind)
         self = cls.__new__(cls)
         self._D = None
+        self._lazy_D = None
         self.points = points
         self.metric_from_coords = True
         self.name, self.source, self.edge_weight_type, self.coords = name, source, kind, c
@@ -224,11 +235,17 @@ class TSP(Problem):
 
     @property
     def D(self) -> np.ndarray:
-        """The ``(n, n)`` int64 distance matrix (not kept for large coordinate instances: see :meth:`from_coords`)."""
-        if self._D is None:
-            raise ParameterError(f"{self.name}: {self.n} cities are kept as coordinates, without a distance "
-                                 f"matrix (kept up to {MAX_DIMENSION} cities); use tsp-ls")
-        return self._D
+        """The ``(n, n)`` int64 distance matrix. A problem kept as coordinates (see :meth:`from_coords`) builds it on
+        the first call and keeps it, up to ``MAX_DIMENSION`` cities (it stays :attr:`dense` ``False``: ``tsp-ls``
+        keeps to the points); above that it is refused."""
+        if self._D is not None:
+            return self._D
+        if self._lazy_D is None:
+            if self.n > MAX_DIMENSION:
+                raise ParameterError(f"{self.name}: {self.n} cities are kept as coordinates, without a distance "
+                                     f"matrix (one is built for at most {MAX_DIMENSION} cities); use tsp-ls")
+            self._lazy_D = tsplib_distances(self.coords, self.edge_weight_type)
+        return self._lazy_D
 
     def metric(self) -> tuple:
         """The local-search kernels' distance argument (see ``combopt.problems.tsp.local``)."""
@@ -422,10 +439,11 @@ class TSP(Problem):
         return held_karp(self.D, iterations, upper)
 
     def bound(self) -> float | None:
-        """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 1700
-        cities), rounded up; cached. Above 3000 cities, where the distances come from coordinates, the weight of
+        """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 547 cities: see ``HK_BOUND_WORK``),
+        rounded up; cached. Above ``HK_BOUND_MAX`` cities, where the distances come from coordinates, the weight of
         a minimum spanning tree (:meth:`spanning_tree_bound`; without a matrix up to ``SPANNING_TREE_MAX``
-        cities, and ``tsp-ls`` computes it for larger ones when its time allows), else none. Asymmetric: the
+        cities, and ``tsp-ls`` computes it for larger ones when its time allows); an explicit matrix above
+        ``HK_EXPLICIT_MAX`` cities has none (``tsp-ls`` runs its own ascent within its time). Asymmetric: the
         assignment bound up to ``ASSIGNMENT_MAX`` cities (``tsp-ls`` adds the transformation's Held-Karp bound)."""
         if self._bound is None and self.asymmetric:
             if self.n > ASSIGNMENT_MAX:
@@ -437,9 +455,11 @@ class TSP(Problem):
         if self._bound is None:
             if not self.dense:  # computed before every run: only where it is cheap (about 0.5 s at 50,000 cities)
                 return self.spanning_tree_bound() if self.n <= SPANNING_TREE_MAX else None
-            if self.n > 3000:  # no Held-Karp ascent this large: the spanning tree where the coordinates give it
-                return self.spanning_tree_bound() if self.metric_from_coords else None
-            hk = held_karp(self.D, min(100, max(30, int(3e8 / self.n**2))))
+            if self.metric_from_coords and self.coords is not None and self.n > HK_BOUND_MAX:
+                return self.spanning_tree_bound()  # O(n log n) from the coordinates
+            if self.n > HK_EXPLICIT_MAX:
+                return None
+            hk = held_karp(self.D, min(100, max(1, int(HK_BOUND_WORK / self.n**2))))
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
         return self._bound
 

@@ -3,7 +3,7 @@
 Double-bridge kick, local search around the kick (2-opt, Or-opt and the 3-opt move of
 combopt.problems.tsp.local), accept when not worse, restart from a random nearest-neighbour
 tour after a stall; several walks in parallel (Numba ``prange``). Without a distance matrix (coordinate
-instances above 10,000 cities) the kernels compute distances from the points, candidates come from a k-d tree
+instances above 5000 cities) the kernels compute distances from the points, candidates come from a k-d tree
 and the walks start from a Hilbert-curve tour (``distances``).
 Imports: core, generic solver helpers and combopt.problems.tsp.
 """
@@ -26,7 +26,7 @@ from ...problems.tsp.asymmetric import from_jv, jv_matrix
 from ...problems.tsp.bound import tour_length
 from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
 from ...problems.tsp.model import hilbert_order
-from ...problems.tsp.tsplib import COORD_TYPES
+from ...problems.tsp.tsplib import COORD_TYPES, MAX_DIMENSION
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
 
 #: changed stretches of the tour one kick notes (the double bridge and each reversal of its local search) before
@@ -317,7 +317,10 @@ def _point_candidates(points, kind: str, k: int, ctx: SolveContext) -> tuple[np.
 def _point_view(problem, distances: str):
     """The problem without a matrix (distances from its points) when the run uses the points, else ``None``."""
     if distances == "matrix" and not problem.dense:
-        raise ParameterError(f"distances=matrix: {problem.name} keeps no distance matrix ({problem.n} cities)")
+        if problem.n > MAX_DIMENSION:
+            raise ParameterError(f"distances=matrix: {problem.name} keeps no distance matrix ({problem.n} cities; "
+                                 f"one is built for at most {MAX_DIMENSION})")
+        return None  # the problem builds its matrix (TSP.D)
     if problem.dense and distances != "points":
         return None
     if problem.dense:
@@ -362,7 +365,7 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     ``points`` (distances computed from the coordinates: no matrix; in place of alpha the 10 cities of smallest
     pi-nearness under the multipliers of the bound's sparse Held-Karp ascent, or the 10 nearest of a k-d tree where
     the ascent had no room; walks start from a Hilbert-curve tour and restart from their best) or ``auto`` (default:
-    the matrix where the problem keeps one, that is up to 10,000 cities).
+    the matrix where the problem keeps one: coordinate files up to 5000 cities, explicit matrices).
 
     Measured on random uniform instances (EUC_2D), gap to LKH (elkai, one run), one thread: 3-opt took
     the mean gap at 20 s from 0.35 % to 0.31 % (1000 cities) and from 0.80 % to 0.68 % (5000). Dropping
