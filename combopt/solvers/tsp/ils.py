@@ -260,8 +260,11 @@ BOUND_ITERATIONS = 100  # the ascent's 1-trees in a run without a time limit
 #: 0.06 % longer), 8 on 6 of 8 (uniform 0.09-0.14 % shorter on all four, clustered 2.5 % shorter to 0.44 % longer)
 PI_K = 10
 #: with a matrix, above this many cities (where the problem's own bound is the spanning tree, not Held-Karp) a run
-#: with no time for the matrix's alpha ascent takes the sparse ascent's bound and pi-nearness candidates instead
-SPARSE_MATRIX_MIN = 3000
+#: with no time for the matrix's alpha ascent takes the sparse ascent's bound and pi-nearness candidates instead.
+#: Measured at 1 and 2 s on uniform cities (benchmarks/tsp_matrix_limit.py --sizes 1500 2000 3000 --limits 1 2
+#: --seeds 31 32, side runs): 1000 instead of 3000 took the runs that had used the 10 nearest (8 of 12) 0.03-0.36 %
+#: shorter, all 8
+SPARSE_MATRIX_MIN = 1000
 
 
 def _sparse_bound(points, upper: float, ctx: SolveContext, info: dict, k_pi: int = 0) -> tuple:
