@@ -15,7 +15,7 @@ from .core.context import SolveContext, SolverOutput
 from .core.device import gpu_stack_of, resolve_device
 from .core.errors import CombOptError, GPUError, ParameterError
 from .core.io import read
-from .core.problem import Evaluation, Problem
+from .core.problem import BOUND_SHARE, Evaluation, Problem
 from .core.registry import get_solver
 from .core.result import Result, Status
 from .core.status import integral_bound, settle
@@ -24,7 +24,6 @@ from .core.warm import gated, run_solver
 
 __all__ = ["figure", "read", "solve"]
 
-#: what heuristics do when the caller gives no limit at all (deterministic: no clock)
 
 
 def _as_problem(instance: Any, kind: str | None) -> Problem:
@@ -126,7 +125,8 @@ def solve(
     cheap = None
     out = SolverOutput()
     try:
-        cheap = gated(ctx, _cheap_bound, problem)  # inside the clock; skipped when its kernel is not compiled yet
+        # inside the clock (at most about BOUND_SHARE of it); skipped when its kernel is not compiled yet
+        cheap = gated(ctx, _cheap_bound, problem, BOUND_SHARE * ctx.state.criterion.time_limit())
         state.offer_bound(cheap)  # the shared stopping rule: stop once the incumbent meets it
         out = run_solver(info, problem, ctx, dict(params))  # compile gate: on time on a cold Numba cache
     except KeyboardInterrupt:
@@ -220,9 +220,9 @@ def _construct_after_interrupt(problem: Problem) -> Any:
         return None
 
 
-def _cheap_bound(problem: Problem) -> float | None:
+def _cheap_bound(problem: Problem, seconds: float = math.inf) -> float | None:
     try:
-        return problem.bound()
+        return problem.bound() if not math.isfinite(seconds) else problem.bound_within(seconds)
     except CombOptError:
         return None
 

@@ -370,3 +370,28 @@ def test_fir_starts_from_least_squares_where_remez_fails():
     assert name == "firls" and np.array_equal(ks[0], starts["firls"][0])
     res = combopt.solve(des, "dmmv-round", seed=0)
     assert res.feasible and res.objective <= ls + 1e-12
+
+
+def test_the_lp_bound_is_left_out_of_a_run_too_short_for_it_and_kept_where_it_fits(monkeypatch):
+    # order 200: the LP (about 1 s) is a tenth of a 10 s run at most, so a 1 s run neither bounds nor starts with it
+    # and searches from the rounded Remez design; a run without a limit solves it and proves the LP bound
+    solved = []
+    real = fir_mod.DMMV.lp_relaxation
+
+    def count(self, *a, **k):
+        if "lp" not in self._cache:
+            solved.append(self.n)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(fir_mod.DMMV, "lp_relaxation", count)
+    p = combopt.read(EXAMPLES / "fir_n200_b9.toml")
+    assert p.bound_within(0.01) is None and solved == []
+    r = combopt.solve(p, "dmmv", time_limit=1.0, seed=0)
+    assert solved == [] and r.bound is None and r.gap is None and r.status.value == "feasible"
+    assert r.info["start"] == "remez" and r.info["lp_cut"].startswith("no LP start")
+    assert r.objective == p.evaluate(r.solution).objective < p.evaluate(p.rounded_remez()).objective
+    lp = p.bound()
+    assert solved == [101] and 0 < lp < r.objective
+    assert p.bound_within(0.0) == lp  # solved already: free
+    r2 = combopt.solve(p, "dmmv", max_iterations=1, seed=0)
+    assert r2.bound == lp and "lp_cut" not in r2.info and solved == [101]

@@ -194,6 +194,12 @@ class DMMVBase(Problem):
         prob += pulp.lpSum(ts) * (1.0 / len(blocks))
         return prob, lambda: self.solution_from_blocks([d() for d in decs])
 
+    def bound_within(self, seconds: float) -> float | None:
+        """:meth:`bound` when the blocks' LPs are solved already or take about ``seconds`` or less."""
+        if sum(b.A.nnz for b in self.blocks()) > LP_MAX_NNZ:
+            return None
+        return self.bound() if sum(b.lp_seconds() for b in self.blocks()) <= seconds else None
+
     def bound(self) -> float | None:
         """Mean over the blocks of the continuous (LP) relaxation bound, for small models."""
         blocks = self.blocks()

@@ -37,7 +37,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, LP_MAX_NNZ, nearest_in_grid, to_db, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, LP_S_EACH, LP_S_PER_NNZ, nearest_in_grid, to_db, uniform_domains
 from .base import DMMVBase, memo_by_content
 
 register_kind("fir", ("milp",))
@@ -225,6 +225,21 @@ class FIRDesign(DMMVBase):
             return None
         return super().bound()
 
+    def bound_within(self, seconds: float) -> float | None:
+        """The LP bound when it is solved already or takes about ``seconds`` or less (estimated from the design grid
+        without building the model)."""
+        if self._model is None and self._grid_points() * (self.spec.M + 1) > LP_MAX_NNZ:
+            return None
+        if self._lp_seconds() > seconds:
+            return None
+        return self.bound()
+
+    def _lp_seconds(self) -> float:
+        """About what the LP relaxation still costs (see :meth:`combopt.models.dmmv.DMMV.lp_seconds`)."""
+        if self._model is not None:
+            return self._model.lp_seconds()
+        return LP_S_EACH + LP_S_PER_NNZ * self._grid_points() * (self.spec.M + 1)
+
     def nearest_taps(self, h) -> np.ndarray:
         """Grid indices of the coefficients nearest to the real taps ``h`` (ties to the lower value): what the
         model's ``nearest_indices`` gives, without building the model (every tap has the same grid)."""
@@ -309,8 +324,16 @@ class FIRDesign(DMMVBase):
         cont = self._continuous_start()
         if cont is not None:
             out[cont[0]] = [self.nearest_taps(cont[1][: self.spec.M + 1])]
-        # the LP only where it is solved: the model is not built for it beyond that (4-5 s at order 2000)
-        lp = self.model().lp_relaxation() if self._grid_points() * (self.spec.M + 1) <= LP_MAX_NNZ else None
+        # the LP only where it is solved: the model is not built for it beyond that (4-5 s at order 2000); and only
+        # where it takes at most half the time to the deadline (else a short run answers with the rounded Remez
+        # design, with no time left to search; the set is then not kept, so that a longer run solves the LP)
+        lp = None
+        if self._grid_points() * (self.spec.M + 1) <= LP_MAX_NNZ:
+            if deadline is None or self._lp_seconds() <= 0.5 * (deadline - time.monotonic()):
+                lp = self.model().lp_relaxation()
+                self.__dict__.get("_start_notes", {}).pop("lp_cut", None)
+            else:
+                self.__dict__.setdefault("_start_notes", {})["lp_cut"] = "no LP start: no time for the LP"
         if lp is not None:
             out["lp"] = [self.model().nearest_indices(lp[1])]
         if not out:

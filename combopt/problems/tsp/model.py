@@ -31,11 +31,9 @@ register_kind("tsp", ("milp", "qubo", "lagrangian"))
 MAX_VIOLATIONS_LISTED = 20
 #: above this many cities (without a matrix) :meth:`TSP.bound` does not build the spanning tree before a run
 SPANNING_TREE_MAX = 50_000
-#: the problem's own bound comes before every run, inside its time limit, so it stays cheap (about 0.1-0.2 s): a
-#: Held-Karp ascent of at most 100 1-trees and about ``HK_BOUND_WORK / n^2`` of them (one 1-tree costs about
-#: 4e-9 n^2 s: 100 at 500 cities, 30 at 1000), up to ``HK_BOUND_MAX`` cities with coordinates (above: the spanning
-#: tree, 0.02 s at 2000) and ``HK_EXPLICIT_MAX`` with an explicit matrix (above: none). Before: 100 1-trees up to
-#: 1700 cities and 30 up to 3000 took 0.6 s at 1000 and 1.6 s at 2000 cities, so a 1 s run there found no tour.
+#: the problem's own bound comes before every run, inside its limit: at most 100 1-trees and ``HK_BOUND_WORK / n^2``
+#: (4e-9 n^2 s each), up to ``HK_BOUND_MAX`` cities with coordinates (above: the spanning tree) and ``HK_EXPLICIT_MAX``
+#: without (above: none). Before, 0.6 s at 1000 and 1.6 s at 2000 cities: a 1 s run there found no tour.
 HK_BOUND_WORK = 3e7
 HK_BOUND_MAX = 1000
 HK_EXPLICIT_MAX = 3000

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
+from ...core.problem import BOUND_SHARE
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, TargetObjective
 from ...models.dmmv import DMMV
@@ -502,7 +503,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
                 search_of(q)
         offer(problem.solution_from_blocks(full_k) if gated_start else None)
         offered[:] = [None if S is None else (float(S.best[0]), float(S.best[1])) for S in searches]
-        bound = problem.bound() if single else None
+        bound = None if not single else problem.bound_within(BOUND_SHARE * ctx.time_left) if timed else problem.bound()
         proven = False
         scorers = [S.scorer for S in searches] if lns_p is not None else []
         driver = None if lns_p is None else LNSDriver(
