@@ -84,6 +84,8 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: tsp_lkh_1000.md -->", "tsp_lkh_1000.md"),
     (BENCH, "<!-- table: tsp_lkh_5000.md -->", "tsp_lkh_5000.md"),
     (BENCH, "<!-- table: tsp_points.md -->", "tsp_points.md"),
+    (BENCH, "<!-- table: tsp_matrix_limit.md -->", "tsp_matrix_limit.md"),
+    (BENCH, "| cities | mean points / matrix |", "tsp_matrix_limit.md"),
     (BENCH, "| instance | length | bound | bound from |", "tsp_points.md"),
     (BENCH, "| instance | n | QUBO binaries | optimum |", "tsp_qubo.md"),
     (BENCH, "| solver | instance | limit s | wall s |", "time_limits.md"),
