@@ -270,3 +270,35 @@ def test_auto_takes_the_gpu_only_where_it_was_measured_faster(monkeypatch):
     fast, cpu_only = get_solver("fast-on-gpu", "qubo"), get_solver("cpu-only", "qubo")
     assert fast.auto_gpu and device.resolve_device("auto", fast.devices, fast.auto_gpu) == "gpu"
     assert not cpu_only.auto_gpu and device.resolve_device("auto", cpu_only.devices, cpu_only.auto_gpu) == "cpu"
+
+
+def test_tabu_restarts_from_each_walks_best_with_consistent_fields():
+    from combopt.solvers.tabu import _keep_best, _perturbed
+
+    model = QUBO.random(40, 0.3, 7)
+    rng = np.random.default_rng(0)
+    elite = rng.integers(0, 2, (5, 40)).astype(np.int8)
+    X = np.zeros_like(elite)
+    F = np.zeros((5, 40))
+    E = np.zeros(5)
+    _perturbed(model, elite, 0.1, rng, X, F, E)
+    assert ((X != elite).sum(axis=1) == 4).all()  # 10 % of 40 variables flipped in every walk
+    for r in range(5):  # the kernels' convention: fields h + W x, energy less the offset
+        assert np.allclose(F[r], model.h + model.W @ X[r].astype(float))
+        assert E[r] == pytest.approx(model.energy(X[r]) - model.offset)
+    ex, ee = _keep_best(None, None, X, E)
+    worse, better = E + 1.0, E - 1.0
+    Y = 1 - X
+    ex, ee = _keep_best(ex, ee, Y, np.where(np.arange(5) % 2 == 0, better, worse))
+    assert np.array_equal(ex[0], Y[0]) and np.array_equal(ex[1], X[1]) and ee[1] == E[1] and ee[0] == better[0]
+
+
+@pytest.mark.parametrize("perturb", [0.0, 0.1, 1.0])
+def test_iterated_tabu_finds_the_optimum_at_any_perturbation(perturb):
+    model = QUBO.random(16, 0.5, 3)
+    opt = combopt.solve(model, "exhaustive").objective
+    res = combopt.solve(model, "tabu", max_iterations=4, seed=1, num_restarts=2, tabu_iters=50, perturb=perturb)
+    assert res.objective == pytest.approx(opt) == pytest.approx(pair_sum_energy(model, res.solution))
+    assert res.info["perturb"] == perturb
+    with pytest.raises(combopt.ParameterError):
+        combopt.solve(model, "tabu", max_iterations=1, perturb=1.5)
