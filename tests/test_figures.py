@@ -882,12 +882,14 @@ def gpu_speeds() -> tuple:
 def maxcut_summary():
     rows = {r[0]: r for r in load("maxcut.json")["summary"]}
     return (rows["sa"][1], rows["sa"][2].split()[0], rows["dwave-sa"][1], rows["dwave-sa"][2].split()[0],
-            rows["pt"][1], rows["pt"][2].split()[0])
+            rows["pt"][1], rows["pt"][2].split()[0], rows["tabu"][1], rows["tabu"][2].split()[0],
+            rows["dwave-tabu"][1], rows["dwave-tabu"][2].split()[0])
 
 
 CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
     ("maxcut-summary", README, "`sa` reached {} of the best cut of each row on average (the best on {} of 12), "
-     "dwave-samplers' SA {} ({} of 12), `pt` {} ({})", maxcut_summary),
+     "dwave-samplers' SA {} ({} of 12), `pt` {} ({}), `tabu` {} ({}) and dwave-samplers' tabu {} ({})",
+     maxcut_summary),
     ("gpu-check-counts", README, "all {} checks of the full run and all {} of the scaling run agreed", gpu_counts),
     ("gpu-speeds", README, "The GPU annealer ran at {}x the CPU with 1,024 replicas (dense n=1000) but {}x with "
      "32,768; RCPSP decoding at {}x with 4,096 lists and {}x with 65,536; DMMV scoring with CuPy at {}x the CPU "
