@@ -25,7 +25,6 @@ from .core.warm import gated, run_solver
 __all__ = ["figure", "read", "solve"]
 
 
-
 def _as_problem(instance: Any, kind: str | None) -> Problem:
     if isinstance(instance, Problem):
         if kind is not None and kind != instance.kind:

@@ -395,3 +395,16 @@ def test_the_lp_bound_is_left_out_of_a_run_too_short_for_it_and_kept_where_it_fi
     assert p.bound_within(0.0) == lp  # solved already: free
     r2 = combopt.solve(p, "dmmv", max_iterations=1, seed=0)
     assert r2.bound == lp and "lp_cut" not in r2.info and solved == [101]
+
+
+def test_bound_within_builds_nothing_for_tomography_and_checks_a_layers_size_first(monkeypatch):
+    t = _tomo()
+    monkeypatch.setattr(type(t), "blocks", lambda self: pytest.fail("the model was built"))
+    assert t.bound_within(0.0) == 0.0 == t.bound()
+    monkeypatch.undo()
+    small = _layer()
+    assert small.bound_within(math.inf) == small.bound()
+    big = _layer(rows=4, inputs=12, samples=30)
+    monkeypatch.setattr(quant_mod, "LP_MAX_NNZ", 10)  # every layer is "too large" now
+    monkeypatch.setattr(type(big), "blocks", lambda self: pytest.fail("the rows' models were built"))
+    assert big.bound_within(math.inf) is None

@@ -238,6 +238,12 @@ class QuantizationLayer(DMMVBase):
             return None
         return super().bound()
 
+    def bound_within(self, seconds: float) -> float | None:
+        """As :meth:`bound`, within ``seconds`` (the size check first, without making the rows' models)."""
+        if self.W.shape[0] * np.count_nonzero(self.X) > LP_MAX_NNZ:
+            return None
+        return super().bound_within(seconds)
+
     def block_objective(self, ks: list[np.ndarray]) -> tuple[float, float]:
         """``(mean row peak output error, summed squared error)``: one dense product instead of a sparse one per row
         (the metrics' product, remembered with them)."""

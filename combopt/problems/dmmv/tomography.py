@@ -412,6 +412,10 @@ class Tomography(DMMVBase):
         """0: a residual is never negative (and an exact reconstruction reaches it when noise-free)."""
         return 0.0
 
+    def bound_within(self, seconds: float) -> float:
+        """:meth:`bound` (free: no LP, no model)."""
+        return 0.0
+
     def fallback_start(self) -> tuple[str, list[np.ndarray]]:
         """The SART image made so far rounded (else the rounded back-projection), without the model."""
         hit = self.__dict__.get("_sart")

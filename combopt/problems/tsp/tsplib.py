@@ -22,9 +22,9 @@ from ...core.io import MAX_FILE_BYTES, register_reader
 #: up to this many cities a full int64 distance matrix is kept (10 000 cities are 800 MB); every solver works on it
 MAX_DIMENSION = 10_000
 #: coordinate instances above this many cities are read without a matrix (``TSP.D`` builds it when a solver asks, up
-#: to ``MAX_DIMENSION``): ``tsp-ls`` on the points was level with the matrix from 2000 to 10,000 cities at 2 and
-#: 10 s (0.9988-1.0011 of its length, two uniform instances each) and above 5000 the matrix costs 0.4-1.6 s to
-#: build and 0.6-1.8 GB (with the solver's float copy) before the first tour (``benchmarks/tsp_points.py``)
+#: to ``MAX_DIMENSION``): ``tsp-ls`` on the points was level with the matrix from 2000 to 7000 cities at 2 and 10 s
+#: (0.9992-1.0008 of its length) and shorter at 10,000, where the matrix took 1.6 s to build and the solver's float
+#: copy ate a 2 s run (``benchmarks/tsp_matrix_limit.py``; 1.84 GB peak there, ``benchmarks/tsp_points.py``)
 MAX_COORD_MATRIX = 5000
 #: coordinate instances up to this many cities are read without a matrix: distances are computed from the
 #: coordinates when needed (``tsp-ls`` only; an explicit matrix stays limited to ``MAX_DIMENSION``)
