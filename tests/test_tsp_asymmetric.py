@@ -209,3 +209,11 @@ def test_assignment_bound_with_negative_arcs():
         D = random_arcs(7, seed, lo=-100, hi=20)
         assert assignment_bound(D) <= brute_force(D)
         assert TSP(D).bound() <= brute_force(D)
+
+
+def test_the_assignment_bound_is_left_out_of_a_run_too_short_for_it():
+    D = np.random.default_rng(3).integers(1, 1000, (600, 600))
+    p = TSP(D)
+    assert p.asymmetric and p.bound_within(1e-3) is None and p._bound is None  # 600 cities: about 0.009 s
+    b = p.bound_within(1.0)
+    assert b is not None and b == p.bound() and p.bound_within(0.0) == b  # computed: then free

@@ -31,9 +31,8 @@ register_kind("tsp", ("milp", "qubo", "lagrangian"))
 MAX_VIOLATIONS_LISTED = 20
 #: above this many cities (without a matrix) :meth:`TSP.bound` does not build the spanning tree before a run
 SPANNING_TREE_MAX = 50_000
-#: the problem's own bound comes before every run, inside its limit: at most 100 1-trees and ``HK_BOUND_WORK / n^2``
-#: (4e-9 n^2 s each), up to ``HK_BOUND_MAX`` cities with coordinates (above: the spanning tree) and ``HK_EXPLICIT_MAX``
-#: without (above: none). Before, 0.6 s at 1000 and 1.6 s at 2000 cities: a 1 s run there found no tour.
+#: the problem's own bound comes before every run, inside its limit (:meth:`TSP.bound`; 1-trees cost 4e-9 n^2 s each).
+#: Before, 0.6 s at 1000 and 1.6 s at 2000 cities: a 1 s run there found no tour.
 HK_BOUND_WORK = 3e7
 HK_BOUND_MAX = 1000
 HK_EXPLICIT_MAX = 3000
@@ -437,12 +436,10 @@ class TSP(Problem):
         return held_karp(self.D, iterations, upper)
 
     def bound(self) -> float | None:
-        """Held-Karp 1-tree bound (at most 100 subgradient steps, fewer above 547 cities: see ``HK_BOUND_WORK``),
-        rounded up; cached. Above ``HK_BOUND_MAX`` cities, where the distances come from coordinates, the weight of
-        a minimum spanning tree (:meth:`spanning_tree_bound`; without a matrix up to ``SPANNING_TREE_MAX``
-        cities, and ``tsp-ls`` computes it for larger ones when its time allows); an explicit matrix above
-        ``HK_EXPLICIT_MAX`` cities has none (``tsp-ls`` runs its own ascent within its time). Asymmetric: the
-        assignment bound up to ``ASSIGNMENT_MAX`` cities (``tsp-ls`` adds the transformation's Held-Karp bound)."""
+        """Held-Karp 1-tree bound, rounded up, cached: at most 100 1-trees (fewer above 547 cities, ``HK_BOUND_WORK``);
+        above ``HK_BOUND_MAX`` cities with coordinates the minimum spanning tree (:meth:`spanning_tree_bound`; without
+        a matrix up to ``SPANNING_TREE_MAX`` cities); none for an explicit matrix above ``HK_EXPLICIT_MAX``.
+        Asymmetric: the assignment bound up to ``ASSIGNMENT_MAX`` cities. ``tsp-ls`` raises each within its run."""
         if self._bound is None and self.asymmetric:
             if self.n > ASSIGNMENT_MAX:
                 return None
@@ -460,6 +457,10 @@ class TSP(Problem):
             hk = held_karp(self.D, min(100, max(1, int(HK_BOUND_WORK / self.n**2))))
             self._bound = float(math.ceil(hk.bound - 1e-7 * max(1.0, abs(hk.bound))))
         return self._bound
+
+    def bound_within(self, seconds: float) -> float | None:
+        """:meth:`bound`; an asymmetric one not yet computed only where its assignment (about 4e-11 n^3 s) fits."""
+        return None if self.asymmetric and self._bound is None and 4e-11 * self.n**3 > seconds else self.bound()
 
     def spanning_tree_bound(self) -> float | None:
         """:func:`spanning_tree_bound` of the cities (cached; about 1e-5 s per city); ``None`` unless the
