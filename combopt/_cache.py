@@ -9,6 +9,7 @@ beside its sources. A ``NUMBA_CACHE_DIR`` the user set is respected. One folder 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -67,10 +68,8 @@ def numba_cache_dir() -> Path:
 
 def mark_used(folder: Path) -> None:
     """Stamp ``folder`` as used now (its modification time: Numba only writes to it when it compiles)."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only cache still works; it is only pruned sooner
         os.utime(folder)
-    except OSError:
-        pass
 
 
 def prune(parent: Path, current: str, now: float | None = None) -> list[Path]:

@@ -63,13 +63,12 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     budget = StepBudget(lambda: ctx.time_left, iters, prior_s=-(-R // numba.get_num_threads()) * per_walk_step * 1.3e-9,
                         share=0.5, least=100)
     elite_x, elite_e = None, None
-    rng = np.random.default_rng(ctx.seed)
     while not ctx.state.should_stop():
         states = ctx.uint64_seeds(R)
         if elite_x is None or perturb == 0.0:  # random start states (no sweeps: empty schedule)
             kernels.anneal_batch_cpu(indptr, indices, data, h, empty, 1, X, F, states, E, 1)
         else:
-            _perturbed(model, elite_x, perturb, rng, X, F, E)
+            _perturbed(model, elite_x, perturb, ctx.rng, X, F, E)
         steps = budget.next()  # all of ``iters`` unless that would not fit in half the time left
         budget.start(steps)
         with deferred_interrupt():  # a Ctrl-C during the walks ends the run after their best states are offered

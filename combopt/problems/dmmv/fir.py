@@ -227,12 +227,8 @@ class FIRDesign(DMMVBase):
 
     def bound_within(self, seconds: float) -> float | None:
         """The LP bound when it is solved already or takes about ``seconds`` or less (estimated from the design grid
-        without building the model)."""
-        if self._model is None and self._grid_points() * (self.spec.M + 1) > LP_MAX_NNZ:
-            return None
-        if self._lp_seconds() > seconds:
-            return None
-        return self.bound()
+        without building the model; :meth:`bound` refuses a model beyond the LP's size the same way)."""
+        return None if self._lp_seconds() > seconds else self.bound()
 
     def _lp_seconds(self) -> float:
         """About what the LP relaxation still costs (see :meth:`combopt.models.dmmv.DMMV.lp_seconds`)."""
