@@ -205,7 +205,8 @@ def test_exhaustive_kernel_matches_brute_force(prefix):
         assert best_E[q] == pytest.approx(E[sel].min())
 
 
-def test_tabu_kernel_finds_the_optimum_and_keeps_its_books():
+@pytest.mark.parametrize("trees", [False, True])
+def test_tabu_kernel_finds_the_optimum_and_keeps_its_books(trees):
     m = QUBO.random(14, 0.6, seed=9)
     indptr, indices, data, h = arrays(m)
     R = 3
@@ -215,7 +216,7 @@ def test_tabu_kernel_finds_the_optimum_and_keeps_its_books():
     best_X = np.zeros_like(X)
     best_E = np.zeros(R)
     kernels.tabu_batch(indptr, indices, data, h, X, F, np.arange(1, R + 1, dtype=np.uint64), 200, 4, best_X, best_E,
-                       E)
+                       E, trees)
     emin, _ = brute(m)
     assert best_E.min() + m.offset == pytest.approx(emin)
     np.testing.assert_allclose(best_E, m.energies(best_X) - m.offset, atol=1e-9)
@@ -224,7 +225,8 @@ def test_tabu_kernel_finds_the_optimum_and_keeps_its_books():
     assert np.all(best_E <= E + 1e-9)
 
 
-def test_tabu_aspiration_tolerance_and_random_stream_on_one_variable():
+@pytest.mark.parametrize("trees", [False, True])
+def test_tabu_aspiration_tolerance_and_random_stream_on_one_variable(trees):
     """One variable, h = -1: the first step flips it (a new best); then it is tabu and flipping back is no new
     best, so nothing moves. The xorshift state advances once per move, the tenure draw uses it."""
     m = QUBO(np.array([-1.0]), sp.csr_matrix((1, 1)))
@@ -235,7 +237,7 @@ def test_tabu_aspiration_tolerance_and_random_stream_on_one_variable():
     best_X, best_E = np.zeros_like(X), np.zeros(1)
     seed = 987654321
     states = np.array([seed], dtype=np.uint64)
-    kernels.tabu_batch(indptr, indices, data, h, X, F, states, 3, 4, best_X, best_E, E)
+    kernels.tabu_batch(indptr, indices, data, h, X, F, states, 3, 4, best_X, best_E, E, trees)
     assert X[0, 0] == 1 and E[0] == -1.0 and best_E[0] == -1.0 and best_X[0, 0] == 1
     assert int(states[0]) == next(xorshift_stream(seed))[0]  # one move, one draw
     # an improvement of exactly the 1e-12 tolerance is not a new best
@@ -244,11 +246,12 @@ def test_tabu_aspiration_tolerance_and_random_stream_on_one_variable():
     X = np.zeros((1, 1), dtype=np.int8)
     best_X, best_E, E = np.zeros_like(X), np.zeros(1), np.zeros(1)
     kernels.tabu_batch(indptr, indices, data, h, X, fields(m, X), np.array([5], dtype=np.uint64), 1, 4, best_X,
-                       best_E, E)
+                       best_E, E, trees)
     assert X[0, 0] == 1 and E[0] == -1e-12 and best_E[0] == 0.0 and best_X[0, 0] == 0
 
 
-def test_tabu_tenure_draws_from_the_stream():
+@pytest.mark.parametrize("trees", [False, True])
+def test_tabu_tenure_draws_from_the_stream(trees):
     """With two equal variables the tenure decides when the first may move again: the trajectory of energies
     over many steps depends on every draw, so it must match a Python re-implementation."""
     rng = np.random.default_rng(11)
@@ -262,7 +265,7 @@ def test_tabu_tenure_draws_from_the_stream():
     best_X, best_E = np.zeros_like(X), np.zeros(1)
     seed, iters, tenure = 424242, 40, 3
     kernels.tabu_batch(indptr, indices, data, h, X, F, np.array([seed], dtype=np.uint64), iters, tenure, best_X,
-                       best_E, E)
+                       best_E, E, trees)
     # reference
     x = np.zeros(n, dtype=int)
     e = be = 0.0
@@ -286,3 +289,36 @@ def test_tabu_tenure_draws_from_the_stream():
         be = min(be, e) if e < be - 1e-12 else be
     np.testing.assert_array_equal(X[0], x)
     assert E[0] == pytest.approx(e) and best_E[0] == pytest.approx(be)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tabu_trees_follow_the_scans_trajectory(seed):
+    """The tournament trees pick the same flip as the scan at every step (ties to the lowest index, on integer
+    weights with many ties), so both end in the same states, fields, energies, best states and random streams;
+    the steps outnumber the variables, so the best state's flip log overflows into a full copy."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    J = np.triu(rng.integers(-3, 4, size=(n, n)) * (rng.random((n, n)) < rng.uniform(0.05, 0.6)), 1).astype(float)
+    m = QUBO(rng.integers(-3, 4, size=n).astype(float), sp.csr_matrix(J + J.T))
+    indptr, indices, data, h = arrays(m)
+    X0 = (rng.random((3, n)) < 0.5).astype(np.int8)
+    tenure, iters = int(rng.integers(1, 10)), int(rng.integers(5 * n, 60 * n))
+    out = []
+    for trees in (False, True):
+        X, F, E = X0.copy(), fields(m, X0), m.energies(X0) - m.offset
+        best_X, best_E, states = np.zeros_like(X), np.zeros(3), np.array([7, 8, 9], dtype=np.uint64)
+        kernels.tabu_batch(indptr, indices, data, h, X, F, states, iters, tenure, best_X, best_E, E, trees)
+        np.testing.assert_allclose(best_E, m.energies(best_X) - m.offset, atol=1e-9)
+        np.testing.assert_allclose(F, fields(m, X), atol=1e-9)
+        out.append((X, F, E, best_X, best_E, states))
+    for a, b in zip(*out, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_tabu_takes_the_trees_on_sparse_models_only():
+    from combopt.solvers.tabu import step_plan
+
+    assert step_plan(2000, 8000)[0]  # a torus: degree 4
+    assert step_plan(10_000, 40_000)[1] < step_plan(10_000, 40_000 * 400)[1]
+    assert not step_plan(800, 800 * 48)[0]  # degree 48 at 800 variables: the scan
+    assert not step_plan(30, 30 * 29)[0]  # dense

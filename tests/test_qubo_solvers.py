@@ -302,3 +302,32 @@ def test_iterated_tabu_finds_the_optimum_at_any_perturbation(perturb):
     assert res.info["perturb"] == perturb
     with pytest.raises(combopt.ParameterError):
         combopt.solve(model, "tabu", max_iterations=1, perturb=1.5)
+
+
+def test_tabu_on_a_sparse_model_picks_flips_in_trees_and_finds_the_bipartite_cut():
+    """A 20 x 20 torus with unit weights is bipartite: its maximum cut takes all 800 edges. At 400 variables of
+    degree 4 the walks use the tournament trees, with the longer tenure of sparse models."""
+    import networkx as nx
+
+    from combopt.problems.graph.maxcut import MaxCut
+    from combopt.solvers.tabu import default_tenure
+
+    G = nx.grid_2d_graph(20, 20, periodic=True)
+    idx = {v: k for k, v in enumerate(sorted(G))}
+    p = MaxCut(400, np.array([(idx[a], idx[b]) for a, b in G.edges()]))
+    res = combopt.solve(p, "tabu", max_iterations=3, seed=2)
+    assert res.info["flips"] == "trees" and res.info["tenure"] == default_tenure(400, 1600) == 41
+    assert res.objective == 800 == p.evaluate(res.solution).objective
+    dense = QUBO.random(30, 1.0, 4)
+    res = combopt.solve(dense, "tabu", max_iterations=2, seed=2)
+    assert res.info["flips"] == "scan" and res.info["tenure"] == 8  # min(20, n / 4) + 1 on dense models
+    assert res.objective == pytest.approx(combopt.solve(dense, "exhaustive").objective)
+
+
+def test_default_tenure_grows_on_sparse_models_only():
+    from combopt.solvers.tabu import default_tenure
+
+    assert default_tenure(2500, 2500 * 250) == 21  # a Beasley-like UBQP: Palubeckis's min(20, n / 4) + 1
+    assert default_tenure(2000, 8000) == 201  # a torus: n / 10 + 1
+    assert default_tenure(2000, 2000 * 20) == 90
+    assert default_tenure(8, 0) == 3  # tiny and empty models

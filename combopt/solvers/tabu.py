@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -26,12 +28,12 @@ from .common import (
     "tabu",
     problems=("+qubo",),
     description="iterated single-flip tabu search with aspiration: parallel walks, each restarted from its best state "
-                "with random flips (Numba CPU)",
+                "with random flips; sparse models pick flips in tournament trees (Numba CPU)",
 )
 def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_restarts`` walks per iteration (default 16), ``tabu_iters``
     steps per walk (default ``max(1000, 20 n)``), ``tenure`` (default
-    ``min(20, n // 4) + 1``), ``perturb`` (default 0.1: from the second iteration on each walk starts from its
+    :func:`default_tenure`), ``perturb`` (default 0.1: from the second iteration on each walk starts from its
     best state so far with about this share of its variables flipped at random, an iterated tabu search as
     Palubeckis's for unconstrained binary quadratic programs; 0: a new random state each iteration, as before),
     ``penalty``."""
@@ -47,8 +49,11 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     model = problem.to_qubo(**qp)
     n = model.n
     iters = iters or max(1000, 20 * n)
-    tenure = tenure or min(20, n // 4) + 1
-    replica_memory(2 * R, n, "num_restarts")
+    tenure = tenure or default_tenure(n, model.W.nnz)
+    trees, step_s = step_plan(n, model.W.nnz)
+    # a walk in the trees holds two trees of 2 x 2^ceil(log2 n) entries and its tabu books (about 150 bytes a
+    # variable) on each of Numba's threads
+    replica_memory(2 * R + (9 * numba.get_num_threads() if trees else 0), n, "num_restarts")
     indptr, indices, data = model.csr_arrays()
     h = np.ascontiguousarray(model.h)
     X = np.zeros((R, n), dtype=np.int8)
@@ -57,10 +62,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     BX = np.zeros_like(X)
     BE = np.zeros(R)
     empty = np.zeros(0, dtype=np.float64)
-    # a step scans every variable and updates the fields along the flipped variable's row; the walks run on Numba's
-    # threads (prior 1.3 ns an entry: measured 1.2-2 ns on dense and sparse models, 2 threads on 2 cores)
-    per_walk_step = n + model.W.nnz / max(n, 1)
-    budget = StepBudget(lambda: ctx.time_left, iters, prior_s=-(-R // numba.get_num_threads()) * per_walk_step * 1.3e-9,
+    budget = StepBudget(lambda: ctx.time_left, iters, prior_s=-(-R // numba.get_num_threads()) * step_s,
                         share=0.5, least=100)
     elite_x, elite_e = None, None
     while not ctx.state.should_stop():
@@ -72,13 +74,43 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         steps = budget.next()  # all of ``iters`` unless that would not fit in half the time left
         budget.start(steps)
         with deferred_interrupt():  # a Ctrl-C during the walks ends the run after their best states are offered
-            kernels.tabu_batch(indptr, indices, data, h, X, F, states, steps, tenure, BX, BE, E)
+            kernels.tabu_batch(indptr, indices, data, h, X, F, states, steps, tenure, BX, BE, E, trees)
             budget.done()
             offer_samples(problem, ctx, BX)
         elite_x, elite_e = _keep_best(elite_x, elite_e, BX, BE)
         ctx.state.next_iteration()
     return SolverOutput(info={**first, "num_restarts": R, "tabu_iters": iters, "tenure": tenure, "perturb": perturb,
+                              "flips": "trees" if trees else "scan",
                               "qubo_variables": n})
+
+
+#: seconds a walk's step costs on the 2-core machine (side runs of 16 walks x 20 n steps, 2 threads): the scan of
+#: all n flip costs about 1.5-2.2 ns a variable (the row's field updates included); a step in the tournament trees
+#: 6.6-10 ns per (row length + 2) x log2 n tree levels (+-1 tori of 800, 2000 and 10,000 vertices: 3.2, 7.6 and 41
+#: times faster than the scan; a random graph of 2000 vertices and mean degree 20: 1.6 times; one of 800 and degree
+#: 48: 3.4 times slower, so it keeps the scan)
+SCAN_S_PER_VAR = 1.6e-9
+TREE_S_PER_LEVEL = 8e-9
+
+
+def step_plan(n: int, nnz: int) -> tuple[bool, float]:
+    """``(trees, seconds a step)``: whether the walks pick their flips in tournament trees (sparse models) or by a
+    scan of all ``n`` variables, whichever the measured rates above say is faster."""
+    scan = SCAN_S_PER_VAR * (n + nnz / max(n, 1))
+    tree = TREE_S_PER_LEVEL * (nnz / max(n, 1) + 2) * max(1, math.ceil(math.log2(max(n, 2))))
+    return (True, tree) if tree < scan else (False, scan)
+
+
+def default_tenure(n: int, nnz: int) -> int:
+    """``max(min(20, n / 4), n / (5 sqrt(mean row length))) + 1``: Palubeckis's ``min(20, n / 4)`` for dense models,
+    longer on sparse ones, where a flip changes few costs and a short tenure cycles on the plateaus. Measured at 5 s
+    on graphs and seeds not in benchmarks/maxcut.py's table (side runs, 2026-12-05): +-1 tori of 2000 vertices
+    (degree 4) went 1296 -> 1394 and 1320 -> 1414 at n / 10 (`sa` 1396, 1416), a random graph of 2000 vertices and
+    degree 20 was best at n / 15 to n / 25 (13,242 -> 13,373), the +-1 800-vertex one of degree 48 at n / 25 (2213 ->
+    2216); on Beasley-like UBQPs of density 0.1 (degree 100 and 250) n / 50 and below left 1000 and 2500 variables
+    level and n / 12 lost 0.1 %."""
+    deg = max(1.0, nnz / max(n, 1))
+    return max(min(20, n // 4), int(round(n / (5.0 * math.sqrt(deg))))) + 1
 
 
 #: share of the variables flipped at random in a walk's best state before its next iteration. Measured on the six
