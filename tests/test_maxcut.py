@@ -116,3 +116,63 @@ def test_extensionless_gset_name_is_recognised(tmp_path):
 def test_rudy_errors_name_the_line(read_error, text, line, needle):
     read_error("bad.rud", text, line, needle, read=read_rudy)
 
+
+
+@pytest.mark.parametrize("sparse_certificate", [False, True])
+def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, sparse_certificate):
+    """Above DENSE_EIGEN_VERTICES each step is a Lanczos estimate (from below); the bound must still hold, through
+    the factorisation that certifies it: dense Cholesky, or the sparse LDL' above MAX_DENSE_CERTIFICATE."""
+    from combopt.problems.graph import maxcut
+
+    monkeypatch.setattr(maxcut, "DENSE_EIGEN_VERTICES", 4)
+    if sparse_certificate:
+        monkeypatch.setattr(maxcut, "MAX_DENSE_CERTIFICATE", 4)
+    for seed in range(4):
+        p = random_graph(seed, n=14, density=0.5)
+        opt = brute_force(p)
+        info = p.bound_info(seconds=5.0)
+        assert info["eigenvalue"] is not None and info["eigenvalue_steps"] > 1
+        assert opt <= info["eigenvalue"] and opt <= p.bound() <= info["positive_weights"]
+
+
+@pytest.mark.parametrize("n", [30, 7000])
+def test_below_certifies_the_largest_eigenvalue_from_both_sides(n):
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import eigsh
+
+    from combopt.problems.graph.maxcut import _laplacian, below
+
+    rng = np.random.default_rng(n)
+    if n < 100:  # a random graph
+        edges = np.unique(np.sort(rng.integers(0, n, (3 * n, 2)), axis=1), axis=0)
+        edges = edges[edges[:, 0] != edges[:, 1]]
+    else:  # a 70 x 100 torus, whose sparse factorisation stays small
+        k = np.arange(n)
+        edges = np.concatenate([np.c_[k, (k // 100) * 100 + (k + 1) % 100], np.c_[k, (k + 100) % n]])
+    M = _laplacian(n, edges, rng.choice([-1.0, 1.0], len(edges))) + sp.diags(rng.normal(0, 1, n))
+    lam = np.linalg.eigvalsh(M.toarray())[-1] if n < 100 else eigsh(M, k=1, which="LA", tol=1e-12)[0][0]
+    gap = 1e-6 * abs(lam)
+    assert below(M.tocsr(), lam + gap) and not below(M.tocsr(), lam - gap)
+
+
+def test_large_sparse_graph_gets_a_certified_eigenvalue_bound_within_its_share():
+    """A 30 x 30 torus with unit weights is bipartite (every edge cut: 1800); a +-1 torus of 2000 vertices gets a
+    bound well below its positive weights (was the positive weights above 1000 vertices); no time: the weights."""
+    import networkx as nx
+
+    G = nx.grid_2d_graph(30, 30, periodic=True)
+    idx = {v: k for k, v in enumerate(sorted(G))}
+    e = np.array([(idx[a], idx[b]) for a, b in G.edges()])
+    p = MaxCut(900, e)
+    assert p.bound_within(0.5) >= 1800
+    G = nx.grid_2d_graph(50, 40, periodic=True)
+    idx = {v: k for k, v in enumerate(sorted(G))}
+    e = np.array([(idx[a], idx[b]) for a, b in G.edges()])
+    w = np.random.default_rng(1).choice([-1.0, 1.0], len(e))
+    q = MaxCut(2000, e, w)
+    info = q.bound_info(seconds=0.5)
+    assert info["eigenvalue"] is not None and info["bound"] < 0.9 * info["positive_weights"]
+    cut = combopt.solve(q, "sa", seed=0, max_iterations=3).objective
+    assert cut <= info["bound"]
+    r = MaxCut(2000, e, w)
+    assert r.bound_within(0.0) == r.bound_info()["positive_weights"] and r.bound_info()["eigenvalue"] is None

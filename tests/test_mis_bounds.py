@@ -332,3 +332,18 @@ def test_every_bound_is_valid_on_the_dimacs_graphs():
         named = problem.bounds(math.inf)
         assert named and all(v >= omega for v in named.values()), (r["instance"], named)
         assert problem.bound() >= omega
+
+
+def test_bound_within_takes_the_runs_share_up_to_the_default(monkeypatch, no_kernel):
+    """``combopt.solve`` asks for the problem's bound with a tenth of the run: a short run gives the sparse bounds
+    less than BOUND_S (none at all here: only the colouring, still valid), a long one no more than BOUND_S."""
+    from combopt.problems.graph import mis
+
+    G = nx.disjoint_union_all([nx.cycle_graph(5)] * 40 + [nx.complete_graph(4)] * 10)
+    asked = []
+    bounds = mis.IndependentSet.bounds
+    monkeypatch.setattr(mis.IndependentSet, "bounds", lambda self, s=None: asked.append(s) or bounds(self, s))
+    P = IndependentSet.from_networkx(G)
+    assert P.bound_within(0.0) >= 90 and asked == [0.0] and "clique_cover" not in P.bounds(0.0)
+    Q = IndependentSet.from_networkx(G)
+    assert 110 <= Q.bound_within(60.0) <= 130 and asked[-1] == mis.BOUND_S  # the optimum is 110

@@ -311,6 +311,10 @@ class IndependentSet(Problem):
         """The smallest of :meth:`bounds`, rounded down (the objective is a set's size); ``None`` without any."""
         return best_bound(self.bounds(seconds))
 
+    def bound_within(self, seconds: float) -> float | None:
+        """:meth:`bound` with at most ``seconds`` (a run's share; never more than the default call's BOUND_S)."""
+        return self.bound(min(seconds, BOUND_S))
+
     def bounds(self, seconds: float | None = None) -> dict[str, float]:
         """Upper bounds on the optimum by name (cached):
 
