@@ -9,8 +9,8 @@ class and size.
 Each solver gets the same wall-clock limit and seed: combopt's ``sa`` (the default), ``pt`` and ``tabu`` on the
 max-cut QUBO, and D-Wave's ``SimulatedAnnealingSampler`` / ``TabuSampler`` (dwave-samplers, the
 ``bench`` extra) on the same QUBO through ``dwave-sa`` / ``dwave-tabu``. Every cut is re-checked by the problem's
-``evaluate``. Reported: each cut, the problem's upper bound (eigenvalue bound up to 1000 vertices, else the sum of
-the positive weights), and per solver the mean of cut / best cut of the row and the number of rows where it found
+``evaluate``. Reported: each cut, the problem's untimed upper bound (the certified eigenvalue bound, else the sum
+of the positive weights), and per solver the mean of cut / best cut of the row and the number of rows where it found
 the best cut.
 
 Usage::
