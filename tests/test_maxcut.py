@@ -176,3 +176,30 @@ def test_large_sparse_graph_gets_a_certified_eigenvalue_bound_within_its_share()
     assert cut <= info["bound"]
     r = MaxCut(2000, e, w)
     assert r.bound_within(0.0) == r.bound_info()["positive_weights"] and r.bound_info()["eigenvalue"] is None
+
+
+def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
+    import networkx as nx
+    import scipy.sparse.linalg as sla
+
+    G = nx.grid_2d_graph(20, 20, periodic=True)  # bipartite: the maximum cut takes all 800 edges
+    idx = {v: k for k, v in enumerate(sorted(G))}
+    e = np.array([(idx[a], idx[b]) for a, b in G.edges()])
+    real, starts = sla.eigsh, []
+
+    def from_a_vector_fails(A, **kw):
+        starts.append(kw.get("v0") is not None)
+        if kw.get("v0") is not None:
+            raise sla.ArpackError(-9999)
+        return real(A, **kw)
+
+    monkeypatch.setattr(sla, "eigsh", from_a_vector_fails)
+    info = MaxCut(400, e).bound_info(seconds=0.5)
+    assert info["eigenvalue_steps"] > 2 and True in starts and 800 <= info["bound"] <= info["eigenvalue"] < 1000
+
+    def always_fails(A, **kw):
+        raise sla.ArpackError(-9999)
+
+    monkeypatch.setattr(sla, "eigsh", always_fails)
+    info = MaxCut(400, e).bound_info(seconds=0.5)
+    assert info["eigenvalue"] is None and info["bound"] == info["positive_weights"] == 800
