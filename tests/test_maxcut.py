@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -118,15 +119,14 @@ def test_rudy_errors_name_the_line(read_error, text, line, needle):
 
 
 
-@pytest.mark.parametrize("sparse_certificate", [False, True])
-def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, sparse_certificate):
+@pytest.mark.parametrize("method", ["banded", "dense", "sparse"])
+def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, method):
     """Above DENSE_EIGEN_VERTICES each step is a Lanczos estimate (from below); the bound must still hold, through
-    the factorisation that certifies it: dense Cholesky, or the sparse LDL' above MAX_DENSE_CERTIFICATE."""
+    the factorisation that certifies it (each of the three)."""
     from combopt.problems.graph import maxcut
 
     monkeypatch.setattr(maxcut, "DENSE_EIGEN_VERTICES", 4)
-    if sparse_certificate:
-        monkeypatch.setattr(maxcut, "MAX_DENSE_CERTIFICATE", 4)
+    monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
     for seed in range(4):
         p = random_graph(seed, n=14, density=0.5)
         opt = brute_force(p)
@@ -135,24 +135,43 @@ def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, s
         assert opt <= info["eigenvalue"] and opt <= p.bound() <= info["positive_weights"]
 
 
-@pytest.mark.parametrize("n", [30, 7000])
-def test_below_certifies_the_largest_eigenvalue_from_both_sides(n):
+@pytest.mark.parametrize(("n", "method"), [(30, "banded"), (30, "dense"), (30, "sparse"), (1200, "dense"),
+                                           (7000, "banded"), (7000, "sparse")])
+def test_below_certifies_the_largest_eigenvalue_from_both_sides(monkeypatch, n, method):
     import scipy.sparse as sp
     from scipy.sparse.linalg import eigsh
 
-    from combopt.problems.graph.maxcut import _laplacian, below
+    from combopt.problems.graph import maxcut
 
+    monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
+    monkeypatch.setattr(maxcut, "MAX_DENSE_CERTIFICATE", 10_000)
     rng = np.random.default_rng(n)
     if n < 100:  # a random graph
         edges = np.unique(np.sort(rng.integers(0, n, (3 * n, 2)), axis=1), axis=0)
         edges = edges[edges[:, 0] != edges[:, 1]]
-    else:  # a 70 x 100 torus, whose sparse factorisation stays small
+    else:  # a torus of rows of 100, whose factorisations stay small
         k = np.arange(n)
         edges = np.concatenate([np.c_[k, (k // 100) * 100 + (k + 1) % 100], np.c_[k, (k + 100) % n]])
-    M = _laplacian(n, edges, rng.choice([-1.0, 1.0], len(edges))) + sp.diags(rng.normal(0, 1, n))
+    M = (maxcut._laplacian(n, edges, rng.choice([-1.0, 1.0], len(edges))) + sp.diags(rng.normal(0, 1, n))).tocsr()
+    plan = maxcut.certificate_plan(M)
+    assert plan[0] == method and plan[3] < (n if n < 100 else 250)
     lam = np.linalg.eigvalsh(M.toarray())[-1] if n < 100 else eigsh(M, k=1, which="LA", tol=1e-12)[0][0]
     gap = 1e-6 * abs(lam)
-    assert below(M.tocsr(), lam + gap) and not below(M.tocsr(), lam - gap)
+    assert maxcut.below(M, lam + gap) and not maxcut.below(M, lam - gap)
+
+
+def test_the_certificate_plan_takes_the_band_for_grids_and_refuses_what_does_not_fit(monkeypatch):
+    import networkx as nx
+
+    from combopt.problems.graph import maxcut
+
+    G = nx.grid_2d_graph(100, 100, periodic=True)
+    idx = {v: k for k, v in enumerate(sorted(G))}
+    L = maxcut._laplacian(10_000, np.array([(idx[a], idx[b]) for a, b in G.edges()]), np.ones(20_000))
+    method, seconds, order, b = maxcut.certificate_plan(L)
+    assert method == "banded" and b <= 202 and seconds < 0.5 and sorted(order.tolist()) == list(range(10_000))
+    monkeypatch.setattr(maxcut, "CERTIFICATES", ("dense",))
+    assert maxcut.certificate_plan(L)[:2] == ("", math.inf)  # 10,000 vertices: no dense certificate
 
 
 def test_large_sparse_graph_gets_a_certified_eigenvalue_bound_within_its_share():

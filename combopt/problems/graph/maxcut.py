@@ -15,11 +15,12 @@ Bound: the eigenvalue bound of Mohar and Poljak, ``n/4 lambda_max(L + diag(u))``
 subgradient steps toward the Delorme-Poljak (semidefinite) bound while the bound's time allows (at most
 :data:`BOUND_STEPS`). Small graphs use dense eigenvalues; above :data:`DENSE_EIGEN_VERTICES` vertices each step takes
 a Lanczos estimate (``scipy.sparse.linalg.eigsh``), which comes from below and is no proof by itself: the bound is
-then certified by factorising ``t I - L - diag(u)`` for ``t`` just above the estimate (a dense Cholesky
-factorisation up to :data:`MAX_DENSE_CERTIFICATE` vertices, else a sparse LDL' with symmetric pivoting whose pivots
-must all be positive: Sylvester's law of inertia), which proves ``lambda_max < t``. Where the factorisation would
-not fit the bound's time, or fails, the bound is the sum of the positive weights (never weaker than the eigenvalue
-bound is kept: the smaller of the two).
+then certified by factorising ``t I - L - diag(u)`` for ``t`` just above the estimate, which proves
+``lambda_max < t`` when the factorisation succeeds: a banded Cholesky factorisation in the reverse Cuthill-McKee
+order (grids, tori, planar graphs: narrow bands), a dense one, or a sparse LDL' with symmetric, diagonal pivoting
+whose pivots must all be positive (Sylvester's law of inertia), whichever is estimated fastest. Where none fits
+the bound's time, or the factorisation fails, the bound is the sum of the positive weights (which it never exceeds:
+the smaller of the two is kept).
 """
 
 from __future__ import annotations
@@ -42,13 +43,19 @@ register_kind("maxcut", ("qubo", "milp"))
 
 #: vertices up to which each step solves a dense eigenproblem (above: Lanczos on the sparse matrix)
 DENSE_EIGEN_VERTICES = 200
-#: vertices up to which the Lanczos bound is certified by a dense Cholesky factorisation (at about
-#: CHOLESKY_FLOPS: 0.09 s at 2000 vertices, 0.5 s at 4000 on the 2-core machine), above by a sparse LDL'
+#: the certificates of a Lanczos bound and their estimated costs (side runs on the 2-core machine, 2026-12-05): a
+#: banded Cholesky factorisation in the reverse Cuthill-McKee order, estimated 0.02 + 1e-8 n b + n b^2 / BANDED_FLOPS
+#: seconds for half-bandwidth b (tori of 10,000 and 20,000 vertices, b = 200: 0.08 and 0.09 s; a Delaunay graph of
+#: 10,000, b = 439: 0.08 s; a random graph of 10,000 vertices and 20,000 edges has b = 4083); a dense one up to
+#: MAX_DENSE_CERTIFICATE vertices (0.09 s at 2000, 0.5 s at 4000); a sparse LDL' (SuperLU) whose time is estimated
+#: for a random graph of mean degree d, n^2.85 d^2.2, from SPARSE_CERTIFICATE_S at 10,000 vertices and degree 4 (4.9
+#: million factor entries; 7.9 s at 20,000 vertices and degree 4, 0.35 s at 5000 and degree 5, 0.34 s at 2000 and
+#: degree 20)
+CERTIFICATES = ("banded", "dense", "sparse")
+BANDED_FLOPS = 2e10
+MAX_BANDED_BYTES = 1 << 30
 MAX_DENSE_CERTIFICATE = 5000
-CHOLESKY_FLOPS = 2e10
-#: seconds the sparse LDL' took on a random graph of 10,000 vertices and 20,000 edges (4.9 million factor entries;
-#: 0.35 s at 5000 vertices and 12,498 edges, 7.9 s at 20,000 and 40,000; a 100 x 100 torus 0.03 s): the estimate
-#: assumes a random graph, n^2.6, so on grids and planar graphs it is very cautious
+CHOLESKY_FLOPS = 3e10
 SPARSE_CERTIFICATE_S = 1.1
 #: eigenvalue problems the bound solves at most (the first and its subgradient steps) and its seconds when no run
 #: gives it a share. Side runs (2026-12-05): a +-1 torus of 2000 vertices 1794 after 10 steps (0.12 s), 1747 after
@@ -253,28 +260,55 @@ def _laplacian(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
     return (sp.diags(np.asarray(A.sum(axis=1)).ravel()) - A).tocsr()
 
 
-def certificate_seconds(n: int, m: int) -> float:
-    """Estimated seconds of the factorisation that certifies a Lanczos bound (see the constants above)."""
-    if n <= MAX_DENSE_CERTIFICATE:
-        return n ** 3 / 3 / CHOLESKY_FLOPS + 8e-9 * n * n  # the factorisation and filling the dense matrix
-    return SPARSE_CERTIFICATE_S * (n / 10_000) ** 2.6 * max(1.0, m / (2 * n))
+def certificate_plan(L: sp.csr_matrix) -> tuple[str, float, np.ndarray | None, int]:
+    """``(method, estimated seconds, order, half-bandwidth)`` of the fastest certificate for matrices with the
+    pattern of ``L`` (see :data:`CERTIFICATES`); ``("", inf, ...)`` where none applies."""
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    n, m = L.shape[0], max(0, (L.nnz - L.shape[0]) // 2)
+    order = reverse_cuthill_mckee(L, symmetric_mode=True)
+    P = L[order][:, order].tocoo()
+    b = int(np.abs(P.row - P.col).max(initial=0))
+    costs = {}
+    if "banded" in CERTIFICATES and n * (b + 1) * 8 <= MAX_BANDED_BYTES:
+        costs["banded"] = 0.02 + 1e-8 * n * (b + 1) + n * (b + 1) ** 2 / BANDED_FLOPS
+    if "dense" in CERTIFICATES and n <= MAX_DENSE_CERTIFICATE:
+        costs["dense"] = n ** 3 / 3 / CHOLESKY_FLOPS + 8e-9 * n * n  # the factorisation and filling the matrix
+    if "sparse" in CERTIFICATES:
+        costs["sparse"] = SPARSE_CERTIFICATE_S * (n / 10_000) ** 2.85 * (max(1.0, 2 * m / n) / 4) ** 2.2
+    if not costs:
+        return "", math.inf, order, b
+    method = min(costs, key=costs.get)
+    return method, costs[method], order, b
 
 
-def below(M: sp.csr_matrix, t: float) -> bool:
-    """True when every eigenvalue of the symmetric ``M`` is below ``t``: ``t I - M`` is positive definite (a Cholesky
-    factorisation; or a sparse LDL' by SuperLU with symmetric, diagonal pivoting: all pivots positive)."""
+def below(M: sp.csr_matrix, t: float, plan: tuple | None = None) -> bool:
+    """True when every eigenvalue of the symmetric ``M`` is below ``t``: ``t I - M`` is positive definite, by the
+    factorisation of ``plan`` (:func:`certificate_plan`; default: the fastest for ``M``)."""
+    from scipy.linalg import cholesky_banded
+
+    method, _, order, b = plan or certificate_plan(M)
     n = M.shape[0]
-    B = (sp.identity(n, format="csc") * t - M).tocsc()
-    if n <= MAX_DENSE_CERTIFICATE:
-        try:
+    B = (sp.identity(n, format="csr") * t - M).tocsr()
+    try:
+        if method == "banded":  # lower band storage: ab[i - j, j] = B[i, j] for j <= i <= j + b
+            P = B[order][:, order].tocoo()
+            low = P.row >= P.col
+            ab = np.zeros((b + 1, n))
+            ab[P.row[low] - P.col[low], P.col[low]] = P.data[low]
+            cholesky_banded(ab, lower=True)
+            return True
+        if method == "dense":
             np.linalg.cholesky(B.toarray())
-        except np.linalg.LinAlgError:
-            return False
-        return True
+            return True
+    except np.linalg.LinAlgError:
+        return False
+    if method != "sparse":
+        return False
     from scipy.sparse.linalg import splu
 
     try:
-        lu = splu(B, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        lu = splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True})
     except RuntimeError:  # singular: an eigenvalue at t
         return False
     return bool(np.array_equal(lu.perm_r, lu.perm_c) and np.all(lu.U.diagonal() > 0))
@@ -295,10 +329,10 @@ def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) 
     else:
         from scipy.sparse.linalg import ArpackError, eigsh
 
-        cert_s = certificate_seconds(n, len(edges))
-        if cert_s > seconds:
+        plan = certificate_plan(L)
+        if plan[1] > seconds:
             return None, 0
-        t_end -= cert_s
+        t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
     best, best_u, best_lam, best_v, v0, steps = math.inf, u, 0.0, None, None, 0
     alpha, stall = 2.0, 0
     while True:
@@ -334,7 +368,7 @@ def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) 
     M = (L + sp.diags(best_u)).tocsr()
     for margin in (1e-7, 1e-5, 1e-3):  # the Lanczos value is at most its tolerance below lambda_max
         t = best_lam + margin * scale
-        if below(M, t):
+        if below(M, t, plan):
             return n / 4 * t - best_u.sum() / 4, steps
     return None, steps
 
