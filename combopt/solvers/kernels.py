@@ -465,8 +465,9 @@ def tabu_walk_trees(indptr, indices, data, x, f, s, iters, tenure_base, bx, e):
     """One walk of :func:`tabu_batch` with its flips chosen in tournament trees: tree ``all`` holds every
     variable's flip cost, tree ``free`` the non-tabu ones (+inf for tabu). A step takes the overall best if it
     reaches a new best energy (aspiration; if it does not, no tabu flip does), else the best free one. The tabu
-    variables sit in a short list (at most the longest tenure) that is scanned for expiries each step. The best
-    state is brought up to date from the log of flips since it (a full copy when the log overflows n).
+    variables sit in a calendar by the step their tenure ends, so a step frees exactly those whose tenure ended
+    (O(1) a step whatever the tenure). The best state is brought up to date from the log of flips since it (a full
+    copy when the log overflows n).
     Returns the xorshift state, the energy and the best energy."""
     n = x.shape[0]
     P = 1
@@ -491,10 +492,13 @@ def tabu_walk_trees(indptr, indices, data, x, f, s, iters, tenure_base, bx, e):
         kf[node] = ka[b]
         af[node] = aa[b]
     tabu_until = np.zeros(n, dtype=np.int64)
-    cap = tenure_base + tenure_base // 2 + 2
-    active = np.zeros(cap, dtype=np.int64)
+    # the tabu variables in a calendar: slot ``until % span`` holds a doubly linked list of those tabu until then
+    # (every ``until`` lies within ``span`` steps of the present, so a slot holds one ``until`` at a time)
+    span = tenure_base + tenure_base // 2 + 2
+    head = np.full(span, -1, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)
+    prv = np.full(n, -1, dtype=np.int64)
     in_active = np.zeros(n, dtype=np.bool_)
-    n_active = 0
     log = np.zeros(n, dtype=np.int64)
     n_log = 0
     overflow = False
@@ -502,16 +506,13 @@ def tabu_walk_trees(indptr, indices, data, x, f, s, iters, tenure_base, bx, e):
     for i in range(n):
         bx[i] = x[i]
     for it in range(1, iters + 1):
-        k = 0
-        while k < n_active:  # expiries: tabu while tabu_until >= it
-            v = active[k]
-            if tabu_until[v] < it:
-                in_active[v] = False
-                _tree_set(kf, af, P, v, -f[v] if x[v] == 1 else f[v])
-                n_active -= 1
-                active[k] = active[n_active]
-            else:
-                k += 1
+        slot = (it - 1) % span  # expiries: tabu while tabu_until >= it, so those tabu until it - 1 are free now
+        v = head[slot]
+        head[slot] = -1
+        while v >= 0:
+            in_active[v] = False
+            _tree_set(kf, af, P, v, -f[v] if x[v] == 1 else f[v])
+            v = nxt[v]
         if e + ka[1] < be - 1e-12:
             i = aa[1]
             best_de = ka[1]
@@ -536,12 +537,23 @@ def tabu_walk_trees(indptr, indices, data, x, f, s, iters, tenure_base, bx, e):
         s ^= s << np.uint64(25)
         s ^= s >> np.uint64(27)
         extra = np.int64(((s * np.uint64(2685821657736338717)) >> np.uint64(33)) % np.uint64(tenure_base // 2 + 1))
-        tabu_until[i] = it + tenure_base + extra
-        if not in_active[i]:
+        if in_active[i]:  # tabu already (an aspiration move): out of its old slot
+            if prv[i] >= 0:
+                nxt[prv[i]] = nxt[i]
+            else:
+                head[tabu_until[i] % span] = nxt[i]
+            if nxt[i] >= 0:
+                prv[nxt[i]] = prv[i]
+        else:
             in_active[i] = True
-            active[n_active] = i
-            n_active += 1
             _tree_set(kf, af, P, i, np.inf)
+        tabu_until[i] = it + tenure_base + extra
+        slot = tabu_until[i] % span
+        nxt[i] = head[slot]
+        prv[i] = -1
+        if head[slot] >= 0:
+            prv[head[slot]] = i
+        head[slot] = i
         if n_log < n:
             log[n_log] = i
             n_log += 1
