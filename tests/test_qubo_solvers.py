@@ -232,7 +232,7 @@ def test_ctrl_c_before_any_solution_answers_with_the_construction(monkeypatch, p
     answers with the problem's quick construction, re-checked by its own evaluate, and says so."""
     problem = combopt.read(str(DATA / path), kind=kind)
 
-    def ctrl_c():
+    def ctrl_c(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(problem, "bound", ctrl_c)
@@ -318,16 +318,17 @@ def test_tabu_on_a_sparse_model_picks_flips_in_trees_and_finds_the_bipartite_cut
     res = combopt.solve(p, "tabu", max_iterations=3, seed=2)
     assert res.info["flips"] == "trees" and res.info["tenure"] == default_tenure(400, 1600) == 41
     assert res.objective == 800 == p.evaluate(res.solution).objective
-    dense = QUBO.random(30, 1.0, 4)
+    dense = QUBO.random(20, 1.0, 4)
     res = combopt.solve(dense, "tabu", max_iterations=2, seed=2)
-    assert res.info["flips"] == "scan" and res.info["tenure"] == 8  # min(20, n / 4) + 1 on dense models
+    assert res.info["flips"] == "scan" and res.info["tenure"] == 6  # min(20, n / 4) + 1 on dense models
     assert res.objective == pytest.approx(combopt.solve(dense, "exhaustive").objective)
 
 
 def test_default_tenure_grows_on_sparse_models_only():
     from combopt.solvers.tabu import default_tenure
 
-    assert default_tenure(2500, 2500 * 250) == 21  # a Beasley-like UBQP: Palubeckis's min(20, n / 4) + 1
+    assert default_tenure(1000, 1000 * 100) == 21  # Beasley-like UBQPs (density 0.1): Palubeckis's min(20, n / 4) + 1
+    assert default_tenure(2500, 2500 * 250) == 33  # and n / 79 + 1, where n / 50 and below measured level
     assert default_tenure(2000, 8000) == 201  # a torus: n / 10 + 1
     assert default_tenure(2000, 2000 * 20) == 90
     assert default_tenure(8, 0) == 3  # tiny and empty models
