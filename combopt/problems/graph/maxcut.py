@@ -123,9 +123,7 @@ class MaxCut(Problem):
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Symmetric adjacency ``(indptr, indices, weights)``, each edge in both rows (the search kernels')."""
         if "_csr" not in self.__dict__:
-            e, w, n = self.edges, self.weights, self.n
-            A = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]),
-                                                         np.concatenate([e[:, 1], e[:, 0]]))), shape=(n, n)).tocsr()
+            A = _adjacency(self.n, self.edges, self.weights)
             self.__dict__["_csr"] = (A.indptr.astype(np.int64), A.indices.astype(np.int64), A.data.astype(np.float64))
         return self.__dict__["_csr"]
 
@@ -257,9 +255,15 @@ def _top_eigen(M: np.ndarray) -> tuple[float, np.ndarray]:
     return float(vals[0]), vecs[:, 0]
 
 
-def _laplacian(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+def _adjacency(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+    """The symmetric weighted adjacency matrix, each edge in both rows (parallel edges add up)."""
     i, j = edges[:, 0], edges[:, 1]
-    A = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n)).tocsr()
+    return sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                         shape=(n, n)).tocsr()
+
+
+def _laplacian(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
+    A = _adjacency(n, edges, w)
     return (sp.diags(np.asarray(A.sum(axis=1)).ravel()) - A).tocsr()
 
 
