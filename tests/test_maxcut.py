@@ -122,9 +122,10 @@ def test_rudy_errors_name_the_line(read_error, text, line, needle):
 @pytest.mark.parametrize("method", ["banded", "dense", "sparse"])
 def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, method):
     """Above DENSE_EIGEN_VERTICES each step is a Lanczos estimate (from below); the bound must still hold, through
-    the factorisation that certifies it (each of the three)."""
+    the factorisation that certifies it (each of the three). The subgradient steps alone (no relaxation)."""
     from combopt.problems.graph import maxcut
 
+    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)
     monkeypatch.setattr(maxcut, "DENSE_EIGEN_VERTICES", 4)
     monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
     for seed in range(4):
@@ -212,7 +213,10 @@ def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
             raise sla.ArpackError(-9999)
         return real(A, **kw)
 
+    from combopt.problems.graph import maxcut
+
     monkeypatch.setattr(sla, "eigsh", from_a_vector_fails)
+    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)  # the subgradient steps' restarts
     info = MaxCut(400, e).bound_info(seconds=0.5)
     assert info["eigenvalue_steps"] > 2 and True in starts and 800 <= info["bound"] <= info["eigenvalue"] < 1000
 
@@ -220,5 +224,6 @@ def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
         raise sla.ArpackError(-9999)
 
     monkeypatch.setattr(sla, "eigsh", always_fails)
+    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.6)  # both routes fail: the relaxation's estimate and the steps
     info = MaxCut(400, e).bound_info(seconds=0.5)
     assert info["eigenvalue"] is None and info["bound"] == info["positive_weights"] == 800

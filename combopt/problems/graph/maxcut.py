@@ -69,6 +69,11 @@ BOUND_STEPS, BOUND_SECONDS = 200, 0.5
 #: runs of 150 steps (seeds not in benchmarks/maxcut.py): a Delaunay graph of 800 vertices 1787 -> 1736, a +-1
 #: torus of 2000 vertices, random graphs G(2000, 0.01) and +-1 G(800, 0.06) level (within 0.1 %)
 HALVE_AFTER = 5
+#: share of the bound's time (after the certificate's reserve) for the semidefinite relaxation's low-rank sweeps
+#: (:mod:`.sdp`); they stop sooner when they stall, and the subgradient steps get the rest only when they did not
+RELAXATION_SHARE = 0.6
+#: relative distance of the relaxation's certified bound to its primal value below which it is final
+CONVERGED = 1e-3
 MAX_VERTICES = 10_000_000
 MAX_EDGES = 200_000_000
 
@@ -218,15 +223,17 @@ class MaxCut(Problem):
         return self.bound(seconds)
 
     def bound_info(self, seconds: float | None = None) -> dict:
-        """``{"bound", "positive_weights", "eigenvalue", "eigenvalue_steps"}`` (see the module documentation)."""
+        """``{"bound", "positive_weights", "eigenvalue", "eigenvalue_steps", "relaxation_sweeps"}`` (see the module
+        documentation)."""
         if "_bound" in self.__dict__:
             return self.__dict__["_bound"]
         pos = float(self.weights[self.weights > 0].sum())
-        info = {"bound": pos, "positive_weights": pos, "eigenvalue": None, "eigenvalue_steps": 0}
+        info = {"bound": pos, "positive_weights": pos, "eigenvalue": None, "eigenvalue_steps": 0,
+                "relaxation_sweeps": 0}
         if self.n >= 2 and self.m:
-            eig, steps = _eigenvalue_bound(self.n, self.edges, self.weights,
-                                           BOUND_SECONDS if seconds is None else seconds)
-            info.update(eigenvalue=eig, eigenvalue_steps=steps)
+            eig, steps, sweeps = _eigenvalue_bound(self.n, self.edges, self.weights,
+                                                   BOUND_SECONDS if seconds is None else seconds)
+            info.update(eigenvalue=eig, eigenvalue_steps=steps, relaxation_sweeps=sweeps)
             if eig is not None:
                 info["bound"] = min(pos, eig)
         if self.integral_objective():
@@ -321,27 +328,84 @@ def below(M: sp.csr_matrix, t: float, plan: tuple | None = None) -> bool:
     return bool(np.array_equal(lu.perm_r, lu.perm_c) and np.all(lu.U.diagonal() > 0))
 
 
-def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple[float | None, int]:
-    """min over the ``u`` (sum 0) of the subgradient steps of ``n/4 lambda_max(L + diag(u))``, rounded up past the
-    eigensolver's error (dense), or certified by a factorisation (Lanczos); ``None`` where no certified value fits
-    ``seconds``. Also returns the number of eigenproblems solved."""
+def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple[float | None, int, int]:
+    """The least certified ``n/4 lambda_max(L + diag(u)) - sum(u)/4`` found in ``seconds``: first from the
+    semidefinite relaxation's low-rank solution (:func:`_relaxation_bound`), then, unless that converged, from
+    subgradient steps (:func:`_subgradient_bound`); ``None`` where no certified value fits ``seconds``. Also returns
+    the number of eigenproblems the steps solved and of the relaxation's sweeps."""
     t_end = time.perf_counter() + max(0.0, seconds)
     if SETUP_S_PER_ENTRY * (n + len(edges)) > seconds:  # not even the Laplacian and its ordering would fit
-        return None, 0
+        return None, 0, 0
     L = _laplacian(n, edges, w)
+    scale = float(abs(L).sum(axis=1).max()) or 1.0
+    plan = None
+    if n > DENSE_EIGEN_VERTICES:
+        plan = certificate_plan(L)
+        if plan[1] > seconds:
+            return None, 0, 0
+        t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
+    relaxed, converged, sweeps = _relaxation_bound(n, edges, w, L, scale, plan, t_end)
+    if converged and relaxed is not None:
+        return relaxed, 0, sweeps
+    stepped, steps = _subgradient_bound(n, L, scale, plan, t_end)
+    values = [v for v in (relaxed, stepped) if v is not None]
+    return (min(values) if values else None), steps, sweeps
+
+
+def _certified(n: int, M: sp.csr_matrix, lam: float, u: np.ndarray, scale: float, plan, deadline: float,
+               margins: tuple[float, ...] = (1e-7, 1e-5, 1e-3)) -> float | None:
+    """``n/4 t - sum(u)/4`` for the first ``t = lam + margin x scale`` that a factorisation proves above
+    ``lambda_max(M)`` (:func:`below`; ``lam`` is an estimate from below, a Ritz value), trying the next margin only
+    while another factorisation fits before ``deadline``; with ``plan`` ``None`` (a dense ``lam`` from ``eigh``),
+    ``lam`` rounded up past the eigensolver's error. ``None`` where no margin is proven."""
+    if plan is None:
+        return n / 4 * (lam + 1e-9 * scale * n) - u.sum() / 4  # eigh's error: a small multiple of eps x norm
+    for i, margin in enumerate(margins):
+        if i and time.perf_counter() + plan[1] > deadline:
+            break
+        t = lam + margin * scale
+        if below(M, t, plan):
+            return n / 4 * t - u.sum() / 4
+    return None
+
+
+def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix, scale: float, plan,
+                      t_end: float) -> tuple[float | None, bool, int]:
+    """``(bound, converged, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.sdp`)
+    within :data:`RELAXATION_SHARE` of the time to ``t_end``; ``(None, False, 0)`` in a time-limited run on a cold
+    Numba cache (no compiling inside the clock)."""
+    from ...core.warm import KernelsCold
+    from .sdp import low_rank_dual, top_eigenvalue
+
+    budget = RELAXATION_SHARE * (t_end - time.perf_counter())
+    if budget <= 0:
+        return None, False, 0
+    try:
+        u, V, value, sweeps = low_rank_dual(_adjacency(n, edges, w), L, budget)
+    except KernelsCold:
+        return None, False, 0
+    M = (L + sp.diags(u)).tocsr()
+    lam = float(np.linalg.eigvalsh(M.toarray())[-1]) if plan is None else top_eigenvalue(M, V, scale)
+    if lam is None:
+        return None, False, sweeps
+    # ARPACK's tolerance (1e-6 x scale) bounds how far below lambda_max its estimate may be: the margins start there
+    bound = _certified(n, M, lam, u, scale, plan, t_end + 1.5 * plan[1] if plan else t_end, (1e-6, 1e-5, 1e-4, 1e-3))
+    # every eigenvalue bound is at least the relaxation's optimum, which is at least the primal value: within
+    # CONVERGED of it no subgradient step can gain more than that, and they are skipped
+    converged = bound is not None and bound - value <= CONVERGED * max(1.0, abs(value))
+    return bound, converged, sweeps
+
+
+def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: float) -> tuple[float | None, int]:
+    """min over the ``u`` (sum 0) of projected subgradient steps of ``n/4 lambda_max(L + diag(u))`` until ``t_end``
+    (at most :data:`BOUND_STEPS`), certified (:func:`_certified`); also the number of eigenproblems solved."""
     d = L.diagonal()
     u = d.mean() - d  # start from an equal diagonal: the plain bound is dominated by the largest degree
-    scale = float(abs(L).sum(axis=1).max()) or 1.0
-    dense = n <= DENSE_EIGEN_VERTICES
+    dense = plan is None
     if dense:
         Ld = L.toarray()
     else:
         from scipy.sparse.linalg import ArpackError, eigsh
-
-        plan = certificate_plan(L)
-        if plan[1] > seconds:
-            return None, 0
-        t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
     best, best_u, best_lam, best_v, v0, steps = math.inf, u, 0.0, None, None, 0
     alpha, stall = 2.0, 0
     while True:
@@ -370,16 +434,11 @@ def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) 
             alpha, stall, u, lam, v = alpha / 2, 0, best_u, best_lam, best_v
         # projected subgradient step (v * v - 1/n sums to 0, so sum(u) stays 0); the step scales with lambda
         u = u - alpha * lam * (v * v - 1.0 / n)
-    if dense:
-        return best + n / 4 * 1e-9 * scale * n, steps  # eigh's error: a small multiple of machine epsilon x norm
     if not steps:
         return None, 0
-    M = (L + sp.diags(best_u)).tocsr()
-    for margin in (1e-7, 1e-5, 1e-3):  # the Lanczos value is at most its tolerance below lambda_max
-        t = best_lam + margin * scale
-        if below(M, t, plan):
-            return n / 4 * t - best_u.sum() / 4, steps
-    return None, steps
+    deadline = t_end + 1.5 * plan[1] if plan else t_end
+    return _certified(n, (L + sp.diags(best_u)).tocsr(), best_lam, best_u, scale, plan, deadline), steps
+
 
 # ----------------------------------------------------------------------------------------- reader
 
