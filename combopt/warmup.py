@@ -30,6 +30,7 @@ TINY: dict[str, tuple[str, ...]] = {
     "qubo": ("tiny.qubo.json",),
     "mis": ("tiny.col", "tiny_reduce.col"),
     "clique": ("tiny.col", "tiny_reduce_clique.col"),
+    "maxcut": ("tiny.rud",),  # a graph whose bound is not tight: every solver runs its kernels there
     "mdkp": ("tiny.mknap.txt",),
     "tsp": ("tiny.tsp", "tiny_man.tsp"),  # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel
     "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),
@@ -46,7 +47,7 @@ TINY: dict[str, tuple[str, ...]] = {
 #: family (as in combopt.core.registry.BUILTIN_FAMILIES) -> kinds
 FAMILY_KINDS: dict[str, tuple[str, ...]] = {
     "engines": ("qubo",),
-    "graph": ("mis", "clique"),
+    "graph": ("mis", "clique", "maxcut"),
     "mdkp": ("mdkp",),
     "tsp": ("tsp",),
     "rcpsp": ("rcpsp",),

@@ -272,7 +272,7 @@ def test_warmup_covers_every_kernel_solver_and_kind():
     for files in TINY.values():
         for f in files:
             assert combopt.read(PKG / "data" / "warmup" / f).num_variables > 0
-    assert {j.kind for j in jobs("graph")} == {"mis", "clique"}
+    assert {j.kind for j in jobs("graph")} == {"mis", "clique", "maxcut"}
 
 
 def test_warmup_command(capsys):

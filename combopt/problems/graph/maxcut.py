@@ -11,11 +11,15 @@ exact (every minimiser is a maximum cut), so every QUBO solver handles the kind;
 linearisation (``y_e`` per edge), with vertex 1 fixed on the outside (the cut's symmetry).
 
 Bound: the eigenvalue bound of Mohar and Poljak, ``n/4 lambda_max(L + diag(u))`` for any ``u`` with
-``sum u = 0`` (``cut(x) = x'(L + diag(u))x / 4`` for ``x`` in ``{-1, 1}^n``), with ``u`` improved by projected
-subgradient steps toward the Delorme-Poljak (semidefinite) bound while the bound's time allows (at most
-:data:`BOUND_STEPS`). Small graphs use dense eigenvalues; above :data:`DENSE_EIGEN_VERTICES` vertices each step takes
-a Lanczos estimate (``scipy.sparse.linalg.eigsh``), which comes from below and is no proof by itself: the bound is
-then certified by factorising ``t I - L - diag(u)`` for ``t`` just above the estimate, which proves
+``sum u = 0`` (``cut(x) = x'(L + diag(u))x / 4`` for ``x`` in ``{-1, 1}^n``; any ``u`` with ``- sum(u)/4`` added).
+Its least value over ``u`` is the semidefinite (Goemans-Williamson) relaxation's, and ``u`` comes first from that
+relaxation's low-rank solution (mixing-method sweeps, :mod:`.sdp`, within :data:`RELAXATION_SHARE` of the bound's
+time): the dual point it gives is optimal up to the sweeps' convergence. Only where that does not get within
+:data:`CONVERGED` of the relaxation's primal value do projected subgradient steps (at most :data:`BOUND_STEPS`) try
+to improve on it with the rest of the time. Small graphs use dense eigenvalues; above :data:`DENSE_EIGEN_VERTICES`
+vertices each value is a Lanczos estimate (``scipy.sparse.linalg.eigsh``; for the relaxation's point, whose top
+eigenvalues cluster at 0, on the matrix shifted by its norm), which comes from below and is no proof by itself: the
+bound is then certified by factorising ``t I - L - diag(u)`` for ``t`` just above the estimate, which proves
 ``lambda_max < t`` when the factorisation succeeds: a banded Cholesky factorisation in the reverse Cuthill-McKee
 order (grids, tori, planar graphs: narrow bands), a dense one, or a sparse LDL' with symmetric, diagonal pivoting
 whose pivots must all be positive (Sylvester's law of inertia), whichever is estimated fastest. Where none fits

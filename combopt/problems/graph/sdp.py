@@ -30,6 +30,8 @@ from numba import njit
 MAX_RANK = 32
 #: bytes the low-rank solution may take (a smaller rank beyond)
 MAX_BYTES = 1 << 28
+#: sweeps at most, whatever the time (side runs: 400-5000 until they stall on 800-2000 vertices)
+MAX_SWEEPS = 50_000
 #: the sweeps stop when one chunk of them raises the primal value by less than this (relative)
 TOLERANCE = 1e-7
 
@@ -70,7 +72,8 @@ def rank_for(n: int) -> int:
 def low_rank_dual(A: sp.csr_matrix, L: sp.csr_matrix, seconds: float, seed: int = 0
                   ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """``(u, V, primal value, sweeps)``: mixing-method sweeps on the adjacency ``A`` (Laplacian ``L``) for about
-    ``seconds`` or until they stall, from a seeded random start, and the dual point ``u = -4 y`` they give.
+    ``seconds`` (may be infinite) or until they stall (at most :data:`MAX_SWEEPS`), from a seeded random start, and
+    the dual point ``u = -4 y`` they give.
 
     The sweeps run in chunks between checks, timed by the last chunk (about a tenth of ``seconds`` each)."""
     n = A.shape[0]
@@ -91,8 +94,8 @@ def low_rank_dual(A: sp.csr_matrix, L: sp.csr_matrix, seconds: float, seed: int 
         new = float((V * (L @ V)).sum()) / 4
         done = new - value <= TOLERANCE * max(1.0, abs(new))
         value = new
-        chunk = max(1, min(4 * chunk, int(0.1 * seconds / per)))
-        if done or time.perf_counter() + chunk * per > end:
+        chunk = max(1, min(4 * chunk, MAX_SWEEPS - sweeps, int(min(0.1 * seconds / per, MAX_SWEEPS))))
+        if done or sweeps >= MAX_SWEEPS or time.perf_counter() + chunk * per > end:
             break
     y = (V * (L @ V)).sum(axis=1) / 4
     return -4.0 * y, V, value, sweeps
