@@ -224,6 +224,6 @@ def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
         raise sla.ArpackError(-9999)
 
     monkeypatch.setattr(sla, "eigsh", always_fails)
-    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.6)  # both routes fail: the relaxation's estimate and the steps
+    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 1.0)  # both routes fail: the relaxation's estimate and the steps
     info = MaxCut(400, e).bound_info(seconds=0.5)
     assert info["eigenvalue"] is None and info["bound"] == info["positive_weights"] == 800

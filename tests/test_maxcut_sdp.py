@@ -90,7 +90,7 @@ def test_relaxation_bound_is_no_worse_than_the_subgradient_steps(monkeypatch):
         q = MaxCut(p.n, p.edges, p.weights)
         monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)
         stepped = q.bound_info(seconds=1.0)
-        monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.6)
+        monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 1.0)
         assert stepped["eigenvalue_steps"] > 0 and relaxed["eigenvalue_steps"] == 0
         assert relaxed["eigenvalue"] <= stepped["eigenvalue"] + 1e-9
 

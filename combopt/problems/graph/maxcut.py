@@ -10,21 +10,21 @@ A solution is the set ``S`` of vertices on one side (JSON: the 1-based vertex nu
 exact (every minimiser is a maximum cut), so every QUBO solver handles the kind; the MILP is the usual
 linearisation (``y_e`` per edge), with vertex 1 fixed on the outside (the cut's symmetry).
 
-Bound: the eigenvalue bound of Mohar and Poljak, ``n/4 lambda_max(L + diag(u))`` for any ``u`` with
-``sum u = 0`` (``cut(x) = x'(L + diag(u))x / 4`` for ``x`` in ``{-1, 1}^n``; any ``u`` with ``- sum(u)/4`` added).
-Its least value over ``u`` is the semidefinite (Goemans-Williamson) relaxation's, and ``u`` comes first from that
-relaxation's low-rank solution (mixing-method sweeps, :mod:`.sdp`, within :data:`RELAXATION_SHARE` of the bound's
-time): the dual point it gives is optimal up to the sweeps' convergence. Only where that does not get within
-:data:`CONVERGED` of the relaxation's primal value do projected subgradient steps (at most :data:`BOUND_STEPS`) try
-to improve on it with the rest of the time. Small graphs use dense eigenvalues; above :data:`DENSE_EIGEN_VERTICES`
-vertices each value is a Lanczos estimate (``scipy.sparse.linalg.eigsh``; for the relaxation's point, whose top
-eigenvalues cluster at 0, on the matrix shifted by its norm), which comes from below and is no proof by itself: the
-bound is then certified by factorising ``t I - L - diag(u)`` for ``t`` just above the estimate, which proves
-``lambda_max < t`` when the factorisation succeeds: a banded Cholesky factorisation in the reverse Cuthill-McKee
-order (grids, tori, planar graphs: narrow bands), a dense one, or a sparse LDL' with symmetric, diagonal pivoting
-whose pivots must all be positive (Sylvester's law of inertia), whichever is estimated fastest. Where none fits
-the bound's time, or the factorisation fails, the bound is the sum of the positive weights (which it never exceeds:
-the smaller of the two is kept).
+Bound: the eigenvalue bound of Mohar and Poljak, ``n/4 lambda_max(L + diag(u))`` for any ``u`` with ``sum u = 0``
+(``cut(x) = x'(L + diag(u))x / 4`` for ``x`` in ``{-1, 1}^n``; any ``u`` with ``- sum(u)/4`` added). Its least value
+over ``u`` is the semidefinite (Goemans-Williamson) relaxation's, and ``u`` comes first from that relaxation's
+low-rank solution (mixing-method sweeps, :mod:`.sdp`, with the bound's time less what the eigenvalue estimate and
+its certificate are expected to take): the dual point it gives is optimal up to the sweeps' convergence. Only where
+that gives no certified value (a cold Numba cache in a timed run, ARPACK or every factorisation failing) do
+projected subgradient steps (at most :data:`BOUND_STEPS`) take the time that is left. Small graphs use dense
+eigenvalues; above :data:`DENSE_EIGEN_VERTICES` vertices each value is a Lanczos estimate
+(``scipy.sparse.linalg.eigsh``; for the relaxation's point, whose top eigenvalues cluster at 0, on the matrix
+shifted by its norm), which comes from below and is no proof by itself: the bound is then certified by factorising
+``t I - L - diag(u)`` for ``t`` just above the estimate, which proves ``lambda_max < t`` when the factorisation
+succeeds: a banded Cholesky factorisation in the reverse Cuthill-McKee order (grids, tori, planar graphs: narrow
+bands), a dense one, or a sparse LDL' with symmetric, diagonal pivoting whose pivots must all be positive
+(Sylvester's law of inertia), whichever is estimated fastest. Where none fits the bound's time, or the factorisation
+fails, the bound is the sum of the positive weights (which it never exceeds: the smaller of the two is kept).
 """
 
 from __future__ import annotations
@@ -73,11 +73,13 @@ BOUND_STEPS, BOUND_SECONDS = 200, 0.5
 #: runs of 150 steps (seeds not in benchmarks/maxcut.py): a Delaunay graph of 800 vertices 1787 -> 1736, a +-1
 #: torus of 2000 vertices, random graphs G(2000, 0.01) and +-1 G(800, 0.06) level (within 0.1 %)
 HALVE_AFTER = 5
-#: share of the bound's time (after the certificate's reserve) for the semidefinite relaxation's low-rank sweeps
-#: (:mod:`.sdp`); they stop sooner when they stall, and the subgradient steps get the rest only when they did not
-RELAXATION_SHARE = 0.6
-#: relative distance of the relaxation's certified bound to its primal value below which it is final
-CONVERGED = 1e-3
+#: share of the bound's time (less the reserves for the eigenvalue estimate and the certificate) for the
+#: semidefinite relaxation's low-rank sweeps (:mod:`.sdp`), which stop sooner when they stall; 0 turns them off
+RELAXATION_SHARE = 1.0
+#: seconds per vertex and stored entry of the Laplacian reserved for the relaxation's eigenvalue estimate (shifted
+#: Lanczos at tolerance 1e-4 on the relaxation's point: 0.08-0.21 s on tori and a planar graph of 10,000-20,000
+#: vertices, 1-1.8e-6 s per entry, side runs 2026-12-05)
+EIGEN_S_PER_ENTRY = 2e-6
 MAX_VERTICES = 10_000_000
 MAX_EDGES = 200_000_000
 
@@ -333,10 +335,10 @@ def below(M: sp.csr_matrix, t: float, plan: tuple | None = None) -> bool:
 
 
 def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple[float | None, int, int]:
-    """The least certified ``n/4 lambda_max(L + diag(u)) - sum(u)/4`` found in ``seconds``: first from the
-    semidefinite relaxation's low-rank solution (:func:`_relaxation_bound`), then, unless that converged, from
-    subgradient steps (:func:`_subgradient_bound`); ``None`` where no certified value fits ``seconds``. Also returns
-    the number of eigenproblems the steps solved and of the relaxation's sweeps."""
+    """A certified ``n/4 lambda_max(L + diag(u)) - sum(u)/4`` found in ``seconds``: from the semidefinite
+    relaxation's low-rank solution (:func:`_relaxation_bound`), else from subgradient steps
+    (:func:`_subgradient_bound`); ``None`` where no certified value fits ``seconds``. Also returns the number of
+    eigenproblems the steps solved and of the relaxation's sweeps."""
     t_end = time.perf_counter() + max(0.0, seconds)
     if SETUP_S_PER_ENTRY * (n + len(edges)) > seconds:  # not even the Laplacian and its ordering would fit
         return None, 0, 0
@@ -348,12 +350,11 @@ def _eigenvalue_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) 
         if plan[1] > seconds:
             return None, 0, 0
         t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
-    relaxed, converged, sweeps = _relaxation_bound(n, edges, w, L, scale, plan, t_end)
-    if converged and relaxed is not None:
+    relaxed, sweeps = _relaxation_bound(n, edges, w, L, scale, plan, t_end)
+    if relaxed is not None:
         return relaxed, 0, sweeps
     stepped, steps = _subgradient_bound(n, L, scale, plan, t_end)
-    values = [v for v in (relaxed, stepped) if v is not None]
-    return (min(values) if values else None), steps, sweeps
+    return stepped, steps, sweeps
 
 
 def _certified(n: int, M: sp.csr_matrix, lam: float, u: np.ndarray, scale: float, plan, deadline: float,
@@ -374,30 +375,32 @@ def _certified(n: int, M: sp.csr_matrix, lam: float, u: np.ndarray, scale: float
 
 
 def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix, scale: float, plan,
-                      t_end: float) -> tuple[float | None, bool, int]:
-    """``(bound, converged, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.sdp`)
-    within :data:`RELAXATION_SHARE` of the time to ``t_end``; ``(None, False, 0)`` in a time-limited run on a cold
-    Numba cache (no compiling inside the clock)."""
+                      t_end: float) -> tuple[float | None, int]:
+    """``(bound, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.sdp`), its sweeps
+    within :data:`RELAXATION_SHARE` of the time to ``t_end`` less the eigenvalue estimate's reserve
+    (:data:`EIGEN_S_PER_ENTRY`); ``(None, 0)`` in a time-limited run on a cold Numba cache (no compiling inside the
+    clock) or where no time is left for the sweeps."""
     from ...core.warm import KernelsCold
     from .sdp import low_rank_dual, top_eigenvalue
 
-    budget = RELAXATION_SHARE * (t_end - time.perf_counter())
+    reserve = 0.0 if plan is None else EIGEN_S_PER_ENTRY * (n + L.nnz)
+    budget = RELAXATION_SHARE * (t_end - time.perf_counter() - reserve)
     if budget <= 0:
-        return None, False, 0
+        return None, 0
     try:
-        u, V, value, sweeps = low_rank_dual(_adjacency(n, edges, w), L, budget)
+        u, V, _, sweeps = low_rank_dual(_adjacency(n, edges, w), L, budget)
     except KernelsCold:
-        return None, False, 0
+        return None, 0
     M = (L + sp.diags(u)).tocsr()
-    lam = float(np.linalg.eigvalsh(M.toarray())[-1]) if plan is None else top_eigenvalue(M, V, scale)
+    if plan is None:
+        return _certified(n, M, float(np.linalg.eigvalsh(M.toarray())[-1]), u, scale, None, t_end), sweeps
+    tol = 1e-5 if n <= MAX_DENSE_CERTIFICATE else 1e-4  # tighter where the estimate is cheap
+    lam = top_eigenvalue(M, V, scale, tol)
     if lam is None:
-        return None, False, sweeps
-    # ARPACK's tolerance (1e-6 x scale) bounds how far below lambda_max its estimate may be: the margins start there
-    bound = _certified(n, M, lam, u, scale, plan, t_end + 1.5 * plan[1] if plan else t_end, (1e-6, 1e-5, 1e-4, 1e-3))
-    # every eigenvalue bound is at least the relaxation's optimum, which is at least the primal value: within
-    # CONVERGED of it no subgradient step can gain more than that, and they are skipped
-    converged = bound is not None and bound - value <= CONVERGED * max(1.0, abs(value))
-    return bound, converged, sweeps
+        return None, sweeps
+    # the estimate is at most about tol x scale below lambda_max (shifted by scale): the margins start below that
+    margins = (tol / 10, tol, 10 * tol, 1e-3)
+    return _certified(n, M, lam, u, scale, plan, t_end + 1.5 * plan[1], margins), sweeps
 
 
 def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: float) -> tuple[float | None, int]:
