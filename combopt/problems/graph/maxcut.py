@@ -379,14 +379,15 @@ def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix
     """``(bound, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.sdp`), its sweeps
     within :data:`RELAXATION_SHARE` of the time to ``t_end`` less the eigenvalue estimate's reserve
     (:data:`EIGEN_S_PER_ENTRY`); ``(None, 0)`` in a time-limited run on a cold Numba cache (no compiling inside the
-    clock) or where no time is left for the sweeps."""
+    clock) or where no time is left at all (the sweeps get at least one)."""
     from ...core.warm import KernelsCold
     from .sdp import low_rank_dual, top_eigenvalue
 
     reserve = 0.0 if plan is None else EIGEN_S_PER_ENTRY * (n + L.nnz)
-    budget = RELAXATION_SHARE * (t_end - time.perf_counter() - reserve)
-    if budget <= 0:
+    if RELAXATION_SHARE <= 0 or time.perf_counter() >= t_end:
         return None, 0
+    # at least one sweep (a few of them already beat the subgradient steps by far on large sparse graphs)
+    budget = max(0.0, RELAXATION_SHARE * (t_end - time.perf_counter() - reserve))
     try:
         u, V, _, sweeps = low_rank_dual(_adjacency(n, edges, w), L, budget)
     except KernelsCold:
@@ -398,9 +399,12 @@ def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix
     lam = top_eigenvalue(M, V, scale, tol)
     if lam is None:
         return None, sweeps
-    # the estimate is at most about tol x scale below lambda_max (shifted by scale): the margins start below that
-    margins = (tol / 10, tol, 10 * tol, 1e-3)
-    return _certified(n, M, lam, u, scale, plan, t_end + 1.5 * plan[1], margins), sweeps
+    # the estimate is at most about tol x scale below lambda_max (shifted by scale): the margins start there, or a
+    # tenth of it where three factorisations fit in the time left
+    deadline = t_end + 1.5 * plan[1]
+    tight = time.perf_counter() + 3 * plan[1] <= deadline
+    margins = ((tol / 10,) if tight else ()) + (tol, 10 * tol, 1e-3)
+    return _certified(n, M, lam, u, scale, plan, deadline, margins), sweeps
 
 
 def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: float) -> tuple[float | None, int]:
