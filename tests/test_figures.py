@@ -886,7 +886,30 @@ def maxcut_summary():
             rows["dwave-tabu"][1], rows["dwave-tabu"][2].split()[0])
 
 
+def maxcut_bounds():
+    """Per class, the least and largest % of the bound above the row's best cut; then the same for the steps-only
+    bound measured beside it."""
+    res = load("maxcut.json")["results"]
+    classes = (("unit-G(800",), ("pm1-G(800",), ("torus-20x40", "planar-800"), ("unit-G(2000",), ("torus-50x40",))
+
+    def span(key):
+        out = []
+        for prefixes in classes:
+            gaps = [100 * (r[key] / r["best"] - 1) for r in res if r["instance"].startswith(prefixes)]
+            out += [f"{min(gaps):.1f}", f"{max(gaps):.1f}"]
+        return out
+
+    return tuple(span("bound") + span("bound_steps_only"))
+
+
+MAXCUT_BOUNDS = ("The bound is {}-{} % above the best cut on the random unit-weight 800-vertex graphs, {}-{} % on the "
+                 "+-1 ones, {}-{} % on the 800-vertex grids and planar graphs, {}-{} % on the unit-weight 2000-vertex "
+                 "graphs and {}-{} % on the 2000-vertex tori (the subgradient steps alone, in the same run and time: "
+                 "{}-{}, {}-{}, {}-{}, {}-{} and {}-{} %)")
+
 CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
+    *[(f"maxcut-bounds-{name}", document, MAXCUT_BOUNDS, maxcut_bounds) for name, document in (("readme", README),
+                                                                                               ("bench", BENCH))],
     ("maxcut-summary", README, "`sa` reached {} of the best cut of each row on average (the best on {} of 12), "
      "dwave-samplers' SA {} ({} of 12), `pt` {} ({}), `tabu` {} ({}) and dwave-samplers' tabu {} ({})",
      maxcut_summary),
