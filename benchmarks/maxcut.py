@@ -16,7 +16,7 @@ mean of cut / best cut of the row and the number of rows where it found the best
 
 Usage::
 
-    .venv/bin/python benchmarks/maxcut.py -T 5          # 12 graphs x 5 solvers, about 6 minutes
+    .venv/bin/python benchmarks/mb.py -T 5          # 12 graphs x 5 solvers, about 6 minutes
 """
 
 from __future__ import annotations
@@ -70,13 +70,13 @@ def instances():
 def _steps_only_bound(p: MaxCut) -> float:
     """The bound as before the relaxation (subgradient steps alone, same 0.5 s), on a copy of ``p``: the baseline
     of the bound column, measured in the same run."""
-    from combopt.problems.graph import maxcut
+    from combopt.models import maxcut_bound as mb
 
-    share, maxcut.RELAXATION_SHARE = maxcut.RELAXATION_SHARE, 0.0
+    share, mb.RELAXATION_SHARE = mb.RELAXATION_SHARE, 0.0
     try:
         return MaxCut(p.n, p.edges, p.weights, name=p.name).bound()
     finally:
-        maxcut.RELAXATION_SHARE = share
+        mb.RELAXATION_SHARE = share
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
     print_rich_table("summary", ["solver", "mean cut / best of row", "rows at the best"], summary)
     mi = machine_info()
     md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs (load average at the end {mi['loadavg_at_end']}). "
-          f"`benchmarks/maxcut.py -T {T:g}`: each solver {T:g} s, one after the other.\n\n"
+          f"`benchmarks/mb.py -T {T:g}`: each solver {T:g} s, one after the other.\n\n"
           + markdown_table(headers, rows) + "\n\n"
           + markdown_table(["solver", "mean cut / best of row", "rows at the best"], summary) + "\n")
     write_results(args.name, {"machine": mi, "T": T, "results": results, "summary": summary}, md)

@@ -123,11 +123,11 @@ def test_rudy_errors_name_the_line(read_error, text, line, needle):
 def test_lanczos_bound_is_certified_and_holds_against_brute_force(monkeypatch, method):
     """Above DENSE_EIGEN_VERTICES each step is a Lanczos estimate (from below); the bound must still hold, through
     the factorisation that certifies it (each of the three). The subgradient steps alone (no relaxation)."""
-    from combopt.problems.graph import maxcut
+    from combopt.models import maxcut_bound as mb
 
-    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)
-    monkeypatch.setattr(maxcut, "DENSE_EIGEN_VERTICES", 4)
-    monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
+    monkeypatch.setattr(mb, "RELAXATION_SHARE", 0.0)
+    monkeypatch.setattr(mb, "DENSE_EIGEN_VERTICES", 4)
+    monkeypatch.setattr(mb, "CERTIFICATES", (method,))
     for seed in range(4):
         p = random_graph(seed, n=14, density=0.5)
         opt = brute_force(p)
@@ -142,10 +142,10 @@ def test_below_certifies_the_largest_eigenvalue_from_both_sides(monkeypatch, n, 
     import scipy.sparse as sp
     from scipy.sparse.linalg import eigsh
 
-    from combopt.problems.graph import maxcut
+    from combopt.models import maxcut_bound as mb
 
-    monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
-    monkeypatch.setattr(maxcut, "MAX_DENSE_CERTIFICATE", 10_000)
+    monkeypatch.setattr(mb, "CERTIFICATES", (method,))
+    monkeypatch.setattr(mb, "MAX_DENSE_CERTIFICATE", 10_000)
     rng = np.random.default_rng(n)
     if n < 100:  # a random graph
         edges = np.unique(np.sort(rng.integers(0, n, (3 * n, 2)), axis=1), axis=0)
@@ -153,26 +153,26 @@ def test_below_certifies_the_largest_eigenvalue_from_both_sides(monkeypatch, n, 
     else:  # a torus of rows of 100, whose factorisations stay small
         k = np.arange(n)
         edges = np.concatenate([np.c_[k, (k // 100) * 100 + (k + 1) % 100], np.c_[k, (k + 100) % n]])
-    M = (maxcut._laplacian(n, edges, rng.choice([-1.0, 1.0], len(edges))) + sp.diags(rng.normal(0, 1, n))).tocsr()
-    plan = maxcut.certificate_plan(M)
+    M = (mb.laplacian(n, edges, rng.choice([-1.0, 1.0], len(edges))) + sp.diags(rng.normal(0, 1, n))).tocsr()
+    plan = mb.certificate_plan(M)
     assert plan[0] == method and plan[3] < (n if n < 100 else 250)
     lam = np.linalg.eigvalsh(M.toarray())[-1] if n < 100 else eigsh(M, k=1, which="LA", tol=1e-12)[0][0]
     gap = 1e-6 * abs(lam)
-    assert maxcut.below(M, lam + gap) and not maxcut.below(M, lam - gap)
+    assert mb.below(M, lam + gap) and not mb.below(M, lam - gap)
 
 
 def test_the_certificate_plan_takes_the_band_for_grids_and_refuses_what_does_not_fit(monkeypatch):
     import networkx as nx
 
-    from combopt.problems.graph import maxcut
+    from combopt.models import maxcut_bound as mb
 
     G = nx.grid_2d_graph(100, 100, periodic=True)
     idx = {v: k for k, v in enumerate(sorted(G))}
-    L = maxcut._laplacian(10_000, np.array([(idx[a], idx[b]) for a, b in G.edges()]), np.ones(20_000))
-    method, seconds, order, b = maxcut.certificate_plan(L)
+    L = mb.laplacian(10_000, np.array([(idx[a], idx[b]) for a, b in G.edges()]), np.ones(20_000))
+    method, seconds, order, b = mb.certificate_plan(L)
     assert method == "banded" and b <= 202 and seconds < 0.5 and sorted(order.tolist()) == list(range(10_000))
-    monkeypatch.setattr(maxcut, "CERTIFICATES", ("dense",))
-    assert maxcut.certificate_plan(L)[:2] == ("", math.inf)  # 10,000 vertices: no dense certificate
+    monkeypatch.setattr(mb, "CERTIFICATES", ("dense",))
+    assert mb.certificate_plan(L)[:2] == ("", math.inf)  # 10,000 vertices: no dense certificate
 
 
 def test_large_sparse_graph_gets_a_certified_eigenvalue_bound_within_its_share():
@@ -213,10 +213,10 @@ def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
             raise sla.ArpackError(-9999)
         return real(A, **kw)
 
-    from combopt.problems.graph import maxcut
+    from combopt.models import maxcut_bound as mb
 
     monkeypatch.setattr(sla, "eigsh", from_a_vector_fails)
-    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)  # the subgradient steps' restarts
+    monkeypatch.setattr(mb, "RELAXATION_SHARE", 0.0)  # the subgradient steps' restarts
     info = MaxCut(400, e).bound_info(seconds=0.5)
     assert info["eigenvalue_steps"] > 2 and True in starts and 800 <= info["bound"] <= info["eigenvalue"] < 1000
 
@@ -224,6 +224,6 @@ def test_arpack_failures_restart_or_leave_the_positive_weights(monkeypatch):
         raise sla.ArpackError(-9999)
 
     monkeypatch.setattr(sla, "eigsh", always_fails)
-    monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 1.0)  # both routes fail: the relaxation's estimate and the steps
+    monkeypatch.setattr(mb, "RELAXATION_SHARE", 1.0)  # both routes fail: the relaxation's estimate and the steps
     info = MaxCut(400, e).bound_info(seconds=0.5)
     assert info["eigenvalue"] is None and info["bound"] == info["positive_weights"] == 800

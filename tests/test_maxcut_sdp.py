@@ -13,7 +13,8 @@ from test_maxcut import TORUS, brute_force, random_graph
 
 import combopt
 from combopt.core.warm import KernelsCold
-from combopt.problems.graph import maxcut, sdp
+from combopt.models import maxcut_bound as mb
+from combopt.models import maxcut_sdp as sdp
 from combopt.problems.graph.maxcut import MaxCut
 
 
@@ -34,7 +35,7 @@ def relaxation_value(p: MaxCut, V: np.ndarray) -> float:
 @pytest.mark.parametrize("seed", range(3))
 def test_mixing_sweeps_keep_unit_rows_and_never_lower_the_relaxation(seed):
     p = random_graph(seed, n=40, density=0.3)
-    A = maxcut._adjacency(p.n, p.edges, p.weights)
+    A = mb.adjacency(p.n, p.edges, p.weights)
     V = np.random.default_rng(seed).standard_normal((p.n, 6))
     V /= np.linalg.norm(V, axis=1)[:, None]
     values = [relaxation_value(p, V)]
@@ -46,7 +47,7 @@ def test_mixing_sweeps_keep_unit_rows_and_never_lower_the_relaxation(seed):
     assert values[-1] > values[0]
     # a relaxation: at its optimum (rank 6 >= sqrt(2 n) for 12 vertices) it is at least the maximum cut
     q = random_graph(seed, n=12, density=0.5)
-    A = maxcut._adjacency(q.n, q.edges, q.weights)
+    A = mb.adjacency(q.n, q.edges, q.weights)
     V = np.random.default_rng(seed).standard_normal((q.n, 6))
     V /= np.linalg.norm(V, axis=1)[:, None]
     sdp.mixing_sweeps(A.indptr, A.indices, A.data, V, 500)
@@ -59,8 +60,8 @@ def test_relaxation_bound_is_certified_and_holds_against_brute_force(monkeypatch
     eigh, and above DENSE_EIGEN_VERTICES the shifted Lanczos estimate and each factorisation) must hold against the
     brute-force optimum, and converge (no subgradient steps needed)."""
     if method != "dense-eigh":
-        monkeypatch.setattr(maxcut, "DENSE_EIGEN_VERTICES", 4)
-        monkeypatch.setattr(maxcut, "CERTIFICATES", (method,))
+        monkeypatch.setattr(mb, "DENSE_EIGEN_VERTICES", 4)
+        monkeypatch.setattr(mb, "CERTIFICATES", (method,))
     for seed in range(4):
         p = random_graph(seed, n=14, density=0.5)
         opt = brute_force(p)
@@ -88,9 +89,9 @@ def test_relaxation_bound_is_no_worse_than_the_subgradient_steps(monkeypatch):
     for p in (torus(20, 40, seed=3), random_graph(5, n=300, density=0.05)):
         relaxed = p.bound_info(seconds=1.0)
         q = MaxCut(p.n, p.edges, p.weights)
-        monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 0.0)
+        monkeypatch.setattr(mb, "RELAXATION_SHARE", 0.0)
         stepped = q.bound_info(seconds=1.0)
-        monkeypatch.setattr(maxcut, "RELAXATION_SHARE", 1.0)
+        monkeypatch.setattr(mb, "RELAXATION_SHARE", 1.0)
         assert stepped["eigenvalue_steps"] > 0 and relaxed["eigenvalue_steps"] == 0
         assert relaxed["eigenvalue"] <= stepped["eigenvalue"] + 1e-9
 
@@ -120,8 +121,8 @@ def test_top_eigenvalue_estimate_is_from_below_within_its_tolerance(monkeypatch)
     from scipy.sparse.linalg import ArpackNoConvergence
 
     p = torus(30, 30, seed=2)
-    L = maxcut._laplacian(p.n, p.edges, p.weights)
-    A = maxcut._adjacency(p.n, p.edges, p.weights)
+    L = mb.laplacian(p.n, p.edges, p.weights)
+    A = mb.adjacency(p.n, p.edges, p.weights)
     u, V, value, _ = sdp.low_rank_dual(A, L, 0.5)
     M = (L + sp.diags(u)).tocsr()
     scale = float(abs(L).sum(axis=1).max())

@@ -2,7 +2,7 @@
 
 The relaxation ``max <L/4, X>`` over ``diag(X) = 1``, ``X`` positive semidefinite, has the dual ``min sum(y)`` over
 ``Diag(y) >= L/4``; any ``y`` gives the upper bound ``sum(y) + n lambda_max(L/4 - Diag(y))`` on every cut. With
-``u = -4 y`` that is the eigenvalue bound of :mod:`.maxcut`, ``n/4 lambda_max(L + diag(u)) - sum(u)/4``, so the
+``u = -4 y`` that is the eigenvalue bound of :mod:`.maxcut_bound`, ``n/4 lambda_max(L + diag(u)) - sum(u)/4``, so the
 dual here is only a better ``u`` for the same certified bound.
 
 ``u`` comes from the primal: ``X = V V'`` with unit rows ``v_i`` of length ``r`` (Burer and Monteiro), improved by
@@ -12,7 +12,7 @@ with ``y_i = v_i' (L V)_i / 4``: ``V``'s columns are eigenvectors of ``L + diag(
 the optimum 0 is the largest, so the bound meets the relaxation's value. For ``r >= sqrt(2 n)`` a generic problem's
 low-rank landscape has no spurious local optima (Boumal, Voroninski and Bandeira 2016); :data:`MAX_RANK` caps ``r``.
 Away from the optimum ``lambda_max`` is above 0 and the bound is simply weaker, never wrong: the caller certifies
-``lambda_max`` by a factorisation (:func:`.maxcut.below`).
+``lambda_max`` by a factorisation (:func:`.maxcut_bound.below`).
 """
 
 from __future__ import annotations
