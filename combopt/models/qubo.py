@@ -227,6 +227,55 @@ class QUBO(Problem):
     def to_qubo(self, **params) -> QUBO:
         return self
 
+    def integral_objective(self) -> bool:
+        """Whole-number coefficients (OR-Library BQP, most qbsolv files) give whole-number energies."""
+        return bool(float(self.offset).is_integer() and np.all(np.mod(self.h, 1) == 0)
+                    and np.all(np.mod(self.W.data, 1) == 0))
+
+    # -- bound ----------------------------------------------------------------
+    def bound(self, seconds: float | None = None) -> float:
+        return self.bound_info(seconds)["bound"]
+
+    def bound_within(self, seconds: float) -> float:
+        """The bound with ``seconds`` for the relaxation (a run's share); see :meth:`bound_info`."""
+        return self.bound(seconds)
+
+    def bound_info(self, seconds: float | None = None) -> dict:
+        """A proven bound on the optimum in the caller's sense (below every energy for ``"min"``, above every
+        objective for ``"max"``), cached: ``{"bound", "trivial", "cut_bound", "eigenvalue_steps",
+        "relaxation_sweeps"}``.
+
+        With ``x_i = (1 + s_0 s_i) / 2`` for spins ``s`` in ``{-1, 1}^(n+1)`` the energy is the Ising energy
+        ``C + sum_e c_e s_u s_v`` with ``c = J / 4`` on the couplings, ``c_i0 = h_i / 2 + sum_j J_ij / 4`` to the extra
+        spin and ``C = offset + sum(h) / 2 + sum_{i<j} J_ij / 4``; as ``s_u s_v = 1 - 2 [uv cut]``, the least energy is
+        ``C + sum(c) - 2 maxcut(c)``. The maximum cut's certified bound (:mod:`.maxcut_bound`: the semidefinite
+        relaxation's dual point, ``seconds`` for it, default 0.5 s) gives the bound, else the sum of the positive
+        ``c`` (``trivial``: ``C - sum |c|``). Rounded to the whole number on its side where the coefficients are
+        whole (:meth:`integral_objective`)."""
+        if "_bound" in self.__dict__:
+            return self.__dict__["_bound"]
+        from .maxcut_bound import BOUND_SECONDS, cut_bound
+
+        n = self.n
+        U = sp.triu(self.W, k=1).tocoo()
+        fields = self.h / 2 + np.asarray(self.W.sum(axis=1)).ravel() / 4
+        on = np.flatnonzero(fields)
+        edges = np.concatenate([np.c_[U.row, U.col], np.c_[on, np.full(on.size, n)]]).astype(np.int64)
+        c = np.concatenate([U.data / 4, fields[on]])
+        const = self.offset + self.h.sum() / 2 + U.data.sum() / 4
+        positive = float(c[c > 0].sum())
+        cut, steps, sweeps = (None, 0, 0) if not c.size else cut_bound(
+            n + 1, edges, c, BOUND_SECONDS if seconds is None else seconds)
+        best = positive if cut is None else min(positive, cut)
+        energy = const + float(c.sum()) - 2 * best
+        if self.integral_objective():
+            energy = math.ceil(energy - 1e-9 * max(1.0, abs(energy)))
+        info = {"bound": float(self.objective(energy)),
+                "trivial": float(self.objective(const + float(c.sum()) - 2 * positive)),
+                "cut_bound": cut, "eigenvalue_steps": steps, "relaxation_sweeps": sweeps}
+        self.__dict__["_bound"] = info
+        return info
+
     def construct(self) -> np.ndarray:
         """All zeros: every binary vector is feasible."""
         return np.zeros(self.n, dtype=np.int8)
