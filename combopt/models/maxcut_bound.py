@@ -61,6 +61,10 @@ RELAXATION_SHARE = 1.0
 #: Lanczos at tolerance 1e-4 on the relaxation's point: 0.08-0.21 s on tori and a planar graph of 10,000-20,000
 #: vertices, 1-1.8e-6 s per entry, side runs 2026-12-05)
 EIGEN_S_PER_ENTRY = 2e-6
+#: at most this share of the time left is reserved for that estimate: it is far cheaper near the relaxation's optimum
+#: (0.002-0.016 s on the 2000-vertex graphs of benchmarks/maxcut.py and QUBOs of 1000 and 2500 variables at 10 %
+#: density, 2-6e-8 s per entry), and a dense QUBO of 2500 variables would otherwise get no sweeps at all
+EIGEN_MAX_SHARE = 0.3
 
 
 def _top_eigen(M: np.ndarray) -> tuple[float, np.ndarray]:
@@ -185,11 +189,12 @@ def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix
     from ..core.warm import KernelsCold
     from .maxcut_sdp import low_rank_dual, top_eigenvalue
 
-    reserve = 0.0 if plan is None else EIGEN_S_PER_ENTRY * (n + L.nnz)
+    left = t_end - time.perf_counter()
+    reserve = 0.0 if plan is None else min(EIGEN_S_PER_ENTRY * (n + L.nnz), EIGEN_MAX_SHARE * left)
     if RELAXATION_SHARE <= 0 or time.perf_counter() >= t_end:
         return None, 0
     # at least one sweep (a few of them already beat the subgradient steps by far on large sparse graphs)
-    budget = max(0.0, RELAXATION_SHARE * (t_end - time.perf_counter() - reserve))
+    budget = max(0.0, RELAXATION_SHARE * (left - reserve))
     try:
         u, V, _, sweeps = low_rank_dual(adjacency(n, edges, w), L, budget)
     except KernelsCold:
