@@ -148,8 +148,11 @@ def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple
     t_end = time.perf_counter() + max(0.0, seconds)
     if SETUP_S_PER_ENTRY * (n + len(edges)) > seconds:  # not even the Laplacian and its ordering would fit
         return None, 0, 0
-    L = laplacian(n, edges, w)
-    scale = float(abs(L).sum(axis=1).max()) or 1.0
+    with np.errstate(over="ignore"):  # weights near the float range overflow here: checked below
+        L = laplacian(n, edges, w)
+        scale = float(abs(L).sum(axis=1).max()) or 1.0
+    if not math.isfinite(scale):  # weights near the float range: the matrices overflow, nothing can be proven
+        return None, 0, 0
     plan = None
     if n > DENSE_EIGEN_VERTICES:
         plan = certificate_plan(L)

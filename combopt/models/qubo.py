@@ -71,6 +71,11 @@ class QUBO(Problem):
         W.eliminate_zeros()
         W.sum_duplicates()
         W.sort_indices()
+        with np.errstate(over="ignore"):
+            total = abs(float(offset)) + float(np.abs(h).sum()) + float(np.abs(W.data).sum())
+        if not math.isfinite(total):  # as the file readers (_finite_energy): energies would overflow
+            raise ParameterError("QUBO coefficients too large: their absolute values add up to more than a float "
+                                 "holds (about 1.8e308), so energies would overflow; expected smaller coefficients")
         if (abs(W - W.T) > 1e-9 * max(1.0, abs(W).max() if W.nnz else 1.0)).nnz:
             raise ParameterError("couplings must be symmetric (use QUBO.from_matrix for an upper-triangular Q)")
         sign = 1.0 if sense == "min" else -1.0
@@ -233,10 +238,10 @@ class QUBO(Problem):
                     and np.all(np.mod(self.W.data, 1) == 0))
 
     # -- bound ----------------------------------------------------------------
-    def bound(self, seconds: float | None = None) -> float:
+    def bound(self, seconds: float | None = None) -> float | None:
         return self.bound_info(seconds)["bound"]
 
-    def bound_within(self, seconds: float) -> float:
+    def bound_within(self, seconds: float) -> float | None:
         """The bound with ``seconds`` for the relaxation (a run's share); see :meth:`bound_info`."""
         return self.bound(seconds)
 
@@ -251,7 +256,7 @@ class QUBO(Problem):
         ``C + sum(c) - 2 maxcut(c)``. The maximum cut's certified bound (:mod:`.maxcut_bound`: the semidefinite
         relaxation's dual point, ``seconds`` for it, default 0.5 s) gives the bound, else the sum of the positive
         ``c`` (``trivial``: ``C - sum |c|``). Rounded to the whole number on its side where the coefficients are
-        whole (:meth:`integral_objective`)."""
+        whole (:meth:`integral_objective`); ``None`` where the sums overflow (coefficients near the float range)."""
         if "_bound" in self.__dict__:
             return self.__dict__["_bound"]
         from .maxcut_bound import BOUND_SECONDS, cut_bound
@@ -268,9 +273,11 @@ class QUBO(Problem):
             n + 1, edges, c, BOUND_SECONDS if seconds is None else seconds)
         best = positive if cut is None else min(positive, cut)
         energy = const + float(c.sum()) - 2 * best
-        if self.integral_objective():
+        if not math.isfinite(energy):  # coefficients near the float range: sums overflow, no bound
+            energy = math.nan
+        elif self.integral_objective():
             energy = math.ceil(energy - 1e-9 * max(1.0, abs(energy)))
-        info = {"bound": float(self.objective(energy)),
+        info = {"bound": None if math.isnan(energy) else float(self.objective(energy)),
                 "trivial": float(self.objective(const + float(c.sum()) - 2 * positive)),
                 "cut_bound": cut, "eigenvalue_steps": steps, "relaxation_sweeps": sweeps}
         self.__dict__["_bound"] = info

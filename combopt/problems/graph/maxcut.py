@@ -173,11 +173,11 @@ class MaxCut(Problem):
         return np.flatnonzero(side == 1).astype(np.int64)
 
     # -- bound --------------------------------------------------------------------------
-    def bound(self, seconds: float | None = None) -> float:
+    def bound(self, seconds: float | None = None) -> float | None:
         info = self.bound_info(seconds)
         return info["bound"]
 
-    def bound_within(self, seconds: float) -> float:
+    def bound_within(self, seconds: float) -> float | None:
         """The bound with ``seconds`` for its eigenvalue steps (a run's share; the positive weights if none fit)."""
         return self.bound(seconds)
 
@@ -186,7 +186,8 @@ class MaxCut(Problem):
         documentation)."""
         if "_bound" in self.__dict__:
             return self.__dict__["_bound"]
-        pos = float(self.weights[self.weights > 0].sum())
+        with np.errstate(over="ignore"):  # a sum beyond the float range: no bound (below)
+            pos = float(self.weights[self.weights > 0].sum())
         info = {"bound": pos, "positive_weights": pos, "eigenvalue": None, "eigenvalue_steps": 0,
                 "relaxation_sweeps": 0}
         if self.n >= 2 and self.m:
@@ -195,7 +196,9 @@ class MaxCut(Problem):
             info.update(eigenvalue=eig, eigenvalue_steps=steps, relaxation_sweeps=sweeps)
             if eig is not None:
                 info["bound"] = min(pos, eig)
-        if self.integral_objective():
+        if not math.isfinite(info["bound"]):  # weights near the float range: their sum overflows, no bound
+            info["bound"] = None
+        elif self.integral_objective():
             info["bound"] = float(math.floor(info["bound"] + 1e-9))
         self.__dict__["_bound"] = info
         return info
