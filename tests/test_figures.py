@@ -114,6 +114,7 @@ VERBATIM_TABLES = [
     (BENCH, "<!-- table: gpu_check_scale.md -->", "gpu_check_scale.md"),
     (BENCH, "<!-- table: maxcut.md -->", "maxcut.md"),
     (BENCH, "<!-- table: qubo_bound.md -->", "qubo_bound.md"),
+    (BENCH, "<!-- table: maxcut_sdp_peer.md -->", "maxcut_sdp_peer.md"),
     (BENCH, "<!-- table: atsp_lkh_300.md -->", "atsp_lkh_300.md"),
     (BENCH, "<!-- table: suites/atsp.md -->", "suites/atsp.md"),
 ]
