@@ -82,7 +82,10 @@ def adjacency(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
 
 
 def laplacian(n: int, edges: np.ndarray, w: np.ndarray) -> sp.csr_matrix:
-    A = adjacency(n, edges, w)
+    return _laplacian_of(adjacency(n, edges, w))
+
+
+def _laplacian_of(A: sp.csr_matrix) -> sp.csr_matrix:
     return (sp.diags(np.asarray(A.sum(axis=1)).ravel()) - A).tocsr()
 
 
@@ -149,7 +152,8 @@ def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple
     if SETUP_S_PER_ENTRY * (n + len(edges)) > seconds:  # not even the Laplacian and its ordering would fit
         return None, 0, 0
     with np.errstate(over="ignore"):  # weights near the float range overflow here: checked below
-        L = laplacian(n, edges, w)
+        A = adjacency(n, edges, w)  # the relaxation's sweeps run on it, the eigenproblems on its Laplacian
+        L = _laplacian_of(A)
         scale = float(abs(L).sum(axis=1).max()) or 1.0
     if not math.isfinite(scale):  # weights near the float range: the matrices overflow, nothing can be proven
         return None, 0, 0
@@ -159,7 +163,7 @@ def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple
         if plan[1] > seconds:
             return None, 0, 0
         t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
-    relaxed, sweeps = _relaxation_bound(n, edges, w, L, scale, plan, t_end)
+    relaxed, sweeps = _relaxation_bound(n, A, L, scale, plan, t_end)
     if relaxed is not None:
         return relaxed, 0, sweeps
     stepped, steps = _subgradient_bound(n, L, scale, plan, t_end)
@@ -183,8 +187,8 @@ def _certified(n: int, M: sp.csr_matrix, lam: float, u: np.ndarray, scale: float
     return None
 
 
-def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix, scale: float, plan,
-                      t_end: float) -> tuple[float | None, int]:
+def _relaxation_bound(n: int, A: sp.csr_matrix, L: sp.csr_matrix, scale: float, plan, t_end: float
+                      ) -> tuple[float | None, int]:
     """``(bound, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.maxcut_sdp`), its sweeps
     within :data:`RELAXATION_SHARE` of the time to ``t_end`` less the eigenvalue estimate's reserve
     (:data:`EIGEN_S_PER_ENTRY`); ``(None, 0)`` in a time-limited run on a cold Numba cache (no compiling inside the
@@ -199,12 +203,12 @@ def _relaxation_bound(n: int, edges: np.ndarray, w: np.ndarray, L: sp.csr_matrix
     # at least one sweep (a few of them already beat the subgradient steps by far on large sparse graphs)
     budget = max(0.0, RELAXATION_SHARE * (left - reserve))
     try:
-        u, V, _, sweeps = low_rank_dual(adjacency(n, edges, w), L, budget)
+        u, V, _, sweeps = low_rank_dual(A, L, budget)
     except KernelsCold:
         return None, 0
     M = (L + sp.diags(u)).tocsr()
     if plan is None:
-        return _certified(n, M, float(np.linalg.eigvalsh(M.toarray())[-1]), u, scale, None, t_end), sweeps
+        return _certified(n, M, _top_eigen(M.toarray())[0], u, scale, None, t_end), sweeps
     tol = 1e-5 if n <= MAX_DENSE_CERTIFICATE else 1e-4  # tighter where the estimate is cheap
     lam = top_eigenvalue(M, V, scale, tol)
     if lam is None:
