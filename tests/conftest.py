@@ -61,6 +61,15 @@ def _strict_bounds(monkeypatch):
     monkeypatch.setattr(status, "STRICT", True)
 
 
+@pytest.fixture
+def no_theta(monkeypatch):
+    """Independent-set bounds without the Lovasz theta bound (which proves the optimum of many small graphs outright),
+    for tests of the other bounds and of the searches that run while the bound is not met."""
+    from combopt.problems.graph import theta
+
+    monkeypatch.setattr(theta, "MAX_VERTICES", -1)
+
+
 @pytest.fixture(scope="session")
 def run_notebook():
     """``run_notebook("dag.ipynb") -> (outputs, stream text)``: execute a notebook of examples/ in

@@ -321,7 +321,8 @@ def test_no_warmup_run_stops_at_a_bound_before_its_kernels():
     after the warmer had finished (``sa-ils`` on a clique graph at 25 s returned its construction after 8.7 s;
     ``dmmv`` on a noisy tomography at 60 s after 8.8 s). On the warm-up graph and the warm-up tomography (noisy)
     no bound is tight. The reduction graphs (``tiny_reduce*.col``) are there for the reduction kernels and the lift,
-    which run before any bound can stop the run; the same solver's search kernels compile on ``tiny.col``. The QUBO
+    which run before any bound can stop the run; the same solver's search kernels compile on ``tiny.col`` (no
+    bound tight there either, the Lovasz theta bound included). The QUBO
     and max-cut warm-up instances have semidefinite bounds now, not tight there either."""
     from combopt.warmup import jobs
 
@@ -332,6 +333,8 @@ def test_no_warmup_run_stops_at_a_bound_before_its_kernels():
             if job.solver in ("ils", "sa-ils"):
                 assert res.info["reductions"]["fold"] > 0 and res.info["kernel_vertices"] > 0, job.label()
             continue
+        if job.solver == "exhaustive" and problem.num_variables > 20:
+            continue  # run_job skips it too (its kernel warms up on the QUBO instances)
         bound = problem.bound(math.inf) if job.kind != "tomography" else problem.bound()
         res = combopt.solve(problem, job.solver, max_iterations=2, seed=0, device="cpu", **job.params)
         assert res.objective is not None and res.objective != bound, job.label()

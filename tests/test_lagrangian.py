@@ -273,7 +273,7 @@ def test_bundle_master_in_its_dual_agrees_with_the_primal_master():
         assert master(ld) == pytest.approx(master(lp), rel=1e-6, abs=1e-6)
 
 
-def test_bundle_with_many_multipliers_keeps_a_bounded_bundle(monkeypatch):
+def test_bundle_with_many_multipliers_keeps_a_bounded_bundle(monkeypatch, no_theta):
     """Beyond PRIMAL_MASTER_MAX multipliers (one per edge here) the bundle holds at most BUNDLE_MAX cuts (the aggregate
     cut among them), and the Lagrangian bound stays valid: never below the independence number."""
     import combopt.solvers.lagrangian as lag

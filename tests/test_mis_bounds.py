@@ -149,7 +149,7 @@ def test_lp_bound_is_the_edge_lp_optimum():
         assert lp >= alpha_brute(n, edges)
 
 
-def test_isolated_vertices_count_fully_and_odd_cycles_count_half(no_kernel):
+def test_isolated_vertices_count_fully_and_odd_cycles_count_half(no_kernel, no_theta):
     P = IndependentSet.from_networkx(nx.empty_graph(7))
     assert P.bounds()["clique_cover"] == 7 and P.bound() == 7
     G = nx.disjoint_union_all([nx.cycle_graph(5)] * 3)  # alpha 6, edge LP 7.5, covers by cliques: 9
@@ -235,7 +235,7 @@ def test_large_sparse_graph_gets_a_bound():
     assert res.info["bounds"] == parts
 
 
-def test_a_cold_cover_kernel_leaves_the_matching_bound_and_is_not_cached(monkeypatch, no_kernel):
+def test_a_cold_cover_kernel_leaves_the_matching_bound_and_is_not_cached(monkeypatch, no_kernel, no_theta):
     """A time-limited run on a cold Numba cache must not compile the cover inside the clock: the compile gate
     raises KernelsCold there; the bound then comes from the matching alone and is computed again next time."""
     G = nx.disjoint_union_all([nx.complete_graph(4)] * 5)
@@ -262,7 +262,7 @@ def test_caps_skip_the_matching_and_the_cover(monkeypatch):
     assert gb.best_bound({}) is None and gb.best_bound({"a": 7.5, "b": None, "c": 9.0}) == 7
 
 
-def test_bounds_keep_to_their_time_budget_and_compute_each_part_once(monkeypatch, no_kernel):
+def test_bounds_keep_to_their_time_budget_and_compute_each_part_once(monkeypatch, no_kernel, no_theta):
     G = nx.disjoint_union_all([nx.cycle_graph(5)] * 40 + [nx.complete_graph(4)] * 10)
     P = IndependentSet.from_networkx(G)
     calls = []

@@ -100,7 +100,7 @@ def test_rejects_bad_penalty():
         combopt.solve(IndependentSet(g, "clique"), "sa-ils", max_iterations=1, penalty=1.0)
 
 
-def test_large_graphs_run_the_ils_walks_alone(monkeypatch):
+def test_large_graphs_run_the_ils_walks_alone(monkeypatch, no_theta):
     import combopt.solvers.graph.hybrid as hybrid
     from combopt.problems.graph import mis
 

@@ -20,6 +20,7 @@ from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
+from . import theta
 from .bounds import best_bound, sparse_bounds
 from .cores import core_numbers
 from .graph import Graph, read_dimacs, read_edge_list, read_networkx, sniff_dimacs
@@ -75,6 +76,7 @@ class IndependentSet(Problem):
         self._memo: dict = {}  # what :func:`.bounds.sparse_bounds` computed
         self._settled = False
         self._bound_s = 0.0
+        self._theta: theta.ThetaState | None = None  # the Lovasz theta method's state once started
         self._reduction: list | None = None  # [Reduction or None] once tried with enough time
         self._kernel: KernelSet | None = None
 
@@ -328,8 +330,12 @@ class IndependentSet(Problem):
           for the API's call inside a time limit it does not know), and the graph solvers call again with a share
           of their time left for the parts still missing (a random graph of 200,000 vertices and 1,000,000
           edges: about 0.3 s);
+        * ``theta``: the Lovasz theta bound (:mod:`.theta`, boundary point method; a dense eigendecomposition per
+          iteration, up to :data:`.theta.MAX_VERTICES` vertices), started where enough iterations fit ``seconds``
+          and continued by later calls; every value it reports is proven, converged or not;
         * ``kernel``: where the exact reductions (:meth:`search_space`) fit the time left and cut the graph, the
-          best of these bounds on the kernel plus the vertices the reductions fixed.
+          best of these bounds on the kernel plus the vertices the reductions fixed (then no ``theta`` of this
+          graph: the kernel's includes its own).
         """
         t0 = time.perf_counter()
         seconds = BOUND_S if seconds is None else seconds
@@ -351,13 +357,37 @@ class IndependentSet(Problem):
             self._bound_s += time.perf_counter() - t1
             if parts["kernel"] is None:
                 del parts["kernel"]
+        else:  # (a kernel's own bounds include its theta: the smaller graph's is cheaper and no weaker in practice)
+            value = self._theta_bound(seconds - (time.perf_counter() - t0))
+            if value is not None:
+                parts["theta"] = value
         return parts
+
+    def _theta_bound(self, seconds: float) -> float | None:
+        """The Lovasz theta bound of the working graph (:mod:`.theta`), its method started or continued within
+        ``seconds`` where that fits (up to :data:`.theta.MAX_VERTICES` vertices); ``None`` before any value."""
+        n = self.n
+        if self._theta is None:
+            if n > theta.MAX_VERTICES or theta.iteration_seconds(n) * (theta.MIN_START_ITERATIONS + 1) > seconds:
+                return None
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+            upper = rows < self.indices
+            self._theta = theta.new_state(n, rows[upper], self.indices[upper])
+        if not self._theta.done and seconds > 0:
+            t0 = time.perf_counter()
+            theta.run(self._theta, seconds)
+            self._bound_s += time.perf_counter() - t0
+        return None if math.isinf(self._theta.best) else self._theta.best
 
     def bound_info(self) -> dict:
         """The bounds :meth:`bounds` has computed so far and the seconds they took, for a result's ``info``."""
         if self._colours is None:
             return {}
-        return {"bounds": self.bounds(0.0), "bounds_s": round(self._bound_s, 3)}
+        info = {"bounds": self.bounds(0.0), "bounds_s": round(self._bound_s, 3)}
+        if self._theta is not None:  # the method's work and the relaxation's value below the bound (theta >= lower)
+            info["theta_iterations"] = self._theta.iterations
+            info["theta_lower"] = round(self._theta.lower, 6)
+        return info
 
     def _colouring_bound(self) -> float | None:
         comp = self.graph if self.kind == "clique" else None

@@ -1,0 +1,168 @@
+"""Clique upper bounds: the Lovasz theta bound against the colouring and clique-cover bounds and against an SDP solver.
+
+For every graph of ``benchmarks/mis_quality.py`` (the DIMACS graphs under ../shared/data/mis, or tests/data; plus the
+generated graphs with a hidden clique) the clique problem (kind ``clique``: independent sets of the complement):
+
+* the bounds combopt had before the theta bound: DSATUR colours of the graph and a greedy clique cover of the
+  complement (``IndependentSet.bounds``);
+* the theta bound of the complement (``combopt/problems/graph/theta.py``, boundary point method) with up to
+  ``--theta-seconds`` of its own: the certified value, its seconds and iterations;
+* the peer: the same semidefinite program (``max sum X, trace X = 1, X_ij = 0 on the complement's edges, X psd``)
+  through CVXPY with SCS, its defaults and ``--peer-limit`` seconds, up to ``--peer-max-n`` vertices (its value is
+  its own report, not certified);
+* a timed solve (``combopt.solve(problem, time_limit=T)``, default solver) with the theta bound switched off (as
+  before) and on, in the same run: status, bound, and seconds until it stopped (a proven optimum ends the run).
+
+Usage::
+
+    .venv/bin/pip install cvxpy                     # the peer (the bench extra)
+    .venv/bin/python benchmarks/clique_bounds.py     # about 15 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from contextlib import contextmanager
+
+import networkx as nx
+import numpy as np
+from bench_utils import machine_info, markdown_table, print_rich_table, write_results
+from mis_quality import find_data, generated_instances, read_instances
+
+import combopt
+from combopt.problems.graph import theta
+from combopt.problems.graph.mis import IndependentSet
+
+
+def scs_theta(P: IndependentSet, limit: float) -> tuple[float | None, float]:
+    """theta of the complement of ``P``'s graph through CVXPY and SCS: ``(value or None, seconds)``."""
+    import cvxpy as cp
+
+    n = P.n
+    rows = np.repeat(np.arange(n), np.diff(P.indptr))
+    mask = np.zeros((n, n))
+    mask[rows, P.indices] = 1.0
+    X = cp.Variable((n, n), symmetric=True)
+    prob = cp.Problem(cp.Maximize(cp.sum(X)), [cp.trace(X) == 1, cp.multiply(mask, X) == 0, X >> 0])
+    t0 = time.perf_counter()
+    try:
+        prob.solve(solver="SCS", time_limit_secs=limit)
+    except Exception as e:  # a peer's failure is a row, not a crash
+        print(f"  SCS on {P.name}: {type(e).__name__}: {e}", file=sys.stderr)
+        return None, time.perf_counter() - t0
+    value = prob.value if prob.status in ("optimal", "optimal_inaccurate") else None
+    return (None if value is None else float(value)), time.perf_counter() - t0
+
+
+@contextmanager
+def theta_off(off: bool = True):
+    """The independent-set bounds as they were before the theta bound (its size cap below every graph)."""
+    keep = theta.MAX_VERTICES
+    if off:
+        theta.MAX_VERTICES = -1
+    try:
+        yield
+    finally:
+        theta.MAX_VERTICES = keep
+
+
+def timed_solve(problem: IndependentSet, T: float, with_theta: bool) -> dict:
+    with theta_off(not with_theta):
+        res = combopt.solve(problem, time_limit=T, seed=0)
+    assert problem.evaluate(res.solution).feasible
+    return {"status": res.status, "objective": res.objective, "bound": res.bound, "seconds": round(res.runtime, 3)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-T", "--time-limit", type=float, default=5.0, help="seconds of each timed solve")
+    ap.add_argument("--theta-seconds", type=float, default=5.0, help="seconds of the theta bound alone")
+    ap.add_argument("--peer-limit", type=float, default=60.0, help="seconds per SCS solve")
+    ap.add_argument("--peer-max-n", type=int, default=300, help="SCS only up to this many vertices")
+    ap.add_argument("--data", nargs="*", default=None)
+    ap.add_argument("--instances", nargs="*", default=None)
+    ap.add_argument("--no-generated", action="store_true")
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--name", default="clique_bounds")
+    args = ap.parse_args(argv)
+    peer = not args.no_peer
+    if peer:
+        try:
+            import cvxpy  # noqa: F401
+        except ImportError:  # pragma: no cover - depends on the environment
+            sys.exit("this benchmark needs CVXPY for its peer (the bench extra): .venv/bin/pip install cvxpy, "
+                     "or pass --no-peer")
+    instances = [r for d in find_data(args.data) for r in read_instances(d, args.instances)]
+    if not args.no_generated and not args.instances:
+        instances += generated_instances()
+    combopt.solve(IndependentSet.from_networkx(nx.petersen_graph(), "clique"), time_limit=0.5)  # kernels loaded
+    rows, results = [], []
+    for inst in instances:
+        name, omega = inst["instance"], inst["clique_number"]
+        graph = inst["problem"].graph if "problem" in inst else combopt.read(inst["path"], kind="clique").graph
+        P = IndependentSet(graph, "clique")
+        with theta_off():
+            base = P.bounds(math.inf)
+        colouring, cover = base.get("colouring"), base.get("clique_cover")
+        t0 = time.perf_counter()
+        value = P._theta_bound(args.theta_seconds)  # a fresh start: the bounds above ran without it
+        theta_s = time.perf_counter() - t0
+        iters = 0 if P._theta is None else P._theta.iterations
+        row = {"instance": name, "n": P.n, "omega": omega, "exact": inst.get("exact", True), "colouring": colouring,
+               "clique_cover": cover, "theta": value, "theta_s": round(theta_s, 3), "theta_iterations": iters}
+        scs, scs_s = (None, 0.0)
+        if peer and P.n <= args.peer_max_n:
+            scs, scs_s = scs_theta(P, args.peer_limit)
+        row.update({"scs": scs, "scs_s": round(scs_s, 2)})
+        solves = {}
+        for on in (False, True):
+            solves["theta" if on else "before"] = timed_solve(IndependentSet(graph, "clique"), args.time_limit, on)
+        row.update(solves)
+        results.append(row)
+        k = f"{omega}" if row["exact"] else f">={omega}"
+        b, a = solves["before"], solves["theta"]
+        cells = [name, P.n, k, _f(colouring, 0), _f(cover, 0), _f(value, 3), f"{theta_s:.2f}", iters,
+                 "-" if scs is None else f"{scs:.3f}", "-" if scs is None else f"{scs_s:.1f}",
+                 "-" if scs is None or value is None else f"{scs_s / max(theta_s, 1e-3):.0f}x",
+                 f"{b['objective']:g} / {_f(b['bound'], 0)} {b['status']}",
+                 f"{a['objective']:g} / {_f(a['bound'], 0)} {a['status']} ({a['seconds']:.2f} s)"]
+        rows.append(cells)
+        print(cells, flush=True)
+    headers = ["instance", "n", "clique no.", "colouring", "clique cover", "theta (combopt)", "s", "iterations",
+               "theta (SCS)", "s", "SCS time / combopt's", f"solve {args.time_limit:g} s before: found / bound",
+               "with theta: found / bound (stopped at)"]
+    print_rich_table("Clique bounds: Lovasz theta against colouring, clique cover and SCS", headers, rows)
+    with_opt = sum(r["theta"]["status"] == "optimal" for r in results)
+    before_opt = sum(r["before"]["status"] == "optimal" for r in results)
+    tighter = [r for r in results if r["theta"] is not None]
+    gap_b = _mean_gap(results, "before")
+    gap_a = _mean_gap(results, "theta")
+    mi = machine_info()
+    md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs (load average at the end {mi['loadavg_at_end']}). "
+          f"`benchmarks/clique_bounds.py -T {args.time_limit:g} --theta-seconds {args.theta_seconds:g} --peer-limit "
+          f"{args.peer_limit:g}`. Bounds of the clique number (the floor of each applies); theta of the complement "
+          f"with up to {args.theta_seconds:g} s of its own; SCS through CVXPY with its defaults, up to "
+          f"{args.peer_max_n} vertices. Timed solves: the default solver, seed 0, the theta bound off (before) and on "
+          f"in the same run.\n\n" + markdown_table(headers, rows) + "\n\n"
+          f"Proven optimal in the {args.time_limit:g} s solves: {before_opt} of {len(results)} before, {with_opt} of "
+          f"{len(results)} with theta. Mean gap (bound - found) / found: {gap_b:.3f} before, {gap_a:.3f} with "
+          f"theta. Theta computed on {len(tighter)} of {len(results)} graphs.\n")
+    write_results(args.name, {"machine": mi, "results": results}, md)
+    return {"results": results}
+
+
+def _mean_gap(results: list[dict], key: str) -> float:
+    gaps = [(r[key]["bound"] - r[key]["objective"]) / r[key]["objective"] for r in results
+            if r[key]["bound"] is not None and r[key]["objective"]]
+    return float(np.mean(gaps)) if gaps else math.nan
+
+
+def _f(v, digits: int) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+if __name__ == "__main__":
+    main()
