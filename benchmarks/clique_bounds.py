@@ -6,7 +6,9 @@ generated graphs with a hidden clique) the clique problem (kind ``clique``: inde
 * the bounds combopt had before the theta bound: DSATUR colours of the graph and a greedy clique cover of the
   complement (``IndependentSet.bounds``);
 * the theta bound of the complement (``combopt/problems/graph/theta.py``, boundary point method) with up to
-  ``--theta-seconds`` of its own: the certified value, its seconds and iterations;
+  ``--theta-seconds`` of its own, as the solvers run it (until its integer part is final: the bound and its
+  seconds), and once more to convergence (the certified value within ``--tol`` relative of the feasible value
+  below it, default 1e-4, as SCS's default ``eps``; or the time): the certified value, its seconds and iterations;
 * the peer: the same semidefinite program (``max sum X, trace X = 1, X_ij = 0 on the complement's edges, X psd``)
   through CVXPY with SCS, its defaults and ``--peer-limit`` seconds, up to ``--peer-max-n`` vertices (its value is
   its own report, not certified);
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-T", "--time-limit", type=float, default=5.0, help="seconds of each timed solve")
     ap.add_argument("--theta-seconds", type=float, default=5.0, help="seconds of the theta bound alone")
+    ap.add_argument("--tol", type=float, default=1e-4, help="relative gap of the converged theta (SCS's default eps)")
     ap.add_argument("--peer-limit", type=float, default=60.0, help="seconds per SCS solve")
     ap.add_argument("--peer-max-n", type=int, default=300, help="SCS only up to this many vertices")
     ap.add_argument("--data", nargs="*", default=None)
@@ -108,11 +111,18 @@ def main(argv: list[str] | None = None) -> dict:
             base = P.bounds(math.inf)
         colouring, cover = base.get("colouring"), base.get("clique_cover")
         t0 = time.perf_counter()
-        value = P._theta_bound(args.theta_seconds)  # a fresh start: the bounds above ran without it
+        value = P._theta_bound(args.theta_seconds)  # as the solvers run it: until its integer part is final
         theta_s = time.perf_counter() - t0
-        iters = 0 if P._theta is None else P._theta.iterations
+        t0 = time.perf_counter()
+        state = theta.run(theta.new_state(P.n, *_edges(P)), args.theta_seconds, integral=False, tolerance=args.tol) \
+            if P.n <= theta.MAX_VERTICES else None
+        full_s = time.perf_counter() - t0
+        full = None if state is None or math.isinf(state.best) else state.best
+        iters = 0 if state is None else state.iterations
         row = {"instance": name, "n": P.n, "omega": omega, "exact": inst.get("exact", True), "colouring": colouring,
-               "clique_cover": cover, "theta": value, "theta_s": round(theta_s, 3), "theta_iterations": iters}
+               "clique_cover": cover, "theta_bound": value, "theta_bound_s": round(theta_s, 3), "theta": full,
+               "theta_lower": None if state is None else state.lower, "theta_s": round(full_s, 3),
+               "theta_iterations": iters, "theta_converged": bool(state is not None and state.converged)}
         scs, scs_s = (None, 0.0)
         if peer and P.n <= args.peer_max_n:
             scs, scs_s = scs_theta(P, args.peer_limit)
@@ -124,34 +134,43 @@ def main(argv: list[str] | None = None) -> dict:
         results.append(row)
         k = f"{omega}" if row["exact"] else f">={omega}"
         b, a = solves["before"], solves["theta"]
-        cells = [name, P.n, k, _f(colouring, 0), _f(cover, 0), _f(value, 3), f"{theta_s:.2f}", iters,
-                 "-" if scs is None else f"{scs:.3f}", "-" if scs is None else f"{scs_s:.1f}",
-                 "-" if scs is None or value is None else f"{scs_s / max(theta_s, 1e-3):.0f}x",
+        floor = None if value is None else math.floor(value)
+        cells = [name, P.n, k, _f(colouring, 0), _f(cover, 0), _f(floor, 0), f"{theta_s:.2f}",
+                 _f(full, 3) + ("" if row["theta_converged"] else " (not converged)"), f"{full_s:.2f}",
+                 iters, "-" if scs is None else f"{scs:.3f}", "-" if scs is None else f"{scs_s:.1f}",
+                 "-" if scs is None or full is None else f"{scs_s / max(full_s, 1e-3):.1f}x",
                  f"{b['objective']:g} / {_f(b['bound'], 0)} {b['status']}",
                  f"{a['objective']:g} / {_f(a['bound'], 0)} {a['status']} ({a['seconds']:.2f} s)"]
         rows.append(cells)
         print(cells, flush=True)
-    headers = ["instance", "n", "clique no.", "colouring", "clique cover", "theta (combopt)", "s", "iterations",
-               "theta (SCS)", "s", "SCS time / combopt's", f"solve {args.time_limit:g} s before: found / bound",
+    headers = ["instance", "n", "clique no.", "colouring", "clique cover", "theta bound", "s", "theta (converged)", "s",
+               "iterations", "theta (SCS)", "s", "SCS time / combopt's",
+               f"solve {args.time_limit:g} s before: found / bound",
                "with theta: found / bound (stopped at)"]
     print_rich_table("Clique bounds: Lovasz theta against colouring, clique cover and SCS", headers, rows)
     with_opt = sum(r["theta"]["status"] == "optimal" for r in results)
     before_opt = sum(r["before"]["status"] == "optimal" for r in results)
-    tighter = [r for r in results if r["theta"] is not None]
+    tighter = [r for r in results if r["theta_bound"] is not None]
     gap_b = _mean_gap(results, "before")
     gap_a = _mean_gap(results, "theta")
     mi = machine_info()
     md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs (load average at the end {mi['loadavg_at_end']}). "
-          f"`benchmarks/clique_bounds.py -T {args.time_limit:g} --theta-seconds {args.theta_seconds:g} --peer-limit "
-          f"{args.peer_limit:g}`. Bounds of the clique number (the floor of each applies); theta of the complement "
-          f"with up to {args.theta_seconds:g} s of its own; SCS through CVXPY with its defaults, up to "
-          f"{args.peer_max_n} vertices. Timed solves: the default solver, seed 0, the theta bound off (before) and on "
-          f"in the same run.\n\n" + markdown_table(headers, rows) + "\n\n"
+          f"`benchmarks/clique_bounds.py -T {args.time_limit:g} --theta-seconds {args.theta_seconds:g} "
+          f"--tol {args.tol:g} --peer-limit {args.peer_limit:g}`. Bounds of the clique number (the floor of each "
+          f"applies); theta of the complement with up to {args.theta_seconds:g} s of its own; SCS through CVXPY "
+          f"with its defaults, up to {args.peer_max_n} vertices. Timed solves: the default solver, seed 0, the "
+          f"theta bound off (before) and on in the same run.\n\n" + markdown_table(headers, rows) + "\n\n"
           f"Proven optimal in the {args.time_limit:g} s solves: {before_opt} of {len(results)} before, {with_opt} of "
           f"{len(results)} with theta. Mean gap (bound - found) / found: {gap_b:.3f} before, {gap_a:.3f} with "
           f"theta. Theta computed on {len(tighter)} of {len(results)} graphs.\n")
     write_results(args.name, {"machine": mi, "results": results}, md)
     return {"results": results}
+
+
+def _edges(P: IndependentSet) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.repeat(np.arange(P.n, dtype=np.int64), np.diff(P.indptr))
+    upper = rows < P.indices
+    return rows[upper], P.indices[upper]
 
 
 def _mean_gap(results: list[dict], key: str) -> float:

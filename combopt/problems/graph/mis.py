@@ -309,16 +309,17 @@ class IndependentSet(Problem):
             cand = cand[1:][np.isin(cand[1:], indices[indptr[u]:indptr[u + 1]])]
         return np.sort(np.asarray(chosen, dtype=np.int64))
 
-    def bound(self, seconds: float | None = None) -> float | None:
+    def bound(self, seconds: float | None = None, theta_seconds: float | None = None) -> float | None:
         """The smallest of :meth:`bounds`, rounded down (the objective is a set's size); ``None`` without any."""
-        return best_bound(self.bounds(seconds))
+        return best_bound(self.bounds(seconds, theta_seconds))
 
     def bound_within(self, seconds: float) -> float | None:
         """:meth:`bound` with at most ``seconds`` (a run's share; never more than the default call's BOUND_S)."""
         return self.bound(min(seconds, BOUND_S))
 
-    def bounds(self, seconds: float | None = None) -> dict[str, float]:
-        """Upper bounds on the optimum by name (cached):
+    def bounds(self, seconds: float | None = None, theta_seconds: float | None = None) -> dict[str, float]:
+        """Upper bounds on the optimum by name (cached); ``theta_seconds`` (default: what is left of ``seconds``)
+        bounds the time of the theta part:
 
         * ``colouring``: colours of a DSATUR colouring of the complement of the working graph (numpy only): a
           clique of that complement (an independent set of the working graph) needs one colour per vertex;
@@ -353,12 +354,13 @@ class IndependentSet(Problem):
         kernel = self.search_space(seconds - (time.perf_counter() - t0))
         if kernel is not self:  # what the reductions fixed plus the kernel's best bound, for every solver
             t1 = time.perf_counter()
-            parts["kernel"] = best_bound(kernel.bounds(seconds - (t1 - t0)))
+            parts["kernel"] = best_bound(kernel.bounds(seconds - (t1 - t0), theta_seconds))
             self._bound_s += time.perf_counter() - t1
             if parts["kernel"] is None:
                 del parts["kernel"]
         else:  # (a kernel's own bounds include its theta: the smaller graph's is cheaper and no weaker in practice)
-            value = self._theta_bound(seconds - (time.perf_counter() - t0))
+            left = seconds - (time.perf_counter() - t0)
+            value = self._theta_bound(left if theta_seconds is None else theta_seconds)
             if value is not None:
                 parts["theta"] = value
         return parts
@@ -468,8 +470,8 @@ class KernelSet(IndependentSet):
                 keep.append(v)
         return np.asarray(keep, dtype=np.int64)
 
-    def bounds(self, seconds: float | None = None) -> dict[str, float]:
-        return {name: value + self.offset for name, value in super().bounds(seconds).items()}
+    def bounds(self, seconds: float | None = None, theta_seconds: float | None = None) -> dict[str, float]:
+        return {name: value + self.offset for name, value in super().bounds(seconds, theta_seconds).items()}
 
     def bound_info(self) -> dict:
         """The original problem's bounds (``bounds``, ``bounds_s``), the kernel's plus the offset (``kernel_bounds``,

@@ -45,7 +45,7 @@ S_PER_CUBE = 3e-10
 #: far above the colouring's; side runs: 40-90 iterations to within 0.5 % of theta on DIMACS complements)
 MIN_START_ITERATIONS = 15
 #: iterations at most over all calls, and the relative gap between the bound and the feasible value below it that
-#: counts as converged (a thousand times it: the integer part is final once the feasible value is that close to it)
+#: counts as converged by default (the integer part is final once the feasible value is within 1e-4 of it)
 MAX_ITERATIONS = 3000
 TOLERANCE = 1e-7
 #: seconds a call without a time limit (``seconds`` infinite) gets at most
@@ -53,6 +53,8 @@ UNTIMED_SECONDS = 5.0
 #: the penalty's start (side runs on hamming8-4, C125.9, brock200_1, san200_0.9_1, sanr200_0.7, keller5 and MANN_a9:
 #: 1 took 190-500 iterations to within 0.5 % of the final value, 1e-2 70-280, 3e-4 40-90)
 SIGMA0 = 3e-4
+SIGMA_FACTOR = 1.5
+SIGMA_RATIO = 10.0
 #: the bound is evaluated (one more eigenvalue problem) every this many iterations and at the end of a call
 CHECK_EVERY = 10
 
@@ -135,10 +137,11 @@ def _check(state: ThetaState, y: np.ndarray, X: np.ndarray) -> None:
     state.lower = max(state.lower, feasible_value(X, state.rows, state.cols))
 
 
-def run(state: ThetaState, seconds: float, integral: bool = True) -> ThetaState:
+def run(state: ThetaState, seconds: float, integral: bool = True, tolerance: float = TOLERANCE) -> ThetaState:
     """Iterate within about ``seconds`` (a first call only where :data:`MIN_START_ITERATIONS` fit; every call
     ends with a check of the bound, whose cost is reserved) and return ``state``. ``integral``: stop once the
-    bound's integer part is final (all an independent set's size needs); else only at convergence."""
+    bound's integer part is final (all an independent set's size needs); else only at convergence: the bound within
+    ``tolerance`` (relative) of the feasible value below it."""
     n = state.n
     if n == 0 or not state.rows.size:  # no edges: every vertex is independent
         state.best = state.lower = float(n)
@@ -174,15 +177,15 @@ def run(state: ThetaState, seconds: float, integral: bool = True) -> ThetaState:
         state.iterations += 1
         if state.iterations % CHECK_EVERY == 0:
             _check(state, y, X)
-            if pinf > 10 * dinf:
-                sigma /= 1.5
-            elif dinf > 10 * pinf:
-                sigma *= 1.5
+            if pinf > SIGMA_RATIO * dinf:
+                sigma /= SIGMA_FACTOR
+            elif dinf > SIGMA_RATIO * pinf:
+                sigma *= SIGMA_FACTOR
             # converged, or the integer part can no longer fall (theta is at least the lower value, which reached the
-            # upper bound's integer part up to the relative TOLERANCE)
-            slack = TOLERANCE * (1.0 + state.best)
+            # upper bound's integer part up to 1e-4 relative)
+            slack = tolerance * (1.0 + state.best)
             state.converged = state.best - state.lower <= slack
-            state.settled = state.converged or math.floor(state.best + 1e-9) <= state.lower + 1e3 * slack
+            state.settled = state.converged or math.floor(state.best + 1e-9) <= state.lower + 1e-4 * (1.0 + state.best)
             if state.converged or (integral and state.settled):
                 break
     state.X, state.Z, state.sigma = X, Z, sigma
