@@ -305,9 +305,9 @@ def test_a_bound_that_takes_the_whole_limit_still_leaves_a_solution(monkeypatch,
 
     slow = IndependentSet.bound
 
-    def sleepy(self, seconds=None):
+    def sleepy(self, seconds=None, theta_seconds=None):
         time.sleep(0.2)
-        return slow(self, seconds)
+        return slow(self, seconds, theta_seconds)
 
     monkeypatch.setattr(IndependentSet, "bound", sleepy)
     P = IndependentSet.from_networkx(nx.gnp_random_graph(60, 0.1, seed=1))
@@ -342,7 +342,7 @@ def test_bound_within_takes_the_runs_share_up_to_the_default(monkeypatch, no_ker
     G = nx.disjoint_union_all([nx.cycle_graph(5)] * 40 + [nx.complete_graph(4)] * 10)
     asked = []
     bounds = mis.IndependentSet.bounds
-    monkeypatch.setattr(mis.IndependentSet, "bounds", lambda self, s=None: asked.append(s) or bounds(self, s))
+    monkeypatch.setattr(mis.IndependentSet, "bounds", lambda self, s=None, t=None: asked.append(s) or bounds(self, s, t))
     P = IndependentSet.from_networkx(G)
     assert P.bound_within(0.0) >= 90 and asked == [0.0] and "clique_cover" not in P.bounds(0.0)
     Q = IndependentSet.from_networkx(G)

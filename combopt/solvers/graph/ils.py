@@ -71,14 +71,16 @@ def sparse_clique_instead(problem, ctx: SolveContext, params: dict, name: str) -
 
 def offer_bound(problem, ctx: SolveContext) -> None:
     """Complete the problem's bounds within :data:`BOUND_SHARE` of the time left (without a time limit: all of
-    them) and hand the best to the search, which stops once its incumbent meets it."""
+    them), then, unless the incumbent already meets them, the theta bound within :data:`THETA_SHARE`, and hand the
+    best to the search, which stops once its incumbent meets it."""
     if not hasattr(problem, "bound_info"):  # not an IndependentSet: its bound() takes no time budget
         return
     left = ctx.time_left
-    if math.isfinite(left):
-        ctx.state.offer_bound(problem.bound(BOUND_SHARE * left, theta_seconds=THETA_SHARE * left))
-    else:
-        ctx.state.offer_bound(problem.bound(math.inf))
+    seconds = BOUND_SHARE * left if math.isfinite(left) else math.inf
+    ctx.state.offer_bound(problem.bound(seconds, theta_seconds=0.0))  # the cheap bounds first: they may suffice
+    if not ctx.state.proven_optimal:  # the theta bound only where the incumbent does not meet them already
+        ctx.state.offer_bound(problem.bound(seconds, theta_seconds=THETA_SHARE * left if math.isfinite(left)
+                                            else math.inf))
 
 
 def bound_info(problem) -> dict:
