@@ -129,11 +129,12 @@ def main(argv: list[str] | None = None) -> dict:
         row.update({"scs": scs, "scs_s": round(scs_s, 2)})
         solves = {}
         for on in (False, True):
-            solves["theta" if on else "before"] = timed_solve(IndependentSet(graph, "clique"), args.time_limit, on)
+            solves["solve_theta" if on else "solve_before"] = timed_solve(IndependentSet(graph, "clique"),
+                                                                          args.time_limit, on)
         row.update(solves)
         results.append(row)
         k = f"{omega}" if row["exact"] else f">={omega}"
-        b, a = solves["before"], solves["theta"]
+        b, a = solves["solve_before"], solves["solve_theta"]
         floor = None if value is None else math.floor(value)
         cells = [name, P.n, k, _f(colouring, 0), _f(cover, 0), _f(floor, 0), f"{theta_s:.2f}",
                  _f(full, 3) + ("" if row["theta_converged"] else " (not converged)"), f"{full_s:.2f}",
@@ -148,11 +149,11 @@ def main(argv: list[str] | None = None) -> dict:
                f"solve {args.time_limit:g} s before: found / bound",
                "with theta: found / bound (stopped at)"]
     print_rich_table("Clique bounds: Lovasz theta against colouring, clique cover and SCS", headers, rows)
-    with_opt = sum(r["theta"]["status"] == "optimal" for r in results)
-    before_opt = sum(r["before"]["status"] == "optimal" for r in results)
+    with_opt = sum(r["solve_theta"]["status"] == "optimal" for r in results)
+    before_opt = sum(r["solve_before"]["status"] == "optimal" for r in results)
     tighter = [r for r in results if r["theta_bound"] is not None]
-    gap_b = _mean_gap(results, "before")
-    gap_a = _mean_gap(results, "theta")
+    gap_b = _mean_gap(results, "solve_before")
+    gap_a = _mean_gap(results, "solve_theta")
     mi = machine_info()
     md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs (load average at the end {mi['loadavg_at_end']}). "
           f"`benchmarks/clique_bounds.py -T {args.time_limit:g} --theta-seconds {args.theta_seconds:g} "
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict:
           f"Proven optimal in the {args.time_limit:g} s solves: {before_opt} of {len(results)} before, {with_opt} of "
           f"{len(results)} with theta. Mean gap (bound - found) / found: {gap_b:.3f} before, {gap_a:.3f} with "
           f"theta. Theta computed on {len(tighter)} of {len(results)} graphs.\n")
-    write_results(args.name, {"machine": mi, "results": results}, md)
+    write_results(args.name, {"machine": mi, "args": vars(args), "results": results}, md)
     return {"results": results}
 
 

@@ -342,7 +342,8 @@ def test_bound_within_takes_the_runs_share_up_to_the_default(monkeypatch, no_ker
     G = nx.disjoint_union_all([nx.cycle_graph(5)] * 40 + [nx.complete_graph(4)] * 10)
     asked = []
     bounds = mis.IndependentSet.bounds
-    monkeypatch.setattr(mis.IndependentSet, "bounds", lambda self, s=None, t=None: asked.append(s) or bounds(self, s, t))
+    monkeypatch.setattr(mis.IndependentSet, "bounds",
+                        lambda self, s=None, t=None: asked.append(s) or bounds(self, s, t))
     P = IndependentSet.from_networkx(G)
     assert P.bound_within(0.0) >= 90 and asked == [0.0] and "clique_cover" not in P.bounds(0.0)
     Q = IndependentSet.from_networkx(G)
