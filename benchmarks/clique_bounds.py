@@ -114,8 +114,10 @@ def main(argv: list[str] | None = None) -> dict:
         value = P._theta_bound(args.theta_seconds)  # as the solvers run it: until its integer part is final
         theta_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        state = theta.run(theta.new_state(P.n, *_edges(P)), args.theta_seconds, integral=False, tolerance=args.tol) \
-            if P.n <= theta.MAX_VERTICES else None
+        state = None
+        if P.n <= theta.MAX_VERTICES:
+            fresh = theta.new_state(P.n, P.work.edges[:, 0], P.work.edges[:, 1])
+            state = theta.run(fresh, args.theta_seconds, integral=False, tolerance=args.tol)
         full_s = time.perf_counter() - t0
         full = None if state is None or math.isinf(state.best) else state.best
         iters = 0 if state is None else state.iterations
@@ -166,12 +168,6 @@ def main(argv: list[str] | None = None) -> dict:
           f"theta. Theta computed on {len(tighter)} of {len(results)} graphs.\n")
     write_results(args.name, {"machine": mi, "args": vars(args), "results": results}, md)
     return {"results": results}
-
-
-def _edges(P: IndependentSet) -> tuple[np.ndarray, np.ndarray]:
-    rows = np.repeat(np.arange(P.n, dtype=np.int64), np.diff(P.indptr))
-    upper = rows < P.indices
-    return rows[upper], P.indices[upper]
 
 
 def _mean_gap(results: list[dict], key: str) -> float:

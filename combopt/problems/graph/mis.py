@@ -372,9 +372,8 @@ class IndependentSet(Problem):
         if self._theta is None:
             if n > theta.MAX_VERTICES or theta.iteration_seconds(n) * (theta.MIN_START_ITERATIONS + 1) > seconds:
                 return None
-            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
-            upper = rows < self.indices
-            self._theta = theta.new_state(n, rows[upper], self.indices[upper])
+            edges = self.work.edges  # each edge once (u < v)
+            self._theta = theta.new_state(n, edges[:, 0], edges[:, 1])
         if not self._theta.done and seconds > 0:
             t0 = time.perf_counter()
             theta.run(self._theta, seconds)
