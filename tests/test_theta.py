@@ -134,3 +134,62 @@ def test_the_kernel_route_keeps_the_bound_valid():
         assert kernel is not P and "kernel" in bounds and "theta" not in bounds
         assert kernel._theta is not None and kernel._theta.iterations > 0
         assert P.bound() >= alpha_brute(G)
+
+
+@pytest.mark.parametrize("solver", ["sa-ils", "ils"])
+def test_timed_solvers_search_before_the_theta_bound(data_dir, monkeypatch, solver):
+    """Under a time limit the API's bound before the solver leaves theta out and the graph solvers start it after
+    their first round: the first sets are offered (checked by evaluate) before any theta iteration, and the run still
+    ends proven optimal by theta (hamming8-4's clique number 16 is what theta gives, the colouring bound is larger)."""
+    P = IndependentSet(read_dimacs(data_dir / "hamming8-4.clq"), "clique")
+    events = []
+    run, evaluate = th.run, P.evaluate
+
+    def theta_run(*args, **kwargs):
+        events.append("theta")
+        return run(*args, **kwargs)
+
+    def checked(solution):
+        events.append("evaluate")
+        return evaluate(solution)
+
+    monkeypatch.setattr(th, "run", theta_run)
+    monkeypatch.setattr(P, "evaluate", checked)
+    res = combopt.solve(P, solver, time_limit=20, seed=0)
+    assert res.status == "optimal" and res.objective == res.bound == 16 and res.info["theta_iterations"] > 0
+    assert "theta" in events and "evaluate" in events[: events.index("theta")]
+
+
+def test_theta_waits_while_the_search_improves():
+    """ThetaLater starts theta after THETA_STALL rounds in a row without a new incumbent (or at THETA_LATEST of the
+    limit), once."""
+    from types import SimpleNamespace
+
+    from combopt.solvers.graph import ils
+
+    calls = []
+    problem = SimpleNamespace(bound_info=lambda: {}, bound=lambda s, theta_seconds: calls.append(theta_seconds) or 9)
+    offered = []
+    state = SimpleNamespace(best=None, proven_optimal=False, should_stop=lambda: False, offer_bound=offered.append)
+    ctx = SimpleNamespace(state=state, time_left=100.0)
+    later = ils.ThetaLater(problem, ctx)
+    for best in (5, 6, 7):  # every round improves: no theta
+        state.best = best
+        later()
+    assert calls == []
+    for _ in range(ils.THETA_STALL - 1):
+        later()  # rounds without a new incumbent
+    assert calls == []
+    state.best = 8  # a new one: the count starts again
+    later()
+    for _ in range(ils.THETA_STALL):
+        later()
+    assert calls == [ils.THETA_SHARE * 100.0] and offered == [9]  # of the time at the start, as it is within THETA_LEFT
+    later()
+    assert len(calls) == 1  # once
+    hurried = ils.ThetaLater(problem, SimpleNamespace(state=state, time_left=100.0))
+    hurried.latest = 0.0  # past THETA_LATEST of the limit: theta even while the search improves
+    state.best = 10
+    hurried.ctx = SimpleNamespace(state=state, time_left=1.0)  # little time left: THETA_LEFT of it
+    hurried()
+    assert calls[1] == ils.THETA_LEFT * 1.0

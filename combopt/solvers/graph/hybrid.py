@@ -50,7 +50,7 @@ from ..common import (
     reject_unknown,
     replica_memory,
 )
-from .ils import bound_info, iterated_local_search, offer_largest, sparse_clique_instead, start_search
+from .ils import ThetaLater, bound_info, iterated_local_search, offer_largest, sparse_clique_instead, start_search
 
 SWEEP_CYCLE = (1, 2, 4, 8)
 # priors for the first timed calls, before a rate is measured (seconds; 2-core laptop, generous): a phased
@@ -165,6 +165,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     sa_rate = None  # seconds per replica-sweep (measured)
     k = 0
     sweeps_done = ils_done = 0
+    theta = ThetaLater(problem.original, ctx)
     while not ctx.state.should_stop():
         timed = np.isfinite(ctx.time_left)
         # 4. (first in each iteration, as it is the quickest to large sets) phased local search
@@ -229,6 +230,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
             offer_largest(problem, ctx, Y)
         k += 1
         ctx.state.next_iteration()
+        theta()
     if ctx.state.best_solution is None and not ctx.state.interrupted:  # the bound took a very short limit's time
         report_construction(problem.original, ctx, iteration=False)
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numba
 import numpy as np
@@ -20,10 +21,17 @@ from .sparse_clique import sparse_clique_search
 #: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
 #: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
 BOUND_SHARE = 0.1
-#: share of the time left that the Lovasz theta bound (:mod:`combopt.problems.graph.theta`) may take at most: it
-#: stops once its integer part is final, and where it meets the incumbent the run ends proven optimal (see
-#: benchmarks/clique_bounds.py); at a tenth, DIMACS clique graphs of 400-500 vertices could not start it in a 5 s run
+#: share of the time left at the search's start that the Lovasz theta bound (:mod:`combopt.problems.graph.theta`) may
+#: take at most: it stops once its integer part is final, and where it meets the incumbent the run ends proven
+#: optimal (see benchmarks/clique_bounds.py); at a tenth, DIMACS clique graphs of 400-500 vertices could not start it
+#: in a 5 s run
 THETA_SHARE = 0.25
+#: share of the time limit after which the theta bound starts even while the search still improves (:class:`ThetaLater`)
+THETA_LATEST = 0.5
+#: share of the time left that the theta bound may take at most when it starts (:class:`ThetaLater`)
+THETA_LEFT = 0.5
+#: rounds in a row without a new incumbent after which the theta bound starts (:class:`ThetaLater`)
+THETA_STALL = 3
 #: share of the time left at a graph solver's start that the exact reductions may take (by their estimated cost,
 #: :func:`combopt.problems.graph.reduce.worth_trying`, and as their deadline); the search then runs on the kernel.
 #: Every vertex they remove is settled exactly, which is worth more than search time (the Python version of the rules
@@ -70,17 +78,54 @@ def sparse_clique_instead(problem, ctx: SolveContext, params: dict, name: str) -
 
 
 def offer_bound(problem, ctx: SolveContext) -> None:
-    """Complete the problem's bounds within :data:`BOUND_SHARE` of the time left (without a time limit: all of
-    them), then, unless the incumbent already meets them, the theta bound within :data:`THETA_SHARE`, and hand the
-    best to the search, which stops once its incumbent meets it."""
+    """Complete the problem's bounds but theta within :data:`BOUND_SHARE` of the time left and hand the best to the
+    search, which stops once its incumbent meets it; the theta bound comes later (:class:`ThetaLater`). Without a
+    time limit: all of them, theta included."""
     if not hasattr(problem, "bound_info"):  # not an IndependentSet: its bound() takes no time budget
         return
     left = ctx.time_left
-    seconds = BOUND_SHARE * left if math.isfinite(left) else math.inf
-    ctx.state.offer_bound(problem.bound(seconds, theta_seconds=0.0))  # the cheap bounds first: they may suffice
-    if not ctx.state.proven_optimal:  # the theta bound only where the incumbent does not meet them already
-        ctx.state.offer_bound(problem.bound(seconds, theta_seconds=THETA_SHARE * left if math.isfinite(left)
-                                            else math.inf))
+    if not math.isfinite(left):  # no clock to keep: theta too (a run stopped by max_iterations would never stall)
+        ctx.state.offer_bound(problem.bound(math.inf))
+        return
+    ctx.state.offer_bound(problem.bound(BOUND_SHARE * left, theta_seconds=0.0))
+
+
+class ThetaLater:
+    """The theta bound of ``problem`` (the original of the searched graph), offered once the search stalls: called
+    after each of its rounds, it starts theta after :data:`THETA_STALL` rounds in a row without a new incumbent (or
+    once :data:`THETA_LATEST` of the time limit has passed), and only where the incumbent does not meet the cheap
+    bounds (:func:`offer_bound`) already: within :data:`THETA_SHARE` of the time the search started with, at most
+    :data:`THETA_LEFT` of the time left (a quarter of the time left then started it on fewer graphs: p_hat500-1 kept
+    its colouring bound 32 in a 5 s run instead of theta's 13, benchmarks/clique_bounds.py). Before the search, theta
+    would delay every set the first round finds (the clique graphs of benchmarks/mis_quality.py reached their clique
+    number at about 0.8 s of a 3 s run instead of 0.01-0.05 s), and while the search still improves, the sets it
+    finds (after one round without a new incumbent, a generated brock graph's clique came at 0.9 s instead of 0.2 s);
+    where the search finds the optimum, the bound can only end the run sooner."""
+
+    def __init__(self, problem, ctx: SolveContext):
+        self.problem = problem
+        self.ctx = ctx
+        self.done = not hasattr(problem, "bound_info")
+        self.best = ctx.state.best
+        self.stalled = 0
+        self.start = time.perf_counter()
+        self.done = self.done or not math.isfinite(ctx.time_left)  # untimed, :func:`offer_bound` ran theta already
+        self.latest = THETA_LATEST * ctx.time_left
+        self.share = THETA_SHARE * ctx.time_left  # of the time at the search's start
+
+    def __call__(self) -> None:
+        if self.done:
+            return
+        ctx = self.ctx
+        best, self.best = self.best, ctx.state.best
+        self.stalled = 0 if self.best != best else self.stalled + 1
+        if self.stalled < THETA_STALL and time.perf_counter() - self.start < self.latest:
+            return  # the search still improves
+        self.done = True
+        if ctx.state.proven_optimal or ctx.state.should_stop():
+            return
+        left = ctx.time_left
+        ctx.state.offer_bound(self.problem.bound(BOUND_SHARE * left, theta_seconds=min(self.share, THETA_LEFT * left)))
 
 
 def bound_info(problem) -> dict:
@@ -132,6 +177,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
     first = True
+    theta = ThetaLater(problem.original, ctx)
     # a timed run's calls end about when its time does; each takes half of what is left, so that a rate that
     # drifts (steps slow down as the set grows, a loaded machine) costs a fraction of the limit, not all of it
     budget = StepBudget(lambda: ctx.time_left, iters, share=0.5, least=50)
@@ -160,4 +206,5 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
             first = False
         else:
             ctx.state.next_iteration()
+        theta()
     return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem), **extra})
