@@ -316,7 +316,7 @@ class IndependentSet(Problem):
     def bound_within(self, seconds: float) -> float | None:
         """:meth:`bound` with at most ``seconds`` (a run's share; never more than the default call's BOUND_S) and
         without the theta bound: the API's call before any solver, which would wait for it (the graph solvers offer
-        theta after their first round)."""
+        theta once their search stalls, ``solvers/graph/ils.py``)."""
         return self.bound(min(seconds, BOUND_S), theta_seconds=0.0)
 
     def bounds(self, seconds: float | None = None, theta_seconds: float | None = None) -> dict[str, float]:

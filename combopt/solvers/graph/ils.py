@@ -105,11 +105,11 @@ class ThetaLater:
     def __init__(self, problem, ctx: SolveContext):
         self.problem = problem
         self.ctx = ctx
-        self.done = not hasattr(problem, "bound_info")
+        # not an IndependentSet, or untimed (:func:`offer_bound` ran theta already)
+        self.done = not hasattr(problem, "bound_info") or not math.isfinite(ctx.time_left)
         self.best = ctx.state.best
         self.stalled = 0
         self.start = time.perf_counter()
-        self.done = self.done or not math.isfinite(ctx.time_left)  # untimed, :func:`offer_bound` ran theta already
         self.latest = THETA_LATEST * ctx.time_left
         self.share = THETA_SHARE * ctx.time_left  # of the time at the search's start
 
