@@ -162,34 +162,38 @@ def test_timed_solvers_search_before_the_theta_bound(data_dir, monkeypatch, solv
 
 def test_theta_waits_while_the_search_improves():
     """ThetaLater starts theta after THETA_STALL rounds in a row without a new incumbent (or at THETA_LATEST of the
-    limit), once."""
+    limit), once; the rounds are counted by the search's own state, as a solver's loop drives it."""
     from types import SimpleNamespace
 
+    from combopt.core.stopping import MaxIterations, SearchState
     from combopt.solvers.graph import ils
 
     calls = []
-    problem = SimpleNamespace(bound_info=lambda: {}, bound=lambda s, theta_seconds: calls.append(theta_seconds) or 9)
-    offered = []
-    state = SimpleNamespace(best=None, proven_optimal=False, should_stop=lambda: False, offer_bound=offered.append)
+    problem = SimpleNamespace(bound_info=lambda: {}, bound=lambda s, theta_seconds: calls.append(theta_seconds) or 90)
+    state = SearchState(sense="max", criterion=MaxIterations(10**6))
     ctx = SimpleNamespace(state=state, time_left=100.0)
     later = ils.ThetaLater(problem, ctx)
-    for best in (5, 6, 7):  # every round improves: no theta
-        state.best = best
+
+    def round_(value=None):  # one round of a solver: maybe a new incumbent, then next_iteration and the theta call
+        if value is not None:
+            state.report(value, [value])
+        state.next_iteration()
         later()
+
+    for best in (5, 6, 7):  # every round improves: no theta
+        round_(best)
     assert calls == []
     for _ in range(ils.THETA_STALL - 1):
-        later()  # rounds without a new incumbent
+        round_()  # rounds without a new incumbent
     assert calls == []
-    state.best = 8  # a new one: the count starts again
-    later()
+    round_(8)  # a new one: the count starts again
     for _ in range(ils.THETA_STALL):
-        later()
-    assert calls == [ils.THETA_SHARE * 100.0] and offered == [9]  # of the time at the start, as it is within THETA_LEFT
-    later()
+        round_()
+    assert calls == [ils.THETA_SHARE * 100.0] and state.bound == 90  # of the time at the start, within THETA_LEFT
+    round_()
     assert len(calls) == 1  # once
-    hurried = ils.ThetaLater(problem, SimpleNamespace(state=state, time_left=100.0))
-    hurried.latest = 0.0  # past THETA_LATEST of the limit: theta even while the search improves
-    state.best = 10
-    hurried.ctx = SimpleNamespace(state=state, time_left=1.0)  # little time left: THETA_LEFT of it
-    hurried()
+    later = ils.ThetaLater(problem, SimpleNamespace(state=state, time_left=100.0))
+    later.latest = 0.0  # past THETA_LATEST of the limit: theta even while the search improves
+    later.ctx = SimpleNamespace(state=state, time_left=1.0)  # little time left: THETA_LEFT of it
+    round_(10)
     assert calls[1] == ils.THETA_LEFT * 1.0

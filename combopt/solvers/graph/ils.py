@@ -107,8 +107,6 @@ class ThetaLater:
         self.ctx = ctx
         # not an IndependentSet, or untimed (:func:`offer_bound` ran theta already)
         self.done = not hasattr(problem, "bound_info") or not math.isfinite(ctx.time_left)
-        self.best = ctx.state.best
-        self.stalled = 0
         self.start = time.perf_counter()
         self.latest = THETA_LATEST * ctx.time_left
         self.share = THETA_SHARE * ctx.time_left  # of the time at the search's start
@@ -117,9 +115,10 @@ class ThetaLater:
         if self.done:
             return
         ctx = self.ctx
-        best, self.best = self.best, ctx.state.best
-        self.stalled = 0 if self.best != best else self.stalled + 1
-        if self.stalled < THETA_STALL and time.perf_counter() - self.start < self.latest:
+        # rounds since the one that found the incumbent (the state's count, as for the no_improvement criterion;
+        # called after ``next_iteration``, the improving round itself counts 1)
+        stalled = ctx.state.iterations - ctx.state.best_iteration - 1
+        if stalled < THETA_STALL and time.perf_counter() - self.start < self.latest:
             return  # the search still improves
         self.done = True
         if ctx.state.proven_optimal or ctx.state.should_stop():
