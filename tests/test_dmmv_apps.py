@@ -390,3 +390,62 @@ def test_fir_short_run_in_a_fresh_process_searches(monkeypatch):
     assert calls[0] >= 2
     assert round(res.objective, 5) == FIR_OPTIMA["fir_f1"]
     assert res.info["lns_rounds"] > 1
+
+
+# ---------------------------------------------------------------------------------------
+# the MILP's warm start (issue 15: a MILP stopped in its root LP had answered with a ripple of 995)
+# ---------------------------------------------------------------------------------------
+def _warm_problems():
+    rng = np.random.default_rng(5)
+    from combopt.models.dmmv import DMMV, list_domains
+    from combopt.problems.dmmv import DMMVInstance
+
+    ptr, vals = list_domains([[-1, 0, 0.25, 2], [0, 3], [-2, -0.5, 1], [0.5]])
+    listed = DMMVInstance(DMMV.with_targets(rng.normal(size=(7, 4)), rng.normal(size=7), ptr, vals))
+    layer = QuantizationLayer(rng.normal(size=(3, 5)), rng.normal(size=(12, 5)), 3, "tiny")
+    return {"fir_f2": combopt.read(DATA / "fir_f2.toml"), "value_lists": listed, "quantization_3_rows": layer}
+
+
+@pytest.mark.parametrize("name", ["fir_f2", "value_lists", "quantization_3_rows"])
+def test_dmmv_milp_carries_the_fallback_start(name):
+    """The model's warm start is the fallback rounding itself: every row holds at it, the objective there is the
+    problem's own evaluation of that rounding, and a back end that finds nothing answers with it."""
+    import pulp
+
+    p = _warm_problems()[name]
+    prob, decode = p.to_pulp()
+    _, ks = p.fallback_start()
+    start = p.solution_from_blocks(ks)
+    assert prob.warm and set(prob.warm) == {v.name for v in prob.variables()}
+    for v in prob.variables():
+        v.varValue = prob.warm[v.name]
+    assert prob.valid(eps=1e-9)
+    assert pulp.value(prob.objective) == pytest.approx(p.evaluate(start).objective, rel=1e-7, abs=1e-10)
+
+    class Nothing(pulp.LpSolver):  # a back end stopped before it found (or read) any solution
+        def actualSolve(self, lp, **kwargs):
+            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+            return pulp.LpStatusNotSolved
+
+    for v in prob.variables():
+        v.varValue = None
+    prob.solve(Nothing())
+    assert prob.sol_status == pulp.LpSolutionIntegerFeasible
+    np.testing.assert_array_equal(np.asarray(decode(), dtype=float), np.asarray(start, dtype=float))
+
+
+@pytest.mark.parametrize("warm_start", [True, False])
+def test_milp_warm_start_parameter_reaches_the_back_end(monkeypatch, warm_start):
+    from combopt.solvers import milp
+
+    seen = {}
+
+    def capture(prob, *args, **kwargs):
+        seen["warm"] = prob.warm
+        return milp.MilpRun("time_limit")
+
+    monkeypatch.setattr(milp, "run_pulp", capture)
+    p = combopt.read(DATA / "fir_f2.toml")
+    res = combopt.solve(p, "milp", time_limit=30, backend="cbc", warm_start=warm_start)
+    assert bool(seen["warm"]) is warm_start
+    assert res.status != combopt.Status.OPTIMAL

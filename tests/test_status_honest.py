@@ -235,6 +235,40 @@ def test_milp_bound_sign_and_constant(backend, sense):
     assert pulp.value(prob.objective) == pytest.approx(100 + sign * 13)
 
 
+def test_milp_back_ends_get_only_the_time_left_after_the_model_is_handed_over(monkeypatch):
+    """PuLP hands the model to HiGHS (a Python loop over the terms) and writes CBC's MPS file before the back end's
+    own clock starts: the back end's limit is what is left of the run's, not the whole of it."""
+    import subprocess
+
+    import pulp
+
+    from combopt.solvers import milp
+
+    prob = pulp.LpProblem("k", pulp.LpMaximize)
+    x = [prob.add_variable(f"x{i}", 0, 1, cat=pulp.LpInteger) for i in range(5)]
+    prob += pulp.lpSum((i + 1) * xi for i, xi in enumerate(x))
+    prob += pulp.lpSum(x) <= 2
+    h = milp._make_solver("highs", 30.0, None, 0.0)
+    h.deadline -= 25.0  # as if handing the model over had taken 25 s of the 30
+    prob.solve(h)
+    assert prob.solverModel.getOptionValue("time_limit")[1] <= 5.0
+
+    seen = []
+    real = subprocess.Popen
+
+    def popen(args, *a, **k):
+        seen.append(list(args))
+        return real(args, *a, **k)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    clock = iter([0.0] + [20.0] * 1000)  # writing the MPS file "took" 20 s of the 30
+    monkeypatch.setattr(milp.time, "monotonic", lambda: next(clock))
+    cbc = milp._make_solver("cbc", 30.0, None, 0.0)
+    prob.solve(cbc)
+    sec = float(seen[0][seen[0].index("-sec") + 1])
+    assert sec <= 10.0 + 1e-9 and pulp.value(prob.objective) == pytest.approx(9.0)
+
+
 def test_milp_rcpsp_time_indexed_min():
     res = combopt.solve(DATA / "rcpsp" / "j301_1.sm", "milp", time_limit=60, backend="highs")
     assert res.status == combopt.Status.OPTIMAL

@@ -511,6 +511,21 @@ class DMMV:
 
         return decode
 
+    def pulp_values(self, k: np.ndarray, prefix: str = "") -> dict[str, float]:
+        """The values of :meth:`add_to_pulp`'s variables (same ``prefix``) at the index vector ``k``: a MILP warm
+        start."""
+        grid = self.uniform_grid()
+        out: dict[str, float] = {}
+        for i in range(self.n):
+            size = self.domain(i).size
+            if size == 1:
+                continue
+            if grid is not None:
+                out[f"{prefix}k{i}"] = float(k[i])
+            else:
+                out.update({f"{prefix}z{i}_{q}": float(q == k[i]) for q in range(size)})
+        return out
+
     def describe(self) -> str:
         return f"DMMV {self.name}: {self.m} rows, {self.n} variables, {self.A.nnz} non-zeros"
 

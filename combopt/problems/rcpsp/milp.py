@@ -24,7 +24,7 @@ import numpy as np
 import pulp
 
 from ...core.errors import ParameterError
-from ...models.milp import binary_var
+from ...models.milp import WarmStartModel, binary_var
 from .sgs import CpuDecoder, rule_lists
 
 #: refuse models larger than this many start variables (the time-indexed form grows with the horizon)
@@ -53,74 +53,6 @@ def heuristic_schedule(problem) -> np.ndarray | None:
     window)."""
     heuristic_horizon(problem)
     return problem.__dict__.get("_heuristic_schedule")
-
-
-class WarmStartModel(pulp.LpProblem):
-    """A PuLP model that carries a feasible start (``warm``: variable name -> value) to its back end.
-
-    The start is handed to CBC (PuLP's own ``warmStart``: ``-mips``) and to the in-process
-    HiGHS (``setSolution``) before they search. Where the back end still ends without a solution
-    (stopped before it read the start, e.g. inside presolve at a short limit) and did not prove the
-    model infeasible, the model's variables are set to the start and its solution status to
-    integer-feasible: the run then returns the start as its incumbent, which the caller evaluates
-    like any other solution.
-    """
-
-    warm: dict | None = None
-
-    def solve(self, solver=None, **kwargs):
-        if not self.warm:
-            return super().solve(solver, **kwargs)
-        for v in self.variables():
-            v.setInitialValue(self.warm.get(v.name, 0.0))
-        restore = []
-        try:
-            if isinstance(solver, pulp.COIN_CMD) and not solver.optionsDict.get("warmStart"):
-                restore.append(self._cbc_start(solver))
-            elif isinstance(solver, pulp.HiGHS) and hasattr(solver, "callSolver"):
-                restore.append(self._highs_start(solver))
-            status = super().solve(solver, **kwargs)
-        finally:
-            for undo in restore:
-                undo()
-        if self.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible) \
-                and status != pulp.LpStatusInfeasible:
-            for v in self.variables():
-                v.varValue = self.warm.get(v.name, 0.0)
-            self.sol_status = pulp.LpSolutionIntegerFeasible
-        return status
-
-    def _cbc_start(self, solver):
-        """PuLP's CBC warm start (``-mips`` from the variables' initial values; combopt's interruptible CBC reads
-        the same option), switched on for this run."""
-        had = "warmStart" in solver.optionsDict
-        solver.optionsDict["warmStart"] = True
-
-        def undo():
-            if not had:
-                solver.optionsDict.pop("warmStart", None)
-
-        return undo
-
-    def _highs_start(self, solver):
-        """Give HiGHS the start just before it runs (its columns are the model's variables in order)."""
-        import highspy
-
-        call = solver.callSolver
-
-        def call_with_start(lp):
-            sol = highspy.HighsSolution()
-            sol.col_value = [float(self.warm.get(v.name, 0.0)) for v in lp.variables()]
-            sol.value_valid = True
-            lp.solverModel.setSolution(sol)
-            return call(lp)
-
-        solver.callSolver = call_with_start
-
-        def undo():
-            solver.__dict__.pop("callSolver", None)
-
-        return undo
 
 
 def _start_windows(P, H: int):
