@@ -111,19 +111,21 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def milp_columns(problem, backends, time_limit: float, row: dict[str, Any], advance=None) -> None:
-    """Solve ``problem`` with combopt's ``milp`` solver on each back end at ``time_limit`` and record
-    ``milp_<be>``, ``milp_<be>_status``, ``milp_<be>_bound`` and ``milp_<be>_s`` in ``row``."""
+def milp_columns(problem, backends, time_limit: float, row: dict[str, Any], advance=None, **params) -> None:
+    """Solve ``problem`` with combopt's ``milp`` solver (``params``: its parameters) on each back end at
+    ``time_limit`` and record ``milp_<be>``, ``milp_<be>_status``, ``milp_<be>_bound``, ``milp_<be>_s`` and
+    ``milp_<be>_built`` (whether the model was built and handed to the back end in time) in ``row``."""
     import combopt
 
     for be in backends:
-        m = combopt.solve(problem, "milp", time_limit=time_limit, backend=be)
+        m = combopt.solve(problem, "milp", time_limit=time_limit, backend=be, **params)
         if advance is not None:
             advance()
         row[f"milp_{be}"] = m.objective
         row[f"milp_{be}_status"] = m.status.value
         row[f"milp_{be}_bound"] = m.bound
         row[f"milp_{be}_s"] = m.runtime
+        row[f"milp_{be}_built"] = bool(m.info.get("milp_back_end_ran"))
 
 
 def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:

@@ -409,7 +409,8 @@ def _warm_problems():
 @pytest.mark.parametrize("name", ["fir_f2", "value_lists", "quantization_3_rows"])
 def test_dmmv_milp_carries_the_fallback_start(name):
     """The model's warm start is the fallback rounding itself: every row holds at it, the objective there is the
-    problem's own evaluation of that rounding, and a back end that finds nothing answers with it."""
+    problem's own evaluation of that rounding, and a back end that finds nothing answers with it. The model's size
+    is what ``milp_terms`` estimates."""
     import pulp
 
     p = _warm_problems()[name]
@@ -417,6 +418,8 @@ def test_dmmv_milp_carries_the_fallback_start(name):
     _, ks = p.fallback_start()
     start = p.solution_from_blocks(ks)
     assert prob.warm and set(prob.warm) == {v.name for v in prob.variables()}
+    # the size the milp solver checks before building (max_terms, the build-time estimate) is the model's own
+    assert p.milp_terms() == sum(len(c) for c in prob.constraints())
     for v in prob.variables():
         v.varValue = prob.warm[v.name]
     assert prob.valid(eps=1e-9)
@@ -449,3 +452,18 @@ def test_milp_warm_start_parameter_reaches_the_back_end(monkeypatch, warm_start)
     res = combopt.solve(p, "milp", time_limit=30, backend="cbc", warm_start=warm_start)
     assert bool(seen["warm"]) is warm_start
     assert res.status != combopt.Status.OPTIMAL
+
+
+def test_fir_milp_too_large_to_build_in_time_answers_with_the_rounding_at_once():
+    """Order 1000: 16 million PuLP terms, over the default cap; with the cap raised, a 5 s run does not start a build
+    its estimate says cannot finish, and answers with the rounded Remez design (the problem's construction)."""
+    from combopt.core.errors import ParameterError
+
+    p = combopt.read(Path(__file__).resolve().parent.parent / "examples" / "dmmv" / "fir_n1000_b10.toml")
+    assert p.milp_terms() == 2 * 16 * 1000 * 502
+    with pytest.raises(ParameterError, match="max_terms"):
+        combopt.solve(p, "milp", time_limit=5)
+    res = combopt.solve(p, "milp", time_limit=5, max_terms=50_000_000)
+    assert res.info["milp_back_end_ran"] is False and res.info["milp_terms"] == p.milp_terms()
+    assert res.feasible and res.status != combopt.Status.OPTIMAL
+    assert res.objective == pytest.approx(p.evaluate(p.rounded_remez()).objective)

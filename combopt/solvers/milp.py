@@ -403,7 +403,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     rate = getattr(problem, "milp_terms_per_s", None) or PULP_TERMS_PER_S
     if terms is not None and terms / rate > ctx.time_left:  # the build alone would overrun the limit
         ctx.state.next_iteration()
-        info = {"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms),
+        info = {"backend": backend, "milp_status": "time_limit", "milp_terms": int(terms), "milp_back_end_ran": False,
                 "milp_detail": f"building the model (about {terms:,} terms) would take longer than the time limit; "
                                "the answer is the problem's quick construction, where it has one"}
         info.update(report_construction(problem, ctx))
@@ -415,9 +415,9 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     info = {"backend": backend, "milp_variables": len(prob.variables()), "milp_constraints": prob.numConstraints()}
     if limit < MIN_SOLVE_S:  # building the model used the time: the back end would only run past the limit
         ctx.state.next_iteration()
-        info.update({"milp_status": "time_limit", "milp_detail": "the time limit passed while the model was built; "
-                                                                 "the answer is the problem's quick construction, "
-                                                                 "where it has one"})
+        info.update({"milp_status": "time_limit", "milp_back_end_ran": False,
+                     "milp_detail": "the time limit passed while the model was built; the answer is the problem's "
+                                    "quick construction, where it has one"})
         info.update(report_construction(problem, ctx))
         return SolverOutput(info=info)
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
@@ -436,7 +436,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         bound = -bound  # a maximisation modelled as a minimisation of the negated objective
     elif bound is not None and prob.sense == pulp.LpMaximize and problem.sense == "min":
         bound = -bound
-    info.update({"milp_status": run.status, "milp_detail": run.detail})
+    info.update({"milp_status": run.status, "milp_detail": run.detail, "milp_back_end_ran": True})
     if run.interrupted:
         info["interrupted"] = True
     infeasible = run.infeasible
