@@ -12,7 +12,7 @@ Writes ``benchmarks/results/dmmv_fir_large.{json,md}``.
 
 Usage::
 
-    .venv/bin/python benchmarks/dmmv_fir_large.py --cbc --lns     # ~5 min per spec
+    .venv/bin/python benchmarks/dmmv_fir_large.py --cbc --lns     # ~4.5 min per spec
     .venv/bin/python benchmarks/dmmv_fir_large.py --specs fir_n200_b9 --out dmmv_fir_large_n200
 """
 
