@@ -16,7 +16,6 @@ def binary_var(prob: pulp.LpProblem, name: str):
     return prob.add_variable(name, 0, 1, cat=pulp.LpBinary)
 
 
-
 class WarmStartModel(pulp.LpProblem):
     """A PuLP model that carries a feasible start (``warm``: variable name -> value) to its back end.
 
@@ -25,7 +24,8 @@ class WarmStartModel(pulp.LpProblem):
     (stopped before it read the start, e.g. inside presolve at a short limit) and did not prove the
     model infeasible, the model's variables are set to the start and its solution status to
     integer-feasible: the run then returns the start as its incumbent, which the caller evaluates
-    like any other solution.
+    like any other solution. Used by RCPSP (the priority-rule schedule) and the DMMV problems (their cheap
+    rounding); the ``milp`` solver's ``warm_start=false`` drops the start.
     """
 
     warm: dict | None = None
