@@ -104,3 +104,16 @@ def one_cli_error(capsys):
         return lines[0]
 
     return run
+
+
+@pytest.fixture
+def no_solution_backend():
+    """A PuLP back end stopped before it found (or read) any solution: what a MILP at a short limit can return."""
+    import pulp
+
+    class Nothing(pulp.LpSolver):
+        def actualSolve(self, lp, **kwargs):
+            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+            return pulp.LpStatusNotSolved
+
+    return Nothing()

@@ -407,7 +407,7 @@ def _warm_problems():
 
 
 @pytest.mark.parametrize("name", ["fir_f2", "value_lists", "quantization_3_rows"])
-def test_dmmv_milp_carries_the_fallback_start(name):
+def test_dmmv_milp_carries_the_fallback_start(name, no_solution_backend):
     """The model's warm start is the fallback rounding itself: every row holds at it, the objective there is the
     problem's own evaluation of that rounding, and a back end that finds nothing answers with it. The model's size
     is what ``milp_terms`` estimates."""
@@ -425,14 +425,9 @@ def test_dmmv_milp_carries_the_fallback_start(name):
     assert prob.valid(eps=1e-9)
     assert pulp.value(prob.objective) == pytest.approx(p.evaluate(start).objective, rel=1e-7, abs=1e-10)
 
-    class Nothing(pulp.LpSolver):  # a back end stopped before it found (or read) any solution
-        def actualSolve(self, lp, **kwargs):
-            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-            return pulp.LpStatusNotSolved
-
     for v in prob.variables():
         v.varValue = None
-    prob.solve(Nothing())
+    prob.solve(no_solution_backend)
     assert prob.sol_status == pulp.LpSolutionIntegerFeasible
     np.testing.assert_array_equal(np.asarray(decode(), dtype=float), np.asarray(start, dtype=float))
 

@@ -95,15 +95,10 @@ def test_a_back_end_infeasibility_claim_against_a_feasible_construction_is_dropp
     assert OPTIMA["j3013_1"] <= res.objective and CPM["j3013_1"] <= res.bound <= OPTIMA["j3013_1"]
 
 
-def test_warm_start_model_answers_with_its_start_when_the_back_end_finds_nothing():
-    class Nothing(pulp.LpSolver):  # a back end stopped before it found (or read) any solution
-        def actualSolve(self, lp, **kwargs):
-            lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-            return pulp.LpStatusNotSolved
-
+def test_warm_start_model_answers_with_its_start_when_the_back_end_finds_nothing(no_solution_backend):
     p = combopt.read(DATA / "j3046_4.sm")
     prob, decode = p.to_pulp()
-    prob.solve(Nothing())
+    prob.solve(no_solution_backend)
     assert prob.sol_status == pulp.LpSolutionIntegerFeasible
     s = decode()
     np.testing.assert_array_equal(s, heuristic_schedule(p))
