@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,17 +173,20 @@ def test_xp_scorer_with_numpy_matches_cpu_kernel():
     assert np.all(lf[~finite] > linf + S.tol) and np.all(S.out_linf[:cnt][~finite] > linf + S.tol)
 
 
-@pytest.mark.parametrize("dense", [True, False])
-def test_host_driver_follows_the_compiled_driver(dense):
-    """The GPU path's host driver (here with the CPU scorer) retraces the compiled CPU driver exactly."""
+@pytest.mark.parametrize("dense,params", [(True, {}), (False, {}), (True, {"deep_after": 3, "restart_after": 2})])
+def test_host_driver_follows_the_compiled_driver(dense, params):
+    """The GPU path's host driver (here with the CPU scorer) retraces the compiled CPU driver exactly (also through
+    fresh trajectories)."""
     from combopt.gpu.dmmv_xp import XPScorer
 
     model = _random_model(5, m=25, n=12, count=8, dense=dense)
     k0 = np.zeros(model.n, dtype=np.int64)
-    runs = [DMMVSearch(model, k0, 4242, {}, sc) for sc in (None, cpu_scorer)]
+    runs = [DMMVSearch(model, k0, 4242, params, sc) for sc in (None, cpu_scorer)]
     for S in runs:
-        S.run(15)
+        for _ in range(5 if params else 1):
+            S.run(15 if not params else 3)
     a, b = runs
+    assert a.trajectories == b.trajectories and (a.trajectories > 1) == bool(params)
     assert a.best_objective == b.best_objective
     assert a.best_k.tolist() == b.best_k.tolist() and a.moves_scored == b.moves_scored
     if dense:
@@ -198,6 +202,43 @@ def test_lns_state_is_consistent():
     # incremental sums agree with a fresh product, best objective with the model
     np.testing.assert_allclose(S.s, model.A @ S.x, atol=1e-9)
     assert S.best_objective[0] == pytest.approx(model.objective(model.values(S.best_k))[0], abs=1e-9)
+
+
+@pytest.mark.parametrize("deep_after", [0, 4])
+def test_fresh_trajectories_keep_the_best_over_all(deep_after):
+    """``deep_after``: a trajectory that has stopped finding new bests is left for a fresh one from the start point;
+    the LNS rounds work on the trajectory's best, the search's best is the lowest over all trajectories and never
+    rises. Without it there is one trajectory, whose best is the search's."""
+    model = _random_model(3, m=60, n=24, count=9, dense=True)
+    k0 = np.zeros(model.n, dtype=np.int64)
+    S = DMMVSearch(model, k0, 11, {"deep_after": deep_after, "restart_after": 2})
+    bests, apart = [], 0
+    for _ in range(40):
+        S.run(3)
+        bests.append(S.best_objective)
+        np.testing.assert_allclose(S.s, model.A @ S.x, atol=1e-9)
+        assert model.objective(model.values(S.best_k))[0] == pytest.approx(S.best[0], abs=1e-9)
+        assert model.objective(model.values(S.tbest_k))[0] == pytest.approx(S.tbest[0], abs=1e-9)
+        assert S.best[0] <= S.tbest[0] + S.tol
+        apart += S.tbest[0] > S.best[0] + S.tol
+    assert [b[0] for b in bests] == sorted((b[0] for b in bests), reverse=True)
+    if deep_after:
+        assert S.trajectories > 2 and apart > 0  # fresh trajectories ran, some of the time above the best
+    else:
+        assert S.trajectories == 1 and apart == 0 and S.tbest_k.tolist() == S.best_k.tolist()
+
+
+def test_fresh_trajectories_through_the_solver():
+    """With ``deep_after`` a FIR search starts fresh trajectories; the answer is the best over them and the
+    problem's own evaluation agrees with the result; ``deep_after=0`` keeps one trajectory; bad values are refused."""
+    fir = combopt.read(Path(__file__).resolve().parents[1] / "examples" / "dmmv" / "fir_f3.toml")
+    res = combopt.solve(fir, solver="dmmv", time_limit=2.0, deep_after=20)
+    assert res.info["trajectories"] > 1
+    assert fir.evaluate(res.solution).objective == pytest.approx(res.objective, rel=1e-12)
+    one = combopt.solve(fir, solver="dmmv", max_iterations=3, deep_after=0)
+    assert "trajectories" not in one.info
+    with pytest.raises(combopt.ParameterError, match="deep_after"):
+        combopt.solve(fir, solver="dmmv", time_limit=1.0, deep_after=-1)
 
 
 @pytest.mark.skipif(cuda_simulator(), reason="the CUDA simulator cannot compile PTX")

@@ -53,6 +53,7 @@ DEFAULTS = {
     "destroy_max": 0.05,  # adaptive growth limit of the destroy size
     "restart_after": 300,  # LNS rounds without a new best before a restart
     "restart_frac": 0.15,  # fraction of variables re-randomised at a restart
+    "deep_after": 0,  # LNS rounds without a new best of the trajectory before a fresh one from the start (0: never)
     "rounds": 200,  # LNS rounds per block and outer iteration when there is no time limit
     "max_moves": 1_000_000,  # accepted moves per local search
 }
@@ -74,6 +75,7 @@ def search_params(params: dict, defaults: dict | None = None) -> dict:
                                                       "rounds", "max_moves")}
     out["all_vars"] = _int_param(params, "all_vars", 0)
     out["restart_after"] = _int_param(params, "restart_after")
+    out["deep_after"] = _int_param(params, "deep_after", 0)
     for key in ("destroy", "destroy_max", "restart_frac"):
         out[key] = _frac_param(params, key)
     return out
@@ -159,6 +161,13 @@ class DMMVSearch:
         self.state = np.array([linf, l2, self.nd_min, 0.0, 0.0, linf, l2])
         self.best = np.array([linf, l2])
         self.best_k = self.k.copy()
+        # the LNS rounds' trajectory and its best (``deep_after`` starts fresh ones); :attr:`best`: over all of them
+        self.k0 = self.k.copy()
+        self.tbest = self.best.copy()
+        self.tbest_k = self.k.copy()
+        self.trajectories = 1
+        self._traj_start = self._traj_best_round = 0  # rounds: the trajectory's first, its last new best
+        self._fresh_rng = np.random.default_rng(seed)
 
     def descend(self, deadline: float | None = None) -> None:
         """Local search from the start point (done by the first :meth:`run`).
@@ -191,18 +200,26 @@ class DMMVSearch:
             pairs = min(int(self.p["max_pairs"]), n * (n - 1))
             visits = 2 * self.max_step * nnz + 64 * 2 * pairs * col
             self.pass_s = PASS_VISIT_RECOMPUTE * (time.monotonic() - t0) * visits / nnz
-            budget = int(self.p["max_moves"])
-            while budget > 0 and time.monotonic() + self.pass_s < deadline:
-                t0, before = time.monotonic(), int(self.counters[1])
-                linf, l2 = self._local_search(linf, l2, 1)  # returns after one pass (or at a local optimum)
-                took = int(self.counters[1]) - before
-                self.pass_s = time.monotonic() - t0
-                budget -= took
-                if took == 0:  # a pass without a move: a local optimum
-                    break
+            linf, l2 = self._passes(linf, l2, deadline)
         self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
         self.best[:] = [linf, l2]
         self.best_k[:] = self.k
+        self.tbest[:] = self.best
+        self.tbest_k[:] = self.k
+
+    def _passes(self, linf: float, l2: float, deadline: float) -> tuple[float, float]:
+        """The local search one pass at a time, no pass started that would end after ``deadline`` (judged by the
+        last one, the first by :attr:`pass_s`)."""
+        budget = int(self.p["max_moves"])
+        while budget > 0 and time.monotonic() + self.pass_s < deadline:
+            t0, before = time.monotonic(), int(self.counters[1])
+            linf, l2 = self._local_search(linf, l2, 1)  # returns after one pass (or at a local optimum)
+            took = int(self.counters[1]) - before
+            self.pass_s = time.monotonic() - t0
+            budget -= took
+            if took == 0:  # a pass without a move: a local optimum
+                break
+        return linf, l2
 
     # -- drivers ------------------------------------------------------------------------
     def _local_search(self, linf: float, l2: float, max_moves: int | None = None) -> tuple[float, float]:
@@ -258,6 +275,7 @@ class DMMVSearch:
         bounds the first call's descent (see :meth:`descend`)."""
         if rounds <= 0 or self.model.n == 0:
             return 0
+        before = float(self.tbest[0])
         if not self.started:
             self.descend(deadline)
             rounds -= 1
@@ -269,16 +287,54 @@ class DMMVSearch:
                              self.p["max_moves"], self.nd_min, self.nd_max, self.p["restart_after"],
                              self.p["restart_frac"], target, self.cptr, self.crow, self.cval, self.rptr, self.rcol,
                              self.dptr, self.dvals, self.lower, self.upper, self.w, self.Adense, self.dense, self.k,
-                             self.x, self.s, self.v, self.state, self.best_k, self.best, self.tol, self.eps2, self.rng,
-                             self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi, self.cki,
-                             self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2, self.counters, self.save_k,
-                             self.save_x, self.save_s, self.save_v, self.round)
+                             self.x, self.s, self.v, self.state, self.tbest_k, self.tbest, self.tol, self.eps2,
+                             self.rng, self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi,
+                             self.cki, self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2, self.counters,
+                             self.save_k, self.save_x, self.save_s, self.save_v, self.round)
         else:
             done = self._lns_host(rounds, target)
         if self.round == 0:
             done += 1  # the descent counts as the first round
         self.round += done
+        if self.tbest[0] < before - self.tol:
+            self._traj_best_round = self.round
+        self._keep_best()
+        since = self.round - self._traj_best_round
+        if self.p["deep_after"] and self.best[0] > target and since >= max(
+                self.p["deep_after"], self._traj_best_round - self._traj_start):  # as long again as it took
+            self._fresh_trajectory(deadline)
         return done
+
+    def _keep_best(self) -> None:  # the trajectory's best becomes the best when it is lower in (max, L2)
+        t, b = self.tbest, self.best
+        if t[0] < b[0] - self.tol or (t[0] <= b[0] + self.tol and t[1] < b[1] - self.eps2):
+            b[:] = t
+            self.best_k[:] = self.tbest_k
+
+    def _fresh_trajectory(self, deadline: float | None = None) -> None:
+        """A new trajectory: the start with ``restart_frac`` of its variables one step off, a local search, the LNS
+        rounds from there. Restarts from a trajectory's best fall back into its local optimum; fresh ones need not."""
+        k = self.k0.copy()
+        sizes = self.model.domain_sizes
+        movable = np.flatnonzero(sizes > 1)
+        if movable.size:
+            nr = min(movable.size, max(1, int(self.p["restart_frac"] * k.size)))
+            idx = self._fresh_rng.choice(movable, nr, replace=False)
+            k[idx] += self._fresh_rng.choice(np.array([-1, 1]), nr)
+            k[idx] = np.clip(k[idx], 0, sizes[idx] - 1)
+        self.k[:] = k
+        self.x[:] = self.model.values(k)
+        linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
+        if deadline is None or self.scorer is not None:
+            linf, l2 = self._local_search(linf, l2)
+        else:
+            linf, l2 = self._passes(linf, l2, deadline)
+        self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
+        self.tbest[:] = [linf, l2]
+        self.tbest_k[:] = self.k
+        self._traj_start = self._traj_best_round = self.round
+        self.trajectories += 1
+        self._keep_best()
 
     def _lns_host(self, rounds: int, target: float) -> int:
         """The same loop as :func:`kernels.lns_cpu`, local search through the host driver."""
@@ -286,17 +342,17 @@ class DMMVSearch:
         done = 0
         for rnd in range(self.round, self.round + rounds):
             done += 1
-            linf, l2 = K.round_begin(self.state, self.best_k, self.nd_max, self.p["restart_after"],
+            linf, l2 = K.round_begin(self.state, self.tbest_k, self.nd_max, self.p["restart_after"],
                                      self.p["restart_frac"], self.cptr, self.crow, self.cval, self.rptr, self.rcol,
                                      self.dptr, self.dvals, self.lower, self.upper, self.w, self.k, self.x, self.s,
                                      self.v, self.top, ntop, self.rng, self.save_k, self.save_x, self.save_s,
                                      self.save_v)
             linf, l2 = self._local_search_host(linf, l2)
-            ntop, _ = K.round_end(rnd, self.state, self.best, self.best_k, self.nd_min, self.nd_max, linf, l2,
+            ntop, _ = K.round_end(rnd, self.state, self.tbest, self.tbest_k, self.nd_min, self.nd_max, linf, l2,
                                   self.cptr, self.crow, self.cval, self.dvals, self.dptr, self.lower, self.upper,
                                   self.w, self.k, self.x, self.s, self.v, self.top, self.tol, self.eps2, self.save_k,
                                   self.save_x, self.save_s, self.save_v)
-            if self.best[0] <= target:
+            if self.tbest[0] <= target:
                 break
         return done
 
@@ -387,8 +443,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     Parameters (``--param``): ``start`` (warm start name or ``auto`` = the
     best the problem offers), ``max_step``, ``max_pairs``, ``screen_rows``,
     ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
-    ``restart_after``, ``restart_frac`` (a problem class may set its own defaults, ``search_defaults``: FIR
-    restarts sooner), ``rounds`` (LNS rounds per block and
+    ``restart_after``, ``restart_frac``, ``deep_after`` (a problem class may set its own defaults,
+    ``search_defaults``: FIR restarts sooner and starts fresh trajectories), ``rounds`` (LNS rounds per block and
     iteration without a time limit), ``max_moves``, ``gpu_backend``
     (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
     the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
@@ -590,6 +646,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         **({"start_note": start_note} if start_note else {}),
         **(problem.start_notes() if hasattr(problem, "start_notes") else {}),
         "lns_rounds": sum(S.round for S in run_),
+        **({"trajectories": sum(S.trajectories for S in run_)} if sp_["deep_after"] else {}),
         "moves_scored": scored,
         "moves_accepted": sum(S.moves_accepted for S in run_),
         "moves_scored_per_s": scored / max(elapsed, 1e-9),
