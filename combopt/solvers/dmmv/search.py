@@ -444,7 +444,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     best the problem offers), ``max_step``, ``max_pairs``, ``screen_rows``,
     ``top_rows``, ``all_vars``, ``destroy``, ``destroy_max``,
     ``restart_after``, ``restart_frac``, ``deep_after`` (a problem class may set its own defaults,
-    ``search_defaults``: FIR restarts sooner and starts fresh trajectories), ``rounds`` (LNS rounds per block and
+    ``search_defaults``: FIR restarts sooner; ``deep_after`` is off for all), ``rounds`` (LNS rounds per block and
     iteration without a time limit), ``max_moves``, ``gpu_backend``
     (``auto``/``cuda``/``cupy``), ``focus`` (default on: only the variables
     the problem's ``focus_mask`` names move, e.g. DART's boundary pixels in
