@@ -167,7 +167,6 @@ class DMMVSearch:
         self.tbest_k = self.k.copy()
         self.trajectories = 1
         self._traj_start = self._traj_best_round = 0  # rounds: the trajectory's first, its last new best
-        self._fresh_rng = np.random.default_rng(seed)
 
     def descend(self, deadline: float | None = None) -> None:
         """Local search from the start point (done by the first :meth:`run`).
@@ -314,17 +313,14 @@ class DMMVSearch:
     def _fresh_trajectory(self, deadline: float | None = None) -> None:
         """A new trajectory: the start with ``restart_frac`` of its variables one step off, a local search, the LNS
         rounds from there. Restarts from a trajectory's best fall back into its local optimum; fresh ones need not."""
-        k = self.k0.copy()
-        sizes = self.model.domain_sizes
-        movable = np.flatnonzero(sizes > 1)
-        if movable.size:
-            nr = min(movable.size, max(1, int(self.p["restart_frac"] * k.size)))
-            idx = self._fresh_rng.choice(movable, nr, replace=False)
-            k[idx] += self._fresh_rng.choice(np.array([-1, 1]), nr)
-            k[idx] = np.clip(k[idx], 0, sizes[idx] - 1)
-        self.k[:] = k
-        self.x[:] = self.model.values(k)
-        linf, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
+        self.k[:] = self.k0
+        self.x[:] = self.model.values(self.k0)
+        _, l2 = K.recompute(self.cptr, self.crow, self.cval, self.x, self.lower, self.upper, self.w, self.s, self.v)
+        # the kernels' own perturbation (as a restart's), from the search's random stream
+        l2 += K.destroy(max(1, int(self.p["restart_frac"] * self.k.size)), False, self.cptr, self.crow, self.cval,
+                        self.rptr, self.rcol, self.dptr, self.dvals, self.lower, self.upper, self.w, self.k, self.x,
+                        self.s, self.v, self.top, 0, self.rng)
+        linf = K.max_of(self.v)
         if deadline is None or self.scorer is not None:
             linf, l2 = self._local_search(linf, l2)
         else:
