@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,15 @@ import pytest
 import combopt
 from combopt.cli.app import main
 from combopt.problems.tsp import TSP
-from combopt.problems.tsp.asymmetric import assignment_bound, from_jv, improve_directed, jv_matrix, to_jv
+from combopt.problems.tsp.asymmetric import (
+    assignment_bound,
+    from_jv,
+    improve_directed,
+    jv_matrix,
+    potential_slack,
+    symmetric_route,
+    to_jv,
+)
 
 DATA = Path(__file__).parent / "data" / "tsp"
 #: TSPLIB's published optimal tour lengths (benchmarks/data/atsp/optima.csv)
@@ -120,6 +129,59 @@ def test_bounds_and_tsp_ls_against_brute_force(seed):
     assert r.objective == opt == directed_length(r.solution, D)
     assert r.bound is not None and r.bound <= opt  # the Held-Karp bound of the transformation, shifted back
     assert (r.status == "optimal") == (r.bound == opt or n <= 9)
+
+
+def tilted(n: int, seed: int, side: int = 10**6) -> np.ndarray:
+    """Uniform points where moving up costs twice the vertical distance and down once, plus the horizontal one,
+    rounded to integers (the DIMACS ``rtilt`` geometry): symmetric up to a potential, less the rounding."""
+    xy = np.random.default_rng(seed).uniform(0, side, (n, 2))
+    dx = np.abs(xy[:, None, 0] - xy[None, :, 0])
+    dy = xy[None, :, 1] - xy[:, None, 1]
+    return np.rint(dx + np.where(dy > 0, 2.0 * dy, -dy)).astype(np.int64)
+
+
+def test_symmetric_up_to_a_potential():
+    rng = np.random.default_rng(4)
+    n = 11
+    S = rng.integers(1, 500, (n, n))
+    S = S + S.T
+    pot = rng.integers(-300, 300, n)
+    D = S + pot[None, :] - pot[:, None]  # asymmetric, negative arcs too
+    np.fill_diagonal(D, 0)
+    assert not np.array_equal(D, D.T)
+    slack, scale = potential_slack(D)
+    assert slack < 1e-6 and scale > 0
+    S2, s2 = symmetric_route(D)
+    assert S2 is not None and s2 == slack and np.array_equal(S2, S2.T)
+    for _ in range(20):  # every directed tour is half its length under D + D.T, either way round
+        t = rng.permutation(n)
+        assert 2 * directed_length(t, D) == 2 * directed_length(t[::-1], D) == directed_length(t, S2)
+    opt = brute_force(D)
+    r = combopt.solve(TSP(D), "tsp-ls", time_limit=3, seed=0, target=opt)
+    assert r.objective == opt == directed_length(r.solution, D)
+    assert r.info["transformation"].startswith("symmetric part") and r.bound <= opt
+    # random arcs are far from a potential: the Jonker-Volgenant route
+    D = random_arcs(n, 0)
+    assert symmetric_route(D)[0] is None and potential_slack(D)[0] > 1e-3 * potential_slack(D)[1]
+    assert combopt.solve(TSP(D), "tsp-ls", time_limit=1, seed=0).info["transformation"] == "Jonker-Volgenant"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tilted_instances_against_brute_force(seed):
+    D = tilted(10, seed)
+    slack, scale = potential_slack(D)
+    assert 0 < slack < 1e-4 * scale  # the rounding leaves a remainder of at most 1/2 per arc
+    hand = sum(np.abs(0.5 * (D[i] - D[:, i]) - (((D.sum(0) - D.sum(1)) / 20.0) - (D[:, i].sum() - D[i].sum()) / 20.0)
+                      ).max() for i in range(10))  # the remainder written out for city i's arcs
+    assert hand - 1e-9 <= slack <= hand + 1e-4  # plus a margin for the float64 sums
+    opt = brute_force(D)
+    r = combopt.solve(TSP(D), "tsp-ls", time_limit=2, seed=seed, target=opt)
+    assert r.info["transformation"].startswith("symmetric part")
+    assert r.objective == directed_length(r.solution, D)
+    # the walks minimise the symmetric part: within twice the slack of the optimum, whatever the rounding
+    assert opt <= r.objective <= opt + 2 * slack
+    assert r.bound is not None and r.bound <= opt
+    assert (r.status == "optimal") == (r.bound is not None and math.ceil(r.bound - 1e-9) >= r.objective)
 
 
 def test_negative_arcs():
