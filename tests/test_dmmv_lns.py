@@ -128,3 +128,25 @@ def test_dmmv_solver_with_milp_lns_keeps_status_honest():
     assert "milp_lns_windows" not in off.info
     with pytest.raises(combopt.core.errors.ParameterError):
         combopt.solve(p, "dmmv", max_iterations=1, lns_size=0)
+
+
+def test_counts_survive_the_search_objects_a_window_improvement_replaces(monkeypatch):
+    """A window MILP's improvement starts a new search object on the same trajectory: the run's info still counts
+    every LNS round, fresh trajectory and scored move (before, each replacement started the counts again)."""
+    p = combopt.read(EXAMPLES / "fir_f3.toml")
+    calls = []
+
+    def improving(self, k, deadline, max_windows=None, stop=None):  # every phase "improves": the search restarts
+        calls.append(1)
+        return np.asarray(k).copy(), True
+
+    monkeypatch.setattr(MilpLNS, "run", improving)
+    r = combopt.solve(p, "dmmv", seed=2, max_iterations=6, rounds=3, milp_lns=True, deep_after=1, restart_after=1)
+    assert len(calls) == r.info["milp_lns_phases"] >= 3
+    assert r.info["lns_rounds"] == 6 * 3  # every iteration's rounds, not only those of the last search object
+    assert r.info["trajectories"] >= 2
+    monkeypatch.undo()
+    ref = combopt.solve(p, "dmmv", seed=2, max_iterations=6, rounds=3, milp_lns=False, deep_after=1,
+                        restart_after=1)
+    assert ref.info["lns_rounds"] == 6 * 3
+    assert p.evaluate(r.solution).objective == pytest.approx(r.objective, rel=1e-12)

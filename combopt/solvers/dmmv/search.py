@@ -59,25 +59,15 @@ DEFAULTS = {
 }
 
 
-def _int_param(params: dict, key: str, lo: int = 1) -> int:
-    return positive_int(params, key, DEFAULTS[key], lo=lo)
-
-
-def _frac_param(params: dict, key: str) -> float:
-    return finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
-
-
 def search_params(params: dict, defaults: dict | None = None) -> dict:
     """Pop and check the local-search parameters (see ``DEFAULTS``); ``defaults`` (a problem class's
     ``search_defaults``) replace :data:`DEFAULTS` where the user gave no value."""
     params.update({key: v for key, v in (defaults or {}).items() if key not in params})
-    out = {key: _int_param(params, key) for key in ("max_step", "max_pairs", "screen_rows", "top_rows",
-                                                      "rounds", "max_moves")}
-    out["all_vars"] = _int_param(params, "all_vars", 0)
-    out["restart_after"] = _int_param(params, "restart_after")
-    out["deep_after"] = _int_param(params, "deep_after", 0)
-    for key in ("destroy", "destroy_max", "restart_frac"):
-        out[key] = _frac_param(params, key)
+    out = {key: positive_int(params, key, DEFAULTS[key], lo=0 if key in ("all_vars", "deep_after") else 1)
+           for key in ("max_step", "max_pairs", "screen_rows", "top_rows", "rounds", "max_moves", "all_vars",
+                       "restart_after", "deep_after")}
+    out.update({key: finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
+                for key in ("destroy", "destroy_max", "restart_frac")})
     return out
 
 
@@ -146,6 +136,9 @@ class DMMVSearch:
         self.nd_min = min(self.nd_min, n)
         self.nd_max = min(self.nd_max, max(n, 1))
         self.round = 0
+        #: LNS rounds, fresh trajectories, moves scored and accepted of the searches this one took over from
+        #: (:meth:`succeed`: the window MILP's improvement starts a new search object on the same trajectory)
+        self.before = (0, 0, 0, 0)
         self.scoring_seconds = 0.0
         self.k = np.array(k0, dtype=np.int64)
         self.x = model.values(self.k).copy()
@@ -375,13 +368,19 @@ class DMMVSearch:
     def best_objective(self) -> tuple[float, float]:
         return float(self.best[0]), float(self.best[1])
 
+    def succeed(self, old: DMMVSearch) -> DMMVSearch:
+        """Take over ``old``'s counts (it continues ``old``'s trajectory from an improvement found outside)."""
+        b = old.before
+        self.before = (b[0] + old.round, b[1] + old.trajectories - 1, old.moves_scored, old.moves_accepted)
+        return self
+
     @property
     def moves_scored(self) -> int:
-        return int(self.counters[0])
+        return int(self.counters[0]) + self.before[2]
 
     @property
     def moves_accepted(self) -> int:
-        return int(self.counters[1])
+        return int(self.counters[1]) + self.before[3]
 
 
 # ---------------------------------------------------------------------------------------
@@ -558,8 +557,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         bound = None if not single else problem.bound_within(BOUND_SHARE * ctx.time_left) if timed else problem.bound()
         proven = False
         scorers = [S.scorer for S in searches] if lns_p is not None else []
-        driver = None if lns_p is None else LNSDriver(
-            searches, seeds, lns_p, lambda q, k: DMMVSearch(searches[q].model, k, int(seeds[q]), sp_, scorers[q]))
+        driver = None if lns_p is None else LNSDriver(searches, seeds, lns_p, lambda q, k: DMMVSearch(
+            searches[q].model, k, int(seeds[q]), sp_, scorers[q]).succeed(searches[q]))
         full = False  # no round fits before the end any more
         ctx.state.begin_iterations()  # the set-up (seconds on large models) is not an iteration to judge the rest by
         while not ctx.state.should_stop() and not full:
@@ -641,8 +640,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         "start_objective": problem.block_objective(ks0)[0],
         **({"start_note": start_note} if start_note else {}),
         **(problem.start_notes() if hasattr(problem, "start_notes") else {}),
-        "lns_rounds": sum(S.round for S in run_),
-        **({"trajectories": sum(S.trajectories for S in run_)} if sp_["deep_after"] else {}),
+        "lns_rounds": sum(S.round + S.before[0] for S in run_),
+        **({"trajectories": sum(S.trajectories + S.before[1] for S in run_)} if sp_["deep_after"] else {}),
         "moves_scored": scored,
         "moves_accepted": sum(S.moves_accepted for S in run_),
         "moves_scored_per_s": scored / max(elapsed, 1e-9),
