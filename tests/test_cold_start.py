@@ -192,6 +192,58 @@ def test_gate_reruns_the_solver_once_the_background_compilation_is_done(monkeypa
     assert out.info["cold_start"]["compiled_in_time"] is True
 
 
+def test_runs_on_a_cold_cache_share_one_compiling_process(monkeypatch, tmp_path):
+    """A second cold run of the same solver and kind waits for the compilation already running (started by this
+    process, or by another one: a marker in the cache folder names it) instead of starting its own; a marker whose
+    process has ended, or that is too old, is ignored."""
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_BACKGROUND_WARMUP", "1")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(warm, "_warmers", [])
+    started = []
+
+    class Fake:  # a compiling process that runs until told otherwise
+        def __init__(self, args, **kw):
+            self.args, self.pid, self.code = args, 10**7 + len(started), None
+            started.append(self)
+
+        def poll(self):
+            return self.code
+
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(warm.subprocess, "Popen", Fake)
+    a = warm.spawn_warmer("tsp-ls", "tsp")
+    assert warm.spawn_warmer("tsp-ls", "tsp") is a and len(started) == 1  # the same one, still running
+    b = warm.spawn_warmer("sa", "qubo")
+    assert b is not a and len(started) == 2  # another solver compiles on its own
+    marker = Path(warm._marker("tsp-ls", "tsp"))
+    assert marker.read_text().split()[0] == str(a.pid)
+    a.code = 0
+    c = warm.spawn_warmer("tsp-ls", "tsp")  # the first one ended; its marker names a process that is gone
+    assert c is not a and len(started) == 3
+    # another process's compilation: a live process whose command line names combopt.warmup
+    monkeypatch.setattr(warm, "_warmers", [])
+    other = real_popen([sys.executable, "-c", "import time; time.sleep(60)", "combopt.warmup"])
+    try:
+        marker.write_text(f"{other.pid} {time.time()}")
+        seen = warm.spawn_warmer("tsp-ls", "tsp")
+        assert isinstance(seen, warm._Elsewhere) and seen.pid == other.pid and seen.poll() is None
+        assert len(started) == 3
+        marker.write_text(f"{other.pid} {time.time() - 2 * warm.WARMER_MAX_S}")  # too old to trust
+        assert warm.spawn_warmer("tsp-ls", "tsp") is started[-1] and len(started) == 4
+        marker.write_text(f"{other.pid} {time.time()}")
+        monkeypatch.setattr(warm, "_warmers", [])
+        seen = warm.spawn_warmer("tsp-ls", "tsp")
+    finally:
+        other.kill()
+        other.wait()
+    assert seen.poll() == 0  # ended: the waiting run tries its kernels again
+    assert not warm._warming(other.pid)
+    monkeypatch.setattr(warm, "_warmers", [])
+    assert isinstance(warm.spawn_warmer("tsp-ls", "tsp"), Fake) and len(started) == 5
+
+
 def test_gate_lets_untimed_runs_compile_and_counts_the_compile_time(monkeypatch):
     monkeypatch.setenv("COMBOPT_COLD_START", "1")
     kernel = _fresh_kernel()

@@ -63,7 +63,8 @@ _local = threading.local()
 _listener = None
 _notify: Callable[[str], None] | None = None
 _notified = False
-_warmers: list[subprocess.Popen] = []  # kept referenced: they outlive the run on purpose
+#: ``((solver, kind), process)`` of the compiling processes started here, kept referenced: they outlive the run
+_warmers: list[tuple[tuple[str, str], subprocess.Popen]] = []
 
 
 def set_notifier(func: Callable[[str], None] | None) -> None:
@@ -116,13 +117,79 @@ def _enabled(name: str) -> bool:
     return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | None:
-    """Start ``python -m combopt.warmup --solver S --kind K`` detached (it outlives this process).
+#: a marker of a compiling process older than this is ignored (a warm-up of one solver takes a minute or two)
+WARMER_MAX_S = 900.0
+
+
+class _Elsewhere:
+    """A compiling process started by another run (another process): :meth:`poll` is ``None`` while it runs and
+    0 after (its exit code is not ours to read: a run that still finds its kernels cold falls back as usual)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return None if _warming(self.pid) else 0
+
+
+def _warming(pid: int) -> bool:
+    """Whether ``pid`` is a live ``combopt.warmup`` process (on Linux read from /proc: a finished process its parent
+    has not reaped yet counts as gone; elsewhere any live process with that pid)."""
+    proc = f"/proc/{pid}"
+    if os.path.isdir("/proc/self"):
+        try:
+            with open(f"{proc}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
+                    return False
+            with open(f"{proc}/cmdline", "rb") as f:
+                return b"combopt.warmup" in f.read()
+        except (OSError, IndexError):
+            return False
+    try:
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _marker(solver: str, kind: str) -> str | None:
+    """The file in the Numba cache folder that names the process compiling ``solver``'s kernels for ``kind``."""
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        return None
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{solver}--{kind}")
+    return os.path.join(folder, "warming", f"{safe}.pid")
+
+
+def _running_warmer(solver: str, kind: str):
+    """A compiling process for the same solver and kind already running, from this process or another."""
+    for key, proc in _warmers:
+        if key == (solver, kind) and proc.poll() is None:
+            return proc
+    path = _marker(solver, kind)
+    try:
+        with open(path) as f:  # type: ignore[arg-type]
+            pid, started = f.read().split()
+        if time.time() - float(started) < WARMER_MAX_S and _warming(int(pid)):
+            return _Elsewhere(int(pid))
+    except (OSError, TypeError, ValueError):
+        pass
+    return None
+
+
+def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | _Elsewhere | None:
+    """Start ``python -m combopt.warmup --solver S --kind K`` detached (it outlives this process), unless one for
+    the same solver and kind is running already (started by this process or, through a marker file in the Numba
+    cache folder, by another): then that one is returned, so that runs on a cold cache wait for one compilation
+    instead of each starting its own (two at once on two cores each took longer than either alone).
 
     Returns ``None`` when background compilation is switched off or cannot start.
     """
     if not _enabled("COMBOPT_BACKGROUND_WARMUP"):
         return None
+    running = _running_warmer(solver, kind)
+    if running is not None:
+        return running
     env = dict(os.environ, COMBOPT_BACKGROUND_WARMUP="0", COMBOPT_COLD_START="0")
     try:
         proc = subprocess.Popen(
@@ -132,7 +199,17 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | None:
         )
     except OSError:
         return None
-    _warmers.append(proc)
+    _warmers.append(((solver, kind), proc))
+    path = _marker(solver, kind)
+    if path is not None:
+        try:  # best effort: without it another process starts its own compilation, as before
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}"
+            with open(tmp, "w") as f:
+                f.write(f"{proc.pid} {time.time()}")
+            os.replace(tmp, path)
+        except OSError:
+            pass
     return proc
 
 
