@@ -181,7 +181,9 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | _Elsewhere | None
     """Start ``python -m combopt.warmup --solver S --kind K`` detached (it outlives this process), unless one for
     the same solver and kind is running already (started by this process or, through a marker file in the Numba
     cache folder, by another): then that one is returned, so that runs on a cold cache wait for one compilation
-    instead of each starting its own (two at once on two cores each took longer than either alone).
+    instead of each queueing a process of its own behind the warm-up lock (a suite of many cold runs started as
+    many, each importing combopt, and a run waited for its own process, which only loads the kernels after the
+    first has compiled them).
 
     Returns ``None`` when background compilation is switched off or cannot start.
     """

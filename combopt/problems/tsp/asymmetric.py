@@ -76,9 +76,10 @@ def potential_slack(D: np.ndarray, tile: int = 512) -> tuple[float, float]:
     ``sum_i max_j |R[i, j]|`` (each city has one outgoing arc). ``p`` is the least-squares potential of the
     antisymmetric part (``p[j]`` = mean over ``i`` of ``(D[i, j] - D[j, i]) / 2``); the slack is exact for it, so
     the route stays valid whatever the fit. ``scale`` = ``sum_i min_j (D[i, j] + D[j, i]) / 2``, a lower bound on
-    every tour's length under the symmetric part. Tilted costs (moving up dearer than down, plus a symmetric
-    metric: TSPLIB-style drilling and stacker-crane instances, the DIMACS ``rtilt`` class) and arcs that charge
-    a city-dependent amount on leaving and entering are symmetric up to a potential; random arcs are not."""
+    every tour's length under the symmetric part. Tilted costs (a symmetric part plus a charge per unit of height
+    gained, another per unit lost: the tilted drilling machines of the DIMACS ATSP challenge's ``rtilt`` class)
+    and arcs that charge a city-dependent amount on leaving and entering are symmetric up to a potential; random
+    arcs, no-wait flow shops and TSPLIB's ATSP instances are not."""
     D = np.asarray(D)
     n = D.shape[0]
     if n < 3:
