@@ -163,6 +163,9 @@ def test_symmetric_up_to_a_potential():
     # random arcs are far from a potential: the Jonker-Volgenant route
     D = random_arcs(n, 0)
     assert symmetric_route(D)[0] is None and potential_slack(D)[0] > 1e-3 * potential_slack(D)[1]
+    full, part = potential_slack(D, tile=3), potential_slack(D, tile=3, give_up=1e-3)  # stops after 3 rows
+    assert part[0] < full[0] and part[1] < full[1] and part[0] > 1e-3 * part[1]
+    assert potential_slack(S2 // 2, tile=3, give_up=1e-3)[0] < 1e-6  # no early stop on a symmetric matrix
     assert combopt.solve(TSP(D), "tsp-ls", time_limit=1, seed=0).info["transformation"] == "Jonker-Volgenant"
 
 
