@@ -178,6 +178,7 @@ def test_tilted_instances_against_brute_force(seed):
                       ).max() for i in range(10))  # the remainder written out for city i's arcs
     assert hand - 1e-9 <= slack <= hand + 1e-4  # plus a margin for the float64 sums
     opt = brute_force(D)
+    assert assignment_bound(D) <= TSP(D).bound() <= opt  # the problem's own bound: the symmetric one where higher
     r = combopt.solve(TSP(D), "tsp-ls", time_limit=2, seed=seed, target=opt)
     assert r.info["transformation"].startswith("symmetric part")
     assert r.objective == directed_length(r.solution, D)
@@ -185,6 +186,18 @@ def test_tilted_instances_against_brute_force(seed):
     assert opt <= r.objective <= opt + 2 * slack
     assert r.bound is not None and r.bound <= opt
     assert (r.status == "optimal") == (r.bound is not None and math.ceil(r.bound - 1e-9) >= r.objective)
+
+
+def test_a_tilted_instance_has_the_symmetric_bound_for_every_solver():
+    """On a tilted instance the assignment bound is far below the tours; the problem's own bound (which every solver's
+    result carries, e.g. ``milp``'s or the ``lkh`` peer's) is the symmetric one, within a few % of a good tour."""
+    D = tilted(60, 7)
+    p = TSP(D)
+    ap, b = assignment_bound(D), p.bound()
+    r = combopt.solve(TSP(D), "tsp-ls", time_limit=2, seed=0)
+    assert ap < 0.95 * r.objective and b > ap and r.objective - b < 0.05 * r.objective
+    m = combopt.solve(TSP(D), "milp", time_limit=5)
+    assert m.bound is not None and b <= m.bound <= min(m.objective, r.objective)
 
 
 def test_negative_arcs():
