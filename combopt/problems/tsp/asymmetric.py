@@ -165,6 +165,19 @@ def assignment_bound(D: np.ndarray) -> float:
     return float(A[rows, cols].sum())
 
 
+def directed_bound(D: np.ndarray, iterations: int) -> float:
+    """The assignment bound, or where ``D`` is symmetric up to a potential (:func:`symmetric_route`) the Held-Karp
+    bound of ``D + D.T`` (``iterations`` 1-trees) halved, less the slack, if that is higher."""
+    from .bound import held_karp
+
+    ap = assignment_bound(D)
+    S2, slack = symmetric_route(D)
+    if S2 is None:
+        return ap
+    hk = held_karp(S2, iterations)
+    return max(ap, 0.5 * hk.bound - slack - 1e-10 * abs(hk.bound))
+
+
 def directed_polisher(D: np.ndarray, k: int = 10):
     """``polish(tour)``: a directed tour at least as short as ``tour``, by 2-opt and Or-opt on the transformed
     instance (the symmetric moves; a reversal there is not one in ``D``), mapped back. The transformation and its

@@ -439,19 +439,13 @@ class TSP(Problem):
         """Held-Karp 1-tree bound, rounded up, cached: at most 100 1-trees (fewer above 547 cities, ``HK_BOUND_WORK``);
         above ``HK_BOUND_MAX`` cities with coordinates the minimum spanning tree (:meth:`spanning_tree_bound`; without
         a matrix up to ``SPANNING_TREE_MAX`` cities); none for an explicit matrix above ``HK_EXPLICIT_MAX``.
-        Asymmetric: the assignment bound up to ``ASSIGNMENT_MAX`` cities, or where the instance is symmetric up to a
-        potential (:func:`.asymmetric.symmetric_route`) the Held-Karp bound of ``D + D.T`` halved less the slack if
-        higher. ``tsp-ls`` raises each within its run."""
+        Asymmetric: ``asymmetric.directed_bound`` up to ``ASSIGNMENT_MAX`` cities. ``tsp-ls`` raises each in its run."""
         if self._bound is None and self.asymmetric:
             if self.n > ASSIGNMENT_MAX:
                 return None
-            from .asymmetric import assignment_bound, symmetric_route
+            from .asymmetric import directed_bound
 
-            ap = assignment_bound(self.D)
-            S2, slack = symmetric_route(self.D) if self.n <= HK_EXPLICIT_MAX else (None, 0.0)
-            if S2 is not None:  # symmetric up to a potential: half the 1-tree bound of D + D.T, less the slack
-                hk = held_karp(S2, min(100, max(1, int(HK_BOUND_WORK / self.n**2))))
-                ap = max(ap, 0.5 * hk.bound - slack - 1e-10 * abs(hk.bound))
+            ap = directed_bound(self.D, min(100, max(1, int(HK_BOUND_WORK / self.n**2))))
             self._bound = float(math.ceil(ap - 1e-7 * max(1.0, abs(ap))))
         if self._bound is None:
             if not self.dense:  # computed before every run: only where it is cheap (about 0.5 s at 50,000 cities)
