@@ -120,6 +120,32 @@ def symmetric_route(D: np.ndarray) -> tuple[np.ndarray | None, float]:
     return S2, slack
 
 
+#: the transformation's search runs on the potential-shifted lengths (:func:`potential_shifted`) when the potential
+#: explains at least this share of the antisymmetric part (in squares)
+SHIFT_EXPLAINED = 0.5
+
+
+def potential_shifted(D: np.ndarray, tile: int = 512) -> tuple[np.ndarray, float]:
+    """``(D[i, j] - p[j] + p[i], explained)`` with ``p`` the least-squares potential (see :func:`potential_slack`)
+    rounded to integers, and the share of the antisymmetric part's squares that ``p`` explains. Every directed
+    tour keeps its length exactly (the potential cancels around a cycle); the asymmetry left is the least the
+    potentials can leave. ``explained`` is ``2 n sum(p^2) / sum(A^2)`` (the least-squares remainder is orthogonal
+    to the fitted part): 0.006 on random arcs, 0.6 on TSPLIB's ftv instances, 0.98 on no-wait flow shops, 0.93 on
+    tilted costs under the maximum norm (DIMACS ``stilt``)."""
+    D = np.asarray(D, dtype=np.int64)
+    n = D.shape[0]
+    pf = (D.sum(axis=0, dtype=np.float64) - D.sum(axis=1, dtype=np.float64)) / (2.0 * max(n, 1))
+    total = 0.0
+    for a in range(0, n, tile):
+        b = min(n, a + tile)
+        total += float(np.square(0.5 * (D[a:b].astype(np.float64) - D[:, a:b].T)).sum())
+    explained = 2.0 * n * float(pf @ pf) / total if total > 0 else 0.0
+    p = np.rint(pf).astype(np.int64)
+    out = D - p[None, :] + p[:, None]
+    np.fill_diagonal(out, 0)
+    return out, explained
+
+
 def oriented(tour: np.ndarray, D: np.ndarray) -> np.ndarray:
     """``tour`` forwards or backwards, whichever is shorter under the arc lengths ``D``, city 0 first."""
     t = np.asarray(tour, dtype=np.int64)

@@ -22,7 +22,15 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
-from ...problems.tsp.asymmetric import from_jv, jv_matrix, oriented, symmetric_route
+from ...problems.tsp.asymmetric import (
+    JV_MAX,
+    SHIFT_EXPLAINED,
+    from_jv,
+    jv_matrix,
+    oriented,
+    potential_shifted,
+    symmetric_route,
+)
 from ...problems.tsp.bound import tour_length
 from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
 from ...problems.tsp.model import hilbert_order
@@ -439,7 +447,13 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
             halve = True
             info.update(transformation="symmetric part (asymmetric up to a potential)", potential_slack=slack)
     if problem.asymmetric and not halve:
-        S, M = jv_matrix(problem.D)  # refuses instances above its size limit
+        D_shift, explained = potential_shifted(problem.D) if n <= JV_MAX else (problem.D, 0.0)
+        try:  # the same tour lengths; the ascent and the candidates start without the potential's asymmetry
+            S, M = jv_matrix(D_shift if explained >= SHIFT_EXPLAINED else problem.D)  # refuses above its size limit
+        except ParameterError:  # the shifted lengths out of range (or too many cities: refused again below)
+            S, M = jv_matrix(problem.D)
+        info["potential_explained"] = round(explained, 3)
+        del D_shift
         view = type(problem)(S, name=f"{problem.name}-jv", copy=False)
         shift = float(n) * M  # a proper transformed tour is n M longer than its directed tour
 
