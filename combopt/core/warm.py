@@ -26,6 +26,7 @@ Imports: the standard library, numpy and numba.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import os
@@ -167,13 +168,11 @@ def _running_warmer(solver: str, kind: str):
         if key == (solver, kind) and proc.poll() is None:
             return proc
     path = _marker(solver, kind)
-    try:
+    with contextlib.suppress(OSError, TypeError, ValueError):  # no marker, or an unreadable one: none running
         with open(path) as f:  # type: ignore[arg-type]
             pid, started = f.read().split()
         if time.time() - float(started) < WARMER_MAX_S and _warming(int(pid)):
             return _Elsewhere(int(pid))
-    except (OSError, TypeError, ValueError):
-        pass
     return None
 
 
@@ -204,14 +203,13 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | _Elsewhere | None
     _warmers.append(((solver, kind), proc))
     path = _marker(solver, kind)
     if path is not None:
-        try:  # best effort: without it another process starts its own compilation, as before
+        # best effort (a read-only cache): without the marker another process starts its own compilation, as before
+        with contextlib.suppress(OSError):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             tmp = f"{path}.{os.getpid()}"
             with open(tmp, "w") as f:
                 f.write(f"{proc.pid} {time.time()}")
             os.replace(tmp, path)
-        except OSError:
-            pass
     return proc
 
 

@@ -69,6 +69,13 @@ def jv_matrix(D: np.ndarray, M: int | None = None) -> tuple[np.ndarray, int]:
 POTENTIAL_TOL = 1e-4
 
 
+def _potential(D: np.ndarray) -> np.ndarray:
+    """The least-squares potential of ``D``'s antisymmetric part: ``p[j]`` = mean over ``i`` of
+    ``(D[i, j] - D[j, i]) / 2`` (summing to 0)."""
+    n = max(D.shape[0], 1)
+    return (D.sum(axis=0, dtype=np.float64) - D.sum(axis=1, dtype=np.float64)) / (2.0 * n)
+
+
 def potential_slack(D: np.ndarray, tile: int = 512, give_up: float | None = None) -> tuple[float, float]:
     """``(slack, scale)`` of writing ``D`` as a symmetric matrix plus a potential: ``D[i, j] = (D[i, j] + D[j, i]) / 2
     + p[j] - p[i] + R[i, j]``. The potential ``p`` cancels around every cycle, so a directed tour and its reverse
@@ -86,9 +93,7 @@ def potential_slack(D: np.ndarray, tile: int = 512, give_up: float | None = None
     n = D.shape[0]
     if n < 3:
         return 0.0, 0.0
-    col = D.sum(axis=0, dtype=np.float64)
-    row = D.sum(axis=1, dtype=np.float64)
-    p = (col - row) / (2.0 * n)
+    p = _potential(D)
     slack = scale = 0.0
     for a in range(0, n, tile):
         b = min(n, a + tile)
@@ -134,7 +139,7 @@ def potential_shifted(D: np.ndarray, tile: int = 512) -> tuple[np.ndarray, float
     tilted costs under the maximum norm (DIMACS ``stilt``)."""
     D = np.asarray(D, dtype=np.int64)
     n = D.shape[0]
-    pf = (D.sum(axis=0, dtype=np.float64) - D.sum(axis=1, dtype=np.float64)) / (2.0 * max(n, 1))
+    pf = _potential(D)
     total = 0.0
     for a in range(0, n, tile):
         b = min(n, a + tile)
