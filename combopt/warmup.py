@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._cache import numba_cache_dir
+from .core.warm import progress_file, write_progress
 
 DATA = Path(__file__).resolve().parent / "data" / "warmup"
 
@@ -61,7 +62,7 @@ NO_KERNELS = frozenset({"milp", "rcpsp-cpsat", "qaoa"})
 
 #: extra parameter sets that take other code paths (other kernels) than the defaults
 VARIANTS: dict[str, tuple[dict, ...]] = {
-    "tsp-ls": ({}, {"num_walks": 2}, {"distances": "points"}),  # points: the kernels without a matrix
+    "tsp-ls": ({}, {"distances": "points"}, {"num_walks": 2}),  # points: the kernels without a matrix
     "rcpsp-ga": ({}, {"population": 700}),  # batches large enough for the multi-threaded decoder
     "pt": ({"rounds": 2},),  # compiling is the point, not 100 rounds
 }
@@ -107,11 +108,12 @@ def jobs(family: str | None = None, solver: str | None = None, kind: str | None 
         for info in infos:
             if not info.handles(k):
                 continue
-            for f in TINY.get(k, ()):
-                for params in VARIANTS.get(info.name, ({},)):
-                    out.append(Job(info.name, k, DATA / f, dict(params)))
-                if solver is not None:  # a single solver's warm-up (a cold run's warmer) covers what it hands over
-                    out.extend(Job(d, k, DATA / f) for d in DELEGATES.get((info.name, k), ()))
+            # variant by variant, each on every tiny file: a cold run tries again after each solve, and a variant's
+            # kernels are ready sooner this way (a 20,000-city tsp-ls run needs the points variant on both files)
+            for params in VARIANTS.get(info.name, ({},)):
+                out.extend(Job(info.name, k, DATA / f, dict(params)) for f in TINY.get(k, ()))
+            if solver is not None:  # a single solver's warm-up (a cold run's warmer) covers what it hands over
+                out.extend(Job(d, k, DATA / f) for f in TINY.get(k, ()) for d in DELEGATES.get((info.name, k), ()))
     return out
 
 
@@ -178,9 +180,17 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(AttributeError, OSError):
         os.nice(10)  # background work: let the foreground run have the cores
     todo = jobs(a.family, a.solver, a.kind)
+    # a cold run waiting for this solver's kernels tries again after each finished solve (combopt.core.warm)
+    counter = progress_file(a.solver, a.kind) if a.solver and a.kind else None
+    finished = [0]
+    write_progress(counter, 0)
 
     def say(job, dt):
-        if not a.quiet and dt is not None:
+        if dt is None:
+            return
+        finished[0] += 1
+        write_progress(counter, finished[0])
+        if not a.quiet:
             print(f"{dt:6.1f} s  {job.label()}", file=sys.stderr)
 
     warm(todo, say)

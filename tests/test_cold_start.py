@@ -192,6 +192,51 @@ def test_gate_reruns_the_solver_once_the_background_compilation_is_done(monkeypa
     assert out.info["cold_start"]["compiled_in_time"] is True
 
 
+def test_gate_tries_again_after_each_warm_up_solve_not_only_at_the_end(monkeypatch, tmp_path):
+    """The compiling process counts its finished warm-up solves in a file; the waiting run tries its solver again
+    after each (its own kernels are often compiled by the first of several solves) while the process still runs."""
+    import threading
+
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_COLD_START", "1")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    first, second = _fresh_kernel(), _fresh_kernel()
+    counter = warm.progress_file("fake", "clique")
+
+    class Running:  # never ends within the test: only the counter can wake the run
+        pid = 0
+
+        def poll(self):
+            return None
+
+    def compile_later(kernel, count, delay):
+        time.sleep(delay)
+        kernel(1.0)  # another thread, outside the gate: as if another process filled the cache
+        warm.write_progress(counter, count)
+
+    def fake_spawn(solver, kind):
+        warm.write_progress(counter, 0)
+        threading.Thread(target=compile_later, args=(first, 1, 0.3)).start()
+        threading.Thread(target=compile_later, args=(second, 2, 0.8)).start()
+        return Running()
+
+    monkeypatch.setattr(warm, "spawn_warmer", fake_spawn)
+    calls = []
+
+    def solver(problem, ctx, **params):
+        calls.append(params)
+        return SolverOutput(info={"value": first(2.0) + second(3.0)})
+
+    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")
+    out = run_solver(_Info("fake", solver), problem, _ctx(60.0), {})
+    assert out.info["value"] == 10.0
+    cold = out.info["cold_start"]
+    assert cold["compiled_in_time"] is True and cold["warm_up_solves_done"] == 2
+    assert len(calls) == 3  # stopped at the first kernel, again at the second after one solve, then ran through
+    assert out.info["compile_s"] > 0  # the waiting, not the solving
+
+
 def test_runs_on_a_cold_cache_share_one_compiling_process(monkeypatch, tmp_path):
     """A second cold run of the same solver and kind waits for the compilation already running (started by this
     process, or by another one: a marker in the cache folder names it) instead of starting its own; a marker whose
