@@ -10,7 +10,20 @@ generators (Cirasella, Johnson, McGeoch and Zhang 2001) in spirit; they are re-i
 * ``shop``: no-wait flow shop, 50 machines, processing times uniform in 0..999; the arc ``i -> j`` is the least
   delay between the starts of job ``i`` and job ``j`` on the first machine that lets ``j`` run without waiting;
 * ``tilt``: uniform points in a 1,000,000 square; moving up costs twice the vertical distance, down once, plus the
-  horizontal distance (a tilted drilling / stacker-crane-like geometry).
+  horizontal distance (a tilted drilling / stacker-crane-like geometry);
+* ``smat``: a random symmetric matrix (entries uniform in 0..999,999) plus an asymmetric perturbation uniform in
+  0..99,999 per arc (near-symmetric, no structure);
+* ``crane``: stacker crane: job ``i`` carries a load from a uniform point ``s_i`` to ``t_i``, up to 100,000 away in a
+  uniform direction; the arc ``i -> j`` is the empty drive from ``t_i`` to ``s_j`` plus job ``j``'s own drive;
+* ``disk``: disk-drive seek plus rotational latency: file ``i`` lies on a uniform track and sector (up to 0.3 turns
+  long); the arc ``i -> j`` is the head's seek (0.05 + 0.5 sqrt(track distance) turns) plus the wait until ``j``'s
+  first sector comes round, in millionths of a turn;
+* ``super``: shortest common superstring: random strings of 12 letters over 4; the arc ``i -> j`` is 12 less the
+  longest suffix of ``i`` that is a prefix of ``j`` (many ties);
+* ``oneway``: shortest driving distances (1,000 per block) between random intersections of a grid of one-way
+  streets, ``2 ceil(sqrt(n))`` on a side, whose directions alternate street by street (the border is one loop).
+
+A class whose asymmetry is a potential (``tilt``) takes ``tsp-ls``'s symmetric route, the others the transformation.
 
 Reported per instance: LKH's length and seconds, ``tsp-ls``'s length per seed, its gap to LKH in %, and its bound's
 gap (how far below ``tsp-ls``'s best tour the run's proven bound is); then the mean gap per class.
@@ -33,14 +46,14 @@ from tsp_lkh import lkh, require_elkai  # one LKH run on the matrix (elkai trans
 import combopt
 from combopt.problems.tsp.model import TSP
 
-CLASSES = ("amat", "tmat", "shop", "tilt")
+CLASSES = ("amat", "tmat", "shop", "tilt", "smat", "crane", "disk", "super", "oneway")
 
 
 def generate(cls: str, n: int, seed: int) -> TSP:
     rng = np.random.default_rng(seed)
     if cls in ("amat", "tmat"):
         D = rng.integers(0, 1_000_000, (n, n))
-        np.fill_diagonal(D, 0)
+        np.fill_diagonal(D, 0)  # before the closure
         if cls == "tmat":  # Floyd-Warshall, one pivot at a time
             for k in range(n):
                 np.minimum(D, D[:, k:k + 1] + D[k:k + 1, :], out=D)
@@ -49,15 +62,60 @@ def generate(cls: str, n: int, seed: int) -> TSP:
         before = np.cumsum(P, axis=1)          # job i has left machine k at before[i, k] after its start
         start = before - P                      # job j starts on machine k at start[j, k] after its start
         D = np.max(before[:, None, :] - start[None, :, :], axis=2)
-        np.fill_diagonal(D, 0)
     elif cls == "tilt":
         xy = rng.uniform(0, 1_000_000, (n, 2))
         dx = np.abs(xy[:, None, 0] - xy[None, :, 0])
         dy = xy[None, :, 1] - xy[:, None, 1]   # positive: the arc goes up
         D = np.rint(dx + np.where(dy > 0, 2.0 * dy, -dy)).astype(np.int64)
+    elif cls == "smat":
+        S = np.triu(rng.integers(0, 1_000_000, (n, n)), 1)
+        D = S + S.T + rng.integers(0, 100_000, (n, n))
+    elif cls == "crane":
+        s = rng.uniform(0, 1_000_000, (n, 2))
+        angle, length = rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 100_000, n)
+        t = s + np.c_[np.cos(angle), np.sin(angle)] * length[:, None]
+        D = np.rint(np.hypot(t[:, None, 0] - s[None, :, 0], t[:, None, 1] - s[None, :, 1])
+                    + length[None, :]).astype(np.int64)
+    elif cls == "disk":
+        track, first = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+        last = (first + rng.uniform(0, 0.3, n)) % 1.0  # in turns of the disk
+        seek = 0.05 + 0.5 * np.sqrt(np.abs(track[:, None] - track[None, :]))
+        D = np.rint(1e6 * (seek + (first[None, :] - last[:, None] - seek) % 1.0)).astype(np.int64)
+    elif cls == "super":
+        length = 12
+        S = rng.integers(0, 4, (n, length))
+        overlap = np.zeros((n, n), dtype=np.int64)
+        for k in range(1, length):
+            overlap[np.all(S[:, None, length - k:] == S[None, :, :k], axis=2)] = k
+        D = length - overlap
+    elif cls == "oneway":
+        D = _one_way_streets(n, rng)
     else:
         raise ValueError(cls)
+    np.fill_diagonal(D, 0)
     return TSP(D, name=f"{cls}-{n}-s{seed}")
+
+
+def _one_way_streets(n: int, rng: np.random.Generator, block: int = 1000) -> np.ndarray:
+    """Driving distances between ``n`` random intersections of a ``g x g`` grid (``g = 2 ceil(sqrt(n))``) of one-way
+    streets: row ``y`` runs east when ``y`` is even, west when odd; column ``x`` north when ``x`` is odd, south when
+    even (with ``g`` even the border is one loop, so every intersection reaches every other)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    g = 2 * int(np.ceil(np.sqrt(n)))
+    node = np.arange(g * g).reshape(g, g)  # node[y, x]
+    a, b = np.arange(g - 1), np.arange(1, g)
+    east = np.arange(g) % 2 == 0           # rows
+    north = np.arange(g) % 2 == 1          # columns
+    src = np.concatenate([np.where(east[:, None], node[:, a], node[:, b]).ravel(),
+                          np.where(north[None, :], node[a, :], node[b, :]).ravel()])
+    dst = np.concatenate([np.where(east[:, None], node[:, b], node[:, a]).ravel(),
+                          np.where(north[None, :], node[b, :], node[a, :]).ravel()])
+    graph = coo_matrix((np.ones(src.size), (src, dst)), shape=(g * g, g * g)).tocsr()
+    cities = rng.choice(g * g, size=n, replace=False)
+    hops = shortest_path(graph, method="D", directed=True, unweighted=True, indices=cities)[:, cities]
+    return (hops * block).astype(np.int64)
 
 
 def main(argv=None) -> dict:
