@@ -237,6 +237,31 @@ def test_gate_tries_again_after_each_warm_up_solve_not_only_at_the_end(monkeypat
     assert out.info["compile_s"] > 0  # the waiting, not the solving
 
 
+def test_a_new_compiling_process_starts_its_count_afresh(monkeypatch, tmp_path):
+    """A count left by an earlier compiling process (killed after 5 solves) is reset when a new one starts, so that
+    the waiting run retries after the new one's first solve; a run that joins a running one keeps its count."""
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_BACKGROUND_WARMUP", "1")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(warm, "_warmers", [])
+
+    class Fake:
+        def __init__(self, args, **kw):
+            self.pid = 10**7
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(warm.subprocess, "Popen", Fake)
+    counter = warm.progress_file("tsp-ls", "tsp")
+    warm.write_progress(counter, 5)
+    first = warm.spawn_warmer("tsp-ls", "tsp")
+    assert warm._finished_solves(counter) == 0
+    warm.write_progress(counter, 2)  # the new process has finished two solves
+    assert warm.spawn_warmer("tsp-ls", "tsp") is first and warm._finished_solves(counter) == 2
+
+
 def test_runs_on_a_cold_cache_share_one_compiling_process(monkeypatch, tmp_path):
     """A second cold run of the same solver and kind waits for the compilation already running (started by this
     process, or by another one: a marker in the cache folder names it) instead of starting its own; a marker whose

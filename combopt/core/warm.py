@@ -218,6 +218,8 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | _Elsewhere | None
     if running is not None:
         return running
     env = dict(os.environ, COMBOPT_BACKGROUND_WARMUP="0", COMBOPT_COLD_START="0")
+    # a count left by an earlier compiling process (ended, or killed) would hold back the retries of this one's runs
+    write_progress(progress_file(solver, kind), 0)
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "combopt.warmup", "--solver", solver, "--kind", kind, "--quiet"],
