@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .metric import _d
+from .metric import _d, plain
 
 
 @njit(cache=True)
@@ -98,7 +98,7 @@ def _move2(tour, pos, a, b, c, d, qs):
 def _try_three_opt(tour, pos, D, nbr, t1, queue, inq, qs, eps):
     """First improving 3-opt move from ``t1`` (see the module docstring of ``local.py``); returns the change: the
     first step of :func:`_try_lk`, which is the chain of depth 1."""
-    return _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, 1)
+    return _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, plain(1))
 
 
 # ------------------------------------------------------------------------------- Lin-Kernighan chains
@@ -282,14 +282,14 @@ def _try_lk(tour, pos, D, nbr, t1, queue, inq, qs, eps, depth):
         seg[0, 0] = 0
         seg[0, 1] = n - 1
         seg[0, 2] = 0
-        S = 1
-        nm = 0
+        S = plain(1)  # (plain: one compiled version of the helpers, not one more for the literal)
+        nm = plain(0)
         t2 = tour[(p1 + 1) % n] if side == 0 else tour[(p1 - 1 + n) % n]
         base = _d(D, t1, t2)
-        nadd = 0
+        nadd = plain(0)
         ntouch = 0
         for level in range(depth):
-            step = 1 if _vcity(tour, p1, seg, S, 1) == t2 else -1
+            step = 1 if _vcity(tour, p1, seg, S, plain(1)) == t2 else -1
             best_open = eps
             bt3 = bt4 = bt5 = bt6 = -1
             bmode = 0

@@ -408,21 +408,21 @@ def two_opt(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
     With ``k >= n-1`` the result is a true 2-opt local optimum.
     """
     t, D, nbr, eps = _prepare(tour, D, neighbours, k)
-    _improve(t, D, nbr, True, False, eps)
+    _improve(t, D, nbr, True, False, eps, 0)
     return t
 
 
 def or_opt(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
     """An Or-opt local optimum (segments of 1..3 cities, both orientations) from ``tour``."""
     t, D, nbr, eps = _prepare(tour, D, neighbours, k)
-    _improve(t, D, nbr, False, True, eps)
+    _improve(t, D, nbr, False, True, eps, 0)
     return t
 
 
 def improve_tour(tour, D, neighbours=None, k: int = 16) -> np.ndarray:
     """Local optimum under 2-opt and Or-opt together (a new array)."""
     t, D, nbr, eps = _prepare(tour, D, neighbours, k)
-    _improve(t, D, nbr, True, True, eps)
+    _improve(t, D, nbr, True, True, eps, 0)
     return t
 
 

@@ -33,6 +33,7 @@ from ...problems.tsp.asymmetric import (
 )
 from ...problems.tsp.bound import tour_length
 from ...problems.tsp.local import _d, _improve, _journal, _local_search, _nearest_neighbour, _push, dense_metric
+from ...problems.tsp.metric import plain
 from ...problems.tsp.model import hilbert_order
 from ...problems.tsp.tsplib import COORD_TYPES, MAX_DIMENSION
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, replica_memory
@@ -92,7 +93,7 @@ def _restart(cur, best, D, nbr, state, lens, counts, use_three, from_best, eps):
         lens[0] = lens[1]
     else:
         t0 = _nearest_neighbour(D, _randint(state, n))
-        lens[0] = _improve(t0, D, nbr, True, True, eps, use_three)
+        lens[0] = _improve(t0, D, nbr, plain(True), plain(True), eps, use_three)
         cur[:] = t0
         if lens[0] < lens[1] - eps:
             best[:] = cur
@@ -125,7 +126,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
     qs = np.zeros(3 + 2 * JOURNAL, dtype=np.int64)  # queue start and size, then the journal of changed positions
     buf = np.empty(n, dtype=np.int64)
     if lens[0] == np.inf:
-        _restart(cur, best, D, nbr, state, lens, counts, use_three, False, eps)
+        _restart(cur, best, D, nbr, state, lens, counts, use_three, plain(False), eps)
     if n < 8:
         return
     synced = False  # trial and pos equal cur (kept so between kicks: only the journaled positions are copied)
@@ -140,7 +141,7 @@ def ils_walk(cur, best, D, nbr, kicks, state, lens, counts, restart_after, targe
             synced = True
         qs[2] = 0
         length = lens[0] + _double_bridge(trial, pos, D, state, max_len, buf, queue, inq, qs, pair)
-        length += _local_search(trial, pos, D, nbr, queue, inq, qs, True, use_or, eps, use_three)
+        length += _local_search(trial, pos, D, nbr, queue, inq, qs, plain(True), use_or, eps, use_three)
         if accept > 0:
             if length < lens[1] - eps:
                 counts[0] = 0
