@@ -329,3 +329,21 @@ def test_cli_generic_dmmv_solve_and_check(tmp_path):
     out.write_text(json.dumps(data))
     r = subprocess.run([sys.executable, "-m", "combopt", "check", str(p), str(out)], capture_output=True, text=True)
     assert r.returncode == 1 and "not in its domain" in r.stdout
+
+
+@pytest.mark.parametrize("given", ["arrays", "scalars", "read-only arrays"])
+def test_row_bounds_and_weights_are_the_models_own_writeable_copies(given):
+    """However the bounds come (arrays, scalars, read-only views), the model keeps writeable contiguous copies: the
+    kernels then compile one version for every input (a contiguous array broadcast stayed a read-only view, and every
+    search kernel compiled again for it), and the caller's arrays are never the model's."""
+    ptr, vals = uniform_domains(np.zeros(3), np.ones(3), np.full(3, 4))
+    lo, hi, w = np.zeros(2), np.full(2, 3.0), np.array([1.0, 2.0])
+    if given == "scalars":
+        lo, hi, w = 0.0, 3.0, 1.0
+    elif given == "read-only arrays":
+        for a in (lo, hi, w):
+            a.setflags(write=False)
+    model = DMMV(np.ones((2, 3)), lo, hi, ptr, vals, w)
+    for got, src in ((model.lower, lo), (model.upper, hi), (model.weights, w)):
+        assert got.flags.writeable and got.flags.c_contiguous and got.dtype == np.float64 and got.shape == (2,)
+        assert not np.shares_memory(got, np.asarray(src))

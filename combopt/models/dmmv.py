@@ -173,11 +173,13 @@ class DMMV:
             raise ParameterError("A has non-finite entries")
         self.A = A
         m, n = A.shape
-        self.lower = np.ascontiguousarray(np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (m,)))
-        self.upper = np.ascontiguousarray(np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (m,)))
+        # own writeable copies: a contiguous (m,) input broadcast stays a read-only view, and the kernels were then
+        # compiled once more for read-only arrays (three versions of each in the warm-up, 11 s of compilation)
+        self.lower = np.array(np.broadcast_to(np.asarray(self.lower, dtype=np.float64), (m,)), order="C")
+        self.upper = np.array(np.broadcast_to(np.asarray(self.upper, dtype=np.float64), (m,)), order="C")
         if self.weights is None:
             self.weights = np.ones(m)
-        self.weights = np.ascontiguousarray(np.broadcast_to(np.asarray(self.weights, dtype=np.float64), (m,)))
+        self.weights = np.array(np.broadcast_to(np.asarray(self.weights, dtype=np.float64), (m,)), order="C")
         if np.any(np.isnan(self.lower)) or np.any(np.isnan(self.upper)):
             raise ParameterError("row bounds must not be NaN")
         if np.any(self.lower > self.upper):
