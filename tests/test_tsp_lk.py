@@ -137,7 +137,7 @@ def test_walk_kernels_compile_once_not_again_for_literal_arguments(tmp_path):
 
     code = """
 from numba.core import event, types
-found = []
+found, ended = [], []
 class L(event.Listener):
     def on_start(self, ev):
         d = ev.data.get("dispatcher")
@@ -147,15 +147,18 @@ class L(event.Listener):
                 isinstance(a, (types.Literal, types.Omitted)) for a in args):
             found.append(d.py_func.__qualname__)
     def on_end(self, ev):
-        pass
+        ended.append(1)
 event.register("numba:compile", L())
 from combopt.warmup import jobs, run_job
 run_job(jobs(solver="tsp-ls", kind="tsp")[0])
+print("COMPILED:", len(ended))
 print("LITERAL:" + ",".join(sorted(set(found))))
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COMBOPT_"))}
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba")
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+    compiled = int([s for s in r.stdout.splitlines() if s.startswith("COMPILED:")][-1].split()[1])
+    assert compiled > 10  # the cache folder was empty: the kernels were compiled here, so the check saw them
     line = [s for s in r.stdout.splitlines() if s.startswith("LITERAL:")][-1]
     assert line == "LITERAL:", line

@@ -168,16 +168,22 @@ def progress_file(solver: str, kind: str) -> str | None:
     return None if path is None else path[: -len(".pid")] + ".done"
 
 
-def write_progress(path: str | None, done: int) -> None:
-    """Record ``done`` finished warm-up solves (best effort: without the file a waiting run retries only at the end)."""
+def _write_small(path: str | None, text: str) -> None:
+    """Replace the file ``path`` by ``text`` in one step (readers never see half a file); best effort: a read-only
+    cache folder, or none, writes nothing."""
     if path is None:
         return
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}"
         with open(tmp, "w") as f:
-            f.write(str(done))
+            f.write(text)
         os.replace(tmp, path)
+
+
+def write_progress(path: str | None, done: int) -> None:
+    """Record ``done`` finished warm-up solves (without the file a waiting run retries only at the end)."""
+    _write_small(path, str(done))
 
 
 def _finished_solves(path: str | None) -> int:
@@ -229,15 +235,8 @@ def spawn_warmer(solver: str, kind: str) -> subprocess.Popen | _Elsewhere | None
     except OSError:
         return None
     _warmers.append(((solver, kind), proc))
-    path = _marker(solver, kind)
-    if path is not None:
-        # best effort (a read-only cache): without the marker another process starts its own compilation, as before
-        with contextlib.suppress(OSError):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}"
-            with open(tmp, "w") as f:
-                f.write(f"{proc.pid} {time.time()}")
-            os.replace(tmp, path)
+    # without the marker (a read-only cache) another process starts its own compilation, as before
+    _write_small(_marker(solver, kind), f"{proc.pid} {time.time()}")
     return proc
 
 
