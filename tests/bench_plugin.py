@@ -50,3 +50,9 @@ def _sleep(problem, ctx: SolveContext, **params) -> SolverOutput:
     time.sleep(seconds)
     ctx.state.report(1.0, np.array([0]))
     return SolverOutput(solution=np.array([0]))
+
+
+@register_solver("test-overclaim", problems=("clique",), description="test: one vertex, with its size as the bound")
+def _overclaim(problem, ctx: SolveContext, **params) -> SolverOutput:
+    ctx.state.report(1.0, np.array([0]))
+    return SolverOutput(solution=np.array([0]), bound=1.0)  # "proven": a wrong bound makes a false optimal claim

@@ -550,3 +550,90 @@ def test_stop_at_target_uses_the_sets_tolerance():
     assert _loosened(0.2071, 1e-4, "min") > 0.207104  # the design's 0.207104 stops the run
     assert _loosened(1000.0, 1e-4, "max") == pytest.approx(999.9)
     assert _loosened(43.0, 0.0, "min") == 43.0
+
+
+def test_contradictions_with_the_reference_in_both_senses():
+    from combopt.bench.refs import contradictions
+
+    def row(sense, obj, status="feasible", bound=None, opt=None, best=None, ref_bound=None, feasible=True):
+        return {"sense": sense, "objective": obj, "status": status, "bound": bound, "optimum": opt,
+                "best_known": best, "reference_bound": ref_bound, "feasible": feasible}
+
+    # consistent claims, either sense, also at the tolerance's edge: nothing to report
+    assert contradictions(row("min", 105.0, bound=99.0, opt=100.0, best=100.0, ref_bound=95.0)) == []
+    assert contradictions(row("min", 100.0, "optimal", bound=100.0, opt=100.0, best=100.0)) == []
+    assert contradictions(row("max", 95.0, bound=101.0, opt=100.0, best=100.0, ref_bound=103.0)) == []
+    assert contradictions(row("max", 100.0, "optimal", bound=100.0, opt=100.0)) == []
+    assert contradictions(row("min", 100.0 - 5e-4, opt=100.0), tol=1e-6) != []  # slack 1e-4
+    assert contradictions(row("min", 100.0 - 5e-4, opt=100.0), tol=1e-5) == []  # slack 1e-3
+    # minimisation: a lower bound above the optimum / best known, an objective below the optimum or the
+    # reference bound, "optimal" above the optimum, "infeasible" where a feasible value is known
+    got = contradictions(row("min", 90.0, bound=101.0, opt=100.0, ref_bound=95.0))
+    assert got == ["objective 90 is better than the reference optimum 100",
+                   "objective 90 is better than the reference bound 95",
+                   "bound 101 lies above the reference optimum 100"]
+    assert contradictions(row("min", 110.0, "optimal", bound=110.0, best=105.0)) == [
+        "status optimal at 110, but the best known value is 105", "bound 110 lies above the best known value 105"]
+    assert contradictions(row("min", None, "infeasible", feasible=False, opt=7.0)) == [
+        "status infeasible, but the reference has a feasible value 7"]
+    # maximisation: the mirror image (an upper bound below the optimum, an objective above it)
+    got = contradictions(row("max", 110.0, bound=99.0, opt=100.0, ref_bound=105.0))
+    assert got == ["objective 110 is better than the reference optimum 100",
+                   "objective 110 is better than the reference bound 105",
+                   "bound 99 lies below the reference optimum 100"]
+    assert contradictions(row("max", 90.0, "optimal", bound=90.0, opt=100.0)) == [
+        "status optimal at 90, but the reference optimum is 100", "bound 90 lies below the reference optimum 100"]
+    # an infeasible run's objective is not a claim; failed runs claim nothing
+    assert contradictions(row("max", 500.0, feasible=False, opt=100.0)) == []
+    assert contradictions(row("min", 1.0, "error", opt=100.0)) == []
+
+
+def test_bench_and_report_show_claims_that_contradict_the_reference(tmp_path, capsys):
+    p = write_suite(tmp_path, CLIQUE_SET + """
+[[solvers]]
+solver = "ils"
+max_iterations = 2
+[[solvers]]
+solver = "test-overclaim"
+""")
+    out = tmp_path / "r.jsonl"
+    assert main(["bench", str(p), "--jobs", "2", "--out", str(out)]) == 0
+    cap = capsys.readouterr()
+    err = cap.err
+    lines = [x for x in err.splitlines() if x.startswith("contradiction:")]
+    # johnson8-2-4 (clique number 4) and MANN_a9 (16): a one-vertex clique "proven optimal"
+    assert len(lines) == 4 and all("test-overclaim" in x for x in lines), err
+    assert "CONTRADICTS THE REFERENCE: status optimal at 1" in cap.out  # the run's own progress line
+    assert any("johnson8-2-4" in x and "status optimal at 1, but the reference optimum is 4" in x for x in lines)
+    assert any("MANN_a9" in x and "bound 1 lies below the reference optimum 16" in x for x in lines)
+    rows = read_results([out])
+    assert {r["solver"]: r["contradictions"] for r in rows if r["solver"] == "ils"} == {"ils": []}
+    s = {x.solver: x for x in summarize(rows)}
+    assert (s["ils"].contradicted, s["test-overclaim"].contradicted) == (0, 2)
+    md, html = tmp_path / "r.md", tmp_path / "r.html"
+    assert main(["report", str(out), "--md", str(md), "--html", str(html)]) == 0
+    assert len([x for x in capsys.readouterr().err.splitlines() if x.startswith("contradiction:")]) == 4
+    head, _, *body = md.read_text().splitlines()
+    col = [c.strip() for c in head.strip("|").split("|")].index("contradictions")
+    assert [b.strip("|").split("|")[col].strip() for b in body] == ["0", "2"]
+    assert "Claims that contradict the reference values" in html.read_text()
+    # a file written before the field existed: the report checks its rows itself
+    old = tmp_path / "old.jsonl"
+    old.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "contradictions"}) + "\n" for r in rows))
+    assert [x.contradicted for x in summarize(read_results([old]))] == [0, 2]
+
+
+def test_contradictions_allow_for_a_rounded_reference():
+    """FIR optima are given to 4-5 decimals: 0.207104 sits at the reference 0.2071 (half a unit: 5e-5)."""
+    from combopt.bench.refs import contradictions, rounding
+
+    assert (rounding(0.2071), rounding(4.0), rounding(1e-20)) == (pytest.approx(5e-5), 0.0, 0.0)
+    row = {"sense": "min", "objective": 0.207104, "status": "optimal", "bound": 0.207104, "optimum": 0.2071,
+           "best_known": 0.2071, "reference_bound": None, "feasible": True}
+    assert contradictions(row) == []
+    assert contradictions(dict(row, objective=0.2072, bound=0.2072)) == [
+        "status optimal at 0.2072, but the reference optimum is 0.2071",
+        "bound 0.2072 lies above the reference optimum 0.2071"]
+    # an integer reference is exact: a bound 0.4 below a clique number is wrong
+    assert contradictions({"sense": "max", "objective": 3.0, "status": "feasible", "bound": 3.6, "optimum": 4.0,
+                           "feasible": True}) == ["bound 3.6 lies below the reference optimum 4"]

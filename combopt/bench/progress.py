@@ -25,8 +25,10 @@ def row_line(row: dict[str, Any]) -> str:
         return f"{row['status'].upper():7s} {head}: {row.get('error') or ''}"
     ref = row.get("best_known")
     gap = "" if row.get("gap_pct") is None else f" gap {row['gap_pct']:.2f}%"
+    odd = row.get("contradictions") or []
     return (f"{row['status']:7s} {head}: objective {_fmt(row.get('objective'))}"
-            f"{'' if ref is None else f' (best known {ref:g})'}{gap} in {_fmt(row.get('runtime_s'), '{:.2f}')} s")
+            f"{'' if ref is None else f' (best known {ref:g})'}{gap} in {_fmt(row.get('runtime_s'), '{:.2f}')} s"
+            + (f"; CONTRADICTS THE REFERENCE: {'; '.join(odd)}" if odd else ""))
 
 
 class SuiteProgress(_Base):

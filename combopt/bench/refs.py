@@ -145,3 +145,54 @@ def lookup(refs: dict[str, Reference], instance: str | None, path_spec: str) -> 
         if n in refs:
             return refs[n]
     return None
+
+
+def rounding(r: float) -> float:
+    """Half a unit in the last decimal place of a reference value written with decimals (``0.2071``: 5e-5),
+    else 0: a value rounded to d decimals claims the true value only to within that."""
+    text = repr(float(r))
+    if "e" in text or "inf" in text or "nan" in text or text.endswith(".0"):
+        return 0.0
+    return 0.5 * 10.0 ** -len(text.split(".")[1])
+
+
+def contradictions(row: dict, tol: float = 1e-6) -> list[str]:
+    """What a run's claims contradict in its instance's reference values (empty when nothing does).
+
+    A reference optimum is proven and a best known value is the objective of a feasible solution,
+    so no feasible objective beats the optimum, no valid bound lies beyond either of them (above
+    for minimisation, below for maximisation), an ``optimal`` claim must sit at them, and an
+    ``infeasible`` claim contradicts them; a reference bound is a valid bound, so no feasible
+    objective beats it. Values within ``tol`` (relative, at least 1e-9) or within the reference's
+    own rounding (:func:`rounding`) count as equal. Each contradiction is a bug in a solver, in its
+    bound, in the problem's ``evaluate`` or in the reference file: the report lists them.
+    """
+    sense, status = row.get("sense"), row.get("status")
+    if sense not in ("min", "max"):
+        return []
+    sign = 1.0 if sense == "min" else -1.0  # sign * value: smaller is better
+
+    def better(a: float, b: float, ref: float) -> bool:
+        """``a`` better than ``b`` (for the run's sense) by more than the slack around the reference ``ref``."""
+        return sign * (b - a) > max(max(tol, 1e-9) * max(abs(ref), 1.0), rounding(ref))
+
+    side = "above" if sense == "min" else "below"
+    obj, bound = row.get("objective"), row.get("bound")
+    opt, best, ref_bound = row.get("optimum"), row.get("best_known"), row.get("reference_bound")
+    feasible = obj is not None and bool(row.get("feasible")) and status not in ("error", "timeout", "memory",
+                                                                                "killed")
+    # the optimum where proven (a best known value then equals it or is stale), else the best known value
+    known, what = (opt, "the reference optimum") if opt is not None else (best, "the best known value")
+    out = []
+    if feasible:
+        if opt is not None and better(obj, opt, opt):
+            out.append(f"objective {obj:g} is better than the reference optimum {opt:g}")
+        if ref_bound is not None and better(obj, ref_bound, ref_bound):
+            out.append(f"objective {obj:g} is better than the reference bound {ref_bound:g}")
+        if status == "optimal" and known is not None and better(known, obj, known):
+            out.append(f"status optimal at {obj:g}, but {what} is {known:g}")
+    if bound is not None and math.isfinite(bound) and known is not None and better(known, bound, known):
+        out.append(f"bound {bound:g} lies {side} {what} {known:g}")
+    if status == "infeasible" and known is not None:
+        out.append(f"status infeasible, but the reference has a feasible value {known:g}")
+    return out

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .refs import contradictions
 from .worker import FAILED
 
 TIME_SHIFT = 1.0
@@ -89,9 +90,17 @@ class SummaryRow:
     sgm_time_s: float | None
     wins: int
     losses: int
+    contradicted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def row_contradictions(r: dict[str, Any]) -> list[str]:
+    """The run's contradictions with its reference values: as recorded by ``combopt bench`` (with the set's
+    tolerance), or, for rows of files written before they were recorded, checked now (tolerance 1e-6)."""
+    c = r.get("contradictions")
+    return list(c) if isinstance(c, list) else contradictions(r)
 
 
 def bound_deviation(r: dict[str, Any]) -> float | None:
@@ -194,7 +203,7 @@ def summarize(rows: list[dict[str, Any]], *, time_shift: float = TIME_SHIFT, gap
                 mean_time_s=_mean(r.get("runtime_s") for r in rs if r["status"] not in FAILED),
                 sgm_time_s=sgm((r.get("runtime_s") for r in rs if r["status"] not in FAILED
                                 and r.get("runtime_s") is not None), time_shift),
-                wins=wins, losses=losses,
+                wins=wins, losses=losses, contradicted=sum(bool(row_contradictions(r)) for r in rs),
             ))
     return out
 
@@ -210,7 +219,8 @@ def _f(v: float | None, spec: str) -> str:
 COLUMNS = ("set", "solver", "runs", "failed", "no solution", "at optimum", "at best known", "mean gap %", "SGM gap %",
            "mean time s", "SGM time s", "wins/losses")
 #: columns shown only when some row of the table has them: (title, after this column)
-OPTIONAL_COLUMNS = (("proven optimal", "at optimum"), ("mean dev. from bound %", "SGM gap %"))
+OPTIONAL_COLUMNS = (("proven optimal", "at optimum"), ("mean dev. from bound %", "SGM gap %"),
+                    ("contradictions", "wins/losses"))
 #: the table is printed at least this wide (also when stdout is a file or a pipe)
 TABLE_WIDTH = 150
 
@@ -218,7 +228,8 @@ TABLE_WIDTH = 150
 def columns(summary: list[SummaryRow]) -> list[str]:
     """The table's columns: :data:`COLUMNS`, plus the optional ones some row of ``summary`` has."""
     has = {"proven optimal": any(s.proven_optimal for s in summary),
-           "mean dev. from bound %": any(s.with_bound for s in summary)}
+           "mean dev. from bound %": any(s.with_bound for s in summary),
+           "contradictions": any(s.contradicted for s in summary)}
     out = list(COLUMNS)
     for c, after in OPTIONAL_COLUMNS:
         if has[c]:
@@ -234,7 +245,7 @@ def table_cells(s: SummaryRow, cols: list[str] | tuple[str, ...] = COLUMNS) -> l
             "at best known": _share(s.at_best, s.with_best), "mean gap %": _f(s.mean_gap_pct, "{:.3f}"),
             "SGM gap %": _f(s.sgm_gap_pct, "{:.3f}"), "mean dev. from bound %": _f(s.mean_bound_dev_pct, "{:.3f}"),
             "mean time s": _f(s.mean_time_s, "{:.3f}"), "SGM time s": _f(s.sgm_time_s, "{:.3f}"),
-            "wins/losses": f"{s.wins}/{s.losses}"}
+            "wins/losses": f"{s.wins}/{s.losses}", "contradictions": str(s.contradicted)}
     return [cell[c] for c in cols]
 
 
@@ -463,6 +474,11 @@ def html_report(rows: list[dict[str, Any]], summary: list[SummaryRow], sources: 
         for _name, cap, data in figs:
             b64 = base64.b64encode(data).decode()
             parts.append(f"<img alt='{e(cap)}' title='{e(cap)}' src='data:image/png;base64,{b64}'>")
+    odd = contradiction_lines(rows)
+    if odd:
+        parts.append("<h2>Claims that contradict the reference values</h2><p class='note'>A bug in a solver, a "
+                     "bound, an <code>evaluate</code> or the reference file.</p><ul>"
+                     + "".join(f"<li>{e(line)}</li>" for line in odd) + "</ul>")
     bad = [r for r in rows if r["status"] in FAILED]
     if bad:
         parts.append("<h2>Failed runs</h2><table><tr><th class='l'>set</th><th class='l'>instance</th>"
@@ -474,3 +490,9 @@ def html_report(rows: list[dict[str, Any]], summary: list[SummaryRow], sources: 
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def contradiction_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per contradiction of a run's claims with its reference values: set, solver, instance, seed, what."""
+    return [f"{r['set']} / {r['label']} / {r['instance'] or r['path']} / seed {r['seed']}: {c}"
+            for r in rows for c in row_contradictions(r)]

@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from ..core.errors import MissingDependencyError, ParameterError
-from .refs import lookup
+from .refs import contradictions, lookup
 from .results import ResultsWriter, normalise
 from .suite import RunSpec, Suite
 from .worker import FAILED, base_row, kill_live, run_isolated
@@ -52,6 +52,7 @@ def score(row: dict[str, Any], suite: Suite) -> dict[str, Any]:
             d = (obj - target) if sense == "min" else (target - obj)
             row["gap_pct"] = 100.0 * d / max(abs(target), 1e-9)
             row["time_to_target_s"] = next((t for t, v in row.get("trace") or [] if reached(v, target)), None)
+    row["contradictions"] = contradictions(row, tol) if ref is not None else []
     return normalise(row)
 
 

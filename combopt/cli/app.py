@@ -484,6 +484,19 @@ def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume
     err_console.print(f"wrote {len(rows)} row(s) to {out}" + (f" ({len(previous)} recorded before)" if previous
                                                              else ""), highlight=False)
     _wide_console(TABLE_WIDTH).print(summary_table(summarize(previous + rows), title=f"combopt bench {suite.name}"))
+    _print_contradictions(previous + rows)
+
+
+def _print_contradictions(rows, most: int = 20) -> None:
+    """Claims of runs that contradict their reference values, one line each on stderr (at most ``most``)."""
+    from ..bench.report import contradiction_lines
+
+    lines = contradiction_lines(rows)
+    for line in lines[:most]:
+        err_console.print(f"contradiction: {line}", style="red", highlight=False, soft_wrap=True)
+    if len(lines) > most:
+        err_console.print(f"... {len(lines) - most} more contradiction(s) (all in the --html report)", style="red",
+                          highlight=False)
 
 
 @app.command()
@@ -509,6 +522,7 @@ def report(
     summary = summarize(rows)
     _wide_console(TABLE_WIDTH).print(summary_table(summary, title=f"combopt bench {rows[0]['suite']}" if
                                                    len({r['suite'] for r in rows}) == 1 else "combopt report"))
+    _print_contradictions(rows)
     if png is not None:
         figs = figures(rows)
         clash = [png / n for n, _, _ in figs if (png / n).exists()]

@@ -195,6 +195,22 @@ def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> di
     return info
 
 
+def construction_if_empty(problem, ctx: SolveContext, what: str) -> dict:
+    """A timed run that ends without a feasible solution (building ``what`` took its time, on a loaded machine
+    longer than :func:`qubo_out_of_time` estimated, or no sample was feasible) answers with the problem's quick
+    construction, as one whose model would not be built in time does; returns the ``info`` of that answer
+    (empty when the run has a solution or no time limit)."""
+    from ..core.warm import report_construction
+
+    if ctx.state.best is not None or not math.isfinite(ctx.state.criterion.time_limit()):
+        return {}
+    out = report_construction(problem, ctx, seconds=0.1)
+    if out.get("construction") is None:
+        return {}
+    return {"answer": f"the problem's quick construction: the {what} had no feasible solution when the time was up",
+            **out}
+
+
 @contextlib.contextmanager
 def deferred_interrupt():
     """Hold a Ctrl-C that arrives inside the block until the block ends, then raise it.

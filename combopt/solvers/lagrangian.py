@@ -42,7 +42,14 @@ from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
-from .common import build_overruns, finite_float, positive_int, qubo_out_of_time, reject_unknown
+from .common import (
+    build_overruns,
+    construction_if_empty,
+    finite_float,
+    positive_int,
+    qubo_out_of_time,
+    reject_unknown,
+)
 
 METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
 
@@ -432,6 +439,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         r.pop("_predicted", None)
     bound = None if not math.isfinite(best_dual) else sign * best_dual
     return SolverOutput(bound=bound, info={
+        **construction_if_empty(problem, ctx, "Lagrangian method"),
         **({"method_fallback": fallback} if fallback else {}),
         "method": method, "inner": inner.info.name, "binary_variables": model.n, "constraints_relaxed": m,
         "multipliers": lam.tolist(), "iterations": rows,
@@ -472,6 +480,7 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
             if ev.feasible:
                 ctx.state.report(ev.objective, sol)
         ctx.state.next_iteration()
-    return SolverOutput(info={"binary_variables": enc.qubo.n, "slack_variables": enc.n_slack,
+    return SolverOutput(info={**construction_if_empty(problem, ctx, "slack-penalty QUBO"),
+                              "binary_variables": enc.qubo.n, "slack_variables": enc.n_slack,
                               "penalty": enc.penalty, "feasible_share": float(np.mean(shares)) if shares else None,
                               "inner": inner.info.name})
