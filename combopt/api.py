@@ -183,6 +183,12 @@ def solve(
     )
 
 
+#: the keyword arguments of :func:`solve` itself: never solver parameters (``-p seed=5`` on the command line, or
+#: ``params = { seed = 5 }`` in a suite, would pass ``seed`` twice)
+SOLVE_OPTIONS = frozenset(("instance", "solver", "time_limit", "seed", "device", "max_iterations", "target",
+                           "no_improvement", "stop", "kind", "callback"))
+
+
 def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:
     """Evaluate the candidates; return the best feasible one (else the first)."""
     best = None

@@ -253,3 +253,50 @@ def test_text_instances_with_a_byte_order_mark(tmp_path, name, text):
     g.write_text(text)
     with_bom, plain = combopt.read(f), combopt.read(g)
     assert with_bom.num_variables == plain.num_variables and with_bom.describe() == plain.describe()
+
+
+# -- found by fuzzing the CLI (this stop) -------------------------------------------------------------
+
+@pytest.mark.parametrize("param,needle", [("seed=5", "use --seed"), ("time_limit=2", "use --time-limit"),
+                                          ("kind=tsp", "use --kind"), ("stop=3", "no command-line option")])
+def test_a_solve_option_given_as_a_solver_parameter(capsys, param, needle):
+    """`-p seed=5` passed seed twice to combopt.solve: a TypeError traceback and exit code 1."""
+    rc, _, err = run_cli(capsys, "solve", DATA / "tsp" / "burma14.tsp", "-t", "1", "-q", "-p", param)
+    user_error(rc, err, param.split("=")[0] + " is not a solver parameter", needle)
+
+
+def test_a_suite_entry_with_a_solve_option_in_its_params(tmp_path):
+    from combopt.bench.suite import load_suite
+
+    p = tmp_path / "s.toml"
+    p.write_text(f'[suite]\nname = "s"\ndata = "{DATA.as_posix()}"\n[sets.a]\nkind = "tsp"\n'
+                 'instances = ["tsp/burma14.tsp"]\n[[solvers]]\nsolver = "tsp-ls"\nparams = { seed = 5 }\n')
+    with pytest.raises(InputError, match="seed is not a solver parameter") as e:
+        load_suite(p)
+    assert e.value.line == 9  # the params line
+
+
+@pytest.mark.parametrize("backend", ["cbc", "highs"])
+@pytest.mark.parametrize("name,text", [("zero.qubo", "p qubo 0 3 3 0\n0 0 0\n1 1 0\n2 2 0\n"),
+                                       ("zero.rud", "3 2\n1 2 0\n2 3 0\n")])
+def test_milp_on_a_model_whose_objective_is_all_zero(tmp_path, capsys, backend, name, text):
+    """PuLP keeps no objective for an all-zero one: CBC's optimal run then read float(None) (a traceback)."""
+    f = tmp_path / name
+    f.write_text(text)
+    out = tmp_path / "r.json"
+    rc, _, err = run_cli(capsys, "solve", f, "-s", "milp", "-p", f"backend={backend}", "-t", "5", "-q", "-o", out)
+    assert rc == 0, err
+    res = json.loads(out.read_text())
+    assert (res["status"], res["objective"], res["bound"]) == ("optimal", 0, 0)
+    rc, _, err = run_cli(capsys, "check", f, out)
+    assert rc == 0, err
+
+
+def test_dag_csv_cell_over_the_csv_field_limit(tmp_path, capsys):
+    """Python's csv module raises csv.Error past 131,072 characters in a cell: it was a traceback."""
+    rows = ["a,b,c"] + [f"{i},{2 * i},{i % 3}" for i in range(20)]
+    rows[7] = '1,"' + "9" * 200_000 + '",3'
+    f = tmp_path / "x.csv"
+    f.write_text("\n".join(rows) + "\n")
+    err = user_error(*run_cli(capsys, "solve", f, "--kind", "dag", "-t", "1", "-q")[::2], "x.csv:", "malformed CSV")
+    assert "field larger than field limit" in err

@@ -2,7 +2,6 @@
 
 import csv
 import itertools
-
 import time
 
 import numpy as np

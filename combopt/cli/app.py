@@ -155,6 +155,12 @@ def solve(
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     params = parse_params(param)
+    from ..api import SOLVE_OPTIONS
+
+    if clash := sorted(SOLVE_OPTIONS & set(params)):
+        flag = "--" + clash[0].replace("_", "-")
+        raise ParameterError(f"--param {clash[0]}=...: {clash[0]} is not a solver parameter; "
+                             + (f"use {flag}" if flag in _SOLVE_FLAGS else "it has no command-line option"))
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
     inputs = [split_index(path)[0], *(v for v in params.values() if isinstance(v, str))]
@@ -182,6 +188,9 @@ def solve(
         err_console.print("interrupted: best solution so far", style="yellow")
         raise typer.Exit(EXIT_INTERRUPTED)
 
+
+#: the options of `combopt solve` that set an argument of combopt.solve (named after it)
+_SOLVE_FLAGS = ("--kind", "--solver", "--time-limit", "--seed", "--device", "--target", "--max-iterations")
 
 PLOT_HELP = ("draw the result (format from the extension: .png, .svg, .pdf): RCPSP Gantt chart, FIR response, "
              "tomography reconstruction, TSP tour, DAG, coupling; else the Lagrangian iterations or the best "

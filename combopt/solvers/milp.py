@@ -262,6 +262,13 @@ def _make_solver(backend: str, time_limit: float | None, threads: int | None, ga
     raise ParameterError(f"unknown MILP backend {backend!r}; expected cbc or highs")
 
 
+def _objective_value(prob: pulp.LpProblem) -> float:
+    """The solved model's objective; 0 for a model without one (PuLP keeps ``None`` for an all-zero objective, as
+    in a QUBO file whose entries are all 0) or with a constant one."""
+    v = pulp.value(prob.objective) if prob.objective is not None else None
+    return 0.0 if v is None else float(v)
+
+
 def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
              gap: float = 0.0, seed: int | None = None) -> MilpRun:
     """Solve ``prob`` with CBC or HiGHS and read the back end's own status, bound and incumbent.
@@ -299,7 +306,7 @@ def _read_highs(prob, solver, const: float, maximise: bool) -> MilpRun:
     if ms == S.kOptimal:
         gap = float(info.mip_gap)
         proven = has_solution and (not math.isfinite(gap) or gap <= 1e-9 or
-                                   (bound is not None and abs(bound - float(pulp.value(prob.objective))) <= 1e-6))
+                                   (bound is not None and abs(bound - _objective_value(prob)) <= 1e-6))
         return MilpRun("optimal" if proven else "gap_limit", proven=proven, bound=bound, has_solution=has_solution,
                        interrupted=solver.interrupted, detail=detail)
     if ms == S.kInfeasible:
@@ -333,7 +340,7 @@ def _read_cbc(prob, solver) -> MilpRun:
         if bound is not None and (not math.isfinite(bound) or abs(bound) > 1e300):
             bound = None
     if first.startswith("Optimal"):
-        return MilpRun("optimal", proven=has_solution, bound=float(pulp.value(prob.objective)) if has_solution
+        return MilpRun("optimal", proven=has_solution, bound=_objective_value(prob) if has_solution
                        else None, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)
     stopped = bool(solver.interrupted or getattr(solver, "overran", False))
     # a run that reached its time limit proves nothing either: after our Ctrl-C signal CBC may write "Integer

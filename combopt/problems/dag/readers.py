@@ -64,7 +64,7 @@ def _delimiter(first: str) -> str | None:
     return None  # whitespace
 
 
-def _rows(text: str, delim: str | None):
+def _rows(text: str, delim: str | None, path: Path):
     """(1-based line, cells) for every non-empty, non-comment line."""
     if delim is None:
         for k, line in enumerate(text.splitlines(), 1):
@@ -73,7 +73,13 @@ def _rows(text: str, delim: str | None):
                 yield k, s.split()
         return
     reader = csv.reader(io.StringIO(text), delimiter=delim)
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:  # a cell over the csv module's field limit (131,072 characters), a stray NUL, ...
+            raise InputError(path, f"malformed CSV ({e}); expected a table of numbers", reader.line_num + 1) from None
         k = reader.line_num
         cells = [c.strip() for c in cells]
         if not cells or all(c == "" for c in cells) or cells[0].startswith("#"):
@@ -97,7 +103,7 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
     if first is None:
         raise InputError(path, "no data rows; expected a CSV table of numbers")
     delim = _delimiter(first)
-    rows = _rows(text, delim)
+    rows = _rows(text, delim, path)
     top = next(rows, None)
     if top is None:  # lines of empty cells only (",,,")
         raise InputError(path, "no data rows (every cell is empty); expected a CSV table of numbers")
@@ -298,7 +304,7 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), None)
     if first is None:
         raise InputError(p, "empty graph file; expected an edge list (cause,effect) or a d x d adjacency")
-    rows = list(_rows(text, _delimiter(first)))
+    rows = list(_rows(text, _delimiter(first), p))
     if not rows:  # lines of empty cells only (",,,")
         raise InputError(p, "empty graph file (every cell is empty); expected an edge list (cause,effect) or a d x d "
                             "adjacency")
