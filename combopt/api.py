@@ -96,6 +96,8 @@ def solve(
     Ctrl-C (KeyboardInterrupt) during the search returns the best solution
     found so far, with ``info["interrupted"] = True``.
     """
+    if clash := sorted(SOLVER_ARGUMENTS & set(params)):
+        raise ParameterError(f"{clash[0]} is not a solver parameter")
     problem = _as_problem(instance, kind)
     info = get_solver(solver, problem.kind)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -187,6 +189,8 @@ def solve(
 #: ``params = { seed = 5 }`` in a suite, would pass ``seed`` twice)
 SOLVE_OPTIONS = frozenset(("instance", "solver", "time_limit", "seed", "device", "max_iterations", "target",
                            "no_improvement", "stop", "kind", "callback"))
+#: the arguments every solver function takes besides its parameters
+SOLVER_ARGUMENTS = frozenset(("problem", "ctx"))
 
 
 def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:

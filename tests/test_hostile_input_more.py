@@ -300,3 +300,20 @@ def test_dag_csv_cell_over_the_csv_field_limit(tmp_path, capsys):
     f.write_text("\n".join(rows) + "\n")
     err = user_error(*run_cli(capsys, "solve", f, "--kind", "dag", "-t", "1", "-q")[::2], "x.csv:", "malformed CSV")
     assert "field larger than field limit" in err
+
+
+@pytest.mark.parametrize("param", ["problem=1", "ctx=1"])
+def test_a_solver_functions_own_argument_as_a_parameter(capsys, param):
+    """`-p problem=1` reached the solver function as a second `problem`: a TypeError traceback."""
+    rc, _, err = run_cli(capsys, "solve", DATA / "tsp" / "burma14.tsp", "-t", "1", "-q", "-p", param)
+    user_error(rc, err, param.split("=")[0] + " is not a solver parameter")
+    with pytest.raises(combopt.ParameterError):
+        combopt.solve(combopt.read(DATA / "tsp" / "burma14.tsp"), "tsp-ls", time_limit=1, **{param[:-2]: 1})
+
+
+def test_coupling_marginal_whose_sum_overflows(tmp_path, capsys):
+    """[1e308, 1e308] sums to inf: renormalised it became [0, 0] and mec-exact failed comparing None."""
+    f = tmp_path / "c.coupling.json"
+    f.write_text('{"marginals": [[1e+308, 1e+308], [4, 6]]}')
+    rc, _, err = run_cli(capsys, "solve", f, "-t", "2", "-q", "-p", "normalize=true")
+    user_error(rc, err, "c.coupling.json", "marginal 0 sums past the largest float")

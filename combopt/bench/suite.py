@@ -383,9 +383,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         params = ent.get("params", {})
         if not isinstance(params, dict) or not all(isinstance(k, str) and k.isidentifier() for k in params):
             raise _err(src, f"{where}: params must be a table of name = value", text, "params")
-        from ..api import SOLVE_OPTIONS
+        from ..api import SOLVE_OPTIONS, SOLVER_ARGUMENTS
 
-        if clash := sorted(SOLVE_OPTIONS & set(params)):
+        if clash := sorted((SOLVE_OPTIONS | SOLVER_ARGUMENTS) & set(params)):
             raise _err(src, f"{where}: params: {clash[0]} is not a solver parameter; set it as a key of the entry or "
                             f"the suite (seeds, time_limit, max_iterations, device)", text, "params")
         requires = ent.get("requires", [])

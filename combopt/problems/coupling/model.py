@@ -66,9 +66,12 @@ def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool
         if np.any(a < 0):
             raise InputError(path, f"marginal {k} has a negative entry at position {int(np.argmax(a < 0))}; "
                                    "expected probabilities >= 0")
-        s = float(a.sum())
+        with np.errstate(over="ignore"):
+            s = float(a.sum())
         if not s > 0:
             raise InputError(path, f"marginal {k} sums to 0; expected probabilities summing to 1")
+        if not math.isfinite(s):  # 1e308 + 1e308: renormalising would divide by infinity (all zeros)
+            raise InputError(path, f"marginal {k} sums past the largest float; expected probabilities summing to 1")
         if abs(s - 1.0) > SUM_TOL and not (normalize or lenient):
             raise InputError(path, f"marginal {k} sums to {s:.9g}; expected 1 within {SUM_TOL:g} "
                                    "(pass -p normalize=true to renormalise)")
