@@ -96,6 +96,8 @@ def solve(
     Ctrl-C (KeyboardInterrupt) during the search returns the best solution
     found so far, with ``info["interrupted"] = True``.
     """
+    if stop is not None and not isinstance(stop, StoppingCriterion):
+        raise ParameterError(f"stop must be a stopping criterion such as combopt.MaxRuntime(10), got {stop!r}")
     if clash := sorted(SOLVER_ARGUMENTS & set(params)):
         raise ParameterError(f"{clash[0]} is not a solver parameter")
     problem = _as_problem(instance, kind)

@@ -317,3 +317,8 @@ def test_coupling_marginal_whose_sum_overflows(tmp_path, capsys):
     f.write_text('{"marginals": [[1e+308, 1e+308], [4, 6]]}')
     rc, _, err = run_cli(capsys, "solve", f, "-t", "2", "-q", "-p", "normalize=true")
     user_error(rc, err, "c.coupling.json", "marginal 0 sums past the largest float")
+
+
+def test_stop_that_is_not_a_stopping_criterion():
+    with pytest.raises(combopt.ParameterError, match="stop must be a stopping criterion"):
+        combopt.solve(combopt.read(DATA / "tsp" / "burma14.tsp"), "tsp-ls", time_limit=1, stop=1)
