@@ -322,3 +322,75 @@ def test_coupling_marginal_whose_sum_overflows(tmp_path, capsys):
 def test_stop_that_is_not_a_stopping_criterion():
     with pytest.raises(combopt.ParameterError, match="stop must be a stopping criterion"):
         combopt.solve(combopt.read(DATA / "tsp" / "burma14.tsp"), "tsp-ls", time_limit=1, stop=1)
+
+
+def test_error_line_numbers_that_look_like_emoji_codes(tmp_path, capsys):
+    """rich turned ":100:" of "file.tsp:100: ..." into an emoji (and ":cat:" from the file into a cat)."""
+    lines = ["NAME: t", "TYPE: TSP", "DIMENSION: 3", "EDGE_WEIGHT_TYPE: EUC_2D"] + [f"COMMENT: {i}" for i in range(95)]
+    f = tmp_path / "e.tsp"
+    f.write_text("\n".join(lines + ["BOGUS: 1", "NODE_COORD_SECTION", "1 0 0", "2 :cat: 1", "3 1 1", "EOF"]) + "\n")
+    user_error(*run_cli(capsys, "solve", f, "-q")[::2], "e.tsp:100: unknown keyword 'BOGUS'")
+    f.write_text("\n".join(lines[:4] + ["NODE_COORD_SECTION", "1 0 0", "2 :cat: 1", "3 1 1", "EOF"]) + "\n")
+    user_error(*run_cli(capsys, "solve", f, "-q")[::2], "e.tsp:7:", "':cat:'")
+
+
+@pytest.mark.parametrize("solver", ["milp", "sa"])
+def test_max_cut_weights_too_large_for_its_sums(tmp_path, capsys, solver):
+    """Weights of 1e308: `milp` reported the (always feasible) max-cut "infeasible" with exit 0; the default
+    solver's error named no file."""
+    f = tmp_path / "big.rud"
+    f.write_text("3 3\n1 2 1e308\n2 3 1e308\n1 3 1e308\n")
+    user_error(*run_cli(capsys, "solve", f, "-s", solver, "-t", "2", "-q")[::2], "big.rud:2:",
+               "larger than 1e+12 in magnitude")
+    with pytest.raises(combopt.ParameterError, match="larger than"):
+        from combopt.problems.graph.maxcut import MaxCut
+
+        MaxCut(3, np.array([[0, 1], [1, 2]]), np.array([1.0, 1e13]))
+
+
+def test_a_model_refusing_what_a_file_holds_names_the_file(tmp_path, capsys):
+    f = tmp_path / "huge.bqp"
+    f.write_text("1\n2 1\n1 2 1e308\n")
+    user_error(*run_cli(capsys, "solve", f, "-t", "2", "-q")[::2], "huge.bqp:", "must be finite numbers")
+
+
+@pytest.mark.parametrize("solver", ["sa", "tabu", "lagrangian", "slack-penalty"])
+def test_tsp_whose_cities_coincide(tmp_path, capsys, solver):
+    """Every distance 0: the default QUBO penalty 1.5 x the longest edge was 0 ("penalty must be positive, got
+    None", though no penalty was given)."""
+    f = tmp_path / "same.tsp"
+    f.write_text("NAME: t\nTYPE: TSP\nDIMENSION: 4\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+                 "1 0 0\n2 0 0\n3 0 0\n4 0 0\nEOF\n")
+    res = combopt.solve(combopt.read(f), solver, time_limit=2.0, seed=0)
+    assert res.feasible and res.objective == 0
+
+
+def test_missing_phantom_file_is_named_once(tmp_path, capsys):
+    f = tmp_path / "t.toml"
+    f.write_text('kind = "tomography"\nangles = 4\nphantom = "nonexist.png"\n')
+    line = user_error(*run_cli(capsys, "solve", f, "-t", "2", "-q")[::2], "t.toml:3:", "nonexist.png does not exist")
+    assert line.count("t.toml") == 1, line
+
+
+@pytest.mark.parametrize("field,value,needle", [("feasible", "yes", "'yes' is not true or false"),
+                                                ("feasible", 5, "5 is not true or false"),
+                                                ("status", None, "status: null is not one of")])
+def test_check_reports_claim_fields_it_cannot_read(tmp_path, capsys, field, value, needle):
+    """`combopt check` said "claims: all hold" of "feasible": "yes", 5 and "status": null."""
+    inst = DATA / "tsp" / "burma14.tsp"
+    out = tmp_path / "r.json"
+    assert run_cli(capsys, "solve", inst, "-t", "1", "-q", "-o", out)[0] == 0
+    data = json.loads(out.read_text())
+    data[field] = value
+    out.write_text(json.dumps(data))
+    rc, stdout, _ = run_cli(capsys, "check", inst, out)
+    assert rc == 1 and needle in stdout, stdout
+
+
+def test_check_of_a_named_pipe_without_a_writer_ends(tmp_path, capsys):
+    """open() of a FIFO waits for a writer: `combopt check` hung forever."""
+    import os
+
+    fifo = tmp_path / "r.json"
+    os.mkfifo(fifo)
+    user_error(*run_cli(capsys, "check", DATA / "tsp" / "burma14.tsp", fifo)[::2], "r.json")

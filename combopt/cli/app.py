@@ -37,8 +37,8 @@ EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 _INTERRUPT_REPORTED = False  # solve printed its own note about the interrupt
 # no console markup: file names, instance names and package extras ("combopt[quantum]") are printed as they are
-out_console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
+out_console = Console(markup=False, emoji=False)  # ":100:" in "file.tsp:100: ..." is no emoji code
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 
 @app.callback()
@@ -453,7 +453,7 @@ def _wide_console(width: int) -> Console:
     """stdout; at least ``width`` columns wide when it is not a terminal (tables in logs stay on one line)."""
     if out_console.is_terminal:
         return out_console
-    return Console(width=max(width, out_console.width), soft_wrap=False, markup=False)
+    return Console(width=max(width, out_console.width), soft_wrap=False, markup=False, emoji=False)
 
 
 def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume: bool, executor: str,

@@ -108,7 +108,9 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
     obj = ev.objective if feasible else None
 
     claimed_feasible = data.get("feasible")
-    if claimed_feasible is not None and bool(claimed_feasible) != feasible:
+    if "feasible" in data and not isinstance(claimed_feasible, bool):  # "yes", 5, null: no claim we can read
+        out.append(f"feasible: {claimed_feasible!r} is not true or false")
+    elif claimed_feasible is not None and claimed_feasible != feasible:
         out.append(f"feasible: the result claims {bool(claimed_feasible)}, the solution is "
                    f"{'feasible' if feasible else 'infeasible'}")
 
@@ -131,8 +133,10 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
                    f"{'at least' if problem.sense == 'max' else 'at most'} every feasible objective)")
 
     status = data.get("status")
+    if "status" in data and status is None:
+        out.append(f"status: null is not one of {', '.join(STATUSES)}")
     if status is not None:
-        if status not in STATUSES:
+        if not isinstance(status, str) or status not in STATUSES:
             out.append(f"status: {status!r} is not one of {', '.join(STATUSES)}")
         elif status == "optimal":
             if obj is None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, UnknownKindError
+from .errors import InputError, ParameterError, UnknownKindError
 
 MAX_FILE_BYTES = 2 * 1024**3  # refuse to read absurdly large files into memory
 
@@ -155,5 +155,11 @@ def _read(path: str | Path, kind: str | None):
         raise
     except UnicodeDecodeError:
         raise InputError(p, f"not a text file; expected {reader.name} format") from None
+    except ParameterError as e:
+        if type(e) is not ParameterError:
+            raise
+        # the problem's constructor refused what the file holds (QUBO coefficients whose energies overflow, ...):
+        # a fault of the file, which the message names
+        raise InputError(p, str(e)) from None
     except MemoryError:
         raise InputError(p, "instance too large for memory") from None

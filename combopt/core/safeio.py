@@ -168,7 +168,12 @@ def read_bounded(path: str | Path, limit: int = MAX_SIDE_FILE_BYTES, what: str =
     """The bytes of ``path``, refusing files (or endless devices) longer than ``limit`` bytes."""
     p = Path(path)
     try:
-        with open(p, "rb") as f:
+        # a named pipe blocks open() until some process writes to it: opened without waiting, then read as usual
+        # (a pipe with a writer, such as bash's <(...), delivers its data; one without a writer reads as empty)
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with open(fd, "rb") as f:
             raw = f.read(limit + 1)
     except IsADirectoryError:
         raise InputError(p, f"is a directory, expected a {what}") from None

@@ -585,8 +585,9 @@ def from_spec(spec) -> Tomography:
     else:
         if spec.has("size"):
             raise spec.error("size", "'size' applies to generated phantoms only (the image file has its own)")
+        image = spec.file("phantom")  # a missing file: the spec's own error, naming the spec and the line
         try:
-            img = load_image(spec.file("phantom"))
+            img = load_image(image)
         except InputError as e:  # name both files: the spec (and its line) and the image
             raise spec.error("phantom", f"'phantom': {e}") from None
         lv = levels if levels is not None else _levels_of(img)

@@ -35,6 +35,9 @@ register_kind("maxcut", ("qubo", "milp"))
 
 MAX_VERTICES = 10_000_000
 MAX_EDGES = 200_000_000
+#: largest |edge weight|: beyond it the cut values, QUBO coefficients and MILP rows lose their meaning (sums
+#: overflow at 1e308, and HiGHS reads coefficients from 1e20 on as infinite)
+MAX_WEIGHT = 1e12
 
 
 class MaxCut(Problem):
@@ -60,6 +63,9 @@ class MaxCut(Problem):
             raise ParameterError("self-loop: an edge joins a vertex to itself (it is never cut)")
         if not np.all(np.isfinite(w)):
             raise ParameterError("edge weights must be finite numbers")
+        if w.size and float(np.abs(w).max()) > MAX_WEIGHT:
+            raise ParameterError(f"edge weight {float(np.abs(w).max()):g} is larger than {MAX_WEIGHT:g} in magnitude; "
+                                 "rescale the weights")
         lo, hi = np.minimum(e[:, 0], e[:, 1]), np.maximum(e[:, 0], e[:, 1])
         # parallel edges add up (G-set files have none; other rudy graphs may)
         A = sp.coo_matrix((w, (lo, hi)), shape=(n, n)).tocsr()
@@ -266,6 +272,9 @@ def read_rudy(path: str | Path) -> MaxCut:
             raise InputError(path, f"edge weight {toks[2]!r} is not a number", lineno) from None
         if not math.isfinite(wt):
             raise InputError(path, f"edge weight {toks[2]!r} is not a finite number", lineno)
+        if abs(wt) > MAX_WEIGHT:
+            raise InputError(path, f"edge weight {toks[2]!r} is larger than {MAX_WEIGHT:g} in magnitude; expected "
+                                   "weights the cut's sums can hold (rescale them)", lineno)
         n = header[0]
         if not (1 <= i <= n and 1 <= j <= n):
             raise InputError(path, f"edge {i} {j}: vertices are numbered 1..{n}", lineno)
