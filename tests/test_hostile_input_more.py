@@ -394,3 +394,16 @@ def test_check_of_a_named_pipe_without_a_writer_ends(tmp_path, capsys):
     fifo = tmp_path / "r.json"
     os.mkfifo(fifo)
     user_error(*run_cli(capsys, "check", DATA / "tsp" / "burma14.tsp", fifo)[::2], "r.json")
+
+
+def test_check_of_a_dag_result_for_other_columns(tmp_path, capsys):
+    """The adjacency is positional: `check` accepted a result whose variable names were reversed or too short."""
+    data = DATA / "sachs_head500.csv"
+    out = tmp_path / "r.json"
+    assert run_cli(capsys, "solve", data, "--kind", "dag", "-t", "2", "-q", "-o", out)[0] == 0
+    good = json.loads(out.read_text())
+    for names in (good["solution"]["names"][::-1], good["solution"]["names"][:3]):
+        bad = dict(good, solution=dict(good["solution"], names=names))
+        out.write_text(json.dumps(bad))
+        user_error(*run_cli(capsys, "check", data, out, "--kind", "dag")[::2], "r.json",
+                   "are not the data's columns")

@@ -243,6 +243,13 @@ class DAGProblem(Problem):
     def solution_from_json(self, data: Any, path: str | None = None) -> np.ndarray:
         if isinstance(data, dict) and "solution" in data and isinstance(data["solution"], dict):
             data = data["solution"]
+        if isinstance(data, dict) and "names" in data and data["names"] != self.names:
+            # the adjacency is positional: a result for other columns (or another order of them) reads wrongly
+            got = data["names"]
+            shown = ", ".join(map(str, got[:5])) + (", ..." if len(got) > 5 else "") if isinstance(got, list) else got
+            raise InputError(path, f"the result's variable names ({str(shown)[:80]}) are not the data's columns "
+                                   f"({', '.join(self.names[:5])}{', ...' if self.d > 5 else ''}); expected a result "
+                                   "of this data file")
         if isinstance(data, dict) and "adjacency" in data:
             A = data["adjacency"]
             if not isinstance(A, list) or len(A) != self.d or not all(isinstance(r, list) and len(r) == self.d
