@@ -637,3 +637,13 @@ def test_contradictions_allow_for_a_rounded_reference():
     # an integer reference is exact: a bound 0.4 below a clique number is wrong
     assert contradictions({"sense": "max", "objective": 3.0, "status": "feasible", "bound": 3.6, "optimum": 4.0,
                            "feasible": True}) == ["bound 3.6 lies below the reference optimum 4"]
+
+
+def test_no_kept_suite_result_contradicts_its_reference():
+    """The README says so of every results file in benchmarks/results/suites/."""
+    from combopt.bench.report import contradiction_lines
+
+    files = sorted((REPO / "benchmarks" / "results" / "suites").glob("*.jsonl"))
+    assert len(files) >= 10
+    rows = read_results(files)
+    assert len(rows) > 1000 and contradiction_lines(rows) == []
