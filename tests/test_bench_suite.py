@@ -647,3 +647,85 @@ def test_no_kept_suite_result_contradicts_its_reference():
     assert len(files) >= 10
     rows = read_results(files)
     assert len(rows) > 1000 and contradiction_lines(rows) == []
+
+
+# -- found by fuzzing `combopt bench` and `combopt report` (this stop) --------------------------------
+
+@pytest.mark.parametrize("entry,needle", [
+    ('sets = 3', "sets must be a set name or a list of them"),
+    ('sets = [["clique"]]', "sets must be a set name or a list of them"),
+    ('requires = 5', "requires must be a module name or a list of them"),
+    ('requires = [1]', "requires must be a module name or a list of them"),
+    ('params = { when = 1979-05-27 }', "no dates, times or non-finite numbers"),
+])
+def test_suite_entry_fields_of_the_wrong_type(tmp_path, capsys, entry, needle):
+    """Each was a TypeError / AttributeError traceback (a date in params failed only when the key was hashed)."""
+    p = write_suite(tmp_path, CLIQUE_SET + f'[[solvers]]\nsolver = "ils"\n{entry}\n')
+    assert main(["bench", str(p), "--out", str(tmp_path / "r.jsonl")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0] and "suite.toml:" in err[0], err
+
+
+def test_suite_instances_outside_the_data_root(tmp_path):
+    """An absolute pattern outside the data root raised ValueError from relative_to; it now runs them."""
+    p = write_suite(tmp_path, f'[sets.c]\nkind = "clique"\ninstances = ["{DATA.as_posix()}/johnson8-*.clq"]\n'
+                              '[[solvers]]\nsolver = "ils"\nmax_iterations = 1\n', head=f'data = "{tmp_path}"')
+    p.write_text(p.read_text().replace(f'data = "{DATA.as_posix()}"\n', "", 1))
+    suite = load_suite(p)
+    assert [r.path for r in suite.runs] == [f"{DATA.as_posix()}/johnson8-2-4.clq"]
+
+
+def test_bench_out_never_an_input_a_link_or_a_pipe(tmp_path, capsys):
+    """With --force the results went to the suite's reference file, through a symbolic link, or hung on a FIFO."""
+    import os
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in ("johnson8-2-4.clq", "clique-numbers.csv"):
+        (data / f).write_bytes((DATA / f).read_bytes())
+    p = tmp_path / "s.toml"
+    p.write_text(f'[suite]\nname = "s"\ndata = "{data.as_posix()}"\nmax_iterations = 1\n[sets.c]\nkind = "clique"\n'
+                 'instances = ["johnson8-2-4.clq"]\nreference = "clique-numbers.csv"\n[[solvers]]\nsolver = "ils"\n')
+    before = (data / "clique-numbers.csv").read_bytes()
+    victim = tmp_path / "victim.jsonl"
+    victim.write_text("mine\n")
+    (tmp_path / "link.jsonl").symlink_to(victim)
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    for out, needle in ((data / "clique-numbers.csv", "is the input file"), (tmp_path / "link.jsonl", "symbolic"),
+                        (tmp_path / "fifo.jsonl", "not a regular file")):
+        for mode in ("--force", "--resume"):
+            assert main(["bench", str(p), "--out", str(out), mode]) == 2
+            assert needle in capsys.readouterr().err
+    assert (data / "clique-numbers.csv").read_bytes() == before and victim.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("objective", "x", "field 'objective' holds \"x\"; expected a number"),
+    ("set", 5, "field 'set' holds 5; expected a string"),
+    ("suite", [1], "field 'suite' holds [1]"),
+    ("gap_pct", "3", "expected a number"),
+    ("params", [1], "expected an object"),
+    ("key", None, "field 'key' holds null"),
+])
+def test_results_rows_with_fields_of_the_wrong_type(tmp_path, capsys, field, value, needle):
+    """`combopt report` and `--resume` failed with TypeError / ValueError / rich errors on such rows."""
+    row = {"key": "a", "index": 0, "suite": "s", "set": "x", "instance": "i", "path": "i", "solver": "sa",
+           "label": "sa", "seed": 0, "status": "feasible", "sense": "min", "objective": 1.0, "feasible": True}
+    f = tmp_path / "r.jsonl"
+    f.write_text(json.dumps({**row, "key": "b"}) + "\n" + json.dumps({**row, field: value}) + "\n")
+    assert main(["report", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "r.jsonl:2:" in err[0] and needle in err[0], err
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n")
+    assert main(["report", str(deep)]) == 2 and "not usable JSON" in capsys.readouterr().err
+
+
+def test_results_csv_with_an_infinite_integer_is_skipped_like_a_garbled_line(tmp_path):
+    f = tmp_path / "r.csv"
+    with ResultsWriter(f, append=False) as w:
+        w.write({"key": "a", "suite": "s", "set": "x", "path": "i", "solver": "sa", "label": "sa", "seed": 0,
+                 "status": "feasible", "sense": "min", "objective": 1.0, "feasible": True})
+    text = f.read_text().splitlines()
+    f.write_text("\n".join([*text, text[1].replace(",a,", ",b,", 1).replace(",0,", ",inf,", 1)]) + "\n")
+    assert [r["key"] for r in read_results([f])] == ["a"]

@@ -173,10 +173,43 @@ def _typed(k: str, v: Any) -> Any:
     return v
 
 
+_STR = {"key", "suite", "set", "kind", "instance", "path", "solver", "label", "status", "sense", "device", "error"}
+
+
+def _checked(row: dict[str, Any], p: Path, lineno: int) -> dict[str, Any]:
+    """The row, once every field holds what :data:`FIELDS` says it does (a file edited by hand or by another
+    program: a string objective, a list for a set name); else the file's error at that line."""
+    if not isinstance(row.get("key"), str) or not row["key"]:
+        raise InputError(p, f"field 'key' holds {json.dumps(row.get('key'))[:40]}; expected the run's key (a "
+                            "string), as `combopt bench` writes it", lineno)
+    for k, v in row.items():
+        if v is None or k not in FIELDS:
+            continue
+        if k in _STR:
+            ok = isinstance(v, str)
+        elif k in _FLOAT:
+            ok = isinstance(v, int | float) and not isinstance(v, bool)
+        elif k in _INT:
+            ok = isinstance(v, int) and not isinstance(v, bool)
+        elif k in _BOOL:
+            ok = isinstance(v, bool)
+        else:
+            ok = isinstance(v, dict) if k == "params" else isinstance(v, list)
+        if not ok:
+            raise InputError(p, f"field {k!r} holds {json.dumps(v)[:40]}; expected "
+                                f"{_KIND_OF.get(k, 'a string')}, as `combopt bench` writes it", lineno)
+    return row
+
+
+_KIND_OF = {**dict.fromkeys(_FLOAT, "a number"), **dict.fromkeys(_INT, "an integer"),
+            **dict.fromkeys(_BOOL, "true or false"), "params": "an object", "trace": "a list",
+            "contradictions": "a list"}
+
+
 def _read_jsonl(p: Path) -> list[dict[str, Any]]:
     rows = []
     with open(p, encoding="utf-8") as f:
-        for line in f:
+        for lineno, line in enumerate(f, 1):
             line = line.strip()
             if not line:
                 continue
@@ -184,8 +217,11 @@ def _read_jsonl(p: Path) -> list[dict[str, Any]]:
                 obj = json.loads(line)
             except json.JSONDecodeError:
                 continue  # partial line of an interrupted write
+            except (ValueError, RecursionError) as e:  # integers over 4300 digits, absurd nesting
+                raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a row of `combopt bench`",
+                                 lineno) from None
             if isinstance(obj, dict) and "key" in obj:
-                rows.append(obj)
+                rows.append(_checked(obj, p, lineno))
     return rows
 
 
@@ -204,9 +240,10 @@ def _read_csv(p: Path) -> list[dict[str, Any]]:
         if None in raw or sum(v is not None for v in raw.values()) < n:  # partial or garbled line
             continue
         try:
-            rows.append({k: _typed(k, v) for k, v in raw.items() if k in FIELDS})
-        except (ValueError, json.JSONDecodeError):
+            row = {k: _typed(k, v) for k, v in raw.items() if k in FIELDS}
+        except (ValueError, OverflowError, RecursionError):  # (json.JSONDecodeError is a ValueError)
             continue
+        rows.append(_checked(row, p, reader.line_num))
     return rows
 
 
@@ -219,7 +256,11 @@ def _read_parquet(p: Path) -> list[dict[str, Any]]:
         table = pq.read_table(p)
     except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(p, f"not a readable parquet file ({type(e).__name__})") from None
-    return [{k: _typed(k, v) for k, v in r.items() if k in FIELDS} for r in table.to_pylist()]
+    try:
+        return [_checked({k: _typed(k, v) for k, v in r.items() if k in FIELDS}, p, i + 1)
+                for i, r in enumerate(table.to_pylist())]
+    except (ValueError, OverflowError, RecursionError) as e:
+        raise InputError(p, f"a row that is not a row of `combopt bench` ({type(e).__name__})") from None
 
 
 def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:

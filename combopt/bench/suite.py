@@ -98,6 +98,7 @@ class InstanceSet:
     paths: list[str]
     refs: dict[str, Reference]
     tolerance: float
+    reference_file: str | None = None
 
 
 @dataclass
@@ -244,13 +245,12 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> 
             continue
         base = pat.split("#")[0] if re.fullmatch(r".*#\d+", pat) else pat
         if any(ch in base for ch in "*?["):
-            found = sorted(Path(q).relative_to(root).as_posix() for q in glob.glob(str(root / base))
-                           if Path(q).is_file())
+            found = sorted(_under(q, root) for q in glob.glob(str(root / base)) if Path(q).is_file())
             if not found:
                 raise InputError(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)")
             out += found
         elif (root / base).is_dir():
-            found = sorted((root / base / q.name).relative_to(root).as_posix() for q in (root / base).iterdir()
+            found = sorted(_under(root / base / q.name, root) for q in (root / base).iterdir()
                            if q.is_file() and q.suffix.lower() not in (".csv", ".md", ".txt.gz") and
                            not q.name.startswith("."))
             out += found
@@ -259,6 +259,14 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> 
         else:
             raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
     return list(dict.fromkeys(out))
+
+
+def _under(q: str | Path, root: Path) -> str:
+    """``q`` relative to the data root, or as given where it lies outside it (an absolute pattern)."""
+    try:
+        return Path(q).relative_to(root).as_posix()
+    except ValueError:
+        return Path(q).as_posix()
 
 
 def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
@@ -316,7 +324,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
     imports = head.get("imports", [])
     ppath = head.get("python_path", [])
     for k, v in (("imports", imports), ("python_path", ppath)):
-        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+        if not isinstance(v, list) or not all(isinstance(s, str) and s and "\x00" not in s for s in v):
             raise _err(src, f"[suite] {k} must be a list of strings", text, k)
     ppath_abs = tuple(str((src.parent / p).resolve()) for p in ppath)
 
@@ -338,6 +346,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         if kind is not None and not isinstance(kind, str):
             raise _err(src, f"{where}: kind must be a string", text, "kind")
         refs: dict[str, Reference] = {}
+        ref_file = None
         ref = st.get("reference")
         if ref is not None:
             cols: dict[str, str | None] = {"optimum": None, "best_known": None, "bound": None}
@@ -351,10 +360,11 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
             if not isinstance(ref, str):
                 raise _err(src, f"{where}: reference must be a path", text, "reference")
             refs = load_reference(root / ref, **cols)
+            ref_file = str(root / ref)
         tol = st.get("tolerance", base["tolerance"])
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
             raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
-        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where), refs, float(tol))
+        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where), refs, float(tol), ref_file)
 
     entries_doc = doc.get("solvers", [])
     if not isinstance(entries_doc, list) or not entries_doc:
@@ -377,6 +387,8 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         sets_of = ent.get("sets", list(sets))
         if isinstance(sets_of, str):
             sets_of = [sets_of]
+        if not isinstance(sets_of, list) or not all(isinstance(x, str) for x in sets_of):
+            raise _err(src, f"{where}: sets must be a set name or a list of them", text, "sets")
         for s in sets_of:
             if s not in sets:
                 raise _err(src, f"{where}: unknown set {s!r}; the suite defines: {', '.join(sets)}", text, s)
@@ -388,9 +400,16 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         if clash := sorted((SOLVE_OPTIONS | SOLVER_ARGUMENTS) & set(params)):
             raise _err(src, f"{where}: params: {clash[0]} is not a solver parameter; set it as a key of the entry or "
                             f"the suite (seeds, time_limit, max_iterations, device)", text, "params")
+        try:  # values the results file (JSON) and the run key can hold: no TOML dates or times
+            json.dumps(params, allow_nan=False)
+        except (TypeError, ValueError):
+            raise _err(src, f"{where}: params values must be numbers, strings, booleans, lists or tables (no dates, "
+                            "times or non-finite numbers)", text, "params") from None
         requires = ent.get("requires", [])
         if isinstance(requires, str):
             requires = [requires]
+        if not isinstance(requires, list) or not all(isinstance(x, str) and x for x in requires):
+            raise _err(src, f"{where}: requires must be a module name or a list of them", text, "requires")
         entries.append(SolverEntry(label, solver, list(sets_of), dict(params),
                                    _options(src, text, ent, base, where), list(requires)))
 

@@ -484,6 +484,16 @@ def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume
     exists = out.exists() or journal_of(out).exists()
     if exists and not (resume or force):
         raise ParameterError(f"{out} already exists; pass --resume to continue it or --force to start over")
+    from ..core.io import split_index
+
+    # rows are appended to the file itself: never through a link, never to a pipe or device, never to an input
+    inputs = [path, *{str(split_index(r.file)[0]) for r in suite.runs},
+              *{st.reference_file for st in suite.sets.values() if st.reference_file}]
+    for target in {out, journal_of(out)}:
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise ParameterError(f"--out {target} is a symbolic link or not a regular file; refusing to write "
+                                 "results to it (choose another name)")
+        check_not_input(target, inputs)
     skip = recorded_keys(out) if (resume and exists) else set()
     previous = [r for r in read_results([out]) if r["key"] in {s.key for s in suite.runs}] if skip else []
     progress = SuiteProgress(out_console)
