@@ -729,3 +729,25 @@ def test_results_csv_with_an_infinite_integer_is_skipped_like_a_garbled_line(tmp
     text = f.read_text().splitlines()
     f.write_text("\n".join([*text, text[1].replace(",a,", ",b,", 1).replace(",0,", ",inf,", 1)]) + "\n")
     assert [r["key"] for r in read_results([f])] == ["a"]
+
+
+def test_report_outputs_never_through_a_link_and_never_one_file_twice(tmp_path, capsys):
+    """--png --force wrote a plot through a symbolic link planted at its name; --html and --md naming one file
+    wrote it and then failed."""
+    row = {"key": "a", "index": 0, "suite": "s", "set": "x", "instance": "i", "path": "i", "solver": "sa",
+           "label": "sa", "seed": 0, "status": "feasible", "sense": "min", "objective": 1.0, "feasible": True,
+           "runtime_s": 1.0, "trace": [[0.5, 1.0]], "best_known": 1.0}
+    f = tmp_path / "r.jsonl"
+    f.write_text(json.dumps(row) + "\n")
+    same = tmp_path / "same.out"
+    assert main(["report", str(f), "--html", str(same), "--md", str(same)]) == 2
+    assert "name the same file" in capsys.readouterr().err and not same.exists()
+    png = tmp_path / "png"
+    assert main(["report", str(f), "--png", str(png)]) == 0
+    names = sorted(q.name for q in png.iterdir())
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    (png / names[0]).unlink()
+    (png / names[0]).symlink_to(victim)
+    assert main(["report", str(f), "--png", str(png), "--force"]) == 2
+    assert "symbolic link" in capsys.readouterr().err and victim.read_text() == "mine"

@@ -533,6 +533,8 @@ def report(
 
     _check_out(html_out, force, results)
     _check_out(md, force, results)
+    if html_out is not None and md is not None and html_out.absolute() == md.absolute():
+        raise ParameterError(f"--html and --md name the same file {str(md)!r}")
     if png is not None and png.exists() and not png.is_dir():
         raise ParameterError(f"--png {png} is a file; expected a folder")
     rows = read_results(results)
@@ -548,8 +550,10 @@ def report(
         if clash and not force:
             raise ParameterError(f"{clash[0]} already exists; pass --force to overwrite it")
         png.mkdir(parents=True, exist_ok=True)
-        for n, _, data in figs:
-            (png / n).write_bytes(data)
+        for n, _, _ in figs:  # every name checked before any is written
+            check_target(png / n, force, "--png")
+        for n, _, data in figs:  # through a fresh temporary file: never through a link planted at the name
+            write_atomic(png / n, data, force, what="--png")
         err_console.print(f"wrote {len(figs)} plot(s) to {png}", highlight=False)
     if html_out is not None:
         _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]), force)
