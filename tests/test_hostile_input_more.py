@@ -407,3 +407,12 @@ def test_check_of_a_dag_result_for_other_columns(tmp_path, capsys):
         out.write_text(json.dumps(bad))
         user_error(*run_cli(capsys, "check", data, out, "--kind", "dag")[::2], "r.json",
                    "are not the data's columns")
+
+
+def test_an_instance_that_is_a_pipe(tmp_path, capsys):
+    """A FIFO was reported as "file is empty" (its size is 0)."""
+    import os
+
+    fifo = tmp_path / "p.tsp"
+    os.mkfifo(fifo)
+    user_error(*run_cli(capsys, "solve", fifo, "-q")[::2], "p.tsp", "not a regular file")

@@ -141,6 +141,8 @@ def _read(path: str | Path, kind: str | None):
         raise InputError(p, "no such file")
     if p.is_dir():
         raise InputError(p, "is a directory, expected an instance file")
+    if not p.is_file():  # a pipe, socket or device: its size says nothing, and a pipe without a writer never ends
+        raise InputError(p, "not a regular file (a pipe, socket or device); expected an instance file")
     size = p.stat().st_size
     if size == 0:
         raise InputError(p, "file is empty")
