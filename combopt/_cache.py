@@ -66,6 +66,23 @@ def numba_cache_dir() -> Path:
     return Path(env) if env else user_cache_dir() / "numba" / source_digest()
 
 
+def writable(folder: Path) -> bool:
+    """``folder`` exists (created if need be) and a file can be created in it."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+        return True
+    except OSError:
+        return False
+
+
+def _uid() -> str:
+    return str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+
+
 def mark_used(folder: Path) -> None:
     """Stamp ``folder`` as used now (its modification time: Numba only writes to it when it compiles)."""
     with contextlib.suppress(OSError):  # a read-only cache still works; it is only pruned sooner
@@ -100,12 +117,26 @@ def configure() -> None:
     When numba was imported already (by the user's own code), its config is updated too: the
     cache locator of a kernel is chosen when the kernel is decorated, after this runs.
     """
-    if os.environ.get("NUMBA_CACHE_DIR"):
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    if given and writable(Path(given)):
         return
+    # a folder Numba cannot write to sends it to its next locator, the __pycache__ beside the sources: the
+    # package folder itself (an unwritable NUMBA_CACHE_DIR did so). Ours, else one under the temporary folder.
+    if given:
+        import warnings
+
+        warnings.warn(f"combopt: NUMBA_CACHE_DIR={given} cannot be written; caching compiled kernels in "
+                      "combopt's own cache folder instead", RuntimeWarning, stacklevel=2)
     try:
-        path = numba_cache_dir()
-    except RuntimeError:  # no home directory: leave Numba's own choice
-        return
+        path = numba_cache_dir() if not given else user_cache_dir() / "numba" / source_digest()
+    except RuntimeError:  # no home directory
+        path = None
+    if path is None or not writable(path):
+        import tempfile
+
+        path = Path(tempfile.gettempdir()) / f"combopt-{_uid()}" / "numba" / source_digest()
+        if not writable(path):
+            return  # nowhere to write: Numba's own choice
     if path.is_dir():
         mark_used(path)
     else:  # the first run of this version: the folders of old versions go (see prune)

@@ -116,6 +116,27 @@ def test_a_numba_cache_dir_the_user_chose_is_kept(tmp_path):
     assert r.stdout.strip() == str(mine), r.stderr
 
 
+@pytest.mark.parametrize("case", ["unwritable NUMBA_CACHE_DIR", "unwritable home"])
+def test_no_cache_files_beside_the_sources_when_the_cache_folder_cannot_be_written(tmp_path, case):
+    """With NUMBA_CACHE_DIR=/proc/nope (found by fuzzing the CLI) Numba fell back to its next locator, the
+    __pycache__ folders of the package itself, and wrote 97 kernel files there."""
+    before = {p for p in PKG.rglob("*") if p.suffix in (".nbi", ".nbc")}
+    extra = ({"NUMBA_CACHE_DIR": "/proc/nope"} if case.startswith("unwritable NUMBA")
+             else {"HOME": "/proc/nope", "XDG_CACHE_HOME": "/proc/nope", "TMPDIR": str(tmp_path / "tmp")})
+    (tmp_path / "tmp").mkdir()
+    code = ("import combopt, numba, numpy as np; print(numba.config.CACHE_DIR); "
+            "from combopt.core.rng import randbelow; randbelow(np.ones(1, dtype=np.uint64), 10)")
+    r = subprocess.run([sys.executable, "-W", "ignore", "-c", code], cwd=ROOT, env=_env(tmp_path, **extra),
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    cache = Path(r.stdout.strip().splitlines()[0])
+    expected = tmp_path / "xdg" / "combopt" / "numba" if case.startswith("unwritable NUMBA") else \
+        tmp_path / "tmp" / f"combopt-{os.getuid()}" / "numba"
+    assert cache.parent == expected and any(p.suffix == ".nbi" for p in cache.rglob("*"))
+    after = {p for p in PKG.rglob("*") if p.suffix in (".nbi", ".nbc")}
+    assert after == before, f"cache files written beside the sources: {sorted(after - before)[:3]}"
+
+
 # ---------------------------------------------------------------------------- the gate
 def _ctx(time_limit: float | None) -> SolveContext:
     state = SearchState(sense="max", criterion=make_criteria(time_limit, 10 if time_limit is None else None))
