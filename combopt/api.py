@@ -96,6 +96,14 @@ def solve(
     Ctrl-C (KeyboardInterrupt) during the search returns the best solution
     found so far, with ``info["interrupted"] = True``.
     """
+    if solver is not None and not isinstance(solver, str):
+        raise ParameterError(f"solver must be a solver name (see combopt.all_solvers()), got {solver!r}")
+    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.integer,
+                                                                                   np.floating))
+                               or not math.isfinite(float(target))):
+        raise ParameterError(f"target must be a finite number, got {target!r}")
+    if callback is not None and not callable(callback):
+        raise ParameterError(f"callback must be a function of the search state, got {callback!r}")
     if stop is not None and not isinstance(stop, StoppingCriterion):
         raise ParameterError(f"stop must be a stopping criterion such as combopt.MaxRuntime(10), got {stop!r}")
     if clash := sorted(SOLVER_ARGUMENTS & set(params)):

@@ -373,9 +373,10 @@ def test_resume_appends_to_a_csv_with_older_columns(tmp_path):
 
     f = tmp_path / "old.csv"
     old = [c for c in FIELDS if c != "reference_bound"]
-    f.write_text(",".join(old) + "\n" + ",".join("k0" if c == "key" else "" for c in old) + "\n")
+    names = {"key": "k0", "set": "s", "path": "p", "solver": "sa", "label": "sa", "status": "feasible"}
+    f.write_text(",".join(old) + "\n" + ",".join(names.get(c, "") for c in old) + "\n")
     with ResultsWriter(f, append=True) as w:
-        w.write({"key": "k1", "objective": 3.0, "reference_bound": 2.0, "status": "feasible"})
+        w.write({**names, "key": "k1", "objective": 3.0, "reference_bound": 2.0})
     got = {r["key"]: r for r in read_results([f])}
     assert set(got) == {"k0", "k1"} and got["k1"]["objective"] == 3.0 and got["k1"]["reference_bound"] is None
 
@@ -751,3 +752,51 @@ def test_report_outputs_never_through_a_link_and_never_one_file_twice(tmp_path, 
     (png / names[0]).symlink_to(victim)
     assert main(["report", str(f), "--png", str(png), "--force"]) == 2
     assert "symbolic link" in capsys.readouterr().err and victim.read_text() == "mine"
+
+
+def test_report_of_a_pipe_rows_without_their_names_and_malformed_traces(tmp_path, capsys):
+    """A FIFO hung `combopt report`; a row of a key alone and traces of other shapes crashed --html."""
+    import os
+
+    fifo = tmp_path / "p.jsonl"
+    os.mkfifo(fifo)
+    assert main(["report", str(fifo)]) == 2 and "not a regular file" in capsys.readouterr().err
+    row = {"key": "a", "index": 0, "suite": "s", "set": "x", "instance": "i", "path": "i", "solver": "sa",
+           "label": "sa", "seed": 0, "status": "feasible", "sense": "min", "objective": 1.0, "feasible": True}
+    for bad, needle in (({"key": "only"}, "field 'set' holds null"), ({**row, "trace": [["a", "b"]]}, "'trace'"),
+                        ({**row, "trace": [[1]]}, "'trace'"), ({**row, "trace": [[1, 2, 3]]}, "'trace'")):
+        f = tmp_path / "r.jsonl"
+        f.write_text(json.dumps(bad) + "\n")
+        assert main(["report", str(f), "--html", str(tmp_path / "r.html"), "--force"]) == 2
+        err = capsys.readouterr().err
+        assert "r.jsonl:1:" in err and needle in err, err
+
+
+def test_resume_refuses_a_csv_that_is_not_a_results_file(tmp_path, capsys):
+    """--resume onto a CSV headed `key` (or `key,foo`) appended rows cut down to those columns: results lost."""
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\nmax_iterations = 1\n')
+    for text in ("key\nabc\n", "key,foo\n"):
+        out = tmp_path / "r.csv"
+        out.write_text(text)
+        assert main(["bench", str(p), "--out", str(out), "--resume"]) == 2
+        assert "combopt bench" in capsys.readouterr().err and out.read_text() == text
+
+
+def test_suite_memory_limit_beyond_what_the_system_takes(tmp_path, capsys):
+    """memory_mb = 2**63 - 1 passed the suite check; setrlimit then overflowed in every worker, recorded as
+    "killed (out of memory)"."""
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\n', head="memory_mb = 9223372036854775807")
+    assert main(["bench", str(p), "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert "memory_mb must be at most" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kw,needle", [({"solver": ["ils"]}, "solver must be a solver name"),
+                                       ({"target": "x"}, "target must be a finite number"),
+                                       ({"target": float("nan")}, "target must be a finite number"),
+                                       ({"callback": 5}, "callback must be a function")])
+def test_api_arguments_of_the_wrong_type(kw, needle):
+    """Each was a TypeError or ValueError from deep inside (the registry, the stopping rule, the first callback)."""
+    import combopt
+
+    with pytest.raises(combopt.ParameterError, match=needle):
+        combopt.solve(combopt.read(DATA / "johnson8-2-4.clq"), time_limit=1, **kw)

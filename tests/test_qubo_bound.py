@@ -94,12 +94,12 @@ def brute_small_bound(q: QUBO) -> float:
 
 def test_coefficients_near_the_float_range_give_no_bound_rather_than_a_wrong_one():
     """A QUBO whose energies could overflow is refused (as the file readers refuse it); one just inside the range
-    gets a finite bound below its optimum; a max-cut whose positive weights overflow reports no bound."""
+    gets a finite bound below its optimum; a max-cut with weights whose sums would overflow is refused."""
     from combopt.core.errors import ParameterError
 
     with pytest.raises(ParameterError, match="too large"):
         QUBO([1e308, -1e308, 0.0], [[0, 1e308, 0], [1e308, 0, -1e308], [0, -1e308, 0]])
     q = QUBO([1e306, -1e306, 0.0], [[0, 1e306, 0], [1e306, 0, -1e306], [0, -1e306, 0]])
     assert q.bound() <= brute(q) and np.isfinite(q.bound())
-    g = MaxCut(3, [(0, 1), (1, 2)], [1e308, 1e308])
-    assert g.bound_info()["eigenvalue"] is None and g.bound() is None  # the positive weights overflow: no bound
+    with pytest.raises(ParameterError, match="larger than"):  # weights whose cut values would overflow: refused
+        MaxCut(3, [(0, 1), (1, 2)], [1e308, 1e308])

@@ -86,6 +86,10 @@ class ResultsWriter:
         if self.fmt == ".csv":
             # appending to a file written by an older version: keep its columns, so rows stay aligned
             cols = _csv_header(self.journal) if append and exists else None
+            if append and exists and cols is None:
+                self._f.close()
+                raise InputError(self.journal, "not a results CSV of `combopt bench` (its header lacks key, set, "
+                                               "path, solver, label or status); --resume appends only to one", 1)
             self._csv = csv.DictWriter(self._f, fieldnames=cols or list(FIELDS), extrasaction="ignore")
         if append and exists:
             self._end_line()
@@ -135,7 +139,7 @@ def _csv_header(path: Path) -> list[str] | None:
     """The columns of an existing results CSV (``None`` when its first line is not a results header)."""
     with open(path, newline="", encoding="utf-8") as f:
         first = next(csv.reader(f), None)
-    return first if first and "key" in first else None
+    return first if first and set(REQUIRED) | {"key"} <= set(first) else None
 
 
 def write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
@@ -173,6 +177,8 @@ def _typed(k: str, v: Any) -> Any:
     return v
 
 
+#: fields every row holds (``combopt bench`` writes them for failed runs too)
+REQUIRED = ("set", "path", "solver", "label", "status")
 _STR = {"key", "suite", "set", "kind", "instance", "path", "solver", "label", "status", "sense", "device", "error"}
 
 
@@ -182,6 +188,17 @@ def _checked(row: dict[str, Any], p: Path, lineno: int) -> dict[str, Any]:
     if not isinstance(row.get("key"), str) or not row["key"]:
         raise InputError(p, f"field 'key' holds {json.dumps(row.get('key'))[:40]}; expected the run's key (a "
                             "string), as `combopt bench` writes it", lineno)
+    for k in REQUIRED:  # every row `combopt bench` writes names its set, instance, solver entry and status
+        if not isinstance(row.get(k), str):
+            raise InputError(p, f"field {k!r} holds {json.dumps(row.get(k))[:40]}; expected a string, as `combopt "
+                                "bench` writes it", lineno)
+    trace = row.get("trace")
+    if isinstance(trace, list) and not all(
+            isinstance(t, list) and len(t) == 2 and all(v is None or (isinstance(v, int | float)
+                                                                       and not isinstance(v, bool)) for v in t)
+            for t in trace):
+        raise InputError(p, f"field 'trace' holds {json.dumps(trace)[:40]}; expected [seconds, objective] pairs, "
+                            "as `combopt bench` writes it", lineno)
     for k, v in row.items():
         if v is None or k not in FIELDS:
             continue
@@ -229,7 +246,7 @@ def _read_csv(p: Path) -> list[dict[str, Any]]:
     rows = []
     text = p.read_text(encoding="utf-8")
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "key" not in reader.fieldnames:
+    if not reader.fieldnames or not set(REQUIRED) | {"key"} <= set(reader.fieldnames):
         if reader.fieldnames and {"instance", "solver"} <= set(reader.fieldnames):
             raise InputError(p, "a table of `combopt bench FILES` (the folder form), not suite results: `combopt "
                                 "report` reads what `combopt bench SUITE.toml` writes (a header with a 'key' "
@@ -275,6 +292,8 @@ def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
             raise InputError(p, "no such results file")
         if src.is_dir():
             raise InputError(p, "is a directory, expected a results file (.jsonl, .csv or .parquet)")
+        if not src.is_file():  # a pipe without a writer never ends
+            raise InputError(p, "not a regular file (a pipe, socket or device); expected a results file")
         if src.stat().st_size > MAX_RESULTS_BYTES:
             raise InputError(p, f"larger than {MAX_RESULTS_BYTES} bytes")
         suf = "".join(src.suffixes[-1:]).lower()

@@ -54,6 +54,8 @@ RUN_DEFAULTS: dict[str, Any] = {
     "stop_at_target": False,
     "tolerance": 1e-6,
 }
+#: the largest per-run address-space limit a suite may set (setrlimit overflows far beyond it)
+MAX_MEMORY_MB = 2**30
 SUITE_KEYS = set(RUN_DEFAULTS) | {"name", "description", "data", "imports", "python_path", "warmup"}
 SET_KEYS = {"kind", "instances", "reference", "tolerance"}
 SOLVER_KEYS = set(RUN_DEFAULTS) - {"tolerance"} | {"name", "solver", "sets", "params", "requires"}
@@ -212,6 +214,8 @@ def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str
         v = out[k]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
             raise _err(src, f"{where}: {k} must be a positive integer, got {v!r}", text, k)
+        if k == "memory_mb" and v is not None and v > MAX_MEMORY_MB:
+            raise _err(src, f"{where}: memory_mb must be at most {MAX_MEMORY_MB} (1 PiB), got {v!r}", text, k)
     if out["device"] not in DEVICES:
         raise _err(src, f"{where}: device must be one of {', '.join(DEVICES)}, got {out['device']!r}", text, "device")
     if not isinstance(out["stop_at_target"], bool):

@@ -51,7 +51,7 @@ def _limit_memory(memory_mb: int | None) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX
+    except (ImportError, ValueError, OSError, OverflowError):  # not POSIX, or beyond what the system takes: no limit
         pass
 
 

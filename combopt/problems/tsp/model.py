@@ -609,9 +609,7 @@ class TSP(Problem):
     def to_qubo(self, penalty: float | None = None) -> QUBO:
         """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge."""
         model = self.lagrangian_model()
-        P = float(self.D.max()) * 1.5 if penalty is None else float(penalty)
-        if penalty is None and P == 0:  # every distance 0 (cities at one point): any positive penalty will do
-            P = 1.0
+        P = (float(self.D.max()) * 1.5 or 1.0) if penalty is None else float(penalty)  # 1: every distance is 0
         if not P > 0:
             raise ParameterError(f"penalty must be positive, got {penalty}")
         return model.relaxed_qubo(np.zeros(model.m), rho=2.0 * P)
