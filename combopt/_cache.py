@@ -132,13 +132,15 @@ def configure() -> None:
         path = numba_cache_dir() if not given else user_cache_dir() / "numba" / source_digest()
     except RuntimeError:  # no home directory
         path = None
+    existed = path is not None and path.is_dir()  # (before the probe creates it)
     if path is None or not writable(path):
         import tempfile
 
         path = Path(tempfile.gettempdir()) / f"combopt-{_uid()}" / "numba" / source_digest()
+        existed = path.is_dir()
         if not writable(path):
             return  # nowhere to write: Numba's own choice
-    if path.is_dir():
+    if existed:
         mark_used(path)
     else:  # the first run of this version: the folders of old versions go (see prune)
         prune(path.parent, path.name)
