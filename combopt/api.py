@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable
@@ -197,8 +198,7 @@ def solve(
 
 #: the keyword arguments of :func:`solve` itself: never solver parameters (``-p seed=5`` on the command line, or
 #: ``params = { seed = 5 }`` in a suite, would pass ``seed`` twice)
-SOLVE_OPTIONS = frozenset(("instance", "solver", "time_limit", "seed", "device", "max_iterations", "target",
-                           "no_improvement", "stop", "kind", "callback"))
+SOLVE_OPTIONS = frozenset(inspect.signature(solve).parameters) - {"params"}
 #: the arguments every solver function takes besides its parameters
 SOLVER_ARGUMENTS = frozenset(("problem", "ctx"))
 

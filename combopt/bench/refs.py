@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import InputError
+from .worker import FAILED
 
 #: columns holding a proven optimum, in the order they are looked for
 OPTIMUM_COLUMNS = ("optimum", "optimal", "optimal_value", "optimal_length", "clique_number", "opt")
@@ -179,8 +180,7 @@ def contradictions(row: dict, tol: float = 1e-6) -> list[str]:
     side = "above" if sense == "min" else "below"
     obj, bound = row.get("objective"), row.get("bound")
     opt, best, ref_bound = row.get("optimum"), row.get("best_known"), row.get("reference_bound")
-    feasible = obj is not None and bool(row.get("feasible")) and status not in ("error", "timeout", "memory",
-                                                                                "killed")
+    feasible = obj is not None and bool(row.get("feasible")) and status not in FAILED
     # the optimum where proven (a best known value then equals it or is stale), else the best known value
     known, what = (opt, "the reference optimum") if opt is not None else (best, "the best known value")
     out = []
