@@ -26,7 +26,11 @@ def main() -> int:
             print("combopt: interrupted while starting", file=sys.stderr)
             return EXIT_INTERRUPTED
         raise
-    return cli_main()
+    try:
+        return cli_main()
+    except KeyboardInterrupt:  # the last resort: an interrupt between the CLI's own handlers (the tear-down)
+        print("combopt: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

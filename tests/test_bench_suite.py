@@ -95,6 +95,17 @@ time_limit = 1.5
     assert [r.key for r in load_suite(p, DATA).runs] == [r.key for r in s.runs]
 
 
+def test_range_past_the_end_of_its_file_is_an_error_of_the_suite(tmp_path):
+    # mknap1.txt holds 7 instances: #0..6 is the whole file, #5..7 one too many (not 1 failed run per missing index)
+    body = '[sets.m]\nkind = "mdkp"\ninstances = ["mdkp/mknap1.txt#{}"]\n[[solvers]]\nsolver = "mdkp-core"\n'
+    assert len(load_suite(write_suite(tmp_path, body.format("0..6"))).runs) == 7
+    with pytest.raises(InputError, match=r"range 'mdkp/mknap1.txt#5..7': holds 7 instances .*#7 does not exist"):
+        load_suite(write_suite(tmp_path, body.format("5..7")))
+    with pytest.raises(InputError, match="holds a single graph"):
+        load_suite(write_suite(tmp_path, body.replace('kind = "mdkp"\n', "").replace("mdkp-core", "ils")
+                               .format("").replace("mdkp/mknap1.txt#", "C125.9.clq#0..1")))
+
+
 def test_suite_errors_name_the_file_and_line(tmp_path):
     p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\nseeds = [0]\ntime_limt = 3\n')
     with pytest.raises(InputError) as e:

@@ -229,10 +229,12 @@ def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str
 _RANGE = re.compile(r"(.*)#(\d+)\.\.(\d+)")
 
 
-def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> list[str]:
+def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kind: str | None = None) -> list[str]:
     """Expand paths, globs, folders, ``path#K`` and ``path#A..B`` (inclusive) relative to ``root``.
 
-    Returns the instances as written relative to ``root`` (POSIX separators), in order, without repeats.
+    A range's last instance is read once here (as ``kind``): a range past the end of its file is an error of the
+    suite, not one failed run per missing index. Returns the instances as written relative to ``root`` (POSIX
+    separators), in order, without repeats.
     """
     out: list[str] = []
     for pat in patterns:
@@ -245,6 +247,7 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> 
                 raise InputError(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)")
             if not (root / base).is_file():
                 raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
+            _check_range_end(root / base, hi, kind, src, f"{where}: range {pat!r}")
             out += [f"{base}#{k}" for k in range(lo, hi + 1)]
             continue
         base = pat.split("#")[0] if re.fullmatch(r".*#\d+", pat) else pat
@@ -263,6 +266,20 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str) -> 
         else:
             raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
     return list(dict.fromkeys(out))
+
+
+def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: str) -> None:
+    """Raise when ``path`` holds no instance ``#last``; anything else wrong with the file is left to its runs (each
+    reports it, as for a single instance)."""
+    from ..core.errors import CombOptError, NoSuchInstance
+    from ..core.io import read
+
+    try:
+        read(f"{path}#{last}", kind)
+    except NoSuchInstance as e:
+        raise InputError(src, f"{what}: {e.message}") from None
+    except (CombOptError, MemoryError):
+        return
 
 
 def _under(q: str | Path, root: Path) -> str:
@@ -368,7 +385,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         tol = st.get("tolerance", base["tolerance"])
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
             raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
-        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where), refs, float(tol), ref_file)
+        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where, kind), refs, float(tol), ref_file)
 
     entries_doc = doc.get("solvers", [])
     if not isinstance(entries_doc, list) or not entries_doc:

@@ -755,8 +755,12 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
-    from ..core.limits import set_max_memory
-    from ..core.warm import set_notifier
+    try:  # numpy loads here: a Ctrl-C during it is an interrupt like any other
+        from ..core.limits import set_max_memory
+        from ..core.warm import set_notifier
+    except KeyboardInterrupt:
+        err_console.print("combopt: interrupted while starting", highlight=False)
+        return EXIT_INTERRUPTED
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")

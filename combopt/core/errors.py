@@ -37,6 +37,10 @@ class InputError(CombOptError):
         super().__init__(f"{where}: {message}")
 
 
+class NoSuchInstance(InputError):
+    """``file#K`` names an instance the file does not hold (the message says how many it holds)."""
+
+
 class UnknownKindError(CombOptError):
     """A problem kind that no reader or solver knows."""
 

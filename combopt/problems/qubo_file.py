@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.errors import InputError, ParameterError
+from ..core.errors import InputError, NoSuchInstance, ParameterError
 from ..core.io import register_reader
 from ..core.registry import register_kind
 from ..models.qubo import QUBO, read_qubo_json
@@ -74,7 +74,7 @@ def _sniff_bqp(head: str) -> bool:
 @register_reader("qubo-json", kinds=("qubo",), extensions=(".qubo.json", ".qubo"), sniff=_sniff_json)
 def _read(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
-        raise InputError(path, f"holds a single QUBO; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single QUBO; #{index} does not exist")
     if path.name.lower().endswith(".qubo.json"):
         return read_qubo_json(path)
     with open(path, "rb") as f:
@@ -87,7 +87,7 @@ def _read(path: Path, kind: str, index: int | None):
 @register_reader("qbsolv", kinds=("qubo",), extensions=(), sniff=_sniff_qbsolv)
 def _read_qbsolv(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
-        raise InputError(path, f"holds a single QUBO; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single QUBO; #{index} does not exist")
     return read_qbsolv(path)
 
 
@@ -234,7 +234,7 @@ def read_bqp(path: str | Path, index: int | None = None) -> QUBO | list[QUBO]:
 
     count = integer("problem count", 1, 100_000)
     if index is not None and index >= count:
-        raise InputError(path, f"holds {count} problems (#0..#{count - 1}); #{index} does not exist")
+        raise NoSuchInstance(path, f"holds {count} problems (#0..#{count - 1}); #{index} does not exist")
     out = []
     for k in range(count):
         n = integer(f"variable count of problem #{k}", 1, MAX_QUBO_VARIABLES)

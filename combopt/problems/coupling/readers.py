@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.errors import InputError
+from ...core.errors import InputError, NoSuchInstance
 from ...core.io import register_reader
 from ...core.safeio import NPY_ERRORS, json_number
 from .model import KINDS, make_problem
@@ -43,7 +43,7 @@ def _kind(kind: str, declared, n_marg: int, rate, path) -> str:
 
 def _build(path: Path, kind: str, marginals, rate, declared=None, index=None):
     if index not in (None, 0):
-        raise InputError(path, f"holds a single instance; #{index} does not exist (use #0 or no index)")
+        raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist (use #0 or no index)")
     k = _kind(kind, declared, len(marginals), rate, path)
     name = path.name.split(".")[0] or "coupling"
     return make_problem(k, marginals, rate, name=name, source=str(path), lenient=True)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
@@ -400,7 +400,7 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
 def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.npz`` (see the module documentation)."""
     if index not in (None, 0):
-        raise InputError(path, f"holds a single instance; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
         z = np.load(path, allow_pickle=False)
     except NPY_ERRORS as e:
@@ -489,7 +489,7 @@ def _sniff_json(head: str) -> bool:
 def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.dmmv.json`` (see the module documentation)."""
     if index not in (None, 0):
-        raise InputError(path, f"holds a single instance; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as e:

@@ -12,7 +12,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from ...core.errors import InputError
+from ...core.errors import InputError, NoSuchInstance
 from ...core.io import register_reader
 from ...core.safeio import json_number
 
@@ -115,7 +115,7 @@ def _sniff(head: str) -> bool:
 def read_spec(path: Path, kind: str, index: int | None):
     """Read a ``.toml`` spec of a FIR design, tomography or quantization instance."""
     if index not in (None, 0):
-        raise InputError(path, f"holds a single instance; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
         text = path.read_text()
     except UnicodeDecodeError:

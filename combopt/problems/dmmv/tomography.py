@@ -86,7 +86,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
@@ -553,7 +553,7 @@ def _default_angles(shape) -> int:
 def read_image(path: Path, kind: str, index: int | None) -> Tomography:
     """A phantom image read directly, with default angles and no noise."""
     if index not in (None, 0):
-        raise InputError(path, f"holds a single image; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single image; #{index} does not exist")
     img = load_image(path)
     lv = _levels_of(img)
     n_ang = _default_angles(img.shape)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -297,5 +297,5 @@ def read_rudy(path: str | Path) -> MaxCut:
 @register_reader("rudy", kinds=("maxcut",), extensions=(".rud", ".gset", ".mc"), sniff=sniff_rudy)
 def _read(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
-        raise InputError(path, f"holds a single graph; #{index} does not exist")
+        raise NoSuchInstance(path, f"holds a single graph; #{index} does not exist")
     return read_rudy(path)

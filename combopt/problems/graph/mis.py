@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -532,7 +532,7 @@ def dsatur_colour_count(indptr: np.ndarray, indices: np.ndarray) -> int | None:
 def _reader(loader):
     def read(path: Path, kind: str, index: int | None):
         if index not in (None, 0):
-            raise InputError(path, f"holds a single graph; #{index} does not exist (use #0 or no index)")
+            raise NoSuchInstance(path, f"holds a single graph; #{index} does not exist (use #0 or no index)")
         return IndependentSet(loader(path), kind, str(path))
 
     return read

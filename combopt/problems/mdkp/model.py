@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...core.budget import StepBudget
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -357,5 +357,5 @@ def _read(path: Path, kind: str, index: int | None):
     items = read_orlib_mknap(path)
     k = 0 if index is None else index
     if k >= len(items):
-        raise InputError(path, f"holds {len(items)} instances (#0..#{len(items) - 1}); #{k} does not exist")
+        raise NoSuchInstance(path, f"holds {len(items)} instances (#0..#{len(items) - 1}); #{k} does not exist")
     return items[k]

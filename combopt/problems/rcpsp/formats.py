@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.safeio import json_number
 from .model import (
@@ -488,7 +488,7 @@ def _sniff_json(head: str) -> bool:
 def _single(loader):
     def read(path: Path, kind: str, index: int | None):
         if index not in (None, 0):
-            raise InputError(path, f"holds a single project; #{index} does not exist (use #0 or no index)")
+            raise NoSuchInstance(path, f"holds a single project; #{index} does not exist (use #0 or no index)")
         return loader(path)
 
     return read

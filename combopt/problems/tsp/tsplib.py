@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .model import TSP
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import MAX_FILE_BYTES, register_reader
 
 #: up to this many cities a full int64 distance matrix is kept (10 000 cities are 800 MB); every solver works on it
@@ -451,6 +451,6 @@ def sniff_tsplib(head: str) -> bool:
 @register_reader("tsplib", kinds=("tsp",), extensions=(".tsp", ".atsp"), sniff=sniff_tsplib)
 def _read(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
-        raise InputError(path, f"holds a single TSP instance; #{index} does not exist (use #0 or no index)")
+        raise NoSuchInstance(path, f"holds a single TSP instance; #{index} does not exist (use #0 or no index)")
     return read_tsplib(path)
 
