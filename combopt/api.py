@@ -14,7 +14,7 @@ import numpy as np
 from .core.claims import evaluate_finite
 from .core.context import SolveContext, SolverOutput
 from .core.device import gpu_stack_of, resolve_device
-from .core.errors import CombOptError, GPUError, ParameterError
+from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstance
 from .core.io import read
 from .core.problem import BOUND_SHARE, Evaluation, Problem
 from .core.registry import get_solver
@@ -144,6 +144,9 @@ def solve(
     except KeyboardInterrupt:
         interrupted = True
         state.interrupted = True
+    except UnsuitedInstance as e:  # a valid file this solver cannot take: name the file
+        src = getattr(problem, "source", None)
+        raise UnsuitedInstance(f"{src}: {info.name}: {e}" if src else f"{info.name}: {e}") from None
     except Exception as e:
         if dev == "gpu" and (lib := gpu_stack_of(e)) is not None:
             raise GPUError(f"{info.name} on the GPU failed inside {lib}: {type(e).__name__}: {e}; "

@@ -366,3 +366,18 @@ def test_summary_prints_huge_objectives_in_scientific_notation():
     assert _fmt(1e180) == "1e+180" and _fmt(-3e20) == "-3e+20"
     assert _fmt(7542) == "7542" and _fmt(999_999_999_999_999.0) == "999999999999999"  # lengths stay whole
     assert _fmt(None) == "-" and _fmt(2.5) == "2.5" and _fmt(float("inf")) == "inf"
+
+
+def test_a_valid_file_the_solver_cannot_take_is_one_line_naming_the_file(capsys, tmp_path):
+    # slack-penalty's binary slack bits need integer constraints: a fractional capacity or weight is not a bad file
+    # (lagrangian, slack-free, solves it) but this solver's limit; the CLI says so naming the file, exit 2
+    cap = tmp_path / "cap.txt"
+    cap.write_text("1\n3 1 0\n1 2 3\n1 1 1\n2.5\n")
+    weight = tmp_path / "weight.txt"
+    weight.write_text("1\n3 1 0\n1 2 3\n1.5 1 1\n2\n")
+    for path, what in ((cap, "right-hand side 2.5"), (weight, "coefficient 1.5")):
+        rc, out, err = run_cli(capsys, "solve", str(path), "-k", "mdkp", "-s", "slack-penalty", "-t", "2", "-q")
+        assert rc == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"{path}: slack-penalty: constraint 0 has a non-integer {what}" in err and "lagrangian" in err
+    rc, out, err = run_cli(capsys, "solve", str(cap), "-k", "mdkp", "-s", "lagrangian", "-t", "2", "-q")
+    assert rc == 0, err

@@ -385,7 +385,8 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         tol = st.get("tolerance", base["tolerance"])
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
             raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
-        sets[sname] = InstanceSet(sname, kind, expand_instances(inst, root, src, where, kind), refs, float(tol), ref_file)
+        paths = expand_instances(inst, root, src, where, kind)
+        sets[sname] = InstanceSet(sname, kind, paths, refs, float(tol), ref_file)
 
     entries_doc = doc.get("solvers", [])
     if not isinstance(entries_doc, list) or not entries_doc:

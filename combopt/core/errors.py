@@ -53,6 +53,10 @@ class ParameterError(CombOptError):
     """A solver or CLI parameter with an impossible value."""
 
 
+class UnsuitedInstance(ParameterError):
+    """The solver cannot take this instance's data (the file itself is valid); the CLI names the file."""
+
+
 class MissingDependencyError(CombOptError):
     """An optional dependency (cupy, qiskit, ...) is needed but not installed."""
 

@@ -41,7 +41,8 @@ import numpy as np
 
 from .context import SolveContext, SolverOutput
 
-__all__ = ["KernelsCold", "gated", "report_construction", "run_solver", "set_notifier", "spawn_warmer"]
+__all__ = ["KernelsCold", "current_gate", "gated", "report_construction", "run_solver", "set_notifier", "share_gate",
+           "spawn_warmer"]
 
 #: seconds kept back when waiting for the compiling process: the solver's second start loads its
 #: kernels from the cache and must still finish in time (at least this, or 10 % of the limit)
@@ -66,6 +67,17 @@ _notify: Callable[[str], None] | None = None
 _notified = False
 #: ``((solver, kind), process)`` of the compiling processes started here, kept referenced: they outlive the run
 _warmers: list[tuple[tuple[str, str], subprocess.Popen]] = []
+
+
+def current_gate() -> _GateState | None:
+    """This thread's compile gate (``None`` outside a gated run): a solver's helper thread shares it through
+    :func:`share_gate`, so that its kernels are gated as the solver's own."""
+    return getattr(_local, "gate", None)
+
+
+def share_gate(gate: _GateState | None) -> None:
+    """Make ``gate`` (from :func:`current_gate` on the solver's thread) this thread's compile gate."""
+    _local.gate = gate
 
 
 def set_notifier(func: Callable[[str], None] | None) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, UnsuitedInstance
 from .qubo import QUBO
 
 
@@ -167,14 +167,19 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
         pair_rows[k] = True
         if (np.any(row_nnz[pair_rows] != 0) or np.any(c[pair_rows] != 0) or np.any(model.equality[pair_rows])
                 or np.any(model.pair_coef <= 0) or np.unique(k).size != k.size):
-            raise ParameterError("the slack encoding handles linear constraints and pair constraints "
-                                 "coef * x_u * x_v <= 0 (coef > 0, one pair a row) only")
+            raise UnsuitedInstance("the slack encoding handles linear constraints and pair constraints "
+                                   "coef * x_u * x_v <= 0 (coef > 0, one pair a row) only; the slack-free methods "
+                                   "(lagrangian) handle the others")
     s_rows: list[int] = []
     s_vals: list[int] = []
     for k in np.flatnonzero(~model.equality & ~pair_rows).tolist():
         row = G.data[G.indptr[k]:G.indptr[k + 1]]
         if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
-            raise ParameterError(f"constraint {k} has non-integer coefficients; slack bits need integers")
+            frac = [f"coefficient {v:g}" for v in row.tolist() if not math.isclose(v, round(v))]
+            what = frac[0] if frac else f"right-hand side {-float(c[k]):g}"  # the row is a x + c <= 0
+            raise UnsuitedInstance(f"constraint {k} has a non-integer {what}: the slack encoding "
+                                   "needs integer coefficients (its binary slack bits sum to integers); the "
+                                   "slack-free methods (lagrangian) do not")
         lo = float(np.minimum(row, 0).sum() + c[k])  # min of g_k over binary x
         for coef in slack_bits(int(round(-lo))):
             s_rows.append(k)

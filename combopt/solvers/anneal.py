@@ -9,6 +9,7 @@ from ..core.registry import register_solver
 from . import kernels
 from .common import (
     SweepBudget,
+    build_in_time,
     deferred_interrupt,
     geometric_betas,
     offer_construction,
@@ -53,7 +54,9 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
-    model = problem.to_qubo(**qp)
+    model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
+    if late is not None:
+        return SolverOutput(info=late)
     beta_range = parse_beta_range(beta_raw, model)
     n = model.n
     replica_memory(reads, n, "num_reads")
@@ -104,7 +107,9 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
-    model = problem.to_qubo(**qp)
+    model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
+    if late is not None:
+        return SolverOutput(info=late)
     beta_range = parse_beta_range(beta_raw, model)
     n = model.n
     replica_memory(2 * R, n, "num_replicas")

@@ -43,6 +43,7 @@ from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
 from ..models.qubo import QUBO
 from .common import (
+    build_in_time,
     build_overruns,
     construction_if_empty,
     finite_float,
@@ -306,7 +307,9 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:
         return SolverOutput(info=skipped)
-    model = problem.lagrangian_model()
+    model, late = build_in_time(problem.lagrangian_model, problem, ctx, "Lagrangian model")
+    if late is not None:
+        return SolverOutput(info=late)
     fallback = _augmented_out_of_time(problem, model, ctx) if method == "augmented" else None
     if fallback is not None:
         method = "subgradient"
@@ -465,7 +468,9 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
-    model = problem.lagrangian_model()
+    model, late = build_in_time(problem.lagrangian_model, problem, ctx, "Lagrangian model")
+    if late is not None:
+        return SolverOutput(info=late)
     enc = slack_penalty_qubo(model, penalty)
     shares = []
     while not ctx.state.should_stop():

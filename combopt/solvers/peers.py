@@ -27,7 +27,16 @@ import scipy.sparse as sp
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError
 from ..core.registry import register_solver
-from .common import finite_float, flag, offer_samples, positive_int, qubo_out_of_time, qubo_params, reject_unknown
+from .common import (
+    build_in_time,
+    finite_float,
+    flag,
+    offer_samples,
+    positive_int,
+    qubo_out_of_time,
+    qubo_params,
+    reject_unknown,
+)
 
 INSTALL_HINT = "pip install 'combopt[bench]' (or pip install dwave-samplers dimod)"
 
@@ -79,7 +88,9 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "dwave-sa")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
-    model = problem.to_qubo(**qp)
+    model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
+    if late is not None:
+        return SolverOutput(info=late)
     bqm = qubo_to_bqm(model)
     sampler = SA()
     kw = {"num_reads": reads, "num_sweeps": sweeps}
@@ -108,7 +119,9 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "dwave-tabu")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
-    model = problem.to_qubo(**qp)
+    model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
+    if late is not None:
+        return SolverOutput(info=late)
     bqm = qubo_to_bqm(model)
     sampler = Tabu()
     while not ctx.state.should_stop():

@@ -12,6 +12,7 @@ from ..core.context import SolveContext, SolverOutput
 from ..core.registry import register_solver
 from . import kernels
 from .common import (
+    build_in_time,
     deferred_interrupt,
     finite_float,
     offer_construction,
@@ -46,7 +47,9 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
-    model = problem.to_qubo(**qp)
+    model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
+    if late is not None:
+        return SolverOutput(info=late)
     n = model.n
     iters = iters or max(1000, 20 * n)
     tenure = tenure or default_tenure(n, model.W.nnz)
