@@ -328,6 +328,26 @@ def test_subprocess_bad_file_exit_2_without_traceback(tmp_path):
     assert "out of range" in lines[0]
 
 
+def test_ctrl_c_while_numpy_loads_is_one_line_and_code_130():
+    """`import combopt` loads nothing heavy (the names come on first use), so the console script is inside its
+    interrupt handling before numpy loads; a Ctrl-C there used to end in a traceback from the import machinery."""
+    code = """if True:
+        import sys
+        import combopt
+        assert "numpy" not in sys.modules and "numba" not in sys.modules, "import combopt loaded numpy"
+        class Interrupt:  # Ctrl-C the moment numpy starts loading
+            def find_spec(self, name, path=None, target=None):
+                if name == "numpy":
+                    raise KeyboardInterrupt
+        sys.meta_path.insert(0, Interrupt())
+        from combopt.__main__ import main
+        sys.exit(main())
+    """
+    proc = subprocess.run([sys.executable, "-c", code, "solve", "x.clq"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == "combopt: interrupted while starting"
+
+
 def test_file_names_with_brackets_are_printed_as_they_are(tmp_path, capsys):
     """Rich read '[/x]' in a path as a closing markup tag: the run wrote its file, then crashed with a traceback."""
     import shutil
