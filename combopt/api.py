@@ -46,6 +46,11 @@ def _as_problem(instance: Any, kind: str | None) -> Problem:
     raise ParameterError(f"cannot solve an object of type {type(instance).__name__}; pass a Problem or a file path")
 
 
+def _whole(v, lo: int) -> bool:
+    """``v`` is an integer (not a bool: ``seed=True`` is a slip, not 1) of at least ``lo``."""
+    return not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= lo
+
+
 def solve(
     instance: Problem | str | Path,
     solver: str | None = None,
@@ -111,16 +116,17 @@ def solve(
         raise ParameterError(f"{clash[0]} is not a solver parameter")
     problem = _as_problem(instance, kind)
     info = get_solver(solver, problem.kind)
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _whole(seed, 0):
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     dev = resolve_device(device, info.devices, info.auto_gpu)
-    if time_limit is not None and not (isinstance(time_limit, (int, float, np.integer, np.floating))
-                                       and 0 < float(time_limit) < math.inf):
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer,
+                                                                                          np.floating))
+                                   or not 0 < float(time_limit) < math.inf):
         raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "
                              f"{time_limit!r}")
-    if max_iterations is not None and not (isinstance(max_iterations, (int, np.integer)) and max_iterations >= 1):
+    if max_iterations is not None and not _whole(max_iterations, 1):
         raise ParameterError(f"max_iterations must be a positive integer, got {max_iterations!r}")
-    if no_improvement is not None and not (isinstance(no_improvement, (int, np.integer)) and no_improvement >= 1):
+    if no_improvement is not None and not _whole(no_improvement, 1):
         raise ParameterError(f"no_improvement must be a positive integer, got {no_improvement!r}")
     if stop is None:
         stop = make_criteria(

@@ -669,6 +669,8 @@ def test_no_kept_suite_result_contradicts_its_reference():
     ('requires = 5', "requires must be a module name or a list of them"),
     ('requires = [1]', "requires must be a module name or a list of them"),
     ('params = { when = 1979-05-27 }', "no dates, times or non-finite numbers"),
+    ('name = ["a"]', "name must be a non-empty string (the entry's label), got ['a']"),
+    ('name = ""', "name must be a non-empty string"),
 ])
 def test_suite_entry_fields_of_the_wrong_type(tmp_path, capsys, entry, needle):
     """Each was a TypeError / AttributeError traceback (a date in params failed only when the key was hashed)."""
@@ -676,6 +678,15 @@ def test_suite_entry_fields_of_the_wrong_type(tmp_path, capsys, entry, needle):
     assert main(["bench", str(p), "--out", str(tmp_path / "r.jsonl")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0] and "suite.toml:" in err[0], err
+
+
+def test_suite_name_must_be_a_string(tmp_path, capsys):
+    """name = ["a"] became the suite name "['a']" in every results row."""
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "ils"\n')
+    p.write_text(p.read_text().replace('name = "t"', 'name = ["a"]', 1))
+    assert main(["bench", str(p), "--out", str(tmp_path / "r.jsonl")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "[suite]: name must be a non-empty string, got ['a']" in err[0], err
 
 
 def test_suite_instances_outside_the_data_root(tmp_path):
@@ -804,10 +815,15 @@ def test_suite_memory_limit_beyond_what_the_system_takes(tmp_path, capsys):
 @pytest.mark.parametrize("kw,needle", [({"solver": ["ils"]}, "solver must be a solver name"),
                                        ({"target": "x"}, "target must be a finite number"),
                                        ({"target": float("nan")}, "target must be a finite number"),
-                                       ({"callback": 5}, "callback must be a function")])
+                                       ({"callback": 5}, "callback must be a function"),
+                                       # booleans are ints to Python: seed=True ran as seed 1, time_limit=True 1 s
+                                       ({"seed": True}, "seed must be a non-negative integer"),
+                                       ({"time_limit": True}, "time_limit must be a positive"),
+                                       ({"max_iterations": True}, "max_iterations must be a positive integer"),
+                                       ({"no_improvement": True}, "no_improvement must be a positive integer")])
 def test_api_arguments_of_the_wrong_type(kw, needle):
     """Each was a TypeError or ValueError from deep inside (the registry, the stopping rule, the first callback)."""
     import combopt
 
     with pytest.raises(combopt.ParameterError, match=needle):
-        combopt.solve(combopt.read(DATA / "johnson8-2-4.clq"), time_limit=1, **kw)
+        combopt.solve(combopt.read(DATA / "johnson8-2-4.clq"), **({"time_limit": 1} | kw))

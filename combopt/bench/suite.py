@@ -330,7 +330,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         raise _err(src, "[suite] must be a table", text, "suite")
     _check_keys(src, text, head, SUITE_KEYS, "[suite]")
     base = _options(src, text, head, RUN_DEFAULTS, "[suite]")
-    name = str(head.get("name", src.stem.removesuffix(".suite")))
+    name = head.get("name", src.stem.removesuffix(".suite"))
+    if not isinstance(name, str) or not name.strip():
+        raise _err(src, f"[suite]: name must be a non-empty string, got {name!r}", text, "name")
     if data is not None:
         root = Path(data)
         if not root.is_dir():
@@ -401,7 +403,10 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         solver = ent.get("solver", ent.get("name"))
         if not isinstance(solver, str) or not solver:
             raise _err(src, f"{where}: expected solver = 'NAME' (see `combopt solvers`)", text, "[[solvers]]")
-        label = str(ent.get("name", solver))
+        label = ent.get("name", solver)
+        if not isinstance(label, str) or not label.strip():
+            raise _err(src, f"{where}: name must be a non-empty string (the entry's label), got {label!r}", text,
+                       "name")
         if label in labels:
             raise _err(src, f"{where}: solver entry name {label!r} is used twice; give each entry its own name",
                        text, label)
