@@ -16,9 +16,10 @@ from .core.context import SolveContext, SolverOutput
 from .core.device import gpu_stack_of, resolve_device
 from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstance
 from .core.io import read
-from .core.problem import BOUND_SHARE, Evaluation, Problem
+from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, short_repr
 from .core.registry import get_solver
 from .core.result import Result, Status
+from .core.safeio import json_number
 from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 from .core.warm import gated, run_solver
@@ -104,10 +105,8 @@ def solve(
     """
     if solver is not None and not isinstance(solver, str):
         raise ParameterError(f"solver must be a solver name (see combopt.all_solvers()), got {solver!r}")
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.integer,
-                                                                                   np.floating))
-                               or not math.isfinite(float(target))):
-        raise ParameterError(f"target must be a finite number, got {target!r}")
+    if target is not None and _finite(target) is None:
+        raise ParameterError(f"target must be a finite number, got {short_repr(target)}")
     if callback is not None and not callable(callback):
         raise ParameterError(f"callback must be a function of the search state, got {callback!r}")
     if stop is not None and not isinstance(stop, StoppingCriterion):
@@ -117,17 +116,14 @@ def solve(
     problem = _as_problem(instance, kind)
     info = get_solver(solver, problem.kind)
     if not _whole(seed, 0):
-        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ParameterError(f"seed must be a non-negative integer, got {short_repr(seed)}")
     dev = resolve_device(device, info.devices, info.auto_gpu)
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float, np.integer,
-                                                                                          np.floating))
-                                   or not 0 < float(time_limit) < math.inf):
+    if time_limit is not None and not (_finite(time_limit) or 0) > 0:  # (True is not 1 s)
         raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "
-                             f"{time_limit!r}")
-    if max_iterations is not None and not _whole(max_iterations, 1):
-        raise ParameterError(f"max_iterations must be a positive integer, got {max_iterations!r}")
-    if no_improvement is not None and not _whole(no_improvement, 1):
-        raise ParameterError(f"no_improvement must be a positive integer, got {no_improvement!r}")
+                             f"{short_repr(time_limit)}")
+    for name, value in (("max_iterations", max_iterations), ("no_improvement", no_improvement)):
+        if value is not None and not _whole(value, 1):
+            raise ParameterError(f"{name} must be a positive integer, got {short_repr(value)}")
     if stop is None:
         stop = make_criteria(
             time_limit, max_iterations, target, no_improvement,
@@ -212,6 +208,17 @@ SOLVE_OPTIONS = frozenset(inspect.signature(solve).parameters) - {"params"}
 SOLVER_ARGUMENTS = frozenset(("problem", "ctx"))
 
 
+def _finite(value: Any) -> float | None:
+    """``float(value)`` of a finite real number (not a bool, a string, NaN or 10**400), else ``None``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:
     """Evaluate the candidates; return the best feasible one (else the first)."""
     best = None
@@ -259,9 +266,21 @@ def evaluate(problem: Problem, solution: Any) -> Evaluation:
     """Independent evaluation of ``solution`` (objective, feasibility, violations).
 
     A solution whose objective is not a finite number (NaN or infinite data in
-    the instance) is never feasible.
+    the instance) is never feasible. A solution of the wrong form (``None``, a
+    string, a dict, a single number, a ragged list, fractions or booleans where
+    indices are expected, NaN, indices out of range or beyond any integer type)
+    is infeasible too, with no objective and a violation that says what the
+    kind expects: ``evaluate`` answers every solution and raises for none.
+    ``problem`` itself must be a :class:`Problem` (:class:`ParameterError`).
     """
+    _require_problem(problem, "evaluate")
     return evaluate_finite(problem, solution)
+
+
+def _require_problem(problem: Any, what: str) -> None:
+    if not isinstance(problem, Problem):
+        raise ParameterError(f"{what}: problem must be a Problem (from combopt.read or built in code), got "
+                             f"{describe_value(problem)}")
 
 
 def figure_format(path: str | Path) -> str:
@@ -294,6 +313,15 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
     from .core.result import _plot_iterations
     from .core.safeio import write_atomic
 
+    _require_problem(problem, "figure")
+    if not isinstance(result, (Result, dict)):
+        raise ParameterError(f"figure: result must be a Result (from combopt.solve) or its JSON record (a dict, "
+                             f"from combopt solve --out), got {describe_value(result)}")
+    if path is not None and not isinstance(path, (str, Path)):
+        raise ParameterError(f"figure: path must be a file name (str or pathlib.Path) or None, got "
+                             f"{describe_value(path)}")
+    if not isinstance(force, bool):
+        raise ParameterError(f"figure: force must be True or False, got {describe_value(force)}")
     fmt = figure_format(path) if path is not None else None
     if isinstance(result, Result):
         rec = result
@@ -305,9 +333,9 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
     else:  # a result file's record: the same fields the progress plots read from a Result
         rec = SimpleNamespace(problem=result.get("problem"), instance=result.get("instance"),
                               solver=result.get("solver"), sense=result.get("sense", problem.sense),
-                              bound=result.get("bound"), runtime=float(result.get("runtime_s") or 0.0),
-                              trace=[(t, v) for t, v in result.get("trace") or [] if v is not None],
-                              info=result.get("info") or {}, objective=result.get("objective"))
+                              bound=_record_number(result, "bound"), runtime=_record_number(result, "runtime_s") or 0.0,
+                              trace=_record_trace(result), info=_record_info(result),
+                              objective=_record_number(result, "objective"))
         feasible = solution is not None and evaluate(problem, solution).feasible
     label = str(rec.solver or "solution")
     fig = None
@@ -317,7 +345,7 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
         else:  # a broken answer is drawn where it can be (an RCPSP schedule with overlaps); else the progress
             try:
                 fig = problem.figure(solution, label + " (infeasible)")
-            except (ValueError, IndexError, TypeError, KeyError):
+            except (ValueError, IndexError, TypeError, KeyError, CombOptError):
                 fig = None
     if fig is None:
         fig = Figure(figsize=(7, 4), layout="constrained")
@@ -333,3 +361,53 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
     if path is not None:
         write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120), force, "--plot")
     return fig
+
+
+def _record_number(result: dict, key: str) -> float | None:
+    """A number of a result record (``None`` when absent); :class:`ParameterError` for a string, a list, NaN."""
+    v = result.get(key)
+    if v is None:
+        return None
+    f = json_number(v)
+    if f is None:
+        raise ParameterError(f"figure: result[{key!r}] must be a finite number, got {short_repr(v)}")
+    return f
+
+
+def _record_trace(result: dict) -> list[tuple[float, float]]:
+    """The record's ``trace``: ``[time, objective]`` pairs of numbers (pairs without an objective are left out)."""
+    trace = result.get("trace")
+    if trace is None:
+        return []
+    expected = "a list of [time, objective] pairs of numbers"
+    if not isinstance(trace, (list, tuple)):
+        raise ParameterError(f"figure: result['trace'] must be {expected}, got {short_repr(trace)}")
+    out = []
+    for row in trace:
+        if not (isinstance(row, (list, tuple)) and len(row) == 2):
+            raise ParameterError(f"figure: result['trace'] must be {expected}; one entry is {short_repr(row)}")
+        t, v = row
+        if v is None:
+            continue
+        t, v = json_number(t), json_number(v)
+        if t is None or v is None:
+            raise ParameterError(f"figure: result['trace'] must be {expected}; one entry is {short_repr(row)}")
+        out.append((t, v))
+    return out
+
+
+def _record_info(result: dict) -> dict:
+    """The record's ``info`` (a dict); its ``iterations`` rows must be dicts with an ``iteration`` number."""
+    info = result.get("info")
+    if info is None:
+        return {}
+    if not isinstance(info, dict):
+        raise ParameterError(f"figure: result['info'] must be a dict, got {short_repr(info)}")
+    rows = info.get("iterations")
+    if rows and not (isinstance(rows, list) and all(
+            isinstance(r, dict) and json_number(r.get("iteration")) is not None
+            and all(r.get(k) is None or json_number(r.get(k)) is not None for k in ("bound", "primal", "dual_value"))
+            for r in rows)):
+        raise ParameterError("figure: result['info']['iterations'] must be a list of {'iteration': k, 'bound': ..., "
+                             "'primal': ..., 'dual_value': ...} records of numbers")
+    return info

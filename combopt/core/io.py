@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,6 +128,13 @@ def read(path: str | Path, kind: str | None = None):
     Problem
         The instance, ready for :func:`combopt.solve`.
     """
+    from .problem import describe_value
+
+    if not isinstance(path, (str, os.PathLike)):  # None, 5, b"x", a list: no file name
+        raise ParameterError(f"read: path must be a file name (str or pathlib.Path), got {describe_value(path)}")
+    if kind is not None and not isinstance(kind, str):
+        raise ParameterError(f"read: kind must be a problem kind name such as 'mis' or 'tsp' (or None), got "
+                             f"{describe_value(kind)}")
     try:
         return _read(path, kind)
     except OSError as e:  # permission denied, name too long, I/O error, ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,3 +125,82 @@ class Problem:
         :func:`combopt.api.figure` draws the run's progress instead. Built without pyplot (no global state, no
         backend switch), so it works the same in scripts, on servers and in notebooks (``display(fig)``)."""
         return None
+
+
+def index_list(solution: Any, n: int, what: str = "vertex") -> tuple[Any, list[str]]:
+    """``(int64 array, [])`` of a flat list of indices in ``0..n-1`` (a list, tuple or 1-D array of integers, or of
+    floats with whole values); ``(None, [violation])`` for anything else, the violation saying what was expected:
+    ``None``, a string, a dict, a single number, a ragged or nested list, booleans (a 0/1 mask is not a list of
+    indices), NaN, fractions, and indices outside ``0..n-1`` (a huge one included: no overflow). Duplicates are
+    left to the caller."""
+    import numpy as np
+
+    expected = f"expected a flat list of {what} indices (integers 0..{n - 1})"
+    if solution is None or isinstance(solution, (str, bytes, Mapping)):
+        return None, [f"the solution is {describe_value(solution)}; {expected}"]
+    if isinstance(solution, (set, frozenset)):  # a set of indices is one (in no particular order)
+        try:
+            solution = sorted(solution)
+        except TypeError:
+            return None, [f"the solution is a set of mixed values; {expected}"]
+    try:
+        t = np.asarray(solution)
+    except (TypeError, ValueError, OverflowError):  # a ragged list
+        return None, [f"the solution is not a flat list of numbers (a ragged or nested list?); {expected}"]
+    if t.ndim == 0:
+        return None, [f"the solution is {describe_value(solution)}, not a list; {expected}"]
+    if t.ndim != 1:
+        return None, [f"the solution has shape {t.shape}; {expected}"]
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64), []
+    if t.dtype == object:  # Python integers beyond int64, None, dicts, mixed objects
+        values = t.tolist()
+        for v in values:
+            if not isinstance(v, (int, np.integer)) or isinstance(v, (bool, np.bool_)):
+                return None, [f"{what} index {short_repr(v)} is not an integer; {expected}"]
+        if any(not 0 <= int(v) < n for v in values):
+            return None, [f"{what} index out of range 0..{n - 1}"]
+        return np.asarray(values, dtype=np.int64), []
+    if t.dtype.kind == "b":
+        return None, [f"the solution holds booleans; {expected} (a 0/1 mask converts with numpy.flatnonzero)"]
+    if t.dtype.kind == "f":
+        finite = np.isfinite(t)
+        if not finite.all():
+            return None, [f"{what} index {short_repr(t[~finite][0])} is not a finite number; {expected}"]
+        frac = t != np.round(t)
+        if frac.any():
+            return None, [f"{what} index {short_repr(t[frac][0])} is not an integer; {expected}"]
+    elif t.dtype.kind not in "iu":  # strings, complex numbers, dates
+        held = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(t.dtype.kind, f"{t.dtype} values")
+        return None, [f"the solution holds {held}; {expected}"]
+    if t.min() < 0 or t.max() >= n:  # before the cast: a float of 1e300 has no int64
+        return None, [f"{what} index out of range 0..{n - 1}"]
+    return t.astype(np.int64), []
+
+
+def describe_value(value: Any) -> str:
+    """``None``, ``a str 'abc'``, ``a dict``, ``an ndarray``: what a wrong value is, for a message."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    article = "an" if name[:1].lower() in "aeiou" or name == "ndarray" else "a"
+    if isinstance(value, (str, bytes, int, float)):
+        return f"{article} {name} {short_repr(value)}"
+    return f"{article} {name}"
+
+
+def short_repr(value: Any, width: int = 40) -> str:
+    """``repr(value)`` cut to ``width`` characters, for a message quoting a wrong value; a huge integer by its size
+    (``repr`` refuses integers of over 4300 digits)."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()  # numpy scalar: 3.5, not np.float64(3.5)
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"(an integer of about {int(value.bit_length() * math.log10(2))} digits)"
+    if isinstance(value, tuple) and len(value) <= 4:  # a key such as (0, 10**5000)
+        r = "(" + ", ".join(short_repr(v, width) for v in value) + ("," if len(value) == 1 else "") + ")"
+        return r if len(r) <= width else r[:width - 3] + "..."
+    try:
+        r = repr(value)
+    except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the message about the value
+        r = f"<{type(value).__name__}>"
+    return r if len(r) <= width else r[:width - 3] + "..."

@@ -23,8 +23,38 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import InputError, ParameterError
-from ..core.problem import Evaluation, Problem
+from ..core.problem import Evaluation, Problem, describe_value, short_repr
 from ..core.safeio import json_vector
+
+NON_FINITE = "QUBO coefficients and offset must be finite numbers (no NaN or infinity)"
+#: bytes a QUBO keeps per variable (linear terms, CSR row pointers, solver state) and per coupling (both CSR
+#: entries), for the memory check of :meth:`QUBO.from_dicts`
+BYTES_PER_VARIABLE = 64
+BYTES_PER_COUPLING = 48
+
+
+def _variable(i: Any, arg: str, key: Any) -> int:
+    """A variable index of a :meth:`QUBO.from_dicts` key: a non-negative integer (not a bool, a float, a string)."""
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+        raise ParameterError(f"QUBO.from_dicts: {arg} key {short_repr(key)}: variable index {short_repr(i)} is not "
+                             "an integer; expected indices 0, 1, 2, ...")
+    if i < 0:
+        raise ParameterError(f"QUBO.from_dicts: {arg} key {short_repr(key)}: variable index {short_repr(i)} out of "
+                             "range: expected indices from 0")
+    return int(i)
+
+
+def _coefficient(v: Any, arg: str, key: Any) -> float:
+    """A coefficient of :meth:`QUBO.from_dicts`: a finite real number."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"QUBO.from_dicts: {arg}[{short_repr(key)}] = {short_repr(v)} is not a number")
+    try:
+        f = float(v)
+    except OverflowError:
+        f = math.inf
+    if not math.isfinite(f):
+        raise ParameterError(f"QUBO.from_dicts: {arg}[{short_repr(key)}] = {short_repr(v)} is not a finite number")
+    return f
 
 
 class QUBO(Problem):
@@ -62,7 +92,7 @@ class QUBO(Problem):
         n = h.size
         W = sp.csr_matrix(couplings, dtype=np.float64)
         if not (np.all(np.isfinite(h)) and np.all(np.isfinite(W.data)) and math.isfinite(float(offset))):
-            raise ParameterError("QUBO coefficients and offset must be finite numbers (no NaN or infinity)")
+            raise ParameterError(NON_FINITE)
         if W.shape != (n, n):
             raise ParameterError(f"couplings must be {n}x{n}, got {W.shape}")
         if sense not in ("min", "max"):
@@ -123,20 +153,44 @@ class QUBO(Problem):
         n: int | None = None,
         **kw,
     ) -> QUBO:
-        """From ``{i: h_i}`` and ``{(i, j): J_ij}`` (i != j, duplicates add up)."""
-        idx = [int(i) for i in linear] + [int(i) for p in quadratic for i in p]
-        if n is None:
-            n = (max(idx) + 1) if idx else 0
-        bad = [i for i in idx if not 0 <= i < n]
-        if bad:
-            raise ParameterError(f"variable index {bad[0]} out of range: expected indices "
-                                 + (f"0..{n - 1}" if n > 0 else "from 0"))
+        """From ``{i: h_i}`` and ``{(i, j): J_ij}`` (i != j, duplicates add up).
+
+        Keys are non-negative integer indices (pairs of them in ``quadratic``), values finite numbers; the model has
+        ``n`` variables (default: the largest index + 1), checked against the memory limit
+        (:mod:`combopt.core.limits`) before anything is allocated. Anything else is a :class:`ParameterError` naming
+        the key."""
+        for arg, value in (("linear", linear), ("quadratic", quadratic)):
+            if not isinstance(value, Mapping):
+                raise ParameterError(f"QUBO.from_dicts: {arg} must be a dict, got {describe_value(value)}")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0):
+            raise ParameterError(f"QUBO.from_dicts: n must be a non-negative integer (or None), got {short_repr(n)}")
+        lin = [(_variable(i, "linear", i), _coefficient(v, "linear", i)) for i, v in linear.items()]
+        quad = []
+        for key, v in quadratic.items():
+            if not (isinstance(key, tuple) and len(key) == 2):
+                raise ParameterError(f"QUBO.from_dicts: quadratic key {short_repr(key)} is not a pair (i, j) of "
+                                     "variable indices")
+            quad.append((_variable(key[0], "quadratic", key), _variable(key[1], "quadratic", key),
+                         _coefficient(v, "quadratic", key)))
+        top = max([i for i, _ in lin] + [max(i, j) for i, j, _ in quad], default=-1)
+        key = next((k for k in [*linear, *quadratic] if top in (k if isinstance(k, tuple) else (k,))), None)
+        if n is not None and top >= n:
+            raise ParameterError(f"QUBO.from_dicts: key {short_repr(key)}: variable index {short_repr(top)} out of "
+                                 f"range: expected indices {f'0..{n - 1}' if n > 0 else 'from 0 (n=0: no variables)'}")
+        from ..core.limits import check_memory
+
+        # before anything is allocated: {(0, 10**12): 1.0} asks for a vector of 10**12 + 1 linear terms
+        what = (f"QUBO.from_dicts: n={short_repr(n)} variables" if n is not None else
+                f"QUBO.from_dicts: key {short_repr(key)} (variable index {short_repr(top)}, so {short_repr(top + 1)} "
+                "variables)")
+        n = top + 1 if n is None else int(n)
+        nbytes = math.inf if n.bit_length() > 64 else float(BYTES_PER_VARIABLE) * n + BYTES_PER_COUPLING * len(quad)
+        check_memory(nbytes, what)  # inf for 10**5000 (float() of it overflows)
         h = np.zeros(n)
-        for i, v in linear.items():
-            h[int(i)] += v
+        for i, v in lin:
+            h[i] += v
         rows, cols, vals = [], [], []
-        for (i, j), v in quadratic.items():
-            i, j = int(i), int(j)
+        for i, j, v in quad:
             if i == j:
                 h[i] += v
                 continue
@@ -222,7 +276,10 @@ class QUBO(Problem):
 
     # -- Problem interface ----------------------------------------------------
     def evaluate(self, solution) -> Evaluation:
-        x = np.asarray(solution)
+        try:
+            x = np.asarray(solution)
+        except (TypeError, ValueError, OverflowError):  # a ragged list
+            return Evaluation(None, False, [f"solution is not a flat list of {self.n} zeros and ones"])
         if x.shape != (self.n,):
             return Evaluation(None, False, [f"solution has shape {x.shape}, expected ({self.n},)"])
         if not np.all((x == 0) | (x == 1)):
@@ -467,6 +524,8 @@ def read_qubo_json(path: str | Path) -> QUBO:
             a, b, v = item
             key = (idx(a), idx(b))
             quad[key] = quad.get(key, 0.0) + num(v, f"quadratic [{a!r}, {b!r}]")
+            if not math.isfinite(quad[key]):  # 1e308 twice: the constructor's message, as on the fast path
+                raise ParameterError(NON_FINITE)
         num(data.get("offset", 0.0), "offset")
         sense = data.get("sense", "min")
         if sense not in ("min", "max"):

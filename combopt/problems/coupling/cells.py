@@ -23,7 +23,9 @@ MAX_CELLS = 50_000_000
 def shown(v) -> str:
     """A value read from a file, for a message: a 400-digit integer by its length, anything else by a short
     ``repr``."""
-    if isinstance(v, int) and not isinstance(v, bool) and json_number(v) is None:
+    if isinstance(v, int) and not isinstance(v, bool) and json_number(v) is None:  # str() refuses 4300+ digits
+        if v.bit_length() >= 14000:
+            return f"an integer of about {int(v.bit_length() * math.log10(2))} digits (beyond the range of a float)"
         return f"an integer of {len(str(abs(v)))} digits (beyond the range of a float)"
     r = repr(v)
     return r if len(r) <= 60 else r[:57] + "..."

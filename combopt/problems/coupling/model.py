@@ -13,12 +13,13 @@ bound, stored joint and ``info`` numbers to what the instance proves
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, describe_value
 from ...core.registry import register_kind
 from ...core.safeio import json_number
 from .cells import MAX_CELLS, Coupling, north_west_corner, shown  # noqa: F401  (re-exported)
@@ -151,6 +152,34 @@ class CouplingProblem(Problem):
         return int(sum(p.size for p in self.marginals))
 
     # -- shared checks ----------------------------------------------------------------
+    def as_coupling(self, solution, what: str = "coupling") -> Coupling:
+        """``solution`` as a :class:`Coupling`: one already, or a dense array of masses (``M[i, j, ...]``: the mass
+        of cell ``(i, j, ...)``, zeros left out). :class:`ParameterError` naming what was expected for anything
+        else: ``None``, a string, a dict, a single number, a ragged list, text, booleans, NaN, negative masses."""
+        if isinstance(solution, Coupling):
+            return solution
+        expected = (f"expected the {what} as a Coupling or an array of masses with one axis per variable "
+                    f"(M[i, j] = mass of cell (i, j))")
+        if solution is None or isinstance(solution, (str, bytes, Mapping, set, frozenset)):
+            raise ParameterError(f"{what}: got {describe_value(solution)}; {expected}")
+        try:
+            M = np.asarray(solution)
+        except (TypeError, ValueError, OverflowError):
+            raise ParameterError(f"{what}: not a rectangular array of numbers (a ragged list?); {expected}") from None
+        if M.ndim == 0:
+            raise ParameterError(f"{what}: got a single value {shown(solution)}; {expected}")
+        if M.dtype.kind not in "iuf":  # text, booleans, complex numbers, objects (None, dicts, 10**400)
+            held = {"U": "strings", "S": "bytes", "b": "booleans",
+                    "c": "complex numbers"}.get(M.dtype.kind, "values other than numbers")
+            raise ParameterError(f"{what}: the array holds {held}, not masses; {expected}")
+        M = M.astype(np.float64, copy=False)
+        if not np.all(np.isfinite(M)):
+            raise ParameterError(f"{what}: masses must be finite numbers (the array holds NaN or infinity)")
+        if np.any(M < 0):
+            cell = np.argwhere(M < 0)[0].tolist()
+            raise ParameterError(f"{what}: negative mass {M[tuple(cell)]:.6g} at cell {cell}; masses are >= 0")
+        return Coupling.from_dense(M)
+
     def _coupling_violations(self, c: Coupling, targets: dict[int, np.ndarray], what: str,
                              total: float | None = 1.0) -> list[str]:
         """Named violations of a coupling: cells outside the shape, non-finite or negative masses, a total mass
@@ -298,12 +327,6 @@ class MEC(CouplingProblem):
     def describe(self) -> str:
         return f"mec {self.name}: marginals of sizes {', '.join(str(p.size) for p in self.marginals)}"
 
-    def as_coupling(self, solution) -> Coupling:
-        if isinstance(solution, Coupling):
-            return solution
-        M = np.asarray(solution, dtype=np.float64)
-        return Coupling.from_dense(M)
-
     def figure(self, solution, label: str = "solution"):
         """The coupling's cells, rows and columns by decreasing mass (two marginals; ``None`` for more)."""
         from .plots import coupling_figure
@@ -317,8 +340,8 @@ class MEC(CouplingProblem):
     def evaluate(self, solution) -> Evaluation:
         try:
             c = self.as_coupling(solution)
-        except (TypeError, ValueError) as e:
-            return Evaluation(None, False, [f"not a coupling: {e}"])
+        except ParameterError as e:
+            return Evaluation(None, False, [str(e)])
         if len(c.shape) != len(self.marginals):
             return Evaluation(None, False, [f"coupling has {len(c.shape)} axes, expected {len(self.marginals)}"])
         viol = self._coupling_violations(c, dict(enumerate(self.marginals)), "coupling")
@@ -408,13 +431,16 @@ class EBIM(CouplingProblem):
         """The encoder p(x, t): rows (x) and columns (code words t) by decreasing mass."""
         from .plots import coupling_figure
 
-        c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
+        c = self.as_coupling(solution, "encoder")
         return coupling_figure({f"{label}: encoder p(x, t)": c}, self.describe())
 
     def evaluate(self, solution) -> Evaluation:
-        c = solution if isinstance(solution, Coupling) else Coupling.from_dense(np.asarray(solution, dtype=float))
+        try:
+            c = self.as_coupling(solution, "encoder")
+        except ParameterError as e:  # None, "abc", 3.5, [[1, 2], [3]], {"a": 1}: infeasible, saying what was expected
+            return Evaluation(None, False, [str(e)])
         if len(c.shape) != 2:
-            return Evaluation(None, False, ["the encoder p(x, t) must have 2 axes"])
+            return Evaluation(None, False, [f"the encoder p(x, t) must have 2 axes (x, t), got {len(c.shape)}"])
         viol = self._coupling_violations(c, {0: self.p}, "encoder") + _code_words_violations(c.shape[1])
         if viol:
             return Evaluation(None, False, viol)
@@ -562,9 +588,13 @@ class MECB(CouplingProblem):
 
     def evaluate(self, solution) -> Evaluation:
         if not isinstance(solution, MECBSolution):
-            return Evaluation(None, False, ["a MEC-B solution needs an encoder and a decoder"])
+            return Evaluation(None, False, ["a MEC-B solution needs an encoder and a decoder (a MECBSolution of two "
+                                            f"Coupling objects), got {describe_value(solution)}"])
         p, q = self.marginals
         enc, dec = solution.encoder, solution.decoder
+        if not (isinstance(enc, Coupling) and isinstance(dec, Coupling)):
+            return Evaluation(None, False, ["a MEC-B solution's encoder and decoder must be Coupling objects, got "
+                                            f"{type(enc).__name__} and {type(dec).__name__}"])
         if len(enc.shape) != 2 or len(dec.shape) != 2:
             return Evaluation(None, False, ["encoder and decoder must have 2 axes each"])
         viol = self._coupling_violations(enc, {0: p}, "encoder")

@@ -184,7 +184,7 @@ class DAGProblem(Problem):
     def evaluate(self, solution: Any) -> Evaluation:
         try:
             W = np.asarray(solution, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
             return Evaluation(None, False, ["solution is not a numeric matrix"])
         if W.shape != (self.d, self.d):
             return Evaluation(None, False, [f"adjacency has shape {W.shape}, expected ({self.d}, {self.d})"])

@@ -447,6 +447,8 @@ class FIRDesign(DMMVBase):
             data = data.get("solution")
         if not isinstance(data, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data):
             raise InputError(path, "expected 'solution' to be a list of integer taps")
+        if any(abs(v) >= 2**62 for v in data):  # beyond int64 (no tap of a few bits comes near)
+            raise InputError(path, "a tap in 'solution' is far beyond the integer range of the design's taps")
         if len(data) == self.spec.M + 1:  # the half: mirror it
             data = data + data[-2::-1]
         return np.asarray(data, dtype=np.int64)

@@ -451,7 +451,7 @@ class Tomography(DMMVBase):
     def evaluate(self, solution) -> Evaluation:
         try:
             x = np.asarray(solution, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
             return Evaluation(None, False, ["solution is not an image of numbers"])
         if x.shape != self.shape:
             return Evaluation(None, False, [f"expected an image of shape {self.shape}, got {x.shape}"])
@@ -480,7 +480,7 @@ class Tomography(DMMVBase):
         if isinstance(data, dict):
             data = data.get("solution")
         what = "'solution' to be an image: a list of rows of grey values (numbers), all of the same length"
-        if not isinstance(data, list) or not all(isinstance(r, list) for r in data):
+        if not isinstance(data, list) or not data or not all(isinstance(r, list) for r in data):
             raise InputError(path, f"expected {what}")
         rows = [json_vector(r, path, what) for r in data]
         if len({r.size for r in rows}) > 1:

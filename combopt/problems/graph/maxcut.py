@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, index_list, short_repr
 from ...core.registry import register_kind
 from ...models.maxcut_bound import BOUND_SECONDS, adjacency, cut_bound
 from ...models.qubo import QUBO
@@ -111,13 +111,9 @@ class MaxCut(Problem):
         return float(self.weights[across].sum())
 
     def evaluate(self, solution) -> Evaluation:
-        S = np.asarray(solution).ravel()
-        if S.size and not np.issubdtype(S.dtype, np.integer):
-            if not np.all(S == np.round(S)):
-                return Evaluation(None, False, ["vertex numbers must be integers"])
-        S = S.astype(np.int64)
-        if S.size and (S.min() < 0 or S.max() >= self.n):
-            return Evaluation(None, False, [f"vertex index out of range 0..{self.n - 1}"])
+        S, viol = index_list(solution, self.n)  # None, "abc", [1.5], [[1, 2], [3]], [10**30]: named, infeasible
+        if S is None:
+            return Evaluation(None, False, viol)
         if np.unique(S).size != S.size:
             return Evaluation(None, False, ["a vertex appears twice"])
         return Evaluation(self.cut_value(self.side_vector(S)), True, [])
@@ -218,8 +214,13 @@ class MaxCut(Problem):
             if "solution" not in data:
                 raise InputError(path, "expected a JSON object with a 'solution' list of vertices (1-based)")
             data = data["solution"]
-        if not isinstance(data, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data):
+        if not isinstance(data, list):
             raise InputError(path, "expected 'solution' to be a list of 1-based vertex numbers")
+        for v in data:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise InputError(path, f"vertex {short_repr(v)} is not an integer; expected 1-based vertex numbers")
+        if any(not -2**62 < v < 2**62 for v in data):  # 10**30 has no int64: evaluate says it is out of range
+            return [v - 1 for v in data]
         return np.asarray(data, dtype=np.int64) - 1
 
 

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, index_list, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from . import theta
@@ -182,10 +182,9 @@ class IndependentSet(Problem):
         return True  # a set's size
 
     def evaluate(self, solution) -> Evaluation:
-        S = np.asarray(solution, dtype=np.int64).ravel()
-        viol: list[str] = []
-        if S.size and (S.min() < 0 or S.max() >= self.n):
-            return Evaluation(None, False, [f"vertex index out of range 0..{self.n - 1}"])
+        S, viol = index_list(solution, self.n)  # None, "abc", [1.5], [[1, 2], [3]], [10**30]: named, infeasible
+        if S is None:
+            return Evaluation(None, False, viol)
         if np.unique(S).size != S.size:
             return Evaluation(None, False, ["a vertex appears twice"])
         S = np.sort(S)
@@ -418,9 +417,10 @@ class IndependentSet(Problem):
         index = {str(v): i for i, v in enumerate(self.graph.labels)}
         out = []
         for v in data:
-            key = str(v)
+            key = str(v) if not (isinstance(v, int) and v.bit_length() > 128) else None  # str(10**5000) fails
             if key not in index:
-                raise InputError(path, f"vertex {v!r} is not in the graph")
+                raise InputError(path, f"vertex {short_repr(v)} is not in the graph; expected the graph's vertex "
+                                       "names")
             out.append(index[key])
         return np.asarray(out, dtype=np.int64)
 

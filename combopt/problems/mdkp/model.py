@@ -93,7 +93,14 @@ class MultiKnapsack(Problem):
         return bool(np.all(self.p == np.round(self.p)))  # whole profits (every OR-Library file)
 
     def evaluate(self, solution) -> Evaluation:
-        x = np.asarray(solution).ravel()
+        try:
+            x = np.asarray(solution)
+        except (TypeError, ValueError, OverflowError):  # a ragged list
+            return Evaluation(None, False, [f"solution is not a flat list of {self.n} zeros and ones"])
+        if x.ndim > 1:  # a 2 x 3 array is no vector of 6 items
+            return Evaluation(None, False, [f"solution has shape {x.shape}; expected a flat list of {self.n} zeros "
+                                            "and ones"])
+        x = x.ravel()
         if x.shape != (self.n,):
             return Evaluation(None, False, [f"solution has {x.size} entries, expected {self.n}"])
         if not np.all((x == 0) | (x == 1)):

@@ -478,9 +478,11 @@ class RCPSP(Problem):
         return Evaluation(None if viol else float(self.makespan(starts)), not viol, [str(v) for v in viol])
 
     def _coerce(self, solution) -> tuple[np.ndarray | None, list[str]]:
+        if isinstance(solution, np.ndarray) and solution.dtype.kind == "c":  # the cast would drop the imaginary part
+            return None, ["a schedule is a vector of integer start times, one per task (got complex numbers)"]
         try:
             a = np.asarray(solution, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
             return None, ["a schedule is a vector of integer start times, one per task"]
         if a.shape[0] != self.n:
             return None, [f"a schedule needs {self.n} start times, got {a.shape[0]}"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .asymmetric import ASSIGNMENT_MAX
@@ -695,6 +695,6 @@ class TSP(Problem):
                 raise InputError(path, f"city {str(v)[:40]!r} is not an integer city number")
             v = int(v)
             if not 1 <= v <= self.n:
-                raise InputError(path, f"city {v} is out of range 1..{self.n}")
+                raise InputError(path, f"city {short_repr(v)} is out of range 1..{self.n}")
             out.append(v - 1)
         return np.asarray(out, dtype=np.int64)
