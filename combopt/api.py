@@ -105,7 +105,7 @@ def solve(
     """
     if solver is not None and not isinstance(solver, str):
         raise ParameterError(f"solver must be a solver name (see combopt.all_solvers()), got {solver!r}")
-    if target is not None and _finite(target) is None:
+    if target is not None and json_number(target) is None:
         raise ParameterError(f"target must be a finite number, got {short_repr(target)}")
     if callback is not None and not callable(callback):
         raise ParameterError(f"callback must be a function of the search state, got {callback!r}")
@@ -118,7 +118,7 @@ def solve(
     if not _whole(seed, 0):
         raise ParameterError(f"seed must be a non-negative integer, got {short_repr(seed)}")
     dev = resolve_device(device, info.devices, info.auto_gpu)
-    if time_limit is not None and not (_finite(time_limit) or 0) > 0:  # (True is not 1 s)
+    if time_limit is not None and not (json_number(time_limit) or 0) > 0:  # (True is not 1 s)
         raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "
                              f"{short_repr(time_limit)}")
     for name, value in (("max_iterations", max_iterations), ("no_improvement", no_improvement)):
@@ -206,17 +206,6 @@ def solve(
 SOLVE_OPTIONS = frozenset(inspect.signature(solve).parameters) - {"params"}
 #: the arguments every solver function takes besides its parameters
 SOLVER_ARGUMENTS = frozenset(("problem", "ctx"))
-
-
-def _finite(value: Any) -> float | None:
-    """``float(value)`` of a finite real number (not a bool, a string, NaN or 10**400), else ``None``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return None
-    try:
-        f = float(value)
-    except OverflowError:
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _pick(problem: Problem, candidates: list) -> tuple[Any, float | None, bool, list[str]]:

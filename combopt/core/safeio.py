@@ -44,9 +44,11 @@ NPY_ERRORS = (ValueError, EOFError, OSError, SyntaxError, tokenize.TokenError, z
 
 
 def json_number(v) -> float | None:
-    """``float(v)`` of a JSON number that a float holds finitely; None for anything else: a bool, a string, a
-    400-digit integer (``float()`` overflows), inf or NaN."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    """``float(v)`` of a JSON number (or a NumPy scalar) that a float holds finitely; None for anything else: a bool,
+    a string, a 400-digit integer (``float()`` overflows), inf or NaN."""
+    import numpy as np
+
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
         return None
     try:
         f = float(v)
