@@ -652,17 +652,20 @@ def generate(
         return
     if generator != "rcpsp-rcb":
         raise ParameterError(f"unknown generator {generator!r}; expected one of: rcpsp-rcb, dag")
-    from ..generators.rcb import generate_rcb
+    from ..generators.rcb import MAX_LEVEL, check_ramp, generate_rcb
     from ..problems.rcpsp import rcpsp_to_json
 
     m = _re.fullmatch(r"\s*(\d+)\s*(?:(?:\.\.|-)\s*(\d+)\s*)?", level)
     if not m:
-        raise ParameterError(f"--level expects K or A..B (a ramp), got {level!r}")
+        raise ParameterError(f"--level expects K or A..B (a ramp), got {level[:40]!r}")
+    if any(g is not None and len(g.lstrip("0")) > 9 for g in m.groups()):  # no int() of 5000 digits (Python refuses)
+        raise ParameterError(f"--level must lie in 0..{MAX_LEVEL}, got {level[:40]!r}")
     lo = int(m.group(1))
     hi = int(m.group(2)) if m.group(2) is not None else lo
     if hi < lo or hi - lo > 10_000:
         raise ParameterError(f"--level range {level!r} must run upwards and hold at most 10001 levels")
     ramp = m.group(2) is not None
+    check_ramp(list(range(lo, hi + 1)), tasks, layers)  # a level too high, too many tasks in all: before any work
     kw = dict(tasks=tasks, layers=layers, resources=resources, downtime=downtime, windows=windows,
               disjunctive=disjunctive, seed=seed, theme=theme, max_duration=max_duration)
     if ramp:
@@ -723,7 +726,14 @@ def warmup(
 
     todo = jobs(family, solver)
     if not todo:
-        raise ParameterError(f"nothing to compile for --family {family} --solver {solver}")
+        from ..core.registry import all_solvers
+
+        names = [s.name for s in all_solvers()]
+        if solver is not None and solver not in names:
+            raise ParameterError(f"unknown solver {solver!r}; expected one of: {', '.join(names)}")
+        given = " ".join(f"{k} {v}" for k, v in (("--family", family), ("--solver", solver)) if v is not None)
+        raise ParameterError(f"nothing to compile for {given or 'all solvers'} (a solver without Numba kernels, or "
+                             "one that handles none of the family's kinds)")
     t0 = time.perf_counter()
     with Progress(TextColumn("warmup"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=err_console, transient=True) as prog:
@@ -801,8 +811,10 @@ def _main(argv: list[str] | None, t0: float) -> int:
             err_console.print("combopt: aborted", highlight=False)
             return 130
         if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-            err_console.print(f"combopt: error: {_one_line(e.format_message())}", highlight=False, soft_wrap=True,
-                              markup=False)
+            msg = _one_line(e.format_message())
+            if not msg and name == "NoArgsIsHelpError":  # a bare `combopt`: the help went to stdout, nothing failed
+                msg = "no command given; the commands are listed above (combopt --help)"
+            err_console.print(f"combopt: error: {msg}", highlight=False, soft_wrap=True, markup=False)
             return 2
         raise
 

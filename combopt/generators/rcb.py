@@ -48,10 +48,16 @@ import numpy as np
 from ..core.errors import ParameterError
 from ..problems.rcpsp.model import RCPSP, Downtime
 
-__all__ = ["generate_rcb", "generate_ramp", "parse_resources", "THEMES"]
+__all__ = ["generate_rcb", "generate_ramp", "parse_resources", "level_bound", "check_ramp", "THEMES"]
 
 THEMES = ("generic", "datacentre")
 MAX_TASKS = 5000
+#: highest level: the greedy edge search costs about (edges so far + tasks) per edge, so that 20000 edges on 5000 tasks
+#: take seconds and 10**9 would take forever (and no layering admits more than tasks**2 / 4 anyway)
+MAX_LEVEL = 20_000
+#: most tasks a ramp generates in all (levels times tasks): 1000 levels of 250 tasks, or 50 of 5000, in about half a
+#: minute; the whole ramp is held in memory until every level has been generated
+MAX_RAMP_TASKS = 250_000
 
 _DC_STEPS = ["drain", "back up", "power down", "unrack", "move", "rerack", "cable", "power up", "validate",
              "hand over"]
@@ -68,9 +74,9 @@ def parse_resources(spec: str | int, theme: str = "generic", rng: np.random.Gene
     or ``"teams=4,forklifts=2"`` (names and capacities)."""
     s = str(spec).strip()
     if re.fullmatch(r"\d+", s):
-        k = int(s)
+        k = int(s) if len(s.lstrip("0")) <= 6 else 10**6  # no int() of 5000 digits (Python refuses over 4300)
         if not 1 <= k <= 64:
-            raise ParameterError(f"--resources: expected 1..64 resources, got {k}")
+            raise ParameterError(f"--resources: expected 1..64 resources, got {_short(s)}")
         rng = rng if rng is not None else np.random.default_rng(0)
         caps = [int(c) for c in rng.integers(2, 9, size=k)]
         if theme == "datacentre":
@@ -84,14 +90,37 @@ def parse_resources(spec: str | int, theme: str = "generic", rng: np.random.Gene
         if not m:
             raise ParameterError(f"--resources: expected a count or name=capacity pairs like 'teams=4,forklifts=2', "
                                  f"got {part!r}")
-        c = int(m.group(2))
+        c = int(m.group(2)) if len(m.group(2).lstrip("0")) <= 9 else 10**9
         if not 1 <= c <= 1_000_000:
-            raise ParameterError(f"--resources: capacity of {m.group(1)!r} must lie in 1..1000000, got {c}")
+            raise ParameterError(f"--resources: capacity of {m.group(1)!r} must lie in 1..1000000, got "
+                                 f"{_short(m.group(2))}")
         names.append(m.group(1))
         caps.append(c)
     if len(set(names)) != len(names):
         raise ParameterError("--resources: resource names must be unique")
     return names, caps
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """``text``, or its start and length when it is long (an error message stays readable)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def level_bound(tasks: int, layers: int) -> int:
+    """At most this many non-redundant precedence edges fit ``tasks`` tasks in ``layers`` layers: edges join tasks of
+    different layers, and a transitive reduction has no triangle, hence (Mantel) at most ``tasks**2 // 4`` edges."""
+    n, m = int(tasks), int(layers)
+    sizes = np.bincount((np.arange(n) * m) // n, minlength=m)  # the layering generate_rcb uses
+    pairs = (n * n - int(np.sum(sizes.astype(np.int64) ** 2))) // 2
+    return min(pairs, n * n // 4)
+
+
+def _check_level(level: int, tasks: int, layers: int) -> None:
+    """A level above :func:`level_bound`: said now, not after scanning millions of candidate edges."""
+    if level > (bound := level_bound(tasks, layers)):
+        raise ParameterError(f"level {level} needs {level} non-redundant precedence edges, but this layering admits "
+                             f"only {bound} at most ({tasks} tasks in {layers} layers); use more tasks or layers, or "
+                             "a lower level")
 
 
 def _prob(v: float, what: str) -> float:
@@ -109,7 +138,7 @@ def _nonredundant_edges(layer: np.ndarray, K: int, rng: np.random.Generator) -> 
     cand = np.argwhere(layer[:, None] < layer[None, :])
     cand = cand[rng.permutation(len(cand))]
     reach = np.zeros((n, n), dtype=bool)  # reach[a, b]: a path a -> b exists
-    eye = np.eye(n, dtype=bool)
+    eye = np.eye(n, dtype=bool)  # rows of it: "u itself" (the diagonal of reach stays False: edges run forward)
     edges: list[tuple[int, int]] = []
     ea = np.zeros(0, dtype=np.int64)
     eb = np.zeros(0, dtype=np.int64)
@@ -126,7 +155,7 @@ def _nonredundant_edges(layer: np.ndarray, K: int, rng: np.random.Generator) -> 
         ea = np.append(ea, u)
         eb = np.append(eb, v)
         reach[np.ix_(into_u, from_v)] = True
-        reach[eye] = False
+        np.fill_diagonal(reach, False)  # O(n), not a scan of the n x n mask per edge
     if len(edges) < K:
         raise ParameterError(f"level {K} needs {K} non-redundant precedence edges, but this layering admits only "
                              f"{len(edges)}; use more tasks or layers, or a lower level")
@@ -154,8 +183,9 @@ def generate_rcb(
         raise ParameterError(f"--tasks must be an integer in 2..{MAX_TASKS}, got {tasks!r}")
     if not isinstance(layers, (int, np.integer)) or not 1 <= layers <= tasks:
         raise ParameterError(f"--layers must be an integer in 1..{tasks} (the number of tasks), got {layers!r}")
-    if not isinstance(level, (int, np.integer)) or level < 0:
-        raise ParameterError(f"--level must be a non-negative integer, got {level!r}")
+    if not isinstance(level, (int, np.integer)) or not 0 <= level <= MAX_LEVEL:
+        raise ParameterError(f"--level must be an integer in 0..{MAX_LEVEL}, got {level!r}")
+    _check_level(level, tasks, layers)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"--seed must be a non-negative integer, got {seed!r}")
     if not isinstance(max_duration, (int, np.integer)) or not 1 <= max_duration <= 10_000:
@@ -245,7 +275,22 @@ def generate_rcb(
 
 def generate_ramp(levels: Iterable[int], **kw) -> list[RCPSP]:
     """:func:`generate_rcb` at each level (same seed: nested precedence edges)."""
-    return [generate_rcb(level=int(k), **kw) for k in levels]
+    levels = [int(k) for k in levels]
+    check_ramp(levels, kw.get("tasks", 30), kw.get("layers", 5))
+    return [generate_rcb(level=k, **kw) for k in levels]
+
+
+def check_ramp(levels: list[int], tasks, layers) -> None:
+    """Refuse a ramp larger than :data:`MAX_RAMP_TASKS` tasks in all, or with a level past :data:`MAX_LEVEL` or past
+    what the layering admits, before any work (the levels below are generated first, and thrown away)."""
+    if levels and max(levels) > MAX_LEVEL:
+        raise ParameterError(f"--level must lie in 0..{MAX_LEVEL}, got {max(levels)}")
+    ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (tasks, layers))
+    if levels and ints and 2 <= tasks <= MAX_TASKS and 1 <= layers <= tasks:
+        _check_level(max(levels), tasks, layers)
+    if isinstance(tasks, (int, np.integer)) and 0 < tasks and len(levels) * int(tasks) > MAX_RAMP_TASKS:
+        raise ParameterError(f"a ramp of {len(levels)} levels of {tasks} tasks generates {len(levels) * int(tasks)} "
+                             f"tasks in all; at most {MAX_RAMP_TASKS} (fewer levels or tasks, or several runs)")
 
 
 def _reachability(n: int, edges: list[tuple[int, int]]) -> np.ndarray:

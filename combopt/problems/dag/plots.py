@@ -85,8 +85,10 @@ def plot_graph(W: np.ndarray, names: list[str], truth: np.ndarray | None = None,
 
 def plot_result_graph(result: Any, ax=None, **kw):
     """Draw a ``dag`` :class:`combopt.Result`'s graph with its truth (from the result's JSON record)."""
-    sol = result.solution_json or {}
+    sol = result.solution_json if isinstance(result.solution_json, dict) else {}
     names = sol.get("names")
+    if result.solution is None and sol.get("adjacency") is None:  # a run that found none (interrupted, ...)
+        raise ValueError(f"this {result.problem} result holds no graph to draw (no solution)")
     W = np.asarray(result.solution if result.solution is not None else sol.get("adjacency"), dtype=np.float64)
     if names is None:
         names = [f"X{i}" for i in range(W.shape[0])]
