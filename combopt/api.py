@@ -18,7 +18,7 @@ from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstanc
 from .core.io import read
 from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, short_repr
 from .core.registry import get_solver
-from .core.result import Result, Status
+from .core.result import Result, Status, iteration_rows_ok
 from .core.safeio import json_number
 from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
@@ -393,10 +393,7 @@ def _record_info(result: dict) -> dict:
     if not isinstance(info, dict):
         raise ParameterError(f"figure: result['info'] must be a dict, got {short_repr(info)}")
     rows = info.get("iterations")
-    if rows and not (isinstance(rows, list) and all(
-            isinstance(r, dict) and json_number(r.get("iteration")) is not None
-            and all(r.get(k) is None or json_number(r.get(k)) is not None for k in ("bound", "primal", "dual_value"))
-            for r in rows)):
+    if rows and not iteration_rows_ok(rows):
         raise ParameterError("figure: result['info']['iterations'] must be a list of {'iteration': k, 'bound': ..., "
                              "'primal': ..., 'dual_value': ...} records of numbers")
     return info

@@ -20,6 +20,7 @@ from combopt.models.qubo import QUBO
 from combopt.problems.coupling.model import make_problem
 
 DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[1]
 
 GARBAGE = [
     None, "abc", 3.5, 7, True, [[1, 2], [3]], {"a": 1}, {"a": {"b": {"c": [1, 2]}}}, [1.5, 2], [-1], [10**30],
@@ -294,3 +295,36 @@ def test_solve_refuses_booleans_and_huge_integers(problems, kwargs, needle):
     with pytest.raises(ParameterError) as e:
         combopt.solve(problems["mis"], "sa", **kwargs)
     assert needle in str(e.value)
+
+
+def test_complex_images_and_matrices_are_not_cut_to_their_real_parts(tmp_path):
+    """tomography and dag evaluate cast with float64: a complex array passed as its real part (numpy only warned)."""
+    import warnings
+
+    from combopt.generators.dag import generate_dag
+
+    tomo = combopt.read(REPO / "examples" / "dmmv" / "tomo_sl32.toml")
+    dag = generate_dag(d=5, edges_per_node=1, n=50, seed=0)
+    for p, good in ((tomo, np.asarray(tomo.construct(), dtype=np.float64)), (dag, np.zeros((5, 5)))):
+        assert combopt.evaluate(p, good).feasible
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no ComplexWarning either
+            ev = combopt.evaluate(p, good.astype(complex))
+        assert not ev.feasible and ev.objective is None and "real numbers" in ev.violations[0]
+
+
+def test_plot_iterations_of_a_hand_built_result_says_what_the_rows_need():
+    """Rows without 'iteration' raised KeyError."""
+    res = combopt.solve(combopt.read(DATA / "tsp" / "gr17.tsp"), "lagrangian", max_iterations=2)
+    res.info["iterations"] = [{"bound": 1.0}]
+    with pytest.raises(ValueError, match="records of numbers"):
+        res.plot_iterations()
+
+
+def test_a_pasted_value_of_ten_thousand_characters_is_shortened_in_the_error_line(capsys):
+    from combopt.cli.app import main
+
+    assert main(["generate", "rcpsp-rcb", "--theme", "x" * 10_000]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--theme must be one of" in err and "(10002 characters)" in err
+    assert len(err) < 400

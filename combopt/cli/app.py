@@ -758,8 +758,12 @@ def version() -> None:
     out_console.print(__version__)
 
 
+#: a word of an error message longer than this (a pasted value of 10,000 characters) is shown by its start and length
+LONG_WORD = 200
+
+
 def _one_line(msg: str) -> str:
-    return " ".join(str(msg).split())
+    return " ".join(w if len(w) <= LONG_WORD else f"{w[:60]}...({len(w)} characters)" for w in str(msg).split())
 
 
 def main(argv: list[str] | None = None) -> int:

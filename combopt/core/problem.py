@@ -204,3 +204,17 @@ def short_repr(value: Any, width: int = 40) -> str:
     except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the message about the value
         r = f"<{type(value).__name__}>"
     return r if len(r) <= width else r[:width - 3] + "..."
+
+
+def real_array(solution: Any):
+    """``solution`` as a float64 array, or ``None`` where it holds no real numbers: text, a ragged list, an integer of
+    400 digits, or complex numbers (which ``numpy.asarray(..., float64)`` would cut to their real parts with only a
+    warning)."""
+    import numpy as np
+
+    try:
+        if np.iscomplexobj(solution):
+            return None
+        return np.asarray(solution, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -225,6 +225,17 @@ def plot_curve_data(curve, ax=None):
     return ax
 
 
+def iteration_rows_ok(rows) -> bool:
+    """``info["iterations"]`` as the outer-loop solvers write it: a list of dicts, each with an ``iteration`` number
+    and ``bound`` / ``primal`` / ``dual_value`` numbers or ``None``."""
+    from .safeio import json_number
+
+    return isinstance(rows, list) and all(
+        isinstance(r, dict) and json_number(r.get("iteration")) is not None
+        and all(r.get(k) is None or json_number(r.get(k)) is not None for k in ("bound", "primal", "dual_value"))
+        for r in rows)
+
+
 def _plot_iterations(res: Result, ax=None):
     import matplotlib.pyplot as plt
 
@@ -232,6 +243,9 @@ def _plot_iterations(res: Result, ax=None):
     if not rows:
         raise ValueError("this result has no per-iteration record (only outer-loop solvers such as "
                          "'lagrangian' keep one); use plot_trace()")
+    if not iteration_rows_ok(rows):  # a hand-built or edited Result
+        raise ValueError("info['iterations'] must be a list of {'iteration': k, 'bound': ..., 'primal': ..., "
+                         "'dual_value': ...} records of numbers")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     k = [r["iteration"] for r in rows]

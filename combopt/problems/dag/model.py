@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, real_array
 from ...core.registry import register_kind
 from .metrics import count_accuracy, find_cycle, support, topological_order
 
@@ -182,10 +182,9 @@ class DAGProblem(Problem):
         return np.zeros((self.d, self.d))
 
     def evaluate(self, solution: Any) -> Evaluation:
-        try:
-            W = np.asarray(solution, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
-            return Evaluation(None, False, ["solution is not a numeric matrix"])
+        W = real_array(solution)
+        if W is None:
+            return Evaluation(None, False, ["solution is not a matrix of real numbers"])
         if W.shape != (self.d, self.d):
             return Evaluation(None, False, [f"adjacency has shape {W.shape}, expected ({self.d}, {self.d})"])
         if not np.all(np.isfinite(W)):

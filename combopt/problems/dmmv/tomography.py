@@ -88,7 +88,7 @@ import numpy as np
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
-from ...core.problem import Evaluation
+from ...core.problem import Evaluation, real_array
 from ...core.registry import register_kind
 from ...core.safeio import NPY_ERRORS, json_vector
 from ...models.dmmv import DMMV, TieBreak
@@ -449,10 +449,9 @@ class Tomography(DMMVBase):
         return dict(memo_by_content(self, "_metrics_memo", x, compute))
 
     def evaluate(self, solution) -> Evaluation:
-        try:
-            x = np.asarray(solution, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
-            return Evaluation(None, False, ["solution is not an image of numbers"])
+        x = real_array(solution)
+        if x is None:
+            return Evaluation(None, False, ["solution is not an image of real numbers"])
         if x.shape != self.shape:
             return Evaluation(None, False, [f"expected an image of shape {self.shape}, got {x.shape}"])
         if not np.all(np.isfinite(x)):
