@@ -758,8 +758,9 @@ def version() -> None:
     out_console.print(__version__)
 
 
-#: a word of an error message longer than this (a pasted value of 10,000 characters) is shown by its start and length
-LONG_WORD = 200
+#: a word of an error message longer than this (a pasted value of 10,000 characters) is shown by its start and length;
+#: a file path (at most 4096 bytes on Linux, PATH_MAX) is always shown whole
+LONG_WORD = 4096
 
 
 def _one_line(msg: str) -> str:
