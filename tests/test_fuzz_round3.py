@@ -148,3 +148,19 @@ def test_dag_result_without_a_solution_has_no_graph_to_draw():
     with pytest.raises(ValueError, match="no graph to draw"):  # was: IndexError (shape of a 0-d array)
         res.plot_graph()
     assert "unknown" in repr(res) and '"solution": null' in res.to_json()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["dag", "--tasks", "50"], "--tasks is an option of `generate rcpsp-rcb`, not of `generate dag`"),
+    (["dag", "--max-duration", "3"], "--max-duration is an option of `generate rcpsp-rcb`"),
+    (["rcpsp-rcb", "--d", "5"], "--d is an option of `generate dag`, not of `generate rcpsp-rcb`"),
+    (["rcpsp-rcb", "--edges-per-node", "3"], "--edges-per-node is an option of `generate dag`"),
+])
+def test_an_option_of_the_other_generator_is_an_error(tmp_path, capsys, args, needle):
+    """They were silently ignored: `generate dag --tasks 50` wrote 20 variables."""
+    assert main(["generate", *args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not (tmp_path / "o").exists()
+    # the shared options stay shared
+    assert main(["generate", args[0], "--seed", "3", "--out", str(tmp_path / ("o" + args[0]))]) == 0

@@ -618,8 +618,31 @@ def export(
     err_console.print(f"QUBO: {q.n} binary variables, {q.num_interactions} interactions")
 
 
+#: the options only one generator reads (the others: --seed, --out, --force)
+_GENERATOR_OPTIONS = {
+    "rcpsp-rcb": ("tasks", "layers", "level", "resources", "downtime", "windows", "disjunctive", "theme",
+                  "max_duration"),
+    "dag": ("graph", "d", "edges_per_node", "n", "noise"),
+}
+
+
+def _options_of_the_generator(ctx, generator: str) -> None:
+    """An option given for the other generator is an error, not silently ignored (``generate dag --tasks 50``)."""
+    if generator not in _GENERATOR_OPTIONS:
+        return
+    for other, names in _GENERATOR_OPTIONS.items():
+        if other == generator:
+            continue
+        for name in names:
+            source = ctx.get_parameter_source(name)
+            if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+                flag = "--" + name.replace("_", "-")
+                raise ParameterError(f"{flag} is an option of `generate {other}`, not of `generate {generator}`")
+
+
 @app.command()
 def generate(
+    ctx: typer.Context,
     generator: Annotated[str, typer.Argument(help="generator: rcpsp-rcb (R-ConstraintBench RCPSP) | dag (linear SEM "
                                                   "data for DAG learning)")],
     tasks: Annotated[int, typer.Option("--tasks", help="number of tasks")] = 30,
@@ -646,6 +669,7 @@ def generate(
     """Generate instances: feasible RCPSP by construction (rcpsp-rcb) or DAG-learning data with its truth (dag)."""
     import re as _re
 
+    _options_of_the_generator(ctx, generator)
     if generator == "dag":
         _generate_dag(graph=graph, d=d, edges_per_node=edges_per_node, n=n, noise=noise, seed=seed, out=out,
                       force=force)
