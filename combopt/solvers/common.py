@@ -195,6 +195,35 @@ def qubo_out_of_time(problem, ctx: SolveContext, lagrangian: bool = False) -> di
     return info
 
 
+class _Worker:
+    """``func()`` on a daemon thread; :meth:`wait` for it, :meth:`result` its value (or its exception, raised here).
+
+    An Event, not Thread.join: a join cut by Ctrl-C can leave is_alive() wrong (CPython 3.11)."""
+
+    def __init__(self, func, name: str, setup=None):
+        import threading
+
+        self._box: dict[str, object] = {}
+        self.done = threading.Event()
+
+        def work():
+            try:
+                if setup is not None:
+                    setup()
+                self._box["value"] = func()
+            except BaseException as e:  # noqa: BLE001 - handed to the caller
+                self._box["error"] = e
+            finally:
+                self.done.set()
+
+        threading.Thread(target=work, name=name, daemon=True).start()
+
+    def result(self):
+        if "error" in self._box:
+            raise self._box["error"]
+        return self._box.get("value")
+
+
 #: share of a timed run kept back when waiting for a model build (at most 0.2 s): the construction answered when
 #: the build is not done still fits in the limit
 BUILD_RESERVE = 0.05
@@ -209,35 +238,19 @@ def build_in_time(build, problem, ctx: SolveContext, what: str):
     for it until all but ``BUILD_RESERVE`` of the time is gone; then the run answers with the problem's quick
     construction, as when the estimate says no. Returns ``(model, None)`` or ``(None, info)``. A build given up
     finishes in the background (its thread is a daemon: a CLI run or a benchmark worker ends without it)."""
-    import threading
-
     from ..core.warm import current_gate, report_construction, share_gate
 
     left = ctx.time_left
     if not math.isfinite(left):
         return build(), None
-    gate = current_gate()
-    box: dict[str, object] = {}
-    done = threading.Event()
-
-    def work():
-        share_gate(gate)  # a kernel compiled by the build is gated as the solver's own
-        try:
-            box["value"] = build()
-        except BaseException as e:  # noqa: BLE001 - handed to the solver's thread
-            box["error"] = e
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name=f"combopt-build-{what}", daemon=True).start()
+    gate = current_gate()  # a kernel compiled by the build is gated as the solver's own
+    worker = _Worker(build, f"combopt-build-{what}", setup=lambda: share_gate(gate))
     reserve = min(0.2, BUILD_RESERVE * ctx.state.criterion.time_limit())
-    while not done.wait(0.02):
+    while not worker.done.wait(0.02):
         if ctx.time_left <= reserve:
             break
-    if done.is_set():
-        if "error" in box:
-            raise box["error"]
-        return box["value"], None
+    if worker.done.is_set():
+        return worker.result(), None
     info = {"qubo_not_built": f"building the {what} was not done when the time was up (the estimate let it start; "
                               "this machine was slower); the answer is the problem's quick construction"}
     info.update(report_construction(problem, ctx))
@@ -358,32 +371,16 @@ def run_interruptible(func, cancel) -> tuple[object, bool]:
     best solution it has. Returns ``(func's value, interrupted)``; an exception
     in ``func`` is raised here.
     """
-    import threading
-
-    box: dict[str, object] = {}
-    done = threading.Event()
-
-    def work():
-        try:
-            box["value"] = func()
-        except BaseException as e:  # noqa: BLE001 - handed to the caller
-            box["error"] = e
-        finally:
-            done.set()
-
-    # an Event, not Thread.join: a join cut by Ctrl-C can leave is_alive() wrong (CPython 3.11)
-    threading.Thread(target=work, name="combopt-backend", daemon=True).start()
+    worker = _Worker(func, "combopt-backend")
     interrupted = False
     while True:
         try:
-            if done.wait(0.1):
+            if worker.done.wait(0.1):
                 break
         except KeyboardInterrupt:
             interrupted = True
             cancel()
-    if "error" in box:
-        raise box["error"]
-    return box.get("value"), interrupted
+    return worker.result(), interrupted
 
 
 def highs_seed(seed: int) -> int:
