@@ -23,6 +23,7 @@ from .core.safeio import json_number
 from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 from .core.warm import gated, run_solver
+from .solvers.common import wait_for_abandoned_builds
 
 __all__ = ["figure", "read", "solve"]
 
@@ -133,6 +134,7 @@ def solve(
         stop = stop | make_criteria(time_limit, max_iterations, target, no_improvement)  # whichever comes first
     state = SearchState(sense=problem.sense, criterion=stop, callback=callback, integral=_integral(problem))
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
+    waited, still = wait_for_abandoned_builds()  # an earlier run's model build, given up at its limit: not beside us
     t0 = time.perf_counter()
     state.start = t0
     interrupted = False
@@ -169,6 +171,11 @@ def solve(
     extra = dict(out.info)
     if interrupted or extra.get("interrupted"):
         extra["interrupted"] = True
+    if waited >= 0.05 or still:
+        extra["waited_for_earlier_build_s"] = round(waited, 3)  # before the clock started: not in the runtime
+        if still:
+            extra["warnings"] = [*extra.get("warnings", []), f"{still} model build(s) given up by earlier runs "
+                                 f"still running after {waited:.0f} s: this run shared the CPU with them"]
     if fallback is not None and solution is fallback:
         extra["answer"] = "the problem's quick construction (interrupted before the solver had a solution)"
     if status is Status.OPTIMAL:

@@ -224,6 +224,26 @@ class _Worker:
         return self._box.get("value")
 
 
+#: model builds given up at a time limit that may still be running (see :func:`wait_for_abandoned_builds`)
+_ABANDONED: list[_Worker] = []
+#: the longest :func:`wait_for_abandoned_builds` waits by default (seconds)
+ABANDONED_WAIT_S = 120.0
+
+
+def wait_for_abandoned_builds(timeout: float = ABANDONED_WAIT_S) -> tuple[float, int]:
+    """Wait (at most ``timeout`` seconds) for the model builds earlier runs of this process gave up at their time
+    limit and left running on their threads; returns ``(seconds waited, builds still running)``. A run that
+    started beside such a build would share the CPU with it (a notebook's next cell, the folder form of
+    ``combopt bench``), so :func:`combopt.solve` waits before its clock starts."""
+    t0 = time.perf_counter()
+    while _ABANDONED:
+        if _ABANDONED[0].done.wait(0.05):
+            _ABANDONED.pop(0)
+        elif time.perf_counter() - t0 >= timeout:
+            break
+    return time.perf_counter() - t0, len(_ABANDONED)
+
+
 #: share of a timed run kept back when waiting for a model build (at most 0.2 s): the construction answered when
 #: the build is not done still fits in the limit
 BUILD_RESERVE = 0.05
@@ -237,7 +257,8 @@ def build_in_time(build, problem, ctx: SolveContext, what: str):
     a 3 s run beside a compiling process). In a timed run the build runs on a helper thread and the solver waits
     for it until all but ``BUILD_RESERVE`` of the time is gone; then the run answers with the problem's quick
     construction, as when the estimate says no. Returns ``(model, None)`` or ``(None, info)``. A build given up
-    finishes in the background (its thread is a daemon: a CLI run or a benchmark worker ends without it)."""
+    finishes in the background (its thread is a daemon: a CLI run or a benchmark worker ends without it); the next
+    :func:`combopt.solve` of the same process waits for it first (:func:`wait_for_abandoned_builds`)."""
     from ..core.warm import current_gate, report_construction, share_gate
 
     left = ctx.time_left
@@ -251,6 +272,7 @@ def build_in_time(build, problem, ctx: SolveContext, what: str):
             break
     if worker.done.is_set():
         return worker.result(), None
+    _ABANDONED.append(worker)
     info = {"qubo_not_built": f"building the {what} was not done when the time was up (the estimate let it start; "
                               "this machine was slower); the answer is the problem's quick construction"}
     info.update(report_construction(problem, ctx))
