@@ -33,7 +33,8 @@ TINY: dict[str, tuple[str, ...]] = {
     "clique": ("tiny.col", "tiny_reduce_clique.col"),
     "maxcut": ("tiny.rud",),  # a graph whose bound is not tight: every solver runs its kernels there
     "mdkp": ("tiny.mknap.txt",),
-    "tsp": ("tiny.tsp", "tiny_man.tsp"),  # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel
+    # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel; ATSP: the assignment descent's kernels
+    "tsp": ("tiny.tsp", "tiny_man.tsp", "tiny.atsp"),
     "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),
     "dmmv": ("tiny.dmmv.json",),
     "fir": ("tiny_fir.toml",),
