@@ -239,7 +239,7 @@ def assignment_descent(D, deadline: float | None = None) -> tuple[np.ndarray | N
     last one)."""
     from scipy.optimize import linear_sum_assignment
 
-    A = np.asarray(D, dtype=np.float64)
+    A = np.ascontiguousarray(D, dtype=np.float64)  # C order: a Fortran-ordered matrix would compile a new kernel
     n = A.shape[0]
     info: dict = {"nodes": 0}
     if n < 3:
