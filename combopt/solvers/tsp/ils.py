@@ -242,16 +242,16 @@ DESCENT_SHARE = 0.25
 #: the walks start from the descent's tour only where it is within this share of the relaxation (a tight relaxation:
 #: random arcs, triangle-closed random arcs, flow shops, disk drives, superstrings). On looser ones (near-symmetric
 #: random matrices, 3.7 % above it at 300 cities; one-way streets 2.2 %; stacker cranes 7 %) the walks from that
-#: start ended 0.13 points further from LKH on the near-symmetric class than from nearest-neighbour tours
+#: start ended further from LKH on the near-symmetric class than from nearest-neighbour tours (0.258 % against 0.158 %
+#: over four runs at 10 s; benchmarks/README.md, section atsp_lkh.py)
 DESCENT_TIGHT = 0.01
 
 
 def _assignment_start(problem, D, nbr, CUR, BEST, LENS, ctx: SolveContext, info: dict, use_three: int) -> None:
     """The tour of :func:`assignment_descent` (patched where its share of the time ran out) is reported; where it is
     within ``DESCENT_TIGHT`` of the relaxation every walk starts from it, after a local search on the
-    transformation. Random arcs (1000 cities): the
-    descent's tour is within 0.04-0.8 % of the assignment bound in 0.2-1.2 s, where the walks from
-    nearest-neighbour tours ended about 1 % above LKH at 10 s."""
+    transformation. Random arcs (1000 cities): the descent's tour is within 0.04-0.56 % of the assignment bound in
+    0.2-1.3 s, where the walks from nearest-neighbour tours ended about 1 % above LKH at 10 s (now 0.11 %)."""
     n0 = problem.n
     if n0 > ASSIGNMENT_MAX or ctx.state.should_stop():
         return
@@ -427,6 +427,9 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     a tour optimal there is within twice the slack of the ATSP's optimum, and the bound is the symmetric one halved
     less the slack), else on the Jonker-Volgenant transformation (2n nodes), built from lengths shifted by the
     least-squares potential where it explains at least half of the asymmetry (flow shops; every tour keeps its length).
+    On the transformation route the run first takes Zhang's truncated branch and bound on the assignment relaxation
+    (:mod:`combopt.problems.tsp.assignment`, at most a quarter of the time) and reports its tour; the walks start
+    from it where it is within 1 % of the relaxation (``assignment_start``, default true: false skips the descent).
 
     Measured on random uniform instances (EUC_2D), gap to LKH (elkai, one run), one thread: 3-opt took
     the mean gap at 20 s from 0.35 % to 0.31 % (1000 cities) and from 0.80 % to 0.68 % (5000). Dropping
