@@ -162,9 +162,7 @@ class TSP(Problem):
                 raise ParameterError("D must hold integer distances")
         if A.size and max(int(A.max()), -int(A.min())) >= _LENGTH_LIMIT / A.shape[0]:
             raise ParameterError("distances too large: tour lengths would overflow")
-        A = A.astype(np.int64, copy=copy)
-        if not A.flags.c_contiguous:  # a Fortran-ordered (or strided) matrix: the kernels are compiled for C order
-            A = np.ascontiguousarray(A)
+        A = A.astype(np.int64, order="C", copy=copy)  # C order: the kernels are compiled (and cached) for it
         self.asymmetric = not _symmetric(A)
         np.fill_diagonal(A, 0)
         # not marked read-only: Numba compiles read-only arrays as a separate type
