@@ -25,9 +25,6 @@ import time
 import numpy as np
 from numba import njit
 
-#: seconds per n^3 of scipy's assignment on an n x n matrix (about 0.04 s at 1000 cities)
-ASSIGNMENT_S_PER_CUBE = 4e-11
-
 
 @njit(cache=True)
 def _duals(C, col_of_row, rounds):
@@ -237,21 +234,17 @@ def assignment_descent(D, deadline: float | None = None) -> tuple[np.ndarray | N
     assignment cost: a lower bound), ``complete`` (the descent reached a single cycle) or ``patched`` (the cycles
     left at the deadline), ``patched_level`` (the tour is an earlier level's patched cycles, shorter than the
     last one)."""
-    from scipy.optimize import linear_sum_assignment
+    from .asymmetric import optimal_assignment
 
     A = np.ascontiguousarray(D, dtype=np.float64)  # C order: a Fortran-ordered matrix would compile a new kernel
     n = A.shape[0]
     info: dict = {"nodes": 0}
     if n < 3:
         return None, info
-    big = 2.0 * float(np.abs(A).max()) * n + 1.0  # more than any assignment without a forbidden arc
-    C = A.copy()
-    np.fill_diagonal(C, big)
-    rows, cols = linear_sum_assignment(C)
-    col_of_row = np.ascontiguousarray(cols, dtype=np.int64)
+    C, col_of_row, value, big = optimal_assignment(A)  # big: more than any assignment without a forbidden arc
     row_of_col = np.full(n + 1, -1, dtype=np.int64)
     row_of_col[col_of_row] = np.arange(n)
-    info["relaxation"] = float(C[rows, cols].sum())
+    info["relaxation"] = value
     info["nodes"] = 1
     rounds = n + 1
     if deadline is not None:  # a round is about n^2 ns; the rest of the time goes to the descent

@@ -12,7 +12,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation, Problem, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
-from .asymmetric import ASSIGNMENT_MAX
+from .asymmetric import ASSIGNMENT_MAX, assignment_time
 from .bound import HeldKarp, held_karp, tour_length
 from .tsplib import (
     _LENGTH_LIMIT,
@@ -459,8 +459,8 @@ class TSP(Problem):
         return self._bound
 
     def bound_within(self, seconds: float) -> float | None:
-        """:meth:`bound`; an asymmetric one not yet computed only where its assignment (about 4e-11 n^3 s) fits."""
-        return None if self.asymmetric and self._bound is None and 4e-11 * self.n**3 > seconds else self.bound()
+        """:meth:`bound`; an asymmetric one not yet computed only where its assignment fits."""
+        return None if self.asymmetric and self._bound is None and assignment_time(self.n) > seconds else self.bound()
 
     def spanning_tree_bound(self) -> float | None:
         """:func:`spanning_tree_bound` of the cities (cached; about 1e-5 s per city); ``None`` unless the

@@ -22,11 +22,12 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.rng import randbelow as _randint
 from ...core.stopping import AnyOf, TargetObjective
-from ...problems.tsp.assignment import ASSIGNMENT_S_PER_CUBE, assignment_descent
+from ...problems.tsp.assignment import assignment_descent
 from ...problems.tsp.asymmetric import (
     ASSIGNMENT_MAX,
     JV_MAX,
     SHIFT_EXPLAINED,
+    assignment_time,
     from_jv,
     jv_matrix,
     oriented,
@@ -256,7 +257,7 @@ def _assignment_start(problem, D, nbr, CUR, BEST, LENS, ctx: SolveContext, info:
     if n0 > ASSIGNMENT_MAX or ctx.state.should_stop():
         return
     left = ctx.time_left
-    if math.isfinite(left) and DESCENT_SHARE * left < 2 * ASSIGNMENT_S_PER_CUBE * n0**3:
+    if math.isfinite(left) and DESCENT_SHARE * left < 2 * assignment_time(n0):
         return  # no time for the root relaxation (scipy's assignment) twice over
     deadline = time.monotonic() + DESCENT_SHARE * left if math.isfinite(left) else None
     tour, di = assignment_descent(problem.D, deadline)
