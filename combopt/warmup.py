@@ -35,7 +35,9 @@ TINY: dict[str, tuple[str, ...]] = {
     "mdkp": ("tiny.mknap.txt",),
     # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel; ATSP: the assignment descent's kernels
     "tsp": ("tiny.tsp", "tiny_man.tsp", "tiny.atsp"),
-    "rcpsp": ("tiny.sm", "tiny.rcpsp.json"),
+    # tiny_loose.sm (PSPLIB j3013_1): a bound below the optimum, so that the GA runs past its first generation
+    # (the propagation bound proves tiny.sm optimal at once)
+    "rcpsp": ("tiny.sm", "tiny.rcpsp.json", "tiny_loose.sm"),
     "dmmv": ("tiny.dmmv.json",),
     "fir": ("tiny_fir.toml",),
     "tomography": ("tiny_tomo.toml",),

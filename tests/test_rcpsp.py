@@ -55,7 +55,7 @@ def test_read_j301_1():
     assert p.durations[0] == 0 and p.durations[-1] == 0  # dummy source and sink kept
     assert p.names[1] == "2" and p.durations[1] == 8 and p.demands[1].tolist() == [4, 0, 0, 0]
     assert p.critical_path_bound() == 38  # PSPLIB's CPM bound for j301_1
-    assert p.bound() == 38.0
+    assert p.bound() == 43.0  # destructive improvement proves the optimum, 43
     assert len(p.edges) == 48
 
 
@@ -317,8 +317,9 @@ def test_cli_solve_then_check(tmp_path, capsys):
     rc = main(["solve", str(DATA / "j301_1.sm"), "-s", "rcpsp-ga", "-p", "schedules=3000", "--out", str(out), "-q"])
     assert rc == 0
     res = json.loads(out.read_text())
-    assert res["problem"] == "rcpsp" and res["objective"] == 43 and res["bound"] == 38
-    assert res["info"]["cpm_bound"] == 38 and res["info"]["schedules"] <= 3000
+    assert res["problem"] == "rcpsp" and res["objective"] == 43 and res["bound"] == 43 and res["status"] == "optimal"
+    assert res["info"]["cpm_bound"] == 38 and res["info"]["propagation_bound"] == 43
+    assert res["info"]["schedules"] <= 3000
     assert res["solution"][1]["task"] == "2"
     capsys.readouterr()
     assert main(["check", str(DATA / "j301_1.sm"), str(out)]) == 0

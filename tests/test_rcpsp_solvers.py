@@ -137,9 +137,13 @@ def test_activity_list_validation(j301):
 def test_priority_rule_solver(j301, extended):
     res = combopt.solve(j301, "rcpsp-sgs")
     assert res.feasible and res.objective == 43  # parallel SGS with LFT reaches the optimum on j301_1
+    assert res.info["cpm_bound"] == 38 and res.bound == 43 and res.status.value == "optimal"
+    assert "parallel-lft" in res.info["makespans"]  # and the run stops there: the bound proves it optimal
+    j3013 = combopt.read(DATA / "j3013_1.sm")  # bound 52 below the optimum 58: every rule runs
+    res = combopt.solve(j3013, "rcpsp-sgs")
     assert set(res.info["makespans"]) == {f"{s}-{r}" for s in ("serial", "parallel")
                                           for r in ("lft", "lst", "mts", "grpw")}
-    assert res.info["cpm_bound"] == 38 and res.bound == 38
+    assert res.bound < OPTIMA["j3013_1"] <= res.objective and res.status.value == "feasible"
     for rule in ("lft", "lst", "mts", "grpw"):
         st = parallel_sgs(extended, priority_values(extended, rule))
         assert all(v.kind == "window" for v in check_schedule(extended, st))  # all else holds by construction
@@ -178,7 +182,7 @@ def test_ga_solves_j301_1_to_43(j301):
     res = combopt.solve(j301, "rcpsp-ga", schedules=5000, seed=0)
     assert res.objective == 43 and res.feasible and res.violations == []
     assert res.info["schedules"] <= 5000 and res.info["cpm_bound"] == 38
-    assert res.bound == 38 and res.status.value == "feasible"
+    assert res.bound == 43 and res.status.value == "optimal"  # the propagation bound proves it
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMA))

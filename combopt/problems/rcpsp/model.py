@@ -60,6 +60,8 @@ MAX_RESOURCES = 10_000
 MAX_TIME_VALUE = 100_000_000
 #: the ``"format"`` field of the JSON extension format
 JSON_FORMAT = "combopt-rcpsp"
+#: seconds the destructive-improvement bound may take where no time limit says otherwise
+BOUND_SECONDS = 2.0
 
 
 
@@ -266,6 +268,7 @@ class RCPSP(Problem):
                                  f"{MAX_HORIZON} that combopt's time-indexed schedulers support")
         self._profile: np.ndarray | None = None
         self._kernel_arrays: dict | None = None
+        self._destructive: tuple | None = None  # (bound, trials, complete, seconds) of destructive_bound
 
     # -- structure ---------------------------------------------------------------------
     def _topological_order(self) -> np.ndarray:
@@ -446,8 +449,29 @@ class RCPSP(Problem):
         return parallel_sgs(self, priority_values(self, "lft"))
 
     def bound(self) -> float | None:
-        """Largest of the critical-path and resource-based lower bounds."""
-        return float(max(self.critical_path_bound(), self.resource_bound()))
+        """Largest of the critical-path, resource-based and destructive-improvement lower bounds (the last within
+        :data:`BOUND_SECONDS`; see :meth:`bound_within`)."""
+        return self.bound_within(BOUND_SECONDS)
+
+    def bound_within(self, seconds: float) -> float | None:
+        """The critical-path and resource bounds lifted by destructive improvement (:mod:`.bounds`: trial makespans
+        refuted by propagation) within about ``seconds``; kept once complete, redone with more time otherwise."""
+        from .bounds import destructive_bound
+
+        base = max(self.critical_path_bound(), self.resource_bound())
+        done = self._destructive
+        if done is None or (not done[2] and seconds > done[3]):
+            value, trials, complete = destructive_bound(self, base, max(float(seconds), 0.0))
+            if done is not None and done[0] > value:
+                value = done[0]
+            self._destructive = done = (value, trials, complete, float(seconds))
+        return float(max(base, done[0]))
+
+    def bound_detail(self) -> dict:
+        """The destructive-improvement bound's value and trial makespans, once computed (else empty)."""
+        d = self._destructive
+        return {} if d is None else {"propagation_bound": d[0], "propagation_trials": d[1],
+                                     "propagation_complete": d[2]}
 
     def latest_finishes(self, horizon: int) -> np.ndarray:
         """Latest finish of each task for a project deadline ``horizon`` (backward pass, deadlines included)."""

@@ -22,7 +22,7 @@ from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import rule_lists
 from ..common import flag, reject_unknown, run_interruptible
 from .decoder import BatchDecoder
-from .sgs import bound_info, finish_info, pop_best_known
+from .sgs import bound_info, finish_info, pop_best_known, run_bound
 
 
 def _import_cp_model():
@@ -34,10 +34,11 @@ def _import_cp_model():
     return cp_model
 
 
-def cpsat_model(problem, horizon: int | None = None):
+def cpsat_model(problem, horizon: int | None = None, lb: float | None = None):
     """Build the CP-SAT model; returns ``(model, starts, makespan)`` (the start and makespan variables).
 
-    ``horizon`` caps every finish time (default: the instance's safe horizon).
+    ``horizon`` caps every finish time (default: the instance's safe horizon); ``lb``, a proven lower bound on the
+    makespan (default: the problem's own).
     """
     cp_model = _import_cp_model()
     P = problem
@@ -74,7 +75,7 @@ def cpsat_model(problem, horizon: int | None = None):
     for i, j in P.disjunctive:
         if P.durations[i] > 0 and P.durations[j] > 0:
             m.add_no_overlap([intervals[i], intervals[j]])
-    lb = int(P.bound())
+    lb = int(P.bound() if lb is None else lb)
     mk = m.new_int_var(min(lb, H), H, "makespan")
     m.add_max_equality(mk, ends)
     m.minimize(mk)
@@ -118,7 +119,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
                 horizon = int(info[k, 0])  # no better schedule needs a longer time axis
             else:
                 hint_starts = None
-    model, svars, mk = cpsat_model(P, horizon)
+    model, svars, mk = cpsat_model(P, horizon, run_bound(P, ctx))
     if hint_starts is not None:
         for v, s in zip(svars, hint_starts, strict=True):
             model.add_hint(v, int(s))

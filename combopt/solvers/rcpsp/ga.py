@@ -48,7 +48,7 @@ from ...problems.rcpsp.sgs import priority_values, rule_lists
 from ..common import finite_float, flag, positive_int, reject_unknown
 from .decoder import BatchDecoder
 from .operators import crossover_batch, mutate_batch, peak_crossover_batch, pull_earlier, push_later, sample_lists
-from .sgs import bound_info, finish_info, pop_best_known
+from .sgs import bound_info, finish_info, pop_best_known, run_bound
 
 #: schedules generated when the caller sets no limit at all
 DEFAULT_SCHEDULES = 10_000
@@ -248,7 +248,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     rng = ctx.rng
     decoder = BatchDecoder(problem, ctx.device)
     arr = problem.kernel_arrays()
-    lb = problem.bound()
+    lb = run_bound(problem, ctx)
     per_child = 3 if fbi else 1
     has_deadlines = bool(np.any(problem.deadline < NO_DEADLINE))
     if has_deadlines:

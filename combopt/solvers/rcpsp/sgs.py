@@ -6,10 +6,13 @@ Imports: core, generic solver helpers and combopt.problems.rcpsp.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
+from ...core.problem import BOUND_SHARE
 from ...core.registry import register_solver
 from ...problems.rcpsp.check import infeasibility_proof
 from ...problems.rcpsp.model import NO_DEADLINE
@@ -32,9 +35,17 @@ def pop_best_known(params: dict, problem) -> float | None:
     return f
 
 
+def run_bound(problem, ctx: SolveContext) -> float:
+    """The problem's lower bound within a timed run's share (:data:`~combopt.core.problem.BOUND_SHARE` of the time
+    left; the value ``combopt.solve`` computed before the run is reused), else within its own default time."""
+    left = ctx.time_left
+    return problem.bound_within(BOUND_SHARE * left) if math.isfinite(left) else problem.bound()
+
+
 def bound_info(problem, best_known: float | None = None) -> dict:
     """The lower bounds reported with every RCPSP result, and the known best value."""
-    out = {"cpm_bound": problem.critical_path_bound(), "resource_bound": problem.resource_bound()}
+    out = {"cpm_bound": problem.critical_path_bound(), "resource_bound": problem.resource_bound(),
+           **problem.bound_detail()}
     best_known = problem.best_known if best_known is None else best_known
     if best_known is not None:
         out["best_known"] = best_known
@@ -100,5 +111,5 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
         proof = infeasibility_proof(problem)  # no schedule met the windows: is there one at all?
         if proof is not None:
             info["infeasibility"] = proof
-    return SolverOutput(bound=None if proof else problem.bound(), infeasible=proof is not None,
+    return SolverOutput(bound=None if proof else run_bound(problem, ctx), infeasible=proof is not None,
                         info=finish_info(problem, info, ctx.state.best))

@@ -1,0 +1,323 @@
+"""A lower bound on the makespan by destructive improvement (Klein and Scholl, EJOR 112, 1999).
+
+A trial makespan ``T`` is *refuted* when constraint propagation on the time windows that ``T`` implies
+(each task between its release and ``min(deadline, T)``) empties a window: then no schedule ends by ``T``
+and ``T + 1`` is a lower bound. :func:`refuted` propagates, until nothing changes,
+
+* precedence: earliest starts forward, latest finishes backward through the successors;
+* the timetable (compulsory parts): a task whose latest start lies before its earliest finish occupies
+  ``[LS, EF)`` in every schedule; the other tasks' windows shrink past the times where they do not fit beside
+  those cores under the time-varying capacity (downtime included: a task that does not fit alone is pushed
+  past the downtime as well);
+* disjunctions: two tasks that cannot overlap (a declared disjunctive pair, or demands above a resource's base
+  capacity together) and where one cannot precede the other must run the other way round;
+
+and then checks energetic reasoning (Lopez and Esquirol; Baptiste, Le Pape and Nuijten): over intervals
+``[t1, t2)`` between window ends, the work every task must do inside it (its least overlap, left- or
+right-shifted) on a resource may not exceed that resource's capacity there.
+
+Every rule only removes start times that no schedule of makespan at most ``T`` uses, so a refutation is a proof;
+:func:`destructive_bound` gallops up from the critical-path/resource bound and bisects, each refuted ``T`` lifting
+the bound to ``T + 1``, and keeps the best proven value when its time runs out.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+#: propagation rounds per trial makespan (each round: precedence, timetable, disjunctions)
+MAX_ROUNDS = 64
+#: the timetable keeps a (T, R) profile of the cores: trial makespans beyond this many cells are not tried
+MAX_CELLS = 4_000_000
+#: energetic reasoning scans O(n^2) intervals x n tasks: only on projects of at most this many tasks
+ENERGETIC_MAX_TASKS = 400
+#: whether this process has run :func:`refuted` once (its first call loads the compiled kernels)
+_LOADED = False
+#: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks
+SHAVE = 4
+SHAVE_MAX_TASKS = 100
+#: the pairwise disjunction check is O(n^2) to set up: only on projects of at most this many tasks
+PAIRS_MAX_TASKS = 3000
+
+
+@njit(cache=True)
+def _fits(j, s, dur, dem, cap, core, own_lo, own_hi):
+    """The last time in ``[s, s + dur_j)`` where task ``j`` does not fit beside the other tasks' cores, else -1."""
+    R = dem.shape[1]
+    for t in range(s + dur[j] - 1, s - 1, -1):
+        for r in range(R):
+            q = dem[j, r]
+            if q == 0:
+                continue
+            used = core[t, r] - (q if own_lo <= t < own_hi else 0)
+            if used + q > cap[t, r]:
+                return t
+    return -1
+
+
+@njit(cache=True)
+def _fits_back(j, f, dur, dem, cap, core, own_lo, own_hi):
+    """The first time in ``[f - dur_j, f)`` where task ``j`` does not fit beside the other cores, else -1."""
+    R = dem.shape[1]
+    for t in range(f - dur[j], f):
+        for r in range(R):
+            q = dem[j, r]
+            if q == 0:
+                continue
+            used = core[t, r] - (q if own_lo <= t < own_hi else 0)
+            if used + q > cap[t, r]:
+                return t
+    return -1
+
+
+@njit(cache=True)
+def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds):
+    """Precedence, timetable and disjunctions on the windows ``es``/``lf`` (in place) until nothing changes;
+    True when a window empties."""
+    n = dur.size
+    R = dem.shape[1]
+    for _round in range(max_rounds):
+        changed = False
+        for k in range(n):  # precedence, forward and backward
+            j = topo[k]
+            for e in range(pred_ptr[j], pred_ptr[j + 1]):
+                i = pred_idx[e]
+                if es[i] + dur[i] > es[j]:
+                    es[j] = es[i] + dur[i]
+        for k in range(n - 1, -1, -1):
+            i = topo[k]
+            for e in range(succ_ptr[i], succ_ptr[i + 1]):
+                j = succ_idx[e]
+                if lf[j] - dur[j] < lf[i]:
+                    lf[i] = lf[j] - dur[j]
+        for j in range(n):
+            if es[j] + dur[j] > lf[j]:
+                return True
+        core[:, :] = 0  # compulsory parts [LS, EF)
+        for j in range(n):
+            for t in range(lf[j] - dur[j], es[j] + dur[j]):
+                for r in range(R):
+                    core[t, r] += dem[j, r]
+        for t in range(T):
+            for r in range(R):
+                if core[t, r] > cap[t, r]:
+                    return True
+        for j in range(n):  # timetable: shift each window past the times where the task does not fit
+            if dur[j] == 0:
+                continue
+            ls = lf[j] - dur[j]
+            ef = es[j] + dur[j]
+            s = es[j]
+            while s <= ls:
+                bad = _fits(j, s, dur, dem, cap, core, ls, ef)
+                if bad < 0:
+                    break
+                s = bad + 1
+            if s > ls:
+                return True
+            f = lf[j]
+            while f >= s + dur[j]:
+                bad = _fits_back(j, f, dur, dem, cap, core, ls, ef)
+                if bad < 0:
+                    break
+                f = bad
+            if f < s + dur[j]:
+                return True
+            if s > es[j] or f < lf[j]:
+                es[j] = s
+                lf[j] = f
+                changed = True
+        for k in range(pa.size):  # disjunctions: one of the two first
+            i = pa[k]
+            j = pb[k]
+            i_first = es[i] + dur[i] <= lf[j] - dur[j]
+            j_first = es[j] + dur[j] <= lf[i] - dur[i]
+            if not i_first and not j_first:
+                return True
+            if not i_first:
+                if es[j] + dur[j] > es[i]:
+                    es[i] = es[j] + dur[j]
+                    changed = True
+                if lf[i] - dur[i] < lf[j]:
+                    lf[j] = lf[i] - dur[i]
+                    changed = True
+            elif not j_first:
+                if es[i] + dur[i] > es[j]:
+                    es[j] = es[i] + dur[i]
+                    changed = True
+                if lf[j] - dur[j] < lf[i]:
+                    lf[i] = lf[j] - dur[j]
+                    changed = True
+        if not changed:
+            break
+    for j in range(n):
+        if es[j] + dur[j] > lf[j]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _energy_overload(es, lf, T, dur, dem, cap):
+    """Energetic reasoning: some resource must do more work in some ``[t1, t2)`` than its capacity there."""
+    n = dur.size
+    R = dem.shape[1]
+    starts = np.unique(np.concatenate((es, lf - dur)))
+    ends = np.unique(np.concatenate((es + dur, lf)))
+    prefix = np.zeros(T + 1, dtype=np.int64)
+    for r in range(R):
+        for t in range(T):
+            prefix[t + 1] = prefix[t] + cap[t, r]
+        for a in range(starts.size):
+            t1 = starts[a]
+            if t1 < 0 or t1 >= T:
+                continue
+            for b in range(ends.size):
+                t2 = ends[b]
+                if t2 <= t1 or t2 > T:
+                    continue
+                work = 0
+                for j in range(n):
+                    q = dem[j, r]
+                    if q == 0 or dur[j] == 0:
+                        continue
+                    least = min(dur[j], t2 - t1, es[j] + dur[j] - t1, t2 - (lf[j] - dur[j]))
+                    if least > 0:
+                        work += q * least
+                if work > prefix[t2] - prefix[t1]:
+                    return True
+    return False
+
+
+@njit(cache=True)
+def refuted(T, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, release, deadline, pa, pb, energetic,
+            shave, max_rounds):
+    """True when propagation proves that no schedule ends by ``T`` (see the module documentation).
+
+    ``cap`` is the (H, R) capacity profile with ``H >= T``; ``pa``/``pb`` the pairs of tasks that cannot overlap;
+    ``shave``: at most this many start times shaved off each end of each window per pass (a task's earliest start is
+    removed when propagating with the task fixed there empties a window; likewise its latest finish)."""
+    n = dur.size
+    R = dem.shape[1]
+    es = release.copy()
+    lf = np.minimum(deadline, T)
+    core = np.zeros((T, R), dtype=np.int64)
+    if _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds):
+        return True
+    if energetic and _energy_overload(es, lf, T, dur, dem, cap):
+        return True
+    while shave > 0:
+        shaved = False
+        for j in range(n):
+            if dur[j] == 0:
+                continue
+            for side in range(2):
+                for _k in range(shave):
+                    if es[j] + dur[j] >= lf[j]:
+                        break
+                    e2 = es.copy()
+                    l2 = lf.copy()
+                    if side == 0:
+                        l2[j] = es[j] + dur[j]  # j starts as early as it may
+                    else:
+                        e2[j] = lf[j] - dur[j]  # j ends as late as it may
+                    if not _propagate(e2, l2, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
+                                      pa, pb, max_rounds):
+                        break
+                    if side == 0:
+                        es[j] += 1
+                    else:
+                        lf[j] -= 1
+                    shaved = True
+            if shaved and _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
+                                     pa, pb, max_rounds):
+                return True
+        if not shaved:
+            break
+        if energetic and _energy_overload(es, lf, T, dur, dem, cap):
+            return True
+    return False
+
+
+def disjoint_pairs(problem) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of tasks (both of positive duration) that can never overlap: declared disjunctive pairs and pairs
+    whose demands exceed a resource's base capacity together (empty beyond :data:`PAIRS_MAX_TASKS` tasks, where only
+    the declared pairs are kept)."""
+    dur = problem.durations
+    pairs = {(int(a), int(b)) for a, b in problem.disjunctive}
+    n = problem.n
+    if n <= PAIRS_MAX_TASKS and problem.num_resources:
+        q = problem.demands
+        over = np.zeros((n, n), dtype=bool)
+        for r in range(problem.num_resources):
+            over |= (q[:, r][:, None] + q[:, r][None, :]) > problem.capacities[r]
+        a, b = np.nonzero(np.triu(over, 1))
+        pairs.update(zip(a.tolist(), b.tolist(), strict=True))
+    keep = sorted((a, b) for a, b in pairs if dur[a] > 0 and dur[b] > 0)
+    arr = np.array(keep, dtype=np.int64).reshape(-1, 2)
+    return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
+
+
+def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bool]:
+    """``(bound, trials, complete)``: the smallest makespan not refuted, found by galloping up from ``start`` (a
+    proven bound) and bisecting, within about ``seconds`` (the best proven value when the time runs out, with
+    ``complete`` false; ``start`` when the project is too long for the timetable's profile)."""
+    t_end = time.monotonic() + seconds
+    horizon = int(problem.horizon)
+    R = max(problem.num_resources, 1)
+    top = min(horizon, MAX_CELLS // R)
+    if start >= top:
+        return start, 0, True
+    cap = problem.capacity_profile()
+    if problem.num_resources == 0:
+        cap = np.zeros((cap.shape[0], 0), dtype=cap.dtype)
+    pa, pb = disjoint_pairs(problem)
+    args = (problem.durations, problem.demands, cap, problem.pred_ptr, problem.pred_idx, problem.succ_ptr,
+            problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
+            problem.n <= ENERGETIC_MAX_TASKS, SHAVE if problem.n <= SHAVE_MAX_TASKS else 0, MAX_ROUNDS)
+    trials = 0
+    slowest = 0.0  # the longest trial so far: no trial starts that would end past the time
+
+    def test(T: int) -> bool:
+        nonlocal trials, slowest
+        trials += 1
+        t0 = time.monotonic()
+        out = bool(refuted(T, *args))
+        slowest = max(slowest, time.monotonic() - t0)
+        return out
+
+    def time_for_one() -> bool:
+        return time.monotonic() + slowest < t_end
+
+    global _LOADED
+    loading = not _LOADED  # the process's first trial loads the kernels from the cache (0.2 s): not a trial's cost
+    if not test(start):
+        _LOADED = True
+        return start, trials, True
+    if loading:
+        _LOADED = True
+        t_end = time.monotonic() + seconds
+        slowest = 0.0
+    lo, step, hi = start, 1, None  # lo: refuted; hi: not refuted
+    while time_for_one():
+        T = min(start + step, top)
+        if T <= lo:
+            break
+        if test(T):
+            lo = T
+            if T >= top:
+                break
+            step *= 2
+        else:
+            hi = T
+            break
+    while hi is not None and hi - lo > 1 and time_for_one():
+        mid = (lo + hi) // 2
+        if test(mid):
+            lo = mid
+        else:
+            hi = mid
+    complete = (hi is not None and hi - lo <= 1) or lo >= top
+    return lo + 1, trials, complete

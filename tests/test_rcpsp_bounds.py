@@ -1,0 +1,113 @@
+"""The destructive-improvement lower bound (combopt/problems/rcpsp/bounds.py): never above the optimum (CP-SAT on
+random projects with downtime, windows and disjunctive pairs, built without combopt's bound; PSPLIB optima), never
+refutes a makespan a schedule reaches, lifts the critical-path bound, and keeps to its time."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.rcpsp import bounds as B
+from combopt.problems.rcpsp.model import RCPSP, Downtime
+
+cp_model = pytest.importorskip("ortools.sat.python.cp_model")
+from combopt.solvers.rcpsp.cpsat import cpsat_model  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "rcpsp"
+OPTIMA = {r["instance"]: int(r["optimum"]) for r in csv.DictReader(open(DATA / "j30-optima.csv"))}
+
+
+def random_project(rng, extras: bool) -> RCPSP:
+    n = int(rng.integers(5, 10))
+    dur = rng.integers(1, 6, n)
+    R = int(rng.integers(1, 3))
+    dem = rng.integers(0, 4, (n, R))
+    cap = np.maximum(dem.max(axis=0), 1) + rng.integers(0, 3, R)
+    succ = [[j for j in range(i + 1, n) if rng.random() < 0.25] for i in range(n)]
+    kw = {}
+    if extras:
+        kw["release"] = [int(rng.integers(0, 6)) if rng.random() < 0.3 else None for _ in range(n)]
+        kw["deadline"] = [int(rng.integers(12, 30)) if rng.random() < 0.2 else None for _ in range(n)]
+        down = []
+        for r in range(R):
+            if rng.random() < 0.6:
+                a = int(rng.integers(0, 10))
+                down.append(Downtime(r, a, a + int(rng.integers(1, 5)), int(rng.integers(0, cap[r]))))
+        kw["downtime"] = down
+        kw["disjunctive"] = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.15]
+    return RCPSP(dur.tolist(), dem.tolist(), cap.tolist(), succ, name="rand", **kw)
+
+
+def exact(P: RCPSP) -> int | None:
+    """The optimal makespan by CP-SAT on a model given no lower bound (None: no schedule exists)."""
+    model, _, mk = cpsat_model(P, P.horizon, lb=0)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 30.0
+    solver.parameters.num_workers = 1
+    st = solver.solve(model)
+    assert st in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    return int(solver.value(mk)) if st == cp_model.OPTIMAL else None
+
+
+def refutes(P: RCPSP, T: int) -> bool:
+    pa, pb = B.disjoint_pairs(P)
+    return bool(B.refuted(T, P.durations, P.demands, P.capacity_profile(), P.pred_ptr, P.pred_idx, P.succ_ptr,
+                          P.succ_idx, P.topo, P.release, P.deadline, pa, pb, True, B.SHAVE, B.MAX_ROUNDS))
+
+
+@pytest.mark.parametrize("extras", [False, True])
+def test_never_above_the_optimum_and_never_refutes_it(extras):
+    rng = np.random.default_rng(11 if extras else 7)
+    checked = lifted = tight = 0
+    for _ in range(60):
+        P = random_project(rng, extras)
+        opt = exact(P)
+        if opt is None:
+            continue
+        base = max(P.critical_path_bound(), P.resource_bound())
+        lb = P.bound()
+        assert base <= lb <= opt, (lb, opt)
+        assert not refutes(P, opt)  # a schedule of makespan opt exists: no rule may remove it
+        assert refutes(P, int(lb) - 1) or lb == base  # and the bound's own step is a refutation
+        checked += 1
+        lifted += lb > base
+        tight += lb == opt
+    assert checked >= 40 and lifted >= 5 and tight > checked // 2, (checked, lifted, tight)
+
+
+def test_psplib_instances_with_known_optima():
+    """j30: the bound proves four of the five shipped optima (j3013_1: 52 against 58)."""
+    for name, opt in OPTIMA.items():
+        P = combopt.read(DATA / f"{name}.sm")
+        lb = P.bound()
+        assert P.critical_path_bound() <= lb <= opt
+        assert (lb == opt) == (name != "j3013_1"), (name, lb, opt)
+        assert P.bound_detail()["propagation_complete"]
+
+
+def test_a_solve_is_proven_optimal_by_the_bound_and_says_so():
+    res = combopt.solve(DATA / "j301_2.sm", "rcpsp-ga", time_limit=10, seed=0)
+    assert res.status.value == "optimal" and res.objective == res.bound == OPTIMA["j301_2"]
+    assert res.info["propagation_bound"] == 47 and res.info["cpm_bound"] == 42
+    assert combopt.read(DATA / "j301_2.sm").evaluate(res.solution).feasible
+
+
+def test_keeps_to_its_time_and_goes_on_with_more():
+    P = combopt.read(DATA / "j1201_1.sm")
+    base = max(P.critical_path_bound(), P.resource_bound())
+    first = P.bound_within(0.0)  # one trial at most: the base, or one step above it
+    assert base <= first and P.bound_detail()["propagation_trials"] <= 1
+    assert P.bound_within(5.0) >= first and P.bound_detail()["propagation_complete"]
+    assert P.bound() <= 105  # PSPLIB's best known makespan of j1201_1
+
+
+def test_long_projects_keep_the_base_bound(monkeypatch):
+    monkeypatch.setattr(B, "MAX_CELLS", 10)
+    P = combopt.read(DATA / "j301_1.sm")
+    assert P.bound() == max(P.critical_path_bound(), P.resource_bound()) == 38
+    assert P.bound_detail()["propagation_trials"] == 0 and math.isfinite(P.bound())
