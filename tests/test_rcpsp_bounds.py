@@ -56,8 +56,9 @@ def exact(P: RCPSP) -> int | None:
 
 def refutes(P: RCPSP, T: int) -> bool:
     pa, pb = B.disjoint_pairs(P)
-    return bool(B.refuted(T, P.durations, P.demands, P.capacity_profile(), P.pred_ptr, P.pred_idx, P.succ_ptr,
-                          P.succ_idx, P.topo, P.release, P.deadline, pa, pb, True, B.SHAVE, B.MAX_ROUNDS))
+    return B.refuted(T, P.durations, P.demands, P.capacity_profile(), P.pred_ptr, P.pred_idx, P.succ_ptr,
+                     P.succ_idx, P.topo, P.release, P.deadline, pa, pb, True, B.SHAVE, B.MAX_ROUNDS,
+                     10**12) == B.REFUTED
 
 
 @pytest.mark.parametrize("extras", [False, True])
@@ -104,6 +105,34 @@ def test_keeps_to_its_time_and_goes_on_with_more():
     assert base <= first and P.bound_detail()["propagation_trials"] <= 1
     assert P.bound_within(5.0) >= first and P.bound_detail()["propagation_complete"]
     assert P.bound() <= 105  # PSPLIB's best known makespan of j1201_1
+
+
+def test_a_trial_out_of_steps_proves_nothing(monkeypatch):
+    """A trial that runs out of its step budget is no refutation: the bound stays where the last proof left it."""
+    P = combopt.read(DATA / "j301_1.sm")
+    pa, pb = B.disjoint_pairs(P)
+    args = (P.durations, P.demands, P.capacity_profile(), P.pred_ptr, P.pred_idx, P.succ_ptr, P.succ_idx, P.topo,
+            P.release, P.deadline, pa, pb, True, B.SHAVE, B.MAX_ROUNDS)
+    assert B.refuted(42, *args, 10**12) == B.REFUTED and B.refuted(43, *args, 10**12) == B.OPEN
+    assert B.refuted(43, *args, 10) == B.OUT_OF_WORK  # "no schedule by 43" needs the full propagation to deny
+    monkeypatch.setattr(B, "MIN_OPS", 10)
+    monkeypatch.setattr(B, "OPS_PER_S", 1)
+    assert B.destructive_bound(P, 43, 0.0) == (43, 1, False)  # out of steps at once: the start, not complete
+    lb, trials, complete = B.destructive_bound(P, 38, 10.0)  # 39, 40, 42 refuted at once, 46 runs out of steps
+    assert lb == 43 and trials == 5 and not complete
+
+
+def test_a_large_project_keeps_a_short_limit():
+    """5,000 tasks from the R-ConstraintBench generator: the first trial stops at its step budget."""
+    import time
+
+    from combopt.generators.rcb import generate_rcb
+
+    P = generate_rcb(tasks=5000, layers=50, level=10, resources="4", windows=0.05, seed=1)  # as in time_limits.py
+    t0 = time.perf_counter()
+    P.bound_within(0.1)
+    assert time.perf_counter() - t0 < 2.0
+    assert P.bound() <= P.makespan(P.witness)
 
 
 def test_long_projects_keep_the_base_bound(monkeypatch):

@@ -34,6 +34,13 @@ MAX_ROUNDS = 64
 MAX_CELLS = 4_000_000
 #: energetic reasoning scans O(n^2) intervals x n tasks: only on projects of at most this many tasks
 ENERGETIC_MAX_TASKS = 400
+#: what :func:`refuted` finds: no proof, a proof that no schedule ends by the trial makespan, or no proof within
+#: its step budget
+OPEN, REFUTED, OUT_OF_WORK = 0, 1, 2
+#: propagation steps a second on one core (a low estimate): a trial gets ``OPS_PER_S x`` its time
+OPS_PER_S = 50_000_000
+#: the least step budget of a trial (a run with no time for the bound still tries the critical-path makespan)
+MIN_OPS = 200_000
 #: whether this process has run :func:`refuted` once (its first call loads the compiled kernels)
 _LOADED = False
 #: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks
@@ -44,9 +51,11 @@ PAIRS_MAX_TASKS = 3000
 
 
 @njit(cache=True)
-def _fits(j, s, dur, dem, cap, core, own_lo, own_hi):
-    """The last time in ``[s, s + dur_j)`` where task ``j`` does not fit beside the other tasks' cores, else -1."""
+def _fits(j, s, dur, dem, cap, core, own_lo, own_hi, ops):
+    """The last time in ``[s, s + dur_j)`` where task ``j`` does not fit beside the other tasks' cores, else -1
+    (``ops[0]`` counts the times looked at)."""
     R = dem.shape[1]
+    ops[0] += dur[j]
     for t in range(s + dur[j] - 1, s - 1, -1):
         for r in range(R):
             q = dem[j, r]
@@ -59,9 +68,10 @@ def _fits(j, s, dur, dem, cap, core, own_lo, own_hi):
 
 
 @njit(cache=True)
-def _fits_back(j, f, dur, dem, cap, core, own_lo, own_hi):
+def _fits_back(j, f, dur, dem, cap, core, own_lo, own_hi, ops):
     """The first time in ``[f - dur_j, f)`` where task ``j`` does not fit beside the other cores, else -1."""
     R = dem.shape[1]
+    ops[0] += dur[j]
     for t in range(f - dur[j], f):
         for r in range(R):
             q = dem[j, r]
@@ -74,9 +84,11 @@ def _fits_back(j, f, dur, dem, cap, core, own_lo, own_hi):
 
 
 @njit(cache=True)
-def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds):
-    """Precedence, timetable and disjunctions on the windows ``es``/``lf`` (in place) until nothing changes;
-    True when a window empties."""
+def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds,
+               ops):
+    """Precedence, timetable and disjunctions on the windows ``es``/``lf`` (in place) until nothing changes:
+    :data:`REFUTED` when a window empties, :data:`OUT_OF_WORK` once ``ops[0]`` (steps taken) passes ``ops[1]``,
+    else :data:`OPEN`."""
     n = dur.size
     R = dem.shape[1]
     for _round in range(max_rounds):
@@ -95,7 +107,7 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
                     lf[i] = lf[j] - dur[j]
         for j in range(n):
             if es[j] + dur[j] > lf[j]:
-                return True
+                return REFUTED
         core[:, :] = 0  # compulsory parts [LS, EF)
         for j in range(n):
             for t in range(lf[j] - dur[j], es[j] + dur[j]):
@@ -104,28 +116,33 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
         for t in range(T):
             for r in range(R):
                 if core[t, r] > cap[t, r]:
-                    return True
+                    return REFUTED
+        ops[0] += n * (R + 2) + T * R + pa.size
+        if ops[0] > ops[1]:
+            return OUT_OF_WORK
         for j in range(n):  # timetable: shift each window past the times where the task does not fit
             if dur[j] == 0:
                 continue
+            if ops[0] > ops[1]:
+                return OUT_OF_WORK
             ls = lf[j] - dur[j]
             ef = es[j] + dur[j]
             s = es[j]
             while s <= ls:
-                bad = _fits(j, s, dur, dem, cap, core, ls, ef)
+                bad = _fits(j, s, dur, dem, cap, core, ls, ef, ops)
                 if bad < 0:
                     break
                 s = bad + 1
             if s > ls:
-                return True
+                return REFUTED
             f = lf[j]
             while f >= s + dur[j]:
-                bad = _fits_back(j, f, dur, dem, cap, core, ls, ef)
+                bad = _fits_back(j, f, dur, dem, cap, core, ls, ef, ops)
                 if bad < 0:
                     break
                 f = bad
             if f < s + dur[j]:
-                return True
+                return REFUTED
             if s > es[j] or f < lf[j]:
                 es[j] = s
                 lf[j] = f
@@ -136,7 +153,7 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
             i_first = es[i] + dur[i] <= lf[j] - dur[j]
             j_first = es[j] + dur[j] <= lf[i] - dur[i]
             if not i_first and not j_first:
-                return True
+                return REFUTED
             if not i_first:
                 if es[j] + dur[j] > es[i]:
                     es[i] = es[j] + dur[j]
@@ -155,13 +172,14 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
             break
     for j in range(n):
         if es[j] + dur[j] > lf[j]:
-            return True
-    return False
+            return REFUTED
+    return OPEN
 
 
 @njit(cache=True)
-def _energy_overload(es, lf, T, dur, dem, cap):
-    """Energetic reasoning: some resource must do more work in some ``[t1, t2)`` than its capacity there."""
+def _energy_overload(es, lf, T, dur, dem, cap, ops):
+    """Energetic reasoning: :data:`REFUTED` when some resource must do more work in some ``[t1, t2)`` than its
+    capacity there (:data:`OUT_OF_WORK` past the step budget ``ops``, else :data:`OPEN`)."""
     n = dur.size
     R = dem.shape[1]
     starts = np.unique(np.concatenate((es, lf - dur)))
@@ -174,6 +192,9 @@ def _energy_overload(es, lf, T, dur, dem, cap):
             t1 = starts[a]
             if t1 < 0 or t1 >= T:
                 continue
+            ops[0] += ends.size * n
+            if ops[0] > ops[1]:
+                return OUT_OF_WORK
             for b in range(ends.size):
                 t2 = ends[b]
                 if t2 <= t1 or t2 > T:
@@ -187,27 +208,35 @@ def _energy_overload(es, lf, T, dur, dem, cap):
                     if least > 0:
                         work += q * least
                 if work > prefix[t2] - prefix[t1]:
-                    return True
-    return False
+                    return REFUTED
+    return OPEN
 
 
 @njit(cache=True)
 def refuted(T, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, release, deadline, pa, pb, energetic,
-            shave, max_rounds):
-    """True when propagation proves that no schedule ends by ``T`` (see the module documentation).
+            shave, max_rounds, max_ops):
+    """:data:`REFUTED` when propagation proves that no schedule ends by ``T`` (see the module documentation),
+    :data:`OUT_OF_WORK` when it has taken ``max_ops`` steps without a proof (nothing is proven then), else
+    :data:`OPEN`.
 
     ``cap`` is the (H, R) capacity profile with ``H >= T``; ``pa``/``pb`` the pairs of tasks that cannot overlap;
     ``shave``: at most this many start times shaved off each end of each window per pass (a task's earliest start is
     removed when propagating with the task fixed there empties a window; likewise its latest finish)."""
     n = dur.size
     R = dem.shape[1]
+    ops = np.zeros(2, dtype=np.int64)
+    ops[1] = max_ops
     es = release.copy()
     lf = np.minimum(deadline, T)
     core = np.zeros((T, R), dtype=np.int64)
-    if _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds):
-        return True
-    if energetic and _energy_overload(es, lf, T, dur, dem, cap):
-        return True
+    st = _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb, max_rounds,
+                    ops)
+    if st != OPEN:
+        return st
+    if energetic:
+        st = _energy_overload(es, lf, T, dur, dem, cap, ops)
+        if st != OPEN:
+            return st
     while shave > 0:
         shaved = False
         for j in range(n):
@@ -223,22 +252,29 @@ def refuted(T, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, rele
                         l2[j] = es[j] + dur[j]  # j starts as early as it may
                     else:
                         e2[j] = lf[j] - dur[j]  # j ends as late as it may
-                    if not _propagate(e2, l2, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
-                                      pa, pb, max_rounds):
+                    st = _propagate(e2, l2, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
+                                    pa, pb, max_rounds, ops)
+                    if st == OUT_OF_WORK:
+                        return st
+                    if st == OPEN:
                         break
                     if side == 0:
                         es[j] += 1
                     else:
                         lf[j] -= 1
                     shaved = True
-            if shaved and _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
-                                     pa, pb, max_rounds):
-                return True
+            if shaved:
+                st = _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, pa, pb,
+                                max_rounds, ops)
+                if st != OPEN:
+                    return st
         if not shaved:
             break
-        if energetic and _energy_overload(es, lf, T, dur, dem, cap):
-            return True
-    return False
+        if energetic:
+            st = _energy_overload(es, lf, T, dur, dem, cap, ops)
+            if st != OPEN:
+                return st
+    return OPEN
 
 
 def disjoint_pairs(problem) -> tuple[np.ndarray, np.ndarray]:
@@ -278,46 +314,45 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
             problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
             problem.n <= ENERGETIC_MAX_TASKS, SHAVE if problem.n <= SHAVE_MAX_TASKS else 0, MAX_ROUNDS)
     trials = 0
-    slowest = 0.0  # the longest trial so far: no trial starts that would end past the time
 
-    def test(T: int) -> bool:
-        nonlocal trials, slowest
+    def test(T: int) -> int:
+        nonlocal trials
         trials += 1
-        t0 = time.monotonic()
-        out = bool(refuted(T, *args))
-        slowest = max(slowest, time.monotonic() - t0)
-        return out
-
-    def time_for_one() -> bool:
-        return time.monotonic() + slowest < t_end
+        budget = max(int(OPS_PER_S * max(t_end - time.monotonic(), 0.0)), MIN_OPS)
+        return int(refuted(T, *args, budget))
 
     global _LOADED
     loading = not _LOADED  # the process's first trial loads the kernels from the cache (0.2 s): not a trial's cost
-    if not test(start):
-        _LOADED = True
-        return start, trials, True
+    _LOADED = True
+    st = test(start)
     if loading:
-        _LOADED = True
         t_end = time.monotonic() + seconds
-        slowest = 0.0
+    if st != REFUTED:
+        return start, trials, st == OPEN
     lo, step, hi = start, 1, None  # lo: refuted; hi: not refuted
-    while time_for_one():
+    complete = True
+    while time.monotonic() < t_end:
         T = min(start + step, top)
         if T <= lo:
             break
-        if test(T):
+        st = test(T)
+        if st == REFUTED:
             lo = T
             if T >= top:
                 break
             step *= 2
         else:
-            hi = T
+            hi = T if st == OPEN else None
+            complete = st == OPEN
             break
-    while hi is not None and hi - lo > 1 and time_for_one():
+    while complete and hi is not None and hi - lo > 1 and time.monotonic() < t_end:
         mid = (lo + hi) // 2
-        if test(mid):
+        st = test(mid)
+        if st == REFUTED:
             lo = mid
-        else:
+        elif st == OPEN:
             hi = mid
-    complete = (hi is not None and hi - lo <= 1) or lo >= top
+        else:
+            complete = False
+    complete = complete and ((hi is not None and hi - lo <= 1) or lo >= top)
     return lo + 1, trials, complete
