@@ -14,11 +14,13 @@ and ``T + 1`` is a lower bound. :func:`refuted` propagates, until nothing change
 
 and then checks energetic reasoning (Lopez and Esquirol; Baptiste, Le Pape and Nuijten): over intervals
 ``[t1, t2)`` between window ends, the work every task must do inside it (its least overlap, left- or
-right-shifted) on a resource may not exceed that resource's capacity there.
+right-shifted) on a resource may not exceed that resource's capacity there. With shaving, each task's earliest
+start (latest finish) is then tried on its own: when propagating with the task fixed there refutes, that time goes.
 
 Every rule only removes start times that no schedule of makespan at most ``T`` uses, so a refutation is a proof;
 :func:`destructive_bound` gallops up from the critical-path/resource bound and bisects, each refuted ``T`` lifting
-the bound to ``T + 1``, and keeps the best proven value when its time runs out.
+the bound to ``T + 1``, first without shaving and then with it, and keeps the best proven value when its time runs
+out (every trial has a step budget from the time left; a trial out of steps proves nothing).
 """
 
 from __future__ import annotations
@@ -43,36 +45,24 @@ OPS_PER_S = 50_000_000
 MIN_OPS = 200_000
 #: whether this process has run :func:`refuted` once (its first call loads the compiled kernels)
 _LOADED = False
-#: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks
+#: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks,
+#: after a search without shaving (see :func:`destructive_bound`)
 SHAVE = 4
-SHAVE_MAX_TASKS = 100
+SHAVE_MAX_TASKS = 200
 #: the pairwise disjunction check is O(n^2) to set up: only on projects of at most this many tasks
 PAIRS_MAX_TASKS = 3000
 
 
 @njit(cache=True)
-def _fits(j, s, dur, dem, cap, core, own_lo, own_hi, ops):
-    """The last time in ``[s, s + dur_j)`` where task ``j`` does not fit beside the other tasks' cores, else -1
-    (``ops[0]`` counts the times looked at)."""
+def _clash(j, s, dur, dem, cap, core, own_lo, own_hi, ops, last):
+    """A time in ``[s, s + dur_j)`` where task ``j`` does not fit beside the other tasks' compulsory parts under the
+    capacity (its own core ``[own_lo, own_hi)`` left out): the last such time when ``last``, else the first; -1 when
+    it fits throughout (``ops[0]`` counts the times looked at)."""
     R = dem.shape[1]
-    ops[0] += dur[j]
-    for t in range(s + dur[j] - 1, s - 1, -1):
-        for r in range(R):
-            q = dem[j, r]
-            if q == 0:
-                continue
-            used = core[t, r] - (q if own_lo <= t < own_hi else 0)
-            if used + q > cap[t, r]:
-                return t
-    return -1
-
-
-@njit(cache=True)
-def _fits_back(j, f, dur, dem, cap, core, own_lo, own_hi, ops):
-    """The first time in ``[f - dur_j, f)`` where task ``j`` does not fit beside the other cores, else -1."""
-    R = dem.shape[1]
-    ops[0] += dur[j]
-    for t in range(f - dur[j], f):
+    d = dur[j]
+    ops[0] += d
+    for k in range(d):
+        t = s + d - 1 - k if last else s + k
         for r in range(R):
             q = dem[j, r]
             if q == 0:
@@ -129,7 +119,7 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
             ef = es[j] + dur[j]
             s = es[j]
             while s <= ls:
-                bad = _fits(j, s, dur, dem, cap, core, ls, ef, ops)
+                bad = _clash(j, s, dur, dem, cap, core, ls, ef, ops, True)
                 if bad < 0:
                     break
                 s = bad + 1
@@ -137,7 +127,7 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
                 return REFUTED
             f = lf[j]
             while f >= s + dur[j]:
-                bad = _fits_back(j, f, dur, dem, cap, core, ls, ef, ops)
+                bad = _clash(j, f - dur[j], dur, dem, cap, core, ls, ef, ops, False)
                 if bad < 0:
                     break
                 f = bad
@@ -154,19 +144,13 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
             j_first = es[j] + dur[j] <= lf[i] - dur[i]
             if not i_first and not j_first:
                 return REFUTED
-            if not i_first:
-                if es[j] + dur[j] > es[i]:
-                    es[i] = es[j] + dur[j]
+            if not i_first or not j_first:
+                a, b = (j, i) if not i_first else (i, j)  # a must run before b
+                if es[a] + dur[a] > es[b]:
+                    es[b] = es[a] + dur[a]
                     changed = True
-                if lf[i] - dur[i] < lf[j]:
-                    lf[j] = lf[i] - dur[i]
-                    changed = True
-            elif not j_first:
-                if es[i] + dur[i] > es[j]:
-                    es[j] = es[i] + dur[i]
-                    changed = True
-                if lf[j] - dur[j] < lf[i]:
-                    lf[i] = lf[j] - dur[j]
+                if lf[b] - dur[b] < lf[a]:
+                    lf[a] = lf[b] - dur[b]
                     changed = True
         if not changed:
             break
@@ -299,7 +283,9 @@ def disjoint_pairs(problem) -> tuple[np.ndarray, np.ndarray]:
 def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bool]:
     """``(bound, trials, complete)``: the smallest makespan not refuted, found by galloping up from ``start`` (a
     proven bound) and bisecting, within about ``seconds`` (the best proven value when the time runs out, with
-    ``complete`` false; ``start`` when the project is too long for the timetable's profile)."""
+    ``complete`` false; ``start`` when the project is too long for the timetable's profile). The search runs without
+    shaving first (cheap), then, on projects of at most :data:`SHAVE_MAX_TASKS` tasks and while time is left, again
+    with shaving from where the first one stopped: more time never gives a weaker bound."""
     t_end = time.monotonic() + seconds
     horizon = int(problem.horizon)
     R = max(problem.num_resources, 1)
@@ -312,23 +298,35 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
     pa, pb = disjoint_pairs(problem)
     args = (problem.durations, problem.demands, cap, problem.pred_ptr, problem.pred_idx, problem.succ_ptr,
             problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
-            problem.n <= ENERGETIC_MAX_TASKS, SHAVE if problem.n <= SHAVE_MAX_TASKS else 0, MAX_ROUNDS)
+            problem.n <= ENERGETIC_MAX_TASKS)
     trials = 0
 
-    def test(T: int) -> int:
+    def test(T: int, shave: int) -> int:
         nonlocal trials
         trials += 1
         budget = max(int(OPS_PER_S * max(t_end - time.monotonic(), 0.0)), MIN_OPS)
-        return int(refuted(T, *args, budget))
+        return int(refuted(T, *args, shave, MAX_ROUNDS, budget))
 
     global _LOADED
     loading = not _LOADED  # the process's first trial loads the kernels from the cache (0.2 s): not a trial's cost
     _LOADED = True
-    st = test(start)
+    st = test(start, 0)
     if loading:
         t_end = time.monotonic() + seconds
-    if st != REFUTED:
-        return start, trials, st == OPEN
+    lb, complete = _search(start, st, top, lambda T: test(T, 0), t_end)
+    if complete and problem.n <= SHAVE_MAX_TASKS and SHAVE > 0 and lb < top:
+        st = test(lb, SHAVE) if time.monotonic() < t_end else OUT_OF_WORK
+        if st == OUT_OF_WORK:
+            complete = False  # a call with more time tries again
+        else:
+            lb, complete = _search(lb, st, top, lambda T: test(T, SHAVE), t_end)
+    return lb, trials, complete
+
+
+def _search(start: int, first: int, top: int, test, t_end: float) -> tuple[int, bool]:
+    """Gallop up from ``start`` (whose trial gave ``first``) and bisect: ``(bound, complete)``."""
+    if first != REFUTED:
+        return start, first == OPEN
     lo, step, hi = start, 1, None  # lo: refuted; hi: not refuted
     complete = True
     while time.monotonic() < t_end:
@@ -355,4 +353,4 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
         else:
             complete = False
     complete = complete and ((hi is not None and hi - lo <= 1) or lo >= top)
-    return lo + 1, trials, complete
+    return lo + 1, complete
