@@ -1286,7 +1286,8 @@ CLAIMS: list[tuple[str, str, str, Callable[[], tuple]]] = [
     ("rcpsp-bounds-readme", README, "it equals the optimum on {} of the {} j30 instances (the critical-path bound on "
      "{}) and lowers the mean gap to the best known makespan from {} % to {} % (j30) and from {} % to {} % (j120), in "
      "{} ms (j30) and {} ms (j120) per instance; CP-SAT's proven bound after 1 s on one worker is {} % (j30) and {} % "
-     "(j120) on every tenth instance. A GA run that meets the bound stops there, proven optimal ({} of the 480", rcpsp_bounds_readme),
+     "(j120) on every tenth instance. A GA run that meets the bound stops there, proven optimal ({} of the 480",
+     rcpsp_bounds_readme),
     ("j30-readme", README, "mean deviation from the optimum {} % ({} optimal), {} s for all {} through", j30_suite),
     ("j120-readme", README, "{} % above the critical-path bound (best known: {} %), {} s", j120_suite),
     ("j120-cpsat-readme", README, "GA {} % vs CP-SAT {} % mean gap to the best known", cpsat_suite),
