@@ -35,9 +35,10 @@ TINY: dict[str, tuple[str, ...]] = {
     "mdkp": ("tiny.mknap.txt",),
     # MAN_2D: no Delaunay edges, the other sparse 1-tree kernel; ATSP: the assignment descent's kernels
     "tsp": ("tiny.tsp", "tiny_man.tsp", "tiny.atsp"),
-    # tiny_loose.sm (PSPLIB j3013_1): a bound below the optimum, so that the GA runs past its first generation
-    # (the propagation bound proves tiny.sm optimal at once)
-    "rcpsp": ("tiny.sm", "tiny.rcpsp.json", "tiny_loose.sm"),
+    # tiny_loose.sm (PSPLIB j3013_1) and tiny_loose.rcpsp.json (R-ConstraintBench, 40 tasks, windows, downtime and
+    # disjunctive pairs, seed 3): bounds below what the GA reaches in two generations, so that it runs every kernel
+    # (the propagation bound proves tiny.sm and tiny.rcpsp.json optimal at once, and the run stops there)
+    "rcpsp": ("tiny.sm", "tiny.rcpsp.json", "tiny_loose.sm", "tiny_loose.rcpsp.json"),
     "dmmv": ("tiny.dmmv.json",),
     "fir": ("tiny_fir.toml",),
     "tomography": ("tiny_tomo.toml",),

@@ -482,3 +482,21 @@ def test_no_warmup_run_stops_at_a_bound_before_its_kernels():
         res = combopt.solve(problem, job.solver, max_iterations=2, seed=0, device="cpu", **job.params)
         assert res.objective is not None and res.objective != bound, job.label()
         assert res.info.get("proved_optimal_by") != "bound", job.label()
+
+
+def test_rcpsp_warmup_has_instances_whose_bound_the_ga_does_not_meet():
+    """The propagation bound proves the first two RCPSP warm-up instances optimal at once, so a GA run there stops
+    before its generations and their kernels (crossover, the deadline repairs' ``pull_earlier``) stayed uncompiled:
+    a 1 s run on a 5,000-task instance with windows met the compile gate and spent 87 s in the numpy construction.
+    The loose instances keep every kernel in the warm-up: the GA does not meet their bounds in two generations."""
+    from combopt.problems.rcpsp.model import NO_DEADLINE
+    from combopt.warmup import jobs
+
+    loose = [j for j in jobs(kind="rcpsp") if j.solver == "rcpsp-ga" and j.path.name.startswith("tiny_loose")]
+    assert {j.path.name for j in loose} == {"tiny_loose.sm", "tiny_loose.rcpsp.json"}
+    for job in loose:
+        problem = combopt.read(job.path, job.kind)
+        res = combopt.solve(problem, job.solver, max_iterations=2, seed=0, device="cpu", **job.params)
+        assert res.status.value == "feasible" and res.objective > res.bound, job.label()
+        if job.path.name.endswith(".json"):
+            assert np.any(problem.deadline < NO_DEADLINE) and len(problem.disjunctive) and problem.downtime

@@ -49,8 +49,10 @@ _LOADED = False
 #: after a search without shaving (see :func:`destructive_bound`)
 SHAVE = 4
 SHAVE_MAX_TASKS = 200
-#: the pairwise disjunction check is O(n^2) to set up: only on projects of at most this many tasks
+#: the pairwise disjunction check is O(n^2 R) to set up: only on projects of at most this many tasks, and where the
+#: comparisons fit in half the bound's time at this many a second (1000 tasks x 4 resources: 0.12 s)
 PAIRS_MAX_TASKS = 3000
+PAIR_CELLS_PER_S = 20_000_000
 
 
 @njit(cache=True)
@@ -261,23 +263,23 @@ def refuted(T, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, rele
     return OPEN
 
 
-def disjoint_pairs(problem) -> tuple[np.ndarray, np.ndarray]:
+def disjoint_pairs(problem, seconds: float = float("inf")) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of tasks (both of positive duration) that can never overlap: declared disjunctive pairs and pairs
-    whose demands exceed a resource's base capacity together (empty beyond :data:`PAIRS_MAX_TASKS` tasks, where only
-    the declared pairs are kept)."""
-    dur = problem.durations
-    pairs = {(int(a), int(b)) for a, b in problem.disjunctive}
+    whose demands exceed a resource's base capacity together (only the declared pairs beyond :data:`PAIRS_MAX_TASKS`
+    tasks or where the ``n^2 R`` comparisons would not fit in ``seconds``); sorted, smaller index first."""
     n = problem.n
-    if n <= PAIRS_MAX_TASKS and problem.num_resources:
+    keys = [problem.disjunctive[:, 0] * n + problem.disjunctive[:, 1]]  # stored with the smaller index first
+    if n <= PAIRS_MAX_TASKS and problem.num_resources and n * n * problem.num_resources <= PAIR_CELLS_PER_S * seconds:
         q = problem.demands
         over = np.zeros((n, n), dtype=bool)
         for r in range(problem.num_resources):
             over |= (q[:, r][:, None] + q[:, r][None, :]) > problem.capacities[r]
         a, b = np.nonzero(np.triu(over, 1))
-        pairs.update(zip(a.tolist(), b.tolist(), strict=True))
-    keep = sorted((a, b) for a, b in pairs if dur[a] > 0 and dur[b] > 0)
-    arr = np.array(keep, dtype=np.int64).reshape(-1, 2)
-    return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
+        keys.append(a.astype(np.int64) * n + b)
+    k = np.unique(np.concatenate(keys))
+    a, b = k // n, k % n
+    keep = (problem.durations[a] > 0) & (problem.durations[b] > 0)
+    return np.ascontiguousarray(a[keep], dtype=np.int64), np.ascontiguousarray(b[keep], dtype=np.int64)
 
 
 def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bool]:
@@ -295,7 +297,7 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
     cap = problem.capacity_profile()
     if problem.num_resources == 0:
         cap = np.zeros((cap.shape[0], 0), dtype=cap.dtype)
-    pa, pb = disjoint_pairs(problem)
+    pa, pb = disjoint_pairs(problem, seconds / 2)
     args = (problem.durations, problem.demands, cap, problem.pred_ptr, problem.pred_idx, problem.succ_ptr,
             problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
             problem.n <= ENERGETIC_MAX_TASKS)
