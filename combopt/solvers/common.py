@@ -279,6 +279,16 @@ def build_in_time(build, problem, ctx: SolveContext, what: str):
     return None, info
 
 
+def run_bound(problem, ctx: SolveContext) -> float | None:
+    """The problem's own bound inside a solver: within the timed run's share (:data:`~combopt.core.problem.
+    BOUND_SHARE` of the time left; a problem that caches its bound reuses what ``combopt.solve`` computed before the
+    run), else :meth:`~combopt.core.problem.Problem.bound` with the problem's own default time."""
+    from ..core.problem import BOUND_SHARE
+
+    left = ctx.time_left
+    return problem.bound_within(BOUND_SHARE * left) if math.isfinite(left) else problem.bound()
+
+
 def construction_if_empty(problem, ctx: SolveContext, what: str) -> dict:
     """A timed run that ends without a feasible solution (building ``what`` took its time, on a loaded machine
     longer than :func:`qubo_out_of_time` estimated, or no sample was feasible) answers with the problem's quick

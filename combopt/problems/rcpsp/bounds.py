@@ -43,8 +43,6 @@ OPEN, REFUTED, OUT_OF_WORK = 0, 1, 2
 OPS_PER_S = 50_000_000
 #: the least step budget of a trial (a run with no time for the bound still tries the critical-path makespan)
 MIN_OPS = 200_000
-#: whether this process has run :func:`refuted` once (its first call loads the compiled kernels)
-_LOADED = False
 #: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks,
 #: after a search without shaving (see :func:`destructive_bound`)
 SHAVE = 4
@@ -288,19 +286,21 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
     ``complete`` false; ``start`` when the project is too long for the timetable's profile). The search runs without
     shaving first (cheap), then, on projects of at most :data:`SHAVE_MAX_TASKS` tasks and while time is left, again
     with shaving from where the first one stopped: more time never gives a weaker bound."""
-    t_end = time.monotonic() + seconds
+    t0 = time.monotonic()
     horizon = int(problem.horizon)
     R = max(problem.num_resources, 1)
     top = min(horizon, MAX_CELLS // R)
     if start >= top:
         return start, 0, True
-    cap = problem.capacity_profile()
-    if problem.num_resources == 0:
-        cap = np.zeros((cap.shape[0], 0), dtype=cap.dtype)
     pa, pb = disjoint_pairs(problem, seconds / 2)
-    args = (problem.durations, problem.demands, cap, problem.pred_ptr, problem.pred_idx, problem.succ_ptr,
-            problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
+    args = (problem.durations, problem.demands, problem.capacity_profile(), problem.pred_ptr, problem.pred_idx,
+            problem.succ_ptr, problem.succ_idx, problem.topo, problem.release, problem.deadline, pa, pb,
             problem.n <= ENERGETIC_MAX_TASKS)
+    left = seconds - (time.monotonic() - t0)
+    # load the kernels before the clock starts (as models/maxcut_sdp.py does): a process's first call of cached Numba
+    # kernels sets up Numba's CPU target (0.2-0.9 s); with no steps allowed the call stops after its first pass
+    refuted(start, *args, 0, MAX_ROUNDS, 0)
+    t_end = time.monotonic() + left
     trials = 0
 
     def test(T: int, shave: int) -> int:
@@ -309,12 +309,7 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
         budget = max(int(OPS_PER_S * max(t_end - time.monotonic(), 0.0)), MIN_OPS)
         return int(refuted(T, *args, shave, MAX_ROUNDS, budget))
 
-    global _LOADED
-    loading = not _LOADED  # the process's first trial loads the kernels from the cache (0.2 s): not a trial's cost
-    _LOADED = True
     st = test(start, 0)
-    if loading:
-        t_end = time.monotonic() + seconds
     lb, complete = _search(start, st, top, lambda T: test(T, 0), t_end)
     if complete and problem.n <= SHAVE_MAX_TASKS and SHAVE > 0 and lb < top:
         st = test(lb, SHAVE) if time.monotonic() < t_end else OUT_OF_WORK

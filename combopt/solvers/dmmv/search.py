@@ -21,11 +21,10 @@ import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
-from ...core.problem import BOUND_SHARE
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, TargetObjective
 from ...models.dmmv import DMMV
-from ..common import choice, finite_float, flag, positive_int, reject_unknown
+from ..common import choice, finite_float, flag, positive_int, reject_unknown, run_bound
 from . import kernels as K
 from .lns import LNSDriver, lns_params
 from .startup import (  # noqa: F401 (restrict re-exported)
@@ -554,7 +553,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
                 search_of(q)
         offer(problem.solution_from_blocks(full_k) if gated_start else None)
         offered[:] = [None if S is None else (float(S.best[0]), float(S.best[1])) for S in searches]
-        bound = None if not single else problem.bound_within(BOUND_SHARE * ctx.time_left) if timed else problem.bound()
+        bound = run_bound(problem, ctx) if single else None
         proven = False
         scorers = [S.scorer for S in searches] if lns_p is not None else []
         driver = None if lns_p is None else LNSDriver(searches, seeds, lns_p, lambda q, k: DMMVSearch(

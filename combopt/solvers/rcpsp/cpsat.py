@@ -20,9 +20,9 @@ from ...core.context import SolveContext, SolverOutput
 from ...core.errors import MissingDependencyError, ParameterError
 from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import rule_lists
-from ..common import flag, reject_unknown, run_interruptible
+from ..common import flag, reject_unknown, run_bound, run_interruptible
 from .decoder import BatchDecoder
-from .sgs import bound_info, finish_info, pop_best_known, run_bound
+from .sgs import bound_info, finish_info, pop_best_known
 
 
 def _import_cp_model():

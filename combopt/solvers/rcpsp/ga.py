@@ -45,10 +45,10 @@ from ...problems.rcpsp.check import infeasibility_proof
 from ...problems.rcpsp.kernels import cpu_threads
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
-from ..common import finite_float, flag, positive_int, reject_unknown
+from ..common import finite_float, flag, positive_int, reject_unknown, run_bound
 from .decoder import BatchDecoder
 from .operators import crossover_batch, mutate_batch, peak_crossover_batch, pull_earlier, push_later, sample_lists
-from .sgs import bound_info, finish_info, pop_best_known, run_bound
+from .sgs import bound_info, finish_info, pop_best_known
 
 #: schedules generated when the caller sets no limit at all
 DEFAULT_SCHEDULES = 10_000

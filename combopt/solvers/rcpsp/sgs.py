@@ -6,18 +6,15 @@ Imports: core, generic solver helpers and combopt.problems.rcpsp.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
-from ...core.problem import BOUND_SHARE
 from ...core.registry import register_solver
 from ...problems.rcpsp.check import infeasibility_proof
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import RULES, SCHEMES, parallel_sgs, priority_list, priority_values
-from ..common import flag, reject_unknown
+from ..common import flag, reject_unknown, run_bound
 from .decoder import BatchDecoder
 
 
@@ -33,13 +30,6 @@ def pop_best_known(params: dict, problem) -> float | None:
     if not f > 0:
         raise ParameterError(f"best_known must be positive, got {v!r}")
     return f
-
-
-def run_bound(problem, ctx: SolveContext) -> float:
-    """The problem's lower bound within a timed run's share (:data:`~combopt.core.problem.BOUND_SHARE` of the time
-    left; the value ``combopt.solve`` computed before the run is reused), else within its own default time."""
-    left = ctx.time_left
-    return problem.bound_within(BOUND_SHARE * left) if math.isfinite(left) else problem.bound()
 
 
 def bound_info(problem, best_known: float | None = None) -> dict:
