@@ -15,7 +15,8 @@ and ``T + 1`` is a lower bound. :func:`refuted` propagates, until nothing change
 and then checks energetic reasoning (Lopez and Esquirol; Baptiste, Le Pape and Nuijten): over intervals
 ``[t1, t2)`` between window ends, the work every task must do inside it (its least overlap, left- or
 right-shifted) on a resource may not exceed that resource's capacity there. With shaving, each task's earliest
-start (latest finish) is then tried on its own: when propagating with the task fixed there refutes, that time goes.
+start (latest finish) is then tried on its own: when propagating with the task fixed there, or the energetic check
+after it, refutes, that time goes.
 
 Every rule only removes start times that no schedule of makespan at most ``T`` uses, so a refutation is a proof;
 :func:`destructive_bound` gallops up from the critical-path/resource bound and bisects, each refuted ``T`` lifting
@@ -34,13 +35,15 @@ from numba import njit
 MAX_ROUNDS = 64
 #: the timetable keeps a (T, R) profile of the cores: trial makespans beyond this many cells are not tried
 MAX_CELLS = 4_000_000
-#: energetic reasoning scans O(n^2) intervals x n tasks: only on projects of at most this many tasks
+#: energetic reasoning scans O(n) interval starts x O(n + T) for each resource: only on projects of at most this
+#: many tasks
 ENERGETIC_MAX_TASKS = 400
 #: what :func:`refuted` finds: no proof, a proof that no schedule ends by the trial makespan, or no proof within
 #: its step budget
 OPEN, REFUTED, OUT_OF_WORK = 0, 1, 2
-#: propagation steps a second on one core (a low estimate): a trial gets ``OPS_PER_S x`` its time
-OPS_PER_S = 50_000_000
+#: propagation steps a second on one core, a low estimate (on j120 with shaving and energetic reasoning 500-980
+#: million counted steps a second on a shared 2-core Xeon): a trial gets ``OPS_PER_S x`` its time
+OPS_PER_S = 250_000_000
 #: the least step budget of a trial (a run with no time for the bound still tries the critical-path makespan)
 MIN_OPS = 200_000
 #: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks,
@@ -163,12 +166,19 @@ def _propagate(es, lf, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, suc
 @njit(cache=True)
 def _energy_overload(es, lf, T, dur, dem, cap, ops):
     """Energetic reasoning: :data:`REFUTED` when some resource must do more work in some ``[t1, t2)`` than its
-    capacity there (:data:`OUT_OF_WORK` past the step budget ``ops``, else :data:`OPEN`)."""
+    capacity there (:data:`OUT_OF_WORK` past the step budget ``ops``, else :data:`OPEN`).
+
+    ``t1`` runs over the earliest and latest starts, ``t2`` over every later time. For a fixed ``t1`` a task's least
+    work in ``[t1, t2)`` is ``clip(t2 - m, 0, c)`` with ``m = max(t1, LS)`` and ``c = min(p, EF - t1)``: a ramp, so the
+    demand of all tasks is a sweep over the times with the slope changes at ``m`` and ``m + c``, ``O(n + T)`` for
+    each ``t1`` and resource."""
     n = dur.size
     R = dem.shape[1]
-    starts = np.unique(np.concatenate((es, lf - dur)))
-    ends = np.unique(np.concatenate((es + dur, lf)))
+    ef = es + dur
+    ls = lf - dur
+    starts = np.unique(np.concatenate((es, ls)))
     prefix = np.zeros(T + 1, dtype=np.int64)
+    delta = np.zeros(T + 1, dtype=np.int64)
     for r in range(R):
         for t in range(T):
             prefix[t + 1] = prefix[t] + cap[t, r]
@@ -176,22 +186,27 @@ def _energy_overload(es, lf, T, dur, dem, cap, ops):
             t1 = starts[a]
             if t1 < 0 or t1 >= T:
                 continue
-            ops[0] += ends.size * n
+            ops[0] += n + T - t1
             if ops[0] > ops[1]:
                 return OUT_OF_WORK
-            for b in range(ends.size):
-                t2 = ends[b]
-                if t2 <= t1 or t2 > T:
+            delta[t1:] = 0
+            for j in range(n):
+                q = dem[j, r]
+                if q == 0:
                     continue
-                work = 0
-                for j in range(n):
-                    q = dem[j, r]
-                    if q == 0 or dur[j] == 0:
-                        continue
-                    least = min(dur[j], t2 - t1, es[j] + dur[j] - t1, t2 - (lf[j] - dur[j]))
-                    if least > 0:
-                        work += q * least
-                if work > prefix[t2] - prefix[t1]:
+                c = min(dur[j], ef[j] - t1)
+                m = max(t1, ls[j])
+                if c <= 0 or m >= T:
+                    continue
+                delta[m] += q
+                if m + c < T:
+                    delta[m + c] -= q
+            slope = 0
+            work = 0
+            for t in range(t1, T):  # work in [t1, t + 1) against the capacity there
+                slope += delta[t]
+                work += slope
+                if work > prefix[t + 1] - prefix[t1]:
                     return REFUTED
     return OPEN
 
@@ -238,6 +253,8 @@ def refuted(T, dur, dem, cap, pred_ptr, pred_idx, succ_ptr, succ_idx, topo, rele
                         e2[j] = lf[j] - dur[j]  # j ends as late as it may
                     st = _propagate(e2, l2, T, dur, dem, cap, core, pred_ptr, pred_idx, succ_ptr, succ_idx, topo,
                                     pa, pb, max_rounds, ops)
+                    if st == OPEN and energetic:
+                        st = _energy_overload(e2, l2, T, dur, dem, cap, ops)
                     if st == OUT_OF_WORK:
                         return st
                     if st == OPEN:
