@@ -1397,6 +1397,8 @@ UNBACKED = [
     (BENCH, "on 30 x 100 equal on 2 runs and worse on 1 (41687 against 41693)"),
     (README, "of 30 s on an empty cache now searches from 15.5 s on"),
     (BENCH, "0.3-1.4 % above LKH with 5 alpha candidates and 0.0-0.4 % with 10"),
+    (BENCH, "3.70 % on every 25th instance at up to 57 s each"),
+    (BENCH, "this machine counts 500-980 million"),
 ]
 MARK = "not kept in a results file"
 

@@ -140,3 +140,43 @@ def test_long_projects_keep_the_base_bound(monkeypatch):
     P = combopt.read(DATA / "j301_1.sm")
     assert P.bound() == max(P.critical_path_bound(), P.resource_bound()) == 38
     assert P.bound_detail()["propagation_trials"] == 0 and math.isfinite(P.bound())
+
+
+def _overload_by_brute_force(es, lf, T, dur, dem, cap, starts_only):
+    """Whether some ``[t1, t2)`` needs more work on some resource than it offers (every ``t2``; ``t1`` over the
+    earliest and latest starts when ``starts_only``, else every time)."""
+    n, R = dem.shape
+    t1s = sorted(set(es) | set(lf - dur)) if starts_only else range(T)
+    for r in range(R):
+        for t1 in t1s:
+            if not 0 <= t1 < T:
+                continue
+            for t2 in range(t1 + 1, T + 1):
+                least = [max(0, min(dur[j], t2 - t1, es[j] + dur[j] - t1, t2 - (lf[j] - dur[j]))) for j in range(n)]
+                if sum(int(dem[j, r]) * least[j] for j in range(n)) > int(cap[t1:t2, r].sum()):
+                    return True
+    return False
+
+
+def test_energetic_sweep_finds_exactly_the_overloads_of_its_intervals():
+    """The sweep refutes exactly when an interval from an earliest or latest start to any later time is overloaded
+    (brute force over those intervals), and never where no interval at all is (sound)."""
+    rng = np.random.default_rng(5)
+    found = 0
+    for _ in range(400):
+        n, R, T = int(rng.integers(2, 9)), int(rng.integers(1, 3)), int(rng.integers(4, 20))
+        dur = rng.integers(0, 6, n).astype(np.int64)
+        dem = rng.integers(0, 4, (n, R)).astype(np.int64)
+        cap = rng.integers(2, 6, (T, R)).astype(np.int64)  # time-varying, as with downtime
+        es = rng.integers(0, T, n).astype(np.int64)
+        es = np.minimum(es, T - dur).clip(0)
+        lf = np.minimum(es + dur + rng.integers(0, 8, n), T).astype(np.int64)
+        if (es + dur > lf).any():
+            continue
+        ops = np.array([0, 10**12], dtype=np.int64)
+        got = B._energy_overload(es, lf, T, dur, dem, cap, ops) == B.REFUTED
+        assert got == _overload_by_brute_force(es, lf, T, dur, dem, cap, True)
+        if got:
+            assert _overload_by_brute_force(es, lf, T, dur, dem, cap, False)
+        found += got
+    assert 50 < found < 350  # both answers were tested
