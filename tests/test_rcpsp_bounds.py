@@ -180,3 +180,37 @@ def test_energetic_sweep_finds_exactly_the_overloads_of_its_intervals():
             assert _overload_by_brute_force(es, lf, T, dur, dem, cap, False)
         found += got
     assert 50 < found < 350  # both answers were tested
+
+
+def test_deadline_refutation_is_sound_and_goes_past_the_checkers_relaxations():
+    """Tight deadlines on random projects: every refutation is an instance CP-SAT finds infeasible, and some are ones
+    the checker's explained relaxations (critical path, pairs, energetic on the deadline tasks) cannot prove."""
+    from combopt.problems.rcpsp.check import infeasibility_proof
+
+    rng = np.random.default_rng(11)
+    refuted_n = beyond = infeasible_n = 0
+    for _ in range(60):
+        n = int(rng.integers(5, 10))
+        dur = rng.integers(1, 6, n)
+        R = int(rng.integers(1, 3))
+        dem = rng.integers(0, 4, (n, R))
+        cap = np.maximum(dem.max(axis=0), 1) + rng.integers(0, 2, R)
+        succ = [[j for j in range(i + 1, n) if rng.random() < 0.2] for i in range(n)]
+        es = np.zeros(n, dtype=int)
+        for i in range(n):
+            for j in succ[i]:
+                es[j] = max(es[j], es[i] + dur[i])
+        deadline = [int(es[j] + dur[j] + rng.integers(0, 7)) if rng.random() < 0.6 else None for j in range(n)]
+        P = RCPSP(dur.tolist(), dem.tolist(), cap.tolist(), succ, deadline=deadline, name="due",
+                  disjunctive=[(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.1])
+        proof = B.deadline_refutation(P, 1.0)
+        feasible = exact(P) is not None
+        infeasible_n += not feasible
+        if proof is not None:
+            assert not feasible, proof
+            assert "no schedule meets every deadline" in proof
+            refuted_n += 1
+            beyond += infeasibility_proof(P) is None
+        assert P.infeasibility_proof(1.0) is None or not feasible
+    # measured: 31 of the 31 infeasible ones refuted, 9 of them beyond the checker's relaxations (22)
+    assert refuted_n >= 0.8 * infeasible_n >= 16 and beyond >= 4, (refuted_n, beyond, infeasible_n)

@@ -125,11 +125,19 @@ def test_proven_infeasible_windows_report_infeasible_without_objective(solver):
 
 
 def test_unproven_infeasibility_is_unknown_without_objective():
-    # three pairwise disjunctive tasks of 2, all due by 5: every pair fits, the three do not; the
-    # relaxations look at pairs only, so there is no proof
+    # three pairwise disjunctive tasks of 2, all due by 5: every pair fits, the three do not; the checker's
+    # relaxations look at pairs only, but shaving does not: one task at its earliest start leaves the other two
+    # no room, and so on
     p = RCPSP([2, 2, 2], [[], [], []], [], [[], [], []], deadline=[5, 5, 5], disjunctive=[(0, 1), (1, 2), (0, 2)],
               name="triple")
     assert infeasibility_proof(p) is None
+    assert "no schedule meets every deadline" in p.infeasibility_proof()
+    assert combopt.solve(p, "rcpsp-ga", time_limit=1).status.value == "infeasible"
+    # five of them due by 9: with one task fixed the other four still fit pairwise, so shaving proves nothing
+    # either, and the run cannot say more than that it found no schedule
+    p = RCPSP([2] * 5, [[]] * 5, [], [[]] * 5, deadline=[9] * 5,
+              disjunctive=[(i, j) for i in range(5) for j in range(i + 1, 5)], name="five")
+    assert p.infeasibility_proof() is None
     res = combopt.solve(p, "rcpsp-ga", time_limit=1)
     assert res.status.value == "unknown" and res.objective is None and not res.feasible
     assert res.gap is None and "no_feasible_schedule" in res.info
@@ -140,6 +148,7 @@ def test_infeasibility_proof_never_fires_on_feasible_instances():
     for seed in range(25):
         p = generate_rcb(tasks=30, layers=5, level=40, downtime=0.5, windows=0.8, disjunctive=0.3, seed=seed)
         assert infeasibility_proof(p) is None, seed
+        assert p.infeasibility_proof(0.5) is None, seed  # propagation too
     # and it fires on a window that the critical path cannot meet, and on a disjunctive pair without room
     p = RCPSP([5, 5], [[1], [1]], [1], [[1], []], deadline=[None, 8])
     assert infeasibility_proof(p).startswith("task 1 cannot meet its window")

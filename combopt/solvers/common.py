@@ -283,10 +283,17 @@ def run_bound(problem, ctx: SolveContext) -> float | None:
     """The problem's own bound inside a solver: within the timed run's share (:data:`~combopt.core.problem.
     BOUND_SHARE` of the time left; a problem that caches its bound reuses what ``combopt.solve`` computed before the
     run), else :meth:`~combopt.core.problem.Problem.bound` with the problem's own default time."""
+    share = bound_share(ctx)
+    return problem.bound() if share is None else problem.bound_within(share)
+
+
+def bound_share(ctx: SolveContext) -> float | None:
+    """Seconds a timed run gives its proofs (bound, infeasibility): :data:`~combopt.core.problem.BOUND_SHARE` of the
+    time left; ``None`` without a time limit (the problem's own default then)."""
     from ..core.problem import BOUND_SHARE
 
     left = ctx.time_left
-    return problem.bound_within(BOUND_SHARE * left) if math.isfinite(left) else problem.bound()
+    return BOUND_SHARE * left if math.isfinite(left) else None
 
 
 def construction_if_empty(problem, ctx: SolveContext, what: str) -> dict:

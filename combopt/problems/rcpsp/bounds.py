@@ -368,3 +368,51 @@ def _search(start: int, first: int, top: int, test, t_end: float) -> tuple[int, 
             complete = False
     complete = complete and ((hi is not None and hi - lo <= 1) or lo >= top)
     return lo + 1, complete
+
+
+def deadline_refutation(problem, seconds: float) -> str | None:
+    """A proof that no schedule meets every deadline, by the propagation of :func:`refuted` (shaving and energetic
+    reasoning included, within about ``seconds`` of steps), or ``None`` (no proof either way).
+
+    Only the tasks whose latest finish is bounded (their own deadline or one of a successor's) take part: they are
+    closed under predecessors, and leaving the others out only removes constraints, so a refutation of this part
+    refutes the whole. Every such task ends by the largest of those latest finishes ``T``, so "no schedule of
+    makespan at most ``T``" is "no schedule at all"."""
+    from .model import NO_DEADLINE
+
+    lf = problem.latest_finishes(NO_DEADLINE)
+    keep = np.flatnonzero(lf < NO_DEADLINE // 2)
+    if keep.size == 0:
+        return None
+    T = int(lf[keep].max())
+    R = max(problem.num_resources, 1)
+    if T <= 0 or T > MAX_CELLS // R:
+        return None
+    new = np.full(problem.n, -1, dtype=np.int64)
+    new[keep] = np.arange(keep.size)
+
+    def csr(ptr, idx):
+        rows = [new[idx[ptr[j]:ptr[j + 1]]] for j in keep]
+        rows = [r[r >= 0] for r in rows]
+        out_ptr = np.zeros(keep.size + 1, dtype=np.int64)
+        out_ptr[1:] = np.cumsum([r.size for r in rows])
+        return out_ptr, (np.concatenate(rows) if rows else np.zeros(0)).astype(np.int64)
+
+    pred_ptr, pred_idx = csr(problem.pred_ptr, problem.pred_idx)
+    succ_ptr, succ_idx = csr(problem.succ_ptr, problem.succ_idx)
+    topo = new[problem.topo]
+    topo = topo[topo >= 0]
+    pa, pb = disjoint_pairs(problem, seconds / 2)
+    both = (new[pa] >= 0) & (new[pb] >= 0)
+    pa, pb = np.ascontiguousarray(new[pa[both]]), np.ascontiguousarray(new[pb[both]])
+    m = keep.size
+    st = refuted(T, np.ascontiguousarray(problem.durations[keep]), np.ascontiguousarray(problem.demands[keep]),
+                 problem.capacity_profile(T), pred_ptr, pred_idx, succ_ptr, succ_idx, np.ascontiguousarray(topo),
+                 np.ascontiguousarray(problem.release[keep]), np.ascontiguousarray(problem.deadline[keep]), pa, pb,
+                 m <= ENERGETIC_MAX_TASKS, SHAVE if m <= SHAVE_MAX_TASKS else 0, MAX_ROUNDS,
+                 max(int(OPS_PER_S * seconds), MIN_OPS))
+    if st != REFUTED:
+        return None
+    return (f"constraint propagation on the {m} task(s) with deadlines (their own or a successor's; precedence, "
+            f"compulsory parts, pairs that cannot overlap, energetic reasoning, shaving) leaves some task no start "
+            f"time: no schedule meets every deadline, all of which lie by {T}")

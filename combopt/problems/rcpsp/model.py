@@ -467,6 +467,17 @@ class RCPSP(Problem):
             self._destructive = done = (value, trials, complete, float(seconds))
         return float(max(base, done[0]))
 
+    def infeasibility_proof(self, seconds: float | None = None) -> str | None:
+        """Why no schedule meets every window, or ``None`` (no proof either way): the independent checker's
+        relaxations, which name the tasks and times (:func:`.check.infeasibility_proof`), then constraint
+        propagation on the tasks with deadlines within about ``seconds`` (default :data:`BOUND_SECONDS`;
+        :func:`.bounds.deadline_refutation`)."""
+        from .bounds import deadline_refutation
+        from .check import infeasibility_proof
+
+        seconds = BOUND_SECONDS if seconds is None else max(float(seconds), 0.0)
+        return infeasibility_proof(self) or deadline_refutation(self, seconds)
+
     def bound_detail(self) -> dict:
         """The destructive-improvement bound's value and trial makespans, once computed (else empty)."""
         d = self._destructive

@@ -41,11 +41,10 @@ import scipy.sparse as sp
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, MaxIterations
-from ...problems.rcpsp.check import infeasibility_proof
 from ...problems.rcpsp.kernels import cpu_threads
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import priority_values, rule_lists
-from ..common import finite_float, flag, positive_int, reject_unknown, run_bound
+from ..common import bound_share, finite_float, flag, positive_int, reject_unknown, run_bound
 from .decoder import BatchDecoder
 from .operators import crossover_batch, mutate_batch, peak_crossover_batch, pull_earlier, push_later, sample_lists
 from .sgs import bound_info, finish_info, pop_best_known
@@ -315,7 +314,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
             ctx.state.best_solution = sched  # no feasible schedule yet: keep the least late one
 
     # a proof that no schedule meets every window: the initial population still shows the least late schedule
-    proof = infeasibility_proof(problem) if has_deadlines else None
+    proof = problem.infeasibility_proof(bound_share(ctx)) if has_deadlines else None
 
     # ---- initial population: the priority rules and biased random sampling, built while the time lasts
     # (at least one schedule; on a large instance under a short limit the population is smaller)

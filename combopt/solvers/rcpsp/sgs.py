@@ -11,10 +11,9 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ...problems.rcpsp.check import infeasibility_proof
 from ...problems.rcpsp.model import NO_DEADLINE
 from ...problems.rcpsp.sgs import RULES, SCHEMES, parallel_sgs, priority_list, priority_values
-from ..common import flag, reject_unknown, run_bound
+from ..common import bound_share, flag, reject_unknown, run_bound
 from .decoder import BatchDecoder
 
 
@@ -98,7 +97,7 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     info["makespans"] = table
     proof = None
     if ctx.state.best is None and np.any(problem.deadline < NO_DEADLINE):
-        proof = infeasibility_proof(problem)  # no schedule met the windows: is there one at all?
+        proof = problem.infeasibility_proof(bound_share(ctx))  # no schedule met the windows: is there one at all?
         if proof is not None:
             info["infeasibility"] = proof
     return SolverOutput(bound=None if proof else run_bound(problem, ctx), infeasible=proof is not None,
