@@ -121,6 +121,7 @@ def test_proven_infeasible_windows_report_infeasible_without_objective(solver):
     assert res.status.value == "infeasible" and res.objective is None and not res.feasible
     assert res.bound is None and res.gap is None
     assert "resource R1: tasks 1, 2 must run 10 units of work on it within [0, 5)" in res.info["infeasibility"]
+    assert ("proof", res.info["infeasibility"]) in res.summary_rows()  # what the CLI's table shows
     assert any(v.startswith("window: task") for v in res.violations)  # the least late schedule, named
 
 
@@ -138,6 +139,8 @@ def test_unproven_infeasibility_is_unknown_without_objective():
     p = RCPSP([2] * 5, [[]] * 5, [], [[]] * 5, deadline=[9] * 5,
               disjunctive=[(i, j) for i in range(5) for j in range(i + 1, 5)], name="five")
     assert p.infeasibility_proof() is None
+    res = combopt.solve(p, "rcpsp-ga", time_limit=1)
+    assert res.status.value == "unknown" and "proof" not in dict(res.summary_rows())
     res = combopt.solve(p, "rcpsp-ga", time_limit=1)
     assert res.status.value == "unknown" and res.objective is None and not res.feasible
     assert res.gap is None and "no_feasible_schedule" in res.info

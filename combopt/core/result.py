@@ -137,6 +137,9 @@ class Result:
             ("runtime", f"{self.runtime:.3f} s"),
             ("iterations", str(self.iterations)),
         ]
+        why = self.info.get("infeasibility")
+        if self.status.value == "infeasible" and isinstance(why, str):
+            rows.append(("proof", why))  # why no feasible solution exists (a solver's own claim, re-checkable)
         return rows
 
     def __rich__(self):  # pragma: no cover - exercised through the CLI
