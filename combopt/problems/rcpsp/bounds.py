@@ -380,7 +380,7 @@ def deadline_refutation(problem, seconds: float) -> str | None:
     closed under predecessors, and leaving the others out only removes constraints, so a refutation of this part
     refutes the whole. Every such task ends by the largest of those latest finishes ``T``, so "no schedule of
     makespan at most ``T``" is "no schedule at all"."""
-    from .model import NO_DEADLINE
+    from .model import NO_DEADLINE, _csr
 
     lf = problem.latest_finishes(NO_DEADLINE)
     keep = np.flatnonzero(lf < NO_DEADLINE // 2)
@@ -392,16 +392,10 @@ def deadline_refutation(problem, seconds: float) -> str | None:
         return None
     new = np.full(problem.n, -1, dtype=np.int64)
     new[keep] = np.arange(keep.size)
-
-    def csr(ptr, idx):
-        rows = [new[idx[ptr[j]:ptr[j + 1]]] for j in keep]
-        rows = [r[r >= 0] for r in rows]
-        out_ptr = np.zeros(keep.size + 1, dtype=np.int64)
-        out_ptr[1:] = np.cumsum([r.size for r in rows])
-        return out_ptr, (np.concatenate(rows) if rows else np.zeros(0)).astype(np.int64)
-
-    pred_ptr, pred_idx = csr(problem.pred_ptr, problem.pred_idx)
-    succ_ptr, succ_idx = csr(problem.succ_ptr, problem.succ_idx)
+    e = new[problem.edges]  # the precedences among the kept tasks, renumbered
+    e = e[(e >= 0).all(axis=1)]
+    succ_ptr, succ_idx = _csr(keep.size, e[:, 0], e[:, 1])
+    pred_ptr, pred_idx = _csr(keep.size, e[:, 1], e[:, 0])
     topo = new[problem.topo]
     topo = topo[topo >= 0]
     pa, pb = disjoint_pairs(problem, seconds / 2)
