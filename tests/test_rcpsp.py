@@ -360,3 +360,84 @@ def test_cli_generate(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("combopt: error:") and len(err.strip().splitlines()) == 1
     assert main(["generate", "nope"]) == 2
+
+
+def _fits_alone_brute(P: RCPSP) -> np.ndarray:
+    """Earliest starts by trying every start in turn against the capacity profile (no jumps)."""
+    prof = P.capacity_profile()
+    es = np.zeros(P.n, dtype=np.int64)
+    for j in P.topo:
+        preds = P.pred_idx[P.pred_ptr[j]:P.pred_ptr[j + 1]]
+        t = max([int(P.release[j])] + [int(es[i] + P.durations[i]) for i in preds])
+        while t + P.durations[j] <= prof.shape[0] and any(
+                np.any(prof[u] < P.demands[j]) for u in range(t, t + int(P.durations[j]))):
+            t += 1
+        es[j] = t
+    return es
+
+
+def _successors(P: RCPSP) -> list[list[int]]:
+    return [P.succ_idx[P.succ_ptr[j]:P.succ_ptr[j + 1]].tolist() for j in range(P.n)]
+
+
+def test_earliest_starts_pass_downtime_as_a_brute_force_scan_does():
+    rng = np.random.default_rng(5)
+    shifted = 0
+    for _ in range(150):  # shifted: runs where downtime moved some task
+        n, R = int(rng.integers(2, 10)), int(rng.integers(1, 4))
+        cap = rng.integers(1, 6, R)
+        dem = np.minimum(rng.integers(0, 6, (n, R)), cap)
+        down = []
+        for _k in range(int(rng.integers(1, 6))):
+            r, a = int(rng.integers(0, R)), int(rng.integers(0, 30))
+            down.append(Downtime(r, a, a + int(rng.integers(1, 8)), int(rng.integers(0, cap[r] + 1))))
+        P = RCPSP(rng.integers(0, 6, n).tolist(), dem.tolist(), cap.tolist(),
+                  [[j for j in range(i + 1, n) if rng.random() < 0.3] for i in range(n)],
+                  release=[int(rng.integers(0, 10)) if rng.random() < 0.3 else None for _ in range(n)],
+                  downtime=down)
+        es = P.earliest_starts()
+        assert np.array_equal(es, _fits_alone_brute(P))
+        shifted += bool(np.any(es != RCPSP(P.durations, P.demands, P.capacities, _successors(P),
+                                           release=P.release.tolist()).earliest_starts()))
+    assert shifted >= 50, shifted
+    # a long horizon with a downtime at its start: the scan stays linear in the stretches passed, not the horizon
+    n = 1000
+    P = RCPSP([300] * n, [[1]] * n, [1000], [[] for _ in range(n)], downtime=[Downtime(0, 0, 1, 0)])
+    assert set(P.earliest_starts().tolist()) == {1} and P.critical_path_bound() == 301
+
+
+def test_a_zero_duration_task_may_demand_more_than_the_capacity():
+    P = RCPSP([0, 3], [[3], [1]], [2], [[1], []], names=["a", "b"])  # a occupies nothing: feasible, makespan 3
+    r = combopt.solve(P, "rcpsp-ga", time_limit=5, seed=0)
+    assert r.status == "optimal" and r.objective == 3 and P.evaluate(r.solution).feasible
+    with pytest.raises(combopt.ParameterError, match="demands 3 of resource"):
+        RCPSP([1, 3], [[3], [1]], [2], [[1], []])
+
+
+def test_psplib_sm_without_renewable_resources_and_text_after_its_end(tmp_path):
+    # j301_1 with "- renewable : 0", no demand columns and an empty capacities line
+    text = (DATA / "j301_1.sm").read_text()
+    P = combopt.read(DATA / "j301_1_nores.sm")
+    assert P.num_resources == 0 and P.n == 32
+    assert combopt.solve(P, "rcpsp-sgs", time_limit=2).objective == P.critical_path_bound() == 38
+    junk = tmp_path / "junk.sm"
+    junk.write_text(text.rstrip("\n") + "\ntrailing junk 1 2 3\n")
+    with pytest.raises(combopt.InputError, match=r"junk\.sm:\d+: unexpected text after the RESOURCEAVAILABILITIES"):
+        combopt.read(junk)
+
+
+def test_check_refutes_infeasible_and_bound_claims_with_the_files_witness(tmp_path, capsys):
+    f = tmp_path / "w.rcpsp.json"
+    write_rcpsp_json(small_project(), f)
+    data = json.loads(f.read_text())
+    data["witness"] = {"A": 0, "B": 3, "C": 0, "D": 4, "E": 3}  # the optimum of small_project (makespan 6)
+    f.write_text(json.dumps(data))
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps({"problem": "rcpsp", "status": "infeasible", "solution": None}))
+    assert main(["check", str(f), str(res)]) == 1
+    assert "witness solution is feasible (objective 6)" in capsys.readouterr().out
+    res.write_text(json.dumps({"problem": "rcpsp", "status": "unknown", "bound": 7, "solution": None}))
+    assert main(["check", str(f), str(res)]) == 1
+    assert "bound: the result claims 7, above the objective 6 of the instance's own witness" in capsys.readouterr().out
+    res.write_text(json.dumps({"problem": "rcpsp", "status": "unknown", "bound": 6, "solution": None}))
+    assert main(["check", str(f), str(res)]) == 0

@@ -177,6 +177,22 @@ def test_parallel_sgs_is_non_delay(j301):
             assert blocked, (p.names[j], t)
 
 
+def test_parallel_sgs_compiled_and_as_python_agree(j301, extended):
+    # the quick construction of a cold, time-limited run executes the kernel as Python (it may not compile)
+    from combopt.problems.rcpsp import sgs as S
+
+    for p in (j301, extended):
+        for rule in ("lft", "lst", "mts", "grpw"):
+            prio = priority_values(p, rule)
+            a = parallel_sgs(p, prio)
+            S._parallel_sgs, kernel = S._parallel_sgs.py_func, S._parallel_sgs
+            try:
+                b = parallel_sgs(p, prio)
+            finally:
+                S._parallel_sgs = kernel
+            assert np.array_equal(a, b) and not any(v.kind != "window" for v in check_schedule(p, a))
+
+
 # -- the genetic algorithm ----------------------------------------------------------------
 def test_ga_solves_j301_1_to_43(j301):
     res = combopt.solve(j301, "rcpsp-ga", schedules=5000, seed=0)

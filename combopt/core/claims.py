@@ -74,6 +74,29 @@ def check_claims_without_solution(problem: Problem, data: dict, kind_given: bool
         if data.get(key) is not None:
             out.append(f"{key}: the result claims {data[key]!r}, but it holds no solution")
     _number(data, "bound", out)  # a bound without a solution cannot be checked against one, but must be a number
+    out.extend(_witness_claims(problem, data))
+    return out
+
+
+def _witness_claims(problem: Problem, data: dict) -> list[str]:
+    """The claims a feasible solution carried by the instance itself (:meth:`Problem.known_solution`) refutes: an
+    infeasible (or unbounded) status, a bound on the wrong side of its objective."""
+    known = problem.known_solution()
+    if known is None:
+        return []
+    ev = evaluate_finite(problem, known)
+    if not ev.feasible:
+        return []
+    out = []
+    status = data.get("status")
+    if status in ("infeasible", "unbounded"):
+        out.append(f"status: the result claims the problem {status}, but the instance's own witness solution is "
+                   f"feasible (objective {ev.objective:g})")
+    ok, bound = _number(data, "bound", [])
+    if ok and not right_side(ev.objective, bound, problem.sense):
+        side = "below" if problem.sense == "max" else "above"
+        out.append(f"bound: the result claims {bound:g}, {side} the objective {ev.objective:g} of the instance's own "
+                   f"witness solution")
     return out
 
 
@@ -165,4 +188,5 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
                 out.append(f"gap: the result claims {gap:g}, the bound {bound:g} and the solution's objective "
                            f"{obj:g} give {real:g}")
     out.extend(problem.solution_claims(data))
+    out.extend(w for w in _witness_claims(problem, data) if not (w.startswith("status") and feasible))
     return out

@@ -111,6 +111,11 @@ class Problem:
     def solution_from_json(self, data: Any, path: str | None = None) -> Any:
         return data
 
+    def known_solution(self) -> Any:
+        """A feasible solution the instance file carries (a witness), or ``None``: ``combopt check`` refutes an
+        "infeasible" status, and a bound on the wrong side of its objective, with it."""
+        return None
+
     def solution_claims(self, data: Any) -> list[str]:
         """Mismatches between derived fields a result file states for its solution and the
         solution itself (e.g. RCPSP finish times that are not start + duration); one line each."""

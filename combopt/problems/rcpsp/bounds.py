@@ -412,3 +412,46 @@ def deadline_refutation(problem, seconds: float) -> str | None:
     return (f"constraint propagation on the {m} task(s) with deadlines (their own or a successor's; precedence, "
             f"compulsory parts, pairs that cannot overlap, energetic reasoning, shaving) leaves some task no start "
             f"time: no schedule meets every deadline, all of which lie by {T}")
+
+
+class AloneFits:
+    """Where each task fits alone under the capacity profile (downtime): the first start ``s >= t`` with every
+    resource the task uses at or above its demand throughout ``[s, s + p)``.
+
+    A resource's profile takes few levels (its base capacity and its downtime levels), so "below demand ``q``" is
+    one of few masks per resource; for each, the last bad time at or before every ``t`` is kept. A window
+    ``[t, t + p)`` whose last bad time (the latest over the task's resources) is ``x >= t`` moves on to ``x + 1``, so
+    a task costs the number of downtime stretches it passes, not the horizon (an O(n H R) scan took 28 s on 1,000
+    tasks of a 300,000-step horizon)."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.prof = problem.capacity_profile()
+        self.H = self.prof.shape[0]
+        self.levels = [np.unique(self.prof[:, r]) for r in range(problem.num_resources)]
+        self.last: dict[tuple[int, int], np.ndarray] = {}
+
+    def _last_bad(self, r: int, q: int) -> np.ndarray | None:
+        """The last time ``<= t`` where resource ``r`` is below ``q``, for every ``t`` (-1: none; None: never)."""
+        k = int(np.searchsorted(self.levels[r], q))  # the mask depends only on how many levels lie below q
+        if k == 0:
+            return None
+        arr = self.last.get((r, k))
+        if arr is None:
+            idx = np.arange(self.H, dtype=np.int64)
+            arr = self.last[(r, k)] = np.maximum.accumulate(np.where(self.prof[:, r] < q, idx, -1))
+        return arr
+
+    def first(self, j: int, t: int) -> int:
+        P = self.problem
+        p = int(P.durations[j])
+        if p == 0:
+            return t
+        lasts = [a for r in np.flatnonzero(P.demands[j]) if (a := self._last_bad(int(r), int(P.demands[j, r])))
+                 is not None]
+        while lasts and t + p <= self.H:
+            x = max(int(a[t + p - 1]) for a in lasts)
+            if x < t:
+                return t
+            t = x + 1
+        return t

@@ -57,6 +57,7 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
     req: dict[int, tuple[int, list[int], int]] = {}
     caps = None
     caps_line = None
+    cap_header = None  # the line of the RESOURCEAVAILABILITIES header
     expect_header = False
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -65,6 +66,10 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
         if line.startswith("*"):
             section = None
             continue
+        if cap_header is not None and section is None and (caps is not None or nres == 0):
+            # PSPLIB files end with the capacities and a line of asterisks: anything after is not ours
+            raise InputError(path, "unexpected text after the RESOURCEAVAILABILITIES section (the end of an .sm "
+                                   "file)", lineno)
         low = line.lower()
         m = re.match(r"jobs\s*\(incl\. supersource/sink\s*\)\s*:\s*(\S+)", low)
         if m:
@@ -92,7 +97,7 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
             section, expect_header = "req", True
             continue
         if low.startswith("resourceavailabilities"):
-            section, expect_header = "cap", True
+            section, expect_header, cap_header = "cap", True, lineno
             continue
         if section is None:
             continue
@@ -145,6 +150,8 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
         raise InputError(path, "no 'jobs (incl. supersource/sink )' line; not a PSPLIB .sm file", 1)
     if nres is None:
         raise InputError(path, "no '- renewable' resource count line", 1)
+    if caps is None and cap_header is not None and nres == 0:
+        caps = []  # no renewable resources: an empty capacities line (blank, so skipped above)
     if caps is None:
         raise InputError(path, "missing RESOURCEAVAILABILITIES section (truncated file?)", last)
     for what, table in (("PRECEDENCE RELATIONS", prec), ("REQUESTS/DURATIONS", req)):

@@ -165,7 +165,7 @@ class RCPSP(Problem):
         if np.any(q != np.round(q)) or np.any(q < 0):
             raise ParameterError("demands must be non-negative integers")
         q = q.astype(np.int64)
-        over = np.argwhere(q > cap[None, :])
+        over = np.argwhere((q > cap[None, :]) & (p[:, None] > 0))  # a task of duration 0 occupies nothing
         if over.size:
             i, r = over[0]
             raise ParameterError(
@@ -269,6 +269,7 @@ class RCPSP(Problem):
         self._profile: np.ndarray | None = None
         self._kernel_arrays: dict | None = None
         self._destructive: tuple | None = None  # (bound, trials, complete, seconds) of destructive_bound
+        self._earliest: np.ndarray | None = None  # earliest_starts(), once computed
 
     # -- structure ---------------------------------------------------------------------
     def _topological_order(self) -> np.ndarray:
@@ -386,33 +387,20 @@ class RCPSP(Problem):
     def earliest_starts(self) -> np.ndarray:
         """Earliest starts from precedence and releases, each task also shifted past
         times where it does not fit alone (downtime). A relaxation: ``max ES + p``
-        bounds the makespan from below."""
-        prof = self.capacity_profile()
-        es = np.zeros(self.n, dtype=np.int64)
-        for j in self.topo:
-            t = int(self.release[j])
-            for k in range(self.pred_ptr[j], self.pred_ptr[j + 1]):
-                i = self.pred_idx[k]
-                t = max(t, int(es[i] + self.durations[i]))
-            es[j] = self._fit_alone(j, t, prof)
-        return es
+        bounds the makespan from below. Computed once (a copy is returned)."""
+        if self._earliest is None:
+            from .bounds import AloneFits
 
-    def _fit_alone(self, j: int, t: int, prof: np.ndarray) -> int:
-        p = int(self.durations[j])
-        if p == 0 or not self.downtime:
-            return t
-        q = self.demands[j]
-        if not q.any():
-            return t
-        H = prof.shape[0]
-        bad = np.any(prof[:, :] < q[None, :], axis=1)
-        while t + p <= H:
-            window = bad[t:t + p]
-            hit = np.flatnonzero(window)
-            if hit.size == 0:
-                return t
-            t += int(hit[-1]) + 1
-        return t
+            fits = AloneFits(self) if self.downtime else None
+            es = np.zeros(self.n, dtype=np.int64)
+            for j in self.topo:
+                t = int(self.release[j])
+                for k in range(self.pred_ptr[j], self.pred_ptr[j + 1]):
+                    i = self.pred_idx[k]
+                    t = max(t, int(es[i] + self.durations[i]))
+                es[j] = t if fits is None else fits.first(j, t)
+            self._earliest = es
+        return self._earliest.copy()
 
     def critical_path_bound(self) -> int:
         """Longest path (with releases and single-task downtime) through the precedence graph."""
@@ -549,6 +537,10 @@ class RCPSP(Problem):
         return [{"task": self.names[i], "start": int(s[i]), "finish": int(s[i] + self.durations[i])}
                 for i in range(self.n)]
 
+    def known_solution(self):
+        """The file's witness schedule (checked when the file was read), if it has one."""
+        return None if self.witness is None else self.witness.copy()
+
     def solution_claims(self, data) -> list[str]:
         """Every ``finish`` field of a result's schedule that is not ``start + duration``."""
         items = data.get("solution") if isinstance(data, dict) else data
@@ -663,5 +655,6 @@ def _csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.nda
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(ptr, rows + 1, 1)
     return np.cumsum(ptr), cols[order]
+
 
 
