@@ -46,7 +46,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     cold) inverse temperatures (default from the coefficients), ``penalty``
     for the problem's QUBO reduction.
     """
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     reads = positive_int(params, "num_reads", 64 if ctx.device == "cpu" else 1024)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_raw = params.pop("beta_range", None)
@@ -98,7 +98,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     between exchanges (default 10), ``beta_range``, ``penalty``. One outer
     iteration is ``rounds`` rounds (default 100).
     """
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     R = positive_int(params, "num_replicas", 32)
     sweeps = positive_int(params, "sweeps_per_round", 10)
     rounds = positive_int(params, "rounds", 100)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import time
 
@@ -142,11 +143,16 @@ def reject_unknown(params: dict, solver: str) -> None:
         raise ParameterError(f"solver {solver!r} does not take parameter(s): {', '.join(sorted(params))}")
 
 
-def qubo_params(params: dict) -> dict:
-    """Pop the reduction parameters (``penalty``, ...) that go to ``problem.to_qubo``."""
+def qubo_params(params: dict, problem=None) -> dict:
+    """Pop the reduction parameters (``penalty``, ...) that go to ``problem.to_qubo``; a ``penalty`` for a problem
+    whose reduction takes none (max-cut, a QUBO: no constraints to weigh) is refused."""
     out = {}
     if "penalty" in params:
         out["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
+        to_qubo = getattr(problem, "to_qubo", None)
+        if to_qubo is not None and "penalty" not in inspect.signature(to_qubo).parameters:
+            raise ParameterError(f"parameter penalty does not apply to a {problem.kind} instance: its QUBO has no "
+                                 "constraints to weigh")
     return out
 
 

@@ -44,7 +44,7 @@ def exhaustive_minimum(model) -> tuple[float, np.ndarray]:
     max_variables=MAX_EXHAUSTIVE,
 )
 def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     limit = positive_int(params, "max_variables", 26)
     reject_unknown(params, "exhaustive")
     model = problem.to_qubo(**qp)

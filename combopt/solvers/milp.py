@@ -263,10 +263,12 @@ def _make_solver(backend: str, time_limit: float | None, threads: int | None, ga
 
 
 def _objective_value(prob: pulp.LpProblem) -> float:
-    """The solved model's objective; 0 for a model without one (PuLP keeps ``None`` for an all-zero objective, as
-    in a QUBO file whose entries are all 0) or with a constant one."""
-    v = pulp.value(prob.objective) if prob.objective is not None else None
-    return 0.0 if v is None else float(v)
+    """The solved model's objective; 0 for a model without one, its constant for a constant one (PuLP's value is
+    ``None`` for an objective without terms, as in a QUBO file whose entries are all 0 but whose offset is not)."""
+    if prob.objective is None:
+        return 0.0
+    v = pulp.value(prob.objective)
+    return float(prob.objective.constant or 0.0) if v is None else float(v)
 
 
 def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,

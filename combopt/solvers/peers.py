@@ -81,7 +81,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 32), ``num_sweeps`` (default 1000),
     ``beta_range`` ([hot, cold], default dwave's own), ``penalty`` (QUBO reduction)."""
     _, SA, _ = _import_dwave()
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     reads = positive_int(params, "num_reads", 32)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_range = params.pop("beta_range", None)
@@ -112,7 +112,7 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 8), ``timeout`` per read in ms (default 20;
     shortened to the time left), ``tenure`` (default dwave's), ``penalty`` (QUBO reduction)."""
     _, _, Tabu = _import_dwave()
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     reads = positive_int(params, "num_reads", 8)
     timeout = positive_int(params, "timeout", 20)
     tenure = params.pop("tenure", None)

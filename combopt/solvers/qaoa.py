@@ -204,7 +204,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     Practical up to about 14 qubits: an evaluation costs milliseconds at
     n = 5 and seconds at n = 20.
     """
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     reps = positive_int(params, "reps", 2)
     maxiter = positive_int(params, "maxiter", 200)
     restarts = positive_int(params, "restarts", 3)

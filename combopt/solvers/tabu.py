@@ -38,7 +38,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     best state so far with about this share of its variables flipped at random, an iterated tabu search as
     Palubeckis's for unconstrained binary quadratic programs; 0: a new random state each iteration, as before),
     ``penalty``."""
-    qp = qubo_params(params)
+    qp = qubo_params(params, problem)
     R = positive_int(params, "num_restarts", 16)
     iters = positive_int(params, "tabu_iters", None)
     tenure = positive_int(params, "tenure", None)

@@ -51,6 +51,8 @@ def repair_and_improve(p, A, b, w, x):
     order = np.argsort(r)  # ascending ratio: worst first
     load = np.zeros(m)
     for j in range(n):
+        if p[j] < 0:  # weights are non-negative: an item of negative profit only ever lowers the objective
+            x[j] = 0
         if x[j] == 1:
             for i in range(m):
                 load[i] += A[i, j]
@@ -75,7 +77,7 @@ def repair_and_improve(p, A, b, w, x):
         # add greedily, best ratio first
         for t in range(n - 1, -1, -1):
             j = order[t]
-            if x[j] == 0 and _fits(A, load, b, j):
+            if x[j] == 0 and p[j] >= 0 and _fits(A, load, b, j):
                 x[j] = 1
                 for i in range(m):
                     load[i] += A[i, j]

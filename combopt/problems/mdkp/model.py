@@ -248,13 +248,8 @@ class MultiKnapsack(Problem):
         return prob, lambda: np.array([int(round(v.value() or 0)) for v in x], dtype=np.int8)
 
     def lp_bound(self) -> float:
-        """Optimum of the LP relaxation (HiGHS through scipy)."""
-        from scipy.optimize import linprog
-
-        res = linprog(-self.p, A_ub=self.A, b_ub=self.b, bounds=[(0, 1)] * self.n, method="highs")
-        if res.status != 0:
-            raise ParameterError(f"LP relaxation failed: {res.message}")
-        return float(-res.fun)
+        """Optimum of the LP relaxation (HiGHS through scipy; see :func:`lp_relaxation`)."""
+        return lp_relaxation(self.p, self.A, self.b)[0]
 
     def bound(self) -> float | None:
         return self.lp_bound()
@@ -266,6 +261,23 @@ class MultiKnapsack(Problem):
         if isinstance(data, dict):
             data = data.get("solution")
         return json_vector(data, path, f"'solution' to be a list of {self.n} 0/1 numbers")
+
+
+def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
+    """``(z_lp, x_lp, duals, reduced_costs)`` of ``max p.x, A x <= b, 0 <= x <= 1`` (HiGHS through scipy).
+
+    Solved with the profits scaled to at most 1 in magnitude: HiGHS gave up ("numerical difficulties") on eleven
+    items of profit about 1e12 with two-digit weights; the duals and the value are scaled back."""
+    from scipy.optimize import linprog
+
+    scale = float(np.max(np.abs(p))) if p.size else 0.0
+    scale = scale if scale > 0 else 1.0
+    res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+    if res.status != 0:
+        raise ParameterError(f"the LP relaxation failed ({res.message})")
+    x = np.asarray(res.x, dtype=np.float64)
+    u = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0) * scale
+    return max(float(-res.fun) * scale, float(p @ x)), x, u, p - u @ A
 
 
 # --------------------------------------------------------------------------- OR-Library reader

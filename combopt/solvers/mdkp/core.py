@@ -46,9 +46,9 @@ import time
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
-from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.warm import gated
+from ...problems.mdkp.model import lp_relaxation
 from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown, run_highs_interruptible
 
 
@@ -58,18 +58,6 @@ class _Interrupted(KeyboardInterrupt):
     def __init__(self, x):
         super().__init__()
         self.x = x
-
-
-def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
-    """``(z_lp, x_lp, duals, reduced_costs)`` of ``max p.x, A x <= b, 0 <= x <= 1`` (HiGHS)."""
-    from scipy.optimize import linprog
-
-    res = linprog(-p, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
-    if res.status != 0:
-        raise ParameterError(f"LP relaxation failed: {res.message}")
-    u = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0)
-    rc = p - u @ A
-    return float(-res.fun), np.asarray(res.x, dtype=np.float64), u, rc
 
 
 def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=1,
@@ -246,7 +234,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
     z_lp, x_lp, u, rc = lp_relaxation(p, A, b)
-    bound = math.floor(z_lp + 1e-6) if integral else z_lp
+    # (the tolerance grows with the value: at 8e12 a float's last digit is worth 0.001)
+    bound = math.floor(z_lp + max(1e-6, 1e-12 * abs(z_lp))) if integral else z_lp
 
     lock = threading.Lock()  # the incumbent is shared with the walker threads
 
@@ -462,7 +451,10 @@ class _Search:
         while not ctx.state.should_stop(sized=True) and ctx.time_left > 0.05 and ctx.state.elapsed < until:
             free = self.free_items()
             if free.size == 0:
-                return ctx.state.best is not None  # nothing can improve on the incumbent
+                # every item sits at its LP side in any solution better than the incumbent: that one point is
+                # the only candidate (the incumbent may differ from it: a greedy start, say)
+                self.offer((self.x_lp > 0.5).astype(np.int8))
+                return ctx.state.best is not None
             core = np.sort(free[: min(c, free.size)])
             in_core = np.zeros(n, dtype=bool)
             in_core[core] = True

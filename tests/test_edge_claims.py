@@ -1,0 +1,90 @@
+"""Small and odd instances where a solver's answer or claim went wrong (found by a hostile-input sweep): negative
+knapsack profits, three-city asymmetric tours, a constant QUBO under CBC, profits near 1e12, a penalty for a
+reduction without constraints. Strict bounds are on (conftest): a bound on the wrong side raises."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.mdkp.model import MultiKnapsack
+from combopt.problems.tsp.model import TSP
+
+
+def _knapsack_optimum(P: MultiKnapsack) -> float:
+    best = -np.inf
+    for bits in itertools.product((0, 1), repeat=P.n):
+        x = np.array(bits)
+        if np.all(P.A @ x <= P.b + 1e-9):
+            best = max(best, float(P.p @ x))
+    return best
+
+
+@pytest.mark.parametrize("solver", ["mdkp-core", "lagrangian", "slack-penalty", "exhaustive", "milp"])
+def test_negative_profits_never_enter_and_optimal_means_optimal(solver):
+    rng = np.random.default_rng(3)
+    hits = 0
+    for _ in range(8):
+        n, m = int(rng.integers(3, 8)), int(rng.integers(1, 3))
+        p = rng.integers(-9, 10, n)
+        p[0] = -abs(int(p[0])) - 1  # at least one negative item
+        A = rng.integers(0, 6, (m, n))
+        P = MultiKnapsack(p.tolist(), A.tolist(), rng.integers(3, 12, m).tolist())
+        opt = _knapsack_optimum(P)
+        r = combopt.solve(P, solver, time_limit=2, seed=0)
+        assert P.evaluate(r.solution).feasible and r.objective <= opt + 1e-9
+        assert r.status != "optimal" or r.objective == opt, (solver, p, r.objective, opt)
+        hits += r.objective == opt
+    assert hits >= 7, (solver, hits)  # none of these adds a negative item to a packing
+
+
+def test_mdkp_core_finds_the_packing_without_the_negative_item():
+    P = MultiKnapsack([5, -3, 4], [[1, 1, 1]], [3])
+    r = combopt.solve(P, "mdkp-core", time_limit=2)
+    assert r.objective == 9 and r.status == "optimal" and list(r.solution) == [1, 0, 1]
+    r = combopt.solve(MultiKnapsack([-5, -12, -14], [[1, 1, 1]], [3]), "mdkp-core", time_limit=2)
+    assert r.objective == 0 and r.status == "optimal"
+
+
+def test_lp_bound_of_profits_near_1e12_is_solved_and_on_the_right_side():
+    rng = np.random.default_rng(14)
+    p = 10**12 + rng.integers(0, 700, 11)
+    A = rng.integers(5, 60, (2, 11))
+    P = MultiKnapsack(p.tolist(), A.tolist(), [250, 313])
+    opt = _knapsack_optimum(P)
+    assert P.lp_bound() >= opt  # HiGHS failed on the unscaled LP ("numerical difficulties")
+    r = combopt.solve(P, "mdkp-core", time_limit=2, seed=0)
+    assert P.evaluate(r.solution).feasible and r.bound >= opt >= r.objective
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 7])
+def test_enumerated_asymmetric_tours_are_optimal_with_their_own_bound(n):
+    rng = np.random.default_rng(n)
+    for _ in range(5):
+        D = rng.integers(1, 100, (n, n))
+        np.fill_diagonal(D, 0)
+        P = TSP(D)
+        best = min(sum(D[t[i], t[(i + 1) % n]] for i in range(n)) for t in
+                   ([0, *q] for q in itertools.permutations(range(1, n))))
+        r = combopt.solve(P, "tsp-ls", time_limit=2, seed=0)
+        assert r.objective == best and r.status == "optimal" and r.bound == best
+    D = np.array([[0, 100, 1], [1, 0, 100], [100, 1, 0]])  # only the tour 1 -> 3 -> 2 is short
+    r = combopt.solve(TSP(D), "tsp-ls", time_limit=1)
+    assert r.objective == 3 and r.status == "optimal"
+
+
+def test_a_constant_qubo_keeps_its_offset_under_cbc(tmp_path):
+    f = tmp_path / "zero.qubo.json"
+    f.write_text('{"format":"combopt-qubo","offset":-5,"linear":{"a":0,"b":0},"quadratic":[["a","b",0]]}')
+    r = combopt.solve(combopt.read(f), "milp", backend="cbc", time_limit=5)
+    assert r.objective == -5 and r.bound == -5 and r.status == "optimal" and not r.info.get("warnings")
+
+
+@pytest.mark.parametrize("solver", ["tabu", "sa", "exhaustive"])
+def test_a_penalty_for_a_reduction_without_constraints_is_refused(solver):
+    g = combopt.read(combopt.__path__[0] + "/data/warmup/tiny.rud")
+    with pytest.raises(combopt.ParameterError, match="penalty does not apply to a maxcut instance"):
+        combopt.solve(g, solver, penalty=2.0, time_limit=1)
