@@ -88,3 +88,33 @@ def test_a_penalty_for_a_reduction_without_constraints_is_refused(solver):
     g = combopt.read(combopt.__path__[0] + "/data/warmup/tiny.rud")
     with pytest.raises(combopt.ParameterError, match="penalty does not apply to a maxcut instance"):
         combopt.solve(g, solver, penalty=2.0, time_limit=1)
+
+
+def test_exhaustive_stopped_by_its_time_limit_claims_nothing():
+    from combopt.models.qubo import QUBO
+    from combopt.solvers import kernels
+
+    m = QUBO.random(28, 0.3, seed=2)  # 2^28 assignments: more than 0.3 s
+    r = combopt.solve(m, "exhaustive", max_variables=28, time_limit=0.3)
+    assert r.status == "feasible" and "enumerated" in r.info and (r.bound is None or r.bound < r.objective)
+    m = QUBO.random(12, 0.5, seed=3)  # blocks run in two calls give what one call gives
+    indptr, indices, data = m.csr_arrays()
+    E1, C1 = np.zeros(16), np.zeros(16, dtype=np.int64)
+    kernels.exhaustive_cpu(indptr, indices, data, m.h, 4, E1, C1)
+    E2, C2 = np.zeros(16), np.zeros(16, dtype=np.int64)
+    kernels.exhaustive_cpu(indptr, indices, data, m.h, 4, E2[:5], C2[:5], 0)
+    kernels.exhaustive_cpu(indptr, indices, data, m.h, 4, E2[5:], C2[5:], 5)
+    assert np.array_equal(E1, E2) and np.array_equal(C1, C2)
+    assert combopt.solve(m, "exhaustive").status == "optimal"
+
+
+@pytest.mark.parametrize("solver", ["milp", "sa", "lagrangian"])
+def test_a_two_city_tour_for_a_solver_that_needs_three_names_the_file(tmp_path, capsys, solver):
+    from combopt.cli.app import main
+
+    f = tmp_path / "c2.tsp"
+    f.write_text("NAME : c2\nTYPE : TSP\nDIMENSION : 2\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 3 4\nEOF\n")
+    assert main(["solve", str(f), "-s", solver, "-t", "1", "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"combopt: error: {f}: {solver}: ") and "at least 3 cities" in err and "\n" not in err
+    assert combopt.solve(combopt.read(f), "tsp-ls").objective == 10  # the default solver takes it

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+
+import numba
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
@@ -13,19 +17,36 @@ from .common import positive_int, qubo_params, reject_unknown
 MAX_EXHAUSTIVE = 30
 
 
-def exhaustive_minimum(model) -> tuple[float, np.ndarray]:
-    """Minimum energy (including offset) and one minimiser of a QUBO with n <= 30."""
+#: prefix bits of the blocks the enumeration is cut into (at most 1024 blocks: a run can stop between them)
+PREFIX_BITS = 10
+#: seconds one kernel call should take (its blocks are sized from the rate of the calls before)
+CALL_S = 0.2
+
+
+def exhaustive_minimum(model, deadline: float = math.inf) -> tuple[float, np.ndarray, bool]:
+    """``(energy, minimiser, complete)`` of a QUBO with n <= 30: the minimum energy (including the offset) and
+    one minimiser, or, when ``deadline`` (a ``time.monotonic()`` value) comes first, the best of the blocks
+    enumerated so far with ``complete`` false."""
     n = model.n
     if n > MAX_EXHAUSTIVE:
         raise ParameterError(f"exhaustive enumeration handles at most {MAX_EXHAUSTIVE} variables, got {n}")
     if n == 0:
-        return model.offset, np.zeros(0, dtype=np.int8)
+        return model.offset, np.zeros(0, dtype=np.int8), True
     indptr, indices, data = model.csr_arrays()
-    k = min(n, 6)
-    best_E = np.empty(1 << k)
-    best_code = np.empty(1 << k, dtype=np.int64)
-    kernels.exhaustive_cpu(indptr, indices, data, np.ascontiguousarray(model.h), k, best_E, best_code)
-    p = int(np.argmin(best_E))
+    h = np.ascontiguousarray(model.h)
+    k = min(n, PREFIX_BITS)
+    blocks = 1 << k
+    best_E = np.full(blocks, np.inf)
+    best_code = np.zeros(blocks, dtype=np.int64)
+    done, chunk = 0, min(blocks, 2 * max(1, int(numba.config.NUMBA_NUM_THREADS)))
+    while done < blocks and (done == 0 or time.monotonic() < deadline):
+        c = min(chunk, blocks - done)
+        t0 = time.monotonic()
+        kernels.exhaustive_cpu(indptr, indices, data, h, k, best_E[done:done + c], best_code[done:done + c], done)
+        done += c
+        dt = time.monotonic() - t0
+        chunk = max(1, min(blocks, int(c * CALL_S / dt) if dt > 0 else 2 * c))
+    p = int(np.argmin(best_E[:done]))
     m = n - k
     x = np.zeros(n, dtype=np.int8)
     code = int(best_code[p])
@@ -33,7 +54,7 @@ def exhaustive_minimum(model) -> tuple[float, np.ndarray]:
         x[b] = (code >> b) & 1
     for b in range(k):
         x[m + b] = (p >> b) & 1
-    return float(best_E[p]) + model.offset, x
+    return float(best_E[p]) + model.offset, x, done == blocks
 
 
 @register_solver(
@@ -53,7 +74,7 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
             f"exhaustive enumeration of {model.n} variables is too large (limit {limit}; "
             f"raise it with --param max_variables=N up to {MAX_EXHAUSTIVE})"
         )
-    energy, x = exhaustive_minimum(model)
+    energy, x, complete = exhaustive_minimum(model, time.monotonic() + ctx.time_left)
     sol = problem.from_qubo_sample(x, ctx.rng)
     ev = problem.evaluate(sol)
     ctx.state.next_iteration()
@@ -63,6 +84,9 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     exact = getattr(problem, "qubo_is_exact", problem.kind == "qubo")
     # The bound is the problem's optimum, i.e. the decoded minimiser's own objective (the QUBO's
     # energy is in the QUBO's sense and units, e.g. -|S| for an independent set).
-    bound = ev.objective if exact and ev.feasible else None
-    return SolverOutput(solution=sol, bound=bound, proven_optimal=bool(exact and ev.feasible),
-                        info={"qubo_minimum": energy, "qubo_variables": model.n})
+    # An enumeration cut short by the time limit proves nothing.
+    proven = bool(exact and ev.feasible and complete)
+    info = {"qubo_minimum" if complete else "qubo_best_enumerated": energy, "qubo_variables": model.n}
+    if not complete:
+        info["enumerated"] = "stopped at the time limit: not every assignment was tried"
+    return SolverOutput(solution=sol, bound=ev.objective if proven else None, proven_optimal=proven, info=info)

@@ -573,16 +573,19 @@ def tabu_walk_trees(indptr, indices, data, x, f, s, iters, tenure_base, bx, e):
 
 
 @njit(parallel=True, cache=True)
-def exhaustive_cpu(indptr, indices, data, h, n_prefix_bits, best_E, best_code):
+def exhaustive_cpu(indptr, indices, data, h, n_prefix_bits, best_E, best_code, first_block=0):
     """Gray-code enumeration of all 2^n assignments, split over prefix blocks.
 
     Block ``p`` fixes the top ``n_prefix_bits`` variables to the bits of ``p``
-    and enumerates the rest in Gray-code order with local-field updates.
+    and enumerates the rest in Gray-code order with local-field updates. The call
+    runs blocks ``first_block .. first_block + len(best_E) - 1`` (entry ``q`` of the
+    outputs is block ``first_block + q``), so that a caller can stop between calls.
     """
     n = h.shape[0]
     m = n - n_prefix_bits
-    blocks = 1 << n_prefix_bits
-    for p in prange(blocks):
+    blocks = best_E.shape[0]
+    for q in prange(blocks):
+        p = first_block + q
         x = np.zeros(n, dtype=np.int8)
         for b in range(n_prefix_bits):
             x[m + b] = (p >> b) & 1
@@ -614,5 +617,5 @@ def exhaustive_cpu(indptr, indices, data, h, n_prefix_bits, best_E, best_code):
             if e < be - 1e-12:
                 be = e
                 bcode = g ^ (g >> 1)
-        best_E[p] = be
-        best_code[p] = bcode
+        best_E[q] = be
+        best_code[q] = bcode

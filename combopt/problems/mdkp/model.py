@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...core.budget import StepBudget
-from ...core.errors import InputError, NoSuchInstance, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError, UnsuitedInstance
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -274,7 +274,7 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     scale = scale if scale > 0 else 1.0
     res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
     if res.status != 0:
-        raise ParameterError(f"the LP relaxation failed ({res.message})")
+        raise UnsuitedInstance(f"the LP relaxation failed ({res.message})")
     x = np.asarray(res.x, dtype=np.float64)
     u = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0) * scale
     return max(float(-res.fun) * scale, float(p @ x)), x, u, p - u @ A

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, ParameterError, UnsuitedInstance
 from ...core.problem import Evaluation, Problem, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
@@ -490,7 +490,7 @@ class TSP(Problem):
 
         n = self.n
         if n < 3:
-            raise ParameterError("the TSP MILP needs at least 3 cities")
+            raise UnsuitedInstance(f"the TSP MILP needs at least 3 cities, this instance has {self.n}")
         D = self.D
         label = re.sub(r"\W", "_", f"tsp_{self.name}")
         prob = pulp.LpProblem(label, pulp.LpMinimize)
@@ -587,7 +587,7 @@ class TSP(Problem):
     def _check_qubo_size(self) -> None:
         n = self.n
         if n < 3:
-            raise ParameterError("the position-based TSP QUBO needs at least 3 cities")
+            raise UnsuitedInstance(f"the position-based TSP QUBO needs at least 3 cities, this instance has {self.n}")
         m = n - 1
         couplings = 2 * m * (m - 1) * (m - 1)
         if couplings > MAX_QUBO_COUPLINGS:
