@@ -179,7 +179,7 @@ def test_random_restarts_run_in_parallel_and_are_reproducible():
     p = generate_dag(d=10, edges_per_node=2, n=200, graph="ER", noise="gauss", seed=4)
     r1 = combopt.solve(p, init="random", restarts=3, workers=2, seed=7)
     r2 = combopt.solve(p, init="random", restarts=3, workers=1, seed=7)
-    assert len(r1.info["start_scores"]) == 3
+    assert len(r1.info["start_scores"]) == 3 == r1.info["starts"]
     np.testing.assert_array_equal(r1.solution, r2.solution)
     assert r1.objective == pytest.approx(min(r1.info["start_scores"]))
 

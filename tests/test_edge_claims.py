@@ -113,8 +113,63 @@ def test_a_two_city_tour_for_a_solver_that_needs_three_names_the_file(tmp_path, 
     from combopt.cli.app import main
 
     f = tmp_path / "c2.tsp"
-    f.write_text("NAME : c2\nTYPE : TSP\nDIMENSION : 2\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n1 0 0\n2 3 4\nEOF\n")
+    f.write_text("NAME : c2\nTYPE : TSP\nDIMENSION : 2\nEDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+                 "1 0 0\n2 3 4\nEOF\n")
     assert main(["solve", str(f), "-s", solver, "-t", "1", "-q"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"combopt: error: {f}: {solver}: ") and "at least 3 cities" in err and "\n" not in err
     assert combopt.solve(combopt.read(f), "tsp-ls").objective == 10  # the default solver takes it
+
+
+def test_ebim_and_mecb_constructions_are_feasible_and_fill_the_rate():
+    # the cold-start answer (no compiled kernel): a first run on a fresh machine returned no solution for mecb
+    from combopt.problems.coupling.model import EBIM, MECB
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 12)), int(rng.integers(1, 8))
+        p = rng.random(n) ** 3
+        p[rng.random(n) < 0.2] = 0.0
+        p[0] += 0.01
+        p /= p.sum()
+        q = rng.random(m) + 0.01
+        q /= q.sum()
+        R = float(rng.uniform(0.0, 4.0))
+        e = EBIM([p], rate=R)
+        ev = e.evaluate(e.construct())
+        assert ev.feasible, ev.violations
+        # largest k singletons within the rate: one more symbol split off would pass it
+        s = np.sort(p[p > 0])[::-1]
+        hs = [-(s[:k] * np.log2(s[:k])).sum() - (s[k:].sum() * np.log2(s[k:].sum()) if s[k:].sum() > 1e-15 else 0)
+              for k in range(s.size + 1)]
+        assert ev.objective == pytest.approx(max(h for h in hs if h <= R + 1e-12), abs=1e-9)
+        b = MECB([p, q], rate=R)
+        assert b.evaluate(b.construct()).feasible
+
+
+def test_three_marginals_with_a_rate_are_a_mec_instance(tmp_path):
+    f = tmp_path / "three.coupling.json"
+    f.write_text('{"marginals": [[0.5, 0.5], [0.2, 0.8], [0.1, 0.9]], "rate": 0.5}')
+    assert combopt.read(f).kind == "mec"
+    f.write_text('{"marginals": [[0.5, 0.5], [0.2, 0.8]], "rate": 0.5}')
+    assert combopt.read(f).kind == "mecb"
+
+
+def test_check_refutes_a_dag_bound_above_the_full_dag_on_the_solutions_order(tmp_path, capsys):
+    import json
+
+    from combopt.cli.app import main
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 3))  # independent columns: the answer prunes every edge, the full DAG fits noise
+    f = tmp_path / "weak.csv"
+    f.write_text("a,b,c\n" + "\n".join(",".join(f"{v:.6f}" for v in row) for row in X) + "\n")
+    out = tmp_path / "r.json"
+    assert main(["solve", str(f), "-k", "dag", "-t", "1", "-q", "--out", str(out)]) == 0
+    assert main(["check", str(f), str(out), "-k", "dag"]) == 0  # the run's own bound holds
+    data = json.loads(out.read_text())
+    data.update(status="optimal", bound=data["objective"], gap=0.0)
+    out.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["check", str(f), str(out), "-k", "dag"]) == 1
+    assert "of the full DAG on the solution's own order" in capsys.readouterr().out

@@ -243,3 +243,24 @@ def north_west_corner(marginals) -> Coupling:
                 pos[i] += 1
     return Coupling(np.array(cells, dtype=np.int64).reshape(-1, len(ps)), np.array(mass),
                     tuple(int(p.size) for p in ps))
+
+
+def singleton_encoder(p, rate: float) -> Coupling:
+    """A deterministic encoder ``p(x, t)`` with ``H(T) <= rate``, built without any compiled kernel (the cold-start
+    answer of EBIM and MEC-B): the ``k`` most likely symbols keep code words of their own and the rest share one,
+    with the largest ``k`` whose ``H(T)`` fits the rate (splitting a symbol off the shared word only raises
+    ``H(T)``, so the ``k`` are tried in one pass of cumulative sums). ``I(X;T) = H(T)`` for such an encoder."""
+    p = np.asarray(p, dtype=np.float64)
+    order = np.argsort(-p, kind="stable")
+    order = order[p[order] > 0]
+    q = p[order]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(q > 0, -q * np.log2(q), 0.0)
+        head = np.concatenate([[0.0], np.cumsum(plogp)])  # entropy of the first k singletons
+        rest = np.maximum(q.sum() - np.concatenate([[0.0], np.cumsum(q)]), 0.0)  # mass shared by the others
+        h = head + np.where(rest > 1e-15, -rest * np.log2(np.maximum(rest, 1e-300)), 0.0)
+    k = int(np.flatnonzero(h <= rate + 1e-12).max()) if q.size else 0
+    k = min(k, MAX_CELLS - 1)
+    words = np.minimum(np.arange(q.size), k)  # symbol i of the sorted order -> its own word, or word k (shared)
+    t = int(words.max()) + 1 if q.size else 1
+    return Coupling(np.column_stack([order, words]).astype(np.int64), q.copy(), (int(p.size), t))

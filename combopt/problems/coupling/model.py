@@ -22,7 +22,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation, Problem, describe_value
 from ...core.registry import register_kind
 from ...core.safeio import json_number
-from .cells import MAX_CELLS, Coupling, north_west_corner, shown  # noqa: F401  (re-exported)
+from .cells import MAX_CELLS, Coupling, north_west_corner, shown, singleton_encoder  # noqa: F401  (re-exported)
 from .measures import binary_entropy, entropy, majorization_bound, profile_bound
 
 register_kind("mec")
@@ -434,6 +434,10 @@ class EBIM(CouplingProblem):
         c = self.as_coupling(solution, "encoder")
         return coupling_figure({f"{label}: encoder p(x, t)": c}, self.describe())
 
+    def construct(self) -> Coupling:
+        """The cold-start answer: :func:`.cells.singleton_encoder` (numpy only)."""
+        return singleton_encoder(self.p, self.rate)
+
     def evaluate(self, solution) -> Evaluation:
         try:
             c = self.as_coupling(solution, "encoder")
@@ -585,6 +589,12 @@ class MECB(CouplingProblem):
         I_TY = HT + hq - dec.entropy()
         I_XY = hp + hq - sol.joint_entropy()
         return {"I_XY": I_XY, "I_XT": I_XT, "I_TY": I_TY, "H_T": HT, "lower_bound": I_XT + I_TY - HT}
+
+    def construct(self) -> MECBSolution:
+        """The cold-start answer (numpy only): :func:`.cells.singleton_encoder` of ``p_X`` and the north-west-corner
+        decoder between its code words and ``p_Y``."""
+        enc = singleton_encoder(self.marginals[0], self.rate)
+        return MECBSolution(enc, north_west_corner([enc.marginal(1), self.marginals[1]]))
 
     def evaluate(self, solution) -> Evaluation:
         if not isinstance(solution, MECBSolution):

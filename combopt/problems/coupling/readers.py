@@ -36,7 +36,7 @@ def _kind(kind: str, declared, n_marg: int, rate, path) -> str:
         if not isinstance(declared, str) or declared not in KINDS:
             raise InputError(path, f"\"kind\" must be one of {', '.join(KINDS)}, got {declared!r}")
         return declared
-    if rate is not None:
+    if rate is not None and n_marg <= 2:  # as the module says: one marginal with a rate is ebim, two mecb
         return "ebim" if n_marg == 1 else "mecb"
     return "mec"
 

@@ -239,6 +239,28 @@ class DAGProblem(Problem):
                                                                                    strict=True)]
         return out
 
+    def solution_claims(self, data: Any) -> list[str]:
+        """A claimed lower bound above the score of the full DAG on the solution's own order (every node regressed
+        on all its predecessors there: at most the solution's score, one solve per node) is refuted by that DAG."""
+        if not isinstance(data, dict) or not isinstance(data.get("bound"), (int, float)) or isinstance(
+                data.get("bound"), bool):
+            return []
+        try:
+            W = real_array(self.solution_from_json(data))
+        except (InputError, ParameterError, ValueError, TypeError):
+            return []
+        order = None if W is None or W.shape != (self.d, self.d) else topological_order(W)
+        if order is None:
+            return []
+        pos = np.empty(self.d, dtype=np.int64)
+        pos[np.asarray(order, dtype=np.int64)] = np.arange(self.d)
+        full = self.score(refit_on_support(self.S, pos[:, None] < pos[None, :]))
+        bound = float(data["bound"])
+        if full < bound - 1e-9 * max(1.0, abs(bound)):
+            return [f"bound: the result claims {bound:g}, above the score {full:g} of the full DAG on the solution's "
+                    "own order (every node on all its predecessors)"]
+        return []
+
     def solution_from_json(self, data: Any, path: str | None = None) -> np.ndarray:
         if isinstance(data, dict) and "solution" in data and isinstance(data["solution"], dict):
             data = data["solution"]
