@@ -266,18 +266,21 @@ class MultiKnapsack(Problem):
 def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
     """``(z_lp, x_lp, duals, reduced_costs)`` of ``max p.x, A x <= b, 0 <= x <= 1`` (HiGHS through scipy).
 
-    Solved with the profits scaled to at most 1 in magnitude: HiGHS gave up ("numerical difficulties") on eleven
-    items of profit about 1e12 with two-digit weights; the duals and the value are scaled back."""
+    Where HiGHS gives up on the profits as they are ("numerical difficulties": eleven items of profit about 1e12
+    with two-digit weights), again with the profits scaled to at most 1 in magnitude, the duals and the value
+    scaled back."""
     from scipy.optimize import linprog
 
-    scale = float(np.max(np.abs(p))) if p.size else 0.0
-    scale = scale if scale > 0 else 1.0
-    res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+    scale = 1.0
+    res = linprog(-p, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+    if res.status != 0 and p.size and np.max(np.abs(p)) > 0:
+        scale = float(np.max(np.abs(p)))
+        res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
     if res.status != 0:
         raise UnsuitedInstance(f"the LP relaxation failed ({res.message})")
     x = np.asarray(res.x, dtype=np.float64)
     u = np.maximum(-np.asarray(res.ineqlin.marginals, dtype=np.float64), 0.0) * scale
-    return max(float(-res.fun) * scale, float(p @ x)), x, u, p - u @ A
+    return float(-res.fun) * scale, x, u, p - u @ A
 
 
 # --------------------------------------------------------------------------- OR-Library reader
