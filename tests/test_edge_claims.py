@@ -173,3 +173,35 @@ def test_check_refutes_a_dag_bound_above_the_full_dag_on_the_solutions_order(tmp
     capsys.readouterr()
     assert main(["check", str(f), str(out), "-k", "dag"]) == 1
     assert "of the full DAG on the solution's own order" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[sets.a]\nkind = "nosuchkind"\ninstances = ["g.clq"]\n[[solvers]]\nsolver = "sa"\n', "unknown kind 'nosuchkind'"),
+    ('[sets.a]\nkind = "clique"\ninstances = ["g.clq"]\n[[solvers]]\nsolver = "nosuch"\n', "unknown solver 'nosuch'"),
+    ('[sets.a]\nkind = "clique"\ninstances = ["g.clq"]\n[[solvers]]\nsolver = "tsp-ls"\n',
+     "solver 'tsp-ls' does not handle kind 'clique'"),
+])
+def test_a_suite_naming_an_unknown_solver_or_kind_is_refused_when_loaded(tmp_path, capsys, body, message):
+    from combopt.cli.app import main
+
+    (tmp_path / "g.clq").write_text("p edge 3 2\ne 1 2\ne 2 3\n")
+    suite = tmp_path / "s.toml"
+    suite.write_text(f'[suite]\nname = "s"\ndata = "{tmp_path}"\n' + body)
+    assert main(["bench", str(suite), "--out", str(tmp_path / "r.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not (tmp_path / "r.jsonl").exists()
+
+
+def test_a_damaged_results_line_is_skipped_with_a_warning(tmp_path):
+    import json
+
+    from combopt.bench.results import read_results
+
+    row = {"key": "k1", "suite": "s", "set": "a", "path": "i.clq", "instance": "i", "solver": "sa", "label": "sa",
+           "seed": 0, "status": "feasible", "objective": 3.0, "sense": "max"}
+    f = tmp_path / "r.jsonl"
+    good = [json.dumps({**row, "key": f"k{i}", "instance": f"i{i}"}) for i in range(3)]
+    f.write_text(good[0] + "\n" + good[1][:40] + "\n" + good[2] + "\n")
+    with pytest.warns(UserWarning, match=r"line\(s\) 2 are not complete JSON rows"):
+        rows = read_results([f])
+    assert sorted(r["key"] for r in rows) == ["k0", "k2"]

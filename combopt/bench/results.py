@@ -24,6 +24,7 @@ import io
 import json
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -226,19 +227,25 @@ _KIND_OF = {**dict.fromkeys(_FLOAT, "a number"), **dict.fromkeys(_INT, "an integ
 def _read_jsonl(p: Path) -> list[dict[str, Any]]:
     rows = []
     with open(p, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
+        lines = [(lineno, line.strip()) for lineno, line in enumerate(f, 1) if line.strip()]
+        skipped = []
+        for lineno, line in lines:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError:
-                continue  # partial line of an interrupted write
+                # the partial line of an interrupted write (a resumed suite continues on the next line), or damage:
+                # either way not a row, and said so
+                skipped.append(lineno)
+                continue
             except (ValueError, RecursionError) as e:  # integers over 4300 digits, absurd nesting
                 raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a row of `combopt bench`",
                                  lineno) from None
             if isinstance(obj, dict) and "key" in obj:
                 rows.append(_checked(obj, p, lineno))
+    if skipped:
+        shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
+        warnings.warn(f"{p}: line(s) {shown} are not complete JSON rows (an interrupted write, or damage): skipped",
+                      stacklevel=2)
     return rows
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.registry import all_solvers, known_kinds
 from .refs import Reference, load_reference
 
 #: keys allowed at suite level and inherited by sets and solver entries
@@ -368,6 +369,8 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         kind = st.get("kind")
         if kind is not None and not isinstance(kind, str):
             raise _err(src, f"{where}: kind must be a string", text, "kind")
+        if kind is not None and kind not in known_kinds():
+            raise _err(src, f"{where}: unknown kind {kind!r}; the kinds are {', '.join(known_kinds())}", text, kind)
         refs: dict[str, Reference] = {}
         ref_file = None
         ref = st.get("reference")
@@ -419,6 +422,13 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         for s in sets_of:
             if s not in sets:
                 raise _err(src, f"{where}: unknown set {s!r}; the suite defines: {', '.join(sets)}", text, s)
+        info = {i.name: i for i in all_solvers()}.get(solver)
+        if info is None:
+            raise _err(src, f"{where}: unknown solver {solver!r} (see `combopt solvers`)", text, solver)
+        for s in sets_of:  # a set without a kind takes it from each file: checked when the run reads it
+            if sets[s].kind is not None and not info.handles(sets[s].kind):
+                raise _err(src, f"{where}: solver {solver!r} does not handle kind {sets[s].kind!r} (set {s!r}; see "
+                                f"`combopt solvers {sets[s].kind}`)", text, solver)
         params = ent.get("params", {})
         if not isinstance(params, dict) or not all(isinstance(k, str) and k.isidentifier() for k in params):
             raise _err(src, f"{where}: params must be a table of name = value", text, "params")
