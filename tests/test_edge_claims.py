@@ -205,3 +205,18 @@ def test_a_damaged_results_line_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"line\(s\) 2 are not complete JSON rows"):
         rows = read_results([f])
     assert sorted(r["key"] for r in rows) == ["k0", "k2"]
+
+
+def test_head_to_head_ties_within_the_sets_tolerance():
+    from combopt.bench.report import head_to_head
+    from combopt.bench.results import normalise
+
+    def row(label, obj, tol):
+        return normalise({"key": label, "suite": "s", "set": "a", "path": "burma14.tsp", "instance": "burma14",
+                          "solver": "tsp-ls", "label": label, "seed": 0, "status": "feasible", "sense": "min",
+                          "objective": obj, "feasible": True, "tolerance": tol})
+
+    rows = [row("a", 3323.0, 0.05), row("b", 3340.0, 0.05)]  # 0.5 % apart: level within 5 %
+    assert head_to_head(rows)["a"][("a", "b")] == (0, 0, 1)
+    rows = [row("a", 3323.0, None), row("b", 3340.0, None)]  # rows without it: 1e-6, as before
+    assert head_to_head(rows)["a"][("a", "b")] == (1, 0, 0)

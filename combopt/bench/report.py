@@ -153,6 +153,8 @@ def head_to_head(rows: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], 
         srows = [r for r in rows if r["set"] == s]
         labels = _order(srows, "label")
         insts = _order(srows, "path")
+        # the set's tolerance as its rows record it (rows of files written before they did: 1e-6)
+        tol = max([float(r["tolerance"]) for r in srows if isinstance(r.get("tolerance"), (int, float))] or [1e-6])
         m: dict[tuple[str, str], tuple[int, int, int]] = {}
         for a in labels:
             for b in labels:
@@ -164,7 +166,7 @@ def head_to_head(rows: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], 
                         continue
                     (va, sense), (vb, _) = vals[(s, i, a)], vals[(s, i, b)]
                     if va == vb or (math.isfinite(va) and math.isfinite(vb)
-                                    and abs(va - vb) <= 1e-6 * max(abs(va), abs(vb), 1.0)):
+                                    and abs(va - vb) <= tol * max(abs(va), abs(vb), 1.0)):
                         t += 1
                     elif (va < vb) == (sense == "min"):
                         w += 1

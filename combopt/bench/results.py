@@ -35,10 +35,10 @@ FIELDS = (
     "key", "index", "suite", "set", "kind", "instance", "path", "solver", "label", "params", "seed", "time_limit",
     "max_iterations", "device", "status", "sense", "objective", "bound", "feasible", "optimum", "best_known",
     "reference_bound", "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s",
-    "time_to_target_s", "wall_s", "trace", "error", "contradictions",
+    "time_to_target_s", "wall_s", "trace", "error", "contradictions", "tolerance",
 )
 _FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "reference_bound", "gap_pct", "runtime_s",
-          "time_to_best_s", "time_to_target_s", "wall_s"}
+          "time_to_best_s", "time_to_target_s", "wall_s", "tolerance"}
 _INT = {"index", "seed", "max_iterations", "iterations"}
 _BOOL = {"feasible", "at_optimum", "at_best"}
 _JSON = {"params", "trace", "contradictions"}

@@ -29,6 +29,7 @@ def score(row: dict[str, Any], suite: Suite) -> dict[str, Any]:
     ref = lookup(st.refs, row.get("instance"), row["path"]) if st is not None else None
     tol = st.tolerance if st is not None else 1e-6
     row = dict(row)
+    row["tolerance"] = tol  # the set's: reaching a reference and beating another solver are judged with it
     row["optimum"] = ref.optimum if ref else None
     row["best_known"] = ref.best_known if ref else None
     row["reference_bound"] = ref.bound if ref else None
