@@ -220,3 +220,33 @@ def test_head_to_head_ties_within_the_sets_tolerance():
     assert head_to_head(rows)["a"][("a", "b")] == (0, 0, 1)
     rows = [row("a", 3323.0, None), row("b", 3340.0, None)]  # rows without it: 1e-6, as before
     assert head_to_head(rows)["a"][("a", "b")] == (1, 0, 0)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"weight": [100, 1]}, "unknown key 'weight'"),
+    ({"domain": {"lo": 0, "step": 1, "count": 2, "bar": 3}}, "unknown key 'domain.bar'"),
+    ({"b": ["1", 0]}, 'b holds "1"; expected a number'),
+    ({"domain": {"lo": 0, "step": 1, "count": True}}, "domain.count holds true; expected a number"),
+])
+def test_dmmv_json_refuses_unknown_keys_and_numbers_as_text(tmp_path, extra, message):
+    import json
+
+    f = tmp_path / "m.dmmv.json"
+    f.write_text(json.dumps({"format": "dmmv", "A": [[1, 1], [1, -1]], "b": [1, 0],
+                             "domain": {"lo": 0, "step": 1, "count": 2}, **extra}))
+    with pytest.raises(combopt.InputError, match=message):
+        combopt.read(f)
+
+
+def test_dmmv_json_mixes_the_two_domain_forms_and_open_rows_do_not_warn(tmp_path, recwarn):
+    import json
+
+    f = tmp_path / "m.dmmv.json"
+    f.write_text(json.dumps({"format": "dmmv", "A": [[1, 2], [1, 0]], "lower": [1.4, None], "upper": [1.4, None],
+                             "domains": [{"values": [0, 1]}, {"lo": 0, "step": 0.5, "count": 3}]}))
+    P = combopt.read(f)
+    best = min(abs(a + 2 * b - 1.4) for a in (0, 1) for b in (0, 0.5, 1.0))  # the second row is free
+    for solver in ("dmmv", "dmmv-round", "milp"):
+        r = combopt.solve(P, solver, time_limit=2, seed=0)
+        assert r.objective == pytest.approx(best) or (solver == "dmmv-round" and r.objective >= best - 1e-9)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -250,7 +250,9 @@ def least_squares_start(model: DMMV) -> np.ndarray:
     lo = model.dom_vals[model.dom_ptr[:-1]]
     hi = model.dom_vals[model.dom_ptr[1:] - 1]
     one_sided = np.where(np.isfinite(model.lower), model.lower, np.where(np.isfinite(model.upper), model.upper, 0.0))
-    tgt = np.where(np.isfinite(model.lower) & np.isfinite(model.upper), 0.5 * (model.lower + model.upper), one_sided)
+    both = np.isfinite(model.lower) & np.isfinite(model.upper)
+    tgt = one_sided.copy()  # (the midpoint only where both sides are finite: -inf + inf warns)
+    tgt[both] = 0.5 * (model.lower[both] + model.upper[both])
     A = sp.diags(model.weights) @ model.A
     fixed = hi <= lo
     if np.all(fixed):
@@ -485,6 +487,39 @@ def _sniff_json(head: str) -> bool:
     return h.startswith("{") and '"format"' in h and '"dmmv"' in h
 
 
+#: the keys a ``.dmmv.json`` object may have (anything else is a typo: "weight" would drop the weights unnoticed)
+JSON_KEYS = {"format", "name", "A", "b", "lower", "upper", "weights", "domain", "domains"}
+DOMAIN_KEYS = {"values", "lo", "step", "count"}
+
+
+def _known_keys(path: Path, obj: dict, allowed: set[str], where: str) -> None:
+    bad = sorted(k for k in obj if k not in allowed)
+    if bad:
+        raise InputError(path, f"unknown key '{where}{bad[0]}'; expected {', '.join(sorted(allowed))}")
+
+
+def _no_text_numbers(path: Path, data) -> None:
+    """Numbers must be JSON numbers: "12" or true where a number belongs is refused (numpy would take them)."""
+    stack = [(data.get(k), k) for k in ("A", "b", "lower", "upper", "weights", "domain", "domains")]
+    while stack:
+        v, where = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, f"{where}.{k}") for k, x in v.items())
+        elif isinstance(v, list):
+            if len(v) > 64 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+                continue  # a long list of plain numbers (the usual case) is checked in one pass
+            stack.extend((x, where) for x in v)
+        elif isinstance(v, (str, bool)):
+            raise InputError(path, f"{where} holds {json.dumps(v)[:30]}; expected a number")
+
+
+def _grid_values(path: Path, i: int, d: dict) -> list[float]:
+    lo, step, count = float(d["lo"]), float(d["step"]), d["count"]
+    if not (isinstance(count, int) and 1 <= count <= MAX_DENSE_ENTRIES):
+        raise InputError(path, f"'domains' entry {i}: count must be a positive integer, got {count!r}")
+    return [lo + step * k for k in range(count)]
+
+
 @register_reader("dmmv-json", kinds=("dmmv",), extensions=(".dmmv.json",), sniff=_sniff_json)
 def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.dmmv.json`` (see the module documentation)."""
@@ -498,6 +533,8 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
         raise InputError(path, "not a readable JSON text file") from None
     if not isinstance(data, dict) or data.get("format") != "dmmv":
         raise InputError(path, 'expected a JSON object with "format": "dmmv"')
+    _known_keys(path, data, JSON_KEYS, "")
+    _no_text_numbers(path, data)
     try:
         Araw = data.get("A")
         if isinstance(Araw, list):
@@ -510,6 +547,7 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
                 raise InputError(path, "'A' is too large")
             A = _num_array(path, "A", np.asarray(Araw, dtype=np.float64), 2)
         elif isinstance(Araw, dict):
+            _known_keys(path, Araw, {"shape", "rows", "cols", "values"}, "A.")
             shape = Araw.get("shape")
             if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int) and s >= 1 for s in shape)):
                 raise InputError(path, "'A.shape' must be two positive integers")
@@ -538,14 +576,20 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
             doms = data["domains"]
             if not isinstance(doms, list) or len(doms) != A.shape[1]:
                 raise InputError(path, f"'domains' must be a list of {A.shape[1]} objects (one per variable)")
-            if all(isinstance(d, dict) and "values" in d for d in doms):
+            for i, d in enumerate(doms):
+                if not isinstance(d, dict) or not ("values" in d or {"lo", "step", "count"} <= set(d)):
+                    raise InputError(path, f"'domains' entry {i} needs 'values', or 'lo', 'step' and 'count'")
+                _known_keys(path, d, DOMAIN_KEYS, f"domains[{i}].")
+            if all("values" in d for d in doms):
                 dom = {"values": [list(map(float, d["values"])) for d in doms]}
-            elif all(isinstance(d, dict) and {"lo", "step", "count"} <= set(d) for d in doms):
+            elif all("values" not in d for d in doms):
                 dom = {key: np.asarray([d[key] for d in doms], dtype=np.float64) for key in ("lo", "step", "count")}
-            else:
-                raise InputError(path, "every entry of 'domains' needs 'values', or 'lo', 'step' and 'count'")
+            else:  # both forms: every grid written out as its values
+                dom = {"values": [list(map(float, d["values"])) if "values" in d else
+                                  _grid_values(path, i, d) for i, d in enumerate(doms)]}
         elif isinstance(data.get("domain"), dict):
             d = data["domain"]
+            _known_keys(path, d, DOMAIN_KEYS, "domain.")
             if "values" in d:
                 dom = {"values": np.asarray(d["values"], dtype=np.float64)}
             else:
