@@ -655,6 +655,3 @@ def _csr(n: int, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.nda
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(ptr, rows + 1, 1)
     return np.cumsum(ptr), cols[order]
-
-
-
