@@ -250,3 +250,27 @@ def test_dmmv_json_mixes_the_two_domain_forms_and_open_rows_do_not_warn(tmp_path
         r = combopt.solve(P, solver, time_limit=2, seed=0)
         assert r.objective == pytest.approx(best) or (solver == "dmmv-round" and r.objective >= best - 1e-9)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_suite_naming_an_instance_past_the_end_of_its_file_is_refused(tmp_path, capsys):
+    from combopt.cli.app import main
+
+    (tmp_path / "two.txt").write_text("2\n3 1 0\n5 4 3\n1 1 1\n2\n3 1 0\n1 2 3\n1 1 1\n1\n")
+    suite = tmp_path / "s.toml"
+    body = '[sets.a]\nkind = "mdkp"\ninstances = ["two.txt#{}"]\n[[solvers]]\nsolver = "mdkp-core"\n'
+    suite.write_text(f'[suite]\nname = "s"\ndata = "{tmp_path}"\ntime_limit = 1\n' + body.format(5))
+    assert main(["bench", str(suite), "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert "#5 does not exist" in capsys.readouterr().err and not (tmp_path / "r.jsonl").exists()
+    suite.write_text(f'[suite]\nname = "s"\ndata = "{tmp_path}"\ntime_limit = 1\n' + body.format(1))
+    assert main(["bench", str(suite), "--out", str(tmp_path / "r.jsonl")]) == 0
+
+
+def test_quantization_shape_message_knows_transpose_is_already_set(tmp_path):
+    np.save(tmp_path / "w.npy", np.ones((1, 2)))
+    np.save(tmp_path / "x.npy", np.ones((4, 2)))
+    spec = tmp_path / "q.toml"
+    spec.write_text('kind = "quantization"\nweights = "w.npy"\nactivations = "x.npy"\nbits = 3\ntranspose = true\n')
+    with pytest.raises(combopt.InputError, match=r"with transpose = true the weights are read as in x out"):
+        combopt.read(spec)
+    spec.write_text('kind = "quantization"\nweights = "w.npy"\nactivations = "x.npy"\nbits = 3\n')
+    assert combopt.read(spec).kind == "quantization"  # out x in as stored: 2 inputs, as the activations

@@ -263,6 +263,8 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
                            not q.name.startswith("."))
             out += found
         elif (root / base).is_file():
+            if base != pat:  # one instance of a file: past its end is an error of the suite too
+                _check_range_end(root / base, int(pat.rsplit("#", 1)[1]), kind, src, f"{where}: {pat!r}")
             out.append(pat)
         else:
             raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")

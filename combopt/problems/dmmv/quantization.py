@@ -490,8 +490,10 @@ def from_spec(spec) -> QuantizationLayer:
         X = X[:ms]
     bits = spec.integer("bits", lo=1, hi=16)
     if X.shape[1] != W.shape[1]:
+        hint = ("(with transpose = true the weights are read as in x out: their rows are the inputs)"
+                if spec.data.get("transpose") else "(use transpose = true for in x out weights)")
         raise spec.error("activations", f"activations have {X.shape[1]} features but the weights have "
-                                        f"{W.shape[1]} inputs (use transpose = true for in x out weights)")
+                                        f"{W.shape[1]} inputs {hint}")
     if _overflows(W, X):
         raise spec.error("weights", f"'weights' (max |w| {np.max(np.abs(W)):.3g}) times 'activations' (max |x| "
                                     f"{np.max(np.abs(X)):.3g}) over {W.shape[1]} inputs overflow; expected magnitudes "
