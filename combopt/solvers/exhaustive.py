@@ -38,7 +38,7 @@ def exhaustive_minimum(model, deadline: float = math.inf) -> tuple[float, np.nda
     blocks = 1 << k
     best_E = np.full(blocks, np.inf)
     best_code = np.zeros(blocks, dtype=np.int64)
-    done, chunk = 0, min(blocks, 2 * max(1, int(numba.config.NUMBA_NUM_THREADS)))
+    done, chunk = 0, min(blocks, 2 * max(1, numba.get_num_threads()))  # the threads this run may use
     while done < blocks and (done == 0 or time.monotonic() < deadline):
         c = min(chunk, blocks - done)
         t0 = time.monotonic()
