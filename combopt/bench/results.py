@@ -20,6 +20,7 @@ and a run recorded twice counts once (the last row wins).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -28,14 +29,14 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError, MissingDependencyError, ParameterError
+from ..core.errors import CombOptError, InputError, MissingDependencyError, ParameterError
 
 #: every column of a row, in file order (see README.md, "Results files")
 FIELDS = (
     "key", "index", "suite", "set", "kind", "instance", "path", "solver", "label", "params", "seed", "time_limit",
     "max_iterations", "device", "status", "sense", "objective", "bound", "feasible", "optimum", "best_known",
     "reference_bound", "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s",
-    "time_to_target_s", "wall_s", "trace", "error", "contradictions", "tolerance",
+    "time_to_target_s", "wall_s", "trace", "error", "contradictions", "tolerance", "instance_sha",
 )
 _FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "reference_bound", "gap_pct", "runtime_s",
           "time_to_best_s", "time_to_target_s", "wall_s", "tolerance"}
@@ -180,7 +181,8 @@ def _typed(k: str, v: Any) -> Any:
 
 #: fields every row holds (``combopt bench`` writes them for failed runs too)
 REQUIRED = ("set", "path", "solver", "label", "status")
-_STR = {"key", "suite", "set", "kind", "instance", "path", "solver", "label", "status", "sense", "device", "error"}
+_STR = {"key", "suite", "set", "kind", "instance", "path", "solver", "label", "status", "sense", "device", "error",
+        "instance_sha"}
 
 
 def _checked(row: dict[str, Any], p: Path, lineno: int) -> dict[str, Any]:
@@ -287,9 +289,28 @@ def _read_parquet(p: Path) -> list[dict[str, Any]]:
         raise InputError(p, f"a row that is not a row of `combopt bench` ({type(e).__name__})") from None
 
 
+def content_digest(file: str | Path) -> str | None:
+    """SHA-256 (first 16 hex digits) of the bytes of a run's instance file (``file#K``: the whole file), or None
+    when it cannot be read. A run's key names the instance by its path under the data root; this tells two files
+    of the same path apart (another data root, a file edited since), so ``--resume`` reruns what changed."""
+    from ..core.io import split_index
+
+    try:
+        h = hashlib.sha256()
+        with open(split_index(file)[0], "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()[:16]
+    except (OSError, CombOptError):
+        return None
+
+
 def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
-    """Rows of one or more results files (partial files welcome); a key seen twice keeps its last row."""
-    by_key: dict[str, dict[str, Any]] = {}
+    """Rows of one or more results files (partial files welcome). Within a file a key seen twice keeps its last row
+    (a resumed run that reran it); across files, rows of one key on instance files of different contents
+    (``instance_sha``: two data roots with files of the same names) are both kept."""
+    by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
+    shas: dict[str, set[str | None]] = {}
     for path in paths:
         p = Path(path)
         src = p
@@ -315,14 +336,26 @@ def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
                 raise InputError(p, "expected a .jsonl, .csv or .parquet results file")
         except UnicodeDecodeError:
             raise InputError(p, "not a text file; expected a results file") from None
+        last: dict[str, dict[str, Any]] = {}
         for r in rows:
-            by_key[str(r["key"])] = normalise(r)
+            last[str(r["key"])] = normalise(r)
+        for k, r in last.items():
+            sha = r.get("instance_sha")
+            # a row without a digest (files written before rows had one) stands for every content: it replaces,
+            # and is replaced by, any row of its key, as before
+            held = shas.setdefault(k, set())
+            for o in [o for o in held if sha is None or o in (None, sha)]:
+                del by_key[(k, o)]
+                held.discard(o)
+            by_key[(k, sha)] = r
+            held.add(sha)
     return list(by_key.values())
 
 
-def recorded_keys(path: str | Path) -> set[str]:
-    """Keys of the runs recorded in a results file (empty when it does not exist yet)."""
+def recorded_keys(path: str | Path) -> dict[str, str | None]:
+    """Keys of the runs recorded in a results file, each with the digest of the instance file it ran on (None for
+    rows written before rows recorded it); empty when the file does not exist yet."""
     p = Path(path)
     if not journal_of(p).exists() and not p.exists():
-        return set()
-    return {r["key"] for r in read_results([p])}
+        return {}
+    return {r["key"]: r.get("instance_sha") for r in read_results([p])}

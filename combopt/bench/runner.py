@@ -76,9 +76,34 @@ class Progress:
         """The suite is over (or interrupted)."""
 
 
+def pending(suite: Suite, skip: set[str] | dict[str, str | None] | None) -> list[RunSpec]:
+    """The suite's runs that ``skip`` (``--resume``: the keys recorded, each with the digest of the instance file it
+    ran on, as :func:`~combopt.bench.results.recorded_keys` gives them) does not hold: a recorded key whose file
+    has other contents now (another data root, an edited file) runs again. A plain set of keys skips by key."""
+    if not skip:
+        return list(suite.runs)
+    if not isinstance(skip, dict):
+        return [r for r in suite.runs if r.key not in skip]
+    from .results import content_digest
+
+    digests: dict[str, str | None] = {}
+
+    def same(r: RunSpec) -> bool:
+        was = skip[r.key]
+        if was is None:  # rows of files written before rows recorded the digest: the key alone, as then
+            return True
+        if r.file not in digests:
+            digests[r.file] = content_digest(r.file)
+        return digests[r.file] == was
+
+    return [r for r in suite.runs if r.key not in skip or not same(r)]
+
+
 def _failed_row(spec: RunSpec, status: str, message: str) -> dict[str, Any]:
+    from .results import content_digest
+
     row = base_row(spec.to_dict())
-    row.update(status=status, error=message)
+    row.update(status=status, error=message, instance_sha=content_digest(spec.file))
     return row
 
 
@@ -87,7 +112,7 @@ def run_suite(
     *,
     jobs: int = 1,
     writer: ResultsWriter | None = None,
-    skip: set[str] | None = None,
+    skip: set[str] | dict[str, str | None] | None = None,
     executor: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
@@ -112,8 +137,7 @@ def run_suite(
         raise ParameterError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if not (isinstance(jobs, int) and jobs >= 1):
         raise ParameterError(f"--jobs must be a positive integer, got {jobs!r}")
-    skip = skip or set()
-    todo = [r for r in suite.runs if r.key not in skip]
+    todo = pending(suite, skip)
     prog = progress or Progress()
     rows: list[dict[str, Any]] = []
     if suite.warmup and todo:

@@ -116,10 +116,12 @@ def execute(spec: dict) -> dict[str, Any]:
         from ..api import solve
         from ..core.errors import CombOptError
         from ..core.io import read
+        from .results import content_digest
 
         try:
             _plugins(spec)
             problem = read(spec["file"], spec["kind"])
+            row["instance_sha"] = content_digest(spec["file"])
             row["instance"] = problem.name
             row["kind"] = problem.kind
             row["sense"] = problem.sense

@@ -461,7 +461,7 @@ def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume
     from ..bench.progress import SuiteProgress
     from ..bench.report import TABLE_WIDTH, summarize, summary_table
     from ..bench.results import ResultsWriter, journal_of, read_results, recorded_keys, results_format
-    from ..bench.runner import EXECUTORS, run_suite
+    from ..bench.runner import EXECUTORS, pending, run_suite
     from ..bench.suite import load_suite
 
     if executor not in EXECUTORS:
@@ -494,8 +494,9 @@ def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume
             raise ParameterError(f"--out {target} is a symbolic link or not a regular file; refusing to write "
                                  "results to it (choose another name)")
         check_not_input(target, inputs)
-    skip = recorded_keys(out) if (resume and exists) else set()
-    previous = [r for r in read_results([out]) if r["key"] in {s.key for s in suite.runs}] if skip else []
+    skip = recorded_keys(out) if (resume and exists) else {}
+    rerun = {r.key for r in pending(suite, skip)}
+    previous = [r for r in read_results([out]) if r["key"] in {s.key for s in suite.runs} - rerun] if skip else []
     progress = SuiteProgress(out_console)
     with ResultsWriter(out, append=resume and exists) as writer:
         rows = run_suite(suite, jobs=jobs, writer=writer, skip=skip, executor=executor, address=address,
