@@ -311,6 +311,16 @@ def test_npz_reader_refuses_pickles_and_garbage(tmp_path):
     g.write_bytes(b"PK\x03\x04 this is not a zip")
     with pytest.raises(combopt.InputError):
         combopt.read(g)
+    # a .npy array or a text file under a .npz name: a TypeError traceback, and numpy's pickle message
+    n = tmp_path / "array.npz"
+    with open(n, "wb") as f:
+        np.save(f, np.ones(3))
+    with pytest.raises(combopt.InputError, match="a .npy array; expected a .npz archive"):
+        combopt.read(n)
+    t = tmp_path / "text.npz"
+    t.write_text("1 2 3\n")
+    with pytest.raises(combopt.InputError, match="not a zip archive; expected a .npz archive"):
+        combopt.read(t)
 
 
 def test_cli_generic_dmmv_solve_and_check(tmp_path):

@@ -403,6 +403,12 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
     """Read a generic DMMV instance from ``.npz`` (see the module documentation)."""
     if index not in (None, 0):
         raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if not head.startswith(b"PK"):  # numpy reads anything else as .npy, or as a pickle it then refuses
+        what = "a .npy array" if head.startswith(b"\x93NUMPY") else "not a zip archive"
+        raise InputError(path, f"{what}; expected a .npz archive (numpy.savez) of the DMMV arrays: A (or A_data, "
+                               "A_indices, A_indptr, A_shape), b or lower/upper, and the domain")
     try:
         z = np.load(path, allow_pickle=False)
     except NPY_ERRORS as e:
