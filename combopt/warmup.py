@@ -61,8 +61,9 @@ FAMILY_KINDS: dict[str, tuple[str, ...]] = {
     "coupling": ("mec", "ebim", "mecb"),
 }
 
-#: solvers without Numba kernels (nothing to compile)
-NO_KERNELS = frozenset({"milp", "rcpsp-cpsat", "qaoa"})
+#: solvers without Numba kernels (nothing to compile; milp and rcpsp-cpsat run the RCPSP decoder and bounds for their
+#: starts, and the milp of other kinds their constructions, so they warm up too)
+NO_KERNELS = frozenset({"qaoa"})
 
 #: extra parameter sets that take other code paths (other kernels) than the defaults
 VARIANTS: dict[str, tuple[dict, ...]] = {

@@ -161,7 +161,7 @@ class DMMV:
         A = self.A
         dense = None
         if sp.issparse(A):
-            A = sp.csc_matrix(A, dtype=np.float64)
+            A = sp.csc_matrix(A, dtype=np.float64, copy=True)  # sorted in place below: never the caller's
         else:
             dense = np.asarray(A, dtype=np.float64)
             A = dense_to_csc(dense) if dense.ndim == 2 else sp.csc_matrix(dense)

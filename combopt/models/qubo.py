@@ -88,9 +88,15 @@ class QUBO(Problem):
         sense: str = "min",
         name: str = "qubo",
     ):
-        h = np.asarray(linear, dtype=np.float64).ravel()
+        try:
+            h = np.array(linear, dtype=np.float64)
+            W = sp.csr_matrix(couplings, dtype=np.float64, copy=True)  # changed in place below: never the caller's
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ParameterError(f"linear must be a vector and couplings a square matrix of numbers ({e})") from None
+        if sum(d > 1 for d in h.shape) > 1:  # a row or column vector is a vector; a matrix is not
+            raise ParameterError(f"linear must be a vector (one coefficient per variable), got shape {h.shape}")
+        h = h.ravel()
         n = h.size
-        W = sp.csr_matrix(couplings, dtype=np.float64)
         if not (np.all(np.isfinite(h)) and np.all(np.isfinite(W.data)) and math.isfinite(float(offset))):
             raise ParameterError(NON_FINITE)
         if W.shape != (n, n):
@@ -136,7 +142,10 @@ class QUBO(Problem):
     @classmethod
     def from_matrix(cls, Q, offset: float = 0.0, **kw) -> QUBO:
         """From ``E = x^T Q x + offset`` with any square ``Q`` (dense or sparse)."""
-        Q = sp.csr_matrix(Q, dtype=np.float64)
+        try:
+            Q = sp.csr_matrix(Q, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ParameterError(f"Q must be a square matrix of numbers ({e})") from None
         if Q.shape[0] != Q.shape[1]:
             raise ParameterError(f"Q must be square, got {Q.shape}")
         h = Q.diagonal().copy()
@@ -203,6 +212,9 @@ class QUBO(Problem):
     @classmethod
     def random(cls, n: int, density: float = 1.0, seed: int = 0, scale: float = 1.0) -> QUBO:
         """Random QUBO with normal coefficients (for tests and benchmarks)."""
+        if not (isinstance(n, int | np.integer) and n >= 1) or not 0.0 < density <= 1.0:
+            raise ParameterError(f"a random QUBO needs n >= 1 variables and a density in (0, 1], got n={n!r}, "
+                                 f"density={density!r}")
         rng = np.random.default_rng(seed)
         h = rng.normal(0, scale, n)
         if density >= 1.0:

@@ -64,7 +64,7 @@ def parse_beta_range(value, model: QUBO) -> tuple[float, float]:
         b0, b1 = (float(v) for v in value)
     except (TypeError, ValueError):
         raise ParameterError(f"beta_range must be two numbers (hot, cold), got {value!r}") from None
-    if not (0 < b0 < b1):
+    if not (0 < b0 < b1 < math.inf):
         raise ParameterError(f"beta_range must satisfy 0 < hot < cold, got {value!r}")
     return b0, b1
 
@@ -75,10 +75,12 @@ MAX_INT_PARAM = 10**9
 
 def positive_int(params: dict, key: str, default: int | None, hi: int = MAX_INT_PARAM, lo: int = 1) -> int | None:
     """Pop ``key`` as an integer in ``lo..hi`` (a float must be integral: ``2.0`` is fine, ``inf`` not); a
-    ``None`` default (filled in later) stays ``None`` when the key is absent."""
-    if default is None and key not in params:
+    ``None`` default (filled in later) stays ``None`` when the key is absent; a ``None`` value is the default."""
+    v = params.pop(key, None)
+    if v is None:
+        v = default
+    if v is None:
         return None
-    v = params.pop(key, default)
     try:
         if isinstance(v, bool):
             raise TypeError
@@ -94,8 +96,11 @@ def positive_int(params: dict, key: str, default: int | None, hi: int = MAX_INT_
 
 def finite_float(params: dict, key: str, default: float | None, lo: float = -math.inf, hi: float = math.inf,
                  open_lo: bool = False) -> float | None:
-    """Pop ``key`` as a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``open_lo``)."""
-    v = params.pop(key, default)
+    """Pop ``key`` as a finite number in ``[lo, hi]`` (``(lo, hi]`` with ``open_lo``); a ``None`` value is the
+    default."""
+    v = params.pop(key, None)
+    if v is None:
+        v = default
     if v is None:
         return None
     try:

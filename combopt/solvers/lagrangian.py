@@ -38,6 +38,7 @@ import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import ParameterError
+from ..core.problem import short_repr
 from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
 from ..core.stopping import MaxIterations, MaxRuntime, SearchState
@@ -67,6 +68,9 @@ class InnerSolver:
     """Runs a registered QUBO solver on relaxed QUBOs and returns its raw samples."""
 
     def __init__(self, name: str, params: dict, iterations: int, ctx: SolveContext):
+        if not isinstance(params, dict):
+            raise ParameterError(f"inner_params must be a JSON object, e.g. inner_params={{\"num_reads\": 32}}; got "
+                                 f"{params!r}")
         self.info = get_solver(name, "qubo")
         if "gpu" in self.info.devices:
             self.device = ctx.device
@@ -301,7 +305,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     rho = finite_float(params, "rho", 0.0, -1.0, open_lo=True)
     beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
     rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
-    lam = params.pop("multipliers", None)
+    lam = raw_lam = params.pop("multipliers", None)
     polish_iters = int(finite_float(params, "polish_iters", 200, -1, open_lo=True))
     reject_unknown(params, "lagrangian")
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
@@ -319,9 +323,15 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     t_prox = scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))) if t_prox is None else t_prox
     can_polish = hasattr(problem, "polish") and polish_iters > 0
     m = model.m
-    lam = model.project(np.zeros(m) if lam is None else np.asarray(lam, dtype=np.float64))
-    if lam.size != m:
-        raise ParameterError(f"multipliers must have {m} entries")
+    if lam is not None:
+        try:
+            lam = np.array(lam, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            lam = np.full(0, np.nan)
+        if lam.shape != (m,) or not np.all(np.isfinite(lam)):
+            raise ParameterError(f"multipliers must be a list of {m} finite numbers (one per relaxed constraint), "
+                                 f"got {short_repr(raw_lam)}")
+    lam = model.project(np.zeros(m) if lam is None else lam)
     if method == "augmented" and rho <= 0:
         # start where the penalty is felt but does not dominate the objective
         rho = scale / max(1.0, float(np.abs(model.c).max(initial=1.0)))

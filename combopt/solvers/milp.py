@@ -341,6 +341,13 @@ def _read_cbc(prob, solver) -> MilpRun:
             bound = None
         if bound is not None and (not math.isfinite(bound) or abs(bound) > 1e300):
             bound = None
+    if first.startswith("Optimal") and "gap" in detail.lower():
+        # "Optimal solution found (within gap tolerance)": a stop inside a positive gapRel, not a proof; CBC prints
+        # the bound it stopped at ("Upper bound: 19.500" against "Objective value: 17")
+        proven = has_solution and bound is not None and abs(bound - _objective_value(prob)) <= 1e-6 * max(
+            1.0, abs(bound))
+        return MilpRun("optimal" if proven else "gap_limit", proven=proven, bound=bound, has_solution=has_solution,
+                       interrupted=solver.interrupted, detail=detail)
     if first.startswith("Optimal"):
         return MilpRun("optimal", proven=has_solution, bound=_objective_value(prob) if has_solution
                        else None, has_solution=has_solution, interrupted=solver.interrupted, detail=detail)

@@ -32,6 +32,7 @@ from .common import (
     finite_float,
     flag,
     offer_samples,
+    parse_beta_range,
     positive_int,
     qubo_out_of_time,
     qubo_params,
@@ -85,6 +86,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     reads = positive_int(params, "num_reads", 32)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_range = params.pop("beta_range", None)
+    beta_range = None if beta_range is None else list(parse_beta_range(beta_range, None))
     reject_unknown(params, "dwave-sa")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
@@ -95,7 +97,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     sampler = SA()
     kw = {"num_reads": reads, "num_sweeps": sweeps}
     if beta_range is not None:
-        kw["beta_range"] = [float(b) for b in beta_range]
+        kw["beta_range"] = beta_range
     while not ctx.state.should_stop():
         ss = sampler.sample(bqm, seed=_seed(ctx), interrupt_function=lambda: ctx.time_left <= 0, **kw)
         offer_samples(problem, ctx, _samples(ss, model.n))

@@ -49,6 +49,9 @@ MAX_VIOLATIONS_LISTED = 10
 #: at most this many code words ``|T|`` (the marginal ``p(t)`` is a dense array of that length)
 MAX_CODE_WORDS = MAX_CELLS
 
+#: how to renormalise marginals that do not sum to 1, in an error message
+RENORM = "pass -p normalize=true, or normalize=True to the constructor in Python, to renormalise"
+
 
 def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False):
     """Validate probability vectors: 1-D, non-empty, finite, non-negative, summing to 1.
@@ -75,7 +78,7 @@ def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool
             raise InputError(path, f"marginal {k} sums past the largest float; expected probabilities summing to 1")
         if abs(s - 1.0) > SUM_TOL and not (normalize or lenient):
             raise InputError(path, f"marginal {k} sums to {s:.9g}; expected 1 within {SUM_TOL:g} "
-                                   "(pass -p normalize=true to renormalise)")
+                                   f"({RENORM})")
         out.append(a / s)
         sums.append(s)
     return out, sums
@@ -145,7 +148,7 @@ class CouplingProblem(Problem):
         if bad and not self.normalized:
             k = bad[0]
             raise InputError(self.source, f"marginal {k} sums to {self.sums[k]:.9g}; expected 1 within {SUM_TOL:g} "
-                                          "(pass -p normalize=true to renormalise)")
+                                          f"({RENORM})")
 
     @property
     def num_variables(self) -> int:

@@ -88,7 +88,7 @@ class DAGProblem(Problem):
 
     def __init__(self, X: np.ndarray, names: list[str] | None = None, name: str = "data", source: str | None = None,
                  truth: Any = None):
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X, dtype=np.float64)  # (kept centred in Xc: a copy, whatever the caller does after)
         if X.ndim != 2:
             raise InputError(source, f"data must be a 2-D table (rows = samples), got {X.ndim} dimension(s)")
         n, d = X.shape

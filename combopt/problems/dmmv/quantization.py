@@ -202,8 +202,8 @@ class QuantizationLayer(DMMVBase):
     baseline_start = "rtn"
 
     def __init__(self, W, X, bits: int, name: str = "layer", source: str | None = None):
-        W = np.asarray(W, dtype=np.float64)
-        X = np.asarray(X, dtype=np.float64)
+        W = np.array(W, dtype=np.float64)  # copies: the caller's arrays may change after this (the objectives of
+        X = np.array(X, dtype=np.float64)  # solutions are kept by content)
         if W.ndim != 2 or X.ndim != 2:
             raise ParameterError("weights and activations must be 2-D")
         if X.shape[1] != W.shape[1]:

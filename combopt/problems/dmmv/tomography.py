@@ -209,10 +209,10 @@ class Tomography(DMMVBase):
     def __init__(self, phantom, angles, levels, noise: float = 0.0, seed: int = 0, name: str = "tomography",
                  source: str | None = None, sart_iterations: int = 100, noise_bound: float | None = None,
                  tie_break: str = "tv+dart"):
-        self.levels = np.asarray(levels, dtype=np.float64)
+        self.levels = np.array(levels, dtype=np.float64)  # copies: the caller's arrays may change after this
         self.phantom = snap(phantom, self.levels)
         self.shape = self.phantom.shape
-        self.angles = np.asarray(angles, dtype=np.float64)
+        self.angles = np.array(angles, dtype=np.float64)
         self.noise = float(noise)
         self.seed = int(seed)
         self.name = name

@@ -19,6 +19,39 @@ BYTES_PER_VERTEX = 160
 BYTES_PER_EDGE = 64
 
 
+def vertex_count(n, least: int = 0, most: int = MAX_VERTICES) -> int:
+    """``n`` as a number of vertices (an integer in ``least..most``), else a :class:`ParameterError`."""
+    import operator
+
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise ParameterError(f"the number of vertices must be an integer, got {n!r}") from None
+    if not least <= n <= most:
+        raise ParameterError(f"a graph has {least}..{most} vertices, got {n}")
+    return n
+
+
+def edge_pairs(n: int, edges) -> np.ndarray:
+    """``edges`` as an m x 2 int64 array (a copy) of vertex indices in ``0..n-1``, else a :class:`ParameterError`
+    (not numpy's casts: ``(0.5, 1)`` was the edge ``(0, 1)``)."""
+    try:
+        e = np.asarray(edges)
+        if e.size and not np.issubdtype(e.dtype, np.integer):
+            f = np.asarray(e, dtype=np.float64)
+            if not np.all(np.isfinite(f)) or np.any(f != np.round(f)):
+                raise ValueError
+        e = np.array(e, dtype=np.int64)
+        if e.size and (e.ndim != 2 or e.shape[1] != 2):
+            raise ValueError
+        e = e.reshape(-1, 2)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError("edges must be pairs of integer vertex indices (an m x 2 array)") from None
+    if e.size and (e.min() < 0 or e.max() >= n):
+        raise ParameterError(f"edge endpoint out of range 0..{n - 1} (vertices are numbered from 0)")
+    return e
+
+
 @dataclass
 class Graph:
     """Simple undirected graph on vertices ``0..n-1``.
@@ -34,9 +67,8 @@ class Graph:
 
     @classmethod
     def from_edges(cls, n: int, edges, labels: Sequence | None = None, name: str = "graph") -> Graph:
-        e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-        if e.size and (e.min() < 0 or e.max() >= n):
-            raise ValueError("edge endpoint out of range")
+        n = vertex_count(n, 0)
+        e = edge_pairs(n, edges)
         e = e[e[:, 0] != e[:, 1]]
         e = np.sort(e, axis=1)
         if e.size:  # unique rows in (u, v) order through one sorted int64 key per edge (np.unique is 10x slower)

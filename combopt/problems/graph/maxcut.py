@@ -30,6 +30,7 @@ from ...core.problem import Evaluation, Problem, index_list, short_repr
 from ...core.registry import register_kind
 from ...models.maxcut_bound import BOUND_SECONDS, adjacency, cut_bound
 from ...models.qubo import QUBO
+from .graph import edge_pairs, vertex_count
 
 register_kind("maxcut", ("qubo", "milp"))
 
@@ -51,14 +52,14 @@ class MaxCut(Problem):
     qubo_is_exact = True
 
     def __init__(self, n: int, edges, weights=None, name: str = "maxcut", source: str | None = None):
-        e = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-        w = np.ones(len(e)) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
-        if not 1 <= int(n) <= MAX_VERTICES:
-            raise ParameterError(f"a max-cut graph needs 1..{MAX_VERTICES} vertices, got {n}")
+        n = vertex_count(n, 1, MAX_VERTICES)
+        e = edge_pairs(n, edges)  # copies: the caller's arrays may change after this
+        try:
+            w = np.ones(len(e)) if weights is None else np.array(weights, dtype=np.float64).ravel()
+        except (TypeError, ValueError, OverflowError):
+            raise ParameterError("weights must be numbers, one per edge") from None
         if w.shape != (len(e),):
             raise ParameterError(f"{len(e)} edges but {w.size} weights")
-        if e.size and (e.min() < 0 or e.max() >= n):
-            raise ParameterError(f"edge endpoint out of range 0..{n - 1}")
         if np.any(e[:, 0] == e[:, 1]):
             raise ParameterError("self-loop: an edge joins a vertex to itself (it is never cut)")
         if not np.all(np.isfinite(w)):

@@ -61,6 +61,12 @@ class IndependentSet(Problem):
     def __init__(self, graph: Graph, kind: str = "mis", source: str | None = None):
         if kind not in ("mis", "clique"):
             raise ParameterError(f"kind must be 'mis' or 'clique', got {kind!r}")
+        if not isinstance(graph, Graph):
+            if hasattr(graph, "nodes") and hasattr(graph, "edges") and hasattr(graph, "is_directed"):
+                graph = Graph.from_networkx(graph)  # a networkx graph, as IndependentSet.from_networkx takes it
+            else:
+                raise ParameterError(f"expected a combopt Graph (Graph.from_edges(n, edges)) or a networkx graph, "
+                                     f"got {type(graph).__name__}")
         self.graph = graph
         self.kind = kind
         self.name = graph.name

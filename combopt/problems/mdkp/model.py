@@ -53,10 +53,12 @@ class MultiKnapsack(Problem):
 
     def __init__(self, profits, weights, capacities, name: str = "mdkp", source: str | None = None,
                  reported_optimum: float | None = None):
-        self.p = np.asarray(profits, dtype=np.float64).ravel()
-        self.A = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        self.b = np.asarray(capacities, dtype=np.float64).ravel()
+        self.p = np.array(profits, dtype=np.float64).ravel()  # copies: the caller's arrays may change after this
+        self.A = np.atleast_2d(np.array(weights, dtype=np.float64, order="C"))
+        self.b = np.array(capacities, dtype=np.float64).ravel()
         n, m = self.p.size, self.b.size
+        if n == 0:
+            raise ParameterError("a multidimensional knapsack needs at least one item (profits is empty)")
         if self.A.shape != (m, n):
             raise ParameterError(f"weights must be {m}x{n}, got {self.A.shape}")
         if not (np.all(np.isfinite(self.p)) and np.all(np.isfinite(self.A)) and np.all(np.isfinite(self.b))):

@@ -86,7 +86,7 @@ def _int_array(values, name: str, shape_len: int | None = None, lo: int = 0) -> 
             if not np.all(np.isfinite(af)) or np.any(af != np.round(af)):
                 raise ParameterError(f"{name} must be integers")
             a = af
-        a = np.asarray(a, dtype=np.int64)
+        a = np.array(a, dtype=np.int64)  # a copy: the caller's array may change after this
     except (TypeError, ValueError, OverflowError):
         raise ParameterError(f"{name} must be integers") from None
     if shape_len is not None and a.shape[0] != shape_len:

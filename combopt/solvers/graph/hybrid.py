@@ -43,6 +43,7 @@ from ...problems.graph.phased import phased_batch
 from .. import kernels
 from ..common import (
     deferred_interrupt,
+    finite_float,
     flag,
     geometric_betas,
     parse_beta_range,
@@ -131,11 +132,11 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps_max = positive_int(params, "num_sweeps", 1000)
     fixed_iters = params.pop("ils_iters", None)
     iters_given = None if fixed_iters is None else positive_int({"ils_iters": fixed_iters}, "ils_iters", 1)
-    penalty = float(params.pop("penalty", 2.0))
+    penalty = finite_float(params, "penalty", 2.0, 1.0, 1e15, open_lo=True)
     beta_param = params.pop("beta_range", None)
-    ils_share = float(params.pop("ils_share", 2.0))
-    D = int(params.pop("num_phased", max(4, 2 * threads) if n <= PHASED_MAX_N else 0))
-    phased_share = float(params.pop("phased_share", 3.0))
+    ils_share = finite_float(params, "ils_share", 2.0, 0.0, 1e6)
+    D = positive_int(params, "num_phased", max(4, 2 * threads) if n <= PHASED_MAX_N else 0, lo=0)
+    phased_share = finite_float(params, "phased_share", 3.0, 0.0, 1e6)
     pd = positive_int(params, "penalty_delay", 2)
     reject_unknown(params, "sa-ils")
     if D < 0:
