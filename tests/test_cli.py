@@ -127,6 +127,23 @@ def test_out_is_not_overwritten_without_force(capsys, tmp_path):
     assert json.loads(out.read_text())["objective"] == 4
 
 
+def test_no_improvement_is_a_solve_option(capsys, tmp_path):
+    """The README names no_improvement among the stopping criteria; the CLI had no option for it and refused it as
+    -p no_improvement=N ("it has no command-line option")."""
+    out = tmp_path / "r.json"
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "-s", "sa", "--no-improvement", "3", "--quiet", "--out", out)
+    assert rc == 0, err
+    r = json.loads(out.read_text())
+    import combopt
+
+    api = combopt.solve(combopt.read(JOHNSON), "sa", no_improvement=3, seed=0)
+    assert r["iterations"] == api.iterations >= 3 and r["objective"] == api.objective == 4
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "-s", "sa", "-p", "no_improvement=3", "--quiet")
+    assert_user_error(rc, err, "--no-improvement")
+    rc, _, err = run_cli(capsys, "solve", JOHNSON, "-s", "sa", "--no-improvement", "0", "--quiet")
+    assert_user_error(rc, err, "no_improvement")
+
+
 def test_kind_mis_on_a_clq_solves_the_graph_itself(capsys, tmp_path):
     n, edges = dimacs_edges(JOHNSON)
     G = nx.Graph()

@@ -141,6 +141,8 @@ def solve(
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="solver parameter key=value")] = None,
     target: Annotated[float | None, typer.Option("--target", help="stop at this objective")] = None,
     max_iterations: Annotated[int | None, typer.Option("--max-iterations", help="outer iteration limit")] = None,
+    no_improvement: Annotated[int | None, typer.Option(
+        "--no-improvement", help="stop after this many outer iterations without a better solution")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write the result as JSON")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help=PLOT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --out / --plot if they exist")] = False,
@@ -171,7 +173,7 @@ def solve(
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:
         res = _solve(problem, solver, time_limit=time_limit, seed=seed, device=device, target=target,
-                     max_iterations=max_iterations, callback=prog.callback, **params)
+                     max_iterations=max_iterations, no_improvement=no_improvement, callback=prog.callback, **params)
     out_console.print(res)
     if res.info.get("qubo_not_built"):  # the answer is the construction, not the solver's: say so
         err_console.print(f"note: {res.info['qubo_not_built']}", style="yellow", highlight=False)
@@ -190,7 +192,8 @@ def solve(
 
 
 #: the options of `combopt solve` that set an argument of combopt.solve (named after it)
-_SOLVE_FLAGS = ("--kind", "--solver", "--time-limit", "--seed", "--device", "--target", "--max-iterations")
+_SOLVE_FLAGS = ("--kind", "--solver", "--time-limit", "--seed", "--device", "--target", "--max-iterations",
+                "--no-improvement")
 
 PLOT_HELP = ("draw the result (format from the extension: .png, .svg, .pdf): RCPSP Gantt chart, FIR response, "
              "tomography reconstruction, TSP tour, DAG, coupling; else the Lagrangian iterations or the best "

@@ -194,8 +194,9 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     running optimisation short). Start 1 is layer by layer (INTERP: p = 1
     from a 96-point grid, each optimum interpolated to one layer more);
     starts 2, 3, ... take the best of ``screen`` (default 64) random angle
-    sets drawn from the seed. ``shots`` samples of the final circuit
-    (default 1024), ``backend`` ``"auto"`` (Aer when installed, else
+    sets drawn from the seed. ``shots`` samples of the best circuit after
+    each start (default 1024; so a target or a proven bound ends the run
+    between starts), ``backend`` ``"auto"`` (Aer when installed, else
     statevector), ``"statevector"`` or ``"aer"``, ``penalty`` for the
     problem's QUBO reduction.
 
@@ -286,6 +287,27 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
         except _OutOfTime:
             pass
 
+    ansatz = full.circuit
+    measured = ansatz.copy()
+    measured.measure_all()
+    sampled: dict = {}  # the angles last sampled and what they gave
+
+    def sample(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``shots`` samples of the circuit at ``theta`` (best energy first, then most frequent), offered to the
+        search: after each start, so that a target or a proven bound can end the run between starts."""
+        if sampled.get("theta") is not None and np.array_equal(sampled["theta"], theta):
+            return sampled["out"]
+        counts = sampler.run([(measured, theta)], shots=shots).result()[0].data.meas.get_counts()
+        keys = list(counts)
+        X = np.array([_bits_to_x(k, n) for k in keys], dtype=np.int8).reshape(len(keys), n)
+        freq = np.array([counts[k] for k in keys], dtype=np.float64) / shots
+        E = model.energies(X)
+        order = np.lexsort((-freq, E))
+        out = X[order], freq[order], E[order]
+        offer_samples(problem, ctx, out[0])
+        sampled.update(theta=np.array(theta, copy=True), out=out)
+        return out
+
     restarts_done = 0
     interrupted = False
     screened_order = screened = None
@@ -318,6 +340,8 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
                     break
                 cobyla(full, screened[screened_order[r - 1]], 0.3)
             restarts_done += 1
+            if full.theta is not None and r + 1 < restarts and not out_of_time():
+                sample(full.theta)
             ctx.state.next_iteration()
     except KeyboardInterrupt:
         interrupted = ctx.state.interrupted = True
@@ -334,19 +358,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
                 beta, gamma = _interp(beta), _interp(gamma)
         full.theta = full.pack(beta, gamma)
     best_val, best_theta = (full.val if math.isfinite(full.val) else None), full.theta
-    ansatz = full.circuit
-
-    # sample the best circuit
-    measured = ansatz.copy()
-    measured.measure_all()
-    counts = sampler.run([(measured, best_theta)], shots=shots).result()[0].data.meas.get_counts()
-    keys = list(counts)
-    X = np.array([_bits_to_x(k, n) for k in keys], dtype=np.int8).reshape(len(keys), n)
-    freq = np.array([counts[k] for k in keys], dtype=np.float64) / shots
-    E = model.energies(X)
-    order = np.lexsort((-freq, E))  # best energy first, then most frequent
-    X, freq, E = X[order], freq[order], E[order]
-    offer_samples(problem, ctx, X)
+    X, freq, E = sample(best_theta)  # the best circuit (sampled once: a start that ended on it sampled it already)
     tol = 1e-9 * max(1.0, abs(float(E[0])))
     p_best = float(freq[E <= E[0] + tol].sum())
     top = np.argsort(-freq, kind="stable")[:TOP_PROBABILITIES]
