@@ -81,7 +81,9 @@ def solve(
     time_limit, max_iterations, target, no_improvement
         Stopping criteria, combined with "whichever comes first". ``stop``
         takes a ready-made criterion instead. With none given, heuristics stop
-        after 10 outer iterations without improvement (at most 200).
+        after 10 outer iterations without improvement (at most 200), except
+        where a solver sets its own default (``lagrangian`` 300 iterations,
+        ``slack-penalty`` 20, ``topo`` 1); exact solvers run to a proof.
     seed
         Seed of every random choice: the same seed on the CPU gives the same
         result (for limits that do not depend on the clock).

@@ -274,3 +274,16 @@ def test_quantization_shape_message_knows_transpose_is_already_set(tmp_path):
         combopt.read(spec)
     spec.write_text('kind = "quantization"\nweights = "w.npy"\nactivations = "x.npy"\nbits = 3\n')
     assert combopt.read(spec).kind == "quantization"  # out x in as stored: 2 inputs, as the activations
+
+
+def test_exhaustive_stops_at_a_reached_target_and_proves_nothing():
+    """`exhaustive` enumerated every block even after its best met --target (a 12-item knapsack: the full 2 s)."""
+    q = combopt.QUBO.random(24, 0.3, seed=1)
+    full = combopt.solve(q, "exhaustive")
+    assert full.status == "optimal" and full.iterations == 1
+    goal = 0.9 * full.objective  # energies are negative: any assignment at or below it meets the target
+    r = combopt.solve(q, "exhaustive", target=goal)
+    assert r.objective <= goal + 1e-9 and r.objective == pytest.approx(q.energy(r.solution))
+    assert r.status != "optimal" or r.objective == pytest.approx(full.objective)
+    assert "enumerated" in r.info and "qubo_best_enumerated" in r.info  # stopped early: not every block ran
+    assert r.bound is None or r.bound <= full.objective + 1e-9

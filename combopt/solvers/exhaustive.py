@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -23,10 +24,12 @@ PREFIX_BITS = 10
 CALL_S = 0.2
 
 
-def exhaustive_minimum(model, deadline: float = math.inf) -> tuple[float, np.ndarray, bool]:
+def exhaustive_minimum(model, deadline: float = math.inf,
+                       stop: Callable[[float, np.ndarray], bool] | None = None) -> tuple[float, np.ndarray, bool]:
     """``(energy, minimiser, complete)`` of a QUBO with n <= 30: the minimum energy (including the offset) and
-    one minimiser, or, when ``deadline`` (a ``time.monotonic()`` value) comes first, the best of the blocks
-    enumerated so far with ``complete`` false."""
+    one minimiser, or, when ``deadline`` (a ``time.monotonic()`` value) comes first, or ``stop(energy, x)`` of the
+    best so far says so between kernel calls (a target reached), the best of the blocks enumerated so far with
+    ``complete`` false."""
     n = model.n
     if n > MAX_EXHAUSTIVE:
         raise ParameterError(f"exhaustive enumeration handles at most {MAX_EXHAUSTIVE} variables, got {n}")
@@ -38,6 +41,16 @@ def exhaustive_minimum(model, deadline: float = math.inf) -> tuple[float, np.nda
     blocks = 1 << k
     best_E = np.full(blocks, np.inf)
     best_code = np.zeros(blocks, dtype=np.int64)
+
+    def best(done: int) -> tuple[float, np.ndarray]:
+        p = int(np.argmin(best_E[:done]))
+        code, x = int(best_code[p]), np.zeros(n, dtype=np.int8)
+        for b in range(n - k):
+            x[b] = (code >> b) & 1
+        for b in range(k):
+            x[n - k + b] = (p >> b) & 1
+        return float(best_E[p]) + model.offset, x
+
     done, chunk = 0, min(blocks, 2 * max(1, numba.get_num_threads()))  # the threads this run may use
     while done < blocks and (done == 0 or time.monotonic() < deadline):
         c = min(chunk, blocks - done)
@@ -46,15 +59,9 @@ def exhaustive_minimum(model, deadline: float = math.inf) -> tuple[float, np.nda
         done += c
         dt = time.monotonic() - t0
         chunk = max(1, min(blocks, int(c * CALL_S / dt) if dt > 0 else 2 * c))
-    p = int(np.argmin(best_E[:done]))
-    m = n - k
-    x = np.zeros(n, dtype=np.int8)
-    code = int(best_code[p])
-    for b in range(m):
-        x[b] = (code >> b) & 1
-    for b in range(k):
-        x[m + b] = (p >> b) & 1
-    return float(best_E[p]) + model.offset, x, done == blocks
+        if stop is not None and done < blocks and stop(*best(done)):
+            break
+    return (*best(done), done == blocks)
 
 
 @register_solver(
@@ -74,7 +81,15 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
             f"exhaustive enumeration of {model.n} variables is too large (limit {limit}; "
             f"raise it with --param max_variables=N up to {MAX_EXHAUSTIVE})"
         )
-    energy, x, complete = exhaustive_minimum(model, time.monotonic() + ctx.time_left)
+    def stop(energy: float, x: np.ndarray) -> bool:
+        """Between kernel calls: the best so far is reported, so that a target reached ends the enumeration."""
+        sol = problem.from_qubo_sample(x, ctx.rng)
+        ev = problem.evaluate(sol)
+        if ev.feasible:
+            ctx.state.report(ev.objective, sol)
+        return ctx.state.should_stop()
+
+    energy, x, complete = exhaustive_minimum(model, time.monotonic() + ctx.time_left, stop)
     sol = problem.from_qubo_sample(x, ctx.rng)
     ev = problem.evaluate(sol)
     ctx.state.next_iteration()
@@ -88,5 +103,5 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     proven = bool(exact and ev.feasible and complete)
     info = {"qubo_minimum" if complete else "qubo_best_enumerated": energy, "qubo_variables": model.n}
     if not complete:
-        info["enumerated"] = "stopped at the time limit: not every assignment was tried"
+        info["enumerated"] = "stopped at the time limit or the target: not every assignment was tried"
     return SolverOutput(solution=sol, bound=ev.objective if proven else None, proven_optimal=proven, info=info)
