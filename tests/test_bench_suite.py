@@ -496,6 +496,23 @@ def test_folder_form_still_works(tmp_path, capsys):
         assert "writes .csv or .json" in capsys.readouterr().err and not (tmp_path / name).exists()
 
 
+def test_folder_form_runs_each_solver_on_the_kinds_it_handles(tmp_path, capsys):
+    """The README's `combopt bench examples/data ... -s sa -s ils` gave error rows for the folder's QUBO and max-cut
+    files ("solver 'ils' does not handle 'qubo' problems"): such pairs are not run, and a line says so."""
+    import shutil
+
+    for f in ("johnson8-2-4.clq", "qubo/bqp50_1.txt", "maxcut/torus4x5.rud"):
+        shutil.copy(DATA / f, tmp_path / Path(f).name)
+    out = tmp_path / "rows.json"
+    assert main(["bench", str(tmp_path), "-s", "milp", "-s", "ils", "-t", "5", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "not run: ils (does not handle qubo) on bqp50_1" in err and "ils (does not handle maxcut) on torus4x5" in err
+    rows = json.loads(out.read_text())
+    assert sorted((r["instance"].split("#")[0], r["solver"]) for r in rows) == [
+        ("bqp50_1", "milp"), ("johnson8-2-4", "ils"), ("johnson8-2-4", "milp"), ("torus4x5", "milp")]
+    assert all(r["error"] is None and r["feasible"] for r in rows)
+
+
 def test_report_says_what_a_folder_form_table_is(tmp_path, capsys):
     out = tmp_path / "rows.csv"
     assert main(["bench", str(DATA / "johnson8-2-4.clq"), "-s", "ils", "-t", "1", "-o", str(out)]) == 0
@@ -596,6 +613,26 @@ def test_subprocess_launcher_gives_the_forkserver_row():
     for row in rows.values():
         assert row["status"] in ("feasible", "optimal") and row["objective"] == 4 and row["error"] is None, row
     assert deterministic([rows["forkserver"]]) == deterministic([rows["subprocess"]])
+
+
+def test_running_out_of_memory_while_reading_is_a_memory_row(monkeypatch):
+    """A run whose memory_mb ran out while its instance was read was an error row blaming the instance ("instance
+    too large for memory", for a 125-vertex graph), not the documented memory row."""
+    from combopt.bench.suite import RunSpec
+    from combopt.bench.worker import execute
+
+    spec = RunSpec(key="k", index=0, suite="t", set="clique", kind="clique", path="johnson8-2-4.clq",
+                   file=str(DATA / "johnson8-2-4.clq"), label="ils", solver="ils", params={}, seed=0, time_limit=None,
+                   max_iterations=1, device="cpu", threads=1, wall_limit=120.0, memory_mb=None).to_dict()
+
+    def short_of_memory(*args, **kw):
+        raise MemoryError
+
+    monkeypatch.setattr("combopt.problems.graph.graph.Graph.from_edges", short_of_memory)
+    row = execute(spec)
+    assert row["status"] == "memory" and "while reading" in row["error"], row
+    monkeypatch.undo()
+    assert execute(spec)["status"] in ("feasible", "optimal")
 
 
 def test_stop_at_target_uses_the_sets_tolerance():

@@ -101,8 +101,13 @@ def run_bench(
     device: str = "auto",
     params: dict[str, Any] | None = None,
     progress=None,
+    skipped: list[tuple[str, str, str]] | None = None,
 ) -> list[BenchRow]:
-    """Solve every instance with every solver; one :class:`BenchRow` each."""
+    """Solve every instance with every solver; one :class:`BenchRow` each. A named solver that does not handle an
+    instance's kind (a folder of mixed files) is not run on it: ``(instance, solver, kind)`` goes to ``skipped``."""
+    from ..core.registry import all_solvers
+
+    handles = {info.name: info.handles for info in all_solvers()}
     rows: list[BenchRow] = []
     files = expand(paths)
     best_known = best_known or {}
@@ -116,6 +121,12 @@ def run_bench(
             continue
         ref = best_known.get(problem.name)
         for s in solvers:
+            if s is not None and s in handles and not handles[s](problem.kind):
+                if skipped is not None:
+                    skipped.append((problem.name, s, problem.kind))
+                if progress:
+                    progress()
+                continue
             try:
                 res = solve(problem, s, time_limit=time_limit, seed=seed, device=device,
                             target=ref if (stop_at_best and ref is not None) else None, **(params or {}))
@@ -138,7 +149,7 @@ def rows_table(rows: list[BenchRow], title: str = "combopt bench"):
         t.add_column(c, justify="right" if c not in ("instance", "solver", "status") else "left")
 
     def f(v, fmt="{:g}"):
-        return "-" if v is None else fmt.format(v)
+        return "-" if v is None else fmt.format(v + 0.0)  # + 0.0: -0.0 prints as 0
 
     for r in rows:
         t.add_row(r.instance, r.solver, f(r.objective), f(r.best_known), f(r.gap_pct, "{:.2f}"),

@@ -114,7 +114,7 @@ def execute(spec: dict) -> dict[str, Any]:
     row = base_row(spec)
     try:
         from ..api import solve
-        from ..core.errors import CombOptError
+        from ..core.errors import CombOptError, InstanceTooLarge
         from ..core.io import read
         from .results import content_digest
 
@@ -129,6 +129,10 @@ def execute(spec: dict) -> dict[str, Any]:
                         device=spec["device"], max_iterations=spec["max_iterations"],
                         target=_loosened(spec.get("target"), spec.get("target_tolerance", 0.0), problem.sense),
                         **dict(spec["params"]))
+        except InstanceTooLarge as e:  # reading ran out of the run's memory_mb: a memory row, as a solve's would be
+            row["status"] = "memory"
+            row["error"] = f"out of memory while reading the instance (limit {spec.get('memory_mb')} MiB): " + " ".join(
+                str(e).split())
         except CombOptError as e:
             row["error"] = " ".join(str(e).split())
         else:

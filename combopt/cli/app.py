@@ -441,10 +441,16 @@ def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, 
     with Progress(TextColumn("bench"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as prog:
         task = prog.add_task("bench", total=len(files) * len(solvers_))
+        skipped: list[tuple[str, str, str]] = []
         rows = run_bench(files, solvers_, kind=kind, time_limit=time_limit, seed=seed, best_known=ref,
                          stop_at_best=not no_stop_at_best, device=device, params=parse_params(param),
-                         progress=lambda: prog.advance(task))
+                         progress=lambda: prog.advance(task), skipped=skipped)
     out_console.print(rows_table(rows))
+    by_kind: dict[str, set[str]] = {}
+    for name, s, k in skipped:
+        by_kind.setdefault(f"{s} (does not handle {k})", set()).add(name)
+    for what, names in sorted(by_kind.items()):
+        err_console.print(f"not run: {what} on {', '.join(sorted(names))}", highlight=False)
     if out is not None:
         write_rows(rows, out, force)
         err_console.print(f"wrote {out}")

@@ -41,6 +41,10 @@ class NoSuchInstance(InputError):
     """``file#K`` names an instance the file does not hold (the message says how many it holds)."""
 
 
+class InstanceTooLarge(InputError):
+    """Reading the instance ran out of memory (a file too large for the machine, or for a memory limit)."""
+
+
 class UnknownKindError(CombOptError):
     """A problem kind that no reader or solver knows."""
 

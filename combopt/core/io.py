@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, ParameterError, UnknownKindError
+from .errors import InputError, InstanceTooLarge, ParameterError, UnknownKindError
 
 MAX_FILE_BYTES = 2 * 1024**3  # refuse to read absurdly large files into memory
 
@@ -172,4 +172,4 @@ def _read(path: str | Path, kind: str | None):
         # a fault of the file, which the message names
         raise InputError(p, str(e)) from None
     except MemoryError:
-        raise InputError(p, "instance too large for memory") from None
+        raise InstanceTooLarge(p, "instance too large for memory") from None

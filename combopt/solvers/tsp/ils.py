@@ -267,8 +267,10 @@ def _assignment_start(problem, D, nbr, CUR, BEST, LENS, ctx: SolveContext, info:
     if not ev.feasible:
         return
     ctx.state.report(ev.objective, tour)
-    gap = (ev.objective - di["relaxation"]) / max(abs(di["relaxation"]), 1e-9)
-    info.update(assignment_nodes=di["nodes"], assignment_gap=round(gap, 5))
+    rel = di["relaxation"]
+    # relative to the relaxation; none where it is 0 or less (br17: 39 against 0 was "39000000000")
+    gap = (ev.objective - rel) / rel if rel > 0 else math.inf
+    info.update(assignment_nodes=di["nodes"], assignment_gap=round(gap, 5) if math.isfinite(gap) else None)
     if gap > DESCENT_TIGHT:  # a loose relaxation: its tour is a poor start (the walks start as before)
         return
     T = to_jv(tour, n0)
