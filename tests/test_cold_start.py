@@ -420,6 +420,8 @@ def test_warmup_covers_every_kernel_solver_and_kind():
     # nothing: every time-limited rcpsp-cpsat run found the kernels cold until a full warm-up)
     assert NO_KERNELS == {"qaoa"}
     assert jobs(solver="rcpsp-cpsat", kind="rcpsp") and jobs(solver="milp", kind="rcpsp")
+    # ... each with a time limit: CBC on the loose RCPSP files ran for minutes untimed
+    assert all(j.time_limit for j in jobs(solver="milp") + jobs(solver="rcpsp-cpsat"))
 
 
 def test_warmup_command(capsys):
