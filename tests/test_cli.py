@@ -144,6 +144,18 @@ def test_no_improvement_is_a_solve_option(capsys, tmp_path):
     assert_user_error(rc, err, "no_improvement")
 
 
+def test_check_of_a_result_of_another_kind_says_so(capsys, tmp_path):
+    """A FIR result checked against a tomography spec said only "expected 'solution' to be an image"."""
+    examples = Path(__file__).parent.parent / "examples" / "dmmv"
+    res = tmp_path / "fir.json"
+    res.write_text(json.dumps({"problem": "fir", "solution": [0] * 31}))
+    rc, _, err = run_cli(capsys, "check", examples / "tomo_sl32.toml", res)
+    assert_user_error(rc, err, "a fir result", "tomography instance")
+    res.write_text(json.dumps({"problem": "tomography", "solution": [[0, 1], [1, 0]]}))
+    rc, _, err = run_cli(capsys, "check", JOHNSON, res)
+    assert_user_error(rc, err, "a tomography result", "clique instance")
+
+
 def test_kind_mis_on_a_clq_solves_the_graph_itself(capsys, tmp_path):
     n, edges = dimacs_edges(JOHNSON)
     G = nx.Graph()

@@ -287,3 +287,40 @@ def test_exhaustive_stops_at_a_reached_target_and_proves_nothing():
     assert r.status != "optimal" or r.objective == pytest.approx(full.objective)
     assert "enumerated" in r.info and "qubo_best_enumerated" in r.info  # stopped early: not every block ran
     assert r.bound is None or r.bound <= full.objective + 1e-9
+
+
+def test_ebim_exact_stops_at_a_target_its_greedy_start_meets():
+    """`ebim-exact` reported nothing before its enumeration ended, so a --target the greedy encoder already met
+    enumerated every partition anyway (4.2 million for 12 symbols)."""
+    from combopt.problems.coupling.model import EBIM
+
+    p = np.random.default_rng(2).dirichlet(np.ones(11))
+    prob = EBIM([p], 1.5)
+    greedy = combopt.solve(prob, "ebim-greedy")
+    full = combopt.solve(prob, "ebim-exact", max_n=11)
+    assert full.info["checked"] == full.info["partitions"] and full.objective >= greedy.objective - 1e-12
+    r = combopt.solve(prob, "ebim-exact", max_n=11, target=greedy.objective)
+    assert r.objective >= greedy.objective - 1e-12 and r.info["checked"] < r.info["partitions"]
+    assert r.status != "optimal" or r.objective >= full.bound - 1e-9
+    assert r.bound >= full.objective - 1e-9  # the upper bound still holds
+
+
+def test_the_first_lp_of_a_process_counts_scipys_import():
+    """A 0.3 s dmmv run in a fresh process spent 0.4 s on its LP bound, nearly all of it importing scipy's LP solver,
+    which the estimate that decides whether the bound fits the run did not count."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from combopt.models.dmmv import lp_import_seconds, LP_IMPORT_S\n"
+            "import combopt\n"
+            "p = combopt.read(sys.argv[1])\n"
+            "assert 'scipy.optimize._linprog_highs' not in sys.modules and lp_import_seconds() == LP_IMPORT_S\n"
+            "assert p.bound_within(0.2) is None\n"  # a 2 s run's tenth: the import alone does not fit
+            "assert p.bound_within(5.0) is not None and lp_import_seconds() == 0.0\n"
+            "assert p.bound_within(0.2) is not None\n")  # solved once, kept
+    spec = "combopt/data/warmup/tiny.dmmv.json"  # a generic model (reading a FIR spec imports scipy.signal, and with
+    from pathlib import Path  # it the LP solver)
+
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", code, str(root / spec)], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr

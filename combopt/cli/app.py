@@ -278,12 +278,17 @@ def check(
     problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
     if isinstance(data, dict) and "solution" in data and data["solution"] is None:
         _check_without_solution(problem, data, kind is not None)  # a run that found none: its claims still count
+    other_kind = claimed is not None and claimed != problem.kind
     try:
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError, OverflowError) as e:  # a ragged list, 10**30 for an int64, ...
+        if other_kind:
+            raise _other_kind(solution, claimed, path, problem.kind) from None
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
                          ) from None
+    except InputError as e:
+        raise (_other_kind(solution, claimed, path, problem.kind) if other_kind else e) from None
     ev = evaluate_finite(problem, sol)
     mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
     if ev.feasible:
@@ -302,6 +307,13 @@ def check(
         out_console.print("claims: all hold (problem, sense, feasible, objective, status, bound, gap)",
                           highlight=False)
     raise typer.Exit(0)
+
+
+def _other_kind(solution: Path, claimed: str, path: str, kind: str) -> InputError:
+    """The error of a result whose solution does not fit an instance of another kind (a FIR design's taps checked
+    against a tomography spec said only that an image was expected)."""
+    return InputError(solution, f"a {claimed} result, and {path} reads as a {kind} instance, whose solutions it does "
+                                "not hold; check it against the instance it solved")
 
 
 def _check_without_solution(problem, data: dict, kind_given: bool) -> None:

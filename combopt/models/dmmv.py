@@ -18,6 +18,7 @@ move of the local search changes one or two columns' worth of row sums.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,14 @@ LP_MAX_NNZ = 400_000
 #: about what the LP relaxation costs (HiGHS through scipy): seconds per matrix entry and per LP (measured on FIR
 #: designs: 0.28 s for 117,000 entries at order 120, 0.75-0.89 s for 323,000 at order 200)
 LP_S_PER_NNZ, LP_S_EACH = 3e-6, 2e-3
+#: seconds of ``from scipy.optimize import linprog`` the first time in a process (0.26 s measured)
+LP_IMPORT_S = 0.3
+
+
+def lp_import_seconds() -> float:
+    """What importing scipy's LP solver still costs in this process: :data:`LP_IMPORT_S` the first time, then 0
+    (a 0.3 s run of a 4-variable model spent 0.4 s on its bound in a fresh process)."""
+    return 0.0 if "scipy.optimize._linprog_highs" in sys.modules else LP_IMPORT_S
 
 
 def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -393,7 +402,8 @@ class DMMV:
         return None if res is None else res[0]
 
     def lp_seconds(self) -> float:
-        """About how long :meth:`lp_relaxation` takes (0 once solved: it is kept)."""
+        """About how long :meth:`lp_relaxation` takes (0 once solved: it is kept); without scipy's LP import, which
+        :func:`lp_import_seconds` adds once for all the models of a problem."""
         return 0.0 if "lp" in self._cache else LP_S_EACH + LP_S_PER_NNZ * self.A.nnz
 
     def lp_relaxation(self, max_nnz: int = LP_MAX_NNZ) -> tuple[float, np.ndarray] | None:

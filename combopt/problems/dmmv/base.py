@@ -38,7 +38,7 @@ from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...core.safeio import NPY_ERRORS
-from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, lp_import_seconds, uniform_domains
 
 register_kind("dmmv", ("milp",))
 
@@ -230,7 +230,7 @@ class DMMVBase(Problem):
         """:meth:`bound` when the blocks' LPs are solved already or take about ``seconds`` or less."""
         if sum(b.A.nnz for b in self.blocks()) > LP_MAX_NNZ:
             return None
-        return self.bound() if sum(b.lp_seconds() for b in self.blocks()) <= seconds else None
+        return self.bound() if sum(b.lp_seconds() for b in self.blocks()) + lp_import_seconds() <= seconds else None
 
     def bound(self) -> float | None:
         """Mean over the blocks of the continuous (LP) relaxation bound, for small models."""

@@ -37,7 +37,16 @@ from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
-from ...models.dmmv import DMMV, LP_MAX_NNZ, LP_S_EACH, LP_S_PER_NNZ, nearest_in_grid, to_db, uniform_domains
+from ...models.dmmv import (
+    DMMV,
+    LP_MAX_NNZ,
+    LP_S_EACH,
+    LP_S_PER_NNZ,
+    lp_import_seconds,
+    nearest_in_grid,
+    to_db,
+    uniform_domains,
+)
 from .base import DMMVBase, memo_by_content
 
 register_kind("fir", ("milp",))
@@ -253,8 +262,8 @@ class FIRDesign(DMMVBase):
     def _lp_seconds(self) -> float:
         """About what the LP relaxation still costs (see :meth:`combopt.models.dmmv.DMMV.lp_seconds`)."""
         if self._model is not None:
-            return self._model.lp_seconds()
-        return LP_S_EACH + LP_S_PER_NNZ * self._grid_points() * (self.spec.M + 1)
+            return self._model.lp_seconds() + (lp_import_seconds() if self._model.lp_seconds() else 0.0)
+        return lp_import_seconds() + LP_S_EACH + LP_S_PER_NNZ * self._grid_points() * (self.spec.M + 1)
 
     def nearest_taps(self, h) -> np.ndarray:
         """Grid indices of the coefficients nearest to the real taps ``h`` (ties to the lower value): what the

@@ -444,9 +444,13 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     if w.size > min(max_n, 12):
         raise ParameterError(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "
                              "(at most 12); use ebim")
+    # the greedy encoder first: a --target it meets ends the enumeration (it enumerated everything before)
+    g = ebim_greedy_encoder(problem.p, problem.rate)
+    ev = problem.evaluate(g)
+    if ev.feasible:
+        ctx.state.report(ev.objective, g)
     found = best_deterministic(w, problem.rate, ctx.state.should_stop)
     top = min(problem.rate, entropy(problem.p))
-    g = ebim_greedy_encoder(problem.p, problem.rate)
     if found["labels"] is None or (not found["complete"] and _mi(problem.p, g) > found["H"]):
         c, HT = g, _mi(problem.p, g)
     else:
@@ -457,8 +461,8 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     elif found["complete"]:
         scope = "optimal among deterministic encoders T = g(X) only"
     else:
-        scope = (f"not proven: stopped by the time limit after {found['checked']} of {found['total']} "
-                 "deterministic encoders")
+        scope = (f"not proven: stopped by the time limit or the target after {found['checked']} of "
+                 f"{found['total']} deterministic encoders")
     info = {"partitions": int(found["total"]), "checked": int(found["checked"]), "deterministic_optimum":
             float(found["H"]) if found["complete"] else None, "scope": scope}
     return _finish(problem, ctx, c, info, curve, proven=proven, greedy=g)
