@@ -473,9 +473,11 @@ def test_no_warmup_run_stops_at_a_bound_before_its_kernels():
     which run before any bound can stop the run; the same solver's search kernels compile on ``tiny.col`` (no
     bound tight there either, the Lovasz theta bound included). The QUBO
     and max-cut warm-up instances have semidefinite bounds now, not tight there either."""
-    from combopt.warmup import jobs
+    from combopt.warmup import TIMED, jobs
 
     for job in jobs("graph") + jobs("engines") + jobs(kind="tomography"):
+        if job.solver in TIMED:  # milp, CP-SAT: their kernels (starts, bounds) run before the back end's proof
+            continue
         problem = combopt.read(job.path, job.kind)
         if job.path.name.startswith("tiny_reduce"):
             res = combopt.solve(problem, job.solver, max_iterations=2, seed=0, device="cpu", **job.params)

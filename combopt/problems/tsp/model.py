@@ -36,9 +36,8 @@ SPANNING_TREE_MAX = 50_000
 HK_BOUND_WORK = 3e7
 HK_BOUND_MAX = 1000
 HK_EXPLICIT_MAX = 3000
-#: the position-based QUBO has 2 (n-1) (n-2)^2 tour coupling entries (both triangles), about 56 bytes each while it
-#: is built (1 GB at 200 cities, 7 GB at 400): larger instances are refused with a clear error instead of exhausting
-#: the memory
+#: the position QUBO has 2 (n-1) (n-2)^2 tour coupling entries (both triangles), about 56 bytes each while it is
+#: built (1 GB at 200 cities, 7 GB at 400): larger instances are refused with a clear error, not out of memory
 MAX_QUBO_COUPLINGS = 30_000_000
 
 
