@@ -305,8 +305,26 @@ time_limit = 10
     out_a = tmp_path / "ra.jsonl"
     out_a.write_text(json.dumps(first["g.clq"]) + "\n" + json.dumps(first["same.clq"]) + "\n")
     both = read_results([out_a, out])
-    assert sorted(r["objective"] for r in both if r["path"] == "g.clq") == [4, 16]
+    g_rows = [r for r in both if r["path"].startswith("g.clq")]
+    assert sorted(r["objective"] for r in g_rows) == [4, 16]
+    assert len({r["path"] for r in g_rows}) == 2  # two instances for a report (g.clq@digest), not two seeds of one
     assert len([r for r in both if r["path"] == "same.clq"]) == 1
+    from combopt.bench.report import instance_values
+
+    means = [v[0] for (_, path, _), v in instance_values(both).items() if path.startswith("g.clq")]
+    assert sorted(means) == [4.0, 16.0]  # was one instance with mean 10
+    # a file that could not be read, fixed since, runs again (its error row has the digest of the broken file)
+    broken = roots[1] / "g.clq"
+    good = broken.read_bytes()
+    broken.write_text("p edge 3 1\ne 1 9\n")
+    out_b = tmp_path / "rb.jsonl"
+    assert main(["bench", str(p), "--data", str(roots[1]), "--out", str(out_b)]) == 0
+    assert next(r for r in read_results([out_b]) if r["path"] == "g.clq")["error"]
+    broken.write_bytes(good)
+    capsys.readouterr()
+    assert main(["bench", str(p), "--data", str(roots[1]), "--out", str(out_b), "--resume"]) == 0
+    assert "1 run(s) to do, 1 already recorded" in capsys.readouterr().out
+    assert next(r for r in read_results([out_b]) if r["path"] == "g.clq")["objective"] == 16
     # rows of files written before rows had a digest: the key alone decides, as it did
     old = tmp_path / "old.jsonl"
     old.write_text("".join(json.dumps({**r, "instance_sha": None}) + "\n" for r in first.values()))
@@ -511,6 +529,9 @@ def test_folder_form_runs_each_solver_on_the_kinds_it_handles(tmp_path, capsys):
     assert sorted((r["instance"].split("#")[0], r["solver"]) for r in rows) == [
         ("bqp50_1", "milp"), ("johnson8-2-4", "ils"), ("johnson8-2-4", "milp"), ("torus4x5", "milp")]
     assert all(r["error"] is None and r["feasible"] for r in rows)
+    # no -s solver handles any file: the mistake `combopt solve` refuses (was an empty table, exit 0)
+    assert main(["bench", str(tmp_path / "johnson8-2-4.clq"), "-s", "tsp-ls", "-t", "1"]) == 2
+    assert "no solver given with -s handles the kind of these files (clique)" in capsys.readouterr().err
 
 
 def test_report_says_what_a_folder_form_table_is(tmp_path, capsys):

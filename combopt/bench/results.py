@@ -349,7 +349,27 @@ def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
                 held.discard(o)
             by_key[(k, sha)] = r
             held.add(sha)
-    return list(by_key.values())
+    return _apart(list(by_key.values()))
+
+
+def _apart(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose set and path name files of different contents (results of two data roots read together) get
+    the digest in their ``path`` and ``instance`` (``g.clq@1a2b3c4d``): a report scores them as two instances, not
+    as seeds of one."""
+    shas: dict[tuple[Any, Any], set[str]] = {}
+    for r in rows:
+        if r.get("instance_sha"):
+            shas.setdefault((r["set"], r["path"]), set()).add(r["instance_sha"])
+    mixed = {k for k, v in shas.items() if len(v) > 1}
+    if not mixed:
+        return rows
+    out = []
+    for r in rows:
+        if (r["set"], r["path"]) in mixed and r.get("instance_sha"):
+            tag = "@" + str(r["instance_sha"])[:8]
+            r = {**r, "path": f"{r['path']}{tag}", "instance": f"{r['instance'] or r['path']}{tag}"}
+        out.append(r)
+    return out
 
 
 def recorded_keys(path: str | Path) -> dict[str, str | None]:

@@ -120,8 +120,8 @@ def execute(spec: dict) -> dict[str, Any]:
 
         try:
             _plugins(spec)
-            problem = read(spec["file"], spec["kind"])
-            row["instance_sha"] = content_digest(spec["file"])
+            row["instance_sha"] = content_digest(spec["file"])  # before reading: a file that fails to read, fixed
+            problem = read(spec["file"], spec["kind"])  # later, reruns on --resume
             row["instance"] = problem.name
             row["kind"] = problem.kind
             row["sense"] = problem.sense

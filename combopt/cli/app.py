@@ -457,6 +457,10 @@ def _bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, 
         rows = run_bench(files, solvers_, kind=kind, time_limit=time_limit, seed=seed, best_known=ref,
                          stop_at_best=not no_stop_at_best, device=device, params=parse_params(param),
                          progress=lambda: prog.advance(task), skipped=skipped)
+    if skipped and not rows:  # nothing ran at all: the mistake `combopt solve` refuses with exit 2
+        kinds = sorted({k for _, _, k in skipped})
+        raise ParameterError(f"no solver given with -s handles the kind of these files ({', '.join(kinds)}); "
+                             f"`combopt solvers {kinds[0]}` lists those that do")
     out_console.print(rows_table(rows))
     by_kind: dict[str, set[str]] = {}
     for name, s, k in skipped:

@@ -82,8 +82,9 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
             f"raise it with --param max_variables=N up to {MAX_EXHAUSTIVE})"
         )
     def stop(energy: float, x: np.ndarray) -> bool:
-        """Between kernel calls: the best so far is reported, so that a target reached ends the enumeration."""
-        sol = problem.from_qubo_sample(x, ctx.rng)
+        """Between kernel calls: the best so far is reported, so that a target reached ends the enumeration (decoded
+        with a generator of its own: how often this runs depends on the clock, the run's answer must not)."""
+        sol = problem.from_qubo_sample(x, np.random.default_rng(ctx.seed))
         ev = problem.evaluate(sol)
         if ev.feasible:
             ctx.state.report(ev.objective, sol)
