@@ -378,6 +378,34 @@ solver = "test-raise"
     assert md.read_text().splitlines() == lines and html.read_text().startswith("<!doctype html>")
 
 
+def test_report_keeps_sets_of_similar_names_and_warns_of_merged_ones(tmp_path, capsys):
+    """Sets "x y" and "x_y" wrote their plots to the same file names (one set's plots silently replaced with
+    --force); sets of two suites and kinds read together were reported as one without a word."""
+    from combopt.bench.report import figures, mixed_sets
+
+    row = {"index": 0, "instance": "i1", "path": "i1", "solver": "sa", "label": "A", "seed": 0, "status": "feasible",
+           "sense": "min", "objective": 10.0, "feasible": True, "best_known": 10.0, "optimum": 10.0, "gap_pct": 0.0,
+           "at_best": True, "at_optimum": True, "runtime_s": 2.0, "trace": [[0.5, 10.0]]}
+    rows = [{**row, "key": "a", "suite": "s", "set": "x y", "kind": "tsp"},
+            {**row, "key": "b", "suite": "s", "set": "x_y", "kind": "tsp"}]
+    names = [n for n, _, _ in figures(rows)]
+    assert len(names) == len(set(names)) == 4
+    assert mixed_sets(rows) == []
+    other = {**row, "key": "c", "suite": "t", "set": "x y", "kind": "mdkp", "sense": "max"}
+    f = tmp_path / "r.jsonl"
+    with ResultsWriter(f, append=False) as w:
+        for r in [*rows, other]:
+            w.write(r)
+    assert main(["report", str(f)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: set 'x y' holds rows of suites s, t and kinds mdkp, tsp" in err
+    with open(f, "a") as fh:
+        fh.write('{"key": "d", "suite": "s", "set": "x')  # killed mid-write: one warning line, not Python's two
+    assert main(["report", str(f)]) == 0
+    err = capsys.readouterr().err
+    assert "combopt: warning:" in err and "not complete JSON rows" in err and "results.py" not in err
+
+
 def test_report_of_a_partial_file(tmp_path):
     rows = [
         {"key": "a", "index": 0, "suite": "s", "set": "x", "instance": "i1", "path": "i1", "solver": "sa",

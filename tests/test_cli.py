@@ -158,6 +158,61 @@ def test_check_of_a_result_of_another_kind_says_so(capsys, tmp_path):
     assert_user_error(rc, err, "a tomography result", "clique instance")
 
 
+def test_files_a_spec_reads_are_never_outputs(capsys, tmp_path):
+    """`--out`/`--plot` with --force replaced the weights a quantization spec names, or the phantom image of a
+    tomography spec: inputs of the run, which no output may overwrite."""
+    import shutil
+
+    warm = Path(__file__).parent.parent / "combopt" / "data" / "warmup"
+    for f in ("tiny_quant.toml", "tiny_weights.npy", "tiny_calib.npy"):
+        shutil.copy(warm / f, tmp_path / f)
+    before = (tmp_path / "tiny_weights.npy").read_bytes()
+    rc, _, err = run_cli(capsys, "solve", tmp_path / "tiny_quant.toml", "-t", "1", "-q", "-o",
+                         tmp_path / "tiny_weights.npy", "--force")
+    assert_user_error(rc, err, "--out", "tiny_weights.npy", "refusing to overwrite")
+    assert (tmp_path / "tiny_weights.npy").read_bytes() == before
+    import numpy as np
+    from PIL import Image
+
+    img = np.zeros((16, 16), np.uint8)
+    img[4:12, 4:12] = 255
+    Image.fromarray(img).save(tmp_path / "ph.png")
+    (tmp_path / "tomo.toml").write_text('kind = "tomography"\nphantom = "ph.png"\nangles = 4\n')
+    before = (tmp_path / "ph.png").read_bytes()
+    rc, _, err = run_cli(capsys, "solve", tmp_path / "tomo.toml", "-t", "1", "-q", "--plot", tmp_path / "ph.png",
+                         "--force")
+    assert_user_error(rc, err, "--plot", "ph.png", "refusing to overwrite")
+    assert (tmp_path / "ph.png").read_bytes() == before
+
+
+def test_export_lp_keeps_the_objectives_constant(capsys, tmp_path):
+    """PuLP's .lp writer drops the objective's constant: a QUBO with offset 1 exported as an LP had the optimum -4,
+    not -3."""
+    import highspy
+
+    q = tmp_path / "q.qubo.json"
+    q.write_text(json.dumps({"format": "combopt-qubo", "sense": "min", "variables": ["a", "b", "c", "d"],
+                             "linear": {"a": -3, "b": 2, "c": -1, "d": 0.5}, "offset": 1,
+                             "quadratic": [["a", "b", 4], ["b", "c", -2.5], ["a", "d", -1], ["c", "d", 3]]}))
+    rc, _, err = run_cli(capsys, "export", q, "--to", "lp", "-o", tmp_path / "q.lp")
+    assert rc == 0 and "objective_constant" in err, err
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(tmp_path / "q.lp"))
+    h.run()
+    import combopt
+
+    assert h.getInfo().objective_function_value == pytest.approx(combopt.solve(combopt.read(q), "exhaustive").objective)
+
+
+def test_check_plot_of_a_result_without_solution_says_so(capsys, tmp_path):
+    res = tmp_path / "none.json"
+    res.write_text(json.dumps({"problem": "clique", "solution": None, "status": "unknown", "objective": None,
+                               "bound": None, "gap": None, "feasible": False}))
+    rc, _, err = run_cli(capsys, "check", JOHNSON, res, "--plot", tmp_path / "n.png")
+    assert rc == 0 and "holds no solution" in err and not (tmp_path / "n.png").exists()
+
+
 def test_kind_mis_on_a_clq_solves_the_graph_itself(capsys, tmp_path):
     n, edges = dimacs_edges(JOHNSON)
     G = nx.Graph()

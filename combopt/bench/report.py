@@ -411,6 +411,18 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def mixed_sets(rows: list[dict[str, Any]]) -> list[str]:
+    """Sets that hold rows of several suites or kinds (results files read together match sets by name alone)."""
+    out = []
+    for name in dict.fromkeys(r["set"] for r in rows):
+        suites = sorted({str(r["suite"]) for r in rows if r["set"] == name})
+        kinds = sorted({str(r["kind"]) for r in rows if r["set"] == name and r.get("kind")})
+        if len(suites) > 1 or len(kinds) > 1:
+            out.append(f"set {name!r} holds rows of suites {', '.join(suites)}"
+                       + (f" and kinds {', '.join(kinds)}" if len(kinds) > 1 else "") + ": they are reported as one")
+    return out
+
+
 def _slug(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in s)
 
@@ -418,13 +430,18 @@ def _slug(s: str) -> str:
 def figures(rows: list[dict[str, Any]]) -> list[tuple[str, str, bytes]]:
     """``(file name, caption, PNG bytes)``: a performance profile and a time-to-target plot per set."""
     out = []
+    used: dict[str, int] = {}
     # one profile per set: solver entries of different sets ran different instances
     for name in _order(rows, "set"):
         rs = [r for r in rows if r["set"] == name]
         if not targets(rs):
             continue
-        out.append((f"profile-{_slug(name)}.png", f"{name}: performance profile", _png(plot_profile(rs, name))))
-        out.append((f"ttt-{_slug(name)}.png", f"{name}: time to target", _png(plot_time_to_target(rs, name))))
+        slug = _slug(name)
+        used[slug] = used.get(slug, 0) + 1
+        if used[slug] > 1:  # "x y" and "x_y" make the same name: the later set's files get a number
+            slug = f"{slug}-{used[slug]}"
+        out.append((f"profile-{slug}.png", f"{name}: performance profile", _png(plot_profile(rs, name))))
+        out.append((f"ttt-{slug}.png", f"{name}: time to target", _png(plot_time_to_target(rs, name))))
     return out
 
 

@@ -169,6 +169,7 @@ def solve(
     _check_out(out, force, inputs)
     _check_plot(plot, out, force, inputs)
     problem = read(path, kind)
+    _not_inputs_of(problem, out, plot)
     _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:
@@ -200,6 +201,13 @@ PLOT_HELP = ("draw the result (format from the extension: .png, .svg, .pdf): RCP
              "objective against time")
 
 
+def _not_inputs_of(problem, out: Path | None, plot: Path | None) -> None:
+    """Refuse --out / --plot naming a file the instance reads (a spec's weights, a phantom), even with --force."""
+    for target, what in ((out, "--out"), (plot, "--plot")):
+        if target is not None:
+            check_not_input(target, problem.input_files, what)
+
+
 def _check_plot(plot: Path | None, out: Path | None, force: bool, inputs) -> None:
     """--plot: a known image format, not an input, not the --out file, and no overwrite without --force."""
     if plot is None:
@@ -210,7 +218,7 @@ def _check_plot(plot: Path | None, out: Path | None, force: bool, inputs) -> Non
     if out is not None and Path(out).resolve() == Path(plot).resolve():
         raise ParameterError(f"--plot and --out name the same file {str(plot)!r}")
     check_target(plot, force, "--plot")
-    check_not_input(plot, inputs)
+    check_not_input(plot, inputs, "--plot")
 
 
 def _write_plot(problem, result, plot: Path, force: bool, solution=None) -> None:
@@ -276,7 +284,10 @@ def check(
     else:
         kind_for_read = kind
     problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
+    _not_inputs_of(problem, None, plot)
     if isinstance(data, dict) and "solution" in data and data["solution"] is None:
+        if plot is not None:
+            err_console.print(f"note: the result holds no solution; {plot} not drawn", highlight=False)
         _check_without_solution(problem, data, kind is not None)  # a run that found none: its claims still count
     other_kind = claimed is not None and claimed != problem.kind
     try:
@@ -554,7 +565,7 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="overwrite --html / --md / PNG files if they exist")] = False,
 ) -> None:
     """Summarise results: at optimum / best known, gaps, times, wins, performance profiles."""
-    from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, summarize, summary_table
+    from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, mixed_sets, summarize, summary_table
     from ..bench.results import read_results
 
     _check_out(html_out, force, results)
@@ -566,6 +577,8 @@ def report(
     rows = read_results(results)
     if not rows:
         raise ParameterError(f"no finished runs in {', '.join(map(str, results))}")
+    for w in mixed_sets(rows):
+        err_console.print(f"warning: {w}", style="yellow", highlight=False)
     summary = summarize(rows)
     _wide_console(TABLE_WIDTH).print(summary_table(summary, title=f"combopt bench {rows[0]['suite']}" if
                                                    len({r['suite'] for r in rows}) == 1 else "combopt report"))
@@ -613,8 +626,13 @@ def export(
             prob, _ = problem.to_pulp()
         except NotImplementedError:
             raise ParameterError(f"{problem.kind} problems have no MILP model to export") from None
+        const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
+        if const:  # PuLP's .lp writer drops the objective's constant: carried by a variable fixed to 1 instead
+            one = prob.add_variable("objective_constant", 1, 1)
+            prob.setObjective(prob.objective - const + const * one)
         write_atomic(out, lambda tmp: prob.writeLP(str(tmp)), force)
-        err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints")
+        err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints" + (
+            f" (its constant {const:g}: objective_constant, fixed to 1)" if const else ""), highlight=False)
         return
     if "penalty" in params:
         from ..solvers.common import finite_float
@@ -835,8 +853,11 @@ def main(argv: list[str] | None = None) -> int:
             set_notifier(None)  # the compile notice and --max-memory belong to this command only
             set_max_memory(None)
     if rc != 2:  # a user error is one line: warnings on the way to it (overflow, ...) are dropped
-        for w in caught:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        for w in caught:  # combopt's own warnings as one line, without the source line that raised them
+            if w.category is UserWarning and "combopt" in str(w.filename):
+                err_console.print(f"combopt: warning: {w.message}", style="yellow", highlight=False, soft_wrap=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return rc
 
 

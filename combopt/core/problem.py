@@ -36,6 +36,9 @@ class Problem:
     name: str = "instance"
     sense: str = "min"
     source: str | None = None
+    #: files besides the instance file that it reads (a spec's weights, activations, phantom image): inputs that no
+    #: output of a run may overwrite, even with --force
+    input_files: tuple = ()
 
     # -- required -----------------------------------------------------------
     def evaluate(self, solution: Any) -> Evaluation:  # pragma: no cover - abstract

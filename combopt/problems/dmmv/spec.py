@@ -26,6 +26,7 @@ class Spec:
         self.path = path
         self.data = data
         self.text = text
+        self.files: list[Path] = []  # the data files it names (weights, activations, a phantom image)
 
     def line_of(self, key: str) -> int | None:
         m = re.search(rf"^\s*{re.escape(key)}\s*=", self.text, flags=re.MULTILINE)
@@ -104,6 +105,7 @@ class Spec:
             raise self.error(key, f"{key!r}: file {p} does not exist")
         if p.is_dir():
             raise self.error(key, f"{key!r}: {p} is a directory, expected a file")
+        self.files.append(p)
         return p
 
 
@@ -145,4 +147,6 @@ def read_spec(path: Path, kind: str, index: int | None):
         from .tomography import from_spec
     else:
         from .quantization import from_spec
-    return from_spec(spec)
+    problem = from_spec(spec)
+    problem.input_files = tuple(spec.files)  # never an output of the run, even with --force
+    return problem
