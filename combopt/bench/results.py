@@ -20,6 +20,7 @@ and a run recorded twice counts once (the last row wins).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -296,13 +297,22 @@ def content_digest(file: str | Path) -> str | None:
     from ..core.io import split_index
 
     try:
-        h = hashlib.sha256()
-        with open(split_index(file)[0], "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()[:16]
+        path = split_index(file)[0]
+        st = path.stat()
+        return _digest(str(path.resolve()), st.st_size, st.st_mtime_ns)
     except (OSError, CombOptError):
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    """The digest of a file, once per version of it in this process (``--resume`` asks for each recorded run's file,
+    and a file holds many runs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
 
 
 def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:

@@ -86,15 +86,9 @@ def pending(suite: Suite, skip: set[str] | dict[str, str | None] | None) -> list
         return [r for r in suite.runs if r.key not in skip]
     from .results import content_digest
 
-    digests: dict[str, str | None] = {}
-
     def same(r: RunSpec) -> bool:
-        was = skip[r.key]
-        if was is None:  # rows of files written before rows recorded the digest: the key alone, as then
-            return True
-        if r.file not in digests:
-            digests[r.file] = content_digest(r.file)
-        return digests[r.file] == was
+        was = skip[r.key]  # None: a row of a file written before rows recorded the digest: the key alone, as then
+        return was is None or content_digest(r.file) == was
 
     return [r for r in suite.runs if r.key not in skip or not same(r)]
 

@@ -214,6 +214,23 @@ def short_repr(value: Any, width: int = 40) -> str:
     return r if len(r) <= width else r[:width - 3] + "..."
 
 
+def integer_array(values: Any):
+    """``values`` as a new int64 array (a copy: the caller's may change after): integers, or floats that are whole
+    numbers (``2.0``; ``0.5``, NaN and inf are not); ``ValueError`` otherwise (the caller names the argument)."""
+    import numpy as np
+
+    try:
+        a = np.asarray(values)
+        if a.size and not np.issubdtype(a.dtype, np.integer):
+            af = np.asarray(a, dtype=np.float64)
+            if not np.all(np.isfinite(af)) or np.any(af != np.round(af)) or np.any(np.abs(af) >= 2.0**63):
+                raise ValueError("not integers of 64 bits")
+            a = af
+        return np.array(a, dtype=np.int64)
+    except (TypeError, OverflowError) as e:
+        raise ValueError(str(e)) from None
+
+
 def real_array(solution: Any):
     """``solution`` as a float64 array, or ``None`` where it holds no real numbers: text, a ragged list, an integer of
     400 digits, or complex numbers (which ``numpy.asarray(..., float64)`` would cut to their real parts with only a

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
+from ...core.problem import integer_array
 
 MAX_VERTICES = 50_000_000
 MAX_COMPLEMENT_EDGES = 20_000_000  # clique search works on the complement graph
@@ -36,16 +37,11 @@ def edge_pairs(n: int, edges) -> np.ndarray:
     """``edges`` as an m x 2 int64 array (a copy) of vertex indices in ``0..n-1``, else a :class:`ParameterError`
     (not numpy's casts: ``(0.5, 1)`` was the edge ``(0, 1)``)."""
     try:
-        e = np.asarray(edges)
-        if e.size and not np.issubdtype(e.dtype, np.integer):
-            f = np.asarray(e, dtype=np.float64)
-            if not np.all(np.isfinite(f)) or np.any(f != np.round(f)):
-                raise ValueError
-        e = np.array(e, dtype=np.int64)
+        e = integer_array(edges)
         if e.size and (e.ndim != 2 or e.shape[1] != 2):
-            raise ValueError
+            raise ValueError("not pairs")
         e = e.reshape(-1, 2)
-    except (TypeError, ValueError, OverflowError):
+    except ValueError:
         raise ParameterError("edges must be pairs of integer vertex indices (an m x 2 array)") from None
     if e.size and (e.min() < 0 or e.max() >= n):
         raise ParameterError(f"edge endpoint out of range 0..{n - 1} (vertices are numbered from 0)")

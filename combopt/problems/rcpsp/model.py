@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem
+from ...core.problem import Evaluation, Problem, integer_array
 from ...core.registry import register_kind
 from .check import VIOLATION_CLASSES, Violation, check_schedule  # noqa: F401  (re-exported)
 
@@ -80,14 +80,8 @@ class Downtime:
 
 def _int_array(values, name: str, shape_len: int | None = None, lo: int = 0) -> np.ndarray:
     try:
-        a = np.asarray(values)
-        if a.size and not np.issubdtype(a.dtype, np.integer):
-            af = np.asarray(a, dtype=np.float64)
-            if not np.all(np.isfinite(af)) or np.any(af != np.round(af)):
-                raise ParameterError(f"{name} must be integers")
-            a = af
-        a = np.array(a, dtype=np.int64)  # a copy: the caller's array may change after this
-    except (TypeError, ValueError, OverflowError):
+        a = integer_array(values)  # a copy: the caller's array may change after this
+    except ValueError:
         raise ParameterError(f"{name} must be integers") from None
     if shape_len is not None and a.shape[0] != shape_len:
         raise ParameterError(f"{name} must have {shape_len} entries, got {a.shape[0]}")
