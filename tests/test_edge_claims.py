@@ -305,6 +305,46 @@ def test_ebim_exact_stops_at_a_target_its_greedy_start_meets():
     assert r.bound >= full.objective - 1e-9  # the upper bound still holds
 
 
+def test_clique_cores_and_cpsat_stop_at_a_reached_target_and_claim_only_their_proofs():
+    """The README said a --target does not end `clique-cores` or `rcpsp-cpsat`; both hand over their best as they go
+    and stop at it (between vertices; at CP-SAT's first schedule that meets it), proving nothing by it."""
+    import os
+
+    g = combopt.read(os.path.join(os.path.dirname(__file__), "data", "C125.9.clq"), kind="clique")
+    full = combopt.solve(g, "clique-cores", time_limit=20)
+    r = combopt.solve(g, "clique-cores", time_limit=20, target=20)
+    assert 20 <= r.objective <= full.objective and r.info["stopped_early"] and not full.info["stopped_early"]
+    assert r.status != "optimal" and r.bound >= 34  # the clique number of C125.9 is 34
+    pytest.importorskip("ortools")
+    p = combopt.read(os.path.join(os.path.dirname(__file__), "data", "rcpsp", "j301_1.sm"))
+    r = combopt.solve(p, "rcpsp-cpsat", time_limit=20, target=200, num_workers=1)
+    assert r.objective <= 200 and r.status != "optimal" and r.bound <= 43  # j301_1's optimum is 43
+    assert r.info["cpsat_status"] == "FEASIBLE"
+    full = combopt.solve(p, "rcpsp-cpsat", time_limit=20, num_workers=1)
+    assert full.status == "optimal" and full.objective == 43
+
+
+def test_milp_on_highs_hands_over_incumbents_and_stops_at_a_target_in_both_senses():
+    """HiGHS's improving incumbents reach the run as they are found (a trace before the end, so time to target is
+    measured), and a reached --target stops the back end (status ``stopped``), claiming only what HiGHS proved."""
+    import os
+
+    pytest.importorskip("highspy")
+    data = os.path.join(os.path.dirname(__file__), "data")
+    g = combopt.read(os.path.join(data, "C125.9.clq"), kind="clique")  # max: the clique number is 34
+    r = combopt.solve(g, "milp", backend="highs", time_limit=20, target=20)
+    assert r.info["milp_status"] == "stopped" and r.status == "feasible" and r.objective >= 20
+    assert r.bound >= 34 and r.objective == len(r.solution) and g.evaluate(r.solution).feasible
+    assert r.trace and r.trace[-1][1] == r.objective
+    p = combopt.read(os.path.join(data, "rcpsp", "j301_1.sm"))  # min: the optimum is 43
+    r = combopt.solve(p, "milp", backend="highs", time_limit=20, target=200)
+    assert r.info["milp_status"] == "stopped" and r.status == "feasible" and r.objective <= 200
+    assert r.bound is None or r.bound <= 43
+    full = combopt.solve(p, "milp", backend="highs", time_limit=20)
+    assert full.status == "optimal" and full.objective == 43 and len(full.trace) >= 1
+    assert all(b >= 43 for _, b in full.trace)  # every handed-over incumbent is a feasible schedule
+
+
 def test_the_first_lp_of_a_process_counts_scipys_import():
     """A 0.3 s dmmv run in a fresh process spent 0.4 s on its LP bound, nearly all of it importing scipy's LP solver,
     which the estimate that decides whether the bound fits the run did not count."""

@@ -14,8 +14,10 @@ import math
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pulp
 
 from ..core.context import SolveContext, SolverOutput
@@ -98,7 +100,8 @@ class MilpRun:
     """What a MILP back end reported, in the model's own sense and units.
 
     ``status`` is the back end's own account: ``optimal`` (proved, zero gap),
-    ``time_limit``, ``interrupted`` (Ctrl-C), ``infeasible``, ``unbounded``,
+    ``time_limit``, ``interrupted`` (Ctrl-C), ``stopped`` (by the caller's ``on_incumbent``: a stopping
+    criterion such as a reached target), ``infeasible``, ``unbounded``,
     ``unbounded_or_infeasible``, ``not_solved`` or ``error``; ``bound`` its dual
     bound (``None`` when it gave none) and ``has_solution`` whether its
     incumbent is readable from the variables.
@@ -123,12 +126,37 @@ class _InterruptibleHiGHS(pulp.HiGHS):
 
     interrupted = False
     deadline: float | None = None
+    #: called with each improving incumbent (HiGHS's column values, the model's variables in order); True stops the
+    #: search (``stopped``): a stopping criterion such as a reached target was met
+    on_incumbent: Callable[[np.ndarray], bool] | None = None
+    stopped = False
 
     def callSolver(self, lp):
+        h = lp.solverModel
         if self.deadline is not None:
-            lp.solverModel.setOptionValue("time_limit", max(MIN_SOLVE_S, self.deadline - time.monotonic()))
-        if run_highs_interruptible(lp.solverModel):
-            self.interrupted = True
+            h.setOptionValue("time_limit", max(MIN_SOLVE_S, self.deadline - time.monotonic()))
+        failed: list[BaseException] = []
+        if self.on_incumbent is not None:
+            def improving(event):
+                if self.stopped or failed:
+                    return
+                try:
+                    if self.on_incumbent(np.asarray(event.data_out.mip_solution, dtype=float)):
+                        self.stopped = True
+                        h.cancelSolve()
+                except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread below
+                    failed.append(exc)
+                    h.cancelSolve()
+
+            h.cbMipImprovingSolution += improving
+        try:
+            if run_highs_interruptible(h):
+                self.interrupted = True
+        finally:
+            if self.on_incumbent is not None:
+                h.cbMipImprovingSolution -= improving
+        if failed:
+            raise failed[0]
 
 
 def _cbc_class():
@@ -272,7 +300,7 @@ def _objective_value(prob: pulp.LpProblem) -> float:
 
 
 def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
-             gap: float = 0.0, seed: int | None = None) -> MilpRun:
+             gap: float = 0.0, seed: int | None = None, on_incumbent: Callable[[], bool] | None = None) -> MilpRun:
     """Solve ``prob`` with CBC or HiGHS and read the back end's own status, bound and incumbent.
 
     Ctrl-C stops the back end, which keeps its incumbent (``interrupted`` is then
@@ -280,9 +308,21 @@ def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threa
     proof of optimality stops it before the time limit); a stop inside a
     positive gap is not reported as ``proven``. The bound is in the sense and
     units of ``prob``'s objective (its constant included). ``seed`` is HiGHS's
-    ``random_seed`` (HiGHS's own default, 0, when None; CBC ignores it).
+    ``random_seed`` (HiGHS's own default, 0, when None; CBC ignores it). ``on_incumbent`` (HiGHS only): called
+    with the model's variables set to each improving incumbent as HiGHS finds it; when it returns True the search
+    stops there (status ``stopped``: a stopping criterion of the caller's, not a proof). CBC reports its incumbent
+    only at the end.
     """
     solver = _make_solver(backend, time_limit, threads, gap, seed)
+    if on_incumbent is not None and isinstance(solver, _InterruptibleHiGHS):
+        columns = prob.variables()  # HiGHS's columns, in order (PuLP's HiGHS interface builds them so)
+
+        def hand_over(col: np.ndarray) -> bool:
+            for v, value in zip(columns, col.tolist(), strict=True):
+                v.varValue = value
+            return bool(on_incumbent())
+
+        solver.on_incumbent = hand_over
     prob.solve(solver)
     const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
     maximise = prob.sense == pulp.LpMaximize
@@ -317,7 +357,11 @@ def _read_highs(prob, solver, const: float, maximise: bool) -> MilpRun:
         return MilpRun("unbounded", unbounded=True, has_solution=has_solution, detail=detail)
     if ms == S.kUnboundedOrInfeasible:
         return MilpRun("unbounded_or_infeasible", detail=detail)
-    if ms == S.kInterrupt or solver.interrupted:
+    if solver.interrupted:
+        status = "interrupted"
+    elif ms == S.kInterrupt and solver.stopped:
+        status = "stopped"
+    elif ms == S.kInterrupt:
         status = "interrupted"
     elif ms == S.kTimeLimit:
         status = "time_limit"
@@ -436,8 +480,17 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
                                     "quick construction, where it has one"})
         info.update(report_construction(problem, ctx))
         return SolverOutput(info=info)
+    def hand_over() -> bool:
+        """An improving incumbent of HiGHS's, as it is found: into the run's trace; True ends the search (a reached
+        target, a bound the incumbent meets)."""
+        x = decode()
+        ev = problem.evaluate(x)
+        if ev.feasible:
+            ctx.state.report(ev.objective, x)
+        return ctx.state.should_stop(sized=True)
+
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
-                   gap=gap)
+                   gap=gap, on_incumbent=hand_over)
     ctx.state.next_iteration()
     sol = None
     feasible = False
