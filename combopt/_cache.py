@@ -112,6 +112,18 @@ def prune(parent: Path, current: str, now: float | None = None) -> list[Path]:
     return removed
 
 
+def _no_cache() -> None:
+    """Nowhere to write a cache: kernels are compiled in each process and cached nowhere (Numba's next choice would
+    be the ``__pycache__`` folders beside the installed sources)."""
+    from numba.core.dispatcher import Dispatcher
+
+    Dispatcher.enable_caching = lambda self: None
+    # a background warm-up would compile into nowhere: runs compile what they need themselves, inside their limit
+    os.environ.setdefault("COMBOPT_COLD_START", "0")
+    sys.stderr.write("combopt: warning: no cache folder can be written (NUMBA_CACHE_DIR, the user cache, the "
+                     "temporary folder): compiled kernels are not kept, so every run compiles them again\n")
+
+
 def configure() -> None:
     """Point Numba's cache at :func:`numba_cache_dir` unless the user chose one (call before importing numba).
 
@@ -123,11 +135,9 @@ def configure() -> None:
         return
     # a folder Numba cannot write to sends it to its next locator, the __pycache__ beside the sources: the
     # package folder itself (an unwritable NUMBA_CACHE_DIR did so). Ours, else one under the temporary folder.
-    if given:
-        import warnings
-
-        warnings.warn(f"combopt: NUMBA_CACHE_DIR={given} cannot be written; caching compiled kernels in "
-                      "combopt's own cache folder instead", RuntimeWarning, stacklevel=2)
+    if given:  # one line on stderr (this runs as combopt is imported, before any warning filter of the CLI)
+        sys.stderr.write(f"combopt: warning: NUMBA_CACHE_DIR={given} cannot be written; caching compiled kernels in "
+                         "combopt's own cache folder instead\n")
     try:
         path = numba_cache_dir() if not given else user_cache_dir() / "numba" / source_digest()
     except RuntimeError:  # no home directory
@@ -139,7 +149,8 @@ def configure() -> None:
         path = Path(tempfile.gettempdir()) / f"combopt-{_uid()}" / "numba" / source_digest()
         existed = path.is_dir()
         if not writable(path):
-            return  # nowhere to write: Numba's own choice
+            _no_cache()
+            return
     if existed:
         mark_used(path)
     else:  # the first run of this version: the folders of old versions go (see prune)

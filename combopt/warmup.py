@@ -94,6 +94,7 @@ class Job:
     path: Path
     params: dict = field(default_factory=dict)
     time_limit: float | None = None
+    missing: str | None = None  # set by run_job: an optional package the solve needs is not installed
 
     def label(self) -> str:
         extra = "".join(f" {k}={v}" for k, v in self.params.items())
@@ -131,20 +132,35 @@ def jobs(family: str | None = None, solver: str | None = None, kind: str | None 
 def run_job(job: Job) -> float:
     """Solve the tiny instance (two outer iterations, CPU); returns the seconds it took."""
     from .api import read, solve
-    from .core.errors import CombOptError
+    from .core.errors import CombOptError, MissingDependencyError
 
     t0 = time.perf_counter()
-    problem = read(job.path, job.kind)
-    if job.solver == "exhaustive" and problem.num_variables > 20:
-        return 0.0
     try:
+        problem = read(job.path, job.kind)
+        if job.solver == "exhaustive" and problem.num_variables > 20:
+            return 0.0
         # a timed solve compiles here, never behind the cold-start gate (that would start another warm-up)
         with _gate_off():
             solve(problem, job.solver, max_iterations=2, time_limit=job.time_limit, seed=0, device="cpu",
                   **job.params)
+    except MissingDependencyError as e:  # an optional package (OR-Tools, Qiskit, ...): said in the summary
+        job.missing = str(e)
     except CombOptError:  # the solver does not apply to this tiny instance (e.g. a slack encoding)
         pass
     return time.perf_counter() - t0
+
+
+def summary(done: list[tuple[Job, float]], seconds: float) -> list[str]:
+    """The lines a warm-up ends with: how many solvers it compiled, and those it could not run for want of an
+    optional package (with the package's message, once per solver)."""
+    missing: dict[str, str] = {}
+    for job, _ in done:
+        if job.missing is not None:
+            missing.setdefault(job.solver, job.missing)
+    compiled = {job.solver for job, _ in done} - set(missing)
+    lines = [f"compiled the kernels of {len(compiled)} solver(s) in {seconds:.1f} s into {numba_cache_dir()}"]
+    lines += [f"not compiled: {name}: {why}" for name, why in sorted(missing.items())]
+    return lines
 
 
 @contextlib.contextmanager

@@ -135,6 +135,29 @@ def test_no_cache_files_beside_the_sources_when_the_cache_folder_cannot_be_writt
     assert cache.parent == expected and any(p.suffix == ".nbi" for p in cache.rglob("*"))
     after = {p for p in PKG.rglob("*") if p.suffix in (".nbi", ".nbc")}
     assert after == before, f"cache files written beside the sources: {sorted(after - before)[:3]}"
+    if case.startswith("unwritable NUMBA"):  # said in one line (a Python warning printed its source line too)
+        assert r.stderr.count("combopt: warning: NUMBA_CACHE_DIR=/proc/nope cannot be written") == 1
+        assert "configure()" not in r.stderr
+
+
+def test_nothing_beside_the_sources_when_no_folder_at_all_can_be_written(tmp_path):
+    """With no writable cache folder, home or temporary folder, Numba wrote its cache into the installed package
+    (12 files): kernels are now cached nowhere, runs compile them inline (no background warm-up into nowhere)."""
+    before = {p for p in PKG.rglob("*") if p.suffix in (".nbi", ".nbc")}
+    code = ("import tempfile; tempfile.tempdir = '/proc/nope'\n"
+            "import os, combopt, numba, numpy as np\n"
+            "assert os.environ['COMBOPT_COLD_START'] == '0'\n"
+            "from combopt.core.rng import randbelow; randbelow(np.ones(1, dtype=np.uint64), 10)\n"
+            "print(type(randbelow._cache).__name__)\n")
+    extra = {"HOME": "/proc/nope", "XDG_CACHE_HOME": "/proc/nope"}
+    env = _env(tmp_path, **extra)
+    env.pop("NUMBA_CACHE_DIR", None)
+    env.pop("COMBOPT_COLD_START", None)
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "NullCache" and "no cache folder can be written" in r.stderr
+    after = {p for p in PKG.rglob("*") if p.suffix in (".nbi", ".nbc")}
+    assert after == before, f"cache files written beside the sources: {sorted(after - before)[:3]}"
 
 
 # ---------------------------------------------------------------------------- the gate

@@ -78,6 +78,9 @@ def expand(paths: list[str]) -> list[str]:
         elif any(ch in p for ch in "*?["):
             files += sorted(glob.glob(p))
         else:
+            base = p if Path(p).exists() or "#" not in p else p.rsplit("#", 1)[0]  # file.txt#3: an instance in it
+            if not Path(base).exists():
+                raise InputError(base, "no such file or folder")
             files.append(p)
     return files
 

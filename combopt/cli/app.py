@@ -789,8 +789,7 @@ def warmup(
     """Compile the Numba kernels into the per-user cache, so that the first real run starts warm."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .._cache import numba_cache_dir
-    from ..warmup import jobs, warm
+    from ..warmup import jobs, summary, warm
 
     todo = jobs(family, solver)
     if not todo:
@@ -813,9 +812,9 @@ def warmup(
             else:
                 prog.advance(task)
 
-        warm(todo, step)
-    err_console.print(f"compiled the kernels of {len({j.solver for j in todo})} solver(s) in "
-                      f"{time.perf_counter() - t0:.1f} s into {numba_cache_dir()}", highlight=False)
+        done = warm(todo, step)
+    for line in summary(done, time.perf_counter() - t0):
+        err_console.print(line, highlight=False)
 
 
 @app.command()

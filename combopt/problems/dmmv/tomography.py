@@ -86,7 +86,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...core.errors import InputError, NoSuchInstance, ParameterError
+from ...core.errors import InputError, MissingDependencyError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, real_array
 from ...core.registry import register_kind
@@ -135,16 +135,27 @@ def grey_levels(levels) -> np.ndarray:
     return arr
 
 
+def _skimage(phantom: str):
+    """scikit-image's ``data`` and ``transform`` modules, which draw the generated phantoms; one clear line where
+    it is not installed (a base install: it comes with the ``dmmv`` extra)."""
+    try:
+        import skimage.data
+        import skimage.transform
+    except ImportError:
+        raise MissingDependencyError(
+            f"the {phantom!r} phantom is drawn by scikit-image, which is not installed: pip install 'combopt[dmmv]' "
+            "(or give the phantom as an .npy image)") from None
+    return skimage.data, skimage.transform
+
+
 def shepp_logan(size: int, levels: np.ndarray) -> np.ndarray:
     """Thresholded Shepp-Logan head phantom (scikit-image), ``size x size``.
 
     Binary: the head (every tissue above 0.1) against background and
     ventricles. More levels: the intensities scaled to [0, 1] and snapped.
     """
-    from skimage.data import shepp_logan_phantom
-    from skimage.transform import resize
-
-    ph = resize(shepp_logan_phantom(), (size, size), anti_aliasing=True, order=1)
+    data, transform = _skimage("shepp-logan")
+    ph = transform.resize(data.shepp_logan_phantom(), (size, size), anti_aliasing=True, order=1)
     if levels.size == 2:
         return np.where(ph > 0.1, levels[1], levels[0])
     k = levels.size
@@ -154,8 +165,7 @@ def shepp_logan(size: int, levels: np.ndarray) -> np.ndarray:
 
 def blobs(size: int, levels: np.ndarray, seed: int = 0) -> np.ndarray:
     """Binary blobs (scikit-image); with ``k`` levels, ``k - 1`` blob images stacked."""
-    from skimage.data import binary_blobs
-
+    binary_blobs = _skimage("blobs")[0].binary_blobs
     k = levels.size
     acc = np.zeros((size, size), dtype=int)
     for q in range(k - 1):
