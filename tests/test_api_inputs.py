@@ -98,6 +98,14 @@ def test_problems_keep_their_own_copies_of_the_callers_arrays():
     C = sp.csr_matrix(np.array([[5.0, 1.0], [1.0, 0.0]]))
     QUBO(np.zeros(2), C)
     assert C[0, 0] == 5.0
+    # a clean caller matrix is not copied twice, but the QUBO still owns its couplings (changing C changes nothing)
+    C = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    q = QUBO(np.zeros(2), C)
+    C.data[:] = 7.0
+    assert q.energy(np.array([1, 1])) == 1.0 and not np.shares_memory(q.W.data, C.data)
+    for sense in ("min", "max"):
+        q = QUBO(np.zeros(2), C, sense=sense)
+        assert not np.shares_memory(q.W.data, C.data) and not np.shares_memory(q.W.indices, C.indices)
 
 
 def _grid(n):

@@ -90,7 +90,7 @@ class QUBO(Problem):
     ):
         try:
             h = np.array(linear, dtype=np.float64)
-            W = sp.csr_matrix(couplings, dtype=np.float64, copy=True)  # changed in place below: never the caller's
+            W = sp.csr_matrix(couplings, dtype=np.float64)  # may share the caller's arrays: copied before a change
         except (TypeError, ValueError, OverflowError) as e:
             raise ParameterError(f"linear must be a vector and couplings a square matrix of numbers ({e})") from None
         if sum(d > 1 for d in h.shape) > 1:  # a row or column vector is a vector; a matrix is not
@@ -103,10 +103,12 @@ class QUBO(Problem):
             raise ParameterError(f"couplings must be {n}x{n}, got {W.shape}")
         if sense not in ("min", "max"):
             raise ParameterError(f"sense must be 'min' or 'max', got {sense!r}")
-        W.setdiag(0.0)
-        W.eliminate_zeros()
-        W.sum_duplicates()
-        W.sort_indices()
+        if not (W.has_canonical_format and W.data.all() and not W.diagonal().any()):
+            W = W.copy()  # stored diagonal, explicit zeros, duplicates or unsorted rows: fixed in a copy of our own
+            W.setdiag(0.0)
+            W.eliminate_zeros()
+            W.sum_duplicates()
+            W.sort_indices()
         with np.errstate(over="ignore"):
             total = abs(float(offset)) + float(np.abs(h).sum()) + float(np.abs(W.data).sum())
         if not math.isfinite(total):  # as the file readers (_finite_energy): energies would overflow
@@ -116,7 +118,7 @@ class QUBO(Problem):
             raise ParameterError("couplings must be symmetric (use QUBO.from_matrix for an upper-triangular Q)")
         sign = 1.0 if sense == "min" else -1.0
         self.h = sign * h
-        self.W = sign * W
+        self.W = sign * W  # a new matrix in either sense: never the caller's arrays
         self.offset = sign * float(offset)
         self.model_sense = sense
         self.sense = sense
