@@ -59,6 +59,9 @@ def test_a_ramp_too_large_is_refused_before_any_work(capsys, tmp_path):
     assert main(["generate", "rcpsp-rcb", "--tasks", "100", "--level", "0..2600", "-o", str(tmp_path / "r")]) == 2
     assert "admits only 2500 at most" in _err_line(capsys)
     assert not (tmp_path / "r").exists()
+    # a single instance of too many tasks names the task range (it named the ramp's total of 10^10 tasks)
+    assert main(["generate", "rcpsp-rcb", "--tasks", "10000000000", "-o", str(tmp_path / "r")]) == 2
+    assert "--tasks must be an integer in 2..5000" in _err_line(capsys)
 
 
 # -- dag ---------------------------------------------------------------------------------------------------------

@@ -286,6 +286,8 @@ def check_ramp(levels: list[int], tasks, layers) -> None:
     if levels and max(levels) > MAX_LEVEL:
         raise ParameterError(f"--level must lie in 0..{MAX_LEVEL}, got {max(levels)}")
     ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (tasks, layers))
+    if ints and not 2 <= tasks <= MAX_TASKS:  # the task range first (a ramp's total named 10^10 tasks as the fault)
+        raise ParameterError(f"--tasks must be an integer in 2..{MAX_TASKS}, got {tasks!r}")
     if levels and ints and 2 <= tasks <= MAX_TASKS and 1 <= layers <= tasks:
         _check_level(max(levels), tasks, layers)
     if isinstance(tasks, (int, np.integer)) and 0 < tasks and len(levels) * int(tasks) > MAX_RAMP_TASKS:
