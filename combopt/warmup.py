@@ -140,7 +140,7 @@ def run_job(job: Job) -> float:
         if job.solver == "exhaustive" and problem.num_variables > 20:
             return 0.0
         # a timed solve compiles here, never behind the cold-start gate (that would start another warm-up)
-        with _gate_off():
+        with gate_off():
             solve(problem, job.solver, max_iterations=2, time_limit=job.time_limit, seed=0, device="cpu",
                   **job.params)
     except MissingDependencyError as e:  # an optional package (OR-Tools, Qiskit, ...): said in the summary
@@ -164,7 +164,7 @@ def summary(done: list[tuple[Job, float]], seconds: float) -> list[str]:
 
 
 @contextlib.contextmanager
-def _gate_off() -> Iterator[None]:
+def gate_off() -> Iterator[None]:
     """``COMBOPT_COLD_START=0`` for the block (a warm-up compiles whatever its solves need)."""
     was = os.environ.get("COMBOPT_COLD_START")
     os.environ["COMBOPT_COLD_START"] = "0"

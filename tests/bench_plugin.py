@@ -56,3 +56,15 @@ def _sleep(problem, ctx: SolveContext, **params) -> SolverOutput:
 def _overclaim(problem, ctx: SolveContext, **params) -> SolverOutput:
     ctx.state.report(1.0, np.array([0]))
     return SolverOutput(solution=np.array([0]), bound=1.0)  # "proven": a wrong bound makes a false optimal claim
+
+
+@register_solver("test-cold", problems=("clique",), description="test: answers as a run on a cold Numba cache would")
+def _cold(problem, ctx: SolveContext, **params) -> SolverOutput:
+    """Logs the cold-start gate's switch (``COMBOPT_COLD_START``) and, with the gate on, says it answered with the
+    quick construction while compiling, as ``combopt.core.warm`` does."""
+    gate = os.environ.get("COMBOPT_COLD_START", "1")
+    with open(params.pop("log"), "a") as f:
+        f.write(gate + "\n")
+    ctx.state.report(1.0, np.array([0]))
+    info = {} if gate == "0" else {"cold_start": {"kernel": "test", "compiling": "in the background"}}
+    return SolverOutput(solution=np.array([0]), info=info)

@@ -959,3 +959,50 @@ def test_api_arguments_of_the_wrong_type(kw, needle):
 
     with pytest.raises(combopt.ParameterError, match=needle):
         combopt.solve(combopt.read(DATA / "johnson8-2-4.clq"), **({"time_limit": 1} | kw))
+
+
+def test_warmup_runs_compile_inline_and_cold_runs_are_flagged_and_run_again(tmp_path, capsys, monkeypatch):
+    """`bench --warmup` on an empty cache compiled nothing: its warm-up runs were timed runs, which answer with the
+    quick construction while the kernels compile elsewhere, and only one per solver (kernels are per solver and
+    kind); the 22 cold rows that followed were recorded as the solvers' results, with nothing to tell them apart."""
+    from combopt.bench.report import cold_runs
+    from combopt.bench.results import recorded_keys
+    from combopt.bench.suite import load_suite
+    from combopt.bench.worker import execute
+
+    log = tmp_path / "gate.log"
+    p = write_suite(tmp_path, CLIQUE_SET + f"""
+[sets.mis]
+kind = "mis"
+instances = ["johnson8-2-4.clq"]
+[[solvers]]
+solver = "sa"
+params = {{ num_reads = 2 }}
+[[solvers]]
+name = "sa-4"
+solver = "sa"
+params = {{ num_reads = 4 }}
+[[solvers]]
+solver = "test-cold"
+sets = ["clique"]
+params = {{ log = "{log.as_posix()}" }}
+""")
+    suite = load_suite(p)
+    warm = suite.warmup_runs()
+    assert all(w.compile and w.max_iterations == 1 and w.key.startswith("warmup-") for w in warm)
+    # sa: two parameter sets on two kinds; test-cold: one kind (clique only)
+    assert sorted((w.solver, w.kind, w.params.get("num_reads")) for w in warm) == [
+        ("sa", "clique", 2), ("sa", "clique", 4), ("sa", "mis", 2), ("sa", "mis", 4), ("test-cold", "clique", None)]
+    monkeypatch.setenv("COMBOPT_COLD_START", "1")  # the gate on, as outside the tests
+    spec = next(r for r in suite.runs if r.solver == "test-cold")
+    cold = execute(spec.to_dict())
+    warmed = execute(next(w for w in warm if w.solver == "test-cold").to_dict())
+    assert log.read_text().split() == ["1", "0"]  # the warm-up run compiled inline (the gate off for it alone)
+    assert cold["cold_start"] is True and warmed["cold_start"] is False and cold["status"] == "feasible"
+    out = tmp_path / "r.jsonl"
+    other = execute(next(r for r in suite.runs if r.solver == "test-cold" and r.key != spec.key).to_dict())
+    out.write_text(json.dumps(cold) + "\n" + json.dumps({**other, "cold_start": False}) + "\n")
+    assert set(recorded_keys(out)) == {other["key"]}  # --resume runs the cold one again
+    assert cold_runs([cold, other]) and not cold_runs([{**other, "cold_start": False}])
+    assert main(["report", str(out)]) == 0
+    assert "1 run(s) of test-cold answered with a quick construction" in capsys.readouterr().err

@@ -423,6 +423,17 @@ def mixed_sets(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def cold_runs(rows: list[dict[str, Any]]) -> list[str]:
+    """A warning when runs answered with their solver's quick construction while its kernels compiled (a cold
+    Numba cache): their objectives and times are not the solver's."""
+    cold = [r for r in rows if r.get("cold_start")]
+    if not cold:
+        return []
+    solvers = sorted({str(r["solver"]) for r in cold})
+    return [f"{len(cold)} run(s) of {', '.join(solvers)} answered with a quick construction while their kernels "
+            "compiled (a cold cache): run `combopt warmup`, then `combopt bench SUITE --resume` runs them again"]
+
+
 def _slug(s: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in s)
 

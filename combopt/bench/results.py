@@ -37,12 +37,12 @@ FIELDS = (
     "key", "index", "suite", "set", "kind", "instance", "path", "solver", "label", "params", "seed", "time_limit",
     "max_iterations", "device", "status", "sense", "objective", "bound", "feasible", "optimum", "best_known",
     "reference_bound", "gap_pct", "at_optimum", "at_best", "iterations", "runtime_s", "time_to_best_s",
-    "time_to_target_s", "wall_s", "trace", "error", "contradictions", "tolerance", "instance_sha",
+    "time_to_target_s", "wall_s", "trace", "error", "contradictions", "tolerance", "instance_sha", "cold_start",
 )
 _FLOAT = {"time_limit", "objective", "bound", "optimum", "best_known", "reference_bound", "gap_pct", "runtime_s",
           "time_to_best_s", "time_to_target_s", "wall_s", "tolerance"}
 _INT = {"index", "seed", "max_iterations", "iterations"}
-_BOOL = {"feasible", "at_optimum", "at_best"}
+_BOOL = {"feasible", "at_optimum", "at_best", "cold_start"}
 _JSON = {"params", "trace", "contradictions"}
 FORMATS = (".jsonl", ".csv", ".parquet")
 MAX_RESULTS_BYTES = 4 * 1024**3
@@ -384,8 +384,10 @@ def _apart(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def recorded_keys(path: str | Path) -> dict[str, str | None]:
     """Keys of the runs recorded in a results file, each with the digest of the instance file it ran on (None for
-    rows written before rows recorded it); empty when the file does not exist yet."""
+    rows written before rows recorded it); empty when the file does not exist yet. A run that answered with its
+    solver's quick construction while the kernels compiled (``cold_start``) is not counted: --resume runs it again,
+    and its new row replaces the old."""
     p = Path(path)
     if not journal_of(p).exists() and not p.exists():
         return {}
-    return {r["key"]: r.get("instance_sha") for r in read_results([p])}
+    return {r["key"]: r.get("instance_sha") for r in read_results([p]) if not r.get("cold_start")}

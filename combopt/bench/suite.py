@@ -89,6 +89,7 @@ class RunSpec:
     imports: tuple[str, ...] = ()
     python_path: tuple[str, ...] = ()
     preimport: tuple[str, ...] = ()  # the entry's ``requires``: imported before the solver's clock starts
+    compile: bool = False  # a --warmup run: compiles what it needs (no quick construction while a cache is cold)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -140,11 +141,15 @@ class Suite:
     warmup: bool = False
 
     def warmup_runs(self) -> list[RunSpec]:
-        """One short run (one iteration, not recorded) per solver, so Numba compiles into its cache first."""
-        seen: dict[str, RunSpec] = {}
+        """One short run (one iteration, not recorded) per solver, kind and parameter set, so Numba compiles into
+        its cache first: kernels are compiled per solver and kind (and some parameters choose other kernels), and a
+        warm-up run compiles them inside its own time limit (``compile``), where a timed run on a cold cache would
+        answer with a quick construction and compile nothing."""
+        seen: dict[tuple, RunSpec] = {}
         for r in self.runs:
-            if r.solver not in seen:
-                seen[r.solver] = replace(r, key=f"warmup-{r.key}", max_iterations=1, target=None)
+            what = (r.solver, r.kind or Path(r.file).suffix.lower(), json.dumps(r.params, sort_keys=True, default=str))
+            if what not in seen:
+                seen[what] = replace(r, key=f"warmup-{r.key}", max_iterations=1, target=None, compile=True)
         return list(seen.values())
 
     def refs_for(self, set_name: str) -> dict[str, Reference]:

@@ -20,6 +20,7 @@ are daemonic processes that multiprocessing does not let have children.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import multiprocessing as mp
@@ -102,7 +103,7 @@ def base_row(spec: dict) -> dict[str, Any]:
         "time_limit": spec["time_limit"], "max_iterations": spec["max_iterations"], "device": spec["device"],
         "status": "error", "sense": None, "objective": None, "bound": None, "feasible": False,
         "iterations": None, "runtime_s": None, "time_to_best_s": None, "wall_s": None, "trace": [],
-        "error": None,
+        "error": None, "cold_start": False,
     }
 
 
@@ -116,6 +117,7 @@ def execute(spec: dict) -> dict[str, Any]:
         from ..api import solve
         from ..core.errors import CombOptError, InstanceTooLarge
         from ..core.io import read
+        from ..warmup import gate_off
         from .results import content_digest
 
         try:
@@ -125,10 +127,13 @@ def execute(spec: dict) -> dict[str, Any]:
             row["instance"] = problem.name
             row["kind"] = problem.kind
             row["sense"] = problem.sense
-            res = solve(problem, spec["solver"], time_limit=spec["time_limit"], seed=int(spec["seed"]),
-                        device=spec["device"], max_iterations=spec["max_iterations"],
-                        target=_loosened(spec.get("target"), spec.get("target_tolerance", 0.0), problem.sense),
-                        **dict(spec["params"]))
+            # a --warmup run compiles what it needs inside its limit; any other run on a cold cache answers with
+            # the quick construction (row "cold_start"), as `combopt solve` would
+            with gate_off() if spec.get("compile") else contextlib.nullcontext():
+                res = solve(problem, spec["solver"], time_limit=spec["time_limit"], seed=int(spec["seed"]),
+                            device=spec["device"], max_iterations=spec["max_iterations"],
+                            target=_loosened(spec.get("target"), spec.get("target_tolerance", 0.0), problem.sense),
+                            **dict(spec["params"]))
         except InstanceTooLarge as e:  # reading ran out of the run's memory_mb: a memory row, as a solve's would be
             row["status"] = "memory"
             row["error"] = f"out of memory while reading the instance (limit {spec.get('memory_mb')} MiB): " + " ".join(
@@ -142,6 +147,7 @@ def execute(spec: dict) -> dict[str, Any]:
                 feasible=bool(res.feasible), iterations=int(res.iterations), runtime_s=round(float(res.runtime), 6),
                 trace=trace, device=res.device,
                 time_to_best_s=next((t for t, v in trace if v is not None and v == _num(res.objective)), None),
+                cold_start="cold_start" in res.info,
             )
             if res.violations:
                 row["error"] = "infeasible: " + "; ".join(res.violations[:3])

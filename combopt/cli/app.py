@@ -544,9 +544,12 @@ def _bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume
 
 
 def _print_contradictions(rows, most: int = 20) -> None:
-    """Claims of runs that contradict their reference values, one line each on stderr (at most ``most``)."""
-    from ..bench.report import contradiction_lines
+    """Claims of runs that contradict their reference values, one line each on stderr (at most ``most``); then
+    the warnings about the rows (sets merged across suites, runs that answered while their kernels compiled)."""
+    from ..bench.report import cold_runs, contradiction_lines, mixed_sets
 
+    for w in mixed_sets(rows) + cold_runs(rows):
+        err_console.print(f"warning: {w}", style="yellow", highlight=False, soft_wrap=True)
     lines = contradiction_lines(rows)
     for line in lines[:most]:
         err_console.print(f"contradiction: {line}", style="red", highlight=False, soft_wrap=True)
@@ -565,7 +568,7 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="overwrite --html / --md / PNG files if they exist")] = False,
 ) -> None:
     """Summarise results: at optimum / best known, gaps, times, wins, performance profiles."""
-    from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, mixed_sets, summarize, summary_table
+    from ..bench.report import TABLE_WIDTH, figures, html_report, markdown_table, summarize, summary_table
     from ..bench.results import read_results
 
     _check_out(html_out, force, results)
@@ -577,8 +580,6 @@ def report(
     rows = read_results(results)
     if not rows:
         raise ParameterError(f"no finished runs in {', '.join(map(str, results))}")
-    for w in mixed_sets(rows):
-        err_console.print(f"warning: {w}", style="yellow", highlight=False)
     summary = summarize(rows)
     _wide_console(TABLE_WIDTH).print(summary_table(summary, title=f"combopt bench {rows[0]['suite']}" if
                                                    len({r['suite'] for r in rows}) == 1 else "combopt report"))
