@@ -20,7 +20,7 @@ from combopt.bench.results import ResultsWriter, read_results, recorded_keys
 from combopt.bench.runner import run_suite
 from combopt.bench.suite import load_suite
 from combopt.cli.app import main
-from combopt.core.errors import InputError, MissingDependencyError
+from combopt.core.errors import InputError, MissingDependencyError, ParameterError
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -1006,3 +1006,24 @@ params = {{ log = "{log.as_posix()}" }}
     assert cold_runs([cold, other]) and not cold_runs([{**other, "cold_start": False}])
     assert main(["report", str(out)]) == 0
     assert "1 run(s) of test-cold answered with a quick construction" in capsys.readouterr().err
+
+
+def test_a_second_bench_on_the_same_out_is_refused_before_it_touches_the_file(tmp_path, capsys):
+    """Two `combopt bench` writing one --out at once (both --resume, or both --force) interleaved their lines, cut
+    one in half and lost rows, and both exited 0."""
+    from combopt.bench.results import ResultsWriter
+
+    p = write_suite(tmp_path, CLIQUE_SET + '[[solvers]]\nsolver = "test-sleep"\n')
+    out = tmp_path / "r.jsonl"
+    with ResultsWriter(out, append=False) as first:
+        first.write({"key": "k1", "suite": "t", "set": "clique", "instance": "x", "solver": "s", "label": "s",
+                     "status": "feasible", "path": "x"})
+        before = out.read_bytes()
+        for flag in ("--force", "--resume"):
+            assert main(["bench", str(p), "--out", str(out), flag]) == 2
+            assert "another `combopt bench` is writing it now" in capsys.readouterr().err
+            assert out.read_bytes() == before
+        with pytest.raises(ParameterError, match="another `combopt bench`"):
+            ResultsWriter(out, append=True)
+    assert main(["bench", str(p), "--out", str(out), "--force"]) == 0  # free again once the first is done
+    assert len(read_results([out])) == 2

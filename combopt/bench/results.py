@@ -83,8 +83,17 @@ class ResultsWriter:
         self.fmt = results_format(self.path)
         self.journal = journal_of(self.path)
         exists = self.journal.exists() and self.journal.stat().st_size > 0
-        mode = "a" if append else "w"
-        self._f = open(self.journal, mode, newline="", encoding="utf-8")
+        # opened without truncating, locked, then emptied where not appending: a second `combopt bench` on the same
+        # --out (with --force or --resume) is refused before it touches the file (two at once interleaved lines)
+        self._f = open(self.journal, "a", newline="", encoding="utf-8")
+        try:
+            _lock(self._f, self.path)
+        except BaseException:
+            self._f.close()
+            raise
+        if not append:
+            self._f.truncate(0)
+            exists = False
         self._csv = None
         if self.fmt == ".csv":
             # appending to a file written by an older version: keep its columns, so rows stay aligned
@@ -136,6 +145,19 @@ class ResultsWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _lock(f, path: Path) -> None:
+    """An exclusive lock on the open results file for as long as it is open (none where ``fcntl`` is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ParameterError(f"--out {path}: another `combopt bench` is writing it now; wait for it to finish, or "
+                             "write to another file") from None
 
 
 def _csv_header(path: Path) -> list[str] | None:
