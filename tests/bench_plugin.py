@@ -68,3 +68,11 @@ def _cold(problem, ctx: SolveContext, **params) -> SolverOutput:
     ctx.state.report(1.0, np.array([0]))
     info = {} if gate == "0" else {"cold_start": {"kernel": "test", "compiling": "in the background"}}
     return SolverOutput(solution=np.array([0]), info=info)
+
+
+@register_solver("test-linger", problems=("clique",), description="test: writes its process id, then sleeps")
+def _linger(problem, ctx: SolveContext, **params) -> SolverOutput:
+    with open(params.pop("log"), "a") as f:
+        f.write(f"{os.getpid()}\n")
+    time.sleep(float(params.pop("seconds", 60.0)))
+    return SolverOutput()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -1027,3 +1028,50 @@ def test_a_second_bench_on_the_same_out_is_refused_before_it_touches_the_file(tm
             ResultsWriter(out, append=True)
     assert main(["bench", str(p), "--out", str(out), "--force"]) == 0  # free again once the first is done
     assert len(read_results([out])) == 2
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_runs_end_when_their_bench_is_killed(tmp_path, sig):
+    """SIGTERM or SIGKILL of `combopt bench` left its runs going to their own limits (then a BrokenPipeError
+    traceback each): a run now ends within a second of the process that waits for its row."""
+    log = tmp_path / "pids"
+    p = write_suite(tmp_path, CLIQUE_SET + f"""
+[[solvers]]
+solver = "test-linger"
+params = {{ log = "{log.as_posix()}", seconds = 60 }}
+wall_limit = 120
+""")
+    bench = subprocess.Popen([sys.executable, "-m", "combopt", "bench", str(p), "--jobs", "2", "--out",
+                              str(tmp_path / "r.jsonl")], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not log.exists() or len(log.read_text().split()) < 2):
+            time.sleep(0.2)
+        runs = [int(x) for x in log.read_text().split()]
+        assert len(runs) == 2 and all(_alive(pid) for pid in runs)
+        bench.send_signal(sig)
+        bench.wait(30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in runs):
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in runs)
+        assert "Traceback" not in bench.stderr.read()
+    finally:
+        if bench.poll() is None:
+            bench.kill()
+        for pid in [int(x) for x in log.read_text().split()] if log.exists() else []:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped by its parent) is not running
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

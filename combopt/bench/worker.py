@@ -162,10 +162,43 @@ def execute(spec: dict) -> dict[str, Any]:
     return row
 
 
+#: how often a run's process checks that the process waiting for its row still lives (seconds)
+PARENT_POLL_S = 0.5
+
+
+def watch_parent(pid: int | None, poll: float = PARENT_POLL_S) -> threading.Thread | None:
+    """End this run's process once process ``pid`` (the one waiting for its row: ``combopt bench`` or a Dask
+    worker) is gone: a bench stopped by SIGTERM or SIGKILL cannot kill its runs, which ran on to their own limits
+    (and then printed a traceback writing to the closed pipe)."""
+    if not pid:
+        return None
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(EXIT_ORPHANED)
+            except OSError:  # alive, another user's (cannot happen for our parent; never a reason to stop)
+                pass
+
+    t = threading.Thread(target=watch, name="combopt-watch-parent", daemon=True)
+    t.start()
+    return t
+
+
+#: exit code of a run whose bench went away
+EXIT_ORPHANED = 75
+
+
 def _child(conn, spec: dict) -> None:  # pragma: no cover - runs in the child
+    watch_parent(spec.get("parent_pid"))
     try:
         row = execute(spec)
         conn.send(row)
+    except (BrokenPipeError, EOFError):  # the bench stopped waiting (it was interrupted): nobody to tell
+        pass
     finally:
         conn.close()
 
@@ -213,6 +246,7 @@ def _forkserver_context():
 
 
 def _run_forkserver(spec: dict) -> dict[str, Any]:
+    spec = {**spec, "parent_pid": os.getpid()}
     ctx = _forkserver_context()
     parent, child = ctx.Pipe(duplex=False)
     p = ctx.Process(target=_child, args=(child, spec), daemon=True)
@@ -262,6 +296,7 @@ def _run_forkserver(spec: dict) -> dict[str, Any]:
 
 
 def _run_subprocess(spec: dict) -> dict[str, Any]:
+    spec = {**spec, "parent_pid": os.getpid()}
     t0 = time.perf_counter()
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -332,6 +367,7 @@ def _loosened(target, tol: float, sense: str):
 def main() -> int:  # pragma: no cover - runs in the child
     """``python -m combopt.bench.worker``: a spec (JSON) on stdin, the row on the last stdout line."""
     spec = json.loads(sys.stdin.read())
+    watch_parent(spec.get("parent_pid"))
     row = execute(spec)
     sys.stdout.write("\n" + ROW_MARK + json.dumps(row) + "\n")
     sys.stdout.flush()
