@@ -16,7 +16,7 @@ from .core.context import SolveContext, SolverOutput
 from .core.device import gpu_stack_of, resolve_device
 from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstance
 from .core.io import read
-from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, short_repr
+from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, objective_scale, short_repr
 from .core.registry import get_solver
 from .core.result import Result, Status, iteration_rows_ok
 from .core.safeio import json_number
@@ -134,7 +134,8 @@ def solve(
         )
     elif any(v is not None for v in (time_limit, max_iterations, target, no_improvement)):
         stop = stop | make_criteria(time_limit, max_iterations, target, no_improvement)  # whichever comes first
-    state = SearchState(sense=problem.sense, criterion=stop, callback=callback, integral=_integral(problem))
+    state = SearchState(sense=problem.sense, criterion=stop, callback=callback, integral=_integral(problem),
+                        scale=objective_scale(problem))
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
     waited, still = wait_for_abandoned_builds()  # an earlier run's model build, given up at its limit: not beside us
     t0 = time.perf_counter()
@@ -168,7 +169,7 @@ def solve(
                     [(source, integral_bound(b, problem.sense) if whole else b) for source, b in
                      ((f"solver {info.name!r}", out.bound), ("the problem's", cheap), ("the search's", state.bound))],
                     proven_optimal=out.proven_optimal, infeasible=out.infeasible, prover=f"solver {info.name!r}",
-                    unbounded=out.unbounded)
+                    unbounded=out.unbounded, scale=state.scale)
     status = Status(claims.status)
     extra = dict(out.info)
     if interrupted or extra.get("interrupted"):

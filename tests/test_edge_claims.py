@@ -345,6 +345,30 @@ def test_milp_on_highs_hands_over_incumbents_and_stops_at_a_target_in_both_sense
     assert all(b >= 43 for _, b in full.trace)  # every handed-over incumbent is a feasible schedule
 
 
+@pytest.mark.parametrize("tiny", [1e-9, 1e-200])
+def test_objectives_of_tiny_coefficients_are_not_proven_optimal_next_to_their_optimum(tiny):
+    """Profits of 1e-9 were "optimal" at 2.005e-9 (mdkp-core) and at 0 (milp) against the optimum 3e-9, and a QUBO of
+    1e-9 couplings "optimal" at 0 with bound 0 against -2e-9 (both back ends): the back ends stop at an absolute gap
+    of 1e-6 and the claims' tolerance was absolute below 1. Both senses, every back end."""
+    from combopt.core.status import meets
+
+    mk = MultiKnapsack(np.array([1.0, 2.0, 0.005]) * tiny, np.ones((1, 3)), [2.0])
+    assert mk.objective_scale() == pytest.approx(2 * tiny)
+    for backend in ("cbc", "highs"):
+        r = combopt.solve(mk, "milp", backend=backend, time_limit=20)
+        assert r.status == "optimal" and r.objective == pytest.approx(3 * tiny) and r.bound >= r.objective
+    for solver in ("mdkp-core", "lagrangian"):
+        r = combopt.solve(mk, solver, time_limit=2)
+        assert r.status != "optimal" or r.objective == pytest.approx(3 * tiny)
+        assert r.bound is None or r.bound >= 3 * tiny * (1 - 1e-9)
+    q = combopt.QUBO(np.array([-1.0, -2.0]) * tiny, np.array([[0.0, 5.0], [5.0, 0.0]]) * tiny)
+    for backend in ("cbc", "highs"):
+        r = combopt.solve(q, "milp", backend=backend, time_limit=20)
+        assert r.status == "optimal" and r.objective == pytest.approx(-2 * tiny) and r.bound <= r.objective
+    assert not meets(0.0, -2 * tiny, "min", q.objective_scale())
+    assert not meets(2.005 * tiny, 3 * tiny, "max", mk.objective_scale()) and meets(2.005 * tiny, 3 * tiny, "max")
+
+
 def test_the_first_lp_of_a_process_counts_scipys_import():
     """A 0.3 s dmmv run in a fresh process spent 0.4 s on its LP bound, nearly all of it importing scipy's LP solver,
     which the estimate that decides whether the bound fits the run did not count."""

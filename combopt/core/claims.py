@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .problem import Evaluation, Problem
+from .problem import Evaluation, Problem, objective_scale
 from .status import meet_tolerance, meets, relative_gap, right_side
 
 #: the status values a result may carry
@@ -93,7 +93,7 @@ def _witness_claims(problem: Problem, data: dict) -> list[str]:
         out.append(f"status: the result claims the problem {status}, but the instance's own witness solution is "
                    f"feasible (objective {ev.objective:g})")
     ok, bound = _number(data, "bound", [])
-    if ok and not right_side(ev.objective, bound, problem.sense):
+    if ok and not right_side(ev.objective, bound, problem.sense, objective_scale(problem)):
         side = "below" if problem.sense == "max" else "above"
         out.append(f"bound: the result claims {bound:g}, {side} the objective {ev.objective:g} of the instance's own "
                    f"witness solution")
@@ -149,7 +149,7 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
         out.append(f"objective: the result claims none, the solution's objective is {obj:g}")
 
     has_bound, bound = _number(data, "bound", out)
-    if has_bound and obj is not None and not right_side(obj, bound, problem.sense):
+    if has_bound and obj is not None and not right_side(obj, bound, problem.sense, objective_scale(problem)):
         side = "below" if problem.sense == "max" else "above"
         out.append(f"bound: the result claims {bound:g}, {side} the solution's objective {obj:g} "
                    f"(a {'maximisation' if problem.sense == 'max' else 'minimisation'} bound must be "
@@ -166,7 +166,7 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
                 out.append("status: the result claims optimal, but the solution is infeasible")
             elif not has_bound:
                 out.append(f"status: the result claims optimal without a bound to prove it (objective {obj:g})")
-            elif not meets(obj, bound, problem.sense):
+            elif not meets(obj, bound, problem.sense, objective_scale(problem)):
                 out.append(f"status: the result claims optimal, but its bound {bound:g} does not equal the "
                            f"solution's objective {obj:g}")
         elif status == "feasible" and not feasible:

@@ -108,6 +108,13 @@ class Problem:
         (:func:`combopt.core.status.integral_bound`), so that a Lagrangian bound of 875248.66 proves 875248."""
         return False
 
+    def objective_scale(self) -> float:
+        """The magnitude of the objective's coefficients where it is below 1, else 1 (the default): the tolerances
+        with which a bound meets an objective or lies on its right side scale with it
+        (:func:`combopt.core.status.side_tolerance`), and the ``milp`` solver hands its back end the objective
+        divided by it. A knapsack whose profits are 1e-9 was proven optimal 1e-9 from its optimum."""
+        return 1.0
+
     def solution_to_json(self, solution: Any) -> Any:
         return solution
 
@@ -212,6 +219,26 @@ def short_repr(value: Any, width: int = 40) -> str:
     except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the message about the value
         r = f"<{type(value).__name__}>"
     return r if len(r) <= width else r[:width - 3] + "..."
+
+
+def objective_scale(problem) -> float:
+    """:meth:`Problem.objective_scale` of ``problem``; 1 where it fails or is not a number in (0, 1]."""
+    from .errors import CombOptError
+
+    try:
+        s = float(problem.objective_scale())
+    except (CombOptError, AttributeError, TypeError, ValueError):
+        return 1.0
+    return s if math.isfinite(s) and 0.0 < s <= 1.0 else 1.0
+
+
+def coefficient_scale(*arrays) -> float:
+    """:meth:`Problem.objective_scale` of an objective with these coefficients: their largest magnitude where it
+    is below 1 (and not 0), else 1."""
+    import numpy as np
+
+    m = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
+    return m if 0.0 < m < 1.0 else 1.0
 
 
 def integer_array(values: Any):

@@ -38,18 +38,20 @@ class BoundViolation(AssertionError):
     """A claim that contradicts a proof: a bound on the wrong side, a false 'optimal' or 'infeasible'."""
 
 
-def _scale(objective: float) -> float:
-    return max(1.0, abs(float(objective)))
+def _scale(objective: float, scale: float = 1.0) -> float:
+    return max(scale, abs(float(objective)))
 
 
-def side_tolerance(objective: float) -> float:
-    """How far a bound may lie on the wrong side of ``objective`` and still count as numerical noise."""
-    return SIDE_RTOL * _scale(objective)
+def side_tolerance(objective: float, scale: float = 1.0) -> float:
+    """How far a bound may lie on the wrong side of ``objective`` and still count as numerical noise. ``scale``:
+    the magnitude of the problem's objective coefficients where below 1 (:meth:`Problem.objective_scale`), so that
+    a knapsack whose profits are 1e-9 is not proven optimal 1e-9 away from its optimum."""
+    return SIDE_RTOL * _scale(objective, scale)
 
 
-def meet_tolerance(objective: float) -> float:
-    """How close a bound must be to ``objective`` to prove it optimal."""
-    return MEET_RTOL * _scale(objective)
+def meet_tolerance(objective: float, scale: float = 1.0) -> float:
+    """How close a bound must be to ``objective`` to prove it optimal (``scale``: see :func:`side_tolerance`)."""
+    return MEET_RTOL * _scale(objective, scale)
 
 
 def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
@@ -84,18 +86,18 @@ def integral_bound(bound: float | None, sense: str) -> float | None:
     return float(math.floor(bound + tol)) if sense == "max" else float(math.ceil(bound - tol))
 
 
-def right_side(objective: float, bound: float, sense: str) -> bool:
+def right_side(objective: float, bound: float, sense: str, scale: float = 1.0) -> bool:
     """True when ``bound`` is a possible bound for a solution of value ``objective`` (within tolerance)."""
     diff = (objective - bound) if sense == "min" else (bound - objective)
-    return diff >= -side_tolerance(objective)
+    return diff >= -side_tolerance(objective, scale)
 
 
-def meets(objective: float | None, bound: float | None, sense: str) -> bool:
+def meets(objective: float | None, bound: float | None, sense: str, scale: float = 1.0) -> bool:
     """True when ``bound`` proves ``objective`` optimal (right side and within :func:`meet_tolerance`)."""
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
         return False
     diff = (objective - bound) if sense == "min" else (bound - objective)
-    return -side_tolerance(objective) <= diff <= meet_tolerance(objective)
+    return -side_tolerance(objective, scale) <= diff <= meet_tolerance(objective, scale)
 
 
 def tighter(a: float | None, b: float | None, sense: str) -> float | None:
@@ -134,6 +136,7 @@ def settle(
     infeasible: bool = False,
     prover: str = "solver",
     unbounded: bool = False,
+    scale: float = 1.0,
 ) -> Claims:
     """Status, bound and gap of a run from what it found and what it proved.
 
@@ -157,6 +160,8 @@ def settle(
         The back end's proof that the objective is unbounded (no finite optimum).
     prover
         Name used in the messages for the source of ``proven_optimal`` / ``infeasible``.
+    scale
+        The magnitude of the objective's coefficients where below 1 (see :func:`side_tolerance`).
 
     Returns
     -------
@@ -183,7 +188,7 @@ def settle(
         value = float(value)
         if not math.isfinite(value):
             continue
-        if has_incumbent and not right_side(objective, value, sense):
+        if has_incumbent and not right_side(objective, value, sense, scale):
             side = "below" if sense == "max" else "above"
             violation(f"{source} bound {value:g} is {side} the objective {objective:g} of a "
                       f"{'maximisation' if sense == 'max' else 'minimisation'}; the bound is dropped", warnings)
@@ -198,13 +203,13 @@ def settle(
     proved_by = None
     if proven_optimal:
         # the proof stands unless a proven bound leaves room for a better solution beyond numerical noise
-        if bound is not None and (relative_gap(objective, bound, sense) or 0.0) * max(abs(objective), 1e-9) \
-                > side_tolerance(objective):
+        if bound is not None and ((objective - bound) if sense == "min" else (bound - objective)) \
+                > side_tolerance(objective, scale):
             violation(f"{prover} claims {objective:g} optimal, but its bound {bound:g} does not meet it; "
                       f"reported as feasible", warnings)
         else:
             proved_by = prover
-    if proved_by is None and meets(objective, bound, sense):
+    if proved_by is None and meets(objective, bound, sense, scale):
         proved_by = "bound"
     if proved_by is not None:
         return Claims("optimal", float(objective), 0.0, proved_by, warnings)

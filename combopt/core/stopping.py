@@ -177,6 +177,9 @@ class SearchState:
     proved_at: float | None = None
     #: every objective value is a whole number (:meth:`Problem.integral_objective`): offered bounds are rounded
     integral: bool = False
+    #: the magnitude of the objective's coefficients where below 1 (:meth:`Problem.objective_scale`): the tolerance
+    #: with which a bound meets the incumbent scales with it
+    scale: float = 1.0
     #: seconds the last outer iteration took (used to avoid starting one that cannot finish in time)
     last_iteration_time: float = 0.0
     _iteration_started: float | None = None
@@ -223,7 +226,7 @@ class SearchState:
             self.proved_at = self.elapsed
 
     def _check_proof(self) -> None:
-        if not self.proven_optimal and self.bound is not None and meets(self.best, self.bound, self.sense):
+        if not self.proven_optimal and self.bound is not None and meets(self.best, self.bound, self.sense, self.scale):
             self.mark_proven()
 
     def begin_iterations(self) -> None:

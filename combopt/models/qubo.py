@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import InputError, ParameterError
-from ..core.problem import Evaluation, Problem, describe_value, short_repr
+from ..core.problem import Evaluation, Problem, coefficient_scale, describe_value, short_repr
 from ..core.safeio import json_vector
 
 NON_FINITE = "QUBO coefficients and offset must be finite numbers (no NaN or infinity)"
@@ -307,6 +307,9 @@ class QUBO(Problem):
         """Whole-number coefficients (OR-Library BQP, most qbsolv files) give whole-number energies."""
         return bool(float(self.offset).is_integer() and np.all(np.mod(self.h, 1) == 0)
                     and np.all(np.mod(self.W.data, 1) == 0))
+
+    def objective_scale(self) -> float:
+        return coefficient_scale(self.h, self.W.data)
 
     # -- bound ----------------------------------------------------------------
     def bound(self, seconds: float | None = None) -> float | None:

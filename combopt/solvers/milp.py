@@ -22,6 +22,7 @@ import pulp
 
 from ..core.context import SolveContext, SolverOutput
 from ..core.errors import MissingDependencyError, ParameterError
+from ..core.problem import objective_scale
 from ..core.registry import register_solver
 from ..core.warm import report_construction
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
@@ -300,7 +301,8 @@ def _objective_value(prob: pulp.LpProblem) -> float:
 
 
 def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threads: int | None = None,
-             gap: float = 0.0, seed: int | None = None, on_incumbent: Callable[[], bool] | None = None) -> MilpRun:
+             gap: float = 0.0, seed: int | None = None, on_incumbent: Callable[[], bool] | None = None,
+             objective_scale: float = 1.0) -> MilpRun:
     """Solve ``prob`` with CBC or HiGHS and read the back end's own status, bound and incumbent.
 
     Ctrl-C stops the back end, which keeps its incumbent (``interrupted`` is then
@@ -311,9 +313,15 @@ def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threa
     ``random_seed`` (HiGHS's own default, 0, when None; CBC ignores it). ``on_incumbent`` (HiGHS only): called
     with the model's variables set to each improving incumbent as HiGHS finds it; when it returns True the search
     stops there (status ``stopped``: a stopping criterion of the caller's, not a proof). CBC reports its incumbent
-    only at the end.
+    only at the end. ``objective_scale`` (the problem's :meth:`~combopt.core.problem.Problem.objective_scale`): an
+    objective whose coefficients are smaller than 1 is handed over divided by it, since both back ends stop at an
+    absolute gap of about 1e-6 (profits of 1e-9 were "optimal" at 0); the bound is scaled back.
     """
     solver = _make_solver(backend, time_limit, threads, gap, seed)
+    factor = 1.0 / objective_scale if 0.0 < objective_scale < 1.0 and prob.objective is not None else 1.0
+    factor = factor if math.isfinite(factor) else 1.0  # a subnormal scale
+    if factor != 1.0:
+        prob.setObjective(prob.objective * factor)
     if on_incumbent is not None and isinstance(solver, _InterruptibleHiGHS):
         columns = prob.variables()  # HiGHS's columns, in order (PuLP's HiGHS interface builds them so)
 
@@ -326,9 +334,12 @@ def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threa
     prob.solve(solver)
     const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
     maximise = prob.sense == pulp.LpMaximize
-    if backend == "highs":
-        return _read_highs(prob, solver, const, maximise)
-    return _read_cbc(prob, solver)
+    run = _read_highs(prob, solver, const, maximise) if backend == "highs" else _read_cbc(prob, solver)
+    if factor != 1.0:
+        prob.setObjective(prob.objective * (1.0 / factor))
+        if run.bound is not None:
+            run.bound /= factor
+    return run
 
 
 def _read_highs(prob, solver, const: float, maximise: bool) -> MilpRun:
@@ -490,7 +501,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         return ctx.state.should_stop(sized=True)
 
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
-                   gap=gap, on_incumbent=hand_over)
+                   gap=gap, on_incumbent=hand_over, objective_scale=objective_scale(problem))
     ctx.state.next_iteration()
     sol = None
     feasible = False

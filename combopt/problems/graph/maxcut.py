@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
-from ...core.problem import Evaluation, Problem, index_list, short_repr
+from ...core.problem import Evaluation, Problem, coefficient_scale, index_list, short_repr
 from ...core.registry import register_kind
 from ...models.maxcut_bound import BOUND_SECONDS, adjacency, cut_bound
 from ...models.qubo import QUBO
@@ -100,6 +100,9 @@ class MaxCut(Problem):
 
     def integral_objective(self) -> bool:
         return bool(np.all(self.weights == np.round(self.weights)))
+
+    def objective_scale(self) -> float:
+        return coefficient_scale(self.weights)
 
     def side_vector(self, S) -> np.ndarray:
         x = np.zeros(self.n, dtype=np.int8)
