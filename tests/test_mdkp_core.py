@@ -10,7 +10,7 @@ import combopt
 from combopt.core.errors import ParameterError
 from combopt.core.registry import get_solver
 from combopt.generators.mdkp import chu_beasley, chu_beasley_class
-from combopt.solvers.mdkp.core import lp_relaxation
+from combopt.problems.mdkp.model import lp_relaxation
 
 
 def exact_optimum(inst) -> float:
@@ -212,3 +212,30 @@ def test_one_walk_keeps_feasibility_never_loses_and_leaves_its_start_alone():
         best = float(inst.p @ y) if best is None else max(best, float(inst.p @ y))
     assert best > float(inst.p @ x0)  # the rounded LP solution is not a local optimum of 300 iterations here
     assert best <= math.floor(z_lp + 1e-6)
+
+
+def test_a_run_whose_lp_does_not_fit_answers_on_time_without_a_bound(monkeypatch):
+    """5 x 200,000 items at -t 5 ran 28 s: the LP bound (about 17 s) was solved twice, with no time limit, and
+    Ctrl-C could not stop it. The LP now has a time limit and is solved once per instance; past it the run is local
+    search from the greedy construction, with no bound."""
+    import time
+
+    import combopt
+    from combopt.problems.mdkp.model import MultiKnapsack
+    from combopt.solvers.mdkp import core
+
+    rng = np.random.default_rng(3)
+    A = rng.integers(1, 1000, (5, 30000)).astype(float)  # its LP: about 0.5 s, more than the bound's share of 1 s
+    mk = MultiKnapsack(rng.integers(1, 1000, 30000).astype(float), A, A.sum(axis=1) / 2)
+    assert mk.lp(1e-4) is None and mk.bound_within(1e-4) is None  # HiGHS stopped at its limit
+    monkeypatch.setattr(core, "LP_SHARE", 1e-5)
+    monkeypatch.setattr(combopt.api, "BOUND_SHARE", 1e-5)  # the problem's bound before the run: no LP either
+    t0 = time.perf_counter()
+    r = combopt.solve(mk, "mdkp-core", time_limit=1)
+    assert time.perf_counter() - t0 < 3 and r.bound is None and r.status == "feasible" and "local search" in r.info["lp"]
+    assert r.objective >= mk.evaluate(mk.construct()).objective and mk.evaluate(r.solution).feasible
+    z, x, _, _ = mk.lp()  # untimed: solved, then kept (read-only) for every later solve
+    assert mk.lp(1e-4) is not None and not x.flags.writeable and z >= r.objective
+    monkeypatch.setattr(core, "LP_SHARE", 0.5)
+    r = combopt.solve(mk, "mdkp-core", time_limit=2)
+    assert r.bound is not None and r.bound >= r.objective and r.info["lp_bound"] == z

@@ -7,7 +7,7 @@ import pytest
 
 import combopt
 from combopt.generators.mdkp import chu_beasley
-from combopt.solvers.mdkp.core import lp_relaxation
+from combopt.problems.mdkp.model import lp_relaxation
 from combopt.solvers.mdkp.hyperplane import (
     cardinality_range,
     hyperplane_fixing,

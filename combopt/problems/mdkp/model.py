@@ -252,12 +252,34 @@ class MultiKnapsack(Problem):
             prob += pulp.lpSum(float(self.A[i, j]) * x[j] for j in range(self.n) if self.A[i, j]) <= float(self.b[i])
         return prob, lambda: np.array([int(round(v.value() or 0)) for v in x], dtype=np.int8)
 
+    def lp(self, seconds: float | None = None):
+        """:func:`lp_relaxation` of the instance, solved once and kept; ``None`` where ``seconds`` (a time limit for
+        HiGHS) passed first (the LP of 5 x 200,000 items takes about 17 s: a 5 s run had spent 28 s on its LP
+        bound and its own LP, and Ctrl-C could not stop either)."""
+        got = self.__dict__.get("_lp")
+        if got is not None:
+            return got
+        if seconds is not None and seconds <= self.__dict__.get("_lp_failed_within", 0.0):
+            return None
+        got = lp_relaxation(self.p, self.A, self.b, time_limit=seconds)
+        if got is None:
+            self.__dict__["_lp_failed_within"] = float(seconds)
+            return None
+        for arr in got[1:]:
+            arr.flags.writeable = False  # kept for every later solve of the instance
+        self.__dict__["_lp"] = got
+        return got
+
     def lp_bound(self) -> float:
         """Optimum of the LP relaxation (HiGHS through scipy; see :func:`lp_relaxation`)."""
-        return lp_relaxation(self.p, self.A, self.b)[0]
+        return self.lp()[0]
 
     def bound(self) -> float | None:
         return self.lp_bound()
+
+    def bound_within(self, seconds: float) -> float | None:
+        got = self.lp(max(float(seconds), 0.01))
+        return None if got is None else got[0]
 
     def solution_to_json(self, solution):
         return [int(v) for v in np.asarray(solution).ravel()]
@@ -268,8 +290,9 @@ class MultiKnapsack(Problem):
         return json_vector(data, path, f"'solution' to be a list of {self.n} 0/1 numbers")
 
 
-def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
-    """``(z_lp, x_lp, duals, reduced_costs)`` of ``max p.x, A x <= b, 0 <= x <= 1`` (HiGHS through scipy).
+def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray, time_limit: float | None = None):
+    """``(z_lp, x_lp, duals, reduced_costs)`` of ``max p.x, A x <= b, 0 <= x <= 1`` (HiGHS through scipy);
+    ``None`` when ``time_limit`` (seconds) passes first.
 
     Where HiGHS gives up on the profits as they are ("numerical difficulties": eleven items of profit about 1e12
     with two-digit weights), again with the profits scaled to at most 1 in magnitude, the duals and the value
@@ -278,10 +301,20 @@ def lp_relaxation(p: np.ndarray, A: np.ndarray, b: np.ndarray):
 
     scale = coefficient_scale(p)  # profits below 1 are scaled up first: HiGHS's tolerances are absolute (1e-7),
     # and on profits of 1e-9 it called a vertex of value 5e-12 optimal against 3e-9
-    res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+    t0 = time.perf_counter()
+    opts = {} if time_limit is None else {"time_limit": max(float(time_limit), 0.001)}
+    res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs", options=opts)
+    if res.status == 1 and time_limit is not None:
+        return None
     if res.status != 0 and scale == 1.0 and p.size and np.max(np.abs(p)) > 0:
         scale = float(np.max(np.abs(p)))
-        res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+        if time_limit is not None:
+            opts["time_limit"] = float(time_limit) - (time.perf_counter() - t0)
+            if opts["time_limit"] <= 0:
+                return None
+        res = linprog(-p / scale, A_ub=A, b_ub=b, bounds=(0, 1), method="highs", options=opts)
+        if res.status == 1 and time_limit is not None:
+            return None
     if res.status != 0:
         raise UnsuitedInstance(f"the LP relaxation failed ({res.message})")
     x = np.asarray(res.x, dtype=np.float64)

@@ -48,7 +48,6 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...core.warm import gated
-from ...problems.mdkp.model import lp_relaxation
 from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown, run_highs_interruptible
 
 
@@ -233,7 +232,10 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = bool(np.all(p == np.round(p)))
-    z_lp, x_lp, u, rc = lp_relaxation(p, A, b)
+    lp = problem.lp(LP_SHARE * total if timed else None)
+    if lp is None:  # the LP alone does not fit the run (5 x 200,000 items: about 17 s): local search only
+        return _without_lp(problem, ctx, polish_iters)
+    z_lp, x_lp, u, rc = lp
     # (the tolerance grows with the value: at 8e12 a float's last digit is worth 0.001)
     bound = math.floor(z_lp + max(1e-6, 1e-12 * abs(z_lp))) if integral else z_lp
 
@@ -334,6 +336,28 @@ class _Walkers:
             t.join()
         if self.errors:
             raise self.errors[0]
+
+
+#: share of a timed run the LP relaxation may take; past it, the run has no LP (see :func:`_without_lp`)
+LP_SHARE = 0.5
+
+
+def _without_lp(problem, ctx: SolveContext, polish_iters: int) -> SolverOutput:
+    """A timed run whose LP relaxation did not fit: the greedy construction (items by profit per capacity-scaled
+    weight), then iterated drop/add walks for the time left; no bound."""
+    x = problem.construct()
+    ctx.state.report(problem.evaluate(x).objective, x)
+    ctx.state.next_iteration()
+    while not ctx.state.should_stop() and ctx.time_left > 0.05:
+        best = ctx.state.best
+        for y in problem.polish(ctx.state.best_solution, ctx, iters=max(polish_iters, 1), seconds=ctx.time_left):
+            ev = problem.evaluate(y)
+            if ev.feasible:
+                ctx.state.report(ev.objective, np.asarray(y, dtype=np.int8).copy())
+        ctx.state.next_iteration()
+        if ctx.state.best == best:
+            break  # the walks found nothing better from the incumbent: a local optimum for them
+    return SolverOutput(info={"lp_bound": None, "lp": f"did not fit {LP_SHARE:.0%} of the run; local search only"})
 
 
 class _Search:
