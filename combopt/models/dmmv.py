@@ -66,7 +66,7 @@ def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, 
     if not np.all(np.isfinite(count)) or np.any(count != np.floor(count)) or np.any(count < 1):
         raise ParameterError("domain count must be a positive integer")
     if np.any(count > MAX_DOMAIN_VALUES):
-        raise ParameterError(f"domain count must be at most {MAX_DOMAIN_VALUES}, got {float(np.max(count)):g}")
+        raise ParameterError(f"domain count must be at most {MAX_DOMAIN_VALUES}, got {float(np.max(count)):.17g}")
     count = count.astype(np.int64)
     total = int(count.sum())
     if total > MAX_DOMAIN_VALUES:

@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, UnsuitedInstance
 from ..core.registry import register_solver
 from . import kernels
 from .common import positive_int, qubo_params, reject_unknown
@@ -74,13 +74,14 @@ def exhaustive_minimum(model, deadline: float = math.inf,
 def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     qp = qubo_params(params, problem)
     limit = positive_int(params, "max_variables", 26)
+    if limit > MAX_EXHAUSTIVE:
+        raise ParameterError(f"max_variables must be at most {MAX_EXHAUSTIVE} (each variable doubles the time), "
+                             f"got {limit}")
     reject_unknown(params, "exhaustive")
     model = problem.to_qubo(**qp)
-    if model.n > min(limit, MAX_EXHAUSTIVE):
-        raise ParameterError(
-            f"exhaustive enumeration of {model.n} variables is too large (limit {limit}; "
-            f"raise it with --param max_variables=N up to {MAX_EXHAUSTIVE})"
-        )
+    if model.n > limit:
+        more = f"; raise it with --param max_variables=N up to {MAX_EXHAUSTIVE}" if limit < MAX_EXHAUSTIVE else ""
+        raise UnsuitedInstance(f"exhaustive enumeration of {model.n} variables is too large (limit {limit}{more})")
     def stop(energy: float, x: np.ndarray) -> bool:
         """Between kernel calls: the best so far is reported, so that a target reached ends the enumeration (decoded
         with a generator of its own: how often this runs depends on the clock, the run's answer must not)."""

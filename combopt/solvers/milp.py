@@ -21,7 +21,7 @@ import numpy as np
 import pulp
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import MissingDependencyError, ParameterError
+from ..core.errors import MissingDependencyError, ParameterError, UnsuitedInstance
 from ..core.problem import objective_scale
 from ..core.registry import register_solver
 from ..core.warm import report_construction
@@ -467,7 +467,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         raise ParameterError(f"gap must be a number in [0, 1), got {gap!r}")
     terms = problem.milp_terms()
     if terms is not None and terms > max_terms:
-        raise ParameterError(
+        raise UnsuitedInstance(
             f"the MILP of this {problem.kind} instance would have about {terms:,} nonzero terms; PuLP builds about "
             f"{PULP_TERMS_PER_S:,} a second at best, so the model alone would take {terms / PULP_TERMS_PER_S:,.0f} s "
             f"or more (limit {max_terms:,}: raise it with max_terms=N, or use a heuristic solver)")

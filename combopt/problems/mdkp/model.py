@@ -354,7 +354,8 @@ class _Tokens:
         line = self.toks[self.i][1] if self.i < len(self.toks) else None
         v = self.number(what)
         if not v.is_integer() or not (lo <= v <= hi):
-            raise InputError(self.path, f"expected an integer {what} in {lo}..{hi}, got {v:g}", line)
+            shown = f"{int(v)}" if v.is_integer() and abs(v) < 1e18 else f"{v:.17g}"  # 1000001, not 1e+06
+            raise InputError(self.path, f"expected an integer {what} in {lo}..{hi}, got {shown}", line)
         return int(v)
 
     def vector(self, k: int, what: str) -> np.ndarray:

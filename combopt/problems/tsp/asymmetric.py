@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...core.errors import ParameterError
+from ...core.errors import ParameterError, UnsuitedInstance
 
 #: the transformed instance's lengths stay below this (float64 kernels add up ``2n`` of them exactly)
 _SUM_LIMIT = 2**51
@@ -51,7 +51,7 @@ def jv_matrix(D: np.ndarray, M: int | None = None) -> tuple[np.ndarray, int]:
     D = np.asarray(D, dtype=np.int64)
     n = D.shape[0]
     if n > JV_MAX:
-        raise ParameterError(f"an asymmetric TSP of {n} cities: tsp-ls takes at most {JV_MAX} (its Jonker-Volgenant "
+        raise UnsuitedInstance(f"an asymmetric TSP of {n} cities: tsp-ls takes at most {JV_MAX} (its Jonker-Volgenant "
                              f"transformation has 2n nodes); the lkh peer takes more")
     M = jv_offset(D) if M is None else int(M)
     cross = D + M

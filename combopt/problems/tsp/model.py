@@ -591,7 +591,7 @@ class TSP(Problem):
         m = n - 1
         couplings = 2 * m * (m - 1) * (m - 1)
         if couplings > MAX_QUBO_COUPLINGS:
-            raise ParameterError(
+            raise UnsuitedInstance(
                 f"the position-based TSP QUBO of {n} cities has {m * m:,} variables and {couplings:,} tour "
                 f"couplings (about {couplings * 56 / 1e9:.0f} GB to build); the QUBO and Lagrangian solvers take "
                 f"at most {max_qubo_cities()} cities: use tsp-ls")
