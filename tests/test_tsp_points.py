@@ -213,3 +213,25 @@ def test_delaunay_candidates_hold_the_triangulation_edges_and_stay_sorted():
         combopt.solve(combopt.read(DATA / "gr17.tsp"), "tsp-ls", max_iterations=1, candidates="delaunay")
     geo = TSP.from_coords(coords_for("GEO", rng, 50), "GEO", dense=False)
     assert geo.delaunay_candidates(8) is geo.neighbours(8)  # not the plane's triangulation: the nearest
+
+
+def test_a_distance_matrix_past_the_memory_limit_is_refused_naming_the_file(tmp_path):
+    """`combopt --max-memory 512M solve c10000.tsp -p distances=matrix` built a 1.77 GB matrix: the limit did not
+    cover the distance matrix a coordinate instance builds on demand."""
+    from combopt.core.limits import set_max_memory
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "c5001.tsp"  # above 5000 cities a coordinate file is read without its matrix
+    pts = rng.integers(0, 10000, (5001, 2))
+    path.write_text("NAME: c5001\nTYPE: TSP\nDIMENSION: 5001\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+                    + "".join(f"{i + 1} {x} {y}\n" for i, (x, y) in enumerate(pts)) + "EOF\n")
+    p = combopt.read(path)
+    assert not p.dense
+    set_max_memory("64M")  # the matrix of 5001 cities: 200 MB, about 440 MB to build
+    try:
+        with pytest.raises(combopt.InputError, match=r"c5001.tsp: the distance matrix of 5001 cities needs about"):
+            p.D
+        r = combopt.solve(p, "tsp-ls", time_limit=1)  # the points path needs no matrix
+        assert r.feasible and p.evaluate(r.solution).feasible
+    finally:
+        set_max_memory(None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import InputError, ParameterError, UnsuitedInstance
+from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
@@ -23,6 +24,7 @@ from .tsplib import (
     _distance_pairs,
     check_coordinate_range,
     metric_points,
+    symmetric_matrix,
     tsplib_distances,
 )
 
@@ -113,15 +115,7 @@ def spanning_tree_bound(points, kind: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------- problem
-def _symmetric(A: np.ndarray, tile: int = 512) -> bool:
-    """``A == A.T`` tile by tile (a whole-matrix transpose comparison strides through memory: 0.65 s at 10,000
-    cities, against a tenth of that here)."""
-    n = A.shape[0]
-    for i in range(0, n, tile):
-        for j in range(i, n, tile):
-            if not np.array_equal(A[i:i + tile, j:j + tile], A[j:j + tile, i:i + tile].T):
-                return False
-    return True
+DISTANCE_BUILD_FACTOR = 2.2  #: peak bytes of building a distance matrix, per byte of it (measured at 10,000 cities)
 
 
 class TSP(Problem):
@@ -163,7 +157,7 @@ class TSP(Problem):
         if A.size and max(int(A.max()), -int(A.min())) >= _LENGTH_LIMIT / A.shape[0]:
             raise ParameterError("distances too large: tour lengths would overflow")
         A = A.astype(np.int64, order="C", copy=copy)  # C order: the kernels are compiled (and cached) for it
-        self.asymmetric = not _symmetric(A)
+        self.asymmetric = not symmetric_matrix(A)
         np.fill_diagonal(A, 0)
         # not marked read-only: Numba compiles read-only arrays as a separate type
         self._D = A  # treat as immutable (bound and neighbour lists are cached)
@@ -241,6 +235,8 @@ class TSP(Problem):
             if self.n > MAX_DIMENSION:
                 raise ParameterError(f"{self.name}: {self.n} cities are kept as coordinates, without a distance "
                                      f"matrix (one is built for at most {MAX_DIMENSION} cities); use tsp-ls")
+            check_memory(self.n * self.n * 8 * DISTANCE_BUILD_FACTOR, f"the distance matrix of {self.n} cities",
+                         self.source)
             self._lazy_D = tsplib_distances(self.coords, self.edge_weight_type)
         return self._lazy_D
 
