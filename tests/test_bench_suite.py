@@ -1075,3 +1075,31 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_resume_onto_old_results_keeps_every_row_and_says_what_it_cannot_mark(tmp_path):
+    """A parquet file whose journal was gone lost its rows on --resume (the parquet was rebuilt from the new rows
+    alone); a CSV written before `cold_start` silently dropped the flag of a cold row appended to it."""
+    import warnings
+
+    from combopt.bench.results import FIELDS, write_parquet
+
+    pytest.importorskip("pyarrow")
+    names = {"set": "s", "path": "p", "solver": "sa", "label": "sa", "status": "feasible", "suite": "t",
+             "instance": "p"}
+    pq = tmp_path / "r.parquet"
+    write_parquet([{**names, "key": "k0"}, {**names, "key": "k1"}], pq)
+    assert not (tmp_path / "r.parquet.jsonl").exists()
+    with ResultsWriter(pq, append=True) as w:
+        w.write({**names, "key": "k2"})
+    assert sorted(r["key"] for r in read_results([pq])) == ["k0", "k1", "k2"]
+    old = tmp_path / "old.csv"
+    cols = [c for c in FIELDS if c != "cold_start"]
+    old.write_text(",".join(cols) + "\n" + ",".join({**names, "key": "k0"}.get(c, "") for c in cols) + "\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with ResultsWriter(old, append=True) as w:
+            w.write({**names, "key": "k1", "cold_start": True})
+            w.write({**names, "key": "k2", "cold_start": True})
+    said = [str(c.message) for c in caught if "before results recorded cold_start" in str(c.message)]
+    assert len(said) == 1 and sorted(recorded_keys(old)) == ["k0", "k1", "k2"]

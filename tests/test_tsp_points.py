@@ -230,7 +230,7 @@ def test_a_distance_matrix_past_the_memory_limit_is_refused_naming_the_file(tmp_
     set_max_memory("64M")  # the matrix of 5001 cities: 200 MB, about 440 MB to build
     try:
         with pytest.raises(combopt.InputError, match=r"c5001.tsp: the distance matrix of 5001 cities needs about"):
-            p.D
+            _ = p.D
         r = combopt.solve(p, "tsp-ls", time_limit=1)  # the points path needs no matrix
         assert r.feasible and p.evaluate(r.solution).feasible
     finally:

@@ -94,7 +94,15 @@ class ResultsWriter:
         if not append:
             self._f.truncate(0)
             exists = False
+        elif self.fmt == ".parquet" and not exists and self.path.exists():
+            # a parquet file whose journal is gone: its rows start the journal (else closing the writer rebuilt
+            # the parquet from the new rows alone)
+            for row in _read_parquet(self.path):
+                self._f.write(json.dumps(normalise(row), separators=(",", ":")) + "\n")
+            self._sync()
+            exists = self.journal.stat().st_size > 0
         self._csv = None
+        self._warned_cold = False
         if self.fmt == ".csv":
             # appending to a file written by an older version: keep its columns, so rows stay aligned
             cols = _csv_header(self.journal) if append and exists else None
@@ -125,6 +133,12 @@ class ResultsWriter:
 
     def write(self, row: dict[str, Any]) -> None:
         r = normalise(row)
+        if self._csv is not None and r.get("cold_start") and "cold_start" not in self._csv.fieldnames \
+                and not self._warned_cold:
+            self._warned_cold = True
+            warnings.warn(f"{self.path} was written before results recorded cold_start: a run that answered while "
+                          "its kernels compiled is not marked in it (start a new file to have them rerun on --resume)",
+                          stacklevel=2)
         if self._csv is not None:
             self._csv.writerow({k: (json.dumps(v) if k in _JSON else ("" if v is None else v)) for k, v in r.items()})
         else:

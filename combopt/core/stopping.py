@@ -195,7 +195,8 @@ class SearchState:
     def is_better(self, value: float) -> bool:
         if self.best is None:
             return True
-        return value < self.best - 1e-12 if self.sense == "min" else value > self.best + 1e-12
+        tol = 1e-12 * self.scale  # (profits of 1e-200 improve by 1e-200)
+        return value < self.best - tol if self.sense == "min" else value > self.best + tol
 
     def report(self, value: float, solution: object) -> bool:
         """Offer a feasible candidate; returns True when it improved the incumbent."""

@@ -46,6 +46,7 @@ import time
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
+from ...core.problem import coefficient_scale
 from ...core.registry import register_solver
 from ...core.warm import gated
 from ..common import finite_float, flag, highs_seed, positive_int, reject_unknown, run_highs_interruptible
@@ -77,7 +78,10 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
 
     _swallow_highs_banner()
     cap = b - A[:, fixed_one].sum(axis=1)
-    pc = np.ascontiguousarray(p[core])
+    # profits below 1 are scaled up: HiGHS's tolerances are absolute (the objective bound's 1e-6 pruned every
+    # node of profits of 1e-9, and the run claimed a worse packing optimal)
+    scale = coefficient_scale(p)
+    pc = np.ascontiguousarray(p[core]) / scale
     Ac = np.asfortranarray(A[:, core])
     k, m = core.size, A.shape[0]
     if card is not None:
@@ -92,7 +96,7 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
         h.setOptionValue("mip_max_nodes", int(node_limit))
     rest = float(p[fixed_one].sum())
     if need is not None:
-        h.setOptionValue("objective_bound", -(need - rest) + 1e-6)
+        h.setOptionValue("objective_bound", -(need - rest) / scale + 1e-6)
     lp = highspy.HighsLp()
     lp.num_col_ = k
     rows = Ac.shape[0]
@@ -368,6 +372,7 @@ class _Search:
         self.problem, self.ctx, self.p, self.A, self.b = problem, ctx, p, A, b
         self.threads = threads
         self.z_lp, self.x_lp, self.rc, self.integral = z_lp, x_lp, rc, integral
+        self.scale = coefficient_scale(p)  # profits below 1: the tolerances below shrink with them
         self.offer, self.polish = offer, polish
         self.subproblems = self.finished = 0
         self.c = 0
@@ -379,12 +384,12 @@ class _Search:
         inc = self.ctx.state.best
         if inc is None:
             return None
-        return inc + 1.0 if self.integral else inc + 1e-9
+        return inc + 1.0 if self.integral else inc + 1e-9 * self.scale
 
     def free_items(self):
         """Items not fixed by the LP's reduced costs (ordered by ``|rc|``) for a solution reaching ``need``."""
         need = self.need()
-        margin = math.inf if need is None else self.z_lp - need + 1e-6 * max(1.0, abs(self.z_lp))
+        margin = math.inf if need is None else self.z_lp - need + 1e-6 * max(self.scale, abs(self.z_lp))
         order = np.argsort(np.abs(self.rc), kind="stable")
         return order[np.abs(self.rc[order]) <= margin]
 
