@@ -669,7 +669,10 @@ def test_running_out_of_memory_while_reading_is_a_memory_row(monkeypatch):
     """A run whose memory_mb ran out while its instance was read was an error row blaming the instance ("instance
     too large for memory", for a 125-vertex graph), not the documented memory row."""
     from combopt.bench.suite import RunSpec
-    from combopt.bench.worker import execute
+    from combopt.bench.worker import run_isolated
+
+    def execute(spec):  # in a child process: the plugin's solvers must never register in this one (a sweep of
+        return run_isolated(spec, "subprocess")  # every registered solver would run test-die), started afresh
 
     spec = RunSpec(key="k", index=0, suite="t", set="clique", kind="clique", path="johnson8-2-4.clq",
                    file=str(DATA / "johnson8-2-4.clq"), label="ils", solver="ils", params={}, seed=0, time_limit=None,
@@ -969,7 +972,10 @@ def test_warmup_runs_compile_inline_and_cold_runs_are_flagged_and_run_again(tmp_
     from combopt.bench.report import cold_runs
     from combopt.bench.results import recorded_keys
     from combopt.bench.suite import load_suite
-    from combopt.bench.worker import execute
+    from combopt.bench.worker import run_isolated
+
+    def execute(spec):  # in a child process: the plugin's solvers must never register in this one (a sweep of
+        return run_isolated(spec, "subprocess")  # every registered solver would run test-die), started afresh
 
     log = tmp_path / "gate.log"
     p = write_suite(tmp_path, CLIQUE_SET + f"""
@@ -1007,6 +1013,7 @@ params = {{ log = "{log.as_posix()}" }}
     assert cold_runs([cold, other]) and not cold_runs([{**other, "cold_start": False}])
     assert main(["report", str(out)]) == 0
     assert "1 run(s) of test-cold answered with a quick construction" in capsys.readouterr().err
+    assert "bench_plugin" not in sys.modules  # its solvers (test-die, test-hang) stay out of this process
 
 
 def test_a_second_bench_on_the_same_out_is_refused_before_it_touches_the_file(tmp_path, capsys):
