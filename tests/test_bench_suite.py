@@ -669,10 +669,7 @@ def test_running_out_of_memory_while_reading_is_a_memory_row(monkeypatch):
     """A run whose memory_mb ran out while its instance was read was an error row blaming the instance ("instance
     too large for memory", for a 125-vertex graph), not the documented memory row."""
     from combopt.bench.suite import RunSpec
-    from combopt.bench.worker import run_isolated
-
-    def execute(spec):  # in a child process: the plugin's solvers must never register in this one (a sweep of
-        return run_isolated(spec, "subprocess")  # every registered solver would run test-die), started afresh
+    from combopt.bench.worker import execute
 
     spec = RunSpec(key="k", index=0, suite="t", set="clique", kind="clique", path="johnson8-2-4.clq",
                    file=str(DATA / "johnson8-2-4.clq"), label="ils", solver="ils", params={}, seed=0, time_limit=None,

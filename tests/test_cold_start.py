@@ -236,6 +236,38 @@ def test_gate_reruns_the_solver_once_the_background_compilation_is_done(monkeypa
     assert out.info["cold_start"]["compiled_in_time"] is True
 
 
+def test_ctrl_c_while_waiting_for_the_kernels_keeps_the_cold_start_account(monkeypatch):
+    """Ctrl-C during the wait for the background compilation answered with the construction, but its info held only
+    `interrupted`: the cold start and the seconds spent waiting were lost."""
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_COLD_START", "1")
+    kernel = _fresh_kernel()
+
+    class Running:
+        pid = 0
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(warm, "spawn_warmer", lambda solver, kind: Running())
+
+    def ctrl_c(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(warm.time, "sleep", ctrl_c)
+
+    def solver(problem, ctx, **params):
+        return SolverOutput(info={"value": kernel(2.0)})
+
+    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")
+    ctx = _ctx(60.0)
+    out = run_solver(_Info("fake", solver), problem, ctx, {})
+    cold = out.info["cold_start"]
+    assert out.info["interrupted"] is True and ctx.state.interrupted and cold["compiled_in_time"] is False
+    assert cold["construction"] == ctx.state.best and "compile_s" in out.info
+
+
 def test_gate_tries_again_after_each_warm_up_solve_not_only_at_the_end(monkeypatch, tmp_path):
     """The compiling process counts its finished warm-up solves in a file; the waiting run tries its solver again
     after each (its own kernels are often compiled by the first of several solves) while the process still runs."""

@@ -236,6 +236,7 @@ def test_ctrl_c_before_any_solution_answers_with_the_construction(monkeypatch, p
         raise KeyboardInterrupt
 
     monkeypatch.setattr(problem, "bound", ctrl_c)
+    monkeypatch.setattr(problem, "bound_within", ctrl_c)  # (a timed run asks for the bound within its share)
     res = combopt.solve(problem, time_limit=5)
     assert res.info.get("interrupted") is True
     assert res.solution is not None and res.feasible

@@ -292,7 +292,26 @@ def _cold(info, problem, ctx: SolveContext, params: dict, st: _GateState, kernel
         cold["warmer_pid"] = proc.pid
     progress = progress_file(info.name, problem.kind)
     seen = _finished_solves(progress)
-    t_wait, solving, st_before = time.perf_counter(), 0.0, st.compile_s
+    t_wait, st_before = time.perf_counter(), st.compile_s
+    try:
+        out = _wait_and_retry(info, problem, ctx, params, st, proc, progress, seen, reserve, cold, t_wait, st_before)
+    except KeyboardInterrupt:  # Ctrl-C while waiting: the construction answers, and says what happened
+        ctx.state.interrupted = True
+        st.compile_s = max(st.compile_s, st_before + time.perf_counter() - t_wait)
+        out = None
+    if out is not None:
+        return out
+    cold["compiled_in_time"] = False
+    cold["compiling"] = "in the background" if proc is not None and proc.poll() is None else (
+        "not started (COMBOPT_BACKGROUND_WARMUP=0)" if proc is None else f"ended with code {proc.poll()}")
+    extra = {"interrupted": True} if ctx.state.interrupted else {}
+    return SolverOutput(info={"cold_start": cold, **extra})
+
+
+def _wait_and_retry(info, problem, ctx, params, st, proc, progress, seen, reserve, cold, t_wait, st_before):
+    """Try the solver again after each warm-up solve while the time lasts; its output once its kernels are ready,
+    else ``None`` (``st.compile_s`` counts the waiting)."""
+    solving = 0.0
     while proc is not None and ctx.state.time_left > reserve and not ctx.state.interrupted:
         ended = proc.poll() is not None
         done = _finished_solves(progress)
@@ -319,10 +338,7 @@ def _cold(info, problem, ctx: SolveContext, params: dict, st: _GateState, kernel
                 break
         time.sleep(0.05)
     st.compile_s = st_before + time.perf_counter() - t_wait - solving
-    cold["compiled_in_time"] = False
-    cold["compiling"] = "in the background" if proc is not None and proc.poll() is None else (
-        "not started (COMBOPT_BACKGROUND_WARMUP=0)" if proc is None else f"ended with code {proc.poll()}")
-    return SolverOutput(info={"cold_start": cold})
+    return None
 
 
 def gated(ctx: SolveContext, func: Callable, *args, default=None):

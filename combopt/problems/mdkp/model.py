@@ -379,7 +379,7 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
         n = t.integer(f"item count of instance #{k}", 1)
         m = t.integer(f"constraint count of instance #{k}", 1, 100_000)
         if n * m > 50_000_000:
-            raise InputError(path, f"instance #{k} has {n}x{m} = {n * m:,} weights; at most 50,000,000 an instance")
+            raise InputError(path, f"instance #{k} has {n}x{m} = {n * m:,} weights: too large (at most 50,000,000)")
         opt = t.number(f"optimum of instance #{k}")
         p = t.vector(n, f"profits of instance #{k}")
         w0 = t.i
