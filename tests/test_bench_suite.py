@@ -1107,3 +1107,30 @@ def test_resume_onto_old_results_keeps_every_row_and_says_what_it_cannot_mark(tm
             w.write({**names, "key": "k2", "cold_start": True})
     said = [str(c.message) for c in caught if "before results recorded cold_start" in str(c.message)]
     assert len(said) == 1 and sorted(recorded_keys(old)) == ["k0", "k1", "k2"]
+
+
+def test_a_run_ends_when_its_bench_is_gone_or_a_zombie_and_not_while_it_lives():
+    """The check `kill(pid, 0)` succeeds on a process that has exited but is not reaped yet (a bench started from a
+    shell that has not waited for it): its runs went on to their limits."""
+    from combopt.bench.worker import EXIT_ORPHANED
+
+    code = ("import sys, time; from combopt.bench.worker import watch_parent; "
+            "watch_parent(int(sys.argv[1]), 0.05); time.sleep(60)")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    while not _zombie_here(gone.pid):  # exited, not reaped: a zombie child of this test
+        time.sleep(0.05)
+    watcher = subprocess.Popen([sys.executable, "-c", code, str(gone.pid)])
+    assert watcher.wait(60) == EXIT_ORPHANED
+    gone.wait()
+    alive = subprocess.Popen([sys.executable, "-c", code, str(os.getpid())])
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            alive.wait(3)  # its parent lives: it goes on
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def _zombie_here(pid: int) -> bool:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        return f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"

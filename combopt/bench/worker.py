@@ -182,6 +182,8 @@ def watch_parent(pid: int | None, poll: float = PARENT_POLL_S) -> threading.Thre
                 os._exit(EXIT_ORPHANED)
             except OSError:  # alive, another user's (cannot happen for our parent; never a reason to stop)
                 pass
+            if _zombie(pid):  # exited, not yet reaped by its own parent (a shell that has not waited for it)
+                os._exit(EXIT_ORPHANED)
 
     t = threading.Thread(target=watch, name="combopt-watch-parent", daemon=True)
     t.start()
@@ -190,6 +192,15 @@ def watch_parent(pid: int | None, poll: float = PARENT_POLL_S) -> threading.Thre
 
 #: exit code of a run whose bench went away
 EXIT_ORPHANED = 75
+
+
+def _zombie(pid: int) -> bool:
+    """True when process ``pid`` has exited but is not yet reaped (Linux; False where /proc cannot tell)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _child(conn, spec: dict) -> None:  # pragma: no cover - runs in the child
