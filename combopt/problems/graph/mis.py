@@ -287,10 +287,12 @@ class IndependentSet(Problem):
             return self._greedy_clique()
         n = self.n
         indptr, indices = self.indptr, self.indices
-        order = np.argsort(np.diff(indptr), kind="stable")
-        blocked = np.zeros(n, dtype=bool)
-        chosen = []
-        for v in order.tolist():
+        deg = np.diff(indptr)
+        order = np.argsort(deg, kind="stable")
+        k = int(np.searchsorted(deg[order], 1))  # isolated vertices come first and are all taken, at once (a
+        blocked = np.zeros(n, dtype=bool)  # Python step each made the construction of 10^7 isolated vertices 20 s)
+        chosen = order[:k].tolist()
+        for v in order[k:].tolist():
             if not blocked[v]:
                 chosen.append(v)
                 blocked[v] = True
