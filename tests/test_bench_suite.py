@@ -1070,15 +1070,9 @@ wall_limit = 120
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie (exited, not yet reaped by its parent) is not running
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
+    from combopt.bench.worker import _running
+
+    return _running(pid)  # a zombie (exited, not yet reaped by its parent) is not running
 
 
 def test_resume_onto_old_results_keeps_every_row_and_says_what_it_cannot_mark(tmp_path):
@@ -1117,7 +1111,7 @@ def test_a_run_ends_when_its_bench_is_gone_or_a_zombie_and_not_while_it_lives():
     code = ("import sys, time; from combopt.bench.worker import watch_parent; "
             "watch_parent(int(sys.argv[1]), 0.05); time.sleep(60)")
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    while not _zombie_here(gone.pid):  # exited, not reaped: a zombie child of this test
+    while _alive(gone.pid):  # exited, not reaped: a zombie child of this test
         time.sleep(0.05)
     watcher = subprocess.Popen([sys.executable, "-c", code, str(gone.pid)])
     assert watcher.wait(60) == EXIT_ORPHANED
@@ -1130,7 +1124,3 @@ def test_a_run_ends_when_its_bench_is_gone_or_a_zombie_and_not_while_it_lives():
         alive.kill()
         alive.wait()
 
-
-def _zombie_here(pid: int) -> bool:
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        return f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"

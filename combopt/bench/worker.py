@@ -174,16 +174,9 @@ def watch_parent(pid: int | None, poll: float = PARENT_POLL_S) -> threading.Thre
         return None
 
     def watch() -> None:
-        while True:
+        while _running(pid):
             time.sleep(poll)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(EXIT_ORPHANED)
-            except OSError:  # alive, another user's (cannot happen for our parent; never a reason to stop)
-                pass
-            if _zombie(pid):  # exited, not yet reaped by its own parent (a shell that has not waited for it)
-                os._exit(EXIT_ORPHANED)
+        os._exit(EXIT_ORPHANED)
 
     t = threading.Thread(target=watch, name="combopt-watch-parent", daemon=True)
     t.start()
@@ -194,22 +187,28 @@ def watch_parent(pid: int | None, poll: float = PARENT_POLL_S) -> threading.Thre
 EXIT_ORPHANED = 75
 
 
-def _zombie(pid: int) -> bool:
-    """True when process ``pid`` has exited but is not yet reaped (Linux; False where /proc cannot tell)."""
+def _running(pid: int) -> bool:
+    """False once process ``pid`` is gone, or has exited and is not yet reaped by its own parent (a zombie, which
+    ``kill(pid, 0)`` still finds: a shell that has not waited for it; Linux's /proc tells)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc: kill's answer stands
+        return True
 
 
 def _child(conn, spec: dict) -> None:  # pragma: no cover - runs in the child
     watch_parent(spec.get("parent_pid"))
     try:
         row = execute(spec)
-        conn.send(row)
-    except (BrokenPipeError, EOFError):  # the bench stopped waiting (it was interrupted): nobody to tell
-        pass
+        with contextlib.suppress(BrokenPipeError, EOFError):  # the bench stopped waiting: nobody to tell
+            conn.send(row)
     finally:
         conn.close()
 

@@ -61,7 +61,7 @@ class _Interrupted(KeyboardInterrupt):
 
 
 def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=None, start=None, threads=1,
-                seed=0):
+                seed=0, scale=1.0):
     """Best 0/1 vector over ``core`` (others as in ``fixed_one``) of profit >= ``need``, or None.
 
     ``card`` (an integer range ``(lo, hi)``) asks for ``lo <= sum x <= hi`` over all items (the fixed ones
@@ -78,9 +78,8 @@ def _solve_core(p, A, b, core, fixed_one, need, time_limit, node_limit, card=Non
 
     _swallow_highs_banner()
     cap = b - A[:, fixed_one].sum(axis=1)
-    # profits below 1 are scaled up: HiGHS's tolerances are absolute (the objective bound's 1e-6 pruned every
-    # node of profits of 1e-9, and the run claimed a worse packing optimal)
-    scale = coefficient_scale(p)
+    # ``scale`` (:func:`coefficient_scale` of the profits): profits below 1 are scaled up, as HiGHS's tolerances are
+    # absolute (the objective bound's 1e-6 pruned every node of profits of 1e-9: a worse packing was "optimal")
     pc = np.ascontiguousarray(p[core]) / scale
     Ac = np.asfortranarray(A[:, core])
     k, m = core.size, A.shape[0]
@@ -398,7 +397,8 @@ class _Search:
         t0 = time.perf_counter()
         try:
             x, finished = _solve_core(self.p, self.A, self.b, core, fixed_one, need, limit, node_limit,
-                                      card=card, start=start, threads=self.threads, seed=self.ctx.seed)
+                                      card=card, start=start, threads=self.threads, seed=self.ctx.seed,
+                                      scale=self.scale)
         except _Interrupted as e:  # keep what HiGHS had found, then stop the run
             if e.x is not None:
                 self.offer(e.x)
