@@ -118,3 +118,68 @@ def test_a_cold_runs_warmer_compiles_the_sparse_route():
 
     assert {(j.solver, j.kind) for j in jobs(solver="sa-ils", kind="clique")} == {("sa-ils", "clique"),
                                                                                ("clique-cores", "clique")}
+
+
+def test_the_resumable_proof_in_tiny_slices_settles_the_clique_number():
+    """CliqueProof.run resumes where it stopped; with ``retry`` a search cut short by its node budget is tried again
+    with twice the budget, so slices of a millisecond still complete the proof, at the clique number (brute force),
+    and a proof started below it reports a larger clique on the way."""
+    from types import SimpleNamespace
+
+    from combopt.core.stopping import MaxIterations, SearchState
+    from combopt.solvers.graph.sparse_clique import CliqueProof
+
+    rng = np.random.default_rng(3)
+    for _ in range(12):
+        n = int(rng.integers(8, 14))
+        A = np.triu(rng.random((n, n)) < rng.uniform(0.4, 0.9), 1)
+        A = A | A.T
+        w = _omega_brute(n, A)
+        P = IndependentSet(Graph.from_edges(n, np.argwhere(np.triu(A))), "clique")
+        state = SearchState(sense="max", criterion=MaxIterations(10**9))
+        state.report(1.0, np.array([0]))  # a weak incumbent: the proof must find the rest
+        proof = CliqueProof(P)
+        assert proof.bound(1) >= w
+        calls = 0
+        while not proof.complete:
+            proof.run(SimpleNamespace(state=state, time_left=100.0), node_budget=1, seconds=1e-3, retry=True)
+            calls += 1
+            assert calls < 10_000 and proof.bound(int(state.best)) >= w  # every step's bound is a bound
+        assert state.best == w == proof.bound(int(state.best))
+        assert all(A[i, j] for i, j in itertools.combinations(state.best_solution.tolist(), 2))
+
+
+@pytest.mark.parametrize("solver", ["sa-ils", "ils"])
+def test_graph_solvers_prove_dense_clique_numbers_once_the_search_stalls(solver):
+    """sa-ils and ils on dense random graphs: once the search stalls, the colouring branch and bound from the
+    incumbent proves the clique number (networkx's enumeration) and ends the run well before its limit; never an
+    optimal claim above or below it."""
+    for seed, (n, p) in enumerate(((90, 0.6), (120, 0.5))):
+        G = nx.gnp_random_graph(n, p, seed=seed)
+        omega = max(len(c) for c in nx.find_cliques(G))
+        P = IndependentSet.from_networkx(G, "clique")
+        res = combopt.solve(P, solver, time_limit=60, seed=0)
+        assert res.objective == omega and P.evaluate(res.solution).feasible
+        assert res.status == combopt.Status.OPTIMAL and res.bound == omega
+        assert res.runtime < 30  # proven, not timed out (the limit is far above what the proof takes)
+        assert res.info["clique_proof"]["complete"]
+
+
+def test_work_outside_the_iterations_does_not_count_as_iteration_time():
+    """A bound or proof slice between a search's rounds (SearchState.outside_iterations) is left out of the next
+    round's time, so that the time-left guard does not stop a run because one round carried a long bound."""
+    import time
+
+    from combopt.core.stopping import MaxRuntime, SearchState
+
+    state = SearchState(sense="max", criterion=MaxRuntime(3.0))
+    state.begin_iterations()
+    state.next_iteration()
+    t0 = time.perf_counter()
+    time.sleep(0.3)  # a slice of a proof
+    state.outside_iterations(time.perf_counter() - t0)
+    state.next_iteration()
+    assert state.last_iteration_time < 0.1
+    time.sleep(0.3)  # a round of the search itself counts
+    state.next_iteration()
+    assert state.last_iteration_time >= 0.29

@@ -282,8 +282,10 @@ class IndependentSet(Problem):
 
     def construct(self) -> np.ndarray:
         """Greedy independent set of the working graph, smallest degree first (numpy only); for a sparse clique
-        search (:attr:`sparse_clique`) a greedy clique of the file's graph from its vertex of largest degree."""
-        if self.sparse_clique:
+        search (:attr:`sparse_clique`), or a clique search whose complement is not built yet, the same greedy as a
+        clique of the file's graph from its vertex of largest degree (the complement of a sparse 4500-vertex graph,
+        10 million edges, took 3.6 s to build: a timed run answering with its construction ran 3.5 s late)."""
+        if self.sparse_clique or (self.kind == "clique" and self._csr is None):
             return self._greedy_clique()
         n = self.n
         indptr, indices = self.indptr, self.indices

@@ -236,4 +236,4 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
         report_construction(problem.original, ctx, iteration=False)
     return SolverOutput(info={"num_reads": R, "num_walks": W, "num_sweeps": sweeps_max, "sweeps_done": sweeps_done,
                               "ils_steps_done": ils_done, "num_phased": D, "phased_steps_done": phased_done,
-                              "beta_range": list(beta_range), **bound_info(problem), **extra})
+                              "beta_range": list(beta_range), **bound_info(problem), **theta.info(), **extra})

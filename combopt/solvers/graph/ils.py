@@ -16,7 +16,7 @@ from ...core.warm import report_construction
 from ...problems.graph.local import ils_batch
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
 from .exact import exact_kernel_phase
-from .sparse_clique import sparse_clique_search
+from .sparse_clique import CliqueProof, sparse_clique_search
 
 #: share of the time left at a graph solver's start that the problem's bounds still missing may take (the API's
 #: own call gives them a fixed fraction of a second: :data:`combopt.problems.graph.mis.BOUND_S`)
@@ -32,6 +32,14 @@ THETA_LATEST = 0.5
 THETA_LEFT = 0.5
 #: rounds in a row without a new incumbent after which the theta bound starts (:class:`ThetaLater`)
 THETA_STALL = 3
+#: once theta has had its turn, a clique search's exact proof (:class:`~.sparse_clique.CliqueProof`) gets this many
+#: seconds per second of search after each round (:class:`ThetaLater`): the heuristics find the clique number of
+#: the DIMACS graphs of 125-300 vertices within 0.1 s, and the colouring branch and bound, started from it, proves
+#: it in 1-2 s (sanr200_0.7, brock200_1, p_hat300-2, C125.9), where theta stays 4-6 above
+PROOF_RATIO = 1.0
+#: the proof is given up (the search keeps all the time) once, at the pace of its slices so far, it would need
+#: more than this many times the time left to settle the vertices still open
+PROOF_HOPE = 1.0
 #: share of the time left at a graph solver's start that the exact reductions may take (by their estimated cost,
 #: :func:`combopt.problems.graph.reduce.worth_trying`, and as their deadline); the search then runs on the kernel.
 #: Every vertex they remove is settled exactly, which is worth more than search time (the Python version of the rules
@@ -100,7 +108,13 @@ class ThetaLater:
     would delay every set the first round finds (the clique graphs of benchmarks/mis_quality.py reached their clique
     number at about 0.8 s of a 3 s run instead of 0.01-0.05 s), and while the search still improves, the sets it
     finds (after one round without a new incumbent, a generated brock graph's clique came at 0.9 s instead of 0.2 s);
-    where the search finds the optimum, the bound can only end the run sooner."""
+    where the search finds the optimum, the bound can only end the run sooner.
+
+    A clique search (kind clique) first gives the stall an exact proof, the colouring branch and bound of
+    ``clique-cores`` started from the incumbent, for as long as the search has run (at most theta's time): where it
+    completes, the incumbent is proven optimal and the run ends without theta. Else theta runs, and the proof goes
+    on after each later round where it stopped (:data:`PROOF_RATIO` of the round's time), until it completes or its
+    pace says it cannot (:data:`PROOF_HOPE`)."""
 
     def __init__(self, problem, ctx: SolveContext):
         self.problem = problem
@@ -110,9 +124,24 @@ class ThetaLater:
         self.start = time.perf_counter()
         self.latest = THETA_LATEST * ctx.time_left
         self.share = THETA_SHARE * ctx.time_left  # of the time at the search's start
+        self.proof: CliqueProof | None = None
+        self.proving = not self.done and getattr(problem, "kind", None) == "clique"
+        self.round_end = self.start
+        self.searched_s = self.proved_s = 0.0  # seconds of search rounds after theta, and of the proof
+        self.gave_up = False
 
     def __call__(self) -> None:
+        """After a round of the search (after its ``next_iteration``): theta or a slice of the proof, timed outside
+        the search's iterations."""
+        t0 = time.perf_counter()
+        try:
+            self._after_round()
+        finally:
+            self.ctx.state.outside_iterations(time.perf_counter() - t0)
+
+    def _after_round(self) -> None:
         if self.done:
+            self._prove()
             return
         ctx = self.ctx
         # rounds since the one that found the incumbent (the state's count, as for the no_improvement criterion;
@@ -121,10 +150,49 @@ class ThetaLater:
         if stalled < THETA_STALL and time.perf_counter() - self.start < self.latest:
             return  # the search still improves
         self.done = True
+        if self.proving:  # the exact proof first, as long as the search has run (at most theta's time): where it
+            # completes, no theta; where it is out of reach, it cost little (:data:`PROOF_HOPE`)
+            self._prove(min(self.share, THETA_LEFT * ctx.time_left, PROOF_RATIO * (time.perf_counter() - self.start)))
         if ctx.state.proven_optimal or ctx.state.should_stop():
             return
         left = ctx.time_left
         ctx.state.offer_bound(self.problem.bound(BOUND_SHARE * left, theta_seconds=min(self.share, THETA_LEFT * left)))
+        self.round_end = time.perf_counter()
+
+    def _prove(self, seconds: float | None = None) -> None:
+        """A slice of the exact proof (kind clique): ``seconds``, else :data:`PROOF_RATIO` times the round just
+        ended, at most half the time left; a complete proof is offered as the bound (the incumbent then meets
+        it)."""
+        ctx = self.ctx
+        if not self.proving or ctx.state.proven_optimal or ctx.state.should_stop():
+            return
+        now = time.perf_counter()
+        per_round = seconds is None
+        if per_round:  # the proof's share of the search time since theta, less what its slices took (a retry with
+            self.searched_s += now - self.round_end  # twice the nodes can run past its slice; the next ones wait)
+            seconds = min(PROOF_RATIO * self.searched_s - self.proved_s, 0.5 * ctx.time_left)
+        if seconds > 0:
+            if self.proof is None:
+                self.proof = CliqueProof(self.problem)
+            self.proof.run(ctx, seconds=seconds, retry=True)
+            best = 0 if ctx.state.best is None else int(ctx.state.best)
+            if self.proof.complete:
+                self.proving = False
+                ctx.state.offer_bound(self.proof.bound(best))
+            elif self.proof.seconds_to_finish(best) > PROOF_HOPE * ctx.time_left:
+                self.proving = False  # out of reach at its pace: the search gets the time (brock400_1: 4 of 400
+                self.gave_up = True  # vertices settled in 2.5 s)
+        self.round_end = time.perf_counter()
+        if per_round:
+            self.proved_s += self.round_end - now
+
+    def info(self) -> dict:
+        """What the proof did, for the result's ``info`` (empty where none ran)."""
+        p = self.proof
+        if p is None:
+            return {}
+        return {"clique_proof": {"complete": p.complete, "given_up": self.gave_up, "vertices_searched": p.searched,
+                                 "retries": p.cut_short, "seconds": round(p.run_s, 3)}}
 
 
 def bound_info(problem) -> dict:
@@ -206,4 +274,4 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
         else:
             ctx.state.next_iteration()
         theta()
-    return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem), **extra})
+    return SolverOutput(info={"num_walks": R, "ils_iters": iters, **bound_info(problem), **theta.info(), **extra})

@@ -47,64 +47,121 @@ def _sub_adjacency(indptr, indices, C, k, where):
     return adj
 
 
+class CliqueProof:
+    """The search of the module on ``problem`` (an ``IndependentSet`` of kind clique), resumable: :meth:`run` takes
+    up where the last call stopped. Vertices go in decreasing core number; each ``v`` whose core number (and count of
+    later neighbours) plus one can beat the incumbent gets the colouring branch and bound on its later neighbours.
+    With ``retry`` a search cut short by its node budget is tried again (twice the budget) by the next call, so that
+    the proof completes given time; without it the vertex is left unsettled and counts in :meth:`bound`."""
+
+    def __init__(self, problem):
+        self.problem = problem
+        self.indptr, self.indices = problem.graph_csr()
+        self.core, order = problem.cores()
+        n = problem.n
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[order] = np.arange(n)
+        self.by_core = np.argsort(-self.core, kind="stable")
+        self.buf = np.empty(max(int(np.diff(self.indptr).max(initial=0)), 1), dtype=np.int64)
+        self.where = np.full(n, -1, dtype=np.int64)
+        self.i = 0  # the next vertex of ``by_core`` to search
+        self.unsettled = 0  # the largest clique size a vertex searched only in part could still reach
+        self.rate = PRIOR_RATE  # search nodes times candidates per second
+        self.spent = [0, 0.0]
+        self.searched = self.cut_short = 0
+        self.last_budget = 0  # the node budget of the search of vertex ``i`` that was cut short (``retry``)
+        self.complete = n == 0
+        self.run_s = 0.0  # seconds spent in :meth:`run`
+
+    def seconds_to_finish(self, best: int) -> float:
+        """The seconds the proof would still take at the pace of its calls so far (vertices settled per second,
+        among those whose core number can still beat ``best``); infinite before any vertex is settled."""
+        if self.complete:
+            return 0.0
+        todo = int(np.count_nonzero(self.core[self.by_core[self.i:]] + 1 > best))
+        return math.inf if self.i == 0 else self.run_s * todo / self.i
+
+    def top(self) -> float:
+        """The largest core number plus one: a bound before any search."""
+        return float(self.core.max()) + 1.0 if self.problem.n else 0.0
+
+    def bound(self, best: int) -> float:
+        """What the searches so far prove: ``best`` once complete, else also the next vertex's ``core + 1`` and the
+        unsettled vertices'."""
+        if self.complete:
+            return float(max(best, self.unsettled))
+        return float(max(best, self.unsettled, int(self.core[self.by_core[self.i]]) + 1))
+
+    def run(self, ctx: SolveContext, node_budget: int = NODE_BUDGET, seconds: float | None = None,
+            retry: bool = False) -> None:
+        """Search vertices until the proof is complete, the run should stop or ``seconds`` have passed; cliques
+        larger than the incumbent are reported to ``ctx.state``."""
+        t_start = time.perf_counter()
+        try:
+            self._run(ctx, node_budget, t_start + seconds if seconds is not None else math.inf, retry)
+        finally:
+            self.run_s += time.perf_counter() - t_start
+
+    def _run(self, ctx: SolveContext, node_budget: int, end: float, retry: bool) -> None:
+        core, by_core, buf = self.core, self.by_core, self.buf
+        while not self.complete:
+            best = 0 if ctx.state.best is None else int(ctx.state.best)
+            if self.i >= by_core.size or core[by_core[self.i]] + 1 <= best:
+                self.complete = True  # every later vertex has a core number at most this one's
+                break
+            left = min(ctx.time_left, end - time.perf_counter())
+            if ctx.state.should_stop() or left <= 0:
+                break
+            v = int(by_core[self.i])
+            k = later_neighbours(self.indptr, self.indices, self.rank, core, v, best, buf)
+            if k + 1 <= best:
+                self.i += 1
+                self.last_budget = 0
+                continue
+            adj = _sub_adjacency(self.indptr, self.indices, buf, k, self.where)
+            budget = node_budget
+            if math.isfinite(left):  # fitted to a share of the time left, by the rate measured so far
+                budget = min(node_budget, max(MIN_NODES, int(self.rate * SEARCH_SHARE * left / k)))
+            if retry:  # twice the budget that ran out, even past ``seconds``, but within a share of the run's time
+                budget = max(budget, min(2 * self.last_budget, int(self.rate * SEARCH_SHARE * ctx.time_left / k)))
+            t0 = time.perf_counter()
+            size, members, finished, nodes = max_clique_bb(adj, best - 1, budget)
+            self.spent[0] += nodes * k
+            self.spent[1] += time.perf_counter() - t0
+            if self.spent[1] > 0.01:
+                self.rate = self.spent[0] / self.spent[1]
+            self.searched += 1
+            if size + 1 > best:
+                clique = np.sort(np.append(buf[:k][members], v))
+                ev = self.problem.evaluate(clique)
+                if ev.feasible:
+                    ctx.state.report(ev.objective, clique)
+            if not finished:
+                self.cut_short += 1
+                if retry:
+                    self.last_budget = budget
+                    continue  # the same vertex again, with twice the budget, while time is left
+                self.unsettled = max(self.unsettled, min(k + 1, int(core[v]) + 1))
+            self.i += 1
+            self.last_budget = 0
+
+
 def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUDGET) -> SolverOutput:
-    """The search of the module on ``problem`` (an ``IndependentSet`` of kind clique)."""
-    indptr, indices = problem.graph_csr()
-    n = problem.n
-    core, order = problem.cores()
-    if n == 0:
+    """The search of the module on ``problem`` (an ``IndependentSet`` of kind clique), one pass: a vertex whose
+    search runs out of nodes is left unsettled."""
+    proof = CliqueProof(problem)
+    if problem.n == 0:
         ctx.state.report(0.0, np.zeros(0, dtype=np.int64))
         return SolverOutput(bound=0.0, proven_optimal=True, info={"mode": "clique-cores"})
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    top = int(core.max()) + 1
-    ctx.state.offer_bound(float(top))
+    ctx.state.offer_bound(proof.top())
     start = problem.construct()
     ctx.state.report(float(start.size), start)
-    best = int(start.size)
-    by_core = np.argsort(-core, kind="stable")
-    buf = np.empty(max(int(np.diff(indptr).max(initial=0)), 1), dtype=np.int64)
-    where = np.full(n, -1, dtype=np.int64)
-    unsettled = 0  # the largest clique size a vertex searched only in part could still reach
-    rate = PRIOR_RATE  # search nodes times candidates per second
-    spent = [0, 0.0]
-    searched = cut_short = 0
-    stopped_at = None
-    for i, v in enumerate(by_core.tolist()):
-        if core[v] + 1 <= best:
-            break  # every later vertex has a core number at most this one's
-        if ctx.state.should_stop():
-            stopped_at = i
-            break
-        k = later_neighbours(indptr, indices, rank, core, v, best, buf)
-        if k + 1 <= best:
-            continue
-        adj = _sub_adjacency(indptr, indices, buf, k, where)
-        budget = node_budget
-        if math.isfinite(ctx.time_left):  # fitted to half the time left, by the rate measured so far
-            budget = min(node_budget, max(MIN_NODES, int(rate * SEARCH_SHARE * ctx.time_left / k)))
-        t0 = time.perf_counter()
-        size, members, finished, nodes = max_clique_bb(adj, best - 1, budget)
-        spent[0] += nodes * k
-        spent[1] += time.perf_counter() - t0
-        if spent[1] > 0.01:
-            rate = spent[0] / spent[1]
-        searched += 1
-        if size + 1 > best:
-            clique = np.sort(np.append(buf[:k][members], v))
-            ev = problem.evaluate(clique)
-            if ev.feasible:
-                ctx.state.report(ev.objective, clique)
-                best = int(ev.objective)
-        if not finished:
-            cut_short += 1
-            unsettled = max(unsettled, min(k + 1, int(core[v]) + 1))
+    proof.run(ctx, node_budget)
     ctx.state.next_iteration()  # one search (the vertices are its parts: a max_iterations limit does not cut them)
-    if stopped_at is not None:
-        unsettled = max(unsettled, int(core[by_core[stopped_at]]) + 1)
-    bound = float(max(best, unsettled))
-    info = {"mode": "clique-cores", "max_core": top - 1, "vertices_searched": searched,
-            "searches_cut_short": cut_short, "stopped_early": stopped_at is not None}
+    best = int(ctx.state.best)
+    bound = proof.bound(best)
+    info = {"mode": "clique-cores", "max_core": int(proof.top()) - 1, "vertices_searched": proof.searched,
+            "searches_cut_short": proof.cut_short, "stopped_early": not proof.complete}
     return SolverOutput(bound=bound, proven_optimal=bound <= best, info=info)
 
 
