@@ -12,8 +12,9 @@ generated graphs with a hidden clique) the clique problem (kind ``clique``: inde
 * the peer: the same semidefinite program (``max sum X, trace X = 1, X_ij = 0 on the complement's edges, X psd``)
   through CVXPY with SCS, its defaults and ``--peer-limit`` seconds, up to ``--peer-max-n`` vertices (its value is
   its own report, not certified);
-* a timed solve (``combopt.solve(problem, time_limit=T)``, default solver) with the theta bound switched off (as
-  before) and on, in the same run: status, bound, and seconds until it stopped (a proven optimum ends the run).
+* a timed solve (``combopt.solve(problem, time_limit=T)``, default solver) three times in the same run: the theta bound
+  and the exact clique proof switched off (as before either), theta alone, and both (the default): status, bound, and
+  seconds until it stopped (a proven optimum ends the run).
 
 Usage::
 
@@ -37,6 +38,7 @@ from mis_quality import find_data, generated_instances, read_instances
 import combopt
 from combopt.problems.graph import theta
 from combopt.problems.graph.mis import IndependentSet
+from combopt.solvers.graph import ils
 
 
 def scs_theta(P: IndependentSet, limit: float) -> tuple[float | None, float]:
@@ -71,8 +73,20 @@ def theta_off(off: bool = True):
         theta.MAX_VERTICES = keep
 
 
-def timed_solve(problem: IndependentSet, T: float, with_theta: bool) -> dict:
-    with theta_off(not with_theta):
+@contextmanager
+def proof_off(off: bool = True):
+    """The graph solvers without the exact clique proof's slices (:class:`combopt.solvers.graph.ils.ThetaLater`)."""
+    keep = ils.PROOF_RATIO
+    if off:
+        ils.PROOF_RATIO = 0.0
+    try:
+        yield
+    finally:
+        ils.PROOF_RATIO = keep
+
+
+def timed_solve(problem: IndependentSet, T: float, with_theta: bool, with_proof: bool) -> dict:
+    with theta_off(not with_theta), proof_off(not with_proof):
         res = combopt.solve(problem, time_limit=T, seed=0)
     assert problem.evaluate(res.solution).feasible
     return {"status": res.status, "objective": res.objective, "bound": res.bound, "seconds": round(res.runtime, 3)}
@@ -130,42 +144,48 @@ def main(argv: list[str] | None = None) -> dict:
             scs, scs_s = scs_theta(P, args.peer_limit)
         row.update({"scs": scs, "scs_s": round(scs_s, 2)})
         solves = {}
-        for on in (False, True):
-            solves["solve_theta" if on else "solve_before"] = timed_solve(IndependentSet(graph, "clique"),
-                                                                          args.time_limit, on)
+        for key, on, proof in (("solve_before", False, False), ("solve_theta", True, False),
+                               ("solve_proof", True, True)):
+            solves[key] = timed_solve(IndependentSet(graph, "clique"), args.time_limit, on, proof)
         row.update(solves)
         results.append(row)
         k = f"{omega}" if row["exact"] else f">={omega}"
-        b, a = solves["solve_before"], solves["solve_theta"]
+        b, a, c = solves["solve_before"], solves["solve_theta"], solves["solve_proof"]
         floor = None if value is None else math.floor(value)
         cells = [name, P.n, k, _f(colouring, 0), _f(cover, 0), _f(floor, 0), f"{theta_s:.2f}",
                  _f(full, 3) + ("" if row["theta_converged"] else " (not converged)"), f"{full_s:.2f}",
                  iters, "-" if scs is None else f"{scs:.3f}", "-" if scs is None else f"{scs_s:.1f}",
                  "-" if scs is None or full is None else f"{scs_s / max(full_s, 1e-3):.1f}x",
                  f"{b['objective']:g} / {_f(b['bound'], 0)} {b['status']}",
-                 f"{a['objective']:g} / {_f(a['bound'], 0)} {a['status']} ({a['seconds']:.2f} s)"]
+                 f"{a['objective']:g} / {_f(a['bound'], 0)} {a['status']} ({a['seconds']:.2f} s)",
+                 f"{c['objective']:g} / {_f(c['bound'], 0)} {c['status']} ({c['seconds']:.2f} s)"]
         rows.append(cells)
         print(cells, flush=True)
     headers = ["instance", "n", "clique no.", "colouring", "clique cover", "theta bound", "s", "theta (converged)", "s",
                "iterations", "theta (SCS)", "s", "SCS time / combopt's",
                f"solve {args.time_limit:g} s before: found / bound",
-               "with theta: found / bound (stopped at)"]
+               "with theta: found / bound (stopped at)",
+               "with theta and the proof (default): found / bound (stopped at)"]
     print_rich_table("Clique bounds: Lovasz theta against colouring, clique cover and SCS", headers, rows)
     with_opt = sum(r["solve_theta"]["status"] == "optimal" for r in results)
+    proof_opt = sum(r["solve_proof"]["status"] == "optimal" for r in results)
     before_opt = sum(r["solve_before"]["status"] == "optimal" for r in results)
     tighter = [r for r in results if r["theta_bound"] is not None]
     gap_b = _mean_gap(results, "solve_before")
     gap_a = _mean_gap(results, "solve_theta")
+    gap_c = _mean_gap(results, "solve_proof")
     mi = machine_info()
     md = (f"Machine: {mi['cpu']}, {mi['logical_cpus']} CPUs (load average at the end {mi['loadavg_at_end']}). "
           f"`benchmarks/clique_bounds.py -T {args.time_limit:g} --theta-seconds {args.theta_seconds:g} "
           f"--tol {args.tol:g} --peer-limit {args.peer_limit:g}`. Bounds of the clique number (the floor of each "
           f"applies); theta of the complement with up to {args.theta_seconds:g} s of its own; SCS through CVXPY "
           f"with its defaults, up to {args.peer_max_n} vertices. Timed solves: the default solver, seed 0, the "
-          f"theta bound off (before) and on in the same run.\n\n" + markdown_table(headers, rows) + "\n\n"
+          f"theta bound and the exact clique proof off (before), theta alone, and both (the default) in the same "
+          f"run.\n\n" + markdown_table(headers, rows) + "\n\n"
           f"Proven optimal in the {args.time_limit:g} s solves: {before_opt} of {len(results)} before, {with_opt} of "
-          f"{len(results)} with theta. Mean gap (bound - found) / found: {gap_b:.3f} before, {gap_a:.3f} with "
-          f"theta. Theta computed on {len(tighter)} of {len(results)} graphs.\n")
+          f"{len(results)} with theta, {proof_opt} of {len(results)} with theta and the proof. Mean gap (bound - "
+          f"found) / found: {gap_b:.3f} before, {gap_a:.3f} with theta, {gap_c:.3f} with both. Theta computed on "
+          f"{len(tighter)} of {len(results)} graphs.\n")
     write_results(args.name, {"machine": mi, "args": vars(args), "results": results}, md)
     return {"results": results}
 

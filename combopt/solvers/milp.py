@@ -493,12 +493,13 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
         return SolverOutput(info=info)
     def hand_over() -> bool:
         """An improving incumbent of HiGHS's, as it is found: into the run's trace; True ends the search (a reached
-        target, a bound the incumbent meets)."""
+        target, a bound the incumbent meets), not the clock: HiGHS's own time limit ends it then, and the run reads
+        ``time_limit``, not ``stopped`` (an incumbent found as the time ran out had reported "stopped")."""
         x = decode()
         ev = problem.evaluate(x)
         if ev.feasible:
             ctx.state.report(ev.objective, x)
-        return ctx.state.should_stop(sized=True)
+        return ctx.state.should_stop(sized=True) and ctx.state.time_left > 0
 
     run = run_pulp(prob, backend, None if not math.isfinite(limit) else limit, int(threads) if threads else None,
                    gap=gap, on_incumbent=hand_over, objective_scale=objective_scale(problem))
