@@ -183,3 +183,16 @@ def test_work_outside_the_iterations_does_not_count_as_iteration_time():
     time.sleep(0.3)  # a round of the search itself counts
     state.next_iteration()
     assert state.last_iteration_time >= 0.29
+
+
+def test_independent_set_searches_prove_small_graphs_through_the_complement():
+    """kind mis on up to ~1400 vertices: the stall's exact proof is the clique proof of the complement (same vertices,
+    same size); it ends the run optimal at the independence number (networkx's exact clique of the complement)."""
+    for seed, (n, p) in enumerate(((70, 0.15), (90, 0.2))):
+        G = nx.gnp_random_graph(n, p, seed=seed)
+        alpha = nx.max_weight_clique(nx.complement(G), weight=None)[1]
+        P = IndependentSet.from_networkx(G, "mis")
+        res = combopt.solve(P, "sa-ils", time_limit=60, seed=0)
+        assert res.objective == alpha and P.evaluate(res.solution).feasible
+        assert res.status == combopt.Status.OPTIMAL and res.bound == alpha and res.runtime < 30
+        assert res.info["clique_proof"]["complete"] or res.info.get("exact_phase", {}).get("status") == "Optimal"

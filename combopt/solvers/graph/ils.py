@@ -14,6 +14,7 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.warm import report_construction
 from ...problems.graph.local import ils_batch
+from ...problems.graph.mis import MAX_BOUND_COMPLEMENT_EDGES, IndependentSet
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
 from .exact import exact_kernel_phase
 from .sparse_clique import CliqueProof, sparse_clique_search
@@ -110,7 +111,8 @@ class ThetaLater:
     finds (after one round without a new incumbent, a generated brock graph's clique came at 0.9 s instead of 0.2 s);
     where the search finds the optimum, the bound can only end the run sooner.
 
-    A clique search (kind clique) first gives the stall an exact proof, the colouring branch and bound of
+    A clique search (and an independent-set search on up to about 1400 vertices, as a clique search of the
+    complement) first gives the stall an exact proof, the colouring branch and bound of
     ``clique-cores`` started from the incumbent, for as long as the search has run (at most theta's time): where it
     completes, the incumbent is proven optimal and the run ends without theta. Else theta runs, and the proof goes
     on after each later round where it stopped (:data:`PROOF_RATIO` of the round's time), until it completes or its
@@ -125,7 +127,7 @@ class ThetaLater:
         self.latest = THETA_LATEST * ctx.time_left
         self.share = THETA_SHARE * ctx.time_left  # of the time at the search's start
         self.proof: CliqueProof | None = None
-        self.proving = not self.done and getattr(problem, "kind", None) == "clique"
+        self.proving = not self.done and _proof_fits(problem)
         self.round_end = self.start
         self.searched_s = self.proved_s = 0.0  # seconds of search rounds after theta, and of the proof
         self.gave_up = False
@@ -172,8 +174,9 @@ class ThetaLater:
             self.searched_s += now - self.round_end  # twice the nodes can run past its slice; the next ones wait)
             seconds = min(PROOF_RATIO * self.searched_s - self.proved_s, 0.5 * ctx.time_left)
         if seconds > 0:
-            if self.proof is None:
-                self.proof = CliqueProof(self.problem)
+            if self.proof is None:  # an independent set is a clique of the complement (same vertices and size)
+                p = self.problem
+                self.proof = CliqueProof(p if p.kind == "clique" else IndependentSet(p.graph.complement(), "clique"))
             self.proof.run(ctx, seconds=seconds, retry=True)
             best = 0 if ctx.state.best is None else int(ctx.state.best)
             if self.proof.complete:
@@ -193,6 +196,19 @@ class ThetaLater:
             return {}
         return {"clique_proof": {"complete": p.complete, "given_up": self.gave_up, "vertices_searched": p.searched,
                                  "retries": p.cut_short, "seconds": round(p.run_s, 3)}}
+
+
+def _proof_fits(problem) -> bool:
+    """Whether a graph solver's stall gets the exact proof (:class:`ThetaLater`): every clique search, and an
+    independent-set search whose complement graph, the proof's graph, has at most
+    :data:`~combopt.problems.graph.mis.MAX_BOUND_COMPLEMENT_EDGES` edges (about 1400 vertices)."""
+    kind = getattr(problem, "kind", None)
+    if kind == "clique":
+        return True
+    if kind != "mis" or not hasattr(problem, "graph"):
+        return False
+    n = problem.n
+    return n * (n - 1) // 2 - problem.graph.m <= MAX_BOUND_COMPLEMENT_EDGES
 
 
 def bound_info(problem) -> dict:
