@@ -33,10 +33,10 @@ THETA_LATEST = 0.5
 THETA_LEFT = 0.5
 #: rounds in a row without a new incumbent after which the theta bound starts (:class:`ThetaLater`)
 THETA_STALL = 3
-#: once theta has had its turn, a clique search's exact proof (:class:`~.sparse_clique.CliqueProof`) gets this many
-#: seconds per second of search after each round (:class:`ThetaLater`): the heuristics find the clique number of
-#: the DIMACS graphs of 125-300 vertices within 0.1 s, and the colouring branch and bound, started from it, proves
-#: it in 1-2 s (sanr200_0.7, brock200_1, p_hat300-2, C125.9), where theta stays 4-6 above
+#: seconds of the exact clique proof (:class:`~.sparse_clique.CliqueProof`, :class:`ThetaLater`) per second of search:
+#: its first slice at the stall as long as the search had run, then after each round; the heuristics find the clique
+#: number of the DIMACS graphs of 125-300 vertices within 0.1 s, and the colouring branch and bound, started from it,
+#: proves it in 0.05-1.8 s (sanr200_0.7, brock200_1, p_hat300-2, C125.9), where theta stays 4-6 above
 PROOF_RATIO = 1.0
 #: the proof is given up (the search keeps all the time) once, at the pace of its slices so far, it would need
 #: more than this many times the time left to settle the vertices still open
@@ -162,9 +162,9 @@ class ThetaLater:
         self.round_end = time.perf_counter()
 
     def _prove(self, seconds: float | None = None) -> None:
-        """A slice of the exact proof (kind clique): ``seconds``, else :data:`PROOF_RATIO` times the round just
-        ended, at most half the time left; a complete proof is offered as the bound (the incumbent then meets
-        it)."""
+        """A slice of the exact proof: ``seconds``, else the proof's share (:data:`PROOF_RATIO`) of the search time
+        since the stall less what its slices took, at most half the time left; a complete proof is offered as the
+        bound (the incumbent then meets it)."""
         ctx = self.ctx
         if not self.proving or ctx.state.proven_optimal or ctx.state.should_stop():
             return
@@ -184,7 +184,7 @@ class ThetaLater:
                 ctx.state.offer_bound(self.proof.bound(best))
             elif self.proof.seconds_to_finish(best) > PROOF_HOPE * ctx.time_left:
                 self.proving = False  # out of reach at its pace: the search gets the time (brock400_1: 4 of 400
-                self.gave_up = True  # vertices settled in 2.5 s)
+                self.gave_up = True  # vertices settled in its first 0.7 s)
         self.round_end = time.perf_counter()
         if per_round:
             self.proved_s += self.round_end - now
