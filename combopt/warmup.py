@@ -77,11 +77,12 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
 }
 
 
-#: (solver, kind) -> other solvers whose kernels that solver runs on some inputs (compiled with it): sa-ils and ils
-#: hand a clique search on a graph with a large complement to clique-cores (the tiny graph takes the other route)
-DELEGATES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("sa-ils", "clique"): ("clique-cores",),
-    ("ils", "clique"): ("clique-cores",),
+#: (solver, kind) -> (solver, kind) of others whose kernels that solver runs on some inputs (compiled with it):
+#: sa-ils and ils hand a clique search on a graph with a large complement to clique-cores (the tiny graph takes the
+#: other route), and run its branch and bound as their exact proof once their search stalls, which a tiny graph,
+#: proven by its bounds at once, never reaches (a background warm-up of theirs would leave the proof's kernels cold)
+DELEGATES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    (solver, kind): (("clique-cores", "clique"),) for solver in ("sa-ils", "ils") for kind in ("clique", "mis")
 }
 
 
@@ -124,8 +125,8 @@ def jobs(family: str | None = None, solver: str | None = None, kind: str | None 
             for params in VARIANTS.get(info.name, ({},)):
                 out.extend(Job(info.name, k, DATA / f, dict(params), TIMED.get(info.name)) for f in TINY.get(k, ()))
             if solver is not None:  # a single solver's warm-up (a cold run's warmer) covers what it hands over
-                out.extend(Job(d, k, DATA / f, {}, TIMED.get(d)) for f in TINY.get(k, ())
-                           for d in DELEGATES.get((info.name, k), ()))
+                out.extend(Job(d, dk, DATA / f, {}, TIMED.get(d)) for d, dk in DELEGATES.get((info.name, k), ())
+                           for f in TINY.get(dk, ()))
     return out
 
 
