@@ -278,11 +278,9 @@ class SearchState:
         return False
 
 
-def _compile_seconds() -> float:
-    """Seconds this thread's run has spent compiling Numba kernels in-process so far (:mod:`.warm`'s gate; 0 outside
-    a gated run): a dmmv run that compiled for 6 s inside its first round stopped at 6.2 s of 10, judging the next
-    round by that one."""
-    from .warm import current_gate
 
-    gate = current_gate()
-    return 0.0 if gate is None else float(gate.compile_s)
+def _compile_seconds() -> float:
+    """:func:`.warm.compile_seconds` (imported here when called: :mod:`.warm` imports this module's users)."""
+    from .warm import compile_seconds
+
+    return compile_seconds()

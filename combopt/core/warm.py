@@ -75,6 +75,13 @@ def current_gate() -> _GateState | None:
     return getattr(_local, "gate", None)
 
 
+def compile_seconds() -> float:
+    """Seconds this thread's run has spent compiling Numba kernels in-process so far (its gate's count; 0 outside a
+    run): what a measurement of a first call subtracts so that compiling is not taken for the call's own time."""
+    gate = current_gate()
+    return 0.0 if gate is None else float(gate.compile_s)
+
+
 def share_gate(gate: _GateState | None) -> None:
     """Make ``gate`` (from :func:`current_gate` on the solver's thread) this thread's compile gate."""
     _local.gate = gate
