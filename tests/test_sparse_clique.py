@@ -25,13 +25,18 @@ def _omega_brute(n, A):
     return best
 
 
+def _random_graph(rng, n_lo: int, n_hi: int, p_lo: float):
+    """``(n, A, omega)``: a random graph's size, symmetric boolean adjacency and clique number (brute force)."""
+    n = int(rng.integers(n_lo, n_hi))
+    A = np.triu(rng.random((n, n)) < rng.uniform(p_lo, 0.9), 1)
+    A = A | A.T
+    return n, A, _omega_brute(n, A)
+
+
 def test_branch_and_bound_finds_the_clique_number_of_small_graphs():
     rng = np.random.default_rng(0)
     for _ in range(150):
-        n = int(rng.integers(0, 13))
-        A = np.triu(rng.random((n, n)) < rng.uniform(0.2, 0.9), 1)
-        A = A | A.T
-        w = _omega_brute(n, A)
+        n, A, w = _random_graph(rng, 0, 13, 0.2)
         size, members, finished, _ = max_clique_bb(A, 0, 10**9)
         assert finished and size == w
         assert all(A[i, j] for i, j in itertools.combinations(members.tolist(), 2))
@@ -131,10 +136,7 @@ def test_the_resumable_proof_in_tiny_slices_settles_the_clique_number():
 
     rng = np.random.default_rng(3)
     for _ in range(12):
-        n = int(rng.integers(8, 14))
-        A = np.triu(rng.random((n, n)) < rng.uniform(0.4, 0.9), 1)
-        A = A | A.T
-        w = _omega_brute(n, A)
+        n, A, w = _random_graph(rng, 8, 14, 0.4)
         P = IndependentSet(Graph.from_edges(n, np.argwhere(np.triu(A))), "clique")
         state = SearchState(sense="max", criterion=MaxIterations(10**9))
         state.report(1.0, np.array([0]))  # a weak incumbent: the proof must find the rest
