@@ -197,4 +197,22 @@ def test_independent_set_searches_prove_small_graphs_through_the_complement():
         res = combopt.solve(P, "sa-ils", time_limit=60, seed=0)
         assert res.objective == alpha and P.evaluate(res.solution).feasible
         assert res.status == combopt.Status.OPTIMAL and res.bound == alpha and res.runtime < 30
-        assert res.info["clique_proof"]["complete"] or res.info.get("exact_phase", {}).get("status") == "Optimal"
+        assert res.info.get("clique_proof", {}).get("complete") or \
+            res.info.get("exact_phase", {}).get("status") == "Optimal"  # (HiGHS on the reductions' kernel)
+
+
+def test_the_proof_without_an_incumbent_searches_every_vertex():
+    """With no incumbent (best 0) a vertex without later neighbours is searched too (its budget divided by zero
+    candidates had raised): the proof completes at the clique number and reports a clique of that size."""
+    from types import SimpleNamespace
+
+    from combopt.core.stopping import MaxIterations, SearchState
+    from combopt.solvers.graph.sparse_clique import CliqueProof
+
+    for n, edges in ((5, np.zeros((0, 2), dtype=np.int64)), (4, np.array([[0, 1], [2, 3]]))):
+        P = IndependentSet(Graph.from_edges(n, edges), "clique")
+        state = SearchState(sense="max", criterion=MaxIterations(10**9))
+        proof = CliqueProof(P)
+        proof.run(SimpleNamespace(state=state, time_left=100.0), seconds=10.0, retry=True)
+        w = 1 if edges.size == 0 else 2
+        assert proof.complete and state.best == w == proof.bound(int(state.best))

@@ -264,3 +264,27 @@ def test_compiling_inside_an_iteration_is_not_iteration_time():
         assert state.last_iteration_time >= 0.19
     finally:
         warm.share_gate(None)
+
+
+def test_a_compile_inside_work_outside_the_iterations_is_left_out_once():
+    """A proof slice that compiled is left out of the round's time once (outside_iterations with its compile
+    seconds), not a second time by next_iteration: the round after it still counts its own time."""
+    import time
+
+    from combopt.core import warm
+    from combopt.core.stopping import MaxRuntime, SearchState
+
+    gate = warm._GateState(block=False)
+    warm.share_gate(gate)
+    try:
+        state = SearchState(sense="max", criterion=MaxRuntime(30.0))
+        state.begin_iterations()
+        time.sleep(0.3)  # a round of search
+        t0 = time.perf_counter()
+        time.sleep(0.2)  # a slice outside the iterations that compiled all of its time
+        gate.compile_s += 0.2
+        state.outside_iterations(time.perf_counter() - t0, 0.2)
+        state.next_iteration()
+        assert 0.28 <= state.last_iteration_time < 0.45
+    finally:
+        warm.share_gate(None)

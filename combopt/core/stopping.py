@@ -238,18 +238,21 @@ class SearchState:
         self._iteration_started = self.elapsed
         self._compiled_at = _compile_seconds()
 
-    def outside_iterations(self, seconds: float) -> None:
-        """``seconds`` just spent on work between a search's iterations (a bound, a slice of a proof): the current
-        iteration's time leaves them out, so that one long bound does not make the next iteration look too long to
-        fit the time left (a clique proof's 2.5 s slice ended a 10 s ``sa-ils`` run at 6.6 s)."""
+    def outside_iterations(self, seconds: float, compiled: float = 0.0) -> None:
+        """``seconds`` just spent on work between a search's iterations (a bound, a slice of a proof), ``compiled`` of
+        them compiling kernels: the current iteration's time leaves them out (the compile once, not again in
+        :meth:`next_iteration`), so that one long bound does not make the next iteration look too long to fit the
+        time left (a clique proof's 2.5 s slice ended a 10 s ``sa-ils`` run at 6.6 s)."""
         if self._iteration_started is not None:
             self._iteration_started += max(0.0, seconds)
+        self._compiled_at += max(0.0, compiled)
 
     def next_iteration(self) -> None:
         now = self.elapsed
         start = self._iteration_started if self._iteration_started is not None else 0.0
-        compiled = _compile_seconds()  # Numba compiling inside the iteration (an in-process compile) is no part
-        self.last_iteration_time = max(0.0, now - start - (compiled - self._compiled_at))  # of the next one's time
+        # Numba compiling inside the iteration (an in-process compile) is no part of the next one's time
+        compiled = _compile_seconds()
+        self.last_iteration_time = max(0.0, now - start - (compiled - self._compiled_at))
         self._compiled_at = compiled
         self._iteration_started = now
         self.iterations += 1

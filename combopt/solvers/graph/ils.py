@@ -12,7 +12,7 @@ from ...core.budget import StepBudget
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...core.registry import register_solver
-from ...core.warm import report_construction
+from ...core.warm import compile_seconds, report_construction
 from ...problems.graph.local import ils_batch
 from ...problems.graph.mis import MAX_BOUND_COMPLEMENT_EDGES, IndependentSet
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
@@ -135,11 +135,11 @@ class ThetaLater:
     def __call__(self) -> None:
         """After a round of the search (after its ``next_iteration``): theta or a slice of the proof, timed outside
         the search's iterations."""
-        t0 = time.perf_counter()
+        t0, compiled = time.perf_counter(), compile_seconds()
         try:
             self._after_round()
         finally:
-            self.ctx.state.outside_iterations(time.perf_counter() - t0)
+            self.ctx.state.outside_iterations(time.perf_counter() - t0, compile_seconds() - compiled)
 
     def _after_round(self) -> None:
         if self.done:
@@ -170,8 +170,10 @@ class ThetaLater:
             return
         now = time.perf_counter()
         per_round = seconds is None
-        if per_round:  # the proof's share of the search time since theta, less what its slices took (a retry with
-            self.searched_s += now - self.round_end  # twice the nodes can run past its slice; the next ones wait)
+        if per_round:
+            # the proof's share of the search time since the stall, less what its slices took (a retry with twice
+            # the nodes can run past its slice; the next ones wait)
+            self.searched_s += now - self.round_end
             seconds = min(PROOF_RATIO * self.searched_s - self.proved_s, 0.5 * ctx.time_left)
         if seconds > 0:
             if self.proof is None:  # an independent set is a clique of the complement (same vertices and size)
@@ -182,7 +184,7 @@ class ThetaLater:
             if self.proof.complete:
                 self.proving = False
                 ctx.state.offer_bound(self.proof.bound(best))
-            elif self.proof.seconds_to_finish(best) > PROOF_HOPE * ctx.time_left:
+            elif self.proof.stuck or self.proof.seconds_to_finish(best) > PROOF_HOPE * ctx.time_left:
                 self.proving = False  # out of reach at its pace: the search gets the time (brock400_1: 4 of 400
                 self.gave_up = True  # vertices settled in its first 0.7 s)
         self.round_end = time.perf_counter()

@@ -19,8 +19,11 @@ from numba import njit
 from ...core.context import SolveContext, SolverOutput
 from ...core.registry import register_solver
 from ...problems.graph.cores import later_neighbours, max_clique_bb
-from ..common import positive_int, reject_unknown
+from ..common import deferred_interrupt, positive_int, reject_unknown
 
+#: seconds one call of the branch and bound may take at most when a search cut short is retried (``retry``): a
+#: Ctrl-C is acted on after it, and a vertex that needs more is out of reach (:attr:`CliqueProof.stuck`)
+RETRY_CALL_S = 1.0
 #: branch-and-bound nodes per vertex's search (a search that runs out leaves that vertex unsettled); under a time
 #: limit each search also gets at most :data:`SEARCH_SHARE` of the time left, by the measured rate (nodes times
 #: candidates per second, :data:`PRIOR_RATE` before the first measurement), and at least :data:`MIN_NODES`
@@ -67,7 +70,8 @@ class CliqueProof:
         self.i = 0  # the next vertex of ``by_core`` to search
         self.unsettled = 0  # the largest clique size a vertex searched only in part could still reach
         self.rate = PRIOR_RATE  # search nodes times candidates per second
-        self.spent = [0, 0.0]
+        self.nodes_x_candidates, self.search_s = 0, 0.0  # search work and seconds so far (the measured rate)
+        self.stuck = False  # ``retry``: a vertex's search could not get a larger budget (see :meth:`run`)
         self.searched = self.cut_short = 0
         self.last_budget = 0  # the node budget of the search of vertex ``i`` that was cut short (``retry``)
         self.complete = n == 0
@@ -119,23 +123,29 @@ class CliqueProof:
                 self.last_budget = 0
                 continue
             adj = _sub_adjacency(self.indptr, self.indices, buf, k, self.where)
+            kk = max(k, 1)  # (no incumbent: a vertex without later neighbours is searched too)
             budget = node_budget
             if math.isfinite(left):  # fitted to a share of the time left, by the rate measured so far
-                budget = min(node_budget, max(MIN_NODES, int(self.rate * SEARCH_SHARE * left / k)))
-            if retry:  # twice the budget that ran out, even past ``seconds``, but within a share of the run's time
-                budget = max(budget, min(2 * self.last_budget, int(self.rate * SEARCH_SHARE * ctx.time_left / k)))
+                budget = min(node_budget, max(MIN_NODES, int(self.rate * SEARCH_SHARE * left / kk)))
+            if retry:  # twice the budget that ran out, even past ``seconds``, but one call within RETRY_CALL_S
+                cap = max(MIN_NODES, int(self.rate * min(RETRY_CALL_S, SEARCH_SHARE * ctx.time_left) / kk))
+                if self.last_budget >= cap:  # (of the run's time share): a Ctrl-C waits for one call at most
+                    self.stuck = True  # it cannot grow: this vertex is out of reach, and so is the proof
+                    break
+                budget = max(budget, min(2 * self.last_budget, cap))
             t0 = time.perf_counter()
-            size, members, finished, nodes = max_clique_bb(adj, best - 1, budget)
-            self.spent[0] += nodes * k
-            self.spent[1] += time.perf_counter() - t0
-            if self.spent[1] > 0.01:
-                self.rate = self.spent[0] / self.spent[1]
+            with deferred_interrupt():  # a Ctrl-C during the search is raised after its clique is reported
+                size, members, finished, nodes = max_clique_bb(adj, best - 1, budget)
+                if size + 1 > best:
+                    clique = np.sort(np.append(buf[:k][members], v))
+                    ev = self.problem.evaluate(clique)
+                    if ev.feasible:
+                        ctx.state.report(ev.objective, clique)
+            self.nodes_x_candidates += nodes * k
+            self.search_s += time.perf_counter() - t0
+            if self.search_s > 0.01:
+                self.rate = self.nodes_x_candidates / self.search_s
             self.searched += 1
-            if size + 1 > best:
-                clique = np.sort(np.append(buf[:k][members], v))
-                ev = self.problem.evaluate(clique)
-                if ev.feasible:
-                    ctx.state.report(ev.objective, clique)
             if not finished:
                 self.cut_short += 1
                 if retry:
