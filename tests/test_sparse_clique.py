@@ -216,3 +216,23 @@ def test_the_proof_without_an_incumbent_searches_every_vertex():
         proof.run(SimpleNamespace(state=state, time_left=100.0), seconds=10.0, retry=True)
         w = 1 if edges.size == 0 else 2
         assert proof.complete and state.best == w == proof.bound(int(state.best))
+
+
+def test_an_independent_set_search_builds_the_complement_once(monkeypatch):
+    """The colouring bound and the exact proof of kind mis share one clique problem of the complement
+    (IndependentSet.clique_view): the complement is built once per run."""
+    from combopt.problems.graph import graph as graph_mod
+
+    calls = []
+    complement = graph_mod.Graph.complement
+
+    def counted(self):
+        calls.append(self.n)
+        return complement(self)
+
+    monkeypatch.setattr(graph_mod.Graph, "complement", counted)
+    G = nx.gnp_random_graph(100, 0.15, seed=2)
+    P = IndependentSet.from_networkx(G, "mis")
+    res = combopt.solve(P, "sa-ils", time_limit=30, seed=0, reduce=False)
+    assert res.status == combopt.Status.OPTIMAL and res.info["clique_proof"]["complete"]
+    assert calls == [100]

@@ -77,6 +77,7 @@ class IndependentSet(Problem):
         self._csr: tuple | None = None
         self._core: list | None = None  # [core numbers, degeneracy order] of the file's graph once computed
         self._graph_csr: tuple | None = None
+        self._clique_view: IndependentSet | None = None  # kind mis: the clique problem of the complement, once built
         self._codes = graph.edge_codes()
         self._colours: list | None = None  # [the colouring bound or None] once computed
         self._memo: dict = {}  # what :func:`.bounds.sparse_bounds` computed
@@ -401,14 +402,29 @@ class IndependentSet(Problem):
             info["theta_lower"] = round(self._theta.lower, 6)
         return info
 
+    def clique_view(self) -> IndependentSet | None:
+        """The clique problem whose cliques are this problem's answers (same vertices, same size): itself for kind
+        clique; for kind mis the clique problem of the complement (built once), or ``None`` where that complement
+        has more than :data:`MAX_BOUND_COMPLEMENT_EDGES` edges (seconds of work for the colouring bound and the
+        graph solvers' exact proof, far above any independent set)."""
+        if self.kind == "clique":
+            return self
+        if self._clique_view is None:
+            if not self.has_clique_view():
+                return None
+            self._clique_view = IndependentSet(self.graph.complement(), "clique", self.source)
+        return self._clique_view
+
+    def has_clique_view(self) -> bool:
+        """Whether :meth:`clique_view` gives a problem (without building it)."""
+        n, edges = self.n, int(self.graph.edges.shape[0])
+        return self.kind == "clique" or n * (n - 1) // 2 - edges <= MAX_BOUND_COMPLEMENT_EDGES
+
     def _colouring_bound(self) -> float | None:
-        comp = self.graph if self.kind == "clique" else None
-        if comp is None:
-            n, edges = self.n, int(self.graph.edges.shape[0])
-            if n * (n - 1) // 2 - edges > MAX_BOUND_COMPLEMENT_EDGES:
-                return None  # a dense complement: seconds of work for a bound far above any independent set
-            comp = self.graph.complement()
-        indptr, indices = comp.csr()
+        view = self.clique_view()
+        if view is None:
+            return None
+        indptr, indices = view.graph_csr()
         count = dsatur_colour_count(indptr, indices)
         return None if count is None else float(count)
 

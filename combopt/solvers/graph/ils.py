@@ -14,7 +14,6 @@ from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.warm import compile_seconds, report_construction
 from ...problems.graph.local import ils_batch
-from ...problems.graph.mis import MAX_BOUND_COMPLEMENT_EDGES, IndependentSet
 from ..common import deferred_interrupt, flag, positive_int, reject_unknown, replica_memory
 from .exact import exact_kernel_phase
 from .sparse_clique import CliqueProof, sparse_clique_search
@@ -177,8 +176,7 @@ class ThetaLater:
             seconds = min(PROOF_RATIO * self.searched_s - self.proved_s, 0.5 * ctx.time_left)
         if seconds > 0:
             if self.proof is None:  # an independent set is a clique of the complement (same vertices and size)
-                p = self.problem
-                self.proof = CliqueProof(p if p.kind == "clique" else IndependentSet(p.graph.complement(), "clique"))
+                self.proof = CliqueProof(self.problem.clique_view())
             self.proof.run(ctx, seconds=seconds, retry=True)
             best = 0 if ctx.state.best is None else int(ctx.state.best)
             if self.proof.complete:
@@ -203,14 +201,9 @@ class ThetaLater:
 def _proof_fits(problem) -> bool:
     """Whether a graph solver's stall gets the exact proof (:class:`ThetaLater`): every clique search, and an
     independent-set search whose complement graph, the proof's graph, has at most
-    :data:`~combopt.problems.graph.mis.MAX_BOUND_COMPLEMENT_EDGES` edges (about 1400 vertices)."""
-    kind = getattr(problem, "kind", None)
-    if kind == "clique":
-        return True
-    if kind != "mis" or not hasattr(problem, "graph"):
-        return False
-    n = problem.n
-    return n * (n - 1) // 2 - problem.graph.m <= MAX_BOUND_COMPLEMENT_EDGES
+    :data:`~combopt.problems.graph.mis.MAX_BOUND_COMPLEMENT_EDGES` edges (about 1400 vertices):
+    ``IndependentSet.has_clique_view``."""
+    return hasattr(problem, "has_clique_view") and problem.has_clique_view()
 
 
 def bound_info(problem) -> dict:
