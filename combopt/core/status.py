@@ -54,6 +54,11 @@ def meet_tolerance(objective: float, scale: float = 1.0) -> float:
     return MEET_RTOL * _scale(objective, scale)
 
 
+def _room(objective: float, bound: float, sense: str) -> float:
+    """How far ``bound`` lies beyond ``objective`` on a bound's side (negative: on the wrong side)."""
+    return (objective - bound) if sense == "min" else (bound - objective)
+
+
 def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
     """Relative gap ``(bound - objective) / |objective|`` (maximisation) or ``(objective - bound) / |objective|``.
 
@@ -69,7 +74,7 @@ def relative_gap(objective: float | None, bound: float | None, sense: str) -> fl
     objective, bound = float(objective), float(bound)
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return None
-    diff = (objective - bound) if sense == "min" else (bound - objective)
+    diff = _room(objective, bound, sense)
     if abs(objective) < 1e-9 and abs(diff) > 1e-9:
         return None
     return diff / max(abs(objective), 1e-9)
@@ -88,16 +93,14 @@ def integral_bound(bound: float | None, sense: str) -> float | None:
 
 def right_side(objective: float, bound: float, sense: str, scale: float = 1.0) -> bool:
     """True when ``bound`` is a possible bound for a solution of value ``objective`` (within tolerance)."""
-    diff = (objective - bound) if sense == "min" else (bound - objective)
-    return diff >= -side_tolerance(objective, scale)
+    return _room(objective, bound, sense) >= -side_tolerance(objective, scale)
 
 
 def meets(objective: float | None, bound: float | None, sense: str, scale: float = 1.0) -> bool:
     """True when ``bound`` proves ``objective`` optimal (right side and within :func:`meet_tolerance`)."""
     if objective is None or bound is None or not (math.isfinite(objective) and math.isfinite(bound)):
         return False
-    diff = (objective - bound) if sense == "min" else (bound - objective)
-    return -side_tolerance(objective, scale) <= diff <= meet_tolerance(objective, scale)
+    return -side_tolerance(objective, scale) <= _room(objective, bound, sense) <= meet_tolerance(objective, scale)
 
 
 def tighter(a: float | None, b: float | None, sense: str) -> float | None:
@@ -203,8 +206,7 @@ def settle(
     proved_by = None
     if proven_optimal:
         # the proof stands unless a proven bound leaves room for a better solution beyond numerical noise
-        if bound is not None and ((objective - bound) if sense == "min" else (bound - objective)) \
-                > side_tolerance(objective, scale):
+        if bound is not None and _room(objective, bound, sense) > side_tolerance(objective, scale):
             violation(f"{prover} claims {objective:g} optimal, but its bound {bound:g} does not meet it; "
                       f"reported as feasible", warnings)
         else:

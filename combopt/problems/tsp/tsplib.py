@@ -455,7 +455,6 @@ def _read(path: Path, kind: str, index: int | None):
     return read_tsplib(path)
 
 
-
 def symmetric_matrix(A: np.ndarray, tile: int = 512) -> bool:
     """``A == A.T`` tile by tile (a whole-matrix transpose comparison strides through memory: 0.65 s at 10,000
     cities, against a tenth of that here)."""

@@ -234,7 +234,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     ils = finite_float(params, "ils", 0.0 if walkers else ils_share_for(problem.m, problem.n), 0.0, 0.95)
     reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
-    integral = bool(np.all(p == np.round(p)))
+    integral = problem.integral_objective()
     lp = problem.lp(LP_SHARE * total if timed else None)
     if lp is None:  # the LP alone does not fit the run (5 x 200,000 items: about 17 s): local search only
         return _without_lp(problem, ctx, polish_iters)
