@@ -143,6 +143,31 @@ def test_reference_files_of_shared_data_layouts(tmp_path):
 
 # -- runs: local and Dask give the same rows --------------------------------------------------------
 
+def _sigint_disposition() -> str:
+    return str(signal.getsignal(signal.SIGINT))
+
+
+def test_dask_workers_leave_ctrl_c_to_the_bench_process():
+    """A Ctrl-C reaches the whole process group: the LocalCluster's worker processes start with SIGINT ignored (each
+    printed a KeyboardInterrupt traceback), the bench process cancels the runs, and its own handler is restored."""
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    from combopt.bench.runner import _sigint_ignored
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (CI may ignore SIGINT)
+    try:
+        with _sigint_ignored():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=40)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with cluster, Client(cluster) as client:
+        assert set(client.run(_sigint_disposition).values()) == {str(signal.SIG_IGN)}
+
+
 def test_local_and_dask_localcluster_record_identical_rows(tmp_path):
     pytest.importorskip("distributed")  # the dev extra installs it
     p = write_suite(tmp_path, CLIQUE_SET + """

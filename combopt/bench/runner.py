@@ -7,7 +7,10 @@ values, so the rows do not depend on where a run executed.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -214,7 +217,10 @@ def _run_dask(todo: list[RunSpec], jobs: int, address: str | None, prog: Progres
 
             # non-daemonic workers may start children: runs then fork from a forkserver that imported
             # combopt once per worker, instead of starting a fresh interpreter per run
-            with dask.config.set({"distributed.worker.daemon": False}):
+            # the workers start with SIGINT ignored: a Ctrl-C in the terminal reaches the whole process group,
+            # and each worker printed a KeyboardInterrupt traceback; this process cancels the runs and closes
+            # the cluster instead (a run's process exits with its worker, watch_parent)
+            with dask.config.set({"distributed.worker.daemon": False}), _sigint_ignored():
                 cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
                                        silence_logs=40)
             client = Client(cluster)
@@ -248,6 +254,19 @@ def _run_dask(todo: list[RunSpec], jobs: int, address: str | None, prog: Progres
     finally:
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored inside (in the main thread; elsewhere signals cannot be set and nothing changes): processes
+    started here inherit the disposition, and Python leaves an ignored SIGINT ignored."""
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
 
 
 def eta(done: int, total: int, elapsed: float) -> float | None:
