@@ -294,6 +294,31 @@ def test_memory_guards_refuse_at_once(tmp_path, capsys):
         user_error(rc, err, *needles)
 
 
+def test_tomography_too_large_is_refused_before_its_projection_is_built(tmp_path, capsys):
+    """1024 x 1024 pixels at 720 angles (1.5 billion projection entries) ran 86 s to an out-of-memory kill; now the
+    spec's line is named at once, and the API refuses the same image before building anything."""
+    import time
+
+    import numpy as np
+
+    from combopt.core.errors import ParameterError
+    from combopt.core.limits import set_max_memory
+    from combopt.problems.dmmv.tomography import Tomography
+
+    f = tmp_path / "big.toml"
+    f.write_text('kind = "tomography"\nphantom = "shepp-logan"\nsize = 1024\nangles = 720\n')
+    t0 = time.perf_counter()
+    rc, _, err = run_cli(capsys, "--max-memory", "8G", "solve", f, "-t", 1, "-q")
+    user_error(rc, err, "big.toml:4", "1024 x 1024 pixels at 720 angles", "--max-memory")
+    assert time.perf_counter() - t0 < 30  # (a bound on a build that is never started, not a timing target)
+    set_max_memory("8G")
+    try:
+        with pytest.raises(ParameterError, match="720 angles"):
+            Tomography(np.zeros((1024, 1024)), np.linspace(0, 180, 720, endpoint=False), [0.0, 1.0])
+    finally:
+        set_max_memory(None)
+
+
 def test_max_memory_option_and_environment(capsys, monkeypatch):
     args = ("solve", JOHNSON, "-p", "num_reads=100000", "--max-iterations", 1, "-q")
     user_error(*run_cli(capsys, "--max-memory", "1M", *args)[::2], "memory limit of 1.0 MiB", "--max-memory")
