@@ -167,6 +167,18 @@ def test_topo_recovers_a_small_er_graph(noise):
     assert res.info["shd"] == 0
     assert res.objective <= res.info["truth_score"] + 1e-9
     assert res.bound <= res.objective
+    # the least-squares fit on the true edges, by one regression per node on its true parents: the best score the
+    # true graph allows (at most the generating weights' score); with SHD 0 topo's refit graph scores exactly that
+    R = p.Xc.copy()
+    for j in range(p.d):
+        parents = np.flatnonzero(p.truth[:, j])
+        if parents.size:
+            coef = np.linalg.lstsq(p.Xc[:, parents], p.Xc[:, j], rcond=None)[0]
+            R[:, j] -= p.Xc[:, parents] @ coef
+    refit = 0.5 * (R * R).sum() / p.n
+    assert res.info["truth_refit_score"] == pytest.approx(refit, rel=1e-9)
+    assert refit <= res.info["truth_score"] + 1e-12
+    assert res.objective == pytest.approx(refit, rel=1e-9)
     # objective recomputed independently from the data
     W = np.asarray(res.solution)
     R = p.Xc - p.Xc @ W

@@ -238,6 +238,9 @@ def _print_dag_summary(res) -> None:
                  f"{m['true_edges']} true edges)")
     if sol.get("truth_score") is not None:
         line += f", true graph's score {sol['truth_score']:.6g}"
+        refit = sol.get("truth_refit_score")
+        if refit is not None and refit != sol["truth_score"]:
+            line += f" (refit on its edges {refit:.6g})"
     out_console.print(line, highlight=False)
 
 

@@ -158,7 +158,13 @@ class DAGProblem(Problem):
             return None
         if self.truth_weights is not None:
             return ls_score(self.Xc, self.truth_weights)
-        if topological_order(self.truth) is None:
+        return self.truth_refit_score()
+
+    def truth_refit_score(self) -> float | None:
+        """Score of the least-squares fit on the true edges (if a DAG): the best any method can score with the true
+        graph, at most :meth:`truth_score`, and the fair yardstick where the truth file's weights do not match the
+        data's scale (standardised data)."""
+        if self.truth is None or topological_order(self.truth) is None:
             return None
         return ls_score(self.Xc, refit_on_support(self.S, self.truth))
 
@@ -234,6 +240,7 @@ class DAGProblem(Problem):
         if self.truth is not None:
             out["metrics"] = self.metrics(W)
             out["truth_score"] = self.truth_score()
+            out["truth_refit_score"] = self.truth_refit_score()
             ti, tj = np.nonzero(self.truth)
             out["truth_edges"] = [[self.names[i], self.names[j]] for i, j in zip(ti.tolist(), tj.tolist(),
                                                                                    strict=True)]

@@ -440,4 +440,5 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     if m is not None:
         info.update({k: m[k] for k in ("shd", "tpr", "fdr", "fpr", "nnz")})
         info["truth_score"] = problem.truth_score()
+        info["truth_refit_score"] = problem.truth_refit_score()
     return SolverOutput(solution=W, info=info)
