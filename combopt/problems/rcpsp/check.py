@@ -58,9 +58,13 @@ def check_schedule(problem: RCPSP, starts) -> list[Violation]:
         rel = int(P.release[i])
         out.append(Violation("window", [nm[i]], [int(s[i]), rel],
                              f"task {nm[i]} starts at {s[i]}, before its release time {rel}"))
+    from .model import NO_DEADLINE
+
     for i in np.flatnonzero(f > P.deadline):
+        what = (f"its deadline {P.deadline[i]}" if P.deadline[i] < NO_DEADLINE else
+                f"the longest horizon combopt schedules in ({NO_DEADLINE}; the task has no deadline)")
         out.append(Violation("window", [nm[i]], [int(f[i]), int(P.deadline[i])],
-                             f"task {nm[i]} finishes at {f[i]}, after its deadline {P.deadline[i]}"))
+                             f"task {nm[i]} finishes at {f[i]}, after {what}"))
     # precedence
     if len(P.edges):
         a, b = P.edges[:, 0], P.edges[:, 1]
