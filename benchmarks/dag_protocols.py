@@ -29,6 +29,7 @@ import time
 
 import bench_utils as bu
 import numpy as np
+from dag_topo import run_dagma
 
 import combopt
 from combopt.generators.dag import simulate_dag, simulate_weights
@@ -54,9 +55,7 @@ def data(protocol: str, d: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarr
 def run(method: str, problem: DAGProblem, X: np.ndarray, **params) -> dict:
     t = time.perf_counter()
     if method == "dagma":
-        from dagma.linear import DagmaLinear
-
-        W = DagmaLinear(loss_type="l2").fit(X.copy(), lambda1=0.02)  # it centres its argument in place
+        W = run_dagma(X)
     else:
         W = np.asarray(combopt.solve(problem, "topo", **params).solution)
     secs = time.perf_counter() - t
