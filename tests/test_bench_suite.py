@@ -382,7 +382,7 @@ solver = "test-raise"
     out = tmp_path / "r.csv"
     assert main(["bench", str(p), "--jobs", "2", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "warm-up: 3 run(s)" in printed and "warm-up ERROR" in printed  # one per solver, not recorded
+    assert "compiled, then 3 run(s)" in " ".join(printed.split()) and "warm-up ERROR" in printed  # one per solver
     assert len(read_results([out])) == 6
     during = _table(printed)
     html = tmp_path / "r.html"

@@ -64,8 +64,8 @@ class SuiteProgress(_Base):
             self._task = self._prog.add_task("bench", total=total, counts=self._counts())
 
     def warmed(self, runs: int, seconds: float, failed: list[dict[str, Any]]) -> None:
-        self.console.print(f"warm-up: {runs} run(s) of one iteration (one per solver, not recorded) in "
-                           f"{seconds:.1f} s", highlight=False)
+        self.console.print(f"warm-up: the kernels of the suite's solvers compiled, then {runs} run(s) of one iteration "
+                           f"(one per solver, not recorded), in {seconds:.1f} s", highlight=False)
         for row in failed:
             self.console.print(f"  warm-up {row_line(row)}", highlight=False, markup=False)
 

@@ -82,7 +82,7 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
     if p.stat().st_size > MAX_REFERENCE_BYTES:
         raise InputError(p, f"reference file larger than {MAX_REFERENCE_BYTES} bytes")
     try:
-        with open(p, newline="", encoding="utf-8") as f:
+        with open(p, newline="", encoding="utf-8-sig") as f:  # -sig: a byte-order mark (Excel) is no column name
             reader = csv.DictReader(f)
             cols = [c.strip() for c in (reader.fieldnames or [])]
             reader.fieldnames = cols
@@ -102,6 +102,7 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
                 raise InputError(p, f"expected a value column: one of {', '.join(OPTIMUM_COLUMNS + BEST_KNOWN_COLUMNS)}"
                                     " (or name it in the suite: reference = {file = ..., best_known = 'column'})", 1)
             out: dict[str, Reference] = {}
+            seen: dict[str, int] = {}
             for lineno, row in enumerate(reader, 2):
                 name = (row.get(name_col) or "").strip()
                 if not name:
@@ -118,12 +119,21 @@ def load_reference(path: str | Path, *, optimum: str | None = None, best_known: 
                     best = opt
                 if opt is None and best is None and bnd is None:
                     continue
-                out[name] = Reference(opt, best, bnd)
+                ref = Reference(opt, best, bnd)
+                if name in out and out[name] != ref:
+                    raise InputError(p, f"instance {name!r} is listed again with other values (line {seen[name]}: "
+                                        f"{_values(out[name])}; here: {_values(ref)}); keep one row", lineno)
+                out[name] = ref
+                seen.setdefault(name, lineno)
             return out
     except UnicodeDecodeError:
         raise InputError(p, "not a text file; expected a CSV") from None
     except csv.Error as e:
         raise InputError(p, f"malformed CSV ({e})") from None
+
+
+def _values(ref: Reference) -> str:
+    return f"optimum {ref.optimum}, best known {ref.best_known}, bound {ref.bound}"
 
 
 def instance_names(path_spec: str) -> list[str]:

@@ -85,14 +85,17 @@ class ResultsWriter:
         exists = self.journal.exists() and self.journal.stat().st_size > 0
         # opened without truncating, locked, then emptied where not appending: a second `combopt bench` on the same
         # --out (with --force or --resume) is refused before it touches the file (two at once interleaved lines)
+        self._created = not self.journal.exists()
         self._f = open(self.journal, "a", newline="", encoding="utf-8")
         try:
             _lock(self._f, self.path)
         except BaseException:
             self._f.close()
             raise
+        # --force: the old rows go when the first new row is written, so a start that fails (a Dask scheduler out
+        # of reach, an interrupt before any run ended) leaves the file as it was
+        self._replace = not append and (exists or (self.fmt == ".parquet" and self.path.exists()))
         if not append:
-            self._f.truncate(0)
             exists = False
         elif self.fmt == ".parquet" and not exists and self.path.exists():
             # a parquet file whose journal is gone: its rows start the journal (else closing the writer rebuilt
@@ -101,6 +104,12 @@ class ResultsWriter:
                 self._f.write(json.dumps(normalise(row), separators=(",", ":")) + "\n")
             self._sync()
             exists = self.journal.stat().st_size > 0
+        if append and exists and self.fmt != ".csv":
+            bad = _foreign_line(self.journal)
+            if bad is not None:
+                self._f.close()
+                raise InputError(self.journal, "not a results file of `combopt bench` (a line that is no row of it); "
+                                               "--resume appends only to one", bad)
         self._csv = None
         self._warned_cold = False
         if self.fmt == ".csv":
@@ -113,7 +122,7 @@ class ResultsWriter:
             self._csv = csv.DictWriter(self._f, fieldnames=cols or list(FIELDS), extrasaction="ignore")
         if append and exists:
             self._end_line()
-        elif self._csv is not None:
+        elif self._csv is not None and not self._replace:
             self._csv.writeheader()
             self._sync()
         self.count = 0
@@ -133,6 +142,11 @@ class ResultsWriter:
 
     def write(self, row: dict[str, Any]) -> None:
         r = normalise(row)
+        if self._replace:
+            self._f.truncate(0)
+            self._replace = False
+            if self._csv is not None:
+                self._csv.writeheader()
         if self._csv is not None and r.get("cold_start") and "cold_start" not in self._csv.fieldnames \
                 and not self._warned_cold:
             self._warned_cold = True
@@ -151,14 +165,35 @@ class ResultsWriter:
             return
         self._sync()
         self._f.close()
-        if self.fmt == ".parquet":
+        if self.fmt == ".parquet" and not self._replace:
             write_parquet(read_results([self.journal]), self.path)
+        elif self._replace and self._created:  # the journal this writer made for a parquet file it never replaced
+            self.journal.unlink(missing_ok=True)
 
     def __enter__(self) -> ResultsWriter:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _foreign_line(path: Path) -> int | None:
+    """The first line of a JSON-lines file that no `combopt bench` wrote: JSON that is not a row (an object with a
+    key), or text that is not even the start of an object (a partial row, cut by an interrupted write, is one)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except (ValueError, RecursionError):
+                if not line.startswith('{"'):
+                    return lineno
+                continue
+            if not (isinstance(obj, dict) and "key" in obj):
+                return lineno
+    return None
 
 
 def _lock(f, path: Path) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
+from ..core.io import kind_extensions
 from ..core.registry import all_solvers, known_kinds
 from .refs import Reference, load_reference
 
@@ -183,13 +184,39 @@ def is_suite_file(path: str | Path) -> bool:
     return not data or any(k in data for k in ("suite", "sets", "solvers"))  # empty: load_suite says so
 
 
+_WHERE = re.compile(r"\[\[solvers\]\] entry (\d+)|\[sets\.([^\]]+)\]|\[suite\]")
+_HEADER = re.compile(r"\s*(\[\[|\[)\s*([^\[\]]*?)\s*\]\]?\s*(#.*)?$")
+
+
 def _err(src: Path, msg: str, data_text: str | None = None, needle: str | None = None) -> InputError:
+    """An error naming the line of ``needle`` inside the table the message speaks of (``[suite]``, ``[sets.NAME]``,
+    ``[[solvers]] entry N``): a key assigned there first, else any line of that table holding ``needle``, else the
+    table's header; without a table, the first line of the file holding ``needle``."""
     line = None
     if data_text is not None and needle:
-        for i, text in enumerate(data_text.splitlines(), 1):
-            if needle in text:
-                line = i
-                break
+        lines = data_text.splitlines()
+        m = _WHERE.search(msg)
+        want = None if m is None else (("solvers", int(m.group(1)) - 1) if m.group(1) else
+                                        (f"sets.{m.group(2)}", 0) if m.group(2) else ("suite", 0))
+        block: list[int] = []
+        header = None
+        if want is not None:
+            cur, seen = None, {}
+            for i, text in enumerate(lines, 1):
+                h = _HEADER.match(text)
+                if h and not text.lstrip().startswith(("#",)) and "=" not in text.split("]")[0]:
+                    name = ".".join(part.strip().strip('"').strip("'") for part in h.group(2).split("."))
+                    cur = (name, seen.get(name, 0))
+                    seen[name] = seen.get(name, 0) + 1
+                    if cur == want:
+                        header = i
+                    continue
+                if cur == want:
+                    block.append(i)
+        scope = block if header is not None else range(1, len(lines) + 1)
+        key = re.compile(rf"\s*[\"']?{re.escape(needle)}[\"']?\s*=")
+        line = next((i for i in scope if key.match(lines[i - 1])), None) or \
+            next((i for i in scope if needle in lines[i - 1]), None) or header
     return InputError(src, msg, line)
 
 
@@ -222,6 +249,10 @@ def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str
             raise _err(src, f"{where}: {k} must be a positive integer, got {v!r}", text, k)
         if k == "memory_mb" and v is not None and v > MAX_MEMORY_MB:
             raise _err(src, f"{where}: memory_mb must be at most {MAX_MEMORY_MB} (1 PiB), got {v!r}", text, k)
+    if out["wall_limit"] is not None and out["time_limit"] is not None and out["wall_limit"] <= out["time_limit"]:
+        raise _err(src, f"{where}: wall_limit ({out['wall_limit']:g} s) must be above time_limit "
+                        f"({out['time_limit']:g} s): a worker is killed at its wall limit, so every run would be "
+                        "a timeout", text, "wall_limit" if "wall_limit" in table else "time_limit")
     if out["device"] not in DEVICES:
         raise _err(src, f"{where}: device must be one of {', '.join(DEVICES)}, got {out['device']!r}", text, "device")
     if not isinstance(out["stop_at_target"], bool):
@@ -263,9 +294,13 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
                 raise InputError(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)")
             out += found
         elif (root / base).is_dir():
+            # a folder's reference tables (.csv) and notes are no instances, unless the kind reads .csv (DAG data)
+            skip = {".md", ".txt.gz"} | (set() if kind is not None and ".csv" in kind_extensions(kind) else {".csv"})
             found = sorted(_under(root / base / q.name, root) for q in (root / base).iterdir()
-                           if q.is_file() and q.suffix.lower() not in (".csv", ".md", ".txt.gz") and
-                           not q.name.startswith("."))
+                           if q.is_file() and q.suffix.lower() not in skip and not q.name.startswith("."))
+            if not found:
+                raise InputError(src, f"{where}: folder {base} holds no instance files (reference tables .csv, "
+                                      ".md notes and hidden files are left out)")
             out += found
         elif (root / base).is_file():
             if base != pat:  # one instance of a file: past its end is an error of the suite too
@@ -288,6 +323,24 @@ def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: s
         raise InputError(src, f"{what}: {e.message}") from None
     except (CombOptError, MemoryError):
         return
+
+
+def _not_importable(modules: list[str], paths: tuple[str, ...]) -> str | None:
+    """The first of ``modules`` that cannot be found with ``paths`` in front of ``sys.path`` (``None``: all can)."""
+    import sys
+
+    saved = list(sys.path)
+    sys.path[:0] = list(paths)
+    try:
+        for mod in modules:
+            try:
+                if importlib.util.find_spec(mod) is None:
+                    return mod
+            except (ImportError, ValueError):
+                return mod
+    finally:
+        sys.path[:] = saved
+    return None
 
 
 def _under(q: str | Path, root: Path) -> str:
@@ -358,6 +411,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         if not isinstance(v, list) or not all(isinstance(s, str) and s and "\x00" not in s for s in v):
             raise _err(src, f"[suite] {k} must be a list of strings", text, k)
     ppath_abs = tuple(str((src.parent / p).resolve()) for p in ppath)
+    if missing := _not_importable(imports, ppath_abs):
+        raise _err(src, f"[suite] imports: no module {missing!r} here (python_path: "
+                        f"{', '.join(ppath_abs) or 'none'}); the workers import it to register solvers", text, missing)
 
     sets_doc = doc.get("sets", {})
     if not isinstance(sets_doc, dict) or not sets_doc:

@@ -69,6 +69,14 @@ def _head(path: Path, nbytes: int = 4096) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def kind_extensions(kind: str) -> set[str]:
+    """The file extensions the readers of ``kind`` take (lower case, with the dot)."""
+    from .registry import _load_builtin
+
+    _load_builtin()
+    return {e for r in _READERS if kind in r.kinds for e in r.extensions}
+
+
 def detect(path: Path, kind: str | None) -> tuple[Reader, str]:
     """Choose the reader and the problem kind for ``path``."""
     from .registry import _load_builtin
