@@ -220,3 +220,26 @@ sets = ["t"]
 """)
     runner._compile_kernels(load_suite(p).runs)
     assert asked == [("ils", "clique"), ("tsp-ls", "tsp")]
+
+
+def test_a_results_csv_with_a_damaged_value_is_refused_at_its_line_not_dropped(tmp_path):
+    out = tmp_path / "r.csv"
+    row = {"key": "k", "index": 0, "suite": "s", "set": "c", "path": "a.clq", "solver": "ils", "label": "ils",
+           "status": "feasible", "objective": 3.0, "sense": "max", "feasible": True, "seed": 2}
+    with ResultsWriter(out, append=False) as w:
+        for i in range(3):
+            w.write(dict(row, key=f"k{i}"))
+    good = out.read_text()
+    assert len(read_results([out])) == 3
+    lines = good.splitlines()
+    header = lines[0].split(",")
+    for field, bad in (("objective", "abc"), ("seed", "2.7")):
+        cells = lines[2].split(",")
+        cells[header.index(field)] = bad
+        out.write_text("\n".join([lines[0], lines[1], ",".join(cells), lines[3]]) + "\n")
+        with pytest.raises(InputError, match=f"field '{field}' holds '{bad}'") as e:
+            read_results([out])
+        assert e.value.line == 3
+    out.write_text(good + lines[1][:20])  # a row cut short by a killed write: skipped, and said
+    with pytest.warns(UserWarning, match="line.s. 5 are not complete rows"):
+        assert len(read_results([out])) == 3

@@ -334,14 +334,25 @@ def _read_csv(p: Path) -> list[dict[str, Any]]:
                                 "column)", 1)
         raise InputError(p, "expected a results CSV written by `combopt bench` (a header with a 'key' column)", 1)
     n = len(reader.fieldnames)
+    skipped = []
     for raw in reader:
         if None in raw or sum(v is not None for v in raw.values()) < n:  # partial or garbled line
+            skipped.append(reader.line_num)
             continue
-        try:
-            row = {k: _typed(k, v) for k, v in raw.items() if k in FIELDS}
-        except (ValueError, OverflowError, RecursionError):  # (json.JSONDecodeError is a ValueError)
-            continue
-        rows.append(_checked(row, p, reader.line_num))
+        for k, v in raw.items():
+            if k in FIELDS:
+                try:
+                    raw[k] = _typed(k, v)
+                except (ValueError, OverflowError, RecursionError):  # (json.JSONDecodeError is a ValueError)
+                    raise InputError(p, f"field {k!r} holds {v[:40]!r}; expected what `combopt bench` writes there",
+                                     reader.line_num) from None
+            if k in _INT and isinstance(raw[k], int) and v.strip() not in (str(raw[k]), f"{raw[k]}.0"):
+                raise InputError(p, f"field {k!r} holds {v[:40]!r}; expected an integer", reader.line_num)
+        rows.append(_checked({k: v for k, v in raw.items() if k in FIELDS}, p, reader.line_num))
+    if skipped:
+        shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
+        warnings.warn(f"{p}: line(s) {shown} are not complete rows (an interrupted write, or damage): skipped",
+                      stacklevel=2)
     return rows
 
 
