@@ -151,6 +151,30 @@ def run_job(job: Job) -> float:
     return time.perf_counter() - t0
 
 
+def refused_params(solver: str, kind: str, params: dict) -> str | None:
+    """The message of ``solver`` refusing parameter names in ``params`` ("does not take parameter(s): ..."), found by
+    solving the kind's tiny warm-up instance with them (one iteration, no kernel compiled: a cold cache gives no
+    answer here, nor a background warm-up); ``None`` when it takes them or the probe cannot tell. Values are not
+    judged: one that suits the real instances may not suit the tiny one."""
+    from .api import read, solve
+    from .core.errors import ParameterError
+    from .core.warm import KernelsCold, kernels_refused
+
+    files = TINY.get(kind)
+    if not files or not params:
+        return None
+    try:
+        problem = read(DATA / files[0], kind)
+        with kernels_refused():
+            solve(problem, solver, max_iterations=1, time_limit=1.0, seed=0, device="cpu", **params)
+    except ParameterError as e:
+        msg = getattr(e, "message", None) or str(e)
+        return msg if "does not take parameter" in msg else None
+    except (Exception, KernelsCold):  # noqa: BLE001 - a probe: whatever else goes wrong, the runs will say
+        return None
+    return None
+
+
 def summary(done: list[tuple[Job, float]], seconds: float) -> list[str]:
     """The lines a warm-up ends with: how many solvers it compiled, and those it could not run for want of an
     optional package (with the package's message, once per solver)."""

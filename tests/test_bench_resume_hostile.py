@@ -243,3 +243,36 @@ def test_a_results_csv_with_a_damaged_value_is_refused_at_its_line_not_dropped(t
     out.write_text(good + lines[1][:20])  # a row cut short by a killed write: skipped, and said
     with pytest.warns(UserWarning, match="line.s. 5 are not complete rows"):
         assert len(read_results([out])) == 3
+
+
+def test_parameters_a_solver_does_not_take_are_refused_at_load(tmp_path):
+    """They were refused by every run of the entry (an ERROR row each, exit 0); now the suite is refused at the line of
+    the entry's params, found by a one-iteration solve of the kind's tiny warm-up instance (no kernel compiled)."""
+    p = tmp_path / "p.toml"
+    body = f"""[suite]
+data = "{DATA.as_posix()}"
+max_iterations = 1
+
+[sets.c]
+kind = "clique"
+instances = ["johnson8-2-4.clq"]
+
+[sets.t]
+instances = ["tsp/burma14.tsp"]
+
+[[solvers]]
+solver = "ils"
+sets = ["c"]
+params = {{ num_walks = 2 }}
+
+[[solvers]]
+solver = "tsp-ls"
+sets = ["t"]
+params = PARAMS
+"""
+    p.write_text(body.replace("PARAMS", "{ num_walks = 2 }"))
+    assert len(load_suite(p).runs) == 2  # names they take
+    p.write_text(body.replace("PARAMS", "{ num_walks = 2, nosuchparam = 3 }"))  # a set without a kind: from its file
+    with pytest.raises(InputError, match=r"entry 2: solver 'tsp-ls' does not take parameter\(s\): nosuchparam") as e:
+        load_suite(p)
+    assert e.value.line == 20

@@ -42,6 +42,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.io import kind_extensions
 from ..core.registry import all_solvers, known_kinds
+from ..warmup import refused_params
 from .refs import Reference, load_reference
 
 #: keys allowed at suite level and inherited by sets and solver entries
@@ -325,6 +326,24 @@ def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: s
         return
 
 
+def _kinds_of(sets: dict[str, InstanceSet], names: list[str], root: Path) -> list[str]:
+    """The problem kinds of the sets ``names``: their ``kind``, else that of their first instance file."""
+    from ..core.errors import CombOptError
+    from ..core.io import detect, split_index
+
+    kinds: dict[str, None] = {}
+    for name in names:
+        st = sets[name]
+        if st.kind is not None:
+            kinds[st.kind] = None
+        elif st.paths:
+            try:
+                kinds[detect(split_index(root / st.paths[0])[0], None)[1]] = None
+            except (CombOptError, OSError):
+                pass  # the runs say what is wrong with the file
+    return list(kinds)
+
+
 def _not_importable(modules: list[str], paths: tuple[str, ...]) -> str | None:
     """The first of ``modules`` that cannot be found with ``paths`` in front of ``sys.path`` (``None``: all can)."""
     import sys
@@ -507,6 +526,10 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         except (TypeError, ValueError):
             raise _err(src, f"{where}: params values must be numbers, strings, booleans, lists or tables (no dates, "
                             "times or non-finite numbers)", text, "params") from None
+        if info is not None and params:  # unknown names are refused here, not by every run of the entry
+            for k in _kinds_of(sets, sets_of, root):
+                if msg := refused_params(solver, k, params):
+                    raise _err(src, f"{where}: {msg}", text, "params")
         requires = ent.get("requires", [])
         if isinstance(requires, str):
             requires = [requires]

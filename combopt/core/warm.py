@@ -63,6 +63,19 @@ class _GateState:
 
 _local = threading.local()
 _listener = None
+
+
+@contextlib.contextmanager
+def kernels_refused():
+    """Inside, a solve that would compile a kernel raises :class:`KernelsCold` (whatever ``COMBOPT_COLD_START`` says)
+    instead of answering with a construction and starting a warm-up: for probes that must stay quick and leave
+    nothing behind (a suite's parameters tried on a tiny instance)."""
+    prev = getattr(_local, "probe", False)
+    _local.probe = True
+    try:
+        yield
+    finally:
+        _local.probe = prev
 _notify: Callable[[str], None] | None = None
 _notified = False
 #: ``((solver, kind), process)`` of the compiling processes started here, kept referenced: they outlive the run
@@ -352,7 +365,8 @@ def gated(ctx: SolveContext, func: Callable, *args, default=None):
     """``func(*args)`` under the compile gate of a time-limited CPU run; ``default`` when it would have
     to compile a kernel first (e.g. a Numba bound computed before the solver starts)."""
     limit = ctx.state.criterion.time_limit()
-    if not (math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START")):
+    probe = getattr(_local, "probe", False)
+    if not (probe or (math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START"))):
         return func(*args)
     _install()
     prev = getattr(_local, "gate", None)
@@ -393,7 +407,8 @@ def run_solver(info, problem, ctx: SolveContext, params: dict) -> SolverOutput:
     if trivial is not None:
         return trivial
     limit = ctx.state.criterion.time_limit()
-    gated = math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START")
+    probe = getattr(_local, "probe", False)
+    gated = probe or (math.isfinite(limit) and ctx.device == "cpu" and _enabled("COMBOPT_COLD_START"))
     _install()
     st = _GateState(block=gated)
     prev = getattr(_local, "gate", None)
@@ -402,6 +417,8 @@ def run_solver(info, problem, ctx: SolveContext, params: dict) -> SolverOutput:
         try:
             out = info.func(problem, ctx, **dict(params))
         except KernelsCold as e:
+            if probe:
+                raise
             out = _cold(info, problem, ctx, params, st, str(e))
     finally:
         _local.gate = prev
