@@ -20,6 +20,29 @@ DATA = TESTS / "data"
 REPO = TESTS.parent
 
 
+TWO_SETS = f"""[suite]
+data = "{DATA.as_posix()}"
+max_iterations = 1
+
+[sets.c]
+kind = "clique"
+instances = ["johnson8-2-4.clq"]
+
+[sets.t]
+instances = ["tsp/burma14.tsp"]
+
+[[solvers]]
+solver = "ils"
+sets = ["c"]
+params = {{ num_walks = 2 }}
+
+[[solvers]]
+solver = "tsp-ls"
+sets = ["t"]
+params = PARAMS
+"""  # a set with a kind and one without (its kind from its file)
+
+
 def suite_file(tmp_path: Path, reference: str, name: str = "s", seeds: str = "[0]") -> Path:
     p = tmp_path / f"{name}.toml"
     p.write_text(f"""[suite]
@@ -203,21 +226,7 @@ def test_warmup_compiles_what_combopt_warmup_compiles_for_every_solver_and_kind(
     asked = []
     monkeypatch.setattr(wu, "jobs", lambda solver=None, kind=None, family=None: asked.append((solver, kind)) or [])
     p = tmp_path / "w.toml"
-    p.write_text(f"""[suite]
-data = "{DATA.as_posix()}"
-max_iterations = 1
-[sets.c]
-kind = "clique"
-instances = ["johnson8-2-4.clq"]
-[sets.t]
-instances = ["tsp/burma14.tsp"]
-[[solvers]]
-solver = "ils"
-sets = ["c"]
-[[solvers]]
-solver = "tsp-ls"
-sets = ["t"]
-""")
+    p.write_text(TWO_SETS.replace("PARAMS", "{ num_walks = 2 }"))
     runner._compile_kernels(load_suite(p).runs)
     assert asked == [("ils", "clique"), ("tsp-ls", "tsp")]
 
@@ -249,27 +258,7 @@ def test_parameters_a_solver_does_not_take_are_refused_at_load(tmp_path):
     """They were refused by every run of the entry (an ERROR row each, exit 0); now the suite is refused at the line of
     the entry's params, found by a one-iteration solve of the kind's tiny warm-up instance (no kernel compiled)."""
     p = tmp_path / "p.toml"
-    body = f"""[suite]
-data = "{DATA.as_posix()}"
-max_iterations = 1
-
-[sets.c]
-kind = "clique"
-instances = ["johnson8-2-4.clq"]
-
-[sets.t]
-instances = ["tsp/burma14.tsp"]
-
-[[solvers]]
-solver = "ils"
-sets = ["c"]
-params = {{ num_walks = 2 }}
-
-[[solvers]]
-solver = "tsp-ls"
-sets = ["t"]
-params = PARAMS
-"""
+    body = TWO_SETS
     p.write_text(body.replace("PARAMS", "{ num_walks = 2 }"))
     assert len(load_suite(p).runs) == 2  # names they take
     p.write_text(body.replace("PARAMS", "{ num_walks = 2, nosuchparam = 3 }"))  # a set without a kind: from its file
