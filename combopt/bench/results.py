@@ -316,10 +316,7 @@ def _read_jsonl(p: Path) -> list[dict[str, Any]]:
                                  lineno) from None
             if isinstance(obj, dict) and "key" in obj:
                 rows.append(_checked(obj, p, lineno))
-    if skipped:
-        shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
-        warnings.warn(f"{p}: line(s) {shown} are not complete JSON rows (an interrupted write, or damage): skipped",
-                      stacklevel=2)
+    _warn_skipped(p, skipped, "JSON rows")
     return rows
 
 
@@ -349,11 +346,15 @@ def _read_csv(p: Path) -> list[dict[str, Any]]:
             if k in _INT and isinstance(raw[k], int) and v.strip() not in (str(raw[k]), f"{raw[k]}.0"):
                 raise InputError(p, f"field {k!r} holds {v[:40]!r}; expected an integer", reader.line_num)
         rows.append(_checked({k: v for k, v in raw.items() if k in FIELDS}, p, reader.line_num))
+    _warn_skipped(p, skipped, "rows")
+    return rows
+
+
+def _warn_skipped(p: Path, skipped: list[int], what: str) -> None:
     if skipped:
         shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
-        warnings.warn(f"{p}: line(s) {shown} are not complete rows (an interrupted write, or damage): skipped",
-                      stacklevel=2)
-    return rows
+        warnings.warn(f"{p}: line(s) {shown} are not complete {what} (an interrupted write, or damage): skipped",
+                      stacklevel=3)
 
 
 def _read_parquet(p: Path) -> list[dict[str, Any]]:
