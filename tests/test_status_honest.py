@@ -492,6 +492,31 @@ def test_check_a_result_without_a_solution(capsys, tmp_path):
         assert rc == 1 and needle in out, (lie, out)
 
 
+@pytest.mark.parametrize("inst,sense", [(DATA / "tsp" / "burma14.tsp", "min"), (DATA / "johnson8-2-4.clq", "max"),
+                                        (DATA / "qubo" / "bqp50_1.txt", "max"), (DATA / "rcpsp" / "j301_1.sm", "min"),
+                                        (DATA / "mdkp" / "mknap1.txt", "max")])
+def test_check_without_a_solution_refutes_infeasible_and_wrong_side_bounds_by_a_construction(capsys, tmp_path, inst,
+                                                                                               sense):
+    """A result holding no solution that calls a tour, a clique, a QUBO, a PSPLIB schedule or a knapsack infeasible
+    (or unbounded), or puts its bound on the wrong side of what a quick construction reaches, passed `check`: only
+    instances carrying a witness refuted it. The construction's objective is recomputed here by evaluate."""
+    problem = combopt.read(inst)
+    assert problem.sense == sense
+    ev = problem.evaluate(problem.construct())
+    assert ev.feasible
+    empty = {"problem": problem.kind, "instance": problem.name, "sense": sense, "solution": None, "objective": None,
+             "bound": None, "gap": None, "feasible": False, "status": "unknown"}
+    assert _check(capsys, tmp_path, inst, empty)[0] == 0
+    for status in ("infeasible", "unbounded"):
+        rc, out = _check(capsys, tmp_path, inst, {**empty, "status": status})
+        assert rc == 1 and f"claims the problem {status}, but a solution combopt constructs" in out, out
+    wrong = ev.objective + (1.0 if sense == "min" else -1.0) * max(1.0, abs(ev.objective))
+    rc, out = _check(capsys, tmp_path, inst, {**empty, "bound": wrong})
+    assert rc == 1 and f"{'above' if sense == 'min' else 'below'} the objective {ev.objective + 0.0:g}" in out, out
+    right = ev.objective - (1.0 if sense == "min" else -1.0) * max(1.0, abs(ev.objective))
+    assert _check(capsys, tmp_path, inst, {**empty, "bound": right})[0] == 0
+
+
 def test_check_unknown_status_with_a_feasible_solution(capsys, tmp_path):
     inst = DATA / "tsp" / "gr17.tsp"
     data = _solve_to(tmp_path, "g", inst, "-t", "5")

@@ -79,9 +79,16 @@ def check_claims_without_solution(problem: Problem, data: dict, kind_given: bool
 
 
 def _witness_claims(problem: Problem, data: dict) -> list[str]:
-    """The claims a feasible solution carried by the instance itself (:meth:`Problem.known_solution`) refutes: an
-    infeasible (or unbounded) status, a bound on the wrong side of its objective."""
-    known = problem.known_solution()
+    """The claims a feasible solution refutes (one the instance carries, :meth:`Problem.known_solution`, else the
+    problem's quick construction): an infeasible (or unbounded) status, a bound on the wrong side of its objective."""
+    known, what = problem.known_solution(), "the instance's own witness solution"
+    if known is None:  # else the problem's quick construction: any tour, the empty clique, an empty knapsack, ...
+        from .errors import CombOptError
+
+        try:
+            known, what = problem.construct(), "a solution combopt constructs for the instance"
+        except (CombOptError, ArithmeticError, ValueError, MemoryError):
+            known = None
     if known is None:
         return []
     ev = evaluate_finite(problem, known)
@@ -89,14 +96,13 @@ def _witness_claims(problem: Problem, data: dict) -> list[str]:
         return []
     out = []
     status = data.get("status")
+    obj = ev.objective + 0.0  # (no "-0")
     if status in ("infeasible", "unbounded"):
-        out.append(f"status: the result claims the problem {status}, but the instance's own witness solution is "
-                   f"feasible (objective {ev.objective:g})")
+        out.append(f"status: the result claims the problem {status}, but {what} is feasible (objective {obj:g})")
     ok, bound = _number(data, "bound", [])
     if ok and not right_side(ev.objective, bound, problem.sense, objective_scale(problem)):
         side = "below" if problem.sense == "max" else "above"
-        out.append(f"bound: the result claims {bound:g}, {side} the objective {ev.objective:g} of the instance's own "
-                   f"witness solution")
+        out.append(f"bound: the result claims {bound:g}, {side} the objective {obj:g} of {what}")
     return out
 
 
