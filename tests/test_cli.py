@@ -185,13 +185,14 @@ def test_files_a_spec_reads_are_never_outputs(capsys, tmp_path):
     assert (tmp_path / "ph.png").read_bytes() == before
 
 
-def test_export_lp_keeps_the_objectives_constant(capsys, tmp_path):
+@pytest.mark.parametrize("sense", ["min", "max"])
+def test_export_lp_keeps_the_objectives_constant_and_sense(capsys, tmp_path, sense):
     """PuLP's .lp writer drops the objective's constant: a QUBO with offset 1 exported as an LP had the optimum -4,
-    not -3."""
+    not -3. A maximisation was written as the minimisation of its negation: HiGHS reading it gave -10.5 for 10.5."""
     import highspy
 
     q = tmp_path / "q.qubo.json"
-    q.write_text(json.dumps({"format": "combopt-qubo", "sense": "min", "variables": ["a", "b", "c", "d"],
+    q.write_text(json.dumps({"format": "combopt-qubo", "sense": sense, "variables": ["a", "b", "c", "d"],
                              "linear": {"a": -3, "b": 2, "c": -1, "d": 0.5}, "offset": 1,
                              "quadratic": [["a", "b", 4], ["b", "c", -2.5], ["a", "d", -1], ["c", "d", 3]]}))
     rc, _, err = run_cli(capsys, "export", q, "--to", "lp", "-o", tmp_path / "q.lp")
@@ -202,7 +203,13 @@ def test_export_lp_keeps_the_objectives_constant(capsys, tmp_path):
     h.run()
     import combopt
 
-    assert h.getInfo().objective_function_value == pytest.approx(combopt.solve(combopt.read(q), "exhaustive").objective)
+    exact = combopt.solve(combopt.read(q), "exhaustive")
+    assert exact.sense == sense and exact.status == "optimal"
+    assert h.getInfo().objective_function_value == pytest.approx(exact.objective)
+    assert h.getLp().sense_ == (highspy.ObjSense.kMaximize if sense == "max" else highspy.ObjSense.kMinimize)
+    milp = combopt.solve(combopt.read(q), "milp", time_limit=20)  # the solver's own route through the same model
+    assert milp.status == "optimal" and milp.objective == pytest.approx(exact.objective)
+    assert milp.bound == pytest.approx(exact.objective)
 
 
 def test_check_plot_of_a_result_without_solution_says_so(capsys, tmp_path):

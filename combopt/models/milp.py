@@ -92,7 +92,10 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
     ``y <= x_i`` and ``y <= x_j`` (the objective pushes ``y`` the other way).
     """
     n = model.n
-    prob = pulp.LpProblem(model.name.replace(" ", "_") or "qubo", pulp.LpMinimize)
+    # a maximisation is written as the user stated it (Maximize, their signs): an exported .lp read by another solver
+    # gives their optimum, not its negation; the rows follow the minimisation form's signs either way
+    maximise = getattr(model, "model_sense", "min") == "max"
+    prob = pulp.LpProblem(model.name.replace(" ", "_") or "qubo", pulp.LpMaximize if maximise else pulp.LpMinimize)
     x = [binary_var(prob, f"x{i}") for i in range(n)]
     terms = [(x[i], float(model.h[i])) for i in range(n) if model.h[i] != 0]
     U = model.W.tocoo()
@@ -106,7 +109,8 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
             prob += y <= x[i]
             prob += y <= x[j]
         terms.append((y, float(v)))
-    prob += pulp.LpAffineExpression(terms) + model.offset
+    sign = -1.0 if maximise else 1.0
+    prob += pulp.LpAffineExpression([(v, sign * c) for v, c in terms]) + sign * model.offset
 
     def decode() -> np.ndarray:
         return np.array([int(round(v.value() or 0)) for v in x], dtype=np.int8)
