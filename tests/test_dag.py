@@ -558,3 +558,33 @@ def test_csv_fast_path_takes_the_common_layout(tmp_path):
     X = dag_readers._numbers_fast(f.read_text(), ",", 3, 1, 100)
     assert X is not None and X.tolist() == [[1, 2.5, -3], [0.4, 5, 6]]
     assert dag_readers.read_csv_table(f)[1] == ["a", "b", "c"]
+
+
+def test_check_refutes_an_edge_list_is_dag_or_order_the_adjacency_does_not_bear_out(tmp_path, capsys):
+    """The edges, is_dag and order a result states beside its adjacency passed `check` whatever they said (a cycle
+    closed by an extra listed edge, is_dag false, a reversed order); people read those lists, not the matrix."""
+    X, W = simulate(d=8, edges_per_node=1.5, n=300, seed=3)
+    write_dataset(X, W, tmp_path)
+    data_file = tmp_path / "data.csv"
+    res = combopt.solve(combopt.read(data_file, "dag"), "topo", time_limit=2)
+    good = res.to_dict()
+    sol = good["solution"]
+    assert sol["edges"] and sol["is_dag"]
+    out = tmp_path / "r.json"
+
+    def check(result) -> tuple[int, str]:
+        out.write_text(json.dumps(result))
+        capsys.readouterr()
+        rc = main(["check", str(data_file), str(out), "--kind", "dag"])
+        return rc, capsys.readouterr().out
+
+    assert check(good)[0] == 0
+    e0 = sol["edges"][0]
+    reverse = {"cause": e0["effect"], "effect": e0["cause"], "weight": 1.0}  # closes a 2-cycle
+    for edit, needle in (({"edges": [*sol["edges"], reverse]}, "edge list is not its adjacency's"),
+                         ({"edges": sol["edges"][1:]}, "edge list is not its adjacency's"),
+                         ({"edges": [{**e0, "weight": e0["weight"] * 2}, *sol["edges"][1:]]}, "edge weights"),
+                         ({"is_dag": False}, "is_dag: the result claims False"),
+                         ({"order": sol["order"][::-1]}, "order: the result's order is not a topological order")):
+        rc, text = check({**good, "solution": {**sol, **edit}})
+        assert rc == 1 and needle in text, (edit, text)

@@ -247,26 +247,63 @@ class DAGProblem(Problem):
         return out
 
     def solution_claims(self, data: Any) -> list[str]:
-        """A claimed lower bound above the score of the full DAG on the solution's own order (every node regressed
-        on all its predecessors there: at most the solution's score, one solve per node) is refuted by that DAG."""
-        if not isinstance(data, dict) or not isinstance(data.get("bound"), (int, float)) or isinstance(
-                data.get("bound"), bool):
+        """What a result states beside its adjacency and the adjacency does not bear out: an ``edges`` list of other
+        edges or weights, ``is_dag`` or an ``order`` that are not the adjacency's (the lists are what people read);
+        and a claimed lower bound above the score of the full DAG on the solution's own order (every node regressed
+        on all its predecessors there: at most the solution's score, one solve per node)."""
+        if not isinstance(data, dict):
             return []
         try:
             W = real_array(self.solution_from_json(data))
         except (InputError, ParameterError, ValueError, TypeError):
             return []
-        order = None if W is None or W.shape != (self.d, self.d) else topological_order(W)
-        if order is None:
+        if W is None or W.shape != (self.d, self.d):
             return []
+        order = topological_order(W)
+        sol = data.get("solution") if isinstance(data.get("solution"), dict) else {}
+        out = self._stated_fields(sol, W, order) if "adjacency" in sol else []
+        bound = data.get("bound")
+        if order is None or not isinstance(bound, (int, float)) or isinstance(bound, bool):
+            return out
         pos = np.empty(self.d, dtype=np.int64)
         pos[np.asarray(order, dtype=np.int64)] = np.arange(self.d)
         full = self.score(refit_on_support(self.S, pos[:, None] < pos[None, :]))
-        bound = float(data["bound"])
-        if full < bound - 1e-9 * max(1.0, abs(bound)):
-            return [f"bound: the result claims {bound:g}, above the score {full:g} of the full DAG on the solution's "
-                    "own order (every node on all its predecessors)"]
-        return []
+        if full < float(bound) - 1e-9 * max(1.0, abs(float(bound))):
+            out.append(f"bound: the result claims {float(bound):g}, above the score {full:g} of the full DAG on the "
+                       "solution's own order (every node on all its predecessors)")
+        return out
+
+    def _stated_fields(self, sol: dict, W: np.ndarray, order) -> list[str]:
+        out = []
+        if "edges" in sol:
+            stated = {(e.get("cause"), e.get("effect")): e.get("weight") for e in sol["edges"] if isinstance(e, dict)} \
+                if isinstance(sol["edges"], list) else None
+            real = {(e["cause"], e["effect"]): e["weight"] for e in self.edges(W)}
+            if stated is None or set(stated) != set(real) or len(stated) != len(sol["edges"]):
+                extra = sorted(set(stated or ()) - set(real))[:3]
+                missing = sorted(set(real) - set(stated or ()))[:3]
+                out.append(f"edges: the result's edge list is not its adjacency's (listed but not in the adjacency: "
+                           f"{extra or 'none'}; in the adjacency but not listed: {missing or 'none'})")
+            elif any(not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isclose(
+                    float(w), real[k], rel_tol=1e-9, abs_tol=1e-12) for k, w in stated.items()):
+                out.append("edges: the result's edge weights are not its adjacency's")
+        if "is_dag" in sol and sol["is_dag"] is not (order is not None):
+            out.append(f"is_dag: the result claims {sol['is_dag']!r}, but its adjacency "
+                       f"{'is' if order is not None else 'is not'} acyclic")
+        if sol.get("order") is not None:
+            stated_order = sol["order"]
+            index = {v: i for i, v in enumerate(self.names)}
+            ok = (isinstance(stated_order, list) and len(stated_order) == self.d
+                  and all(isinstance(v, str) and v in index for v in stated_order)
+                  and len(set(stated_order)) == self.d)
+            if ok:
+                pos = np.empty(self.d, dtype=np.int64)
+                pos[[index[v] for v in stated_order]] = np.arange(self.d)
+                ii, jj = np.nonzero(W)
+                ok = bool(np.all(pos[ii] < pos[jj]))
+            if not ok:
+                out.append("order: the result's order is not a topological order of its adjacency")
+        return out
 
     def solution_from_json(self, data: Any, path: str | None = None) -> np.ndarray:
         if isinstance(data, dict) and "solution" in data and isinstance(data["solution"], dict):
