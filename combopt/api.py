@@ -323,11 +323,14 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
         raise ParameterError(f"figure: force must be True or False, got {describe_value(force)}")
     fmt = figure_format(path) if path is not None else None
     if isinstance(result, Result):
+        if result.problem != problem.kind:
+            raise ParameterError(f"figure: the result is of a {result.problem} problem ({result.instance}), the "
+                                 f"problem given is {problem.kind} ({problem.name}); pass the problem it solved")
         rec = result
         feasible = result.feasible  # solve() re-checked it with the problem's evaluate
         if solution is None:
             solution = result.solution
-        elif solution is not result.solution:
+        if solution is not result.solution or result.instance != problem.name:  # (another instance of the kind)
             feasible = evaluate(problem, solution).feasible
     else:  # a result file's record: the same fields the progress plots read from a Result
         rec = SimpleNamespace(problem=result.get("problem"), instance=result.get("instance"),

@@ -203,6 +203,19 @@ def test_figure_of_a_garbage_solution_draws_the_progress(solved):
         assert combopt.figure(p, res, solution=bad).axes[0].get_xlabel() == "time [s]"
 
 
+def test_figure_of_a_result_of_another_problem(problems):
+    """A TSP result drawn on an RCPSP problem was a raw numpy ValueError inside the Gantt chart; a result of another
+    instance of the same kind is evaluated on the problem given (here infeasible: drawn as the progress)."""
+    tsp = combopt.solve(problems["tsp"], max_iterations=5, seed=0)
+    rcpsp = combopt.read(DATA / "rcpsp" / "j301_1.sm")
+    with pytest.raises(ParameterError, match="figure: the result is of a tsp problem .burma14., the problem given is "
+                                             "rcpsp"):
+        combopt.figure(rcpsp, tsp)
+    other = combopt.read(DATA / "tsp" / "gr17.tsp")  # 17 cities: burma14's 14-city tour is no tour of it
+    assert not combopt.evaluate(other, tsp.solution).feasible
+    assert combopt.figure(other, tsp).axes[0].get_xlabel() == "time [s]"
+
+
 def test_figure_from_a_result_record_still_draws(solved):
     p, res = solved
     rec = json.loads(res.to_json())  # the record `combopt solve --out` writes
