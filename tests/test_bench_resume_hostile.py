@@ -83,8 +83,7 @@ def test_force_replaces_the_old_rows_only_when_the_first_new_row_is_written(tmp_
     with ResultsWriter(out, append=False) as w:
         w.write(row)
     before = out.read_bytes()
-    with ResultsWriter(out, append=False):  # a start that fails: nothing written
-        pass
+    ResultsWriter(out, append=False).close()  # a start that fails: opened, nothing written
     assert out.read_bytes() == before
     with ResultsWriter(out, append=False) as w:
         w.write(dict(row, key="k2", objective=4.0))

@@ -315,7 +315,7 @@ def _edge_below(value: float, tol: float) -> float:
         if b + tol == value:
             return b
         b = np.nextafter(b, -np.inf if b + tol > value else np.inf)
-    pytest.skip("no float lands exactly on the edge here")  # (not reached for the values below)
+    raise AssertionError(f"no float b with b + {tol} == {value} within 64 ulps")  # a failure, never a skip
 
 
 def test_code_entropy_exactly_at_the_rate_tolerance_is_accepted():
