@@ -264,3 +264,28 @@ def test_parameters_a_solver_does_not_take_are_refused_at_load(tmp_path):
     with pytest.raises(InputError, match=r"entry 2: solver 'tsp-ls' does not take parameter\(s\): nosuchparam") as e:
         load_suite(p)
     assert e.value.line == 20
+
+
+def test_resume_refuses_a_parquet_file_with_columns_its_user_added(tmp_path):
+    """--resume rebuilt a .parquet file from its rows at the end, dropping a column its user had added to it (notes,
+    a derived figure): refused now, naming the column, with the file and its journal as they were."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from combopt.bench.results import write_parquet
+
+    names = {"set": "s", "path": "p", "solver": "sa", "label": "sa", "status": "feasible", "suite": "t",
+             "instance": "p"}
+    out = tmp_path / "r.parquet"
+    write_parquet([{**names, "key": "k0"}], out)
+    with ResultsWriter(out, append=True) as w:  # combopt's own columns only: resumed
+        w.write({**names, "key": "k1"})
+    table = pq.read_table(out)
+    pq.write_table(table.append_column("note", pa.array(["mine", "also mine"])), out)
+    before, journal = out.read_bytes(), (tmp_path / "r.parquet.jsonl").read_bytes()
+    with pytest.raises(InputError, match=r"r\.parquet: has column\(s\) note that `combopt bench` did not write"):
+        ResultsWriter(out, append=True)
+    assert out.read_bytes() == before and (tmp_path / "r.parquet.jsonl").read_bytes() == journal
+    with ResultsWriter(out, append=False) as w:  # --force replaces the file, as asked
+        w.write({**names, "key": "k2"})
+    assert [r["key"] for r in read_results([out])] == ["k2"] and "note" not in pq.read_schema(out).names

@@ -83,6 +83,12 @@ class ResultsWriter:
         self.fmt = results_format(self.path)
         self.journal = journal_of(self.path)
         exists = self.journal.exists() and self.journal.stat().st_size > 0
+        if append and self.fmt == ".parquet" and self.path.exists():
+            extra = _foreign_columns(self.path)
+            if extra:
+                raise InputError(self.path, f"has column(s) {', '.join(extra[:5])} that `combopt bench` did not write; "
+                                            "--resume rebuilds the parquet file from its rows and would drop them: "
+                                            "resume into a copy without them, or write to another file")
         # opened without truncating, locked, then emptied where not appending: a second `combopt bench` on the same
         # --out (with --force or --resume) is refused before it touches the file (two at once interleaved lines)
         self._created = not self.journal.exists()
@@ -355,6 +361,19 @@ def _warn_skipped(p: Path, skipped: list[int], what: str) -> None:
         shown = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
         warnings.warn(f"{p}: line(s) {shown} are not complete {what} (an interrupted write, or damage): skipped",
                       stacklevel=3)
+
+
+def _foreign_columns(p: Path) -> list[str]:
+    """Columns of a parquet results file that are no field of a row (added by its user since it was written)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("reading .parquet needs pyarrow: pip install pyarrow") from None
+    try:
+        names = pq.read_schema(p).names
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        raise InputError(p, f"not a readable parquet file ({type(e).__name__})") from None
+    return [c for c in names if c not in FIELDS]
 
 
 def _read_parquet(p: Path) -> list[dict[str, Any]]:
