@@ -268,6 +268,47 @@ def test_ctrl_c_while_waiting_for_the_kernels_keeps_the_cold_start_account(monke
     assert cold["construction"] == ctx.state.best and "compile_s" in out.info
 
 
+@pytest.mark.parametrize("bound", [4, 5])
+def test_a_construction_that_meets_the_proven_bound_answers_without_waiting_for_the_kernels(monkeypatch, bound):
+    """A cold run whose quick construction was already optimal (a noise-free 8x8 tomography reconstructed exactly,
+    bound 0) waited 18 s of its 20 for a compilation that could not improve it; with a bound it does not meet, it
+    still waits."""
+    from combopt.core import warm
+
+    monkeypatch.setenv("COMBOPT_COLD_START", "1")
+    kernel = _fresh_kernel()
+
+    class Running:
+        pid = 0
+
+        def poll(self):
+            return None
+
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        raise KeyboardInterrupt  # end the wait at once
+
+    monkeypatch.setattr(warm, "spawn_warmer", lambda solver, kind: Running())
+    monkeypatch.setattr(warm.time, "sleep", sleep)
+
+    def solver(problem, ctx, **params):
+        return SolverOutput(info={"value": kernel(2.0)})
+
+    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")  # maximum clique 4: the greedy construction finds it
+    ctx = _ctx(60.0)
+    ctx.state.offer_bound(bound)
+    out = run_solver(_Info("fake", solver), problem, ctx, {})
+    cold = out.info["cold_start"]
+    assert cold["construction"] == 4 == ctx.state.best
+    if bound == 4:
+        assert waits == [] and ctx.state.proven_optimal and "meets the proven bound" in cold["waited"]
+        assert not out.info.get("interrupted")
+    else:
+        assert waits and not ctx.state.proven_optimal and "waited" not in cold
+
+
 def test_gate_tries_again_after_each_warm_up_solve_not_only_at_the_end(monkeypatch, tmp_path):
     """The compiling process counts its finished warm-up solves in a file; the waiting run tries its solver again
     after each (its own kernels are often compiled by the first of several solves) while the process still runs."""

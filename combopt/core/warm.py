@@ -310,6 +310,11 @@ def _cold(info, problem, ctx: SolveContext, params: dict, st: _GateState, kernel
     reserve = max(RESERVE_S, 0.1 * limit)
     if proc is not None:
         cold["warmer_pid"] = proc.pid
+    if ctx.state.proven_optimal:  # the construction meets a proven bound (an exact reconstruction): no kernel beats it
+        cold["compiled_in_time"] = False
+        cold["compiling"] = "in the background" if proc is not None else "not started (COMBOPT_BACKGROUND_WARMUP=0)"
+        cold["waited"] = "no: the construction meets the proven bound"
+        return SolverOutput(info={"cold_start": cold})
     progress = progress_file(info.name, problem.kind)
     seen = _finished_solves(progress)
     t_wait, st_before = time.perf_counter(), st.compile_s
