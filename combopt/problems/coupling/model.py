@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -53,7 +54,28 @@ MAX_CODE_WORDS = MAX_CELLS
 RENORM = "pass -p normalize=true, or normalize=True to the constructor in Python, to renormalise"
 
 
-def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False):
+class MarginalLines:
+    """The line where each marginal begins in its file (a CSV row's line, or found in the JSON text when an error
+    needs it: the text is walked only then); picklable, so a problem read on one process reports it on another."""
+
+    def __init__(self, rows: list[int] | None = None, json_file: str | None = None):
+        self.rows, self.json_file = rows, json_file
+
+    def __call__(self, k: int) -> int | None:
+        if self.rows is not None:
+            return self.rows[k] if 0 <= k < len(self.rows) else None
+        if self.json_file is None:
+            return None
+        from ...core.jsonpos import line_of
+
+        try:
+            return line_of(Path(self.json_file).read_text(encoding="utf-8"), ("marginals", k))
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False,
+                    lines: MarginalLines | None = None):
     """Validate probability vectors: 1-D, non-empty, finite, non-negative, summing to 1.
 
     Returns ``(normalised marginals, raw sums)``. A sum off by more than
@@ -62,23 +84,25 @@ def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool
     """
     out, sums = [], []
     for k, p in enumerate(marginals):
+        def bad(message: str, k: int = k):
+            return InputError(path, message, None if lines is None or path is None else lines(k))
+
         a = np.asarray(p, dtype=np.float64)
         if a.ndim != 1 or a.size == 0:
-            raise InputError(path, f"marginal {k} must be a non-empty list of probabilities")
+            raise bad(f"marginal {k} must be a non-empty list of probabilities")
         if not np.all(np.isfinite(a)):
-            raise InputError(path, f"marginal {k} has a non-finite entry at position {int(np.argmin(np.isfinite(a)))}")
+            raise bad(f"marginal {k} has a non-finite entry at position {int(np.argmin(np.isfinite(a)))}")
         if np.any(a < 0):
-            raise InputError(path, f"marginal {k} has a negative entry at position {int(np.argmax(a < 0))}; "
-                                   "expected probabilities >= 0")
+            raise bad(f"marginal {k} has a negative entry at position {int(np.argmax(a < 0))}; "
+                      "expected probabilities >= 0")
         with np.errstate(over="ignore"):
             s = float(a.sum())
         if not s > 0:
-            raise InputError(path, f"marginal {k} sums to 0; expected probabilities summing to 1")
+            raise bad(f"marginal {k} sums to 0; expected probabilities summing to 1")
         if not math.isfinite(s):  # 1e308 + 1e308: renormalising would divide by infinity (all zeros)
-            raise InputError(path, f"marginal {k} sums past the largest float; expected probabilities summing to 1")
+            raise bad(f"marginal {k} sums past the largest float; expected probabilities summing to 1")
         if abs(s - 1.0) > SUM_TOL and not (normalize or lenient):
-            raise InputError(path, f"marginal {k} sums to {s:.9g}; expected 1 within {SUM_TOL:g} "
-                                   f"({RENORM})")
+            raise bad(f"marginal {k} sums to {s:.9g}; expected 1 within {SUM_TOL:g} ({RENORM})")
         out.append(a / s)
         sums.append(s)
     return out, sums
@@ -104,14 +128,15 @@ class CouplingProblem(Problem):
     needs_rate = False
 
     def __init__(self, marginals, rate: float | None = None, name: str = "coupling", source: str | None = None,
-                 normalize: bool = False, lenient: bool = False):
+                 normalize: bool = False, lenient: bool = False, lines: MarginalLines | None = None):
         marginals = list(marginals)
+        self.lines = lines
         if len(marginals) < self.min_marginals or (self.max_marginals and len(marginals) > self.max_marginals):
             want = (f"exactly {self.min_marginals}" if self.max_marginals == self.min_marginals
                     else f"at least {self.min_marginals}" if self.max_marginals is None
                     else f"{self.min_marginals} to {self.max_marginals}")
             raise InputError(source, f"kind {self.kind!r} needs {want} marginals, got {len(marginals)}")
-        self.marginals, self.sums = check_marginals(marginals, source, normalize, lenient)
+        self.marginals, self.sums = check_marginals(marginals, source, normalize, lenient, lines)
         self.normalized = bool(normalize)
         if self.needs_rate:
             if rate is None:
@@ -147,8 +172,9 @@ class CouplingProblem(Problem):
         bad = self.sums_off
         if bad and not self.normalized:
             k = bad[0]
+            line = None if self.lines is None or self.source is None else self.lines(k)
             raise InputError(self.source, f"marginal {k} sums to {self.sums[k]:.9g}; expected 1 within {SUM_TOL:g} "
-                                          f"({RENORM})")
+                                          f"({RENORM})", line)
 
     @property
     def num_variables(self) -> int:

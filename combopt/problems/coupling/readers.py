@@ -18,8 +18,9 @@ import numpy as np
 
 from ...core.errors import InputError, NoSuchInstance
 from ...core.io import register_reader
+from ...core.jsonpos import line_of
 from ...core.safeio import NPY_ERRORS, json_number
-from .model import KINDS, make_problem
+from .model import KINDS, MarginalLines, make_problem
 
 MAX_ENTRIES = 100_000_000
 _AUTO = "coupling"  # the reader's default kind: decided from the content
@@ -29,55 +30,64 @@ def _sniff_json(head: str) -> bool:
     return head.lstrip().startswith("{") and '"marginals"' in head
 
 
-def _kind(kind: str, declared, n_marg: int, rate, path) -> str:
+def _kind(kind: str, declared, n_marg: int, rate, path, line=None) -> str:
     if kind != _AUTO:
         return kind
     if declared is not None:
         if not isinstance(declared, str) or declared not in KINDS:
-            raise InputError(path, f"\"kind\" must be one of {', '.join(KINDS)}, got {declared!r}")
+            raise InputError(path, f"\"kind\" must be one of {', '.join(KINDS)}, got {declared!r}", line)
         return declared
     if rate is not None and n_marg <= 2:  # as the module says: one marginal with a rate is ebim, two mecb
         return "ebim" if n_marg == 1 else "mecb"
     return "mec"
 
 
-def _build(path: Path, kind: str, marginals, rate, declared=None, index=None):
+def _build(path: Path, kind: str, marginals, rate, lines: MarginalLines | None, declared=None, index=None,
+           kind_line=None):
     if index not in (None, 0):
         raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist (use #0 or no index)")
-    k = _kind(kind, declared, len(marginals), rate, path)
+    k = _kind(kind, declared, len(marginals), rate, path, kind_line)
     name = path.name.split(".")[0] or "coupling"
-    return make_problem(k, marginals, rate, name=name, source=str(path), lenient=True)
+    return make_problem(k, marginals, rate, name=name, source=str(path), lenient=True, lines=lines)
 
 
 @register_reader("coupling-json", kinds=("mec", "ebim", "mecb"), extensions=(".coupling.json", ".marginals.json"),
                  default_kind=_AUTO, sniff=_sniff_json)
 def read_coupling_json(path: Path, kind: str, index: int | None):
     """``{"marginals": [[...], ...], "rate": R, "kind": "mec"|"ebim"|"mecb"}`` (rate and kind optional)."""
+    text = path.read_text()
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None
     except (ValueError, RecursionError) as e:
         raise InputError(path, f"not usable JSON ({type(e).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("marginals"), list) or not data["marginals"]:
-        raise InputError(path, 'expected a JSON object {"marginals": [[p1, p2, ...], ...], "rate": R}')
+        raise InputError(path, 'expected a JSON object {"marginals": [[p1, p2, ...], ...], "rate": R}',
+                         line_of(text, ("marginals",)))
     margs = []
     total = 0
     for k, row in enumerate(data["marginals"]):
         if not isinstance(row, list) or not row:
-            raise InputError(path, f"marginal {k} must be a non-empty list of numbers")
+            raise InputError(path, f"marginal {k} must be a non-empty list of numbers", line_of(text, ("marginals", k)))
         total += len(row)
         if total > MAX_ENTRIES:
-            raise InputError(path, f"more than {MAX_ENTRIES} probabilities")
+            raise InputError(path, f"more than {MAX_ENTRIES} probabilities", line_of(text, ("marginals", k)))
         for i, v in enumerate(row):
             if json_number(v) is None:
                 raise InputError(path, f"marginal {k} entry {i} must be a number (within the range of a float), "
-                                       f"got {v!r}")
-        margs.append(np.asarray(row, dtype=np.float64))
+                                       f"got {v!r}", line_of(text, ("marginals", k, i)))
+        a = np.asarray(row, dtype=np.float64)
+        if np.any(a < 0):
+            i = int(np.argmax(a < 0))
+            raise InputError(path, f"marginal {k} has a negative entry at position {i}; expected probabilities >= 0",
+                             line_of(text, ("marginals", k, i)))
+        margs.append(a)
     rate = data.get("rate")
     if rate is not None and not (json_number(rate) is not None and rate >= 0):
-        raise InputError(path, f"\"rate\" must be a finite number >= 0 (bits), got {rate!r}")
-    return _build(path, kind, margs, rate, data.get("kind"), index)
+        raise InputError(path, f"\"rate\" must be a finite number >= 0 (bits), got {rate!r}", line_of(text, ("rate",)))
+    return _build(path, kind, margs, rate, MarginalLines(json_file=str(path)), data.get("kind"), index,
+                  kind_line=line_of(text, ("kind",)) if "kind" in data else None)
 
 
 def _sniff_csv(head: str) -> bool:
@@ -102,7 +112,7 @@ def _sniff_csv(head: str) -> bool:
                  default_kind=_AUTO, sniff=_sniff_csv)
 def read_coupling_csv(path: Path, kind: str, index: int | None):
     """One marginal per row, comma-separated; ``#`` starts a comment, ``# rate=R`` sets the rate."""
-    margs, rate = [], None
+    margs, rate, rows = [], None, []
     total = 0
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -133,9 +143,10 @@ def read_coupling_csv(path: Path, kind: str, index: int | None):
             if not np.all(np.isfinite(row)) or np.any(row < 0):
                 raise InputError(path, "probabilities must be finite and >= 0", lineno)
             margs.append(row)
+            rows.append(lineno)
     if not margs:
         raise InputError(path, "no marginals found; expected one comma-separated row per marginal")
-    return _build(path, kind, margs, rate, None, index)
+    return _build(path, kind, margs, rate, MarginalLines(rows=rows), None, index)
 
 
 def _is_float(t: str) -> bool:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
+from ...core.jsonpos import line_of, parse_where
 from ...core.safeio import json_number
 from .model import (
     JSON_FORMAT,
@@ -334,8 +335,8 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
     except (ValueError, RecursionError) as e:
         raise InputError(path, f"not usable JSON ({type(e).__name__})") from None
 
-    def fail(where: str, msg: str):
-        raise InputError(path, f"{where}: {msg}", _line_of(text, where))
+    def fail(where: str, msg: str, at: tuple | None = None):
+        raise InputError(path, f"{where}: {msg}", line_of(text, parse_where(where) if at is None else at))
 
     if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
         raise InputError(path, f"expected a JSON object with \"format\": \"{JSON_FORMAT}\"", 1)
@@ -350,9 +351,9 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
     if len(tasks) > MAX_TASKS or len(resources) > MAX_RESOURCES:
         fail("tasks", f"too large (at most {MAX_TASKS} tasks and {MAX_RESOURCES} resources)")
 
-    def integer(v, where, lo=0):
+    def integer(v, where, lo=0, at=None):
         if json_number(v) is None or v != int(v) or not lo <= v <= MAX_TIME_VALUE:
-            fail(where, f"expected an integer in {lo}..{MAX_TIME_VALUE}, got {v!r}")
+            fail(where, f"expected an integer in {lo}..{MAX_TIME_VALUE}, got {v!r}", at)
         return int(v)
 
     def string(v, where):
@@ -360,7 +361,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             fail(where, f"expected a name (string), got {v!r}")
         return str(v)
 
-    rnames, caps, downtime = [], [], []
+    rnames, caps, downtime, dt_at = [], [], [], []
     for r, res in enumerate(resources):
         w = f"resources[{r}]"
         if not isinstance(res, dict):
@@ -376,6 +377,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
                 fail(wd, "expected an object {start, end, capacity}")
             downtime.append(Downtime(r, integer(d.get("start"), wd + ".start"), integer(d.get("end"), wd + ".end"),
                                      integer(d.get("capacity", 0), wd + ".capacity"), str(d.get("reason", ""))))
+            dt_at.append(("resources", r, "downtime", k))
     if len(set(rnames)) != len(rnames):
         fail("resources", "resource names must be unique")
     rindex = {v: i for i, v in enumerate(rnames)}
@@ -407,7 +409,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
             for k, v in d.items():
                 if k not in rindex:
                     fail(w + ".demands", f"unknown resource {k!r}")
-                dem[i, rindex[k]] = integer(v, f"{w}.demands.{k}")
+                dem[i, rindex[k]] = integer(v, f"{w}.demands.{k}", at=("tasks", i, "demands", k))
         else:
             fail(w + ".demands", "expected an object {resource: amount} or a list")
         ss = t.get("successors", [])
@@ -437,7 +439,7 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
         wd = data["witness"]
         if not isinstance(wd, dict) or set(map(str, wd)) != set(names):
             fail("witness", "expected an object with a start time for every task")
-        witness = [integer(wd[k], f"witness.{k}") for k in names]
+        witness = [integer(wd[k], f"witness.{k}", at=("witness", k)) for k in names]
     best = data.get("best_known")
     if best is not None and (json_number(best) is None or best <= 0):
         fail("best_known", f"expected a positive finite number, got {best!r}")
@@ -449,36 +451,18 @@ def read_rcpsp_json(path: str | Path) -> RCPSP:
         problem = RCPSP(dur, dem, caps, succ, names=names, resource_names=rnames, release=release,
                         deadline=deadline, downtime=downtime, disjunctive=pairs, witness=witness, best_known=best,
                         name=str(name), source=str(path), meta=meta)
-    except ParameterError as e:
-        raise InputError(path, str(e)) from None
+    except ParameterError as e:  # a check across the items (a cycle, a window, a downtime): the line of the item
+        what, k = getattr(e, "at", (None, 0))
+        at = {"task": ("tasks", k), "disjunctive": ("disjunctive", k)}.get(what)
+        if what == "downtime" and k < len(dt_at):
+            at = dt_at[k]
+        raise InputError(path, str(e), None if at is None else line_of(text, at)) from None
     if problem.witness is not None:  # a witness claims feasibility: check the claim now
         ev = problem.evaluate(problem.witness)
         if not ev.feasible:
             fail("witness", f"the witness schedule is infeasible ({ev.violations[0] if ev.violations else '?'}"
                             f"{f' and {len(ev.violations) - 1} more' if len(ev.violations) > 1 else ''})")
     return problem
-
-
-def _line_of(text: str, where: str) -> int | None:
-    """Best-effort line number of the JSON element ``where`` (e.g. ``tasks[3].duration``)."""
-    parts = re.findall(r"[A-Za-z_]\w*|\[\d+\]", where)
-    key = next((p for p in reversed(parts) if not p.startswith("[")), None)
-    idx = [int(p[1:-1]) for p in parts if p.startswith("[")]
-    if key is None:
-        return None
-    lines = text.splitlines()
-    hits = [k for k, line in enumerate(lines, 1) if f'"{key}"' in line]
-    if not hits:
-        return None
-    if idx and parts[0] in ("tasks", "resources", "disjunctive"):
-        # the idx-th occurrence of the section's per-item key, when items hold one per line or object
-        marker = '"name"' if parts[0] in ("tasks", "resources") else None
-        if marker is not None:
-            starts = [k for k, line in enumerate(lines, 1) if marker in line]
-            if idx[0] < len(starts):
-                after = [h for h in hits if h >= starts[idx[0]]]
-                return after[0] if after else starts[idx[0]]
-    return hits[0]
 
 
 # ---------------------------------------------------------------------------------------

@@ -90,6 +90,14 @@ def _int_array(values, name: str, shape_len: int | None = None, lo: int = 0) -> 
     return a
 
 
+def _located(message: str, what: str, index: int) -> ParameterError:
+    """A :class:`ParameterError` that says which item of the input it is about (``at = ("task", i)``, a
+    ``("downtime", k)`` in the order given, a ``("disjunctive", k)`` pair): a reader names that item's line."""
+    e = ParameterError(message)
+    e.at = (what, int(index))
+    return e
+
+
 class RCPSP(Problem):
     """A resource-constrained project scheduling instance (minimise makespan).
 
@@ -192,9 +200,10 @@ class RCPSP(Problem):
             for j in succ:
                 j = int(j)
                 if not 0 <= j < n:
-                    raise ParameterError(f"task {self.names[i]}: successor index {j} out of range 0..{n - 1}")
+                    raise _located(f"task {self.names[i]}: successor index {j} out of range 0..{n - 1}",
+                                   "task", i)
                 if j == i:
-                    raise ParameterError(f"task {self.names[i]} is its own successor")
+                    raise _located(f"task {self.names[i]} is its own successor", "task", i)
                 edges.append((i, j))
         e = np.array(sorted(set(edges)), dtype=np.int64).reshape(-1, 2)
         self.edges = e
@@ -222,30 +231,34 @@ class RCPSP(Problem):
         if bad.size:
             i = bad[0]
             if self.deadline[i] == NO_DEADLINE:  # no deadline given: the horizon every schedule must fit in
-                raise ParameterError(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} is beyond "
-                                     f"the longest horizon combopt schedules in ({NO_DEADLINE})")
-            raise ParameterError(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} exceeds "
-                                 f"its deadline {self.deadline[i]}: no schedule exists")
+                raise _located(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} is beyond "
+                               f"the longest horizon combopt schedules in ({NO_DEADLINE})", "task", i)
+            raise _located(f"task {self.names[i]}: release {self.release[i]} + duration {p[i]} exceeds "
+                           f"its deadline {self.deadline[i]}: no schedule exists", "task", i)
         # downtime
         self.downtime: list[Downtime] = []
-        for d in downtime:
+        for k, d in enumerate(downtime):
             if not 0 <= d.resource < R:
-                raise ParameterError(f"downtime resource index {d.resource} out of range 0..{R - 1}")
+                raise _located(f"downtime resource index {d.resource} out of range 0..{R - 1}", "downtime", k)
             s, t = _time(d.start, "downtime start"), _time(d.end, "downtime end")
             if t <= s:
-                raise ParameterError(f"downtime of {self.resource_names[d.resource]} must end after it starts "
-                                     f"([{s}, {t}) given)")
+                raise _located(f"downtime of {self.resource_names[d.resource]} must end after it starts "
+                               f"([{s}, {t}) given)", "downtime", k)
             lvl = int(d.capacity)
             if not 0 <= lvl <= cap[d.resource]:
-                raise ParameterError(f"downtime capacity of {self.resource_names[d.resource]} must lie in "
-                                     f"0..{cap[d.resource]}, got {lvl}")
+                raise _located(f"downtime capacity of {self.resource_names[d.resource]} must lie in "
+                               f"0..{cap[d.resource]}, got {lvl}", "downtime", k)
             self.downtime.append(Downtime(int(d.resource), s, t, lvl, str(d.reason)))
         # disjunctive pairs
         pairs = set()
-        for a, b in disjunctive:
+        for k, (a, b) in enumerate(disjunctive):
             a, b = int(a), int(b)
-            if not (0 <= a < n and 0 <= b < n) or a == b:
-                raise ParameterError(f"disjunctive pair ({a}, {b}) must name two different tasks 0..{n - 1}")
+            if not (0 <= a < n and 0 <= b < n):
+                raise _located(f"disjunctive pair ({a}, {b}) must name two different tasks 0..{n - 1}",
+                               "disjunctive", k)
+            if a == b:
+                raise _located(f"disjunctive pair ({self.names[a]}, {self.names[b]}) names one task twice; a pair "
+                               "names two different tasks", "disjunctive", k)
             pairs.add((min(a, b), max(a, b)))
         self.disjunctive = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         self.disj_ptr, self.disj_idx = _csr(
@@ -284,7 +297,7 @@ class RCPSP(Problem):
             k = cyc.index(min(cyc))
             cyc = cyc[k:] + cyc[:k]
             path = " -> ".join(self.names[i] for i in cyc + cyc[:1])
-            raise ParameterError(f"the precedence relations contain a cycle: {path}")
+            raise _located(f"the precedence relations contain a cycle: {path}", "task", cyc[0])
         return np.array(order, dtype=np.int64)
 
     def _safe_horizon(self) -> int:
