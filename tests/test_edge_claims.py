@@ -402,3 +402,44 @@ def test_the_first_lp_of_a_process_counts_scipys_import():
     root = Path(__file__).resolve().parent.parent
     r = subprocess.run([sys.executable, "-c", code, str(root / spec)], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("backend", ["cbc", "highs"])
+def test_milp_claims_no_whole_number_optimum_beyond_what_floating_point_tells_apart(backend):
+    """CBC called a knapsack of profits near 1e13 optimal one unit below its optimum (40000000000012 against
+    40000000000013), with the objective as its bound: on the wrong side. Past 1e11 neither back end's "optimal" is
+    taken as a proof to the unit; the bound stays on the right side."""
+    from combopt.solvers.milp import WHOLE_PROOF_LIMIT
+
+    p = [10000000000000, 10000000000003, 10000000000002, 10000000000008, 10000000000009, 10000000000002,
+         10000000000001, 10000000000008, 10000000000004]
+    P = MultiKnapsack(p, [[1, 2, 2, 1, 8, 1, 5, 4, 5], [2, 3, 6, 5, 2, 3, 3, 5, 9]], [10, 13])
+    opt = _knapsack_optimum(P)
+    assert opt == 40000000000013
+    r = combopt.solve(P, "milp", time_limit=5, backend=backend)
+    assert P.evaluate(r.solution).feasible and r.objective <= opt <= r.bound
+    assert r.status == "feasible" and r.gap > 0 and "not taken" in r.info["warnings"][0]
+    small = MultiKnapsack([v - 10000000000000 + 7 for v in p], P.A.tolist(), P.b.tolist())  # the same choice, small
+    assert WHOLE_PROOF_LIMIT > 1e6
+    r = combopt.solve(small, "milp", time_limit=5, backend=backend)
+    assert r.status == "optimal" and r.objective == _knapsack_optimum(small) == r.bound
+
+
+def test_check_refutes_a_gap_claimed_where_it_is_undefined(tmp_path, capsys):
+    """With a zero objective and a bound away from it the gap is undefined (null); `check` accepted any number."""
+    import json
+
+    from combopt.cli.app import main
+
+    f = tmp_path / "zero.mknap"
+    f.write_text("1\n3 1 0\n5 6 7\n9 9 9\n4\n")
+    out = tmp_path / "z.json"
+    assert main(["solve", str(f), "-k", "mdkp", "-s", "lagrangian", "-t", "1", "-q", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["objective"] == 0 and data["bound"] > 0 and data["gap"] is None
+    assert main(["check", str(f), str(out), "-k", "mdkp"]) == 0
+    for gap in (123.0, -5.0, 0.0):
+        out.write_text(json.dumps({**data, "gap": gap}))
+        capsys.readouterr()
+        assert main(["check", str(f), str(out), "-k", "mdkp"]) == 1
+        assert "the gap is undefined (null)" in capsys.readouterr().out

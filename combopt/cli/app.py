@@ -306,7 +306,7 @@ def check(
     ev = evaluate_finite(problem, sol)
     mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
     if ev.feasible:
-        out_console.print(f"feasible: objective {ev.objective + 0.0:g} ({problem.sense})", highlight=False)
+        out_console.print(f"feasible: objective {ev.objective + 0.0:.15g} ({problem.sense})", highlight=False)
     else:
         out_console.print(f"infeasible: {len(ev.violations)} violation(s)", highlight=False)
         for v in ev.violations:

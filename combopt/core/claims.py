@@ -190,7 +190,10 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
             out.append(f"gap: the result claims {gap:g} without a bound")
         elif obj is not None:
             real = relative_gap(obj, bound, problem.sense)
-            if real is not None and abs(real - gap) > 1e-6 * max(1.0, abs(real)):
+            if real is None:  # a zero objective and a bound away from it: no gap is right (the result writes null)
+                out.append(f"gap: the result claims {gap:g}, but with the solution's objective {obj:g} and the bound "
+                           f"{bound:g} the gap is undefined (null)")
+            elif abs(real - gap) > 1e-6 * max(1.0, abs(real)):
                 out.append(f"gap: the result claims {gap:g}, the bound {bound:g} and the solution's objective "
                            f"{obj:g} give {real:g}")
     out.extend(problem.solution_claims(data))

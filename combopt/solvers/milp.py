@@ -21,7 +21,7 @@ import numpy as np
 import pulp
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import MissingDependencyError, ParameterError, UnsuitedInstance
+from ..core.errors import CombOptError, MissingDependencyError, ParameterError, UnsuitedInstance
 from ..core.problem import objective_scale
 from ..core.registry import register_solver
 from ..core.warm import report_construction
@@ -74,6 +74,12 @@ MAX_MILP_TERMS = 3_000_000
 CBC_SIGNAL_S, CBC_GRACE_S = 0.25, 0.5
 #: a back end is not started with less time than this left after the model was built: the run ends without it
 MIN_SOLVE_S = 0.05
+#: a back end's "optimal" on a whole-number objective beyond this magnitude is not a proof to the unit: both work in
+#: floating point with tolerances of about 1e-12 relative and more (CBC answered one unit below a knapsack optimum of
+#: 4e13 as optimal); such a result is feasible, its bound the objective widened by WHOLE_PROOF_RTOL (twice the
+#: relative tolerance with which a bound meets an objective, so it does not make the result optimal again)
+WHOLE_PROOF_LIMIT = 1e11
+WHOLE_PROOF_RTOL = 2e-9
 #: nonzero terms PuLP adds to a model per second (measured 200,000-270,000 on the 2-core machine, independent-set and
 #: QUBO models): a timed run whose model would take longer than its whole limit to build is not built at all
 PULP_TERMS_PER_S = 250_000
@@ -530,5 +536,26 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
             infeasible = False
             info["warnings"] = [f"the {backend} back end reported the model infeasible, but the problem's own "
                                 "construction is feasible: the claim was dropped and the construction is the answer"]
-    return SolverOutput(solution=sol, bound=bound, proven_optimal=run.proven and feasible,
+    proven = run.proven and feasible
+    if proven and _beyond_whole_proofs(problem, ctx.state.best):
+        # the back ends prove optimality in floating point: past WHOLE_PROOF_LIMIT their tolerances exceed a unit,
+        # and CBC called a knapsack of profits near 1e13 optimal one unit below its optimum
+        proven = False
+        slack = WHOLE_PROOF_RTOL * abs(ctx.state.best)
+        edge = ctx.state.best + slack if problem.sense == "max" else ctx.state.best - slack
+        bound = edge if bound is None else (max(bound, edge) if problem.sense == "max" else min(bound, edge))
+        info["warnings"] = [*info.get("warnings", []), f"the {backend} back end's proof of optimality is not taken "
+                            f"for a whole-number objective beyond {WHOLE_PROOF_LIMIT:g} (its floating-point "
+                            f"tolerances exceed a unit there): the bound is its objective widened by a relative "
+                            f"{WHOLE_PROOF_RTOL:g}"]
+    return SolverOutput(solution=sol, bound=bound, proven_optimal=proven,
                         infeasible=infeasible, unbounded=run.unbounded, info=info)
+
+
+def _beyond_whole_proofs(problem, objective: float | None) -> bool:
+    """True for a whole-number objective too large for a floating-point proof to tell its units apart."""
+    try:
+        whole = bool(problem.integral_objective())
+    except (AttributeError, CombOptError):
+        whole = False
+    return whole and objective is not None and abs(objective) > WHOLE_PROOF_LIMIT
