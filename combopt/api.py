@@ -19,7 +19,7 @@ from .core.io import read
 from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, objective_scale, short_repr
 from .core.registry import get_solver
 from .core.result import Result, Status, iteration_rows_ok
-from .core.safeio import json_number
+from .core.safeio import figure_format, json_number  # noqa: F401  (figure_format: re-exported)
 from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
 from .core.warm import gated, run_solver
@@ -280,18 +280,6 @@ def _require_problem(problem: Any, what: str) -> None:
     if not isinstance(problem, Problem):
         raise ParameterError(f"{what}: problem must be a Problem (from combopt.read or built in code), got "
                              f"{describe_value(problem)}")
-
-
-def figure_format(path: str | Path) -> str:
-    """The image format ``path``'s extension names (png, svg, pdf, ...); :class:`ParameterError` for any other."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    fmt = Path(path).suffix.lstrip(".").lower()
-    formats = sorted(FigureCanvasBase.get_supported_filetypes())
-    if fmt not in formats:
-        raise ParameterError(f"cannot tell the image format of {str(path)!r}: give it one of the extensions "
-                             f"{', '.join('.' + f for f in formats)}")
-    return fmt
 
 
 def figure(problem: Problem, result: Result | dict, path: str | Path | None = None, *, force: bool = False,

@@ -400,6 +400,34 @@ def test_rcpsp_plot_hostile_input(tmp_path, capsys, solutions):
     assert plot_main([str(inst), str(good), "-o", str(tmp_path / "x.svg"), "--csv", str(tmp_path / "x.csv")]) == 0
 
 
+def test_rcpsp_plot_never_writes_over_what_it_reads_and_names_a_bad_image_format(tmp_path, capsys, solutions):
+    """`--csv` over the instance or the schedule file with --force replaced them with CSV; `--out sched.json` (or
+    no extension) was a matplotlib traceback naming a temporary file."""
+    import shutil
+
+    from combopt.problems.rcpsp.plot import main as plot_main
+
+    src, res = solutions["rcpsp"]
+    inst = tmp_path / Path(str(src)).name
+    shutil.copy(src, inst)
+    sched = tmp_path / "s.json"
+    sched.write_text(json.dumps(res))
+    before = {p: p.read_bytes() for p in (inst, sched)}
+    capsys.readouterr()
+    for args, says in (
+            (["-o", str(tmp_path / "g.png"), "--csv", str(inst), "--force"], "is the input file"),
+            (["-o", str(tmp_path / "g.png"), "--csv", str(sched), "--force"], "is the input file"),
+            (["-o", str(sched), "--force"], "cannot tell the image format"),
+            (["-o", str(tmp_path / "sched.json")], "cannot tell the image format"),
+            (["-o", str(tmp_path / "sched")], "cannot tell the image format"),
+            (["-o", str(tmp_path / "g.png"), "--csv", str(tmp_path / "g.png")], "give them two file names")):
+        assert plot_main([str(inst), str(sched), *args]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and says in err[0], err
+    assert {p: p.read_bytes() for p in (inst, sched)} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([inst.name, "s.json"])
+
+
 # ------------------------------------------------------------------------ output files
 def _writers(tmp_path, out: Path) -> list[tuple[str, ...]]:
     return [

@@ -186,3 +186,15 @@ def read_bounded(path: str | Path, limit: int = MAX_SIDE_FILE_BYTES, what: str =
     if len(raw) > limit:
         raise InputError(p, f"longer than {limit} bytes, the most combopt reads for a {what}")
     return raw
+
+
+def figure_format(path: str | Path) -> str:
+    """The image format ``path``'s extension names (png, svg, pdf, ...); :class:`ParameterError` for any other."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    fmt = Path(path).suffix.lstrip(".").lower()
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if fmt not in formats:
+        raise ParameterError(f"cannot tell the image format of {str(path)!r}: give it one of the extensions "
+                             f"{', '.join('.' + f for f in formats)}")
+    return fmt

@@ -152,11 +152,11 @@ def plot_schedule(problem: RCPSP, starts, title: str | None = None):
 def save_schedule_plot(problem: RCPSP, starts, path: str | Path, title: str | None = None, dpi: int = 120,
                        force: bool = True) -> Path:
     """Write :func:`plot_schedule` to ``path`` (format from the extension: png, svg, pdf), atomically."""
-    from ...core.safeio import write_atomic
+    from ...core.safeio import figure_format, write_atomic
 
     path = Path(path)
+    fmt = figure_format(path)
     fig = plot_schedule(problem, starts, title)
-    fmt = path.suffix.lstrip(".").lower() or None
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt), force, "figure")
     return path
 
@@ -180,9 +180,9 @@ def write_schedule_csv(problem: RCPSP, starts, path: str | Path, force: bool = T
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ...core.errors import CombOptError, InputError
-    from ...core.io import read
-    from ...core.safeio import check_target, read_bounded
+    from ...core.errors import CombOptError, InputError, ParameterError
+    from ...core.io import read, split_index
+    from ...core.safeio import check_not_input, check_target, figure_format, read_bounded
 
     ap = argparse.ArgumentParser(prog="python -m combopt.problems.rcpsp.plot",
                                  description="Gantt chart and resource profiles of an RCPSP schedule")
@@ -193,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="overwrite existing files")
     args = ap.parse_args(argv)
     try:
+        figure_format(args.out)
+        if args.csv and Path(args.csv).absolute() == Path(args.out).absolute():
+            raise ParameterError(f"--csv {args.csv} is also the --out figure; give them two file names")
+        inputs = [split_index(args.instance)[0], Path(args.schedule)]
         for target, what in ((args.out, "--out"), (args.csv, "--csv")):
             if target:
                 check_target(target, args.force, what)
+                check_not_input(target, inputs, what)  # never over what it reads, even with --force
         problem = read(args.instance, "rcpsp")
         raw = read_bounded(args.schedule, what="schedule JSON")
         try:
