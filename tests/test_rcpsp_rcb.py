@@ -88,3 +88,38 @@ def test_solver_finds_a_feasible_schedule_with_every_constraint_type(level):
     res = combopt.solve(p, "rcpsp-ga", schedules=5000, seed=0)
     assert res.feasible, res.violations[:5]
     assert check_schedule(p, res.solution) == []
+
+
+def test_every_level_within_the_bound_is_generated_and_ramps_stay_nested():
+    """Six tasks in six layers at level 9 (the bound: tasks 1-3 before 4-6) were refused on seeds 1-5 ("this layering
+    admits only 7"): one random greedy pass had stopped short. Every level up to the most edges of a bipartite cut of
+    the layers is reached now, each edge set transitively reduced, and a ramp whose top level needed more than one
+    pass is still nested. Where no cut reaches the bound, the refusal does not claim the layering admits no more."""
+    from combopt.generators.rcb import _best_cut_edges, level_bound
+
+    for n in range(2, 9):
+        for m in range(1, n + 1):
+            layer = (np.arange(n) * m) // n
+            top = len(_best_cut_edges(layer))
+            assert top <= level_bound(n, m)
+            for seed in range(3):
+                p = generate_rcb(tasks=n, layers=m, level=top, seed=seed, resources=1)
+                e = _edges(p)
+                assert len(e) == top and all(layer[a] < layer[b] for a, b in e)
+                G = nx.DiGraph(list(e))
+                G.add_nodes_from(range(n))
+                assert set(nx.transitive_reduction(G).edges()) == e, (n, m, seed)
+    for seed in range(6):
+        assert len(_edges(generate_rcb(tasks=6, layers=6, level=9, seed=seed, resources=1))) == 9
+    # 2 + 2 + 2 tasks: 9 edges without a triangle on 6 tasks are K(3,3) alone (Mantel), which these layers rule out
+    with pytest.raises(combopt.ParameterError, match="found at most 8 for this layering") as e:
+        generate_rcb(tasks=6, layers=3, level=9, resources=1)
+    assert "admits only" not in str(e.value)
+    ramp = generate_ramp(range(0, 10), tasks=6, layers=6, seed=1, resources=1)
+    for lo, hi in zip(ramp, ramp[1:], strict=False):
+        assert _edges(lo) < _edges(hi) and len(_edges(hi)) == len(_edges(lo)) + 1
+    assert ramp[-1].meta.get("ramp_top") is None and ramp[3].meta["ramp_top"] == 9
+    # a level the first pass reaches is the instance it always was, standalone or in a ramp
+    alone = generate_rcb(tasks=30, layers=5, level=7, seed=3)
+    in_ramp = generate_ramp([7, 9], tasks=30, layers=5, seed=3)
+    assert _edges(alone) == _edges(in_ramp[0]) and in_ramp[0].meta["ramp_top"] == 9

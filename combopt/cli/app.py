@@ -640,7 +640,7 @@ def generate(
         if out.is_dir():
             raise ParameterError(f"--out {out} is a directory; expected a file name (or a --level range)")
         check_target(out, force)
-    problems = [generate_rcb(level=k, **kw) for k in range(lo, hi + 1)]
+    problems = [generate_rcb(level=k, ramp_top=hi, **kw) for k in range(lo, hi + 1)]
     if out is None:
         out_console.print_json(json.dumps(rcpsp_to_json(problems[0])))
         return
