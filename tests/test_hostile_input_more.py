@@ -416,3 +416,19 @@ def test_an_instance_that_is_a_pipe(tmp_path, capsys):
     fifo = tmp_path / "p.tsp"
     os.mkfifo(fifo)
     user_error(*run_cli(capsys, "solve", fifo, "-q")[::2], "p.tsp", "not a regular file")
+
+
+def test_graph_files_take_integers_as_written_in_ascii_digits(tmp_path):
+    """Python's int() took an Arabic-Indic digit as 1 ("e 1 ١" was a self-loop on vertex 1) and "1_0" as 10 (two
+    labels of an edge list became one vertex)."""
+    clq = tmp_path / "u.clq"
+    clq.write_text("p edge 3 2\ne 1 2\ne 1 \u0661\n", encoding="utf-8")
+    with pytest.raises(combopt.InputError, match="expected an integer vertex") as e:
+        combopt.read(clq, "mis")
+    assert e.value.line == 3
+    el = tmp_path / "g.edgelist"
+    el.write_text("1_0 2\n10 2\n")
+    g = combopt.read(el, "mis")
+    assert g.num_variables == 3  # 1_0, 10 and 2: three vertices, 2 joined to both
+    r = combopt.solve(g, "exhaustive")
+    assert r.objective == 2 and r.status == "optimal"

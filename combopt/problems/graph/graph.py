@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,11 +143,14 @@ class Graph:
 # --------------------------------------------------------------------------- readers
 
 
+#: an integer as the files write one: ASCII digits (Python's int() also takes "1_000" and other scripts' digits)
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
 def _int(tok: str, path, lineno: int, what: str) -> int:
-    try:
-        return int(tok)
-    except ValueError:
-        raise InputError(path, f"expected an integer {what}, got {tok!r}", lineno) from None
+    if not _INTEGER.fullmatch(tok):
+        raise InputError(path, f"expected an integer {what}, got {tok!r}", lineno)
+    return int(tok)
 
 
 _EDGE_BLOCK_KEEP = "0123456789e \n"
@@ -300,11 +304,8 @@ def read_edge_list(path: str | Path) -> Graph:
 
 
 def _isint(t: str) -> bool:
-    try:
-        int(t)
-        return True
-    except ValueError:
-        return False
+    """A label written as an integer ("1_0" and "10" are two labels, not one)."""
+    return _INTEGER.fullmatch(t) is not None
 
 
 def read_networkx(path: str | Path) -> Graph:
