@@ -236,33 +236,43 @@ def test_gate_reruns_the_solver_once_the_background_compilation_is_done(monkeypa
     assert out.info["cold_start"]["compiled_in_time"] is True
 
 
-def test_ctrl_c_while_waiting_for_the_kernels_keeps_the_cold_start_account(monkeypatch):
-    """Ctrl-C during the wait for the background compilation answered with the construction, but its info held only
-    `interrupted`: the cold start and the seconds spent waiting were lost."""
+class _Running:  # a background compiler that never ends within the test
+    pid = 0
+
+    def poll(self):
+        return None
+
+
+def _cold_run_interrupted_while_waiting(monkeypatch, bound=None):
+    """A cold run of a solver whose kernel is not compiled, its compiler running in the background, Ctrl-C at the
+    first wait: ``(output, ctx, waits)``."""
     from combopt.core import warm
 
     monkeypatch.setenv("COMBOPT_COLD_START", "1")
     kernel = _fresh_kernel()
+    waits = []
 
-    class Running:
-        pid = 0
-
-        def poll(self):
-            return None
-
-    monkeypatch.setattr(warm, "spawn_warmer", lambda solver, kind: Running())
-
-    def ctrl_c(*args):
+    def ctrl_c(seconds):
+        waits.append(seconds)
         raise KeyboardInterrupt
 
+    monkeypatch.setattr(warm, "spawn_warmer", lambda solver, kind: _Running())
     monkeypatch.setattr(warm.time, "sleep", ctrl_c)
 
     def solver(problem, ctx, **params):
         return SolverOutput(info={"value": kernel(2.0)})
 
-    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")
+    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")  # maximum clique 4: the greedy construction finds it
     ctx = _ctx(60.0)
-    out = run_solver(_Info("fake", solver), problem, ctx, {})
+    if bound is not None:
+        ctx.state.offer_bound(bound)
+    return run_solver(_Info("fake", solver), problem, ctx, {}), ctx, waits
+
+
+def test_ctrl_c_while_waiting_for_the_kernels_keeps_the_cold_start_account(monkeypatch):
+    """Ctrl-C during the wait for the background compilation answered with the construction, but its info held only
+    `interrupted`: the cold start and the seconds spent waiting were lost."""
+    out, ctx, _ = _cold_run_interrupted_while_waiting(monkeypatch)
     cold = out.info["cold_start"]
     assert out.info["interrupted"] is True and ctx.state.interrupted and cold["compiled_in_time"] is False
     assert cold["construction"] == ctx.state.best and "compile_s" in out.info
@@ -273,33 +283,7 @@ def test_a_construction_that_meets_the_proven_bound_answers_without_waiting_for_
     """A cold run whose quick construction was already optimal (a noise-free 8x8 tomography reconstructed exactly,
     bound 0) waited 18 s of its 20 for a compilation that could not improve it; with a bound it does not meet, it
     still waits."""
-    from combopt.core import warm
-
-    monkeypatch.setenv("COMBOPT_COLD_START", "1")
-    kernel = _fresh_kernel()
-
-    class Running:
-        pid = 0
-
-        def poll(self):
-            return None
-
-    waits = []
-
-    def sleep(seconds):
-        waits.append(seconds)
-        raise KeyboardInterrupt  # end the wait at once
-
-    monkeypatch.setattr(warm, "spawn_warmer", lambda solver, kind: Running())
-    monkeypatch.setattr(warm.time, "sleep", sleep)
-
-    def solver(problem, ctx, **params):
-        return SolverOutput(info={"value": kernel(2.0)})
-
-    problem = combopt.read(DATA / "johnson8-2-4.clq", "clique")  # maximum clique 4: the greedy construction finds it
-    ctx = _ctx(60.0)
-    ctx.state.offer_bound(bound)
-    out = run_solver(_Info("fake", solver), problem, ctx, {})
+    out, ctx, waits = _cold_run_interrupted_while_waiting(monkeypatch, bound)
     cold = out.info["cold_start"]
     assert cold["construction"] == 4 == ctx.state.best
     if bound == 4:
