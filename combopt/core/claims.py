@@ -189,7 +189,7 @@ def check_claims(problem: Problem, data: Any, ev: Evaluation, kind_given: bool =
         if not has_bound:
             out.append(f"gap: the result claims {gap:g} without a bound")
         elif obj is not None:
-            real = relative_gap(obj, bound, problem.sense)
+            real = relative_gap(obj, bound, problem.sense, objective_scale(problem))
             if real is None:  # a zero objective and a bound away from it: no gap is right (the result writes null)
                 out.append(f"gap: the result claims {gap:g}, but with the solution's objective {obj:g} and the bound "
                            f"{bound:g} the gap is undefined (null)")

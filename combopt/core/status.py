@@ -59,15 +59,17 @@ def _room(objective: float, bound: float, sense: str) -> float:
     return (objective - bound) if sense == "min" else (bound - objective)
 
 
-def relative_gap(objective: float | None, bound: float | None, sense: str) -> float | None:
+def relative_gap(objective: float | None, bound: float | None, sense: str, scale: float = 1.0) -> float | None:
     """Relative gap ``(bound - objective) / |objective|`` (maximisation) or ``(objective - bound) / |objective|``.
 
     Zero when they meet, positive while the bound is on the right side, and
     negative when it is on the wrong side (never clamped). ``None`` when
-    either value is missing or not finite. ``|objective|`` below 1e-9 counts
-    as 1e-9 while the two differ by at most 1e-9; further apart, the gap to a zero
+    either value is missing or not finite. ``|objective|`` below ``1e-9 * scale`` counts
+    as that floor while the two differ by at most it; further apart, the gap to a zero
     objective is undefined and ``None`` (MILP solvers print it as infinite: dividing by
-    the floor gave figures like 5e8 that looked measured).
+    the floor gave figures like 5e8 that looked measured). ``scale``: the problem's
+    :meth:`~combopt.core.problem.Problem.objective_scale` (scores of data in small units, 1e-190, have a gap of 17 %,
+    not 6e-182 against a floor of 1e-9).
     """
     if objective is None or bound is None:
         return None
@@ -75,9 +77,10 @@ def relative_gap(objective: float | None, bound: float | None, sense: str) -> fl
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return None
     diff = _room(objective, bound, sense)
-    if abs(objective) < 1e-9 and abs(diff) > 1e-9:
+    floor = 1e-9 * min(1.0, scale) if scale > 0 else 1e-9
+    if abs(objective) < floor and abs(diff) > floor:
         return None
-    return diff / max(abs(objective), 1e-9)
+    return diff / max(abs(objective), floor)
 
 
 def integral_bound(bound: float | None, sense: str) -> float | None:
@@ -215,4 +218,4 @@ def settle(
         proved_by = "bound"
     if proved_by is not None:
         return Claims("optimal", float(objective), 0.0, proved_by, warnings)
-    return Claims("feasible", bound, relative_gap(objective, bound, sense), None, warnings)
+    return Claims("feasible", bound, relative_gap(objective, bound, sense, scale), None, warnings)

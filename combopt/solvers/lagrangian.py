@@ -391,7 +391,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
                     ctx.state.report(ev.objective, sol)
         best_primal = ctx.state.best
         bound_user = None if not math.isfinite(best_dual) else sign * best_dual
-        gap = relative_gap(best_primal, bound_user, problem.sense)
+        gap = relative_gap(best_primal, bound_user, problem.sense, ctx.state.scale)
         rows.append({"iteration": k, "dual_value": sign * value if rho == 0.0 else None, "bound": bound_user,
                      "primal": best_primal, "gap": gap, "feasible_share": feas_share,
                      "violation": float(np.linalg.norm(np.where(model.equality, g, np.maximum(g, 0.0)))),

@@ -253,7 +253,13 @@ def read_data(path: str | Path, name: str | None = None) -> DAGProblem:
                 break
         if name in ("data", "") and p.parent.name:
             name = f"{p.parent.name}/{name}"
-    return DAGProblem(X, names, name=name, source=str(p))
+    try:
+        return DAGProblem(X, names, name=name, source=str(p))
+    except InputError as e:  # a value found out of range once a text table is read: the line of its row
+        row = getattr(e, "row", None)
+        if row is None or e.line is not None or suf.endswith((".npy", ".npz")):
+            raise
+        raise InputError(p, e.message, _line_of_row(p, row, names is not None)) from None
 
 
 # ".csv" and ".npy" are also coupling formats: without --kind dag such a file is read as dag only by name
@@ -334,13 +340,20 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
                     raise InputError(p, f"adjacency cell {cell[:40]!r} is not a finite number", k)
                 A[row, cols[c]] = v
         return _adjacency(p, A, None)
-    # headerless adjacency: d rows of d numbers
-    if len(rows) == d and all(len(c) == d for _, c in rows) and d != 2 and \
-            all(_float(x) is not None for _, c in rows for x in c):
+    # headerless adjacency: k rows of k numbers. With a zero diagonal it is no edge list (rows "i,j[,w]": its rows
+    # would hold a self-loop "0,0", a weight 0, or at k = 2 a two-cycle), so a k x k one of the wrong size is said
+    # as such; k = 2 for other d stays an edge list ("0,3" and "2,0" are two edges)
+    k = len(rows)
+    if k >= 2 and all(len(c) == k for _, c in rows) and all(_float(x) is not None for _, c in rows for x in c):
         A = np.asarray([[float(x) for x in c] for _, c in rows])
-        if not np.all(np.isfinite(A)):
-            raise InputError(p, "adjacency has NaN or infinite entries")
-        return _adjacency(p, A, None)
+        zero_diagonal = bool(np.all(np.diag(A) == 0))
+        if k == d and (d != 2 or zero_diagonal):
+            if not np.all(np.isfinite(A)):
+                raise InputError(p, "adjacency has NaN or infinite entries")
+            return _adjacency(p, A, None)
+        if k != d and k >= 3 and zero_diagonal:
+            raise InputError(p, f"a {k} x {k} adjacency (no header); expected {d} x {d}, one row and column per "
+                                f"variable of the data ({', '.join(names[:8])}{', ...' if d > 8 else ''})")
     # edge list
     B = np.zeros((d, d), dtype=np.int64)
     W = np.zeros((d, d))
@@ -400,12 +413,19 @@ def _graph_from_result_json(p: Path, names: list[str]) -> tuple[np.ndarray, np.n
     return _adjacency(p, W, None)
 
 
+def _line_of_row(p: Path, row: int, header: bool) -> int | None:
+    """The line of data row ``row`` (0-based) of a CSV file (blank lines and comments are not rows)."""
+    text = _read_text(p)
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    for k, (line, _) in enumerate(_rows(text, _delimiter(first), p)):
+        if k == row + header:
+            return line
+    return None
+
+
 def _is_index(cell: str, d: int) -> bool:
-    try:
-        v = int(cell)
-    except ValueError:
-        return False
-    return 0 <= v < d
+    """An index of a variable, written in ASCII digits (int() also takes "1_0", "+1" and other scripts' digits)."""
+    return cell.isascii() and cell.isdigit() and int(cell) < d
 
 
 def _adjacency(p: Path, A: np.ndarray, _unused) -> tuple[np.ndarray, np.ndarray | None]:

@@ -15,7 +15,7 @@ from scipy.linalg import solve_triangular
 
 from ...core.errors import InputError
 from ...problems.dag.metrics import find_cycle, topological_order
-from ...problems.dag.model import refit_on_support
+from ...problems.dag.model import heuristic_order, refit_on_support  # noqa: F401  (re-exported)
 
 __all__ = [
     "order_cholesky", "order_loss", "weights_from_cholesky", "fit_order", "heuristic_order", "order_from_graph",
@@ -68,38 +68,6 @@ def cov_score(S: np.ndarray, W: np.ndarray) -> float:
     return float(0.5 * np.einsum("ij,ij->", M, S @ M))
 
 
-def heuristic_order(S: np.ndarray, should_stop=None) -> np.ndarray:
-    """Greedy order: repeatedly take the node with the smallest variance given those already taken.
-
-    A pivoted Cholesky with the minimum pivot, O(d^3) flops as one
-    matrix-vector product per step (about a second at d = 1000). Under equal
-    noise variances this is the correct order in the large-sample limit;
-    otherwise it is a cheap start. ``should_stop()`` is polled every few
-    steps; once it is true the nodes not yet taken follow in increasing order
-    of their variance given the taken ones (still a permutation).
-    """
-    S = np.asarray(S, dtype=np.float64)
-    d = S.shape[0]
-    var = np.diag(S).copy()  # variance of each node given the nodes taken so far
-    left = np.ones(d, dtype=bool)
-    order = np.empty(d, dtype=np.int64)
-    H = np.zeros((d, d))  # rows: the columns of the pivoted Cholesky factor taken so far
-    for k in range(d):
-        if should_stop is not None and k % 16 == 0 and k and should_stop():
-            rest = np.flatnonzero(left)
-            order[k:] = rest[np.argsort(var[rest], kind="stable")]
-            return order
-        j = int(np.argmin(np.where(left, var, np.inf)))
-        order[k] = j
-        left[j] = False
-        c = S[:, j] - H[:k, j] @ H[:k] if k else S[:, j].copy()
-        piv = c[j]
-        if piv > 0:
-            H[k] = c / np.sqrt(piv)
-            var -= H[k] ** 2
-    return order
-
-
 def order_from_graph(B: np.ndarray, names: list[str], source: str | None = None) -> np.ndarray:
     """A topological order of the graph ``B`` (e.g. another method's output); a cycle is an InputError."""
     order = topological_order(B)
@@ -138,22 +106,45 @@ def lasso_given_order(S: np.ndarray, order: np.ndarray, lam: float, tol: float =
 
 
 def threshold_and_refit(S: np.ndarray, W: np.ndarray, threshold: float, refit: bool = True,
-                        max_passes: int = 20) -> np.ndarray:
+                        max_passes: int = 20, should_stop=None) -> tuple[np.ndarray, bool]:
     """Drop ``|W| < threshold``; with ``refit``, least squares on the kept support, repeated until stable.
 
-    The support only shrinks, so the result stays a DAG (a subgraph of ``W``'s).
+    The support only shrinks, so the result stays a DAG (a subgraph of ``W``'s). ``should_stop()`` is polled before
+    each node's regression: once it is true the nodes left keep their earlier weights on the kept support (a pass at
+    d = 1000, hundreds of parents a node, took 16 s of a 1 s run). Returns ``(weights, cut_short)``.
     """
     B = ((np.abs(W) >= threshold) & (W != 0)).astype(np.int64)
     np.fill_diagonal(B, 0)
+    current = np.where(B != 0, W, 0.0)
     if not refit:
-        return np.where(B != 0, W, 0.0)
+        return current, False
     for _ in range(max_passes):
-        Wr = refit_on_support(S, B)
+        Wr, cut = _refit_until(S, B, current, should_stop)
+        if cut:
+            return Wr, True
         keep = (np.abs(Wr) >= threshold) & (Wr != 0) & (B != 0)
         if keep.sum() == B.sum():
-            return Wr
+            return Wr, False
         B = keep.astype(np.int64)
-    return refit_on_support(S, B)
+        current = np.where(keep, Wr, 0.0)
+    return _refit_until(S, B, current, should_stop)
+
+
+def _refit_until(S: np.ndarray, B: np.ndarray, current: np.ndarray, should_stop) -> tuple[np.ndarray, bool]:
+    """:func:`refit_on_support`, node by node while ``should_stop()`` is false; the nodes left keep ``current``."""
+    if should_stop is None:
+        return refit_on_support(S, B), False
+    d = S.shape[0]
+    W = np.zeros((d, d), dtype=np.float64)
+    for j in range(d):
+        pa = np.flatnonzero(B[:, j])
+        if not pa.size:
+            continue
+        if should_stop():
+            W[:, j:] = np.where(B[:, j:] != 0, current[:, j:], 0.0)
+            return W, True
+        W[pa, j] = np.linalg.solve(S[np.ix_(pa, pa)], S[pa, j])
+    return W, False
 
 
 def rank_swaps(L: np.ndarray, P: np.ndarray, count: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -93,6 +93,8 @@ class SearchOutcome:
     cholesky: np.ndarray | None = None
     #: the lasso (``l1 > 0``) reached the time limit or a Ctrl-C: later nodes kept least-squares weights
     l1_cut_short: bool = False
+    #: the refit after thresholding reached the time limit or a Ctrl-C: later nodes kept their unrefitted weights
+    refit_cut_short: bool = False
 
 
 class ScorePace:
@@ -248,7 +250,8 @@ def _parse_init(problem: DAGProblem, init):
         raise ParameterError("init must be 'heuristic', 'random', a graph file or a d x d adjacency") from None
     if A.shape == (problem.d, problem.d):
         return order_from_graph(A != 0, problem.names, "init")
-    if A.shape == (problem.d,) and sorted(A.astype(np.int64).tolist()) == list(range(problem.d)):
+    if A.shape == (problem.d,) and np.all(A == np.round(A)) and sorted(A.astype(np.int64).tolist()) == \
+            list(range(problem.d)):
         return A.astype(np.int64)  # an order
     raise ParameterError(f"init must be 'heuristic', 'random', a graph file, a {problem.d} x {problem.d} adjacency "
                          "or an order (a permutation of 0..d-1)")
@@ -361,7 +364,7 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
             raw = cov_score(S, W0)
         else:
             W0, raw = W_order, o.loss
-        W = threshold_and_refit(S, W0, threshold, refit)
+        W, o.refit_cut_short = threshold_and_refit(S, W0, threshold, refit, should_stop=hard_stop)
         return cov_score(S, W), W, o, raw
 
     best = None  # (score, W, outcome, restart index, unthresholded score)
@@ -434,6 +437,8 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     }
     if l1 > 0:
         info["l1_cut_short"] = o.l1_cut_short
+    if o.refit_cut_short:
+        info["refit_cut_short"] = True
     if interrupted:
         info["interrupted"] = True
     m = problem.metrics(W)
