@@ -158,8 +158,8 @@ def break_cycles(W: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float]
     from ..problems.dag.metrics import find_cycle
 
     W = np.array(W, dtype=np.float64)
-    np.fill_diagonal(W, 0.0)
-    dropped: list[tuple[int, int, float]] = []
+    dropped: list[tuple[int, int, float]] = [(int(i), int(i), float(W[i, i])) for i in np.flatnonzero(np.diag(W))]
+    np.fill_diagonal(W, 0.0)  # self-loops (DAGMA returned W close to I on data in large units) are cycles too
     while (cyc := find_cycle(W)) is not None:
         i, j = min(zip(cyc[:-1], cyc[1:], strict=True), key=lambda e: abs(W[e]))
         dropped.append((int(i), int(j), float(W[i, j])))
@@ -187,6 +187,8 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     remaining directed cycle is dropped until it is, and ``info["cycle_edges_dropped"]`` says how many
     (``info["dropped_edges"]`` lists them by name).
     """
+    from ..problems.dag.metrics import find_cycle
+
     DagmaLinear = _import_dagma()
     lambda1 = finite_float(params, "lambda1", 0.02, 0.0)
     threshold = finite_float(params, "threshold", 0.3, 0.0)
@@ -220,7 +222,9 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     ctx.state.next_iteration()
     info = {
         "lambda1": lambda1, "threshold": threshold, "loss_type": loss_type, "refit": refit,
+        # DAGMA's own weights, before thresholding and before cycles were broken: acyclic or not (no bound holds it)
         "unthresholded_score": problem.score(W_raw),
+        "unthresholded_is_dag": bool(np.all(np.diag(W_raw) == 0)) and find_cycle(W_raw) is None,
         "edges": int(np.count_nonzero(W)),
         "cycle_edges_dropped": len(dropped),
         "dropped_edges": [[problem.names[i], problem.names[j], w] for i, j, w in dropped],
