@@ -157,3 +157,11 @@ def test_an_order_with_a_fraction_is_refused():
         combopt.solve(p, "topo", time_limit=1, init=[3, 2, 1, 0.5])
     r = combopt.solve(p, "topo", time_limit=1, init=[3, 2, 1, 0])
     assert r.feasible
+
+
+def test_a_header_with_a_trailing_delimiter_is_said_as_such(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("a,b,c,\n" + "\n".join(f"{i},{i * i % 7},{i % 3}," for i in range(10)) + "\n")
+    with pytest.raises(InputError, match=r"column 4 of the header has no name \(a trailing delimiter\?\)") as e:
+        combopt.read(f, "dag")
+    assert e.value.line == 1

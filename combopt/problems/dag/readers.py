@@ -111,6 +111,11 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
     names = None
     if any(_float(c) is None for c in head):
         names = [c.strip().strip('"') for c in head]
+        if "" in names:
+            k = names.index("")
+            why = " (a trailing delimiter?)" if k == len(names) - 1 else ""
+            raise InputError(path, f"column {k + 1} of the header has no name{why}; expected a name for every column",
+                             line0)
         d = len(names)
         data_rows: list[list[float]] = []
     else:
