@@ -463,8 +463,10 @@ class DMMV:
         decode = self.add_to_pulp(prob, t, "")
         return prob, decode
 
-    def add_to_pulp(self, prob, t, prefix: str = ""):
-        """Add this model's variables and rows to ``prob`` with ``t`` as its peak violation.
+    def add_to_pulp(self, prob, t, prefix: str = "", unit: float = 1.0):
+        """Add this model's variables and rows to ``prob`` with ``t`` as its peak violation in units of ``unit`` (the
+        rows are divided by it: violations of 1e-11 are below the back ends' feasibility tolerances of 1e-7, which
+        made every point feasible at t = 0).
 
         Returns ``decode()`` giving the index vector ``k`` after a solve.
         """
@@ -502,7 +504,7 @@ class DMMV:
             for i, a in zip(cols, coefs, strict=True):
                 for var, c in xexpr[i]:
                     terms[var] = terms.get(var, 0.0) + float(a) * c
-            w = float(self.weights[j])
+            w = float(self.weights[j]) / unit
             expr = pulp.LpAffineExpression([(var, w * c) for var, c in terms.items()])
             if np.isfinite(self.upper[j]):
                 prob += expr - t <= w * (float(self.upper[j]) - float(base[j]))

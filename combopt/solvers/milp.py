@@ -362,6 +362,9 @@ def _read_highs(prob, solver, const: float, maximise: bool) -> MilpRun:
         # PuLP hands HiGHS the objective without its constant, negated for a maximisation
         bound = (-raw if maximise else raw) + const
     detail = h.modelStatusToString(ms)
+    if ms == S.kOptimal and has_solution and not any(v.cat == pulp.LpInteger for v in prob.variables()):
+        # no integer column left (every domain a single value): HiGHS solved an LP and its MIP dual bound reads 0
+        bound = _objective_value(prob)
     if ms == S.kOptimal:
         gap = float(info.mip_gap)
         proven = has_solution and (not math.isfinite(gap) or gap <= 1e-9 or

@@ -275,6 +275,13 @@ class FIRDesign(DMMVBase):
     def blocks(self) -> list[DMMV]:
         return [self.model()]
 
+    def objective_scale(self) -> float:
+        """:meth:`DMMVBase.objective_scale` from the spec, without building the model: taps lie in [-1, 1) and enter
+        the amplitude with factors of at most 2; the desired gains are the row targets."""
+        s = self.spec
+        top = float(np.max(s.weights)) * max(2.0, float(np.max(np.abs(s.gains))))
+        return min(1.0, top) if top > 0 else 1.0
+
     def solution_from_blocks(self, ks):
         half = np.asarray(ks[0], dtype=np.int64) - self.spec.scale
         return np.concatenate([half, half[-2::-1]])

@@ -232,6 +232,13 @@ class QuantizationLayer(DMMVBase):
     def num_variables(self) -> int:
         return int(self.W.size)
 
+    def objective_scale(self) -> float:
+        """:meth:`DMMVBase.objective_scale` without making the row models: activations times the largest grid value
+        (the weights and the grid's reach past them, one step)."""
+        reach = float(np.max(np.abs(self.W))) + float(np.max(np.abs(self.scale))) if self.W.size else 0.0
+        top = float(np.max(np.abs(self.X))) * reach if self.X.size else 0.0
+        return min(1.0, top) if top > 0 else 1.0
+
     def bound(self) -> float | None:
         """``None`` beyond the base class's LP size (every row's model is the activations), without making them."""
         if self.W.shape[0] * np.count_nonzero(self.X) > LP_MAX_NNZ:

@@ -291,6 +291,13 @@ class Tomography(DMMVBase):
     def blocks(self) -> list[DMMV]:
         return [self.model()]
 
+    def objective_scale(self) -> float:
+        """:meth:`DMMVBase.objective_scale` from the projection and the levels, without building the model."""
+        a = float(np.max(np.abs(self.A.data))) if self.A.nnz else 0.0
+        top = max(a * float(np.max(np.abs(self.levels))), float(np.max(np.abs(self.b))) + self.noise_bound
+                  if self.b.size else 0.0)
+        return min(1.0, top) if top > 0 else 1.0
+
     def solution_from_blocks(self, ks):
         return self.levels[np.asarray(ks[0], dtype=np.int64)].reshape(self.shape)
 
