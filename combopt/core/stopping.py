@@ -18,6 +18,7 @@ before the solver starts, or one the solver proves and hands over through
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,24 @@ class StoppingCriterion:
         return math.inf
 
     def __or__(self, other: StoppingCriterion) -> StoppingCriterion:
+        if not isinstance(other, StoppingCriterion):
+            raise ParameterError(f"a stopping criterion combines with another one (MaxRuntime, MaxIterations, "
+                                 f"TargetObjective, NoImprovement), not with {type(other).__name__} {other!r:.40}")
         return AnyOf([self, other])
+
+
+def _whole(v, what: str) -> int:
+    """``v`` as a whole number of at least 1 (not 1.5, "3", True or NaN): :class:`ParameterError` otherwise."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v != int(v) or v < 1:
+        raise ParameterError(f"{what} must be a whole number of at least 1, got {v!r:.40}")
+    return int(v)
+
+
+def _number(v, what: str) -> float:
+    """``v`` as a finite number (not "5", True or None): :class:`ParameterError` otherwise."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+        raise ParameterError(f"{what} must be a finite number, got {v!r:.40}")
+    return float(v)
 
 
 class AnyOf(StoppingCriterion):
@@ -62,9 +80,9 @@ class MaxRuntime(StoppingCriterion):
     """Stop after ``seconds`` of wall-clock time (compile time included)."""
 
     def __init__(self, seconds: float):
-        if not seconds > 0:
+        self.seconds = _number(seconds, "the time limit")
+        if not self.seconds > 0:
             raise ParameterError(f"time limit must be positive, got {seconds}")
-        self.seconds = float(seconds)
 
     def __call__(self, state: SearchState) -> bool:
         return state.elapsed >= self.seconds
@@ -80,9 +98,7 @@ class MaxIterations(StoppingCriterion):
     """Stop after ``n`` outer iterations."""
 
     def __init__(self, n: int):
-        if int(n) < 1:
-            raise ParameterError(f"iteration limit must be at least 1, got {n}")
-        self.n = int(n)
+        self.n = _whole(n, "the iteration limit")
 
     def __call__(self, state: SearchState) -> bool:
         return state.iterations >= self.n
@@ -95,9 +111,7 @@ class TargetObjective(StoppingCriterion):
     """Stop once a feasible objective at least as good as ``target`` is found."""
 
     def __init__(self, target: float):
-        self.target = float(target)
-        if not math.isfinite(self.target):
-            raise ParameterError(f"target must be a finite number, got {target!r}")
+        self.target = _number(target, "target")
 
     def __call__(self, state: SearchState) -> bool:
         b = state.best
@@ -113,9 +127,7 @@ class NoImprovement(StoppingCriterion):
     """Stop after ``n`` consecutive outer iterations without improvement."""
 
     def __init__(self, n: int):
-        if int(n) < 1:
-            raise ParameterError(f"no-improvement limit must be at least 1, got {n}")
-        self.n = int(n)
+        self.n = _whole(n, "the no-improvement limit")
 
     def __call__(self, state: SearchState) -> bool:
         return state.iterations - state.best_iteration >= self.n

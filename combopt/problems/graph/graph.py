@@ -74,7 +74,11 @@ class Graph:
             e = np.stack([key // max(n, 1), key % max(n, 1)], axis=1)
         else:
             e = e.reshape(0, 2)
-        return cls(n, e, list(labels) if labels is not None else list(range(1, n + 1)), name)
+        if labels is not None:
+            labels = list(labels)
+            if len(labels) != n:
+                raise ParameterError(f"labels must name each of the {n} vertices, got {len(labels)}")
+        return cls(n, e, labels if labels is not None else list(range(1, n + 1)), name)
 
     @classmethod
     def from_networkx(cls, G, name: str = "graph") -> Graph:

@@ -48,7 +48,8 @@ MIN_START_ITERATIONS = 15
 #: counts as converged by default (the integer part is final once the feasible value is within 1e-4 of it)
 MAX_ITERATIONS = 3000
 TOLERANCE = 1e-7
-#: seconds a call without a time limit (``seconds`` infinite) gets at most
+#: a call without a time limit (``seconds`` infinite) runs the iterations that :func:`iteration_seconds` says take this
+#: long (counted, not timed: the same bound every time)
 UNTIMED_SECONDS = 5.0
 #: the penalty's start (side runs on hamming8-4, C125.9, brock200_1, san200_0.9_1, sanr200_0.7, keller5 and MANN_a9:
 #: 1 took 190-500 iterations to within 0.5 % of the final value, 1e-2 70-280, 3e-4 40-90)
@@ -147,17 +148,22 @@ def run(state: ThetaState, seconds: float, integral: bool = True, tolerance: flo
         state.best = state.lower = float(n)
         state.converged = state.settled = True
         return state
-    seconds = min(seconds, UNTIMED_SECONDS)
+    # without a time limit the work is counted, not timed: as many iterations in all as the model of their cost
+    # fits in UNTIMED_SECONDS, so that the same seed gives the same bound (a wall-clock cap made an iteration-limited
+    # ils report optimal in one process and a gap of 50 % in another, and each repeat solve continue the last)
+    untimed = not math.isfinite(seconds)
+    cap = min(MAX_ITERATIONS, max(MIN_START_ITERATIONS + 1, int(UNTIMED_SECONDS / iteration_seconds(n)))) \
+        if untimed else MAX_ITERATIONS
     t0 = time.perf_counter()
     per = state.seconds / state.iterations if state.iterations else iteration_seconds(n)
     need = per * (MIN_START_ITERATIONS if state.iterations == 0 else 1)
-    if state.converged or state.iterations >= MAX_ITERATIONS or (integral and state.settled) or need + per > seconds:
+    if state.converged or state.iterations >= cap or (integral and state.settled) or need + per > seconds:
         return state
-    end = t0 + seconds - per  # keep room for the closing check
+    end = math.inf if untimed else t0 + seconds - per  # keep room for the closing check
     I, J, X, Z, sigma = state.rows, state.cols, state.X, state.Z, state.sigma
     diag = np.diag_indices(n)
     y = None
-    while state.iterations < MAX_ITERATIONS and time.perf_counter() + per <= end:
+    while state.iterations < cap and time.perf_counter() + per <= end:
         # the multipliers given Z: y0 from the trace, the edge values from the edge entries
         y0 = (n + np.trace(Z) + (np.trace(X) - 1.0) / sigma) / n
         y = 1.0 + Z[I, J] + X[I, J] / sigma

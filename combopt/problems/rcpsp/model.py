@@ -37,13 +37,14 @@ names and the times involved.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem, integer_array
+from ...core.problem import Evaluation, Problem, integer_array, short_repr
 from ...core.registry import register_kind
 from .check import VIOLATION_CLASSES, Violation, check_schedule  # noqa: F401  (re-exported)
 
@@ -88,6 +89,13 @@ def _int_array(values, name: str, shape_len: int | None = None, lo: int = 0) -> 
     if a.size and (a.min() < lo or a.max() > MAX_TIME_VALUE * 10):
         raise ParameterError(f"{name} must lie in {lo}..{MAX_TIME_VALUE * 10}")
     return a
+
+
+def _task_index(v, what: str) -> int:
+    """A task index: a whole number (1.5, True, NaN or "x" were truncated or a raw error)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v != int(v):
+        raise ParameterError(f"{what}: expected a task index (a whole number), got {short_repr(v)}")
+    return int(v)
 
 
 def _located(message: str, what: str, index: int) -> ParameterError:
@@ -193,12 +201,15 @@ class RCPSP(Problem):
         if len(set(self.resource_names)) != R:
             raise ParameterError("resource names must be unique")
         # precedence
-        if len(successors) != n:
-            raise ParameterError(f"successors must have {n} lists, got {len(successors)}")
+        if isinstance(successors, (str, bytes)) or not hasattr(successors, "__len__") or len(successors) != n:
+            raise ParameterError(f"successors must be {n} lists of task indices, got {short_repr(successors)}")
         edges = []
         for i, succ in enumerate(successors):
+            if isinstance(succ, (str, bytes)) or not hasattr(succ, "__iter__"):
+                raise ParameterError(f"successors of task {self.names[i]} must be a list of task indices, got "
+                                     f"{short_repr(succ)}")
             for j in succ:
-                j = int(j)
+                j = _task_index(j, f"successor of task {self.names[i]}")
                 if not 0 <= j < n:
                     raise _located(f"task {self.names[i]}: successor index {j} out of range 0..{n - 1}",
                                    "task", i)
@@ -252,7 +263,7 @@ class RCPSP(Problem):
         # disjunctive pairs
         pairs = set()
         for k, (a, b) in enumerate(disjunctive):
-            a, b = int(a), int(b)
+            a, b = _task_index(a, f"disjunctive pair {k}"), _task_index(b, f"disjunctive pair {k}")
             if not (0 <= a < n and 0 <= b < n):
                 raise _located(f"disjunctive pair ({a}, {b}) must name two different tasks 0..{n - 1}",
                                "disjunctive", k)

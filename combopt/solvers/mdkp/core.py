@@ -162,7 +162,7 @@ ILS_DEPTHS = (3, 5, 8, 12)
 def first_walk(n: int, m: int) -> int:
     """Iterations of a first local-search walk: ``ILS_WALK`` at 30 x 100, fewer where the swap search's work per
     iteration (about n^2 m) is larger; later walks follow the measured rate (:func:`next_walk`)."""
-    return int(min(ILS_WALK, max(1, ILS_WALK * (100**2 * 30) / (n * n * m))))
+    return int(min(ILS_WALK, max(1, ILS_WALK * (100**2 * 30) / max(n * n * m, 1))))  # (m = 0: no constraint rows)
 
 
 def next_walk(rate: float, seconds: float) -> int:
