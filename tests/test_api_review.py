@@ -82,3 +82,20 @@ def test_a_knapsack_without_constraint_rows_runs_without_a_thread_error():
     finally:
         threading.excepthook = hook
     assert seen == [] and r.objective == 3 and r.status == "optimal"
+
+
+@pytest.mark.parametrize("build", [
+    lambda: __import__("combopt.problems.tsp", fromlist=["TSP"]).TSP([[0, 1], [1]]),
+    lambda: __import__("combopt.problems.tsp", fromlist=["TSP"]).TSP.from_coords([["a", "b"], [1, 1]]),
+    lambda: MultiKnapsack(["a"], [[1]], [1]),
+    lambda: MultiKnapsack([1j], [[1]], [1]),
+    lambda: MultiKnapsack([1, 2], [[1, 2], [1]], [1, 1]),
+    lambda: __import__("combopt.problems.dag", fromlist=["DAGProblem"]).DAGProblem([["a", "b"], ["c", "d"]]),
+    lambda: __import__("combopt.problems.dag", fromlist=["DAGProblem"]).DAGProblem([[1, 2], [3]]),
+    lambda: __import__("combopt.problems.coupling", fromlist=["MEC"]).MEC([["a"], [1.0]]),
+    lambda: __import__("combopt.problems.coupling", fromlist=["MEC"]).MEC(None)])
+def test_problems_built_in_code_from_text_ragged_or_complex_arrays_say_so(build):
+    """numpy's own ValueError or TypeError came out of these constructors (inhomogeneous shape, could not convert
+    string to float)."""
+    with pytest.raises(combopt.ParameterError):
+        build()

@@ -258,6 +258,22 @@ def integer_array(values: Any):
         raise ValueError(str(e)) from None
 
 
+def number_array(values: Any, what: str, order: str = "K"):
+    """``values`` as a new float64 array for a problem built in code; :class:`ParameterError` naming ``what`` for text,
+    ragged lists, complex numbers or integers beyond a float (numpy's own ValueError or TypeError otherwise)."""
+    import numpy as np
+
+    from .errors import ParameterError
+
+    try:
+        if np.iscomplexobj(values):
+            raise TypeError("complex numbers")
+        return np.array(values, dtype=np.float64, order=order)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{what} must be an array of real numbers (not text, a ragged list or complex numbers), "
+                             f"got {short_repr(values)}") from None
+
+
 def real_array(solution: Any):
     """``solution`` as a float64 array, or ``None`` where it holds no real numbers: text, a ragged list, an integer of
     400 digits, or complex numbers (which ``numpy.asarray(..., float64)`` would cut to their real parts with only a

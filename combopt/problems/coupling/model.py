@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem, describe_value
+from ...core.problem import Evaluation, Problem, describe_value, number_array
 from ...core.registry import register_kind
 from ...core.safeio import json_number
 from .cells import MAX_CELLS, Coupling, north_west_corner, shown, singleton_encoder  # noqa: F401  (re-exported)
@@ -129,7 +129,10 @@ class CouplingProblem(Problem):
 
     def __init__(self, marginals, rate: float | None = None, name: str = "coupling", source: str | None = None,
                  normalize: bool = False, lenient: bool = False, lines: MarginalLines | None = None):
-        marginals = list(marginals)
+        if isinstance(marginals, (str, bytes)) or not hasattr(marginals, "__iter__"):
+            raise ParameterError(f"marginals must be a list of probability vectors, got {describe_value(marginals)}")
+        marginals = [number_array(p, f"marginal {k}") if not isinstance(p, np.ndarray) else p
+                     for k, p in enumerate(marginals)]
         self.lines = lines
         if len(marginals) < self.min_marginals or (self.max_marginals and len(marginals) > self.max_marginals):
             want = (f"exactly {self.min_marginals}" if self.max_marginals == self.min_marginals

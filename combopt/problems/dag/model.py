@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import InputError, ParameterError
-from ...core.problem import Evaluation, Problem, real_array
+from ...core.problem import Evaluation, Problem, number_array, real_array
 from ...core.registry import register_kind
 from .metrics import count_accuracy, find_cycle, support, topological_order
 
@@ -128,7 +128,7 @@ class DAGProblem(Problem):
 
     def __init__(self, X: np.ndarray, names: list[str] | None = None, name: str = "data", source: str | None = None,
                  truth: Any = None):
-        X = np.asarray(X, dtype=np.float64)  # (kept centred in Xc: a copy, whatever the caller does after)
+        X = number_array(X, "X (the data)")  # (kept centred in Xc: a copy, whatever the caller does after)
         if X.ndim != 2:
             raise InputError(source, f"data must be a 2-D table (rows = samples), got {X.ndim} dimension(s)")
         n, d = X.shape

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from ...core.budget import StepBudget
 from ...core.errors import InputError, NoSuchInstance, ParameterError, UnsuitedInstance
 from ...core.io import register_reader
-from ...core.problem import Evaluation, Problem, coefficient_scale
+from ...core.problem import Evaluation, Problem, coefficient_scale, number_array
 from ...core.registry import register_kind
 from ...core.safeio import json_vector
 from ...models.lagrangian import LagrangianModel
@@ -53,9 +53,9 @@ class MultiKnapsack(Problem):
 
     def __init__(self, profits, weights, capacities, name: str = "mdkp", source: str | None = None,
                  reported_optimum: float | None = None):
-        self.p = np.array(profits, dtype=np.float64).ravel()  # copies: the caller's arrays may change after this
-        self.A = np.atleast_2d(np.array(weights, dtype=np.float64, order="C"))
-        self.b = np.array(capacities, dtype=np.float64).ravel()
+        self.p = number_array(profits, "profits").ravel()  # copies: the caller's arrays may change after this
+        self.A = np.atleast_2d(number_array(weights, "weights", order="C"))
+        self.b = number_array(capacities, "capacities").ravel()
         n, m = self.p.size, self.b.size
         if n == 0:
             raise ParameterError("a multidimensional knapsack needs at least one item (profits is empty)")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...core.errors import InputError, ParameterError, UnsuitedInstance
 from ...core.limits import check_memory
-from ...core.problem import Evaluation, Problem, short_repr
+from ...core.problem import Evaluation, Problem, number_array, short_repr
 from ...core.registry import register_kind
 from ...models.qubo import QUBO
 from .asymmetric import ASSIGNMENT_MAX, assignment_time
@@ -144,7 +144,10 @@ class TSP(Problem):
                  edge_weight_type: str | None = None, copy: bool = True):
         """``copy=False`` hands ``D`` over (a reader's fresh int64 matrix: 800 MB at 10,000 cities need no
         second copy); the default copies, so that a caller's matrix and the problem never share memory."""
-        A = np.asarray(D)
+        try:
+            A = np.asarray(D)
+        except (TypeError, ValueError, OverflowError):  # a ragged list of rows
+            raise ParameterError(f"D must be a square matrix of numbers, got {short_repr(D)}") from None
         if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
             raise ParameterError(f"D must be a square matrix, got shape {A.shape}")
         if not np.issubdtype(A.dtype, np.number) or A.dtype.kind == "c":
@@ -169,7 +172,7 @@ class TSP(Problem):
         self.source = source
         self.edge_weight_type = edge_weight_type
         if coords is not None:
-            coords = np.asarray(coords, dtype=np.float64)
+            coords = number_array(coords, "coords")
             if coords.shape != (A.shape[0], 2):
                 raise ParameterError(f"coords must have shape ({A.shape[0]}, 2), got {coords.shape}")
         self.coords = coords
@@ -190,7 +193,7 @@ class TSP(Problem):
         if kind not in COORD_TYPES:
             raise ParameterError(f"unknown EDGE_WEIGHT_TYPE {edge_weight_type!r}; expected one of "
                                  f"{', '.join(COORD_TYPES)}")
-        c = np.array(coords, dtype=np.float64)
+        c = number_array(coords, "coords")
         if c.ndim != 2 or c.shape[1] != 2 or c.shape[0] < 1:
             raise ParameterError(f"coords must have shape (n, 2) with n >= 1, got {c.shape}")
         if not np.all(np.isfinite(c)):
