@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
+from ...core.jsonpos import line_of
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -609,6 +610,9 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
                 if isinstance(val, list):
                     val = [(-math.inf if key == "lower" else math.inf) if e is None else e for e in val]
                 rows[key] = np.asarray(val, dtype=np.float64)
+        if "domains" in data and "domain" in data:
+            raise InputError(path, "both 'domain' (one for every variable) and 'domains' (one per variable); expected "
+                                   "one of them", line_of(path.read_text(), ("domains",)))
         if "domains" in data:
             doms = data["domains"]
             if not isinstance(doms, list) or len(doms) != A.shape[1]:
