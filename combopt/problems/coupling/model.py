@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -24,14 +23,13 @@ from ...core.problem import Evaluation, Problem, describe_value, number_array
 from ...core.registry import register_kind
 from ...core.safeio import json_number
 from .cells import MAX_CELLS, Coupling, north_west_corner, shown, singleton_encoder  # noqa: F401  (re-exported)
+from .marginals import RENORM, SUM_TOL, MarginalLines, check_marginals  # noqa: F401  (re-exported)
 from .measures import binary_entropy, entropy, majorization_bound, profile_bound
 
 register_kind("mec")
 register_kind("ebim")
 register_kind("mecb")
 
-#: an input marginal must sum to 1 within this (else ``normalize=true`` is needed)
-SUM_TOL = 1e-6
 #: a coupling's marginal entry may differ from the problem's by this share of the entry ...
 MARGINAL_RTOL = 1e-9
 #: ... plus this much (absolute: rounding of tiny entries)
@@ -49,64 +47,6 @@ PROFILE_EAGER_SYMBOLS = 250_000
 MAX_VIOLATIONS_LISTED = 10
 #: at most this many code words ``|T|`` (the marginal ``p(t)`` is a dense array of that length)
 MAX_CODE_WORDS = MAX_CELLS
-
-#: how to renormalise marginals that do not sum to 1, in an error message
-RENORM = "pass -p normalize=true, or normalize=True to the constructor in Python, to renormalise"
-
-
-class MarginalLines:
-    """The line where each marginal begins in its file (a CSV row's line, or found in the JSON text when an error
-    needs it: the text is walked only then); picklable, so a problem read on one process reports it on another."""
-
-    def __init__(self, rows: list[int] | None = None, json_file: str | None = None):
-        self.rows, self.json_file = rows, json_file
-
-    def __call__(self, k: int) -> int | None:
-        if self.rows is not None:
-            return self.rows[k] if 0 <= k < len(self.rows) else None
-        if self.json_file is None:
-            return None
-        from ...core.jsonpos import line_of
-
-        try:
-            return line_of(Path(self.json_file).read_text(encoding="utf-8"), ("marginals", k))
-        except (OSError, UnicodeDecodeError):
-            return None
-
-
-def check_marginals(marginals, path=None, normalize: bool = False, lenient: bool = False,
-                    lines: MarginalLines | None = None):
-    """Validate probability vectors: 1-D, non-empty, finite, non-negative, summing to 1.
-
-    Returns ``(normalised marginals, raw sums)``. A sum off by more than
-    :data:`SUM_TOL` raises unless ``normalize`` (or ``lenient``: the reader
-    defers that decision to the solve, where ``normalize=true`` is a parameter).
-    """
-    out, sums = [], []
-    for k, p in enumerate(marginals):
-        def bad(message: str, k: int = k):
-            return InputError(path, message, None if lines is None or path is None else lines(k))
-
-        a = np.asarray(p, dtype=np.float64)
-        if a.ndim != 1 or a.size == 0:
-            raise bad(f"marginal {k} must be a non-empty list of probabilities")
-        if not np.all(np.isfinite(a)):
-            raise bad(f"marginal {k} has a non-finite entry at position {int(np.argmin(np.isfinite(a)))}")
-        if np.any(a < 0):
-            raise bad(f"marginal {k} has a negative entry at position {int(np.argmax(a < 0))}; "
-                      "expected probabilities >= 0")
-        with np.errstate(over="ignore"):
-            s = float(a.sum())
-        if not s > 0:
-            raise bad(f"marginal {k} sums to 0; expected probabilities summing to 1")
-        if not math.isfinite(s):  # 1e308 + 1e308: renormalising would divide by infinity (all zeros)
-            raise bad(f"marginal {k} sums past the largest float; expected probabilities summing to 1")
-        if abs(s - 1.0) > SUM_TOL and not (normalize or lenient):
-            raise bad(f"marginal {k} sums to {s:.9g}; expected 1 within {SUM_TOL:g} ({RENORM})")
-        out.append(a / s)
-        sums.append(s)
-    return out, sums
-
 
 class CouplingProblem(Problem):
     """Shared part of the three coupling kinds: validated marginals and the normalisation gate.
