@@ -52,13 +52,24 @@ def ls_score(Xc: np.ndarray, W: np.ndarray) -> float:
 
 def refit_on_support(S: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Least-squares weights of each node on its parents ``B[:, j] != 0``, from the covariance ``S``."""
+    return refit_nodes(S, B)[0]
+
+
+def refit_nodes(S: np.ndarray, B: np.ndarray, current: np.ndarray | None = None,
+                should_stop=None) -> tuple[np.ndarray, bool]:
+    """:func:`refit_on_support` node by node while ``should_stop()`` (polled before each node with parents) is
+    false; once it is true the nodes left keep ``current`` on their parents. Returns ``(weights, cut_short)``."""
     d = S.shape[0]
     W = np.zeros((d, d), dtype=np.float64)
     for j in range(d):
         pa = np.flatnonzero(B[:, j])
-        if pa.size:
-            W[pa, j] = np.linalg.solve(S[np.ix_(pa, pa)], S[pa, j])
-    return W
+        if not pa.size:
+            continue
+        if should_stop is not None and current is not None and should_stop():
+            W[:, j:] = np.where(B[:, j:] != 0, current[:, j:], 0.0)
+            return W, True
+        W[pa, j] = np.linalg.solve(S[np.ix_(pa, pa)], S[pa, j])
+    return W, False
 
 
 def order_score(S: np.ndarray, order) -> float:

@@ -15,7 +15,8 @@ from scipy.linalg import solve_triangular
 
 from ...core.errors import InputError
 from ...problems.dag.metrics import find_cycle, topological_order
-from ...problems.dag.model import heuristic_order, refit_on_support  # noqa: F401  (re-exported)
+from ...problems.dag.model import heuristic_order, refit_nodes, refit_on_support  # noqa: F401  (re-exported)
+from ...problems.dag.model import order_score as order_loss  # the score of the best DAG an order allows
 
 __all__ = [
     "order_cholesky", "order_loss", "weights_from_cholesky", "fit_order", "heuristic_order", "order_from_graph",
@@ -35,12 +36,6 @@ def default_search_sizes(d: int) -> tuple[int, int]:
 def order_cholesky(S: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Cholesky factor of the covariance permuted by ``order``."""
     return np.linalg.cholesky(S[np.ix_(order, order)])
-
-
-def order_loss(S: np.ndarray, order: np.ndarray) -> float:
-    """Least-squares score of the best DAG compatible with ``order``."""
-    L = order_cholesky(S, order)
-    return float(0.5 * np.sum(np.diag(L) ** 2))
 
 
 def weights_from_cholesky(L: np.ndarray) -> np.ndarray:
@@ -119,7 +114,7 @@ def threshold_and_refit(S: np.ndarray, W: np.ndarray, threshold: float, refit: b
     if not refit:
         return current, False
     for _ in range(max_passes):
-        Wr, cut = _refit_until(S, B, current, should_stop)
+        Wr, cut = refit_nodes(S, B, current, should_stop)
         if cut:
             return Wr, True
         keep = (np.abs(Wr) >= threshold) & (Wr != 0) & (B != 0)
@@ -127,24 +122,7 @@ def threshold_and_refit(S: np.ndarray, W: np.ndarray, threshold: float, refit: b
             return Wr, False
         B = keep.astype(np.int64)
         current = np.where(keep, Wr, 0.0)
-    return _refit_until(S, B, current, should_stop)
-
-
-def _refit_until(S: np.ndarray, B: np.ndarray, current: np.ndarray, should_stop) -> tuple[np.ndarray, bool]:
-    """:func:`refit_on_support`, node by node while ``should_stop()`` is false; the nodes left keep ``current``."""
-    if should_stop is None:
-        return refit_on_support(S, B), False
-    d = S.shape[0]
-    W = np.zeros((d, d), dtype=np.float64)
-    for j in range(d):
-        pa = np.flatnonzero(B[:, j])
-        if not pa.size:
-            continue
-        if should_stop():
-            W[:, j:] = np.where(B[:, j:] != 0, current[:, j:], 0.0)
-            return W, True
-        W[pa, j] = np.linalg.solve(S[np.ix_(pa, pa)], S[pa, j])
-    return W, False
+    return refit_nodes(S, B, current, should_stop)
 
 
 def rank_swaps(L: np.ndarray, P: np.ndarray, count: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
