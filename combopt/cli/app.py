@@ -253,6 +253,9 @@ def check(
                     typer.Option("--kind", "-k", help="problem kind (default: from the instance file)")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help=PLOT_HELP)] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --plot if it exists")] = False,
+    truth: Annotated[str | None, typer.Option("--truth", help="dag: the ground-truth graph; the result's SHD, TPR, "
+                                                            "FDR, true edges and true score are checked against it")
+                     ] = None,
 ) -> None:
     """Re-evaluate a solution and every claim of its result (objective, status, bound, gap, kind).
 
@@ -261,7 +264,7 @@ def check(
     from ..core.claims import check_claims, evaluate_finite
     from ..core.io import read, split_index
 
-    _check_plot(plot, None, force, [split_index(path)[0], solution])
+    _check_plot(plot, None, force, [split_index(path)[0], solution, *([truth] if truth else [])])
     raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
@@ -288,6 +291,10 @@ def check(
         kind_for_read = kind
     problem = read(path, kind_for_read)  # --kind or the instance file decides; a differing "problem" is reported
     _not_inputs_of(problem, None, plot)
+    if truth is not None:
+        if not hasattr(problem, "set_truth"):
+            raise ParameterError(f"--truth applies to DAG-learning instances; {path} reads as a {problem.kind} one")
+        problem.set_truth(truth)
     if isinstance(data, dict) and "solution" in data and data["solution"] is None:
         if plot is not None:
             err_console.print(f"note: the result holds no solution; {plot} not drawn", highlight=False)
@@ -313,6 +320,7 @@ def check(
             out_console.print(f"  - {v}", highlight=False, soft_wrap=True)
     for m in mismatches:
         out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
+    _print_truth_check(problem, data, sol, truth)
     if plot is not None:  # drawn whatever the verdict: a picture of a broken schedule shows what is wrong
         _write_plot(problem, data if isinstance(data, dict) else {}, plot, force, solution=sol)
     if mismatches or not ev.feasible:
@@ -321,6 +329,20 @@ def check(
         out_console.print("claims: all hold (problem, sense, feasible, objective, status, bound, gap)",
                           highlight=False)
     raise typer.Exit(0)
+
+
+def _print_truth_check(problem, data: Any, sol: Any, truth: str | None) -> None:
+    """DAG learning: the metrics against ``--truth``, or a note that the result's metrics went unchecked."""
+    if problem.kind != "dag":
+        return
+    stated = data.get("solution") if isinstance(data, dict) and isinstance(data.get("solution"), dict) else {}
+    if truth is not None:
+        m = problem.metrics(sol)
+        out_console.print(f"against {truth}: SHD {m['shd']} (TPR {m['tpr']:.3f}, FDR {m['fdr']:.3f}, "
+                          f"FPR {m['fpr']:.3f}, {m['true_edges']} true edges)", highlight=False)
+    elif "metrics" in stated and "truth_edges" not in stated:
+        out_console.print("note: the result's metrics are not checked: it lists no truth_edges; give --truth FILE",
+                          highlight=False)
 
 
 def _other_kind(solution: Path, claimed: str, path: str, kind: str) -> InputError:

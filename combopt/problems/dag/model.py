@@ -211,9 +211,9 @@ class DAGProblem(Problem):
         """Score of the least-squares fit on the true edges (if a DAG): the best any method can score with the true
         graph, at most :meth:`truth_score`, and the fair yardstick where the truth file's weights do not match the
         data's scale (standardised data)."""
-        if self.truth is None or topological_order(self.truth) is None:
+        if self.truth is None:
             return None
-        return ls_score(self.Xc, refit_on_support(self.S, self.truth))
+        return self._refit_score(self.truth)
 
     def metrics(self, W: np.ndarray) -> dict[str, float] | None:
         """SHD, TPR, FDR, FPR, nnz of ``W != 0`` against the truth (None without one)."""
@@ -320,6 +320,8 @@ class DAGProblem(Problem):
         order = topological_order(W)
         sol = data.get("solution") if isinstance(data.get("solution"), dict) else {}
         out = self._stated_fields(sol, W, order) if "adjacency" in sol else []
+        if "adjacency" in sol:
+            out.extend(self._truth_claims(sol, W))
         bound = data.get("bound")
         if not isinstance(bound, (int, float)) or isinstance(bound, bool) or not math.isfinite(bound):
             return out
@@ -337,6 +339,66 @@ class DAGProblem(Problem):
                            f"on {what} (every node on all its predecessors)")
                 break
         return out
+
+    def _truth_claims(self, sol: dict, W: np.ndarray) -> list[str]:
+        """The result's truth metrics against the truth: the attached one (``combopt check --truth``), else the
+        result's own ``truth_edges`` (then only that its metrics are those of its adjacency against them; the true
+        graph's score needs the truth's weights, so only its refit score is checked)."""
+        stated = sol.get("truth_edges")
+        out: list[str] = []
+        given = None
+        if stated is not None:
+            index = {v: i for i, v in enumerate(self.names)}
+            pairs = stated if isinstance(stated, list) else None
+            if pairs is None or not all(isinstance(e, list) and len(e) == 2 and all(
+                    isinstance(v, str) and v in index for v in e) for e in pairs):
+                return ["truth_edges: expected a list of [cause, effect] pairs of the data's column names"]
+            given = np.zeros((self.d, self.d), dtype=np.int64)
+            for c, e in pairs:
+                given[index[c], index[e]] = 1
+            if len({tuple(e) for e in pairs}) != len(pairs):
+                out.append("truth_edges: the result lists an edge twice")
+        truth = self.truth if self.truth is not None else given
+        if truth is None:
+            return out
+        if self.truth is not None and given is not None and not np.array_equal(given != 0, self.truth != 0):
+            extra = [(self.names[i], self.names[j]) for i, j in zip(*np.nonzero((given != 0) & (self.truth == 0)),
+                                                                     strict=True)][:3]
+            missing = [(self.names[i], self.names[j]) for i, j in zip(*np.nonzero((given == 0) & (self.truth != 0)),
+                                                                       strict=True)][:3]
+            out.append(f"truth_edges: the result's truth is not {self.truth_source}'s (in the result only: "
+                       f"{extra or 'none'}; in the truth only: {missing or 'none'})")
+        m = sol.get("metrics")
+        if m is not None:
+            real = count_accuracy(truth, support(W))
+            if not isinstance(m, dict):
+                out.append("metrics: expected an object of SHD, TPR, FDR, FPR, ...")
+            else:
+                wrong = [f"{k} {m[k]!r} (is {real[k]:.6g})" for k in real if k in m and not (
+                    isinstance(m[k], (int, float)) and not isinstance(m[k], bool)
+                    and math.isclose(float(m[k]), real[k], rel_tol=1e-9, abs_tol=1e-12))]
+                if wrong:
+                    out.append("metrics: the result's metrics are not its adjacency's against the truth: "
+                               + ", ".join(wrong[:4]))
+        scores = [("truth_refit_score", self._refit_score(truth))]
+        if self.truth is not None:
+            scores.append(("truth_score", self.truth_score()))
+        for key, real_score in scores:
+            claimed = sol.get(key)
+            if claimed is None:
+                continue
+            if (not isinstance(claimed, (int, float)) or isinstance(claimed, bool) or real_score is None
+                    or not math.isclose(float(claimed), real_score, rel_tol=1e-9,
+                                        abs_tol=1e-12 * self.objective_scale())):
+                shown = "none (the truth is not a DAG)" if real_score is None else f"{real_score:.10g}"
+                out.append(f"{key}: the result claims {claimed!r}, the truth's is {shown}")
+        return out
+
+    def _refit_score(self, truth: np.ndarray) -> float | None:
+        """Score of the least-squares fit on ``truth``'s edges (None if it is not a DAG)."""
+        if topological_order(truth) is None:
+            return None
+        return ls_score(self.Xc, refit_on_support(self.S, truth))
 
     def _stated_fields(self, sol: dict, W: np.ndarray, order) -> list[str]:
         out = []
