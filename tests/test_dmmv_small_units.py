@@ -83,6 +83,6 @@ def test_both_domain_forms_at_once_are_refused_at_their_line(tmp_path):
     f = tmp_path / "two.dmmv.json"
     f.write_text('{"format": "dmmv", "A": [[1, 1]], "b": [1],\n "domain": {"lo": 0, "step": 1, "count": 2},\n'
                  ' "domains": [{"values": [0, 1]}, {"values": [0, 2]}]}')
-    with pytest.raises(InputError, match="both 'domain'") as e:
+    with pytest.raises(InputError, match="both 'domains'") as e:
         combopt.read(f)
     assert e.value.line == 3

@@ -225,8 +225,8 @@ def test_head_to_head_ties_within_the_sets_tolerance():
 @pytest.mark.parametrize("extra, message", [
     ({"weight": [100, 1]}, "unknown key 'weight'"),
     ({"domain": {"lo": 0, "step": 1, "count": 2, "bar": 3}}, "unknown key 'domain.bar'"),
-    ({"b": ["1", 0]}, 'b holds "1"; expected a number'),
-    ({"domain": {"lo": 0, "step": 1, "count": True}}, "domain.count holds true; expected a number"),
+    ({"b": ["1", 0]}, "'b\\[0\\]' holds \"1\"; expected a number"),
+    ({"domain": {"lo": 0, "step": 1, "count": True}}, "'domain.count' holds true; expected a number"),
 ])
 def test_dmmv_json_refuses_unknown_keys_and_numbers_as_text(tmp_path, extra, message):
     import json

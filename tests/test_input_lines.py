@@ -80,3 +80,32 @@ def test_coupling_errors_name_the_line_of_the_marginal(tmp_path):
     with pytest.raises(InputError, match="marginal 1 sums to 0.6") as e:
         combopt.solve(c, solver="mec-greedy", time_limit=1)
     assert e.value.line == 4
+
+
+@pytest.mark.parametrize("body, line, says", [
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "weight": [1, 1],\n "domain": {"lo": 0, "step": 1, "count": 3}', 5,
+     "unknown key 'weight'"),
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"lo": 0, "step": 1, "count": 3},\n'
+     ' {"lo": 0, "step": 1, "count": 3, "extra": 1}]', 6, "unknown key 'domains[1].extra'"),
+    ('"A": [[1, 2],\n [3, "4"]],\n "b": [1, 2],\n "domain": {"lo": 0, "step": 1, "count": 3}', 3,
+     "'A[1][1]' holds \"4\""),
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"lo": 0, "step": 1, "count": 3},\n'
+     ' {"lo": 0, "step": 1}]', 6, "'domains' entry 1 needs"),
+    ('"A": [[1, 2],\n [3, 4]],\n "weights": [1, 2, 3],\n "b": [1, 2],\n "domain": {"values": [0, 1]}', 4,
+     "'weights' must have 2 entries"),
+    ('"A": {"shape": [2, 2],\n "rows": [0], "cols": [0], "values": [1]},\n "b": [1, 2],\n'
+     ' "domain": {"lo": 0, "step": 1, "count": 0}', 5, "count"),
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"values": [0, 1]},\n {"values": []}]', 6,
+     "variable 1 has an empty domain"),
+    ('"A": [[1, 2],\n [3, 4]],\n "lower": [1, 2],\n "upper": [0, 3],\n "domain": {"values": [0, 1]}', 4,
+     "lower <= upper"),
+])
+def test_dmmv_json_errors_after_the_parse_name_the_line_of_their_key(tmp_path, body, line, says):
+    """Checks that run on the parsed object (unknown keys, text where a number belongs, lengths, domain entries)
+    said only the file."""
+    f = tmp_path / "x.dmmv.json"
+    f.write_text('{"format": "dmmv",\n ' + body + "}\n")
+    with pytest.raises(InputError) as e:
+        combopt.read(f)
+    assert says in e.value.message, e.value.message
+    assert e.value.line == line, (e.value.line, e.value.message)

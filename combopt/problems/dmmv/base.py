@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -34,7 +35,7 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
-from ...core.jsonpos import line_of
+from ...core.jsonpos import line_of, parse_where
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
@@ -542,9 +543,41 @@ def _no_text_numbers(path: Path, data) -> None:
         elif isinstance(v, list):
             if len(v) > 64 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
                 continue  # a long list of plain numbers (the usual case) is checked in one pass
-            stack.extend((x, where) for x in v)
+            stack.extend((x, f"{where}[{i}]") for i, x in enumerate(v))
         elif isinstance(v, (str, bool)):
-            raise InputError(path, f"{where} holds {json.dumps(v)[:30]}; expected a number")
+            raise InputError(path, f"'{where}' holds {json.dumps(v)[:30]}; expected a number")
+
+
+def _located(path: Path, text: str, e: InputError, data: dict) -> InputError:
+    """``e`` with the line of the key its message names first (``'A.shape'``, ``'domains' entry 3``,
+    ``'b'``), else of the part the model's own check is about (``domain count ...``, ``row weights ...``): the
+    reader's checks run on the parsed object, which has no lines."""
+    if e.line is not None:
+        return e
+    keys = JSON_KEYS | set(data)
+    at: tuple = ()
+    for m in re.finditer(r"'([A-Za-z_][\w.\[\]]*)'( entry (\d+))?", e.message):
+        where = parse_where(m.group(1))
+        if where and where[0] in keys:
+            at = where + ((int(m.group(3)),) if m.group(3) else ())
+            break
+    if not at and e.message.startswith("invalid DMMV data: "):
+        said = e.message[len("invalid DMMV data: "):]
+        dom = "domains" if "domains" in data else "domain"
+        variable = re.match(r"variable (\d+)", said)
+        if variable and dom == "domains":
+            at = (dom, int(variable.group(1)))
+        elif said.startswith(("domain", "every domain", "every variable", "variable")):
+            at = (dom,)
+        elif said.startswith("row weights"):
+            at = ("weights",)
+        elif said.startswith(("row bounds", "every row", "a row target")):
+            at = ("b",) if "b" in data else ("lower",) if "lower" in data else ("upper",)
+        elif said.startswith("A "):
+            at = ("A",)
+    if not at:
+        return e
+    return InputError(path, e.message, line_of(text, at))
 
 
 def _grid_values(path: Path, i: int, d: dict) -> list[float]:
@@ -560,13 +593,21 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
     if index not in (None, 0):
         raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InputError(path, "not a readable JSON text file") from None
     if not isinstance(data, dict) or data.get("format") != "dmmv":
         raise InputError(path, 'expected a JSON object with "format": "dmmv"')
+    try:
+        return _instance_from_json(path, data)
+    except InputError as e:
+        raise _located(path, text, e, data) from None
+
+
+def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
     _known_keys(path, data, JSON_KEYS, "")
     _no_text_numbers(path, data)
     try:
@@ -611,8 +652,8 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
                     val = [(-math.inf if key == "lower" else math.inf) if e is None else e for e in val]
                 rows[key] = np.asarray(val, dtype=np.float64)
         if "domains" in data and "domain" in data:
-            raise InputError(path, "both 'domain' (one for every variable) and 'domains' (one per variable); expected "
-                                   "one of them", line_of(path.read_text(), ("domains",)))
+            raise InputError(path, "both 'domains' (one per variable) and 'domain' (one for every variable); expected "
+                                   "one of them")
         if "domains" in data:
             doms = data["domains"]
             if not isinstance(doms, list) or len(doms) != A.shape[1]:
