@@ -60,11 +60,18 @@ def load_best_known(path: str | Path) -> dict[str, float]:
             col = next((c for c in VALUE_COLUMNS if c in cols), None)
             if col is None:
                 raise InputError(p, f"expected one of the columns {', '.join(VALUE_COLUMNS)}", 1)
-            out = {}
+            out: dict[str, float] = {}
+            seen: dict[str, int] = {}
             for lineno, row in enumerate(reader, 2):
                 value = _number(p, col, row.get(col), lineno)  # the suite references' number rule
-                if value is not None:
-                    out[row["instance"]] = value
+                if value is None:
+                    continue
+                name = row["instance"]
+                if name in out and out[name] != value:  # as suite references: the last row silently won
+                    raise InputError(p, f"instance {name!r} is listed again with another value (line {seen[name]}: "
+                                        f"{out[name]:g}; here: {value:g}); keep one row", lineno)
+                out[name] = value
+                seen.setdefault(name, lineno)
             return out
     except FileNotFoundError:
         raise InputError(p, "no such file") from None

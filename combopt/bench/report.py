@@ -128,6 +128,17 @@ def _by(rows, *fields) -> dict[tuple, list[dict[str, Any]]]:
     return out
 
 
+def set_tolerance(rows: list[dict[str, Any]]) -> float:
+    """The set's tolerance as its rows record it (rows of files written before they did: 1e-6)."""
+    return max([float(r["tolerance"]) for r in rows if isinstance(r.get("tolerance"), (int, float))] or [1e-6])
+
+
+def _tolerances(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """``set -> tolerance``: the profile and the time-to-target plot judge reaching a target as ``at_best`` and
+    ``time_to_target_s`` do (they used 1e-6 whatever the set said)."""
+    return {s: set_tolerance(rs) for (s,), rs in _by(rows, "set").items()}
+
+
 def instance_values(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], tuple[float, str]]:
     """``(set, path, label) -> (mean objective over seeds, sense)``; a failed run counts as +-inf.
 
@@ -135,8 +146,11 @@ def instance_values(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], tu
     its instance has no instance name from the file.
     """
     out = {}
+    # the instance's sense from any run on it: a run that timed out or was killed has none of its own, and counts
+    # as the worst value against the others (it used to drop out of wins and losses)
+    senses = {(r["set"], r["path"]): r["sense"] for r in rows if r.get("sense") in ("min", "max")}
     for (s, inst, lab), rs in _by(rows, "set", "path", "label").items():
-        sense = next((r["sense"] for r in rs if r.get("sense") in ("min", "max")), None)
+        sense = next((r["sense"] for r in rs if r.get("sense") in ("min", "max")), senses.get((s, inst)))
         if sense is None:
             continue
         worst = math.inf if sense == "min" else -math.inf
@@ -153,8 +167,7 @@ def head_to_head(rows: list[dict[str, Any]]) -> dict[str, dict[tuple[str, str], 
         srows = [r for r in rows if r["set"] == s]
         labels = _order(srows, "label")
         insts = _order(srows, "path")
-        # the set's tolerance as its rows record it (rows of files written before they did: 1e-6)
-        tol = max([float(r["tolerance"]) for r in srows if isinstance(r.get("tolerance"), (int, float))] or [1e-6])
+        tol = set_tolerance(srows)
         m: dict[tuple[str, str], tuple[int, int, int]] = {}
         for a in labels:
             for b in labels:
@@ -313,6 +326,7 @@ def time_to(row: dict[str, Any], target: float, tol: float = 1e-6) -> float:
 def profile_costs(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]], np.ndarray]:
     """Labels, problems ``(set, path)`` and the cost matrix (problems x labels, ``inf`` = not reached)."""
     tg = targets(rows)
+    tols = _tolerances(rows)
     labels = _order(rows, "label")
     ordered = sorted(rows, key=lambda r: r.get("index") or 0)
     probs = [p for p in dict.fromkeys((r["set"], r["path"]) for r in ordered) if p in tg]
@@ -322,7 +336,7 @@ def profile_costs(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str
         for j, lab in enumerate(labels):
             rs = by.get((s, inst, lab))
             if rs:
-                C[i, j] = float(np.median([time_to(r, tg[(s, inst)]) for r in rs]))
+                C[i, j] = float(np.median([time_to(r, tg[(s, inst)], tols[s]) for r in rs]))
     return labels, probs, C
 
 
@@ -380,13 +394,14 @@ def plot_profile(rows: list[dict[str, Any]], title: str):
 def plot_time_to_target(rows: list[dict[str, Any]], title: str):
     """Matplotlib figure: share of runs at the target by time t, one line per solver entry."""
     tg = targets(rows)
+    tols = _tolerances(rows)
     plt, fig, ax = _figure()
     tmax = max([float(r.get("runtime_s") or 0.0) for r in rows] + [TIME_FLOOR * 10])
     for lab in _order(rows, "label"):
         rs = [r for r in rows if r["label"] == lab and (r["set"], r["path"]) in tg]
         if not rs:
             continue
-        ts = np.sort([time_to(r, tg[(r["set"], r["path"])]) for r in rs])
+        ts = np.sort([time_to(r, tg[(r["set"], r["path"])], tols[r["set"]]) for r in rs])
         fin = ts[np.isfinite(ts)]
         xs = np.concatenate([[TIME_FLOOR], fin, [tmax * 1.2]])
         ys = np.concatenate([[0.0], np.arange(1, fin.size + 1) / len(ts), [fin.size / len(ts)]])

@@ -169,7 +169,7 @@ def run_suite(
 
 
 def _compile_kernels(todo: list[RunSpec]) -> None:
-    """What ``combopt warmup --solver S --kind K`` compiles, for every solver and kind of the runs (their variants,
+    """What ``combopt warmup --solver S`` compiles, narrowed to the kinds of the runs, for every solver (their variants,
     the proof kernels a stalled search hands over to): the suite's one-iteration warm-up runs alone, inside their
     time limits, left recorded runs on a cold cache (a 1 s limit compiled part of the kernels)."""
     from ..core.errors import CombOptError

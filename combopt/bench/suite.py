@@ -88,6 +88,7 @@ class RunSpec:
     memory_mb: int | None
     target: float | None = None
     target_tolerance: float = 0.0  # the set's relative tolerance: a run stops within it of the target
+    instance: str | None = None  # the instance's own name where its reference is found by it (not by the path)
     imports: tuple[str, ...] = ()
     python_path: tuple[str, ...] = ()
     preimport: tuple[str, ...] = ()  # the entry's ``requires``: imported before the solver's clock starts
@@ -267,32 +268,37 @@ def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str
 _RANGE = re.compile(r"(.*)#(\d+)\.\.(\d+)")
 
 
-def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kind: str | None = None) -> list[str]:
+def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kind: str | None = None,
+                     text: str | None = None) -> list[str]:
     """Expand paths, globs, folders, ``path#K`` and ``path#A..B`` (inclusive) relative to ``root``.
 
     A range's last instance is read once here (as ``kind``): a range past the end of its file is an error of the
     suite, not one failed run per missing index. Returns the instances as written relative to ``root`` (POSIX
-    separators), in order, without repeats.
+    separators), in order, without repeats (a file written two ways, ``g.clq`` and ``./g.clq``, is one instance).
+    ``text`` (the suite's text) lets an error name the line of the pattern.
     """
     out: list[str] = []
     for pat in patterns:
         if not isinstance(pat, str) or not pat.strip():
-            raise InputError(src, f"{where}: instances must be a list of non-empty strings, got {pat!r}")
+            raise _err(src, f"{where}: instances must be a list of non-empty strings, got {pat!r}", text,
+                       "instances")
         m = _RANGE.fullmatch(pat)
         if m:
             base, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
             if hi < lo or hi - lo > 100_000:
-                raise InputError(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)")
+                raise _err(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)", text, pat)
             if not (root / base).is_file():
-                raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
-            _check_range_end(root / base, hi, kind, src, f"{where}: range {pat!r}")
+                raise _err(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)", text,
+                           pat)
+            _check_range_end(root / base, hi, kind, src, f"{where}: range {pat!r}", text, pat)
             out += [f"{base}#{k}" for k in range(lo, hi + 1)]
             continue
         base = pat.split("#")[0] if re.fullmatch(r".*#\d+", pat) else pat
         if any(ch in base for ch in "*?["):
             found = sorted(_under(q, root) for q in glob.glob(str(root / base)) if Path(q).is_file())
             if not found:
-                raise InputError(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)")
+                raise _err(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)",
+                           text, pat)
             out += found
         elif (root / base).is_dir():
             # a folder's reference tables (.csv) and notes are no instances, unless the kind reads .csv (DAG data)
@@ -300,19 +306,26 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
             found = sorted(_under(root / base / q.name, root) for q in (root / base).iterdir()
                            if q.is_file() and q.suffix.lower() not in skip and not q.name.startswith("."))
             if not found:
-                raise InputError(src, f"{where}: folder {base} holds no instance files (reference tables .csv, "
-                                      ".md notes and hidden files are left out)")
+                raise _err(src, f"{where}: folder {base} holds no instance files (reference tables .csv, "
+                                ".md notes and hidden files are left out)", text, pat)
             out += found
         elif (root / base).is_file():
             if base != pat:  # one instance of a file: past its end is an error of the suite too
-                _check_range_end(root / base, int(pat.rsplit("#", 1)[1]), kind, src, f"{where}: {pat!r}")
+                _check_range_end(root / base, int(pat.rsplit("#", 1)[1]), kind, src, f"{where}: {pat!r}", text,
+                                 pat)
             out.append(pat)
         else:
-            raise InputError(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)")
-    return list(dict.fromkeys(out))
+            raise _err(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)", text, pat)
+    unique: dict[tuple[str, str], str] = {}
+    for q in out:  # the first spelling of each file (and instance of it) stands
+        m = re.fullmatch(r"(.*)#(\d+)", q)
+        base, k = (m.group(1), m.group(2)) if m else (q, "")
+        unique.setdefault((str((root / base).resolve()), k), q)
+    return list(unique.values())
 
 
-def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: str) -> None:
+def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: str, text: str | None = None,
+                     needle: str | None = None) -> None:
     """Raise when ``path`` holds no instance ``#last``; anything else wrong with the file is left to its runs (each
     reports it, as for a single instance)."""
     from ..core.errors import CombOptError, NoSuchInstance
@@ -321,7 +334,7 @@ def _check_range_end(path: Path, last: int, kind: str | None, src: Path, what: s
     try:
         read(f"{path}#{last}", kind)
     except NoSuchInstance as e:
-        raise InputError(src, f"{what}: {e.message}") from None
+        raise _err(src, f"{what}: {e.message}", text, needle) from None
     except (CombOptError, MemoryError):
         return
 
@@ -472,7 +485,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         tol = st.get("tolerance", base["tolerance"])
         if isinstance(tol, bool) or not isinstance(tol, int | float) or not (0 <= tol < 1):
             raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
-        paths = expand_instances(inst, root, src, where, kind)
+        paths = expand_instances(inst, root, src, where, kind, text)
         sets[sname] = InstanceSet(sname, kind, paths, refs, float(tol), ref_file)
 
     entries_doc = doc.get("solvers", [])
@@ -548,6 +561,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         else:
             usable.append(e)
     keys: set[str] = set()
+    names: dict[tuple[str, str | None], str | None] = {}
     for sname, st in sets.items():
         for ipath in st.paths:
             for e in usable:
@@ -557,9 +571,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                 wall = o["wall_limit"]
                 if wall is None:
                     wall = 2.0 * o["time_limit"] + 30.0 if o["time_limit"] else 600.0
-                from .refs import lookup
-
-                ref = lookup(st.refs, None, ipath)
+                ref, own = _reference(st, root, ipath, names)
                 target = ref.target if (ref is not None and o["stop_at_target"]) else None
                 for seed in o["seeds"]:
                     key = run_key(sname, ipath, e.label, e.solver, e.params, seed, o["time_limit"],
@@ -573,11 +585,42 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                         label=e.label, solver=e.solver, params=dict(e.params), seed=int(seed),
                         time_limit=None if o["time_limit"] is None else float(o["time_limit"]),
                         max_iterations=o["max_iterations"], device=o["device"], threads=int(o["threads"]),
-                        wall_limit=float(wall), memory_mb=o["memory_mb"], target=target,
+                        wall_limit=float(wall), memory_mb=o["memory_mb"], target=target, instance=own,
                         target_tolerance=float(st.tolerance) if target is not None else 0.0,
                         imports=tuple(imports), python_path=ppath_abs, preimport=tuple(e.requires),
                     ))
     warmup = head.get("warmup", False)
     if not isinstance(warmup, bool):
         raise _err(src, "[suite] warmup must be true or false", text, "warmup")
-    return Suite(name, str(head.get("description", "")), src, root, sets, entries, runs, skipped, warmup)
+    description = head.get("description", "")
+    if not isinstance(description, str):
+        raise _err(src, "[suite] description must be a string", text, "description")
+    return Suite(name, description, src, root, sets, entries, runs, skipped, warmup)
+
+
+def _reference(st: InstanceSet, root: Path, ipath: str, names: dict):
+    """``(reference, own name)`` of an instance: by the names its path gives, else by the name the file itself
+    gives (a TSPLIB ``NAME:``), read once per file; the own name is returned only when it finds the reference, so
+    that every row of the instance, a timed-out one too, carries the reference and a target to stop at."""
+    from .refs import lookup
+
+    ref = lookup(st.refs, None, ipath)
+    if ref is not None or not st.refs:
+        return ref, None
+    key = (str(root / ipath), st.kind)
+    if key not in names:
+        names[key] = _own_name(root / ipath, st.kind)
+    own = names[key]
+    if own is None or own not in st.refs:
+        return None, None
+    return st.refs[own], own
+
+
+def _own_name(file: Path, kind: str | None) -> str | None:
+    """The name the instance file gives itself (None where it cannot be read: its runs report why)."""
+    from ..core.io import read
+
+    try:
+        return read(str(file), kind).name
+    except Exception:  # noqa: BLE001 - any failure is the run's to report, not the suite's
+        return None

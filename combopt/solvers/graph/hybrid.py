@@ -71,6 +71,10 @@ PHASED_MAX_N = 50_000
 ILS_ONLY_N = 20_000
 
 
+#: every parameter of ``sa-ils`` besides ``reduce`` and ``exact`` (checked where the reductions leave no search)
+SA_ILS_PARAMS = frozenset({"hybrid", "num_reads", "num_walks", "num_sweeps", "ils_iters", "penalty", "beta_range",
+                           "ils_share", "num_phased", "phased_share", "penalty_delay"})
+
 def rounds(k: int) -> int:
     """How many walks or replicas each Numba thread runs in turn when ``k`` run in parallel."""
     return -(-k // max(1, numba.get_num_threads()))
@@ -114,7 +118,8 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     extra: dict = {}
     problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n
-    if n == 0:  # the reductions solved the graph
+    if n == 0:  # the reductions solved the graph; a parameter it does not take is still refused
+        reject_unknown({k: v for k, v in params.items() if k not in SA_ILS_PARAMS}, "sa-ils")
         return SolverOutput(info={**bound_info(problem), **extra})
     if not flag(params, "hybrid", n <= ILS_ONLY_N):
         if set(params) - {"num_walks", "ils_iters"}:

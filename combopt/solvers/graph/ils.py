@@ -244,13 +244,16 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     if problem.sparse_clique:
         return sparse_clique_instead(problem, ctx, params, "ils")
     extra: dict = {}
-    problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
+    reduce, exact = flag(params, "reduce", True), flag(params, "exact", True)
+    walks = positive_int(params, "num_walks", None)
+    iters = positive_int(params, "ils_iters", None)
+    reject_unknown(params, "ils")  # before the reductions: a graph they solve took any parameter
+    problem = start_search(problem, ctx, reduce, exact, extra)
     n = problem.n
     if n == 0:  # the reductions solved the graph
         return SolverOutput(info={**bound_info(problem), **extra})
-    R = positive_int(params, "num_walks", 8 if n <= 20_000 else max(2, numba.get_num_threads()))
-    iters = positive_int(params, "ils_iters", max(1000, 10 * n))
-    reject_unknown(params, "ils")
+    R = walks if walks is not None else 8 if n <= 20_000 else max(2, numba.get_num_threads())
+    iters = iters if iters is not None else max(1000, 10 * n)
     replica_memory(R, n, "num_walks", 2)
     X = np.zeros((R, n), dtype=np.int8)
     target = n + 1
