@@ -18,8 +18,9 @@ Sections (``--only``, comma-separated; default all):
   same cells and masses, and every GPU coupling's marginals.
 - ``dag``: the topological-swap search with the CuPy batched scorer against the Numba one: the same DAG.
 - ``solves``: ``combopt.solve(..., device="gpu")`` end to end on a QUBO, a FIR design, a j120 RCPSP and a DAG
-  (``--solve-seconds`` each, after a short compile run on both devices): the answer must come from the GPU and
-  pass the problem's own ``evaluate``; the CPU's answer in the same time is reported beside it.
+  (``--solve-seconds`` each, after a short compile run on both devices): the answer must come from the GPU (CUDA
+  kernel launches or CuPy scorer calls counted during the solve, :class:`GPUWork`) and pass the problem's own
+  ``evaluate``; the CPU's answer in the same time is reported beside it.
 
 CPU timings use all Numba threads; GPU timings go through the host wrappers (host<->device copies included).
 Everything is compiled (warmed up) before timing; the median of ``--repeats`` runs is reported. A section that
@@ -219,6 +220,44 @@ def _solve_cases(tiny: bool):
     yield "dag topo", generate_dag(d=20 if tiny else 100, edges_per_node=2, n=500, seed=5), "topo", {}
 
 
+class GPUWork:
+    """Counts what ran on the GPU inside a ``with`` block: Numba CUDA kernel launches and calls of the CuPy scorers
+    (DMMV, DAG). ``Result.device`` is the device asked for, so a GPU branch that fell back to the CPU looked the
+    same; a solve on the GPU with nothing counted is reported."""
+
+    def __init__(self):
+        self.launches = 0
+        self._patched: list = []
+
+    def __enter__(self):
+        targets = []
+        try:
+            from numba.cuda import dispatcher
+
+            targets.append((dispatcher._LaunchConfiguration, "__call__"))
+        except (ImportError, AttributeError):  # the simulator or another numba: the CuPy scorers still count
+            pass
+        from combopt.gpu.dag import XPSwapScorer
+        from combopt.gpu.dmmv_xp import XPScorer
+
+        targets += [(XPScorer, "__call__"), (XPSwapScorer, "__call__")]
+        for owner, name in targets:
+            original = getattr(owner, name)
+
+            def counted(*a, _original=original, **k):
+                self.launches += 1
+                return _original(*a, **k)
+
+            setattr(owner, name, counted)
+            self._patched.append((owner, name, original))
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, original in self._patched:
+            setattr(owner, name, original)
+        return False
+
+
 def check_solves(time_limit: float, seed: int, tiny: bool) -> list[dict]:
     """``combopt.solve(..., device="gpu")`` end to end: runs on the GPU, and its answer passes ``evaluate``."""
     out = []
@@ -231,12 +270,15 @@ def check_solves(time_limit: float, seed: int, tiny: bool) -> list[dict]:
             first[dev] = (time.perf_counter() - t0, warm.runtime)
         for dev in ("cpu", GPU):
             t0 = time.perf_counter()
-            res[dev] = (combopt.solve(problem, solver, device=dev, time_limit=time_limit, seed=seed, **params),
-                        time.perf_counter() - t0)
-        r, wall = res[GPU]
+            with GPUWork() as work:
+                res[dev] = (combopt.solve(problem, solver, device=dev, time_limit=time_limit, seed=seed, **params),
+                            time.perf_counter() - t0, work)
+        r, wall, work = res[GPU]
         problems = []
         if r.device != GPU:
             problems.append(f"ran on {r.device}")
+        if GPU == "gpu" and work.launches == 0:
+            problems.append("no CUDA kernel launch or CuPy scorer call during the solve: it ran on the CPU")
         ev = problem.evaluate(r.solution)
         if not ev.feasible:
             problems.append(f"infeasible: {ev.violations[:2]}")
@@ -245,7 +287,7 @@ def check_solves(time_limit: float, seed: int, tiny: bool) -> list[dict]:
         out.append({"name": f"solve {name} on the GPU ({solver}, {time_limit:g} s)", "ok": not problems,
                     "problems": problems, "status_gpu": str(r.status), "objective_gpu": r.objective,
                     "objective_cpu": res["cpu"][0].objective, "bound_gpu": r.bound, "gpu_s": wall,
-                    "cpu_s": res["cpu"][1],
+                    "cpu_s": res["cpu"][1], "gpu_launches": work.launches,
                     # the first (1 s) solve on each device: wall time of the call and the run's own runtime (a
                     # first GPU run over its limit is CUDA compilation outside the cold-start gate)
                     "first_solve_wall_s": {d: v[0] for d, v in first.items()},

@@ -125,6 +125,47 @@ def test_swap_deltas_match_full_refits(small):
         np.testing.assert_allclose(swap_deltas_xp(np, L, ca, cb, chunk_elems=chunk), deltas, atol=1e-10)
 
 
+def test_xp_swap_deltas_keep_small_terms_beside_a_huge_column():
+    """The xp path took the old diagonals as a difference of prefix sums over the whole diagonal: beside a column
+    in units 3e8 times the others the swaps after it were scored +0.98 where the CPU (and a refit) say -0.015."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    X[:, 0] *= 3e8
+    X[:, 1] += 0.5 * X[:, 2]
+    S = X.T @ X / 200
+    L = np.linalg.cholesky(S)
+    ca, cb = (a.astype(np.int64) for a in np.triu_indices(4, 1))
+    cpu = swap_deltas(L, ca, cb)
+    xp_ = swap_deltas_xp(np, L, ca, cb)
+    for i in range(len(ca)):
+        if ca[i] >= 1:  # the swaps away from the huge column: the scale of their own terms
+            assert xp_[i] == pytest.approx(cpu[i], abs=1e-9), (ca[i], cb[i])
+    assert np.argmin(xp_[ca >= 1]) == np.argmin(cpu[ca >= 1]) and cpu[(ca == 1) & (cb == 2)][0] < 0
+
+
+def test_xp_swap_chunks_keep_to_their_element_bound():
+    """A chunk was sized by its smallest block: 50 swaps of size 2 and one of 60 made a (51, 60, 60) stack against
+    a bound of 1000 elements."""
+    from combopt.gpu.dag import _chunk
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        ordered = np.sort(rng.integers(1, 70, size=rng.integers(1, 80)))
+        bound = int(rng.integers(1, 20_000))
+        pos = 0
+        while pos < ordered.size:
+            n = _chunk(ordered, pos, bound)
+            assert n >= 1 and (n == 1 or n * int(ordered[pos + n - 1]) ** 2 <= bound)
+            assert pos + n == ordered.size or (n + 1) * int(ordered[pos + n]) ** 2 > bound
+            pos += n
+    d = 60
+    A = rng.normal(size=(d, d))
+    L = np.linalg.cholesky(A @ A.T + d * np.eye(d))
+    ca = np.r_[np.arange(50), 0].astype(np.int64)
+    cb = np.r_[np.arange(50) + 1, 59].astype(np.int64)
+    np.testing.assert_allclose(swap_deltas_xp(np, L, ca, cb, chunk_elems=1000), swap_deltas(L, ca, cb), atol=1e-9)
+
+
 def test_rank_swaps_puts_path_free_pairs_first(small):
     order = heuristic_order(small.S)
     L = order_cholesky(small.S, order)

@@ -195,6 +195,28 @@ def test_host_driver_follows_the_compiled_driver(dense, params):
         assert c.best_objective[0] == pytest.approx(a.best_objective[0], abs=1e-12)
 
 
+def test_the_host_driver_keeps_the_deadline_of_its_descent():
+    """Through a GPU scorer (here CuPy's code on numpy) the first descent and a fresh trajectory's ran to a local
+    optimum whatever the deadline: a 2 s run of an order-200 filter took 14 s. A passed deadline stops them before
+    their first sweep; without one they descend."""
+    import time
+
+    from combopt.gpu.dmmv_xp import XPScorer
+
+    model = _random_model(5, m=30, n=14, count=8, dense=True)
+    k0 = np.zeros(model.n, dtype=np.int64)
+    start = model.objective(model.values(k0))
+    late = DMMVSearch(model, k0, 7, {}, XPScorer(model, np))
+    late.descend(time.monotonic() - 1.0)
+    assert late.moves_accepted == 0 and late.best_objective[0] == pytest.approx(start[0])
+    free = DMMVSearch(model, k0, 7, {}, XPScorer(model, np))
+    free.descend(None)
+    assert free.moves_accepted > 0 and free.best_objective[0] < start[0]
+    before = free.moves_accepted
+    free._fresh_trajectory(time.monotonic() - 1.0)  # no sweep: the trajectory is the perturbed start
+    assert free.moves_accepted == before and free.trajectories == 2
+
+
 def test_lns_state_is_consistent():
     model = _random_model(2, m=40, n=20, count=9, dense=False)
     S = DMMVSearch(model, np.zeros(model.n, dtype=np.int64), 7, {})

@@ -25,15 +25,14 @@ def swap_deltas_xp(xp, L, ca, cb, chunk_elems: int = 1 << 24):
     if C == 0:
         return out
     dg2 = xp.diag(L) ** 2
-    cs = xp.concatenate([xp.zeros(1, dtype=L.dtype), xp.cumsum(dg2)])
     sizes = cb - ca + 1
     perm = np.argsort(sizes, kind="stable")  # similar sizes share a chunk: little padding
+    ordered = sizes[perm]
     pos = 0
     while pos < C:
-        M = int(sizes[perm[min(C - 1, pos)]])
-        step = max(1, chunk_elems // (M * M))
+        step = _chunk(ordered, pos, chunk_elems)
         sel = perm[pos:pos + step]
-        M = int(sizes[sel].max())
+        M = int(ordered[pos + step - 1])
         a = xp.asarray(ca[sel])
         b = xp.asarray(cb[sel])
         m = xp.asarray(sizes[sel])
@@ -49,12 +48,28 @@ def swap_deltas_xp(xp, L, ca, cb, chunk_elems: int = 1 << 24):
         G = Lp @ xp.swapaxes(Lp, 1, 2)
         G = G + xp.eye(M)[None, :, :] * (~valid)[:, :, None]
         new = xp.sum(xp.where(valid, _batched_chol_diag(xp, G) ** 2, 0.0), axis=1)
-        old = cs[b + 1] - cs[a]
+        # the old diagonals summed over the block itself: a difference of prefix sums over the whole diagonal lost
+        # the block's small terms beside a huge one (a column in units 3e8 times the others)
+        old = xp.sum(xp.where(valid, dg2[cols], 0.0), axis=1)
         delta = 0.5 * (new - old)
         delta = xp.where(xp.isfinite(delta), delta, xp.inf)
         out[sel] = delta.get() if hasattr(delta, "get") else np.asarray(delta)
         pos += len(sel)
     return out
+
+
+def _chunk(ordered: np.ndarray, pos: int, chunk_elems: int) -> int:
+    """How many of the blocks ``ordered[pos:]`` (ascending sizes) fit one chunk: ``count * M^2 <= chunk_elems``
+    for the largest block ``M`` of the chunk (at least one). The count was sized by the smallest block, and one
+    wide swap among many narrow ones made a stack 183 times the bound."""
+    lo, hi = 1, ordered.shape[0] - pos
+    while lo < hi:  # count * ordered[pos + count - 1]^2 rises with count
+        mid = (lo + hi + 1) // 2
+        if mid * int(ordered[pos + mid - 1]) ** 2 <= chunk_elems:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _batched_chol_diag(xp, G):

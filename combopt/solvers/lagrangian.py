@@ -72,10 +72,8 @@ class InnerSolver:
             raise ParameterError(f"inner_params must be a JSON object, e.g. inner_params={{\"num_reads\": 32}}; got "
                                  f"{params!r}")
         self.info = get_solver(name, "qubo")
-        if "gpu" in self.info.devices:
-            self.device = ctx.device
-        else:
-            self.device = "cpu"
+        # on the CPU: the outer loop solves hundreds of small relaxed QUBOs, each too small to pay a GPU launch
+        self.device = "cpu"
         self.params = dict(params)
         self.iterations = iterations
         self.ctx = ctx

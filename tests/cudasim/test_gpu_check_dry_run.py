@@ -66,3 +66,18 @@ def test_block_sizes_and_layouts_multiply(gpu_check, tmp_path):
 def test_unknown_section_is_refused(gpu_check, tmp_path):
     with pytest.raises(SystemExit):
         gpu_check.main(["--only", "sa,tsp", "--out-dir", str(tmp_path)])
+
+
+def test_gpu_work_counts_the_cupy_scorers_and_restores_them(gpu_check):
+    """``Result.device`` is the device asked for: the solves section counts what ran on the GPU instead."""
+    import numpy as np
+
+    from combopt.gpu.dag import XPSwapScorer, swap_deltas_xp
+
+    before = XPSwapScorer.__call__
+    L = np.linalg.cholesky(np.array([[2.0, 0.5, 0.1], [0.5, 1.5, 0.2], [0.1, 0.2, 1.0]]))
+    with gpu_check.GPUWork() as work:
+        assert work.launches == 0
+        out = XPSwapScorer(np)(L, np.array([0, 1]), np.array([1, 2]))
+    assert work.launches == 1 and XPSwapScorer.__call__ is before
+    np.testing.assert_allclose(out, swap_deltas_xp(np, L, np.array([0, 1]), np.array([1, 2])))

@@ -28,14 +28,7 @@ from ...models.dmmv import DMMV
 from ..common import choice, finite_float, flag, positive_int, reject_unknown, run_bound
 from . import kernels as K
 from .lns import LNSDriver, lns_params
-from .startup import (  # noqa: F401 (restrict re-exported)
-    BUILD_SHARE,
-    EVALS_AFTER,
-    EVALS_SHARE,
-    PASS_VISIT_RECOMPUTE,
-    START_SHARE,
-    restrict,
-)
+from .startup import BUILD_SHARE, EVALS_AFTER, EVALS_SHARE, PASS_VISIT_RECOMPUTE, START_SHARE, restrict  # noqa: F401
 from .startup import deadline_at as _deadline
 from .startup import fallback_answer as _fallback_answer
 from .startup import finish_info as _finish_info
@@ -174,7 +167,7 @@ class DMMVSearch:
         self.started = True
         linf, l2 = float(self.state[0]), float(self.state[1])
         if deadline is None or self.scorer is not None:
-            linf, l2 = self._local_search(linf, l2)
+            linf, l2 = self._local_search(linf, l2, deadline=deadline)
         else:
             # the first pass estimated from one pass over the matrix (into scratch arrays: the state stays as it is):
             # its entry visits (every single move of every variable, 64 pair steps of max_pairs pairs over two
@@ -216,7 +209,9 @@ class DMMVSearch:
         return linf, l2
 
     # -- drivers ------------------------------------------------------------------------
-    def _local_search(self, linf: float, l2: float, max_moves: int | None = None) -> tuple[float, float]:
+    def _local_search(self, linf: float, l2: float, max_moves: int | None = None,
+                      deadline: float | None = None) -> tuple[float, float]:
+        # a GPU scorer's host loop keeps ``deadline`` itself (a 2 s run of an order-200 filter descended for 14 s)
         if max_moves is None:
             max_moves = self.p["max_moves"]
         if self.scorer is None:
@@ -227,12 +222,16 @@ class DMMVSearch:
                                       self.perm, self.mark, self.rel, self.top, self.Atop, self.ci, self.cdvi,
                                       self.cki, self.cj, self.cdvj, self.ckj, self.out_linf, self.out_dl2,
                                       self.counters)
-        return self._local_search_host(linf, l2, max_moves)
+        return self._local_search_host(linf, l2, max_moves, deadline)
 
-    def _local_search_host(self, linf: float, l2: float, max_moves: int | None = None) -> tuple[float, float]:
-        """The same loop as :func:`kernels.local_search_cpu`, scoring through ``self.scorer``."""
+    def _local_search_host(self, linf: float, l2: float, max_moves: int | None = None,
+                           deadline: float | None = None) -> tuple[float, float]:
+        """The same loop as :func:`kernels.local_search_cpu`, scoring through ``self.scorer``; stopped (where it is,
+        never worse than its start) once ``time.monotonic()`` passes ``deadline``."""
         moves = 0
         while moves < (self.p["max_moves"] if max_moves is None else max_moves):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             taken, l2, sc = K.sweep(self.max_step, self.cptr, self.crow, self.cval, self.dptr, self.dvals, self.lower,
                                     self.upper, self.w, self.k, self.x, self.s, self.v, linf, l2, self.tol, self.eps2,
                                     self.rng, self.perm)
@@ -241,6 +240,8 @@ class DMMVSearch:
             moves += taken
             improved = False
             for _ in range(64):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 cnt, ntop, theta, linf = K.ls_prepare(self.max_step, self.p["max_pairs"], self.all_vars,
                                                       self.p["screen_rows"], self.cptr, self.crow, self.rptr,
                                                       self.rcol, self.dptr, self.dvals, self.Adense, self.dense,
@@ -317,7 +318,7 @@ class DMMVSearch:
                         self.s, self.v, self.top, 0, self.rng)
         linf = K.max_of(self.v)
         if deadline is None or self.scorer is not None:
-            linf, l2 = self._local_search(linf, l2)
+            linf, l2 = self._local_search(linf, l2, deadline=deadline)
         else:
             linf, l2 = self._passes(linf, l2, deadline)
         self.state[:] = [linf, l2, self.nd_min, 0.0, 0.0, linf, l2]
