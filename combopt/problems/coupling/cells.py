@@ -181,7 +181,10 @@ class Coupling:
                 raise InputError(path, f"{what}: cell {c} must be [{', '.join('ijklm'[:k])}, mass]")
             for a in range(k):
                 v = row[a]
-                if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < shape[a]:
+                if not isinstance(v, int) or isinstance(v, bool):
+                    raise InputError(path, f"{what}: cell {c} index {shown(v)} is not a whole number; expected an "
+                                           f"index in 0..{shape[a] - 1}")
+                if not 0 <= v < shape[a]:
                     raise InputError(path, f"{what}: cell {c} index {v!r} out of range 0..{shape[a] - 1}")
                 idx[c, a] = v
             m = json_number(row[k])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,14 @@ MAX_ENTRIES = 100_000_000
 _AUTO = "coupling"  # the reader's default kind: decided from the content
 
 
+#: the keys of a ``.coupling.json`` object (``name`` and ``description`` are notes for people)
+JSON_KEYS = frozenset({"marginals", "rate", "kind", "name", "description"})
+#: a comment that starts with one of these words and then ':' or a number was meant as a setting (``# rate: 0.8``)
+_SETTING = re.compile(r"(rate|kind)\s*(:|[-+.\d])", re.IGNORECASE)
+
+
 def _sniff_json(head: str) -> bool:
-    return head.lstrip().startswith("{") and '"marginals"' in head
+    return head.lstrip("\ufeff \t\r\n").startswith("{") and '"marginals"' in head
 
 
 def _kind(kind: str, declared, n_marg: int, rate, path, line=None) -> str:
@@ -55,7 +62,7 @@ def _build(path: Path, kind: str, marginals, rate, lines: MarginalLines | None, 
                  default_kind=_AUTO, sniff=_sniff_json)
 def read_coupling_json(path: Path, kind: str, index: int | None):
     """``{"marginals": [[...], ...], "rate": R, "kind": "mec"|"ebim"|"mecb"}`` (rate and kind optional)."""
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is no error
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -65,6 +72,10 @@ def read_coupling_json(path: Path, kind: str, index: int | None):
     if not isinstance(data, dict) or not isinstance(data.get("marginals"), list) or not data["marginals"]:
         raise InputError(path, 'expected a JSON object {"marginals": [[p1, p2, ...], ...], "rate": R}',
                          line_of(text, ("marginals",)))
+    unknown = sorted(k for k in data if k not in JSON_KEYS)
+    if unknown:  # "rtae" for "rate" solved a mecb file as mec without a word
+        raise InputError(path, f"unknown key {unknown[0]!r}; expected some of: {', '.join(sorted(JSON_KEYS))}",
+                         line_of(text, (unknown[0],)))
     margs = []
     total = 0
     for k, row in enumerate(data["marginals"]):
@@ -98,6 +109,7 @@ def _sniff_csv(head: str) -> bool:
             if text[1:].strip().lower().startswith("rate"):
                 return True
             continue
+        text = text.lstrip("\ufeff")
         if not text:
             continue
         fields = [t for t in (f.strip() for f in text.split(",")) if t]
@@ -114,7 +126,7 @@ def read_coupling_csv(path: Path, kind: str, index: int | None):
     """One marginal per row, comma-separated; ``#`` starts a comment, ``# rate=R`` sets the rate."""
     margs, rate, rows = [], None, []
     total = 0
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # a byte-order mark (a CSV saved by Excel) is no error
         for lineno, line in enumerate(f, 1):
             text = line.strip()
             if text.startswith("#"):
@@ -126,6 +138,9 @@ def read_coupling_csv(path: Path, kind: str, index: int | None):
                         raise InputError(path, f"'# rate=R' needs a number, got {body[5:]!r}", lineno) from None
                     if not (math.isfinite(rate) and rate >= 0):
                         raise InputError(path, f"rate must be a finite number >= 0, got {rate}", lineno)
+                elif _SETTING.match(body):  # "# rate: 0.8" was read as a comment: the file solved as mec
+                    raise InputError(path, f"{text!r} looks like a setting; the rate is written '# rate=R' (the "
+                                           "kind comes from the content or --kind)", lineno)
                 continue
             if not text:
                 continue
