@@ -162,10 +162,11 @@ def infeasibility_proof(problem: RCPSP, max_work: int = 20_000_000) -> str | Non
         return None
     A = np.unique(es[W])
     B = np.unique(lf[W])
-    if A.size * B.size * W.size * max(1, P.num_resources) > max_work or int(B[-1]) > 50_000_000:
+    if A.size * B.size * W.size * max(1, P.num_resources) > max_work:
         return None
-    prof = P.capacity_profile(int(B[-1]) + 1).astype(np.int64)
-    cum = np.vstack([np.zeros((1, P.num_resources), dtype=np.int64), np.cumsum(prof, axis=0)])
+    # what a resource offers in [a, b) from its downtime segments, not from a profile over the whole time axis (a
+    # deadline of 45,000,000 on 8 resources allocated 2.7 GiB for a 2-task instance)
+    segments = [np.asarray(P.capacity_segments(r), dtype=np.int64).reshape(-1, 3) for r in range(P.num_resources)]
     pw, ew, lw = p[W], es[W], lf[W]
     for a in A:
         bb = B[B > a]
@@ -179,7 +180,7 @@ def infeasibility_proof(problem: RCPSP, max_work: int = 20_000_000) -> str | Non
         for r in range(P.num_resources):
             q = P.demands[W, r].astype(np.int64)
             need = must @ q
-            avail = cum[bb, r] - cum[a, r]
+            avail = _offered(int(P.capacities[r]), segments[r], int(a), bb)
             over = np.flatnonzero(need > avail)
             if over.size:
                 k = int(over[0])
@@ -189,3 +190,12 @@ def infeasibility_proof(problem: RCPSP, max_work: int = 20_000_000) -> str | Non
                 return (f"resource {P.resource_names[r]}: tasks {shown} must run {int(need[k])} units of work "
                         f"on it within [{int(a)}, {b}) to meet their windows, where it offers {int(avail[k])}")
     return None
+
+
+def _offered(cap: int, segments: np.ndarray, a: int, bb: np.ndarray) -> np.ndarray:
+    """Capacity-time a resource of base capacity ``cap`` offers in ``[a, b)`` for each ``b`` of ``bb``, less what its
+    downtime ``segments`` (``start, end, level`` rows, disjoint) take."""
+    out = cap * (bb - a)
+    for start, end, level in segments:
+        out -= (cap - level) * np.maximum(np.minimum(end, bb) - max(start, a), 0)
+    return out

@@ -357,6 +357,11 @@ class RCPSP(Problem):
         H = self.horizon if horizon is None else int(horizon)
         if horizon is None and self._profile is not None:
             return self._profile
+        from ...core.limits import check_memory
+
+        # two copies at most (the decoders' contiguous one): 4.9 million time units x 400 resources was 7.3 GiB
+        check_memory(8.0 * H * max(1, self.num_resources), f"the capacity profile of {H} time units x "
+                     f"{self.num_resources} resources", self.source or self.name)
         prof = np.tile(self.capacities.astype(np.int32), (H, 1))
         for d in self.downtime:
             s, t = min(d.start, H), min(d.end, H)

@@ -17,10 +17,10 @@ import os
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
-from ...core.errors import MissingDependencyError, ParameterError
+from ...core.errors import MissingDependencyError
 from ...core.registry import register_solver
 from ...problems.rcpsp.sgs import rule_lists
-from ..common import flag, reject_unknown, run_bound, run_interruptible
+from ..common import flag, positive_int, reject_unknown, run_bound, run_interruptible
 from .decoder import BatchDecoder
 from .sgs import bound_info, finish_info, pop_best_known
 
@@ -82,6 +82,10 @@ def cpsat_model(problem, horizon: int | None = None, lb: float | None = None):
     return m, starts, mk
 
 
+#: CP-SAT's search workers are threads: more than this is a typo, not a machine
+MAX_WORKERS = 1024
+
+
 @register_solver(
     "rcpsp-cpsat",
     problems=("rcpsp",),
@@ -94,13 +98,8 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     search log on stdout, default false), ``best_known`` (a makespan to report the
     gap to; default: the instance's own)."""
     cp_model = _import_cp_model()
-    workers = params.pop("num_workers", min(8, os.cpu_count() or 1))
-    try:
-        workers = int(workers)
-    except (TypeError, ValueError):
-        raise ParameterError(f"num_workers must be a positive integer, got {workers!r}") from None
-    if workers < 1:
-        raise ParameterError(f"num_workers must be a positive integer, got {workers}")
+    # CP-SAT takes an int32 and truncated nothing itself: 2.7, True and "3" ran, 10**10 was a TypeError traceback
+    workers = positive_int(params, "num_workers", min(8, os.cpu_count() or 1), hi=MAX_WORKERS)
     hint = flag(params, "hint", True)
     log = flag(params, "log", False)
     best_known = pop_best_known(params, problem)
