@@ -64,6 +64,11 @@ def separable_minimum(q: QUBO) -> tuple[float, np.ndarray] | None:
     return float(q.offset + np.minimum(q.h, 0).sum()), x
 
 
+#: dual values falling this many iterations in a row, below the best by more than the gap, send the Polyak
+#: subgradient back to its best multipliers with half the step (see the subgradient update)
+FALLS_TO_RESET = 4
+
+
 class InnerSolver:
     """Runs a registered QUBO solver on relaxed QUBOs and returns its raw samples."""
 
@@ -77,6 +82,17 @@ class InnerSolver:
         self.params = dict(params)
         self.iterations = iterations
         self.ctx = ctx
+        if self.params:
+            self._check_params()
+
+    def _check_params(self) -> None:
+        """Run the inner solver once on a two-variable QUBO, so that its parameters are checked up front: relaxed
+        QUBOs without couplings (MDKP's always, MIS's at zero multipliers) never call it, and a typo in
+        ``inner_params`` went unnoticed."""
+        q = QUBO(np.array([1.0, -1.0]), np.array([[0.0, -1.0], [-1.0, 0.0]]))
+        st = SearchState(sense="min", criterion=MaxIterations(1) | MaxRuntime(1.0))
+        # its own random stream: the run's is not moved by the check
+        self.info.func(q, SolveContext(self.ctx.seed, self.device, st, np.random.default_rng(0)), **dict(self.params))
 
     @property
     def exact(self) -> bool:
@@ -348,9 +364,13 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     centre_value = -math.inf
     stall = 0
     d_prev = None
+    lam_best, falls, last_value = lam.copy(), 0, math.inf
     prev_viol = math.inf
     rows: list[dict] = []
     k = 0
+    # the set-up (bounds, the model, the inner solver's compilation) is no iteration: timed as the first, it ended
+    # runs after one iteration at half their time limit
+    ctx.state.begin_iterations()
     while not ctx.state.should_stop():
         k += 1
         q = model.relaxed_qubo(lam, rho)
@@ -372,6 +392,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
                 dual_valid = plain[0]
         if dual_valid is not None and dual_valid > best_dual + 1e-12:
             best_dual = dual_valid
+            lam_best = lam.copy()
             stall = 0
         else:
             stall += 1
@@ -407,15 +428,24 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         gnorm2 = float(g_dir @ g_dir)
         if method == "subgradient":
             if gnorm2 > 1e-18:
-                if step_rule == "polyak" and best_primal is not None:
+                ub = None if best_primal is None else sign * best_primal
+                falls = falls + 1 if value < last_value else 0
+                last_value = value
+                if step_rule == "polyak" and ub is not None and falls >= FALLS_TO_RESET and math.isfinite(best_dual) \
+                        and value < best_dual - max(ub - best_dual, 1e-9 * max(1.0, abs(ub))):
+                    # the dual falls and falls, below its best by more than the gap: the step (ub - value) / |d|^2
+                    # grows as it falls, and on every TSP the multipliers ran off to 1e10 with the bound stuck at 0.
+                    # Back to the best multipliers, a halved step, no deflection
+                    lam, theta, d_prev, falls, stall = lam_best.copy(), max(theta / 2.0, 1e-4), None, 0, 0
+                elif step_rule == "polyak" and ub is not None:
                     if stall >= patience:
                         theta = max(theta / 2.0, 1e-4)
                         stall = 0
-                    ub = sign * best_primal
                     alpha = theta * max(ub - value, 1e-9 * max(1.0, abs(ub))) / gnorm2
+                    lam = model.project(lam + alpha * g_dir)
                 else:
                     alpha = step0 / math.sqrt(k) / math.sqrt(gnorm2)
-                lam = model.project(lam + alpha * g_dir)
+                    lam = model.project(lam + alpha * g_dir)
         elif method == "cutting-plane":
             cuts.append((value, g.copy(), lam.copy()))
             lam, _ = _kelley_lp(cuts, lo, hi)
@@ -481,6 +511,7 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
         return SolverOutput(info=late)
     enc = slack_penalty_qubo(model, penalty)
     shares = []
+    ctx.state.begin_iterations()  # the set-up is no iteration (as in lagrangian)
     while not ctx.state.should_stop():
         inner_out = inner.solve(enc.qubo)
         if inner_out is None:

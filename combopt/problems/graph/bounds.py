@@ -216,12 +216,14 @@ def _worth(bound: float, least: float) -> bool:
 
 
 def sparse_bounds(indptr: np.ndarray, indices: np.ndarray, seconds: float = math.inf,
-                  memo: dict | None = None) -> tuple[dict[str, float], bool]:
+                  memo: dict | None = None, virtual: bool = False) -> tuple[dict[str, float], bool]:
     """The bounds above by name (``clique_cover``, ``cover_lp``, ``lp``) that fit their size caps and, by their
     estimated cost, ``seconds``; and whether every part is settled (computed, or skipped for good: over a size
     cap, or unable to lower the bound enough). ``memo`` (a dict the caller keeps) holds what was computed, so a
     later call with more time only adds the parts still missing; a kernel stopped by a time-limited run's
-    compile gate (a cold Numba cache) leaves its part unsettled as well.
+    compile gate (a cold Numba cache) leaves its part unsettled as well. ``virtual``: ``seconds`` is a budget of
+    estimated cost, not of the clock, so that the same graph gets the same parts in every process (the first call of
+    a process, which also loads the kernels, left out ``cover_lp`` that later calls computed).
 
     ``cover_lp`` is never above ``clique_cover``. A matching runs only where it could lower the best bound so
     far by :data:`MIN_MATCHING_GAIN` of it (:func:`_worth`; an edge LP is at least half its vertices, ``x = 1/2``,
@@ -237,8 +239,12 @@ def sparse_bounds(indptr: np.ndarray, indices: np.ndarray, seconds: float = math
         done.update(PARTS)
         return dict(out), True
     end = time.perf_counter() + seconds
+    spent = [0.0]
 
     def fits(cost: float) -> bool:
+        if virtual:  # (a part that fits is computed: its estimate is spent)
+            spent[0] += cost
+            return spent[0] <= seconds
         return time.perf_counter() + cost <= end
 
     if "clique_cover" not in done:

@@ -351,7 +351,14 @@ class IndependentSet(Problem):
           graph: the kernel's includes its own).
         """
         t0 = time.perf_counter()
-        seconds = BOUND_S if seconds is None else seconds
+        # the default call (the API's, inside a time limit it does not know) spends BOUND_S by estimated cost, not
+        # by the clock: the same graph gets the same bound in every process and call
+        virtual = seconds is None
+        seconds = BOUND_S if virtual else seconds
+
+        def left() -> float:
+            return seconds if virtual else seconds - (time.perf_counter() - t0)
+
         if self._colours is None:
             self._colours = [self._colouring_bound()]
         parts = {} if self._colours[0] is None else {"colouring": self._colours[0]}
@@ -359,27 +366,27 @@ class IndependentSet(Problem):
             parts["core"] = float(self.cores()[0].max(initial=-1) + 1)
             return parts
         if not self._settled:
-            _, self._settled = sparse_bounds(self.indptr, self.indices, seconds - (time.perf_counter() - t0),
-                                             self._memo)
+            _, self._settled = sparse_bounds(self.indptr, self.indices, left(), self._memo, virtual)
             self._bound_s += time.perf_counter() - t0
         parts.update(self._memo.get("bounds", {}))
-        kernel = self.search_space(seconds - (time.perf_counter() - t0))
+        kernel = self.search_space(left())
         if kernel is not self:  # what the reductions fixed plus the kernel's best bound, for every solver
             t1 = time.perf_counter()
-            parts["kernel"] = best_bound(kernel.bounds(seconds - (t1 - t0), theta_seconds))
+            parts["kernel"] = best_bound(kernel.bounds(None if virtual else left(), theta_seconds))
             self._bound_s += time.perf_counter() - t1
             if parts["kernel"] is None:
                 del parts["kernel"]
         else:  # (a kernel's own bounds include its theta: the smaller graph's is cheaper and no weaker in practice)
-            left = seconds - (time.perf_counter() - t0)
-            value = self._theta_bound(left if theta_seconds is None else theta_seconds)
+            value = self._theta_bound(left() if theta_seconds is None else theta_seconds,
+                                      virtual and theta_seconds is None)
             if value is not None:
                 parts["theta"] = value
         return parts
 
-    def _theta_bound(self, seconds: float) -> float | None:
+    def _theta_bound(self, seconds: float, virtual: bool = False) -> float | None:
         """The Lovasz theta bound of the working graph (:mod:`.theta`), its method started or continued within
-        ``seconds`` where that fits (up to :data:`.theta.MAX_VERTICES` vertices); ``None`` before any value."""
+        ``seconds`` where that fits (up to :data:`.theta.MAX_VERTICES` vertices); ``None`` before any value.
+        ``virtual``: as many iterations in all as the cost model fits in ``seconds`` (not the clock)."""
         n = self.n
         if self._theta is None:
             if n > theta.MAX_VERTICES or theta.iteration_seconds(n) * (theta.MIN_START_ITERATIONS + 1) > seconds:
@@ -388,7 +395,10 @@ class IndependentSet(Problem):
             self._theta = theta.new_state(n, edges[:, 0], edges[:, 1])
         if not self._theta.done and seconds > 0:
             t0 = time.perf_counter()
-            theta.run(self._theta, seconds)
+            if virtual:
+                theta.run(self._theta, math.inf, budget=seconds)
+            else:
+                theta.run(self._theta, seconds)
             self._bound_s += time.perf_counter() - t0
         return None if math.isinf(self._theta.best) else self._theta.best
 

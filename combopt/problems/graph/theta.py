@@ -138,11 +138,14 @@ def _check(state: ThetaState, y: np.ndarray, X: np.ndarray) -> None:
     state.lower = max(state.lower, feasible_value(X, state.rows, state.cols))
 
 
-def run(state: ThetaState, seconds: float, integral: bool = True, tolerance: float = TOLERANCE) -> ThetaState:
+def run(state: ThetaState, seconds: float, integral: bool = True, tolerance: float = TOLERANCE,
+        budget: float | None = None) -> ThetaState:
     """Iterate within about ``seconds`` (a first call only where :data:`MIN_START_ITERATIONS` fit; every call
-    ends with a check of the bound, whose cost is reserved) and return ``state``. ``integral``: stop once the
-    bound's integer part is final (all an independent set's size needs); else only at convergence: the bound within
-    ``tolerance`` (relative) of the feasible value below it."""
+    ends with a check of the bound, whose cost is reserved) and return ``state``; without a time limit
+    (``seconds`` infinite) as many iterations in all as the cost model fits in ``budget`` seconds (default
+    :data:`UNTIMED_SECONDS`). ``integral``:
+    stop once the bound's integer part is final (all an independent set's size needs); else only at convergence:
+    the bound within ``tolerance`` (relative) of the feasible value below it."""
     n = state.n
     if n == 0 or not state.rows.size:  # no edges: every vertex is independent
         state.best = state.lower = float(n)
@@ -152,7 +155,8 @@ def run(state: ThetaState, seconds: float, integral: bool = True, tolerance: flo
     # fits in UNTIMED_SECONDS, so that the same seed gives the same bound (a wall-clock cap made an iteration-limited
     # ils report optimal in one process and a gap of 50 % in another, and each repeat solve continue the last)
     untimed = not math.isfinite(seconds)
-    cap = min(MAX_ITERATIONS, max(MIN_START_ITERATIONS + 1, int(UNTIMED_SECONDS / iteration_seconds(n)))) \
+    budget = UNTIMED_SECONDS if budget is None else budget
+    cap = min(MAX_ITERATIONS, max(MIN_START_ITERATIONS + 1, int(budget / iteration_seconds(n)))) \
         if untimed else MAX_ITERATIONS
     t0 = time.perf_counter()
     per = state.seconds / state.iterations if state.iterations else iteration_seconds(n)

@@ -606,7 +606,21 @@ class TSP(Problem):
         return edges if lagrangian else edges + 2 * m * m * (m - 1)
 
     def to_qubo(self, penalty: float | None = None) -> QUBO:
-        """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge."""
+        """Penalty QUBO ``length + P * sum (one-hot violations)^2``; default ``P`` = 1.5 x the longest edge.
+
+        Negative distances: the QUBO of the distances less the most negative one ``d`` (all >= 0), with ``n d`` in
+        its offset, so that a tour's energy is its length and the minimum is a tour (the default ``P`` of the
+        distances as they were, 1 when none is positive, made the all-ones assignment the minimum)."""
+        off = ~np.eye(self.n, dtype=bool)
+        low = float(self.D[off].min()) if self.n > 1 else 0.0
+        if low < 0:
+            import copy
+
+            shifted = copy.copy(self)
+            shifted._D = np.where(off, self.D - low, 0).astype(self.D.dtype)
+            q = shifted.to_qubo(penalty)
+            q.offset += self.n * low
+            return q
         model = self.lagrangian_model()
         P = (float(self.D.max()) * 1.5 or 1.0) if penalty is None else float(penalty)  # 1: every distance is 0
         if not P > 0:
