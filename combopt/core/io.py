@@ -165,6 +165,9 @@ def _read(path: str | Path, kind: str | None):
     if size > MAX_FILE_BYTES:
         raise InputError(p, f"file is {size} bytes; larger than the {MAX_FILE_BYTES} bytes combopt will read")
     reader, k = detect(p, kind)
+    from .limits import max_memory
+
+    max_memory()  # a malformed COMBOPT_MAX_MEMORY is the environment's fault, said before the file's can be blamed
     try:
         return reader.func(p, k, index)
     except InputError as e:

@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import MissingDependencyError, ParameterError
+from ..core.errors import MissingDependencyError, ParameterError, UnsuitedInstance
 from ..core.registry import register_solver
 from .common import offer_samples, positive_int, qubo_params, reject_unknown
 
@@ -221,7 +221,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     model = problem.to_qubo(**qp)
     n = model.n
     if n > MAX_QAOA_QUBITS:
-        raise ParameterError(
+        raise UnsuitedInstance(
             f"qaoa simulates one qubit per QUBO variable; this model has {n} variables, more than the "
             f"{MAX_QAOA_QUBITS} a statevector simulation handles (use sa, tabu or exhaustive instead)"
         )

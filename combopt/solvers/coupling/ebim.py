@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
-from ...core.errors import ParameterError
+from ...core.errors import ParameterError, UnsuitedInstance
 from ...core.registry import register_solver
 from ...problems.coupling.measures import binary_entropy, entropy
 from ...problems.coupling.model import EBIM, Coupling
@@ -442,7 +442,7 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "ebim-exact")
     order, w = _support(problem.p)
     if w.size > min(max_n, 12):
-        raise ParameterError(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "
+        raise UnsuitedInstance(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "
                              "(at most 12); use ebim")
     # the greedy encoder first: a --target it meets ends the enumeration (it enumerated everything before)
     g = ebim_greedy_encoder(problem.p, problem.rate)
