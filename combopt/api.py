@@ -21,7 +21,7 @@ from .core.registry import get_solver
 from .core.result import Result, Status, iteration_rows_ok
 from .core.safeio import figure_format, json_number  # noqa: F401  (figure_format: re-exported)
 from .core.status import integral_bound, settle
-from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, make_criteria
+from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, interrupt_pending, make_criteria
 from .core.warm import gated, run_solver
 from .solvers.common import wait_for_abandoned_builds
 
@@ -172,7 +172,7 @@ def solve(
                     unbounded=out.unbounded, scale=state.scale)
     status = Status(claims.status)
     extra = dict(out.info)
-    if interrupted or extra.get("interrupted"):
+    if interrupted or extra.get("interrupted") or state.interrupted or interrupt_pending():
         extra["interrupted"] = True
     if waited >= 0.05 or still:
         extra["waited_for_earlier_build_s"] = round(waited, 3)  # before the clock started: not in the runtime

@@ -50,3 +50,28 @@ def test_a_malformed_memory_budget_is_not_blamed_on_the_instance(tmp_path, monke
     with pytest.raises(ParameterError) as e:
         combopt.read(g)
     assert str(e.value).startswith("COMBOPT_MAX_MEMORY expects a size") and "t.clq" not in str(e.value)
+
+
+def test_a_ctrl_c_lost_inside_a_callback_still_stops_the_run(tmp_path, monkeypatch, capsys):
+    """A KeyboardInterrupt raised inside a ctypes callback (llvmlite loading a cached kernel) is printed as ignored
+    and dropped: the run went on to its time limit and exited 0. The CLI's handler records the Ctrl-C as well."""
+    import combopt.api as api
+    from combopt.core.stopping import interrupt_pending, request_interrupt
+
+    g = tmp_path / "t.tsp"
+    g.write_text("NAME: t\nTYPE: TSP\nDIMENSION: 5\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+                 "1 0 0\n2 3 0\n3 3 4\n4 0 4\n5 1 2\nEOF\n")
+
+    def lost(problem, seconds=None):  # the Ctrl-C arrives and its exception is swallowed
+        request_interrupt()
+        return None
+
+    monkeypatch.setattr(api, "_cheap_bound", lost)
+    out = tmp_path / "r.json"
+    assert main(["solve", str(g), "-s", "tsp-ls", "-t", "30", "-q", "-o", str(out)]) == 130
+    data = json.loads(out.read_text())
+    assert data["info"]["interrupted"] is True and data["runtime_s"] < 10 and data["feasible"]
+    assert "interrupted" in capsys.readouterr().err
+    assert not interrupt_pending()  # cleared for the next command in this process
+    monkeypatch.undo()
+    assert main(["solve", str(g), "-s", "tsp-ls", "-t", "1", "-q"]) == 0

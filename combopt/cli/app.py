@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
 import time
 import warnings
@@ -754,6 +755,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:  # numpy loads here: a Ctrl-C during it is an interrupt like any other
         from ..core.limits import set_max_memory
+        from ..core.stopping import clear_interrupt, interrupt_pending
         from ..core.warm import set_notifier
     except KeyboardInterrupt:
         err_console.print("combopt: interrupted while starting", highlight=False)
@@ -761,11 +763,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
+        previous = _catch_sigint()
         try:
             rc = _main(argv, t0)
+            if rc == 0 and interrupt_pending():  # a Ctrl-C whose KeyboardInterrupt was lost on the way
+                err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
+                rc = EXIT_INTERRUPTED
         finally:
             set_notifier(None)  # the compile notice and --max-memory belong to this command only
             set_max_memory(None)
+            clear_interrupt()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
     if rc != 2:  # a user error is one line: warnings on the way to it (overflow, ...) are dropped
         for w in caught:  # combopt's own warnings as one line, without the source line that raised them
             if w.category is UserWarning and "combopt" in str(w.filename):
@@ -773,6 +782,26 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return rc
+
+
+def _catch_sigint():
+    """Ctrl-C raises KeyboardInterrupt as usual and is also recorded (:func:`~combopt.core.stopping.request_interrupt`),
+    so that one lost inside a ctypes callback still stops the run; returns the handler it replaced (None where
+    signals cannot be set: not the main thread)."""
+    from ..core.stopping import request_interrupt
+
+    def on_sigint(signum, frame):
+        request_interrupt()
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+        if previous is not signal.default_int_handler:  # ignored (a bench worker) or the caller's own: kept
+            return None
+        signal.signal(signal.SIGINT, on_sigint)
+        return previous
+    except ValueError:
+        return None
 
 
 def _main(argv: list[str] | None, t0: float) -> int:

@@ -280,6 +280,8 @@ class SearchState:
         fitted to the 3 s left would have run."""
         if not self.proven_optimal and self.bound is not None:
             self._check_proof()  # a solver may assign ``bound`` directly
+        if _PENDING_INTERRUPT[0]:
+            self.interrupted = True
         if self.interrupted or self.proven_optimal or self.criterion(self):
             return True
         limit = self.criterion.time_limit()
@@ -292,6 +294,25 @@ class SearchState:
             return now + max(0.0, self.last_iteration_time - into) > limit * 1.05
         return False
 
+
+
+#: a Ctrl-C the CLI's handler saw (see :func:`request_interrupt`): kept even where its KeyboardInterrupt was lost
+_PENDING_INTERRUPT = [False]
+
+
+def request_interrupt() -> None:
+    """Record a Ctrl-C. The CLI's SIGINT handler calls it before raising KeyboardInterrupt: raised inside a ctypes
+    callback (llvmlite loading a kernel from Numba's cache) the exception is printed as "ignored" and dropped, and
+    the run went on to its time limit and exited 0; every :meth:`SearchState.should_stop` now sees it."""
+    _PENDING_INTERRUPT[0] = True
+
+
+def interrupt_pending() -> bool:
+    return _PENDING_INTERRUPT[0]
+
+
+def clear_interrupt() -> None:
+    _PENDING_INTERRUPT[0] = False
 
 
 def _compile_seconds() -> float:
