@@ -21,8 +21,10 @@ import numba
 import numpy as np
 from numba import njit
 
-#: a remainder below this share of the entry it came from is rounding noise and is dropped
-REL_EPS = 1e-12
+#: a remainder below this share of the entry it came from is rounding noise and is dropped: 64 units of float64
+#: rounding (at 1e-12 a marginal entry of 2e-12 beside one of 1 - 2e-12 lost half its mass, and the coupling's
+#: entropy came out at 4.3e-11 bits, below the least any coupling of the marginals has, 8.2e-11)
+REL_EPS = 64 * 2.0 ** -52
 
 
 def _greedy_k(V, VI, lens, RH, RHI, rsizes, ptr, out_idx, out_mass):
@@ -69,7 +71,7 @@ def _greedy_k(V, VI, lens, RH, RHI, rsizes, ptr, out_idx, out_mass):
             from_fresh = ptr[s] < lens[s] and VI[s, ptr[s]] == ai and (rsizes[s] == 0 or RHI[s, 0] != ai)
             top = V[s, ptr[s]] if from_fresh else RH[s, 0]
             rest = top - m
-            keep = rest > top * 1e-12
+            keep = rest > top * REL_EPS
             c = rsizes[s]
             if from_fresh:
                 ptr[s] += 1
