@@ -37,6 +37,14 @@ class InputError(CombOptError):
         super().__init__(f"{where}: {message}")
 
 
+def located(error: CombOptError, *at) -> CombOptError:
+    """``error`` marked with the part of the input it is about: ``at`` is a key path (``("domain", 3)``,
+    ``("weights",)``) in the terms of the model that raised it; a reader that knows where that part lies in its file
+    names the line. Returns ``error``."""
+    error.at = tuple(at)
+    return error
+
+
 class NoSuchInstance(InputError):
     """``file#K`` names an instance the file does not hold (the message says how many it holds)."""
 

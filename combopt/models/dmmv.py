@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, located
 
 #: refuse to expand domains into more values than this (memory guard)
 MAX_DOMAIN_VALUES = 50_000_000
@@ -58,25 +58,37 @@ def uniform_domains(lo, step, count, n: int | None = None) -> tuple[np.ndarray, 
     try:
         lo, step, count = (np.broadcast_to(a, (n,)) for a in (lo, step, count))
     except ValueError:
-        raise ParameterError("domain lo, step and count must be scalars or have one entry per variable") from None
+        raise located(ParameterError("domain lo, step and count must be scalars or have one entry per variable"),
+                      "domain") from None
     if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(step)):
-        raise ParameterError("domain lo and step must be finite")
+        raise _domain_error("domain lo and step must be finite", ~(np.isfinite(lo) & np.isfinite(step)))
     if np.any(step <= 0):
-        raise ParameterError("domain step must be positive")
-    if not np.all(np.isfinite(count)) or np.any(count != np.floor(count)) or np.any(count < 1):
-        raise ParameterError("domain count must be a positive integer")
+        raise _domain_error("domain step must be positive", step <= 0)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(count) | (count != np.floor(count)) | (count < 1)
+    if np.any(bad):
+        raise _domain_error("domain count must be a positive integer", bad)
     if np.any(count > MAX_DOMAIN_VALUES):
-        raise ParameterError(f"domain count must be at most {MAX_DOMAIN_VALUES}, got {float(np.max(count)):.17g}")
+        raise _domain_error(f"domain count must be at most {MAX_DOMAIN_VALUES}, got {float(np.max(count)):.17g}",
+                            count > MAX_DOMAIN_VALUES)
     count = count.astype(np.int64)
     total = int(count.sum())
     if total > MAX_DOMAIN_VALUES:
-        raise ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are supported")
+        raise located(ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are "
+                                     "supported"), "domain")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(count, out=ptr[1:])
     owner = np.repeat(np.arange(n), count)
     k = np.arange(total) - ptr[owner]
     vals = lo[owner] + step[owner] * k
     return ptr, vals.astype(np.float64)
+
+
+def _domain_error(message: str, bad: np.ndarray) -> ParameterError:
+    """``message`` about the domain of the first variable ``bad`` marks (all of them where every one is bad)."""
+    first = np.flatnonzero(bad)
+    at = ("domain",) if first.size == bad.size else ("domain", int(first[0]))
+    return located(ParameterError(message), *at)
 
 
 def nearest_in_grid(grid: np.ndarray, x) -> np.ndarray:
@@ -102,13 +114,14 @@ def list_domains(values: list) -> tuple[np.ndarray, np.ndarray]:
     for i, v in enumerate(values):
         a = np.unique(np.asarray(v, dtype=np.float64).ravel())
         if a.size == 0:
-            raise ParameterError(f"variable {i} has an empty domain")
+            raise located(ParameterError(f"variable {i} has an empty domain"), "domain", i)
         if not np.all(np.isfinite(a)):
-            raise ParameterError(f"variable {i} has a non-finite domain value")
+            raise located(ParameterError(f"variable {i} has a non-finite domain value"), "domain", i)
         parts.append(a)
     total = sum(a.size for a in parts)
     if total > MAX_DOMAIN_VALUES:
-        raise ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are supported")
+        raise located(ParameterError(f"domains hold {total} values in all; at most {MAX_DOMAIN_VALUES} are "
+                                     "supported"), "domain")
     ptr = np.zeros(len(parts) + 1, dtype=np.int64)
     np.cumsum([a.size for a in parts], out=ptr[1:])
     vals = np.concatenate(parts) if parts else np.zeros(0)
@@ -177,9 +190,9 @@ class DMMV:
         A.sum_duplicates()
         A.sort_indices()
         if A.ndim != 2:
-            raise ParameterError("A must be a 2-D matrix")
+            raise located(ParameterError("A must be a 2-D matrix"), "A")
         if not np.all(np.isfinite(A.data)):
-            raise ParameterError("A has non-finite entries")
+            raise located(ParameterError("A has non-finite entries"), "A")
         self.A = A
         m, n = A.shape
         # own writeable copies: a contiguous (m,) input broadcast stays a read-only view, and the kernels were then
@@ -189,27 +202,32 @@ class DMMV:
         if self.weights is None:
             self.weights = np.ones(m)
         self.weights = np.array(np.broadcast_to(np.asarray(self.weights, dtype=np.float64), (m,)), order="C")
-        if np.any(np.isnan(self.lower)) or np.any(np.isnan(self.upper)):
-            raise ParameterError("row bounds must not be NaN")
-        if np.any(self.lower > self.upper):
-            raise ParameterError("every row needs lower <= upper")
-        if np.any(np.isinf(self.lower) & np.isinf(self.upper) & (self.lower == self.upper)):
-            raise ParameterError("a row target cannot be infinite")
-        if not np.all(np.isfinite(self.weights)) or np.any(self.weights <= 0):
-            raise ParameterError("row weights must be positive and finite")
+        for bad, what, part in ((np.isnan(self.lower), "row bounds must not be NaN", "lower"),
+                                (np.isnan(self.upper), "row bounds must not be NaN", "upper"),
+                                (self.lower > self.upper, "every row needs lower <= upper", "rows"),
+                                (np.isinf(self.lower) & (self.lower == self.upper), "a row target cannot be infinite",
+                                 "lower")):
+            if np.any(bad):  # the part (lower, upper, or both: rows) and the row the message is about
+                raise located(ParameterError(what), part, int(np.argmax(bad)))
+        bad = ~np.isfinite(self.weights) | (self.weights <= 0)
+        if np.any(bad):
+            raise located(ParameterError("row weights must be positive and finite"), "weights", int(np.argmax(bad)))
         self.dom_ptr = np.ascontiguousarray(self.dom_ptr, dtype=np.int64)
         self.dom_vals = np.ascontiguousarray(self.dom_vals, dtype=np.float64)
         if self.dom_ptr.shape != (n + 1,):
-            raise ParameterError(f"domains given for {self.dom_ptr.size - 1} variables, the matrix has {n} columns")
+            raise located(ParameterError(f"domains given for {self.dom_ptr.size - 1} variables, the matrix has {n} "
+                                         "columns"), "domain")
         if self.dom_ptr[0] != 0 or self.dom_ptr[-1] != self.dom_vals.size or np.any(np.diff(self.dom_ptr) < 1):
-            raise ParameterError("every variable needs a non-empty domain")
+            raise located(ParameterError("every variable needs a non-empty domain"), "domain")
         if not np.all(np.isfinite(self.dom_vals)):
-            raise ParameterError("domain values must be finite")
+            raise located(ParameterError("domain values must be finite"), "domain")
         d = np.diff(self.dom_vals)
         inner = np.ones(d.size, dtype=bool)
         inner[self.dom_ptr[1:-1] - 1] = False  # boundaries between variables
         if np.any(d[inner] <= 0):
-            raise ParameterError("every domain must be sorted ascending without duplicates")
+            owner = np.searchsorted(self.dom_ptr, np.flatnonzero(inner & (d <= 0))[0], side="right") - 1
+            raise located(ParameterError("every domain must be sorted ascending without duplicates"), "domain",
+                          int(owner))
         self._check_magnitudes()
         if dense is not None and dense.ndim == 2 and self.is_dense():
             # the row-major copy that dense() would make from A (toarray took 1.4 s for an order-2000 FIR filter);
@@ -234,9 +252,9 @@ class DMMV:
             worst = self.weights * (abs(self.A) @ xmax + ends)
             total = float(np.sum(worst * worst))
         if not math.isfinite(total) or total > MAX_SQUARED:
-            raise ParameterError(f"A, the row bounds and the weights are too large: a row's weighted violation could "
-                                 f"reach {float(np.max(worst)):g}; the sum of squared violations must stay below "
-                                 f"{MAX_SQUARED:g}")
+            raise located(ParameterError(f"A, the row bounds and the weights are too large: a row's weighted "
+                                         f"violation could reach {float(np.max(worst)):g}; the sum of squared "
+                                         f"violations must stay below {MAX_SQUARED:g}"), "rows", int(np.argmax(worst)))
 
     # -- construction helpers -------------------------------------------------------
     @classmethod

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from ...core.errors import InputError, NoSuchInstance, ParameterError
+from ...core.errors import InputError, NoSuchInstance, ParameterError, located
 from ...core.io import register_reader
 from ...core.jsonpos import line_of, parse_where
 from ...core.limits import check_memory
@@ -371,19 +370,19 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
     """Validate the parts read from a file and build the model (every problem an InputError)."""
     m, n = A.shape
     if m < 1 or n < 1:
-        raise InputError(path, f"the matrix must have at least one row and one column, got {m} x {n}")
+        raise located(InputError(path, f"the matrix must have at least one row and one column, got {m} x {n}"), "A")
     # per row and variable the model and the search keep a few dozen numbers: refuse before allocating
     check_memory(64.0 * (m + n) + 24.0 * (A.nnz if sp.issparse(A) else A.size), f"a DMMV instance of {m} x {n}",
                  path)
     b = rows.get("b")
     if b is not None:
         if "lower" in rows or "upper" in rows:
-            raise InputError(path, "give either 'b' or 'lower'/'upper', not both")
+            raise located(InputError(path, "give either 'b' or 'lower'/'upper', not both"), "b")
         b = np.asarray(b, dtype=np.float64).ravel()
         if b.shape != (m,):
-            raise InputError(path, f"'b' must have {m} entries (one per row), got {b.size}")
+            raise located(InputError(path, f"'b' must have {m} entries (one per row), got {b.size}"), "b")
         if not np.all(np.isfinite(b)):
-            raise InputError(path, "'b' must be finite")
+            raise located(InputError(path, "'b' must be finite"), "b", int(np.argmin(np.isfinite(b))))
         lower, upper = b, b.copy()
     else:
         if "lower" not in rows and "upper" not in rows:
@@ -395,24 +394,27 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
         if upper.size == 1:
             upper = np.full(m, upper[0])
         if lower.shape != (m,) or upper.shape != (m,):
-            raise InputError(path, f"'lower' and 'upper' must have {m} entries (one per row)")
+            raise located(InputError(path, f"'lower' and 'upper' must have {m} entries (one per row)"),
+                          "lower" if lower.shape != (m,) else "upper")
     weights = rows.get("weights")
     if weights is not None:
         weights = np.asarray(weights, dtype=np.float64).ravel()
         if weights.size == 1:
             weights = np.full(m, weights[0])
         if weights.shape != (m,):
-            raise InputError(path, f"'weights' must have {m} entries (one per row)")
+            raise located(InputError(path, f"'weights' must have {m} entries (one per row)"), "weights")
     try:
         if "values" in dom:
             vals = dom["values"]
             if isinstance(vals, np.ndarray) and vals.ndim == 2:
                 if vals.shape[0] != n:
-                    raise InputError(path, f"'values' must have {n} rows (one per variable), got {vals.shape[0]}")
+                    raise located(InputError(path, f"'values' must have {n} rows (one per variable), got "
+                                                   f"{vals.shape[0]}"), "domain")
                 lists = [r[~np.isnan(r)] for r in vals]
             elif isinstance(vals, list) and all(isinstance(v, list) for v in vals):
                 if len(vals) != n:
-                    raise InputError(path, f"'domains' must list {n} domains (one per variable), got {len(vals)}")
+                    raise located(InputError(path, f"'domains' must list {n} domains (one per variable), got "
+                                                   f"{len(vals)}"), "domain")
                 lists = vals
             else:
                 lists = [np.asarray(vals, dtype=np.float64).ravel()] * n
@@ -420,10 +422,11 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
         elif all(key in dom for key in ("lo", "step", "count")):
             ptr, dv = uniform_domains(dom["lo"], dom["step"], dom["count"], n)
         else:
-            raise InputError(path, "missing the domains: expected 'lo', 'step' and 'count', or 'values'")
+            raise located(InputError(path, "missing the domains: expected 'lo', 'step' and 'count', or 'values'"),
+                          "domain")
         return DMMV(A, lower, upper, ptr, dv, weights, name)
     except (ParameterError, ValueError, TypeError) as e:
-        raise InputError(path, f"invalid DMMV data: {e}") from None
+        raise located(InputError(path, f"invalid DMMV data: {e}"), *getattr(e, "at", ())) from None
 
 
 @register_reader("dmmv-npz", kinds=("dmmv",), extensions=(".npz",),
@@ -453,7 +456,7 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                     raise InputError(path, f"dense 'A' of shape {shape} is too large (limit {MAX_DENSE_ENTRIES})")
                 A = _num_array(path, "A", z["A"], 2)
                 if not np.all(np.isfinite(A)):
-                    raise InputError(path, "'A' has non-finite entries")
+                    raise located(InputError(path, "'A' has non-finite entries"), "A")
             elif {"A_data", "A_indices", "A_indptr", "A_shape"} <= keys:
                 shp = _num_array(path, "A_shape", z["A_shape"], 1)
                 if shp.size != 2 or np.any(shp < 1) or np.any(shp != np.floor(shp)) or np.any(shp > 2**31):
@@ -530,60 +533,61 @@ DOMAIN_KEYS = {"values", "lo", "step", "count"}
 def _known_keys(path: Path, obj: dict, allowed: set[str], where: str) -> None:
     bad = sorted(k for k in obj if k not in allowed)
     if bad:
-        raise InputError(path, f"unknown key '{where}{bad[0]}'; expected {', '.join(sorted(allowed))}")
+        raise located(InputError(path, f"unknown key '{where}{bad[0]}'; expected {', '.join(sorted(allowed))}"),
+                      *parse_where(f"{where}{bad[0]}"))
 
 
 def _no_text_numbers(path: Path, data) -> None:
-    """Numbers must be JSON numbers: "12" or true where a number belongs is refused (numpy would take them)."""
-    stack = [(data.get(k), k) for k in ("A", "b", "lower", "upper", "weights", "domain", "domains")]
-    while stack:
-        v, where = stack.pop()
-        if isinstance(v, dict):
-            stack.extend((x, f"{where}.{k}") for k, x in v.items())
-        elif isinstance(v, list):
-            if len(v) > 64 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+    """Numbers must be JSON numbers, nested as deep as their key allows: "12", true, an object, or a list inside a
+    row of ``A`` where a number belongs is refused at its key path (numpy took the text and raised on the rest)."""
+    todo = []  # (value, lists it may nest, where, null allowed, must be a list)
+    for key in ("A", "b", "lower", "upper", "weights"):
+        if key in data and not (key == "A" and isinstance(data[key], dict)):
+            todo.append((data[key], 2 if key == "A" else 1, key, False, False))
+    parts = [("A", data["A"])] if isinstance(data.get("A"), dict) else []
+    if isinstance(data.get("domain"), dict):
+        parts.append(("domain", data["domain"]))
+    if isinstance(data.get("domains"), list):
+        parts += [(f"domains[{i}]", d) for i, d in enumerate(data["domains"]) if isinstance(d, dict)]
+    for where, obj in parts:
+        todo += [(v, int(where[:7] != "domains" or k == "values"), f"{where}.{k}", False, k == "values")
+                 for k, v in obj.items()]
+    while todo:
+        v, depth, where, null, need_list = todo.pop()
+        if isinstance(v, list) and depth > 0:
+            if depth == 1 and len(v) > 64 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
                 continue  # a long list of plain numbers (the usual case) is checked in one pass
-            stack.extend((x, f"{where}[{i}]") for i, x in enumerate(v))
-        elif isinstance(v, (str, bool)):
-            raise InputError(path, f"'{where}' holds {json.dumps(v)[:30]}; expected a number")
+            todo.extend((x, depth - 1, f"{where}[{i}]", where in ("lower", "upper"), False) for i, x in enumerate(v))
+        elif need_list or not (isinstance(v, (int, float)) and not isinstance(v, bool) or v is None and null):
+            said = "a list of numbers" if need_list else "a number or null" if null else "a number"
+            raise located(InputError(path, f"'{where}' holds {json.dumps(v)[:30]}; expected {said}"),
+                          *parse_where(where))
 
 
 def _located(path: Path, text: str, e: InputError, data: dict) -> InputError:
-    """``e`` with the line of the key its message names first (``'A.shape'``, ``'domains' entry 3``,
-    ``'b'``), else of the part the model's own check is about (``domain count ...``, ``row weights ...``): the
-    reader's checks run on the parsed object, which has no lines."""
-    if e.line is not None:
+    """``e`` with the line of the part of ``data`` it is about (its ``at``, set where it was raised: a key path of
+    the JSON object, or a part of the model: ``rows``, ``domain``, with the row or variable): the reader's and the
+    model's checks run on the parsed object, which has no lines."""
+    at = getattr(e, "at", ())
+    if e.line is not None or not at:
         return e
-    keys = JSON_KEYS | set(data)
-    at: tuple = ()
-    for m in re.finditer(r"'([A-Za-z_][\w.\[\]]*)'( entry (\d+))?", e.message):
-        where = parse_where(m.group(1))
-        if where and where[0] in keys:
-            at = where + ((int(m.group(3)),) if m.group(3) else ())
-            break
-    if not at and e.message.startswith("invalid DMMV data: "):
-        said = e.message[len("invalid DMMV data: "):]
-        dom = "domains" if "domains" in data else "domain"
-        variable = re.match(r"variable (\d+)", said)
-        if variable and dom == "domains":
-            at = (dom, int(variable.group(1)))
-        elif said.startswith(("domain", "every domain", "every variable", "variable")):
-            at = (dom,)
-        elif said.startswith("row weights"):
-            at = ("weights",)
-        elif said.startswith(("row bounds", "every row", "a row target")):
-            at = ("b",) if "b" in data else ("lower",) if "lower" in data else ("upper",)
-        elif said.startswith("A "):
-            at = ("A",)
-    if not at:
-        return e
-    return InputError(path, e.message, line_of(text, at))
+    head, rest = at[0], tuple(at[1:])
+    if head in ("rows", "lower", "upper") and head not in data:  # rows: lower <= upper is about both (the first
+        head = next((k for k in ("b", "lower", "upper") if k in data), "b")  # there is); a b is both lower and upper
+    if head in ("domain", "domains"):
+        head = "domains" if "domains" in data else "domain"
+        if head == "domain" and rest and isinstance(rest[0], int):
+            rest = ()  # one domain for every variable: its own line
+    if rest and isinstance(rest[0], int) and not isinstance(data.get(head), list):
+        rest = ()  # a scalar broadcast to every row
+    return InputError(path, e.message, line_of(text, (head, *rest)))
 
 
 def _grid_values(path: Path, i: int, d: dict) -> list[float]:
     lo, step, count = float(d["lo"]), float(d["step"]), d["count"]
     if not (isinstance(count, int) and 1 <= count <= MAX_DENSE_ENTRIES):
-        raise InputError(path, f"'domains' entry {i}: count must be a positive integer, got {count!r}")
+        raise located(InputError(path, f"'domains' entry {i}: count must be a positive integer, got {count!r}"),
+                      "domains", i, "count")
     return [lo + step * k for k in range(count)]
 
 
@@ -614,36 +618,40 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
         Araw = data.get("A")
         if isinstance(Araw, list):
             if not Araw or not all(isinstance(r, list) for r in Araw):
-                raise InputError(path, "'A' must be a non-empty list of rows")
+                raise located(InputError(path, "'A' must be a non-empty list of rows"), "A")
             width = len(Araw[0])
             if any(len(r) != width for r in Araw) or width == 0:
-                raise InputError(path, "every row of 'A' must have the same, non-zero length")
+                raise located(InputError(path, "every row of 'A' must have the same, non-zero length"), "A")
             if len(Araw) * width > MAX_DENSE_ENTRIES:
-                raise InputError(path, "'A' is too large")
+                raise located(InputError(path, "'A' is too large"), "A")
             A = _num_array(path, "A", np.asarray(Araw, dtype=np.float64), 2)
         elif isinstance(Araw, dict):
             _known_keys(path, Araw, {"shape", "rows", "cols", "values"}, "A.")
             shape = Araw.get("shape")
             if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int) and s >= 1 for s in shape)):
-                raise InputError(path, "'A.shape' must be two positive integers")
+                raise located(InputError(path, "'A.shape' must be two positive integers"), "A", "shape")
             # the declared shape, before anything of its size is allocated (a 150-byte file may declare 10^9 rows)
             check_memory(64.0 * (shape[0] + shape[1]), f"a DMMV instance of {shape[0]} x {shape[1]}", path)
             for key in ("rows", "cols"):  # whole numbers: int64 would truncate 1.99 to 1 without a word
                 lst = Araw.get(key, [])
                 if not isinstance(lst, list) or any(not isinstance(t, int) or isinstance(t, bool) for t in lst):
-                    raise InputError(path, f"'A.{key}' must be a list of whole-number indices")
+                    raise located(InputError(path, f"'A.{key}' must be a list of whole-number indices"), "A", key)
             r = np.asarray(Araw.get("rows", []), dtype=np.int64)
             c = np.asarray(Araw.get("cols", []), dtype=np.int64)
             v = np.asarray(Araw.get("values", []), dtype=np.float64)
             if not (r.ndim == c.ndim == v.ndim == 1 and r.size == c.size == v.size):
-                raise InputError(path, "'A.rows', 'A.cols' and 'A.values' must be lists of the same length")
+                raise located(InputError(path, "'A.rows', 'A.cols' and 'A.values' must be lists of the same "
+                                               "length"), "A")
             if r.size and (r.min() < 0 or r.max() >= shape[0] or c.min() < 0 or c.max() >= shape[1]):
-                raise InputError(path, "'A' entry index out of range")
+                raise located(InputError(path, "'A' entry index out of range"), "A")
             A = sp.coo_matrix((v, (r, c)), shape=tuple(shape)).tocsr()
+        elif "A" in data:
+            raise located(InputError(path, f"'A' holds {json.dumps(Araw)[:30]}; expected a list of rows, or "
+                                           "{shape, rows, cols, values}"), "A")
         else:
             raise InputError(path, "missing 'A' (a list of rows, or {shape, rows, cols, values})")
         if not np.all(np.isfinite(A.data if sp.issparse(A) else A)):
-            raise InputError(path, "'A' has non-finite entries")
+            raise located(InputError(path, "'A' has non-finite entries"), "A")
         rows = {}
         for key in ("b", "lower", "upper", "weights"):
             if key in data:
@@ -652,15 +660,17 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                     val = [(-math.inf if key == "lower" else math.inf) if e is None else e for e in val]
                 rows[key] = np.asarray(val, dtype=np.float64)
         if "domains" in data and "domain" in data:
-            raise InputError(path, "both 'domains' (one per variable) and 'domain' (one for every variable); expected "
-                                   "one of them")
+            raise located(InputError(path, "both 'domains' (one per variable) and 'domain' (one for every "
+                                           "variable); expected one of them"), "domains")
         if "domains" in data:
             doms = data["domains"]
             if not isinstance(doms, list) or len(doms) != A.shape[1]:
-                raise InputError(path, f"'domains' must be a list of {A.shape[1]} objects (one per variable)")
+                raise located(InputError(path, f"'domains' must be a list of {A.shape[1]} objects (one per "
+                                               "variable)"), "domains")
             for i, d in enumerate(doms):
                 if not isinstance(d, dict) or not ("values" in d or {"lo", "step", "count"} <= set(d)):
-                    raise InputError(path, f"'domains' entry {i} needs 'values', or 'lo', 'step' and 'count'")
+                    raise located(InputError(path, f"'domains' entry {i} needs 'values', or 'lo', 'step' and "
+                                                   "'count'"), "domains", i)
                 _known_keys(path, d, DOMAIN_KEYS, f"domains[{i}].")
             if all("values" in d for d in doms):
                 dom = {"values": [list(map(float, d["values"])) for d in doms]}

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, ParameterError, located
 from ...core.problem import Evaluation, Problem, integer_array, short_repr
 from ...core.registry import register_kind
 from .check import VIOLATION_CLASSES, Violation, check_schedule  # noqa: F401  (re-exported)
@@ -101,9 +101,7 @@ def _task_index(v, what: str) -> int:
 def _located(message: str, what: str, index: int) -> ParameterError:
     """A :class:`ParameterError` that says which item of the input it is about (``at = ("task", i)``, a
     ``("downtime", k)`` in the order given, a ``("disjunctive", k)`` pair): a reader names that item's line."""
-    e = ParameterError(message)
-    e.at = (what, int(index))
-    return e
+    return located(ParameterError(message), what, int(index))
 
 
 class RCPSP(Problem):
