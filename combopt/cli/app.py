@@ -264,6 +264,7 @@ def check(
     """
     from ..core.claims import check_claims, evaluate_finite
     from ..core.io import read, split_index
+    from ..core.jsonpos import with_line
 
     _check_plot(plot, None, force, [split_index(path)[0], solution, *([truth] if truth else [])])
     raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
@@ -309,8 +310,9 @@ def check(
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise InputError(solution, f"malformed solution ({msg}); expected the 'solution' of `combopt solve --out`"
                          ) from None
-    except InputError as e:
-        raise (_other_kind(solution, claimed, path, problem.kind) if other_kind else e) from None
+    except InputError as e:  # the line of the part of the result it is about, where the error says which
+        raise (_other_kind(solution, claimed, path, problem.kind) if other_kind else
+               with_line(e, raw.decode("utf-8"))) from None
     ev = evaluate_finite(problem, sol)
     mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
     if ev.feasible:

@@ -76,3 +76,14 @@ def parse_where(where: str) -> tuple:
     for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", where):
         out.append(int(index) if index else name)
     return tuple(out)
+
+
+def with_line(error, text: str):
+    """``error`` (an :class:`~combopt.core.errors.InputError`) with the line of the part of the JSON ``text`` its
+    ``at`` names (set where it was raised: :func:`~combopt.core.errors.located`), where it has no line yet."""
+    at = getattr(error, "at", ())
+    if error.line is not None or not at:
+        return error
+    out = type(error)(error.path, error.message, line_of(text, at))
+    out.at = at
+    return out

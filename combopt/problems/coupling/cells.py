@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, ParameterError, located
 from ...core.safeio import json_number
 from .measures import entropy
 
@@ -157,20 +157,23 @@ class Coupling:
         return {"shape": list(self.shape), "cells": rec}
 
     @classmethod
-    def from_json(cls, data, path=None, what="coupling") -> Coupling:
+    def from_json(cls, data, path=None, what="coupling", at: tuple = ()) -> Coupling:
+        """The coupling of ``data`` (``to_json``'s form); errors are marked with their key path below ``at``, the
+        place of ``data`` in its file (``("solution", "encoder")``), so that the file's reader can name the line."""
         if not isinstance(data, dict) or "shape" not in data or "cells" not in data:
-            raise InputError(path, f"expected the {what} as an object with 'shape' and 'cells' "
-                                   "([i, j, ..., mass] rows)")
+            raise located(InputError(path, f"expected the {what} as an object with 'shape' and 'cells' "
+                                           "([i, j, ..., mass] rows)"), *at)
         shape = data["shape"]
         if not (isinstance(shape, list) and shape and all(isinstance(s, int) and not isinstance(s, bool) and s > 0
                                                           for s in shape)):
-            raise InputError(path, f"{what}: 'shape' must be a list of positive integers")
+            raise located(InputError(path, f"{what}: 'shape' must be a list of positive integers"), *at, "shape")
         cells = data["cells"]
         k = len(shape)
         if isinstance(cells, np.ndarray) and cells.dtype.names is not None and len(cells.dtype.names) == k + 1:
             cells = cells.tolist()  # the record array of :meth:`to_json` (a result still in memory)
         if not isinstance(cells, list) or len(cells) > MAX_CELLS:
-            raise InputError(path, f"{what}: 'cells' must be a list of at most {MAX_CELLS} [i, j, ..., mass] rows")
+            raise located(InputError(path, f"{what}: 'cells' must be a list of at most {MAX_CELLS} [i, j, ..., "
+                                           "mass] rows"), *at, "cells")
         fast = _cells_fast(cells, shape)
         if fast is not None:
             return cls(fast[0], fast[1], tuple(shape))
@@ -178,18 +181,21 @@ class Coupling:
         mass = np.zeros(len(cells))
         for c, row in enumerate(cells):
             if not isinstance(row, (list, tuple)) or len(row) != k + 1:
-                raise InputError(path, f"{what}: cell {c} must be [{', '.join('ijklm'[:k])}, mass]")
+                raise located(InputError(path, f"{what}: cell {c} must be [{', '.join('ijklm'[:k])}, mass]"),
+                              *at, "cells", c)
             for a in range(k):
                 v = row[a]
                 if not isinstance(v, int) or isinstance(v, bool):
-                    raise InputError(path, f"{what}: cell {c} index {shown(v)} is not a whole number; expected an "
-                                           f"index in 0..{shape[a] - 1}")
+                    raise located(InputError(path, f"{what}: cell {c} index {shown(v)} is not a whole number; "
+                                                   f"expected an index in 0..{shape[a] - 1}"), *at, "cells", c, a)
                 if not 0 <= v < shape[a]:
-                    raise InputError(path, f"{what}: cell {c} index {v!r} out of range 0..{shape[a] - 1}")
+                    raise located(InputError(path, f"{what}: cell {c} index {v!r} out of range 0..{shape[a] - 1}"),
+                                  *at, "cells", c, a)
                 idx[c, a] = v
             m = json_number(row[k])
             if m is None:  # a string, a bool, inf, NaN or a 400-digit integer (float() overflows)
-                raise InputError(path, f"{what}: cell {c} mass must be a finite number, got {shown(row[k])}")
+                raise located(InputError(path, f"{what}: cell {c} mass must be a finite number, got "
+                                               f"{shown(row[k])}"), *at, "cells", c, k)
             mass[c] = m
         return cls(idx, mass, tuple(shape))
 

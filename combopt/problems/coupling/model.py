@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...core.errors import InputError, ParameterError
+from ...core.errors import InputError, ParameterError, located
 from ...core.problem import Evaluation, Problem, describe_value, number_array
 from ...core.registry import register_kind
 from ...core.safeio import json_number
@@ -275,7 +275,7 @@ class CouplingProblem(Problem):
         try:
             self.require_sums(params.get("normalize") if isinstance(params, dict) else None)
         except ParameterError as e:  # a result's "params": the result file is at fault
-            raise InputError(path, f"params: {e}") from None
+            raise located(InputError(path, f"params: {e}"), "params", "normalize") from None
 
 
 def _code_words_violations(t: int) -> list[str]:
@@ -386,8 +386,8 @@ class MEC(CouplingProblem):
 
     def solution_from_json(self, data, path=None):
         self._gate_json(data, path)
-        sol = data.get("solution", data) if isinstance(data, dict) else data
-        c = Coupling.from_json(sol, path)
+        sol, at = _solution_part(data)
+        c = Coupling.from_json(sol, path, at=at)
         return _claimed(c, sol.get("entropies"))
 
 
@@ -465,10 +465,10 @@ class EBIM(CouplingProblem):
 
     def solution_from_json(self, data, path=None):
         self._gate_json(data, path)
-        sol = data.get("solution", data) if isinstance(data, dict) else data
-        c = Coupling.from_json(sol, path, "encoder")
+        sol, at = _solution_part(data)
+        c = Coupling.from_json(sol, path, "encoder", at)
         if len(c.shape) != 2:
-            raise InputError(path, "encoder: 'shape' must be [|X|, |T|]")
+            raise located(InputError(path, "encoder: 'shape' must be [|X|, |T|]"), *at, "shape")
         return _claimed(c, sol.get("entropies"))
 
 
@@ -653,12 +653,19 @@ class MECB(CouplingProblem):
 
     def solution_from_json(self, data, path=None):
         self._gate_json(data, path)
-        sol = data.get("solution", data) if isinstance(data, dict) else data
+        sol, at = _solution_part(data)
         if not isinstance(sol, dict) or "encoder" not in sol or "decoder" not in sol:
-            raise InputError(path, "expected a MEC-B solution with 'encoder' and 'decoder' couplings")
-        return MECBSolution(Coupling.from_json(sol["encoder"], path, "encoder"),
-                            Coupling.from_json(sol["decoder"], path, "decoder"),
+            raise located(InputError(path, "expected a MEC-B solution with 'encoder' and 'decoder' couplings"), *at)
+        return MECBSolution(Coupling.from_json(sol["encoder"], path, "encoder", (*at, "encoder")),
+                            Coupling.from_json(sol["decoder"], path, "decoder", (*at, "decoder")),
                             sol.get("entropies") if isinstance(sol.get("entropies"), dict) else None)
+
+
+def _solution_part(data) -> tuple:
+    """The solution in a result (``data["solution"]``) or the bare solution ``data``, and its key path."""
+    if isinstance(data, dict) and "solution" in data:
+        return data["solution"], ("solution",)
+    return data, ()
 
 
 KINDS = {"mec": MEC, "ebim": EBIM, "mecb": MECB}
