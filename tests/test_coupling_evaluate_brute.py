@@ -14,7 +14,8 @@ import pytest
 
 from combopt.core.errors import InputError
 from combopt.problems.coupling.cells import Coupling
-from combopt.problems.coupling.model import EBIM, MEC, MECB, RATE_TOL, MECBSolution, check_marginals
+from combopt.problems.coupling.measures import RATE_RTOL, rate_limit
+from combopt.problems.coupling.model import EBIM, MEC, MECB, MECBSolution, check_marginals
 
 
 def H(values) -> float:
@@ -137,8 +138,8 @@ def test_ebim_rate_is_a_cap_on_the_code_entropy():
     M = np.array([[0.25, 0.25], [0.25, 0.25]])  # H(T) = 1 bit exactly
     px = M.sum(1)
     assert EBIM([px], rate=1.0).evaluate(M).feasible
-    assert EBIM([px], rate=1.0 - RATE_TOL / 2).evaluate(M).feasible
-    ev = EBIM([px], rate=1.0 - 3 * RATE_TOL).evaluate(M)
+    assert EBIM([px], rate=1.0 - RATE_RTOL / 2).evaluate(M).feasible
+    ev = EBIM([px], rate=1.0 - 3 * RATE_RTOL).evaluate(M)
     assert not ev.feasible and ev.violations[0].startswith("H(T) = 1 bits exceeds the rate")
     ev = EBIM([px], rate=0.5).evaluate(M)
     assert not ev.feasible and ev.objective == pytest.approx(0.0, abs=1e-12)
@@ -196,7 +197,7 @@ def test_mecb_rate_and_t_side_of_the_decoder():
     dec = np.array([[0.25, 0.25], [0.5, 0.0]])
     px, py = enc.sum(1), dec.sum(0)
     assert MECB([px, py], rate=1.0).evaluate(MECBSolution(sparse(enc), sparse(dec))).feasible
-    ev = MECB([px, py], rate=1.0 - 3 * RATE_TOL).evaluate(MECBSolution(sparse(enc), sparse(dec)))
+    ev = MECB([px, py], rate=1.0 - 3 * RATE_RTOL).evaluate(MECBSolution(sparse(enc), sparse(dec)))
     assert not ev.feasible and "exceeds the rate" in ev.violations[0]
     # a decoder whose T-marginal is not the encoder's p(t) (its Y-marginal right): infeasible
     bad = np.array([[0.5, 0.25], [0.25, 0.0]])
@@ -319,11 +320,19 @@ def _edge_below(value: float, tol: float) -> float:
 
 
 def test_code_entropy_exactly_at_the_rate_tolerance_is_accepted():
-    """H(T) at exactly rate + RATE_TOL is within the rate (the comparison is strict), one ulp more is not."""
+    """H(T) at exactly the rate's limit is within the rate (the comparison is strict), one ulp more is not."""
     px = [0.25, 0.25, 0.5]
     M = np.diag(px)  # T = X: H(T) = 1.5 bits
     HT = H(np.asarray(px))
-    R = _edge_below(HT, RATE_TOL)
+    R = HT / (1 + RATE_RTOL)
+    for _ in range(64):  # the least float R whose limit reaches HT
+        if rate_limit(R) < HT:
+            R = np.nextafter(R, np.inf)
+        elif rate_limit(np.nextafter(R, -np.inf)) >= HT:
+            R = np.nextafter(R, -np.inf)
+        else:
+            break
+    assert rate_limit(R) >= HT > rate_limit(np.nextafter(R, -np.inf))
     assert EBIM([px], rate=R).evaluate(M).feasible
     ev = EBIM([px], rate=np.nextafter(R, -np.inf)).evaluate(M)
     assert not ev.feasible and "exceeds the rate" in ev.violations[0]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ...core.errors import InputError, ParameterError, located
 from ...core.safeio import json_number
-from .measures import entropy
+from .measures import entropy, rate_limit
 
 MAX_CELLS = 50_000_000
 
@@ -268,7 +268,7 @@ def singleton_encoder(p, rate: float) -> Coupling:
         head = np.concatenate([[0.0], np.cumsum(plogp)])  # entropy of the first k singletons
         rest = np.maximum(q.sum() - np.concatenate([[0.0], np.cumsum(q)]), 0.0)  # mass shared by the others
         h = head + np.where(rest > 1e-15, -rest * np.log2(np.maximum(rest, 1e-300)), 0.0)
-    k = int(np.flatnonzero(h <= rate + 1e-12).max()) if q.size else 0
+    k = int(np.flatnonzero(h <= rate_limit(rate, 1e-12)).max()) if q.size else 0
     k = min(k, MAX_CELLS - 1)
     words = np.minimum(np.arange(q.size), k)  # symbol i of the sorted order -> its own word, or word k (shared)
     t = int(words.max()) + 1 if q.size else 1

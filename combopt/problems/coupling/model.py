@@ -24,7 +24,7 @@ from ...core.registry import register_kind
 from ...core.safeio import json_number
 from .cells import MAX_CELLS, Coupling, north_west_corner, shown, singleton_encoder  # noqa: F401  (re-exported)
 from .marginals import RENORM, SUM_TOL, MarginalLines, check_marginals  # noqa: F401  (re-exported)
-from .measures import binary_entropy, entropy, majorization_bound, profile_bound
+from .measures import binary_entropy, entropy, majorization_bound, profile_bound, rate_limit
 
 register_kind("mec")
 register_kind("ebim")
@@ -38,8 +38,6 @@ MARGINAL_ATOL = 1e-12
 TOTAL_TOL = 1e-9
 #: a reported entropy must match the recomputed one within this (bits)
 ENTROPY_TOL = 1e-6
-#: H(T) may exceed the rate by this much (bits), for rounding
-RATE_TOL = 1e-9
 #: a MEC-B result stores its joint p(x, y) up to this many cells (else the JSON leaves it out)
 JOINT_JSON_MAX = 2_000_000
 #: up to this many symbols in all, :meth:`MEC.bound` includes the profile bound (beyond, a solver adds it in time)
@@ -435,7 +433,7 @@ class EBIM(CouplingProblem):
         HT = entropy(c.marginal(1))
         HXT = c.entropy()
         I = self.entropies[0] + HT - HXT
-        if HT > self.rate + RATE_TOL:
+        if HT > rate_limit(self.rate):
             viol.append(f"H(T) = {HT:.9g} bits exceeds the rate R = {self.rate:g}")
         if I > self.bound() + ENTROPY_TOL:
             viol.append(f"I(X;T) = {I:.9g} bits is above the upper bound min(R, H(X)) = {self.bound():.9g} bits")
@@ -603,7 +601,7 @@ class MECB(CouplingProblem):
         if viol:
             return Evaluation(None, False, viol)
         m = self.measures(solution)
-        if m["H_T"] > self.rate + RATE_TOL:
+        if m["H_T"] > rate_limit(self.rate):
             viol.append(f"H(T) = {m['H_T']:.9g} bits exceeds the rate R = {self.rate:g}")
         if m["I_XY"] > self.bound() + ENTROPY_TOL:
             viol.append(f"I(X;Y) = {m['I_XY']:.9g} bits is above the upper bound min(R, H(X), H(Y)) = "

@@ -28,7 +28,7 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError, UnsuitedInstance
 from ...core.registry import register_solver
-from ...problems.coupling.measures import binary_entropy, entropy
+from ...problems.coupling.measures import binary_entropy, entropy, rate_limit
 from ...problems.coupling.model import EBIM, Coupling
 from ..common import positive_int, reject_unknown
 from .mec import _pop_bool
@@ -89,10 +89,10 @@ def _greedy_labels(w: np.ndarray, R: float) -> np.ndarray:
     """Column labels (on the sorted masses ``w``) of the greedy encoder for rate ``R``."""
     n = w.size
     H, Hs = _greedy_chain(w)
-    stop = (H <= R + 1e-12) | (~np.isnan(Hs) & (Hs <= R + 1e-12))
+    stop = (H <= rate_limit(R, 1e-12)) | (~np.isnan(Hs) & (Hs <= rate_limit(R, 1e-12)))
     stop[-1] = True  # one column: H(T) = 0 (up to rounding)
     t = int(np.argmax(stop))
-    return _chain_labels(n, t, not (H[t] <= R + 1e-12 or t == n - 1))
+    return _chain_labels(n, t, not (H[t] <= rate_limit(R, 1e-12) or t == n - 1))
 
 
 def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split=None) -> Coupling:
@@ -188,12 +188,12 @@ def best_deterministic(w: np.ndarray, R: float, should_stop=None, chunk: int = 1
         S, _ = _extend(P[a:b], pmx[a:b], n - m)
         HS = _block_entropies(S, w)
         best["checked"] += int(S.shape[0])
-        ok = np.flatnonzero(HS <= R + 1e-12)
+        ok = np.flatnonzero(HS <= rate_limit(R, 1e-12))
         if ok.size:
             k = ok[np.argmax(HS[ok])]
             if HS[k] > best["H"]:
                 best["labels"], best["H"] = S[k].astype(np.int64), float(HS[k])
-        if best["H"] >= top - 1e-12:
+        if best["H"] >= top * (1 - 1e-12):
             best["reached_top"] = True
             break
     best["complete"] = True
@@ -228,7 +228,7 @@ def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: in
     W = np.bincount(lab, weights=w)
     t = W.size
     H0 = float(_phi(W).sum())
-    base = H0 if H0 <= R + 1e-12 else -np.inf
+    base = H0 if H0 <= rate_limit(R, 1e-12) else -np.inf
     # targets: a new column (-1) and, per source column, the other columns (all, or a few by mass)
     if t <= max_targets:
         cand = np.arange(t)
@@ -270,7 +270,7 @@ def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: in
     Dl = np.where(np.isfinite(Dl), np.clip(Dl, 0.0, px[:, None]), 0.0)
     Hv = c0[:, None] + _phi(Ws[:, None] - Dl) + _phi(Wd[:, None] + Dl)
     Iv = Hv - px[:, None] * _h(Dl / px[:, None])
-    Iv = np.where(Hv <= R + 1e-12, Iv, -np.inf)
+    Iv = np.where(Hv <= rate_limit(R, 1e-12), Iv, -np.inf)
     k = np.unravel_index(int(np.argmax(Iv)), Iv.shape)
     best = float(Iv[k])
     if not best > base + 1e-12:
@@ -303,8 +303,8 @@ def _bases(w: np.ndarray, R: float, parts, keep: int = 4) -> list[np.ndarray]:
     pos = np.concatenate([np.arange(h.size) for h in hs])
     ok = ~np.isnan(allh)
     allh, src, pos = allh[ok], src[ok], pos[ok]
-    below = np.flatnonzero(allh <= R + 1e-12)
-    above = np.flatnonzero(allh > R + 1e-12)
+    below = np.flatnonzero(allh <= rate_limit(R, 1e-12))
+    above = np.flatnonzero(allh > rate_limit(R, 1e-12))
     chosen = list(below[np.argsort(-allh[below], kind="stable")][:keep])
     chosen += list(above[np.argsort(allh[above], kind="stable")][:keep])
     return [makers[src[i]](pos[i]) for i in chosen]
@@ -455,7 +455,7 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
         c, HT = g, _mi(problem.p, g)
     else:
         c, HT = _encoder(order, problem.p.size, found["labels"], w), found["H"]
-    proven = bool(HT >= top - 1e-12)
+    proven = bool(HT >= top * (1 - 1e-12))
     if proven:
         scope = "optimal for EBIM (reaches min(R, H(X)))"
     elif found["complete"]:
