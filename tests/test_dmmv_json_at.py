@@ -4,8 +4,6 @@ message wording decides it (it did: a regex over the messages found the key they
 
 import json
 
-import pytest
-
 import combopt
 from combopt.core.errors import InputError
 from combopt.core.jsonpos import line_of
@@ -59,27 +57,3 @@ def test_every_error_after_the_parse_names_a_line_inside_the_value_it_is_about(t
             assert any(lo <= err.line <= hi for lo, hi in (_span(text, data, k) for k in keys)), \
                 (path, v, err.line, err.message)
     assert refused > 200  # most of the bad values are refused (the rest are valid: a count of 0.5 is not)
-
-
-@pytest.mark.parametrize("body, line, says", [
-    ('"A": [[1, 2],\n [3, [4]]],\n "b": [1, 2],\n "domain": {"values": [0, 1]}', 3, "'A[1][1]' holds [4]"),
-    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"values": [0, 1]},\n {"values": 5}]', 6,
-     "'domains[1].values' holds 5; expected a list of numbers"),
-    ('"A": [[1, 2],\n [3, 4]],\n "lower": [1, 2],\n "upper":\n 7,\n "weights": [1,\n -2],'
-     '\n "domain": {"values": [0, 1]}', 8, "row weights must be positive"),
-    ('"A": 5,\n "b": [1, 2],\n "domain": {"values": [0, 1]}', 2, "'A' holds 5"),
-    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"values": [0, 1]},\n {"values": [2, 1, 2]},\n'
-     ' {"values": [0]}]', 5, "'domains' must be a list of 2 objects"),
-    ('"A": [[1, 2],\n [3, 4]],\n "lower": [1,\n 2],\n "upper": [3,\n 1],\n "domain": {"values": [0, 1]}', 5,
-     "lower <= upper"),
-])
-def test_structure_and_model_errors_name_their_line(tmp_path, body, line, says):
-    """A list inside a row of ``A`` and a domain's values given as a number were numpy's words without a line
-    ("setting an array element with a sequence", "'int' object is not iterable"); the model's row check names the
-    row's own line."""
-    f = tmp_path / "x.dmmv.json"
-    f.write_text('{"format": "dmmv",\n ' + body + "}\n")
-    with pytest.raises(InputError) as e:
-        combopt.read(f)
-    assert says in e.value.message, e.value.message
-    assert e.value.line == line, (e.value.line, e.value.message)

@@ -99,6 +99,17 @@ def test_coupling_errors_name_the_line_of_the_marginal(tmp_path):
      "variable 1 has an empty domain"),
     ('"A": [[1, 2],\n [3, 4]],\n "lower": [1, 2],\n "upper": [0, 3],\n "domain": {"values": [0, 1]}', 4,
      "lower <= upper"),
+    # a list inside a row of A and a domain's values given as a number were numpy's words without a line
+    ('"A": [[1, 2],\n [3, [4]]],\n "b": [1, 2],\n "domain": {"values": [0, 1]}', 3, "'A[1][1]' holds [4]"),
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"values": [0, 1]},\n {"values": 5}]', 6,
+     "'domains[1].values' holds 5; expected a list of numbers"),
+    ('"A": [[1, 2],\n [3, 4]],\n "lower": [1, 2],\n "upper":\n 7,\n "weights": [1,\n -2],'
+     '\n "domain": {"values": [0, 1]}', 8, "row weights must be positive"),
+    ('"A": 5,\n "b": [1, 2],\n "domain": {"values": [0, 1]}', 2, "'A' holds 5"),
+    ('"A": [[1, 2],\n [3, 4]],\n "b": [1, 2],\n "domains": [{"values": [0, 1]},\n {"values": [2, 1, 2]},\n'
+     ' {"values": [0]}]', 5, "'domains' must be a list of 2 objects"),
+    ('"A": [[1, 2],\n [3, 4]],\n "lower": [1,\n 2],\n "upper": [3,\n 1],\n "domain": {"values": [0, 1]}', 5,
+     "lower <= upper"),
 ])
 def test_dmmv_json_errors_after_the_parse_name_the_line_of_their_key(tmp_path, body, line, says):
     """Checks that run on the parsed object (unknown keys, text where a number belongs, lengths, domain entries)
