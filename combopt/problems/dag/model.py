@@ -80,6 +80,33 @@ def order_score(S: np.ndarray, order) -> float:
     return float(0.5 * np.sum(np.diag(L) ** 2))
 
 
+#: up to this many variables :func:`best_order` is run by ``combopt check`` (2^d small inverses: 1024 at d = 10)
+EXACT_ORDER_MAX = 10
+
+
+def best_order(S: np.ndarray) -> np.ndarray:
+    """The order whose full DAG scores least, which is the least score of any DAG: dynamic programming over the
+    subsets ``U`` of the variables, ``f(U) = min_j f(U - j) + 0.5 / (S_UU^-1)_jj`` (the residual variance of ``j`` given
+    the rest of ``U``, read off one inverse per subset). Exponential in ``d``: for small ``d`` only."""
+    S = np.asarray(S, dtype=np.float64)
+    d = S.shape[0]
+    f = np.full(1 << d, np.inf)
+    f[0] = 0.0
+    last = np.zeros(1 << d, dtype=np.int64)
+    bits = np.arange(d)
+    for U in range(1, 1 << d):
+        members = bits[(U >> bits) & 1 == 1]
+        resid = 0.5 / np.diag(np.linalg.inv(S[np.ix_(members, members)]))
+        cost = f[U ^ (1 << members)] + resid
+        k = int(np.argmin(cost))
+        f[U], last[U] = cost[k], members[k]
+    order, U = [], (1 << d) - 1
+    while U:
+        order.append(int(last[U]))
+        U ^= 1 << int(last[U])
+    return np.asarray(order[::-1], dtype=np.int64)
+
+
 def heuristic_order(S: np.ndarray, should_stop=None) -> np.ndarray:
     """Greedy order: repeatedly take the node with the smallest variance given those already taken.
 
@@ -307,8 +334,10 @@ class DAGProblem(Problem):
         """What a result states beside its adjacency and the adjacency does not bear out: an ``edges`` list of other
         edges or weights, ``is_dag`` or an ``order`` that are not the adjacency's (the lists are what people read);
         and a claimed lower bound above the score of a DAG combopt builds: the full DAG (every node regressed on all
-        its predecessors) on the solution's own order, at most the solution's score, and on the greedy order of
-        :func:`heuristic_order` (a claim of optimality for the full DAG on the worst order was taken)."""
+        its predecessors) on the solution's own order, at most the solution's score, on the greedy order of
+        :func:`heuristic_order` (a claim of optimality for the full DAG on the worst order was taken) and, up to
+        :data:`EXACT_ORDER_MAX` variables, on the best order of all (:func:`best_order`; at d = 5 a claim of
+        optimality 12 % above the optimum passed both other witnesses)."""
         if not isinstance(data, dict):
             return []
         try:
@@ -327,6 +356,8 @@ class DAGProblem(Problem):
             return out
         tol = 1e-9 * max(self.objective_scale(), abs(float(bound)))
         witnesses = [("the greedy order (smallest conditional variance first)", heuristic_order(self.S))]
+        if self.d <= EXACT_ORDER_MAX:  # the least score of any DAG: a claimed optimum above it is refuted
+            witnesses.append(("the best of all orders (found exactly)", best_order(self.S)))
         if order is not None:
             witnesses.insert(0, ("the solution's own order", order))
         for what, o in witnesses:

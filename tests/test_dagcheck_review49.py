@@ -1,0 +1,67 @@
+"""Review 49 (dagcheck): `combopt check` on DAG results, against exact answers on tiny data."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from combopt.cli.app import main
+from combopt.problems.dag.model import DAGProblem, best_order, heuristic_order, order_score, refit_on_support
+
+
+def _unequal_noise_data(seed: int = 10, n: int = 300, d: int = 5) -> np.ndarray:
+    """A random DAG with noise standard deviations U(0.2, 5): the greedy order is not the best one."""
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n, d))
+    sd = rng.uniform(0.2, 5, d)
+    Wt = np.triu(rng.uniform(-2, 2, (d, d)) * (rng.random((d, d)) < 0.7), 1)
+    for j in range(d):
+        X[:, j] = X @ Wt[:, j] + rng.normal(0, sd[j], n)
+    return X
+
+
+def test_best_order_is_the_brute_force_optimum():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        d = int(rng.integers(2, 7))
+        X = rng.normal(size=(80, d)) @ rng.normal(size=(d, d)) * rng.uniform(0.1, 5, d)
+        S = DAGProblem(X).S
+        brute = min(order_score(S, o) for o in itertools.permutations(range(d)))
+        assert order_score(S, best_order(S)) == pytest.approx(brute, rel=1e-12)
+
+
+def test_check_refutes_optimal_claimed_for_a_suboptimal_order_both_witnesses_allow(tmp_path, capsys):
+    X = _unequal_noise_data()
+    p = DAGProblem(X)
+    d = p.d
+    scores = {o: order_score(p.S, o) for o in itertools.permutations(range(d))}
+    best = min(scores.values())
+    greedy = scores[tuple(heuristic_order(p.S).tolist())]
+    # an order above the optimum but below the greedy order's score: neither old witness refutes it
+    o = next(o for o, s in sorted(scores.items(), key=lambda t: t[1]) if best * 1.05 < s < greedy * (1 - 1e-6))
+    B = np.zeros((d, d), dtype=np.int64)
+    for a, b in itertools.combinations(range(d), 2):
+        B[o[a], o[b]] = 1
+    W = refit_on_support(p.S, B)
+    obj = p.score(W)
+    assert obj == pytest.approx(scores[o], rel=1e-9) and obj > 1.05 * best
+    np.savetxt(tmp_path / "data.csv", X, delimiter=",", header=",".join(p.names), comments="")
+    res = {"problem": "dag", "sense": "min", "status": "optimal", "objective": obj, "bound": obj, "gap": 0.0,
+           "feasible": True, "solution": {"names": p.names, "adjacency": W.tolist()}}
+    (tmp_path / "r.json").write_text(json.dumps(res))
+    rc = main(["check", str(tmp_path / "data.csv"), str(tmp_path / "r.json"), "-k", "dag"])
+    out = capsys.readouterr().out
+    assert rc == 1 and "best of all orders" in out
+    # the exact optimum itself, claimed optimal with its own score as the bound, still passes
+    ob = best_order(p.S)
+    B = np.zeros((d, d), dtype=np.int64)
+    for a, b in itertools.combinations(range(d), 2):
+        B[ob[a], ob[b]] = 1
+    W = refit_on_support(p.S, B)
+    res.update(objective=p.score(W), bound=p.score(W) * (1 - 1e-12), solution={"adjacency": W.tolist()})
+    (tmp_path / "r.json").write_text(json.dumps(res))
+    rc = main(["check", str(tmp_path / "data.csv"), str(tmp_path / "r.json"), "-k", "dag"])
+    assert rc == 0, capsys.readouterr().out
