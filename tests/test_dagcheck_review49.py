@@ -65,3 +65,28 @@ def test_check_refutes_optimal_claimed_for_a_suboptimal_order_both_witnesses_all
     (tmp_path / "r.json").write_text(json.dumps(res))
     rc = main(["check", str(tmp_path / "data.csv"), str(tmp_path / "r.json"), "-k", "dag"])
     assert rc == 0, capsys.readouterr().out
+
+
+def test_truth_lines_of_solve_and_check_are_one_line_each(tmp_path, capsys):
+    """The metrics lines were wrapped at 80 columns when piped: `... SHD` and `0 (TPR ...` on two lines."""
+    from combopt.generators.dag import simulate, write_dataset
+
+    X, W = simulate(5, 1, 200, "ER", "gauss", 0)
+    folder = tmp_path / ("a_rather_long_folder_name_for_the_dataset_" * 2)
+    write_dataset(X, W, folder)
+    data, edges, out = str(folder / "data.csv"), str(folder / "edges.csv"), str(tmp_path / "r.json")
+    capsys.readouterr()
+    assert main(["solve", data, "-k", "dag", "--truth", edges, "-o", out]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summary = next(ln for ln in lines if ln.startswith("dag: "))
+    assert "SHD " in summary and summary.endswith(")") and "true graph's score" in summary
+    assert main(["check", data, out, "-k", "dag", "--truth", edges]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    against = next(ln for ln in lines if ln.startswith("against "))
+    assert against.endswith("true edges)") and edges in against
+    sol = json.loads(open(out).read())
+    sol["solution"].pop("truth_edges")
+    (tmp_path / "r2.json").write_text(json.dumps(sol))
+    main(["check", data, str(tmp_path / "r2.json"), "-k", "dag"])
+    lines = capsys.readouterr().out.splitlines()
+    assert any(ln.startswith("note: ") and ln.endswith("give --truth FILE") for ln in lines)

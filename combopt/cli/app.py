@@ -242,7 +242,7 @@ def _print_dag_summary(res) -> None:
         refit = sol.get("truth_refit_score")
         if refit is not None and refit != sol["truth_score"]:
             line += f" (refit on its edges {refit:.6g})"
-    out_console.print(line, highlight=False)
+    out_console.print(line, highlight=False, soft_wrap=True)  # one line, whatever the width: scripts grep it
 
 
 # --- check: re-evaluate a solution and every claim of a result file (issue 8) ----------------------
@@ -342,10 +342,10 @@ def _print_truth_check(problem, data: Any, sol: Any, truth: str | None) -> None:
     if truth is not None:
         m = problem.metrics(sol)
         out_console.print(f"against {truth}: SHD {m['shd']} (TPR {m['tpr']:.3f}, FDR {m['fdr']:.3f}, "
-                          f"FPR {m['fpr']:.3f}, {m['true_edges']} true edges)", highlight=False)
+                          f"FPR {m['fpr']:.3f}, {m['true_edges']} true edges)", highlight=False, soft_wrap=True)
     elif "metrics" in stated and "truth_edges" not in stated:
         out_console.print("note: the result's metrics are not checked: it lists no truth_edges; give --truth FILE",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
 
 
 def _other_kind(solution: Path, claimed: str, path: str, kind: str) -> InputError:
