@@ -90,3 +90,16 @@ def test_truth_lines_of_solve_and_check_are_one_line_each(tmp_path, capsys):
     main(["check", data, str(tmp_path / "r2.json"), "-k", "dag"])
     lines = capsys.readouterr().out.splitlines()
     assert any(ln.startswith("note: ") and ln.endswith("give --truth FILE") for ln in lines)
+
+
+def test_no_large_search_must_be_a_whole_number():
+    """no_large_search=1.5 ran as 1 (int() of the number) without a word; 0 (no large search) stays valid."""
+    import combopt
+    from combopt.core.errors import ParameterError
+
+    X = _unequal_noise_data()
+    for bad in (1.5, "0.5", -1):
+        with pytest.raises(ParameterError, match="no_large_search"):
+            combopt.solve(DAGProblem(X), "topo", no_large_search=bad, max_iterations=1)
+    res = combopt.solve(DAGProblem(X), "topo", no_large_search=0, max_iterations=1)
+    assert res.feasible and res.info["large_searches"] == 0

@@ -314,7 +314,7 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     workers = positive_int(params, "workers", min(restarts, os.cpu_count() or 1))
     size_small = positive_int(params, "size_small", ds)
     size_large = positive_int(params, "size_large", dl)
-    no_large_search = int(_number(params, "no_large_search", 1))
+    no_large_search = positive_int(params, "no_large_search", 1, lo=0)
     rtol = _number(params, "rtol", 1e-5)
     max_iter = positive_int(params, "max_iter", 1000)
     truth = params.pop("truth", None)
