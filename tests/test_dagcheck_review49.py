@@ -103,3 +103,22 @@ def test_no_large_search_must_be_a_whole_number():
             combopt.solve(DAGProblem(X), "topo", no_large_search=bad, max_iterations=1)
     res = combopt.solve(DAGProblem(X), "topo", no_large_search=0, max_iterations=1)
     assert res.feasible and res.info["large_searches"] == 0
+
+
+def _five(tmp_path):
+    X = _unequal_noise_data()
+    np.savetxt(tmp_path / "data.csv", X, delimiter=",", header="X0,X1,X2,X3,X4", comments="")
+    return DAGProblem(X)
+
+
+def test_truth_edge_listed_twice_with_two_weights_is_one_line(tmp_path, capsys):
+    """`X0,X1,0.5` then `X0,X1,-2`: the last weight was taken silently (the true graph's score with -2)."""
+    p = _five(tmp_path)
+    (tmp_path / "t.csv").write_text("cause,effect,weight\nX0,X1,0.5\nX2,X3,1\nX0,X1,-2\n")
+    from combopt.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"t\.csv:4: edge 'X0' -> 'X1' is listed again with weight -2"):
+        p.set_truth(tmp_path / "t.csv")
+    (tmp_path / "same.csv").write_text("X0,X1,0.5\nX0,X1,0.5\n")  # the same edge and weight twice: one edge
+    p.set_truth(tmp_path / "same.csv")
+    assert p.truth.sum() == 1 and p.truth_weights[0, 1] == 0.5

@@ -390,6 +390,9 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
             if wv is None or not np.isfinite(wv) or wv == 0:
                 raise InputError(p, f"weight {cells[2][:40]!r} is not a finite non-zero number", k)
             w, weighted = wv, True
+        if B[i, j] and W[i, j] != w:  # the same edge again with another weight: which one is meant?
+            raise InputError(p, f"edge {names[i]!r} -> {names[j]!r} is listed again with weight {w:g} (it had "
+                                f"{W[i, j]:g}); expected each edge once", k)
         B[i, j] = 1
         W[i, j] = w
     return B, (W if weighted else None)
