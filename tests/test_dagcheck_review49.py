@@ -122,3 +122,16 @@ def test_truth_edge_listed_twice_with_two_weights_is_one_line(tmp_path, capsys):
     (tmp_path / "same.csv").write_text("X0,X1,0.5\nX0,X1,0.5\n")  # the same edge and weight twice: one edge
     p.set_truth(tmp_path / "same.csv")
     assert p.truth.sum() == 1 and p.truth_weights[0, 1] == 0.5
+
+
+def test_truth_edge_list_mixing_weighted_and_unweighted_rows_is_one_line(tmp_path):
+    """`X0,X1` among weighted rows weighed 1 in the true graph's score, a weight the file never gave."""
+    from combopt.core.errors import InputError
+
+    p = _five(tmp_path)
+    (tmp_path / "t.csv").write_text("X0,X1,0.5\nX2,X3\n")
+    with pytest.raises(InputError, match=r"t\.csv:2: 2 cells, where line 1 has 3; expected a weight on every edge"):
+        p.set_truth(tmp_path / "t.csv")
+    (tmp_path / "u.csv").write_text("cause,effect,weight\nX0,X1\nX2,X3\n")  # a header, then no weights: a graph
+    p.set_truth(tmp_path / "u.csv")
+    assert p.truth.sum() == 2 and p.truth_weights is None

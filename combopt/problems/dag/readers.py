@@ -363,6 +363,7 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
     B = np.zeros((d, d), dtype=np.int64)
     W = np.zeros((d, d))
     weighted = False
+    arity: dict[int, int] = {}  # cells per row (2 or 3) -> the first line with that many
     start = 0
     h0, h1 = head[0], head[1] if len(head) > 1 else ""
     if len(head) in (2, 3) and h0 not in index and h1 not in index and not _is_index(h0, d) and \
@@ -372,6 +373,10 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         cells = [c.strip('"') for c in cells]
         if len(cells) not in (2, 3):
             raise InputError(p, f"{len(cells)} cells; expected cause,effect[,weight] or a {d} x {d} adjacency", k)
+        arity.setdefault(len(cells), k)
+        if len(arity) > 1:  # an edge without a weight among weighted ones would weigh 1 in the true graph's score
+            raise InputError(p, f"{len(cells)} cells, where line {arity[5 - len(cells)]} has {5 - len(cells)}; "
+                                "expected a weight on every edge or on none", k)
         ij = []
         for cell in cells[:2]:
             if cell in index:
