@@ -135,3 +135,24 @@ def test_truth_edge_list_mixing_weighted_and_unweighted_rows_is_one_line(tmp_pat
     (tmp_path / "u.csv").write_text("cause,effect,weight\nX0,X1\nX2,X3\n")  # a header, then no weights: a graph
     p.set_truth(tmp_path / "u.csv")
     assert p.truth.sum() == 2 and p.truth_weights is None
+
+
+def test_a_result_listing_an_edge_twice_is_refused_or_reported(tmp_path, capsys):
+    """An edges-only solution with X0 -> X1 twice (weights 0.5 and 1.5) was checked with the last weight, exit 0;
+    beside an adjacency the mismatch read 'listed but not in the adjacency: none; ... not listed: none'."""
+    p = _five(tmp_path)
+    W = np.zeros((5, 5))
+    W[0, 1] = 0.5
+    e = {"cause": "X0", "effect": "X1", "weight": 0.5}
+    r = tmp_path / "r.json"
+    r.write_text(json.dumps({"problem": "dag", "solution": {"edges": [e, dict(e, weight=1.5)]}}))
+    assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == 2
+    assert "edge X0 -> X1 is listed twice" in capsys.readouterr().err
+    r.write_text(json.dumps({"problem": "dag", "objective": p.score(W),
+                             "solution": {"adjacency": W.tolist(), "edges": [e, e]}}))
+    assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == 1
+    assert "mismatch: edges: the result lists an edge twice" in capsys.readouterr().out
+    r.write_text(json.dumps({"problem": "dag", "objective": p.score(W),
+                             "solution": {"adjacency": W.tolist(), "edges": [e, "X0->X1"]}}))
+    assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == 1
+    assert "is not its adjacency's" in capsys.readouterr().out

@@ -437,7 +437,10 @@ class DAGProblem(Problem):
             stated = {(e.get("cause"), e.get("effect")): e.get("weight") for e in sol["edges"] if isinstance(e, dict)} \
                 if isinstance(sol["edges"], list) else None
             real = {(e["cause"], e["effect"]): e["weight"] for e in self.edges(W)}
-            if stated is None or set(stated) != set(real) or len(stated) != len(sol["edges"]):
+            records = sum(isinstance(e, dict) for e in sol["edges"]) if stated is not None else -1
+            if stated is not None and set(stated) == set(real) and len(stated) < records == len(sol["edges"]):
+                out.append("edges: the result lists an edge twice")
+            elif stated is None or set(stated) != set(real) or len(stated) != len(sol["edges"]):
                 extra = sorted(set(stated or ()) - set(real))[:3]
                 missing = sorted(set(real) - set(stated or ()))[:3]
                 out.append(f"edges: the result's edge list is not its adjacency's (listed but not in the adjacency: "
@@ -486,13 +489,19 @@ class DAGProblem(Problem):
         if isinstance(data, dict) and "edges" in data and isinstance(data["edges"], list):
             W = np.zeros((self.d, self.d))
             index = {v: i for i, v in enumerate(self.names)}
+            seen: set[tuple[int, int]] = set()
             for e in data["edges"]:
                 if not isinstance(e, dict) or e.get("cause") not in index or e.get("effect") not in index:
                     raise InputError(path, f"edge {str(e)[:60]} does not name two variables of the data")
                 w = e.get("weight", 1.0)
                 if isinstance(w, bool) or not isinstance(w, (int, float)):
                     raise InputError(path, f"edge {str(e)[:60]} has a non-numeric weight")
-                W[index[e["cause"]], index[e["effect"]]] = float(w)
+                i, j = index[e["cause"]], index[e["effect"]]
+                if W[i, j] != 0 or (i, j) in seen:  # a second weight for one edge: which one is the solution's?
+                    raise InputError(path, f"edge {e['cause']} -> {e['effect']} is listed twice; expected each edge "
+                                           "once")
+                seen.add((i, j))
+                W[i, j] = float(w)
             return W
         raise InputError(path, "expected a DAG result: a 'solution' object with an 'adjacency' matrix or 'edges'")
 
