@@ -156,3 +156,19 @@ def test_a_result_listing_an_edge_twice_is_refused_or_reported(tmp_path, capsys)
                              "solution": {"adjacency": W.tolist(), "edges": [e, "X0->X1"]}}))
     assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == 1
     assert "is not its adjacency's" in capsys.readouterr().out
+
+
+def test_npz_names_stored_as_bytes_are_the_names(tmp_path):
+    """np.savez(names=np.array([b"p", ...])) gave the variables the names "b'p'", ... (and a truth naming p failed)."""
+    from combopt.core.errors import InputError
+    from combopt.problems.dag.readers import read_data
+
+    X = _unequal_noise_data()[:, :3]
+    np.savez(tmp_path / "d.npz", X=X, names=np.array([b"p", b"q", b"r"]))
+    p = read_data(tmp_path / "d.npz")
+    assert p.names == ["p", "q", "r"]
+    (tmp_path / "t.csv").write_text("p,q\n")
+    assert p.set_truth(tmp_path / "t.csv").truth[0, 1] == 1
+    np.savez(tmp_path / "bad.npz", X=X, names=np.array([b"\xff", b"q", b"r"]))
+    with pytest.raises(InputError, match="not UTF-8"):
+        read_data(tmp_path / "bad.npz")

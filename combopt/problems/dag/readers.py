@@ -231,7 +231,10 @@ def read_npz(path: Path) -> tuple[np.ndarray, list[str] | None]:
                 nm = z["names"]
                 if nm.dtype.kind not in "US" or nm.ndim != 1:
                     raise InputError(path, "'names' must be a 1-D array of strings")
-                names = [str(v) for v in nm.tolist()]
+                try:  # bytes ("S" arrays) are names too: str(b"p") would be "b'p'"
+                    names = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in nm.tolist()]
+                except UnicodeDecodeError:
+                    raise InputError(path, "'names' holds bytes that are not UTF-8 text; expected names") from None
     except zipfile.BadZipFile:
         raise InputError(path, "not a valid .npz (zip) file") from None
     except NPY_ERRORS as e:  # object arrays (pickle refused), bad headers, damaged members
