@@ -172,3 +172,23 @@ def test_npz_names_stored_as_bytes_are_the_names(tmp_path):
     np.savez(tmp_path / "bad.npz", X=X, names=np.array([b"\xff", b"q", b"r"]))
     with pytest.raises(InputError, match="not UTF-8"):
         read_data(tmp_path / "bad.npz")
+
+
+def test_adjacency_with_a_row_named_twice_is_one_line(tmp_path):
+    """An adjacency CSV whose row X3 came twice (X1's row missing) was read with the second X3 row and no X1 row: a
+    truth of 2 edges instead of 5, without a word; so was a named row overwritten by an unnamed row in its place."""
+    from combopt.core.errors import InputError
+
+    p = _five(tmp_path)
+    (tmp_path / "a.csv").write_text(",X0,X1,X2,X3,X4\nX0,0,0,0.84,0,0\nX3,0,0,-0.5,1.81,0.59\nX2,0,0,0,0,0\n"
+                                    "X3,0,0,0.8,0,0\nX4,0,0,0,0,0\n")
+    with pytest.raises(InputError, match=r"a\.csv:5: a second row for 'X3' \(line 3 was one\)"):
+        p.set_truth(tmp_path / "a.csv")
+    (tmp_path / "b.csv").write_text("X0,X1,X2,X3,X4\nX2,0,0,0,0,0\nX0,0,0,1,0,0\n0,0,0,0,0\nX3,0,0,1,0,0\n"
+                                    "X4,0,0,0,0,0\n")
+    with pytest.raises(InputError, match=r"b\.csv:4: a second row for 'X2'"):
+        p.set_truth(tmp_path / "b.csv")
+    (tmp_path / "c.csv").write_text(",X3,X0,X4,X1,X2\nX4,0,0,0,0,0\nX0,0,0,0,0,0.8\nX1,1.8,0,0.6,0,-0.5\n"
+                                    "X2,0,0,0,0,0\nX3,0,0,0,0,0.8\n")  # every row once, in any order: read by name
+    t = p.set_truth(tmp_path / "c.csv").truth
+    assert {(int(i), int(j)) for i, j in zip(*np.nonzero(t), strict=True)} == {(0, 2), (1, 3), (1, 4), (1, 2), (3, 2)}

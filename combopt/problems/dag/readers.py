@@ -332,6 +332,7 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         if len(body) != d:
             raise InputError(p, f"adjacency with a header of names has {len(body)} rows; expected {d}")
         A = np.zeros((d, d))
+        filled: dict[int, int] = {}  # row -> its line: a row named twice (or named as an unnamed row's place) is lost
         for r, (k, cells) in enumerate(body):
             row = r
             if len(cells) == d + 1:
@@ -340,6 +341,10 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
                     raise InputError(p, f"row name {label[:40]!r} is not a variable of the data", k)
                 row = index[label]
                 cells = cells[1:]
+            if row in filled:
+                raise InputError(p, f"a second row for {names[row]!r} (line {filled[row]} was one); expected one row "
+                                    "per variable", k)
+            filled[row] = k
             if len(cells) != d:
                 raise InputError(p, f"adjacency row has {len(cells)} cells; expected {d}", k)
             for c, cell in enumerate(cells):
