@@ -192,3 +192,16 @@ def test_adjacency_with_a_row_named_twice_is_one_line(tmp_path):
                                     "X2,0,0,0,0,0\nX3,0,0,0,0,0.8\n")  # every row once, in any order: read by name
     t = p.set_truth(tmp_path / "c.csv").truth
     assert {(int(i), int(j)) for i, j in zip(*np.nonzero(t), strict=True)} == {(0, 2), (1, 3), (1, 4), (1, 2), (3, 2)}
+
+
+def test_a_result_without_solution_has_its_bound_checked_against_the_best_order(tmp_path, capsys):
+    """`"solution": null` with a bound of 20 on data whose best DAG scores 18.36 passed (only the empty graph, 0.5
+    trace(S), was a witness without a solution)."""
+    p = _five(tmp_path)
+    opt = order_score(p.S, best_order(p.S))
+    r = tmp_path / "r.json"
+    for bound, rc in ((opt * 1.05, 1), (opt * 0.999, 0)):
+        r.write_text(json.dumps({"problem": "dag", "sense": "min", "status": "unknown", "bound": bound,
+                                 "solution": None}))
+        assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == rc
+        assert ("best of all orders" in capsys.readouterr().out) == (rc == 1)

@@ -75,6 +75,9 @@ def check_claims_without_solution(problem: Problem, data: dict, kind_given: bool
             out.append(f"{key}: the result claims {data[key]!r}, but it holds no solution")
     _number(data, "bound", out)  # a bound without a solution cannot be checked against one, but must be a number
     out.extend(_witness_claims(problem, data))
+    # the problem's own refutations that need no solution (a DAG bound above the best order's score, say); the
+    # objective was reported above
+    out.extend(problem.solution_claims({k: v for k, v in data.items() if k != "objective"}))
     return out
 
 

@@ -337,20 +337,23 @@ class DAGProblem(Problem):
         its predecessors) on the solution's own order, at most the solution's score, on the greedy order of
         :func:`heuristic_order` (a claim of optimality for the full DAG on the worst order was taken) and, up to
         :data:`EXACT_ORDER_MAX` variables, on the best order of all (:func:`best_order`; at d = 5 a claim of
-        optimality 12 % above the optimum passed both other witnesses)."""
+        optimality 12 % above the optimum passed both other witnesses). A result without a solution
+        (``"solution": null``) has its bound checked against the last two."""
         if not isinstance(data, dict):
             return []
-        try:
-            W = real_array(self.solution_from_json(data))
-        except (InputError, ParameterError, ValueError, TypeError):
-            return []
-        if W is None or W.shape != (self.d, self.d):
-            return []
-        order = topological_order(W)
-        sol = data.get("solution") if isinstance(data.get("solution"), dict) else {}
-        out = self._stated_fields(sol, W, order) if "adjacency" in sol else []
-        if "adjacency" in sol:
-            out.extend(self._truth_claims(sol, W))
+        order, out = None, []
+        if data.get("solution") is not None:
+            try:
+                W = real_array(self.solution_from_json(data))
+            except (InputError, ParameterError, ValueError, TypeError):
+                return []
+            if W is None or W.shape != (self.d, self.d):
+                return []
+            order = topological_order(W)
+            sol = data.get("solution") if isinstance(data.get("solution"), dict) else {}
+            out = self._stated_fields(sol, W, order) if "adjacency" in sol else []
+            if "adjacency" in sol:
+                out.extend(self._truth_claims(sol, W))
         bound = data.get("bound")
         if not isinstance(bound, (int, float)) or isinstance(bound, bool) or not math.isfinite(bound):
             return out
