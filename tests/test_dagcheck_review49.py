@@ -205,3 +205,24 @@ def test_a_result_without_solution_has_its_bound_checked_against_the_best_order(
                                  "solution": None}))
         assert main(["check", str(tmp_path / "data.csv"), str(r), "-k", "dag"]) == rc
         assert ("best of all orders" in capsys.readouterr().out) == (rc == 1)
+
+
+def test_three_weighted_edges_by_index_on_three_variables_are_an_edge_list(tmp_path):
+    """On d = 3, `0,1,0.8` `0,2,-0.9` `2,1,1.9` (three rows of three numbers) was read as a 3 x 3 adjacency and
+    refused for its non-zero diagonal; a real 3 x 3 adjacency is still one."""
+    from combopt.core.errors import InputError
+
+    X = _unequal_noise_data()[:, :3]
+    p = DAGProblem(X)
+    (tmp_path / "e.csv").write_text("0,1,0.8\n0,2,-0.9\n2,1,1.9\n")
+    p.set_truth(tmp_path / "e.csv")
+    expect = np.zeros((3, 3))
+    expect[0, 1], expect[0, 2], expect[2, 1] = 0.8, -0.9, 1.9
+    assert np.array_equal(p.truth_weights, expect)
+    (tmp_path / "a.csv").write_text("0,1,0\n0,0,1\n0,0,0\n")
+    assert np.array_equal(p.set_truth(tmp_path / "a.csv").truth, [[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    (tmp_path / "s.csv").write_text("0,1,0\n0,1,1\n0,0,0\n")
+    with pytest.raises(InputError, match="non-zero diagonal"):
+        p.set_truth(tmp_path / "s.csv")
+    (tmp_path / "two.csv").write_text("0,1\n1,2\n")
+    assert p.set_truth(tmp_path / "two.csv").truth.sum() == 2

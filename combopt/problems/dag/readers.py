@@ -355,12 +355,15 @@ def read_graph(path: str | Path, names: list[str]) -> tuple[np.ndarray, np.ndarr
         return _adjacency(p, A, None)
     # headerless adjacency: k rows of k numbers. With a zero diagonal it is no edge list (rows "i,j[,w]": its rows
     # would hold a self-loop "0,0", a weight 0, or at k = 2 a two-cycle), so a k x k one of the wrong size is said
-    # as such; k = 2 for other d stays an edge list ("0,3" and "2,0" are two edges)
+    # as such; k = 2 for other d stays an edge list ("0,3" and "2,0" are two edges), and so do k = d = 3 rows that
+    # are three weighted edges by index ("0,1,0.8" "0,2,-0.9" "2,1,1.9": as an adjacency its diagonal is not zero)
     k = len(rows)
     if k >= 2 and all(len(c) == k for _, c in rows) and all(_float(x) is not None for _, c in rows for x in c):
         A = np.asarray([[float(x) for x in c] for _, c in rows])
         zero_diagonal = bool(np.all(np.diag(A) == 0))
-        if k == d and (d != 2 or zero_diagonal):
+        edge_rows = k == d == 3 and all(_is_index(c[0], d) and _is_index(c[1], d) and c[0] != c[1] and float(c[2]) != 0
+                                   for _, c in rows)
+        if k == d and (d != 2 or zero_diagonal) and not edge_rows:
             if not np.all(np.isfinite(A)):
                 raise InputError(p, "adjacency has NaN or infinite entries")
             return _adjacency(p, A, None)
