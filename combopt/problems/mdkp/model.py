@@ -46,7 +46,11 @@ def walk_seconds(n: int, m: int, iters: int) -> float:
 
 
 class MultiKnapsack(Problem):
-    """0/1 multidimensional knapsack. Solutions are 0/1 vectors of length n."""
+    """0/1 multidimensional knapsack. Solutions are 0/1 vectors of length n.
+
+    A row of weights whose entries and capacity are all below 1 is kept scaled up by a power of two (``A`` and
+    ``b`` hold the scaled rows, ``row_scale`` the factors): the same solutions fit, and the tolerances of the
+    checker, the kernels and HiGHS are relative to the row."""
 
     kind = "mdkp"
     sense = "max"
@@ -70,6 +74,15 @@ class MultiKnapsack(Problem):
                             ("a capacity is", self.b.max(initial=0))):
             if not total <= MAX_TOTAL:  # sums and the LP bound stay exact in float64 (and finite)
                 raise ParameterError(f"{what} {total:g}; expected at most {MAX_TOTAL:g} (sums exact in float64)")
+        # rows of magnitude below 1 are scaled up by a power of two (exact: the same 0/1 solutions fit), so that
+        # every absolute tolerance downstream (this checker's 1e-9, the kernels', HiGHS's 1e-7) is relative to the
+        # row: with weights and a capacity of 1e-10 five items "fitted" into room for one and were called optimal
+        top = np.maximum(self.b, self.A.max(axis=1, initial=0.0))
+        exp = np.frexp(top)[1]  # top = f * 2**exp with 0.5 <= f < 1: the scaled row's largest entry is in [1, 2)
+        self.row_scale = np.where((top > 0) & (top < 1), np.ldexp(1.0, np.minimum(1 - exp, 1023)), 1.0)
+        if np.any(self.row_scale > 1.0):
+            self.A = self.A * self.row_scale[:, None]
+            self.b = self.b * self.row_scale
         self._A_c = np.ascontiguousarray(self.A)
         self.name = name
         self.source = source
@@ -112,7 +125,8 @@ class MultiKnapsack(Problem):
             return Evaluation(None, False, ["solution has entries other than 0 and 1"])
         xf = x.astype(np.float64)
         load = self.A @ xf
-        viol = [f"constraint {i}: load {load[i]:g} exceeds capacity {self.b[i]:g}"
+        viol = [f"constraint {i}: load {load[i] / self.row_scale[i]:g} exceeds capacity "
+                f"{self.b[i] / self.row_scale[i]:g}"
                 for i in np.nonzero(~(load <= self.b + 1e-9))[0]]  # NaN-safe: a NaN load never fits
         return Evaluation(float(self.p @ xf), not viol, viol)
 

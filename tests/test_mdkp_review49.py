@@ -1,0 +1,45 @@
+"""Review 49 of the multidimensional knapsack: defects found by an outside reviewer, each with its own test."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.mdkp import MultiKnapsack
+
+
+def brute_force(p, A, b):
+    X = np.array(list(itertools.product([0, 1], repeat=len(p))), dtype=float)
+    ok = np.all(X @ np.asarray(A, dtype=float).T <= np.asarray(b, dtype=float), axis=1)
+    return float(np.max(np.where(ok, X @ np.asarray(p, dtype=float), -np.inf)))
+
+
+def test_tiny_weights_do_not_fit_more_than_the_capacity():
+    # five items of weight 1e-10 in a capacity of 1e-10: one fits. The checker's absolute 1e-9 tolerance let all
+    # five "fit", and mdkp-core and lagrangian called that packing optimal (objective 5)
+    inst = MultiKnapsack([1.0] * 5, [[1e-10] * 5], [1e-10])
+    ev = inst.evaluate([1, 1, 1, 1, 1])
+    assert not ev.feasible and ev.violations == ["constraint 0: load 5e-10 exceeds capacity 1e-10"]
+    assert inst.evaluate([0, 0, 1, 0, 0]).feasible
+    for solver in ("mdkp-core", "milp", "lagrangian"):
+        res = combopt.solve(inst, solver, time_limit=2)
+        assert res.feasible and res.objective == 1.0, solver
+        assert res.bound is None or res.bound >= 1.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_knapsack_scaled_down_has_the_optimum_of_the_original(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 9, 3
+    p = rng.integers(1, 30, n).astype(float)
+    A = rng.integers(1, 20, (m, n)).astype(float)
+    b = np.floor(0.4 * A.sum(axis=1))
+    opt = brute_force(p, A, b)
+    tiny = MultiKnapsack(p, A * 1e-12, b * 1e-12)
+    res = combopt.solve(tiny, "mdkp-core", time_limit=2)
+    x = np.asarray(res.solution)
+    assert np.all(A @ x <= b)  # independent check on the integer rows
+    assert res.objective == opt and res.bound >= opt
