@@ -43,3 +43,17 @@ def test_a_knapsack_scaled_down_has_the_optimum_of_the_original(seed):
     x = np.asarray(res.solution)
     assert np.all(A @ x <= b)  # independent check on the integer rows
     assert res.objective == opt and res.bound >= opt
+
+
+@pytest.mark.parametrize("body, line, needle", [
+    ("1\n3 1 0\n10 20 30\n1 2 3\n1e16\n", 5, "capacity 0 is more than 1e+15"),
+    ("1\n3 2 0\n10 20 30\n1 2 3\n1 9e14\n9e14\n4 5\n", 6, "row 1 of weights adds up to more than 1e+15"),
+    ("1\n3 1 0\n10\n6e14 6e14\n1 2 3\n4\n", 4, "the profits add up to more than 1e+15"),
+    ("1\n\n10000 10000 0\n", 3, "10000x10000 = 100,000,000 weights: too large"),
+])
+def test_sums_past_the_limit_name_their_line(tmp_path, one_cli_error, body, line, needle):
+    # these errors named the file and the instance but no line
+    f = tmp_path / "big.mknap"
+    f.write_text(body)
+    msg = one_cli_error(str(f))
+    assert f"big.mknap:{line}:" in msg and needle in msg, msg

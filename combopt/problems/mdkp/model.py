@@ -393,8 +393,10 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
         n = t.integer(f"item count of instance #{k}", 1)
         m = t.integer(f"constraint count of instance #{k}", 1, 100_000)
         if n * m > 50_000_000:
-            raise InputError(path, f"instance #{k} has {n}x{m} = {n * m:,} weights: too large (at most 50,000,000)")
+            raise InputError(path, f"instance #{k} has {n}x{m} = {n * m:,} weights: too large (at most 50,000,000)",
+                             t.toks[t.i - 1][1])
         opt = t.number(f"optimum of instance #{k}")
+        p0 = t.i
         p = t.vector(n, f"profits of instance #{k}")
         w0 = t.i
         A = t.vector(n * m, f"weights of instance #{k}").reshape(m, n)
@@ -407,6 +409,14 @@ def read_orlib_mknap(path: str | Path) -> list[MultiKnapsack]:
                 where = f"row {j // n}, item {j % n}" if what == "weight" else f"constraint {j}"
                 raise InputError(path, f"instance #{k}: {what} of {where} is {vals[j]:g}; expected a number >= 0",
                                  t.toks[at + j][1])
+        # the constructor's limit on sums (MAX_TOTAL), checked here to name the line where a sum passes it
+        for what, vals, at in (("the profits add up to", np.abs(p)[None, :], p0),
+                               ("row {i} of weights adds up to", A, w0), ("capacity {i} is", b[:, None], b0)):
+            over = np.cumsum(vals, axis=1) > MAX_TOTAL
+            if over.any():
+                i, j = np.argwhere(over)[0]
+                raise InputError(path, f"instance #{k}: {what.format(i=i)} more than {MAX_TOTAL:g}; expected at most "
+                                       f"{MAX_TOTAL:g} (sums exact in float64)", t.toks[at + i * vals.shape[1] + j][1])
         try:
             out.append(MultiKnapsack(p, A, b, name=f"{path.stem}#{k}", source=str(path),
                                      reported_optimum=opt if opt > 0 else None))
