@@ -57,3 +57,29 @@ def test_sums_past_the_limit_name_their_line(tmp_path, one_cli_error, body, line
     f.write_text(body)
     msg = one_cli_error(str(f))
     assert f"big.mknap:{line}:" in msg and needle in msg, msg
+
+
+def test_the_reader_keeps_about_8_bytes_a_number(tmp_path):
+    # the tokens were a list of (text, line) pairs, about 130 bytes a number: the 50,000,000 weights the README
+    # allows took 6.5 GB to read, past the default memory budget of a quarter of a 16 GB machine
+    import tracemalloc
+
+    from combopt.problems.mdkp import read_orlib_mknap
+
+    rng = np.random.default_rng(0)
+    n, m = 20_000, 10
+    p = rng.integers(1, 1000, n)
+    A = rng.integers(1, 1000, (m, n))
+    b = A.sum(axis=1) // 4
+    f = tmp_path / "big.mknap"
+    lines = ["1", f"{n} {m} 0", " ".join(map(str, p))] + [" ".join(map(str, row)) for row in A]
+    f.write_text("\n".join(lines + [" ".join(map(str, b))]) + "\n")
+    tracemalloc.start()
+    try:
+        (inst,) = read_orlib_mknap(f)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    numbers = 3 + n + n * m + m
+    assert np.array_equal(inst.p, p) and np.array_equal(inst.A, A) and np.array_equal(inst.b, b)
+    assert peak < 40 * numbers, peak / numbers  # the numbers, the instance's own copy and one line at a time
