@@ -83,3 +83,18 @@ def test_the_reader_keeps_about_8_bytes_a_number(tmp_path):
     numbers = 3 + n + n * m + m
     assert np.array_equal(inst.p, p) and np.array_equal(inst.A, A) and np.array_equal(inst.b, b)
     assert peak < 40 * numbers, peak / numbers  # the numbers, the instance's own copy and one line at a time
+
+
+@pytest.mark.parametrize("solver, key, value", [
+    ("mdkp-core", "polish_iters", 0.5), ("mdkp-core", "polish_iters", 1e12), ("mdkp-core", "node_limit", 2.5),
+    ("mdkp-core", "node_limit", 1e30), ("lagrangian", "polish_iters", 0.5), ("lagrangian", "polish_iters", 1e12),
+])
+def test_iteration_counts_are_whole_numbers_up_to_1e9(solver, key, value):
+    # polish_iters=0.5 was cut to 0 (no polish at all) and node_limit=2.5 to 2 without a word; 1e12 was taken,
+    # past the README's 1..10^9 for integer parameters
+    from combopt.core.errors import ParameterError
+
+    inst = MultiKnapsack([10, 20, 30], [[1, 2, 3]], [4])
+    with pytest.raises(ParameterError, match=key):
+        combopt.solve(inst, solver, time_limit=1, **{key: value})
+    assert combopt.solve(inst, solver, max_iterations=2, **{key: 3}).objective == 40

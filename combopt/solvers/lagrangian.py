@@ -320,7 +320,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
     rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
     lam = raw_lam = params.pop("multipliers", None)
-    polish_iters = int(finite_float(params, "polish_iters", 200, -1, open_lo=True))
+    polish_iters = positive_int(params, "polish_iters", 200, lo=0)
     reject_unknown(params, "lagrangian")
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:

@@ -217,8 +217,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     frac = finite_float(params, "core", 0.05, 0.0, 1.0)
     growth = finite_float(params, "growth", 1.5, 1.0)
     share = finite_float(params, "share", 0.3, 0.01, 1.0)
-    polish_iters = int(finite_float(params, "polish_iters", 100, 0))
-    node_limit = int(finite_float(params, "node_limit", 5000, 1))
+    polish_iters = positive_int(params, "polish_iters", 100, lo=0)
+    node_limit = positive_int(params, "node_limit", 5000)
     rins = flag(params, "rins", True)
     total = ctx.time_left
     class_share = full_share_for(problem.m, problem.n, total)
