@@ -614,7 +614,7 @@ def exhaustive_cpu(indptr, indices, data, h, n_prefix_bits, best_E, best_code, f
             for k in range(indptr[i], indptr[i + 1]):
                 field[indices[k]] += d * data[k]
             e += de
-            if e < be - 1e-12:
+            if e < be:  # no absolute margin: a QUBO in units of 1e-13 has its minimum there too
                 be = e
                 bcode = g ^ (g >> 1)
         best_E[q] = be
