@@ -31,3 +31,18 @@ def test_exhaustive_finds_the_optimum_of_a_qubo_in_tiny_units(sense):
     q = QUBO.from_matrix(rng.integers(-5, 6, (13, 13)) * 1e-14, sense=sense)
     r = combopt.solve(q, "exhaustive")
     assert r.status == "optimal" and r.objective == pytest.approx(_brute(q), rel=1e-9, abs=0)
+
+
+def test_the_default_annealing_schedule_does_not_depend_on_the_units():
+    from combopt.solvers.common import default_beta_range
+
+    rng = np.random.default_rng(1)
+    Q = rng.integers(-5, 6, (16, 16)).astype(np.float64)
+    hot, cold = default_beta_range(QUBO.from_matrix(Q))
+    unit = 2.0 ** -46  # about 1.4e-14, and exact: every coefficient scales without rounding
+    tiny = QUBO.from_matrix(Q * unit)
+    # the cold end took coefficients below 1e-12 (absolute) as zero: beta 4.6 for every QUBO in units of 1e-14
+    assert np.allclose(np.array(default_beta_range(tiny)) * unit, [hot, cold], rtol=1e-12)
+    for solver in ("sa", "pt"):  # at beta 4.6 both stayed at infinite temperature: sa -67, pt -56 against -84
+        r = combopt.solve(tiny, solver, seed=0, max_iterations=3)
+        assert r.objective == pytest.approx(_brute(tiny), rel=1e-9, abs=0)

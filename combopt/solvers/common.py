@@ -34,10 +34,13 @@ def default_beta_range(model: QUBO) -> tuple[float, float]:
     absW = abs(model.W).tocsr()
     row_sum = np.asarray(absW.sum(axis=1)).ravel() if model.W.nnz else np.zeros(n)
     max_delta = float(np.max(np.abs(model.h) + row_sum)) if n else 1.0
-    # each variable's smallest non-zero coefficient (its linear term or one of its couplings)
-    per_var = np.where(np.abs(model.h) > 1e-12, np.abs(model.h), np.inf)
+    # each variable's smallest non-zero coefficient (its linear term or one of its couplings); below 1e-12 of the
+    # largest change counts as zero (relative: a QUBO in units of 1e-14 otherwise had its cold end at beta 4.6,
+    # no colder than its hot end, and sa ended at -123 where its 1e-14 x 1 copy reached -272)
+    tiny = 1e-12 * max_delta
+    per_var = np.where(np.abs(model.h) > tiny, np.abs(model.h), np.inf)
     if model.W.nnz:
-        data = np.where(absW.data > 1e-12, absW.data, np.inf)
+        data = np.where(absW.data > tiny, absW.data, np.inf)
         rows = np.repeat(np.arange(n), np.diff(absW.indptr))
         np.minimum.at(per_var, rows, data)
     finite = per_var[np.isfinite(per_var)]
