@@ -46,3 +46,22 @@ def test_the_default_annealing_schedule_does_not_depend_on_the_units():
     for solver in ("sa", "pt"):  # at beta 4.6 both stayed at infinite temperature: sa -67, pt -56 against -84
         r = combopt.solve(tiny, solver, seed=0, max_iterations=3)
         assert r.objective == pytest.approx(_brute(tiny), rel=1e-9, abs=0)
+
+
+@pytest.mark.parametrize("text, line, what", [
+    ('{"linear": {"x": -1},\n "quadratic": [],\n "offset": 0,\n "offset": 2}', 4, "'offset' appears twice"),
+    ('{"linear": {"x": -1,\n "x": 5}, "quadratic": []}', 2, "'x' appears twice"),
+    ('{"linear": [["x", -1],\n ["x", 5]], "quadratic": []}', 2, "variable 'x' has a linear term already"),
+    ('{"linear": [["1", -1], [1, 5]], "quadratic": []}', 1, "variable '1' has a linear term already"),
+])
+def test_a_linear_term_or_key_given_twice_is_refused_with_its_line(tmp_path, capsys, text, line, what):
+    # json.loads and dict() kept the last of the two: x = -1 then 5 read as 5 alone, the minimum 0 instead of -1
+    from combopt.cli.app import main
+
+    f = tmp_path / "twice.qubo.json"
+    f.write_text(text)
+    with pytest.raises(combopt.InputError, match=what):
+        combopt.read(f)
+    assert main(["solve", str(f), "-s", "exhaustive"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"combopt: error: {f}:{line}: ") and "\n" not in err and what in err

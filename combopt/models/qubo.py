@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.errors import InputError, ParameterError
+from ..core.jsonpos import line_of
 from ..core.problem import Evaluation, Problem, coefficient_scale, describe_value, short_repr
 from ..core.safeio import json_vector
 
@@ -461,14 +462,30 @@ _QUBO_KEYS = frozenset({"format", "sense", "variables", "offset", "linear", "qua
 def read_qubo_json(path: str | Path) -> QUBO:
     """Read the JSON written by :meth:`QUBO.write_json`."""
     p = Path(path)
+    twice: list[tuple[dict, str]] = []  # (object, key) of every key an object holds twice
+
+    def keep_pairs(pairs):
+        d: dict = {}
+        for k, v in pairs:
+            if k in d:
+                twice.append((d, k))
+            d[k] = v
+        return d
+
     try:
-        data = json.loads(p.read_text())
+        text = p.read_text()
+        data = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as e:
         raise InputError(p, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:
         raise InputError(p, "not a text file; expected a combopt QUBO JSON document") from None
     except (ValueError, RecursionError) as e:  # integers over 4300 digits, absurd nesting
         raise InputError(p, f"not usable JSON ({type(e).__name__}); expected a combopt QUBO JSON document") from None
+    if twice:  # json.loads keeps the last value of a key given twice: {"x": 1, "x": 5} would lose x's 1
+        d, k = twice[0]
+        path = (k,) if d is data else ("linear", k) if isinstance(data, dict) and d is data.get("linear") else None
+        raise InputError(p, f"the key {k!r} appears twice in one JSON object; expected each key once",
+                         None if path is None else line_of(text, path))
     if not isinstance(data, dict) or "linear" not in data or "quadratic" not in data:
         raise InputError(p, "expected a JSON object with 'linear', 'quadratic' and optional 'offset', 'variables'")
     unknown = sorted(set(data) - _QUBO_KEYS)
@@ -510,12 +527,21 @@ def read_qubo_json(path: str | Path) -> QUBO:
 
         linear, quadratic = data["linear"], data["quadratic"]
         if isinstance(linear, list) and all(isinstance(it, list) and len(it) == 2 for it in linear):
-            linear = dict(linear)  # [[name, value], ...]: the pairs of the object
-        if not isinstance(linear, dict):
+            pairs = [tuple(it) for it in linear]  # [[name, value], ...]: the pairs of the object, every one kept
+        elif isinstance(linear, dict):
+            pairs = list(linear.items())
+        else:
             raise TypeError("'linear' must be an object {name: value}")
         if not isinstance(quadratic, list):
             raise TypeError("'quadratic' must be a list [[a, b, value], ...]")
-        lin = {idx(k): num(v, f"linear {k!r}") for k, v in linear.items()}
+        lin: dict[int, float] = {}
+        for pos, (k, v) in enumerate(pairs):
+            i = idx(k)
+            if i in lin:  # [["x", 1], ["x", 5]], or 1 and "1": the same variable twice, one value would be lost
+                where = ("linear", pos if isinstance(linear, list) else k)
+                raise InputError(p, f"linear {k!r}: variable {names[i]!r} has a linear term already; expected one "
+                                    "term a variable", line_of(text, where))
+            lin[i] = num(v, f"linear {k!r}")
         fast = _quadratic_fast(quadratic, index)
         if fast is not None:
             num(data.get("offset", 0.0), "offset")
