@@ -65,3 +65,13 @@ def test_a_linear_term_or_key_given_twice_is_refused_with_its_line(tmp_path, cap
     assert main(["solve", str(f), "-s", "exhaustive"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"combopt: error: {f}:{line}: ") and "\n" not in err and what in err
+
+
+def test_parallel_tempering_with_a_huge_round_keeps_its_time_limit():
+    # sweeps_per_round=10**9 went to the kernel in one call: a run with -t 0.5 did not come back (killed after 60 s);
+    # the round's sweeps are now cut into calls between which the clock is read (a hang fails this test)
+    rng = np.random.default_rng(4)
+    q = QUBO.from_matrix(rng.integers(-5, 6, (8, 8)))
+    combopt.solve(q, "pt", max_iterations=1, rounds=1)  # the kernels loaded before the clock
+    r = combopt.solve(q, "pt", time_limit=0.5, seed=0, sweeps_per_round=10**9)
+    assert r.objective == _brute(q) and r.info["swap_rate"] > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
@@ -21,6 +23,9 @@ from .common import (
     reject_unknown,
     replica_memory,
 )
+
+#: seconds a kernel call of parallel tempering should take at most (the sweeps of a round are cut to fit it)
+CALL_S = 0.1
 
 
 def _batch_runner(device: str):
@@ -122,11 +127,21 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     states = ctx.uint64_seeds(R)
     kernels.anneal_batch_cpu(indptr, indices, data, h, ladder[:0], 1, X, F, states, E, 1)
     swaps = attempts = 0
+    chunk = min(sweeps, 10)  # sweeps a kernel call makes (a round of many sweeps is cut into calls of CALL_S)
     while not ctx.state.should_stop():
         # a Ctrl-C ends the rounds at the next one and the run after the replicas are offered
         with deferred_interrupt() as held:
             for _ in range(rounds):
-                kernels.tempering_round_cpu(indptr, indices, data, h, ladder, sweeps, X, F, states, E)
+                done = 0
+                while done < sweeps:  # the same trajectory as one call: the sweeps at one beta just continue
+                    c = min(chunk, sweeps - done)
+                    t0 = time.perf_counter()
+                    kernels.tempering_round_cpu(indptr, indices, data, h, ladder, c, X, F, states, E)
+                    done += c
+                    dt = time.perf_counter() - t0
+                    chunk = max(1, min(sweeps, int(c * CALL_S / dt) if dt > 0 else 2 * c))
+                    if done < sweeps and (held or ctx.state.should_stop()):
+                        break  # a round of 10^9 sweeps ran past any time limit (-t 1 was not back after 60 s)
                 # exchange neighbours (X, F, E travel with the configuration; betas stay)
                 start = int(ctx.rng.integers(2))
                 for k in range(start, R - 1, 2):
