@@ -75,3 +75,13 @@ def test_parallel_tempering_with_a_huge_round_keeps_its_time_limit():
     combopt.solve(q, "pt", max_iterations=1, rounds=1)  # the kernels loaded before the clock
     r = combopt.solve(q, "pt", time_limit=0.5, seed=0, sweeps_per_round=10**9)
     assert r.objective == _brute(q) and r.info["swap_rate"] > 0
+
+
+def test_qaoa_with_many_layers_keeps_its_time_limit():
+    # every level 1..reps was built before the clock was first read: reps=1000 (500,000 layers) ran past 60 s at -t 1;
+    # levels are now built as the layer-by-layer start reaches them (a hang fails this test)
+    pytest.importorskip("qiskit")
+    q = QUBO(np.array([-1.0, 2.0, -3.0]), np.array([[0, 1, 0], [1, 0, -2.5], [0, -2.5, 0]]))
+    combopt.solve(q, "qaoa", max_iterations=1, reps=1)  # Qiskit imported before the clock
+    r = combopt.solve(q, "qaoa", time_limit=1, seed=0, reps=1000)
+    assert r.objective == _brute(q) and r.info["reps"] == 1000

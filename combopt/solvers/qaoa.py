@@ -242,8 +242,16 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     estimator, sampler, backend_used = _primitives(backend, sim_seed)
     # The ansatz is built from the cost operator divided by its largest coefficient, so the
     # angles COBYLA sees are O(1) whatever the scale of the QUBO; gamma is reported unscaled.
-    levels = {p: _Level(qaoa_ansatz, cost / scale, p) for p in range(1, reps + 1)}
-    full = levels[reps]
+    # built when the search reaches them: all reps levels up front took reps^2 / 2 layers (-p reps=1000: over 60 s
+    # before the clock was first read)
+    levels: dict[int, _Level] = {}
+
+    def level(p: int) -> _Level:
+        if p not in levels:
+            levels[p] = _Level(qaoa_ansatz, cost / scale, p)
+        return levels[p]
+
+    full = level(reps)
     evaluations = 0
 
     def evs(level: _Level, thetas: np.ndarray) -> np.ndarray:
@@ -320,14 +328,16 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
                 # a coarse grid, then each optimum interpolated to one layer more and re-optimised.
                 # (gamma, beta) and (-gamma, -beta) give the same energies, so gamma > 0 suffices
                 g, b = np.meshgrid(np.linspace(0.0, math.pi, 13)[1:], (np.arange(8) - 3.5) * (math.pi / 16))
-                grid = levels[1].pack(b.reshape(-1, 1), g.reshape(-1, 1))
-                vals = _affordable(levels[1], grid)
+                grid = level(1).pack(b.reshape(-1, 1), g.reshape(-1, 1))
+                vals = _affordable(level(1), grid)
                 k = int(np.argmin(vals))
                 levels[1].offer(float(vals[k]), grid[k])
                 cobyla(levels[1], grid[k], 0.1)
                 for p in range(2, reps + 1):
+                    if out_of_time():
+                        break
                     beta, gamma = levels[p - 1].unpack(levels[p - 1].theta)
-                    cobyla(levels[p], levels[p].pack(_interp(beta), _interp(gamma)), 0.1)
+                    cobyla(level(p), level(p).pack(_interp(beta), _interp(gamma)), 0.1)
             else:
                 # random angles, screened in one batched call; start from the (r-1)-th best
                 if screened is None:
