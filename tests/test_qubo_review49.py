@@ -85,3 +85,12 @@ def test_qaoa_with_many_layers_keeps_its_time_limit():
     combopt.solve(q, "qaoa", max_iterations=1, reps=1)  # Qiskit imported before the clock
     r = combopt.solve(q, "qaoa", time_limit=1, seed=0, reps=1000)
     assert r.objective == _brute(q) and r.info["reps"] == 1000
+
+
+def test_a_bqp_pair_whose_double_overflows_is_named_with_its_line(tmp_path):
+    # every number of the file is finite, but x'Qx doubles q_ij: the reader said "must be finite numbers (no NaN or
+    # infinity)" without a line
+    f = tmp_path / "huge.bqp"
+    f.write_text("1\n3 3\n1 1 5\n1 2 1e307\n2 3 1e308\n")
+    with pytest.raises(combopt.InputError, match=r"huge\.bqp:5: problem #0, entry 3: q = 1e\+308 for the pair 2 3"):
+        combopt.read(f)

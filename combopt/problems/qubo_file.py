@@ -264,6 +264,12 @@ def read_bqp(path: str | Path, index: int | None = None) -> QUBO | list[QUBO]:
                                    "once", _line_of(text, start + 3 * e))
         q = t[:, 2]
         diag = i == j
+        over = np.flatnonzero(~diag & (np.abs(q) > np.finfo(np.float64).max / 2))
+        if over.size:  # 2 q_ij, the coefficient of x_i x_j, would be infinite
+            e = int(over[0])
+            raise InputError(path, f"problem #{k}, entry {e + 1}: q = {q[e]:g} for the pair {i[e] + 1} {j[e] + 1}; "
+                                   "x'Qx counts it twice, beyond the float range (about 1.8e308): expected smaller "
+                                   "values", _line_of(text, start + 3 * e))
         h = np.zeros(n)
         h[i[diag]] = q[diag]
         off = ~diag
