@@ -95,9 +95,9 @@ def test_problems_keep_their_own_copies_of_the_callers_arrays():
     assert not A.has_sorted_indices
     DMMV.with_targets(A, np.array([1.0, 2.0]), *_grid(1))
     assert list(A.indices) == [1, 0]
-    C = sp.csr_matrix(np.array([[5.0, 1.0], [1.0, 0.0]]))
-    QUBO(np.zeros(2), C)
-    assert C[0, 0] == 5.0
+    C = sp.csr_matrix((np.array([0.0, 1.0, 1.0]), np.array([0, 1, 0]), np.array([0, 2, 3])), shape=(2, 2))
+    QUBO(np.zeros(2), C)  # a stored zero on the diagonal is cleaned in the QUBO's own copy (a non-zero is refused)
+    assert C.nnz == 3 and list(C.indices) == [0, 1, 0]
     # a clean caller matrix is not copied twice, but the QUBO still owns its couplings (changing C changes nothing)
     C = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
     q = QUBO(np.zeros(2), C)

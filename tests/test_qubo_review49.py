@@ -94,3 +94,12 @@ def test_a_bqp_pair_whose_double_overflows_is_named_with_its_line(tmp_path):
     f.write_text("1\n3 3\n1 1 5\n1 2 1e307\n2 3 1e308\n")
     with pytest.raises(combopt.InputError, match=r"huge\.bqp:5: problem #0, entry 3: q = 1e\+308 for the pair 2 3"):
         combopt.read(f)
+
+
+def test_couplings_with_a_diagonal_are_refused_not_dropped():
+    # QUBO(h, W) set W's diagonal to zero without a word: W_00 = -5 gave E([1, 0]) = 0 and a minimum of 0
+    W = np.array([[-5.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(combopt.ParameterError, match=r"zero diagonal, got -5 at \(0, 0\)"):
+        QUBO(np.zeros(2), W)
+    q = QUBO.from_matrix(W)  # the way to give a diagonal: x'Wx = -5 x0 + 2 x0 x1
+    assert q.energy([1, 0]) == -5.0 and _brute(q) == -5.0

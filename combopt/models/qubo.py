@@ -104,6 +104,10 @@ class QUBO(Problem):
             raise ParameterError(f"couplings must be {n}x{n}, got {W.shape}")
         if sense not in ("min", "max"):
             raise ParameterError(f"sense must be 'min' or 'max', got {sense!r}")
+        if W.diagonal().any():  # dropping it changed the energy without a word (W_ii = -5: E([1, 0]) was 0)
+            i = int(np.flatnonzero(W.diagonal())[0])
+            raise ParameterError(f"couplings must have a zero diagonal, got {W[i, i]:g} at ({i}, {i}); a diagonal term "
+                                 "is a linear one: put it in linear, or use QUBO.from_matrix for a Q with a diagonal")
         if not (W.has_canonical_format and W.data.all() and not W.diagonal().any()):
             W = W.copy()  # stored diagonal, explicit zeros, duplicates or unsorted rows: fixed in a copy of our own
             W.setdiag(0.0)
