@@ -71,9 +71,23 @@ PHASED_MAX_N = 50_000
 ILS_ONLY_N = 20_000
 
 
-#: every parameter of ``sa-ils`` besides ``reduce`` and ``exact`` (checked where the reductions leave no search)
-SA_ILS_PARAMS = frozenset({"hybrid", "num_reads", "num_walks", "num_sweeps", "ils_iters", "penalty", "beta_range",
-                           "ils_share", "num_phased", "phased_share", "penalty_delay"})
+def check_values(params: dict) -> None:
+    """Refuse a nonsense value of an ``sa-ils`` parameter, or an unknown one, before the reductions (``params`` is
+    left as it is): where they solve the graph no search parses them (``num_reads=0`` and ``penalty=0.5`` ran
+    unremarked on such graphs and were refused on the others)."""
+    p = dict(params)
+    flag(p, "reduce", True), flag(p, "exact", True), flag(p, "hybrid", True)
+    for key in ("num_reads", "num_walks", "num_sweeps", "ils_iters", "penalty_delay"):
+        positive_int(p, key, None)
+    positive_int(p, "num_phased", None, lo=0)
+    finite_float(p, "penalty", None, 1.0, 1e15, open_lo=True)
+    finite_float(p, "ils_share", None, 0.0, 1e6)
+    finite_float(p, "phased_share", None, 0.0, 1e6)
+    beta = p.pop("beta_range", None)
+    if beta is not None:
+        parse_beta_range(beta, None)
+    reject_unknown(p, "sa-ils")
+
 
 def rounds(k: int) -> int:
     """How many walks or replicas each Numba thread runs in turn when ``k`` run in parallel."""
@@ -116,10 +130,10 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     if problem.sparse_clique:
         return sparse_clique_instead(problem, ctx, params, "sa-ils")
     extra: dict = {}
+    check_values(params)  # a graph the reductions solve parses none of them
     problem = start_search(problem, ctx, flag(params, "reduce", True), flag(params, "exact", True), extra)
     n = problem.n
-    if n == 0:  # the reductions solved the graph; a parameter it does not take is still refused
-        reject_unknown({k: v for k, v in params.items() if k not in SA_ILS_PARAMS}, "sa-ils")
+    if n == 0:  # the reductions solved the graph
         return SolverOutput(info={**bound_info(problem), **extra})
     if not flag(params, "hybrid", n <= ILS_ONLY_N):
         if set(params) - {"num_walks", "ils_iters"}:

@@ -1,0 +1,26 @@
+"""Review 49 (graph): independent set and clique, found by a reviewer and fixed."""
+
+from __future__ import annotations
+
+import pytest
+
+import combopt
+from combopt.core.errors import ParameterError
+from combopt.problems.graph import Graph, IndependentSet
+
+# two triangles joined by an edge: the exact reductions solve it (alpha = 2), so no search parses the parameters
+TWO_TRIANGLES = [(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3)]
+
+
+@pytest.mark.parametrize("params", [{"num_reads": 0}, {"penalty": 0.5}, {"num_phased": -1}, {"beta_range": 5},
+                                    {"ils_share": -1}, {"hybrid": "maybe"}, {"num_sweeps": 1.5}])
+def test_sa_ils_refuses_nonsense_values_on_a_graph_the_reductions_solve(params):
+    prob = IndependentSet(Graph.from_edges(6, TWO_TRIANGLES), "mis")
+    with pytest.raises(ParameterError):
+        combopt.solve(prob, "sa-ils", max_iterations=1, **params)
+
+
+def test_sa_ils_sound_values_still_run_on_a_graph_the_reductions_solve():
+    prob = IndependentSet(Graph.from_edges(6, TWO_TRIANGLES), "mis")
+    res = combopt.solve(prob, "sa-ils", max_iterations=1, num_reads=4, hybrid="yes", beta_range=[0.1, 3.0])
+    assert res.objective == 2 and prob.evaluate(res.solution).feasible and str(res.status) == "optimal"
