@@ -24,3 +24,17 @@ def test_sa_ils_sound_values_still_run_on_a_graph_the_reductions_solve():
     prob = IndependentSet(Graph.from_edges(6, TWO_TRIANGLES), "mis")
     res = combopt.solve(prob, "sa-ils", max_iterations=1, num_reads=4, hybrid="yes", beta_range=[0.1, 3.0])
     assert res.objective == 2 and prob.evaluate(res.solution).feasible and str(res.status) == "optimal"
+
+
+def test_edge_list_self_loop_written_two_ways_is_refused_with_its_line(tmp_path):
+    from combopt.core.errors import InputError
+    from combopt.problems.graph import read_edge_list
+
+    f = tmp_path / "g.edges"
+    f.write_text("1 2\n2 3\n7 07\n")  # '7' and '07' are one vertex (integer names are numbers)
+    with pytest.raises(InputError, match="self-loop on vertex 7") as e:
+        read_edge_list(f)
+    assert e.value.line == 3
+    f.write_text("a 07\n7 a\n")  # with a name that is not an integer, '7' and '07' are two vertices
+    g = read_edge_list(f)
+    assert g.n == 3 and g.m == 2

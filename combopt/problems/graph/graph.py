@@ -281,6 +281,7 @@ def read_edge_list(path: str | Path) -> Graph:
     """
     path = Path(path)
     pairs: list[tuple[str, str]] = []
+    lines: list[int] = []
     with open(path, encoding="utf-8-sig") as f:  # a leading byte-order mark is not part of the first name
         for lineno, line in enumerate(f, 1):
             s = line.split("#", 1)[0].strip()
@@ -292,6 +293,7 @@ def read_edge_list(path: str | Path) -> Graph:
             if tok[0] == tok[1]:
                 raise InputError(path, f"self-loop on vertex {tok[0]}; expected a simple graph", lineno)
             pairs.append((tok[0], tok[1]))
+            lines.append(lineno)
     if not pairs:
         raise InputError(path, "no edges found; expected lines 'U V'")
     names = sorted({a for p in pairs for a in p}, key=lambda t: (0, int(t), "") if _isint(t) else (1, 0, t))
@@ -304,6 +306,11 @@ def read_edge_list(path: str | Path) -> Graph:
         labels = names
         index = {t: i for i, t in enumerate(names)}
     edges = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64)
+    loops = np.flatnonzero(edges[:, 0] == edges[:, 1])  # '7 07' names one vertex twice
+    if loops.size:
+        a, b = pairs[loops[0]]
+        raise InputError(path, f"self-loop on vertex {labels[edges[loops[0], 0]]} ({a!r} and {b!r} name the same "
+                               "vertex); expected a simple graph", lines[loops[0]])
     return Graph.from_edges(len(labels), edges, labels, path.stem)
 
 
