@@ -38,3 +38,9 @@ def test_edge_list_self_loop_written_two_ways_is_refused_with_its_line(tmp_path)
     f.write_text("a 07\n7 a\n")  # with a name that is not an integer, '7' and '07' are two vertices
     g = read_edge_list(f)
     assert g.n == 3 and g.m == 2
+
+
+@pytest.mark.parametrize("n, edges", [(True, []), (3, [(True, False)]), (3, [[True, False], [False, True]])])
+def test_graph_from_edges_refuses_booleans(n, edges):
+    with pytest.raises(ParameterError):
+        Graph.from_edges(n, edges)

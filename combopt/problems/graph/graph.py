@@ -26,6 +26,8 @@ def vertex_count(n, least: int = 0, most: int = MAX_VERTICES) -> int:
     import operator
 
     try:
+        if isinstance(n, (bool, np.bool_)):  # operator.index(True) is 1: a slip, not a count
+            raise TypeError
         n = operator.index(n)
     except TypeError:
         raise ParameterError(f"the number of vertices must be an integer, got {n!r}") from None
@@ -38,6 +40,8 @@ def edge_pairs(n: int, edges) -> np.ndarray:
     """``edges`` as an m x 2 int64 array (a copy) of vertex indices in ``0..n-1``, else a :class:`ParameterError`
     (not numpy's casts: ``(0.5, 1)`` was the edge ``(0, 1)``)."""
     try:
+        if np.asarray(edges).dtype == bool:  # [(True, False)] is no edge (0.0 and 1.0 would be whole numbers)
+            raise ValueError("booleans")
         e = integer_array(edges)
         if e.size and (e.ndim != 2 or e.shape[1] != 2):
             raise ValueError("not pairs")
