@@ -44,3 +44,18 @@ def test_edge_list_self_loop_written_two_ways_is_refused_with_its_line(tmp_path)
 def test_graph_from_edges_refuses_booleans(n, edges):
     with pytest.raises(ParameterError):
         Graph.from_edges(n, edges)
+
+
+@pytest.mark.parametrize("line, what", [("n 99 1", "out of range 1..3"), ("n 2", "expected 'n V W'"),
+                                        ("n x 1", "expected an integer vertex")])
+def test_dimacs_vertex_lines_are_checked(tmp_path, line, what):
+    from combopt.core.errors import InputError
+    from combopt.problems.graph import read_dimacs
+
+    f = tmp_path / "g.clq"
+    f.write_text(f"p edge 3 1\n{line}\ne 1 2\n")
+    with pytest.raises(InputError, match=what) as e:
+        read_dimacs(f)
+    assert e.value.line == 2
+    f.write_text("p edge 3 1\nn 2 1\ne 1 2\n")  # unit weights read as the unweighted graph
+    assert read_dimacs(f).m == 1

@@ -246,7 +246,13 @@ def read_dimacs(path: str | Path) -> Graph:
             vs.append(v - 1)
             lines.append(lineno)
         elif head == "n":  # vertex weights of the weighted DIMACS variant: only unit weights mean what we solve
-            if len(tok) >= 3 and tok[2] not in ("1", "1.0"):
+            if n is None:
+                raise InputError(path, "vertex line before the 'p edge N M' line", lineno)
+            if len(tok) != 3:
+                raise InputError(path, f"expected 'n V W' (a vertex and its weight), got {line.strip()!r}", lineno)
+            if not 1 <= _int(tok[1], path, lineno, "vertex") <= n:
+                raise InputError(path, f"vertex out of range 1..{n} in {line.strip()!r}", lineno)
+            if tok[2] not in ("1", "1.0"):
                 raise InputError(path, f"vertex {tok[1]} has weight {tok[2]}: combopt solves the unweighted "
                                        "independent set and clique (remove the 'n' lines to solve it unweighted)",
                                  lineno)
