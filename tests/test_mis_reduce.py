@@ -375,6 +375,27 @@ def test_the_exact_phase_finishes_a_kernel(solver):
     assert "exact_phase" not in off.info and off.objective <= res.objective
 
 
+def test_building_the_exact_model_counts_against_its_share(monkeypatch):
+    """The exact phase's share of the time includes building its model: a build longer than the share (0.3 of at
+    most 2 s; a kernel of three million vertices took 0.6 s) leaves HiGHS no time, and the heuristics go on."""
+    import time
+
+    from combopt.solvers.graph import exact
+
+    build = exact._mis_lp
+
+    def slow(problem):
+        time.sleep(1.0)
+        return build(problem)
+
+    monkeypatch.setattr(exact, "_mis_lp", slow)
+    P = IndependentSet.from_networkx(_grid_with_holes(60, seed=2))
+    assert P.search_space().n > 50  # a kernel is left
+    res = combopt.solve(P, "sa-ils", time_limit=2, seed=0)
+    assert res.info["exact_phase"].startswith("skipped: building the model took")
+    assert res.feasible and P.evaluate(res.solution).feasible
+
+
 def test_no_exact_phase_without_a_kernel():
     """On graphs the rules do not cut (here a random 3-regular graph) the heuristics keep the whole time."""
     G = nx.random_regular_graph(3, 400, seed=1)

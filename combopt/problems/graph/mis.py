@@ -9,6 +9,7 @@ in JSON they are the file's vertex names (1-based for DIMACS).
 from __future__ import annotations
 
 import math
+import operator
 import time
 from pathlib import Path
 
@@ -440,8 +441,11 @@ class IndependentSet(Problem):
 
     # -- JSON ---------------------------------------------------------------------------
     def solution_to_json(self, solution):
-        lab = self.graph.labels
-        return [lab[int(i)] for i in np.sort(np.asarray(solution, dtype=np.int64))]
+        """The vertices' labels, in vertex order (one C-level lookup: a Python loop took 1 s for a set of three
+        million vertices, beside a 2 s time limit)."""
+        idx = np.sort(np.asarray(solution, dtype=np.int64)).tolist()
+        return list(operator.itemgetter(*idx)(self.graph.labels)) if len(idx) > 1 else \
+            [self.graph.labels[i] for i in idx]
 
     def solution_from_json(self, data, path=None):
         if isinstance(data, dict):
