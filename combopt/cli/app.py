@@ -71,6 +71,19 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     return params
 
 
+def solver_params(items: list[str] | None, flags: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """``--param`` of ``solve`` and ``bench``: solver parameters only (``-p seed=5`` names ``--seed``, one of the
+    command's ``flags``, default those of ``solve``)."""
+    from ..api import SOLVE_OPTIONS
+
+    params = parse_params(items)
+    if clash := sorted(SOLVE_OPTIONS & set(params)):
+        flag = "--" + clash[0].replace("_", "-")
+        raise ParameterError(f"--param {clash[0]}=...: {clash[0]} is not a solver parameter; "
+                             + (f"use {flag}" if flag in (flags or _SOLVE_FLAGS) else "it has no command-line option"))
+    return params
+
+
 class _Progress:
     """Live line with best objective and elapsed time, shown once a run passes one second."""
 
@@ -157,13 +170,7 @@ def solve(
 
     if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
-    params = parse_params(param)
-    from ..api import SOLVE_OPTIONS
-
-    if clash := sorted(SOLVE_OPTIONS & set(params)):
-        flag = "--" + clash[0].replace("_", "-")
-        raise ParameterError(f"--param {clash[0]}=...: {clash[0]} is not a solver parameter; "
-                             + (f"use {flag}" if flag in _SOLVE_FLAGS else "it has no command-line option"))
+    params = solver_params(param)
     if truth is not None:  # DAG learning: the topo solver attaches the truth to the problem
         params["truth"] = truth
     inputs = [split_index(path)[0], *(v for v in params.values() if isinstance(v, str))]

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from ..core.errors import ParameterError
 from ..core.safeio import check_not_input
-from .app import _announce_compiling, _check_out, err_console, out_console, parse_params
+from .app import _announce_compiling, _check_out, err_console, out_console, solver_params
 
 
 def bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, no_stop_at_best, param, out, force
@@ -27,6 +27,8 @@ def bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, n
     _check_out(out, force)
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise ParameterError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    params = solver_params(param, ("--kind", "--solver", "--time-limit", "--seed", "--device"))
+    _check_run_options(solver, kind, seed, device)
     files = expand(paths)
     if not files:
         raise ParameterError(f"no instance files match {' '.join(paths)}")
@@ -39,7 +41,7 @@ def bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, n
         task = prog.add_task("bench", total=len(files) * len(solvers_))
         skipped: list[tuple[str, str, str]] = []
         rows = run_bench(files, solvers_, kind=kind, time_limit=time_limit, seed=seed, best_known=ref,
-                         stop_at_best=not no_stop_at_best, device=device, params=parse_params(param),
+                         stop_at_best=not no_stop_at_best, device=device, params=params,
                          progress=lambda: prog.advance(task), skipped=skipped)
     if skipped and not rows:  # nothing ran at all: the mistake `combopt solve` refuses with exit 2
         kinds = sorted({k for _, _, k in skipped})
@@ -54,6 +56,24 @@ def bench_folder(paths, *, solver, kind, time_limit, seed, device, best_known, n
     if out is not None:
         write_rows(rows, out, force)
         err_console.print(f"wrote {out}")
+
+
+def _check_run_options(solver, kind, seed, device) -> None:
+    """What is wrong for every instance (an unknown solver or kind, a negative seed, a device that does not exist) is
+    the command's mistake, refused before any run like `combopt solve` does, not an error row per run and exit 0."""
+    from ..core.device import DEVICES
+    from ..core.registry import all_solvers, known_kinds
+
+    names = sorted(s.name for s in all_solvers())
+    for s in solver or []:
+        if s not in names:
+            raise ParameterError(f"--solver: unknown solver {s!r}; expected one of: {', '.join(names)}")
+    if kind is not None and kind not in known_kinds():
+        raise ParameterError(f"--kind: unknown problem kind {kind!r}; expected one of: {', '.join(known_kinds())}")
+    if seed < 0:
+        raise ParameterError(f"--seed must be a non-negative integer, got {seed}")
+    if device not in DEVICES:
+        raise ParameterError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
 
 
 def wide_console(width: int) -> Console:

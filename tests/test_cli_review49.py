@@ -1,0 +1,66 @@
+"""Review 49 (command line and file safety): defects found by driving `combopt` with hostile options and files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from combopt.cli.app import main
+
+DATA = Path(__file__).parent / "data"
+GR17 = DATA / "tsp" / "gr17.tsp"
+
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_user_error(rc: int, err: str, *needles: str) -> None:
+    """Exit 2 and exactly one stderr line ``combopt: error: ...`` holding every needle."""
+    assert rc == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("combopt: error:"), err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    d = tmp_path / "inst"
+    d.mkdir()
+    shutil.copy(GR17, d / "gr17.tsp")
+    return d
+
+
+@pytest.mark.parametrize(("param", "needle"), [
+    ("seed=5", "use --seed"), ("time_limit=3", "use --time-limit"), ("kind=tsp", "use --kind"),
+    ("target=3", "no command-line option"),
+])
+def test_bench_folder_param_naming_a_solve_option_is_one_line(capsys, folder, tmp_path, param, needle):
+    # before: `combopt bench DIR -p seed=5` ended in a TypeError traceback (solve() got multiple values for 'seed'),
+    # and -p kind=tsp was silently taken as the kind
+    out = tmp_path / "rows.csv"
+    rc, _, err = run_cli(capsys, "bench", folder, "-s", "tsp-ls", "-t", "1", "-p", param, "-o", out)
+    assert_user_error(rc, err, "is not a solver parameter", needle)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("args", "needles"), [
+    (["-s", "nosuch"], ["unknown solver 'nosuch'"]),
+    (["-s", "tsp-ls", "--kind", "foo"], ["unknown problem kind 'foo'"]),
+    (["-s", "tsp-ls", "--seed", "-1"], ["--seed", "-1"]),
+    (["-s", "tsp-ls", "--device", "foo"], ["--device", "'foo'"]),
+])
+def test_bench_folder_refuses_a_bad_option_before_any_run(capsys, folder, tmp_path, args, needles):
+    # before: every run became an "error" row, the table was printed and written, and the exit code was 0
+    out = tmp_path / "rows.csv"
+    rc, stdout, err = run_cli(capsys, "bench", folder, "-t", "1", *args, "-o", out)
+    assert_user_error(rc, err, *needles)
+    assert not out.exists()
+    assert "combopt bench" not in stdout
