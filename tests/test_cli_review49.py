@@ -64,3 +64,21 @@ def test_bench_folder_refuses_a_bad_option_before_any_run(capsys, folder, tmp_pa
     assert_user_error(rc, err, *needles)
     assert not out.exists()
     assert "combopt bench" not in stdout
+
+
+RESULTS = Path(__file__).parent.parent / "benchmarks" / "results" / "suites" / "atsp.jsonl"
+
+
+@pytest.mark.parametrize("option", ["--md", "--html"])
+def test_report_errors_name_the_option_given(capsys, tmp_path, option):
+    # before: each of these said "--out ...", an option `combopt report` does not have
+    results = tmp_path / "atsp.jsonl"
+    shutil.copy(RESULTS, results)
+    before = results.read_bytes()
+    rc, _, err = run_cli(capsys, "report", results, option, results, "--force")
+    assert_user_error(rc, err, f"{option} {results} is the input file")
+    assert results.read_bytes() == before
+    rc, _, err = run_cli(capsys, "report", results, option, tmp_path / "missing" / "r.out")
+    assert_user_error(rc, err, f"{option} {tmp_path / 'missing' / 'r.out'}: directory")
+    rc, _, err = run_cli(capsys, "report", results, option, tmp_path)
+    assert_user_error(rc, err, f"{option} {tmp_path} is a directory")

@@ -121,13 +121,13 @@ class _Progress:
         return False
 
 
-def _check_out(out: Path | None, force: bool, inputs=()) -> None:
+def _check_out(out: Path | None, force: bool, inputs=(), what: str = "--out") -> None:
     """Refuse to overwrite a user's file without --force (or anything but a regular file with it), and an input file
-    (``inputs``) even with it; fail before the work, not after."""
+    (``inputs``) even with it; fail before the work, not after. ``what`` is the option that named ``out``."""
     if out is None:
         return
-    check_target(out, force)
-    check_not_input(out, inputs)
+    check_target(out, force, what)
+    check_not_input(out, inputs, what)
 
 
 def _announce_compiling() -> None:
@@ -137,10 +137,10 @@ def _announce_compiling() -> None:
     set_notifier(lambda msg: err_console.print(msg, style="yellow", highlight=False, soft_wrap=True))
 
 
-def _write_atomic(out: Path, text: str, force: bool = False) -> None:
+def _write_atomic(out: Path, text: str, force: bool = False, what: str = "--out") -> None:
     """Write through a fresh temporary file in the same folder and move it into place (never
     follows a link at a temporary name; replaces only regular files, and only with --force)."""
-    write_atomic(out, text, force)
+    write_atomic(out, text, force, what)
     err_console.print(f"wrote {out}")
 
 
@@ -495,8 +495,8 @@ def report(
     from ..bench.results import read_results
     from .benchcmd import print_contradictions, wide_console
 
-    _check_out(html_out, force, results)
-    _check_out(md, force, results)
+    _check_out(html_out, force, results, "--html")
+    _check_out(md, force, results, "--md")
     if html_out is not None and md is not None and html_out.absolute() == md.absolute():
         raise ParameterError(f"--html and --md name the same file {str(md)!r}")
     if png is not None and png.exists() and not png.is_dir():
@@ -520,9 +520,9 @@ def report(
             write_atomic(png / n, data, force, what="--png")
         err_console.print(f"wrote {len(figs)} plot(s) to {png}", highlight=False)
     if html_out is not None:
-        _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]), force)
+        _write_atomic(html_out, html_report(rows, summary, [str(p) for p in results]), force, "--html")
     if md is not None:
-        _write_atomic(md, markdown_table(summary), force)
+        _write_atomic(md, markdown_table(summary), force, "--md")
 
 
 @app.command()
