@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -82,3 +83,24 @@ def test_report_errors_name_the_option_given(capsys, tmp_path, option):
     assert_user_error(rc, err, f"{option} {tmp_path / 'missing' / 'r.out'}: directory")
     rc, _, err = run_cli(capsys, "report", results, option, tmp_path)
     assert_user_error(rc, err, f"{option} {tmp_path} is a directory")
+
+
+@pytest.mark.parametrize("vertex", [0, 21])
+def test_check_maxcut_vertex_out_of_range_in_the_files_numbering(capsys, tmp_path, vertex):
+    # before: "infeasible ... vertex index out of range 0..19" (0-based) for a result in 1-based numbering, which
+    # called vertex 0 in range and 20 out of it; now the range the result's numbering has, like TSP cities
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps({"solution": [1, 3, vertex]}))
+    rc, _, err = run_cli(capsys, "check", DATA / "maxcut" / "torus4x5.rud", res)
+    assert_user_error(rc, err, f"vertex {vertex} is out of range 1..20", "1-based")
+
+
+def test_check_maxcut_in_range_still_checked(capsys, tmp_path):
+    # vertices 1 and 20 are the ends of the range: read and evaluated (a brute-forced cut value of the torus)
+    res = tmp_path / "r.json"
+    res.write_text(json.dumps({"solution": [1, 20]}))
+    rc, out, _ = run_cli(capsys, "check", DATA / "maxcut" / "torus4x5.rud", res)
+    edges = [tuple(map(int, ln.split())) for ln in (DATA / "maxcut" / "torus4x5.rud").read_text().splitlines()[1:]
+             if ln.strip()]
+    cut = sum(w for i, j, w in edges if (i in (1, 20)) != (j in (1, 20)))
+    assert rc == 0 and f"feasible: objective {cut} " in out

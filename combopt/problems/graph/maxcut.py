@@ -223,8 +223,10 @@ class MaxCut(Problem):
         for v in data:
             if not isinstance(v, int) or isinstance(v, bool):
                 raise InputError(path, f"vertex {short_repr(v)} is not an integer; expected 1-based vertex numbers")
-        if any(not -2**62 < v < 2**62 for v in data):  # 10**30 has no int64: evaluate says it is out of range
-            return [v - 1 for v in data]
+        for v in data:  # in the file's numbering: evaluate's 0-based "out of range 0..n-1" would call 0 in range
+            if not 1 <= v <= self.n:
+                raise InputError(path, f"vertex {short_repr(v)} is out of range 1..{self.n}; expected 1-based "
+                                       "vertex numbers")
         return np.asarray(data, dtype=np.int64) - 1
 
 
