@@ -104,3 +104,33 @@ def test_check_maxcut_in_range_still_checked(capsys, tmp_path):
              if ln.strip()]
     cut = sum(w for i, j, w in edges if (i in (1, 20)) != (j in (1, 20)))
     assert rc == 0 and f"feasible: objective {cut} " in out
+
+
+BOM_FILES = ["tsp/gr17.tsp", "maxcut/torus4x5.rud", "mdkp/mknap1.txt", "qubo/bqp50_1.txt", "qubo/qbsolv_sample.qubo",
+             "qubo/hamming6-2-clique.qubo.json", "dmmv/fir_f1.toml", "rcpsp/j301_1.sm"]
+
+
+@pytest.mark.parametrize("rel", BOM_FILES)
+def test_a_byte_order_mark_is_no_error_in_any_reader(tmp_path, rel):
+    # before: the TSPLIB, DIMACS, PSPLIB, CSV and coupling readers skipped a leading UTF-8 byte-order mark (a file
+    # saved by Notepad or Excel), but a rudy file failed with "expected the header 'n m', got '\ufeff20 40'", a
+    # qbsolv file on its program line, .qubo.json / .rcpsp.json / .toml as invalid JSON or TOML, and an OR-Library
+    # knapsack or BQP .txt as "unknown file format"; now every reader reads it as the file without the mark
+    import combopt
+
+    src = DATA / rel
+    marked = tmp_path / src.name
+    marked.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    p, q = combopt.read(marked), combopt.read(src)
+    assert p.kind == q.kind
+    assert p.describe() == q.describe()
+    if hasattr(q, "h") and hasattr(q, "W"):  # a QUBO: the same coefficients
+        assert (p.h == q.h).all() and (p.W != q.W).nnz == 0
+
+
+def test_check_reads_a_result_json_with_a_byte_order_mark(capsys, tmp_path):
+    # before: "not valid JSON (Unexpected UTF-8 BOM (decode using utf-8-sig))", exit 2, for a result saved by an editor
+    res = tmp_path / "r.json"
+    res.write_bytes(b"\xef\xbb\xbf" + json.dumps({"solution": [1, 20]}).encode())
+    rc, out, err = run_cli(capsys, "check", DATA / "maxcut" / "torus4x5.rud", res)
+    assert rc == 0 and out.startswith("feasible: objective"), err

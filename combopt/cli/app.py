@@ -276,7 +276,7 @@ def check(
     _check_plot(plot, None, force, [split_index(path)[0], solution, *([truth] if truth else [])])
     raw = read_bounded(solution, what="solution JSON")  # bounded: /dev/zero ends with an error
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)  # a byte-order mark: no error
     except json.JSONDecodeError as e:
         raise InputError(solution, f"not valid JSON ({e.msg})", e.lineno) from None
     except UnicodeDecodeError:

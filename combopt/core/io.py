@@ -66,7 +66,7 @@ def _suffixes(path: Path) -> list[str]:
 def _head(path: Path, nbytes: int = 4096) -> str:
     with open(path, "rb") as f:
         raw = f.read(nbytes)
-    return raw.decode("utf-8", errors="replace")
+    return raw.decode("utf-8-sig", errors="replace")  # a byte-order mark is no part of the first line
 
 
 def kind_extensions(kind: str) -> set[str]:

@@ -477,7 +477,7 @@ def read_qubo_json(path: str | Path) -> QUBO:
         return d
 
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8-sig")
         data = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as e:
         raise InputError(p, f"not valid JSON ({e.msg})", e.lineno) from None

@@ -78,7 +78,7 @@ def _read(path: Path, kind: str, index: int | None):
     if path.name.lower().endswith(".qubo.json"):
         return read_qubo_json(path)
     with open(path, "rb") as f:
-        head = f.read(4096).decode("utf-8", errors="replace")
+        head = f.read(4096).decode("utf-8-sig", errors="replace")
     if head.lstrip().startswith("{"):
         return read_qubo_json(path)
     return read_qbsolv(path)
@@ -101,7 +101,7 @@ def _read_bqp(path: Path, kind: str, index: int | None):
 
 def _text(path: Path) -> str:
     try:
-        return path.read_text()
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad, Excel) is no error
     except UnicodeDecodeError:
         raise InputError(path, "not a text file; expected a QUBO file") from None
 

@@ -597,7 +597,7 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
     if index not in (None, 0):
         raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None

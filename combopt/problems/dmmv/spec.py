@@ -119,7 +119,7 @@ def read_spec(path: Path, kind: str, index: int | None):
     if index not in (None, 0):
         raise NoSuchInstance(path, f"holds a single instance; #{index} does not exist")
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no TOML error
     except UnicodeDecodeError:
         raise InputError(path, "not a UTF-8 text file; expected a TOML spec") from None
     try:

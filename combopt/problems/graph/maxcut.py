@@ -251,7 +251,7 @@ def read_rudy(path: str | Path) -> MaxCut:
     """A rudy / G-set file (see the module documentation); every error names its line."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no part of the header
     except UnicodeDecodeError:
         raise InputError(path, "not a text file; expected a rudy / G-set max-cut file ('n m', then 'i j w')") from None
     header = None

@@ -349,7 +349,7 @@ class _Tokens:
         self.path = path
         vals, starts, lines = array("d"), array("q"), array("q")
         self.odd: dict[int, str] = {}  # token index -> text, for tokens that are not finite numbers
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:  # a byte-order mark is no token
             for lineno, line in enumerate(f, 1):
                 parts = line.split()
                 if not parts:

@@ -327,7 +327,7 @@ def write_rcpsp_json(problem: RCPSP, path: str | Path) -> Path:
 def read_rcpsp_json(path: str | Path) -> RCPSP:
     """Read the ``combopt-rcpsp`` JSON format (see :func:`rcpsp_to_json`)."""
     path = Path(path)
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8-sig")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
