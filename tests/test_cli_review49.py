@@ -134,3 +134,11 @@ def test_check_reads_a_result_json_with_a_byte_order_mark(capsys, tmp_path):
     res.write_bytes(b"\xef\xbb\xbf" + json.dumps({"solution": [1, 20]}).encode())
     rc, out, err = run_cli(capsys, "check", DATA / "maxcut" / "torus4x5.rud", res)
     assert rc == 0 and out.startswith("feasible: objective"), err
+
+
+def test_solve_of_a_suite_file_says_it_is_a_suite(capsys):
+    # before: read as a FIR spec, "quick.toml:68: unknown key 'sets'; expected some of: order, bits, bands, ..."
+    suite = Path(__file__).parent.parent / "benchmarks" / "suites" / "quick.toml"
+    rc, _, err = run_cli(capsys, "solve", suite, "-t", "1", "-q")
+    assert_user_error(rc, err, str(suite), "benchmark suite", "combopt bench")
+    assert "unknown key" not in err

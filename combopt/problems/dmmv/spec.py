@@ -133,6 +133,10 @@ def read_spec(path: Path, kind: str, index: int | None):
     except RecursionError:
         raise InputError(path, "not usable TOML: arrays or tables nested too deeply; expected a TOML spec") from None
     spec = Spec(path, data, text)
+    suite_key = next((k for k in ("suite", "sets", "solvers") if k in data), None)
+    if suite_key is not None and "kind" not in data:  # `combopt solve SUITE.toml`: not a FIR spec with odd keys
+        raise spec.error(suite_key, "a benchmark suite ([suite], [sets], [[solvers]]), not an instance spec; run it "
+                                    "with `combopt bench FILE`")
     file_kind = data.get("kind")
     if file_kind is not None:
         if file_kind not in SPEC_KINDS:
