@@ -319,7 +319,7 @@ def check(
                          ) from None
     except InputError as e:  # the line of the part of the result it is about, where the error says which
         raise (_other_kind(solution, claimed, path, problem.kind) if other_kind else
-               with_line(e, raw.decode("utf-8"))) from None
+               with_line(e, raw.decode("utf-8-sig"))) from None
     ev = evaluate_finite(problem, sol)
     mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
     if ev.feasible:
