@@ -364,7 +364,9 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     centre_value = -math.inf
     stall = 0
     d_prev = None
-    lam_best, falls, last_value = lam.copy(), 0, math.inf
+    # the best dual value the inner solver reached (a bound only where it is exact) and its multipliers: where the
+    # Polyak steps run away, they go back there
+    lam_best, best_value, falls, last_value = lam.copy(), -math.inf, 0, math.inf
     prev_viol = math.inf
     rows: list[dict] = []
     k = 0
@@ -392,10 +394,11 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
                 dual_valid = plain[0]
         if dual_valid is not None and dual_valid > best_dual + 1e-12:
             best_dual = dual_valid
-            lam_best = lam.copy()
             stall = 0
         else:
             stall += 1
+        if rho == 0.0 and value > best_value:
+            best_value, lam_best = value, lam.copy()
         feas_share = float(model.feasible_mask(X).mean())
         # primal: repair every raw sample (multipliers guide MDKP's ratios)
         for sol in problem.from_qubo_samples(X, ctx.rng, weights=lam):
@@ -431,11 +434,13 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
                 ub = None if best_primal is None else sign * best_primal
                 falls = falls + 1 if value < last_value else 0
                 last_value = value
-                if step_rule == "polyak" and ub is not None and falls >= FALLS_TO_RESET and math.isfinite(best_dual) \
-                        and value < best_dual - max(ub - best_dual, 1e-9 * max(1.0, abs(ub))):
+                if step_rule == "polyak" and ub is not None and falls >= FALLS_TO_RESET \
+                        and value < best_value - max(ub - best_value, 1e-9 * max(1.0, abs(ub))):
                     # the dual falls and falls, below its best by more than the gap: the step (ub - value) / |d|^2
                     # grows as it falls, and on every TSP the multipliers ran off to 1e10 with the bound stuck at 0.
-                    # Back to the best multipliers, a halved step, no deflection
+                    # Back to the best multipliers, a halved step, no deflection (judged by the inner solver's
+                    # values: with a heuristic inner solver no dual is a bound, and on ATSPs the deflected steps
+                    # ran off to 1e25)
                     lam, theta, d_prev, falls, stall = lam_best.copy(), max(theta / 2.0, 1e-4), None, 0, 0
                 elif step_rule == "polyak" and ub is not None:
                     if stall >= patience:

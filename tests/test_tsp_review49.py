@@ -1,0 +1,30 @@
+"""What an outside reviewer found in the TSP family (session 49)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+import combopt
+from combopt.problems.tsp.model import TSP
+
+# 3-city ATSP: the two tours are 0 -> 1 -> 2 (140) and 0 -> 2 -> 1 (33)
+A3 = [[0, 84, 17], [8, 0, 2], [54, 8, 0]]
+
+
+def _brute(D):
+    n = len(D)
+    return min(sum(D[t[i]][t[(i + 1) % n]] for i in range(n)) for t in ([0, *p] for p in
+                                                                        itertools.permutations(range(1, n))))
+
+
+def test_polyak_subgradient_does_not_run_off_with_a_heuristic_inner_solver():
+    """With ``sa`` inside no dual value is a proven bound, so the guard that sends runaway Polyak steps back to the
+    best multipliers never fired: the deflected steps pointed against the subgradient for good, and after 40
+    iterations the multipliers were 1.6e24 and the run kept the 140 tour. Now it goes back to the multipliers of
+    the best dual value the inner solver reached."""
+    assert _brute(A3) == 33
+    r = combopt.solve(TSP(A3), "lagrangian", max_iterations=40, seed=1)
+    assert np.abs(r.info["multipliers"]).max() < 1e4
+    assert r.objective == 33
