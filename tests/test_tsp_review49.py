@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 
 import combopt
+from combopt.cli.app import main
+from combopt.core.errors import InputError
 from combopt.problems.tsp.model import TSP
 
 # 3-city ATSP: the two tours are 0 -> 1 -> 2 (140) and 0 -> 2 -> 1 (33)
@@ -28,3 +31,17 @@ def test_polyak_subgradient_does_not_run_off_with_a_heuristic_inner_solver():
     r = combopt.solve(TSP(A3), "lagrangian", max_iterations=40, seed=1)
     assert np.abs(r.info["multipliers"]).max() < 1e4
     assert r.objective == 33
+
+
+def test_coordinate_type_with_an_edge_weight_section_is_refused(tmp_path, capsys):
+    """An EUC_2D file that also held an EDGE_WEIGHT_SECTION was read from the coordinates alone: the weights
+    (tour 1 + 2 + 3 = 6) were dropped without a word and the run reported 12 as optimal. Now: exit 2, the line."""
+    f = tmp_path / "both.tsp"
+    f.write_text("NAME: both\nTYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nEDGE_WEIGHT_FORMAT: UPPER_ROW\n"
+                 "EDGE_WEIGHT_SECTION\n1 2 3\nNODE_COORD_SECTION\n1 0 0\n2 0 3\n3 4 0\nEOF\n")
+    with pytest.raises(InputError) as e:
+        combopt.read(f)
+    assert e.value.line == 6 and "EDGE_WEIGHT_TYPE: EXPLICIT" in e.value.message
+    assert main(["solve", str(f), "-t", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "both.tsp:6:" in err and "Traceback" not in err

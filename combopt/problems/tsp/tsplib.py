@@ -427,6 +427,10 @@ def read_tsplib(path: str | Path) -> TSP:
     else:
         if coords is None:
             raise InputError(path, f"EDGE_WEIGHT_TYPE {ewt} needs a NODE_COORD_SECTION")
+        if weights is not None:  # two sets of distances: the file's weights would be silently ignored
+            raise InputError(path, f"EDGE_WEIGHT_SECTION with EDGE_WEIGHT_TYPE {ewt} (distances from the "
+                                   "coordinates); expected EDGE_WEIGHT_TYPE: EXPLICIT for explicit weights",
+                             weights_line)
         from .model import TSP  # the model imports this module's distance functions
 
         try:
