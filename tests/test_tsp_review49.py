@@ -59,3 +59,13 @@ def test_many_walks_share_one_start_tour_when_their_own_would_not_fit(monkeypatc
     r = combopt.solve(p, "tsp-ls", time_limit=1, num_walks=4000, kicks=1, seed=0)
     assert r.feasible and "first walk's start tour for every walk" in r.info["start"]
     assert r.objective <= p.evaluate(p.construct()).objective
+
+
+def test_a_decoded_three_city_atsp_tour_is_turned_round_when_that_is_shorter():
+    """The directed polisher passed 3-city tours unchanged: a QUBO sample decoding to 0 -> 1 -> 2 (140) stayed so,
+    though 0 -> 2 -> 1 is 33; now the shorter direction."""
+    p = TSP(A3)
+    x = np.zeros(4)
+    x[[p.qubo_index(1, 1), p.qubo_index(2, 2)]] = 1  # city 1 first, then city 2
+    (tour,) = p.from_qubo_samples(x[None, :])
+    assert p.evaluate(tour).objective == 33
