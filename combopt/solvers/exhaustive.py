@@ -104,6 +104,9 @@ def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     # An enumeration cut short by the time limit proves nothing.
     proven = bool(exact and ev.feasible and complete)
     info = {"qubo_minimum" if complete else "qubo_best_enumerated": energy, "qubo_variables": model.n}
-    if not complete:
-        info["enumerated"] = "stopped at the time limit or the target: not every assignment was tried"
+    if not complete:  # why it stopped, in the order should_stop checks
+        why = "a Ctrl-C" if ctx.state.interrupted else \
+            "the best found meets the problem's bound" if ctx.state.proven_optimal else \
+            "the time limit or the target"
+        info["enumerated"] = f"stopped early ({why}): not every assignment was tried"
     return SolverOutput(solution=sol, bound=ev.objective if proven else None, proven_optimal=proven, info=info)
