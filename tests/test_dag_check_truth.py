@@ -109,3 +109,18 @@ def test_truth_on_another_kind_is_one_line(tmp_path, capsys):
     res.write_text(json.dumps({"problem": "mis", "solution": [0, 2]}))
     assert main(["check", str(inst), str(res), "-k", "mis", "--truth", str(inst)]) == 2
     assert "--truth applies to DAG-learning instances" in capsys.readouterr().err
+
+
+def test_check_without_the_truth_file_says_the_true_score_went_unchecked(case, capsys):
+    """The result's truth_edges carry no weights, so its truth_score cannot be recomputed without the truth file: a
+    changed value passed with "claims: all hold" and no word."""
+    folders, out, res = case
+    data = json.loads(out.read_text())
+    assert data["solution"]["truth_score"] is not None
+    data["solution"]["truth_score"] += 5.0
+    out.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert _check(folders[0], out) == 0
+    assert "note: the result's truth_score is not checked" in capsys.readouterr().out
+    assert _check(folders[0], out, "--truth", str(folders[0] / "edges.csv")) == 1
+    assert "truth_score: the result claims" in capsys.readouterr().out

@@ -350,9 +350,13 @@ def _print_truth_check(problem, data: Any, sol: Any, truth: str | None) -> None:
         m = problem.metrics(sol)
         out_console.print(f"against {truth}: SHD {m['shd']} (TPR {m['tpr']:.3f}, FDR {m['fdr']:.3f}, "
                           f"FPR {m['fpr']:.3f}, {m['true_edges']} true edges)", highlight=False, soft_wrap=True)
-    elif "metrics" in stated and "truth_edges" not in stated:
-        out_console.print("note: the result's metrics are not checked: it lists no truth_edges; give --truth FILE",
-                          highlight=False, soft_wrap=True)
+    else:
+        if "metrics" in stated and "truth_edges" not in stated:
+            out_console.print("note: the result's metrics are not checked: it lists no truth_edges; give --truth "
+                              "FILE", highlight=False, soft_wrap=True)
+        if stated.get("truth_score") is not None and getattr(problem, "truth", None) is None:
+            out_console.print("note: the result's truth_score is not checked: its truth_edges carry no weights; give "
+                              "--truth FILE", highlight=False, soft_wrap=True)
 
 
 def _other_kind(solution: Path, claimed: str, path: str, kind: str) -> InputError:
