@@ -59,3 +59,23 @@ def test_dimacs_vertex_lines_are_checked(tmp_path, line, what):
     assert e.value.line == 2
     f.write_text("p edge 3 1\nn 2 1\ne 1 2\n")  # unit weights read as the unweighted graph
     assert read_dimacs(f).m == 1
+
+
+def test_networkx_self_loops_are_refused_like_the_dimacs_ones(tmp_path):
+    """A GraphML file or a networkx graph with a self-loop had it dropped without a word (a DIMACS or edge-list file
+    with one is refused): the vertex could then join an independent set."""
+    import networkx as nx
+
+    from combopt.core.errors import InputError
+
+    G = nx.path_graph(4)
+    G.add_edge(2, 2)
+    with pytest.raises(ParameterError, match="self-loop on vertex 2"):
+        Graph.from_networkx(G)
+    f = tmp_path / "g.graphml"
+    nx.write_graphml(G, f)
+    with pytest.raises(InputError, match="self-loop on vertex '2'") as e:
+        combopt.read(f, "mis")
+    assert e.value.path == str(f)
+    G.remove_edges_from(nx.selfloop_edges(G))
+    assert combopt.solve(G, "exhaustive").objective == 2

@@ -88,7 +88,11 @@ class Graph:
     def from_networkx(cls, G, name: str = "graph") -> Graph:
         nodes = list(G.nodes())
         index = {v: i for i, v in enumerate(nodes)}
-        edges = [(index[u], index[v]) for u, v in G.edges() if u != v]
+        loop = next((u for u, v in G.edges() if u == v), None)
+        if loop is not None:  # dropped, it let the vertex into an independent set (the file readers refuse it)
+            raise ParameterError(f"self-loop on vertex {loop!r}; expected a simple graph (remove them with "
+                                 "G.remove_edges_from(nx.selfloop_edges(G)))")
+        edges = [(index[u], index[v]) for u, v in G.edges()]
         return cls.from_edges(len(nodes), edges, nodes, name)
 
     @property
@@ -350,5 +354,7 @@ def read_networkx(path: str | Path) -> Graph:
     if G.is_directed():
         G = G.to_undirected()
     G = nx.Graph(G)
-    G.remove_edges_from(nx.selfloop_edges(G))
+    loop = next(iter(nx.selfloop_edges(G)), None)
+    if loop is not None:  # as the DIMACS and edge-list readers: dropping it would let the vertex into a set
+        raise InputError(path, f"self-loop on vertex {loop[0]!r}; expected a simple graph")
     return Graph.from_networkx(G, path.stem)
