@@ -142,3 +142,14 @@ def test_solve_of_a_suite_file_says_it_is_a_suite(capsys):
     rc, _, err = run_cli(capsys, "solve", suite, "-t", "1", "-q")
     assert_user_error(rc, err, str(suite), "benchmark suite", "combopt bench")
     assert "unknown key" not in err
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_report_of_a_solve_result_says_what_it_is(capsys, tmp_path, indent):
+    """A result of `combopt solve --out` given to report said "no finished runs in r.json" (its lines, one or many,
+    hold no row with a key)."""
+    out = tmp_path / "r.json"
+    assert run_cli(capsys, "solve", GR17, "-t", "1", "-q", "--out", out)[0] == 0
+    out.write_text(json.dumps(json.loads(out.read_text()), indent=indent))
+    rc, _, err = run_cli(capsys, "report", out)
+    assert_user_error(rc, err, "r.json: one result of `combopt solve`, not suite results", "combopt check")

@@ -322,8 +322,21 @@ def _read_jsonl(p: Path) -> list[dict[str, Any]]:
                                  lineno) from None
             if isinstance(obj, dict) and "key" in obj:
                 rows.append(_checked(obj, p, lineno))
+    if not rows and _one_result(p):
+        raise InputError(p, "one result of `combopt solve`, not suite results: `combopt report` reads what "
+                            "`combopt bench SUITE.toml --out FILE` writes (a row with a 'key' per run); `combopt "
+                            "check INSTANCE RESULT` checks a result")
     _warn_skipped(p, skipped, "JSON rows")
     return rows
+
+
+def _one_result(p: Path) -> bool:
+    """Whether ``p`` holds the JSON of one ``combopt solve --out`` result (said "no finished runs")."""
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(obj, dict) and {"problem", "solver", "status"} <= set(obj) and "key" not in obj
 
 
 def _read_csv(p: Path) -> list[dict[str, Any]]:
