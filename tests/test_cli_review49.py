@@ -153,3 +153,14 @@ def test_report_of_a_solve_result_says_what_it_is(capsys, tmp_path, indent):
     out.write_text(json.dumps(json.loads(out.read_text()), indent=indent))
     rc, _, err = run_cli(capsys, "report", out)
     assert_user_error(rc, err, "r.json: one result of `combopt solve`, not suite results", "combopt check")
+
+
+def test_check_of_a_result_against_another_instance_of_the_file_says_which(capsys, tmp_path):
+    """A result of mknap1.txt#5 checked against mknap1.txt (its instance #0) gave only a list of mismatches (39
+    entries, expected 6): check now says which instance the result is for."""
+    out = tmp_path / "r.json"
+    assert run_cli(capsys, "solve", f"{DATA / 'mdkp' / 'mknap1.txt'}#5", "-t", "1", "-q", "--out", out)[0] == 0
+    rc, text, _ = run_cli(capsys, "check", DATA / "mdkp" / "mknap1.txt", out)
+    assert rc == 1 and text.startswith("note: the result is for instance 'mknap1#5'; checked against 'mknap1#0'")
+    rc, text, _ = run_cli(capsys, "check", f"{DATA / 'mdkp' / 'mknap1.txt'}#5", out)
+    assert rc == 0 and "note:" not in text

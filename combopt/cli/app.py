@@ -309,6 +309,10 @@ def check(
             err_console.print(f"note: the result holds no solution; {plot} not drawn", highlight=False)
         _check_without_solution(problem, data, kind is not None)  # a run that found none: its claims still count
     other_kind = claimed is not None and claimed != problem.kind
+    named = data.get("instance") if isinstance(data, dict) else None
+    if isinstance(named, str) and not other_kind and named != problem.name:  # a note: a renamed file is no error
+        out_console.print(f"note: the result is for instance {named!r}; checked against {problem.name!r} ({path})",
+                          highlight=False, soft_wrap=True)
     try:
         sol = problem.solution_from_json(data, str(solution))
     except (TypeError, ValueError, OverflowError) as e:  # a ragged list, 10**30 for an int64, ...
