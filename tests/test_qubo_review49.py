@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import combopt
+from combopt.core.errors import InputError
 from combopt.models.qubo import QUBO
 
 
@@ -103,3 +104,14 @@ def test_couplings_with_a_diagonal_are_refused_not_dropped():
         QUBO(np.zeros(2), W)
     q = QUBO.from_matrix(W)  # the way to give a diagonal: x'Wx = -5 x0 + 2 x0 x1
     assert q.energy([1, 0]) == -5.0 and _brute(q) == -5.0
+
+
+def test_a_qubo_json_of_another_format_is_refused_at_its_line(tmp_path):
+    """'"format": "other"' was read as a combopt QUBO without a word."""
+    f = tmp_path / "q.qubo.json"
+    f.write_text('{"linear": {"x": -1},\n "quadratic": [],\n "format": "other"}\n')
+    with pytest.raises(InputError, match='"format" is "other"; expected "combopt-qubo"') as e:
+        combopt.read(f)
+    assert e.value.line == 3
+    f.write_text('{"linear": {"x": -1},\n "quadratic": [],\n "format": "combopt-qubo"}\n')
+    assert combopt.solve(f, "exhaustive").objective == -1

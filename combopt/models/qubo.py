@@ -496,6 +496,9 @@ def read_qubo_json(path: str | Path) -> QUBO:
     if unknown:  # a misspelt 'offset' or 'sense' would otherwise be dropped without a word
         raise InputError(p, f"unknown key(s) {', '.join(map(repr, unknown))}; expected only "
                             f"{', '.join(sorted(_QUBO_KEYS))}")
+    if data.get("format", "combopt-qubo") != "combopt-qubo":  # another program's document, or a typo
+        raise InputError(p, f"\"format\" is {json.dumps(data['format'])[:40]}; expected \"combopt-qubo\" (or no "
+                            "\"format\")", line_of(text, ("format",)))
     variables = data.get("variables")
     if variables is not None and not (isinstance(variables, list)
                                       and all(isinstance(v, (str, int)) and not isinstance(v, bool)
