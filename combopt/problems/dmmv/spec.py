@@ -29,7 +29,11 @@ class Spec:
         self.files: list[Path] = []  # the data files it names (weights, activations, a phantom image)
 
     def line_of(self, key: str) -> int | None:
-        m = re.search(rf"^\s*{re.escape(key)}\s*=", self.text, flags=re.MULTILINE)
+        """The line of top-level ``key``: bare or quoted (``"key" =``), dotted (``key.sub =``) or a table header
+        (``[key]``, ``[[key]]``); ``None`` when it is not written in one of those forms."""
+        k = re.escape(key)
+        name = rf"(?:{k}|\"{k}\"|'{k}')"
+        m = re.search(rf"^[ \t]*(?:{name}[ \t]*[=.]|\[\[?[ \t]*{name}[ \t]*[\].])", self.text, flags=re.MULTILINE)
         return None if m is None else self.text.count("\n", 0, m.start()) + 1
 
     def error(self, key: str | None, message: str) -> InputError:
