@@ -27,3 +27,11 @@ def _error(tmp_path, text) -> InputError:
 def test_spec_errors_name_the_line_of_quoted_dotted_and_table_keys(tmp_path, text, line):
     assert _error(tmp_path, text).line == line
 
+
+def test_a_name_that_is_not_a_string_is_refused_at_its_line(tmp_path):
+    # name = 5 was dropped without a word (the instance took the file's stem)
+    e = _error(tmp_path, "order = 6\nbits = 3\n" + BANDS + "name = 5\n")
+    assert e.line == 5 and "'name' must be a string" in e.message
+    p = tmp_path / "ok.toml"
+    p.write_text('name = "lp6"\norder = 6\nbits = 3\n' + BANDS)
+    assert combopt.read(p).name == "lp6"

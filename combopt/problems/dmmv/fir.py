@@ -493,7 +493,7 @@ def from_spec(spec) -> FIRDesign:
     weights = spec.numbers("weights", len(bands), default=[])
     gd = spec.integer("grid_density", 16, lo=1, hi=100_000)
     fs = spec.number("fs", 2.0, positive=True)
-    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
+    name = spec.string("name", spec.path.stem)
     # the model is a dense (grid points x order/2) matrix, kept with an LP copy and a scratch copy
     try:
         check_memory(24.0 * gd * order * (order // 2 + 1), f"a FIR design with order {order} and grid_density {gd} "

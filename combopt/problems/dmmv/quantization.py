@@ -505,7 +505,7 @@ def from_spec(spec) -> QuantizationLayer:
         raise spec.error("weights", f"'weights' (max |w| {np.max(np.abs(W)):.3g}) times 'activations' (max |x| "
                                     f"{np.max(np.abs(X)):.3g}) over {W.shape[1]} inputs overflow; expected magnitudes "
                                     f"whose output sums stay below {MAX_OUTPUT:g}")
-    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else f"{spec.path.stem}-{tname}"
+    name = spec.string("name", f"{spec.path.stem}-{tname}")
     return QuantizationLayer(W, X, bits, name, str(spec.path))
 
 

@@ -636,7 +636,7 @@ def from_spec(spec) -> Tomography:
     if tb not in TIE_BREAKS:
         raise spec.error("tie_break", f"'tie_break' must be one of {', '.join(TIE_BREAKS)}, got {tb!r}")
     iters = spec.integer("sart_iterations", 100, lo=1, hi=100_000)
-    name = spec.data.get("name") if isinstance(spec.data.get("name"), str) else spec.path.stem
+    name = spec.string("name", spec.path.stem)
     return Tomography(img, angles, lv, noise, seed, name, str(spec.path), iters, noise_bound, tb)
 
 
