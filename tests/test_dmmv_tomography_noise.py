@@ -156,7 +156,7 @@ def test_spec_keys(tmp_path):
     f.write_text('kind = "tomography"\nsize = 16\nnoise = 1.0\n\ntie_break = "smooth"\n')
     with pytest.raises(combopt.InputError) as e:
         combopt.read(f)
-    assert e.value.line == 4 and "tie_break" in str(e.value)
+    assert e.value.line == 5 and "tie_break" in str(e.value)
     f.write_text('kind = "tomography"\nsize = 16\nnoise_bound = -1\n')
     with pytest.raises(combopt.InputError):
         combopt.read(f)

@@ -23,6 +23,7 @@ def _error(tmp_path, text) -> InputError:
     ("order = 6\nbits = 3\n" + BANDS + "weights.a = 1\n", 5),    # a dotted key: had no line
     ("order = 6\nbits = 3\n" + BANDS + "\n[extra]\nx = 1\n", 6),  # a table: had no line
     ("order = 6\nbits = 3\n" + BANDS + "[[extra]]\nx = 1\n", 5),  # an array of tables
+    ("order = 6\n\n\nbits = 1\n" + BANDS, 4),  # blank lines before the key: was line 2 (the first blank one)
 ])
 def test_spec_errors_name_the_line_of_quoted_dotted_and_table_keys(tmp_path, text, line):
     assert _error(tmp_path, text).line == line
