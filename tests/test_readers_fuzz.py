@@ -341,8 +341,14 @@ def test_networkx_formats_read_back(tmp_path, ext):
 
 
 def test_graphml_directed_with_self_loops(tmp_path):
+    """A directed GraphML graph reads as its undirected graph; a self-loop is refused, as in a DIMACS file (it was
+    dropped, which let its vertex into an independent set)."""
     D = nx.DiGraph([(1, 2), (2, 1), (2, 3), (3, 3)])
     path = tmp_path / "d.graphml"
+    nx.write_graphml(D, path)
+    with pytest.raises(InputError, match="self-loop on vertex '3'"):
+        combopt.read(path)
+    D.remove_edge(3, 3)
     nx.write_graphml(D, path)
     g = combopt.read(path).graph
     assert (g.n, g.m) == (3, 2)
