@@ -551,6 +551,7 @@ def export(
         raise ParameterError(f"--to must be lp, qubo or qbsolv, got {to!r}")
     _check_out(out, force, [split_index(path)[0]])
     problem = read(path, kind)
+    _not_inputs_of(problem, out, None)  # a spec's weights or phantom: never the --out, even with --force
     params = parse_params(param)
     if to == "lp":
         if params:
