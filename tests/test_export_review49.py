@@ -26,6 +26,27 @@ def assert_user_error(rc: int, err: str, *needles: str) -> None:
         assert needle in lines[0], (needle, lines[0])
 
 
+@pytest.mark.parametrize(("to", "needle"), [("lp", "TSP MILP needs at least 3 cities"),
+                                            ("qubo", "TSP QUBO needs at least 3 cities")])
+def test_export_of_an_instance_the_model_cannot_take_names_the_file(capsys, tmp_path, to, needle):
+    # before: "combopt: error: the TSP MILP needs at least 3 cities, this instance has 2": no file named (solve
+    # names it)
+    f = tmp_path / "two.tsp"
+    f.write_text("NAME: two\nTYPE: TSP\nDIMENSION: 2\nEDGE_WEIGHT_TYPE: EXPLICIT\nEDGE_WEIGHT_FORMAT: FULL_MATRIX\n"
+                 "EDGE_WEIGHT_SECTION\n0 3\n3 0\nEOF\n")
+    rc, _, err = run_cli(capsys, "export", f, "--to", to, "-o", tmp_path / f"o.{to}")
+    assert_user_error(rc, err, "two.tsp", needle)
+
+
+def test_export_of_fractional_knapsack_weights_to_a_qubo_names_the_file(capsys, tmp_path):
+    f = tmp_path / "frac.txt"
+    f.write_text("1\n3 1 0\n5 4 3\n1.5 2 1\n3\n")
+    rc, _, err = run_cli(capsys, "export", f, "-k", "mdkp", "--to", "qubo", "-o", tmp_path / "o.json")
+    assert_user_error(rc, err, "frac.txt", "non-integer coefficient 1.5")
+    rc, _, err = run_cli(capsys, "export", f, "-k", "mdkp", "--to", "lp", "-o", tmp_path / "o.lp")
+    assert rc == 0, err  # the MILP takes fractional weights
+
+
 @pytest.mark.parametrize("target", ["layer.npy", "calib.npy"])
 def test_export_never_overwrites_a_file_the_spec_reads_even_with_force(capsys, tmp_path, target):
     # before: `combopt export qz.toml --to lp -o layer.npy --force` replaced the spec's weights with the LP text (exit

@@ -24,7 +24,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..core.errors import CombOptError, InputError, ParameterError
+from ..core.errors import CombOptError, InputError, ParameterError, UnsuitedInstance
 from ..core.safeio import check_not_input, check_target, read_bounded, write_atomic
 
 app = typer.Typer(
@@ -560,6 +560,8 @@ def export(
             prob, _ = problem.to_pulp()
         except NotImplementedError:
             raise ParameterError(f"{problem.kind} problems have no MILP model to export") from None
+        except UnsuitedInstance as e:  # a valid file the model cannot take (a 2-city TSP): name the file
+            raise UnsuitedInstance(f"{problem.source or path}: {e}") from None
         const = float(prob.objective.constant or 0.0) if prob.objective is not None else 0.0
         if const:  # PuLP's .lp writer drops the objective's constant: carried by a variable fixed to 1 instead
             one = prob.add_variable("objective_constant", 1, 1)
@@ -578,6 +580,8 @@ def export(
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except TypeError as e:
         raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
+    except UnsuitedInstance as e:  # a valid file the reduction cannot take (fractional knapsack weights)
+        raise UnsuitedInstance(f"{problem.source or path}: {e}") from None
     if to == "qbsolv":
         import numpy as np
 
