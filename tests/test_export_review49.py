@@ -3,6 +3,9 @@ solving the files with other tools, and by driving both commands with hostile op
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -24,6 +27,37 @@ def assert_user_error(rc: int, err: str, *needles: str) -> None:
     assert lines[0].startswith("combopt: error:"), err
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
+
+
+def _qubo_file(tmp_path: Path) -> Path:
+    q = tmp_path / "q.qubo.json"
+    q.write_text(json.dumps({"format": "combopt-qubo", "sense": "max", "variables": ["a", "b", "c"], "offset": 2,
+                             "linear": {"a": 1, "b": -2, "c": 3}, "quadratic": [["a", "b", 4], ["a", "c", -5]]}))
+    return q
+
+
+@pytest.mark.parametrize("param", ["penalty=3", "foo=1"])
+@pytest.mark.parametrize("to", ["qubo", "qbsolv"])
+def test_export_refuses_a_param_the_qubo_file_has_no_use_for(capsys, tmp_path, param, to):
+    # before: QUBO.to_qubo(**params) took anything, so `export q.qubo.json --to qbsolv -p foo=1` (or -p penalty=3)
+    # wrote the file with exit 0, the parameter silently ignored; `solve -s sa -p penalty=3` refuses the same penalty
+    q = _qubo_file(tmp_path)
+    out = tmp_path / f"o.{to}"
+    rc, _, err = run_cli(capsys, "export", q, "--to", to, "-o", out, "-p", param)
+    assert_user_error(rc, err, param.split("=")[0])
+    assert not out.exists()
+
+
+def test_export_refuses_an_unknown_param_and_keeps_the_penalty(capsys, tmp_path):
+    g = tmp_path / "p4.clq"
+    g.write_text("p edge 4 3\ne 1 2\ne 2 3\ne 3 4\n")
+    rc, _, err = run_cli(capsys, "export", g, "-k", "mis", "--to", "qubo", "-o", tmp_path / "x.json", "-p", "foo=1")
+    assert_user_error(rc, err, "foo", "mis")
+    rc, _, err = run_cli(capsys, "export", g, "-k", "mis", "--to", "qubo", "-o", tmp_path / "y.json", "-p",
+                         "penalty=3")
+    assert rc == 0, err
+    d = json.loads((tmp_path / "y.json").read_text())
+    assert sorted(w for _, _, w in d["quadratic"]) == [3.0, 3.0, 3.0]  # the penalty on each of the 3 edges
 
 
 @pytest.mark.parametrize(("to", "needle"), [("lp", "TSP MILP needs at least 3 cities"),

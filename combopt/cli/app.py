@@ -570,16 +570,16 @@ def export(
         err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints" + (
             f" (its constant {const:g}: objective_constant, fixed to 1)" if const else ""), highlight=False)
         return
-    if "penalty" in params:
-        from ..solvers.common import finite_float
+    from ..solvers.common import qubo_params
 
-        params["penalty"] = finite_float(params, "penalty", None, 0.0, 1e15, open_lo=True)
+    reduction = qubo_params(params, problem)  # a penalty where the reduction has none (a QUBO, max-cut): refused
+    if params:  # to_qubo(**params) of a QUBO file took anything and ignored it
+        raise ParameterError(f"--param {', '.join(sorted(params))}: not a parameter of the {problem.kind} QUBO "
+                             "reduction (it takes penalty=P at most)")
     try:
-        q = problem.to_qubo(**params)
+        q = problem.to_qubo(**reduction)
     except NotImplementedError:
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
-    except TypeError as e:
-        raise ParameterError(f"bad --param for the {problem.kind} QUBO reduction: {e}") from None
     except UnsuitedInstance as e:  # a valid file the reduction cannot take (fractional knapsack weights)
         raise UnsuitedInstance(f"{problem.source or path}: {e}") from None
     if to == "qbsolv":
