@@ -96,3 +96,40 @@ def test_export_never_overwrites_a_file_the_spec_reads_even_with_force(capsys, t
     assert (tmp_path / target).read_bytes() == before
     rc, _, err = run_cli(capsys, "export", spec, "--to", "lp", "-o", tmp_path / "qz.lp")
     assert rc == 0 and (tmp_path / "qz.lp").read_text().startswith("\\*"), err
+
+
+def test_export_lp_writes_every_digit_of_a_coefficient(capsys, tmp_path):
+    # before: PuLP's writer prints 12 significant digits: weight 1000000000004 became 1e+12 and the capacity
+    # 1000000000006 became 1.00000000001e+12, so the second item (weight 6) fitted beside the first: HiGHS reading the
+    # .lp gave 10, the instance's optimum is 5
+    import highspy
+
+    import combopt
+
+    f = tmp_path / "big.txt"
+    f.write_text("1\n2 1 0\n5 5\n1000000000004 6\n1000000000006\n")
+    out = tmp_path / "big.lp"
+    rc, _, err = run_cli(capsys, "export", f, "-k", "mdkp", "--to", "lp", "-o", out)
+    assert rc == 0, err
+    assert "1000000000004 x0" in out.read_text() and "<= 1000000000006" in out.read_text()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(out))
+    h.run()
+    p = combopt.read(f, "mdkp")
+    best = max(p.evaluate(s).objective for s in ([], [0], [1], [0, 1]) if p.evaluate(s).feasible)
+    assert best == 5
+    assert h.getInfo().objective_function_value == pytest.approx(best)
+
+
+def test_export_lp_of_fractional_coefficients_reads_back_exactly(capsys, tmp_path):
+    """Reals keep their shortest exact text (0.1, not 0.10000000000000001; 1/3 to its last digit, not 0.3333333333)."""
+    q = tmp_path / "q.qubo.json"
+    q.write_text(json.dumps({"format": "combopt-qubo", "sense": "min", "variables": ["a", "b"], "offset": 0.1,
+                             "linear": {"a": -0.3, "b": 1 / 3}, "quadratic": [["a", "b", -0.7]]}))
+    out = tmp_path / "q.lp"
+    rc, _, err = run_cli(capsys, "export", q, "--to", "lp", "-o", out)
+    assert rc == 0, err
+    text = out.read_text()
+    assert "0.1 objective_constant - 0.3 x0 + 0.3333333333333333 x1 - 0.7 y0_1" in text, text
+    assert "objective_constant = 1" in text, text

@@ -566,7 +566,9 @@ def export(
         if const:  # PuLP's .lp writer drops the objective's constant: carried by a variable fixed to 1 instead
             one = prob.add_variable("objective_constant", 1, 1)
             prob.setObjective(prob.objective - const + const * one)
-        write_atomic(out, lambda tmp: prob.writeLP(str(tmp)), force)
+        from ..models.milp import write_lp
+
+        write_atomic(out, lambda tmp: write_lp(prob, tmp), force)  # every digit: PuLP's own writer keeps 12
         err_console.print(f"wrote {out}: {len(prob.variables())} variables, {prob.numConstraints()} constraints" + (
             f" (its constant {const:g}: objective_constant, fixed to 1)" if const else ""), highlight=False)
         return

@@ -116,3 +116,37 @@ def qubo_to_pulp(model) -> tuple[pulp.LpProblem, Callable[[], np.ndarray]]:
         return np.array([int(round(v.value() or 0)) for v in x], dtype=np.int8)
 
     return prob, decode
+
+
+class _Exact(float):
+    """A number that PuLP's .lp writer prints with every digit (the shortest text that reads back as it): its
+    ``f"{v:.12g}"`` wrote 1000000000004 as 1e+12 and 1000000000006 as 1.00000000001e+12, so an exported knapsack that
+    excludes a second item of weight 6 let it in (optimum 10 for 5)."""
+
+    def __format__(self, spec: str) -> str:
+        text = repr(float(self))
+        return text[:-2] if text.endswith(".0") else text
+
+    def __neg__(self) -> _Exact:
+        return _Exact(-float(self))
+
+    def __add__(self, other) -> _Exact:
+        return _Exact(float(self) + other)
+
+    __radd__ = __add__
+
+
+def write_lp(prob: pulp.LpProblem, path) -> None:
+    """``prob.writeLP(path)`` with every coefficient, right-hand side and bound written exactly (changes ``prob``'s
+    numbers to :class:`_Exact` floats of the same values)."""
+    exprs = [] if prob.objective is None else [prob.objective]
+    for c in prob.constraints():
+        exprs.append(c.expr)
+        c.constant = _Exact(c.constant)
+    for e in exprs:
+        for v, coef in list(e.items()):
+            e[v] = _Exact(coef)
+    for v in prob.variables():
+        v.lowBound = None if v.lowBound is None else _Exact(v.lowBound)
+        v.upBound = None if v.upBound is None else _Exact(v.upBound)
+    prob.writeLP(str(path))
