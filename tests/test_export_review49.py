@@ -133,3 +133,20 @@ def test_export_lp_of_fractional_coefficients_reads_back_exactly(capsys, tmp_pat
     text = out.read_text()
     assert "0.1 objective_constant - 0.3 x0 + 0.3333333333333333 x1 - 0.7 y0_1" in text, text
     assert "objective_constant = 1" in text, text
+
+
+@pytest.mark.parametrize(("name", "text", "kind"), [
+    ("my knap.txt", "1\n2 1 0\n5 4\n3 2\n4\n", "mdkp"),
+    ("my graph.clq", "p edge 3 2\ne 1 2\ne 2 3\n", "mis"),
+    ("my graph.clq", "p edge 3 2\ne 1 2\ne 2 3\n", "clique"),
+])
+def test_export_lp_of_a_file_with_a_space_in_its_name_is_quiet(capsys, recwarn, tmp_path, name, text, kind):
+    # before: PuLP's "UserWarning: Spaces are not permitted in the name. Converted to '_'" with its source line, two
+    # lines of a library's warning on stderr under the "wrote" line
+    f = tmp_path / name
+    f.write_text(text)
+    rc, _, err = run_cli(capsys, "export", f, "-k", kind, "--to", "lp", "-o", tmp_path / "o.lp")
+    assert rc == 0, err
+    assert "Warning" not in err and err.strip().startswith("wrote"), err
+    assert not [w for w in recwarn if "Spaces are not permitted" in str(w.message)]  # (re-shown through pytest)
+    assert (tmp_path / "o.lp").read_text().startswith(f"\\* {kind}_my_")

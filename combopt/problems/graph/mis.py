@@ -275,7 +275,8 @@ class IndependentSet(Problem):
 
         from ...models.milp import binary_var
 
-        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_"), pulp.LpMaximize)
+        prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
+                              pulp.LpMaximize)  # a space: PuLP warns (two lines on stderr) and replaces it
         x = [binary_var(prob, f"x{i}") for i in range(self.n)]
         prob += pulp.lpSum(x)
         for u, v in self.work.edges:

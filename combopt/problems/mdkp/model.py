@@ -260,7 +260,8 @@ class MultiKnapsack(Problem):
 
         from ...models.milp import binary_var
 
-        prob = pulp.LpProblem(f"mdkp_{self.name}".replace("-", "_").replace(".", "_"), pulp.LpMaximize)
+        prob = pulp.LpProblem(f"mdkp_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
+                              pulp.LpMaximize)  # a space: PuLP warns (two lines on stderr) and replaces it
         x = [binary_var(prob, f"x{j}") for j in range(self.n)]
         prob += pulp.lpSum(float(self.p[j]) * x[j] for j in range(self.n))
         for i in range(self.m):
