@@ -150,3 +150,14 @@ def test_export_lp_of_a_file_with_a_space_in_its_name_is_quiet(capsys, recwarn, 
     assert "Warning" not in err and err.strip().startswith("wrote"), err
     assert not [w for w in recwarn if "Spaces are not permitted" in str(w.message)]  # (re-shown through pytest)
     assert (tmp_path / "o.lp").read_text().startswith(f"\\* {kind}_my_")
+
+
+@pytest.mark.parametrize("value", ["0", "10001"])
+def test_generate_names_the_max_duration_option_it_refuses(capsys, tmp_path, value):
+    # before: "max_duration must be an integer in 1..10000", the Python name, where every other refusal of
+    # `generate rcpsp-rcb` names its option (--tasks, --level, --downtime, ...)
+    out = tmp_path / "g.rcpsp.json"
+    rc, _, err = run_cli(capsys, "generate", "rcpsp-rcb", "--tasks", "6", "--layers", "2", "--level", "2",
+                         "--max-duration", value, "-o", out)
+    assert_user_error(rc, err, "--max-duration", "1..10000", value)
+    assert not out.exists()

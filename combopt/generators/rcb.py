@@ -231,7 +231,7 @@ def generate_rcb(
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"--seed must be a non-negative integer, got {seed!r}")
     if not isinstance(max_duration, (int, np.integer)) or not 1 <= max_duration <= 10_000:
-        raise ParameterError(f"max_duration must be an integer in 1..10000, got {max_duration!r}")
+        raise ParameterError(f"--max-duration must be an integer in 1..10000, got {max_duration!r}")
     if theme not in THEMES:
         raise ParameterError(f"--theme must be one of {', '.join(THEMES)}, got {theme!r}")
     p_down, p_win, p_disj = _prob(downtime, "downtime"), _prob(windows, "windows"), _prob(disjunctive, "disjunctive")
