@@ -116,11 +116,11 @@ class CouplingProblem(Problem):
         return [k for k, s in enumerate(self.sums) if abs(s - 1.0) > SUM_TOL]
 
     def require_sums(self, normalize) -> None:
-        """Refuse marginals whose sums are off unless ``normalize`` is true (solver parameter)."""
+        """Refuse marginals whose sums are off unless ``normalize`` is true (solver parameter). The parameter holds
+        for its own solve only: the problem is left as it was, so a later solve without it is refused as before."""
         if normalize not in (True, False, None, "true", "false", 0, 1):
             raise ParameterError(f"parameter normalize must be true or false, got {normalize!r}")
         if normalize in (True, "true", 1):
-            self.normalized = True
             return
         bad = self.sums_off
         if bad and not self.normalized:
