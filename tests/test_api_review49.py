@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import combopt
-from combopt.core.errors import InputError
+from combopt.core.errors import InputError, ParameterError
 
 
 def test_normalize_holds_for_its_own_solve_only(tmp_path):
@@ -20,3 +20,26 @@ def test_normalize_holds_for_its_own_solve_only(tmp_path):
     assert r.status == "optimal" and r.params == {"normalize": True}
     with pytest.raises(InputError, match="sums to 10"):
         combopt.solve(problem, "mec-exact")
+
+
+def _tiny_mis():
+    from combopt.problems.graph.graph import Graph
+    from combopt.problems.graph.mis import IndependentSet
+
+    return IndependentSet(Graph.from_edges(5, [(0, 1), (1, 2), (2, 3), (3, 4)]), "mis")
+
+
+@pytest.mark.parametrize("solver", ["lagrangian", "slack-penalty"])
+@pytest.mark.parametrize("bad", [0, False, "", []])
+def test_inner_params_that_are_no_object_are_refused(solver, bad):
+    """``inner_params=0`` (or False, "", []) was read as "no inner parameters" (``or {}``) and the run went on."""
+    with pytest.raises(ParameterError, match="inner_params"):
+        combopt.solve(_tiny_mis(), solver, inner_params=bad, max_iterations=2)
+
+
+@pytest.mark.parametrize("solver", ["lagrangian", "slack-penalty"])
+def test_inner_params_still_reach_the_inner_solver(solver):
+    r = combopt.solve(_tiny_mis(), solver, inner_params={"num_reads": 4}, max_iterations=2)
+    assert r.feasible and r.objective == 3  # {0, 2, 4}
+    with pytest.raises(ParameterError, match="num_reads"):
+        combopt.solve(_tiny_mis(), solver, inner_params={"num_reads": 0}, max_iterations=2)

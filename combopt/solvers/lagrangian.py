@@ -301,7 +301,8 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     inner_name = str(params.pop("inner", "sa"))
-    inner_params = params.pop("inner_params", None) or {}
+    inner_params = params.pop("inner_params", None)
+    inner_params = {} if inner_params is None else inner_params  # (0, "" or [] is no object: refused below)
     if not isinstance(inner_params, dict):
         raise ParameterError("inner_params must be a JSON object, e.g. inner_params={\"num_reads\": 32}")
     if inner_name == "sa":
@@ -503,7 +504,8 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     from ..models.lagrangian import slack_penalty_qubo
 
     inner_name = str(params.pop("inner", "sa"))
-    inner_params = params.pop("inner_params", None) or {}
+    inner_params = params.pop("inner_params", None)
+    inner_params = {} if inner_params is None else inner_params  # (0, "" or [] is no object: refused below)
     penalty = params.pop("penalty", None)
     penalty = None if penalty is None else finite_float({"penalty": penalty}, "penalty", 1.0, 0.0, open_lo=True)
     inner_iters = positive_int(params, "inner_iterations", 1)
