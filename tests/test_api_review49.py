@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 import combopt
@@ -43,3 +46,17 @@ def test_inner_params_still_reach_the_inner_solver(solver):
     assert r.feasible and r.objective == 3  # {0, 2, 4}
     with pytest.raises(ParameterError, match="num_reads"):
         combopt.solve(_tiny_mis(), solver, inner_params={"num_reads": 0}, max_iterations=2)
+
+
+@pytest.mark.parametrize("solver", ["rcpsp-sgs", "rcpsp-ga"])
+@pytest.mark.parametrize("bad", [math.inf, True, np.bool_(True), math.nan, 0, "x"])
+def test_rcpsp_best_known_must_be_a_positive_finite_makespan(solver, bad):
+    """``best_known=inf`` (``-p best_known=1e999`` on the command line) was taken: the result's info said
+    ``best_known: null`` and ``gap_to_best_known_pct: null``; ``best_known=True`` was a makespan of 1 (gap 500 %)."""
+    from combopt.problems.rcpsp import RCPSP
+
+    p = RCPSP([2, 3, 4, 1], [[1], [1], [1], [2]], [2], [[1], [3], [3], []])
+    with pytest.raises(ParameterError, match="best_known"):
+        combopt.solve(p, solver, best_known=bad, max_iterations=2)
+    r = combopt.solve(p, solver, best_known=5, max_iterations=2)
+    assert r.objective == 6 and r.info["best_known"] == 5 and r.info["gap_to_best_known_pct"] == 20

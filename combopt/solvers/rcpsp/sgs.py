@@ -6,6 +6,8 @@ Imports: core, generic solver helpers and combopt.problems.rcpsp.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ...core.context import SolveContext, SolverOutput
@@ -23,11 +25,13 @@ def pop_best_known(params: dict, problem) -> float | None:
     if v is None:
         return problem.best_known
     try:
+        if isinstance(v, (bool, np.bool_)):  # (True is not a makespan of 1)
+            raise TypeError
         f = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ParameterError(f"best_known must be a number, got {v!r}") from None
-    if not f > 0:
-        raise ParameterError(f"best_known must be positive, got {v!r}")
+    if not (f > 0 and math.isfinite(f)):
+        raise ParameterError(f"best_known must be a positive, finite makespan, got {v!r}")
     return f
 
 
