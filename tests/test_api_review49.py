@@ -60,3 +60,14 @@ def test_rcpsp_best_known_must_be_a_positive_finite_makespan(solver, bad):
         combopt.solve(p, solver, best_known=bad, max_iterations=2)
     r = combopt.solve(p, solver, best_known=5, max_iterations=2)
     assert r.objective == 6 and r.info["best_known"] == 5 and r.info["gap_to_best_known_pct"] == 20
+
+
+@pytest.mark.parametrize("key", ["threshold", "l1", "rtol"])
+def test_topo_numbers_refuse_booleans(key):
+    """``threshold=True`` was a threshold of 1.0 (every weight below 1 cut away)."""
+    from combopt.problems.dag.model import DAGProblem
+
+    X = np.random.default_rng(1).normal(size=(50, 3))
+    X[:, 1] += 2 * X[:, 0]
+    with pytest.raises(ParameterError, match=key):
+        combopt.solve(DAGProblem(X), "topo", **{key: True})

@@ -260,8 +260,10 @@ def _parse_init(problem: DAGProblem, init):
 def _number(params: dict, key: str, default: float, lo: float = 0.0, strict: bool = False) -> float:
     v = params.pop(key, default)
     try:
+        if isinstance(v, (bool, np.bool_)):  # (threshold=True is a slip, not 1)
+            raise TypeError
         f = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ParameterError(f"parameter {key} must be a number, got {v!r}") from None
     if not math.isfinite(f) or f < lo or (strict and f == lo):
         raise ParameterError(f"parameter {key} must be a finite number {'>' if strict else '>='} {lo}, got {v!r}")
