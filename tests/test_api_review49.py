@@ -71,3 +71,17 @@ def test_topo_numbers_refuse_booleans(key):
     X[:, 1] += 2 * X[:, 0]
     with pytest.raises(ParameterError, match=key):
         combopt.solve(DAGProblem(X), "topo", **{key: True})
+
+
+@pytest.mark.parametrize("kind", ["clqiue", 5])
+def test_solvers_for_an_unknown_kind_says_so(kind):
+    """``combopt.solvers_for("clqiue")`` was ``[]`` (as if the kind existed and had no solver) and
+    ``get_solver("sa", "clqiue")`` said "try one of: " with nothing after it; ``combopt solvers clqiue`` already
+    refused the kind (exit 2)."""
+    from combopt.core.errors import UnknownKindError
+
+    with pytest.raises(UnknownKindError, match="expected one of: clique, dag"):
+        combopt.solvers_for(kind)
+    with pytest.raises(UnknownKindError, match="unknown problem kind"):
+        combopt.get_solver("sa", kind)
+    assert {"sa-ils", "clique-cores"} <= {s.name for s in combopt.solvers_for("clique")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import UnknownSolverError
+from .errors import UnknownKindError, UnknownSolverError
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,12 @@ def all_solvers() -> list[SolverInfo]:
 
 
 def solvers_for(kind: str) -> list[SolverInfo]:
-    return [s for s in all_solvers() if s.handles(kind)]
+    """The solvers that handle problem ``kind``; :class:`UnknownKindError` for a kind no family declares and no
+    solver names (``solvers_for("clqiue")`` was an empty list, as if the kind existed and had no solver)."""
+    out = [s for s in all_solvers() if s.handles(kind)]
+    if not out and kind not in _KINDS:
+        raise UnknownKindError(f"unknown problem kind {kind!r}; expected one of: {', '.join(sorted(_KINDS))}")
+    return out
 
 
 def get_solver(name: str | None, kind: str) -> SolverInfo:
