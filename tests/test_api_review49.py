@@ -85,3 +85,14 @@ def test_solvers_for_an_unknown_kind_says_so(kind):
     with pytest.raises(UnknownKindError, match="unknown problem kind"):
         combopt.get_solver("sa", kind)
     assert {"sa-ils", "clique-cores"} <= {s.name for s in combopt.solvers_for("clique")}
+
+
+def test_rcpsp_bound_takes_a_huge_time_limit():
+    """``time_limit=1e300`` is a finite number and passes solve's check, but the RCPSP destructive bound made it a
+    step budget of 2.5e307 for an int64 kernel argument: OverflowError and a traceback (``combopt solve -t 1e300``
+    too); the budget is now capped."""
+    from combopt.problems.rcpsp import RCPSP
+
+    p = RCPSP([2, 3, 4, 1], [[1], [1], [1], [2]], [2], [[1], [3], [3], []])
+    r = combopt.solve(p, "rcpsp-sgs", time_limit=1e300)
+    assert r.status == "optimal" and r.objective == 6

@@ -46,6 +46,14 @@ OPEN, REFUTED, OUT_OF_WORK = 0, 1, 2
 OPS_PER_S = 250_000_000
 #: the least step budget of a trial (a run with no time for the bound still tries the critical-path makespan)
 MIN_OPS = 200_000
+#: the largest (the kernel's budget is an int64: ``time_limit=1e300`` gave an OverflowError and a traceback)
+MAX_OPS = 2**62
+
+
+def step_budget(seconds: float) -> int:
+    """The step budget of ``seconds`` of propagation: :data:`OPS_PER_S` a second, within [MIN_OPS, MAX_OPS]."""
+    ops = OPS_PER_S * seconds
+    return MAX_OPS if not ops < MAX_OPS else max(int(ops), MIN_OPS)
 #: start times shaved off each end of a window per pass (0: no shaving), on projects of at most SHAVE_MAX_TASKS tasks,
 #: after a search without shaving (see :func:`destructive_bound`). No cap in practice: an end shaved as far as it goes
 #: in one pass makes fewer passes than a few times a pass (PSPLIB j120 at 2 s: mean gap 3.34 % in 0.15 s an instance,
@@ -325,7 +333,7 @@ def destructive_bound(problem, start: int, seconds: float) -> tuple[int, int, bo
     def test(T: int, shave: int) -> int:
         nonlocal trials
         trials += 1
-        budget = max(int(OPS_PER_S * max(t_end - time.monotonic(), 0.0)), MIN_OPS)
+        budget = step_budget(max(t_end - time.monotonic(), 0.0))
         return int(refuted(T, *args, shave, MAX_ROUNDS, budget))
 
     st = test(start, 0)
@@ -406,7 +414,7 @@ def deadline_refutation(problem, seconds: float) -> str | None:
                  problem.capacity_profile(T), pred_ptr, pred_idx, succ_ptr, succ_idx, np.ascontiguousarray(topo),
                  np.ascontiguousarray(problem.release[keep]), np.ascontiguousarray(problem.deadline[keep]), pa, pb,
                  m <= ENERGETIC_MAX_TASKS, SHAVE if m <= SHAVE_MAX_TASKS else 0, MAX_ROUNDS,
-                 max(int(OPS_PER_S * seconds), MIN_OPS))
+                 step_budget(seconds))
     if st != REFUTED:
         return None
     return (f"constraint propagation on the {m} task(s) with deadlines (their own or a successor's; precedence, "
