@@ -7,28 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from combopt.cli.app import main
+from test_cli import assert_user_error, run_cli
 
 DATA = Path(__file__).parent / "data"
 GR17 = DATA / "tsp" / "gr17.tsp"
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def assert_user_error(rc: int, err: str, *needles: str) -> None:
-    """Exit 2 and exactly one stderr line ``combopt: error: ...`` holding every needle."""
-    assert rc == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("combopt: error:"), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
 
 
 @pytest.fixture

@@ -8,25 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from combopt.cli.app import main
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def assert_user_error(rc: int, err: str, *needles: str) -> None:
-    """Exit 2 and exactly one stderr line ``combopt: error: ...`` holding every needle."""
-    assert rc == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("combopt: error:"), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
+from test_cli import assert_user_error, run_cli
 
 
 def _qubo_file(tmp_path: Path) -> Path:
