@@ -1,5 +1,6 @@
-"""The rate slack of EBIM and MEC-B is relative to the rate: an absolute 1e-9 bits let an encoder of H(T) = 2.9 R
-pass as feasible at R = 5e-10 bits, with three times the I(X;T) that any encoder within the rate reaches."""
+"""Coupling, review 49. The rate slack of EBIM and MEC-B is relative to the rate: an absolute 1e-9 bits let an
+encoder of H(T) = 2.9 R pass as feasible at R = 5e-10 bits, with three times the I(X;T) that any encoder within the
+rate reaches."""
 
 from __future__ import annotations
 
@@ -43,3 +44,15 @@ def test_the_ebim_solvers_stay_within_tiny_and_ordinary_rates(rate):
             r = combopt.solve(P, solver, time_limit=2)
             assert r.feasible, (solver, r.violations)
             assert r.objective <= min(rate, P.entropies[0]) * (1 + 1e-9) + 1e-14
+
+
+def test_mec_ls_with_a_time_limit_stops_at_max_iterations():
+    """A timed mec-ls counted its whole search as one iteration, at the end: max_iterations=1 with a 1e6 s limit ran
+    until the limit (40 s and more seen). Now the first descent and each kick round are iterations."""
+    from combopt.problems.coupling.model import MEC
+
+    P = MEC([[0.5, 0.3, 0.2], [0.6, 0.4]])
+    r = combopt.solve(P, "mec-ls", max_iterations=5, time_limit=1e6)
+    assert r.feasible and r.iterations == 5 and r.info["kicks"] == 4
+    untimed = combopt.solve(P, "mec-ls")  # an untimed run keeps its documented 50 rounds
+    assert untimed.info["kicks"] == 50 and untimed.iterations == 1

@@ -319,17 +319,21 @@ RESTART_AFTER = 8
 
 
 def improve_coupling(X: np.ndarray, rng, iterations: int = 50, max_candidates: int = 4096,
-                     should_stop=None, on_improve=None, until_stop: bool = False) -> tuple[np.ndarray, dict]:
+                     should_stop=None, on_improve=None, until_stop: bool = False,
+                     on_round=None) -> tuple[np.ndarray, dict]:
     """Iterated local search from the dense coupling ``X``: descend, then ``iterations`` rounds (or, with
     ``until_stop``, rounds until ``should_stop()``). A round kicks the best coupling by 2 to 5 random pivots
     (more the longer nothing improved) and descends; after ``RESTART_AFTER`` rounds without improvement it
     descends from a random vertex instead (:func:`random_vertex`), since kicks alone stay in the greedy
-    vertex's basin (on ``pair4`` of the tests every kick returned to it)."""
+    vertex's basin (on ``pair4`` of the tests every kick returned to it). ``on_round()`` is called after the first
+    descent and after every round (a solver's iteration count)."""
     p, q = X.sum(axis=1), X.sum(axis=0)
     cur, piv = descend(X.copy(), rng, max_candidates, should_stop)
     best, best_h = cur, entropy(cur)
     if on_improve is not None:
         on_improve(best)
+    if on_round is not None:
+        on_round()
     total = piv
     done = restarts = stall = 0
     while until_stop or done < iterations:
@@ -350,6 +354,8 @@ def improve_coupling(X: np.ndarray, rng, iterations: int = 50, max_candidates: i
                 on_improve(best)
         else:
             stall += 1
+        if on_round is not None:
+            on_round()
     return best, {"pivots": total, "kicks": done, "restarts": restarts}
 
 
@@ -461,8 +467,12 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
             ctx.state.report(ev.objective, c)
 
     timed = math.isfinite(ctx.time_left)  # a timed run searches until its limit, an untimed one for ``kicks`` rounds
-    X, st = improve_coupling(g.dense(), ctx.rng, kicks, cands, ctx.state.should_stop, improved, until_stop=timed)
-    ctx.state.next_iteration()
+    # a timed run counts the first descent, then each kick round, as an iteration: max_iterations=1 with a time
+    # limit ran to the limit (one iteration counted at the end); an untimed run stays ``kicks`` rounds, one iteration
+    X, st = improve_coupling(g.dense(), ctx.rng, kicks, cands, ctx.state.should_stop, improved, until_stop=timed,
+                             on_round=ctx.state.next_iteration if timed else None)
+    if not timed:
+        ctx.state.next_iteration()
     best = ctx.state.best
     return SolverOutput(bound=bound, info={**info, "greedy": hg, "improved": best, **st})
 
