@@ -127,13 +127,13 @@ def solve(
     for name, value in (("max_iterations", max_iterations), ("no_improvement", no_improvement)):
         if value is not None and not _whole(value, 1):
             raise ParameterError(f"{name} must be a positive integer, got {short_repr(value)}")
+    default = info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP)
     if stop is None:
-        stop = make_criteria(
-            time_limit, max_iterations, target, no_improvement,
-            default=info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP),
-        )
+        stop = make_criteria(time_limit, max_iterations, target, no_improvement, default=default)
     elif any(v is not None for v in (time_limit, max_iterations, target, no_improvement)):
         stop = stop | make_criteria(time_limit, max_iterations, target, no_improvement)  # whichever comes first
+    if not stop.ends_by_itself and default is not None:  # stop=TargetObjective(t) alone: as target=t
+        stop = stop | default
     state = SearchState(sense=problem.sense, criterion=stop, callback=callback, integral=_integral(problem),
                         scale=objective_scale(problem))
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))

@@ -37,6 +37,10 @@ class StoppingCriterion:
         """Seconds this criterion allows at most (``inf`` when unbounded)."""
         return math.inf
 
+    #: whether the criterion ends a search that never improves (a target alone does not: it waits for a solution
+    #: that may not exist); a user's own criterion is trusted to
+    ends_by_itself = True
+
     def __or__(self, other: StoppingCriterion) -> StoppingCriterion:
         if not isinstance(other, StoppingCriterion):
             raise ParameterError(f"a stopping criterion combines with another one (MaxRuntime, MaxIterations, "
@@ -71,6 +75,10 @@ class AnyOf(StoppingCriterion):
 
     def time_limit(self) -> float:
         return min((c.time_limit() for c in self.criteria), default=math.inf)
+
+    @property
+    def ends_by_itself(self) -> bool:  # type: ignore[override]
+        return any(c.ends_by_itself for c in self.criteria)
 
     def __repr__(self) -> str:
         return " | ".join(repr(c) for c in self.criteria)
@@ -109,6 +117,8 @@ class MaxIterations(StoppingCriterion):
 
 class TargetObjective(StoppingCriterion):
     """Stop once a feasible objective at least as good as ``target`` is found."""
+
+    ends_by_itself = False
 
     def __init__(self, target: float):
         self.target = _number(target, "target")
