@@ -32,3 +32,13 @@ def test_exact_solver_with_target_alone_runs_to_its_proof():
     q = combopt.QUBO.random(10, seed=3)
     res = combopt.solve(q, "exhaustive", stop=combopt.TargetObjective(-1e9))
     assert res.status == "optimal"
+
+
+def test_random_qubo_refuses_a_negative_seed_or_scale():
+    import pytest
+
+    from combopt.core.errors import ParameterError
+    for kw in ({"seed": -1}, {"seed": 1.5}, {"seed": True}, {"scale": -1.0}, {"scale": float("nan")}, {"scale": 0}):
+        with pytest.raises(ParameterError, match="random QUBO"):
+            combopt.QUBO.random(5, **kw)
+    assert combopt.QUBO.random(5, seed=0, scale=2).n == 5

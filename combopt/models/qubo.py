@@ -222,6 +222,11 @@ class QUBO(Problem):
         if not (isinstance(n, int | np.integer) and n >= 1) or not 0.0 < density <= 1.0:
             raise ParameterError(f"a random QUBO needs n >= 1 variables and a density in (0, 1], got n={n!r}, "
                                  f"density={density!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ParameterError(f"a random QUBO's seed must be a non-negative integer, got {seed!r:.40}")
+        if isinstance(scale, bool) or not isinstance(scale, int | float | np.integer | np.floating) \
+                or not 0.0 < scale < math.inf:
+            raise ParameterError(f"a random QUBO's scale must be a positive, finite number, got {scale!r:.40}")
         rng = np.random.default_rng(seed)
         h = rng.normal(0, scale, n)
         if density >= 1.0:
