@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, ParameterError, UnsuitedInstance
-from ..core.safeio import check_not_input, check_target, read_bounded, write_atomic
+from ..core.safeio import a_directory, check_not_input, check_target, read_bounded, write_atomic
 
 app = typer.Typer(
     add_completion=False,
@@ -685,7 +685,7 @@ def generate(
             raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
     elif out is not None:
         if out.is_dir():
-            raise ParameterError(f"--out {out} is a directory; expected a file name (or a --level range)")
+            raise ParameterError(a_directory("--out", out) + " (or a --level range)")
         check_target(out, force)
     problems = [generate_rcb(level=k, ramp_top=hi, **kw) for k in range(lo, hi + 1)]
     if out is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from ..core.errors import ParameterError
-from ..core.safeio import check_not_input
+from ..core.safeio import a_directory, check_not_input
 from .app import _announce_compiling, _check_out, err_console, out_console, solver_params
 
 
@@ -105,7 +105,7 @@ def bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume:
         out = Path(f"{path.name.removesuffix('.toml')}.results.jsonl")
     results_format(out)
     if out.is_dir():
-        raise ParameterError(f"--out {out} is a directory; expected a file name")
+        raise ParameterError(a_directory("--out", out))
     if not out.absolute().parent.is_dir():
         raise ParameterError(f"--out {out}: directory {out.parent} does not exist")
     exists = out.exists() or journal_of(out).exists()

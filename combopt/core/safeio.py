@@ -67,6 +67,13 @@ def json_vector(data, path, expected: str):
     return np.asarray(data, dtype=np.float64)
 
 
+def a_directory(what: str, p: Path) -> str:
+    """The one line for an output path that names a directory (an empty name on the command line reads as ``.``)."""
+    if str(p) in ("", "."):
+        return f"{what} names the current directory (an empty name reads as '.'); expected a file name"
+    return f"{what} {p} is a directory; expected a file name"
+
+
 def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
     """Refuse early what :func:`write_atomic` would refuse: an existing file without ``force``,
     anything that is not a regular file, a missing folder."""
@@ -79,7 +86,7 @@ def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
         raise ParameterError(f"{what} {p}: {e.strerror or e}") from None
     if st is not None:
         if stat.S_ISDIR(st.st_mode):
-            raise ParameterError(f"{what} {p} is a directory; expected a file name")
+            raise ParameterError(a_directory(what, p))
         if not force:
             raise ParameterError(f"{p} already exists; pass --force to overwrite it")
         if stat.S_ISLNK(st.st_mode):
