@@ -53,6 +53,9 @@ def simulate_dag(d: int, edges_per_node: float, graph: str = "ER", rng: np.rando
     pairs = d * (d - 1) // 2
     s0 = int(round(edges_per_node * d))
     B = np.zeros((d, d), dtype=np.int64)
+    if s0 == 0 or (graph == "SF" and s0 < d / 2):  # rounding to no edges (ER) or up to 1 per node (SF) is not asked
+        what, least = ("no edges", f"more than {0.5 / d:g}") if graph == "ER" else ("one edge per node", "at least 0.5")
+        raise ParameterError(f"{graph}{edges_per_node:g} on d = {d} rounds to {what}: give edges per node {least}")
     if graph == "ER":
         if s0 > pairs:  # "exactly k d edges" cannot hold: say so rather than quietly give the complete DAG
             need = s0 if s0 < 10**15 else f"{float(s0):.3g}"
