@@ -178,6 +178,8 @@ def solve(
     _check_plot(plot, out, force, inputs)
     problem = read(path, kind)
     _not_inputs_of(problem, out, plot)
+    for line in problem.notes:
+        err_console.print(f"note: {line}", style="yellow", highlight=False)
     _announce_compiling()
     label = f"{solver or 'default'} on {problem.name}"
     with _Progress(err_console, label, enabled=not quiet) as prog:

@@ -131,6 +131,9 @@ class Problem:
         solution itself (e.g. RCPSP finish times that are not start + duration); one line each."""
         return []
 
+    #: what reading the instance changed in what it was given (one line each; ``combopt solve`` prints them as notes)
+    notes: tuple[str, ...] = ()
+
     def describe(self) -> str:
         return f"{self.kind} {self.name}"
 

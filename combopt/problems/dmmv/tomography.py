@@ -197,8 +197,9 @@ class Tomography(DMMVBase):
     Parameters
     ----------
     phantom
-        The true image (its values must be levels); used for the measurements
-        and for the pixel-error metrics.
+        The true image, used for the measurements and for the pixel-error
+        metrics; a pixel that is not a level is taken as the nearest level
+        (:attr:`notes` says how many were, and ``combopt solve`` prints it).
     angles
         Projection angles in degrees.
     levels
@@ -233,7 +234,12 @@ class Tomography(DMMVBase):
                  tie_break: str = "tv+dart"):
         self.levels = np.array(levels, dtype=np.float64)  # copies: the caller's arrays may change after this
         check_size(np.shape(phantom), np.size(angles), source)
-        self.phantom = snap(phantom, self.levels)
+        given = np.asarray(phantom, dtype=np.float64)
+        self.phantom = snap(given, self.levels)
+        moved = np.abs(given - self.phantom)
+        if (far := int(np.count_nonzero(moved > 1e-9 * max(1.0, float(np.max(np.abs(self.levels))))))):
+            self.notes = (f"{far} of {moved.size} phantom pixels are not grey levels: each is taken as the nearest of "
+                          f"the {self.levels.size} levels (largest move {float(moved.max()):.3g})",)
         self.shape = self.phantom.shape
         self.angles = np.array(angles, dtype=np.float64)
         self.noise = float(noise)
