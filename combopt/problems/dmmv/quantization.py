@@ -43,7 +43,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
 from ...core.safeio import NPY_ERRORS
-from ...models.dmmv import DMMV, LP_MAX_NNZ, uniform_domains
+from ...models.dmmv import DMMV, LP_MAX_NNZ, MAX_DOMAIN_VALUES, uniform_domains
 from .base import DMMVBase, memo_by_content
 
 register_kind("quantization", ("milp",))
@@ -505,6 +505,9 @@ def from_spec(spec) -> QuantizationLayer:
         raise spec.error("weights", f"'weights' (max |w| {np.max(np.abs(W)):.3g}) times 'activations' (max |x| "
                                     f"{np.max(np.abs(X)):.3g}) over {W.shape[1]} inputs overflow; expected magnitudes "
                                     f"whose output sums stay below {MAX_OUTPUT:g}")
+    if W.shape[1] << bits > MAX_DOMAIN_VALUES:  # each output row is a model of one 2**bits-code domain per input
+        raise spec.error("bits", f"'bits' = {bits} over {W.shape[1]} inputs gives {W.shape[1] << bits} codes per "
+                                 f"output row; at most {MAX_DOMAIN_VALUES} are supported (fewer bits)")
     name = spec.string("name", f"{spec.path.stem}-{tname}")
     return QuantizationLayer(W, X, bits, name, str(spec.path))
 
