@@ -52,9 +52,10 @@ def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu:
     if device == "auto":
         return "gpu" if (auto_gpu and "gpu" in supported and gpu_available()) else "cpu"
     if "gpu" not in supported:
-        raise ParameterError("this solver has no GPU path; use --device cpu or auto")
+        raise ParameterError("this solver has no GPU path; use device cpu or auto (--device, or device= in Python)")
     if not has_gpu:
-        raise ParameterError("no CUDA GPU is visible (and NUMBA_ENABLE_CUDASIM is not set); use --device cpu")
+        raise ParameterError("no CUDA GPU is visible (and NUMBA_ENABLE_CUDASIM is not set); use device cpu "
+                             "(--device cpu, or device=\"cpu\" in Python)")
     return "gpu"
 
 

@@ -74,6 +74,10 @@ def a_directory(what: str, p: Path) -> str:
     return f"{what} {p} is a directory; expected a file name"
 
 
+def _exists(p) -> str:
+    return f"{p} already exists; pass --force (force=True in Python) to overwrite it"
+
+
 def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
     """Refuse early what :func:`write_atomic` would refuse: an existing file without ``force``,
     anything that is not a regular file, a missing folder."""
@@ -88,7 +92,7 @@ def check_target(path: str | Path, force: bool, what: str = "--out") -> None:
         if stat.S_ISDIR(st.st_mode):
             raise ParameterError(a_directory(what, p))
         if not force:
-            raise ParameterError(f"{p} already exists; pass --force to overwrite it")
+            raise ParameterError(_exists(p))
         if stat.S_ISLNK(st.st_mode):
             raise ParameterError(f"{what} {p} is a symbolic link; refusing to replace it (remove it first)")
         if not stat.S_ISREG(st.st_mode):
@@ -159,10 +163,10 @@ def write_atomic(path: str | Path, data: str | bytes | Callable[[Path], None], f
                 try:
                     os.link(tmp, p)  # fails when the name exists: never replaces a file without --force
                 except FileExistsError:
-                    raise ParameterError(f"{p} already exists; pass --force to overwrite it") from None
+                    raise ParameterError(_exists(p)) from None
                 except OSError:  # no hard links on this file system
                     if os.path.lexists(p):
-                        raise ParameterError(f"{p} already exists; pass --force to overwrite it") from None
+                        raise ParameterError(_exists(p)) from None
                     os.replace(tmp, p)
         except OSError as e:
             raise ParameterError(f"cannot write {what} {p}: {e.strerror or e}") from None
