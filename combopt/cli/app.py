@@ -586,6 +586,8 @@ def export(
         raise ParameterError(f"{problem.kind} problems have no QUBO reduction to export") from None
     except UnsuitedInstance as e:  # a valid file the reduction cannot take (fractional knapsack weights)
         raise UnsuitedInstance(f"{problem.source or path}: {e}") from None
+    if q.variables is None and len(names := problem.qubo_variable_names(**reduction) or ()) == q.n:
+        q.variables = names  # counted from 1 as the file counts (c5_p3, x12, s2_4), not x0..
     if to == "qbsolv":
         import numpy as np
 

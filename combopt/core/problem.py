@@ -131,6 +131,11 @@ class Problem:
         solution itself (e.g. RCPSP finish times that are not start + duration); one line each."""
         return []
 
+    def qubo_variable_names(self, **reduction) -> list[str] | None:
+        """Names for the variables of ``to_qubo(**reduction)`` in an export, counted from 1 as instance files count
+        (``None``: ``x0``, ``x1``, ...)."""
+        return None
+
     #: what reading the instance changed in what it was given (one line each; ``combopt solve`` prints them as notes)
     notes: tuple[str, ...] = ()
 

@@ -170,20 +170,7 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
             raise UnsuitedInstance("the slack encoding handles linear constraints and pair constraints "
                                    "coef * x_u * x_v <= 0 (coef > 0, one pair a row) only; the slack-free methods "
                                    "(lagrangian) handle the others")
-    s_rows: list[int] = []
-    s_vals: list[int] = []
-    for k in np.flatnonzero(~model.equality & ~pair_rows).tolist():
-        row = G.data[G.indptr[k]:G.indptr[k + 1]]
-        if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
-            frac = [f"coefficient {v:g}" for v in row.tolist() if not math.isclose(v, round(v))]
-            what = frac[0] if frac else f"right-hand side {-float(c[k]):g}"  # the row is a x + c <= 0
-            raise UnsuitedInstance(f"constraint {k} has a non-integer {what}: the slack encoding "
-                                   "needs integer coefficients (its binary slack bits sum to integers); the "
-                                   "slack-free methods (lagrangian) do not")
-        lo = float(np.minimum(row, 0).sum() + c[k])  # min of g_k over binary x
-        for coef in slack_bits(int(round(-lo))):
-            s_rows.append(k)
-            s_vals.append(coef)
+    s_rows, s_vals = _slack_layout(model, G, pair_rows)
     # 32-bit indices (int64 ones carry over to the penalty's G'G, 25 million entries on a 5 x 5000 knapsack: 2x slower)
     S = sp.csr_matrix((np.asarray(s_vals, dtype=np.float64), (np.asarray(s_rows, dtype=np.int32),
                                                                np.arange(len(s_vals), dtype=np.int32))),
@@ -204,3 +191,36 @@ def slack_penalty_qubo(model: LagrangianModel, penalty: float | None = None) -> 
     # P * g^2 = relaxed QUBO with lam = 0 and rho = 2P
     q = big.relaxed_qubo(np.zeros(model.m), rho=2.0 * penalty)
     return SlackEncoding(q, n, ns, float(penalty))
+
+
+def _slack_layout(model: LagrangianModel, G, pair_rows: np.ndarray) -> tuple[list[int], list[int]]:
+    """The slack bits of :func:`slack_penalty_qubo`: for each inequality row (not a pair row), the row and value of
+    each bit; :class:`UnsuitedInstance` on a row with non-integer coefficients."""
+    c = model.c
+    s_rows: list[int] = []
+    s_vals: list[int] = []
+    for k in np.flatnonzero(~model.equality & ~pair_rows).tolist():
+        row = G.data[G.indptr[k]:G.indptr[k + 1]]
+        if not (np.allclose(row, np.round(row)) and math.isclose(c[k], round(c[k]))):
+            frac = [f"coefficient {v:g}" for v in row.tolist() if not math.isclose(v, round(v))]
+            what = frac[0] if frac else f"right-hand side {-float(c[k]):g}"  # the row is a x + c <= 0
+            raise UnsuitedInstance(f"constraint {k} has a non-integer {what}: the slack encoding "
+                                   "needs integer coefficients (its binary slack bits sum to integers); the "
+                                   "slack-free methods (lagrangian) do not")
+        lo = float(np.minimum(row, 0).sum() + c[k])  # min of g_k over binary x
+        for coef in slack_bits(int(round(-lo))):
+            s_rows.append(k)
+            s_vals.append(coef)
+    return s_rows, s_vals
+
+
+def slack_names(model: LagrangianModel, item: str = "x") -> list[str]:
+    """Names of :func:`slack_penalty_qubo`'s variables, counted from 1: ``x1..xn``, then ``s<row>_<coef>`` for the
+    slack bit of value ``coef`` in constraint ``row`` (``s2_4``: the bit worth 4 in constraint 2)."""
+    G = sp.csr_matrix(model.G, copy=True)
+    G.eliminate_zeros()
+    pair_rows = np.zeros(model.m, dtype=bool)
+    if model.pairs is not None and len(model.pairs):
+        pair_rows[model.pairs[:, 0]] = True
+    rows, vals = _slack_layout(model, G, pair_rows)
+    return [f"{item}{j + 1}" for j in range(model.n)] + [f"s{k + 1}_{v}" for k, v in zip(rows, vals, strict=True)]

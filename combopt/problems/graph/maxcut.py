@@ -135,6 +135,9 @@ class MaxCut(Problem):
         W = sp.coo_matrix((np.concatenate([2 * w, 2 * w]), (rows, cols)), shape=(n, n)).tocsr()
         return QUBO(h, W, name=f"maxcut-{self.name}")
 
+    def qubo_variable_names(self, **reduction) -> list[str]:
+        return [f"x{i + 1}" for i in range(self.n)]  # vertex i + 1 of the file: 1 on the cut's second side
+
     def from_qubo_samples(self, X, rng=None, **hints) -> list:
         X = np.unique(np.asarray(X, dtype=np.int8), axis=0)
         return [np.flatnonzero(x).astype(np.int64) for x in X]
@@ -151,9 +154,9 @@ class MaxCut(Problem):
         from ...models.milp import binary_var
 
         prob = pulp.LpProblem(re.sub(r"[^A-Za-z0-9_]", "_", f"maxcut_{self.name}"), pulp.LpMaximize)
-        x = [binary_var(prob, f"x{i}") for i in range(self.n)]
+        x = [binary_var(prob, f"x{i + 1}") for i in range(self.n)]  # vertex i + 1 of the file
         prob += x[0] == 0  # the cut's symmetry: vertex 1 stays outside S
-        y = [prob.add_variable(f"y{k}", 0, 1) for k in range(self.m)]
+        y = [prob.add_variable(f"y{k + 1}", 0, 1) for k in range(self.m)]  # edge k + 1
         prob += pulp.lpSum(float(w) * yk for w, yk in zip(self.weights, y, strict=True))
         for (i, j), w, yk in zip(self.edges, self.weights, y, strict=True):
             if w > 0:  # y = [x_i != x_j] from above

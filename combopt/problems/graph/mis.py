@@ -233,6 +233,13 @@ class IndependentSet(Problem):
         W = sp.coo_matrix((np.full(2 * len(e), float(penalty)), (rows, cols)), shape=(n, n)).tocsr()
         return QUBO(-np.ones(n), W, name=f"{self.kind}-{self.name}")
 
+    def qubo_variable_names(self, **reduction) -> list[str]:
+        """``x<label>`` for the file's integer vertex labels (DIMACS: 1..n), else ``x<i>`` counting from 1."""
+        lab = self.graph.labels
+        if len(lab) == self.n and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in lab):
+            return [f"x{v}" for v in lab]
+        return [f"x{i + 1}" for i in range(self.n)]
+
     def lagrangian_model(self):
         """min -sum x subject to x_u x_v <= 0 for every edge of the working graph (one multiplier each).
 
@@ -277,7 +284,7 @@ class IndependentSet(Problem):
 
         prob = pulp.LpProblem(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
                               pulp.LpMaximize)  # a space: PuLP warns (two lines on stderr) and replaces it
-        x = [binary_var(prob, f"x{i}") for i in range(self.n)]
+        x = [binary_var(prob, name) for name in self.qubo_variable_names()]
         prob += pulp.lpSum(x)
         for u, v in self.work.edges:
             prob += x[u] + x[v] <= 1

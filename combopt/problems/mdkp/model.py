@@ -252,6 +252,12 @@ class MultiKnapsack(Problem):
 
         return slack_penalty_qubo(self.lagrangian_model(), penalty=penalty).qubo
 
+    def qubo_variable_names(self, **reduction) -> list[str]:
+        """``x1..xn`` for the items, ``s<row>_<coef>`` for the slack bits (see :func:`slack_names`)."""
+        from ...models.lagrangian import slack_names
+
+        return slack_names(self.lagrangian_model())
+
     def milp_terms(self) -> int:
         return int(self.n + np.count_nonzero(self.A))
 
@@ -262,7 +268,7 @@ class MultiKnapsack(Problem):
 
         prob = pulp.LpProblem(f"mdkp_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
                               pulp.LpMaximize)  # a space: PuLP warns (two lines on stderr) and replaces it
-        x = [binary_var(prob, f"x{j}") for j in range(self.n)]
+        x = [binary_var(prob, f"x{j + 1}") for j in range(self.n)]  # item j + 1 of the file
         prob += pulp.lpSum(float(self.p[j]) * x[j] for j in range(self.n))
         for i in range(self.m):
             prob += pulp.lpSum(float(self.A[i, j]) * x[j] for j in range(self.n) if self.A[i, j]) <= float(self.b[i])

@@ -430,7 +430,8 @@ class TSP(Problem):
         D = self.D
         label = re.sub(r"\W", "_", f"tsp_{self.name}")
         prob = pulp.LpProblem(label, pulp.LpMinimize)
-        x = {(i, j): binary_var(prob, f"x{i}_{j}") for i in range(n) for j in range(n) if i != j}
+        # names count cities from 1, as TSPLIB does: x3_7 is the arc from city 3 to city 7
+        x = {(i, j): binary_var(prob, f"x{i + 1}_{j + 1}") for i in range(n) for j in range(n) if i != j}
         prob += pulp.LpAffineExpression([(x[a], float(D[a])) for a in x])
         for i in range(n):
             prob += pulp.lpSum(x[i, j] for j in range(n) if j != i) == 1
@@ -439,7 +440,7 @@ class TSP(Problem):
             for j in range(i + 1, n):
                 prob += x[i, j] + x[j, i] <= 1
         if formulation == "mtz":
-            u = {i: prob.add_variable(f"u{i}", 1, n - 1) for i in range(1, n)}
+            u = {i: prob.add_variable(f"u{i + 1}", 1, n - 1) for i in range(1, n)}
             for i in range(1, n):
                 for j in range(1, n):
                     if i != j:
@@ -449,7 +450,7 @@ class TSP(Problem):
                 prob += u[i] <= n - 2 + x[i, 0] - (n - 3) * x[0, i]
         elif formulation == "flow":
             # city 0 sends one unit of flow to every other city along the chosen arcs
-            f = {a: prob.add_variable(f"f{a[0]}_{a[1]}", 0, n - 1) for a in x if a[1] != 0}
+            f = {a: prob.add_variable(f"f{a[0] + 1}_{a[1] + 1}", 0, n - 1) for a in x if a[1] != 0}
             for (i, j), fa in f.items():
                 prob += fa <= (n - 1 if i == 0 else n - 2) * x[i, j]
             for i in range(1, n):
@@ -563,6 +564,12 @@ class TSP(Problem):
         if not P > 0:
             raise ParameterError(f"penalty must be positive, got {penalty}")
         return model.relaxed_qubo(np.zeros(model.m), rho=2.0 * P)
+
+    def qubo_variable_names(self, **reduction) -> list[str]:
+        """``c<city>_p<position>`` (TSPLIB's numbering: city 1 sits at position 1), in :meth:`lagrangian_model`'s
+        order: ``c5_p3`` is 1 when city 5 is visited third."""
+        m = self.n - 1
+        return [f"c{i + 2}_p{t + 2}" for i in range(m) for t in range(m)]
 
     def from_qubo_samples(self, X, rng=None, **hints) -> list:
         """Decode each sample to a tour (maximum-weight assignment on x), then 2-opt + Or-opt."""
