@@ -6,6 +6,9 @@ import math
 import time
 from collections.abc import Callable
 
+#: share of the time left that a call sized by the prior cost alone may take (see :meth:`StepBudget.next`)
+PRIOR_SHARE = 0.1
+
 
 class StepBudget:
     """Fits the steps of the next call of a kernel (one that runs ``steps`` steps per call and cannot look at the
@@ -36,7 +39,10 @@ class StepBudget:
         left = self.time_left()
         if not math.isfinite(left) or self.per_step <= 0.0:
             return steps
-        room = self.share * max(left, 0.0) - self.overhead
+        # the prior is a cost measured on an idle machine: on a loaded one a step costs several times more, so the
+        # call it sizes (the only one not sized from a measurement) gets at most PRIOR_SHARE of the time left
+        share = self.share if self._last is not None else min(self.share, PRIOR_SHARE)
+        room = share * max(left, 0.0) - self.overhead
         return int(max(min(self.least, steps), min(steps, room / self.per_step)))
 
     def start(self, steps: int) -> None:
