@@ -1,0 +1,72 @@
+"""Review 50 of the GPU code paths, checked without a GPU (the CUDA simulator in a subprocess, or the GPU classes
+replaced by recording stand-ins that run the CPU twin)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+from combopt.problems.rcpsp.model import RCPSP
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _under_simulator(code: str) -> str:
+    """Run ``code`` in a fresh interpreter with ``NUMBA_ENABLE_CUDASIM=1``; returns its stdout (fails on an error)."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def _small_rcpsp():
+    return RCPSP(durations=[4, 3, 5, 2], capacities=[2, 1], demands=[[1, 1], [1, 0], [2, 1], [1, 1]],
+                 successors=[[2], [3], [], []])
+
+
+def test_gpu_decoder_chunks_its_workspace_as_the_cpu_does(monkeypatch):
+    """The GPU decoder took every list of a call at once: its (B, H, R) usage workspace was not bounded by
+    MAX_WORKSPACE as the CPU's is (700 lists of a 1.4-million-unit horizon: 7.8 GB at once, the CPU 95 lists at a
+    time, 1.06 GB). Here a recording stand-in for the device decoder runs the CPU kernel."""
+    import combopt.gpu.rcpsp as gpu_rcpsp
+    from combopt.problems.rcpsp import kernels as K
+    from combopt.problems.rcpsp import sgs
+    from combopt.solvers.rcpsp.decoder import BatchDecoder
+
+    seen = []
+
+    class Recording(gpu_rcpsp.GpuDecoder):
+        def __init__(self, arrays):
+            self.host = arrays
+            self.n = arrays["dur"].shape[0]
+            self.H, self.R = arrays["cap"].shape
+
+        def decode(self, lists, fbi, starts, info):
+            B = lists.shape[0]
+            seen.append(B)
+            a = self.host
+            ws = [np.zeros((B, self.H, self.R), np.int32)] + [np.zeros((B, self.n), np.int32) for _ in range(3)]
+            K.decode_batch_serial(np.ascontiguousarray(lists), a["dur"], a["dem"], a["cap"], a["pred_ptr"],
+                                  a["pred_idx"], a["succ_ptr"], a["succ_idx"], a["disj_ptr"], a["disj_idx"],
+                                  a["release"], a["deadline"], a["rank"], fbi, *ws, np.zeros((B, self.n), np.int64),
+                                  starts, info)
+
+    monkeypatch.setattr(gpu_rcpsp, "GpuDecoder", Recording)
+    p = _small_rcpsp()
+    monkeypatch.setattr(sgs, "MAX_WORKSPACE", 3 * p.horizon * 2)  # three lists' (H, R) usage at a time
+    gpu = BatchDecoder(p, "gpu")
+    assert gpu.max_batch == 3
+    lists = np.array([[0, 1, 2, 3], [1, 0, 3, 2]] * 5, dtype=np.int32)
+    starts, info = gpu.decode(lists, True)
+    assert seen == [3, 3, 3, 1]
+    cpu_starts, cpu_info = BatchDecoder(p, "cpu").decode(lists, True)
+    np.testing.assert_array_equal(starts, cpu_starts)
+    np.testing.assert_array_equal(info, cpu_info)
+    ev = p.evaluate(starts[0].astype(np.int64))
+    assert ev.feasible and ev.objective == info[0, 0] == 11
