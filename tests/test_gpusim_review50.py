@@ -10,7 +10,10 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
+from test_cli import assert_user_error, run_cli
 
+import combopt
 from combopt.problems.rcpsp.model import RCPSP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +73,19 @@ def test_gpu_decoder_chunks_its_workspace_as_the_cpu_does(monkeypatch):
     np.testing.assert_array_equal(info, cpu_info)
     ev = p.evaluate(starts[0].astype(np.int64))
     assert ev.feasible and ev.objective == info[0, 0] == 11
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+@pytest.mark.parametrize("backend", ["cuda", "cupy"])
+def test_gpu_backend_on_a_cpu_run_is_refused(capsys, device, backend):
+    """``-p gpu_backend=cupy --device cpu`` ran the CPU search and said nothing: the parameter picks the GPU path's
+    scorer. Now one line, exit 2; ``gpu_backend=auto`` (the default) still runs on the CPU."""
+
+    fir = ROOT / "tests" / "data" / "dmmv" / "fir_f1.toml"
+    rc, _, err = run_cli(capsys, "solve", fir, "-p", f"gpu_backend={backend}", "--device", device,
+                         "--max-iterations", "1", "-q")
+    assert_user_error(rc, err, f"gpu_backend={backend}", "--device gpu")
+    with pytest.raises(combopt.ParameterError, match="GPU path"):
+        combopt.solve(combopt.read(fir), "dmmv", device=device, gpu_backend=backend, max_iterations=1)
+    res = combopt.solve(combopt.read(fir), "dmmv", device=device, gpu_backend="auto", max_iterations=1)
+    assert res.device == "cpu" and res.feasible and res.info["backend"] == "numba-cpu"

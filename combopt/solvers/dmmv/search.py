@@ -459,6 +459,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """
     start = params.pop("start", "auto")
     backend = choice(params, "gpu_backend", "auto", ("auto", "cuda", "cupy"))
+    if backend != "auto" and ctx.device != "gpu":  # the GPU path's scorer: a CPU run ignored it without a word
+        raise ParameterError(f"gpu_backend={backend} picks the scorer of the GPU path; use --device gpu or drop it")
     do_polish = flag(params, "polish", True)
     do_focus = flag(params, "focus", True)
     do_gate = flag(params, "gate", True)
