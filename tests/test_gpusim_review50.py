@@ -106,3 +106,25 @@ def test_readme_names_the_solvers_that_run_with_device_gpu():
     assert named == {s.name for s in all_solvers() if "gpu" in s.devices} == {"sa", "dmmv", "rcpsp-ga", "topo"}
     assert "Every GPU path runs with" not in readme
     assert not any("gpu" in s.devices for s in all_solvers() if s.name.startswith(("mec", "ebim")))
+
+
+def test_simulated_gpu_decoder_keeps_its_workspace_to_max_batch():
+    """The same under the CUDA simulator, through the real device decoder: its cached workspace holds at most
+    ``max_batch`` lists, and the schedules are the CPU's."""
+    out = _under_simulator("""
+        import numpy as np
+        from combopt.problems.rcpsp import sgs
+        from combopt.problems.rcpsp.model import RCPSP
+        from combopt.solvers.rcpsp.decoder import BatchDecoder
+
+        p = RCPSP(durations=[4, 3, 5, 2], capacities=[2, 1], demands=[[1, 1], [1, 0], [2, 1], [1, 1]],
+                  successors=[[2], [3], [], []])
+        sgs.MAX_WORKSPACE = 3 * p.horizon * 2
+        lists = np.array([[0, 1, 2, 3], [1, 0, 3, 2]] * 5, dtype=np.int32)
+        gpu = BatchDecoder(p, "gpu")
+        s, i = gpu.decode(lists, True)
+        c = BatchDecoder(p, "cpu").decode(lists, True)
+        print(gpu.max_batch, gpu._gpu._cap_B, gpu._gpu._ws["usage"].shape[0], np.array_equal(s, c[0]),
+              np.array_equal(i, c[1]), int(i[:, 0].max()))
+    """)
+    assert out.split() == ["3", "3", "3", "True", "True", "11"]
