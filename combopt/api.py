@@ -17,7 +17,7 @@ from .core.device import gpu_stack_of, resolve_device
 from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstance
 from .core.io import read
 from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, objective_scale, short_repr
-from .core.registry import get_solver
+from .core.registry import get_solver, solvers_for
 from .core.result import Result, Status, iteration_rows_ok
 from .core.safeio import figure_format, json_number  # noqa: F401  (figure_format: re-exported)
 from .core.status import integral_bound, settle
@@ -120,7 +120,9 @@ def solve(
     info = get_solver(solver, problem.kind)
     if not _whole(seed, 0):
         raise ParameterError(f"seed must be a non-negative integer, got {short_repr(seed)}")
-    dev = resolve_device(device, info.devices, info.auto_gpu)
+    # named: the solver may be the kind's default, which the caller did not pick ("this solver" named none)
+    gpu_ones = tuple(s.name for s in solvers_for(problem.kind) if "gpu" in s.devices) if device == "gpu" else ()
+    dev = resolve_device(device, info.devices, info.auto_gpu, f"solver {info.name!r}", gpu_ones)
     if time_limit is not None and not (json_number(time_limit) or 0) > 0:  # (True is not 1 s)
         raise ParameterError(f"time_limit must be a positive, finite number of seconds (None: no limit), got "
                              f"{short_repr(time_limit)}")

@@ -128,3 +128,17 @@ def test_simulated_gpu_decoder_keeps_its_workspace_to_max_batch():
               np.array_equal(i, c[1]), int(i[:, 0].max()))
     """)
     assert out.split() == ["3", "3", "3", "True", "True", "11"]
+
+
+def test_device_gpu_with_a_cpu_only_default_names_the_solver_and_the_way_out(capsys):
+    """`combopt solve johnson8-2-4.clq --device gpu` said "this solver has no GPU path" though the user had named
+    no solver (the clique default is sa-ils); the line now names it and the kind's solvers that have a GPU path."""
+    clq = ROOT / "tests" / "data" / "johnson8-2-4.clq"
+    rc, _, err = run_cli(capsys, "solve", clq, "--device", "gpu", "-t", "1", "-q")
+    assert_user_error(rc, err, "solver 'sa-ils' has no GPU path", "--device cpu", "(--solver sa)")
+    pair = ROOT / "tests" / "data" / "coupling" / "pair4.coupling.json"
+    rc, _, err = run_cli(capsys, "solve", pair, "--device", "gpu", "-t", "1", "-q")
+    assert_user_error(rc, err, "solver 'mec-auto' has no GPU path; use --device cpu or auto")
+    assert "--solver" not in err  # no coupling solver has one
+    with pytest.raises(combopt.ParameterError, match=r"solver 'pt' has no GPU path.*\(--solver sa\)"):
+        combopt.solve(combopt.QUBO.random(5, 1.0, seed=1), "pt", device="gpu", max_iterations=1)

@@ -36,13 +36,14 @@ def gpu_available() -> bool:
         return False
 
 
-def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu: bool = False) -> str:
+def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu: bool = False,
+                   solver: str = "this solver", gpu_solvers: tuple[str, ...] = ()) -> str:
     """Turn ``cpu|gpu|auto`` into the device a solver will really use.
 
     ``auto`` takes the GPU when one is visible, the solver has a GPU path and ``auto_gpu`` (the solver's
     GPU path was measured faster than its CPU path; see ``SolverInfo.auto_gpu``); else the CPU.
     ``gpu`` is an error when no GPU (nor the CUDA simulator) is present or the
-    solver has no GPU path.
+    solver has no GPU path (the message names ``solver`` and the kind's ``gpu_solvers``, the way out).
     """
     if device not in DEVICES:
         raise ParameterError(f"device must be one of cpu, gpu, auto; got {device!r}")
@@ -52,7 +53,8 @@ def resolve_device(device: str, supported: tuple[str, ...] = ("cpu",), auto_gpu:
     if device == "auto":
         return "gpu" if (auto_gpu and "gpu" in supported and gpu_available()) else "cpu"
     if "gpu" not in supported:
-        raise ParameterError("this solver has no GPU path; use device cpu or auto (--device, or device= in Python)")
+        alt = f", or a solver that has one (--solver {' or '.join(gpu_solvers)})" if gpu_solvers else ""
+        raise ParameterError(f"{solver} has no GPU path; use --device cpu or auto (device= in Python){alt}")
     if not has_gpu:
         raise ParameterError("no CUDA GPU is visible (and NUMBA_ENABLE_CUDASIM is not set); use device cpu "
                              "(--device cpu, or device=\"cpu\" in Python)")
