@@ -142,3 +142,12 @@ def test_device_gpu_with_a_cpu_only_default_names_the_solver_and_the_way_out(cap
     assert "--solver" not in err  # no coupling solver has one
     with pytest.raises(combopt.ParameterError, match=r"solver 'pt' has no GPU path.*\(--solver sa\)"):
         combopt.solve(combopt.QUBO.random(5, 1.0, seed=1), "pt", device="gpu", max_iterations=1)
+
+
+def test_sort_batch_breaks_ties_by_the_smaller_index():
+    """numpy's default argsort (introsort) put index 399 first among 200 equal values of 0.2."""
+    from combopt.solvers.coupling.kernels import sort_batch
+
+    P = np.tile(np.array([0.1, 0.2] * 200), (1, 1, 1))
+    _, VI, _ = sort_batch(P)
+    assert list(VI[0, 0, :3]) == [1, 3, 5] and list(VI[0, 0, 200:203]) == [0, 2, 4]

@@ -160,7 +160,7 @@ def sort_batch(P: np.ndarray, lens: np.ndarray | None = None):
     if lens is not None:
         lens = np.asarray(lens, dtype=np.int64)
         P = np.where(np.arange(L)[None, None, :] < lens[:, :, None], P, 0.0)
-    VI = np.argsort(-P, axis=-1)
+    VI = np.argsort(-P, axis=-1, kind="stable")  # ties: smaller index first, as the kernel documents
     V = np.take_along_axis(P, VI, axis=-1)
     return np.ascontiguousarray(V), np.ascontiguousarray(VI, dtype=np.int64), np.full((B, k), L, dtype=np.int64)
 
