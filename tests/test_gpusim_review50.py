@@ -151,3 +151,24 @@ def test_sort_batch_breaks_ties_by_the_smaller_index():
     P = np.tile(np.array([0.1, 0.2] * 200), (1, 1, 1))
     _, VI, _ = sort_batch(P)
     assert list(VI[0, 0, :3]) == [1, 3, 5] and list(VI[0, 0, 200:203]) == [0, 2, 4]
+
+
+def test_dag_scorer_asks_cupy_to_raise_on_a_failed_cholesky(monkeypatch):
+    """CuPy ignores cuSOLVER's status unless told otherwise: a block that is not positive definite would score a
+    finite swap. The scorer runs its factorisations inside ``cupyx.errstate(linalg="raise")`` when xp is CuPy."""
+    import contextlib
+    import types
+
+    from combopt.gpu.dag import raising_linalg
+
+    asked = []
+    fake_cupyx = types.ModuleType("cupyx")
+    fake_cupyx.errstate = lambda **kw: asked.append(kw) or contextlib.nullcontext()
+    monkeypatch.setitem(sys.modules, "cupyx", fake_cupyx)
+    fake_cupy = types.ModuleType("cupy")
+    with raising_linalg(fake_cupy):
+        pass
+    assert asked == [{"linalg": "raise"}]
+    with raising_linalg(np):  # numpy raises by itself
+        pass
+    assert asked == [{"linalg": "raise"}]

@@ -11,6 +11,8 @@ diagonals minus the old one is the score change. Same numbers as
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 __all__ = ["swap_deltas_xp", "XPSwapScorer"]
@@ -72,18 +74,30 @@ def _chunk(ordered: np.ndarray, pos: int, chunk_elems: int) -> int:
     return lo
 
 
+def raising_linalg(xp):
+    """A context in which ``xp.linalg`` raises on a failed factorisation: numpy always does; CuPy by default does
+    not (cuSOLVER's status is ignored and the factor holds what was left of the input), so a matrix that is not
+    positive definite would score a finite, meaningless swap; ``cupyx.errstate(linalg="raise")`` makes it raise."""
+    if getattr(xp, "__name__", "") == "cupy":
+        import cupyx
+
+        return cupyx.errstate(linalg="raise")
+    return contextlib.nullcontext()
+
+
 def _batched_chol_diag(xp, G):
     """Diagonals of the Cholesky factors of a stack; NaN for a matrix that is not numerically PD."""
-    try:
-        return xp.diagonal(xp.linalg.cholesky(G), axis1=1, axis2=2)
-    except Exception:  # noqa: BLE001 - numpy refuses the whole stack when one matrix fails
-        out = []
-        for g in G:
-            try:
-                out.append(xp.diagonal(xp.linalg.cholesky(g)))
-            except Exception:  # noqa: BLE001
-                out.append(xp.full(g.shape[0], xp.nan))
-        return xp.stack(out)
+    with raising_linalg(xp):
+        try:
+            return xp.diagonal(xp.linalg.cholesky(G), axis1=1, axis2=2)
+        except Exception:  # noqa: BLE001 - numpy (and CuPy told to raise) refuse the whole stack when one fails
+            out = []
+            for g in G:
+                try:
+                    out.append(xp.diagonal(xp.linalg.cholesky(g)))
+                except Exception:  # noqa: BLE001
+                    out.append(xp.full(g.shape[0], xp.nan))
+            return xp.stack(out)
 
 
 class XPSwapScorer:
