@@ -154,8 +154,8 @@ def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple
     # the real masses follow it; they differ by rounding only)
     r = {i: round(float(v), _KEY_DIGITS) for i, v in enumerate(p) if round(float(v), _KEY_DIGITS) > 0}
     c = {j: round(float(v), _KEY_DIGITS) for j, v in enumerate(q) if round(float(v), _KEY_DIGITS) > 0}
-    rr = {i: float(p[i]) for i in r}
-    cr = {j: float(q[j]) for j in c}
+    rr = {i: float(v) for i, v in enumerate(p) if v > 0}  # every real mass, those rounded to 0 included
+    cr = {j: float(v) for j, v in enumerate(q) if v > 0}
     cells, masses = [], []
     while r and c:
         _, (a, b), _ = memo[(tuple(sorted(r.values())), tuple(sorted(c.values())))]
@@ -172,6 +172,18 @@ def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple
             del r[i]
         if c[j] <= 0:
             del c[j]
+    # the rounded sums of p and q differ by a few 1e-12, and a mass below 5e-13 rounds to 0: the real masses the
+    # replay left (a row of 1.2e-12 whose column was used up) go out in north-west order, so the marginals hold
+    rows = [(i, v) for i, v in rr.items() if v > 0]
+    cols = [(j, v) for j, v in cr.items() if v > 0]
+    a = b = 0
+    while a < len(rows) and b < len(cols):
+        (i, u), (j, v) = rows[a], cols[b]
+        x = min(u, v)
+        cells.append((i, j))
+        masses.append(x)
+        rows[a], cols[b] = (i, u - x), (j, v - x)
+        a, b = a + (u <= v), b + (v <= u)
     coup = Coupling(np.array(cells, dtype=np.int64).reshape(-1, 2), np.array(masses), (p.size, q.size))
     return coup, coup.entropy(), len(memo)
 
