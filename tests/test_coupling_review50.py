@@ -10,7 +10,8 @@ import pytest
 
 import combopt
 from combopt.cli.app import main
-from combopt.problems.coupling.model import MEC, MECB
+from combopt.core.errors import ParameterError
+from combopt.problems.coupling.model import EBIM, MEC, MECB
 from combopt.solvers.coupling import exact_coupling
 
 #: p holds a mass of 1.2e-12: its 12-digit rounding (1e-12) made the rounded sums of p and q differ, and the exact
@@ -61,3 +62,19 @@ def test_mecb_with_an_exact_decoder_finds_a_feasible_answer():
     r = combopt.solve(MECB([TINY_P, TINY_Q], rate=5.0), "mecb")
     assert r.feasible and all(isinstance(v, float) for v in r.info["encoders"].values())
     assert 0 < r.objective <= _H(TINY_P)
+
+
+@pytest.mark.parametrize("max_n", [13, 100])
+def test_ebim_exact_refuses_max_n_beyond_12(max_n, tmp_path, capsys):
+    """max_n=100 ran as 12 without a word, and 13 symbols with max_n=13 said '13 symbols is more than max_n=13'."""
+    with pytest.raises(ParameterError, match=r"max_n must be an integer in 1\.\.12"):
+        combopt.solve(EBIM([[1 / 13] * 13], 1.5), "ebim-exact", max_n=max_n)
+    src = tmp_path / "e.coupling.json"
+    src.write_text(json.dumps({"marginals": [[1 / 12] * 12], "rate": 1.5}))
+    assert main(["solve", str(src), "-s", "ebim-exact", "-p", f"max_n={max_n}"]) == 2
+    assert "max_n must be an integer in 1..12" in capsys.readouterr().err
+
+
+def test_ebim_exact_max_n_12_still_enumerates_twelve_symbols():
+    r = combopt.solve(EBIM([[1 / 12] * 12], 2.0), "ebim-exact", max_n=12)
+    assert r.status == "optimal" and r.objective == pytest.approx(2.0)  # 4 groups of 3: H(T) = 2 = R

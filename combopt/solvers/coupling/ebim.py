@@ -438,10 +438,10 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     optimal in no scope (``info["checked"]`` of ``info["partitions"]``).
     """
     curve = _common(problem, params)
-    max_n = positive_int(params, "max_n", EXACT_MAX_N)
+    max_n = positive_int(params, "max_n", EXACT_MAX_N, hi=12)  # max_n=100 was taken as 12 without a word
     reject_unknown(params, "ebim-exact")
     order, w = _support(problem.p)
-    if w.size > min(max_n, 12):
+    if w.size > max_n:
         raise UnsuitedInstance(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "
                              "(at most 12); use ebim")
     # the greedy encoder first: a --target it meets ends the enumeration (it enumerated everything before)
