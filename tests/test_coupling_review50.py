@@ -78,3 +78,18 @@ def test_ebim_exact_refuses_max_n_beyond_12(max_n, tmp_path, capsys):
 def test_ebim_exact_max_n_12_still_enumerates_twelve_symbols():
     r = combopt.solve(EBIM([[1 / 12] * 12], 2.0), "ebim-exact", max_n=12)
     assert r.status == "optimal" and r.objective == pytest.approx(2.0)  # 4 groups of 3: H(T) = 2 = R
+
+
+def test_exact_coupling_gives_a_tiny_row_its_own_mass():
+    """Rounded to 12 digits q sums to 1 - 2e-12: the replay gave a column's whole real rest (which held the
+    1e-12 of the last row) to row 1; row 1 was 1e-12 over, row 2 empty, and mecb's exact decoder infeasible."""
+    pt = [0.9951984241605291, 0.004801575838469667, 1.0012923210502511e-12]
+    q = [1.4420223954809545e-08, 0.03891550472540854, 3.39202834178032e-05, 0.9604616642063638,
+         6.498922808493453e-07, 0.0005882464723050626]
+    c, _, _ = exact_coupling(pt, q)
+    M = c.dense()
+    assert np.all(c.mass >= 0)
+    assert np.allclose(M.sum(1), pt, rtol=1e-9, atol=1e-15) and np.allclose(M.sum(0), q, rtol=1e-9, atol=1e-15)
+    r = combopt.solve(MECB([[1.0012923210502511e-12, 0.004801575838469667, 0.9951984241605291], q],
+                           rate=1.788670285647871), "mecb")
+    assert r.feasible and r.objective == pytest.approx(r.info["I_XY"])

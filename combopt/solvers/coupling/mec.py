@@ -163,7 +163,7 @@ def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple
         j = next(j for j, v in c.items() if v == b)
         x = min(a, b)
         r[i], c[j] = round(a - x, _KEY_DIGITS), round(b - x, _KEY_DIGITS)
-        xr = rr[i] if r[i] <= 0 else (cr[j] if c[j] <= 0 else min(rr[i], cr[j]))
+        xr = max(0.0, min(rr[i], cr[j]))  # never more than a line has left: what remains goes out below
         cells.append((i, j))
         masses.append(xr)
         rr[i] -= xr
@@ -173,7 +173,8 @@ def exact_coupling(p, q, max_states: int = 1_000_000, should_stop=None) -> tuple
         if c[j] <= 0:
             del c[j]
     # the rounded sums of p and q differ by a few 1e-12, and a mass below 5e-13 rounds to 0: the real masses the
-    # replay left (a row of 1.2e-12 whose column was used up) go out in north-west order, so the marginals hold
+    # replay left (a row of 1.2e-12 whose column was used up; taking a column's whole real rest gave its 1e-12 to
+    # the wrong row) go out in north-west order, so the marginals hold
     rows = [(i, v) for i, v in rr.items() if v > 0]
     cols = [(j, v) for j, v in cr.items() if v > 0]
     a = b = 0
