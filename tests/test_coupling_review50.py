@@ -93,3 +93,16 @@ def test_exact_coupling_gives_a_tiny_row_its_own_mass():
     r = combopt.solve(MECB([[1.0012923210502511e-12, 0.004801575838469667, 0.9951984241605291], q],
                            rate=1.788670285647871), "mecb")
     assert r.feasible and r.objective == pytest.approx(r.info["I_XY"])
+
+
+@pytest.mark.parametrize("solver", ["ebim", "mecb"])
+def test_the_ebim_encoder_does_not_spend_the_rounding_slack_above_a_tiny_rate(solver):
+    """R = 1e-13: the improved encoder took a move with H(T) = 1.009e-13 (inside evaluate's 1e-14 bits for rounding),
+    so I(X;T) = 1.009e-13 was above the bound min(R, H(X)) = 1e-13, and the run dropped its bound (three warnings,
+    no bound, no gap)."""
+    p = [1.3964122164847014e-14, 0.5177375710445341, 0.4822624289543505, 1.1015113675138515e-12]
+    P = EBIM([p], rate=1e-13) if solver == "ebim" else MECB([p, [0.5, 0.5]], rate=1e-13)
+    r = combopt.solve(P, solver)
+    assert r.feasible and 0 < r.objective <= 1e-13 * (1 + 1e-12)
+    assert r.bound == pytest.approx(1e-13) and not r.info.get("warnings")
+

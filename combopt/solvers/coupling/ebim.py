@@ -37,6 +37,14 @@ EXACT_MAX_N = 10
 _GRID = np.concatenate([np.geomspace(1e-6, 0.02, 16), np.linspace(0.03, 1.0, 32)])
 
 
+def _aim(R: float) -> float:
+    """The largest ``H(T)``, as the solvers compute it, that they take as within the rate: ``R`` plus ``1e-12`` of it.
+    :func:`.rate_limit`'s 1e-14 bits are for the rounding of a recomputed entropy, not for the solvers to spend: at
+    R = 1e-13 a move with H(T) = 1.009e-13 was taken, so I(X;T) exceeded the bound min(R, H(X)), which was dropped.
+    At R = 0 they keep that slack: the one-word mapping has H(T) = 0, computed as about 1.6e-16."""
+    return R + 1e-12 * R if R > 0 else rate_limit(0.0)
+
+
 def _phi(x):
     x = np.asarray(x, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -89,10 +97,10 @@ def _greedy_labels(w: np.ndarray, R: float) -> np.ndarray:
     """Column labels (on the sorted masses ``w``) of the greedy encoder for rate ``R``."""
     n = w.size
     H, Hs = _greedy_chain(w)
-    stop = (H <= rate_limit(R, 1e-12)) | (~np.isnan(Hs) & (Hs <= rate_limit(R, 1e-12)))
+    stop = (H <= _aim(R)) | (~np.isnan(Hs) & (Hs <= _aim(R)))
     stop[-1] = True  # one column: H(T) = 0 (up to rounding)
     t = int(np.argmax(stop))
-    return _chain_labels(n, t, not (H[t] <= rate_limit(R, 1e-12) or t == n - 1))
+    return _chain_labels(n, t, not (H[t] <= _aim(R) or t == n - 1))
 
 
 def _encoder(order: np.ndarray, n: int, labels: np.ndarray, w: np.ndarray, split=None) -> Coupling:
@@ -188,7 +196,7 @@ def best_deterministic(w: np.ndarray, R: float, should_stop=None, chunk: int = 1
         S, _ = _extend(P[a:b], pmx[a:b], n - m)
         HS = _block_entropies(S, w)
         best["checked"] += int(S.shape[0])
-        ok = np.flatnonzero(HS <= rate_limit(R, 1e-12))
+        ok = np.flatnonzero(HS <= _aim(R))
         if ok.size:
             k = ok[np.argmax(HS[ok])]
             if HS[k] > best["H"]:
@@ -228,7 +236,7 @@ def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: in
     W = np.bincount(lab, weights=w)
     t = W.size
     H0 = float(_phi(W).sum())
-    base = H0 if H0 <= rate_limit(R, 1e-12) else -np.inf
+    base = H0 if H0 <= _aim(R) else -np.inf
     # targets: a new column (-1) and, per source column, the other columns (all, or a few by mass)
     if t <= max_targets:
         cand = np.arange(t)
@@ -270,7 +278,7 @@ def improve_encoder(w: np.ndarray, labels: np.ndarray, R: float, max_targets: in
     Dl = np.where(np.isfinite(Dl), np.clip(Dl, 0.0, px[:, None]), 0.0)
     Hv = c0[:, None] + _phi(Ws[:, None] - Dl) + _phi(Wd[:, None] + Dl)
     Iv = Hv - px[:, None] * _h(Dl / px[:, None])
-    Iv = np.where(Hv <= rate_limit(R, 1e-12), Iv, -np.inf)
+    Iv = np.where(Hv <= _aim(R), Iv, -np.inf)
     k = np.unravel_index(int(np.argmax(Iv)), Iv.shape)
     best = float(Iv[k])
     if not best > base + 1e-12:
@@ -303,8 +311,8 @@ def _bases(w: np.ndarray, R: float, parts, keep: int = 4) -> list[np.ndarray]:
     pos = np.concatenate([np.arange(h.size) for h in hs])
     ok = ~np.isnan(allh)
     allh, src, pos = allh[ok], src[ok], pos[ok]
-    below = np.flatnonzero(allh <= rate_limit(R, 1e-12))
-    above = np.flatnonzero(allh > rate_limit(R, 1e-12))
+    below = np.flatnonzero(allh <= _aim(R))
+    above = np.flatnonzero(allh > _aim(R))
     chosen = list(below[np.argsort(-allh[below], kind="stable")][:keep])
     chosen += list(above[np.argsort(allh[above], kind="stable")][:keep])
     return [makers[src[i]](pos[i]) for i in chosen]
