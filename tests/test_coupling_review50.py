@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +107,14 @@ def test_the_ebim_encoder_does_not_spend_the_rounding_slack_above_a_tiny_rate(so
     assert r.feasible and 0 < r.objective <= 1e-13 * (1 + 1e-12)
     assert r.bound == pytest.approx(1e-13) and not r.info.get("warnings")
 
+
+def test_readme_says_a_rateless_npy_or_csv_is_mec_only(tmp_path, capsys):
+    """The README offered --kind ebim or mecb for a .npy and a rate-less .csv; neither carries a rate, so both
+    kinds are refused for every such file."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "need `--kind` (`mec`, `ebim` or `mecb`" not in readme and "need `--kind mec`" in readme
+    for kind, rows in (("ebim", [[0.7, 0.2, 0.1]]), ("mecb", [[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]])):
+        f = tmp_path / f"{kind}.npy"
+        np.save(f, np.array(rows))
+        assert main(["solve", str(f), "--kind", kind]) == 2
+        assert "needs a rate" in capsys.readouterr().err
