@@ -11,7 +11,7 @@ import pytest
 
 import combopt
 from combopt.cli.app import main
-from combopt.core.errors import ParameterError
+from combopt.core.errors import InputError, ParameterError
 from combopt.problems.coupling.model import EBIM, MEC, MECB
 from combopt.solvers.coupling import exact_coupling
 
@@ -118,3 +118,19 @@ def test_readme_says_a_rateless_npy_or_csv_is_mec_only(tmp_path, capsys):
         np.save(f, np.array(rows))
         assert main(["solve", str(f), "--kind", kind]) == 2
         assert "needs a rate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text,key,line", [
+    ('{"marginals": [[0.7, 0.2, 0.1]],\n "rate": 0.5,\n "rate": 1.5}\n', "rate", 3),
+    ('{"marginals": [[0.7, 0.3], [0.5, 0.5]],\n "marginals": [[0.5, 0.5], [0.5, 0.5]]}\n', "marginals", 2),
+])
+def test_a_key_given_twice_is_refused_with_its_line(text, key, line, tmp_path, capsys):
+    """json.loads keeps a key's last value: rate 0.5 then 1.5 solved at 1.5 (I = H(X) = 1.15678) without a word,
+    as the QUBO JSON reader already refuses."""
+    src = tmp_path / "dup.coupling.json"
+    src.write_text(text)
+    assert main(["solve", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert f"dup.coupling.json:{line}: the key '{key}' appears twice" in err and "Traceback" not in err
+    with pytest.raises(InputError, match="appears twice"):
+        combopt.read(src)

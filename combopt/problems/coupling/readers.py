@@ -63,12 +63,25 @@ def _build(path: Path, kind: str, marginals, rate, lines: MarginalLines | None, 
 def read_coupling_json(path: Path, kind: str, index: int | None):
     """``{"marginals": [[...], ...], "rate": R, "kind": "mec"|"ebim"|"mecb"}`` (rate and kind optional)."""
     text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is no error
+    twice: list[str] = []  # json.loads keeps a key's last value: {"rate": 0.5, "rate": 1.5} solved at 1.5 silently
+
+    def keep_pairs(pairs):
+        d: dict = {}
+        for k, v in pairs:
+            if k in d:
+                twice.append(k)
+            d[k] = v
+        return d
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=keep_pairs)
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg})", e.lineno) from None
     except (ValueError, RecursionError) as e:
         raise InputError(path, f"not usable JSON ({type(e).__name__})") from None
+    if twice:
+        raise InputError(path, f"the key {twice[0]!r} appears twice in one JSON object; expected each key once",
+                         line_of(text, (twice[0],)) if isinstance(data, dict) and twice[0] in data else None)
     if not isinstance(data, dict) or not isinstance(data.get("marginals"), list) or not data["marginals"]:
         raise InputError(path, 'expected a JSON object {"marginals": [[p1, p2, ...], ...], "rate": R}',
                          line_of(text, ("marginals",)))
