@@ -134,3 +134,10 @@ def test_a_key_given_twice_is_refused_with_its_line(text, key, line, tmp_path, c
     assert f"dup.coupling.json:{line}: the key '{key}' appears twice" in err and "Traceback" not in err
     with pytest.raises(InputError, match="appears twice"):
         combopt.read(src)
+
+
+def test_a_second_rate_line_in_csv_is_refused(tmp_path, capsys):
+    src = tmp_path / "x.marginals.csv"
+    src.write_text("# rate=0.5\n0.7,0.2,0.1\n# rate=1.5\n")  # solved at 1.5 (I = H(X) = 1.15678) without a word
+    assert main(["solve", str(src)]) == 2
+    assert "x.marginals.csv:3: a second '# rate=' line; the rate was already set to 0.5" in capsys.readouterr().err

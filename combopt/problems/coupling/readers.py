@@ -145,6 +145,8 @@ def read_coupling_csv(path: Path, kind: str, index: int | None):
             if text.startswith("#"):
                 body = text[1:].strip().replace(" ", "")
                 if body.lower().startswith("rate="):
+                    if rate is not None:  # the last of two rate lines won without a word
+                        raise InputError(path, f"a second '# rate=' line; the rate was already set to {rate:g}", lineno)
                     try:
                         rate = float(body[5:])
                     except ValueError:
