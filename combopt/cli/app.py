@@ -26,6 +26,7 @@ from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, ParameterError, UnsuitedInstance
 from ..core.safeio import a_directory, check_not_input, check_target, read_bounded, write_atomic
+from .witness import solver_witness_claims
 
 app = typer.Typer(
     add_completion=False,
@@ -328,6 +329,7 @@ def check(
                with_line(e, raw.decode("utf-8-sig"))) from None
     ev = evaluate_finite(problem, sol)
     mismatches = check_claims(problem, data, ev, kind_given=kind is not None)
+    mismatches += [m for m in solver_witness_claims(problem, data) if m not in mismatches]
     if ev.feasible:
         out_console.print(f"feasible: objective {ev.objective + 0.0:.15g} ({problem.sense})", highlight=False)
     else:
@@ -378,6 +380,7 @@ def _check_without_solution(problem, data: dict, kind_given: bool) -> None:
     from ..core.claims import check_claims_without_solution
 
     mismatches = check_claims_without_solution(problem, data, kind_given)
+    mismatches += [m for m in solver_witness_claims(problem, data) if m not in mismatches]
     out_console.print("no solution in the result", highlight=False)
     for m in mismatches:
         out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)

@@ -136,6 +136,10 @@ class Problem:
         (``None``: ``x0``, ``x1``, ...)."""
         return None
 
+    #: a fast heuristic whose answer ``combopt check`` also holds against a result's bound and status, for a
+    #: family whose quick construction is too weak to refute them (EBIM, MEC-B)
+    witness_solver: str | None = None
+
     #: what reading the instance changed in what it was given (one line each; ``combopt solve`` prints them as notes)
     notes: tuple[str, ...] = ()
 

@@ -401,6 +401,7 @@ class EBIM(CouplingProblem):
     min_marginals = 1
     max_marginals = 1
     needs_rate = True
+    witness_solver = "ebim"  # check: a bound below the improved greedy encoder is false
 
     @property
     def p(self) -> np.ndarray:
@@ -549,6 +550,7 @@ class MECB(CouplingProblem):
     min_marginals = 2
     max_marginals = 2
     needs_rate = True
+    witness_solver = "mecb"
 
     def describe(self) -> str:
         p, q = self.marginals
