@@ -131,6 +131,9 @@ def read_psplib_sm(path: str | Path) -> RCPSP:
                 raise InputError(path, f"expected job, mode, duration and {nres} demands, got {len(v)} numbers",
                                  lineno)
             job = v[0]
+            if v[1] != 1:  # the precedence lines declare one mode: a request for mode 2 is not this format
+                raise InputError(path, f"job {job} lists mode {v[1]}; single-mode files (.sm) have mode 1 only",
+                                 lineno)
             if job in req:
                 raise InputError(path, f"job {job} appears twice in REQUESTS/DURATIONS", lineno)
             if v[2] < 0 or min(v[3:], default=0) < 0:
