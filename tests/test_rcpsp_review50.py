@@ -25,3 +25,20 @@ def test_a_request_line_for_a_mode_other_than_1_is_refused_with_its_line(tmp_pat
         read_psplib_sm(bad)
     assert e.value.line == k + 1 and "mode 7" in str(e.value)
     assert read_psplib_sm(DATA / "j301_1.sm").n == 32  # the file as published still reads
+
+
+@pytest.mark.parametrize("seconds", [0.05, 0.1, 0.2, 0.3, 0.5])
+def test_cbc_dying_at_its_time_limit_on_a_warm_start_is_a_stop_not_an_error(seconds):
+    """CBC 2.10.3 dies of SIGSEGV when its elapsed-time limit runs out while it reads the MIP start: on j301_1 with
+    0.3 s left (and on an 11-task model with 0.05-0.1 s) ``run_pulp`` raised PulpSolverError('CBC failed (exit code
+    -11)'), so ``combopt.solve(..., 'milp', time_limit=1)`` and ``combopt solve -s milp -t 1`` ended in a traceback.
+    Now the run stops at its limit with the warm start (or better) as its answer."""
+    from combopt.solvers.milp import run_pulp
+
+    P = read_psplib_sm(DATA / "j301_1.sm")
+    prob, decode = P.to_pulp()
+    run = run_pulp(prob, "cbc", seconds)
+    assert not run.infeasible and run.status in ("time_limit", "optimal")
+    if run.has_solution:
+        ev = P.evaluate(decode())
+        assert ev.feasible and ev.objective >= 43  # the optimum of j301_1
