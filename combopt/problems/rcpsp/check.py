@@ -98,9 +98,11 @@ def check_schedule(problem: RCPSP, starts) -> list[Violation]:
         np.add.at(delta, np.searchsorted(pts, f[users]), -P.demands[users, r])
         usage = np.cumsum(delta)[:-1]
         capv = np.full(lefts.size, int(P.capacities[r]), dtype=np.int64)
-        for a, b, lvl in segs:
-            inside = (lefts >= a) & (lefts < b)
-            capv[inside] = np.minimum(capv[inside], lvl)
+        if segs:  # disjoint and in order: the segment of each left end by bisection (a mask per segment took 3 s
+            seg = np.asarray(segs, dtype=np.int64)  # on 20,000 downtime intervals)
+            k = np.searchsorted(seg[:, 0], lefts, side="right") - 1
+            inside = (k >= 0) & (lefts < seg[np.maximum(k, 0), 1])
+            capv[inside] = np.minimum(capv[inside], seg[k[inside], 2])
         over = np.flatnonzero(usage > capv)
         k = 0
         while k < over.size:

@@ -36,6 +36,7 @@ names and the times involved.
 
 from __future__ import annotations
 
+import heapq
 import math
 import numbers
 from collections.abc import Sequence
@@ -370,14 +371,24 @@ class RCPSP(Problem):
         return prof
 
     def capacity_segments(self, r: int) -> list[tuple[int, int, int]]:
-        """Piecewise-constant capacity of resource ``r`` as ``(start, end, level)`` below the base level."""
-        pts = sorted({d.start for d in self.downtime if d.resource == r} | {d.end for d in self.downtime
-                                                                            if d.resource == r})
-        out = []
+        """Piecewise-constant capacity of resource ``r`` as ``(start, end, level)`` below the base level.
+
+        One sweep over the downtime sorted by start, the levels in force on a heap (each elementary stretch had
+        scanned every downtime: 20,000 intervals took 16 s a call, and every evaluate calls it)."""
+        base = int(self.capacities[r])
+        ds = sorted((d.start, d.end, d.capacity) for d in self.downtime if d.resource == r)
+        pts = sorted({x for s, e, _ in ds for x in (s, e)})
+        out: list[tuple[int, int, int]] = []
+        active: list[tuple[int, int]] = []  # (level, end) of the downtime started by now; ended ones leave lazily
+        k = 0
         for a, b in zip(pts, pts[1:], strict=False):
-            lvl = min([d.capacity for d in self.downtime if d.resource == r and d.start <= a and b <= d.end],
-                      default=int(self.capacities[r]))
-            if lvl < self.capacities[r]:
+            while k < len(ds) and ds[k][0] <= a:
+                heapq.heappush(active, (ds[k][2], ds[k][1]))
+                k += 1
+            while active and active[0][1] <= a:  # a downtime covers [a, b) when it starts by a and ends after a
+                heapq.heappop(active)
+            lvl = min(active[0][0], base) if active else base
+            if lvl < base:
                 if out and out[-1][1] == a and out[-1][2] == lvl:
                     out[-1] = (out[-1][0], b, lvl)
                 else:
