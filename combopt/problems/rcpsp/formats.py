@@ -287,7 +287,7 @@ def rcpsp_to_json(problem: RCPSP) -> dict[str, Any]:
     res = []
     for r in range(P.num_resources):
         entry: dict[str, Any] = {"name": P.resource_names[r], "capacity": int(P.capacities[r])}
-        dts = [d for d in P.downtime if d.resource == r]
+        dts = P.downtime_of(r)
         if dts:
             entry["downtime"] = [{"start": d.start, "end": d.end, "capacity": d.capacity,
                                   **({"reason": d.reason} if d.reason else {})} for d in dts]
