@@ -119,3 +119,20 @@ def test_the_downtime_is_read_once_for_all_resources_not_once_a_resource():
         return next(T for T in range(61) if sum(up[:T]) >= 2)
 
     assert bound == max(least_T(r) for r in range(7)) == 4
+
+
+def test_cpsat_says_why_a_project_is_infeasible_as_the_readme_promises():
+    """README: a run that finds no schedule meeting every window says infeasible only with a proof in
+    info["infeasibility"] (the proof row of the table). rcpsp-cpsat said infeasible with no such entry."""
+    pytest.importorskip("ortools")
+    import combopt
+    from combopt.problems.rcpsp.model import RCPSP, Downtime
+
+    # one task of 2 on a resource down during [0, 5), deadline 4: no schedule
+    P = RCPSP([2], [[1]], [1], [[]], deadline=[4], downtime=[Downtime(0, 0, 5, 0)])
+    r = combopt.solve(P, "rcpsp-cpsat", time_limit=5, num_workers=1)
+    assert r.status == "infeasible" and r.solution is None
+    assert "CP-SAT proved" in r.info["infeasibility"]
+    Q = RCPSP([2], [[1]], [1], [[]], deadline=[7], downtime=[Downtime(0, 0, 5, 0)])
+    q = combopt.solve(Q, "rcpsp-cpsat", time_limit=5, num_workers=1)
+    assert q.status == "optimal" and q.objective == 7 and "infeasibility" not in q.info

@@ -160,6 +160,9 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     if status == cp_model.INFEASIBLE:
         if horizon == P.horizon or hint_starts is None:
             infeasible = True  # on the safe horizon: a proof that no schedule exists
+            info["infeasibility"] = (f"CP-SAT proved its model infeasible: no schedule within the time axis "
+                                     f"[0, {int(P.horizon)}), which holds a schedule whenever one exists, meets "
+                                     "every window, precedence, capacity and disjunctive pair")
         # with a horizon from the hint, INFEASIBLE cannot happen (the hint is a solution)
     return SolverOutput(solution=sol, bound=bound, proven_optimal=status == cp_model.OPTIMAL,
                         infeasible=infeasible, info=finish_info(P, info, ctx.state.best))
