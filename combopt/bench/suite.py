@@ -283,23 +283,22 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
             raise _err(src, f"{where}: instances must be a list of non-empty strings, got {pat!r}", text,
                        "instances")
         m = _RANGE.fullmatch(pat)
+        one = None if m else re.fullmatch(r"(.*)#(\d+)", pat)
         if m:
             base, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
             if hi < lo or hi - lo > 100_000:
                 raise _err(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)", text, pat)
-            if not (root / base).is_file():
-                raise _err(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)", text,
-                           pat)
-            _check_range_end(root / base, hi, kind, src, f"{where}: range {pat!r}", text, pat)
-            out += [f"{base}#{k}" for k in range(lo, hi + 1)]
-            continue
-        base = pat.split("#")[0] if re.fullmatch(r".*#\d+", pat) else pat
+            what = f"{where}: range {pat!r}"
+        elif one:
+            base, lo = one.group(1), int(one.group(2))
+            hi, what = lo, f"{where}: {pat!r}"
+        else:
+            base, lo, hi, what = pat, None, None, ""
         if any(ch in base for ch in "*?["):
             found = sorted(_under(q, root) for q in glob.glob(str(root / base)) if Path(q).is_file())
             if not found:
                 raise _err(src, f"{where}: no files match {pat!r} under the data root {root} (pass --data DIR?)",
                            text, pat)
-            out += found
         elif (root / base).is_dir():
             # a folder's reference tables (.csv) and notes are no instances, unless the kind reads .csv (DAG data)
             skip = {".md", ".txt.gz"} | (set() if kind is not None and ".csv" in kind_extensions(kind) else {".csv"})
@@ -308,14 +307,18 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
             if not found:
                 raise _err(src, f"{where}: folder {base} holds no instance files (reference tables .csv, "
                                 ".md notes and hidden files are left out)", text, pat)
-            out += found
         elif (root / base).is_file():
-            if base != pat:  # one instance of a file: past its end is an error of the suite too
-                _check_range_end(root / base, int(pat.rsplit("#", 1)[1]), kind, src, f"{where}: {pat!r}", text,
-                                 pat)
-            out.append(pat)
+            found = [base]
         else:
             raise _err(src, f"{where}: {base} not found under the data root {root} (pass --data DIR?)", text, pat)
+        if lo is None:
+            out += found
+            continue
+        # path#K, path#A..B, and a glob or folder with one: the instances of every file it names (past a file's
+        # end: an error of the suite, not one failed run per missing index; the suffix used to be dropped there)
+        for f in found:
+            _check_range_end(root / f, hi, kind, src, what if f == base else f"{what} ({f})", text, pat)
+            out += [f"{f}#{k}" for k in range(lo, hi + 1)]
     unique: dict[tuple[str, str], str] = {}
     for q in out:  # the first spelling of each file (and instance of it) stands
         m = re.fullmatch(r"(.*)#(\d+)", q)

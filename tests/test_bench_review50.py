@@ -1,0 +1,33 @@
+"""What an outside reviewer found in suites and reports (session 50)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from combopt.bench.suite import load_suite
+from combopt.core.errors import InputError
+
+DATA = Path(__file__).parent / "data"
+
+
+def _suite(tmp_path: Path, sets: str, solvers: str = '[[solvers]]\nsolver = "lagrangian"\n') -> Path:
+    p = tmp_path / "s.toml"
+    p.write_text("[suite]\nmax_iterations = 1\n" + sets + solvers)
+    return p
+
+
+def test_a_glob_or_folder_with_an_instance_index_keeps_the_index(tmp_path):
+    """``mdkp/*.txt#3`` ran instance #0 of each file (the ``#3`` was dropped for globs and folders), scored against
+    #0's optimum; ``#A..B`` on a glob said the glob was not found."""
+    (tmp_path / "mdkp").mkdir()
+    (tmp_path / "mdkp" / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    s = load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mdkp/*.txt#3", "mdkp/mk*.txt#5..6"]\n'
+                                    '[sets.b]\nkind = "mdkp"\ninstances = ["mdkp#2"]\n'))
+    assert [r.path for r in s.runs] == ["mdkp/mknap1.txt#3", "mdkp/mknap1.txt#5", "mdkp/mknap1.txt#6",
+                                        "mdkp/mknap1.txt#2"]
+    with pytest.raises(InputError, match=r"mknap1.txt\): holds 7 instances") as e:
+        load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mdkp/*.txt#7"]\n'))
+    assert e.value.line == 5
+
