@@ -31,3 +31,21 @@ def test_a_glob_or_folder_with_an_instance_index_keeps_the_index(tmp_path):
         load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mdkp/*.txt#7"]\n'))
     assert e.value.line == 5
 
+
+
+def test_a_suite_name_with_brackets_is_text_in_the_live_display():
+    """On a terminal, ``name = "mk [/x] test"`` raised rich's MarkupError from the progress bar (a traceback, exit 1,
+    before any run): the name went into the bar's markup."""
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from combopt.bench.progress import SuiteProgress
+
+    buf = io.StringIO()
+    prog = SuiteProgress(Console(file=buf, force_terminal=True, markup=False, width=120), live=True)
+    prog.start(SimpleNamespace(name="mk [/x] test", skipped=[]), 2, 0)
+    prog._prog.refresh()
+    prog.close()
+    assert "mk [/x] test" in buf.getvalue()

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .runner import Progress as _Base
@@ -57,8 +58,9 @@ class SuiteProgress(_Base):
             self.console.print(f"skipping solver entry {label}: {why}", highlight=False)
         self.console.print(msg, highlight=False)
         if self.live and total:
-            self._prog = Progress(TextColumn(f"[bold cyan]bench {suite.name}"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+            # the suite's name is text, not markup: "mk [/x]" raised a MarkupError at the first refresh
+            self._prog = Progress(TextColumn(f"[bold cyan]bench {escape(suite.name)}"), BarColumn(),
+                                  MofNCompleteColumn(), TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
                                   console=self.console, transient=True, refresh_per_second=4)
             self._prog.start()
             self._task = self._prog.add_task("bench", total=total, counts=self._counts())
