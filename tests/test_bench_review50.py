@@ -49,3 +49,13 @@ def test_a_suite_name_with_brackets_is_text_in_the_live_display():
     prog._prog.refresh()
     prog.close()
     assert "mk [/x] test" in buf.getvalue()
+
+
+def test_a_range_too_long_is_not_said_to_run_downwards(tmp_path):
+    """``f.txt#0..200000`` runs upwards, yet was refused with "must run upwards (A..B with A <= B)"."""
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    with pytest.raises(InputError, match=r"spans 200001 instances; at most 100,001") as e:
+        load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0..200000"]\n'))
+    assert e.value.line == 5 and "upwards" not in e.value.message
+    with pytest.raises(InputError, match="must run upwards"):
+        load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#3..1"]\n'))

@@ -266,6 +266,8 @@ def _options(src: Path, text: str, table: dict, base: dict[str, Any], where: str
 
 
 _RANGE = re.compile(r"(.*)#(\d+)\.\.(\d+)")
+#: the most instances one ``path#A..B`` may name
+MAX_RANGE = 100_001
 
 
 def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kind: str | None = None,
@@ -286,8 +288,11 @@ def expand_instances(patterns: list[str], root: Path, src: Path, where: str, kin
         one = None if m else re.fullmatch(r"(.*)#(\d+)", pat)
         if m:
             base, lo, hi = m.group(1), int(m.group(2)), int(m.group(3))
-            if hi < lo or hi - lo > 100_000:
+            if hi < lo:
                 raise _err(src, f"{where}: range {pat!r} must run upwards (A..B with A <= B)", text, pat)
+            if hi - lo >= MAX_RANGE:  # (it was said to run downwards)
+                raise _err(src, f"{where}: range {pat!r} spans {hi - lo + 1} instances; at most {MAX_RANGE:,} in "
+                                "one range", text, pat)
             what = f"{where}: range {pat!r}"
         elif one:
             base, lo = one.group(1), int(one.group(2))
