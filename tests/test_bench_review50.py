@@ -59,3 +59,16 @@ def test_a_range_too_long_is_not_said_to_run_downwards(tmp_path):
     assert e.value.line == 5 and "upwards" not in e.value.message
     with pytest.raises(InputError, match="must run upwards"):
         load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#3..1"]\n'))
+
+
+def test_a_huge_wall_limit_does_not_break_the_subprocess_launcher(tmp_path):
+    """``time_limit = 1e300`` (finite, so a suite takes it) made a wall limit of 2e300 s, and the launcher that Dask
+    workers of a plain ``dask worker`` use (``python -m combopt.bench.worker``) raised OverflowError waiting for it:
+    every run was recorded as killed. The wait is capped; the run answers with its own row."""
+    from combopt.bench.worker import run_isolated
+
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    s = load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\n'))
+    spec = {**s.runs[0].to_dict(), "file": str(tmp_path / "gone.txt"), "wall_limit": 2e300}
+    row = run_isolated(spec, "subprocess")
+    assert row["status"] == "error" and "gone.txt" in row["error"]

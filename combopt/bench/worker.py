@@ -163,6 +163,10 @@ def execute(spec: dict) -> dict[str, Any]:
     return row
 
 
+#: the longest one wait of the subprocess launcher (11.6 days; poll() takes at most 2**31 ms): a longer wall limit
+#: is waited for in several
+MAX_WAIT_S = 1e6
+
 #: how often a run's process checks that the process waiting for its row still lives (seconds)
 PARENT_POLL_S = 0.5
 
@@ -316,9 +320,17 @@ def _run_subprocess(spec: dict) -> dict[str, Any]:
     with _live_lock:
         _live.add(proc)
     try:
-        try:
-            out, err = proc.communicate(json.dumps(spec), timeout=float(spec["wall_limit"]))
-        except subprocess.TimeoutExpired:
+        deadline, data = t0 + float(spec["wall_limit"]), json.dumps(spec)
+        while True:
+            # in waits of at most MAX_WAIT_S: a suite's time_limit = 1e300 (finite, so taken) gave a wall limit the
+            # selector cannot wait for (OverflowError: every run of a Dask worker starting runs this way was killed)
+            try:
+                out, err = proc.communicate(data, timeout=min(max(deadline - time.perf_counter(), 0.0), MAX_WAIT_S))
+                break
+            except subprocess.TimeoutExpired:
+                data = None  # sent: communicate takes no input again
+                if time.perf_counter() < deadline:
+                    continue
             proc.kill()
             proc.communicate()
             wall = time.perf_counter() - t0
