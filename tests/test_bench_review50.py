@@ -72,3 +72,13 @@ def test_a_huge_wall_limit_does_not_break_the_subprocess_launcher(tmp_path):
     spec = {**s.runs[0].to_dict(), "file": str(tmp_path / "gone.txt"), "wall_limit": 2e300}
     row = run_isolated(spec, "subprocess")
     assert row["status"] == "error" and "gone.txt" in row["error"]
+
+
+@pytest.mark.parametrize("ref", ["nope.csv", "."])
+def test_a_missing_reference_file_names_the_suite_line(tmp_path, ref):
+    """A reference path that names no file was reported against that path alone (``/data/nope.csv: no such reference
+    file``, no line; a folder read as ``/data: no such reference file``): the mistake is the suite's, at its line."""
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    with pytest.raises(InputError, match=r"\[sets.a\]: reference .*: no such file under the data root") as e:
+        load_suite(_suite(tmp_path, f'[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\nreference = "{ref}"\n'))
+    assert e.value.path == str(tmp_path / "s.toml") and e.value.line == 6

@@ -488,6 +488,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
                 ref = ref["file"]
             if not isinstance(ref, str):
                 raise _err(src, f"{where}: reference must be a path", text, "reference")
+            if not (root / ref).is_file():  # the suite's mistake: its line (the CSV's own errors name the CSV's)
+                raise _err(src, f"{where}: reference {ref!r}: no such file under the data root {root} (expected a "
+                                "CSV: instance,<optimum|best_known|...>)", text, "reference")
             refs = load_reference(root / ref, **cols)
             ref_file = str(root / ref)
         tol = st.get("tolerance", base["tolerance"])
