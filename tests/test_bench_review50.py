@@ -82,3 +82,17 @@ def test_a_missing_reference_file_names_the_suite_line(tmp_path, ref):
     with pytest.raises(InputError, match=r"\[sets.a\]: reference .*: no such file under the data root") as e:
         load_suite(_suite(tmp_path, f'[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\nreference = "{ref}"\n'))
     assert e.value.path == str(tmp_path / "s.toml") and e.value.line == 6
+
+
+def test_a_reference_with_no_row_for_any_instance_is_refused(tmp_path):
+    """A reference whose instance column names the instances otherwise (``MKNAP1#0`` for ``mknap1.txt#0``) was taken
+    silently: no run had an optimum, a gap or a target, and the report showed "-" everywhere."""
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    (tmp_path / "ref.csv").write_text("instance,optimum\nMKNAP1#0,3800\nMKNAP1#1,8706.1\n")
+    sets = '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0..1"]\nreference = "ref.csv"\n'
+    with pytest.raises(InputError, match=r"\[sets.a\]: reference 'ref.csv' has no row for any instance") as e:
+        load_suite(_suite(tmp_path, sets))
+    assert e.value.line == 6
+    (tmp_path / "ref.csv").write_text("instance,optimum\nmknap1#1,8706.1\n")  # one instance known: taken
+    s = load_suite(_suite(tmp_path, sets))
+    assert s.sets["a"].refs["mknap1#1"].optimum == 8706.1 and len(s.runs) == 2

@@ -459,6 +459,7 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
     if not isinstance(sets_doc, dict) or not sets_doc:
         raise _err(src, "expected at least one instance set: [sets.NAME] with kind and instances", text, "sets")
     sets: dict[str, InstanceSet] = {}
+    names: dict[tuple[str, str | None], str | None] = {}  # the instance files' own names, read once
     for sname, st in sets_doc.items():
         where = f"[sets.{sname}]"
         if not isinstance(st, dict):
@@ -498,6 +499,14 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
             raise _err(src, f"{where}: tolerance must be in [0, 1), got {tol!r}", text, "tolerance")
         paths = expand_instances(inst, root, src, where, kind, text)
         sets[sname] = InstanceSet(sname, kind, paths, refs, float(tol), ref_file)
+        if refs and not any(_reference(sets[sname], root, q, names)[0] is not None for q in paths):
+            # no row for any instance (names spelt otherwise: "Burma14" for burma14.tsp): every run went unscored
+            from .refs import instance_names
+
+            raise _err(src, f"{where}: reference {ref!r} has no row for any instance of the set (its first, "
+                            f"{paths[0]}, was looked up as {', '.join(map(repr, instance_names(paths[0])))}, and by "
+                            "the name the file gives itself); expected the reference's instance column to name them",
+                       text, "reference")
 
     entries_doc = doc.get("solvers", [])
     if not isinstance(entries_doc, list) or not entries_doc:
@@ -572,7 +581,6 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
         else:
             usable.append(e)
     keys: set[str] = set()
-    names: dict[tuple[str, str | None], str | None] = {}
     for sname, st in sets.items():
         for ipath in st.paths:
             for e in usable:
