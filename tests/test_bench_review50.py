@@ -96,3 +96,12 @@ def test_a_reference_with_no_row_for_any_instance_is_refused(tmp_path):
     (tmp_path / "ref.csv").write_text("instance,optimum\nmknap1#1,8706.1\n")  # one instance known: taken
     s = load_suite(_suite(tmp_path, sets))
     assert s.sets["a"].refs["mknap1#1"].optimum == 8706.1 and len(s.runs) == 2
+
+
+def test_an_entry_with_no_sets_is_refused(tmp_path):
+    """``sets = []`` was taken: the entry ran nothing, and a suite of such entries said "0 run(s) to do"."""
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    with pytest.raises(InputError, match=r"entry 1: sets is empty, so the entry would run nothing") as e:
+        load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\n',
+                          '[[solvers]]\nsolver = "lagrangian"\nsets = []\n'))
+    assert e.value.line == 8

@@ -534,6 +534,9 @@ def load_suite(path: str | Path, data: str | Path | None = None) -> Suite:
             sets_of = [sets_of]
         if not isinstance(sets_of, list) or not all(isinstance(x, str) for x in sets_of):
             raise _err(src, f"{where}: sets must be a set name or a list of them", text, "sets")
+        if not sets_of:  # the entry ran nothing, without a word
+            raise _err(src, f"{where}: sets is empty, so the entry would run nothing; name its sets, or leave sets "
+                            "out for every set", text, "sets")
         for s in sets_of:
             if s not in sets:
                 raise _err(src, f"{where}: unknown set {s!r}; the suite defines: {', '.join(sets)}", text, s)
