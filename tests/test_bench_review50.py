@@ -105,3 +105,30 @@ def test_an_entry_with_no_sets_is_refused(tmp_path):
         load_suite(_suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\n',
                           '[[solvers]]\nsolver = "lagrangian"\nsets = []\n'))
     assert e.value.line == 8
+
+
+def test_rows_a_resume_reuses_keep_their_reference_beside_rows_of_older_contents(tmp_path, capsys, monkeypatch):
+    """A results file holding a row of an older content of the instance (a resume interrupted after the file was
+    edited): --resume reran that run and reused the other, but read the file with the digest put in the paths of
+    both, so the reused row lost its reference in the summary ("at optimum -", no gap), stood as another instance,
+    and a false warning said it had been scored against other reference values."""
+    import json
+
+    from test_cli import run_cli
+
+    (tmp_path / "mknap1.txt").write_bytes((DATA / "mdkp" / "mknap1.txt").read_bytes())
+    (tmp_path / "ref.csv").write_text("instance,optimum\nmknap1#0,3800\n")
+    suite = _suite(tmp_path, '[sets.a]\nkind = "mdkp"\ninstances = ["mknap1.txt#0"]\nreference = "ref.csv"\n',
+                   '[[solvers]]\nname = "one"\nsolver = "milp"\n[[solvers]]\nname = "two"\nsolver = "milp"\n'
+                   'params = { backend = "highs" }\n')
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "r.jsonl"
+    assert run_cli(capsys, "bench", suite, "--out", out)[0] == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["at_optimum"] for r in rows] == [True, True]
+    rows[1]["instance_sha"] = "0123456789abcdef"  # "two" ran on an older content of the file
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    rc, printed, err = run_cli(capsys, "bench", suite, "--out", out, "--resume")
+    assert rc == 0 and "scored against other reference values" not in err
+    table = [line for line in printed.splitlines() if line.startswith("│ a ")]
+    assert len(table) == 2 and all("1/1 100%" in line and "0.000" in line for line in table), printed

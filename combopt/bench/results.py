@@ -430,10 +430,12 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
     return h.hexdigest()[:16]
 
 
-def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
+def read_results(paths: list[str | Path], *, apart: bool = True) -> list[dict[str, Any]]:
     """Rows of one or more results files (partial files welcome). Within a file a key seen twice keeps its last row
     (a resumed run that reran it); across files, rows of one key on instance files of different contents
-    (``instance_sha``: two data roots with files of the same names) are both kept."""
+    (``instance_sha``: two data roots with files of the same names) are both kept. ``apart``: rows of one set and
+    path on files of different contents get the digest in their path and instance (:func:`_apart`); ``False`` keeps
+    the paths as the suite writes them (the rows ``--resume`` reuses, all on the files as they are now)."""
     by_key: dict[tuple[str, str | None], dict[str, Any]] = {}
     shas: dict[str, set[str | None]] = {}
     for path in paths:
@@ -474,7 +476,7 @@ def read_results(paths: list[str | Path]) -> list[dict[str, Any]]:
                 held.discard(o)
             by_key[(k, sha)] = r
             held.add(sha)
-    return _apart(list(by_key.values()))
+    return _apart(list(by_key.values())) if apart else list(by_key.values())
 
 
 def _apart(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -123,7 +123,10 @@ def bench_suite(path: Path, *, out: Path | None, force: bool, jobs: int, resume:
         check_not_input(target, inputs)
     skip = recorded_keys(out) if (resume and exists) else {}
     rerun = {r.key for r in pending(suite, skip)}
-    previous = [r for r in read_results([out]) if r["key"] in {s.key for s in suite.runs} - rerun] if skip else []
+    # the reused rows ran on the files as they are now: read without the digest that rows of older contents (the runs
+    # to redo) put in the path, which lost their reference ("at optimum -") and made them another instance
+    previous = [r for r in read_results([out], apart=False) if r["key"] in {s.key for s in suite.runs} - rerun] \
+        if skip else []
     previous = _rescored(previous, suite)
     progress = SuiteProgress(out_console)
     with ResultsWriter(out, append=resume and exists) as writer:
