@@ -1,0 +1,34 @@
+"""Review 50 (dagsolve): the DAG solvers on tiny data, against exact answers, and under hostile input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import combopt
+from combopt.problems.dag import DAGProblem, is_dag
+
+
+def _data(seed: int = 0, n: int = 40, d: int = 4) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    X[:, 1] += X[:, 0]
+    X[:, 3] += 2 * X[:, 1]
+    return X
+
+
+def test_restarts_do_not_begin_once_the_time_limit_is_spent():
+    # every start of a batch was searched and fitted after the limit: restarts=20000 on 4 variables ran 120 s at -t 2;
+    # now the starts run `workers` at a time and none begins after the limit (the first batch of workers always runs)
+    r = combopt.solve(DAGProblem(_data()), "topo", restarts=500, workers=2, time_limit=1e-6, seed=1)
+    assert 1 <= r.info["starts"] <= 2
+    assert r.feasible and is_dag(np.asarray(r.solution))
+
+
+def test_restarts_without_a_limit_all_run_and_threads_do_not_change_the_answer():
+    p = DAGProblem(_data(2))
+    r1 = combopt.solve(p, "topo", init="random", restarts=7, workers=3, seed=5)
+    r2 = combopt.solve(p, "topo", init="random", restarts=7, workers=1, seed=5)
+    assert r1.info["starts"] == r2.info["starts"] == 7
+    assert r1.info["start_scores"] == r2.info["start_scores"]
+    assert r1.objective == r2.objective == pytest.approx(min(r1.info["start_scores"]), rel=1e-12)
