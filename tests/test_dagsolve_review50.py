@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import combopt
+from combopt.core.errors import ParameterError
 from combopt.problems.dag import DAGProblem, is_dag
 
 
@@ -32,3 +33,13 @@ def test_restarts_without_a_limit_all_run_and_threads_do_not_change_the_answer()
     assert r1.info["starts"] == r2.info["starts"] == 7
     assert r1.info["start_scores"] == r2.info["start_scores"]
     assert r1.objective == r2.objective == pytest.approx(min(r1.info["start_scores"]), rel=1e-12)
+
+
+@pytest.mark.parametrize("rtol", [1, 2, 1e9])
+def test_an_rtol_no_swap_can_meet_is_refused(rtol):
+    # a swap must lower the score by more than rtol times the score: from rtol = 1 on none can (the score is >= 0),
+    # and rtol=2 ran the greedy start order unsearched without a word
+    with pytest.raises(ParameterError, match="rtol must be below 1"):
+        combopt.solve(DAGProblem(_data()), "topo", rtol=rtol)
+    r = combopt.solve(DAGProblem(_data()), "topo", rtol=0.5, init="random", seed=3)
+    assert r.feasible

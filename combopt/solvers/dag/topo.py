@@ -318,6 +318,8 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     size_large = positive_int(params, "size_large", dl)
     no_large_search = positive_int(params, "no_large_search", 1, lo=0)
     rtol = _number(params, "rtol", 1e-5)
+    if rtol >= 1:  # a swap would have to lower the score below zero: no swap is ever taken
+        raise ParameterError(f"parameter rtol must be below 1 (the share of the score a swap must gain), got {rtol:g}")
     max_iter = positive_int(params, "max_iter", 1000)
     truth = params.pop("truth", None)
     init_raw = params.pop("init", "heuristic")
