@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
 
 import combopt
+from combopt.cli.app import main
 from combopt.core.errors import ParameterError
 from combopt.problems.dag import DAGProblem, is_dag
 from combopt.problems.dag.model import order_score
@@ -62,3 +64,29 @@ def test_the_bound_is_read_off_the_rank_check_not_two_more_inversions(monkeypatc
     assert r.bound == pytest.approx(expected, rel=1e-9) and r.bound <= expected
     best = min(order_score(p.S, o) for o in itertools.permutations(range(5)))
     assert r.bound <= best <= r.objective * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("where", ["edge_weight", "metric", "truth_refit_score", "bound"])
+def test_check_of_a_result_stating_a_400_digit_integer_is_a_mismatch_not_a_traceback(tmp_path, capsys, where):
+    # float() of a JSON integer of hundreds of digits raised OverflowError inside the dag claims: a traceback (exit 1)
+    data, truth, res = tmp_path / "x.csv", tmp_path / "t.csv", tmp_path / "r.json"
+    np.savetxt(data, _data(), delimiter=",", header="a,b,c,d", comments="")
+    truth.write_text("a,b\nb,d\n")
+    assert main(["solve", str(data), "--kind", "dag", "--truth", str(truth), "-o", str(res)]) == 0
+    r = json.loads(res.read_text())
+    huge = 10 ** 400
+    if where == "edge_weight":
+        r["solution"]["edges"][0]["weight"] = huge
+    elif where == "metric":
+        r["solution"]["metrics"]["shd"] = huge
+    elif where == "truth_refit_score":
+        r["solution"]["truth_refit_score"] = huge
+    else:
+        r["bound"] = huge
+    res.write_text(json.dumps(r))
+    capsys.readouterr()
+    assert main(["check", str(data), str(res)]) == 1
+    out = capsys.readouterr().out
+    key = {"edge_weight": "edges:", "metric": "metrics:", "truth_refit_score": "truth_refit_score:",
+           "bound": "bound:"}[where]
+    assert f"mismatch: {key}" in out and "Traceback" not in out

@@ -351,8 +351,8 @@ class DAGProblem(Problem):
             out = self._stated_fields(sol, W, order) if "adjacency" in sol else []
             if "adjacency" in sol:
                 out.extend(self._truth_claims(sol, W))
-        bound = data.get("bound")
-        if not isinstance(bound, (int, float)) or isinstance(bound, bool) or not math.isfinite(bound):
+        bound = _as_float(data.get("bound"))
+        if bound is None or not math.isfinite(bound):
             return out
         tol = 1e-9 * max(self.objective_scale(), abs(float(bound)))
         witnesses = [("the greedy order (smallest conditional variance first)", heuristic_order(self.S))]
@@ -405,9 +405,8 @@ class DAGProblem(Problem):
             if not isinstance(m, dict):
                 out.append("metrics: expected an object of SHD, TPR, FDR, FPR, ...")
             else:
-                wrong = [f"{k} {m[k]!r} (is {real[k]:.6g})" for k in real if k in m and not (
-                    isinstance(m[k], (int, float)) and not isinstance(m[k], bool)
-                    and math.isclose(float(m[k]), real[k], rel_tol=1e-9, abs_tol=1e-12))]
+                wrong = [f"{k} {repr(m[k])[:40]} (is {real[k]:.6g})" for k in real if k in m and not (
+                    (f := _as_float(m[k])) is not None and math.isclose(f, real[k], rel_tol=1e-9, abs_tol=1e-12))]
                 if wrong:
                     out.append("metrics: the result's metrics are not its adjacency's against the truth: "
                                + ", ".join(wrong[:4]))
@@ -418,11 +417,11 @@ class DAGProblem(Problem):
             claimed = sol.get(key)
             if claimed is None:
                 continue
-            if (not isinstance(claimed, (int, float)) or isinstance(claimed, bool) or real_score is None
-                    or not math.isclose(float(claimed), real_score, rel_tol=1e-9,
-                                        abs_tol=1e-12 * self.objective_scale())):
+            f = _as_float(claimed)
+            if (f is None or real_score is None
+                    or not math.isclose(f, real_score, rel_tol=1e-9, abs_tol=1e-12 * self.objective_scale())):
                 shown = "none (the truth is not a DAG)" if real_score is None else f"{real_score:.10g}"
-                out.append(f"{key}: the result claims {claimed!r}, the truth's is {shown}")
+                out.append(f"{key}: the result claims {repr(claimed)[:40]}, the truth's is {shown}")
         return out
 
     def _refit_score(self, truth: np.ndarray) -> float | None:
@@ -445,8 +444,8 @@ class DAGProblem(Problem):
                 missing = sorted(set(real) - set(stated or ()))[:3]
                 out.append(f"edges: the result's edge list is not its adjacency's (listed but not in the adjacency: "
                            f"{extra or 'none'}; in the adjacency but not listed: {missing or 'none'})")
-            elif any(not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isclose(
-                    float(w), real[k], rel_tol=1e-9, abs_tol=1e-12) for k, w in stated.items()):
+            elif any((f := _as_float(w)) is None or not math.isclose(f, real[k], rel_tol=1e-9, abs_tol=1e-12)
+                     for k, w in stated.items()):
                 out.append("edges: the result's edge weights are not its adjacency's")
         if "is_dag" in sol and sol["is_dag"] is not (order is not None):
             out.append(f"is_dag: the result claims {sol['is_dag']!r}, but its adjacency "
@@ -550,6 +549,17 @@ def _full_rank_of(inv_diag: np.ndarray | None) -> bool:
     """True when no variable is explained by the others up to :data:`MIN_UNEXPLAINED` of its variance (whatever the
     order of the columns), from ``diag(C^-1)`` of the correlation matrix ``C``."""
     return inv_diag is not None and bool(np.all(np.isfinite(inv_diag)) and np.all(inv_diag * MIN_UNEXPLAINED <= 1.0))
+
+
+def _as_float(v: Any) -> float | None:
+    """A number a result file states, as a float; None for anything else (a bool, a string, an integer of hundreds of
+    digits: float() of it raised OverflowError, a traceback from ``combopt check``)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        return float(v)
+    except OverflowError:
+        return None
 
 
 def _at_row(e: InputError, r: int) -> InputError:
