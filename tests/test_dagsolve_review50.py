@@ -10,7 +10,7 @@ import pytest
 
 import combopt
 from combopt.cli.app import main
-from combopt.core.errors import ParameterError
+from combopt.core.errors import InputError, ParameterError
 from combopt.problems.dag import DAGProblem, is_dag
 from combopt.problems.dag.model import order_score
 
@@ -90,3 +90,25 @@ def test_check_of_a_result_stating_a_400_digit_integer_is_a_mismatch_not_a_trace
     key = {"edge_weight": "edges:", "metric": "metrics:", "truth_refit_score": "truth_refit_score:",
            "bound": "bound:"}[where]
     assert f"mismatch: {key}" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("cell", ["1_0", "\u0661\u0662", "\uff11\uff12"])
+def test_a_data_cell_python_alone_reads_as_a_number_is_refused_on_its_line(tmp_path, cell):
+    # float() reads "1_0" as 10 and Arabic-Indic or fullwidth digits as 12: a typo became data without a word (the
+    # fast numpy parser refuses them, the row reader took them); graph indices were already ASCII digits only
+    X = _data()
+    rows = ["a,b,c,d"] + [",".join(f"{v:.6f}" for v in r) for r in X]
+    rows[3] = ",".join([cell] + rows[3].split(",")[1:])
+    f = tmp_path / "x.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        combopt.read(str(f), kind="dag")
+    assert e.value.line == 4 and "is not a number" in str(e.value)
+
+
+def test_a_headerless_first_row_with_such_a_cell_is_refused_not_taken_for_names(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("\n".join(",".join(f"{v:.6f}" for v in r) for r in _data()).replace("0.", "0_0.", 1) + "\n")
+    with pytest.raises(InputError) as e:
+        combopt.read(str(f), kind="dag")
+    assert e.value.line == 1 and "is not a number" in str(e.value)

@@ -120,8 +120,7 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
         data_rows: list[list[float]] = []
     else:
         d = len(head)
-        data_rows = [[float(c) for c in head]]
-        _check_finite(path, line0, head, data_rows[0], names)
+        data_rows = [_values(path, line0, head, names)]
     if d > MAX_VARIABLES:
         raise InputError(path, f"{d} columns; combopt learns DAGs on at most {MAX_VARIABLES} variables", line0)
     max_rows = MAX_CELLS // max(d, 1)
@@ -131,16 +130,7 @@ def read_csv_table(path: Path) -> tuple[np.ndarray, list[str] | None]:
     for k, cells in rows:
         if len(cells) != d:
             raise InputError(path, f"row has {len(cells)} cells; expected {d} (as in the first row)", k)
-        vals = []
-        for c, cell in enumerate(cells):
-            v = _float(cell)
-            if v is None:
-                col = names[c] if names else str(c)
-                raise InputError(path, f"cell {cell[:40]!r} in column {col!r} is not a number; expected numbers "
-                                       "in every data row", k)
-            vals.append(v)
-        _check_finite(path, k, cells, vals, names)
-        data_rows.append(vals)
+        data_rows.append(_values(path, k, cells, names))
         if len(data_rows) > max_rows:
             raise InputError(path, f"more than {max_rows} rows of {d} columns; larger than combopt will hold", k)
     if not data_rows:
@@ -169,6 +159,22 @@ def _numbers_fast(text: str, delim: str | None, d: int, skip: int, max_rows: int
     if X.ndim != 2 or X.shape[1] != d or X.shape[0] == 0 or X.shape[0] > max_rows or not np.all(np.isfinite(X)):
         return None
     return X
+
+
+def _values(path, line, cells, names) -> list[float]:
+    """The numbers of one data row. A cell is a number in ASCII without underscores: float() also reads "1_0" as 10
+    and other scripts' digits ("\u0661\u0662" as 12), which numpy's parser refuses (a typo became data without a
+    word); such a row still counts as numeric where the reader tells a header from data."""
+    vals = []
+    for c, cell in enumerate(cells):
+        v = _float(cell) if cell.isascii() and "_" not in cell else None
+        if v is None:
+            col = names[c] if names else str(c)
+            raise InputError(path, f"cell {cell[:40]!r} in column {col!r} is not a number; expected numbers "
+                                   "in every data row", line)
+        vals.append(v)
+    _check_finite(path, line, cells, vals, names)
+    return vals
 
 
 def _check_finite(path, line, cells, vals, names) -> None:
