@@ -112,3 +112,14 @@ def test_a_headerless_first_row_with_such_a_cell_is_refused_not_taken_for_names(
     with pytest.raises(InputError) as e:
         combopt.read(str(f), kind="dag")
     assert e.value.line == 1 and "is not a number" in str(e.value)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_an_init_adjacency_with_nan_or_inf_is_refused(bad):
+    # NaN != 0, so a NaN entry was an edge of the start graph, where the truth array refuses non-finite entries
+    A = np.zeros((4, 4))
+    A[0, 1] = bad
+    with pytest.raises(ParameterError, match="finite 4 x 4 adjacency"):
+        combopt.solve(DAGProblem(_data()), "topo", init=A)
+    A[0, 1] = 1.0
+    assert combopt.solve(DAGProblem(_data()), "topo", init=A).feasible

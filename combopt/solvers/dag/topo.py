@@ -249,6 +249,9 @@ def _parse_init(problem: DAGProblem, init):
     except (TypeError, ValueError):
         raise ParameterError("init must be 'heuristic', 'random', a graph file or a d x d adjacency") from None
     if A.shape == (problem.d, problem.d):
+        if not np.all(np.isfinite(A)):  # (NaN != 0: it was taken as an edge; the truth array refuses it too)
+            raise ParameterError(f"init must be a finite {problem.d} x {problem.d} adjacency; it has NaN or "
+                                 "infinite entries")
         return order_from_graph(A != 0, problem.names, "init")
     if A.shape == (problem.d,) and np.all(A == np.round(A)) and sorted(A.astype(np.int64).tolist()) == \
             list(range(problem.d)):
