@@ -14,7 +14,7 @@ import numpy as np
 from .core.claims import evaluate_finite
 from .core.context import SolveContext, SolverOutput
 from .core.device import gpu_stack_of, resolve_device
-from .core.errors import CombOptError, GPUError, ParameterError, UnsuitedInstance
+from .core.errors import CombOptError, GPUError, NothingToDraw, ParameterError, UnsuitedInstance
 from .core.io import read
 from .core.problem import BOUND_SHARE, Evaluation, Problem, describe_value, objective_scale, short_repr
 from .core.registry import get_solver, solvers_for
@@ -347,7 +347,7 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
         elif rec.trace:
             Result.plot_trace(rec, ax=ax)
         else:
-            raise ParameterError(f"nothing to draw: {problem.kind} has no picture of a solution"
+            raise NothingToDraw(f"nothing to draw: {problem.kind} has no picture of a solution"
                                  + (" and the result has none" if solution is None else "")
                                  + ", and the result records no progress (trace)")
     if path is not None:

@@ -24,7 +24,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..core.errors import CombOptError, InputError, ParameterError, UnsuitedInstance
+from ..core.errors import CombOptError, InputError, NothingToDraw, ParameterError, UnsuitedInstance
 from ..core.safeio import a_directory, check_not_input, check_target, read_bounded, write_atomic
 from .witness import solver_witness_claims
 
@@ -194,7 +194,11 @@ def solve(
     if out is not None:
         _write_atomic(out, res.to_json(), force)
     if plot is not None:
-        _write_plot(problem, res, plot, force)
+        try:
+            _write_plot(problem, res, plot, force)
+        except NothingToDraw:  # an infeasible project proved so: the result is written, which is the answer
+            err_console.print(f"note: the result holds no solution and no progress to draw; {plot} not drawn",
+                              highlight=False)
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         global _INTERRUPT_REPORTED

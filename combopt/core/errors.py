@@ -65,6 +65,10 @@ class ParameterError(CombOptError):
     """A solver or CLI parameter with an impossible value."""
 
 
+class NothingToDraw(ParameterError):
+    """A figure was asked of a result that holds no solution and records no progress."""
+
+
 class UnsuitedInstance(ParameterError):
     """The solver cannot take this instance's data (the file itself is valid); the CLI names the file."""
 
