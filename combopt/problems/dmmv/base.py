@@ -480,8 +480,10 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                     raise InputError(path, "'A_data' has non-finite entries")
                 A = sp.csr_matrix((data, ind.astype(np.int64), ptr.astype(np.int64)), shape=(m, n))
             else:
+                hint = ("; an array 'X' or 'data' is DAG-learning data: add --kind dag (or name it *.dag.npz)"
+                        if keys & {"X", "data"} else "")
                 raise InputError(path, "missing the matrix: expected 'A', or 'A_data', 'A_indices', 'A_indptr' "
-                                       "and 'A_shape'")
+                                       f"and 'A_shape'{hint}")
             m = A.shape[0]
             rows = {}
             for key in ("b", "lower", "upper", "weights"):
