@@ -39,3 +39,32 @@ def test_lagrangian_with_inner_qaoa_runs_where_its_multipliers_round(monkeypatch
     r = combopt.solve(G, "lagrangian", inner="qaoa", method="bundle", max_iterations=4,
                       inner_params={"restarts": 1, "backend": "aer"})
     assert r.objective == alpha and r.bound >= alpha
+
+
+def _mdkp(p, A, b):
+    from combopt.problems.mdkp.model import MultiKnapsack
+
+    return MultiKnapsack(np.asarray(p, float), np.asarray(A, float), np.asarray(b, float))
+
+
+P6, A6, B6 = [10, 7, 5, 3, 9, 4], [[3, 2, 2, 1, 4, 2], [1, 2, 1, 2, 3, 1]], [7, 5]
+
+
+@pytest.mark.parametrize("params", [{"theta": 1e300}, {"theta": 2.5}, {"method": "bundle", "m_serious": 5.0},
+                                    {"method": "augmented", "rho": -0.5}])
+def test_method_parameters_outside_their_range_are_refused(params):
+    """theta=1e300 sent the Polyak multipliers to NaN (written as null) with the trivial bound; m_serious above 1
+    asks a serious step for more than the predicted increase; rho=-0.5 was replaced by the default in silence."""
+    from combopt.core.errors import ParameterError
+
+    name = next(k for k in params if k != "method")
+    with pytest.raises(ParameterError, match=name):
+        combopt.solve(_mdkp(P6, A6, B6), "lagrangian", max_iterations=3, **params)
+
+
+def test_method_parameters_at_their_limits_are_taken():
+    best = max(sum(P6[i] for i in range(6) if x[i]) for x in itertools.product([0, 1], repeat=6)
+               if all(sum(A6[r][i] * x[i] for i in range(6)) <= B6[r] for r in range(2)))
+    for params in ({"theta": 2.0}, {"method": "bundle", "m_serious": 1.0}, {"method": "augmented", "rho": 0.0}):
+        r = combopt.solve(_mdkp(P6, A6, B6), "lagrangian", max_iterations=20, **params)
+        assert r.objective == best and r.bound >= best

@@ -312,12 +312,14 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     if step_rule not in ("polyak", "sqrt"):
         raise ParameterError(f"step_rule must be polyak or sqrt, got {step_rule!r}")
     step0 = finite_float(params, "step", None, 0.0, open_lo=True)  # None: from the model, below
-    theta = finite_float(params, "theta", 2.0, 0.0, open_lo=True)
+    # Polyak's step converges for 0 < theta <= 2 (theta=1e300 sent the multipliers to NaN), and a serious step needs
+    # at most the predicted increase (m_serious=5 kept the bundle's centre where it started); rho 0 is from the model
+    theta = finite_float(params, "theta", 2.0, 0.0, 2.0, open_lo=True)
     patience = positive_int(params, "patience", 20)
     box = finite_float(params, "box", None, 0.0, open_lo=True)
     t_prox = finite_float(params, "t", None, 0.0, open_lo=True)
-    m_serious = finite_float(params, "m_serious", 0.1, 0.0, open_lo=True)
-    rho = finite_float(params, "rho", 0.0, -1.0, open_lo=True)
+    m_serious = finite_float(params, "m_serious", 0.1, 0.0, 1.0, open_lo=True)
+    rho = finite_float(params, "rho", 0.0, 0.0)
     beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
     rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
     lam = raw_lam = params.pop("multipliers", None)
