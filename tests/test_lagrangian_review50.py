@@ -68,3 +68,15 @@ def test_method_parameters_at_their_limits_are_taken():
     for params in ({"theta": 2.0}, {"method": "bundle", "m_serious": 1.0}, {"method": "augmented", "rho": 0.0}):
         r = combopt.solve(_mdkp(P6, A6, B6), "lagrangian", max_iterations=20, **params)
         assert r.objective == best and r.bound >= best
+
+
+@pytest.mark.parametrize("params", [{"method": "augmented", "multipliers": [1e308, 1e308]},
+                                    {"method": "augmented", "rho": 1e308},
+                                    {"multipliers": [1e308, 1e308]}])
+def test_multipliers_whose_relaxed_qubo_overflows_are_refused(params):
+    """multipliers=[1e308, 1e308] (finite) made the relaxed QUBO's coefficients infinite: the inner sa raised a
+    ValueError from numpy's geomspace (a traceback from the CLI), or the multipliers went to NaN."""
+    from combopt.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="multipliers|rho"):
+        combopt.solve(_mdkp(P6, A6, B6), "lagrangian", max_iterations=3, **params)

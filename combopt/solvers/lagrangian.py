@@ -354,6 +354,12 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         rho = scale / max(1.0, float(np.abs(model.c).max(initial=1.0)))
     if method != "augmented":
         rho = 0.0
+    if raw_lam is not None or rho > 0:  # finite, yet so large that the relaxed QUBO overflows: the inner solver raised
+        with np.errstate(over="ignore", invalid="ignore"):
+            q0 = model.relaxed_qubo(lam, rho)
+        if not (math.isfinite(q0.offset) and np.isfinite(q0.h).all() and np.isfinite(q0.W.data).all()):
+            what = f"multipliers {short_repr(raw_lam)}" if raw_lam is not None else f"rho={rho:g}"
+            raise ParameterError(f"{what} too large: the relaxed QUBO's coefficients overflow to infinity")
     lo = np.where(model.equality, -box, 0.0)
     hi = np.full(m, box)
 
