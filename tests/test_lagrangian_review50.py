@@ -99,3 +99,18 @@ def test_bundle_primal_master_stops_at_its_deadline_with_a_valid_model_value():
     assert np.array_equal(lam, np.clip(centre, lo, hi)) and value == pytest.approx(float(np.min(a + G @ lam)))
     lam, value = _bundle_step_primal(cuts, centre, 0.01, lo, hi)  # no deadline: the master's optimum
     assert np.all((lo <= lam) & (lam <= hi)) and value == pytest.approx(float(np.min(a + G @ lam)))
+
+
+def test_cutting_plane_runs_where_the_default_box_passed_the_lp_solvers_infinity(monkeypatch):
+    """Profits of 3e13-6e13 and one weight of 1e-9 made the default box 1.2e23, which HiGHS takes as infinite: the
+    Kelley LP was unbounded and the run a user error ("cutting-plane LP failed; give a finite box")."""
+    from combopt.core.errors import ParameterError
+
+    monkeypatch.setattr(api, "_cheap_bound", lambda p, s=math.inf: None)
+    p, A, b = [3e13, 4e13, 5e13, 6e13], [[2, 3, 4, 1e-9], [5, 4, 3, 2]], [7, 7]
+    best = max(sum(p[i] for i in range(4) if x[i]) for x in itertools.product([0, 1], repeat=4)
+               if all(sum(A[r][i] * x[i] for i in range(4)) <= b[r] for r in range(2)))
+    r = combopt.solve(_mdkp(p, A, b), "lagrangian", method="cutting-plane", max_iterations=10)
+    assert r.objective == best and r.bound >= best
+    with pytest.raises(ParameterError, match="box"):
+        combopt.solve(_mdkp(p, A, b), "lagrangian", method="cutting-plane", box=1e300, max_iterations=3)

@@ -136,6 +136,12 @@ def _default_scale(model) -> tuple[float, float]:
     return obj / float(g.min()), obj / float(g.max())
 
 
+#: largest box on the multipliers of the cutting-plane LP: HiGHS takes bounds from 1e20 on as infinite, so the LP of a
+#: knapsack with profits of 6e13 and a weight of 1e-9 (default box 1.2e23) was unbounded and the run a user error; any
+#: box keeps the dual values valid bounds
+BOX_MAX = 1e15
+
+
 def _kelley_lp(cuts, lo, hi):
     """max v s.t. v <= L_j + g_j.(lam - lam_j), lo <= lam <= hi (an LP through PuLP: HiGHS, else CBC)."""
     import pulp
@@ -329,7 +335,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     # at most the predicted increase (m_serious=5 kept the bundle's centre where it started); rho 0 is from the model
     theta = finite_float(params, "theta", 2.0, 0.0, 2.0, open_lo=True)
     patience = positive_int(params, "patience", 20)
-    box = finite_float(params, "box", None, 0.0, open_lo=True)
+    box = finite_float(params, "box", None, 0.0, BOX_MAX if method == "cutting-plane" else math.inf, open_lo=True)
     t_prox = finite_float(params, "t", None, 0.0, open_lo=True)
     m_serious = finite_float(params, "m_serious", 0.1, 0.0, 1.0, open_lo=True)
     rho = finite_float(params, "rho", 0.0, 0.0)
@@ -349,7 +355,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         method = "subgradient"
     scale, typical = _default_scale(model)
     step0 = typical if step0 is None else step0
-    box = 2.0 * scale if box is None else box
+    box = (min(2.0 * scale, BOX_MAX) if method == "cutting-plane" else 2.0 * scale) if box is None else box
     t_prox = scale * scale / max(1.0, float(np.abs(model.c).max(initial=1.0))) if t_prox is None else t_prox
     can_polish = hasattr(problem, "polish") and polish_iters > 0
     m = model.m
