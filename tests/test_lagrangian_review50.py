@@ -114,3 +114,13 @@ def test_cutting_plane_runs_where_the_default_box_passed_the_lp_solvers_infinity
     assert r.objective == best and r.bound >= best
     with pytest.raises(ParameterError, match="box"):
         combopt.solve(_mdkp(p, A, b), "lagrangian", method="cutting-plane", box=1e300, max_iterations=3)
+
+
+def test_a_negative_multiplier_on_an_inequality_is_refused():
+    """multipliers=[-5, 3] on a knapsack's two rows (a <= 0 each) was set to [0, 3] in silence."""
+    from combopt.core.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="multiplier 0 .row0. is -5"):
+        combopt.solve(_mdkp(P6, A6, B6), "lagrangian", multipliers=[-5, 3], max_iterations=3)
+    r = combopt.solve(_mdkp(P6, A6, B6), "lagrangian", multipliers=[0, 3], max_iterations=20)
+    assert r.objective == 22 and r.bound >= 22  # the optimum, by enumeration

@@ -367,6 +367,10 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         if lam.shape != (m,) or not np.all(np.isfinite(lam)):
             raise ParameterError(f"multipliers must be a list of {m} finite numbers (one per relaxed constraint), "
                                  f"got {short_repr(raw_lam)}")
+        if (neg := np.flatnonzero((lam < 0) & ~model.equality)).size:  # was set to 0 in silence
+            k = int(neg[0])
+            raise ParameterError(f"multipliers of inequality constraints must be >= 0 (the dual bound needs it); "
+                                 f"multiplier {k} ({model.names[k] if k < len(model.names) else k}) is {lam[k]:g}")
     lam = model.project(np.zeros(m) if lam is None else lam)
     if method == "augmented" and rho <= 0:
         # start where the penalty is felt but does not dominate the objective
