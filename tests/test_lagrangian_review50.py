@@ -124,3 +124,24 @@ def test_a_negative_multiplier_on_an_inequality_is_refused():
         combopt.solve(_mdkp(P6, A6, B6), "lagrangian", multipliers=[-5, 3], max_iterations=3)
     r = combopt.solve(_mdkp(P6, A6, B6), "lagrangian", multipliers=[0, 3], max_iterations=20)
     assert r.objective == 22 and r.bound >= 22  # the optimum, by enumeration
+
+
+def test_the_inner_parameter_check_runs_on_a_sliver_of_time(monkeypatch):
+    """The check of inner_params ran the inner solver with a 1 s budget: with qaoa it took 1.07 s of a -t 1 run and
+    left no outer iteration. A knapsack's relaxed QUBOs are separable, so the check is the only inner call."""
+    import combopt.solvers.lagrangian as L
+
+    real = L.get_solver("sa", "qubo")
+    budgets = []
+
+    class Spy:
+        name, exact = "sa", False
+
+        @staticmethod
+        def func(q, ctx, **p):
+            budgets.append(ctx.state.time_left)
+            return real.func(q, ctx, **p)
+
+    monkeypatch.setattr(L, "get_solver", lambda name, kind: Spy)
+    r = combopt.solve(_mdkp(P6, A6, B6), "lagrangian", inner_params={"num_reads": 4}, time_limit=30, max_iterations=20)
+    assert len(budgets) == 1 and budgets[0] <= 0.05 and r.objective == 22

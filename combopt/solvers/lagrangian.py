@@ -69,6 +69,10 @@ def separable_minimum(q: QUBO) -> tuple[float, np.ndarray] | None:
 FALLS_TO_RESET = 4
 
 
+#: seconds the inner solver's parameter check may run
+CHECK_S = 0.02
+
+
 class InnerSolver:
     """Runs a registered QUBO solver on relaxed QUBOs and returns its raw samples."""
 
@@ -90,7 +94,9 @@ class InnerSolver:
         QUBOs without couplings (MDKP's always, MIS's at zero multipliers) never call it, and a typo in
         ``inner_params`` went unnoticed."""
         q = QUBO(np.array([1.0, -1.0]), np.array([[0.0, -1.0], [-1.0, 0.0]]))
-        st = SearchState(sense="min", criterion=MaxIterations(1) | MaxRuntime(1.0))
+        # a sliver of time: the parameters are checked before any work, and 1 s let qaoa run a whole start (1.07 s
+        # of a -t 1 run: no outer iteration was left)
+        st = SearchState(sense="min", criterion=MaxIterations(1) | MaxRuntime(CHECK_S))
         # its own random stream: the run's is not moved by the check
         self.info.func(q, SolveContext(self.ctx.seed, self.device, st, np.random.default_rng(0)), **dict(self.params))
 
