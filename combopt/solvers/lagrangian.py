@@ -411,9 +411,16 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     # the set-up (bounds, the model, the inner solver's compilation) is no iteration: timed as the first, it ended
     # runs after one iteration at half their time limit
     ctx.state.begin_iterations()
+    overflow = None
     while not ctx.state.should_stop():
         k += 1
-        q = model.relaxed_qubo(lam, rho)
+        with np.errstate(over="ignore", invalid="ignore"):
+            q = model.relaxed_qubo(lam, rho)
+        if not (math.isfinite(q.offset) and np.isfinite(q.h).all() and np.isfinite(q.W.data).all()):
+            # step=1e308 with step_rule=sqrt: the multipliers ran off to infinity (NaN in the result before)
+            overflow = f"iteration {k}: the multipliers grew until the relaxed QUBO overflowed (give a smaller step)"
+            lam = lam_best.copy()
+            break
         inner_out = inner.solve(q)
         if inner_out is None:
             break  # no sample before the time limit: the run ends with what it has
@@ -526,6 +533,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     return SolverOutput(bound=bound, info={
         **construction_if_empty(problem, ctx, "Lagrangian method"),
         **({"method_fallback": fallback} if fallback else {}),
+        **({"stopped": overflow} if overflow else {}),
         "method": method, "inner": inner.info.name, "binary_variables": model.n, "constraints_relaxed": m,
         "multipliers": lam.tolist(), "iterations": rows,
         "feasible_share": float(np.mean([r["feasible_share"] for r in rows])) if rows else None,
