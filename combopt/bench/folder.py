@@ -42,7 +42,8 @@ def text_line(e: UnicodeDecodeError) -> int:
 
 
 def load_best_known(path: str | Path) -> dict[str, float]:
-    """``instance,<value>`` CSV; the value column is the first of :data:`VALUE_COLUMNS` present."""
+    """``instance,<value>`` CSV; a row's value is its first non-empty cell among the :data:`VALUE_COLUMNS` present,
+    in that order (PSPLIB's j120 bounds: ``optimum`` where it is known, else the best ``upper_bound``)."""
     from ..core.safeio import read_bounded
 
     p = Path(path)
@@ -57,13 +58,17 @@ def load_best_known(path: str | Path) -> dict[str, float]:
             cols = reader.fieldnames or []
             if "instance" not in cols:
                 raise InputError(p, "expected a CSV header with an 'instance' column", 1)
-            col = next((c for c in VALUE_COLUMNS if c in cols), None)
-            if col is None:
+            present = [c for c in VALUE_COLUMNS if c in cols]
+            if not present:
                 raise InputError(p, f"expected one of the columns {', '.join(VALUE_COLUMNS)}", 1)
             out: dict[str, float] = {}
             seen: dict[str, int] = {}
             for lineno, row in enumerate(reader, 2):
-                value = _number(p, col, row.get(col), lineno)  # the suite references' number rule
+                value = None
+                for col in present:
+                    value = _number(p, col, row.get(col), lineno)  # the suite references' number rule
+                    if value is not None:
+                        break
                 if value is None:
                     continue
                 name = row["instance"]
