@@ -9,3 +9,11 @@ def test_empty_optimum_falls_back_to_the_upper_bound(tmp_path):
     p.write_text("instance,lower_bound,upper_bound,optimum,cpm_bound\nj1201_1,104,105,,99\nj1201_2,109,109,109,86\n"
                  "j1201_3,50,,,40\n")
     assert load_best_known(p) == {"j1201_1": 105.0, "j1201_2": 109.0}
+
+
+def test_folder_leaves_out_notes_and_hidden_files(tmp_path):
+    from combopt.bench.folder import expand
+
+    for name in ("a.clq", "b.tsp", "README.md", ".hidden", "refs.csv", "NOTES.MD"):
+        (tmp_path / name).write_text("x")
+    assert [p.rsplit("/", 1)[1] for p in expand([str(tmp_path)])] == ["a.clq", "b.tsp"]

@@ -86,7 +86,8 @@ def expand(paths: list[str]) -> list[str]:
     files: list[str] = []
     for p in paths:
         if Path(p).is_dir():
-            files += sorted(str(q) for q in Path(p).iterdir() if q.is_file() and not q.name.endswith(".csv"))
+            files += sorted(str(q) for q in Path(p).iterdir()  # as a suite's folder: no tables, notes, hidden files
+                            if q.is_file() and q.suffix.lower() not in (".csv", ".md") and not q.name.startswith("."))
         elif any(ch in p for ch in "*?["):
             files += sorted(glob.glob(p))
         else:
