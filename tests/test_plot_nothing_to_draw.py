@@ -22,3 +22,16 @@ def test_infeasible_solve_with_plot_exits_cleanly(tmp_path, capsys):
     assert rc == 0, err
     assert json.loads(out.read_text())["status"] == "infeasible"
     assert not pic.exists() and "not drawn" in " ".join(err.split())
+
+
+def test_schedule_that_is_not_json_names_its_line(tmp_path, capsys):
+    from pathlib import Path
+
+    from combopt.problems.rcpsp.plot import main
+
+    sm = Path(__file__).parent / "data" / "rcpsp" / "j301_1.sm"
+    bad = tmp_path / "s.json"
+    bad.write_text('{"start": [0, 1,\n 2,, 3]}\n')
+    assert main([str(sm), str(bad), "--out", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:2:" in err and "not a schedule JSON" in err

@@ -205,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         raw = read_bounded(args.schedule, what="schedule JSON")
         try:
             data = json.loads(raw.decode("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        except json.JSONDecodeError as e:  # the line and what JSON expected there
+            raise InputError(args.schedule, f"not a schedule JSON: {e.msg} (column {e.colno})", e.lineno) from None
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
             raise InputError(args.schedule, f"cannot read a schedule JSON ({type(e).__name__})") from None
         starts = problem.solution_from_json(data, args.schedule)
         _, bad = problem._coerce(starts)
