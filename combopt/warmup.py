@@ -142,12 +142,15 @@ def run_job(job: Job) -> float:
             return 0.0
         # a timed solve compiles here, never behind the cold-start gate (that would start another warm-up)
         with gate_off():
-            solve(problem, job.solver, max_iterations=2, time_limit=job.time_limit, seed=0, device="cpu",
-                  **job.params)
+            result = solve(problem, job.solver, max_iterations=2, time_limit=job.time_limit, seed=0, device="cpu",
+                           **job.params)
     except MissingDependencyError as e:  # an optional package (OR-Tools, Qiskit, ...): said in the summary
         job.missing = str(e)
     except CombOptError:  # the solver does not apply to this tiny instance (e.g. a slack encoding)
         pass
+    else:
+        if result.info.get("interrupted"):  # solve answers a Ctrl-C with its best so far: the warm-up stops here
+            raise KeyboardInterrupt
     return time.perf_counter() - t0
 
 
