@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,21 @@ def writable(folder: Path) -> bool:
         return False
 
 
+def private(folder: Path) -> bool:
+    """``folder`` (created with mode 0700 if need be) is a real folder of this user that no one else can write to.
+    The temporary folder is shared by every user, and Numba's cache index is unpickled when read: a folder another
+    user made at our predictable name (or made writable to all) would hand them our runs' code."""
+    try:
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o700)
+        st = folder.lstat()
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):  # Windows: the temporary folder is the user's own
+        return stat.S_ISDIR(st.st_mode)
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def _uid() -> str:
     return str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
 
@@ -121,7 +137,8 @@ def _no_cache() -> None:
     # a background warm-up would compile into nowhere: runs compile what they need themselves, inside their limit
     os.environ.setdefault("COMBOPT_COLD_START", "0")
     sys.stderr.write("combopt: warning: no cache folder can be written (NUMBA_CACHE_DIR, the user cache, the "
-                     "temporary folder): compiled kernels are not kept, so every run compiles them again\n")
+                     "temporary folder's combopt-<uid>, which must be this user's alone): compiled kernels are not "
+                     "kept, so every run compiles them again\n")
 
 
 def configure() -> None:
@@ -146,9 +163,10 @@ def configure() -> None:
     if path is None or not writable(path):
         import tempfile
 
-        path = Path(tempfile.gettempdir()) / f"combopt-{_uid()}" / "numba" / source_digest()
+        base = Path(tempfile.gettempdir()) / f"combopt-{_uid()}"
+        path = base / "numba" / source_digest()
         existed = path.is_dir()
-        if not writable(path):
+        if not private(base) or not writable(path):
             _no_cache()
             return
     if existed:

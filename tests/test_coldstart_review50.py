@@ -27,3 +27,30 @@ def test_ctrl_c_stops_the_warm_up_instead_of_compiling_every_remaining_solve(cap
         assert "interrupted after" in err and "compiled the kernels" not in err
     finally:
         clear_interrupt()
+
+
+def test_a_temporary_cache_folder_others_can_write_to_is_not_used(tmp_path):
+    """The fallback cache under the shared temporary folder has a predictable name: one another user made (or made
+    writable to all) was used as it was, and Numba unpickles its cache index when it loads a kernel."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import combopt
+
+    root = Path(combopt.__file__).resolve().parent.parent
+    shared = tmp_path / "tmp" / f"combopt-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)  # planted: anyone may put files in it
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COMBOPT_"))}
+    env.update(HOME="/proc/nope", XDG_CACHE_HOME="/proc/nope", TMPDIR=str(tmp_path / "tmp"), PYTHONPATH=str(root))
+    code = "import os, combopt; print(os.environ.get('NUMBA_CACHE_DIR', '-'))"
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert not r.stdout.strip().startswith(str(shared)), r.stdout  # (it was tmp/combopt-UID/numba/<digest>)
+    assert not (shared / "numba").exists()
+    assert "no cache folder can be written" in r.stderr
+    shared.chmod(0o700)  # the user's own: used
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().startswith(str(shared / "numba")), (r.stdout, r.stderr)
