@@ -152,9 +152,6 @@ def configure() -> None:
         return
     # a folder Numba cannot write to sends it to its next locator, the __pycache__ beside the sources: the
     # package folder itself (an unwritable NUMBA_CACHE_DIR did so). Ours, else one under the temporary folder.
-    if given:  # one line on stderr (this runs as combopt is imported, before any warning filter of the CLI)
-        sys.stderr.write(f"combopt: warning: NUMBA_CACHE_DIR={given} cannot be written; caching compiled kernels in "
-                         "combopt's own cache folder instead\n")
     try:
         path = numba_cache_dir() if not given else user_cache_dir() / "numba" / source_digest()
     except RuntimeError:  # no home directory
@@ -169,6 +166,9 @@ def configure() -> None:
         if not private(base) or not writable(path):
             _no_cache()
             return
+    if given:  # one line on stderr (this runs as combopt is imported, before any warning filter of the CLI)
+        sys.stderr.write(f"combopt: warning: NUMBA_CACHE_DIR={given} cannot be written; caching compiled kernels in "
+                         f"{path} instead\n")
     if existed:
         mark_used(path)
     else:  # the first run of this version: the folders of old versions go (see prune)

@@ -54,3 +54,27 @@ def test_a_temporary_cache_folder_others_can_write_to_is_not_used(tmp_path):
     shared.chmod(0o700)  # the user's own: used
     r = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert r.stdout.strip().startswith(str(shared / "numba")), (r.stdout, r.stderr)
+
+
+def test_the_unwritable_numba_cache_dir_warning_names_the_folder_used_instead(tmp_path):
+    """It said "caching compiled kernels in combopt's own cache folder instead" where that could not be written
+    either and the kernels went to the temporary folder (or nowhere, the next line then saying so)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import combopt
+
+    root = Path(combopt.__file__).resolve().parent.parent
+    (tmp_path / "tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COMBOPT_"))}
+    env.update(HOME="/proc/nope", XDG_CACHE_HOME="/proc/nope", TMPDIR=str(tmp_path / "tmp"), PYTHONPATH=str(root),
+               NUMBA_CACHE_DIR="/proc/nope")
+    code = "import os, combopt; print(os.environ['NUMBA_CACHE_DIR'])"
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    used = r.stdout.strip()
+    assert used.startswith(str(tmp_path / "tmp" / f"combopt-{os.getuid()}" / "numba")), (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert lines == [f"combopt: warning: NUMBA_CACHE_DIR=/proc/nope cannot be written; caching compiled kernels in "
+                     f"{used} instead"]
