@@ -128,12 +128,23 @@ def prune(parent: Path, current: str, now: float | None = None) -> list[Path]:
     return removed
 
 
+#: whether compiled kernels are kept anywhere (False after :func:`_no_cache`)
+_CACHING = [True]
+
+
+def caching() -> bool:
+    """Whether compiled kernels are kept in a cache folder (:func:`numba_cache_dir`); ``False`` where no folder can be
+    written, and every process compiles them again."""
+    return _CACHING[0]
+
+
 def _no_cache() -> None:
     """Nowhere to write a cache: kernels are compiled in each process and cached nowhere (Numba's next choice would
     be the ``__pycache__`` folders beside the installed sources)."""
     from numba.core.dispatcher import Dispatcher
 
     Dispatcher.enable_caching = lambda self: None
+    _CACHING[0] = False
     # a background warm-up would compile into nowhere: runs compile what they need themselves, inside their limit
     os.environ.setdefault("COMBOPT_COLD_START", "0")
     sys.stderr.write("combopt: warning: no cache folder can be written (NUMBA_CACHE_DIR, the user cache, the "

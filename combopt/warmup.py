@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._cache import numba_cache_dir
+from ._cache import caching, numba_cache_dir
 from .core.warm import progress_file, write_progress
 
 DATA = Path(__file__).resolve().parent / "data" / "warmup"
@@ -186,7 +186,8 @@ def summary(done: list[tuple[Job, float]], seconds: float) -> list[str]:
         if job.missing is not None:
             missing.setdefault(job.solver, job.missing)
     compiled = {job.solver for job, _ in done} - set(missing)
-    lines = [f"compiled the kernels of {len(compiled)} solver(s) in {seconds:.1f} s into {numba_cache_dir()}"]
+    where = f"into {numba_cache_dir()}" if caching() else "but kept nowhere (no cache folder can be written)"
+    lines = [f"compiled the kernels of {len(compiled)} solver(s) in {seconds:.1f} s {where}"]
     lines += [f"not compiled: {name}: {why}" for name, why in sorted(missing.items())]
     return lines
 

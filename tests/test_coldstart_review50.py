@@ -78,3 +78,28 @@ def test_the_unwritable_numba_cache_dir_warning_names_the_folder_used_instead(tm
     lines = r.stderr.strip().splitlines()
     assert lines == [f"combopt: warning: NUMBA_CACHE_DIR=/proc/nope cannot be written; caching compiled kernels in "
                      f"{used} instead"]
+
+
+def test_warmup_without_a_cache_folder_does_not_claim_one(tmp_path):
+    """With no cache folder that can be written (here: the home is not writable and the temporary folder's
+    combopt-<uid> is writable by all), `combopt warmup` ended 'compiled the kernels of 1 solver(s) in 2.5 s into
+    /proc/nope/.cache/combopt/numba/<digest>', a folder that holds nothing."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import combopt
+
+    root = Path(combopt.__file__).resolve().parent.parent
+    shared = tmp_path / "tmp" / f"combopt-{os.getuid()}"
+    shared.mkdir(parents=True)
+    shared.chmod(0o777)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NUMBA_", "COMBOPT_"))}
+    env.update(HOME="/proc/nope", XDG_CACHE_HOME="/proc/nope", TMPDIR=str(tmp_path / "tmp"), PYTHONPATH=str(root))
+    r = subprocess.run([sys.executable, "-m", "combopt", "warmup", "--solver", "topo"], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    err = " ".join(r.stderr.split())
+    assert "compiled the kernels of 1 solver(s)" in err and "kept nowhere" in err, err
+    assert "/proc/nope" not in err, err
