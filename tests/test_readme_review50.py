@@ -1,0 +1,54 @@
+"""docs/architecture.md and docs/adding-a-family.md against the code layout (README review 50)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "combopt"
+ARCH = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+def _folder_map() -> str:
+    start = ARCH.index("## Folder map")
+    return ARCH[start:ARCH.index("```", ARCH.index("```", start) + 3)]
+
+
+def test_folder_map_names_every_family_subpackage():
+    fmap = _folder_map()
+    problems = fmap[fmap.index("problems/<family>/"):fmap.index("qubo_file.py")]
+    for sub in sorted(p.name for p in (PKG / "problems").iterdir() if (p / "__init__.py").exists()):
+        assert re.search(rf"^\s+{sub}/\s", problems, re.M), f"problems/{sub}/ is missing from the folder map"
+    solvers = fmap[fmap.index("solvers/<family>/"):fmap.index("gpu/")]
+    for sub in sorted(p.name for p in (PKG / "solvers").iterdir() if (p / "__init__.py").exists()):
+        assert re.search(rf"\b{sub} \(", solvers), f"solvers/{sub}/ is missing from the folder map"
+
+
+def test_folder_map_names_every_generator_and_cli_command():
+    fmap = _folder_map()
+    gens = fmap[fmap.index("generators/"):fmap.index("benchmarks/")]
+    for mod in sorted(p.stem for p in (PKG / "generators").glob("*.py") if p.stem != "__init__"):
+        assert f"({mod})" in gens, f"generators/{mod}.py is missing from the folder map"
+    from combopt.cli.app import app
+
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
+    listed = re.search(r"`combopt ([a-z|\s]+)`", fmap.replace("\n", " ")).group(1)
+    listed_names = {n.strip() for n in listed.split("|")}
+    assert names <= listed_names, f"commands missing from the folder map: {sorted(names - listed_names)}"
+    for mod in sorted(p.name for p in (PKG / "cli").glob("*.py") if p.stem != "__init__"):
+        assert mod in fmap, f"cli/{mod} is missing from the folder map"
+
+
+def test_line_limit_statement_matches_the_layout_test():
+    layout = (ROOT / "tests" / "test_layout.py").read_text(encoding="utf-8")
+    allowed = dict(re.findall(r'"combopt/([\w/]+\.py)": (\d+)', layout))
+    for rel, n in allowed.items():
+        assert re.search(rf"`{re.escape(rel)}` over {n}", ARCH.replace("\n", " ")), \
+            f"architecture.md says no module is over 700 lines, but tests/test_layout.py allows {rel} {n}"
+
+
+def test_adding_a_family_sections_are_numbered_once():
+    text = (ROOT / "docs" / "adding-a-family.md").read_text(encoding="utf-8")
+    numbers = re.findall(r"^## (\d+)\.", text, re.M)
+    assert numbers == [str(i) for i in range(1, len(numbers) + 1)], numbers
