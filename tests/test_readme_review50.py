@@ -52,3 +52,20 @@ def test_adding_a_family_sections_are_numbered_once():
     text = (ROOT / "docs" / "adding-a-family.md").read_text(encoding="utf-8")
     numbers = re.findall(r"^## (\d+)\.", text, re.M)
     assert numbers == [str(i) for i in range(1, len(numbers) + 1)], numbers
+
+
+def test_the_readme_suite_example_passes_the_suite_loaders_option_checks():
+    """The README's suite example set wall_limit = 60 for the suite and time_limit = 60 on its HiGHS entry, which
+    inherited the 60 s wall limit: load_suite refused the example ('wall_limit (60 s) must be above time_limit')."""
+    import tomllib
+
+    from combopt.bench.suite import RUN_DEFAULTS, _options
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = re.search(r"```toml\n(\[suite\]\n.*?)```", readme, re.S).group(1)
+    spec = tomllib.loads(text)
+    src = ROOT / "README.md"
+    base = _options(src, text, spec["suite"], RUN_DEFAULTS, "[suite]")
+    entries = [_options(src, text, ent, base, f"[[solvers]] entry {i}") for i, ent in enumerate(spec["solvers"], 1)]
+    highs = [e for e, ent in zip(entries, spec["solvers"], strict=True) if ent.get("name") == "highs"]
+    assert highs and highs[0]["time_limit"] == 60.0 and highs[0]["wall_limit"] > 60.0
