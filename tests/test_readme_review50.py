@@ -69,3 +69,23 @@ def test_the_readme_suite_example_passes_the_suite_loaders_option_checks():
     entries = [_options(src, text, ent, base, f"[[solvers]] entry {i}") for i, ent in enumerate(spec["solvers"], 1)]
     highs = [e for e, ent in zip(entries, spec["solvers"], strict=True) if ent.get("name") == "highs"]
     assert highs and highs[0]["time_limit"] == 60.0 and highs[0]["wall_limit"] > 60.0
+
+
+def test_the_old_module_paths_architecture_names_warn_when_imported():
+    """architecture.md gave `combopt.problems.tsp` functions as an old path that imports with a DeprecationWarning;
+    they are the package's own re-exports (`from combopt.problems.tsp import two_opt` warns of nothing)."""
+    import importlib
+    import sys
+    import warnings
+
+    para = ARCH[ARCH.index("Old module paths"):]
+    para = para[:para.index("\n\n")].replace("\n", " ")
+    named = re.findall(r"`(combopt\.[\w.]+)`", para[:para.index("still import")])
+    olds = [m for m in named if not m.startswith("combopt.problems.tsp.local") and m != "combopt.solvers.tsp.ils"]
+    assert len(olds) >= 3, named
+    for mod in olds:
+        sys.modules.pop(mod, None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            importlib.import_module(mod)
+        assert any(issubclass(w.category, DeprecationWarning) for w in caught), f"{mod} imports without a warning"
