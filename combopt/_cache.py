@@ -191,3 +191,23 @@ def configure() -> None:
 
 
 configure()
+
+
+def damaged_cache(error: BaseException) -> str | None:
+    """The one line for an exception raised while Numba read a cached kernel (a truncated index or data file: a copy
+    or a file system fault), else ``None``: every later run would fail the same way until the folder goes. The
+    error may come wrapped: click turns an EOFError (a truncated pickle) into its Abort."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if not isinstance(error, Exception):  # a Ctrl-C while a kernel loads is an interrupt, not damage
+            return None
+        seen.add(id(error))
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("numba/core/caching.py"):
+                return (f"the compiled-kernel cache {numba_cache_dir()} is damaged ({type(error).__name__}: "
+                        f"{str(error)[:80]}); remove that folder (it is rebuilt: combopt warmup) and run again")
+            tb = tb.tb_next
+        error = error.__cause__ or error.__context__
+    return None
+

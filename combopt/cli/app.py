@@ -859,6 +859,11 @@ def _main(argv: list[str] | None, t0: float) -> int:
     except Exception as e:
         # typer/click signalling exceptions (their module moved between typer versions)
         name = type(e).__name__
+        from .._cache import damaged_cache
+
+        if (msg := damaged_cache(e)) is not None:  # before Abort: click turns a truncated pickle's EOFError into one
+            err_console.print(f"combopt: error: {msg}", highlight=False, soft_wrap=True, markup=False)
+            return 2
         if name == "Exit" and hasattr(e, "exit_code"):
             return int(e.exit_code)
         if name == "Abort":
