@@ -34,12 +34,12 @@ import scipy.sparse as sp
 
 from ...core.errors import InputError, NoSuchInstance, ParameterError, located
 from ...core.io import register_reader
-from ...core.jsonpos import line_of, parse_where
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...core.safeio import NPY_ERRORS
 from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, lp_import_seconds, uniform_domains
+from .jsoncheck import DOMAIN_KEYS, JSON_KEYS, known_keys, no_text_numbers, one_domain_form, with_located_line
 
 register_kind("dmmv", ("milp",))
 
@@ -448,6 +448,7 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
     try:
         with z:
             keys = set(z.files)
+            _npz_forms(path, keys)
             if "A" in keys:
                 shape = _shape_of(z, "A")
                 if len(shape) != 2:
@@ -508,6 +509,24 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
         raise InputError(path, f"corrupt .npz member ({type(e).__name__}: {str(e)[:80]})") from None
 
 
+#: the arrays a DMMV .npz may hold, and the forms of which it must hold one, not two
+NPZ_KEYS = {"A", "A_data", "A_indices", "A_indptr", "A_shape", "b", "lower", "upper", "weights", "lo", "step",
+            "count", "values"}
+NPZ_EXCLUSIVE = (({"A"}, {"A_data", "A_indices", "A_indptr", "A_shape"}), ({"values"}, {"lo", "step", "count"}))
+
+
+def _npz_forms(path: Path, keys: set[str]) -> None:
+    """Refuse arrays the format does not have and two forms of one part: a misspelt 'weight' dropped the weights,
+    and a grid beside 'values' (or CSR parts beside 'A') was dropped, each without a word."""
+    unknown = sorted(keys - NPZ_KEYS)
+    if unknown:
+        raise InputError(path, f"unknown array {unknown[0]!r}; expected {', '.join(sorted(NPZ_KEYS))}")
+    for one, other in NPZ_EXCLUSIVE:
+        if keys & one and keys & other:
+            raise InputError(path, f"both {sorted(keys & one)[0]!r} and {sorted(keys & other)[0]!r}; expected "
+                                   f"{' and '.join(map(repr, sorted(one)))} or {', '.join(map(repr, sorted(other)))}")
+
+
 def _shape_of(z, key) -> tuple:
     """Shape of an .npz member from its header, without loading the data."""
     from numpy.lib import format as npformat
@@ -525,64 +544,6 @@ def _shape_of(z, key) -> tuple:
 def _sniff_json(head: str) -> bool:
     h = head.lstrip()
     return h.startswith("{") and '"format"' in h and '"dmmv"' in h
-
-
-#: the keys a ``.dmmv.json`` object may have (anything else is a typo: "weight" would drop the weights unnoticed)
-JSON_KEYS = {"format", "name", "A", "b", "lower", "upper", "weights", "domain", "domains"}
-DOMAIN_KEYS = {"values", "lo", "step", "count"}
-
-
-def _known_keys(path: Path, obj: dict, allowed: set[str], where: str) -> None:
-    bad = sorted(k for k in obj if k not in allowed)
-    if bad:
-        raise located(InputError(path, f"unknown key '{where}{bad[0]}'; expected {', '.join(sorted(allowed))}"),
-                      *parse_where(f"{where}{bad[0]}"))
-
-
-def _no_text_numbers(path: Path, data) -> None:
-    """Numbers must be JSON numbers, nested as deep as their key allows: "12", true, an object, or a list inside a
-    row of ``A`` where a number belongs is refused at its key path (numpy took the text and raised on the rest)."""
-    todo = []  # (value, lists it may nest, where, null allowed, must be a list)
-    for key in ("A", "b", "lower", "upper", "weights"):
-        if key in data and not (key == "A" and isinstance(data[key], dict)):
-            todo.append((data[key], 2 if key == "A" else 1, key, False, False))
-    parts = [("A", data["A"])] if isinstance(data.get("A"), dict) else []
-    if isinstance(data.get("domain"), dict):
-        parts.append(("domain", data["domain"]))
-    if isinstance(data.get("domains"), list):
-        parts += [(f"domains[{i}]", d) for i, d in enumerate(data["domains"]) if isinstance(d, dict)]
-    for where, obj in parts:
-        todo += [(v, int(where[:7] != "domains" or k == "values"), f"{where}.{k}", False, k == "values")
-                 for k, v in obj.items()]
-    while todo:
-        v, depth, where, null, need_list = todo.pop()
-        if isinstance(v, list) and depth > 0:
-            if depth == 1 and len(v) > 64 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
-                continue  # a long list of plain numbers (the usual case) is checked in one pass
-            todo.extend((x, depth - 1, f"{where}[{i}]", where in ("lower", "upper"), False) for i, x in enumerate(v))
-        elif need_list or not (isinstance(v, (int, float)) and not isinstance(v, bool) or v is None and null):
-            said = "a list of numbers" if need_list else "a number or null" if null else "a number"
-            raise located(InputError(path, f"'{where}' holds {json.dumps(v)[:30]}; expected {said}"),
-                          *parse_where(where))
-
-
-def _located(path: Path, text: str, e: InputError, data: dict) -> InputError:
-    """``e`` with the line of the part of ``data`` it is about (its ``at``, set where it was raised: a key path of
-    the JSON object, or a part of the model: ``rows``, ``domain``, with the row or variable): the reader's and the
-    model's checks run on the parsed object, which has no lines."""
-    at = getattr(e, "at", ())
-    if e.line is not None or not at:
-        return e
-    head, rest = at[0], tuple(at[1:])
-    if head in ("rows", "lower", "upper") and head not in data:  # rows: lower <= upper is about both (the first
-        head = next((k for k in ("b", "lower", "upper") if k in data), "b")  # there is); a b is both lower and upper
-    if head in ("domain", "domains"):
-        head = "domains" if "domains" in data else "domain"
-        if head == "domain" and rest and isinstance(rest[0], int):
-            rest = ()  # one domain for every variable: its own line
-    if rest and isinstance(rest[0], int) and not isinstance(data.get(head), list):
-        rest = ()  # a scalar broadcast to every row
-    return InputError(path, e.message, line_of(text, (head, *rest)))
 
 
 def _grid_values(path: Path, i: int, d: dict) -> list[float]:
@@ -610,12 +571,12 @@ def read_json(path: Path, kind: str, index: int | None) -> DMMVInstance:
     try:
         return _instance_from_json(path, data)
     except InputError as e:
-        raise _located(path, text, e, data) from None
+        raise with_located_line(path, text, e, data) from None
 
 
 def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
-    _known_keys(path, data, JSON_KEYS, "")
-    _no_text_numbers(path, data)
+    known_keys(path, data, JSON_KEYS, "")
+    no_text_numbers(path, data)
     try:
         Araw = data.get("A")
         if isinstance(Araw, list):
@@ -628,7 +589,7 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                 raise located(InputError(path, "'A' is too large"), "A")
             A = _num_array(path, "A", np.asarray(Araw, dtype=np.float64), 2)
         elif isinstance(Araw, dict):
-            _known_keys(path, Araw, {"shape", "rows", "cols", "values"}, "A.")
+            known_keys(path, Araw, {"shape", "rows", "cols", "values"}, "A.")
             shape = Araw.get("shape")
             if not (isinstance(shape, list) and len(shape) == 2 and all(isinstance(s, int) and s >= 1 for s in shape)):
                 raise located(InputError(path, "'A.shape' must be two positive integers"), "A", "shape")
@@ -673,7 +634,8 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                 if not isinstance(d, dict) or not ("values" in d or {"lo", "step", "count"} <= set(d)):
                     raise located(InputError(path, f"'domains' entry {i} needs 'values', or 'lo', 'step' and "
                                                    "'count'"), "domains", i)
-                _known_keys(path, d, DOMAIN_KEYS, f"domains[{i}].")
+                known_keys(path, d, DOMAIN_KEYS, f"domains[{i}].")
+                one_domain_form(path, d, f"domains[{i}]")
             if all("values" in d for d in doms):
                 dom = {"values": [list(map(float, d["values"])) for d in doms]}
             elif all("values" not in d for d in doms):
@@ -683,7 +645,8 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                                   _grid_values(path, i, d) for i, d in enumerate(doms)]}
         elif isinstance(data.get("domain"), dict):
             d = data["domain"]
-            _known_keys(path, d, DOMAIN_KEYS, "domain.")
+            known_keys(path, d, DOMAIN_KEYS, "domain.")
+            one_domain_form(path, d, "domain")
             if "values" in d:
                 dom = {"values": np.asarray(d["values"], dtype=np.float64)}
             else:
