@@ -41,3 +41,32 @@ def test_json_domain_with_both_forms_refused(tmp_path, domain, where, message):
     with pytest.raises(combopt.InputError, match=message) as e:
         combopt.read(p)
     assert e.value.line == where
+
+
+def _dense_gaussian(m: int = 200, n: int = 150):
+    from combopt.models.dmmv import DMMV, uniform_domains
+
+    r = np.random.default_rng(1)
+    ptr, vals = uniform_domains(-3.0, 0.5, 13, n)
+    return DMMV.with_targets(r.normal(size=(m, n)), 5 * r.normal(size=m), ptr, vals)
+
+
+def test_lp_start_keeps_the_deadline():
+    """The generic instance's LP start ignored the start's deadline: the LP of a dense Gaussian 600 x 400 model took
+    4.4 s (its estimate, from FIR designs, 0.7 s), and dmmv -t 1 answered after 4.6 s with the rounded LP, no move
+    searched. HiGHS now stops at the deadline; a cut LP is not kept, so a run with time solves it."""
+    import time
+
+    from combopt.problems.dmmv import DMMVInstance
+
+    model = _dense_gaussian()
+    assert model.lp_relaxation(seconds=1e-3) is None and not model.lp_solved()
+    p = DMMVInstance(model, "g")
+    starts = p.starts(time.monotonic())  # a deadline already passed
+    assert "lp" not in starts and "ls" in starts
+    assert "lp_cut" in p.start_notes() and p.start_notes_cut()
+    full = p.starts(None)  # the cut set was not kept: without a deadline the LP is solved
+    assert "lp" in full and "lp_cut" not in p.start_notes()
+    bound, x = model.lp_relaxation()
+    assert model.lp_solved() and bound > 0 and x.shape == (model.n,)
+    assert p.bound() == pytest.approx(bound)

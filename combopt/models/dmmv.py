@@ -147,6 +147,9 @@ def dense_to_csc(D: np.ndarray) -> sp.csc_matrix:
     return sp.csc_matrix((data, indices, indptr), shape=(m, n))
 
 
+#: what :meth:`DMMV._lp` returns for an LP its time limit cut short
+_CUT = object()
+
 #: the sum of squared weighted violations (the search's second criterion) must stay finite with room to spare
 MAX_SQUARED = 1e300
 
@@ -427,13 +430,31 @@ class DMMV:
         :func:`lp_import_seconds` adds once for all the models of a problem."""
         return 0.0 if "lp" in self._cache else LP_S_EACH + LP_S_PER_NNZ * self.A.nnz
 
-    def lp_relaxation(self, max_nnz: int = LP_MAX_NNZ) -> tuple[float, np.ndarray] | None:
-        """``(lower bound, continuous minimiser)`` of the relaxation, or ``None`` (too large / failed)."""
-        if "lp" not in self._cache:
-            self._cache["lp"] = self._lp() if self.A.nnz <= max_nnz else None
-        return self._cache["lp"]
+    def lp_relaxation(self, max_nnz: int = LP_MAX_NNZ, seconds: float | None = None
+                      ) -> tuple[float, np.ndarray] | None:
+        """``(lower bound, continuous minimiser)`` of the relaxation, or ``None`` (too large / failed / not solved
+        within ``seconds``, HiGHS's time limit: an LP cut short is not kept, a later call with more time solves it).
+        :meth:`lp_seconds` is an estimate from FIR designs; a dense Gaussian 600 x 400 model took 4.4 s, six times
+        it, inside a 1 s run."""
+        if "lp" in self._cache:
+            return self._cache["lp"]
+        if self.A.nnz > max_nnz:
+            self._cache["lp"] = None
+            return None
+        if seconds is not None and seconds <= self._cache.get("lp_cut_within", 0.0):
+            return None  # cut short before with at least this much time
+        got = self._lp(seconds)
+        if got is _CUT:
+            self._cache["lp_cut_within"] = float(seconds)
+            return None
+        self._cache["lp"] = got
+        return got
 
-    def _lp(self) -> tuple[float, np.ndarray] | None:
+    def lp_solved(self) -> bool:
+        """True once :meth:`lp_relaxation` has its answer (a result or a failure, not a cut by its time limit)."""
+        return "lp" in self._cache
+
+    def _lp(self, seconds: float | None = None):
         from scipy.optimize import linprog
 
         m, n = self.m, self.n
@@ -457,10 +478,13 @@ class DMMV:
         c = np.zeros(n + 1)
         c[-1] = 1.0
         bounds = np.column_stack([np.r_[xlo, 0.0], np.r_[xhi, np.inf]])
+        opts = {} if seconds is None else {"time_limit": max(float(seconds), 1e-3)}
         try:
-            res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
+            res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs", options=opts)
         except (ValueError, MemoryError):  # pragma: no cover - defensive
             return None
+        if res.status == 1 and seconds is not None:
+            return _CUT
         if res.status != 0:
             return None
         # the LP optimum is accurate to the solver's tolerance; step back by it so the bound stays valid

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import zipfile
 from pathlib import Path
 
@@ -101,9 +102,13 @@ class DMMVBase(Problem):
         """Named warm starts (index vectors per block); default: rounded LP and least squares. ``deadline``
         (``time.monotonic()``): families with iterative baselines stop them there (tomography)."""
         out: dict[str, list[np.ndarray]] = {}
-        lp = [b.lp_relaxation() for b in self.blocks()]
+        lp = self._lps(deadline)  # by the deadline: else a short run spent seconds on it and never searched
+        notes = self.__dict__.setdefault("_start_notes", {})
+        notes.pop("lp_cut", None)
         if all(r is not None for r in lp):
             out["lp"] = [b.nearest_indices(r[1]) for b, r in zip(self.blocks(), lp, strict=True)]
+        elif not all(b.lp_solved() for b in self.blocks()):
+            notes["lp_cut"] = "no LP start: the LP relaxation did not finish in the start's share of the time"
         out["ls"] = [b.nearest_indices(least_squares_start(b)) for b in self.blocks()]
         return out
 
@@ -252,20 +257,27 @@ class DMMVBase(Problem):
         return kept
 
     def bound_within(self, seconds: float) -> float | None:
-        """:meth:`bound` when the blocks' LPs are solved already or take about ``seconds`` or less."""
+        """:meth:`bound` when the blocks' LPs are solved already or take about ``seconds`` or less, and only what
+        HiGHS solves in ``seconds`` (the estimate is from FIR designs: other models' LPs take several times it)."""
         if sum(b.A.nnz for b in self.blocks()) > LP_MAX_NNZ:
             return None
-        return self.bound() if sum(b.lp_seconds() for b in self.blocks()) + lp_import_seconds() <= seconds else None
+        if sum(b.lp_seconds() for b in self.blocks()) + lp_import_seconds() > seconds:
+            return None
+        return self._lp_mean(time.monotonic() + seconds)
 
     def bound(self) -> float | None:
         """Mean over the blocks of the continuous (LP) relaxation bound, for small models."""
-        blocks = self.blocks()
-        if sum(b.A.nnz for b in blocks) > LP_MAX_NNZ:
-            return None
-        vals = [b.lp_bound() for b in blocks]
-        if any(v is None for v in vals):
-            return None
-        return float(np.mean(vals))
+        return None if sum(b.A.nnz for b in self.blocks()) > LP_MAX_NNZ else self._lp_mean(None)
+
+    def _lps(self, deadline: float | None) -> list:
+        """Each block's :meth:`~combopt.models.dmmv.DMMV.lp_relaxation`, HiGHS stopped at ``deadline``
+        (``time.monotonic()``; ``None``: no limit)."""
+        return [b.lp_relaxation(seconds=None if deadline is None else max(deadline - time.monotonic(), 1e-3))
+                for b in self.blocks()]
+
+    def _lp_mean(self, deadline: float | None) -> float | None:
+        vals = self._lps(deadline)
+        return None if any(v is None for v in vals) else float(np.mean([v[0] for v in vals]))
 
 
 def least_squares_start(model: DMMV) -> np.ndarray:
