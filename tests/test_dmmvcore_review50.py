@@ -70,3 +70,13 @@ def test_lp_start_keeps_the_deadline():
     bound, x = model.lp_relaxation()
     assert model.lp_solved() and bound > 0 and x.shape == (model.n,)
     assert p.bound() == pytest.approx(bound)
+
+
+def test_round_note_names_the_reason_not_remez():
+    """dmmv-round on a generic instance whose LP start was not built said "start 'lp' unavailable on this instance
+    (Remez did not converge?)": generic instances have no Remez; the note now says the LP had no time."""
+    from combopt.problems.dmmv import DMMVInstance
+
+    r = combopt.solve(DMMVInstance(_dense_gaussian(), "g"), "dmmv-round", time_limit=0.01)
+    assert r.feasible and r.info["start"] == "ls"
+    assert "Remez" not in r.info["start_note"] and "no time" in r.info["start_note"]

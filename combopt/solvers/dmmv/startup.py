@@ -51,7 +51,9 @@ def pick_start(problem, name: str | None, fallback: str = "auto", ctx: SolveCont
             if fallback in starts:
                 return fallback, starts[fallback], note
         elif name not in starts and name == getattr(problem, "baseline_start", None):
-            note = f"start {name!r} unavailable on this instance (Remez did not converge?), the best other start used"
+            why = "no time for it" if f"{name}_cut" in problem.start_notes() else \
+                "Remez did not converge?" if name == "remez" else "it failed on this instance"
+            note = f"start {name!r} unavailable ({why}), the best other start used"
         elif name not in starts:
             raise ParameterError(f"unknown start {name!r} for {problem.kind}; expected one of: auto, "
                                  f"{', '.join([*starts, *(o for o in optional if o not in starts)])}")
