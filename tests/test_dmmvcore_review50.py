@@ -80,3 +80,16 @@ def test_round_note_names_the_reason_not_remez():
     r = combopt.solve(DMMVInstance(_dense_gaussian(), "g"), "dmmv-round", time_limit=0.01)
     assert r.feasible and r.info["start"] == "ls"
     assert "Remez" not in r.info["start_note"] and "no time" in r.info["start_note"]
+
+
+@pytest.mark.parametrize("name", ["null", "5", "[1, 2]"])
+def test_json_name_must_be_a_string(tmp_path, name):
+    """'name': null named the instance "None" (and 5 "5", [1, 2] "[1, 2]") without a word; the DMMV specs refuse a
+    name that is not a string, and so does the JSON now, at its line."""
+    p = tmp_path / "d.dmmv.json"
+    p.write_text('{"format": "dmmv",\n "name": ' + name + ',\n "A": [[1, 2]], "b": [3], "domain": {"values": [0, 1]}}')
+    with pytest.raises(combopt.InputError, match="'name' must be a string") as e:
+        combopt.read(p)
+    assert e.value.line == 2
+    p.write_text('{"format": "dmmv", "name": "ok", "A": [[1, 2]], "b": [3], "domain": {"values": [0, 1]}}')
+    assert combopt.read(p).name == "ok"

@@ -665,7 +665,10 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                 dom = {key: np.asarray(d.get(key, np.nan), dtype=np.float64) for key in ("lo", "step", "count")}
         else:
             raise InputError(path, "missing 'domain' (one for all variables) or 'domains' (one per variable)")
-        name = str(data.get("name", path.name.split(".")[0]))[:100]
+        name = data.get("name", path.name.split(".")[0])
+        if not isinstance(name, str):  # null was the instance "None", a list "[1, 2]"
+            raise located(InputError(path, f"'name' must be a string, got {json.dumps(name)[:30]}"), "name")
+        name = name[:100]
         return DMMVInstance(_build(path, A, rows, dom, name), name, str(path))
     except (TypeError, ValueError) as e:
         raise InputError(path, f"malformed DMMV JSON ({str(e)[:100]})") from None
