@@ -93,3 +93,23 @@ def test_json_name_must_be_a_string(tmp_path, name):
     assert e.value.line == 2
     p.write_text('{"format": "dmmv", "name": "ok", "A": [[1, 2]], "b": [3], "domain": {"values": [0, 1]}}')
     assert combopt.read(p).name == "ok"
+
+
+@pytest.mark.parametrize("key", ["weights", "lower", "upper"])
+def test_one_entry_list_for_many_rows_refused(tmp_path, key):
+    """'weights': [2] for a matrix of two rows weighted both rows 2 (and 'lower' / 'upper' likewise) without a word,
+    where 'b': [3] is refused; a list must have one entry per row. A scalar still applies to every row."""
+    other = {"weights": '"b": [3, 0]', "lower": '"upper": [3, 1]', "upper": '"lower": [3, 0]'}[key]
+    p = tmp_path / "d.dmmv.json"
+    p.write_text('{"format": "dmmv", "A": [[1, 2], [1, 0]], ' + other + f', "{key}": [2], "domain": {{"values": '
+                 '[0, 1]}}')
+    with pytest.raises(combopt.InputError, match="entries"):
+        combopt.read(p)
+    q = tmp_path / "d.npz"
+    np.savez(q, A=np.array([[1.0, 2.0], [1.0, 0.0]]), b=np.array([3.0, 0.0]), weights=np.array([2.0]),
+             values=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    with pytest.raises(combopt.InputError, match="'weights' must have 2 entries"):
+        combopt.read(q)
+    np.savez(q, A=np.array([[1.0, 2.0], [1.0, 0.0]]), b=np.array([3.0, 0.0]), weights=np.float64(2.0),
+             values=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    assert list(combopt.read(q).model.weights) == [2.0, 2.0]

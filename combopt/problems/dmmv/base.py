@@ -378,6 +378,13 @@ def _num_array(path, name, a, ndim=None) -> np.ndarray:
     return a.astype(np.float64) if a.dtype.kind != "f" else a.astype(np.float64, copy=False)
 
 
+def _per_row(a, m: int) -> np.ndarray:
+    """A scalar for every row, else the list as given (a list of one value for three rows broadcast without a word,
+    where 'b' of one value is refused)."""
+    a = np.asarray(a, dtype=np.float64)
+    return np.full(m, float(a)) if a.ndim == 0 else a.ravel()
+
+
 def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
     """Validate the parts read from a file and build the model (every problem an InputError)."""
     m, n = A.shape
@@ -399,20 +406,14 @@ def _build(path, A, rows: dict, dom: dict, name: str) -> DMMV:
     else:
         if "lower" not in rows and "upper" not in rows:
             raise InputError(path, "missing the row targets: expected 'b', or 'lower' and/or 'upper'")
-        lower = np.asarray(rows.get("lower", np.full(m, -np.inf)), dtype=np.float64).ravel()
-        upper = np.asarray(rows.get("upper", np.full(m, np.inf)), dtype=np.float64).ravel()
-        if lower.size == 1:
-            lower = np.full(m, lower[0])
-        if upper.size == 1:
-            upper = np.full(m, upper[0])
+        lower = _per_row(rows.get("lower", -np.inf), m)
+        upper = _per_row(rows.get("upper", np.inf), m)
         if lower.shape != (m,) or upper.shape != (m,):
             raise located(InputError(path, f"'lower' and 'upper' must have {m} entries (one per row)"),
                           "lower" if lower.shape != (m,) else "upper")
     weights = rows.get("weights")
     if weights is not None:
-        weights = np.asarray(weights, dtype=np.float64).ravel()
-        if weights.size == 1:
-            weights = np.full(m, weights[0])
+        weights = _per_row(weights, m)
         if weights.shape != (m,):
             raise located(InputError(path, f"'weights' must have {m} entries (one per row)"), "weights")
     try:
