@@ -46,6 +46,8 @@ def _main_resource_colors(problem: RCPSP):
 
     cmap = colormaps["tab10"]
     share = problem.demands / np.maximum(problem.capacities[None, :], 1)
+    if share.shape[1] == 0:  # a project without resources: every bar grey (argmax of an empty row raised)
+        return [(0.6, 0.6, 0.6, 1.0)] * problem.n
     main = np.where(problem.demands.any(axis=1), np.argmax(share, axis=1), -1)
     return [(0.6, 0.6, 0.6, 1.0) if m < 0 else cmap(int(m) % 10) for m in main]
 
