@@ -45,3 +45,46 @@ def test_gantt_of_a_project_without_resources(tmp_path, capsys):
     bars = [b for c in fig.axes[0].containers for b in c]
     assert [(b.get_x(), b.get_width()) for b in bars] == [(0, 2)]
     assert len(fig.axes) == 1  # no resource panels
+
+
+MKNAP = Path(__file__).parent / "data" / "mdkp" / "mknap1.txt"
+
+
+def _mdkp_result(tmp_path: Path, capsys, name: str = "r", **edit) -> Path:
+    out = tmp_path / f"{name}.json"
+    rc, _, err = run_cli(capsys, "solve", f"{MKNAP}#0", "-s", "milp", "-q", "-o", out)
+    assert rc == 0, err
+    d = json.loads(out.read_text())
+    d.update(edit)
+    out.write_text(json.dumps(d))
+    return out
+
+
+def test_check_plot_with_nothing_to_draw_keeps_the_verdict(tmp_path, capsys):
+    """check --plot of a knapsack result without a trace (no family picture, no progress): exit 2 ('nothing to draw')
+    after the verdict was printed, so a false claim read as a user error; now a note, and exit 0 for a result whose
+    claims hold (3800, the optimum of mknap1 #0), 1 for one whose solution is infeasible."""
+    ok = _mdkp_result(tmp_path, capsys, trace=[])
+    pic = tmp_path / "p.png"
+    rc, out, err = run_cli(capsys, "check", f"{MKNAP}#0", ok, "--plot", pic)
+    assert rc == 0, err
+    assert "objective 3800" in out and "claims: all hold" in out
+    assert "not drawn" in err and not pic.exists()
+    bad = _mdkp_result(tmp_path, capsys, "bad", trace=[], solution=[1, 1, 1, 1, 1, 1])
+    rc, out, err = run_cli(capsys, "check", f"{MKNAP}#0", bad, "--plot", pic)
+    assert rc == 1, err
+    assert "infeasible" in out and "not drawn" in err
+    plain = tmp_path / "plain.json"
+    plain.write_text("[1, 0, 1, 0, 0, 0]")
+    rc, out, err = run_cli(capsys, "check", f"{MKNAP}#0", plain, "--plot", pic)
+    assert rc == 0, err
+    assert "objective 1300" in out
+
+
+def test_check_plot_of_a_malformed_trace_names_the_file(tmp_path, capsys):
+    """A result whose trace holds a string: the error said 'figure: result['trace'] ...' without the file."""
+    res = _mdkp_result(tmp_path, capsys, trace=[[0, "x"]])
+    rc, _, err = run_cli(capsys, "check", f"{MKNAP}#0", res, "--plot", tmp_path / "p.png")
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"combopt: error: {res}: ") and "trace" in lines[0], err

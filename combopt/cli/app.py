@@ -344,7 +344,13 @@ def check(
         out_console.print(f"mismatch: {m}", highlight=False, soft_wrap=True)
     _print_truth_check(problem, data, sol, truth)
     if plot is not None:  # drawn whatever the verdict: a picture of a broken schedule shows what is wrong
-        _write_plot(problem, data if isinstance(data, dict) else {}, plot, force, solution=sol)
+        try:
+            _write_plot(problem, data if isinstance(data, dict) else {}, plot, force, solution=sol)
+        except NothingToDraw:  # no picture of the family and no trace: a note, the verdict's exit code stands
+            err_console.print(f"note: {problem.kind} has no picture of a solution and the result records no progress "
+                              f"(trace); {plot} not drawn", highlight=False, soft_wrap=True)
+        except ParameterError as e:  # a malformed trace or info of the result file: the file's error
+            raise InputError(solution, str(e)) from None
     if mismatches or not ev.feasible:
         raise typer.Exit(EXIT_MISMATCH)
     if isinstance(data, dict) and any(k in data for k in ("objective", "status", "bound")):
