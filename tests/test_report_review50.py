@@ -88,3 +88,24 @@ def test_check_plot_of_a_malformed_trace_names_the_file(tmp_path, capsys):
     assert rc == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"combopt: error: {res}: ") and "trace" in lines[0], err
+
+
+def test_picture_titles_state_whole_objectives_in_full(tmp_path):
+    """A 4-city tour of length 4024688 and a one-task project of makespan 1234567: the picture titles said 'length
+    4.02469e+06' and 'makespan 1.23457e+06' (6 significant digits), numbers the result does not hold."""
+    import combopt
+
+    tsp = tmp_path / "big.tsp"
+    tsp.write_text("NAME: big\nTYPE: TSP\nDIMENSION: 4\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n1 0 0\n"
+                   "2 1234567 0\n3 1234567 777777\n4 0 777777\nEOF\n")
+    p = combopt.read(tsp)
+    res = combopt.solve(p, "tsp-ls", max_iterations=2)
+    assert res.objective == 2 * (1234567 + 777777)
+    fig = combopt.figure(p, res)
+    assert "length 4024688" in fig.axes[0].get_title()
+    inst = rcpsp_file(tmp_path, "long", [{"name": "A", "duration": 1234567, "demands": {"crew": 1}}],
+                      [{"name": "crew", "capacity": 1}])
+    p = combopt.read(inst)
+    res = combopt.solve(p, "rcpsp-sgs")
+    assert res.objective == 1234567
+    assert "makespan 1234567" in combopt.figure(p, res).axes[0].get_title()

@@ -12,7 +12,7 @@ from typing import Any
 
 from .status import relative_gap
 
-__all__ = ["Result", "Status", "relative_gap"]
+__all__ = ["Result", "Status", "format_number", "relative_gap"]
 
 #: problem kind -> {plot name -> ``func(result, ax=None, **kw)``}; the problem packages fill it
 _RESULT_PLOTS: dict[str, dict[str, Callable]] = {}
@@ -130,8 +130,8 @@ class Result:
             ("problem", f"{self.problem} ({self.instance})"),
             ("solver", f"{self.solver} on {self.device}, seed {self.seed}"),
             ("status", self.status.value),
-            ("objective", _fmt(self.objective) + f" ({self.sense})"),
-            ("bound", _fmt(self.bound)),
+            ("objective", format_number(self.objective) + f" ({self.sense})"),
+            ("bound", format_number(self.bound)),
             ("gap", "-" if self.gap is None else f"{100 * self.gap:.3f} %"),
             ("feasible", "yes" if self.feasible else f"no ({len(self.violations)} violations)"),
             ("runtime", f"{self.runtime:.3f} s"),
@@ -281,7 +281,9 @@ def _num(v):
     return int(v) if v.is_integer() else v
 
 
-def _fmt(v) -> str:
+def format_number(v) -> str:
+    """A number as results show it (the summary table, picture titles): whole numbers in full below 10^15, others to
+    6 significant digits, ``-`` for None."""
     if v is None:
         return "-"
     v = float(v)
@@ -289,6 +291,7 @@ def _fmt(v) -> str:
         return str(v)
     # whole numbers in full up to 10^15 (tour lengths, makespans); beyond, as any other number: 1e+180, not 181 digits
     return f"{int(v)}" if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
+
 
 
 _PLAIN = (int, str, bool, type(None))

@@ -47,6 +47,7 @@ import numpy as np
 from ...core.errors import InputError, ParameterError, located
 from ...core.problem import Evaluation, Problem, integer_array, short_repr
 from ...core.registry import register_kind
+from ...core.result import format_number
 from .check import VIOLATION_CLASSES, Violation, check_schedule  # noqa: F401  (re-exported)
 
 register_kind("rcpsp", ("milp",))
@@ -330,7 +331,7 @@ class RCPSP(Problem):
         from .plot import plot_schedule
 
         ev = self.evaluate(solution)
-        span = f"makespan {ev.objective:g}" if ev.feasible else f"{len(ev.violations)} violation(s)"
+        span = f"makespan {format_number(ev.objective)}" if ev.feasible else f"{len(ev.violations)} violation(s)"
         return plot_schedule(self, solution, title=f"{self.name}: {label}, {span}")
 
     def describe(self) -> str:

@@ -12,6 +12,7 @@ from ...core.errors import InputError, ParameterError, UnsuitedInstance
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem, number_array, short_repr
 from ...core.registry import register_kind
+from ...core.result import format_number
 from ...models.qubo import QUBO
 from .asymmetric import ASSIGNMENT_MAX, assignment_time
 from .bound import HeldKarp, held_karp, tour_length
@@ -604,7 +605,7 @@ class TSP(Problem):
         if not ev.feasible:
             raise ParameterError("cannot plot an invalid tour: " + "; ".join(ev.violations[:3]))
         path = Path(path)
-        self._tour_figure(tour, title or f"{self.name}: length {ev.objective:g}").savefig(path, dpi=120)
+        self._tour_figure(tour, title or f"{self.name}: length {format_number(ev.objective)}").savefig(path, dpi=120)
         return path
 
     def figure(self, solution, label: str = "solution"):
@@ -614,7 +615,7 @@ class TSP(Problem):
         ev = self.evaluate(solution)
         if not ev.feasible:
             return None
-        return self._tour_figure(solution, f"{self.name}: {label}, length {ev.objective:g}")
+        return self._tour_figure(solution, f"{self.name}: {label}, length {format_number(ev.objective)}")
 
     def _tour_figure(self, tour, title: str):
         from matplotlib.figure import Figure
