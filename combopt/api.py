@@ -297,9 +297,8 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
     """
     from types import SimpleNamespace
 
-    from matplotlib.figure import Figure
+    import matplotlib
 
-    from .core.result import _plot_iterations
     from .core.safeio import write_atomic
 
     _require_problem(problem, "figure")
@@ -329,6 +328,21 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
                               trace=_record_trace(result), info=_record_info(result),
                               objective=_record_number(result, "objective"))
         feasible = solution is not None and evaluate(problem, solution).feasible
+    # names from files (an instance, a task, a variable: 'cost $^$') are text, not TeX: matplotlib's mathtext drew
+    # '$..$' as a formula and refused an unbalanced one with a traceback when the figure was saved
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig = _figure_of(problem, rec, feasible, solution)
+    if path is not None:
+        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120), force, "--plot")
+    return fig
+
+
+def _figure_of(problem: Problem, rec, feasible: bool, solution: Any):
+    """The figure of :func:`figure`: the family's picture of the solution, else the run's progress."""
+    from matplotlib.figure import Figure
+
+    from .core.result import _plot_iterations
+
     label = str(rec.solver or "solution")
     fig = None
     if solution is not None:
@@ -350,8 +364,6 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
             raise NothingToDraw(f"nothing to draw: {problem.kind} has no picture of a solution"
                                  + (" and the result has none" if solution is None else "")
                                  + ", and the result records no progress (trace)")
-    if path is not None:
-        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120), force, "--plot")
     return fig
 
 

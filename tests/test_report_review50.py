@@ -109,3 +109,28 @@ def test_picture_titles_state_whole_objectives_in_full(tmp_path):
     res = combopt.solve(p, "rcpsp-sgs")
     assert res.objective == 1234567
     assert "makespan 1234567" in combopt.figure(p, res).axes[0].get_title()
+
+
+def test_dollar_signs_in_names_are_drawn_as_text(tmp_path, capsys):
+    """A TSPLIB NAME 'cost $^$ x' and an RCPSP task 'pay $_$': solve --plot wrote the result, then matplotlib's
+    mathtext refused the '$..$' on saving the figure (a ParseSyntaxException traceback, exit 1, no picture); a
+    balanced pair was drawn as a formula. Names are now drawn as the text they are."""
+    import combopt
+
+    tsp = tmp_path / "d.tsp"
+    tsp.write_text("NAME: cost $^$ x\nTYPE: TSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+                   "1 0 0\n2 3 0\n3 3 4\nEOF\n")
+    out, pic = tmp_path / "r.json", tmp_path / "t.png"
+    rc, _, err = run_cli(capsys, "solve", tsp, "-q", "-o", out, "--plot", pic)
+    assert rc == 0, err
+    assert json.loads(out.read_text())["objective"] == 12 and pic.read_bytes().startswith(PNG)
+    inst = rcpsp_file(tmp_path, "d", [{"name": "pay $_$", "duration": 3, "demands": {"crew": 1}}],
+                      [{"name": "crew", "capacity": 1}])
+    p = combopt.read(inst)
+    res = combopt.solve(p, "rcpsp-sgs")
+    fig = combopt.figure(p, res, tmp_path / "g.svg")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["pay $_$"]
+    assert "pay $_$" in (tmp_path / "g.svg").read_text()  # the text itself, not a formula's glyphs
+    from combopt.problems.rcpsp.plot import save_schedule_plot
+
+    assert save_schedule_plot(p, [0], tmp_path / "h.png").read_bytes().startswith(PNG)

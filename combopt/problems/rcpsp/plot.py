@@ -154,11 +154,14 @@ def plot_schedule(problem: RCPSP, starts, title: str | None = None):
 def save_schedule_plot(problem: RCPSP, starts, path: str | Path, title: str | None = None, dpi: int = 120,
                        force: bool = True) -> Path:
     """Write :func:`plot_schedule` to ``path`` (format from the extension: png, svg, pdf), atomically."""
+    import matplotlib
+
     from ...core.safeio import figure_format, write_atomic
 
     path = Path(path)
     fmt = figure_format(path)
-    fig = plot_schedule(problem, starts, title)
+    with matplotlib.rc_context({"text.parse_math": False}):  # task names are text: '$' is no TeX (see api.figure)
+        fig = plot_schedule(problem, starts, title)
     write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt), force, "figure")
     return path
 
