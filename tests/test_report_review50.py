@@ -134,3 +134,23 @@ def test_dollar_signs_in_names_are_drawn_as_text(tmp_path, capsys):
     from combopt.problems.rcpsp.plot import save_schedule_plot
 
     assert save_schedule_plot(p, [0], tmp_path / "h.png").read_bytes().startswith(PNG)
+
+
+def test_report_plots_of_names_with_dollar_signs(tmp_path, capsys):
+    """combopt report --png of results whose solver entries are named 'mec-exact $^$' (a suite's free-form name):
+    the performance-profile legend went through mathtext and the command ended in a ParseSyntaxException traceback
+    (exit 1, no plot written); the names are now escaped and drawn as written."""
+    from combopt.bench.report import plot_time_to_target
+
+    src = Path(__file__).parent.parent / "benchmarks" / "results" / "suites" / "quick.jsonl"
+    rows = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
+    mec = [dict(r, label=r["label"] + " $^$") for r in rows if r["set"] == "mec"]
+    assert mec
+    res = tmp_path / "r.jsonl"
+    res.write_text("".join(json.dumps(r) + "\n" for r in mec))
+    rc, _, err = run_cli(capsys, "report", res, "--png", tmp_path / "png")
+    assert rc == 0, err
+    assert (tmp_path / "png" / "profile-mec.png").read_bytes().startswith(PNG)
+    fig = plot_time_to_target(mec, "mec")
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(t.startswith("mec-exact \\$^\\$ (") for t in texts), texts

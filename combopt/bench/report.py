@@ -362,6 +362,12 @@ def performance_profile(rows: list[dict[str, Any]], taus: np.ndarray | None = No
     return labels, taus, rho
 
 
+def _text(name: str) -> str:
+    """A set or solver name as plain text in a plot whose axis labels use mathtext: '$' escaped (an unbalanced
+    '$' in a suite's name made the report's plots a ParseSyntaxException traceback, a balanced pair a formula)."""
+    return str(name).replace("$", r"\$")
+
+
 def _figure(width=6.0, height=4.0):
     import matplotlib
 
@@ -378,13 +384,13 @@ def plot_profile(rows: list[dict[str, Any]], title: str):
     plt, fig, ax = _figure()
     n = len({(r["set"], r["path"]) for r in rows})
     for j, lab in enumerate(labels):
-        ax.step(taus, rho[:, j], where="post", label=lab, linewidth=1.8)
+        ax.step(taus, rho[:, j], where="post", label=_text(lab), linewidth=1.8)
     ax.set_xscale("log", base=2)
     ax.set_xlim(1.0, max(2.0, float(taus[-1])))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(r"$\tau$ (time to target / best entry's time)")
     ax.set_ylabel(r"share of instances within $\tau$")
-    ax.set_title(f"{title}: performance profile ({n} instances)")
+    ax.set_title(f"{_text(title)}: performance profile ({n} instances)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -405,12 +411,12 @@ def plot_time_to_target(rows: list[dict[str, Any]], title: str):
         fin = ts[np.isfinite(ts)]
         xs = np.concatenate([[TIME_FLOOR], fin, [tmax * 1.2]])
         ys = np.concatenate([[0.0], np.arange(1, fin.size + 1) / len(ts), [fin.size / len(ts)]])
-        ax.step(xs, ys, where="post", label=f"{lab} ({fin.size}/{len(ts)})", linewidth=1.8)
+        ax.step(xs, ys, where="post", label=f"{_text(lab)} ({fin.size}/{len(ts)})", linewidth=1.8)
     ax.set_xscale("log")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("time t (s)")
     ax.set_ylabel("share of runs at the target by t")
-    ax.set_title(f"{title}: time to target")
+    ax.set_title(f"{_text(title)}: time to target")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
