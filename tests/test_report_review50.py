@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from combopt.cli.app import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -154,3 +156,19 @@ def test_report_plots_of_names_with_dollar_signs(tmp_path, capsys):
     fig = plot_time_to_target(mec, "mec")
     texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert any(t.startswith("mec-exact \\$^\\$ (") for t in texts), texts
+
+
+def test_profile_title_counts_the_instances_it_is_over():
+    """A clique set of 2 instances where 'sa' ran only one: the profile is over the 1 instance every entry ran (the
+    shares are of it), but its title said '(2 instances)'."""
+    from combopt.bench.report import performance_profile, plot_profile
+
+    src = Path(__file__).parent.parent / "benchmarks" / "results" / "suites" / "quick.jsonl"
+    rows = [json.loads(line) for line in src.read_text().splitlines() if line.strip()]
+    clique = [r for r in rows if r["set"] == "clique"]
+    paths = sorted({r["path"] for r in clique})
+    assert len(paths) == 2
+    rows = [r for r in clique if not (r["label"] == "sa" and r["path"] == paths[1])]
+    _, _, rho = performance_profile(rows)
+    assert set(np.round(rho.ravel() * 1, 6)) <= {0.0, 1.0}  # shares of one instance
+    assert plot_profile(rows, "clique").axes[0].get_title() == "clique: performance profile (1 instances)"

@@ -382,7 +382,8 @@ def plot_profile(rows: list[dict[str, Any]], title: str):
     """Matplotlib figure of the performance profile of ``rows``."""
     labels, taus, rho = performance_profile(rows)
     plt, fig, ax = _figure()
-    n = len({(r["set"], r["path"]) for r in rows})
+    _, probs, C = profile_costs(rows)  # the instances the profile is over: with a target, run by every entry
+    n = int((~np.isnan(C).any(axis=1)).sum()) if len(probs) else 0
     for j, lab in enumerate(labels):
         ax.step(taus, rho[:, j], where="post", label=_text(lab), linewidth=1.8)
     ax.set_xscale("log", base=2)
