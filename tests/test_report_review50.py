@@ -4,6 +4,7 @@ the edge cases (a project without resources, names with dollar signs) without a 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -172,3 +173,19 @@ def test_profile_title_counts_the_instances_it_is_over():
     _, _, rho = performance_profile(rows)
     assert set(np.round(rho.ravel() * 1, 6)) <= {0.0, 1.0}  # shares of one instance
     assert plot_profile(rows, "clique").axes[0].get_title() == "clique: performance profile (1 instances)"
+
+
+def test_markdown_table_of_a_name_with_a_pipe():
+    """A solver entry named 'tsp-ls|fast': its Markdown row had 14 cells under 13 headers, so every number from 'runs'
+    on stood under the wrong column ('runs' read 'fast'); the pipe is now escaped."""
+    from combopt.bench.report import markdown_table, summarize
+
+    src = Path(__file__).parent.parent / "benchmarks" / "results" / "suites" / "quick.jsonl"
+    rows = [dict(json.loads(line), label="tsp-ls|fast\nx") for line in src.read_text().splitlines()
+            if line.strip() and json.loads(line)["set"] == "tsp"]
+    head, _, row = markdown_table(summarize(rows)).splitlines()
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+    names = [c.strip() for c in head.split("|")[1:-1]]
+    assert len(cells) == len(names)
+    got = dict(zip(names, cells, strict=True))
+    assert got["solver"] == "tsp-ls\\|fast x" and got["runs"] == "2" and got["at optimum"] == "2/2 100%"

@@ -281,7 +281,10 @@ def markdown_table(summary: list[SummaryRow]) -> str:
     """The summary as a Markdown table (the same cells as the terminal and the HTML), one row a line."""
     cols = columns(summary)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(table_cells(s, cols)) + " |" for s in summary]
+    # a "|" in a set or solver name ("tsp-ls|fast") ends a Markdown cell and a line break its row: escaped, or every
+    # later number moves a column
+    cell = lambda c: c.replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines += ["| " + " | ".join(cell(c) for c in table_cells(s, cols)) + " |" for s in summary]
     return "\n".join(lines) + "\n"
 
 
