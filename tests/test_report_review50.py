@@ -189,3 +189,16 @@ def test_markdown_table_of_a_name_with_a_pipe():
     assert len(cells) == len(names)
     got = dict(zip(names, cells, strict=True))
     assert got["solver"] == "tsp-ls\\|fast x" and got["runs"] == "2" and got["at optimum"] == "2/2 100%"
+
+
+def test_trace_plot_of_a_record_without_runtime_ends_at_its_last_point():
+    """check --plot of a knapsack result without 'runtime_s': the best-objective line ran from its one point at
+    0.69 s back to t = 0 (the run's end taken as 0 s); it now ends where the trace does."""
+    import combopt
+
+    p = combopt.read(f"{MKNAP}#0")
+    rec = {"problem": "mdkp", "instance": "mknap1#0", "solver": "x", "sense": "max", "objective": 3800,
+           "trace": [[0.69, 3800]], "solution": None}
+    fig = combopt.figure(p, rec)
+    xs = list(fig.axes[0].lines[0].get_xdata())
+    assert xs == sorted(xs) and xs[-1] == 0.69

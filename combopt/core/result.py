@@ -191,7 +191,8 @@ class Result:
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))
         if self.trace:
-            ts = [t for t, _ in self.trace] + [self.runtime]
+            ts = [t for t, _ in self.trace]
+            ts.append(max(self.runtime, max(ts)))  # a record without runtime_s (0): the line drew back to t = 0
             vs = [v for _, v in self.trace] + [self.trace[-1][1]]
             ax.step(ts, vs, where="post", label=f"{self.solver} best")
         if self.bound is not None:
