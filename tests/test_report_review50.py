@@ -202,3 +202,19 @@ def test_trace_plot_of_a_record_without_runtime_ends_at_its_last_point():
     fig = combopt.figure(p, rec)
     xs = list(fig.axes[0].lines[0].get_xdata())
     assert xs == sorted(xs) and xs[-1] == 0.69
+
+
+def test_iterations_plot_shows_the_results_bound():
+    """A Lagrangian knapsack run whose result bound is 4127 (the LP's, better than the dual's 4140.35): the picture of
+    its iterations drew only the dual bound, so the bound and gap the result states were nowhere in it."""
+    import combopt
+
+    p = combopt.read(f"{MKNAP}#2")
+    rec = {"problem": "mdkp", "instance": "mknap1#2", "solver": "lagrangian", "sense": "max", "objective": 4015,
+           "bound": 4127, "trace": [[1.0, 4015]], "solution": None,
+           "info": {"iterations": [{"iteration": 1, "bound": 5165.0, "primal": 4015.0, "dual_value": 5165.0},
+                                   {"iteration": 2, "bound": 4140.35, "primal": 4015.0, "dual_value": 4274.17}]}}
+    ax = combopt.figure(p, rec).axes[0]
+    flat = {line.get_label(): list(line.get_ydata()) for line in ax.lines}
+    assert flat["result's bound"] == [4127, 4127]
+    assert flat["dual bound"][-1] == 4140.35

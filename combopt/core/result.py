@@ -258,6 +258,8 @@ def _plot_iterations(res: Result, ax=None):
         ys = [r.get(key) for r in rows]
         if any(y is not None for y in ys):
             ax.plot(k, [float("nan") if y is None else y for y in ys], style, label=label)
+    if res.bound is not None:  # the result's bound (the best of the dual's and the problem's own, such as an LP's)
+        ax.axhline(res.bound, color="grey", linestyle="--", label="result's bound")
     ax.set_xlabel("outer iteration")
     ax.set_ylabel(f"objective ({res.sense})")
     ax.set_title(f"{res.solver} ({res.info.get('method', '')}) on {res.instance}")
