@@ -218,3 +218,26 @@ def test_iterations_plot_shows_the_results_bound():
     flat = {line.get_label(): list(line.get_ydata()) for line in ax.lines}
     assert flat["result's bound"] == [4127, 4127]
     assert flat["dual bound"][-1] == 4140.35
+
+
+def test_coupling_picture_spans_the_whole_grid_in_whole_numbers(tmp_path):
+    """A 4 x 4 coupling whose cells leave column 3 of the rows empty, and a 1 x 2 decoder: the axes spanned the occupied
+    cells only, with fractional ticks (rows -0.04 ... 0.04 of a one-row decoder); they now span the coupling's shape
+    with whole-number ticks."""
+    from matplotlib.figure import Figure
+
+    import combopt
+    from combopt.problems.coupling.cells import Coupling
+    from combopt.problems.coupling.plots import plot_coupling
+
+    c = Coupling(np.array([[0, 0], [0, 1]]), np.array([0.6, 0.4]), (1, 2))
+    ax = plot_coupling(c, Figure().subplots())
+    assert ax.get_xlim() == (-0.5, 1.5) and ax.get_ylim() == (0.5, -0.5)
+    inside = [float(t) for t in ax.get_yticks() if -0.5 <= t <= 0.5]
+    assert inside == [0.0]
+    inst = tmp_path / "m.coupling.json"
+    inst.write_text(json.dumps({"marginals": [[0.5, 0.5, 0, 0], [1.0, 0, 0, 0]]}))
+    p = combopt.read(inst)
+    res = combopt.solve(p, "mec-greedy")
+    ax = combopt.figure(p, res).axes[0]
+    assert ax.get_xlim() == (-0.5, 3.5) and ax.get_ylim() == (3.5, -0.5)

@@ -25,7 +25,14 @@ def plot_coupling(coupling, ax=None, title: str | None = None):
     ro = np.argsort(np.argsort(-coupling.marginal(0), kind="stable"))
     co = np.argsort(np.argsort(-coupling.marginal(1), kind="stable"))
     sc = ax.scatter(co[j], ro[i], c=coupling.mass, s=12, cmap="viridis")
-    ax.invert_yaxis()
+    from matplotlib.ticker import MaxNLocator
+
+    # the coupling's whole grid, rows and columns by whole numbers: the axes spanned the occupied cells only, with
+    # fractional ticks (a 2 x 2 decoder's one row drawn between rows -0.04 and 0.04)
+    ax.set_xlim(-0.5, coupling.shape[1] - 0.5)
+    ax.set_ylim(coupling.shape[0] - 0.5, -0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.set_xlabel("column (by decreasing mass)")
     ax.set_ylabel("row (by decreasing mass)")
     ax.set_title(title or f"coupling: {coupling.nnz} cells")
