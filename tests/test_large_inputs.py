@@ -111,7 +111,7 @@ def test_mdkp_core_on_a_large_instance_answers_feasibly():
 # ----------------------------------------------------------------------------- step budget
 def test_step_budget_fits_calls_into_the_time_left():
     b = StepBudget(lambda: 1.0, 10_000, prior_s=1e-3, share=0.5)
-    assert b.next() == 500  # 0.5 s / 1 ms
+    assert b.next() == 100  # sized by the prior alone: PRIOR_SHARE (0.1) of 1 s / 1 ms
     assert b.next(cap=50) == 50
     b2 = StepBudget(lambda: math.inf, 10_000, prior_s=1.0)
     assert b2.next() == 10_000  # untimed: every step
