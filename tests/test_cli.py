@@ -474,7 +474,7 @@ def test_result_json_keeps_lists_on_one_line():
 
 def test_summary_prints_huge_objectives_in_scientific_notation():
     # DAG data scaled by 1e90 has a score near 1e180: the table printed all 181 digits
-    from combopt.core.result import _fmt
+    from combopt.core.result import format_number as _fmt
 
     assert _fmt(1e180) == "1e+180" and _fmt(-3e20) == "-3e+20"
     assert _fmt(7542) == "7542" and _fmt(999_999_999_999_999.0) == "999999999999999"  # lengths stay whole

@@ -494,10 +494,8 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                     raise InputError(path, "'A_data' has non-finite entries")
                 A = sp.csr_matrix((data, ind.astype(np.int64), ptr.astype(np.int64)), shape=(m, n))
             else:
-                hint = ("; an array 'X' or 'data' is DAG-learning data: add --kind dag (or name it *.dag.npz)"
-                        if keys & {"X", "data"} else "")
                 raise InputError(path, "missing the matrix: expected 'A', or 'A_data', 'A_indices', 'A_indptr' "
-                                       f"and 'A_shape'{hint}")
+                                       "and 'A_shape'")
             m = A.shape[0]
             rows = {}
             for key in ("b", "lower", "upper", "weights"):
@@ -533,7 +531,9 @@ def _npz_forms(path: Path, keys: set[str]) -> None:
     and a grid beside 'values' (or CSR parts beside 'A') was dropped, each without a word."""
     unknown = sorted(keys - NPZ_KEYS)
     if unknown:
-        raise InputError(path, f"unknown array {unknown[0]!r}; expected {', '.join(sorted(NPZ_KEYS))}")
+        hint = ("; an array 'X' or 'data' is DAG-learning data: add --kind dag (or name it *.dag.npz)"
+                if keys & {"X", "data"} else "")
+        raise InputError(path, f"unknown array {unknown[0]!r}; expected {', '.join(sorted(NPZ_KEYS))}{hint}")
     for one, other in NPZ_EXCLUSIVE:
         if keys & one and keys & other:
             raise InputError(path, f"both {sorted(keys & one)[0]!r} and {sorted(keys & other)[0]!r}; expected "
