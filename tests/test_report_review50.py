@@ -8,17 +8,9 @@ import re
 from pathlib import Path
 
 import numpy as np
-
-from combopt.cli.app import main
+from test_cli import run_cli
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def run_cli(capsys, *args) -> tuple[int, str, str]:
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def rcpsp_file(tmp_path: Path, name: str, tasks: list[dict], resources: list[dict]) -> Path:

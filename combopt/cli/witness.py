@@ -4,7 +4,6 @@ greedy encoder reaches, and calls that optimal, passed the check of the one-code
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 #: seconds the witness run may take (a run of the solver's first iteration; a cold Numba cache answers with the
@@ -19,27 +18,9 @@ def solver_witness_claims(problem, data: Any) -> list[str]:
     if name is None or not isinstance(data, dict):
         return []
     from ..api import solve
-    from ..core.claims import evaluate_finite
-    from ..core.problem import objective_scale
-    from ..core.status import right_side
+    from ..core.claims import refuted_by
 
     res = solve(problem, name, time_limit=WITNESS_SECONDS, max_iterations=1, seed=0)
     if res.solution is None:
         return []
-    ev = evaluate_finite(problem, res.solution)
-    if not ev.feasible:
-        return []
-    obj, what = ev.objective + 0.0, f"the solution combopt's {name} finds"
-    out = []
-    if data.get("status") in ("infeasible", "unbounded"):
-        out.append(f"status: the result claims the problem {data['status']}, but {what} is feasible (objective "
-                   f"{obj:g})")
-    bound = data.get("bound")
-    try:  # a non-number, or one beyond a float (a 400-digit integer), is the claims check's own mismatch
-        bound = float(bound) if isinstance(bound, int | float) and not isinstance(bound, bool) else math.nan
-    except OverflowError:
-        bound = math.nan
-    if math.isfinite(bound) and not right_side(ev.objective, bound, problem.sense, objective_scale(problem)):
-        side = "below" if problem.sense == "max" else "above"
-        out.append(f"bound: the result claims {bound:g}, {side} the objective {obj:g} of {what}")
-    return out
+    return refuted_by(problem, data, res.solution, f"the solution combopt's {name} finds")

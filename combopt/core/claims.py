@@ -92,9 +92,13 @@ def _witness_claims(problem: Problem, data: dict) -> list[str]:
             known, what = problem.construct(), "a solution combopt constructs for the instance"
         except (CombOptError, ArithmeticError, ValueError, MemoryError):
             known = None
-    if known is None:
-        return []
-    ev = evaluate_finite(problem, known)
+    return refuted_by(problem, data, known, what) if known is not None else []
+
+
+def refuted_by(problem: Problem, data: dict, solution: Any, what: str) -> list[str]:
+    """The claims of ``data`` that the feasible ``solution`` (described as ``what``) refutes: an infeasible (or
+    unbounded) status, a bound on the wrong side of its objective; none when it is not feasible."""
+    ev = evaluate_finite(problem, solution)
     if not ev.feasible:
         return []
     out = []
