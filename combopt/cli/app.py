@@ -194,11 +194,7 @@ def solve(
     if out is not None:
         _write_atomic(out, res.to_json(), force)
     if plot is not None:
-        try:
-            _write_plot(problem, res, plot, force)
-        except NothingToDraw:  # an infeasible project proved so: the result is written, which is the answer
-            err_console.print(f"note: the result holds no solution and no progress to draw; {plot} not drawn",
-                              highlight=False)
+        _write_plot(problem, res, plot, force)
     if res.info.get("interrupted"):
         # the result (best solution so far) is printed and written; the exit code says it was cut short
         global _INTERRUPT_REPORTED
@@ -239,7 +235,12 @@ def _check_plot(plot: Path | None, out: Path | None, force: bool, inputs) -> Non
 def _write_plot(problem, result, plot: Path, force: bool, solution=None) -> None:
     from ..api import figure
 
-    figure(problem, result, plot, force=force, solution=solution)
+    try:
+        figure(problem, result, plot, force=force, solution=solution)
+    except NothingToDraw as e:  # no solution to picture and no progress (a proven-infeasible project): a note, the
+        # result (written already) and the verdict's exit code stand
+        err_console.print(f"note: {e}; {plot} not drawn", highlight=False, soft_wrap=True)
+        return
     err_console.print(f"wrote {plot}")
 
 
@@ -346,9 +347,6 @@ def check(
     if plot is not None:  # drawn whatever the verdict: a picture of a broken schedule shows what is wrong
         try:
             _write_plot(problem, data if isinstance(data, dict) else {}, plot, force, solution=sol)
-        except NothingToDraw:  # no picture of the family and no trace: a note, the verdict's exit code stands
-            err_console.print(f"note: {problem.kind} has no picture of a solution and the result records no progress "
-                              f"(trace); {plot} not drawn", highlight=False, soft_wrap=True)
         except ParameterError as e:  # a malformed trace or info of the result file: the file's error
             raise InputError(solution, str(e)) from None
     if mismatches or not ev.feasible:
