@@ -64,8 +64,13 @@ def test_score_gap_is_against_the_best_known_value_and_relative_to_its_magnitude
     assert r["gap_pct"] == pytest.approx(100.0 / 11.0) and (r["at_optimum"], r["at_best"]) == (False, False)
     r = score(run(11.0), suite(Reference(optimum=10.0, best_known=11.0)))
     assert r["gap_pct"] == 0.0 and (r["at_optimum"], r["at_best"]) == (False, True)
-    r = score(run(0.5), suite(Reference(optimum=0.0, best_known=0.0)))  # a zero target: divided by 1e-9
-    assert r["gap_pct"] == pytest.approx(0.5e11)
+    # a zero target has no relative gap: 100 % off it (dividing by a 1e-9 floor gave 5e10 %), 0 % within tolerance
+    r = score(run(0.5), suite(Reference(optimum=0.0, best_known=0.0)))
+    assert r["gap_pct"] == pytest.approx(100.0)
+    assert score(run(-0.5, "max"), suite(Reference(optimum=0.0, best_known=0.0)))["gap_pct"] == pytest.approx(100.0)
+    assert score(run(0.5e-6), suite(Reference(optimum=0.0, best_known=0.0)))["gap_pct"] == 0.0
+    r = score(run(1e-12), suite(Reference(optimum=None, best_known=2e-12)))  # a tiny target is still relative
+    assert r["gap_pct"] == pytest.approx(-50.0)
     # a reference value below 1 in magnitude: the slack is the tolerance itself, not tol * |ref|
     assert score(run(0.5e-6), suite(Reference(optimum=0.0)))["at_optimum"] is True
     assert score(run(2e-6), suite(Reference(optimum=0.0)))["at_optimum"] is False
@@ -129,7 +134,8 @@ def test_bound_deviation_in_both_senses():
     assert bound_deviation(row("a", 120.0, reference_bound=100.0)) == pytest.approx(20.0)
     assert bound_deviation(row("a", 80.0, "max", reference_bound=100.0)) == pytest.approx(20.0)
     assert bound_deviation(row("a", -80.0, reference_bound=-100.0)) == pytest.approx(20.0)
-    assert bound_deviation(row("a", 1.0, reference_bound=0.0)) == pytest.approx(1e11)  # |bound| floored at 1e-9
+    assert bound_deviation(row("a", 1.0, reference_bound=0.0)) == pytest.approx(100.0)  # no relative measure at 0
+    assert bound_deviation(row("a", 0.0, reference_bound=0.0)) == 0.0
     assert bound_deviation(row("a", 120.0)) is None
     assert bound_deviation(row("a", 120.0, reference_bound=100.0, feasible=False)) is None
 

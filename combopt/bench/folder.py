@@ -17,7 +17,7 @@ from typing import Any
 from ..api import solve
 from ..core.errors import CombOptError, InputError
 from ..core.io import read
-from .refs import _number
+from .refs import _number, percent_off
 
 VALUE_COLUMNS = ("best_known", "optimum", "optimal_length", "clique_number", "upper_bound", "value", "best")
 
@@ -101,8 +101,7 @@ def expand(paths: list[str]) -> list[str]:
 def _gap(obj, ref, sense) -> float | None:
     if obj is None or ref is None:
         return None
-    d = (obj - ref) if sense == "min" else (ref - obj)
-    return 100.0 * d / max(abs(ref), 1e-9)
+    return percent_off(obj, ref, sense)
 
 
 def run_bench(

@@ -7,7 +7,8 @@ Definitions (also in README.md, "Reading a report"):
 
 * **gap** = ``100 (objective - target) / |target|`` for minimisation (``target - objective`` for
   maximisation), where the target is the best known value (the optimum when only that is known);
-  negative when a run beats the best known value. Means are over runs with a feasible solution.
+  negative when a run beats the best known value. Against a target of 0 it is 0 at 0 and +-100 otherwise
+  (:func:`combopt.bench.refs.percent_off`). Means are over runs with a feasible solution.
 * **deviation from the bound** = ``100 (objective - bound) / |bound|`` (``bound - objective`` for
   maximisation), where the bound is the reference file's bound column (PSPLIB's critical-path bound,
   an LP bound; see :data:`combopt.bench.refs.BOUND_COLUMNS`): the usual measure where optima are
@@ -41,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .refs import contradictions
+from .refs import contradictions, percent_off
 from .worker import FAILED
 
 TIME_SHIFT = 1.0
@@ -108,8 +109,7 @@ def bound_deviation(r: dict[str, Any]) -> float | None:
     b = r.get("reference_bound")
     if b is None or not _ok(r):
         return None
-    d = (float(r["objective"]) - b) if r["sense"] == "min" else (b - float(r["objective"]))
-    return 100.0 * d / max(abs(b), 1e-9)
+    return percent_off(float(r["objective"]), b, r["sense"])
 
 
 def _order(rows: list[dict[str, Any]], field: str) -> list[str]:

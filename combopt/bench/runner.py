@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from ..core.errors import MissingDependencyError, ParameterError
-from .refs import contradictions, lookup
+from .refs import contradictions, lookup, percent_off
 from .results import ResultsWriter, normalise
 from .suite import RunSpec, Suite
 from .worker import FAILED, base_row, kill_live, run_isolated
@@ -53,8 +53,7 @@ def score(row: dict[str, Any], suite: Suite) -> dict[str, Any]:
         row["at_best"] = reached(obj, ref.best_known)
         target = ref.target
         if ok and target is not None:
-            d = (obj - target) if sense == "min" else (target - obj)
-            row["gap_pct"] = 100.0 * d / max(abs(target), 1e-9)
+            row["gap_pct"] = percent_off(obj, target, sense, tol)
             row["time_to_target_s"] = next((t for t, v in row.get("trace") or [] if reached(v, target)), None)
     row["contradictions"] = contradictions(row, tol) if ref is not None else []
     return normalise(row)
