@@ -79,3 +79,22 @@ def one_domain_form(path: Path, d: dict, where: str) -> None:
         missing = next(k for k in ("lo", "step", "count") if k not in d)
         raise located(InputError(path, f"'{where}' has no '{missing}'; expected 'values', or 'lo', 'step' and "
                                        "'count'"), *parse_where(where))
+
+
+def first_repeat(rows, cols) -> tuple[int, int] | None:
+    """``(first, again)``: positions of the first (row, column) pair listed twice among sparse entries, else ``None``.
+    scipy sums repeated entries without a word (two entries 1 and 2 at one place became 3); a DMMV file that names one
+    place twice is a mistake the reader refuses instead."""
+    import numpy as np
+
+    r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    if r.size < 2:
+        return None
+    order = np.lexsort((np.arange(r.size), c, r))  # by row, column, then position
+    same = (r[order][1:] == r[order][:-1]) & (c[order][1:] == c[order][:-1])
+    if not same.any():
+        return None
+    # among the repeats, the one whose second listing comes first in the file
+    hits = np.flatnonzero(same)
+    k = hits[np.argmin(order[hits + 1])]
+    return int(order[k]), int(order[k + 1])
