@@ -22,7 +22,7 @@ from .core.result import Result, Status, iteration_rows_ok
 from .core.safeio import figure_format, json_number  # noqa: F401  (figure_format: re-exported)
 from .core.status import integral_bound, settle
 from .core.stopping import DEFAULT_HEURISTIC_STOP, SearchState, StoppingCriterion, interrupt_pending, make_criteria
-from .core.warm import gated, run_solver
+from .core.warm import gated, prepare_numba_target, run_solver
 from .solvers.common import wait_for_abandoned_builds
 
 __all__ = ["figure", "read", "solve"]
@@ -140,6 +140,8 @@ def solve(
                         scale=objective_scale(problem))
     ctx = SolveContext(int(seed), dev, state, np.random.default_rng(int(seed)))
     waited, still = wait_for_abandoned_builds()  # an earlier run's model build, given up at its limit: not beside us
+    if dev == "cpu" and math.isfinite(stop.time_limit()):
+        prepare_numba_target()  # once per process, outside the clock as the imports are
     t0 = time.perf_counter()
     state.start = t0
     interrupted = False
@@ -162,8 +164,10 @@ def solve(
                            "run with --device cpu (README, section GPU)") from e
         raise
     fallback = None
-    if interrupted and out.solution is None and state.best_solution is None:
-        fallback = _construct_after_interrupt(problem)  # Ctrl-C before any solution (the bound call, a set-up)
+    timed_out = not interrupted and math.isfinite(stop.time_limit()) and not (out.infeasible or out.unbounded)
+    if (interrupted or timed_out) and out.solution is None and state.best_solution is None:
+        # Ctrl-C, or the time up, before any solution (the bound call, a set-up on a loaded machine)
+        fallback = _construct_after_interrupt(problem)
     runtime = time.perf_counter() - t0
     solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution, fallback])
     whole = _integral(problem)
@@ -182,7 +186,8 @@ def solve(
             extra["warnings"] = [*extra.get("warnings", []), f"{still} model build(s) given up by earlier runs "
                                  f"still running after {waited:.0f} s: this run shared the CPU with them"]
     if fallback is not None and solution is fallback:
-        extra["answer"] = "the problem's quick construction (interrupted before the solver had a solution)"
+        why = "interrupted" if interrupted else "the time was up"
+        extra["answer"] = f"the problem's quick construction ({why} before the solver had a solution)"
     if status is Status.OPTIMAL:
         extra["proved_optimal_by"] = claims.proved_by
         at = state.proved_at if (claims.proved_by == "bound" and state.proved_at is not None) else runtime
@@ -248,10 +253,15 @@ def _integral(problem: Problem) -> bool:
 
 
 def _construct_after_interrupt(problem: Problem) -> Any:
-    """The problem's quick numpy construction (:meth:`Problem.construct`) as the answer of a run interrupted before
-    any solution existed; ``None`` when it has none, fails, or is interrupted itself."""
+    """The problem's quick numpy construction (:meth:`Problem.construct`) as the answer of a run interrupted, or out
+    of time, before any solution existed (its iterative parts, a tour's 2-opt, get 0.1 s); ``None`` when it has
+    none, fails, or is interrupted itself."""
+    import inspect
+
     try:
-        return problem.construct()
+        build = problem.construct
+        quick = "deadline" in inspect.signature(build).parameters
+        return build(deadline=time.monotonic() + 0.1) if quick else build()
     except (KeyboardInterrupt, CombOptError):
         return None
 
