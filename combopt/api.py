@@ -309,7 +309,7 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
 
     import matplotlib
 
-    from .core.safeio import write_atomic
+    from .core.safeio import save_figure, write_atomic
 
     _require_problem(problem, "figure")
     if not isinstance(result, (Result, dict)):
@@ -343,7 +343,7 @@ def figure(problem: Problem, result: Result | dict, path: str | Path | None = No
     with matplotlib.rc_context({"text.parse_math": False}):
         fig = _figure_of(problem, rec, feasible, solution)
     if path is not None:
-        write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120), force, "--plot")
+        write_atomic(path, lambda tmp: save_figure(fig, tmp, format=fmt, dpi=120), force, "--plot")
     return fig
 
 

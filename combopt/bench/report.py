@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.safeio import save_figure
 from .refs import contradictions, percent_off
 from .worker import FAILED
 
@@ -431,7 +432,7 @@ def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    save_figure(fig, buf, format="png")
     plt.close(fig)
     return buf.getvalue()
 

@@ -209,3 +209,14 @@ def figure_format(path: str | Path) -> str:
         raise ParameterError(f"cannot tell the image format of {str(path)!r}: give it one of the extensions "
                              f"{', '.join('.' + f for f in formats)}")
     return fmt
+
+
+def save_figure(fig, target, **kw) -> None:
+    """``fig.savefig(target, **kw)`` without matplotlib's one warning per character its font lacks: a name from a
+    file in Chinese or Japanese printed a UserWarning with a source line for every glyph (the characters are drawn
+    as boxes; a font that has them, set in matplotlib's ``font.family``, draws them)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from (current )?font", category=UserWarning)
+        fig.savefig(target, **kw)

@@ -37,6 +37,7 @@ from ...core.errors import InputError, ParameterError
 from ...core.limits import check_memory
 from ...core.problem import Evaluation
 from ...core.registry import register_kind
+from ...core.safeio import save_figure
 from ...models.dmmv import (
     DMMV,
     LP_MAX_NNZ,
@@ -544,5 +545,5 @@ def plot_response(design: FIRDesign, designs: dict, path=None):
     ax2.grid(alpha=0.3)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
     return fig

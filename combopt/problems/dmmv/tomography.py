@@ -91,7 +91,7 @@ from ...core.io import register_reader
 from ...core.limits import check_memory
 from ...core.problem import Evaluation, real_array
 from ...core.registry import register_kind
-from ...core.safeio import NPY_ERRORS, json_vector
+from ...core.safeio import NPY_ERRORS, json_vector, save_figure
 from ...models.dmmv import DMMV, TieBreak
 from .base import DMMVBase, memo_by_content
 from .reconstruction import (  # noqa: F401 (re-exported)
@@ -666,5 +666,5 @@ def plot_reconstructions(problem: Tomography, images: dict, path=None):
     fig.suptitle(problem.describe(), fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
     return fig

@@ -156,13 +156,13 @@ def save_schedule_plot(problem: RCPSP, starts, path: str | Path, title: str | No
     """Write :func:`plot_schedule` to ``path`` (format from the extension: png, svg, pdf), atomically."""
     import matplotlib
 
-    from ...core.safeio import figure_format, write_atomic
+    from ...core.safeio import figure_format, save_figure, write_atomic
 
     path = Path(path)
     fmt = figure_format(path)
     with matplotlib.rc_context({"text.parse_math": False}):  # task names are text: '$' is no TeX (see api.figure)
         fig = plot_schedule(problem, starts, title)
-    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt), force, "figure")
+    write_atomic(path, lambda tmp: save_figure(fig, tmp, dpi=dpi, format=fmt), force, "figure")
     return path
 
 

@@ -13,6 +13,7 @@ from ...core.limits import check_memory
 from ...core.problem import Evaluation, Problem, number_array, short_repr
 from ...core.registry import register_kind
 from ...core.result import format_number
+from ...core.safeio import save_figure
 from ...models.qubo import QUBO
 from .asymmetric import ASSIGNMENT_MAX, assignment_time
 from .bound import HeldKarp, held_karp, tour_length
@@ -605,7 +606,8 @@ class TSP(Problem):
         if not ev.feasible:
             raise ParameterError("cannot plot an invalid tour: " + "; ".join(ev.violations[:3]))
         path = Path(path)
-        self._tour_figure(tour, title or f"{self.name}: length {format_number(ev.objective)}").savefig(path, dpi=120)
+        fig = self._tour_figure(tour, title or f"{self.name}: length {format_number(ev.objective)}")
+        save_figure(fig, path, dpi=120)
         return path
 
     def figure(self, solution, label: str = "solution"):
