@@ -408,3 +408,23 @@ def test_bound_within_builds_nothing_for_tomography_and_checks_a_layers_size_fir
     monkeypatch.setattr(quant_mod, "LP_MAX_NNZ", 10)  # every layer is "too large" now
     monkeypatch.setattr(type(big), "blocks", lambda self: pytest.fail("the rows' models were built"))
     assert big.bound_within(math.inf) is None
+
+
+def test_the_fir_lp_start_stops_at_the_deadline_where_the_estimate_was_short(monkeypatch):
+    # FIR's LP time estimate said it fits, but HiGHS is given the time to the deadline and an LP it cuts short
+    # leaves no LP start (noted as cut, so a later call with more time builds the set again)
+    from combopt.models import dmmv as model_mod
+
+    seen = []
+
+    def slow_lp(self, seconds=None):
+        seen.append(seconds)
+        return model_mod._CUT if seconds is not None else (0.01, np.zeros(self.n))
+
+    monkeypatch.setattr(model_mod.DMMV, "_lp", slow_lp)
+    p = combopt.read(EXAMPLES / "fir_f3.toml")
+    monkeypatch.setattr(type(p), "_lp_seconds", lambda self: 0.0)
+    starts = p.start_points(deadline=time.monotonic() + 2.0)
+    assert len(seen) == 1 and seen[0] is not None and 0 < seen[0] <= 2.0
+    assert "lp" not in starts and p.start_notes()["lp_cut"].startswith("no LP start")
+    assert "lp" in p.start_points(deadline=None) and "lp_cut" not in p.start_notes()

@@ -363,8 +363,13 @@ class FIRDesign(DMMVBase):
         lp = None
         if self._grid_points() * (self.spec.M + 1) <= LP_MAX_NNZ:
             if deadline is None or self._lp_seconds() <= 0.5 * (deadline - time.monotonic()):
-                lp = self.model().lp_relaxation()
-                self.__dict__.get("_start_notes", {}).pop("lp_cut", None)
+                # HiGHS stops at the deadline: the estimate is FIR's own, and a loaded machine can be slower
+                left = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+                lp = self.model().lp_relaxation(seconds=left)
+                if lp is None and not self.model().lp_solved():
+                    self.__dict__.setdefault("_start_notes", {})["lp_cut"] = "no LP start: the LP ran out of time"
+                else:
+                    self.__dict__.get("_start_notes", {}).pop("lp_cut", None)
             else:
                 self.__dict__.setdefault("_start_notes", {})["lp_cut"] = "no LP start: no time for the LP"
         if lp is not None:
