@@ -433,7 +433,7 @@ class EBIM(CouplingProblem):
             return Evaluation(None, False, viol)
         HT = entropy(c.marginal(1))
         HXT = c.entropy()
-        I = self.entropies[0] + HT - HXT
+        I = max(0.0, self.entropies[0] + HT - HXT)  # mutual information: rounding left -2.2e-16 bits at 0
         if HT > rate_limit(self.rate):
             viol.append(f"H(T) = {HT:.9g} bits exceeds the rate R = {self.rate:g}")
         if I > self.bound() + ENTROPY_TOL:
@@ -459,7 +459,7 @@ class EBIM(CouplingProblem):
     def solution_to_json(self, solution):
         c = solution.merged()
         HT = entropy(c.marginal(1))
-        return {**c.to_json(), "entropies": {"I_XT": self.entropies[0] + HT - c.entropy(), "H_T": HT,
+        return {**c.to_json(), "entropies": {"I_XT": max(0.0, self.entropies[0] + HT - c.entropy()), "H_T": HT,
                                              "H_XT": c.entropy()}}
 
     def solution_from_json(self, data, path=None):
@@ -569,9 +569,10 @@ class MECB(CouplingProblem):
         enc, dec = sol.encoder, sol.decoder
         HT = entropy(enc.marginal(1))
         hp, hq = self.entropies
-        I_XT = hp + HT - enc.entropy()
-        I_TY = HT + hq - dec.entropy()
-        I_XY = hp + hq - sol.joint_entropy()
+        # mutual informations are not negative; rounding left -2.2e-16 bits where they are 0
+        I_XT = max(0.0, hp + HT - enc.entropy())
+        I_TY = max(0.0, HT + hq - dec.entropy())
+        I_XY = max(0.0, hp + hq - sol.joint_entropy())
         return {"I_XY": I_XY, "I_XT": I_XT, "I_TY": I_TY, "H_T": HT, "lower_bound": I_XT + I_TY - HT}
 
     def construct(self) -> MECBSolution:
