@@ -35,6 +35,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from ...core.errors import ParameterError
 from ...models.dmmv import DMMV
 from ..common import run_highs_interruptible
 
@@ -241,11 +242,19 @@ def lns_params(params: dict, default_on: bool) -> dict | None:
     from ..common import finite_float, flag, positive_int
 
     on = flag(params, "milp_lns", default_on)
+    given = sorted(key for key in LNS_DEFAULTS if params.get(key) is not None)
+    if given and not on:  # (were taken and ignored: the window MILP never ran)
+        raise ParameterError(f"parameter {given[0]} tunes the window-MILP LNS, which is off: add -p milp_lns=1 "
+                             f"or drop {', '.join(given)}")
+    given_max = "lns_size_max" in given
     out = {key: positive_int(params, key, LNS_DEFAULTS[key], lo=lo)
            for key, lo in (("lns_size", 2), ("lns_size_max", 2), ("lns_radius", 1), ("lns_windows", 1))}
     out["lns_window_s"] = finite_float(params, "lns_window_s", LNS_DEFAULTS["lns_window_s"], 0.0, 3600.0,
                                        open_lo=True)
-    out["lns_size_max"] = max(out["lns_size_max"], out["lns_size"])
+    if given_max and out["lns_size_max"] < out["lns_size"]:  # (was raised to lns_size without a word)
+        raise ParameterError(f"parameter lns_size_max ({out['lns_size_max']}) must be at least lns_size "
+                             f"({out['lns_size']}): the window grows from lns_size up to lns_size_max")
+    out["lns_size_max"] = max(out["lns_size_max"], out["lns_size"])  # the default limit follows a larger lns_size
     return out if on else None
 
 

@@ -25,43 +25,25 @@ from ...core.registry import register_solver
 from ...core.stopping import AnyOf, TargetObjective
 from ...core.warm import compile_seconds
 from ...models.dmmv import DMMV
-from ..common import choice, finite_float, flag, positive_int, reject_unknown, run_bound
+from ..common import choice, flag, reject_unknown, run_bound
 from . import kernels as K
 from .lns import LNSDriver, lns_params
-from .startup import BUILD_SHARE, EVALS_AFTER, EVALS_SHARE, PASS_VISIT_RECOMPUTE, START_SHARE, restrict  # noqa: F401
+from .startup import (  # noqa: F401
+    BUILD_SHARE,
+    DEFAULTS,
+    EVALS_AFTER,
+    EVALS_SHARE,
+    PASS_VISIT_RECOMPUTE,
+    START_SHARE,
+    restrict,
+    search_params,
+)
 from .startup import deadline_at as _deadline
 from .startup import fallback_answer as _fallback_answer
 from .startup import finish_info as _finish_info
 from .startup import pick_start as _pick_start
 
 DMMV_KINDS = ("dmmv", "fir", "tomography", "quantization")
-
-DEFAULTS = {
-    "max_step": 2,  # single moves of 1..max_step grid steps
-    "max_pairs": 8192,  # pair candidates per step (all pairs when they fit)
-    "screen_rows": 8,  # rows at the maximum whose variables form the neighbourhood (sparse models)
-    "top_rows": 32,  # rows kept sorted for screening and the untouched maximum
-    "all_vars": 256,  # every variable is in the neighbourhood up to this many (always for dense models)
-    "destroy": 0.005,  # fraction of variables perturbed per LNS round (at least 2)
-    "destroy_max": 0.05,  # adaptive growth limit of the destroy size
-    "restart_after": 300,  # LNS rounds without a new best before a restart
-    "restart_frac": 0.15,  # fraction of variables re-randomised at a restart
-    "deep_after": 0,  # LNS rounds without a new best of the trajectory before a fresh one from the start (0: never)
-    "rounds": 200,  # LNS rounds per block and outer iteration when there is no time limit
-    "max_moves": 1_000_000,  # accepted moves per local search
-}
-
-
-def search_params(params: dict, defaults: dict | None = None) -> dict:
-    """Pop and check the local-search parameters (see ``DEFAULTS``); ``defaults`` (a problem class's
-    ``search_defaults``) replace :data:`DEFAULTS` where the user gave no value."""
-    params.update({key: v for key, v in (defaults or {}).items() if key not in params})
-    out = {key: positive_int(params, key, DEFAULTS[key], lo=0 if key in ("all_vars", "deep_after") else 1)
-           for key in ("max_step", "max_pairs", "screen_rows", "top_rows", "rounds", "max_moves", "all_vars",
-                       "restart_after", "deep_after")}
-    out.update({key: finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
-                for key in ("destroy", "destroy_max", "restart_frac")})
-    return out
 
 
 class DMMVSearch:

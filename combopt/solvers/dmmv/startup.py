@@ -1,5 +1,5 @@
-"""The ``dmmv`` solvers' set-up: time shares, the warm start, the focus restriction and the answer of a run that has
-no start yet (a model that cannot be built in time, Ctrl-C during the set-up)."""
+"""The ``dmmv`` solvers' set-up: the search parameters, time shares, the warm start, the focus restriction and the
+answer of a run that has no start yet (a model that cannot be built in time, Ctrl-C during the set-up)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,41 @@ import numpy as np
 from ...core.context import SolveContext, SolverOutput
 from ...core.errors import ParameterError
 from ...models.dmmv import DMMV
+from ..common import finite_float, positive_int
+
+DEFAULTS = {
+    "max_step": 2,  # single moves of 1..max_step grid steps
+    "max_pairs": 8192,  # pair candidates per step (all pairs when they fit)
+    "screen_rows": 8,  # rows at the maximum whose variables form the neighbourhood (sparse models)
+    "top_rows": 32,  # rows kept sorted for screening and the untouched maximum
+    "all_vars": 256,  # every variable is in the neighbourhood up to this many (always for dense models)
+    "destroy": 0.005,  # fraction of variables perturbed per LNS round (at least 2)
+    "destroy_max": 0.05,  # adaptive growth limit of the destroy size
+    "restart_after": 300,  # LNS rounds without a new best before a restart
+    "restart_frac": 0.15,  # fraction of variables re-randomised at a restart
+    "deep_after": 0,  # LNS rounds without a new best of the trajectory before a fresh one from the start (0: never)
+    "rounds": 200,  # LNS rounds per block and outer iteration when there is no time limit
+    "max_moves": 1_000_000,  # accepted moves per local search
+}
+
+
+def search_params(params: dict, defaults: dict | None = None) -> dict:
+    """Pop and check the local-search parameters (see ``DEFAULTS``); ``defaults`` (a problem class's
+    ``search_defaults``) replace :data:`DEFAULTS` where the user gave no value."""
+    params.update({key: v for key, v in (defaults or {}).items() if key not in params})
+    out = {key: positive_int(params, key, DEFAULTS[key], lo=0 if key in ("all_vars", "deep_after") else 1)
+           for key in ("max_step", "max_pairs", "screen_rows", "top_rows", "rounds", "max_moves", "all_vars",
+                       "restart_after", "deep_after")}
+    given_max = params.get("destroy_max") is not None
+    out.update({key: finite_float(params, key, DEFAULTS[key], 0.0, 1.0)
+                for key in ("destroy", "destroy_max", "restart_frac")})
+    if out["destroy_max"] < out["destroy"]:  # the destroy size grows from destroy up to destroy_max
+        if given_max:  # (was clamped to destroy + 2 variables without a word)
+            raise ParameterError(f"parameter destroy_max ({out['destroy_max']:g}) must be at least destroy "
+                                 f"({out['destroy']:g}): the destroy size grows from destroy up to destroy_max")
+        out["destroy_max"] = out["destroy"]  # the default limit follows a larger destroy
+    return out
+
 
 #: share of the time left that the warm starts (SART, DART, GPTQ, ...) may take in a timed ``dmmv`` run; the rest is
 #: the search's set-up and search (a 512 x 512 tomography's SART took all of a 2 s limit and the set-up came on top)
