@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import combopt
-from combopt.core.errors import ParameterError
+from combopt.core.errors import ParameterError, UnsuitedInstance
 from combopt.solvers.dmmv.lns import lns_params
 from combopt.solvers.dmmv.search import search_params
 
@@ -44,3 +44,36 @@ def test_dmmv_lns_parameters_without_the_window_milp_are_refused():
     with pytest.raises(ParameterError, match="milp_lns=1"):
         lns_params({"milp_lns": False, "lns_size": 4}, True)
     assert lns_params({"lns_size": 4}, True)["lns_size"] == 4  # on by the problem's default: taken
+
+
+def _graph(n: int, p: float, seed: int):
+    import networkx as nx
+
+    return nx.gnp_random_graph(n, p, seed=seed)
+
+
+@pytest.mark.parametrize("inner, limit", [("exhaustive", 26), ("qaoa", 20)])
+def test_lagrangian_inner_solver_too_small_is_refused_before_the_first_iteration(inner, limit):
+    """lagrangian inner=exhaustive (or qaoa) on a 40-vertex graph: iteration 1 (zero multipliers, a separable QUBO)
+    never calls the inner solver, so the size was refused only at iteration 2, after a whole iteration's work, and a
+    one-iteration run passed; now refused before the first iteration, naming the limit and the size."""
+    g = _graph(40, 0.15, 1)
+    with pytest.raises(UnsuitedInstance, match=f"inner solver {inner} takes at most {limit} variables; this "
+                                                       "instance's relaxed QUBO has 40"):
+        combopt.solve(g, "lagrangian", max_iterations=1, inner=inner)
+    with pytest.raises(UnsuitedInstance, match="penalty QUBO has 40"):
+        combopt.solve(g, "slack-penalty", max_iterations=1, inner=inner)
+
+
+def test_lagrangian_inner_limit_follows_inner_params_and_separable_models_pass():
+    """exhaustive's own max_variables (inner_params) sets the limit; a knapsack's relaxed QUBOs are separable (solved
+    in closed form, the inner solver never runs), so any size passes."""
+    g = _graph(28, 0.2, 2)
+    with pytest.raises(UnsuitedInstance, match="at most 26 variables"):
+        combopt.solve(g, "lagrangian", max_iterations=1, inner="exhaustive")
+    with pytest.raises(UnsuitedInstance, match="at most 27 variables"):
+        combopt.solve(g, "lagrangian", max_iterations=1, inner="exhaustive", inner_params={"max_variables": 27})
+    p = combopt.read(DATA / "mdkp" / "mknap1.txt#5")  # 39 items (over 26)
+    assert p.num_variables > 26
+    r = combopt.solve(p, "lagrangian", max_iterations=3, inner="exhaustive")
+    assert r.feasible and r.iterations == 3

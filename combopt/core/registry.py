@@ -17,7 +17,7 @@ class SolverInfo:
     devices: tuple[str, ...]
     description: str
     defaults: tuple[str, ...] = field(default=())
-    max_variables: int | None = None
+    max_variables: int | Callable[[dict], int] | None = None  # QUBO variables it takes, or that of its params
     default_stop: object = None  # StoppingCriterion used when the caller gives none
     auto_gpu: bool = False  # device="auto" takes the GPU (measured faster there at the default sizes)
 
@@ -55,7 +55,7 @@ def register_solver(
     devices: tuple[str, ...] = ("cpu",),
     description: str = "",
     default_for: tuple[str, ...] = (),
-    max_variables: int | None = None,
+    max_variables: int | Callable[[dict], int] | None = None,
     default_stop=None,
     auto_gpu: bool = False,
 ):

@@ -64,19 +64,25 @@ def exhaustive_minimum(model, deadline: float = math.inf,
     return (*best(done), done == blocks)
 
 
+def variable_limit(params: dict) -> int:
+    """The most variables a run with ``params`` enumerates: ``max_variables`` (26 by default, at most 30); pops it."""
+    limit = positive_int(params, "max_variables", 26)
+    if limit > MAX_EXHAUSTIVE:
+        raise ParameterError(f"max_variables must be at most {MAX_EXHAUSTIVE} (each variable doubles the time), "
+                             f"got {limit}")
+    return limit
+
+
 @register_solver(
     "exhaustive",
     problems=("+qubo",),
     exact=True,
     description=f"enumerate all 2^n assignments (Gray code, parallel), n <= {MAX_EXHAUSTIVE}",
-    max_variables=MAX_EXHAUSTIVE,
+    max_variables=lambda params: variable_limit(dict(params)),
 )
 def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     qp = qubo_params(params, problem)
-    limit = positive_int(params, "max_variables", 26)
-    if limit > MAX_EXHAUSTIVE:
-        raise ParameterError(f"max_variables must be at most {MAX_EXHAUSTIVE} (each variable doubles the time), "
-                             f"got {limit}")
+    limit = variable_limit(params)
     reject_unknown(params, "exhaustive")
     model = problem.to_qubo(**qp)
     if model.n > limit:

@@ -37,7 +37,7 @@ import warnings
 import numpy as np
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import ParameterError
+from ..core.errors import ParameterError, UnsuitedInstance
 from ..core.problem import short_repr
 from ..core.registry import get_solver, register_solver
 from ..core.status import relative_gap
@@ -99,6 +99,16 @@ class InnerSolver:
         st = SearchState(sense="min", criterion=MaxIterations(1) | MaxRuntime(CHECK_S))
         # its own random stream: the run's is not moved by the check
         self.info.func(q, SolveContext(self.ctx.seed, self.device, st, np.random.default_rng(0)), **dict(self.params))
+
+    def check_size(self, n: int, what: str = "relaxed QUBO") -> None:
+        """Refuse, before the first iteration, relaxed QUBOs of more variables than the inner solver takes (the
+        first iterations are often solved in closed form: exhaustive on a 40-vertex graph failed at iteration 2).
+        Called only where the relaxed QUBOs have couplings: separable ones never reach the inner solver."""
+        cap = self.info.max_variables
+        limit = cap(self.params) if callable(cap) else cap
+        if limit is not None and n > limit:
+            raise UnsuitedInstance(f"inner solver {self.info.name} takes at most {limit} variables; this instance's "
+                                   f"{what} has {n} (use inner=sa, tabu or pt)")
 
     @property
     def exact(self) -> bool:
@@ -383,6 +393,8 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
         rho = scale / max(1.0, float(np.abs(model.c).max(initial=1.0)))
     if method != "augmented":
         rho = 0.0
+    if model.objective.W.nnz or (model.pairs is not None and len(model.pairs)) or rho > 0:
+        inner.check_size(model.n)  # relaxed QUBOs with couplings go to the inner solver (separable ones do not)
     if raw_lam is not None or rho > 0:  # finite, yet so large that the relaxed QUBO overflows: the inner solver raised
         with np.errstate(over="ignore", invalid="ignore"):
             q0 = model.relaxed_qubo(lam, rho)
@@ -563,6 +575,8 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     if late is not None:
         return SolverOutput(info=late)
     enc = slack_penalty_qubo(model, penalty)
+    if enc.qubo.W.nnz:  # (a QUBO without couplings is solved in closed form)
+        inner.check_size(enc.qubo.n, "penalty QUBO")
     shares = []
     ctx.state.begin_iterations()  # the set-up is no iteration (as in lagrangian)
     while not ctx.state.should_stop():
