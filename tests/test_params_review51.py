@@ -77,3 +77,20 @@ def test_lagrangian_inner_limit_follows_inner_params_and_separable_models_pass()
     assert p.num_variables > 26
     r = combopt.solve(p, "lagrangian", max_iterations=3, inner="exhaustive")
     assert r.feasible and r.iterations == 3
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"rho": 5.0}, "rho applies to method=augmented, not to method=subgradient"),
+    ({"method": "bundle", "beta": 3.0}, "beta applies to method=augmented, not to method=bundle"),
+    ({"method": "augmented", "box": 4.0}, "box applies to method=bundle or cutting-plane, not to method=augmented"),
+    ({"method": "cutting-plane", "t": 2.0}, "t applies to method=bundle"),
+    ({"method": "bundle", "theta": 1.0}, "theta applies to method=subgradient"),
+    ({"step_rule": "sqrt", "patience": 5}, "patience tunes the Polyak step"),
+])
+def test_lagrangian_parameters_of_another_method_are_refused(params, needle):
+    """rho=5 with the default subgradient method (rho set to 0), box with augmented, ... were taken and ignored
+    without a word; now a ParameterError naming the parameter and the methods that read it."""
+    p = combopt.read(DATA / "mdkp" / "mknap1.txt#0")
+    with pytest.raises(ParameterError, match=needle):
+        combopt.solve(p, "lagrangian", max_iterations=1, **params)
+    assert combopt.solve(p, "lagrangian", max_iterations=2, method="augmented", rho=5.0, beta=3.0).feasible

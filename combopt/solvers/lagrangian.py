@@ -54,6 +54,11 @@ from .common import (
 )
 
 METHODS = ("subgradient", "bundle", "cutting-plane", "augmented")
+#: the parameters that only some methods read (given with another method, they were taken and ignored)
+METHOD_PARAMS = {"step_rule": ("subgradient",), "step": ("subgradient",), "theta": ("subgradient",),
+                 "patience": ("subgradient",), "t": ("bundle",), "m_serious": ("bundle",),
+                 "box": ("bundle", "cutting-plane"), "rho": ("augmented",), "beta": ("augmented",),
+                 "rho_max": ("augmented",)}
 
 
 def separable_minimum(q: QUBO) -> tuple[float, np.ndarray] | None:
@@ -335,6 +340,10 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     method = str(params.pop("method", "subgradient"))
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    for key, methods in METHOD_PARAMS.items():
+        if params.get(key) is not None and method not in methods:
+            raise ParameterError(f"parameter {key} applies to method={' or '.join(methods)}, not to method={method} "
+                                 f"(drop it, or pick the method)")
     inner_name = str(params.pop("inner", "sa"))
     inner_params = params.pop("inner_params", None)
     inner_params = {} if inner_params is None else inner_params  # (0, "" or [] is no object: refused below)
@@ -346,6 +355,8 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     step_rule = str(params.pop("step_rule", "polyak"))
     if step_rule not in ("polyak", "sqrt"):
         raise ParameterError(f"step_rule must be polyak or sqrt, got {step_rule!r}")
+    if step_rule == "sqrt" and (key := next((k for k in ("theta", "patience") if params.get(k) is not None), None)):
+        raise ParameterError(f"parameter {key} tunes the Polyak step (step_rule=polyak), not step_rule=sqrt")
     step0 = finite_float(params, "step", None, 0.0, open_lo=True)  # None: from the model, below
     # Polyak's step converges for 0 < theta <= 2 (theta=1e300 sent the multipliers to NaN), and a serious step needs
     # at most the predicted increase (m_serious=5 kept the bundle's centre where it started); rho 0 is from the model
