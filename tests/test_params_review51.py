@@ -9,6 +9,7 @@ import pytest
 
 import combopt
 from combopt.core.errors import ParameterError, UnsuitedInstance
+from combopt.problems.coupling.model import MEC
 from combopt.solvers.dmmv.lns import lns_params
 from combopt.solvers.dmmv.search import search_params
 
@@ -94,3 +95,21 @@ def test_lagrangian_parameters_of_another_method_are_refused(params, needle):
     with pytest.raises(ParameterError, match=needle):
         combopt.solve(p, "lagrangian", max_iterations=1, **params)
     assert combopt.solve(p, "lagrangian", max_iterations=2, method="augmented", rho=5.0, beta=3.0).feasible
+
+
+def test_mec_auto_names_itself_and_its_pick_for_parameters_of_another_solver():
+    """-s mec-auto -p kicks=10 on a 3 x 3 pair was refused as "solver 'mec-exact' does not take parameter(s): kicks"
+    (a solver the user did not name), and accepted on a 10 x 3 pair: which names passed depended on the size. Now
+    unknown names are refused in mec-auto's name, and a parameter of a solver it did not pick names the pick."""
+    small = MEC([[0.5, 0.4, 0.1], [0.6, 0.2, 0.2]])
+    with pytest.raises(ParameterError, match="kicks is mec-ls's, but mec-auto picked mec-exact for this 3 x 3 "
+                                             "instance; use -s mec-ls"):
+        combopt.solve(small, "mec-auto", kicks=10)
+    with pytest.raises(ParameterError, match="solver 'mec-auto' does not take parameter.*: kiks"):
+        combopt.solve(small, "mec-auto", kiks=10)
+    r = combopt.solve(small, "mec-auto", max_states=1000)
+    assert r.info["chosen"] == "mec-exact" and r.objective == pytest.approx(1.760964, abs=1e-6)
+    wide = MEC([[0.1] * 10, [0.5, 0.3, 0.2]])
+    with pytest.raises(ParameterError, match="max_states is mec-exact's, but mec-auto picked mec-ls"):
+        combopt.solve(wide, "mec-auto", max_states=1000)
+    assert combopt.solve(wide, "mec-auto", kicks=2, max_iterations=3).info["chosen"] == "mec-ls"

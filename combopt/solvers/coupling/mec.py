@@ -494,13 +494,27 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
                  description="picks by size: mec-exact (two marginals, up to 5 x 5), mec-ls (up to 144 cells), "
                              "else mec-greedy")
 def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
-    """The best MEC solver that fits the size; ``info["chosen"]`` names it."""
+    """The best MEC solver that fits the size; ``info["chosen"]`` names it. Takes the parameters of the three
+    (``normalize`` and those of the one it picks; one of another is refused, naming the pick)."""
     sizes = [p.size for p in problem.marginals]
     if len(sizes) == 2 and max(sizes) <= 5:  # by shape, not cells: 2 x 12 (24 cells) took the exact search 8.8 s
-        out, chosen = mec_exact(problem, ctx, **params), "mec-exact"
+        func, chosen = mec_exact, "mec-exact"
     elif len(sizes) == 2 and sizes[0] * sizes[1] <= 144:
-        out, chosen = mec_ls(problem, ctx, **params), "mec-ls"
+        func, chosen = mec_ls, "mec-ls"
     else:
-        out, chosen = mec_greedy(problem, ctx, **params), "mec-greedy"
+        func, chosen = mec_greedy, "mec-greedy"
+    # each refused a parameter of the others in its own name ("solver 'mec-exact' does not take kicks" for -s mec-auto
+    # on a 3 x 3 pair), and which names passed depended on the instance's size
+    reject_unknown({k: v for k, v in params.items() if k not in ("normalize", *AUTO_PARAMS)}, "mec-auto")
+    for key, owner in AUTO_PARAMS.items():
+        if params.get(key) is not None and owner != chosen:
+            shape = " x ".join(str(n) for n in sizes)
+            raise ParameterError(f"parameter {key} is {owner}'s, but mec-auto picked {chosen} for this {shape} "
+                                 f"instance; use -s {owner}")
+    out = func(problem, ctx, **params)
     out.info["chosen"] = chosen
     return out
+
+
+#: the parameters of the solvers mec-auto picks from, and whose they are
+AUTO_PARAMS = {"max_states": "mec-exact", "kicks": "mec-ls", "candidates": "mec-ls"}
