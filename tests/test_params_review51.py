@@ -113,3 +113,24 @@ def test_mec_auto_names_itself_and_its_pick_for_parameters_of_another_solver():
     with pytest.raises(ParameterError, match="max_states is mec-exact's, but mec-auto picked mec-ls"):
         combopt.solve(wide, "mec-auto", max_states=1000)
     assert combopt.solve(wide, "mec-auto", kicks=2, max_iterations=3).info["chosen"] == "mec-ls"
+
+
+@pytest.mark.parametrize("solver, typo, near", [
+    ("sa", "num_read", "num_reads"), ("tabu", "tenur", "tenure"), ("milp", "backnd", "backend"),
+    ("sa-ils", "num_walk", "num_walks"), ("lagrangian", "methd", "method"),
+    ("exhaustive", "max_variable", "max_variables"),
+])
+def test_a_misspelt_parameter_name_gets_the_nearest_and_the_list(solver, typo, near):
+    """-p num_read=5 was refused as "solver 'sa' does not take parameter(s): num_read", with no hint of the name
+    meant nor of the names the solver takes; now both, on the same line."""
+    with pytest.raises(ParameterError) as e:
+        combopt.solve(_graph(8, 0.3, 0), solver, max_iterations=1, **{typo: 5})
+    msg = str(e.value)
+    assert f"does not take parameter(s): {typo} (did you mean {typo} -> {near}?); it takes: " in msg, msg
+    assert "\n" not in msg
+
+
+def test_dmmv_typo_suggests_from_every_parameter_it_takes():
+    p = combopt.read(DATA / "dmmv" / "fir_f1.toml")
+    with pytest.raises(ParameterError, match=r"destroy_mx -> destroy_max\?\); it takes: .*lns_window_s.*start"):
+        combopt.solve(p, "dmmv", max_iterations=1, destroy_mx=0.1)

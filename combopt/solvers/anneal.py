@@ -55,7 +55,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     reads = positive_int(params, "num_reads", 64 if ctx.device == "cpu" else 1024)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_raw = params.pop("beta_range", None)
-    reject_unknown(params, "sa")
+    reject_unknown(params, "sa", ("penalty", "num_reads", "num_sweeps", "beta_range"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
@@ -108,7 +108,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps = positive_int(params, "sweeps_per_round", 10)
     rounds = positive_int(params, "rounds", 100)
     beta_raw = params.pop("beta_range", None)
-    reject_unknown(params, "pt")
+    reject_unknown(params, "pt", ("penalty", "num_replicas", "sweeps_per_round", "rounds", "beta_range"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction

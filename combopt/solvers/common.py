@@ -146,9 +146,17 @@ def replica_memory(rows: int, n: int, key: str, bytes_per_entry: int = 17) -> No
     check_memory(float(rows) * max(n, 1) * bytes_per_entry, f"parameter {key}={rows} ({rows} x {n} variables)")
 
 
-def reject_unknown(params: dict, solver: str) -> None:
+def reject_unknown(params: dict, solver: str, known: tuple[str, ...] = ()) -> None:
+    """Refuse the names left in ``params``; with the solver's ``known`` names, the closest of them to each (a typo:
+    ``num_read``) and the list (the message named only the unknown name)."""
     if params:
-        raise ParameterError(f"solver {solver!r} does not take parameter(s): {', '.join(sorted(params))}")
+        import difflib
+
+        msg = f"solver {solver!r} does not take parameter(s): {', '.join(sorted(params))}"
+        near = [f"{k} -> {m[0]}" for k in sorted(params) if (m := difflib.get_close_matches(str(k), known, 1, 0.6))]
+        if near:
+            msg += f" (did you mean {', '.join(near)}?)"
+        raise ParameterError(msg + (f"; it takes: {', '.join(sorted(known))}" if known else ""))
 
 
 def qubo_params(params: dict, problem=None) -> dict:

@@ -83,7 +83,7 @@ def variable_limit(params: dict) -> int:
 def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     qp = qubo_params(params, problem)
     limit = variable_limit(params)
-    reject_unknown(params, "exhaustive")
+    reject_unknown(params, "exhaustive", ("penalty", "max_variables"))
     model = problem.to_qubo(**qp)
     if model.n > limit:
         more = f"; raise it with --param max_variables=N up to {MAX_EXHAUSTIVE}" if limit < MAX_EXHAUSTIVE else ""

@@ -370,7 +370,8 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
     lam = raw_lam = params.pop("multipliers", None)
     polish_iters = positive_int(params, "polish_iters", 200, lo=0)
-    reject_unknown(params, "lagrangian")
+    reject_unknown(params, "lagrangian", ("method", "inner", "inner_params", "inner_iterations", "multipliers",
+                                                 "polish_iters", *METHOD_PARAMS))
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:
         return SolverOutput(info=skipped)
@@ -578,7 +579,7 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     penalty = params.pop("penalty", None)
     penalty = None if penalty is None else finite_float({"penalty": penalty}, "penalty", 1.0, 0.0, open_lo=True)
     inner_iters = positive_int(params, "inner_iterations", 1)
-    reject_unknown(params, "slack-penalty")
+    reject_unknown(params, "slack-penalty", ("inner", "inner_params", "penalty", "inner_iterations"))
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)

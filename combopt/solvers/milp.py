@@ -26,7 +26,7 @@ from ..core.problem import objective_scale
 from ..core.registry import register_solver
 from ..core.warm import report_construction
 from ..models.milp import binary_var, qubo_to_pulp  # noqa: F401  (re-exported)
-from .common import flag, highs_seed, positive_int, run_highs_interruptible
+from .common import flag, highs_seed, positive_int, reject_unknown, run_highs_interruptible
 
 
 def _cbc(kw):
@@ -474,8 +474,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     max_terms = positive_int(params, "max_terms", MAX_MILP_TERMS)
     threads = positive_int(params, "threads", 0, hi=1024, lo=0) or None  # 0 / absent: the backend's default
     gap = params.pop("gap", 0.0)
-    if params:
-        raise ParameterError(f"solver 'milp' does not take parameter(s): {', '.join(sorted(params))}")
+    reject_unknown(params, "milp", ("backend", "warm_start", "max_terms", "threads", "gap"))
     try:
         gap = float(gap)
     except (TypeError, ValueError):

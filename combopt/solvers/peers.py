@@ -87,7 +87,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_range = params.pop("beta_range", None)
     beta_range = None if beta_range is None else list(parse_beta_range(beta_range, None))
-    reject_unknown(params, "dwave-sa")
+    reject_unknown(params, "dwave-sa", ("penalty", "num_reads", "num_sweeps", "beta_range"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
@@ -118,7 +118,7 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     reads = positive_int(params, "num_reads", 8)
     timeout = positive_int(params, "timeout", 20)
     tenure = params.pop("tenure", None)
-    reject_unknown(params, "dwave-tabu")
+    reject_unknown(params, "dwave-tabu", ("penalty", "num_reads", "timeout", "tenure"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
@@ -198,7 +198,8 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     max_iter = positive_int(params, "max_iter", 60000)
     truth = params.pop("truth", None)
     refit = flag(params, "refit", False)
-    reject_unknown(params, "dagma")
+    reject_unknown(params, "dagma", ("lambda1", "threshold", "loss_type", "T", "warm_iter", "max_iter", "truth",
+                                     "refit"))
     if loss_type not in ("l2", "logistic"):
         from ..core.errors import ParameterError
 
@@ -256,7 +257,7 @@ def lkh(problem, ctx: SolveContext, **params) -> SolverOutput:
     a problem kept as coordinates builds its matrix for LKH (``TSP.D``, up to 10,000 cities; larger refused)."""
     elkai = _import_elkai()
     runs = positive_int(params, "runs", 1)
-    reject_unknown(params, "lkh")
+    reject_unknown(params, "lkh", ("runs",))
     n = problem.n
     if n < 3:
         tour = np.arange(n, dtype=np.int64)

@@ -230,7 +230,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     backend = params.pop("backend", "auto")
     if backend not in BACKENDS:
         raise ParameterError(f"qaoa backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    reject_unknown(params, "qaoa")
+    reject_unknown(params, "qaoa", ("penalty", "reps", "maxiter", "restarts", "shots", "screen", "backend"))
     model = problem.to_qubo(**qp)
     n = model.n
     if n > MAX_QAOA_QUBITS:

@@ -43,7 +43,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     iters = positive_int(params, "tabu_iters", None)
     tenure = positive_int(params, "tenure", None)
     perturb = finite_float(params, "perturb", PERTURB, lo=0.0, hi=1.0)
-    reject_unknown(params, "tabu")
+    reject_unknown(params, "tabu", ("penalty", "num_restarts", "tabu_iters", "tenure", "perturb"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction

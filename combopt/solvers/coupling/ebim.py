@@ -411,7 +411,7 @@ def _finish(problem: EBIM, ctx: SolveContext, c: Coupling, info: dict, curve: bo
 def ebim_greedy(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy EBIM encoder. Parameters: ``curve`` (also compute the I-vs-R curve), ``normalize``."""
     curve = _common(problem, params)
-    reject_unknown(params, "ebim-greedy")
+    reject_unknown(params, "ebim-greedy", ("normalize", "curve"))
     g = ebim_greedy_encoder(problem.p, problem.rate)
     return _finish(problem, ctx, g, {}, curve, greedy=g)
 
@@ -422,7 +422,7 @@ def ebim_greedy(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
 def ebim_improved(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Improved EBIM encoder. Parameters: ``curve``, ``normalize``."""
     curve = _common(problem, params)
-    reject_unknown(params, "ebim")
+    reject_unknown(params, "ebim", ("normalize", "curve"))
     c, _ = ebim_improved_encoder(problem.p, problem.rate, should_stop=ctx.state.should_stop)
     g = ebim_greedy_encoder(problem.p, problem.rate)
     if _mi(problem.p, g) > _mi(problem.p, c):  # pragma: no cover - the greedy mapping is one of the bases
@@ -447,7 +447,7 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """
     curve = _common(problem, params)
     max_n = positive_int(params, "max_n", EXACT_MAX_N, hi=12)  # max_n=100 was taken as 12 without a word
-    reject_unknown(params, "ebim-exact")
+    reject_unknown(params, "ebim-exact", ("normalize", "curve", "max_n"))
     order, w = _support(problem.p)
     if w.size > max_n:
         raise UnsuitedInstance(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "

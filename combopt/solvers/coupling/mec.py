@@ -417,7 +417,7 @@ def _greedy_output(problem: MEC, ctx: SolveContext, name: str) -> tuple[Coupling
 def mec_greedy(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy minimum-entropy coupling. Parameters: ``normalize`` (renormalise the marginals)."""
     _prepare(problem, params)
-    reject_unknown(params, "mec-greedy")
+    reject_unknown(params, "mec-greedy", ("normalize",))
     c, h = _greedy_output(problem, ctx, "mec-greedy")
     ctx.state.next_iteration()
     bound, info = _bound_info(problem, ctx)
@@ -436,7 +436,7 @@ def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Exact MEC of two marginals. Parameters: ``max_states`` (1,000,000; a 6 x 6 pair needs ~700k), ``normalize``."""
     _prepare(problem, params)
     max_states = positive_int(params, "max_states", 1_000_000)
-    reject_unknown(params, "mec-exact")
+    reject_unknown(params, "mec-exact", ("normalize", "max_states"))
     _two(problem, "mec-exact")
     g, hg = _greedy_output(problem, ctx, "mec-exact")
     bound, info = _bound_info(problem)
@@ -465,7 +465,7 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     _prepare(problem, params)
     kicks = positive_int(params, "kicks", 50)
     cands = positive_int(params, "candidates", 4096)
-    reject_unknown(params, "mec-ls")
+    reject_unknown(params, "mec-ls", ("normalize", "kicks", "candidates"))
     _two(problem, "mec-ls")
     g, hg = _greedy_output(problem, ctx, "mec-ls")
     bound, info = _bound_info(problem)
@@ -505,7 +505,8 @@ def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
         func, chosen = mec_greedy, "mec-greedy"
     # each refused a parameter of the others in its own name ("solver 'mec-exact' does not take kicks" for -s mec-auto
     # on a 3 x 3 pair), and which names passed depended on the instance's size
-    reject_unknown({k: v for k, v in params.items() if k not in ("normalize", *AUTO_PARAMS)}, "mec-auto")
+    reject_unknown({k: v for k, v in params.items() if k not in ("normalize", *AUTO_PARAMS)}, "mec-auto",
+                   ("normalize", *AUTO_PARAMS))
     for key, owner in AUTO_PARAMS.items():
         if params.get(key) is not None and owner != chosen:
             shape = " x ".join(str(n) for n in sizes)

@@ -114,7 +114,7 @@ def mecb(problem: MECB, ctx: SolveContext, **params) -> SolverOutput:
     problem.require_sums(params.pop("normalize", None))
     enc = params.pop("encoder", "best")
     dec = params.pop("decoder", "auto")
-    reject_unknown(params, "mecb")
+    reject_unknown(params, "mecb", ("normalize", "encoder", "decoder"))
     if enc not in ENCODERS:
         raise ParameterError(f"encoder must be one of {', '.join(ENCODERS)}; got {enc!r}")
     if dec not in DECODERS:

@@ -326,7 +326,8 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     max_iter = positive_int(params, "max_iter", 1000)
     truth = params.pop("truth", None)
     init_raw = params.pop("init", "heuristic")
-    reject_unknown(params, "topo")
+    reject_unknown(params, "topo", ("threshold", "refit", "l1", "init", "restarts", "workers", "size_small",
+                                     "size_large", "no_large_search", "rtol", "max_iter", "truth"))
     if truth is not None:
         problem.set_truth(truth)
     init = _parse_init(problem, init_raw)

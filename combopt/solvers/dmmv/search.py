@@ -27,7 +27,7 @@ from ...core.warm import compile_seconds
 from ...models.dmmv import DMMV
 from ..common import choice, flag, reject_unknown, run_bound
 from . import kernels as K
-from .lns import LNSDriver, lns_params
+from .lns import LNS_DEFAULTS, LNSDriver, lns_params
 from .startup import (  # noqa: F401
     BUILD_SHARE,
     DEFAULTS,
@@ -448,7 +448,8 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     do_gate = flag(params, "gate", True)
     sp_ = search_params(params, getattr(problem, "search_defaults", None))
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
-    reject_unknown(params, "dmmv")
+    reject_unknown(params, "dmmv", ("start", "gpu_backend", "polish", "focus", "gate", "milp_lns", *DEFAULTS,
+                                     *LNS_DEFAULTS))
     try:  # the set-up: models and starts, each within its share of the time (see BUILD_SHARE and START_SHARE)
         why = problem.prepare(_deadline(ctx, BUILD_SHARE))
         if why is not None:
@@ -666,7 +667,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
 def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Round a warm start. Parameter ``start``: its name (default: the family's baseline)."""
     start = params.pop("start", None)
-    reject_unknown(params, "dmmv-round")
+    reject_unknown(params, "dmmv-round", ("start",))
     try:
         name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
                                      problem.baseline_start, ctx)

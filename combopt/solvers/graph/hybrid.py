@@ -71,6 +71,11 @@ PHASED_MAX_N = 50_000
 ILS_ONLY_N = 20_000
 
 
+#: the parameters of ``sa-ils``
+SA_ILS_PARAMS = ("reduce", "exact", "hybrid", "num_reads", "num_walks", "num_sweeps", "ils_iters", "penalty",
+                 "beta_range", "ils_share", "num_phased", "phased_share", "penalty_delay")
+
+
 def check_values(params: dict) -> None:
     """Refuse a nonsense value of an ``sa-ils`` parameter, or an unknown one, before the reductions (``params`` is
     left as it is): where they solve the graph no search parses them (``num_reads=0`` and ``penalty=0.5`` ran
@@ -86,7 +91,7 @@ def check_values(params: dict) -> None:
     beta = p.pop("beta_range", None)
     if beta is not None:
         parse_beta_range(beta, None)
-    reject_unknown(p, "sa-ils")
+    reject_unknown(p, "sa-ils", SA_ILS_PARAMS)
 
 
 def rounds(k: int) -> int:
@@ -157,7 +162,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     D = positive_int(params, "num_phased", max(4, 2 * threads) if n <= PHASED_MAX_N else 0, lo=0)
     phased_share = finite_float(params, "phased_share", 3.0, 0.0, 1e6)
     pd = positive_int(params, "penalty_delay", 2)
-    reject_unknown(params, "sa-ils")
+    reject_unknown(params, "sa-ils", SA_ILS_PARAMS)
     if D < 0:
         raise ParameterError(f"num_phased must be >= 0, got {D}")
     replica_memory(max(D, 1), n, "num_phased", bytes_per_entry=10)

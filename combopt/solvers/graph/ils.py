@@ -247,7 +247,8 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     reduce, exact = flag(params, "reduce", True), flag(params, "exact", True)
     walks = positive_int(params, "num_walks", None)
     iters = positive_int(params, "ils_iters", None)
-    reject_unknown(params, "ils")  # before the reductions: a graph they solve took any parameter
+    # before the reductions: a graph they solve took any parameter
+    reject_unknown(params, "ils", ("reduce", "exact", "num_walks", "ils_iters"))
     problem = start_search(problem, ctx, reduce, exact, extra)
     n = problem.n
     if n == 0:  # the reductions solved the graph

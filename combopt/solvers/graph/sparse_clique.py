@@ -185,5 +185,5 @@ def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUD
 def clique_cores(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``node_budget`` branch-and-bound nodes per vertex (default :data:`NODE_BUDGET`)."""
     budget = positive_int(params, "node_budget", NODE_BUDGET)
-    reject_unknown(params, "clique-cores")
+    reject_unknown(params, "clique-cores", ("node_budget",))
     return sparse_clique_search(problem, ctx, budget)

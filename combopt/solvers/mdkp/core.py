@@ -232,7 +232,8 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     if not timed:
         walkers = 0  # untimed runs stay deterministic: no threads
     ils = finite_float(params, "ils", 0.0 if walkers else ils_share_for(problem.m, problem.n), 0.0, 0.95)
-    reject_unknown(params, "mdkp-core")
+    reject_unknown(params, "mdkp-core", ("core", "growth", "share", "polish_iters", "node_limit", "rins", "full",
+                                          "full_first", "threads", "walkers", "ils"))
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = problem.integral_objective()
     lp = problem.lp(LP_SHARE * total if timed else None)

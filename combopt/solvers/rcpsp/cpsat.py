@@ -103,7 +103,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     hint = flag(params, "hint", True)
     log = flag(params, "log", False)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-cpsat")
+    reject_unknown(params, "rcpsp-cpsat", ("num_workers", "hint", "log", "best_known"))
     P = problem
     horizon = P.horizon
     hint_starts = None

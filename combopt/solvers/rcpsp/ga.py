@@ -237,7 +237,8 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     if budget is not None:
         budget = positive_int({"schedules": budget}, "schedules", 1)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-ga")
+    reject_unknown(params, "rcpsp-ga", ("population", "children", "mutation", "shift", "peak", "alpha", "fbi",
+                                         "stop_at_bound", "restart_after", "schedules", "best_known"))
     if _default_stop(ctx):
         # no limit given by the caller: a budget of schedules, not the generic "10 iterations without improvement"
         budget = DEFAULT_SCHEDULES if budget is None else budget

@@ -71,7 +71,7 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     rule = str(params.pop("rule", "all")).lower()
     fbi = flag(params, "fbi", False)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-sgs")
+    reject_unknown(params, "rcpsp-sgs", ("scheme", "rule", "fbi", "best_known"))
     schemes = SCHEMES if scheme == "both" else (scheme,)
     if any(s not in SCHEMES for s in schemes):
         raise ParameterError(f"scheme must be serial, parallel or both, got {scheme!r}")
