@@ -134,3 +134,22 @@ def test_dmmv_typo_suggests_from_every_parameter_it_takes():
     p = combopt.read(DATA / "dmmv" / "fir_f1.toml")
     with pytest.raises(ParameterError, match=r"destroy_mx -> destroy_max\?\); it takes: .*lns_window_s.*start"):
         combopt.solve(p, "dmmv", max_iterations=1, destroy_mx=0.1)
+
+
+def test_cli_param_given_twice_with_different_values_is_refused(capsys, tmp_path):
+    """solve -p num_reads=5 -p num_reads=6 ran with 6, the 5 dropped without a word; now exit 2, one line naming
+    both values (the same value twice is still fine)."""
+    from test_cli import assert_user_error, run_cli
+
+    g = tmp_path / "g.col"
+    g.write_text("p edge 3 2\ne 1 2\ne 2 3\n")
+    rc, _, err = run_cli(capsys, "solve", g, "--kind", "mis", "-s", "sa", "-p", "num_reads=5", "-p", "num_reads=6",
+                         "--max-iterations", "1", "-q")
+    assert_user_error(rc, err, "--param num_reads given twice (5 and 6)")
+    rc, out, err = run_cli(capsys, "solve", g, "--kind", "mis", "-s", "sa", "-p", "num_reads=5", "-p", "num_reads=5",
+                           "--max-iterations", "1", "-q", "-o", tmp_path / "r.json")
+    assert rc == 0, err
+    import json
+
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["params"] == {"num_reads": 5} and r["objective"] == 2

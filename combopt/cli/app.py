@@ -66,9 +66,12 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
         if not key.isidentifier():
             raise ParameterError(f"--param key must be a name, got {key!r}")
         try:
-            params[key] = json.loads(value)
+            v = json.loads(value)
         except json.JSONDecodeError:
-            params[key] = value
+            v = value
+        if key in params and repr(params[key]) != repr(v):  # (the last was taken, the first dropped without a word)
+            raise ParameterError(f"--param {key} given twice ({params[key]!r} and {v!r}); give it once")
+        params[key] = v
     return params
 
 
