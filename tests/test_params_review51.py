@@ -153,3 +153,20 @@ def test_cli_param_given_twice_with_different_values_is_refused(capsys, tmp_path
 
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["params"] == {"num_reads": 5} and r["objective"] == 2
+
+
+def test_topo_size_large_below_size_small_is_refused():
+    """topo size_small=10 size_large=3 raised size_large to 10 without a word, so the large search never ran; now a
+    ParameterError naming both. size_small alone above the default size_large still runs (the limit follows)."""
+    import numpy as np
+
+    from combopt.problems.dag.model import DAGProblem
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6))
+    X[:, 1] += 2.0 * X[:, 0]
+    X[:, 2] -= 1.5 * X[:, 1]
+    with pytest.raises(ParameterError, match=r"size_large \(3\) must be at least size_small \(10\)"):
+        combopt.solve(DAGProblem(X), "topo", size_small=10, size_large=3)
+    r = combopt.solve(DAGProblem(X), "topo", size_small=14)
+    assert r.feasible and r.info["size_small"] == 14

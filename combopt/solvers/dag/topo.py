@@ -317,8 +317,12 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     l1 = _number(params, "l1", 0.0)
     restarts = positive_int(params, "restarts", 1)
     workers = positive_int(params, "workers", min(restarts, os.cpu_count() or 1))
+    large_given = params.get("size_large") is not None
     size_small = positive_int(params, "size_small", ds)
     size_large = positive_int(params, "size_large", dl)
+    if large_given and size_large < size_small:  # (was raised to size_small without a word: no large search ran)
+        raise ParameterError(f"parameter size_large ({size_large}) must be at least size_small ({size_small}): the "
+                             "large search scores the candidates after the small set's")
     no_large_search = positive_int(params, "no_large_search", 1, lo=0)
     rtol = _number(params, "rtol", 1e-5)
     if rtol >= 1:  # a swap would have to lower the score below zero: no swap is ever taken
