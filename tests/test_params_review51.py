@@ -170,3 +170,28 @@ def test_topo_size_large_below_size_small_is_refused():
         combopt.solve(DAGProblem(X), "topo", size_small=10, size_large=3)
     r = combopt.solve(DAGProblem(X), "topo", size_small=14)
     assert r.feasible and r.info["size_small"] == 14
+
+
+def _tsp200(tmp_path) -> Path:
+    import numpy as np
+
+    pts = np.random.default_rng(0).uniform(0, 1000, (200, 2))
+    path = tmp_path / "r200.tsp"
+    path.write_text("NAME: r200\nTYPE: TSP\nDIMENSION: 200\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+                    + "".join(f"{i + 1} {x:.1f} {y:.1f}\n" for i, (x, y) in enumerate(pts)) + "EOF\n")
+    return path
+
+
+@pytest.mark.parametrize("solver, params, needle", [
+    ("sa", {"beta_range": "abc"}, "beta_range must be two numbers"),
+    ("pt", {"beta_range": [5, 1]}, "beta_range must satisfy 0 < hot < cold"),
+    ("lagrangian", {"multipliers": "abc"}, "multipliers must be a list of finite numbers"),
+    ("lagrangian", {"multipliers": [1.0, float("inf")]}, "multipliers must be a list of finite numbers"),
+])
+def test_values_checked_after_the_model_are_checked_before_any_work(tmp_path, solver, params, needle):
+    """A 200-city TSP at -t 1: building its QUBO (31 million couplings) would overrun the limit, so the run answers
+    with the quick construction; sa / pt read beta_range, lagrangian its multipliers, only once the model was built,
+    so beta_range='abc' or multipliers='abc' ran unremarked there and were refused at -t 10. Now refused first."""
+    p = combopt.read(_tsp200(tmp_path))
+    with pytest.raises(ParameterError, match=needle):
+        combopt.solve(p, solver, time_limit=1.0, **params)

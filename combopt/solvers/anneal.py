@@ -12,6 +12,7 @@ from . import kernels
 from .common import (
     SweepBudget,
     build_in_time,
+    default_beta_range,
     deferred_interrupt,
     geometric_betas,
     offer_construction,
@@ -55,6 +56,8 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     reads = positive_int(params, "num_reads", 64 if ctx.device == "cpu" else 1024)
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_raw = params.pop("beta_range", None)
+    beta_given = None if beta_raw is None else parse_beta_range(beta_raw, None)  # before any work: a run
+    # answered by the construction (its QUBO too large for the time) took beta_range='abc' unremarked
     reject_unknown(params, "sa", ("penalty", "num_reads", "num_sweeps", "beta_range"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
@@ -62,7 +65,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
     if late is not None:
         return SolverOutput(info=late)
-    beta_range = parse_beta_range(beta_raw, model)
+    beta_range = beta_given or default_beta_range(model)
     n = model.n
     replica_memory(reads, n, "num_reads")
     indptr, indices, data = model.csr_arrays()
@@ -108,6 +111,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps = positive_int(params, "sweeps_per_round", 10)
     rounds = positive_int(params, "rounds", 100)
     beta_raw = params.pop("beta_range", None)
+    beta_given = None if beta_raw is None else parse_beta_range(beta_raw, None)  # before any work
     reject_unknown(params, "pt", ("penalty", "num_replicas", "sweeps_per_round", "rounds", "beta_range"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
@@ -115,7 +119,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
     if late is not None:
         return SolverOutput(info=late)
-    beta_range = parse_beta_range(beta_raw, model)
+    beta_range = beta_given or default_beta_range(model)
     n = model.n
     replica_memory(2 * R, n, "num_replicas")
     indptr, indices, data = model.csr_arrays()

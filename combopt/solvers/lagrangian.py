@@ -369,6 +369,14 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta = finite_float(params, "beta", 2.0, 1.0, open_lo=True)
     rho_max = finite_float(params, "rho_max", 1e6, 0.0, open_lo=True)
     lam = raw_lam = params.pop("multipliers", None)
+    if lam is not None:  # before any work: a run answered by the construction (its model too large for the time)
+        try:  # took multipliers="abc" unremarked; the count is checked once the model is built
+            lam = np.array(lam, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            lam = np.full(1, np.nan)
+        if lam.ndim != 1 or not np.all(np.isfinite(lam)):
+            raise ParameterError(f"multipliers must be a list of finite numbers (one per relaxed constraint), got "
+                                 f"{short_repr(raw_lam)}")
     polish_iters = positive_int(params, "polish_iters", 200, lo=0)
     reject_unknown(params, "lagrangian", ("method", "inner", "inner_params", "inner_iterations", "multipliers",
                                                  "polish_iters", *METHOD_PARAMS))
@@ -388,11 +396,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     can_polish = hasattr(problem, "polish") and polish_iters > 0
     m = model.m
     if lam is not None:
-        try:
-            lam = np.array(lam, dtype=np.float64)
-        except (TypeError, ValueError, OverflowError):
-            lam = np.full(0, np.nan)
-        if lam.shape != (m,) or not np.all(np.isfinite(lam)):
+        if lam.shape != (m,):
             raise ParameterError(f"multipliers must be a list of {m} finite numbers (one per relaxed constraint), "
                                  f"got {short_repr(raw_lam)}")
         if (neg := np.flatnonzero((lam < 0) & ~model.equality)).size:  # was set to 0 in silence
