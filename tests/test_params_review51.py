@@ -195,3 +195,16 @@ def test_values_checked_after_the_model_are_checked_before_any_work(tmp_path, so
     p = combopt.read(_tsp200(tmp_path))
     with pytest.raises(ParameterError, match=needle):
         combopt.solve(p, solver, time_limit=1.0, **params)
+
+
+@pytest.mark.parametrize("tenure, needle", [
+    (2.5, "tenure must be an integer in 0..1000000000, got 2.5"), (-1, "tenure must be an integer in 0.."),
+    ([1], "tenure must be an integer in 0.."), (50, "tenure must be at most 7 \\(the QUBO's 8 variables less one\\)"),
+])
+def test_dwave_tabu_tenure_is_checked(tenure, needle):
+    """dwave-tabu passed int(tenure) to dwave: 2.5 ran as 2, True as 1, and -1, 50 on 8 variables or [1] raised
+    dwave's ValueError or a TypeError (a traceback on the command line); now a ParameterError with the range."""
+    pytest.importorskip("dwave.samplers")
+    with pytest.raises(ParameterError, match=needle):
+        combopt.solve(_graph(8, 0.3, 0), "dwave-tabu", max_iterations=1, tenure=tenure)
+    assert combopt.solve(_graph(8, 0.3, 0), "dwave-tabu", max_iterations=1, tenure=3).feasible

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core.context import SolveContext, SolverOutput
-from ..core.errors import MissingDependencyError
+from ..core.errors import MissingDependencyError, ParameterError
 from ..core.registry import register_solver
 from .common import (
     build_in_time,
@@ -117,20 +117,23 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     qp = qubo_params(params, problem)
     reads = positive_int(params, "num_reads", 8)
     timeout = positive_int(params, "timeout", 20)
-    tenure = params.pop("tenure", None)
+    tenure = positive_int(params, "tenure", None, lo=0)  # (int() of it: 2.5 ran as 2, "abc" or -1 raised in dwave)
     reject_unknown(params, "dwave-tabu", ("penalty", "num_reads", "timeout", "tenure"))
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
     if late is not None:
         return SolverOutput(info=late)
+    if tenure is not None and tenure > max(model.n - 1, 0):
+        raise ParameterError(f"parameter tenure must be at most {max(model.n - 1, 0)} (the QUBO's {model.n} variables "
+                             f"less one), got {tenure}")
     bqm = qubo_to_bqm(model)
     sampler = Tabu()
     while not ctx.state.should_stop():
         left_ms = ctx.time_left * 1000.0 / reads
         kw = {"num_reads": reads, "timeout": int(max(1, min(timeout, left_ms)))}
         if tenure is not None:
-            kw["tenure"] = int(tenure)
+            kw["tenure"] = tenure
         ss = sampler.sample(bqm, seed=_seed(ctx), **kw)
         offer_samples(problem, ctx, _samples(ss, model.n))
         ctx.state.next_iteration()
@@ -201,8 +204,6 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     reject_unknown(params, "dagma", ("lambda1", "threshold", "loss_type", "T", "warm_iter", "max_iter", "truth",
                                      "refit"))
     if loss_type not in ("l2", "logistic"):
-        from ..core.errors import ParameterError
-
         raise ParameterError(f"dagma: loss_type must be 'l2' or 'logistic', got {loss_type!r}")
     if truth is not None:
         problem.set_truth(truth)
