@@ -208,3 +208,18 @@ def test_dwave_tabu_tenure_is_checked(tenure, needle):
     with pytest.raises(ParameterError, match=needle):
         combopt.solve(_graph(8, 0.3, 0), "dwave-tabu", max_iterations=1, tenure=tenure)
     assert combopt.solve(_graph(8, 0.3, 0), "dwave-tabu", max_iterations=1, tenure=3).feasible
+
+
+def test_rcpsp_ga_peak_on_an_instance_with_deadlines_is_refused(tmp_path):
+    """rcpsp-ga -p peak=0.5 on an instance with deadlines ran with peak 0 (the GA turns peak crossover off there)
+    without a word; now a ParameterError. Without deadlines, or with peak=0, it runs."""
+    from combopt.generators.rcb import generate_rcb
+    from combopt.problems.rcpsp.model import NO_DEADLINE
+
+    p = generate_rcb(tasks=12, windows=0.5, seed=1)
+    assert (p.deadline < NO_DEADLINE).any()
+    with pytest.raises(ParameterError, match="peak .* does not apply to an instance with deadlines"):
+        combopt.solve(p, "rcpsp-ga", max_iterations=1, peak=0.5)
+    assert combopt.solve(p, "rcpsp-ga", max_iterations=2, peak=0.0).feasible
+    plain = combopt.read(DATA / "rcpsp" / "j301_1.sm")
+    assert combopt.solve(plain, "rcpsp-ga", max_iterations=2, peak=0.5).feasible

@@ -39,6 +39,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ...core.context import SolveContext, SolverOutput
+from ...core.errors import ParameterError
 from ...core.registry import register_solver
 from ...core.stopping import AnyOf, MaxIterations
 from ...problems.rcpsp.kernels import cpu_threads
@@ -228,6 +229,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     lam = positive_int(params, "children", POP_MIN)
     pm = finite_float(params, "mutation", 0.05, 0.0, 1.0)
     pshift = finite_float(params, "shift", 1.0, 0.0, 1.0)
+    peak_given = params.get("peak") is not None
     ppeak = finite_float(params, "peak", PEAK_SHARE, 0.0, 1.0)
     alpha = finite_float(params, "alpha", 1.0, 0.0, 50.0)
     fbi = flag(params, "fbi", True)
@@ -239,6 +241,9 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     best_known = pop_best_known(params, problem)
     reject_unknown(params, "rcpsp-ga", ("population", "children", "mutation", "shift", "peak", "alpha", "fbi",
                                          "stop_at_bound", "restart_after", "schedules", "best_known"))
+    if peak_given and ppeak > 0.0 and np.any(problem.deadline < NO_DEADLINE):  # (was set to 0 without a word)
+        raise ParameterError(f"parameter peak (peak crossover) does not apply to an instance with deadlines, whose "
+                             f"children the late-task repairs steer; got peak={ppeak:g}")
     if _default_stop(ctx):
         # no limit given by the caller: a budget of schedules, not the generic "10 iterations without improvement"
         budget = DEFAULT_SCHEDULES if budget is None else budget
