@@ -223,3 +223,13 @@ def test_rcpsp_ga_peak_on_an_instance_with_deadlines_is_refused(tmp_path):
     assert combopt.solve(p, "rcpsp-ga", max_iterations=2, peak=0.0).feasible
     plain = combopt.read(DATA / "rcpsp" / "j301_1.sm")
     assert combopt.solve(plain, "rcpsp-ga", max_iterations=2, peak=0.5).feasible
+
+
+def test_inner_params_errors_say_they_come_from_inner_params():
+    """-s lagrangian -p inner=tabu -p inner_params='{"tenur": 3}' was refused as "solver 'tabu' does not take
+    parameter(s): tenur", naming a solver the user did not pass -s; now prefixed with where the parameter came from."""
+    with pytest.raises(ParameterError, match=r"^inner_params of inner=tabu: solver 'tabu' does not take "
+                                             r"parameter\(s\): tenur \(did you mean tenur -> tenure\?\)"):
+        combopt.solve(_graph(8, 0.3, 0), "lagrangian", max_iterations=1, inner="tabu", inner_params={"tenur": 3})
+    with pytest.raises(ParameterError, match=r"^inner_params of inner=sa: parameter num_reads must be an integer"):
+        combopt.solve(_graph(8, 0.3, 0), "slack-penalty", max_iterations=1, inner_params={"num_reads": 0})

@@ -103,7 +103,11 @@ class InnerSolver:
         # of a -t 1 run: no outer iteration was left)
         st = SearchState(sense="min", criterion=MaxIterations(1) | MaxRuntime(CHECK_S))
         # its own random stream: the run's is not moved by the check
-        self.info.func(q, SolveContext(self.ctx.seed, self.device, st, np.random.default_rng(0)), **dict(self.params))
+        try:
+            ctx = SolveContext(self.ctx.seed, self.device, st, np.random.default_rng(0))
+            self.info.func(q, ctx, **dict(self.params))
+        except ParameterError as e:  # (the message named the inner solver alone, not where its parameters came from)
+            raise type(e)(f"inner_params of inner={self.info.name}: {e}") from None
 
     def check_size(self, n: int, what: str = "relaxed QUBO") -> None:
         """Refuse, before the first iteration, relaxed QUBOs of more variables than the inner solver takes (the
