@@ -216,11 +216,19 @@ def _slack_layout(model: LagrangianModel, G, pair_rows: np.ndarray) -> tuple[lis
 
 def slack_names(model: LagrangianModel, item: str = "x") -> list[str]:
     """Names of :func:`slack_penalty_qubo`'s variables, counted from 1: ``x1..xn``, then ``s<row>_<coef>`` for the
-    slack bit of value ``coef`` in constraint ``row`` (``s2_4``: the bit worth 4 in constraint 2)."""
+    slack bit of value ``coef`` in constraint ``row`` (``s2_4``: the bit worth 4 in constraint 2); a remainder bit
+    worth as much as one of the powers of two before it (a capacity of 67: 1, 2, ..., 32 and 4) is ``s<row>_<coef>r``,
+    so that no two variables share a name."""
     G = sp.csr_matrix(model.G, copy=True)
     G.eliminate_zeros()
     pair_rows = np.zeros(model.m, dtype=bool)
     if model.pairs is not None and len(model.pairs):
         pair_rows[model.pairs[:, 0]] = True
     rows, vals = _slack_layout(model, G, pair_rows)
-    return [f"{item}{j + 1}" for j in range(model.n)] + [f"s{k + 1}_{v}" for k, v in zip(rows, vals, strict=True)]
+    names = [f"{item}{j + 1}" for j in range(model.n)]
+    seen: set[str] = set()
+    for k, v in zip(rows, vals, strict=True):
+        name = f"s{k + 1}_{v}"
+        names.append(name + "r" if name in seen else name)
+        seen.add(name)
+    return names
