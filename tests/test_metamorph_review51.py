@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
+import numpy as np
 from test_cli import run_cli
 
 import combopt
+
+DATA = Path(__file__).parent / "data"
 
 
 def _knapsack_file(path, profits, weights, capacities) -> None:
@@ -33,3 +37,20 @@ def test_exported_knapsack_qubo_reads_back_with_its_optimum(tmp_path, capsys):
     q = combopt.read(out)  # raised InputError before
     res = combopt.solve(q, "exhaustive", seed=0)
     assert res.status == "optimal" and res.objective == -best == -8
+
+
+def test_tsp_ls_out_of_time_before_its_start_tours_still_answers_a_tour():
+    """eil51 (51 cities, below the 2000 where a Hilbert tour comes first) with a limit the set-up outlasts: the walks'
+    loop never ran and the result had no tour at all (status unknown); any order of the cities is a tour. It now
+    answers the nearest-neighbour construction, whose length an independent TSPLIB EUC_2D sum confirms, at or above
+    the optimum 426."""
+    path = DATA / "tsp" / "eil51.tsp"
+    lines = path.read_text().splitlines()
+    start = lines.index("NODE_COORD_SECTION") + 1
+    xy = np.array([[float(t) for t in ln.split()[1:3]] for ln in lines[start:start + 51]])
+    res = combopt.solve(combopt.read(path), "tsp-ls", time_limit=1e-6, seed=0)
+    assert res.status == "feasible" and res.feasible, res.status
+    tour = [int(c) for c in res.solution]
+    assert sorted(tour) == list(range(51))
+    length = sum(int(np.hypot(*(xy[a] - xy[b])) + 0.5) for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
+    assert res.objective == length >= 426
