@@ -193,6 +193,22 @@ def configure() -> None:
 configure()
 
 
+def numba_threads_error() -> str | None:
+    """The one line for a ``NUMBA_NUM_THREADS`` that Numba cannot use (``0``, ``-1``, ``abc``, empty), else ``None``.
+    Numba read 0 by raising ValueError while it was imported (a traceback and exit code 1 from the CLI) and anything
+    that is no integer with a warning of five lines, running on its default count."""
+    value = os.environ.get("NUMBA_NUM_THREADS")
+    if value is None:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n >= 1:
+        return None
+    return f"NUMBA_NUM_THREADS must be a whole number of threads of at least 1 (or unset), got {value!r}"
+
+
 def damaged_cache(error: BaseException) -> str | None:
     """The one line for an exception raised while Numba read a cached kernel (a truncated index or data file: a copy
     or a file system fault), else ``None``: every later run would fail the same way until the folder goes. The

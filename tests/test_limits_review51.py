@@ -29,3 +29,15 @@ def test_ctrl_c_caught_inside_code_run_from_a_string_still_exits_130(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert proc.stderr.strip() == "combopt: interrupted while starting"
+
+
+def test_numba_num_threads_that_numba_cannot_use_is_one_line_and_code_2():
+    """NUMBA_NUM_THREADS=0 ended the CLI with Numba's ValueError traceback (exit code 1) while numba was imported, and
+    'abc' with a five-line warning before running on the default count; both are now a user error."""
+    for value in ("0", "-2", "abc", ""):
+        env = dict(os.environ, NUMBA_NUM_THREADS=value)
+        proc = subprocess.run([sys.executable, "-m", "combopt", "solve", str(DATA / "johnson8-2-4.clq"), "-t", "1"],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 2, (value, proc.stderr)
+        assert proc.stderr.strip() == ("combopt: error: NUMBA_NUM_THREADS must be a whole number of threads of at "
+                                       f"least 1 (or unset), got {value!r}")

@@ -795,6 +795,11 @@ def _one_line(msg: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``combopt`` console script."""
     t0 = time.perf_counter()
+    from .._cache import numba_threads_error
+
+    if (msg := numba_threads_error()) is not None:  # before Numba reads it
+        err_console.print(f"combopt: error: {msg}", highlight=False, soft_wrap=True, markup=False)
+        return EXIT_USER_ERROR
     try:  # numpy loads here: a Ctrl-C during it is an interrupt like any other
         from ..core.limits import set_max_memory
         from ..core.stopping import clear_interrupt, interrupt_pending
