@@ -41,3 +41,31 @@ def test_numba_num_threads_that_numba_cannot_use_is_one_line_and_code_2():
         assert proc.returncode == 2, (value, proc.stderr)
         assert proc.stderr.strip() == ("combopt: error: NUMBA_NUM_THREADS must be a whole number of threads of at "
                                        f"least 1 (or unset), got {value!r}")
+
+
+def test_ctrl_c_under_the_cli_handler_is_held_until_the_kernel_block_ends():
+    """deferred_interrupt() held a Ctrl-C only under Python's own handler; `combopt solve` installs its own
+    (recording) one, so there the KeyboardInterrupt came right after the kernel returned and its batch was never
+    offered (the answer was what came before it)."""
+    import signal
+
+    from combopt.cli.app import _catch_sigint
+    from combopt.core.stopping import clear_interrupt, interrupt_pending
+    from combopt.solvers.common import deferred_interrupt
+
+    previous = _catch_sigint()
+    assert previous is signal.default_int_handler
+    try:
+        done = []
+        try:
+            with deferred_interrupt():
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("after the signal")  # still runs: the interrupt waits for the end of the block
+        except KeyboardInterrupt:
+            done.append("raised at the end")
+        assert done == ["after the signal", "raised at the end"]
+        assert interrupt_pending()  # recorded as the CLI's handler records it
+        assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler  # the CLI's handler is back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        clear_interrupt()

@@ -835,17 +835,13 @@ def _catch_sigint():
     """Ctrl-C raises KeyboardInterrupt as usual and is also recorded (:func:`~combopt.core.stopping.request_interrupt`),
     so that one lost inside a ctypes callback still stops the run; returns the handler it replaced (None where
     signals cannot be set: not the main thread)."""
-    from ..core.stopping import request_interrupt
-
-    def on_sigint(signum, frame):
-        request_interrupt()
-        raise KeyboardInterrupt
+    from ..core.stopping import raise_interrupt
 
     try:
         previous = signal.getsignal(signal.SIGINT)
         if previous is not signal.default_int_handler:  # ignored (a bench worker) or the caller's own: kept
             return None
-        signal.signal(signal.SIGINT, on_sigint)
+        signal.signal(signal.SIGINT, raise_interrupt)
         return previous
     except ValueError:
         return None

@@ -317,6 +317,13 @@ def request_interrupt() -> None:
     _PENDING_INTERRUPT[0] = True
 
 
+def raise_interrupt(signum, frame) -> None:
+    """The CLI's SIGINT handler: :func:`request_interrupt`, then KeyboardInterrupt as Python's own handler raises it
+    (:func:`~combopt.solvers.common.deferred_interrupt` holds it inside a kernel's block as it holds Python's)."""
+    request_interrupt()
+    raise KeyboardInterrupt
+
+
 def interrupt_pending() -> bool:
     return _PENDING_INTERRUPT[0]
 

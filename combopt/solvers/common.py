@@ -345,16 +345,27 @@ def deferred_interrupt():
 
     The block receives a list that is non-empty once a Ctrl-C is held, so that a block of several kernel calls
     (the rounds of parallel tempering) can stop early and offer what it has.
+
+    The CLI's handler (:func:`~combopt.core.stopping.raise_interrupt`) is held the same way, the Ctrl-C recorded at
+    once: it was left in place, so that under ``combopt solve`` the batch was lost all the same.
     """
     import signal
     import threading
 
+    from ..core.stopping import raise_interrupt, request_interrupt
+
     got: list[int] = []
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    current = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    if current is not signal.default_int_handler and current is not raise_interrupt:
         yield got
         return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+
+    def hold(signum, frame):
+        got.append(signum)
+        if current is raise_interrupt:
+            request_interrupt()
+
+    previous = signal.signal(signal.SIGINT, hold)
     try:
         yield got
     finally:
