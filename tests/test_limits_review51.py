@@ -69,3 +69,29 @@ def test_ctrl_c_under_the_cli_handler_is_held_until_the_kernel_block_ends():
     finally:
         signal.signal(signal.SIGINT, previous)
         clear_interrupt()
+
+
+def test_ctrl_c_swallowed_by_a_library_import_is_an_interrupt_not_a_user_error(tmp_path):
+    """PuLP imports highspy inside a bare `except:`: a Ctrl-C while highspy loaded was swallowed there, PuLP marked
+    HiGHS missing, and `combopt solve -s milp -p backend=highs` ended with 'HiGHS is not installed' and exit code 2
+    (seen in test_status_honest's Ctrl-C test under load); the CLI's handler had recorded the interrupt."""
+    (tmp_path / "ctrl_c_in_highspy.py").write_text(
+        "import os, runpy, signal, sys, time\n"
+        "class Interrupt:  # Ctrl-C while highspy loads (PuLP only looks it up first)\n"
+        "    calls = 0\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'highspy':\n"
+        "            Interrupt.calls += 1\n"
+        "            if Interrupt.calls < 2:\n"
+        "                return None\n"
+        "            sys.meta_path.remove(self)\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "            time.sleep(5)  # the handler runs here\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "runpy.run_module('combopt', run_name='__main__', alter_sys=True)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "ctrl_c_in_highspy", "solve", str(DATA / "mdkp" / "mknap1.txt#0"),
+                           "-s", "milp", "-p", "backend=highs", "-q"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert "not installed" not in proc.stderr and "interrupted" in proc.stderr, proc.stderr

@@ -854,6 +854,11 @@ def _main(argv: list[str] | None, t0: float) -> int:
             err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
         return rv
     except CombOptError as e:
+        from ..core.stopping import interrupt_pending
+
+        if interrupt_pending():  # the error of a Ctrl-C a library swallowed (PuLP's import of highspy: "not installed")
+            err_console.print(f"combopt: interrupted after {time.perf_counter() - t0:.1f} s", highlight=False)
+            return EXIT_INTERRUPTED
         err_console.print(f"combopt: error: {_one_line(str(e))}", highlight=False, soft_wrap=True, markup=False)
         return 2
     except OSError as e:  # a file the user named cannot be opened or written
