@@ -95,3 +95,34 @@ def test_ctrl_c_swallowed_by_a_library_import_is_an_interrupt_not_a_user_error(t
                           capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert "not installed" not in proc.stderr and "interrupted" in proc.stderr, proc.stderr
+
+
+def test_a_qubo_bound_without_a_time_limit_does_not_depend_on_the_clock(monkeypatch):
+    """README: the same seed gives the same result, its claims included, for limits that do not depend on the clock.
+    A QUBO's (and a max-cut's) bound in a run without a time limit ran its relaxation's sweeps for 0.5 s of wall
+    time: two runs of sa on a 300-variable QUBO with the same seed reported bounds -392.22738110 and -392.22737880,
+    and a slower machine stops the sweeps earlier still. Now the sweeps are counted: a clock 100 times slower gives
+    the same bound."""
+    import time
+
+    import combopt
+    from combopt.models import maxcut_bound, maxcut_sdp
+
+    def bound():
+        return combopt.QUBO.random(300, 0.05, seed=3).bound_info()
+
+    first = bound()
+    real = time.perf_counter
+    start = real()
+
+    class SlowClock:  # every second of work takes a hundred on this clock
+        @staticmethod
+        def perf_counter():
+            return start + 100 * (real() - start)
+
+    monkeypatch.setattr(maxcut_sdp, "time", SlowClock)
+    monkeypatch.setattr(maxcut_bound, "time", SlowClock)
+    slow = bound()
+    assert slow["relaxation_sweeps"] == first["relaxation_sweeps"] > 1
+    assert slow["bound"] == first["bound"]
+    assert slow["bound"] <= combopt.solve(combopt.QUBO.random(300, 0.05, seed=3), "tabu", max_iterations=2).objective

@@ -50,6 +50,10 @@ SETUP_S_PER_ENTRY = 4e-7
 #: 30, 1696 after 100 (1.8 s), against 2065 for the positive weights and a best cut of 1458; a random 800-vertex
 #: +-1 graph G(800, 0.06) 2720, 2660, 2605; a unit-weight G(2000, 0.01) 14,211, 14,112, 14,001 (best cut 13,159)
 BOUND_STEPS, BOUND_SECONDS = 200, 0.5
+#: seconds per vertex and stored entry, times the rank, of one mixing-method sweep (side runs on the loaded 2-core
+#: machine, 2026-12-08: 0.35-3.2e-9 on QUBOs of 200-2500 variables): a bound without a time limit gets the sweeps
+#: (and subgradient steps) that this model fits in BOUND_SECONDS, counted, not timed (the same bound every time)
+SWEEP_S_PER_ENTRY = 1e-9
 #: steps without a better value after which the steps go back to the best point with half the step length. Side
 #: runs of 150 steps (seeds not in benchmarks/maxcut.py): a Delaunay graph of 800 vertices 1787 -> 1736, a +-1
 #: torus of 2000 vertices, random graphs G(2000, 0.01) and +-1 G(800, 0.06) level (within 0.1 %)
@@ -143,12 +147,18 @@ def below(M: sp.csr_matrix, t: float, plan: tuple | None = None) -> bool:
     return bool(np.array_equal(lu.perm_r, lu.perm_c) and np.all(lu.U.diagonal() > 0))
 
 
-def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple[float | None, int, int]:
+def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float | None) -> tuple[float | None, int, int]:
     """A certified ``n/4 lambda_max(L + diag(u)) - sum(u)/4`` found in ``seconds``: from the semidefinite
     relaxation's low-rank solution (:func:`_relaxation_bound`), else from subgradient steps
     (:func:`_subgradient_bound`); ``None`` where no certified value fits ``seconds``. Also returns the number of
-    eigenproblems the steps solved and of the relaxation's sweeps."""
-    t_end = time.perf_counter() + max(0.0, seconds)
+    eigenproblems the steps solved and of the relaxation's sweeps.
+
+    ``seconds`` ``None`` (a run without a time limit): the sweeps and steps that the cost models fit in
+    :data:`BOUND_SECONDS`, counted instead of timed, so that the same instance gets the same bound on any machine
+    and load (timed, a 300-variable QUBO's bound differed in its sixth digit between two runs of the same seed)."""
+    untimed = seconds is None
+    seconds = BOUND_SECONDS if seconds is None else seconds
+    t_end = math.inf if untimed else time.perf_counter() + max(0.0, seconds)
     if SETUP_S_PER_ENTRY * (n + len(edges)) > seconds:  # not even the Laplacian and its ordering would fit
         return None, 0, 0
     with np.errstate(over="ignore"):  # weights near the float range overflow here: checked below
@@ -163,10 +173,19 @@ def cut_bound(n: int, edges: np.ndarray, w: np.ndarray, seconds: float) -> tuple
         if plan[1] > seconds:
             return None, 0, 0
         t_end -= 1.5 * plan[1]  # the estimates are rough: keep room
-    relaxed, sweeps = _relaxation_bound(n, A, L, scale, plan, t_end)
+    max_sweeps, max_steps = None, BOUND_STEPS
+    if untimed:  # counted work: the sweeps the cost model fits in what the eigenvalue estimate leaves, the steps
+        reserve = 0.0 if plan is None else min(EIGEN_S_PER_ENTRY * (n + L.nnz), EIGEN_MAX_SHARE * seconds)
+        from .maxcut_sdp import MAX_SWEEPS, rank_for
+
+        sweep_s = SWEEP_S_PER_ENTRY * rank_for(n) * (n + A.nnz)
+        max_sweeps = max(1, min(MAX_SWEEPS, int(RELAXATION_SHARE * (seconds - reserve) / sweep_s)))
+        if plan is not None:
+            max_steps = max(1, min(BOUND_STEPS, int(seconds / (EIGEN_S_PER_ENTRY * (n + L.nnz)))))
+    relaxed, sweeps = _relaxation_bound(n, A, L, scale, plan, t_end, max_sweeps)
     if relaxed is not None:
         return relaxed, 0, sweeps
-    stepped, steps = _subgradient_bound(n, L, scale, plan, t_end)
+    stepped, steps = _subgradient_bound(n, L, scale, plan, t_end, max_steps)
     return stepped, steps, sweeps
 
 
@@ -187,8 +206,8 @@ def _certified(n: int, M: sp.csr_matrix, lam: float, u: np.ndarray, scale: float
     return None
 
 
-def _relaxation_bound(n: int, A: sp.csr_matrix, L: sp.csr_matrix, scale: float, plan, t_end: float
-                      ) -> tuple[float | None, int]:
+def _relaxation_bound(n: int, A: sp.csr_matrix, L: sp.csr_matrix, scale: float, plan, t_end: float,
+                      max_sweeps: int | None = None) -> tuple[float | None, int]:
     """``(bound, sweeps)`` from the low-rank solution of the semidefinite relaxation (:mod:`.maxcut_sdp`), its sweeps
     within :data:`RELAXATION_SHARE` of the time to ``t_end`` less the eigenvalue estimate's reserve
     (:data:`EIGEN_S_PER_ENTRY`); ``(None, 0)`` in a time-limited run on a cold Numba cache (no compiling inside the
@@ -203,7 +222,8 @@ def _relaxation_bound(n: int, A: sp.csr_matrix, L: sp.csr_matrix, scale: float, 
     # at least one sweep (a few of them already beat the subgradient steps by far on large sparse graphs)
     budget = max(0.0, RELAXATION_SHARE * (left - reserve))
     try:
-        u, V, _, sweeps = low_rank_dual(A, L, budget)
+        u, V, _, sweeps = low_rank_dual(A, L, budget) if max_sweeps is None else low_rank_dual(
+            A, L, budget, max_sweeps=max_sweeps)
     except KernelsCold:
         return None, 0
     M = (L + sp.diags(u)).tocsr()
@@ -221,9 +241,10 @@ def _relaxation_bound(n: int, A: sp.csr_matrix, L: sp.csr_matrix, scale: float, 
     return _certified(n, M, lam, u, scale, plan, deadline, margins), sweeps
 
 
-def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: float) -> tuple[float | None, int]:
+def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: float, max_steps: int = BOUND_STEPS
+                       ) -> tuple[float | None, int]:
     """min over the ``u`` (sum 0) of projected subgradient steps of ``n/4 lambda_max(L + diag(u))`` until ``t_end``
-    (at most :data:`BOUND_STEPS`), certified (:func:`_certified`); also the number of eigenproblems solved."""
+    (at most ``max_steps``), certified (:func:`_certified`); also the number of eigenproblems solved."""
     d = L.diagonal()
     u = d.mean() - d  # start from an equal diagonal: the plain bound is dominated by the largest degree
     dense = plan is None
@@ -253,7 +274,7 @@ def _subgradient_bound(n: int, L: sp.csr_matrix, scale: float, plan, t_end: floa
         if value < best - 1e-9 * abs(value):
             best, best_u, best_lam, best_v, stall = value, u.copy(), lam, v, 0
         steps += 1
-        if time.perf_counter() >= t_end or steps >= BOUND_STEPS:
+        if time.perf_counter() >= t_end or steps >= max_steps:
             break
         if stall >= HALVE_AFTER:  # back to the best point with half the step
             alpha, stall, u, lam, v = alpha / 2, 0, best_u, best_lam, best_v

@@ -69,11 +69,11 @@ def rank_for(n: int) -> int:
     return max(1, min(r, MAX_BYTES // (8 * max(1, n))))
 
 
-def low_rank_dual(A: sp.csr_matrix, L: sp.csr_matrix, seconds: float, seed: int = 0
+def low_rank_dual(A: sp.csr_matrix, L: sp.csr_matrix, seconds: float, seed: int = 0, max_sweeps: int = MAX_SWEEPS
                   ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """``(u, V, primal value, sweeps)``: mixing-method sweeps on the adjacency ``A`` (Laplacian ``L``) for about
-    ``seconds`` (may be infinite) or until they stall (at most :data:`MAX_SWEEPS`), from a seeded random start, and
-    the dual point ``u = -4 y`` they give.
+    ``seconds`` (may be infinite: then the sweeps are the same on every machine) or until they stall (at most
+    ``max_sweeps``), from a seeded random start, and the dual point ``u = -4 y`` they give.
 
     The sweeps run in chunks between checks, timed by the last chunk (about a tenth of ``seconds`` each)."""
     n = A.shape[0]
@@ -95,8 +95,8 @@ def low_rank_dual(A: sp.csr_matrix, L: sp.csr_matrix, seconds: float, seed: int 
         new = float((V * LV).sum()) / 4
         done = new - value <= TOLERANCE * max(1.0, abs(new))
         value = new
-        chunk = max(1, min(4 * chunk, MAX_SWEEPS - sweeps, int(min(0.1 * seconds / per, MAX_SWEEPS))))
-        if done or sweeps >= MAX_SWEEPS or time.perf_counter() + chunk * per > end:
+        chunk = max(1, min(4 * chunk, max_sweeps - sweeps, int(min(0.1 * seconds / per, max_sweeps))))
+        if done or sweeps >= max_sweeps or time.perf_counter() + chunk * per > end:
             break
     y = (V * LV).sum(axis=1) / 4  # the last chunk's product: V has not moved since
     return -4.0 * y, V, value, sweeps

@@ -338,12 +338,13 @@ class QUBO(Problem):
         ``C + sum_e c_e s_u s_v`` with ``c = J / 4`` on the couplings, ``c_i0 = h_i / 2 + sum_j J_ij / 4`` to the extra
         spin and ``C = offset + sum(h) / 2 + sum_{i<j} J_ij / 4``; as ``s_u s_v = 1 - 2 [uv cut]``, the least energy is
         ``C + sum(c) - 2 maxcut(c)``. The maximum cut's certified bound (:mod:`.maxcut_bound`: the semidefinite
-        relaxation's dual point, ``seconds`` for it, default 0.5 s) gives the bound, else the sum of the positive
-        ``c`` (``trivial``: ``C - sum |c|``). Rounded to the whole number on its side where the coefficients are
-        whole (:meth:`integral_objective`); ``None`` where the sums overflow (coefficients near the float range)."""
+        relaxation's dual point, ``seconds`` for it; ``None``: the work of about 0.5 s, counted) gives the bound,
+        else the sum of the positive ``c`` (``trivial``: ``C - sum |c|``). Rounded to the whole number on its side
+        where the coefficients are whole (:meth:`integral_objective`); ``None`` where the sums overflow (coefficients
+        near the float range)."""
         if "_bound" in self.__dict__:
             return self.__dict__["_bound"]
-        from .maxcut_bound import BOUND_SECONDS, cut_bound
+        from .maxcut_bound import cut_bound
 
         n = self.n
         U = sp.triu(self.W, k=1).tocoo()
@@ -353,8 +354,7 @@ class QUBO(Problem):
         c = np.concatenate([U.data / 4, fields[on]])
         const = self.offset + self.h.sum() / 2 + U.data.sum() / 4
         positive = float(c[c > 0].sum())
-        cut, steps, sweeps = (None, 0, 0) if not c.size else cut_bound(
-            n + 1, edges, c, BOUND_SECONDS if seconds is None else seconds)
+        cut, steps, sweeps = (None, 0, 0) if not c.size else cut_bound(n + 1, edges, c, seconds)
         best = positive if cut is None else min(positive, cut)
         energy = const + float(c.sum()) - 2 * best
         if not math.isfinite(energy):  # coefficients near the float range: sums overflow, no bound

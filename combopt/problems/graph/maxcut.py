@@ -28,7 +28,7 @@ from ...core.errors import InputError, NoSuchInstance, ParameterError
 from ...core.io import register_reader
 from ...core.problem import Evaluation, Problem, coefficient_scale, index_list, short_repr
 from ...core.registry import register_kind
-from ...models.maxcut_bound import BOUND_SECONDS, adjacency, cut_bound
+from ...models.maxcut_bound import adjacency, cut_bound
 from ...models.qubo import QUBO
 from .graph import edge_pairs, vertex_count
 
@@ -200,8 +200,7 @@ class MaxCut(Problem):
         info = {"bound": pos, "positive_weights": pos, "eigenvalue": None, "eigenvalue_steps": 0,
                 "relaxation_sweeps": 0}
         if self.n >= 2 and self.m:
-            eig, steps, sweeps = cut_bound(self.n, self.edges, self.weights,
-                                           BOUND_SECONDS if seconds is None else seconds)
+            eig, steps, sweeps = cut_bound(self.n, self.edges, self.weights, seconds)
             info.update(eigenvalue=eig, eigenvalue_steps=steps, relaxation_sweeps=sweeps)
             if eig is not None:
                 info["bound"] = min(pos, eig)
