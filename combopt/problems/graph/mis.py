@@ -150,20 +150,23 @@ class IndependentSet(Problem):
         """An independent set of this problem's working graph from a solution ``S`` of :attr:`original`."""
         return np.asarray(S, dtype=np.int64)
 
-    def reduction(self, seconds: float = math.inf) -> Reduction | None:
+    def reduction(self, seconds: float = math.inf, counted: bool = False) -> Reduction | None:
         """The exact reductions of :mod:`.reduce` applied to the working graph (cached), or ``None`` where none can
-        apply or they would not fit ``seconds`` (by estimate; a later call with more time tries again)."""
+        apply or they would not fit ``seconds`` (by estimate; a later call with more time tries again). ``counted``
+        (a call without a time limit): once the estimate fits, they run to the end whatever the clock says, so that
+        the same graph gets the same kernel on a loaded machine too."""
         if self._reduction is None:
             if not worth_trying(self.indptr, math.inf):
                 self._reduction = [None]
             elif worth_trying(self.indptr, seconds):
-                self._reduction = [reduce_graph(self.indptr, self.indices, seconds, MIN_KERNEL_CUT)]
+                self._reduction = [reduce_graph(self.indptr, self.indices, math.inf if counted else seconds,
+                                                MIN_KERNEL_CUT)]
         return None if self._reduction is None else self._reduction[0]
 
-    def search_space(self, seconds: float = math.inf) -> IndependentSet:
+    def search_space(self, seconds: float = math.inf, counted: bool = False) -> IndependentSet:
         """The problem a search should work on: the kernel of :meth:`reduction` (a :class:`KernelSet`, whose sets
         lift to this problem's) where it removed at least :data:`MIN_KERNEL_CUT` of the vertices, else ``self``."""
-        red = self.reduction(seconds)
+        red = self.reduction(seconds, counted)
         if red is None or red.kernel_n > (1.0 - MIN_KERNEL_CUT) * self.n:
             return self
         if self._kernel is None:
@@ -378,7 +381,7 @@ class IndependentSet(Problem):
             _, self._settled = sparse_bounds(self.indptr, self.indices, left(), self._memo, virtual)
             self._bound_s += time.perf_counter() - t0
         parts.update(self._memo.get("bounds", {}))
-        kernel = self.search_space(left())
+        kernel = self.search_space(left(), virtual)
         if kernel is not self:  # what the reductions fixed plus the kernel's best bound, for every solver
             t1 = time.perf_counter()
             parts["kernel"] = best_bound(kernel.bounds(None if virtual else left(), theta_seconds))
