@@ -130,6 +130,12 @@ def solve(
         if value is not None and not _whole(value, 1):
             raise ParameterError(f"{name} must be a positive integer, got {short_repr(value)}")
     default = info.default_stop or (None if info.exact else DEFAULT_HEURISTIC_STOP)
+    # the limits as given, kept in the result: with its seed and params they repeat the run (a result file of
+    # --max-iterations 3 --seed 5 said neither how many iterations nor what target it had been given)
+    limits = {k: v for k, v in (("time_limit", time_limit), ("max_iterations", max_iterations), ("target", target),
+                                ("no_improvement", no_improvement)) if v is not None}
+    if stop is not None:
+        limits["stop"] = repr(stop)
     if stop is None:
         stop = make_criteria(time_limit, max_iterations, target, no_improvement, default=default)
     elif any(v is not None for v in (time_limit, max_iterations, target, no_improvement)):
@@ -178,6 +184,8 @@ def solve(
                     unbounded=out.unbounded, scale=state.scale)
     status = Status(claims.status)
     extra = dict(out.info)
+    extra["limits"] = {k: v if isinstance(v, str) else float(v) if k in ("time_limit", "target") else int(v)
+                       for k, v in limits.items()}
     if interrupted or extra.get("interrupted") or state.interrupted or interrupt_pending():
         extra["interrupted"] = True
     if waited >= 0.05 or still:

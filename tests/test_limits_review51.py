@@ -156,3 +156,27 @@ def test_the_reductions_of_an_untimed_bound_do_not_depend_on_the_clock(monkeypat
     assert slow.bounds() == first.bounds()
     a, b = first.reduction(), slow.reduction()
     assert a.complete and b.complete and a.kernel_n == b.kernel_n < 8000
+
+
+def test_a_result_file_records_the_limits_that_with_its_seed_and_params_repeat_the_run(tmp_path, capsys):
+    """A result file kept the seed and the solver parameters but not the stopping limits: one of `--max-iterations 3
+    --seed 5` could not be repeated from it (a rerun with its seed and params ran the default 10-without-improvement
+    / 200 iterations instead)."""
+    import json
+
+    import combopt
+    from combopt.cli.app import main
+
+    inst = DATA / "qubo" / "bqp50_1.txt"
+    out = tmp_path / "r.json"
+    assert main(["solve", str(inst), "-s", "tabu", "--max-iterations", "3", "--seed", "5", "--target", "5000",
+                 "-p", "num_restarts=2", "-q", "-o", str(out)]) == 0
+    capsys.readouterr()
+    rec = json.loads(out.read_text())
+    assert rec["info"]["limits"] == {"max_iterations": 3, "target": 5000.0}
+    again = combopt.solve(combopt.read(inst), rec["solver"], seed=rec["seed"], **rec["info"]["limits"],
+                          **rec["params"])
+    assert again.iterations == rec["iterations"] == 3
+    assert again.objective == rec["objective"] and again.solution_json == rec["solution"]
+    stop = combopt.MaxIterations(2) | combopt.NoImprovement(1)
+    assert combopt.solve(combopt.read(inst), "tabu", stop=stop).info["limits"] == {"stop": repr(stop)}
