@@ -21,7 +21,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from ..core.errors import CombOptError, InputError, NothingToDraw, ParameterError, UnsuitedInstance
@@ -422,32 +421,13 @@ def _reject_constant(name: str):
 
 
 @app.command()
-def solvers(kind: Annotated[str | None, typer.Argument(help="only solvers for this problem kind")] = None) -> None:
-    """List the solvers and what they handle."""
-    from ..core.registry import _KINDS, all_solvers, known_kinds
+def solvers(
+    name: Annotated[str | None, typer.Argument(help="a kind (its solvers) or a solver (its parameters)")] = None,
+) -> None:
+    """List the solvers and what they handle; with a solver's name, what it takes."""
+    from .listing import print_solvers
 
-    infos = all_solvers()
-    if kind is not None:
-        if kind not in known_kinds():
-            raise ParameterError(f"unknown problem kind {kind!r}; expected one of: {', '.join(known_kinds())}")
-        infos = [s for s in infos if s.handles(kind)]
-    table = Table(title="combopt solvers" + (f" for {kind}" if kind else ""))
-    # six columns squeeze the description to a word per line below ~120 columns (an 80-column terminal, a pipe):
-    # there each solver's facts stack in two columns instead
-    wide = out_console.width >= 120
-    for col in ("solver", "problems", "type", "devices", "default for", "description") if wide else ("solver", "what"):
-        table.add_column(col, no_wrap=col == "solver")
-    for s in infos:
-        kinds = ", ".join(sorted(k for k in _KINDS if s.handles(k)))
-        devices = ", ".join(f"{d} (auto)" if d == "gpu" and s.auto_gpu else d for d in s.devices)
-        kind_of = "exact" if s.exact else "heuristic"
-        defaults = ", ".join(s.defaults)
-        if wide:
-            table.add_row(s.name, kinds, kind_of, devices, defaults, s.description)
-        else:
-            facts = f"problems: {kinds}" + (f"; default for {defaults}" if defaults else "")
-            table.add_row(f"{s.name}\n{kind_of}\n{devices}", f"{facts}\n{s.description}", end_section=True)
-    out_console.print(table)
+    print_solvers(name, out_console)
 
 
 @app.command()

@@ -20,6 +20,7 @@ class SolverInfo:
     max_variables: int | Callable[[dict], int] | None = None  # QUBO variables it takes, or that of its params
     default_stop: object = None  # StoppingCriterion used when the caller gives none
     auto_gpu: bool = False  # device="auto" takes the GPU (measured faster there at the default sizes)
+    params: tuple[str, ...] | None = None  # the parameter names it takes (None: not declared)
 
     def handles(self, kind: str) -> bool:
         if kind in self.problems:
@@ -58,18 +59,20 @@ def register_solver(
     max_variables: int | Callable[[dict], int] | None = None,
     default_stop=None,
     auto_gpu: bool = False,
+    params: tuple[str, ...] | None = None,
 ):
     """Decorator registering ``func(problem, ctx, **params) -> SolverOutput``.
 
     ``problems`` lists kinds, or capabilities prefixed with ``+`` (``"+qubo"``). ``auto_gpu``: ``device="auto"``
     takes the GPU when one is visible; set it only where ``benchmarks/gpu_check.py`` measured the GPU path faster
-    than the CPU at the solver's default sizes (elsewhere the GPU is there for ``device="gpu"``).
+    than the CPU at the solver's default sizes (elsewhere the GPU is there for ``device="gpu"``). ``params``: the
+    parameter names it takes, listed by ``combopt solvers`` and offered when a name is misspelt.
     """
 
     def deco(func: Callable) -> Callable:
         _SOLVERS[name] = SolverInfo(
             name, func, tuple(problems), exact, tuple(devices), description, tuple(default_for), max_variables,
-            default_stop, auto_gpu and "gpu" in devices,
+            default_stop, auto_gpu and "gpu" in devices, None if params is None else tuple(params),
         )
         return func
 

@@ -43,6 +43,7 @@ def _batch_runner(device: str):
     devices=("cpu", "gpu"),
     description="simulated annealing, many independent replicas (Numba CPU / Numba CUDA)",
     default_for=("qubo", "maxcut"),
+    params=("penalty", "num_reads", "num_sweeps", "beta_range"),
 )
 def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Restarted simulated annealing.
@@ -58,7 +59,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     beta_raw = params.pop("beta_range", None)
     beta_given = None if beta_raw is None else parse_beta_range(beta_raw, None)  # before any work: a run
     # answered by the construction (its QUBO too large for the time) took beta_range='abc' unremarked
-    reject_unknown(params, "sa", ("penalty", "num_reads", "num_sweeps", "beta_range"))
+    reject_unknown(params, "sa")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction
@@ -98,6 +99,7 @@ def simulated_annealing(problem, ctx: SolveContext, **params) -> SolverOutput:
     "pt",
     problems=("+qubo",),
     description="parallel tempering (replica exchange) on a geometric temperature ladder (Numba CPU)",
+    params=("penalty", "num_replicas", "sweeps_per_round", "rounds", "beta_range"),
 )
 def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Replica-exchange Monte Carlo.
@@ -112,7 +114,7 @@ def parallel_tempering(problem, ctx: SolveContext, **params) -> SolverOutput:
     rounds = positive_int(params, "rounds", 100)
     beta_raw = params.pop("beta_range", None)
     beta_given = None if beta_raw is None else parse_beta_range(beta_raw, None)  # before any work
-    reject_unknown(params, "pt", ("penalty", "num_replicas", "sweeps_per_round", "rounds", "beta_range"))
+    reject_unknown(params, "pt")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction

@@ -146,11 +146,17 @@ def replica_memory(rows: int, n: int, key: str, bytes_per_entry: int = 17) -> No
     check_memory(float(rows) * max(n, 1) * bytes_per_entry, f"parameter {key}={rows} ({rows} x {n} variables)")
 
 
-def reject_unknown(params: dict, solver: str, known: tuple[str, ...] = ()) -> None:
-    """Refuse the names left in ``params``; with the solver's ``known`` names, the closest of them to each (a typo:
-    ``num_read``) and the list (the message named only the unknown name)."""
+def reject_unknown(params: dict, solver: str, known: tuple[str, ...] | None = None) -> None:
+    """Refuse the names left in ``params``; with the solver's ``known`` names (default: those it registered,
+    ``register_solver(params=...)``), the closest of them to each (a typo: ``num_read``) and the list."""
     if params:
         import difflib
+
+        if known is None:
+            from ..core.registry import _SOLVERS
+
+            info = _SOLVERS.get(solver)
+            known = (info.params or ()) if info is not None else ()
 
         msg = f"solver {solver!r} does not take parameter(s): {', '.join(sorted(params))}"
         near = [f"{k} -> {m[0]}" for k in sorted(params) if (m := difflib.get_close_matches(str(k), known, 1, 0.6))]

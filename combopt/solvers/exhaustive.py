@@ -79,11 +79,12 @@ def variable_limit(params: dict) -> int:
     exact=True,
     description=f"enumerate all 2^n assignments (Gray code, parallel), n <= {MAX_EXHAUSTIVE}",
     max_variables=lambda params: variable_limit(dict(params)),
+    params=("penalty", "max_variables"),
 )
 def exhaustive(problem, ctx: SolveContext, **params) -> SolverOutput:
     qp = qubo_params(params, problem)
     limit = variable_limit(params)
-    reject_unknown(params, "exhaustive", ("penalty", "max_variables"))
+    reject_unknown(params, "exhaustive")
     model = problem.to_qubo(**qp)
     if model.n > limit:
         more = f"; raise it with --param max_variables=N up to {MAX_EXHAUSTIVE}" if limit < MAX_EXHAUSTIVE else ""

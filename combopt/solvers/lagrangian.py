@@ -339,6 +339,7 @@ def _augmented_out_of_time(problem, model, ctx: SolveContext) -> str | None:
     description="slack-free Lagrangian QUBO: subgradient | bundle | cutting-plane | augmented outer loop "
                 "around any QUBO solver",
     default_stop=MaxIterations(300),
+    params=("method", "inner", "inner_params", "inner_iterations", "multipliers", "polish_iters", *METHOD_PARAMS),
 )
 def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     method = str(params.pop("method", "subgradient"))
@@ -382,8 +383,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
             raise ParameterError(f"multipliers must be a list of finite numbers (one per relaxed constraint), got "
                                  f"{short_repr(raw_lam)}")
     polish_iters = positive_int(params, "polish_iters", 200, lo=0)
-    reject_unknown(params, "lagrangian", ("method", "inner", "inner_params", "inner_iterations", "multipliers",
-                                                 "polish_iters", *METHOD_PARAMS))
+    reject_unknown(params, "lagrangian")
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx, lagrangian=True)) is not None:
         return SolverOutput(info=skipped)
@@ -577,6 +577,7 @@ def lagrangian(problem, ctx: SolveContext, **params) -> SolverOutput:
     problems=("+lagrangian",),
     description="baseline: slack bits for every inequality + quadratic penalty, solved by any QUBO solver",
     default_stop=MaxIterations(20),
+    params=("inner", "inner_params", "penalty", "inner_iterations"),
 )
 def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     from ..models.lagrangian import slack_penalty_qubo
@@ -587,7 +588,7 @@ def slack_penalty(problem, ctx: SolveContext, **params) -> SolverOutput:
     penalty = params.pop("penalty", None)
     penalty = None if penalty is None else finite_float({"penalty": penalty}, "penalty", 1.0, 0.0, open_lo=True)
     inner_iters = positive_int(params, "inner_iterations", 1)
-    reject_unknown(params, "slack-penalty", ("inner", "inner_params", "penalty", "inner_iterations"))
+    reject_unknown(params, "slack-penalty")
     inner = InnerSolver(inner_name, inner_params, inner_iters, ctx)
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)

@@ -460,6 +460,7 @@ def solve_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, thr
     problems=("+milp",),
     exact=True,
     description="exact MILP through PuLP (backend=cbc default, backend=highs when installed)",
+    params=("backend", "warm_start", "max_terms", "threads", "gap"),
 )
 def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``backend`` (``cbc``, default, or ``highs``), ``threads``, ``gap`` (relative gap at
@@ -474,7 +475,7 @@ def milp(problem, ctx: SolveContext, **params) -> SolverOutput:
     max_terms = positive_int(params, "max_terms", MAX_MILP_TERMS)
     threads = positive_int(params, "threads", 0, hi=1024, lo=0) or None  # 0 / absent: the backend's default
     gap = params.pop("gap", 0.0)
-    reject_unknown(params, "milp", ("backend", "warm_start", "max_terms", "threads", "gap"))
+    reject_unknown(params, "milp")
     try:
         gap = float(gap)
     except (TypeError, ValueError):

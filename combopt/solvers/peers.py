@@ -77,6 +77,7 @@ def _seed(ctx: SolveContext) -> int:
     "dwave-sa",
     problems=("+qubo",),
     description="peer: D-Wave dwave-samplers simulated annealing (C++) on the QUBO (needs dwave-samplers)",
+    params=("penalty", "num_reads", "num_sweeps", "beta_range"),
 )
 def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 32), ``num_sweeps`` (default 1000),
@@ -87,7 +88,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     sweeps = positive_int(params, "num_sweeps", 1000)
     beta_range = params.pop("beta_range", None)
     beta_range = None if beta_range is None else list(parse_beta_range(beta_range, None))
-    reject_unknown(params, "dwave-sa", ("penalty", "num_reads", "num_sweeps", "beta_range"))
+    reject_unknown(params, "dwave-sa")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
@@ -109,6 +110,7 @@ def dwave_sa(problem, ctx: SolveContext, **params) -> SolverOutput:
     "dwave-tabu",
     problems=("+qubo",),
     description="peer: D-Wave dwave-samplers tabu search (C++, MST2 restarts) on the QUBO (needs dwave-samplers)",
+    params=("penalty", "num_reads", "timeout", "tenure"),
 )
 def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` per iteration (default 8), ``timeout`` per read in ms (default 20;
@@ -118,7 +120,7 @@ def dwave_tabu(problem, ctx: SolveContext, **params) -> SolverOutput:
     reads = positive_int(params, "num_reads", 8)
     timeout = positive_int(params, "timeout", 20)
     tenure = positive_int(params, "tenure", None, lo=0)  # (int() of it: 2.5 ran as 2, "abc" or -1 raised in dwave)
-    reject_unknown(params, "dwave-tabu", ("penalty", "num_reads", "timeout", "tenure"))
+    reject_unknown(params, "dwave-tabu")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     model, late = build_in_time(lambda: problem.to_qubo(**qp), problem, ctx, "QUBO")
@@ -175,6 +177,7 @@ def break_cycles(W: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, float]
     problems=("dag",),
     description="peer: DAGMA (log-det acyclicity, NeurIPS 2022), linear l2 model, on the DAG data (needs dagma); "
                 "ignores the time limit inside its fit",
+    params=("lambda1", "threshold", "loss_type", "T", "warm_iter", "max_iter", "truth", "refit"),
 )
 def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     """One ``DagmaLinear(loss_type).fit(X, lambda1)`` on the centred data (it cannot be interrupted:
@@ -201,8 +204,7 @@ def dagma(problem, ctx: SolveContext, **params) -> SolverOutput:
     max_iter = positive_int(params, "max_iter", 60000)
     truth = params.pop("truth", None)
     refit = flag(params, "refit", False)
-    reject_unknown(params, "dagma", ("lambda1", "threshold", "loss_type", "T", "warm_iter", "max_iter", "truth",
-                                     "refit"))
+    reject_unknown(params, "dagma")
     if loss_type not in ("l2", "logistic"):
         raise ParameterError(f"dagma: loss_type must be 'l2' or 'logistic', got {loss_type!r}")
     if truth is not None:
@@ -251,6 +253,7 @@ def _import_elkai():
     problems=("tsp",),
     description="peer: LKH-3 (Helsgaun) through elkai on the distance matrix, symmetric or asymmetric (needs elkai); "
                 "ignores the time limit inside its runs",
+    params=("runs",),
 )
 def lkh(problem, ctx: SolveContext, **params) -> SolverOutput:
     """``runs`` LKH runs (default 1) with elkai's defaults on the problem's integer distance matrix (an asymmetric
@@ -258,7 +261,7 @@ def lkh(problem, ctx: SolveContext, **params) -> SolverOutput:
     a problem kept as coordinates builds its matrix for LKH (``TSP.D``, up to 10,000 cities; larger refused)."""
     elkai = _import_elkai()
     runs = positive_int(params, "runs", 1)
-    reject_unknown(params, "lkh", ("runs",))
+    reject_unknown(params, "lkh")
     n = problem.n
     if n < 3:
         tour = np.arange(n, dtype=np.int64)

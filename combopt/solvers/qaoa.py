@@ -196,6 +196,7 @@ def _bits_to_x(bitstring: str, n: int) -> np.ndarray:
     devices=("cpu",),
     description=f"QAOA with Qiskit 2.x primitives and COBYLA, n <= {MAX_QAOA_QUBITS} (needs combopt[quantum])",
     max_variables=MAX_QAOA_QUBITS,
+    params=("penalty", "reps", "maxiter", "restarts", "shots", "screen", "backend"),
 )
 def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Quantum approximate optimisation, simulated.
@@ -230,7 +231,7 @@ def qaoa(problem, ctx: SolveContext, **params) -> SolverOutput:
     backend = params.pop("backend", "auto")
     if backend not in BACKENDS:
         raise ParameterError(f"qaoa backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    reject_unknown(params, "qaoa", ("penalty", "reps", "maxiter", "restarts", "shots", "screen", "backend"))
+    reject_unknown(params, "qaoa")
     model = problem.to_qubo(**qp)
     n = model.n
     if n > MAX_QAOA_QUBITS:

@@ -30,6 +30,7 @@ from .common import (
     problems=("+qubo",),
     description="iterated single-flip tabu search with aspiration: parallel walks, each restarted from its best state "
                 "with random flips; sparse models pick flips in tournament trees (Numba CPU)",
+    params=("penalty", "num_restarts", "tabu_iters", "tenure", "perturb"),
 )
 def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_restarts`` walks per iteration (default 16), ``tabu_iters``
@@ -43,7 +44,7 @@ def tabu_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     iters = positive_int(params, "tabu_iters", None)
     tenure = positive_int(params, "tenure", None)
     perturb = finite_float(params, "perturb", PERTURB, lo=0.0, hi=1.0)
-    reject_unknown(params, "tabu", ("penalty", "num_restarts", "tabu_iters", "tenure", "perturb"))
+    reject_unknown(params, "tabu")
     if (skipped := qubo_out_of_time(problem, ctx)) is not None:
         return SolverOutput(info=skipped)
     first = offer_construction(problem, ctx)  # never worse than the problem's quick construction

@@ -407,22 +407,24 @@ def _finish(problem: EBIM, ctx: SolveContext, c: Coupling, info: dict, curve: bo
 
 
 @register_solver("ebim-greedy", problems=("ebim",), exact=False,
-                 description="greedy merges (Ebrahimi et al. 2024), within h(p2) of the optimum")
+                 description="greedy merges (Ebrahimi et al. 2024), within h(p2) of the optimum",
+                 params=("normalize", "curve"))
 def ebim_greedy(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy EBIM encoder. Parameters: ``curve`` (also compute the I-vs-R curve), ``normalize``."""
     curve = _common(problem, params)
-    reject_unknown(params, "ebim-greedy", ("normalize", "curve"))
+    reject_unknown(params, "ebim-greedy")
     g = ebim_greedy_encoder(problem.p, problem.rate)
     return _finish(problem, ctx, g, {}, curve, greedy=g)
 
 
 @register_solver("ebim", problems=("ebim",), exact=False, default_for=("ebim",),
                  description="improved EBIM: moves near deterministic mappings around the rate (paper's "
-                             "characterisation); never worse than greedy")
+                             "characterisation); never worse than greedy",
+                 params=("normalize", "curve"))
 def ebim_improved(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Improved EBIM encoder. Parameters: ``curve``, ``normalize``."""
     curve = _common(problem, params)
-    reject_unknown(params, "ebim", ("normalize", "curve"))
+    reject_unknown(params, "ebim")
     c, _ = ebim_improved_encoder(problem.p, problem.rate, should_stop=ctx.state.should_stop)
     g = ebim_greedy_encoder(problem.p, problem.rate)
     if _mi(problem.p, g) > _mi(problem.p, c):  # pragma: no cover - the greedy mapping is one of the bases
@@ -432,7 +434,8 @@ def ebim_improved(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
 
 @register_solver("ebim-exact", problems=("ebim",), exact=True,
                  description="best deterministic encoder by enumerating set partitions (|X| <= 10); "
-                             "optimal for EBIM only when it reaches min(R, H(X))")
+                             "optimal for EBIM only when it reaches min(R, H(X))",
+                 params=("normalize", "curve", "max_n"))
 def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """Exact search over deterministic encoders ``T = g(X)``. Parameters: ``max_n`` (10; at most 12),
     ``curve``, ``normalize``.
@@ -447,7 +450,7 @@ def ebim_exact(problem: EBIM, ctx: SolveContext, **params) -> SolverOutput:
     """
     curve = _common(problem, params)
     max_n = positive_int(params, "max_n", EXACT_MAX_N, hi=12)  # max_n=100 was taken as 12 without a word
-    reject_unknown(params, "ebim-exact", ("normalize", "curve", "max_n"))
+    reject_unknown(params, "ebim-exact")
     order, w = _support(problem.p)
     if w.size > max_n:
         raise UnsuitedInstance(f"ebim-exact enumerates set partitions: {w.size} symbols is more than max_n={max_n} "

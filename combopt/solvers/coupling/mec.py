@@ -413,11 +413,12 @@ def _greedy_output(problem: MEC, ctx: SolveContext, name: str) -> tuple[Coupling
 
 @register_solver("mec-greedy", problems=("mec",), exact=False, devices=("cpu",),
                  description="greedy coupling of k marginals (Numba: sorted input + remainder heap), "
-                             "O(n log n), sparse")
+                             "O(n log n), sparse",
+                 params=("normalize",))
 def mec_greedy(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy minimum-entropy coupling. Parameters: ``normalize`` (renormalise the marginals)."""
     _prepare(problem, params)
-    reject_unknown(params, "mec-greedy", ("normalize",))
+    reject_unknown(params, "mec-greedy")
     c, h = _greedy_output(problem, ctx, "mec-greedy")
     ctx.state.next_iteration()
     bound, info = _bound_info(problem, ctx)
@@ -431,12 +432,13 @@ def _two(problem: MEC, name: str) -> None:
 
 
 @register_solver("mec-exact", problems=("mec",), exact=True, devices=("cpu",),
-                 description="exact MEC of two small marginals: DP over all vertices (leaf eliminations)")
+                 description="exact MEC of two small marginals: DP over all vertices (leaf eliminations)",
+                 params=("normalize", "max_states"))
 def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Exact MEC of two marginals. Parameters: ``max_states`` (1,000,000; a 6 x 6 pair needs ~700k), ``normalize``."""
     _prepare(problem, params)
     max_states = positive_int(params, "max_states", 1_000_000)
-    reject_unknown(params, "mec-exact", ("normalize", "max_states"))
+    reject_unknown(params, "mec-exact")
     _two(problem, "mec-exact")
     g, hg = _greedy_output(problem, ctx, "mec-exact")
     bound, info = _bound_info(problem)
@@ -458,14 +460,15 @@ def mec_exact(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
 
 
 @register_solver("mec-ls", problems=("mec",), exact=False, devices=("cpu",),
-                 description="greedy, then pivots along support cycles (iterated local search)")
+                 description="greedy, then pivots along support cycles (iterated local search)",
+                 params=("normalize", "kicks", "candidates"))
 def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """Greedy then local improvement. Parameters: ``kicks`` (50: rounds of an untimed run; a timed run goes on
     until its limit), ``candidates`` (4096 per pass), ``normalize``."""
     _prepare(problem, params)
     kicks = positive_int(params, "kicks", 50)
     cands = positive_int(params, "candidates", 4096)
-    reject_unknown(params, "mec-ls", ("normalize", "kicks", "candidates"))
+    reject_unknown(params, "mec-ls")
     _two(problem, "mec-ls")
     g, hg = _greedy_output(problem, ctx, "mec-ls")
     bound, info = _bound_info(problem)
@@ -490,9 +493,14 @@ def mec_ls(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     return SolverOutput(bound=bound, info={**info, "greedy": hg, "improved": best, **st})
 
 
+#: the parameters of the solvers mec-auto picks from, and whose they are
+AUTO_PARAMS = {"max_states": "mec-exact", "kicks": "mec-ls", "candidates": "mec-ls"}
+
+
 @register_solver("mec-auto", problems=("mec",), exact=False, devices=("cpu",), default_for=("mec",),
                  description="picks by size: mec-exact (two marginals, up to 5 x 5), mec-ls (up to 144 cells), "
-                             "else mec-greedy")
+                             "else mec-greedy",
+                 params=("normalize", *AUTO_PARAMS))
 def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     """The best MEC solver that fits the size; ``info["chosen"]`` names it. Takes the parameters of the three
     (``normalize`` and those of the one it picks; one of another is refused, naming the pick)."""
@@ -505,8 +513,7 @@ def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
         func, chosen = mec_greedy, "mec-greedy"
     # each refused a parameter of the others in its own name ("solver 'mec-exact' does not take kicks" for -s mec-auto
     # on a 3 x 3 pair), and which names passed depended on the instance's size
-    reject_unknown({k: v for k, v in params.items() if k not in ("normalize", *AUTO_PARAMS)}, "mec-auto",
-                   ("normalize", *AUTO_PARAMS))
+    reject_unknown({k: v for k, v in params.items() if k not in ("normalize", *AUTO_PARAMS)}, "mec-auto")
     for key, owner in AUTO_PARAMS.items():
         if params.get(key) is not None and owner != chosen:
             shape = " x ".join(str(n) for n in sizes)
@@ -516,6 +523,3 @@ def mec_auto(problem: MEC, ctx: SolveContext, **params) -> SolverOutput:
     out.info["chosen"] = chosen
     return out
 
-
-#: the parameters of the solvers mec-auto picks from, and whose they are
-AUTO_PARAMS = {"max_states": "mec-exact", "kicks": "mec-ls", "candidates": "mec-ls"}

@@ -98,7 +98,8 @@ def _encoders(enc: str, p: np.ndarray) -> list[str]:
 
 @register_solver("mecb", problems=("mecb",), exact=False, default_for=("mecb",),
                  description="MEC-B: every EBIM encoder (greedy, improved, exact when small) + MEC decoder "
-                             "between p_T and p_Y; the best evaluated I(X;Y)")
+                             "between p_T and p_Y; the best evaluated I(X;Y)",
+                 params=("normalize", "encoder", "decoder"))
 def mecb(problem: MECB, ctx: SolveContext, **params) -> SolverOutput:
     """MEC-B. Parameters: ``encoder`` (best | greedy | ebim | exact), ``decoder`` (auto | greedy | ls | exact),
     ``normalize``.
@@ -114,7 +115,7 @@ def mecb(problem: MECB, ctx: SolveContext, **params) -> SolverOutput:
     problem.require_sums(params.pop("normalize", None))
     enc = params.pop("encoder", "best")
     dec = params.pop("decoder", "auto")
-    reject_unknown(params, "mecb", ("normalize", "encoder", "decoder"))
+    reject_unknown(params, "mecb")
     if enc not in ENCODERS:
         raise ParameterError(f"encoder must be one of {', '.join(ENCODERS)}; got {enc!r}")
     if dec not in DECODERS:

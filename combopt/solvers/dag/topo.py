@@ -275,7 +275,9 @@ def _number(params: dict, key: str, default: float, lo: float = 0.0, strict: boo
 
 @register_solver("topo", problems=("dag",), devices=("cpu", "gpu"), default_for=("dag",),
                  default_stop=MaxIterations(1),
-                 description="DAG learning by topological swaps (TOPO, ICML 2023): exact least squares per order")
+                 description="DAG learning by topological swaps (TOPO, ICML 2023): exact least squares per order",
+                 params=("threshold", "refit", "l1", "init", "restarts", "workers", "size_small", "size_large",
+                         "no_large_search", "rtol", "max_iter", "truth"))
 def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     """Learn a DAG by swaps of a topological order.
 
@@ -330,8 +332,7 @@ def topo(problem: DAGProblem, ctx: SolveContext, **params) -> SolverOutput:
     max_iter = positive_int(params, "max_iter", 1000)
     truth = params.pop("truth", None)
     init_raw = params.pop("init", "heuristic")
-    reject_unknown(params, "topo", ("threshold", "refit", "l1", "init", "restarts", "workers", "size_small",
-                                     "size_large", "no_large_search", "rtol", "max_iter", "truth"))
+    reject_unknown(params, "topo")
     if truth is not None:
         problem.set_truth(truth)
     init = _parse_init(problem, init_raw)

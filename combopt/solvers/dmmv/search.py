@@ -416,6 +416,7 @@ def _target_of(ctx: SolveContext) -> float:
     devices=("cpu", "gpu"),
     description="DMMV local search + adaptive LNS (Numba CPU; GPU: Numba CUDA / CuPy batch scoring)",
     default_for=DMMV_KINDS,
+    params=("start", "gpu_backend", "polish", "focus", "gate", "milp_lns", *DEFAULTS, *LNS_DEFAULTS),
 )
 def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """The DMMV heuristic.
@@ -448,8 +449,7 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     do_gate = flag(params, "gate", True)
     sp_ = search_params(params, getattr(problem, "search_defaults", None))
     lns_p = lns_params(params, bool(getattr(problem, "milp_lns", False)))
-    reject_unknown(params, "dmmv", ("start", "gpu_backend", "polish", "focus", "gate", "milp_lns", *DEFAULTS,
-                                     *LNS_DEFAULTS))
+    reject_unknown(params, "dmmv")
     try:  # the set-up: models and starts, each within its share of the time (see BUILD_SHARE and START_SHARE)
         why = problem.prepare(_deadline(ctx, BUILD_SHARE))
         if why is not None:
@@ -663,11 +663,12 @@ def dmmv_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     problems=DMMV_KINDS,
     description="rounding baseline: the problem's continuous / classical solution rounded to the grid "
                 "(rounded Remez, rounded SART, RTN, GPTQ, ...)",
+    params=("start",),
 )
 def dmmv_round(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Round a warm start. Parameter ``start``: its name (default: the family's baseline)."""
     start = params.pop("start", None)
-    reject_unknown(params, "dmmv-round", ("start",))
+    reject_unknown(params, "dmmv-round")
     try:
         name, ks, note = _pick_start(problem, problem.baseline_start if start is None else str(start),
                                      problem.baseline_start, ctx)

@@ -91,7 +91,7 @@ def check_values(params: dict) -> None:
     beta = p.pop("beta_range", None)
     if beta is not None:
         parse_beta_range(beta, None)
-    reject_unknown(p, "sa-ils", SA_ILS_PARAMS)
+    reject_unknown(p, "sa-ils")
 
 
 def rounds(k: int) -> int:
@@ -116,6 +116,7 @@ def mis_beta_range(problem, penalty: float) -> tuple[float, float]:
     description="annealing restarts polished by iterated local search with (1,2)-swaps, and phased local "
                 "search walks (Numba CPU)",
     default_for=("mis", "clique"),
+    params=SA_ILS_PARAMS,
 )
 def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_reads`` annealing replicas per outer iteration (default: 8 per Numba
@@ -162,7 +163,7 @@ def anneal_ils(problem, ctx: SolveContext, **params) -> SolverOutput:
     D = positive_int(params, "num_phased", max(4, 2 * threads) if n <= PHASED_MAX_N else 0, lo=0)
     phased_share = finite_float(params, "phased_share", 3.0, 0.0, 1e6)
     pd = positive_int(params, "penalty_delay", 2)
-    reject_unknown(params, "sa-ils", SA_ILS_PARAMS)
+    reject_unknown(params, "sa-ils")
     if D < 0:
         raise ParameterError(f"num_phased must be >= 0, got {D}")
     replica_memory(max(D, 1), n, "num_phased", bytes_per_entry=10)

@@ -232,6 +232,7 @@ def offer_largest(problem, ctx: SolveContext, X: np.ndarray) -> None:
     "ils",
     problems=("mis", "clique"),
     description="iterated local search with (1,2)-swaps (Andrade-Resende-Werneck), parallel walks (Numba CPU)",
+    params=("reduce", "exact", "num_walks", "ils_iters"),
 )
 def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_walks`` independent walks (default 8; on graphs above 20,000 vertices one per Numba
@@ -248,7 +249,7 @@ def iterated_local_search(problem, ctx: SolveContext, **params) -> SolverOutput:
     walks = positive_int(params, "num_walks", None)
     iters = positive_int(params, "ils_iters", None)
     # before the reductions: a graph they solve took any parameter
-    reject_unknown(params, "ils", ("reduce", "exact", "num_walks", "ils_iters"))
+    reject_unknown(params, "ils")
     problem = start_search(problem, ctx, reduce, exact, extra)
     n = problem.n
     if n == 0:  # the reductions solved the graph

@@ -181,9 +181,10 @@ def sparse_clique_search(problem, ctx: SolveContext, node_budget: int = NODE_BUD
     exact=True,
     description="exact maximum clique of sparse graphs: core numbers, then a colouring branch and bound per vertex "
                 "on its later neighbours (no complement graph)",
+    params=("node_budget",),
 )
 def clique_cores(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``node_budget`` branch-and-bound nodes per vertex (default :data:`NODE_BUDGET`)."""
     budget = positive_int(params, "node_budget", NODE_BUDGET)
-    reject_unknown(params, "clique-cores", ("node_budget",))
+    reject_unknown(params, "clique-cores")
     return sparse_clique_search(problem, ctx, budget)

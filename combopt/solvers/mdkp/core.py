@@ -194,6 +194,8 @@ FULL_SHARE = 0.97
     description="core-problem search: LP duals order the items, reduced-cost fixing, growing cores solved by "
                 "HiGHS, drop/add local search; HiGHS on the whole problem within the viable hyperplanes",
     default_for=("mdkp",),
+    params=("core", "growth", "share", "polish_iters", "node_limit", "rins", "full", "full_first", "threads",
+            "walkers", "ils"),
 )
 def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``core`` initial core size as a share of the items (default 0.05, at least
@@ -232,8 +234,7 @@ def mdkp_core(problem, ctx: SolveContext, **params) -> SolverOutput:
     if not timed:
         walkers = 0  # untimed runs stay deterministic: no threads
     ils = finite_float(params, "ils", 0.0 if walkers else ils_share_for(problem.m, problem.n), 0.0, 0.95)
-    reject_unknown(params, "mdkp-core", ("core", "growth", "share", "polish_iters", "node_limit", "rins", "full",
-                                          "full_first", "threads", "walkers", "ils"))
+    reject_unknown(params, "mdkp-core")
     p, A, b = problem.p, np.ascontiguousarray(problem.A), problem.b
     integral = problem.integral_objective()
     lp = problem.lp(LP_SHARE * total if timed else None)

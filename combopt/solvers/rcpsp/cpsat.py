@@ -91,6 +91,7 @@ MAX_WORKERS = 1024
     problems=("rcpsp",),
     exact=True,
     description="OR-Tools CP-SAT: intervals, cumulative with downtime, no-overlap, windows (needs ortools)",
+    params=("num_workers", "hint", "log", "best_known"),
 )
 def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_workers`` (default: CPU count, at most 8), ``hint``
@@ -103,7 +104,7 @@ def rcpsp_cpsat(problem, ctx: SolveContext, **params) -> SolverOutput:
     hint = flag(params, "hint", True)
     log = flag(params, "log", False)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-cpsat", ("num_workers", "hint", "log", "best_known"))
+    reject_unknown(params, "rcpsp-cpsat")
     P = problem
     horizon = P.horizon
     hint_starts = None

@@ -188,6 +188,8 @@ def _hashes(lists: np.ndarray, weights: np.ndarray) -> np.ndarray:
     default_for=("rcpsp",),
     description="activity-list GA with serial SGS and forward-backward improvement; batched decoding "
                 "(Numba CPU / CUDA)",
+    params=("population", "children", "mutation", "shift", "peak", "alpha", "fbi", "stop_at_bound", "restart_after",
+            "schedules", "best_known"),
 )
 def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters
@@ -239,8 +241,7 @@ def rcpsp_ga(problem, ctx: SolveContext, **params) -> SolverOutput:
     if budget is not None:
         budget = positive_int({"schedules": budget}, "schedules", 1)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-ga", ("population", "children", "mutation", "shift", "peak", "alpha", "fbi",
-                                         "stop_at_bound", "restart_after", "schedules", "best_known"))
+    reject_unknown(params, "rcpsp-ga")
     if peak_given and ppeak > 0.0 and np.any(problem.deadline < NO_DEADLINE):  # (was set to 0 without a word)
         raise ParameterError(f"parameter peak (peak crossover) does not apply to an instance with deadlines, whose "
                              f"children the late-task repairs steer; got peak={ppeak:g}")

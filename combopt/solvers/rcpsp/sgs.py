@@ -58,6 +58,7 @@ def finish_info(problem, info: dict, best: float | None) -> dict:
     problems=("rcpsp",),
     devices=("cpu",),
     description="serial and parallel schedule-generation schemes with priority rules LFT, LST, MTS, GRPW",
+    params=("scheme", "rule", "fbi", "best_known"),
 )
 def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     """One pass per (scheme, rule); the best schedule is kept.
@@ -71,7 +72,7 @@ def rcpsp_sgs(problem, ctx: SolveContext, **params) -> SolverOutput:
     rule = str(params.pop("rule", "all")).lower()
     fbi = flag(params, "fbi", False)
     best_known = pop_best_known(params, problem)
-    reject_unknown(params, "rcpsp-sgs", ("scheme", "rule", "fbi", "best_known"))
+    reject_unknown(params, "rcpsp-sgs")
     schemes = SCHEMES if scheme == "both" else (scheme,)
     if any(s not in SCHEMES for s in schemes):
         raise ParameterError(f"scheme must be serial, parallel or both, got {scheme!r}")

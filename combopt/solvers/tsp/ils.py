@@ -399,6 +399,8 @@ def _point_view(problem, distances: str):
                 "double-bridge kicks, "
                 "restarts from random nearest-neighbour tours; parallel walks (Numba CPU)",
     default_for=("tsp",),
+    params=("num_walks", "kicks", "candidates", "neighbours", "ascent", "restart_after", "segment", "three_opt",
+            "lk_depth", "accept", "restart_best", "or_opt", "distances", "assignment_start"),
 )
 def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     """Parameters: ``num_walks`` independent walks (default 1), ``kicks`` per walk and
@@ -468,9 +470,7 @@ def tsp_ls(problem, ctx: SolveContext, **params) -> SolverOutput:
     use_three = (lk_depth if lk_depth >= 2 else 1) if use_three else 0
     distances = choice(params, "distances", "auto", ("auto", "matrix", "points"))
     descent = flag(params, "assignment_start", True)
-    reject_unknown(params, "tsp-ls", ("num_walks", "kicks", "candidates", "neighbours", "ascent", "restart_after",
-                                       "segment", "three_opt", "lk_depth", "accept", "restart_best", "or_opt",
-                                       "distances", "assignment_start"))
+    reject_unknown(params, "tsp-ls")
     replica_memory(R, n, "num_walks", 32)
     info = {"num_walks": R, "kicks": kicks, "neighbours": min(k, n - 1), "restart_after": restart_after,
             "three_opt": bool(use_three), "lk_depth": lk_depth if use_three else 0, "or_opt": use_or, "segment": seg}
