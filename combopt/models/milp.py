@@ -29,6 +29,9 @@ class WarmStartModel(pulp.LpProblem):
     """
 
     warm: dict | None = None
+    #: the size of the objective's terms where the model knows it (DMMV: the unit of its peak violation):
+    #: :func:`~combopt.solvers.milp.run_pulp` hands the objective to the back end divided by it
+    objective_unit: float | None = None
 
     def solve(self, solver=None, **kwargs):
         if not self.warm:

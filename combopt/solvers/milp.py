@@ -329,10 +329,15 @@ def run_pulp(prob: pulp.LpProblem, backend: str, time_limit: float | None, threa
     stops there (status ``stopped``: a stopping criterion of the caller's, not a proof). CBC reports its incumbent
     only at the end. ``objective_scale`` (the problem's :meth:`~combopt.core.problem.Problem.objective_scale`): an
     objective whose coefficients are smaller than 1 is handed over divided by it, since both back ends stop at an
-    absolute gap of about 1e-6 (profits of 1e-9 were "optimal" at 0); the bound is scaled back.
+    absolute gap of about 1e-6 (profits of 1e-9 were "optimal" at 0); the bound is scaled back. A model that knows
+    its objective's unit (``prob.objective_unit``, :class:`~combopt.models.milp.WarmStartModel`) is handed over
+    divided by that instead, above 1 too.
     """
     solver = _make_solver(backend, time_limit, threads, gap, seed)
     factor = 1.0 / objective_scale if 0.0 < objective_scale < 1.0 and prob.objective is not None else 1.0
+    unit = getattr(prob, "objective_unit", None)  # a model's own unit, either way: DMMV peaks of 1e16 ended in a
+    if unit is not None and 0.0 < unit and prob.objective is not None:  # false "infeasible" from CBC
+        factor = 1.0 / unit
     factor = factor if math.isfinite(factor) else 1.0  # a subnormal scale
     if factor != 1.0:
         prob.setObjective(prob.objective * factor)

@@ -226,13 +226,18 @@ class DMMVBase(Problem):
         blocks = self.blocks()
         prob = WarmStartModel(f"{self.kind}_{self.name}".replace("-", "_").replace(".", "_").replace(" ", "_"),
                               pulp.LpMinimize)
-        unit = self.objective_scale()  # t in units of the violations' size: rows of 1e-12 are not lost in tolerances
+        # t in units of the violations' size: rows of 1e-12 are not lost in the back ends' tolerances, and rows all of
+        # 1e12 and more are divided by the smallest of them (CBC called a peak of 1.2e13 optimal where 1e13 was
+        # reachable), never below 1 (band weights of 1e-9 beside 1e9 would vanish in HiGHS's tolerances)
+        unit = self.objective_scale()
+        unit = max(1.0, self.violation_tops()[0]) if unit >= 1.0 else unit
         ts, decs = [], []
         for q, b in enumerate(blocks):
             t = prob.add_variable(f"t{q}" if len(blocks) > 1 else "t", 0, None)
             ts.append(t)
             decs.append(b.add_to_pulp(prob, t, f"b{q}_" if len(blocks) > 1 else "", unit=unit))
         prob += pulp.lpSum(ts) * (unit / len(blocks))
+        prob.objective_unit = unit  # the back end gets the objective in these units too
         _, ks = self.fallback_start()
         warm: dict[str, float] = {}
         for q, (b, k, t) in enumerate(zip(blocks, ks, ts, strict=True)):
@@ -241,28 +246,36 @@ class DMMVBase(Problem):
         prob.warm = warm
         return prob, lambda: self.solution_from_blocks([d() for d in decs])
 
-    def objective_scale(self) -> float:
-        """The largest weighted term of a violation (``w_i |A_ij| max|x_j|``, ``w_i |l_i|``, ``w_i |u_i|``) where it
-        is below 1: rows of coefficients near 1e-12 have violations of that size, and an absolute tolerance of 1e-9
-        proved 1.1e-11 optimal where 1e-12 was reachable (``dmmv-round``, and ``milp`` whose back ends stop at an
-        absolute gap of 1e-6)."""
-        kept = self.__dict__.get("_objective_scale")
+    def violation_tops(self) -> tuple[float, float]:
+        """``(smallest, largest)`` over the rows of a row's largest weighted term of a violation (``w_j |A_ji|
+        max|x_i|``, ``w_j |l_j|``, ``w_j |u_j|``), rows without any left out; ``(0, 0)`` for a model without any."""
+        kept = self.__dict__.get("_violation_tops")
         if kept is None:
-            top = 0.0
+            lo, hi = math.inf, 0.0
             for b in self.blocks():
                 reach = np.zeros(b.A.shape[1])
                 has = np.diff(b.dom_ptr) > 0
                 if b.dom_vals.size:
                     reach[has] = np.maximum.reduceat(np.abs(b.dom_vals), b.dom_ptr[:-1][has])
-                A = b.A.tocoo()
-                if A.nnz:
-                    top = max(top, float(np.max(b.weights[A.row] * np.abs(A.data) * reach[A.col])))
+                row = np.zeros(b.A.shape[0])
+                if b.A.nnz:
+                    row = np.asarray(abs(sp.csr_matrix(b.A)).multiply(reach[None, :]).max(axis=1).todense()).ravel()
                 for side in (b.lower, b.upper):
                     fin = np.isfinite(side)
-                    if fin.any():
-                        top = max(top, float(np.max(b.weights[fin] * np.abs(side[fin]))))
-            kept = self.__dict__["_objective_scale"] = min(1.0, top) if top > 0 else 1.0
+                    row[fin] = np.maximum(row[fin], np.abs(side[fin]))
+                row = row * b.weights
+                pos = row[row > 0]
+                if pos.size:
+                    lo, hi = min(lo, float(pos.min())), max(hi, float(pos.max()))
+            kept = self.__dict__["_violation_tops"] = (lo if hi > 0 else 0.0, hi)
         return kept
+
+    def objective_scale(self) -> float:
+        """The largest of :meth:`violation_tops` where it is below 1: rows of coefficients near 1e-12 have violations
+        of that size, and an absolute tolerance of 1e-9 proved 1.1e-11 optimal where 1e-12 was reachable
+        (``dmmv-round``, and ``milp`` whose back ends stop at an absolute gap of 1e-6)."""
+        top = self.violation_tops()[1]
+        return min(1.0, top) if top > 0 else 1.0
 
     def bound_within(self, seconds: float) -> float | None:
         """:meth:`bound` when the blocks' LPs are solved already or take about ``seconds`` or less, and only what
