@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import combopt
+from combopt.problems.mdkp import MultiKnapsack
 
 DMMV_A = [[2.0, 3.0, -5.0, 3.0], [0.0, 0.0, 1.0, -2.0], [5.0, -5.0, -2.0, -1.0], [1.0, -1.0, -4.0, -5.0],
           [-5.0, -5.0, -4.0, 5.0]]
@@ -40,6 +41,7 @@ def test_dmmv_milp_in_large_units(tmp_path, backend, row_factor, weight_factor):
     assert r.objective == pytest.approx(best, rel=1e-9)
 
 
+
 def test_fir_mixed_band_weights_keep_their_rows(tmp_path):
     """Band weights of 1e-9 beside 1e9: rows are not divided by the largest weighted term (that put the passband rows
     at 5e-19 of a unit, lost in HiGHS's tolerances, and its bound 0.002 on the wrong side of the optimum 1e-9, the
@@ -49,4 +51,32 @@ def test_fir_mixed_band_weights_keep_their_rows(tmp_path):
                     "weights = [1e-9, 1e9]\n")
     r = combopt.solve(combopt.read(spec), "milp", time_limit=30, backend="highs")
     assert r.status == "optimal" and r.objective == pytest.approx(1e-9, rel=1e-9) and r.bound == r.objective
+
+
+def _knapsack_optimum(p, w, c) -> float:
+    """Brute force over the 0/1 vectors, loads summed exactly (as fractions of the floats)."""
+    from fractions import Fraction
+
+    best = 0.0
+    for x in itertools.product((0, 1), repeat=len(p)):
+        if sum(Fraction(a) * b for a, b in zip(w, x, strict=True)) <= Fraction(c):
+            best = max(best, float(np.dot(p, x)))
+    return best
+
+
+@pytest.mark.parametrize("p, w, c", [
+    ([1.0] * 6, [1.0] + [1e-10] * 5, 1.0),        # mixed magnitudes: 1 beside 1e-10
+    ([5.0, 5.0, 1.0], [3.0, 3.0000000001, 3.0], 6.0),  # a value near an integer
+])
+@pytest.mark.parametrize("solver", ["mdkp-core", "milp", "sa"])
+def test_mdkp_fit_tolerance_is_relative(p, w, c, solver):
+    """A load fitted 1e-9 past its capacity (absolute): the item of weight 1 and the five of 1e-10 (load
+    1 + 5e-10 > 1) were a feasible packing of profit 6, called optimal by every solver where the optimum is 5;
+    3 + 3.0000000001 fitted into 6 (10 'optimal' where 6 is). The tolerance is now a relative 2**-40, at most 1e-9."""
+    mk = MultiKnapsack(p, [w], [c])
+    assert not mk.evaluate(np.ones(len(p), dtype=int)).feasible
+    best = _knapsack_optimum(p, w, c)
+    r = combopt.solve(mk, solver, time_limit=5, seed=0)
+    assert r.feasible and r.objective == best
+    assert r.bound is None or r.bound >= best
 

@@ -7,7 +7,8 @@ search has used its work budget (``SWAP_WORK``, reached only on instances of
 thousands of items). The aggregated
 weight of item j is ``sum_i w_i A_ij`` with ``w`` the Lagrange multipliers
 when available (the surrogate-duality ordering of Chu and Beasley), else the
-reciprocal capacities.
+reciprocal capacities. ``b``: the largest loads that fit (``MultiKnapsack.cap``, the capacities with their
+rounding tolerance).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _ratios(p, A, w):
 @njit(cache=True)
 def _fits(A, load, b, j):
     for i in range(A.shape[0]):
-        if load[i] + A[i, j] > b[i] + 1e-9:
+        if load[i] + A[i, j] > b[i]:
             return False
     return True
 
@@ -60,7 +61,7 @@ def repair_and_improve(p, A, b, w, x):
     for t in range(n):
         over = False
         for i in range(m):
-            if load[i] > b[i] + 1e-9:
+            if load[i] > b[i]:
                 over = True
                 break
         if not over:
@@ -99,7 +100,7 @@ def repair_and_improve(p, A, b, w, x):
                     continue
                 ok = True
                 for i in range(m):
-                    if load[i] - A[i, i_out] + A[i, j_in] > b[i] + 1e-9:
+                    if load[i] - A[i, i_out] + A[i, j_in] > b[i]:
                         ok = False
                         break
                 if ok:

@@ -30,6 +30,10 @@ register_kind("mdkp", ("qubo", "milp", "lagrangian"))
 MAX_ITEMS = 1_000_000
 #: largest total profit, row of weights or capacity: sums of whole numbers stay exact in float64 below 2**53
 MAX_TOTAL = 1e15
+#: how far past its capacity a load still fits (rounding noise): a relative 2**-40 (9e-13) of the row's largest
+#: entry, at most 1e-9. An absolute 1e-9 let weights of 3 and 3.0000000001 share a capacity of 6, and an item of
+#: weight 1 five of 1e-10 (optimum 5, all solvers answered 6 'optimal')
+FIT_RTOL = 2.0**-40
 
 #: measured speed of the drop/add local search's swap search on one thread, in (item out, item in) pairs a second
 #: (2-core development machine, 30 x 100 to 5 x 5000; see :func:`walk_seconds`)
@@ -85,6 +89,8 @@ class MultiKnapsack(Problem):
             self.A = self.A * self.row_scale[:, None]
             self.b = self.b * self.row_scale
         self._A_c = np.ascontiguousarray(self.A)
+        #: the largest load that fits each row (the capacity plus its rounding tolerance; the kernels take these)
+        self.cap = self.b + np.minimum(1e-9, FIT_RTOL * np.maximum(self.b, self.A.max(axis=1, initial=0.0)))
         self.name = name
         self.source = source
         self.reported_optimum = reported_optimum
@@ -128,7 +134,7 @@ class MultiKnapsack(Problem):
         load = self.A @ xf
         viol = [f"constraint {i}: load {load[i] / self.row_scale[i]:g} exceeds capacity "
                 f"{self.b[i] / self.row_scale[i]:g}"
-                for i in np.nonzero(~(load <= self.b + 1e-9))[0]]  # NaN-safe: a NaN load never fits
+                for i in np.nonzero(~(load <= self.cap))[0]]  # NaN-safe: a NaN load never fits
         return Evaluation(float(self.p @ xf), not viol, viol)
 
     def construct(self) -> np.ndarray:
@@ -142,7 +148,7 @@ class MultiKnapsack(Problem):
             if self.p[j] <= 0:
                 continue
             col = self.A[:, j]
-            if np.all(load + col <= self.b + 1e-9):
+            if np.all(load + col <= self.cap):
                 x[j] = 1
                 load += col
         return x
@@ -158,7 +164,7 @@ class MultiKnapsack(Problem):
 
         w = self._ratio_weights(weights)
         x = np.array(x, dtype=np.int8, copy=True)
-        repair_and_improve(self.p, np.ascontiguousarray(self.A), self.b, w, x)
+        repair_and_improve(self.p, np.ascontiguousarray(self.A), self.cap, w, x)
         return x
 
     def _ratio_weights(self, weights):
@@ -182,7 +188,7 @@ class MultiKnapsack(Problem):
 
         walks = walks or max(4, numba.get_num_threads())
         X = np.tile(np.asarray(solution, dtype=np.int8), (walks, 1))
-        args = (self.p, self._A_c, self.b, self._ratio_weights(weights))
+        args = (self.p, self._A_c, self.cap, self._ratio_weights(weights))
         depths = np.array([3, 8, 5, 12], dtype=np.int64)
         rounds = -(-walks // max(1, numba.get_num_threads()))  # the walks run on Numba's threads
         end = math.inf if seconds is None else time.perf_counter() + max(0.0, seconds)
@@ -205,7 +211,7 @@ class MultiKnapsack(Problem):
         from .local import iterated_drop_add
 
         x = np.array(solution, dtype=np.int8, copy=True)
-        iterated_drop_add(self.p, self._A_c, self.b, self._ratio_weights(weights), x, int(iters),
+        iterated_drop_add(self.p, self._A_c, self.cap, self._ratio_weights(weights), x, int(iters),
                           np.uint64(seed), int(max_drop))
         return x
 
@@ -220,9 +226,9 @@ class MultiKnapsack(Problem):
         w = self._ratio_weights(weights)
         if X.shape[0] < 4:  # thread start-up costs more than the work
             for x in X:
-                repair_and_improve(self.p, A, self.b, w, x)
+                repair_and_improve(self.p, A, self.cap, w, x)
         else:
-            repair_batch(self.p, A, self.b, w, X)
+            repair_batch(self.p, A, self.cap, w, X)
         return list(np.unique(X, axis=0))
 
     # -- models ---------------------------------------------------------------------------
