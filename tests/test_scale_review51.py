@@ -80,3 +80,20 @@ def test_mdkp_fit_tolerance_is_relative(p, w, c, solver):
     assert r.feasible and r.objective == best
     assert r.bound is None or r.bound >= best
 
+
+@pytest.mark.parametrize("marginals, rate, kind", [
+    ([[0.5, 0.5]], 5e-324, "ebim"),
+    ([[0.5, 0.5], [0.5, 0.5]], 1e-320, "mecb"),
+])
+def test_subnormal_rate_has_a_gap(tmp_path, marginals, rate, kind):
+    """A rate below the normal floats made the problem's scale subnormal, 1e-9 of it 0, and the gap of the zero
+    objective 0 / 0: ZeroDivisionError from combopt.solve and a traceback from combopt solve. The answer is the
+    zero-information encoder, feasible, its bound the rate."""
+    p = tmp_path / "tiny.coupling.json"
+    p.write_text(json.dumps({"marginals": marginals, "rate": rate}))
+    problem = combopt.read(p)
+    assert problem.kind == kind
+    r = combopt.solve(problem, time_limit=5, seed=0)
+    assert r.feasible and r.status == "feasible"
+    assert r.objective == 0.0 and r.bound == rate
+    assert r.gap is None or r.gap >= 0

@@ -77,7 +77,9 @@ def relative_gap(objective: float | None, bound: float | None, sense: str, scale
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return None
     diff = _room(objective, bound, sense)
-    floor = 1e-9 * min(1.0, scale) if scale > 0 else 1e-9
+    # at least the least float: 1e-9 of a subnormal scale (an EBIM rate of 1e-320) is 0, and a zero objective met
+    # by its bound divided 0 by it (ZeroDivisionError from combopt solve)
+    floor = max(1e-9 * min(1.0, scale), math.ulp(0.0)) if scale > 0 else 1e-9
     if abs(objective) < floor and abs(diff) > floor:
         return None
     return diff / max(abs(objective), floor)
