@@ -97,3 +97,17 @@ def test_subnormal_rate_has_a_gap(tmp_path, marginals, rate, kind):
     assert r.feasible and r.status == "feasible"
     assert r.objective == 0.0 and r.bound == rate
     assert r.gap is None or r.gap >= 0
+
+
+@pytest.mark.parametrize("text, line", [
+    ("p qubo 0 3 3 0\n0 0 1e308\n1 1 1e308\n2 2 -0.0\n", 3),                      # two linear terms of 1e308
+    ("p qubo 0 3 3 1\n0 0 1e307\n1 1 1e307\n2 2 5e-324\n0 1 8.9e307\n", 5),     # a coupler counts twice
+])
+def test_qbsolv_overflowing_sum_names_its_line(tmp_path, text, line):
+    """Finite coefficients whose sum overflows the float range were refused with no line ('h1.qubo: QUBO
+    coefficients too large'); the reader now names the line where the sum passes it."""
+    p = tmp_path / "h1.qubo"
+    p.write_text(text)
+    with pytest.raises(combopt.InputError) as e:
+        combopt.read(p)
+    assert e.value.line == line and "add up to more than a float holds" in str(e.value)

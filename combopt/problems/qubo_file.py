@@ -112,6 +112,7 @@ def read_qbsolv(path: str | Path) -> QUBO:
     header = None
     nodes: dict[int, float] = {}
     couplers: dict[tuple[int, int], float] = {}
+    total = 0.0
     for lineno, line in enumerate(_text(path).splitlines(), 1):
         toks = line.split()
         if not toks or line.startswith("c"):
@@ -139,6 +140,11 @@ def read_qbsolv(path: str | Path) -> QUBO:
             raise InputError(path, f"value {toks[2]!r} is not a number", lineno) from None
         if not np.isfinite(w):
             raise InputError(path, f"value {toks[2]!r} is not a finite number", lineno)
+        total += abs(w) if toks[0] == toks[1] else 2.0 * abs(w)  # as the QUBO counts them (x.Wx adds a coupler twice)
+        if not np.isfinite(total):  # the line where the sum passes the float range (the QUBO's check has none)
+            raise InputError(path, "coefficients too large: their absolute values up to this line add up to more than "
+                                   "a float holds (about 1.8e308), so energies would overflow; expected smaller "
+                                   "coefficients", lineno)
         max_nodes = header[1]
         for v in (i, j):
             if not 0 <= v < max_nodes:
