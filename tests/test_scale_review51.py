@@ -38,7 +38,7 @@ def test_dmmv_milp_in_large_units(tmp_path, backend, row_factor, weight_factor):
     best = _dmmv_minimum(A, b, w)
     r = combopt.solve(combopt.read(p), "milp", time_limit=30, backend=backend)
     assert r.feasible and r.status == "optimal"
-    assert r.objective == pytest.approx(best, rel=1e-9)
+    assert r.objective == pytest.approx(best, rel=1e-9, abs=0)
 
 
 
@@ -50,7 +50,7 @@ def test_fir_mixed_band_weights_keep_their_rows(tmp_path):
     spec.write_text("order = 12\nbits = 4\nbands = [[0, 0.4], [0.5714285714285714, 1]]\ngains = [1, 0]\n"
                     "weights = [1e-9, 1e9]\n")
     r = combopt.solve(combopt.read(spec), "milp", time_limit=30, backend="highs")
-    assert r.status == "optimal" and r.objective == pytest.approx(1e-9, rel=1e-9) and r.bound == r.objective
+    assert r.status == "optimal" and r.objective == pytest.approx(1e-9, rel=1e-9, abs=0) and r.bound == r.objective
 
 
 def _knapsack_optimum(p, w, c) -> float:
@@ -111,3 +111,18 @@ def test_qbsolv_overflowing_sum_names_its_line(tmp_path, text, line):
     with pytest.raises(combopt.InputError) as e:
         combopt.read(p)
     assert e.value.line == line and "add up to more than a float holds" in str(e.value)
+
+
+@pytest.mark.parametrize("weight", [1e-6, 1e-12])
+def test_fir_lp_bound_scales_with_band_weights(tmp_path, weight):
+    """The LP relaxation's bound of a FIR design with band weights of 1e-6 (or 1e-12) was 0: HiGHS solved the LP in
+    absolute tolerances of 1e-7 and the bound stepped back by 1e-7; it is now the unweighted bound (0.0681) times the
+    weight, below the design's optimum (0.2071 times the weight)."""
+    text = "order = 12\nbits = 4\nbands = [[0, 0.4], [0.5714285714285714, 1]]\ngains = [1, 0]\n"
+    plain, scaled = tmp_path / "plain.toml", tmp_path / "scaled.toml"
+    plain.write_text(text)
+    scaled.write_text(text + f"weights = [{weight!r}, {weight!r}]\n")
+    reference = combopt.read(plain).bound()
+    got = combopt.read(scaled).bound()
+    assert reference == pytest.approx(0.0681, abs=1e-4)
+    assert got == pytest.approx(reference * weight, rel=1e-5, abs=0) and got <= 0.20710 * weight

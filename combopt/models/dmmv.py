@@ -486,19 +486,27 @@ class DMMV:
         from scipy.optimize import linprog
 
         m, n = self.m, self.n
-        W = sp.diags(self.weights) @ self.A.tocsr()
-        rows, rhs = [], []
+        xlo = self.dom_vals[self.dom_ptr[:-1]]
+        xhi = self.dom_vals[self.dom_ptr[1:] - 1]
         up = np.isfinite(self.upper)
         lo = np.isfinite(self.lower)
+        # the peak violation ``t`` in units of the largest weighted term where it is below 1: HiGHS's tolerances are
+        # absolute, and a FIR of band weights 1e-6 had its LP bound (6.8e-8) lost in them and the step back below
+        W = sp.diags(self.weights) @ self.A.tocsr()
+        reach = float(np.max(np.maximum(np.abs(xlo), np.abs(xhi)), initial=0.0))
+        unit = max([float(abs(W).max()) * reach if W.nnz else 0.0]
+                   + [float(np.max(np.abs(self.weights[f] * side[f]))) for f, side in ((up, self.upper),
+                                                                                     (lo, self.lower)) if f.any()])
+        unit = unit if 0.0 < unit < 1.0 else 1.0
+        W = W / unit
+        rows, rhs = [], []
         one = sp.csr_matrix(np.ones((m, 1)))
         if up.any():
             rows.append(sp.hstack([W[up], -one[up]]))
-            rhs.append(self.weights[up] * self.upper[up])
+            rhs.append(self.weights[up] * self.upper[up] / unit)
         if lo.any():
             rows.append(sp.hstack([-W[lo], -one[lo]]))
-            rhs.append(-self.weights[lo] * self.lower[lo])
-        xlo = self.dom_vals[self.dom_ptr[:-1]]
-        xhi = self.dom_vals[self.dom_ptr[1:] - 1]
+            rhs.append(-self.weights[lo] * self.lower[lo] / unit)
         if not rows:
             return 0.0, xlo.copy()
         A_ub = sp.vstack(rows).tocsc()
@@ -516,10 +524,11 @@ class DMMV:
         if res.status != 0:
             return None
         # the LP optimum is accurate to the solver's tolerance; step back by it so the bound stays valid, unless the
-        # dual multipliers prove more (a bound that meets an LP-tight incumbent proves it optimal)
+        # dual multipliers prove more (a bound that meets an LP-tight incumbent proves it optimal); both in the LP's
+        # unit, scaled back
         bound = max(0.0, float(res.fun) - 1e-7 * max(1.0, abs(float(res.fun))))
         safe = _safe_dual_bound(A_ub, b_ub, xlo, xhi, getattr(getattr(res, "ineqlin", None), "marginals", None))
-        return max(bound, min(safe, float(res.fun))), np.clip(res.x[:n], xlo, xhi)
+        return max(bound, min(safe, float(res.fun))) * unit, np.clip(res.x[:n], xlo, xhi)
 
     # -- exact MILP --------------------------------------------------------------------
     def to_pulp(self, name: str | None = None):
