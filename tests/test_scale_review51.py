@@ -126,3 +126,18 @@ def test_fir_lp_bound_scales_with_band_weights(tmp_path, weight):
     got = combopt.read(scaled).bound()
     assert reference == pytest.approx(0.0681, abs=1e-4)
     assert got == pytest.approx(reference * weight, rel=1e-5, abs=0) and got <= 0.20710 * weight
+
+
+def test_subnormal_grey_levels_refused_at_their_line(tmp_path):
+    """Grey levels [-0.0, 5e-324] were taken: dmmv claimed 2e-323 optimal beside the LP bound 0 (BoundViolation under
+    strict bounds, a dropped claim and a warning otherwise); a nonzero level below 1e-100 is now refused at its line,
+    and 1e-99 still solves."""
+    spec = tmp_path / "tomo.toml"
+    head = 'kind = "tomography"\nphantom = "shepp-logan"\nsize = 8\nangles = 4\n'
+    spec.write_text(head + "levels = [-0.0, 5e-324]\n")
+    with pytest.raises(combopt.InputError, match="at least 1e-100") as e:
+        combopt.read(spec)
+    assert e.value.line == 5
+    spec.write_text(head + "levels = [0, 1e-99]\n")
+    r = combopt.solve(combopt.read(spec), time_limit=5, seed=0)
+    assert r.feasible and r.status == "optimal" and r.objective == 0.0

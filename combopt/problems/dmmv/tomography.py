@@ -112,6 +112,8 @@ MAX_ANGLES = 720
 MAX_PIXELS = 512 * 512
 #: largest |grey level|, noise and noise bound accepted (beyond, ray sums and the noise draw overflow)
 MAX_VALUE = 1e12
+#: smallest magnitude of a nonzero grey level (its squared ray sums stay normal floats)
+MIN_VALUE = 1e-100
 TIE_BREAKS = ("tv+dart", "tv", "tv+ref", "ref", "none")
 #: default row bounds b +- NOISE_MARGIN * noise (reasons and measurements in the module docstring). With exactly the
 #: noise half-width the phantom lies on the edge of the feasible set (thousands of rays carry noise near +-noise):
@@ -144,6 +146,10 @@ def grey_levels(levels) -> np.ndarray:
         raise ParameterError("an explicit list of levels needs at least two finite values")
     if np.max(np.abs(arr)) > MAX_VALUE:
         raise ParameterError(f"grey levels must be at most {MAX_VALUE:g} in magnitude (ray sums overflow)")
+    tiny = arr[(arr != 0) & (np.abs(arr) < MIN_VALUE)]
+    if tiny.size:  # subnormal sums and squares: levels [0, 5e-324] had 'optimal' 2e-323 beside the LP bound 0
+        raise ParameterError(f"grey levels must be 0 or at least {MIN_VALUE:g} in magnitude (squared residuals "
+                             f"underflow), got {tiny[0]:g}")
     return arr
 
 
