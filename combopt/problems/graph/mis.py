@@ -44,6 +44,10 @@ register_kind("mis", ("qubo", "milp", "lagrangian"))
 register_kind("clique", ("qubo", "milp", "lagrangian"))
 
 MAX_VIOLATIONS_LISTED = 20
+#: :meth:`IndependentSet.construct` goes on with whole-array rounds while each decides at least this share of the
+#: vertices left undecided, and for at most this many rounds
+CONSTRUCT_ROUND_SHARE = 0.02
+CONSTRUCT_ROUNDS = 100
 
 
 class IndependentSet(Problem):
@@ -304,15 +308,34 @@ class IndependentSet(Problem):
         indptr, indices = self.indptr, self.indices
         deg = np.diff(indptr)
         order = np.argsort(deg, kind="stable")
-        k = int(np.searchsorted(deg[order], 1))  # isolated vertices come first and are all taken, at once (a
-        blocked = np.zeros(n, dtype=bool)  # Python step each made the construction of 10^7 isolated vertices 20 s)
-        chosen = order[:k].tolist()
-        for v in order[k:].tolist():
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n, dtype=np.int64)
+        # rounds of whole-array steps: a vertex ranked before all its undecided neighbours is taken and its
+        # neighbours blocked, which is the sequential greedy's own choice (a Python step per vertex took 6.3 s on a
+        # random graph of 2 million vertices and 6 million edges, in a 3 s run); while a round still decides a
+        # good share of what is left, else the sequential loop finishes the rest in the same order
+        state = np.zeros(n, dtype=np.int8)  # 0 undecided, 1 taken, 2 blocked
+        src = np.repeat(np.arange(n, dtype=indices.dtype), deg)
+        dst = indices
+        undecided = n
+        for _ in range(CONSTRUCT_ROUNDS):
+            take = state == 0
+            take[src[rank[dst] < rank[src]]] = False  # an undecided neighbour comes first
+            state[take] = 1
+            state[dst[take[src]]] = 2  # a neighbour of a taken vertex is undecided: no edge joins two taken ones
+            decided = undecided - int(np.count_nonzero(state == 0))
+            undecided -= decided
+            keep = (state[src] == 0) & (state[dst] == 0)
+            src, dst = src[keep], dst[keep]
+            if not undecided or decided < CONSTRUCT_ROUND_SHARE * (undecided + decided):
+                break
+        blocked = state != 0
+        for v in order[state[order] == 0].tolist():
             if not blocked[v]:
-                chosen.append(v)
+                state[v] = 1
                 blocked[v] = True
                 blocked[indices[indptr[v]:indptr[v + 1]]] = True
-        return np.sort(np.asarray(chosen, dtype=np.int64))
+        return np.flatnonzero(state == 1).astype(np.int64)
 
     def _greedy_clique(self) -> np.ndarray:
         """Start at the vertex of largest degree; repeatedly take the candidate of largest degree and keep as
