@@ -3,6 +3,7 @@
 import sys
 
 import numpy as np
+import pytest
 
 import combopt
 from combopt.problems.graph.mis import IndependentSet
@@ -61,3 +62,57 @@ def test_mis_construction_is_whole_array_rounds_not_a_step_per_vertex():
         assert list(q.construct()) == _reference_greedy(q)
     path = IndependentSet(combopt.Graph.from_edges(5, [(0, 1), (1, 2), (2, 3), (3, 4)]))
     assert list(path.construct()) == [0, 2, 4]  # the rounds stop, the sequential rest finishes in the same order
+
+
+def _mknap(path, n, m, rows):
+    """An OR-Library mknap file: one instance of ``n`` items x ``m`` constraints, ``rows`` lines of 1000 ones."""
+    with open(path, "w") as f:
+        f.write(f"1\n{n} {m} 0\n")
+        for _ in range(rows):
+            f.write(" ".join(["1"] * 1000) + "\n")
+    return path
+
+
+def test_mdkp_header_is_checked_before_the_data_is_read(tmp_path):
+    """The OR-Library reader tokenised the whole file before it looked at the first instance's header: a file naming
+    1,000,000 x 60 items (over the 50,000,000 weights) on line 2 was refused after 51 s and 620 MB of reading. The
+    tokens are now read as they are asked for: the header's refusal comes with only the first lines read."""
+    from combopt.problems.mdkp.model import _Tokens
+
+    path = _mknap(tmp_path / "over.mknap", 1_000_000, 60, 200)
+    with pytest.raises(combopt.InputError) as e:
+        combopt.read(path)
+    assert e.value.line == 2 and "60,000,000 weights" in str(e.value) and "at most 50,000,000" in str(e.value)
+    t = _Tokens(path)
+    try:
+        assert (t.integer("count"), t.integer("n"), t.integer("m")) == (1, 1_000_000, 60)
+        assert t.count <= 1003  # the header's lines and at most one line more, not the 200,000 ones after them
+    finally:
+        t.close()
+    ok = _mknap(tmp_path / "ok.mknap", 1000, 2, 3)  # 1000 profits, 2 x 1000 weights, then the capacities
+    with open(ok, "a") as f:
+        f.write("500 700\n")
+    p = combopt.read(ok)
+    assert (p.n, p.m) == (1000, 2) and list(p.b) == [500, 700] and p.evaluate(np.ones(1000)).feasible is False
+    with open(ok, "a") as f:
+        f.write("7\n")
+    with pytest.raises(combopt.InputError, match="unexpected extra data '7'") as e:
+        combopt.read(ok)
+    assert e.value.line == 7
+
+
+def test_mdkp_instance_is_held_to_the_memory_budget(tmp_path):
+    """The memory budget covers instances (README, limits), but an mknap instance was never checked against it: under
+    --max-memory 50M a 100,000 x 40 instance (about 94 MiB to read) was read in full. It is refused at its header."""
+    from combopt.core.limits import set_max_memory
+
+    path = _mknap(tmp_path / "big.mknap", 100_000, 40, 2)  # the header alone is what is checked
+    set_max_memory("50M")
+    try:
+        with pytest.raises(combopt.InputError) as e:
+            combopt.read(path)
+    finally:
+        set_max_memory(None)
+    assert e.value.line == 2 and "memory limit of 50.0 MiB" in str(e.value) and "--max-memory" in str(e.value)
+    with pytest.raises(combopt.InputError, match="file ends early"):  # within the budget: it reads on, and ends early
+        combopt.read(path)
