@@ -116,3 +116,32 @@ def test_mdkp_instance_is_held_to_the_memory_budget(tmp_path):
     assert e.value.line == 2 and "memory limit of 50.0 MiB" in str(e.value) and "--max-memory" in str(e.value)
     with pytest.raises(combopt.InputError, match="file ends early"):  # within the budget: it reads on, and ends early
         combopt.read(path)
+
+
+def test_qbsolv_reader_checks_the_declared_size_before_reading_the_lines(tmp_path):
+    """A qbsolv file was read whole (its text, then a list of its lines, then a dict entry a coupler) before its size
+    met the memory budget: 4 million couplers under --max-memory 100M peaked at 1.28 GB before the refusal. The
+    program line's counts are now checked against the budget at once (480 bytes a line), and a line past them ends
+    the read there, naming both lines."""
+    from combopt.core.limits import set_max_memory
+
+    big = tmp_path / "big.qubo"
+    big.write_text("c declares more than it holds: only the program line is read before the refusal\n"
+                   "p qubo 0 1000 0 100000\n0 1 1.0\n0 2 -1.0\n")
+    set_max_memory("10M")
+    try:
+        with pytest.raises(combopt.InputError) as e:
+            combopt.read(big)
+    finally:
+        set_max_memory(None)
+    assert e.value.line == 2 and "100000 couplers" in str(e.value) and "--max-memory" in str(e.value)
+    extra = tmp_path / "extra.qubo"
+    extra.write_text("p qubo 0 4 1 1\n0 0 1\n0 1 2\n1 2 3\n2 3 4\n")
+    with pytest.raises(combopt.InputError) as e:
+        combopt.read(extra)
+    assert e.value.line == 1 and "declares 1 node(s) and 1 coupler(s)" in str(e.value) and "(line 4)" in str(e.value)
+    ok = tmp_path / "ok.qubo"
+    ok.write_bytes("\ufeffc a comment\r\np qubo 0 3 1 2\r\n0 0 -1\r\n0 1 2\r\n1 2 -3\r\n".encode())
+    q = combopt.read(ok)
+    assert q.n == 3 and q.evaluate(np.array([1, 0, 0])).objective == -1
+    assert q.evaluate(np.array([0, 1, 1])).objective == -3 and q.evaluate(np.array([1, 1, 0])).objective == 1
