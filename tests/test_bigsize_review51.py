@@ -198,3 +198,22 @@ def test_rcpsp_most_total_successors_is_not_quadratic_on_large_projects(monkeypa
     assert sgs._total_successors(T).tolist()[:3] == [30, 14, 14]
     monkeypatch.setattr(sgs, "EXACT_SUCCESSORS_TASKS", 10**9)
     assert sgs._total_successors(T).tolist()[:3] == [30, 14, 14]
+
+
+def test_bqp_problem_is_held_to_the_memory_budget(tmp_path):
+    """An OR-Library BQP problem was built whatever its size: 10,000,000 variables under --max-memory 10M took 675 MB,
+    and the refusal that came later blamed a solver's num_reads. The problem's variables and entries are now checked
+    at its 'n nnz' line; a problem not asked for (file#K) is not."""
+    from combopt.core.limits import set_max_memory
+
+    big = tmp_path / "big.txt"
+    big.write_text("2\n3 2\n1 1 4\n1 2 -1\n10000000 1\n1 2 5\n")
+    set_max_memory("10M")
+    try:
+        with pytest.raises(combopt.InputError) as e:
+            combopt.read(f"{big}#1", kind="qubo")
+        assert e.value.line == 5 and "10000000 variables" in str(e.value) and "--max-memory" in str(e.value)
+        q = combopt.read(f"{big}#0", kind="qubo")
+    finally:
+        set_max_memory(None)
+    assert q.n == 3 and q.evaluate(np.array([1, 0, 0])).objective == 4 and q.evaluate(np.array([1, 1, 0])).objective == 2

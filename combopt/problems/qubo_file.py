@@ -25,7 +25,7 @@ from ..core.errors import InputError, NoSuchInstance, ParameterError
 from ..core.io import register_reader
 from ..core.limits import check_memory
 from ..core.registry import register_kind
-from ..models.qubo import BYTES_PER_VARIABLE, QUBO, read_qubo_json
+from ..models.qubo import BYTES_PER_COUPLING, BYTES_PER_VARIABLE, QUBO, read_qubo_json
 
 register_kind("qubo", ("qubo", "milp"))
 
@@ -286,6 +286,10 @@ def read_bqp(path: str | Path, index: int | None = None) -> QUBO | list[QUBO]:
         pos += 3 * nnz
         if index is not None and k != index:
             continue
+        # the model's vectors and couplings before they are built (10,000,000 variables took 675 MB under
+        # --max-memory 10M, refused only later by a solver's replicas)
+        check_memory(BYTES_PER_VARIABLE * n + BYTES_PER_COUPLING * nnz,
+                     f"problem #{k} ({n} variables, {nnz} entries)", path, _line_of(text, start - 1))
         t = vals[start:pos].reshape(nnz, 3)
         ij = t[:, :2]
         bad = np.flatnonzero((ij != np.round(ij)).any(axis=1) | (ij < 1).any(axis=1) | (ij > n).any(axis=1))
