@@ -20,10 +20,18 @@ import numpy as np
 from ...core.errors import InputError, NoSuchInstance
 from ...core.io import register_reader
 from ...core.jsonpos import line_of
+from ...core.limits import check_memory
 from ...core.safeio import NPY_ERRORS, json_number
 from .model import KINDS, MarginalLines, make_problem
 
 MAX_ENTRIES = 100_000_000
+#: bytes a probability takes in a problem and its solve (the marginals, their sorted copies, the coupling's cells:
+#: a 2 x 2,000,000 CSV peaked at 1.17 GB); checked against the memory budget before a row or an array is parsed
+BYTES_PER_PROBABILITY = 64.0
+
+
+def _check_entries(path: Path, total: int, line: int | None = None) -> None:
+    check_memory(BYTES_PER_PROBABILITY * total, f"marginals of {total} probabilities", path, line)
 _AUTO = "coupling"  # the reader's default kind: decided from the content
 
 
@@ -159,6 +167,7 @@ def read_coupling_csv(path: Path, kind: str, index: int | None):
                 continue
             if not text:
                 continue
+            _check_entries(path, total + text.count(",") + 1, lineno)  # before the row's fields are made
             fields = [t.strip() for t in text.split(",")]
             if fields and fields[-1] == "":
                 fields = fields[:-1]
@@ -204,6 +213,7 @@ def _load_npy(path: Path) -> np.ndarray:
         if dtype.kind not in "fiu" or len(shape) not in (1, 2) or math.prod(shape) > MAX_ENTRIES:
             raise InputError(path, f"expected a 1-D or 2-D numeric array of at most {MAX_ENTRIES} entries, "
                                    f"got dtype {dtype} shape {shape}")
+        _check_entries(path, math.prod(shape))
         return np.load(path, allow_pickle=False)
     except NPY_ERRORS as e:
         raise InputError(path, f"not a readable .npy array ({type(e).__name__}: {str(e)[:80]})") from None
