@@ -242,3 +242,33 @@ def test_coupling_marginals_are_held_to_the_memory_budget(tmp_path):
     for path in (csv, npy):
         q = combopt.read(path, kind="mec")
         assert len(q.marginals) == 2 and all(np.allclose(m, 5e-05) for m in q.marginals)
+
+
+def test_clique_evaluation_of_a_huge_set_counts_pairs_from_the_edges(monkeypatch):
+    """`combopt check g.clq mis-result.json` evaluates the set as a clique (the file's format decides the kind): a set
+    of 4,999,999 vertices asked numpy for all its pairs' codes, 22.7 TiB, and ended in a traceback. Above
+    MAX_PAIRS_LISTED pairs the pairs of a prefix are listed and the rest counted from the edges among the set: the
+    same verdict and count as all pairs (checked by brute force on a small graph with the cap lowered)."""
+    import itertools
+
+    import combopt.problems.graph.mis as mis
+
+    rng = np.random.default_rng(3)
+    n = 40
+    iu = np.triu_indices(n, 1)
+    keep = rng.random(iu[0].size) < 0.7
+    edges = np.stack([iu[0][keep], iu[1][keep]], axis=1)
+    g = IndependentSet(combopt.Graph.from_edges(n, edges), kind="clique")
+    E = {(int(u), int(v)) for u, v in edges}
+    full = g.evaluate(np.arange(n))
+    missing = sum((u, v) not in E for u, v in itertools.combinations(range(n), 2))
+    assert not full.feasible and f"... and {missing - 20} more" in full.violations[-1]
+    monkeypatch.setattr(mis, "MAX_PAIRS_LISTED", 10)  # a prefix of 4 vertices listed, the rest counted
+    capped = g.evaluate(np.arange(n))
+    assert not capped.feasible and capped.objective == n
+    assert capped.violations[-1] in (f"{missing} pairs of the {n} vertices are not adjacent",
+                                     f"... and {missing - 20} more")
+    clique = [u for u in range(6)]
+    ok = IndependentSet(combopt.Graph.from_edges(6, list(itertools.combinations(range(6), 2))), kind="clique")
+    assert ok.evaluate(clique).feasible and ok.evaluate(clique).objective == 6
+    assert g.evaluate([0, 1, 2, 3]).feasible == all((u, v) in E for u, v in itertools.combinations(range(4), 2))
