@@ -158,7 +158,7 @@ def _qbsolv_lines(path: Path, lines, out: list) -> None:
             raise InputError(path, f"value {toks[2]!r} is not a number", lineno) from None
         if not np.isfinite(w):
             raise InputError(path, f"value {toks[2]!r} is not a finite number", lineno)
-        total += abs(w) if toks[0] == toks[1] else 2.0 * abs(w)  # as the QUBO counts them (x.Wx adds a coupler twice)
+        total += abs(w) if i == j else 2.0 * abs(w)  # as the QUBO counts them (x.Wx adds a coupler twice)
         if not np.isfinite(total):  # the line where the sum passes the float range (the QUBO's check has none)
             raise InputError(path, "coefficients too large: their absolute values up to this line add up to more than "
                                    "a float holds (about 1.8e308), so energies would overflow; expected smaller "
