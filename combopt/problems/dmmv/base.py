@@ -40,15 +40,8 @@ from ...core.problem import Evaluation, Problem
 from ...core.registry import register_kind
 from ...core.safeio import NPY_ERRORS
 from ...models.dmmv import DMMV, LP_MAX_NNZ, list_domains, lp_import_seconds, uniform_domains
-from .jsoncheck import (
-    DOMAIN_KEYS,
-    JSON_KEYS,
-    first_repeat,
-    known_keys,
-    no_text_numbers,
-    one_domain_form,
-    with_located_line,
-)
+from . import jsoncheck
+from .jsoncheck import DOMAIN_KEYS, JSON_KEYS, known_keys, no_text_numbers, one_domain_form, with_located_line
 
 register_kind("dmmv", ("milp",))
 
@@ -513,12 +506,10 @@ def read_npz(path: Path, kind: str, index: int | None) -> DMMVInstance:
                     raise InputError(path, f"'A_indices' out of range 0..{n - 1}")
                 if not np.all(np.isfinite(data)):
                     raise InputError(path, "'A_data' has non-finite entries")
-                twice = first_repeat(np.repeat(np.arange(m), np.diff(ptr)), ind)
-                if twice is not None:
+                if (twice := jsoncheck.first_repeat(np.repeat(np.arange(m), np.diff(ptr)), ind)) is not None:
                     i, j = twice
-                    raise InputError(path, f"'A_indices' lists column {ind[j]} twice in row "
-                                           f"{int(np.searchsorted(ptr, j, side='right')) - 1} (positions {i} and {j}); "
-                                           "give each place once (repeated entries would be summed)")
+                    raise InputError(path, f"'A_indices' lists column {ind[j]} twice in row {np.sum(ptr <= j) - 1} "
+                                           f"(positions {i} and {j}); give each place once (they would be summed)")
                 A = sp.csr_matrix((data, ind.astype(np.int64), ptr.astype(np.int64)), shape=(m, n))
             else:
                 raise InputError(path, "missing the matrix: expected 'A', or 'A_data', 'A_indices', 'A_indptr' "
@@ -647,8 +638,7 @@ def _instance_from_json(path: Path, data: dict) -> DMMVInstance:
                                                "length"), "A")
             if r.size and (r.min() < 0 or r.max() >= shape[0] or c.min() < 0 or c.max() >= shape[1]):
                 raise located(InputError(path, "'A' entry index out of range"), "A")
-            twice = first_repeat(r, c)
-            if twice is not None:
+            if (twice := jsoncheck.first_repeat(r, c)) is not None:
                 i, j = twice
                 raise located(InputError(path, f"'A' entry {j} (0-based) repeats row {r[j]}, column {c[j]} of entry "
                                                f"{i}; give each place once (repeated entries would be summed)"), "A")
