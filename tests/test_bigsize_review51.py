@@ -1,5 +1,6 @@
 """Review 51 (bigsize): the largest documented sizes, and the steps whose cost grows with them."""
 
+import contextlib
 import sys
 
 import numpy as np
@@ -7,6 +8,18 @@ import pytest
 
 import combopt
 from combopt.problems.graph.mis import IndependentSet
+
+
+@contextlib.contextmanager
+def _budget(size: str):
+    """``--max-memory size`` for the block (the process-wide budget, restored after)."""
+    from combopt.core.limits import set_max_memory
+
+    set_max_memory(size)
+    try:
+        yield
+    finally:
+        set_max_memory(None)
 
 
 def _reference_greedy(p):
@@ -104,15 +117,10 @@ def test_mdkp_header_is_checked_before_the_data_is_read(tmp_path):
 def test_mdkp_instance_is_held_to_the_memory_budget(tmp_path):
     """The memory budget covers instances (README, limits), but an mknap instance was never checked against it: under
     --max-memory 50M a 100,000 x 40 instance (about 94 MiB to read) was read in full. It is refused at its header."""
-    from combopt.core.limits import set_max_memory
-
     path = _mknap(tmp_path / "big.mknap", 100_000, 40, 2)  # the header alone is what is checked
-    set_max_memory("50M")
-    try:
+    with _budget("50M"):
         with pytest.raises(combopt.InputError) as e:
             combopt.read(path)
-    finally:
-        set_max_memory(None)
     assert e.value.line == 2 and "memory limit of 50.0 MiB" in str(e.value) and "--max-memory" in str(e.value)
     with pytest.raises(combopt.InputError, match="file ends early"):  # within the budget: it reads on, and ends early
         combopt.read(path)
@@ -123,17 +131,12 @@ def test_qbsolv_reader_checks_the_declared_size_before_reading_the_lines(tmp_pat
     met the memory budget: 4 million couplers under --max-memory 100M peaked at 1.28 GB before the refusal. The
     program line's counts are now checked against the budget at once (480 bytes a line), and a line past them ends
     the read there, naming both lines."""
-    from combopt.core.limits import set_max_memory
-
     big = tmp_path / "big.qubo"
     big.write_text("c declares more than it holds: only the program line is read before the refusal\n"
                    "p qubo 0 1000 0 100000\n0 1 1.0\n0 2 -1.0\n")
-    set_max_memory("10M")
-    try:
+    with _budget("10M"):
         with pytest.raises(combopt.InputError) as e:
             combopt.read(big)
-    finally:
-        set_max_memory(None)
     assert e.value.line == 2 and "100000 couplers" in str(e.value) and "--max-memory" in str(e.value)
     extra = tmp_path / "extra.qubo"
     extra.write_text("p qubo 0 4 1 1\n0 0 1\n0 1 2\n1 2 3\n2 3 4\n")
@@ -151,22 +154,17 @@ def test_dag_data_is_held_to_the_memory_budget(tmp_path):
     """DAG data never met the memory budget (README: it covers instances): under --max-memory 50M a 100,000 x 200 CSV
     was read and fitted at 707 MB. CSV (by its lines, before numpy parses them) and .npy (by its header) are now
     checked: 24 bytes a cell and 48 a pair of variables."""
-    from combopt.core.limits import set_max_memory
-
     X = np.random.default_rng(0).normal(size=(1000, 50))
     csv = tmp_path / "wide.csv"
     np.savetxt(csv, X, delimiter=",")
     npy = tmp_path / "wide.dag.npy"
     np.save(npy, X)
-    set_max_memory("1M")
-    try:
+    with _budget("1M"):
         for path in (csv, npy):
             with pytest.raises(combopt.InputError) as e:
                 combopt.read(path, kind="dag")
             assert "1000 rows x 50 columns" in str(e.value) and "--max-memory" in str(e.value), str(e.value)
             assert str(e.value).startswith(str(path))
-    finally:
-        set_max_memory(None)
     for path in (csv, npy):
         p = combopt.read(path, kind="dag")
         assert (p.n, p.d) == (1000, 50) and np.allclose(p.Xc, X - X.mean(axis=0))
@@ -204,18 +202,13 @@ def test_bqp_problem_is_held_to_the_memory_budget(tmp_path):
     """An OR-Library BQP problem was built whatever its size: 10,000,000 variables under --max-memory 10M took 675 MB,
     and the refusal that came later blamed a solver's num_reads. The problem's variables and entries are now checked
     at its 'n nnz' line; a problem not asked for (file#K) is not."""
-    from combopt.core.limits import set_max_memory
-
     big = tmp_path / "big.txt"
     big.write_text("2\n3 2\n1 1 4\n1 2 -1\n10000000 1\n1 2 5\n")
-    set_max_memory("10M")
-    try:
+    with _budget("10M"):
         with pytest.raises(combopt.InputError) as e:
             combopt.read(f"{big}#1", kind="qubo")
         assert e.value.line == 5 and "10000000 variables" in str(e.value) and "--max-memory" in str(e.value)
         q = combopt.read(f"{big}#0", kind="qubo")
-    finally:
-        set_max_memory(None)
     assert q.n == 3 and q.evaluate(np.array([1, 0, 0])).objective == 4
     assert q.evaluate(np.array([1, 1, 0])).objective == 2
 
@@ -224,21 +217,16 @@ def test_coupling_marginals_are_held_to_the_memory_budget(tmp_path):
     """Coupling marginals never met the memory budget: a 2 x 2,000,000 CSV under --max-memory 10M was read and solved
     at 1.17 GB. A CSV row (by its commas, before its fields are made) and a .npy array (by its header) are now
     checked, at 64 bytes a probability."""
-    from combopt.core.limits import set_max_memory
-
     p = np.full((2, 20_000), 1 / 20_000)
     csv = tmp_path / "wide.marginals.csv"
     csv.write_text("\n".join(",".join(["5e-05"] * 20_000) for _ in range(2)) + "\n")
     npy = tmp_path / "wide.npy"
     np.save(npy, p)
-    set_max_memory("1M")
-    try:
+    with _budget("1M"):
         for path, line, count in ((csv, 1, 20_000), (npy, None, 40_000)):  # a CSV's first row is over already
             with pytest.raises(combopt.InputError) as e:
                 combopt.read(path, kind="mec")
             assert e.value.line == line and f"{count} probabilities" in str(e.value) and "--max-memory" in str(e.value)
-    finally:
-        set_max_memory(None)
     for path in (csv, npy):
         q = combopt.read(path, kind="mec")
         assert len(q.marginals) == 2 and all(np.allclose(m, 5e-05) for m in q.marginals)

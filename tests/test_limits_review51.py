@@ -5,10 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
+
+
+def _slow_clock(factor: float):
+    """A stand-in for the ``time`` module whose ``perf_counter`` runs ``factor`` times faster than the real one."""
+    import time
+
+    real = time.perf_counter
+    start = real()
+    return types.SimpleNamespace(perf_counter=lambda: start + factor * (real() - start))
 
 
 def test_ctrl_c_caught_inside_code_run_from_a_string_still_exits_130(tmp_path):
@@ -103,7 +113,6 @@ def test_a_qubo_bound_without_a_time_limit_does_not_depend_on_the_clock(monkeypa
     time: two runs of sa on a 300-variable QUBO with the same seed reported bounds -392.22738110 and -392.22737880,
     and a slower machine stops the sweeps earlier still. Now the sweeps are counted: a clock 100 times slower gives
     the same bound."""
-    import time
 
     import combopt
     from combopt.models import maxcut_bound, maxcut_sdp
@@ -112,16 +121,9 @@ def test_a_qubo_bound_without_a_time_limit_does_not_depend_on_the_clock(monkeypa
         return combopt.QUBO.random(300, 0.05, seed=3).bound_info()
 
     first = bound()
-    real = time.perf_counter
-    start = real()
-
-    class SlowClock:  # every second of work takes a hundred on this clock
-        @staticmethod
-        def perf_counter():
-            return start + 100 * (real() - start)
-
-    monkeypatch.setattr(maxcut_sdp, "time", SlowClock)
-    monkeypatch.setattr(maxcut_bound, "time", SlowClock)
+    slow_clock = _slow_clock(100)  # every second of work takes a hundred on this clock
+    monkeypatch.setattr(maxcut_sdp, "time", slow_clock)
+    monkeypatch.setattr(maxcut_bound, "time", slow_clock)
     slow = bound()
     assert slow["relaxation_sweeps"] == first["relaxation_sweeps"] > 1
     assert slow["bound"] == first["bound"]
@@ -133,7 +135,6 @@ def test_the_reductions_of_an_untimed_bound_do_not_depend_on_the_clock(monkeypat
     the same seed gives the same claims), but the exact reductions inside it stopped at 0.1 s of wall time: on a
     30,000-vertex G(n, m) a clock 30 times slower left a kernel of 23,499 vertices instead of 2,345, and `ils` with
     max_iterations=2 and seed 0 answered 15,993 instead of 15,995 with another bound."""
-    import time
 
     import networkx as nx
 
@@ -143,15 +144,7 @@ def test_the_reductions_of_an_untimed_bound_do_not_depend_on_the_clock(monkeypat
     G = nx.gnm_random_graph(8000, 12000, seed=1)
     first = IndependentSet.from_networkx(G, "mis")
     first.bounds()
-    real = time.perf_counter
-    start = real()
-
-    class SlowClock:  # every second of work takes a thousand on this clock
-        @staticmethod
-        def perf_counter():
-            return start + 1000 * (real() - start)
-
-    monkeypatch.setattr(reduce, "time", SlowClock)
+    monkeypatch.setattr(reduce, "time", _slow_clock(1000))  # every second of work takes a thousand on this clock
     slow = IndependentSet.from_networkx(G, "mis")
     assert slow.bounds() == first.bounds()
     a, b = first.reduction(), slow.reduction()
