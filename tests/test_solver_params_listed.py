@@ -37,3 +37,14 @@ def test_an_unknown_name_is_one_line(capsys):
 def test_a_typo_is_refused_with_the_declared_names():
     with pytest.raises(ParameterError, match=r"num_read -> num_reads.*it takes: beta_range, num_reads"):
         combopt.solve("tests/data/qubo/bqp50_1.txt", "sa", max_iterations=1, num_read=5)
+
+
+def test_an_empty_truth_name_is_named_as_such(tmp_path):
+    import numpy as np
+
+    data = tmp_path / "x.csv"
+    np.savetxt(data, np.random.default_rng(0).normal(size=(50, 3)), delimiter=",")
+    p = combopt.read(data, kind="dag")
+    for empty in ("", "  "):
+        with pytest.raises(ParameterError, match="truth must name a graph file.*empty name"):
+            p.set_truth(empty)

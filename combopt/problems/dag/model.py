@@ -214,6 +214,8 @@ class DAGProblem(Problem):
         from .readers import read_graph
 
         if isinstance(truth, (str, Path)):
+            if not str(truth).strip():  # Path("") is ".", which was refused as ".: is a directory"
+                raise ParameterError("truth must name a graph file (or be a d x d array), got an empty name")
             B, Wt = read_graph(truth, self.names)
             self.truth_source = str(truth)
         else:
