@@ -173,7 +173,7 @@ def solve(
     timed_out = not interrupted and math.isfinite(stop.time_limit()) and not (out.infeasible or out.unbounded)
     if (interrupted or timed_out) and out.solution is None and state.best_solution is None:
         # Ctrl-C, or the time up, before any solution (the bound call, a set-up on a loaded machine)
-        fallback = _construct_after_interrupt(problem)
+        fallback = _construct_fallback(problem)
     runtime = time.perf_counter() - t0
     solution, objective, feasible, violations = _pick(problem, [out.solution, state.best_solution, fallback])
     whole = _integral(problem)
@@ -260,7 +260,7 @@ def _integral(problem: Problem) -> bool:
         return False
 
 
-def _construct_after_interrupt(problem: Problem) -> Any:
+def _construct_fallback(problem: Problem) -> Any:
     """The problem's quick numpy construction (:meth:`Problem.construct`) as the answer of a run interrupted, or out
     of time, before any solution existed (its iterative parts, a tour's 2-opt, get 0.1 s); ``None`` when it has
     none, fails, or is interrupted itself."""
